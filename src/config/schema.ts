@@ -1,0 +1,115 @@
+/**
+ * The configuration file's shape, validated once at start-up. Every key has a default except what
+ * only the operator can know (forge URL, agents), so an empty file — or none — is a valid config.
+ *
+ * Secrets are references (`{ env: NAME }` or `{ file: PATH }`), resolved by `load-config.ts`; the
+ * file itself never has to hold one.
+ */
+import { z } from 'zod';
+
+export const secretRefSchema = z.union([
+  z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
+  z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') }),
+  z.strictObject({ value: z.string().min(1).describe('the secret itself (only from environment overrides)') }),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const login = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a forge login (letters, digits, _ . -)');
+const repoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name');
+
+export const triggerSchema = z.discriminatedUnion('on', [
+  z.strictObject({ on: z.literal('issue_opened') }),
+  z.strictObject({ on: z.literal('mention') }),
+  z.strictObject({ on: z.literal('assigned') }),
+  z.strictObject({ on: z.literal('label'), label: z.string().min(1) }),
+  z.strictObject({ on: z.literal('review_requested') }),
+  z.strictObject({ on: z.literal('pr_feedback') }),
+]);
+export type Trigger = z.infer<typeof triggerSchema>;
+
+/**
+ * What kind of worktree an agent works in (see the workdir module): `default-branch` is a detached
+ * checkout of the default branch (boss), `issue-branch` a writable `issue-<N>-<slug>` branch (dev),
+ * `pr-head` a detached checkout of a PR's head commit (reviewer).
+ */
+export const workspaceSchema = z.enum(['default-branch', 'issue-branch', 'pr-head']);
+export type Workspace = z.infer<typeof workspaceSchema>;
+
+export const agentSchema = z.strictObject({
+  login,
+  token: secretRefSchema,
+  git: z.strictObject({
+    name: z.string().min(1),
+    email: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address'),
+  }),
+  skill: z.string().min(1).describe('path of the skill prompt file, relative to the config file'),
+  workspace: workspaceSchema,
+  triggers: z.array(triggerSchema).min(1),
+  limits: z
+    .strictObject({
+      runsPerHour: z.number().int().positive().default(6),
+      concurrency: z.number().int().positive().default(2),
+      maxTurns: z.number().int().positive().default(50),
+      maxBudgetUsd: z.number().positive().default(5),
+    })
+    .prefault({}),
+});
+export type AgentConfigInput = z.infer<typeof agentSchema>;
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** The address the forge reaches us at, for the webhook URL printed on first start. */
+      publicUrl: z.url().optional(),
+      bodyLimitBytes: z.number().int().positive().default(5 * 1024 * 1024),
+    })
+    .prefault({}),
+  dataDir: z.string().min(1).default('./data'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  adminToken: secretRefSchema.optional(),
+  forge: z
+    .strictObject({
+      kind: z.enum(['forgejo', 'gitea', 'github']).default('forgejo'),
+      url: z.url().optional(),
+      webhookSecret: secretRefSchema.optional(),
+      /** Repositories the service works on (boss triage, the reconciliation poller). */
+      repositories: z.array(repoName).default([]),
+    })
+    .prefault({}),
+  intake: z
+    .strictObject({
+      /** A change seen again within this window (same fingerprint, new delivery id) is a duplicate. */
+      dedupWindowHours: z.number().positive().default(72),
+    })
+    .prefault({}),
+  dispatch: z
+    .strictObject({
+      concurrency: z.number().int().positive().default(2),
+      perRepository: z.number().int().positive().default(2),
+      maxAttempts: z.number().int().positive().default(3),
+      backoffSeconds: z.number().positive().default(30),
+      pollIntervalSeconds: z.number().int().nonnegative().default(300),
+      /** Logins allowed to trigger agents in addition to users with write access. */
+      allowUsers: z.array(login).default([]),
+      permissionCacheSeconds: z.number().int().nonnegative().default(600),
+    })
+    .prefault({}),
+  workdir: z
+    .strictObject({
+      /** Worktree creation refuses when free space under the data dir falls below this. */
+      minFreeBytes: z.number().int().nonnegative().default(2 * 1024 ** 3),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      /** /readyz fails when free space under the data dir falls below this. */
+      minFreeBytes: z.number().int().nonnegative().default(1024 ** 3),
+    })
+    .prefault({}),
+  agents: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case agent name'), agentSchema).default({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,44 @@
+/**
+ * The validated, resolved configuration every module receives. Paths are absolute, secrets are
+ * `Secret`s, the whole object is frozen. Modules take the slice they need, not the whole.
+ */
+import type { Secret } from '../lib/secret.js';
+import type { ParsedConfig, Trigger, Workspace } from './schema.js';
+
+export interface AgentConfig {
+  /** The config key: `boss`, `dev`, `reviewer`. Part of every work key. */
+  readonly name: string;
+  /** The agent's forge user. */
+  readonly login: string;
+  readonly token: Secret;
+  readonly git: { readonly name: string; readonly email: string };
+  readonly skillPath: string;
+  readonly workspace: Workspace;
+  readonly triggers: readonly Trigger[];
+  readonly limits: {
+    readonly runsPerHour: number;
+    readonly concurrency: number;
+    readonly maxTurns: number;
+    readonly maxBudgetUsd: number;
+  };
+}
+
+export interface Config {
+  /** The file the config came from, if any. */
+  readonly source: string | undefined;
+  readonly server: Readonly<ParsedConfig['server']>;
+  readonly dataDir: string;
+  readonly logLevel: ParsedConfig['logLevel'];
+  readonly adminToken: Secret | undefined;
+  readonly forge: {
+    readonly kind: ParsedConfig['forge']['kind'];
+    readonly url: string | undefined;
+    readonly webhookSecret: Secret | undefined;
+    readonly repositories: readonly string[];
+  };
+  readonly intake: Readonly<ParsedConfig['intake']>;
+  readonly dispatch: Readonly<ParsedConfig['dispatch']>;
+  readonly workdir: Readonly<ParsedConfig['workdir']>;
+  readonly health: Readonly<ParsedConfig['health']>;
+  readonly agents: readonly AgentConfig[];
+}

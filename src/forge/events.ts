@@ -1,0 +1,168 @@
+/**
+ * The project's own event types: what happened on the forge, independent of which forge said it.
+ *
+ * Every webhook delivery (Forgejo, Gitea or GitHub) and every change the reconciliation poller
+ * finds is turned into one `ForgeEvent`. Dispatch, workdirs and housekeeping read only these types,
+ * never a raw payload. Each event carries a `fingerprint`: a string naming what the event *is*
+ * (not which delivery carried it), so the same change arriving twice — a "Replay" in the forge UI,
+ * an overlapping org hook, the poller — is recognised and acted on once.
+ */
+
+export type ForgeKind = 'forgejo' | 'gitea' | 'github';
+
+export interface RepoRef {
+  /** Host of the forge, lower-cased (`forge.example.com`, `github.com`). */
+  readonly host: string;
+  readonly owner: string;
+  readonly name: string;
+  /** `owner/name`. */
+  readonly fullName: string;
+  readonly cloneUrl: string;
+  readonly defaultBranch: string;
+  readonly private: boolean;
+}
+
+export interface UserRef {
+  readonly login: string;
+  readonly id: number;
+}
+
+export interface IssueRef {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly author: UserRef;
+  readonly state: 'open' | 'closed';
+  readonly isPull: boolean;
+  readonly labels: readonly string[];
+  readonly assignees: readonly string[];
+  /** RFC 3339, as the forge gave it. */
+  readonly updatedAt: string;
+}
+
+export interface PullRef {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly author: UserRef;
+  readonly state: 'open' | 'closed';
+  readonly merged: boolean;
+  readonly headRef: string;
+  readonly headSha: string;
+  readonly baseRef: string;
+  readonly labels: readonly string[];
+  readonly requestedReviewers: readonly string[];
+  readonly updatedAt: string;
+}
+
+export interface CommentRef {
+  readonly id: number;
+  readonly body: string;
+  readonly author: UserRef;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly htmlUrl: string;
+}
+
+interface EventBase {
+  readonly forge: ForgeKind;
+  readonly repo: RepoRef;
+  /** Who caused the event (the payload's `sender`). */
+  readonly actor: UserRef;
+  /** What the event is, for de-duplication across deliveries; see `fingerprint.ts`. */
+  readonly fingerprint: string;
+}
+
+export type IssueAction =
+  | 'opened'
+  | 'edited'
+  | 'closed'
+  | 'reopened'
+  | 'deleted'
+  | 'assigned'
+  | 'unassigned'
+  | 'labelled';
+
+export interface IssueEvent extends EventBase {
+  readonly type: 'issue';
+  readonly action: IssueAction;
+  readonly issue: IssueRef;
+  /** For `assigned`/`unassigned`: the login concerned, when the payload names it. */
+  readonly assignee?: string;
+}
+
+export interface CommentEvent extends EventBase {
+  readonly type: 'comment';
+  readonly action: 'created' | 'edited';
+  /** The issue or PR the comment is on (`issue.isPull` tells which). */
+  readonly issue: IssueRef;
+  /** Set when the comment is on a PR and the payload carries the PR. */
+  readonly pull?: PullRef;
+  readonly comment: CommentRef;
+}
+
+export type PullAction =
+  | 'opened'
+  | 'edited'
+  | 'synchronized'
+  | 'closed'
+  | 'reopened'
+  | 'review_requested'
+  | 'review_request_removed'
+  | 'assigned'
+  | 'unassigned'
+  | 'labelled';
+
+export interface PullEvent extends EventBase {
+  readonly type: 'pull_request';
+  readonly action: PullAction;
+  readonly pull: PullRef;
+  /** For `review_requested`/`review_request_removed`: whose review. */
+  readonly requestedReviewer?: string;
+}
+
+export type ReviewState = 'approved' | 'changes_requested' | 'comment';
+
+export interface ReviewEvent extends EventBase {
+  readonly type: 'review';
+  readonly state: ReviewState;
+  readonly pull: PullRef;
+  readonly review: {
+    /** 0 when the forge does not say (Gitea review payloads carry no id). */
+    readonly id: number;
+    readonly body: string;
+    readonly author: UserRef;
+  };
+}
+
+export interface RefDeletedEvent extends EventBase {
+  readonly type: 'ref_deleted';
+  readonly refType: 'branch' | 'tag';
+  /** Short name: `issue-7-fix`, never `refs/heads/…`. */
+  readonly ref: string;
+}
+
+export interface PushEvent extends EventBase {
+  readonly type: 'push';
+  /** Full ref as sent: `refs/heads/main`. */
+  readonly ref: string;
+  readonly before: string;
+  readonly after: string;
+  readonly commitCount: number;
+}
+
+export interface RepositoryEvent extends EventBase {
+  readonly type: 'repository';
+  readonly action: 'deleted';
+}
+
+export type ForgeEvent =
+  | IssueEvent
+  | CommentEvent
+  | PullEvent
+  | ReviewEvent
+  | RefDeletedEvent
+  | PushEvent
+  | RepositoryEvent;
+
+export type ForgeEventType = ForgeEvent['type'];
