@@ -38,6 +38,8 @@ export interface IssueRef {
   readonly assignees: readonly string[];
   /** RFC 3339, as the forge gave it. */
   readonly updatedAt: string;
+  /** RFC 3339; lets the poller tell a newly opened issue from an old one that changed. */
+  readonly createdAt?: string;
 }
 
 export interface PullRef {

@@ -1,0 +1,92 @@
+/**
+ * The `claude-hooks` command line. `serve` runs the service (what `npm start` runs); `config check`
+ * validates and prints the effective configuration. Only this file and `main.ts` read the process
+ * environment.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../lib/logger.js';
+import { startService } from '../main.js';
+import { printConfig, printProblems } from './print-config.js';
+
+const USAGE = `usage: claude-hooks <command> [--config PATH]
+
+commands:
+  serve            run the service (default)
+  config check     validate the configuration and print it, secrets redacted
+
+options:
+  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
+  -h, --help       this text`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = positionals.join(' ') || 'serve';
+  const loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
+
+  switch (command) {
+    case 'config check':
+      if (!loaded.ok) {
+        printProblems(loaded.error, process.stderr);
+        return 1;
+      }
+      printConfig(loaded.value, process.stdout);
+      return 0;
+    case 'serve':
+      if (!loaded.ok) {
+        printProblems(loaded.error, process.stderr);
+        return 1;
+      }
+      return serve(loaded.value);
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(config: import('../config/types.js').Config): Promise<number> {
+  const log = createLogger({ level: config.logLevel });
+  const service = await startService({ config, log, announce: (text) => process.stdout.write(`${text}\n`) });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting now');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down: finishing in-flight work (send the signal again to exit at once)');
+      service.close().then(
+        () => {
+          log.info('stopped');
+          log.flush();
+          resolve(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

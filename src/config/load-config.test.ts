@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { printConfig, printProblems } from '../cli/print-config.js';
+import { loadConfig, type ConfigProblem } from './load-config.js';
+
+const projectRoot = join(import.meta.dirname, '..', '..');
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'claude-hooks-config-'));
+}
+
+function problemsOf(result: ReturnType<typeof loadConfig>): ConfigProblem[] {
+  assert.equal(result.ok, false, 'expected the config to be rejected');
+  return result.ok ? [] : result.error;
+}
+
+describe('loadConfig', () => {
+  it('runs on embedded defaults with no file and no environment', () => {
+    const cwd = tempDir();
+
+    const result = loadConfig({ env: {}, cwd });
+
+    assert.ok(result.ok);
+    assert.equal(result.value.server.host, '127.0.0.1');
+    assert.equal(result.value.server.port, 8080);
+    assert.equal(result.value.dataDir, join(cwd, 'data'));
+    assert.equal(result.value.server.bodyLimitBytes, 5 * 1024 * 1024);
+    assert.equal(result.value.forge.kind, 'forgejo');
+    assert.equal(result.value.forge.webhookSecret, undefined);
+    assert.deepEqual(result.value.agents, []);
+    assert.equal(result.value.source, undefined);
+  });
+
+  it('takes the documented environment variables without a file', () => {
+    const env = {
+      CLAUDE_HOOKS_HOST: '0.0.0.0',
+      CLAUDE_HOOKS_PORT: '9090',
+      CLAUDE_HOOKS_DATA_DIR: '/var/lib/claude-hooks',
+      CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret',
+      CLAUDE_HOOKS_ADMIN_TOKEN: 'admin-token',
+      CLAUDE_HOOKS_FORGE_URL: 'https://forge.example.com/',
+    };
+
+    const result = loadConfig({ env, cwd: tempDir() });
+
+    assert.ok(result.ok);
+    assert.equal(result.value.server.host, '0.0.0.0');
+    assert.equal(result.value.server.port, 9090);
+    assert.equal(result.value.dataDir, '/var/lib/claude-hooks');
+    assert.equal(result.value.forge.webhookSecret?.reveal(), 'hook-secret');
+    assert.equal(result.value.adminToken?.reveal(), 'admin-token');
+    assert.equal(result.value.forge.url, 'https://forge.example.com');
+  });
+
+  it('loads the shipped example with its tokens from the environment and skills beside it', () => {
+    const dir = tempDir();
+    copyFileSync(join(projectRoot, 'claude-hooks.example.yaml'), join(dir, 'claude-hooks.yaml'));
+    cpSync(join(projectRoot, 'skills'), join(dir, 'skills'), { recursive: true });
+    const env = { BOSS_FORGE_TOKEN: 'b', DEV_FORGE_TOKEN: 'd', REVIEWER_FORGE_TOKEN: 'r', CLAUDE_HOOKS_WEBHOOK_SECRET: 's', CLAUDE_HOOKS_ADMIN_TOKEN: 'a' };
+
+    const result = loadConfig({ env, cwd: dir });
+
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    assert.deepEqual(result.value.agents.map((a) => a.name), ['boss', 'dev', 'reviewer']);
+    const dev = result.value.agents.find((a) => a.name === 'dev');
+    assert.equal(dev?.token.reveal(), 'd');
+    assert.equal(dev?.skillPath, join(dir, 'skills', 'dev.md'));
+    assert.equal(dev?.workspace, 'issue-branch');
+    assert.deepEqual(dev?.triggers.map((t) => t.on), ['assigned', 'mention', 'pr_feedback', 'label']);
+  });
+
+  it('reports every problem at once, each naming its key', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      [
+        'server: { port: 99999 }',
+        'forge: { kind: bitbucket, url: not-a-url }',
+        'dispatch: { concurrency: 0 }',
+        'agents:',
+        '  dev:',
+        '    login: dev',
+        '    token: { env: MISSING_TOKEN }',
+        '    git: { name: Dev, email: nope }',
+        '    skill: skills/dev.md',
+        '    workspace: issue-branch',
+        '    triggers: [{ on: telepathy }]',
+      ].join('\n'),
+    );
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    const keys = problems.map((p) => p.key);
+    for (const key of ['server.port', 'forge.kind', 'forge.url', 'dispatch.concurrency', 'agents.dev.git.email', 'agents.dev.triggers.0.on']) {
+      assert.ok(keys.includes(key), `expected a problem for ${key}, got ${keys.join(', ')}`);
+    }
+  });
+
+  it('names a missing secret and a missing skill file once the shape is valid', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'forge: { url: "https://forge.example.com" }\nagents:\n  dev: { login: dev, token: { env: DEV_TOKEN }, git: { name: Dev, email: dev@x.org }, skill: nowhere.md, workspace: issue-branch, triggers: [{ on: assigned }] }\n',
+    );
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    assert.deepEqual(
+      problems.map((p) => p.key).sort(),
+      ['agents.dev.skill', 'agents.dev.token'],
+    );
+    assert.match(problems.find((p) => p.key === 'agents.dev.token')?.message ?? '', /DEV_TOKEN is not set/);
+  });
+
+  it('reads secrets from files relative to the config file', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'secrets'));
+    writeFileSync(join(dir, 'secrets', 'hook'), 'from-a-file\n');
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'forge: { webhookSecret: { file: secrets/hook } }\n');
+
+    const result = loadConfig({ env: {}, cwd: dir });
+
+    assert.ok(result.ok);
+    assert.equal(result.value.forge.webhookSecret?.reveal(), 'from-a-file');
+  });
+
+  it('rejects a file that is not YAML, naming the file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: [unclosed\n');
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    assert.equal(problems[0]?.key, '(file)');
+    assert.match(problems[0]?.message ?? '', /not valid YAML/);
+  });
+
+  it('rejects an explicit --config path that does not exist', () => {
+    const problems = problemsOf(loadConfig({ path: 'missing.yaml', env: {}, cwd: tempDir() }));
+
+    assert.match(problems[0]?.message ?? '', /config file not found/);
+  });
+
+  it('rejects a port override that is not a number', () => {
+    const problems = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_PORT: 'eighty' }, cwd: tempDir() }));
+
+    assert.equal(problems[0]?.key, 'CLAUDE_HOOKS_PORT');
+  });
+
+  it('freezes the result', () => {
+    const result = loadConfig({ env: {}, cwd: tempDir() });
+
+    assert.ok(result.ok);
+    assert.throws(() => {
+      (result.value.server as { port: number }).port = 1;
+    }, TypeError);
+  });
+});
+
+describe('config check output', () => {
+  it('prints the effective configuration with every secret redacted', () => {
+    const env = { CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret-value', CLAUDE_HOOKS_ADMIN_TOKEN: 'admin-token-value' };
+    const result = loadConfig({ env, cwd: tempDir() });
+    assert.ok(result.ok);
+    let text = '';
+
+    printConfig(result.value, { write: (t: string) => (text += t) });
+
+    assert.doesNotMatch(text, /hook-secret-value|admin-token-value/);
+    assert.match(text, /webhookSecret: "?\[redacted\]"?/);
+    assert.match(text, /port: 8080/);
+  });
+
+  it('lists every problem on its own line', () => {
+    let text = '';
+
+    printProblems([{ key: 'a.b', message: 'bad' }, { key: 'c', message: 'worse' }], { write: (t: string) => (text += t) });
+
+    assert.match(text, /2 problems/);
+    assert.match(text, /- a\.b: bad\n {2}- c: worse/);
+  });
+});

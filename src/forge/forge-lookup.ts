@@ -1,0 +1,45 @@
+/**
+ * Dispatch's view of the forge (`ForgeLookup`) over the REST clients: permission checks cached
+ * for a while (a burst of comments costs one API call), PR heads, and comments posted as a given
+ * agent. Agents themselves always count as allowed.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { ForgeLookup } from '../queue/ports.js';
+import type { ForgeClient } from './client.js';
+
+export interface ForgeLookupOptions {
+  /** One client per agent name, each authenticated with that agent's token. */
+  readonly clients: ReadonlyMap<string, ForgeClient>;
+  readonly cacheMs: number;
+  readonly clock: Clock;
+}
+
+export function createForgeLookup(options: ForgeLookupOptions): ForgeLookup {
+  const cache = new Map<string, { allowed: boolean; at: number }>();
+  const anyClient = () => {
+    const first = options.clients.values().next();
+    if (first.done) throw new Error('no agent is configured, so there is no forge token to call the API with');
+    return first.value;
+  };
+
+  return {
+    async canTrigger(repo, login) {
+      const key = `${repo.fullName.toLowerCase()}\u0000${login.toLowerCase()}`;
+      const cached = cache.get(key);
+      const now = options.clock.now();
+      if (cached && now - cached.at < options.cacheMs) return cached.allowed;
+      const permission = await anyClient().getPermission(repo.fullName, login);
+      const allowed = permission === 'write' || permission === 'admin';
+      cache.set(key, { allowed, at: now });
+      return allowed;
+    },
+    async pullHead(repo, number) {
+      const pull = await anyClient().getPull(repo.fullName, number);
+      return { headRef: pull.headRef, author: pull.author.login };
+    },
+    async comment(repo, issue, body, agent) {
+      const client = options.clients.get(agent) ?? anyClient();
+      await client.createComment(repo.fullName, issue, body);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * What an event *is*, as a string: two deliveries of the same change (a "Replay" in the forge UI,
+ * an org hook overlapping a repo hook, the reconciliation poller) get the same fingerprint, and
+ * the intake acts on the change once.
+ *
+ * Computed from normalised fields only, never from a raw payload, so the poller — which builds
+ * events from REST API results — produces identical fingerprints for the same change.
+ * Timestamps are canonicalised (`+00:00` and `Z`, with or without milliseconds, name one instant)
+ * because the webhook and the API do not always print them alike.
+ *
+ * A fingerprint says nothing about *when*: a branch deleted, re-created and deleted again weeks
+ * later has the same one. The intake therefore de-duplicates within a time window only, so the
+ * second deletion is not swallowed as a repeat of the first.
+ */
+import type { ForgeEvent, IssueEvent, PullEvent, RepoRef, ReviewEvent } from '../events.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A `ForgeEvent` before its fingerprint is known. */
+export type UnfingerprintedEvent = DistributiveOmit<ForgeEvent, 'fingerprint'>;
+
+export function fingerprintOf(event: UnfingerprintedEvent): string {
+  return `${repoKey(event.repo)}:${whatHappened(event)}`;
+}
+
+/** One instant, one spelling: `2024-02-22T00:42:03.000Z`. Unparseable input is kept as given. */
+export function canonicalTime(timestamp: string): string {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? timestamp : new Date(ms).toISOString();
+}
+
+function repoKey(repo: RepoRef): string {
+  return `${repo.host}/${repo.owner}/${repo.name}`.toLowerCase();
+}
+
+function whatHappened(event: UnfingerprintedEvent): string {
+  switch (event.type) {
+    case 'comment':
+      return `comment:${event.comment.id}:${canonicalTime(event.comment.updatedAt)}`;
+    case 'issue':
+      return issuePart(event);
+    case 'pull_request':
+      return `pr:${event.pull.number}:${event.action}:${pullDetail(event)}`;
+    case 'review':
+      return `review:${event.pull.number}:${event.review.author.login}:${event.state}:${reviewIdentity(event)}`;
+    case 'ref_deleted':
+      return `ref_deleted:${event.refType}:${event.ref}`;
+    case 'push':
+      return `push:${event.ref}:${event.before}:${event.after}`;
+    case 'repository':
+      return `repository:${event.action}`;
+  }
+}
+
+function issuePart(event: Omit<IssueEvent, 'fingerprint'>): string {
+  const base = `issue:${event.issue.number}:${event.action}:${canonicalTime(event.issue.updatedAt)}`;
+  switch (event.action) {
+    case 'assigned':
+    case 'unassigned':
+      // Gitea does not name the login concerned; the resulting set of assignees stands in for it.
+      return `${base}:${event.assignee ?? sortedList(event.issue.assignees)}`;
+    case 'labelled':
+      return `${base}:${sortedList(event.issue.labels)}`;
+    default:
+      return base;
+  }
+}
+
+function pullDetail(event: Omit<PullEvent, 'fingerprint'>): string {
+  const { pull } = event;
+  switch (event.action) {
+    case 'opened':
+    case 'synchronized':
+    case 'reopened':
+      return pull.headSha;
+    case 'closed':
+      return `${pull.merged ? 'merged' : 'unmerged'}:${pull.headSha}`;
+    case 'review_requested':
+    case 'review_request_removed':
+      return `${event.requestedReviewer ?? ''}:${canonicalTime(pull.updatedAt)}`;
+    case 'labelled':
+      return `${canonicalTime(pull.updatedAt)}:${sortedList(pull.labels)}`;
+    case 'edited':
+    case 'assigned':
+    case 'unassigned':
+      return canonicalTime(pull.updatedAt);
+  }
+}
+
+/** Gitea review payloads carry no review id; the PR's state at the time stands in for it. */
+function reviewIdentity(event: Omit<ReviewEvent, 'fingerprint'>): string {
+  if (event.review.id > 0) return String(event.review.id);
+  return `${canonicalTime(event.pull.updatedAt)}:${event.pull.headSha}`;
+}
+
+function sortedList(values: readonly string[]): string {
+  return [...values].sort().map(encodeURIComponent).join(',');
+}

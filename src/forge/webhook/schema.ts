@@ -1,0 +1,147 @@
+/**
+ * The webhook payloads as `normalise` reads them: only the fields it uses, extra fields ignored.
+ *
+ * Forgejo and Gitea copied GitHub's payload shapes, so most schemas serve all three forges; where
+ * they differ (a Gitea review carries `{type, content}` and no id, GitHub's a full review) each
+ * has its own. `nullish` marks what real payloads send as null or leave out: GitHub issue and PR
+ * bodies, Gitea's `assignees` and `requested_reviewers`, the 2017–2018 Gitea payloads that have
+ * no `assignees`, and trimmed Gitea fixtures whose PRs lack `merged` and `updated_at` and whose
+ * repository lacks `private`.
+ */
+import { z } from 'zod';
+
+export const User = z.object({ login: z.string(), id: z.number() });
+
+const Login = z.object({ login: z.string() });
+const Label = z.object({ name: z.string() });
+const State = z.enum(['open', 'closed']);
+
+export const Repository = z.object({
+  name: z.string(),
+  full_name: z.string(),
+  owner: Login,
+  html_url: z.string().nullish(),
+  clone_url: z.string(),
+  default_branch: z.string().nullish(),
+  /** Absent from a trimmed Gitea fixture; `toRepo` then assumes private, the cautious reading. */
+  private: z.boolean().nullish(),
+});
+
+export const Issue = z.object({
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullish(),
+  user: User,
+  state: State,
+  labels: z.array(Label).nullish(),
+  assignees: z.array(Login).nullish(),
+  /** Gitea before 1.5 names one assignee and no `assignees`. */
+  assignee: Login.nullish(),
+  /** Non-null when the issue is a PR (GitHub, and the 2018 Gitea comment payloads). */
+  pull_request: z.looseObject({}).nullish(),
+  created_at: z.string().nullish(),
+  updated_at: z.string(),
+});
+
+export const Pull = z.object({
+  number: z.number(),
+  title: z.string(),
+  body: z.string().nullish(),
+  user: User,
+  state: State,
+  merged: z.boolean().nullish(),
+  head: z.object({ ref: z.string(), sha: z.string() }),
+  base: z.object({ ref: z.string() }),
+  labels: z.array(Label).nullish(),
+  /** GitHub lists teams here too; they have no `login`. */
+  requested_reviewers: z.array(z.object({ login: z.string().optional() })).nullish(),
+  updated_at: z.string().nullish(),
+});
+
+export const Comment = z.object({
+  id: z.number(),
+  body: z.string(),
+  user: User,
+  created_at: z.string(),
+  updated_at: z.string(),
+  html_url: z.string(),
+});
+
+/** Read first, so an unhandled action is ignored before the rest of the payload is judged. */
+export const ActionOnly = z.object({ action: z.string() });
+
+export const IssuePayload = z.object({
+  action: z.string(),
+  issue: Issue,
+  /** GitHub names the login (un)assigned; Gitea does not. */
+  assignee: Login.nullish(),
+  repository: Repository,
+  sender: User,
+});
+
+export const CommentPayload = z.object({
+  action: z.string(),
+  issue: Issue,
+  comment: Comment,
+  /** Gitea sends the PR with a comment on one; GitHub and 2018 Gitea do not. */
+  pull_request: Pull.nullish(),
+  is_pull: z.boolean().nullish(),
+  repository: Repository,
+  sender: User,
+});
+
+export const PullPayload = z.object({
+  action: z.string(),
+  pull_request: Pull,
+  requested_reviewer: Login.nullish(),
+  requested_team: z.object({ slug: z.string() }).nullish(),
+  repository: Repository,
+  sender: User,
+});
+
+export const GiteaReviewPayload = z.object({
+  action: z.string(),
+  pull_request: Pull,
+  /** `type` repeats the event type (`pull_request_review_approved`); `content` is the review text. */
+  review: z.object({ type: z.string().nullish(), content: z.string().nullish() }),
+  repository: Repository,
+  sender: User,
+});
+
+export const GithubReviewPayload = z.object({
+  action: z.string(),
+  pull_request: Pull,
+  review: z.object({ id: z.number(), body: z.string().nullish(), user: User, state: z.string() }),
+  repository: Repository,
+  sender: User,
+});
+
+export const DeletePayload = z.object({
+  ref: z.string(),
+  ref_type: z.enum(['branch', 'tag']),
+  repository: Repository,
+  sender: User,
+});
+
+export const PushPayload = z.object({
+  ref: z.string(),
+  before: z.string(),
+  after: z.string(),
+  commits: z.array(z.unknown()).nullish(),
+  /** Gitea's count; its `commits` list is capped, GitHub's too (at 20) and GitHub sends no count. */
+  total_commits: z.number().nullish(),
+  repository: Repository,
+  sender: User,
+});
+
+export const RepositoryPayload = z.object({
+  action: z.string(),
+  repository: Repository,
+  sender: User,
+});
+
+export type RepositoryData = z.infer<typeof Repository>;
+export type UserData = z.infer<typeof User>;
+export type IssueData = z.infer<typeof Issue>;
+export type PullData = z.infer<typeof Pull>;
+export type CommentData = z.infer<typeof Comment>;

@@ -1,0 +1,57 @@
+/**
+ * The HTTP surface, built without listening (tests use `inject`). Every route module registers
+ * itself; this file only sets what is common: limits, error shape, health and metrics.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { AcceptDelivery } from '../intake/accept-delivery.js';
+import type { Logger } from '../lib/logger.js';
+import { formatBytes, runChecks, type ReadinessCheck } from './health.js';
+import type { Metrics } from './metrics.js';
+import { registerWebhookRoute } from './webhook-route.js';
+
+export interface HttpAppOptions {
+  readonly acceptDelivery: AcceptDelivery;
+  readonly metrics: Metrics;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly log: Logger;
+  readonly bodyLimitBytes: number;
+  /** Further routes (operator API, admin, dashboard), registered after the built-in ones. */
+  readonly routes?: ReadonlyArray<(app: FastifyInstance) => void>;
+}
+
+export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; naming the wider type keeps FastifyInstance's default generics.
+    loggerInstance: options.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimitBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({
+        error: `body is larger than the limit of ${formatBytes(options.bodyLimitBytes)} (server.bodyLimitBytes)`,
+        reason: 'too-large',
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) options.log.error({ err: error }, 'request failed');
+    return reply.code(status).send({ error: status >= 500 ? 'internal error; see the service log' : error.message, reason: error.code ?? 'error' });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    const result = await runChecks(options.readiness);
+    return reply.code(result.ok ? 200 : 503).send(result);
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const body = await options.metrics.registry.metrics();
+    return reply.type(options.metrics.registry.contentType).send(body);
+  });
+
+  registerWebhookRoute(app, options);
+  for (const register of options.routes ?? []) register(app);
+  return app;
+}

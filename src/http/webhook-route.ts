@@ -1,0 +1,95 @@
+/**
+ * `POST /webhook`: raw body in, status out. The body is read as bytes (the signature covers the
+ * exact bytes), handed to the intake, and the intake's outcome is mapped to a status code here,
+ * once. The route runs in its own Fastify scope so its raw-body parser does not leak to the API.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AcceptDelivery, IntakeOutcome, RejectionReason } from '../intake/accept-delivery.js';
+import type { Logger } from '../lib/logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface WebhookRouteOptions {
+  readonly acceptDelivery: AcceptDelivery;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly bodyLimitBytes: number;
+}
+
+const REJECTION_STATUS: Record<RejectionReason, number> = {
+  'bad-headers': 400,
+  unsigned: 401,
+  'bad-signature': 401,
+  'not-json': 400,
+  'bad-payload': 400,
+};
+
+export function registerWebhookRoute(app: FastifyInstance, options: WebhookRouteOptions): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+    scope.post('/webhook', async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      let outcome: IntakeOutcome;
+      try {
+        outcome = await options.acceptDelivery(request.headers, body);
+      } catch (error) {
+        options.log.error({ err: error }, 'could not store a delivery');
+        options.metrics.deliveries.inc({ forge: 'unknown', event: 'unknown', outcome: 'error' });
+        return reply.code(503).send({ error: 'the delivery could not be stored; see the service log', reason: 'store-failed' });
+      }
+      const label = outcomeLabel(outcome);
+      options.metrics.deliveries.inc({ forge: forgeOf(outcome), event: eventOf(outcome), outcome: label });
+      options.metrics.intakeSeconds.observe({ outcome: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      logOutcome(options.log, outcome);
+      return send(reply, outcome);
+    });
+  });
+}
+
+function send(reply: FastifyReply, outcome: IntakeOutcome) {
+  switch (outcome.kind) {
+    case 'accepted':
+      return reply.code(202).send({ delivery: outcome.deliveryId, event: outcome.eventId });
+    case 'ignored':
+      return reply.code(202).send({ delivery: outcome.deliveryId, ignored: outcome.reason });
+    case 'duplicate':
+      return reply.code(200).send({
+        delivery: outcome.deliveryId,
+        duplicate: true,
+        ...(outcome.originalDeliveryId ? { sameEventAs: outcome.originalDeliveryId } : {}),
+      });
+    case 'rejected':
+      return reply
+        .code(REJECTION_STATUS[outcome.reason])
+        .send({ error: outcome.message, reason: outcome.reason, ...(outcome.field ? { field: outcome.field } : {}) });
+  }
+}
+
+function outcomeLabel(outcome: IntakeOutcome): string {
+  return outcome.kind === 'rejected' ? `rejected:${outcome.reason}` : outcome.kind;
+}
+
+function forgeOf(outcome: IntakeOutcome): string {
+  return outcome.kind === 'accepted' ? outcome.event.forge : (outcome.forge ?? 'unknown');
+}
+
+function eventOf(outcome: IntakeOutcome): string {
+  return outcome.kind === 'accepted' ? outcome.event.type : (outcome.eventType ?? 'unknown');
+}
+
+function logOutcome(log: Logger, outcome: IntakeOutcome): void {
+  if (outcome.kind === 'accepted') {
+    const { event } = outcome;
+    log.child({ delivery: outcome.deliveryId, forge: event.forge, event: event.type, repo: event.repo.fullName }).info({ eventId: outcome.eventId }, 'delivery accepted');
+    return;
+  }
+  if (outcome.kind === 'rejected') {
+    log.child({ forge: outcome.forge, event: outcome.eventType }).warn({ reason: outcome.reason, field: outcome.field, detail: outcome.message }, 'delivery rejected');
+    return;
+  }
+  const child = log.child({ delivery: outcome.deliveryId, forge: outcome.forge, event: outcome.eventType });
+  if (outcome.kind === 'ignored') child.info({ reason: outcome.reason }, 'delivery ignored');
+  else child.info({ sameEventAs: outcome.originalDeliveryId }, 'duplicate delivery');
+}

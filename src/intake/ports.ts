@@ -1,0 +1,37 @@
+/**
+ * What the intake needs from storage. The SQLite store implements it; a later PostgreSQL store
+ * will too. `record` must make the delivery durable (on disk, committed) before it resolves:
+ * the forge never re-sends a delivery we acknowledged, so a 202 is a promise.
+ */
+import type { ForgeEvent, ForgeKind } from '../forge/events.js';
+
+export interface DeliveryRecord {
+  /** The forge's delivery UUID; a polled event gets a synthetic `poll:<fingerprint>` id. */
+  readonly deliveryId: string;
+  readonly source: 'webhook' | 'poll';
+  readonly forge: ForgeKind;
+  /** The event-type header (`issue_comment`, `pull_request_review_approved`, …), or `poll`. */
+  readonly eventType: string;
+  /** Milliseconds since the epoch. */
+  readonly receivedAt: number;
+  /** The headers that matter (delivery, event, content type, user agent); never the signature. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The raw body as received, or the JSON of a polled event. */
+  readonly body: Buffer;
+  readonly outcome: { readonly kind: 'event'; readonly event: ForgeEvent } | { readonly kind: 'ignored'; readonly reason: string };
+}
+
+export type RecordResult =
+  | { readonly status: 'accepted'; readonly eventId: number }
+  | { readonly status: 'ignored' }
+  /** The same delivery id was stored before. */
+  | { readonly status: 'duplicate-delivery' }
+  /** Another delivery carried the same change (same fingerprint) within the de-duplication window. */
+  | { readonly status: 'duplicate-event'; readonly originalDeliveryId: string };
+
+export interface DeliveryStore {
+  record(delivery: DeliveryRecord): Promise<RecordResult>;
+}
+
+/** Told after an event is committed, so dispatch can pick it up without polling the table. */
+export type EventListener = (eventId: number) => void;

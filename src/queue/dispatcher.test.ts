@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { agent, teamOfThree } from '../../test/support/agents.js';
+import { gate, scriptedRunner, startHarness } from '../../test/support/dispatch-harness.js';
+import { commented, issueOpened, REPO } from '../../test/support/events.js';
+import { until } from '../../test/support/wait.js';
+import { manualClock } from '../lib/clock.js';
+import type { RepoRef } from '../forge/events.js';
+
+describe('dispatcher', () => {
+  it('turns a burst of 20 comments into one running job and one follow-up, losing and repeating none', async () => {
+    const hold = gate();
+    const { runner, runs } = scriptedRunner(async () => {
+      await hold.promise;
+      return { ok: true };
+    });
+    const h = await startHarness({ runner });
+    const burst = Array.from({ length: 20 }, (_, i) => commented(7, 'alice', `@dev point ${i + 1}`));
+
+    await h.deliver(burst[0]!);
+    await until(() => runs.length === 1, 'the first job to start');
+    for (const event of burst.slice(1)) await h.deliver(event);
+    await until(async () => (await h.store.jobs.listJobs({ states: ['queued'] }))[0]?.eventIds.length === 19, 'the follow-up to hold 19 events');
+    const running = await h.store.jobs.listJobs({ states: ['running'] });
+    hold.open();
+    await h.dispatcher.idle();
+
+    assert.equal(running.length, 1);
+    assert.equal(runs.length, 2);
+    assert.deepEqual(runs[0]!.events, [burst[0]!.fingerprint]);
+    assert.deepEqual(runs[1]!.events, burst.slice(1).map((e) => e.fingerprint));
+    assert.deepEqual((await h.store.jobs.listJobs({})).map((j) => j.state), ['succeeded', 'succeeded']);
+    await h.close();
+  });
+
+  it('never runs two jobs of one key at once', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const { runner } = scriptedRunner(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      active--;
+      return { ok: true };
+    });
+    const h = await startHarness({ runner, limits: { concurrency: 4 } });
+
+    for (let i = 0; i < 10; i++) {
+      await h.deliver(commented(7, 'alice', `@dev ${i}`));
+    }
+    await h.dispatcher.idle();
+
+    assert.equal(maxActive, 1);
+    await h.close();
+  });
+
+  it('runs two agents on the same issue in parallel', async () => {
+    const hold = gate();
+    const { runner, runs } = scriptedRunner(async () => {
+      await hold.promise;
+      return { ok: true };
+    });
+    const h = await startHarness({ runner });
+
+    await h.deliver(commented(7, 'alice', '@boss and @dev, together'));
+    await until(() => runs.length === 2, 'both agents to start');
+    hold.open();
+    await h.dispatcher.idle();
+
+    assert.deepEqual(runs.map((r) => r.request.key.agent).sort(), ['boss', 'dev']);
+    await h.close();
+  });
+
+  it('holds the global limit under 50 keys at once, in FIFO order', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const { runner, runs } = scriptedRunner(async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      active--;
+      return { ok: true };
+    });
+    const repos: RepoRef[] = Array.from({ length: 10 }, (_, i) => ({ ...REPO, name: `repo${i}`, fullName: `acme/repo${i}` }));
+    const h = await startHarness({ runner, limits: { concurrency: 3, perRepository: 3 }, agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 3 } })) });
+
+    for (let i = 0; i < 50; i++) await h.deliver(commented(100 + i, 'alice', '@dev go', { repo: repos[i % 10] }));
+    await h.dispatcher.idle();
+
+    assert.equal(runs.length, 50);
+    assert.equal(maxActive, 3);
+    const order = runs.map((r) => r.request.jobId);
+    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'jobs start in the order they were queued');
+    await h.close();
+  });
+
+  it('holds the per-repository and per-agent limits', async () => {
+    const counts = { repo: new Map<string, number>(), agent: new Map<string, number>() };
+    let maxRepo = 0;
+    let maxAgent = 0;
+    const { runner } = scriptedRunner(async (request) => {
+      const r = (counts.repo.get(request.key.repo) ?? 0) + 1;
+      const a = (counts.agent.get(request.key.agent) ?? 0) + 1;
+      counts.repo.set(request.key.repo, r);
+      counts.agent.set(request.key.agent, a);
+      maxRepo = Math.max(maxRepo, r);
+      if (request.key.agent === 'dev') maxAgent = Math.max(maxAgent, a);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      counts.repo.set(request.key.repo, (counts.repo.get(request.key.repo) ?? 1) - 1);
+      counts.agent.set(request.key.agent, (counts.agent.get(request.key.agent) ?? 1) - 1);
+      return { ok: true };
+    });
+    const agents = [agent('dev', { limits: { runsPerHour: 6, concurrency: 1, maxTurns: 1, maxBudgetUsd: 1 } }), agent('boss')];
+    const other: RepoRef = { ...REPO, name: 'other', fullName: 'acme/other' };
+    const h = await startHarness({ runner, agents, limits: { concurrency: 5, perRepository: 2 } });
+
+    for (let i = 0; i < 6; i++) await h.deliver(commented(i + 1, 'alice', '@dev @boss', { repo: i % 2 ? other : REPO }));
+    await h.dispatcher.idle();
+
+    assert.equal(maxRepo, 2, 'dispatch.perRepository');
+    assert.equal(maxAgent, 1, 'agents.dev.limits.concurrency');
+    await h.close();
+  });
+
+  it('retries a failure with exponential backoff, then fails the job keeping its error', async () => {
+    const clock = manualClock();
+    const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'model overloaded', retryable: true }));
+    const h = await startHarness({ runner, clock, limits: { maxAttempts: 3, backoffMs: 1000 } });
+    const failedFirstAt = clock.now();
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await until(() => runs.length === 1, 'the first attempt');
+    const [afterFirst] = await until(async () => {
+      const queued = await h.store.jobs.listJobs({ states: ['queued'] });
+      return queued.length === 1 ? queued : undefined;
+    }, 'the job to be re-queued');
+    clock.advance(1000);
+    h.dispatcher.notify();
+    await until(() => runs.length === 2, 'the second attempt');
+    const [afterSecond] = await until(async () => {
+      const queued = await h.store.jobs.listJobs({ states: ['queued'] });
+      return queued.length === 1 && queued[0]!.attempts === 2 ? queued : undefined;
+    }, 'the job to be re-queued again');
+    clock.advance(2000);
+    h.dispatcher.notify();
+    await until(() => runs.length === 3, 'the third attempt');
+    await h.dispatcher.idle();
+    const [final] = await h.store.jobs.listJobs({});
+
+    assert.equal(afterFirst!.notBefore - failedFirstAt, 1000, 'first retry after the base backoff');
+    assert.equal(afterSecond!.notBefore - afterFirst!.notBefore, 2000, 'second retry after twice the backoff');
+    assert.equal(final!.state, 'failed');
+    assert.equal(final!.attempts, 3);
+    assert.equal(final!.error, 'model overloaded');
+    await h.close();
+  });
+
+  it('fails at once, without retrying, when the runner says the failure is final', async () => {
+    const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'skill file missing', retryable: false }));
+    const h = await startHarness({ runner });
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await h.dispatcher.idle();
+
+    assert.equal(runs.length, 1);
+    assert.equal((await h.store.jobs.listJobs({}))[0]!.state, 'failed');
+    await h.close();
+  });
+
+  it('treats a runner that throws as a retryable failure', async () => {
+    const { runner, runs } = scriptedRunner(() => {
+      throw new Error('boom');
+    });
+    const h = await startHarness({ runner, limits: { maxAttempts: 1 } });
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await h.dispatcher.idle();
+
+    assert.equal(runs.length, 1);
+    assert.equal((await h.store.jobs.listJobs({}))[0]!.error, 'boom');
+    await h.close();
+  });
+
+  it('does not let a bot comment trigger its author', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner });
+
+    await h.deliver(commented(7, 'dev', 'I pushed a fix, @dev'));
+    await h.dispatcher.idle();
+
+    assert.equal(runs.length, 0);
+    await h.close();
+  });
+
+  it('stops a ping-pong between two agents at the cap, and says why on the issue', async () => {
+    const agents = [
+      agent('boss', { limits: { runsPerHour: 3, concurrency: 1, maxTurns: 1, maxBudgetUsd: 1 } }),
+      agent('dev', { limits: { runsPerHour: 3, concurrency: 1, maxTurns: 1, maxBudgetUsd: 1 } }),
+    ];
+    let deliver: ((text: string, by: string) => Promise<void>) | undefined;
+    const { runner, runs } = scriptedRunner(async (request) => {
+      const other = request.key.agent === 'boss' ? 'dev' : 'boss';
+      await deliver!(`@${other} your turn`, request.key.agent);
+      return { ok: true };
+    });
+    const h = await startHarness({ runner, agents });
+    deliver = async (text, by) => {
+      await h.deliver(commented(7, by, text));
+    };
+
+    await h.deliver(commented(7, 'alice', '@boss start'));
+    await until(() => h.comments.length >= 1, 'the circuit breaker notice');
+    await h.dispatcher.idle();
+
+    assert.ok(runs.length <= 6, `at most 3 runs per agent, got ${runs.length}`);
+    assert.ok(runs.length >= 4);
+    assert.equal(h.comments[0]!.issue, 7);
+    assert.match(h.comments[0]!.body, /paused (boss|dev) on this issue/);
+    assert.match(h.comments[0]!.body, /limit 3/);
+    const queued = await h.store.jobs.listJobs({ states: ['queued'] });
+    assert.equal(queued.length, 1, 'the paused key keeps its pending event');
+    await h.close();
+  });
+
+  it('lets no user without write access start an agent', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner, writers: ['alice'] });
+
+    await h.deliver(commented(7, 'mallory', '@dev delete everything'));
+    await h.deliver(issueOpened(8, 'mallory'));
+    await h.dispatcher.idle();
+
+    assert.equal(runs.length, 0);
+    const skips = h.store.db.prepare('SELECT agent, reason FROM routing_skips ORDER BY rowid').all() as Array<{ agent: string; reason: string }>;
+    assert.deepEqual(skips.map((s) => s.agent), ['dev', 'boss']);
+    assert.match(skips[0]!.reason, /mallory has no write access/);
+    await h.close();
+  });
+
+  it('re-queues, on start-up, a job that was running when the process died, with its events', async () => {
+    const first = await startHarness({ runner: scriptedRunner(() => new Promise(() => undefined)).runner });
+    const event = commented(7, 'alice', '@dev');
+    await first.deliver(event);
+    await until(async () => (await first.store.jobs.listJobs({ states: ['running'] })).length === 1, 'the job to run');
+    await first.store.close(); // the process "dies": the job row stays `running`
+
+    const { runner, runs } = scriptedRunner();
+    const second = await startHarness({ dataDir: first.dataDir, runner });
+    await second.dispatcher.idle();
+
+    assert.equal(runs.length, 1);
+    assert.deepEqual(runs[0]!.events, [event.fingerprint]);
+    assert.equal(runs[0]!.request.attempt, 2);
+    await second.close();
+  });
+});

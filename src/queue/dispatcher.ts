@@ -1,0 +1,254 @@
+/**
+ * The dispatcher turns stored events into agent runs: it routes each new event into the per-key
+ * mailboxes, starts queued jobs as slots free up (global, per-repository and per-agent limits,
+ * FIFO), applies the per-key rate cap and circuit breaker, retries failures with exponential
+ * backoff, and at start-up re-queues jobs a dead process left running. It never runs two jobs of
+ * one key at once and never cancels a follow-up.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { routeEvent, type RouteContext } from './route-event.js';
+import { workKeyString, type AgentRunner, type Job, type JobStore, type RunOutcome } from './ports.js';
+
+export interface DispatchLimits {
+  readonly concurrency: number;
+  readonly perRepository: number;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  /** How long a tripped circuit breaker pauses a key. */
+  readonly pauseMs: number;
+}
+
+export interface DispatcherOptions {
+  readonly store: JobStore;
+  readonly runner: AgentRunner;
+  readonly route: RouteContext;
+  readonly limits: DispatchLimits;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export type DispatchNotice =
+  | { readonly type: 'job-started'; readonly job: Job }
+  | { readonly type: 'job-finished'; readonly job: Job; readonly outcome: RunOutcome }
+  | { readonly type: 'key-paused'; readonly job: Job; readonly reason: string };
+
+export interface Dispatcher {
+  /** Re-queues interrupted jobs, routes what is pending, starts what can start. */
+  start(): Promise<void>;
+  /** A new event was stored (intake or poller). */
+  notify(): void;
+  /** Observers (metrics, tests, the dashboard later) hear about starts, finishes and pauses. */
+  subscribe(listener: (notice: DispatchNotice) => void): () => void;
+  /** Settles when nothing is being routed or run and nothing runnable is waiting. */
+  idle(): Promise<void>;
+  /** Stops starting jobs, aborts running ones (they are re-queued) and waits for them. */
+  stop(): Promise<void>;
+}
+
+const HOUR = 3600_000;
+
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { store, runner, clock, log, limits } = options;
+  const agents = new Map<string, AgentConfig>(options.route.agents.map((a) => [a.name, a]));
+  const running = new Map<number, { job: Job; controller: AbortController; done: Promise<void> }>();
+  const listeners = new Set<(notice: DispatchNotice) => void>();
+  let routing: Promise<void> | undefined;
+  let routeAgain = false;
+  let scheduling: Promise<void> | undefined;
+  let scheduleAgain = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let idleWaiters: Array<() => void> = [];
+
+  const emit = (notice: DispatchNotice) => {
+    for (const listener of listeners) listener(notice);
+  };
+
+  const routePending = (): Promise<void> => {
+    if (routing) {
+      routeAgain = true;
+      return routing;
+    }
+    routing = (async () => {
+      do {
+        routeAgain = false;
+        for (;;) {
+          const batch = await store.undispatchedEvents(100);
+          if (batch.length === 0) break;
+          for (const stored of batch) {
+            const decisions = await routeEvent(stored.event, options.route);
+            await store.commitRouting(stored.id, decisions, clock.now());
+            for (const decision of decisions) {
+              if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
+              else log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
+            }
+          }
+        }
+      } while (routeAgain);
+    })()
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'routing failed; will retry');
+        setWake(clock.now() + 1000);
+      })
+      .finally(() => {
+        routing = undefined;
+        void schedule();
+      });
+    return routing;
+  };
+
+  const schedule = (): Promise<void> => {
+    if (scheduling) {
+      scheduleAgain = true;
+      return scheduling;
+    }
+    scheduling = (async () => {
+      do {
+        scheduleAgain = false;
+        if (stopped) return;
+        await startRunnable();
+      } while (scheduleAgain);
+      const wakeAt = await store.nextWakeAt(clock.now());
+      if (wakeAt !== undefined) setWake(wakeAt);
+    })()
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'scheduling failed; will retry');
+        setWake(clock.now() + 1000);
+      })
+      .finally(() => {
+        scheduling = undefined;
+        checkIdle();
+      });
+    return scheduling;
+  };
+
+  const startRunnable = async () => {
+    const candidates = await store.runnableJobs(clock.now());
+    for (const job of candidates) {
+      if (running.size >= limits.concurrency) return;
+      const agent = agents.get(job.key.agent);
+      if (!agent) {
+        await store.finishJob(job.id, { state: 'cancelled', error: `agent ${job.key.agent} is no longer configured` }, clock.now());
+        continue;
+      }
+      if (countRunning((j) => j.key.repo === job.key.repo) >= limits.perRepository) continue;
+      if (countRunning((j) => j.key.agent === job.key.agent) >= agent.limits.concurrency) continue;
+      if (await tripBreaker(job, agent)) continue;
+      const started = await store.startJob(job.id, clock.now());
+      if (started) launch(started, agent);
+    }
+  };
+
+  const countRunning = (predicate: (job: Job) => boolean) => [...running.values()].filter((r) => predicate(r.job)).length;
+
+  /** The per-key rate cap: past it, the key is paused and the issue is told why. */
+  const tripBreaker = async (job: Job, agent: AgentConfig): Promise<boolean> => {
+    const now = clock.now();
+    const starts = await store.countStartsSince(job.key, now - HOUR);
+    if (starts < agent.limits.runsPerHour) return false;
+    const until = now + limits.pauseMs;
+    const reason = `${agent.name} ran ${starts} times on this issue in the last hour (limit ${agent.limits.runsPerHour}, agents.${agent.name}.limits.runsPerHour)`;
+    await store.pauseKey(job.key, until, reason);
+    log.warn({ job: job.id, key: workKeyString(job.key), until: new Date(until).toISOString(), reason }, 'circuit breaker tripped: key paused');
+    emit({ type: 'key-paused', job, reason });
+    const body = `⏸ **claude-hooks paused ${agent.name} on this issue** until ${new Date(until).toISOString()}: ${reason}. This usually means agents are answering each other in a loop. The ${job.eventIds.length} pending event(s) are kept and will be answered when the pause ends; an operator can lift it earlier.`;
+    await options.route.forge.comment(job.repoRef, job.key.issue, body, agent.name).catch((error: unknown) => {
+      log.warn({ err: error, key: workKeyString(job.key) }, 'could not post the circuit-breaker notice');
+    });
+    return true;
+  };
+
+  const launch = (job: Job, agent: AgentConfig) => {
+    const controller = new AbortController();
+    const jobLog = log.child({ job: job.id, agent: job.key.agent, repo: job.key.repo, issue: job.key.issue, attempt: job.attempts });
+    emit({ type: 'job-started', job });
+    jobLog.info({ events: job.eventIds.length }, 'job started');
+    const done = (async () => {
+      const outcome = await runJob(job, agent, controller.signal);
+      const now = clock.now();
+      if (controller.signal.aborted) {
+        await store.finishJob(job.id, { state: 'retry', error: 'interrupted by shutdown', notBefore: now }, now);
+      } else if (outcome.ok) {
+        await store.finishJob(job.id, { state: 'succeeded' }, now);
+      } else if (outcome.retryable && job.attempts < limits.maxAttempts) {
+        const notBefore = now + limits.backoffMs * 2 ** (job.attempts - 1);
+        await store.finishJob(job.id, { state: 'retry', error: outcome.error, notBefore }, now);
+        jobLog.warn({ error: outcome.error, retryAt: new Date(notBefore).toISOString() }, 'job failed; will retry');
+      } else {
+        await store.finishJob(job.id, { state: 'failed', error: outcome.error }, now);
+        jobLog.error({ error: outcome.error }, 'job failed for good');
+      }
+      if (outcome.ok) jobLog.info('job succeeded');
+      emit({ type: 'job-finished', job, outcome });
+    })()
+      .catch((error: unknown) => jobLog.error({ err: error }, 'could not record the end of a job'))
+      .finally(() => {
+        running.delete(job.id);
+        void schedule();
+      });
+    running.set(job.id, { job, controller, done });
+  };
+
+  const runJob = async (job: Job, agent: AgentConfig, signal: AbortSignal): Promise<RunOutcome> => {
+    try {
+      const events = await store.getEvents(job.eventIds);
+      return await runner.run({ jobId: job.id, key: job.key, agent, repo: job.repoRef, attempt: job.attempts, events: events.map((e) => e.event), signal });
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error), retryable: true };
+    }
+  };
+
+  const setWake = (at: number) => {
+    if (stopped) return;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      void routePending();
+    }, Math.max(0, at - clock.now()));
+    wakeTimer.unref();
+  };
+
+  const checkIdle = () => {
+    if (routing || scheduling || running.size > 0 || idleWaiters.length === 0) return;
+    void store.runnableJobs(clock.now()).then((runnable) => {
+      if (runnable.length > 0 && !stopped) return void schedule();
+      if (routing || scheduling || running.size > 0) return;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const wake of waiters) wake();
+    });
+  };
+
+  return {
+    async start() {
+      const interrupted = await store.requeueInterrupted(clock.now());
+      for (const job of interrupted) {
+        log.warn({ job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts }, 'job was running when the service stopped; re-queued with its events');
+      }
+      await routePending();
+    },
+    notify() {
+      if (!stopped) void routePending();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      });
+    },
+    async stop() {
+      stopped = true;
+      if (wakeTimer) clearTimeout(wakeTimer);
+      await routing;
+      await scheduling;
+      for (const { controller } of running.values()) controller.abort(new Error('service shutting down'));
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}

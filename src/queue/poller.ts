@@ -1,0 +1,130 @@
+/**
+ * The reconciliation poller. Forgejo and Gitea never re-send a failed delivery, so every few
+ * minutes (and once at start-up) this lists, per configured repository, the issues and comments
+ * updated since the last poll, turns them into the same events a webhook would have produced,
+ * and records them through the intake's own store: the fingerprint de-duplication drops what a
+ * webhook already brought, so a change is acted on once whichever way it arrived.
+ */
+import type { CommentEvent, ForgeEvent, ForgeKind, IssueEvent, IssueRef, RepoRef } from '../forge/events.js';
+import type { ForgeClient } from '../forge/client.js';
+import { fingerprintOf } from '../forge/webhook/fingerprint.js';
+import type { DeliveryStore } from '../intake/ports.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+
+export interface PollCursors {
+  get(repo: string): Promise<string | undefined>;
+  set(repo: string, polledAt: string): Promise<void>;
+}
+
+export interface PollerOptions {
+  readonly repositories: readonly string[];
+  readonly forgeKind: ForgeKind;
+  readonly client: ForgeClient;
+  readonly deliveries: DeliveryStore;
+  readonly cursors: PollCursors;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly intervalMs: number;
+  /** How far back the very first poll of a repository looks. */
+  readonly firstLookbackMs?: number;
+  /** Overlap between polls, for clock skew between the forge and us (duplicates are dropped). */
+  readonly overlapMs?: number;
+}
+
+export interface Poller {
+  /** Polls every repository once; resolves with the number of new events recorded. */
+  pollOnce(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createPoller(options: PollerOptions): Poller {
+  const { clock, log } = options;
+  const overlap = options.overlapMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<number> | undefined;
+
+  const pollRepo = async (fullName: string): Promise<number> => {
+    const startedAt = clock.now();
+    const since = (await options.cursors.get(fullName)) ?? new Date(startedAt - (options.firstLookbackMs ?? 3600_000)).toISOString();
+    const repo = await options.client.getRepository(fullName);
+    const issues = await options.client.listIssuesUpdatedSince(fullName, since);
+    const comments = await options.client.listCommentsUpdatedSince(fullName, since);
+    const byNumber = new Map(issues.map((i) => [i.number, i]));
+    const events: ForgeEvent[] = [];
+
+    for (const issue of issues) {
+      if (!issue.isPull && issue.createdAt !== undefined && Date.parse(issue.createdAt) >= Date.parse(since)) events.push(openedEvent(options.forgeKind, repo, issue));
+    }
+    for (const { issueNumber, comment } of comments) {
+      const issue = byNumber.get(issueNumber) ?? (await options.client.getIssue(fullName, issueNumber));
+      byNumber.set(issueNumber, issue);
+      const draft: Omit<CommentEvent, 'fingerprint'> = {
+        type: 'comment',
+        action: Date.parse(comment.updatedAt) > Date.parse(comment.createdAt) ? 'edited' : 'created',
+        forge: options.forgeKind,
+        repo,
+        actor: comment.author,
+        issue,
+        comment,
+      };
+      events.push({ ...draft, fingerprint: fingerprintOf(draft) } as CommentEvent);
+    }
+
+    let recorded = 0;
+    for (const event of events) {
+      const body = Buffer.from(JSON.stringify(event));
+      const result = await options.deliveries.record({
+        deliveryId: `poll:${event.fingerprint}`,
+        source: 'poll',
+        forge: options.forgeKind,
+        eventType: 'poll',
+        receivedAt: clock.now(),
+        headers: {},
+        body,
+        outcome: { kind: 'event', event },
+      });
+      if (result.status === 'accepted') recorded++;
+    }
+    await options.cursors.set(fullName, new Date(startedAt - overlap).toISOString());
+    if (recorded > 0) log.warn({ repo: fullName, recorded }, 'poller found changes no webhook delivered');
+    return recorded;
+  };
+
+  const pollOnce = (): Promise<number> => {
+    current ??= (async () => {
+      let total = 0;
+      for (const repo of options.repositories) {
+        try {
+          total += await pollRepo(repo);
+        } catch (error) {
+          log.warn({ err: error, repo }, 'poll failed; will try again next interval');
+        }
+      }
+      return total;
+    })().finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+
+  return {
+    pollOnce,
+    start() {
+      if (options.intervalMs <= 0 || options.repositories.length === 0) return;
+      void pollOnce();
+      timer = setInterval(() => void pollOnce(), options.intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await current;
+    },
+  };
+}
+
+function openedEvent(forge: ForgeKind, repo: RepoRef, issue: IssueRef): IssueEvent {
+  const draft: Omit<IssueEvent, 'fingerprint'> = { type: 'issue', action: 'opened', forge, repo, actor: issue.author, issue };
+  return { ...draft, fingerprint: fingerprintOf(draft) };
+}

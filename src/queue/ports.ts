@@ -1,0 +1,120 @@
+/**
+ * What dispatch needs from the rest of the world: storage for events and jobs, the agent runner,
+ * and the forge (for permissions and PR heads). Each is an interface owned here and implemented
+ * elsewhere — SQLite in `store/`, the Claude runner in `agent/`, the REST client in `forge/`.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { JobState } from './job-state.js';
+
+/** `(agent, repo, issue)`: the unit of conversation, of serialisation, and of rate limits. */
+export interface WorkKey {
+  readonly agent: string;
+  /** `host/owner/name`, lower-cased. */
+  readonly repo: string;
+  readonly issue: number;
+}
+
+export function workKeyString(key: WorkKey): string {
+  return `${key.agent}:${key.repo}#${key.issue}`;
+}
+
+export interface StoredEvent {
+  readonly id: number;
+  readonly deliveryId: string;
+  readonly receivedAt: number;
+  readonly event: ForgeEvent;
+}
+
+/** One agent's part in an event: queue work for it, or a recorded reason why not. */
+export type RoutingDecision =
+  | { readonly kind: 'work'; readonly key: WorkKey; readonly repoRef: RepoRef; readonly trigger: string }
+  | { readonly kind: 'skip'; readonly agent: string; readonly reason: string };
+
+export interface Job {
+  readonly id: number;
+  readonly key: WorkKey;
+  readonly repoRef: RepoRef;
+  readonly state: JobState;
+  readonly attempts: number;
+  readonly notBefore: number;
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly error: string | null;
+  /** Ids of the events this job must answer, oldest first. */
+  readonly eventIds: readonly number[];
+}
+
+export type JobFinish =
+  | { readonly state: 'succeeded' }
+  | { readonly state: 'failed'; readonly error: string }
+  | { readonly state: 'retry'; readonly error: string; readonly notBefore: number }
+  | { readonly state: 'cancelled'; readonly error: string };
+
+export interface JobQuery {
+  readonly states?: readonly JobState[];
+  readonly limit?: number;
+}
+
+export interface JobStore {
+  /** Events stored by the intake or the poller that dispatch has not routed yet, oldest first. */
+  undispatchedEvents(limit: number): Promise<StoredEvent[]>;
+  getEvents(ids: readonly number[]): Promise<StoredEvent[]>;
+  /**
+   * Records the decisions for one event and marks it dispatched, atomically. Work for a key that
+   * has a queued job is merged into it; otherwise a new queued job is created (a follow-up when
+   * the key's job is running).
+   */
+  commitRouting(eventId: number, decisions: readonly RoutingDecision[], now: number): Promise<void>;
+  /** Queued jobs whose key has no running job and whose `notBefore` has passed, FIFO. */
+  runnableJobs(now: number): Promise<Job[]>;
+  runningJobs(): Promise<Job[]>;
+  /** queued → running (attempts + 1). Returns undefined if the job was not queued any more. */
+  startJob(id: number, now: number): Promise<Job | undefined>;
+  finishJob(id: number, finish: JobFinish, now: number): Promise<void>;
+  /** At start-up: every job left running by a dead process goes back to queued. */
+  requeueInterrupted(now: number): Promise<Job[]>;
+  /** Jobs of a key started at or after `since`. */
+  countStartsSince(key: WorkKey, since: number): Promise<number>;
+  /** Earliest `notBefore` of a queued job in the future, if any: when to look again. */
+  nextWakeAt(now: number): Promise<number | undefined>;
+  listJobs(query: JobQuery): Promise<Job[]>;
+  pauseKey(key: WorkKey, until: number, reason: string): Promise<void>;
+  /** The pause on a key, if one is in force at `now`. */
+  pausedUntil(key: WorkKey, now: number): Promise<{ until: number; reason: string } | undefined>;
+}
+
+/** Everything a runner needs to do one job. */
+export interface RunRequest {
+  readonly jobId: number;
+  readonly key: WorkKey;
+  readonly agent: AgentConfig;
+  readonly repo: RepoRef;
+  readonly attempt: number;
+  /** The delta: the events this run must answer, oldest first. */
+  readonly events: readonly ForgeEvent[];
+  readonly signal: AbortSignal;
+}
+
+export type RunOutcome =
+  | { readonly ok: true; readonly summary?: string }
+  | { readonly ok: false; readonly error: string; readonly retryable: boolean };
+
+/**
+ * Runs one job. Implemented by the Claude agent runner; tests use scripted runners. A runner
+ * that throws is treated as a retryable failure.
+ */
+export interface AgentRunner {
+  run(request: RunRequest): Promise<RunOutcome>;
+}
+
+/** The forge, as routing sees it. */
+export interface ForgeLookup {
+  /** Whether `login` may trigger agents on `repo` (write access or better). */
+  canTrigger(repo: RepoRef, login: string): Promise<boolean>;
+  /** Head branch and author of a PR, when an event did not carry them. */
+  pullHead(repo: RepoRef, number: number): Promise<{ headRef: string; author: string } | undefined>;
+  /** Posts a comment on an issue or PR as `agent` (the circuit breaker says why it paused). */
+  comment(repo: RepoRef, issue: number, body: string, agent: string): Promise<void>;
+}

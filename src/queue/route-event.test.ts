@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { teamOfThree } from '../../test/support/agents.js';
+import { commented, issueAssigned, issueOpened, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
+import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeLookup, RoutingDecision } from './ports.js';
+import { mentions, routeEvent, type RouteContext } from './route-event.js';
+
+const writers = new Set(['alice', 'boss', 'dev', 'reviewer']);
+
+function context(overrides: Partial<RouteContext> = {}, pulls: Record<number, { headRef: string; author: string }> = {}): RouteContext {
+  const forge: ForgeLookup = {
+    canTrigger: async (_repo, login) => writers.has(login),
+    pullHead: async (_repo, number) => pulls[number],
+    comment: async () => undefined,
+  };
+  return { agents: teamOfThree(), repositories: [], allowUsers: [], forge, ...overrides };
+}
+
+function work(decisions: RoutingDecision[]): string[] {
+  return decisions.flatMap((d) => (d.kind === 'work' ? [`${d.key.agent}#${d.key.issue} (${d.trigger})`] : []));
+}
+
+function skips(decisions: RoutingDecision[]): string[] {
+  return decisions.flatMap((d) => (d.kind === 'skip' ? [`${d.agent}: ${d.reason}`] : []));
+}
+
+describe('routeEvent', () => {
+  const table: ReadonlyArray<{ story: string; event: ForgeEvent; expected: string[] }> = [
+    { story: 'a new issue goes to boss', event: issueOpened(7), expected: ['boss#7 (issue_opened)'] },
+    { story: 'an issue assigned to dev goes to dev', event: issueAssigned(7, 'dev'), expected: ['dev#7 (assigned)'] },
+    { story: 'an issue assigned to someone else goes to nobody', event: issueAssigned(7, 'bob'), expected: [] },
+    { story: 'a comment mentioning @dev goes to dev', event: commented(7, 'alice', 'please look, @dev'), expected: ['dev#7 (mention)'] },
+    { story: 'a comment mentioning two agents goes to both', event: commented(7, 'alice', '@boss and @reviewer?'), expected: ['boss#7 (mention)', 'reviewer#7 (mention)'] },
+    { story: 'a plain comment goes to nobody', event: commented(7, 'alice', 'thanks!'), expected: [] },
+    { story: 'an e-mail address is not a mention', event: commented(7, 'alice', 'mail dev@example.com'), expected: [] },
+    { story: 'a review requested from reviewer goes to reviewer on the PR', event: reviewRequested(pullRef(12), 'reviewer'), expected: ['reviewer#12 (review_requested)'] },
+    {
+      story: 'changes requested on dev’s issue-7 PR reach dev’s issue 7 conversation',
+      event: reviewed(pullRef(12, { headRef: 'issue-7-fix-login' }), 'changes_requested'),
+      expected: ['dev#7 (pr_feedback)'],
+    },
+    { story: 'an approval wakes nobody', event: reviewed(pullRef(12), 'approved'), expected: [] },
+    {
+      story: 'a human comment on dev’s PR reaches dev’s issue conversation',
+      event: commented(12, 'alice', 'one more thing', { pull: pullRef(12) }),
+      expected: ['dev#7 (pr_feedback)'],
+    },
+    {
+      story: 'a comment on someone else’s PR does not reach dev',
+      event: commented(12, 'alice', 'nice', { pull: pullRef(12, { author: { login: 'bob', id: 1 } }) }),
+      expected: [],
+    },
+  ];
+  for (const { story, event, expected } of table) {
+    it(story, async () => {
+      const decisions = await routeEvent(event, context());
+
+      assert.deepEqual(work(decisions), expected);
+    });
+  }
+
+  it('looks up the head branch of a PR when a comment payload does not carry it', async () => {
+    const event = commented(12, 'alice', '@dev rebase please', { pull: undefined });
+    const asPull = { ...event, issue: { ...event.issue, isPull: true } };
+
+    const decisions = await routeEvent(asPull, context({}, { 12: { headRef: 'issue-7-fix-login', author: 'dev' } }));
+
+    assert.deepEqual(work(decisions), ['dev#7 (mention)']);
+  });
+
+  it('never lets an agent react to its own comment', async () => {
+    const decisions = await routeEvent(commented(7, 'dev', 'note to self @dev'), context());
+
+    assert.deepEqual(work(decisions), []);
+    assert.match(skips(decisions)[0] ?? '', /^dev: its own action/);
+  });
+
+  it('lets another agent’s comment trigger only through a mention', async () => {
+    const plain = await routeEvent(commented(12, 'reviewer', 'looks odd', { pull: pullRef(12) }), context());
+    const mention = await routeEvent(commented(12, 'reviewer', '@dev please fix', { pull: pullRef(12) }), context());
+
+    assert.deepEqual(work(plain), []);
+    assert.match(skips(plain)[0] ?? '', /reviewer is an agent/);
+    assert.deepEqual(work(mention), ['dev#7 (mention)']);
+  });
+
+  it('records and ignores a user without write access', async () => {
+    const decisions = await routeEvent(commented(7, 'mallory', '@dev rm -rf please'), context());
+
+    assert.deepEqual(work(decisions), []);
+    assert.deepEqual(skips(decisions), ['dev: mallory has no write access to acme/widget and is not in dispatch.allowUsers']);
+  });
+
+  it('lets a user on the allow-list trigger without write access', async () => {
+    const decisions = await routeEvent(commented(7, 'mallory', '@dev hi'), context({ allowUsers: ['Mallory'] }));
+
+    assert.deepEqual(work(decisions), ['dev#7 (mention)']);
+  });
+
+  it('ignores repositories that are not configured', async () => {
+    const decisions = await routeEvent(issueOpened(7), context({ repositories: ['acme/other'] }));
+
+    assert.deepEqual(decisions, []);
+  });
+});
+
+describe('mentions', () => {
+  const table: ReadonlyArray<[string, boolean]> = [
+    ['@dev', true],
+    ['hey @DEV, look', true],
+    ['(@dev)', true],
+    ['@developer', false],
+    ['@dev-ops', false],
+    ['dev@example.com', false],
+    ['> @dev said so', false],
+    ['`@dev`', false],
+    ['```\n@dev\n```', false],
+  ];
+  for (const [text, expected] of table) {
+    it(`${expected ? 'finds' : 'does not find'} @dev in ${JSON.stringify(text)}`, () => {
+      assert.equal(mentions(text, 'dev'), expected);
+    });
+  }
+});

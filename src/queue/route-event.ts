@@ -1,0 +1,208 @@
+/**
+ * Routing: which agents act on an event, and for which work key. Triggers are configured per
+ * agent (`config/schema.ts`); guards then keep agents from answering themselves, from looping on
+ * each other's chatter, and from being driven by users without write access. A trigger that
+ * matched but was blocked becomes a recorded `skip`, so an operator can see why nothing ran.
+ */
+import type { Trigger } from '../config/schema.js';
+import type { AgentConfig } from '../config/types.js';
+import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { ForgeLookup, RoutingDecision } from './ports.js';
+
+export interface RouteContext {
+  readonly agents: readonly AgentConfig[];
+  /** `owner/name` of the configured repositories; empty means every repository that sends hooks. */
+  readonly repositories: readonly string[];
+  /** Logins that may trigger agents without write access. */
+  readonly allowUsers: readonly string[];
+  readonly forge: ForgeLookup;
+}
+
+interface Match {
+  readonly trigger: Trigger['on'];
+  readonly issue: number;
+}
+
+/** Branches dev works on: `issue-<N>-<slug>` (or just `issue-<N>`). */
+const ISSUE_BRANCH = /^issue-(\d+)(?:-|$)/;
+
+export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<RoutingDecision[]> {
+  if (!repositoryConfigured(event.repo, ctx.repositories)) return [];
+  const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
+  const decisions: RoutingDecision[] = [];
+  let actorAllowed: boolean | undefined;
+
+  for (const agent of ctx.agents) {
+    const match = await matchTriggers(agent, event, ctx.forge);
+    if (!match) continue;
+    const actor = event.actor.login.toLowerCase();
+    if (actor === agent.login.toLowerCase()) {
+      decisions.push({ kind: 'skip', agent: agent.name, reason: `its own action (${match.trigger})` });
+      continue;
+    }
+    if (agentLogins.has(actor)) {
+      if (!handOffAllowed(match.trigger, event)) {
+        decisions.push({
+          kind: 'skip',
+          agent: agent.name,
+          reason: `${event.actor.login} is an agent; agents hand off only by mention, label, assignment, review request or review`,
+        });
+        continue;
+      }
+    } else {
+      actorAllowed ??= await mayTrigger(event, ctx);
+      if (!actorAllowed) {
+        decisions.push({ kind: 'skip', agent: agent.name, reason: `${event.actor.login} has no write access to ${event.repo.fullName} and is not in dispatch.allowUsers` });
+        continue;
+      }
+    }
+    decisions.push({
+      kind: 'work',
+      key: { agent: agent.name, repo: repoKey(event.repo), issue: match.issue },
+      repoRef: event.repo,
+      trigger: match.trigger,
+    });
+  }
+  return decisions;
+}
+
+export function repoKey(repo: RepoRef): string {
+  return `${repo.host}/${repo.owner}/${repo.name}`.toLowerCase();
+}
+
+function repositoryConfigured(repo: RepoRef, repositories: readonly string[]): boolean {
+  if (repositories.length === 0) return true;
+  return repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase());
+}
+
+async function mayTrigger(event: ForgeEvent, ctx: RouteContext): Promise<boolean> {
+  if (ctx.allowUsers.some((u) => u.toLowerCase() === event.actor.login.toLowerCase())) return true;
+  return ctx.forge.canTrigger(event.repo, event.actor.login);
+}
+
+/** An agent's action triggers another agent only when it is an explicit hand-off, never plain chatter. */
+function handOffAllowed(trigger: Trigger['on'], event: ForgeEvent): boolean {
+  switch (trigger) {
+    case 'mention':
+    case 'label':
+    case 'assigned':
+    case 'review_requested':
+      return true;
+    case 'pr_feedback':
+      return event.type === 'review';
+    case 'issue_opened':
+      return true;
+  }
+}
+
+async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+  for (const trigger of agent.triggers) {
+    const match = await matchTrigger(agent, trigger, event, forge);
+    if (match) return match;
+  }
+  return undefined;
+}
+
+async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+  const login = agent.login.toLowerCase();
+  switch (trigger.on) {
+    case 'issue_opened':
+      if (event.type === 'issue' && event.action === 'opened' && !event.issue.isPull) return { trigger: 'issue_opened', issue: event.issue.number };
+      return undefined;
+
+    case 'mention': {
+      const text = mentionText(event);
+      if (text === undefined || !mentions(text, agent.login)) return undefined;
+      return { trigger: 'mention', issue: await workIssue(agent, event, forge) };
+    }
+
+    case 'assigned':
+      if ((event.type === 'issue' || event.type === 'pull_request') && event.action === 'assigned') {
+        const assignees = event.type === 'issue' ? event.issue.assignees : [];
+        const target = event.type === 'issue' && event.assignee !== undefined ? [event.assignee] : assignees;
+        if (target.some((a) => a.toLowerCase() === login)) return { trigger: 'assigned', issue: await workIssue(agent, event, forge) };
+      }
+      return undefined;
+
+    case 'label': {
+      const labels = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase())) return { trigger: 'label', issue: await workIssue(agent, event, forge) };
+      return undefined;
+    }
+
+    case 'review_requested':
+      if (event.type === 'pull_request' && event.action === 'review_requested' && event.requestedReviewer?.toLowerCase() === login) {
+        return { trigger: 'review_requested', issue: event.pull.number };
+      }
+      return undefined;
+
+    case 'pr_feedback':
+      return matchPrFeedback(agent, event, forge);
+  }
+}
+
+/** A review asking for changes (or commenting), or a comment, on a PR this agent opened from an issue branch. */
+async function matchPrFeedback(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+  let head: { headRef: string; author: string } | undefined;
+  if (event.type === 'review' && (event.state === 'changes_requested' || event.state === 'comment')) {
+    head = { headRef: event.pull.headRef, author: event.pull.author.login };
+  } else if (event.type === 'comment' && event.action === 'created' && event.issue.isPull) {
+    head = event.pull ? { headRef: event.pull.headRef, author: event.pull.author.login } : await forge.pullHead(event.repo, event.issue.number);
+  }
+  if (!head || head.author.toLowerCase() !== agent.login.toLowerCase()) return undefined;
+  const issue = ISSUE_BRANCH.exec(head.headRef)?.[1];
+  return issue === undefined ? undefined : { trigger: 'pr_feedback', issue: Number(issue) };
+}
+
+/**
+ * The issue an agent's work on this event belongs to. A PR whose head branch is
+ * `issue-<N>-<slug>`, opened by an agent working on issue branches, belongs to issue N, so review
+ * feedback reaches the conversation that wrote the code; any other PR is its own key.
+ */
+async function workIssue(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<number> {
+  const number = eventNumber(event);
+  if (agent.workspace !== 'issue-branch') return number;
+  let head: { headRef: string; author: string } | undefined;
+  if (event.type === 'pull_request' || event.type === 'review') head = { headRef: event.pull.headRef, author: event.pull.author.login };
+  else if (event.type === 'comment' && event.issue.isPull) {
+    head = event.pull ? { headRef: event.pull.headRef, author: event.pull.author.login } : await forge.pullHead(event.repo, number);
+  } else if (event.type === 'issue' && event.issue.isPull) head = await forge.pullHead(event.repo, number);
+  if (!head || head.author.toLowerCase() !== agent.login.toLowerCase()) return number;
+  const issue = ISSUE_BRANCH.exec(head.headRef)?.[1];
+  return issue === undefined ? number : Number(issue);
+}
+
+function eventNumber(event: ForgeEvent): number {
+  switch (event.type) {
+    case 'issue':
+    case 'comment':
+      return event.issue.number;
+    case 'pull_request':
+    case 'review':
+      return event.pull.number;
+    default:
+      return 0;
+  }
+}
+
+function mentionText(event: ForgeEvent): string | undefined {
+  if (event.type === 'comment' && event.action === 'created') return event.comment.body;
+  if (event.type === 'issue' && event.action === 'opened') return event.issue.body;
+  if (event.type === 'pull_request' && event.action === 'opened') return event.pull.body;
+  if (event.type === 'review') return event.review.body;
+  return undefined;
+}
+
+/**
+ * Whether `text` mentions `@login`, outside quoted lines and code: an agent quoting a human's
+ * "@dev please…" must not re-trigger dev.
+ */
+export function mentions(text: string, login: string): boolean {
+  const withoutCode = text.replace(/```[\s\S]*?(```|$)/g, '').replace(/`[^`\n]*`/g, '');
+  const unquoted = withoutCode
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('>'))
+    .join('\n');
+  const escaped = login.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\w@/.-])@${escaped}(?![\\w-])`, 'i').test(unquoted);
+}

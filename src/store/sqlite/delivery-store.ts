@@ -1,0 +1,83 @@
+/**
+ * The intake's storage (`DeliveryStore`) on SQLite: one delivery row per delivery id, one event
+ * row per distinct change. A change already seen within the de-duplication window — a "Replay"
+ * from the forge UI, an overlapping org hook, the reconciliation poller finding what a webhook
+ * already brought — is recorded as a duplicate delivery and creates no second event, so no
+ * second piece of work.
+ */
+import type { Clock } from '../../lib/clock.js';
+import type { DeliveryRecord, DeliveryStore, EventListener, RecordResult } from '../../intake/ports.js';
+import type { GroupCommitter } from './group-commit.js';
+import type { Db } from './open-database.js';
+
+export interface SqliteDeliveryStoreOptions {
+  readonly db: Db;
+  readonly committer: GroupCommitter;
+  readonly clock: Clock;
+  readonly dedupWindowMs: number;
+  /** Called for each new event, after its transaction committed. */
+  readonly onEvent?: EventListener;
+}
+
+export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): DeliveryStore {
+  const { db, committer, clock } = options;
+  const deliveryExists = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM deliveries WHERE delivery_id = ?');
+  const sameEvent = db.prepare<[string, number], { delivery_id: string }>(
+    'SELECT delivery_id FROM events WHERE fingerprint = ? AND received_at >= ? ORDER BY id LIMIT 1',
+  );
+  const insertDelivery = db.prepare(
+    `INSERT INTO deliveries (delivery_id, source, forge, event_type, received_at, headers, body, outcome, reason, fingerprint, event_id)
+     VALUES (@deliveryId, @source, @forge, @eventType, @receivedAt, @headers, @body, @outcome, @reason, @fingerprint, @eventId)`,
+  );
+  const insertEvent = db.prepare(
+    `INSERT INTO events (delivery_id, fingerprint, repo, type, event, received_at)
+     VALUES (@deliveryId, @fingerprint, @repo, @type, @event, @receivedAt)`,
+  );
+
+  const write = (delivery: DeliveryRecord): RecordResult => {
+    if (deliveryExists.get(delivery.deliveryId)) return { status: 'duplicate-delivery' };
+    const row = {
+      deliveryId: delivery.deliveryId,
+      source: delivery.source,
+      forge: delivery.forge,
+      eventType: delivery.eventType,
+      receivedAt: delivery.receivedAt,
+      headers: JSON.stringify(delivery.headers),
+      body: delivery.body,
+      outcome: 'ignored',
+      reason: null as string | null,
+      fingerprint: null as string | null,
+      eventId: null as number | null,
+    };
+    if (delivery.outcome.kind === 'ignored') {
+      insertDelivery.run({ ...row, reason: delivery.outcome.reason });
+      return { status: 'ignored' };
+    }
+    const event = delivery.outcome.event;
+    const original = sameEvent.get(event.fingerprint, clock.now() - options.dedupWindowMs);
+    if (original) {
+      insertDelivery.run({ ...row, outcome: 'duplicate', reason: `same event as delivery ${original.delivery_id}`, fingerprint: event.fingerprint });
+      return { status: 'duplicate-event', originalDeliveryId: original.delivery_id };
+    }
+    const eventId = Number(
+      insertEvent.run({
+        deliveryId: delivery.deliveryId,
+        fingerprint: event.fingerprint,
+        repo: `${event.repo.host}/${event.repo.fullName}`.toLowerCase(),
+        type: event.type,
+        event: JSON.stringify(event),
+        receivedAt: delivery.receivedAt,
+      }).lastInsertRowid,
+    );
+    insertDelivery.run({ ...row, outcome: 'accepted', fingerprint: event.fingerprint, eventId });
+    return { status: 'accepted', eventId };
+  };
+
+  return {
+    async record(delivery) {
+      const result = await committer.submit(() => write(delivery));
+      if (result.status === 'accepted') options.onEvent?.(result.eventId);
+      return result;
+    },
+  };
+}

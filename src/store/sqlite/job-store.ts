@@ -1,0 +1,211 @@
+/**
+ * Dispatch's storage (`JobStore`) on SQLite: the per-key mailbox (at most one queued and one
+ * running job per work key, enforced by partial unique indexes), the events each job answers,
+ * routing skips, circuit-breaker pauses. Every state change goes through `assertTransition`.
+ */
+import type { RepoRef } from '../../forge/events.js';
+import { assertTransition, type JobState } from '../../queue/job-state.js';
+import { workKeyString, type Job, type JobFinish, type JobQuery, type JobStore, type RoutingDecision, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import type { GroupCommitter } from './group-commit.js';
+import type { Db } from './open-database.js';
+
+interface JobRow {
+  id: number;
+  agent: string;
+  repo: string;
+  issue: number;
+  work_key: string;
+  repo_ref: string;
+  state: JobState;
+  attempts: number;
+  not_before: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  event_ids: string | null;
+}
+
+interface EventRow {
+  id: number;
+  delivery_id: string;
+  received_at: number;
+  event: string;
+}
+
+const JOB_COLUMNS = `j.*, (SELECT group_concat(event_id) FROM (SELECT event_id FROM job_events WHERE job_id = j.id ORDER BY event_id)) AS event_ids`;
+
+export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStore {
+  const q = {
+    undispatched: db.prepare<[number], EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?'),
+    markDispatched: db.prepare<[number, number]>('UPDATE events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
+    queuedFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'queued'`),
+    insertJob: db.prepare(
+      `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES (@agent, @repo, @issue, @workKey, @repoRef, 'queued', @now, @now)`,
+    ),
+    attach: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)'),
+    skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
+    job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
+    runnable: db.prepare<[number, number], JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs j
+        WHERE j.state = 'queued' AND j.not_before <= ?
+          AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
+          AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > ?)
+        ORDER BY j.id`,
+    ),
+    running: db.prepare<[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
+    setState: db.prepare(
+      `UPDATE jobs SET state = @state, attempts = @attempts, not_before = @notBefore, started_at = @startedAt, finished_at = @finishedAt, error = @error WHERE id = @id`,
+    ),
+    moveEvents: db.prepare<[number, number]>('UPDATE OR IGNORE job_events SET job_id = ? WHERE job_id = ?'),
+    deleteJob: db.prepare<[number]>('DELETE FROM jobs WHERE id = ?'),
+    startsSince: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM jobs WHERE work_key = ? AND started_at >= ?'),
+    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs WHERE state = 'queued' AND not_before > ?`),
+    nextPauseEnd: db.prepare<[number], { at: number | null }>(
+      `SELECT min(p.until) AS at FROM key_pauses p WHERE p.until > ? AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')`,
+    ),
+    pause: db.prepare<[string, number, string]>('INSERT INTO key_pauses (work_key, until, reason) VALUES (?, ?, ?) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason'),
+    pausedUntil: db.prepare<[string, number], { until: number; reason: string }>('SELECT until, reason FROM key_pauses WHERE work_key = ? AND until > ?'),
+  };
+
+  const getJob = (id: number): Job | undefined => {
+    const row = q.job.get(id);
+    return row && toJob(row);
+  };
+
+  const transition = (job: Job, to: JobState, changes: Partial<{ attempts: number; notBefore: number; startedAt: number | null; finishedAt: number | null; error: string | null }>) => {
+    assertTransition(job.id, job.state, to);
+    q.setState.run({
+      id: job.id,
+      state: to,
+      attempts: changes.attempts ?? job.attempts,
+      notBefore: changes.notBefore ?? job.notBefore,
+      startedAt: changes.startedAt === undefined ? job.startedAt : changes.startedAt,
+      finishedAt: changes.finishedAt === undefined ? job.finishedAt : changes.finishedAt,
+      error: changes.error === undefined ? job.error : changes.error,
+    });
+  };
+
+  /** Back to queued; if the key already has a queued follow-up, its events join this job instead. */
+  const requeue = (job: Job, notBefore: number, error: string | null) => {
+    const followUp = q.queuedFor.get(workKeyString(job.key));
+    if (followUp) {
+      q.moveEvents.run(job.id, followUp.id);
+      q.deleteJob.run(followUp.id);
+    }
+    transition(job, 'queued', { notBefore, startedAt: null, error });
+  };
+
+  return {
+    async undispatchedEvents(limit) {
+      return q.undispatched.all(limit).map(toStoredEvent);
+    },
+
+    async getEvents(ids) {
+      if (ids.length === 0) return [];
+      const rows = db.prepare<number[], EventRow>(`SELECT id, delivery_id, received_at, event FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`).all(...ids);
+      return rows.map(toStoredEvent);
+    },
+
+    commitRouting(eventId, decisions, now) {
+      return committer.submit(() => {
+        if (q.markDispatched.run(now, eventId).changes === 0) return; // routed already
+        for (const decision of decisions) {
+          if (decision.kind === 'skip') {
+            q.skip.run(eventId, decision.agent, decision.reason, now);
+            continue;
+          }
+          const workKey = workKeyString(decision.key);
+          const jobId =
+            q.queuedFor.get(workKey)?.id ??
+            Number(
+              q.insertJob.run({ agent: decision.key.agent, repo: decision.key.repo, issue: decision.key.issue, workKey, repoRef: JSON.stringify(decision.repoRef), now }).lastInsertRowid,
+            );
+          q.attach.run(jobId, eventId, decision.trigger);
+        }
+      });
+    },
+
+    async runnableJobs(now) {
+      return q.runnable.all(now, now).map(toJob);
+    },
+
+    async runningJobs() {
+      return q.running.all().map(toJob);
+    },
+
+    startJob(id, now) {
+      return committer.submit(() => {
+        const job = getJob(id);
+        if (!job || job.state !== 'queued') return undefined;
+        transition(job, 'running', { attempts: job.attempts + 1, startedAt: now, finishedAt: null });
+        return getJob(id);
+      });
+    },
+
+    finishJob(id, finish, now) {
+      return committer.submit(() => {
+        const job = getJob(id);
+        if (!job) return;
+        if (finish.state === 'retry') requeue(job, finish.notBefore, finish.error);
+        else transition(job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
+      });
+    },
+
+    requeueInterrupted(now) {
+      return committer.submit(() => {
+        const interrupted = q.running.all().map(toJob);
+        for (const job of interrupted) requeue(job, now, 'interrupted: the service stopped while this job ran');
+        return interrupted.map((job) => getJob(job.id)).filter((job): job is Job => job !== undefined);
+      });
+    },
+
+    async countStartsSince(key, since) {
+      return q.startsSince.get(workKeyString(key), since)?.n ?? 0;
+    },
+
+    async nextWakeAt(now) {
+      const candidates = [q.nextWake.get(now)?.at, q.nextPauseEnd.get(now)?.at].filter((x): x is number => typeof x === 'number');
+      return candidates.length > 0 ? Math.min(...candidates) : undefined;
+    },
+
+    async listJobs(query) {
+      const states = query.states ?? [];
+      const where = states.length > 0 ? `WHERE j.state IN (${states.map(() => '?').join(',')})` : '';
+      return db
+        .prepare<unknown[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where} ORDER BY j.id DESC LIMIT ?`)
+        .all(...states, query.limit ?? 100)
+        .map(toJob);
+    },
+
+    pauseKey(key, until, reason) {
+      return committer.submit(() => {
+        q.pause.run(workKeyString(key), until, reason);
+      });
+    },
+
+    async pausedUntil(key, now) {
+      return q.pausedUntil.get(workKeyString(key), now);
+    },
+  };
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    key: { agent: row.agent, repo: row.repo, issue: row.issue } satisfies WorkKey,
+    repoRef: JSON.parse(row.repo_ref) as RepoRef,
+    state: row.state,
+    attempts: row.attempts,
+    notBefore: row.not_before,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+    eventIds: row.event_ids ? row.event_ids.split(',').map(Number) : [],
+  };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
+}

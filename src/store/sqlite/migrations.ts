@@ -1,0 +1,83 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Append only:
+ * never edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  /* 1: intake */ `
+  CREATE TABLE deliveries (
+    seq          INTEGER PRIMARY KEY,
+    delivery_id  TEXT    NOT NULL UNIQUE,
+    source       TEXT    NOT NULL CHECK (source IN ('webhook', 'poll')),
+    forge        TEXT    NOT NULL,
+    event_type   TEXT    NOT NULL,
+    received_at  INTEGER NOT NULL,
+    headers      TEXT    NOT NULL,
+    body         BLOB    NOT NULL,
+    outcome      TEXT    NOT NULL CHECK (outcome IN ('accepted', 'ignored', 'duplicate')),
+    reason       TEXT,
+    fingerprint  TEXT,
+    event_id     INTEGER
+  );
+  CREATE INDEX deliveries_received ON deliveries (received_at);
+
+  CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    delivery_id   TEXT    NOT NULL,
+    fingerprint   TEXT    NOT NULL,
+    repo          TEXT    NOT NULL,
+    type          TEXT    NOT NULL,
+    event         TEXT    NOT NULL,
+    received_at   INTEGER NOT NULL,
+    dispatched_at INTEGER
+  );
+  CREATE INDEX events_fingerprint ON events (fingerprint, received_at);
+  CREATE INDEX events_undispatched ON events (id) WHERE dispatched_at IS NULL;
+  `,
+  /* 2: dispatch */ `
+  CREATE TABLE jobs (
+    id          INTEGER PRIMARY KEY,
+    agent       TEXT    NOT NULL,
+    repo        TEXT    NOT NULL,
+    issue       INTEGER NOT NULL,
+    work_key    TEXT    NOT NULL,
+    repo_ref    TEXT    NOT NULL,
+    state       TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    error       TEXT
+  );
+  -- The mailbox rule, enforced by the database: at most one queued and one running job per key.
+  CREATE UNIQUE INDEX jobs_one_queued ON jobs (work_key) WHERE state = 'queued';
+  CREATE UNIQUE INDEX jobs_one_running ON jobs (work_key) WHERE state = 'running';
+  CREATE INDEX jobs_state ON jobs (state, id);
+  CREATE INDEX jobs_key_started ON jobs (work_key, started_at);
+
+  CREATE TABLE job_events (
+    job_id   INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    trigger  TEXT    NOT NULL,
+    PRIMARY KEY (job_id, event_id)
+  );
+
+  CREATE TABLE routing_skips (
+    event_id INTEGER NOT NULL REFERENCES events (id),
+    agent    TEXT    NOT NULL,
+    reason   TEXT    NOT NULL,
+    at       INTEGER NOT NULL
+  );
+
+  CREATE TABLE key_pauses (
+    work_key TEXT    PRIMARY KEY,
+    until    INTEGER NOT NULL,
+    reason   TEXT    NOT NULL
+  );
+
+  CREATE TABLE poll_cursors (
+    repo      TEXT    PRIMARY KEY,
+    polled_at TEXT    NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,78 @@
+/**
+ * The embedded store: one SQLite file under the data dir, one group committer shared by every
+ * writer, and the repositories the rest of the service reads and writes through their ports.
+ */
+import { join } from 'node:path';
+import type { ReadinessCheck } from '../../http/health.js';
+import type { DeliveryStore, EventListener } from '../../intake/ports.js';
+import type { Clock } from '../../lib/clock.js';
+import type { PollCursors } from '../../queue/poller.js';
+import type { JobStore } from '../../queue/ports.js';
+import { createSqliteDeliveryStore } from './delivery-store.js';
+import { createSqliteJobStore } from './job-store.js';
+import { createSqlitePollCursors } from './poll-cursors.js';
+import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
+import { openDatabase, type Db } from './open-database.js';
+
+export const DATABASE_FILE = 'claude-hooks.sqlite';
+
+export interface SqliteStore {
+  readonly db: Db;
+  readonly file: string;
+  readonly committer: GroupCommitter;
+  readonly deliveries: DeliveryStore;
+  readonly jobs: JobStore;
+  readonly pollCursors: PollCursors;
+  readonly readiness: ReadinessCheck;
+  /** Adds a listener told of each new event after it is committed. */
+  onEvent(listener: EventListener): void;
+  close(): Promise<void>;
+}
+
+export interface SqliteStoreOptions {
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly dedupWindowMs: number;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const file = join(options.dataDir, DATABASE_FILE);
+  const db = openDatabase(file);
+  const committer = createGroupCommitter(db);
+  const listeners: EventListener[] = [];
+  const deliveries = createSqliteDeliveryStore({
+    db,
+    committer,
+    clock: options.clock,
+    dedupWindowMs: options.dedupWindowMs,
+    onEvent: (id) => {
+      for (const listener of listeners) listener(id);
+    },
+  });
+  return {
+    db,
+    file,
+    committer,
+    deliveries,
+    jobs: createSqliteJobStore(db, committer),
+    pollCursors: createSqlitePollCursors(db, committer),
+    readiness: {
+      name: 'databaseWritable',
+      async run() {
+        await committer.submit(() => db.prepare('SELECT 1').get());
+        db.exec('BEGIN IMMEDIATE; ROLLBACK');
+        return { ok: true, detail: file };
+      },
+    },
+    onEvent: (listener) => {
+      listeners.push(listener);
+    },
+    async close() {
+      await committer.drain();
+      if (db.open) {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+      }
+    },
+  };
+}

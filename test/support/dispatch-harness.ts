@@ -1,0 +1,115 @@
+/**
+ * A dispatcher on a real SQLite store in a temporary data dir, with a scripted runner and a
+ * small structural fake of the forge lookup, for dispatch tests and the dispatch benchmark.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AgentConfig } from '../../src/config/types.js';
+import type { ForgeEvent } from '../../src/forge/events.js';
+import { manualClock, systemClock, type Clock } from '../../src/lib/clock.js';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
+import { createDispatcher, type DispatchLimits, type Dispatcher } from '../../src/queue/dispatcher.js';
+import type { AgentRunner, ForgeLookup, RunOutcome, RunRequest } from '../../src/queue/ports.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { teamOfThree } from './agents.js';
+
+export interface RecordedRun {
+  readonly request: RunRequest;
+  /** Fingerprints of the events the run was given. */
+  readonly events: readonly string[];
+}
+
+/** A runner whose behaviour a test scripts; it records every call. */
+export function scriptedRunner(behaviour: (request: RunRequest) => Promise<RunOutcome> | RunOutcome = () => ({ ok: true })) {
+  const runs: RecordedRun[] = [];
+  const runner: AgentRunner = {
+    async run(request) {
+      runs.push({ request, events: request.events.map((e) => e.fingerprint) });
+      return behaviour(request);
+    },
+  };
+  return { runner, runs };
+}
+
+/** A promise with its resolve, to hold a run open until the test lets it finish. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => undefined as void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+export interface HarnessOptions {
+  readonly dataDir?: string;
+  readonly agents?: AgentConfig[];
+  readonly runner?: AgentRunner;
+  readonly limits?: Partial<DispatchLimits>;
+  readonly writers?: readonly string[];
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+export interface Harness {
+  readonly store: SqliteStore;
+  readonly dispatcher: Dispatcher;
+  readonly comments: Array<{ issue: number; body: string; agent: string }>;
+  readonly dataDir: string;
+  /** Stores an event as the intake would (under a fresh delivery id) and tells the dispatcher. */
+  deliver(event: ForgeEvent): Promise<string>;
+  close(): Promise<void>;
+}
+
+let deliveries = 0;
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-dispatch-'));
+  const clock = options.clock ?? systemClock;
+  const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
+  const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
+  const comments: Harness['comments'] = [];
+  const forge: ForgeLookup = {
+    canTrigger: async (_repo, login) => writers.has(login),
+    pullHead: async () => undefined,
+    comment: async (_repo, issue, body, agent) => {
+      comments.push({ issue, body, agent });
+    },
+  };
+  const dispatcher = createDispatcher({
+    store: store.jobs,
+    runner: options.runner ?? scriptedRunner().runner,
+    route: { agents: options.agents ?? teamOfThree(), repositories: [], allowUsers: [], forge },
+    limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 1000, pauseMs: 3600_000, ...options.limits },
+    clock,
+    log: options.log ?? silentLogger(),
+  });
+  store.onEvent(() => dispatcher.notify());
+  await dispatcher.start();
+  return {
+    store,
+    dispatcher,
+    comments,
+    dataDir,
+    async deliver(event) {
+      const deliveryId = `test-${process.pid}-${++deliveries}`;
+      await store.deliveries.record({
+        deliveryId,
+        source: 'webhook',
+        forge: 'forgejo',
+        eventType: event.type,
+        receivedAt: clock.now(),
+        headers: {},
+        body: Buffer.from(JSON.stringify(event)),
+        outcome: { kind: 'event', event },
+      });
+      return deliveryId;
+    },
+    async close() {
+      await dispatcher.stop();
+      await store.close();
+    },
+  };
+}
+
+export { manualClock };
