@@ -8,12 +8,15 @@ import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../lib/logger.js';
 import { startService } from '../main.js';
 import { printConfig, printProblems } from './print-config.js';
+import { printJobs } from './print-jobs.js';
 
 const USAGE = `usage: claude-hooks <command> [--config PATH]
 
 commands:
   serve            run the service (default)
   config check     validate the configuration and print it, secrets redacted
+  jobs [--state S] [--json]
+                   queued, running and recent jobs (reads the data dir; the service need not run)
 
 options:
   --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
@@ -23,7 +26,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     allowPositionals: true,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      state: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -40,6 +49,12 @@ async function main(argv: readonly string[]): Promise<number> {
       }
       printConfig(loaded.value, process.stdout);
       return 0;
+    case 'jobs':
+      if (!loaded.ok) {
+        printProblems(loaded.error, process.stderr);
+        return 1;
+      }
+      return printJobs(loaded.value.dataDir, { state: values.state, limit: values.limit, json: values.json ?? false });
     case 'serve':
       if (!loaded.ok) {
         printProblems(loaded.error, process.stderr);

@@ -7,8 +7,8 @@
  * both send `x-github-*` copies (with the coarse event in `x-github-event`, which would dispatch
  * a review comment as a conversation comment). Node lower-cases header names; this does too.
  *
- * `eventType` is the event-type header (`x-forgejo-event-type`, `x-gitea-event-type`). Gitea
- * before 1.16 or so sent only the coarse event header; then `eventType` is derived from it,
+ * `eventType` is the event-type header (`x-forgejo-event-type`, `x-gitea-event-type`). Older
+ * Gitea sent only the coarse event header; then `eventType` is derived from it,
  * undoing the three names where the two disagree (`pull_request_approved` →
  * `pull_request_review_approved`, …). For GitHub it is `x-github-event`.
  */
@@ -82,7 +82,7 @@ export function readDeliveryHeaders(headers: HeaderMap): Result<DeliveryHeaders,
 function eventTypeOf(sender: ForgeHeaders, event: string, eventType: string | undefined): string {
   if (sender.forge === 'github') return event;
   if (eventType !== undefined && eventType !== '') return eventType;
-  return Object.hasOwn(EVENT_TYPE_OF_LEGACY_EVENT, event) ? (EVENT_TYPE_OF_LEGACY_EVENT[event] ?? event) : event;
+  return (Object.hasOwn(EVENT_TYPE_OF_LEGACY_EVENT, event) ? EVENT_TYPE_OF_LEGACY_EVENT[event] : undefined) ?? event;
 }
 
 function signatureOf(sender: ForgeHeaders, value: string | undefined): string | undefined {

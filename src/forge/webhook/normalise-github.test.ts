@@ -45,7 +45,7 @@ function eventOf(eventType: string, example: Example): ForgeEvent {
 
 describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () => {
   for (const [name, { type, actions }] of Object.entries(HANDLED)) {
-    it(`reads every '${name}' example as ${type === undefined ? 'ignored' : `a '${type}' event or a deliberate ignore`}`, () => {
+    it(`reads every '${name}' example as ${type === undefined ? 'ignored' : `'${type}' events or deliberate ignores`}`, () => {
       const examples = examplesOf(name);
 
       assert.ok(examples.length > 0, `the package has no '${name}' examples`);

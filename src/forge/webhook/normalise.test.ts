@@ -128,6 +128,15 @@ describe('normalise, on the captured Gitea deliveries', () => {
     assert.equal(event.issue.isPull, true);
   });
 
+  it('carries the PR of a comment on one when the payload sends it (current Gitea: is_pull, pull_request)', () => {
+    const body = { ...sampleBody('gitea-issue_comment-created'), is_pull: true, pull_request: sampleBody('gitea-pull_request-synchronized')['pull_request'] };
+
+    const event = expectEvent({ forge: 'forgejo', eventType: 'issue_comment', body }, 'comment');
+
+    assert.equal(event.issue.isPull, true);
+    assert.equal(event.pull?.headSha, '788ed8d02d3b7fcfcf6386dbcbca696aa1d4dc25');
+  });
+
   it('reads a merged PR (gitea-pull_request-closed-merged)', () => {
     const event = eventFromSample('gitea-pull_request-closed-merged', 'pull_request');
 

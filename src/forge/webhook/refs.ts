@@ -12,7 +12,7 @@ import type { CommentData, IssueData, PullData, RepositoryData, UserData } from 
  * or clone URL. The host keeps its port: two forges on one machine are two forges.
  */
 export function toRepo(data: RepositoryData, forgeHost: string | undefined): Result<RepoRef, PayloadProblem> {
-  const host = forgeHost === undefined || forgeHost === '' ? hostOf(data.html_url) ?? hostOf(data.clone_url) : hostOf(forgeHost) ?? forgeHost;
+  const host = forgeHost ? (hostOf(forgeHost) ?? forgeHost) : (hostOf(data.html_url) ?? hostOf(data.clone_url));
   if (host === undefined) {
     return err({
       field: 'repository.html_url',

@@ -18,3 +18,4 @@ export type { ToolResult, ToolUse } from './conversation.js';
 export { sdkEnv } from './sdk-env.js';
 export type { SdkEnvOptions } from './sdk-env.js';
 export type { ApiMessage, MessagesRequest } from './schema.js';
+export { transcriptPath } from './transcript-path.js';

@@ -1,0 +1,204 @@
+/**
+ * The bare repositories behind the forge double, changed with git plumbing only (no worktree):
+ * seeding files, a human's commit, reading refs around a push, merging a PR, deleting a branch.
+ * Every git call goes through `runGit` with an argument array, never a shell.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000';
+
+export class GitCommandError extends Error {
+  readonly code = 'GIT';
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed (${exitCode}): ${stderr.trim()}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+export interface Signature {
+  readonly name: string;
+  readonly email: string;
+}
+
+interface RunOptions {
+  readonly gitDir: string;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly input?: string;
+  /** Exit codes that are answers, not failures (`merge-base --is-ancestor` says no with 1). */
+  readonly okCodes?: readonly number[];
+}
+
+export function runGit(args: readonly string[], options: RunOptions): Promise<{ stdout: string; exitCode: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      env: { PATH: process.env.PATH, HOME: options.gitDir, GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: options.gitDir, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0 || (code !== null && options.okCodes?.includes(code))) resolve({ stdout, exitCode: code });
+      else reject(new GitCommandError(args, code, stderr));
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+const git = async (gitDir: string, args: readonly string[], env?: Record<string, string>, input?: string): Promise<string> =>
+  (await runGit(args, { gitDir, env, input })).stdout.trim();
+
+function identity(author: Signature, date?: string): Record<string, string> {
+  const env: Record<string, string> = {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
+  if (date !== undefined) Object.assign(env, { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+  return env;
+}
+
+export async function initBareRepo(gitDir: string, defaultBranch: string): Promise<void> {
+  await mkdir(gitDir, { recursive: true });
+  await git(gitDir, ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`]);
+}
+
+export interface CommitRequest {
+  readonly branch: string;
+  /** Path → content; `null` deletes the file. */
+  readonly files: Readonly<Record<string, string | null>>;
+  readonly message: string;
+  readonly author: Signature;
+}
+
+/** Commits on top of `branch` (creating it from nothing when missing); returns old and new sha. */
+export async function commitFiles(gitDir: string, request: CommitRequest): Promise<{ before: string; after: string }> {
+  const before = (await resolveRef(gitDir, `refs/heads/${request.branch}`)) ?? ZERO_SHA;
+  const indexDir = await mkdtemp(join(tmpdir(), 'forge-double-index-'));
+  const env = { ...identity(request.author), GIT_INDEX_FILE: join(indexDir, 'index') };
+  try {
+    if (before !== ZERO_SHA) await git(gitDir, ['read-tree', before], env);
+    for (const [path, content] of Object.entries(request.files)) {
+      if (content === null) {
+        await git(gitDir, ['update-index', '--force-remove', '--', path], env);
+        continue;
+      }
+      const blob = await git(gitDir, ['hash-object', '-w', '--stdin'], env, content);
+      await git(gitDir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], env);
+    }
+    const tree = await git(gitDir, ['write-tree'], env);
+    const parents = before === ZERO_SHA ? [] : ['-p', before];
+    const after = await git(gitDir, ['commit-tree', tree, ...parents, '-m', request.message], env);
+    await git(gitDir, ['update-ref', `refs/heads/${request.branch}`, after, before]);
+    return { before, after };
+  } finally {
+    await rm(indexDir, { recursive: true, force: true });
+  }
+}
+
+export async function resolveRef(gitDir: string, ref: string): Promise<string | undefined> {
+  const { stdout, exitCode } = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { gitDir, okCodes: [1] });
+  return exitCode === 0 ? stdout.trim() : undefined;
+}
+
+/** `refs/heads/main` → sha, for every branch and tag. */
+export async function readRefs(gitDir: string): Promise<Map<string, string>> {
+  const out = await git(gitDir, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags']);
+  const refs = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [sha, ref] = line.split(' ');
+    if (sha && ref) refs.set(ref, sha);
+  }
+  return refs;
+}
+
+export async function deleteRef(gitDir: string, ref: string): Promise<void> {
+  await git(gitDir, ['update-ref', '-d', ref]);
+}
+
+export async function mergeBaseOf(gitDir: string, a: string, b: string): Promise<string> {
+  const { stdout } = await runGit(['merge-base', a, b], { gitDir, okCodes: [1] });
+  return stdout.trim();
+}
+
+export async function diffStats(gitDir: string, base: string, head: string): Promise<{ additions: number; deletions: number; changedFiles: number }> {
+  const out = await git(gitDir, ['diff', '--numstat', `${base}...${head}`]);
+  let additions = 0;
+  let deletions = 0;
+  const lines = out === '' ? [] : out.split('\n');
+  for (const line of lines) {
+    const [added, deleted] = line.split('\t');
+    additions += Number.parseInt(added ?? '0', 10) || 0;
+    deletions += Number.parseInt(deleted ?? '0', 10) || 0;
+  }
+  return { additions, deletions, changedFiles: lines.length };
+}
+
+export interface CommitInfo {
+  readonly sha: string;
+  readonly message: string;
+  readonly author: Signature;
+  readonly committer: Signature;
+  readonly timestamp: string;
+  readonly added: string[];
+  readonly removed: string[];
+  readonly modified: string[];
+}
+
+/** Commits reachable from `after` and from none of `exclude`, oldest first. */
+export async function commitsBetween(gitDir: string, after: string, exclude: readonly string[]): Promise<CommitInfo[]> {
+  const format = '%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%cI%x1f%B%x1e';
+  const out = await git(gitDir, ['log', '--reverse', `--format=${format}`, after, '--not', ...exclude, '--']);
+  const commits: CommitInfo[] = [];
+  for (const record of out.split('\x1e')) {
+    const [sha, an, ae, cn, ce, timestamp, message] = record.replace(/^\n/, '').split('\x1f');
+    if (!sha || timestamp === undefined) continue;
+    const files = await changedFiles(gitDir, sha);
+    commits.push({ sha, message: message ?? '', author: { name: an ?? '', email: ae ?? '' }, committer: { name: cn ?? '', email: ce ?? '' }, timestamp, ...files });
+  }
+  return commits;
+}
+
+async function changedFiles(gitDir: string, sha: string): Promise<Pick<CommitInfo, 'added' | 'removed' | 'modified'>> {
+  const out = await git(gitDir, ['diff-tree', '--no-commit-id', '--name-status', '-r', '--root', sha]);
+  const result = { added: [] as string[], removed: [] as string[], modified: [] as string[] };
+  for (const line of out === '' ? [] : out.split('\n')) {
+    const [status, path] = line.split('\t');
+    if (path === undefined) continue;
+    if (status === 'A') result.added.push(path);
+    else if (status === 'D') result.removed.push(path);
+    else result.modified.push(path);
+  }
+  return result;
+}
+
+export class MergeConflictError extends Error {
+  readonly code = 'MERGE_CONFLICT';
+  constructor(readonly base: string, readonly head: string) {
+    super(`merging ${head} into ${base} conflicts`);
+    this.name = 'MergeConflictError';
+  }
+}
+
+/** A merge commit of `head` into `base` (Gitea's default "merge" style), moving `base`. */
+export async function mergeIntoBase(gitDir: string, request: { base: string; head: string; message: string; author: Signature }): Promise<{ before: string; after: string }> {
+  const before = await resolveRef(gitDir, `refs/heads/${request.base}`);
+  const headSha = await resolveRef(gitDir, `refs/heads/${request.head}`);
+  if (before === undefined || headSha === undefined) throw new MergeConflictError(request.base, request.head);
+  const { stdout, exitCode } = await runGit(['merge-tree', '--write-tree', before, headSha], { gitDir, okCodes: [1] });
+  if (exitCode !== 0) throw new MergeConflictError(request.base, request.head);
+  const tree = stdout.split('\n')[0]?.trim() ?? '';
+  const after = await git(gitDir, ['commit-tree', tree, '-p', before, '-p', headSha, '-m', request.message], identity(request.author));
+  await git(gitDir, ['update-ref', `refs/heads/${request.base}`, after, before]);
+  return { before, after };
+}

@@ -1,0 +1,155 @@
+/**
+ * The forge double's memory: users, repositories, issues (a PR is an issue with `pull` set, as in
+ * Gitea), comments and reviews. Plain records and lookups only; what changes them, and which
+ * webhooks that sends, lives in `operations.ts`.
+ *
+ * Ids come from one counter per table, like Gitea's database; timestamps have whole seconds and
+ * a `Z`, as Forgejo prints them, so `since` filtering behaves as on a real server.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type AccessLevel = 'read' | 'write' | 'admin';
+/** What `GET /collaborators/{user}/permission` answers; `owner` for the owner and site admins. */
+export type RepoPermission = 'owner' | 'admin' | 'write' | 'read' | 'none';
+export type ReviewState = 'APPROVED' | 'REQUEST_CHANGES' | 'COMMENT' | 'REQUEST_REVIEW';
+
+export interface UserRecord {
+  readonly id: number;
+  readonly login: string;
+  readonly token: string;
+  readonly admin: boolean;
+  readonly createdAt: string;
+}
+
+export interface LabelRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly color: string;
+}
+
+export interface RepoRecord {
+  readonly id: number;
+  readonly owner: string;
+  readonly name: string;
+  readonly fullName: string;
+  readonly private: boolean;
+  readonly defaultBranch: string;
+  readonly collaborators: Map<string, AccessLevel>;
+  readonly labels: LabelRecord[];
+  readonly createdAt: string;
+  updatedAt: string;
+  /** The bare repository on disk. */
+  readonly gitDir: string;
+  nextIndex: number;
+}
+
+export interface PullState {
+  readonly id: number;
+  readonly headRef: string;
+  readonly baseRef: string;
+  headSha: string;
+  baseSha: string;
+  mergeBase: string;
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  requestedReviewers: string[];
+  diff: { additions: number; deletions: number; changedFiles: number };
+}
+
+export interface IssueRecord {
+  readonly id: number;
+  /** `owner/name` of the repository. */
+  readonly repo: string;
+  readonly number: number;
+  readonly author: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  assignees: string[];
+  readonly createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  readonly pull?: PullState;
+}
+
+export interface CommentRecord {
+  readonly id: number;
+  readonly repo: string;
+  readonly issueNumber: number;
+  readonly author: string;
+  body: string;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReviewRecord {
+  readonly id: number;
+  readonly repo: string;
+  readonly number: number;
+  readonly reviewer: string;
+  readonly state: ReviewState;
+  readonly body: string;
+  readonly commitId: string;
+  readonly official: boolean;
+  readonly submittedAt: string;
+}
+
+type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label';
+
+export interface ForgeState {
+  readonly users: Map<string, UserRecord>;
+  readonly repos: Map<string, RepoRecord>;
+  readonly issues: IssueRecord[];
+  readonly comments: CommentRecord[];
+  readonly reviews: ReviewRecord[];
+  nextId(table: Table): number;
+  /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
+  now(): string;
+  newToken(): string;
+  user(login: string): UserRecord | undefined;
+  userByToken(token: string): UserRecord | undefined;
+  repo(fullName: string): RepoRecord | undefined;
+  issue(repo: string, number: number): IssueRecord | undefined;
+  permission(repo: RepoRecord, login: string | undefined): RepoPermission;
+}
+
+export function createForgeState(clock: () => Date): ForgeState {
+  const counters = new Map<Table, number>();
+  const users = new Map<string, UserRecord>();
+  const repos = new Map<string, RepoRecord>();
+  const issues: IssueRecord[] = [];
+  return {
+    users,
+    repos,
+    issues,
+    comments: [],
+    reviews: [],
+    nextId(table) {
+      const id = (counters.get(table) ?? 0) + 1;
+      counters.set(table, id);
+      return id;
+    },
+    now: () => wholeSeconds(clock()),
+    newToken: () => randomBytes(20).toString('hex'),
+    user: (login) => users.get(login.toLowerCase()),
+    userByToken: (token) => [...users.values()].find((user) => user.token === token),
+    repo: (fullName) => repos.get(fullName.toLowerCase()),
+    issue: (repo, number) => issues.find((issue) => issue.repo.toLowerCase() === repo.toLowerCase() && issue.number === number),
+    permission(repo, login) {
+      const user = login === undefined ? undefined : users.get(login.toLowerCase());
+      if (user !== undefined && (user.admin || user.login.toLowerCase() === repo.owner.toLowerCase())) return 'owner';
+      const level = user === undefined ? undefined : repo.collaborators.get(user.login.toLowerCase());
+      if (level !== undefined) return level;
+      return repo.private ? 'none' : 'read';
+    },
+  };
+}
+
+export function wholeSeconds(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+export const canWrite = (permission: RepoPermission): boolean => permission !== 'read' && permission !== 'none';

@@ -1,0 +1,49 @@
+/** The HTTP app wired to a real SQLite store in a temp dir, not listening, for `inject` tests. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from '../../src/http/build-app.js';
+import { dataDirWritableCheck } from '../../src/http/health.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { createAcceptDelivery } from '../../src/intake/accept-delivery.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+export const TEST_SECRET = 'test-webhook-secret';
+
+export interface IntakeApp {
+  readonly app: FastifyInstance;
+  readonly store: SqliteStore;
+  readonly dataDir: string;
+  counts(): { deliveries: number; events: number };
+  close(): Promise<void>;
+}
+
+export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger } = {}): Promise<IntakeApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-intake-'));
+  const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+  const app = buildHttpApp({
+    acceptDelivery: createAcceptDelivery({ secret: new Secret(TEST_SECRET), store: store.deliveries, clock: systemClock }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    log: options.log ?? silentLogger(),
+    bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
+    readiness: [store.readiness, dataDirWritableCheck(dataDir)],
+  });
+  await app.ready();
+  return {
+    app,
+    store,
+    dataDir,
+    counts: () => ({
+      deliveries: (store.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n,
+      events: (store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
+    }),
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
