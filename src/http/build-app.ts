@@ -2,7 +2,7 @@
  * The HTTP surface, built without listening (tests use `inject`). Every route module registers
  * itself; this file only sets what is common: limits, error shape, health and metrics.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AcceptDelivery } from '../intake/accept-delivery.js';
 import type { Logger } from '../lib/logger.js';
 import { formatBytes, runChecks, type ReadinessCheck } from './health.js';
@@ -23,7 +23,8 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; naming the wider type keeps FastifyInstance's default generics.
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Deliveries are logged by the intake with their own context; per-request lines would double them.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

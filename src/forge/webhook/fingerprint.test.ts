@@ -106,10 +106,11 @@ describe('fingerprintOf', () => {
 
   const table: { name: string; event: UnfingerprintedEvent; expected: string }[] = [
     { name: 'a comment', event: { ...BASE, type: 'comment', action: 'edited', issue: ISSUE, comment: COMMENT }, expected: 'forge.example.com/acme/widgets:comment:42:2026-01-02T03:04:05.000Z' },
-    { name: 'an opened issue', event: { ...BASE, type: 'issue', action: 'opened', issue: ISSUE }, expected: 'forge.example.com/acme/widgets:issue:7:opened:2026-01-02T03:04:05.000Z' },
+    { name: 'an opened issue', event: { ...BASE, type: 'issue', action: 'opened', issue: ISSUE }, expected: 'forge.example.com/acme/widgets:issue:7:opened' },
     { name: 'an assignment naming the assignee', event: { ...BASE, type: 'issue', action: 'assigned', issue: ISSUE, assignee: 'bob' }, expected: 'forge.example.com/acme/widgets:issue:7:assigned:2026-01-02T03:04:05.000Z:bob' },
     { name: 'an assignment naming no one (Gitea)', event: { ...BASE, type: 'issue', action: 'unassigned', issue: ISSUE }, expected: 'forge.example.com/acme/widgets:issue:7:unassigned:2026-01-02T03:04:05.000Z:bob,carol' },
     { name: 'a label change', event: { ...BASE, type: 'issue', action: 'labelled', issue: { ...ISSUE, labels: ['kind/bug', 'a b'] } }, expected: 'forge.example.com/acme/widgets:issue:7:labelled:2026-01-02T03:04:05.000Z:a%20b,kind%2Fbug' },
+    { name: 'an opened issue seen again later, after it changed (the poller)', event: { ...BASE, type: 'issue', action: 'opened', issue: { ...ISSUE, updatedAt: '2026-03-01T00:00:00Z' } }, expected: 'forge.example.com/acme/widgets:issue:7:opened' },
     { name: 'an opened PR', event: { ...BASE, type: 'pull_request', action: 'opened', pull: PULL }, expected: 'forge.example.com/acme/widgets:pr:9:opened:abc123' },
     { name: 'a push to a PR', event: { ...BASE, type: 'pull_request', action: 'synchronized', pull: PULL }, expected: 'forge.example.com/acme/widgets:pr:9:synchronized:abc123' },
     { name: 'a merged PR', event: { ...BASE, type: 'pull_request', action: 'closed', pull: { ...PULL, state: 'closed', merged: true } }, expected: 'forge.example.com/acme/widgets:pr:9:closed:merged:abc123' },

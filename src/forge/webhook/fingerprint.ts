@@ -53,6 +53,9 @@ function whatHappened(event: UnfingerprintedEvent): string {
 }
 
 function issuePart(event: Omit<IssueEvent, 'fingerprint'>): string {
+  // An issue is opened once; the poller sees it later with a newer updated_at, and must still
+  // recognise the opening a webhook already brought.
+  if (event.action === 'opened') return `issue:${event.issue.number}:opened`;
   const base = `issue:${event.issue.number}:${event.action}:${canonicalTime(event.issue.updatedAt)}`;
   switch (event.action) {
     case 'assigned':

@@ -11,6 +11,7 @@ import type { JobStore } from '../../queue/ports.js';
 import { createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
+import { startCheckpointer } from './checkpointer.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 
@@ -33,12 +34,15 @@ export interface SqliteStoreOptions {
   readonly dataDir: string;
   readonly clock: Clock;
   readonly dedupWindowMs: number;
+  /** Told when a background WAL checkpoint fails. */
+  readonly onCheckpointError?: (message: string) => void;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const file = join(options.dataDir, DATABASE_FILE);
   const db = openDatabase(file);
-  const committer = createGroupCommitter(db);
+  const committer = createGroupCommitter(db, { syncFile: `${file}-wal` });
+  const checkpointer = startCheckpointer(file, { onError: options.onCheckpointError });
   const listeners: EventListener[] = [];
   const deliveries = createSqliteDeliveryStore({
     db,
@@ -69,6 +73,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
     async close() {
       await committer.drain();
+      await committer.close();
+      await checkpointer.stop();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
