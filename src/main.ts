@@ -15,6 +15,15 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { createLifecycle } from './lib/lifecycle.js';
 import type { Logger } from './lib/logger.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { ForgeClient } from './forge/client.js';
+import { createForgeLookup } from './forge/forge-lookup.js';
+import { createGiteaClient } from './forge/rest/gitea-client.js';
+import { jobsRoute } from './http/jobs-route.js';
+import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
+import { createPoller } from './queue/poller.js';
+import type { AgentRunner } from './queue/ports.js';
+import type { AgentConfig } from './config/types.js';
+import { unavailableRunner } from './agent/unavailable-runner.js';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -22,12 +31,17 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   /** Where one-time notices for the operator go (the generated webhook secret); stdout in the CLI. */
   readonly announce?: (text: string) => void;
+  /** Runs jobs; tests and the demo pass a scripted one. */
+  readonly runner?: AgentRunner;
+  /** The forge API as one agent; the REST client by default. */
+  readonly forgeClientFor?: (agent: AgentConfig) => ForgeClient;
 }
 
 export interface Service {
   /** `http://host:port` the service listens on. */
   readonly url: string;
   readonly store: SqliteStore;
+  readonly dispatcher: Dispatcher;
   close(): Promise<void>;
 }
 
@@ -50,12 +64,53 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       forgeHost: config.forge.url ? new URL(config.forge.url).host.toLowerCase() : undefined,
     });
 
+    const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? defaultForgeClient(config, log))(agent)]));
+    const dispatcher = createDispatcher({
+      store: store.jobs,
+      runner: options.runner ?? unavailableRunner(),
+      route: {
+        agents: config.agents,
+        repositories: config.forge.repositories,
+        allowUsers: config.dispatch.allowUsers,
+        forge: createForgeLookup({ clients, cacheMs: config.dispatch.permissionCacheSeconds * 1000, clock }),
+      },
+      limits: {
+        concurrency: config.dispatch.concurrency,
+        perRepository: config.dispatch.perRepository,
+        maxAttempts: config.dispatch.maxAttempts,
+        backoffMs: config.dispatch.backoffSeconds * 1000,
+        pauseMs: 3600_000,
+      },
+      clock,
+      log: log.child({ module: 'dispatch' }),
+    });
+    store.onEvent(() => dispatcher.notify());
+    await dispatcher.start();
+    lifecycle.defer('dispatcher', () => dispatcher.stop());
+
+    const pollClient = clients.values().next().value;
+    if (pollClient && config.forge.repositories.length > 0) {
+      const poller = createPoller({
+        repositories: config.forge.repositories,
+        forgeKind: config.forge.kind,
+        client: pollClient,
+        deliveries: store.deliveries,
+        cursors: store.pollCursors,
+        clock,
+        log: log.child({ module: 'poller' }),
+        intervalMs: config.dispatch.pollIntervalSeconds * 1000,
+      });
+      poller.start();
+      lifecycle.defer('poller', () => poller.stop());
+    }
+
     const app = buildHttpApp({
       acceptDelivery,
       metrics,
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
       readiness: [store.readiness, dataDirWritableCheck(config.dataDir), freeDiskCheck(config.dataDir, config.health.minFreeBytes)],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken })],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());
@@ -64,7 +119,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, close: () => lifecycle.close() };
+    return { url, store, dispatcher, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -91,4 +146,11 @@ function secretNotice(baseUrl: string, path: string, secret: string): string {
     'This notice is printed once; the secret stays in the file above.',
     '',
   ].join('\n');
+}
+
+function defaultForgeClient(config: Config, log: Logger) {
+  return (agent: AgentConfig): ForgeClient => {
+    if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
+    return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, log: log.child({ module: 'forge', agent: agent.name }) });
+  };
 }

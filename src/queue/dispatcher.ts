@@ -77,9 +77,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         for (;;) {
           const batch = await store.undispatchedEvents(100);
           if (batch.length === 0) break;
-          for (const stored of batch) {
-            const decisions = await routeEvent(stored.event, options.route);
-            await store.commitRouting(stored.id, decisions, clock.now());
+          // Route the batch concurrently, then record every decision in one group commit (the
+          // submissions keep event order, so a key's events join its mailbox in order).
+          const routed = await Promise.all(batch.map(async (stored) => ({ stored, decisions: await routeEvent(stored.event, options.route) })));
+          const now = clock.now();
+          await Promise.all(routed.map(({ stored, decisions }) => store.commitRouting(stored.id, decisions, now)));
+          for (const { stored, decisions } of routed) {
             for (const decision of decisions) {
               if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
               else log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
@@ -126,19 +129,26 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const startRunnable = async () => {
     const candidates = await store.runnableJobs(clock.now());
+    const chosen: Array<{ job: Job; agent: AgentConfig }> = [];
+    const count = (predicate: (job: Job) => boolean) => countRunning(predicate) + chosen.filter((c) => predicate(c.job)).length;
     for (const job of candidates) {
-      if (running.size >= limits.concurrency) return;
+      if (running.size + chosen.length >= limits.concurrency) break;
       const agent = agents.get(job.key.agent);
       if (!agent) {
         await store.finishJob(job.id, { state: 'cancelled', error: `agent ${job.key.agent} is no longer configured` }, clock.now());
         continue;
       }
-      if (countRunning((j) => j.key.repo === job.key.repo) >= limits.perRepository) continue;
-      if (countRunning((j) => j.key.agent === job.key.agent) >= agent.limits.concurrency) continue;
+      if (count((j) => j.key.repo === job.key.repo) >= limits.perRepository) continue;
+      if (count((j) => j.key.agent === job.key.agent) >= agent.limits.concurrency) continue;
       if (await tripBreaker(job, agent)) continue;
-      const started = await store.startJob(job.id, clock.now());
-      if (started) launch(started, agent);
+      chosen.push({ job, agent });
     }
+    // One group commit starts them all.
+    const now = clock.now();
+    const started = await Promise.all(chosen.map(({ job }) => store.startJob(job.id, now)));
+    started.forEach((job, i) => {
+      if (job) launch(job, chosen[i]!.agent);
+    });
   };
 
   const countRunning = (predicate: (job: Job) => boolean) => [...running.values()].filter((r) => predicate(r.job)).length;
