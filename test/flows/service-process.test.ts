@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../support/payloads.js';
+import { CLI, spawnService } from '../support/service-process.js';
+
+const temp = () => mkdtempSync(join(tmpdir(), 'claude-hooks-process-'));
+
+describe('the claude-hooks service process', () => {
+  it('starts on embedded defaults, generates a webhook secret once, prints it with the URL, and uses it', async () => {
+    const dataDir = temp();
+
+    const first = await spawnService({ dataDir });
+    const secret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
+    const sample = loadSamplePayload('gitea-issues-opened', { secret, forge: 'forgejo' });
+    const accepted = await fetch(`${first.url}/webhook`, { method: 'POST', headers: sample.headers, body: sample.body });
+    first.child.kill('SIGTERM');
+    const firstExit = await first.exited();
+    const second = await spawnService({ dataDir });
+    second.child.kill('SIGTERM');
+    await second.exited();
+
+    assert.equal(accepted.status, 202);
+    assert.equal(firstExit, 0, 'a SIGTERM is a clean stop');
+    assert.match(first.stdout(), new RegExp(`Secret: +${secret}`));
+    assert.match(first.stdout(), /Target URL: +http:\/\/127\.0\.0\.1:\d+\/webhook/);
+    assert.equal(statSync(join(dataDir, 'webhook-secret')).mode & 0o777, 0o600);
+    assert.doesNotMatch(second.stdout(), new RegExp(secret), 'the secret is printed on first start only');
+    assert.doesNotMatch(first.stdout().split('\n').filter((l) => l.startsWith('{')).join('\n'), new RegExp(secret), 'and never in a log line');
+  });
+
+  it('never accepts unsigned deliveries, even with no secret configured', async () => {
+    const service = await spawnService({ dataDir: temp() });
+    const sample = loadSamplePayload('gitea-issues-opened', { forge: 'forgejo' });
+
+    const response = await fetch(`${service.url}/webhook`, { method: 'POST', headers: sample.headers, body: sample.body });
+    service.child.kill('SIGTERM');
+    await service.exited();
+
+    assert.equal(response.status, 401);
+  });
+
+  it('finishes an in-flight delivery on SIGTERM, then stops accepting', async () => {
+    const dataDir = temp();
+    const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 's3cret' } });
+    const sample = loadSamplePayload('gitea-issue_comment-created', { secret: 's3cret', forge: 'forgejo' });
+
+    const url = new URL(service.url);
+    let status = 0;
+    const answered = new Promise<void>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method: 'POST', path: '/webhook', headers: { ...sample.headers, 'content-length': String(sample.body.length) } }, (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.write(sample.body.subarray(0, 100));
+      // Half the body is in; the server is reading this request when the signal arrives.
+      setTimeout(() => {
+        service.child.kill('SIGTERM');
+        setTimeout(() => req.end(sample.body.subarray(100)), 300);
+      }, 300);
+    });
+    await answered;
+    const code = await service.exited();
+    const afterwards = await fetch(`${service.url}/healthz`).then(() => 'answered', () => 'refused');
+
+    assert.equal(status, 202);
+    assert.equal(code, 0);
+    assert.equal(afterwards, 'refused');
+    const jobs = spawnSync(process.execPath, [CLI, 'jobs', '--json'], { env: { ...process.env, CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_CONFIG: '' }, cwd: dataDir, encoding: 'utf8' });
+    assert.equal(jobs.status, 0, jobs.stderr);
+  });
+
+  it('exits at once on a second signal', async () => {
+    const service = await spawnService({ dataDir: temp() });
+
+    service.child.kill('SIGINT');
+    service.child.kill('SIGINT');
+    const code = await service.exited();
+
+    assert.ok(code === 0 || code === 130, `exit code ${code}`);
+  });
+
+  it('refuses to start with an invalid configuration, listing every problem', () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: { port: "eighty" }\nforge: { kind: svn }\n');
+
+    const result = spawnSync(process.execPath, [CLI, 'serve'], { cwd: dir, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /configuration is invalid \(2 problems\)/);
+    assert.match(result.stderr, /server\.port/);
+    assert.match(result.stderr, /forge\.kind/);
+  });
+
+  it('prints the effective configuration with `config check`, secrets redacted', () => {
+    const dir = temp();
+
+    const result = spawnSync(process.execPath, [CLI, 'config', 'check'], { cwd: dir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_WEBHOOK_SECRET: 'do-not-print-me' }, encoding: 'utf8' });
+
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /webhookSecret: "?\[redacted\]"?/);
+    assert.doesNotMatch(result.stdout, /do-not-print-me/);
+  });
+
+  it('lists jobs from the data dir with `jobs`', async () => {
+    const dataDir = temp();
+    const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 'k' } });
+    const body = Buffer.from(JSON.stringify({ zen: 'hi', hook_id: 1 }));
+    await fetch(`${service.url}/webhook`, { method: 'POST', headers: deliveryHeaders({ forge: 'github', deliveryId: deliveryIdFor('ping'), event: 'ping', body, secret: 'k' }), body });
+    service.child.kill('SIGTERM');
+    await service.exited();
+
+    const result = spawnSync(process.execPath, [CLI, 'jobs'], { cwd: dataDir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: dataDir }, encoding: 'utf8' });
+
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, 'no jobs\n');
+  });
+});
