@@ -50,6 +50,8 @@ export function runGit(args: readonly string[], options: RunOptions): Promise<{ 
       if (code === 0 || (code !== null && options.okCodes?.includes(code))) resolve({ stdout, exitCode: code });
       else reject(new GitCommandError(args, code, stderr));
     });
+    // git may exit before reading its input (EPIPE); its exit code tells what happened.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
@@ -57,15 +59,8 @@ export function runGit(args: readonly string[], options: RunOptions): Promise<{ 
 const git = async (gitDir: string, args: readonly string[], env?: Record<string, string>, input?: string): Promise<string> =>
   (await runGit(args, { gitDir, env, input })).stdout.trim();
 
-function identity(author: Signature, date?: string): Record<string, string> {
-  const env: Record<string, string> = {
-    GIT_AUTHOR_NAME: author.name,
-    GIT_AUTHOR_EMAIL: author.email,
-    GIT_COMMITTER_NAME: author.name,
-    GIT_COMMITTER_EMAIL: author.email,
-  };
-  if (date !== undefined) Object.assign(env, { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
-  return env;
+function identity(author: Signature): Record<string, string> {
+  return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
 }
 
 export async function initBareRepo(gitDir: string, defaultBranch: string): Promise<void> {
@@ -75,19 +70,22 @@ export async function initBareRepo(gitDir: string, defaultBranch: string): Promi
 
 export interface CommitRequest {
   readonly branch: string;
+  /** Where a missing `branch` starts (a branch name); from nothing when omitted. */
+  readonly from?: string;
   /** Path → content; `null` deletes the file. */
   readonly files: Readonly<Record<string, string | null>>;
   readonly message: string;
   readonly author: Signature;
 }
 
-/** Commits on top of `branch` (creating it from nothing when missing); returns old and new sha. */
+/** Commits on top of `branch` (creating it when missing); returns the branch's old and new sha. */
 export async function commitFiles(gitDir: string, request: CommitRequest): Promise<{ before: string; after: string }> {
   const before = (await resolveRef(gitDir, `refs/heads/${request.branch}`)) ?? ZERO_SHA;
+  const parent = before !== ZERO_SHA ? before : request.from === undefined ? undefined : await resolveRef(gitDir, `refs/heads/${request.from}`);
   const indexDir = await mkdtemp(join(tmpdir(), 'forge-double-index-'));
   const env = { ...identity(request.author), GIT_INDEX_FILE: join(indexDir, 'index') };
   try {
-    if (before !== ZERO_SHA) await git(gitDir, ['read-tree', before], env);
+    if (parent !== undefined) await git(gitDir, ['read-tree', parent], env);
     for (const [path, content] of Object.entries(request.files)) {
       if (content === null) {
         await git(gitDir, ['update-index', '--force-remove', '--', path], env);
@@ -97,7 +95,7 @@ export async function commitFiles(gitDir: string, request: CommitRequest): Promi
       await git(gitDir, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], env);
     }
     const tree = await git(gitDir, ['write-tree'], env);
-    const parents = before === ZERO_SHA ? [] : ['-p', before];
+    const parents = parent === undefined ? [] : ['-p', parent];
     const after = await git(gitDir, ['commit-tree', tree, ...parents, '-m', request.message], env);
     await git(gitDir, ['update-ref', `refs/heads/${request.branch}`, after, before]);
     return { before, after };
@@ -132,7 +130,8 @@ export async function mergeBaseOf(gitDir: string, a: string, b: string): Promise
 }
 
 export async function diffStats(gitDir: string, base: string, head: string): Promise<{ additions: number; deletions: number; changedFiles: number }> {
-  const out = await git(gitDir, ['diff', '--numstat', `${base}...${head}`]);
+  const since = (await mergeBaseOf(gitDir, base, head)) || base;
+  const out = await git(gitDir, ['diff', '--numstat', since, head]);
   let additions = 0;
   let deletions = 0;
   const lines = out === '' ? [] : out.split('\n');

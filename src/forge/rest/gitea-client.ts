@@ -1,0 +1,167 @@
+/**
+ * The forge port (`../client.ts`) over Forgejo's and Gitea's REST API (`/api/v1`), as one user:
+ * `Authorization: token <PAT>` with the scheme in lower case (Forgejo v9 accepts nothing else).
+ *
+ * Lists are read page by page (`page` from 1, `limit` 50, the server's maximum by default) until
+ * a short or empty page, or until `X-Total-Count` items have come — a server configured with a
+ * smaller maximum then still gets read to the end. Every response goes through a zod schema
+ * (`schema.ts`); an answer that does not fit is a `ForgeApiError` like a failed call, naming the
+ * field. A `RepoRef.host` is the lower-cased host (with port) of `baseUrl`.
+ */
+import type { z } from 'zod';
+import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Secret } from '../../lib/secret.js';
+import { CollaboratorPermission, Comment, CurrentUser, Issue, PullRequest, Repository } from './schema.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo } from './to-refs.js';
+
+export interface GiteaClientOptions {
+  /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
+  readonly baseUrl: string;
+  readonly token: Secret;
+  readonly fetch?: typeof fetch;
+  readonly log: Logger;
+  /** Per request; 30 s when omitted. */
+  readonly timeoutMs?: number;
+}
+
+/** A repository or user name that cannot be part of an API path; checked before any request. */
+export class InvalidForgeNameError extends Error {
+  readonly code = 'INVALID_FORGE_NAME';
+  constructor(readonly value: string) {
+    super(`${JSON.stringify(value)} is not a valid forge name: expected owner/name (or a login) of letters, digits, _ . -`);
+    this.name = 'InvalidForgeNameError';
+  }
+}
+
+const PAGE_LIMIT = 50;
+/** A server that ignores `page` would otherwise be read forever. */
+const MAX_PAGES = 200;
+const NAME = /^[A-Za-z0-9_.-]+$/;
+
+type Query = Readonly<Record<string, string | number>>;
+
+interface Answer {
+  readonly status: number;
+  readonly json: unknown;
+  readonly headers: Headers;
+}
+
+export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
+  const apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
+  const host = new URL(options.baseUrl).host.toLowerCase();
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const { log } = options;
+
+  async function call(method: string, path: string, request: { query?: Query; body?: unknown; allow?: readonly number[] } = {}): Promise<Answer> {
+    const search = new URLSearchParams(Object.entries(request.query ?? {}).map(([key, value]): [string, string] => [key, String(value)])).toString();
+    const target = search === '' ? path : `${path}?${search}`;
+    const started = Date.now();
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${apiBase}${target}`, {
+        method,
+        headers: {
+          authorization: `token ${options.token.reveal()}`,
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      log.warn({ method, path: target, err: error }, 'forge API call got no response');
+      throw new ForgeApiError(method, target, 0, error instanceof Error ? error.message : String(error));
+    }
+    log.debug({ method, path: target, status: response.status, ms: Date.now() - started }, 'forge API call');
+    const allowed = response.ok || (request.allow ?? []).includes(response.status);
+    if (!allowed) {
+      log.warn({ method, path: target, status: response.status }, 'forge API call failed');
+      throw new ForgeApiError(method, target, response.status, text);
+    }
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new ForgeApiError(method, target, response.status, `response is not JSON: ${text}`);
+    }
+    return { status: response.status, json, headers: response.headers };
+  }
+
+  function parse<S extends z.ZodType>(schema: S, answer: Answer, method: string, path: string): z.infer<S> {
+    const parsed = schema.safeParse(answer.json);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new ForgeApiError(method, path, answer.status, `response does not have the fields the service reads (${problems})`);
+  }
+
+  async function get<S extends z.ZodType>(schema: S, path: string, query?: Query): Promise<z.infer<S>> {
+    return parse(schema, await call('GET', path, { query }), 'GET', path);
+  }
+
+  async function listAll<S extends z.ZodType>(schema: S, path: string, query: Query, key: (item: z.infer<S>) => number): Promise<Array<z.infer<S>>> {
+    const byKey = new Map<number, z.infer<S>>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const answer = await call('GET', path, { query: { ...query, page, limit: PAGE_LIMIT } });
+      const items = parse(schema.array(), answer, 'GET', path) as Array<z.infer<S>>;
+      // Items may move between pages while we read; the first copy wins.
+      for (const item of items) if (!byKey.has(key(item))) byKey.set(key(item), item);
+      const total = Number.parseInt(answer.headers.get('x-total-count') ?? '', 10);
+      if (items.length === 0) break;
+      if (Number.isFinite(total) ? byKey.size >= total : items.length < PAGE_LIMIT) break;
+    }
+    return [...byKey.values()];
+  }
+
+  return {
+    whoami: async () => {
+      const user = await get(CurrentUser, '/user');
+      return { login: user.login, id: user.id };
+    },
+    getRepository: async (repo) => toRepo(await get(Repository, repoPath(repo)), host),
+    async getPermission(repo, login) {
+      const path = `${repoPath(repo)}/collaborators/${segment(login)}/permission`;
+      const answer = await call('GET', path, { allow: [403, 404] });
+      if (answer.status === 403 || answer.status === 404) return 'none';
+      return toPermission(parse(CollaboratorPermission, answer, 'GET', path).permission);
+    },
+    getIssue: async (repo, number) => toIssue(await get(Issue, `${repoPath(repo)}/issues/${positive(number)}`)),
+    getPull: async (repo, number) => toPull(await get(PullRequest, `${repoPath(repo)}/pulls/${positive(number)}`)),
+    async listIssuesUpdatedSince(repo, since) {
+      const issues = await listAll(Issue, `${repoPath(repo)}/issues`, { state: 'all', since }, (issue) => issue.number);
+      return issues.map(toIssue);
+    },
+    async listCommentsUpdatedSince(repo, since) {
+      const comments = await listAll(Comment, `${repoPath(repo)}/issues/comments`, { since }, (comment) => comment.id);
+      return comments.flatMap((comment) => {
+        const issueNumber = issueNumberOf(comment);
+        if (issueNumber !== undefined) return [{ issueNumber, comment: toComment(comment) }];
+        log.warn({ repo, commentId: comment.id, htmlUrl: comment.html_url }, 'forge comment names no issue; skipped');
+        return [];
+      });
+    },
+    async createComment(repo, issueNumber, body) {
+      const path = `${repoPath(repo)}/issues/${positive(issueNumber)}/comments`;
+      return toComment(parse(Comment, await call('POST', path, { body: { body } }), 'POST', path));
+    },
+  };
+}
+
+function repoPath(repo: RepoName): string {
+  const [owner, name, ...rest] = repo.split('/');
+  if (owner === undefined || name === undefined || rest.length > 0 || !NAME.test(owner) || !NAME.test(name)) throw new InvalidForgeNameError(repo);
+  return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
+}
+
+function segment(login: string): string {
+  if (!NAME.test(login)) throw new InvalidForgeNameError(login);
+  return encodeURIComponent(login);
+}
+
+function positive(number: number): number {
+  if (!Number.isSafeInteger(number) || number < 1) throw new InvalidForgeNameError(String(number));
+  return number;
+}

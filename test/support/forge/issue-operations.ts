@@ -1,0 +1,153 @@
+/**
+ * Issue and comment changes (shared by issues and PRs, which Gitea stores as issues), each
+ * followed by the webhook Forgejo sends for it (`services/webhook/notifier.go`).
+ */
+import { ForgeRefusal, issueIn, mayWrite, repoFor, type OperationContext } from './operation-context.js';
+import { commentPayload, issuePayload, pullPayload } from './payloads.js';
+import type { CommentRecord, IssueRecord, RepoRecord } from './state.js';
+
+export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string }): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  if (input.title.trim() === '') throw new ForgeRefusal('invalid', 'title must not be empty');
+  const now = ctx.state.now();
+  const issue: IssueRecord = {
+    id: ctx.state.nextId('issue'),
+    repo: repo.fullName,
+    number: repo.nextIndex++,
+    author: actorLogin(ctx, actor),
+    title: input.title,
+    body: input.body ?? '',
+    state: 'open',
+    labels: [],
+    assignees: [],
+    createdAt: now,
+    updatedAt: now,
+    closedAt: null,
+  };
+  ctx.state.issues.push(issue);
+  ctx.hooks.emit('issues', issuePayload(ctx.render, 'opened', issue, issue.author));
+  return issue;
+}
+
+export function createComment(ctx: OperationContext, actor: string, repoName: string, number: number, body: string): CommentRecord {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  const issue = issueIn(ctx, repo, number);
+  if (body.trim() === '') throw new ForgeRefusal('invalid', 'comment body must not be empty');
+  const now = ctx.state.now();
+  const comment: CommentRecord = {
+    id: ctx.state.nextId('comment'),
+    repo: repo.fullName,
+    issueNumber: number,
+    author: actorLogin(ctx, actor),
+    body,
+    createdAt: now,
+    updatedAt: now,
+  };
+  ctx.state.comments.push(comment);
+  issue.updatedAt = now;
+  ctx.hooks.emit(issue.pull === undefined ? 'issue_comment' : 'pull_request_comment', commentPayload(ctx.render, 'created', comment, comment.author));
+  return comment;
+}
+
+export function commentIn(ctx: OperationContext, repo: RepoRecord, id: number): CommentRecord {
+  const comment = ctx.state.comments.find((candidate) => candidate.id === id && candidate.repo === repo.fullName);
+  if (comment === undefined) throw new ForgeRefusal('not-found', `comment ${id} not found in ${repo.fullName}`);
+  return comment;
+}
+
+export function editComment(ctx: OperationContext, actor: string, repoName: string, id: number, body: string): CommentRecord {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  const comment = commentIn(ctx, repo, id);
+  const login = actorLogin(ctx, actor);
+  if (comment.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not edit comment ${id}`);
+  const from = comment.body;
+  comment.body = body;
+  comment.updatedAt = ctx.state.now();
+  const issue = issueIn(ctx, repo, comment.issueNumber);
+  const eventType = issue.pull === undefined ? 'issue_comment' : 'pull_request_comment';
+  ctx.hooks.emit(eventType, commentPayload(ctx.render, 'edited', comment, login, { body: { from } }));
+  return comment;
+}
+
+export interface IssueEdit {
+  readonly title?: string;
+  readonly body?: string;
+  readonly state?: 'open' | 'closed';
+}
+
+/** Title, body, then state, each with its own webhook, as Forgejo's `EditIssue` does. */
+export function editIssue(ctx: OperationContext, actor: string, repoName: string, number: number, edit: IssueEdit): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  const issue = issueIn(ctx, repo, number);
+  const login = actorLogin(ctx, actor);
+  if (issue.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not edit ${repo.fullName}#${number}`);
+  if (edit.title !== undefined && edit.title !== issue.title) {
+    const from = issue.title;
+    issue.title = edit.title;
+    touch(ctx, issue);
+    emitIssueOrPull(ctx, issue, 'edited', login, { title: { from } });
+  }
+  if (edit.body !== undefined && edit.body !== issue.body) {
+    const from = issue.body;
+    issue.body = edit.body;
+    touch(ctx, issue);
+    emitIssueOrPull(ctx, issue, 'edited', login, { body: { from } });
+  }
+  if (edit.state !== undefined && edit.state !== issue.state) {
+    if (issue.pull?.merged === true) throw new ForgeRefusal('invalid', 'a merged pull request cannot be reopened');
+    issue.state = edit.state;
+    touch(ctx, issue);
+    issue.closedAt = edit.state === 'closed' ? issue.updatedAt : null;
+    emitIssueOrPull(ctx, issue, edit.state === 'closed' ? 'closed' : 'reopened', login);
+  }
+  return issue;
+}
+
+export function assign(ctx: OperationContext, actor: string, repoName: string, number: number, assignee: string): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'write');
+  const issue = issueIn(ctx, repo, number);
+  const user = ctx.state.user(assignee);
+  if (user === undefined) throw new ForgeRefusal('invalid', `user ${assignee} does not exist`);
+  if (issue.assignees.includes(user.login)) return issue;
+  issue.assignees.push(user.login);
+  touch(ctx, issue);
+  const login = actorLogin(ctx, actor);
+  if (issue.pull === undefined) ctx.hooks.emit('issue_assign', issuePayload(ctx.render, 'assigned', issue, login));
+  else ctx.hooks.emit('pull_request_assign', pullPayload(ctx.render, 'assigned', issue, login));
+  return issue;
+}
+
+/** Adds labels by name or id; names the repository does not have are ignored, as Gitea does. */
+export function addLabels(ctx: OperationContext, actor: string, repoName: string, number: number, labels: ReadonlyArray<string | number>): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'write');
+  const issue = issueIn(ctx, repo, number);
+  const names = labels.flatMap((wanted) => repo.labels.filter((label) => label.name === wanted || label.id === wanted).map((label) => label.name));
+  issue.labels = [...new Set([...issue.labels, ...names])];
+  touch(ctx, issue);
+  const login = actorLogin(ctx, actor);
+  if (issue.pull === undefined) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, login));
+  else ctx.hooks.emit('pull_request_label', pullPayload(ctx.render, 'label_updated', issue, login));
+  return issue;
+}
+
+export function emitIssueOrPull(
+  ctx: OperationContext,
+  issue: IssueRecord,
+  action: string,
+  sender: string,
+  changes?: { body?: { from: string }; title?: { from: string } },
+): void {
+  if (issue.pull === undefined) ctx.hooks.emit('issues', issuePayload(ctx.render, action, issue, sender, changes));
+  else ctx.hooks.emit('pull_request', pullPayload(ctx.render, action, issue, sender, { changes }));
+}
+
+export function touch(ctx: OperationContext, issue: IssueRecord): void {
+  issue.updatedAt = ctx.state.now();
+}
+
+/** The login as stored (the caller may have used other case). */
+export function actorLogin(ctx: OperationContext, actor: string): string {
+  const user = ctx.state.user(actor);
+  if (user === undefined) throw new ForgeRefusal('not-found', `user ${actor} does not exist`);
+  return user.login;
+}

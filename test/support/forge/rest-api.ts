@@ -1,0 +1,75 @@
+/**
+ * The double's REST API under `/api/v1`: reads the request, authenticates it, runs the route and
+ * answers with compact JSON as Gitea does. When a checker is given, the request as received and
+ * the response as sent are both checked against the real swagger, and what does not fit is
+ * reported — a test then asserts that nothing was.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OpenApiChecker, OpenApiViolation } from './openapi-check.js';
+import { ForgeRefusal, STATUS_OF_REFUSAL, type OperationContext } from './operation-context.js';
+import { issueRoutes } from './rest-issue-routes.js';
+import { pullRoutes } from './rest-pull-routes.js';
+import { apiError, authenticate, matchRoute, type ApiResponse } from './rest-router.js';
+
+export interface RestApiOptions {
+  readonly ctx: OperationContext;
+  readonly checker?: OpenApiChecker;
+  readonly onViolations: (violations: readonly OpenApiViolation[]) => void;
+  readonly onError: (error: unknown) => void;
+}
+
+export const API_PREFIX = '/api/v1';
+
+export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const { ctx } = options;
+  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx)];
+  const baseUrl = ctx.render.baseUrl;
+
+  async function answer(req: IncomingMessage, url: URL, raw: string): Promise<{ response: ApiResponse; body: unknown }> {
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      return { response: apiError(baseUrl, 422, 'request body is not JSON'), body: raw };
+    }
+    const user = authenticate(req.headers.authorization, ctx.state, ctx.flavour);
+    if (user === undefined) return { response: apiError(baseUrl, 401, 'token is required'), body };
+    if (user === 'invalid') return { response: apiError(baseUrl, 401, 'invalid username, password or token'), body };
+    const method = req.method ?? 'GET';
+    const found = matchRoute(routes, method, url.pathname.slice(API_PREFIX.length));
+    if (found === undefined) return { response: apiError(baseUrl, 404, `the forge double does not implement ${method} ${url.pathname}`), body };
+    try {
+      const response = await found.route.handler({ method, url, query: url.searchParams, body, user }, found.params);
+      return { response, body };
+    } catch (error) {
+      if (error instanceof ForgeRefusal) return { response: apiError(baseUrl, STATUS_OF_REFUSAL[error.kind], error.message), body };
+      options.onError(error);
+      return { response: apiError(baseUrl, 500, error instanceof Error ? error.message : String(error)), body };
+    }
+  }
+
+  return (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', baseUrl);
+      void answer(req, url, Buffer.concat(chunks).toString('utf8')).then(({ response, body }) => {
+        const text = response.body === undefined ? '' : JSON.stringify(response.body);
+        res.writeHead(response.status, { ...(text === '' ? {} : { 'content-type': 'application/json;charset=utf-8' }), ...response.headers });
+        res.end(text);
+        if (options.checker !== undefined) check(options.checker, options.onViolations, req, url, body, response);
+      });
+    });
+  };
+}
+
+function check(checker: OpenApiChecker, report: (violations: readonly OpenApiViolation[]) => void, req: IncomingMessage, url: URL, body: unknown, response: ApiResponse): void {
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    query[key] = values.length === 1 ? (values[0] ?? '') : values;
+  }
+  const request = { method: req.method ?? 'GET', path: url.pathname, query, headers: req.headers, body };
+  const violations = [...checker.checkRequest(request), ...checker.checkResponse(request, { status: response.status, body: response.body })];
+  if (violations.length > 0) report(violations);
+}

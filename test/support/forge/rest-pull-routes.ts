@@ -1,0 +1,49 @@
+/**
+ * REST routes for pull requests, reviews and review requests. Statuses as Gitea answers them:
+ * creating a PR 201 (409 when one is open for the same head and base), a review **200**, review
+ * requests 201.
+ */
+import { ForgeRefusal, pullIn, repoFor, type OperationContext } from './operation-context.js';
+import { openPull, requestReviews, submitReview } from './pull-operations.js';
+import { apiPull, apiReview } from './render.js';
+import { arrayField, ok, paginate, route, stringField, type Route } from './rest-router.js';
+
+const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner}/${params.repo}`;
+const index = (params: Readonly<Record<string, string>>): number => Number.parseInt(params.index ?? '', 10);
+
+export function pullRoutes(ctx: OperationContext): Route[] {
+  const r = ctx.render;
+  return [
+    route('POST', '/repos/{owner}/{repo}/pulls', async (req, params) => {
+      const head = stringField(req.body, 'head');
+      const base = stringField(req.body, 'base');
+      const title = stringField(req.body, 'title');
+      if (head === undefined || base === undefined || title === undefined || title === '') throw new ForgeRefusal('invalid', 'head, base and title are required');
+      // `owner:branch` names a branch of a fork; the double has no forks, so only its own owner.
+      const branch = head.startsWith(`${params.owner}:`) ? head.slice(head.indexOf(':') + 1) : head;
+      const issue = await openPull(ctx, req.user.login, repoName(params), { head: branch, base, title, body: stringField(req.body, 'body') });
+      return ok(apiPull(r, issue), 201);
+    }),
+    route('GET', '/repos/{owner}/{repo}/pulls/{index}', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      return ok(apiPull(r, pullIn(ctx, repo, index(params))));
+    }),
+    route('GET', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const issue = pullIn(ctx, repo, index(params));
+      const reviews = ctx.state.reviews.filter((review) => review.repo === repo.fullName && review.number === issue.number);
+      const { page, headers } = paginate(reviews, req);
+      return ok(page.map((review) => apiReview(r, review)), 200, headers);
+    }),
+    route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
+      const event = stringField(req.body, 'event') ?? '';
+      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body') });
+      return ok(apiReview(r, review));
+    }),
+    route('POST', '/repos/{owner}/{repo}/pulls/{index}/requested_reviewers', (req, params) => {
+      const reviewers = (arrayField(req.body, 'reviewers') ?? []).filter((name): name is string => typeof name === 'string');
+      const reviews = requestReviews(ctx, req.user.login, repoName(params), index(params), reviewers);
+      return ok(reviews.map((review) => apiReview(r, review)), 201);
+    }),
+  ];
+}
