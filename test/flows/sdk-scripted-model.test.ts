@@ -16,6 +16,7 @@ import { z } from 'zod';
 import {
   bash,
   dialogue,
+  edit,
   lastUserMessage,
   type RecordedRequest,
   type ScriptedModel,
@@ -28,6 +29,7 @@ import {
   toolUsesIn,
   transcriptPath,
   type TurnRequest,
+  write,
 } from '../support/model/index.js';
 
 const exec = promisify(execFile);
@@ -178,6 +180,17 @@ describe('the Claude Agent SDK against the scripted model', { timeout: 60_000 },
       assert.deepEqual(textsOf(messages[3]!), ['Committed hello.txt.']);
       assert.deepEqual(textsOf(lastUserMessage(firstRequest)!), ['Anything left?']);
     });
+  });
+
+  it('applies scripted Write and Edit calls to files in cwd', async () => {
+    const cwd = await createRepo(join(root, 'edit-repo'));
+    model.setScript([write('notes.md', '# Notes\n\nDraft.\n'), edit('notes.md', 'Draft.', 'Final.'), text('Wrote the notes.')]);
+
+    const run = await runAgent('Write the notes.', { cwd });
+
+    assert.equal(run.error, undefined);
+    assert.equal(await readFile(join(cwd, 'notes.md'), 'utf8'), '# Notes\n\nFinal.\n');
+    assert.deepEqual(run.turns.slice(1).map((request) => toolResultsIn(request.body).at(-1)?.isError), [false, false]);
   });
 
   it('calls an in-process MCP tool when the model emits mcp__forge__<name>', async () => {
