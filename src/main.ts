@@ -20,7 +20,7 @@ import { createForgeLookup } from './forge/forge-lookup.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
-import { createPoller } from './queue/poller.js';
+import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
 import type { AgentConfig } from './config/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
@@ -42,6 +42,8 @@ export interface Service {
   readonly url: string;
   readonly store: SqliteStore;
   readonly dispatcher: Dispatcher;
+  /** The reconciliation poller, when repositories are configured and agents can call the API. */
+  readonly poller: Poller | undefined;
   close(): Promise<void>;
 }
 
@@ -89,8 +91,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle.defer('dispatcher', () => dispatcher.stop());
 
     const pollClient = clients.values().next().value;
+    let poller: Poller | undefined;
     if (pollClient && config.forge.repositories.length > 0) {
-      const poller = createPoller({
+      poller = createPoller({
         repositories: config.forge.repositories,
         forgeKind: config.forge.kind,
         client: pollClient,
@@ -101,7 +104,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         intervalMs: config.dispatch.pollIntervalSeconds * 1000,
       });
       poller.start();
-      lifecycle.defer('poller', () => poller.stop());
+      const started = poller;
+      lifecycle.defer('poller', () => started.stop());
     }
 
     const app = buildHttpApp({
@@ -119,7 +123,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, close: () => lifecycle.close() };
+    return { url, store, dispatcher, poller, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;

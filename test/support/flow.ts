@@ -1,0 +1,152 @@
+/**
+ * The whole system for flow tests and the demo: the forge double with a small real repository
+ * and four people (alice with write access, mallory without, and the three agents as bot users),
+ * and the real service — config file, SQLite, intake, dispatch, poller — pointed at it.
+ */
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load-config.js';
+import type { Config } from '../../src/config/types.js';
+import { silentLogger, type Logger } from '../../src/lib/logger.js';
+import { startService, type Service } from '../../src/main.js';
+import type { AgentRunner } from '../../src/queue/ports.js';
+import { startForgeDouble, type ForgeDouble, type RepoHandle } from './forge/forge-double.js';
+
+export const WEBHOOK_SECRET = 'flow-webhook-secret';
+export const REPO = 'acme/widget';
+export const AGENTS = ['boss', 'dev', 'reviewer'] as const;
+
+export interface FlowOptions {
+  readonly runner?: AgentRunner;
+  /** Extra YAML merged under `dispatch:`. */
+  readonly dispatch?: string;
+  readonly log?: Logger;
+  readonly dataDir?: string;
+  /** Reuse a running forge (a restart of the service); a new one otherwise. */
+  readonly scene?: Scene;
+  /** Start the service with the forge's webhooks not reaching it (a delivery "lost"). */
+  readonly detached?: boolean;
+}
+
+export interface Scene {
+  readonly forge: ForgeDouble;
+  readonly repo: RepoHandle;
+  /** API tokens by login. */
+  readonly tokens: Readonly<Record<string, string>>;
+}
+
+export interface Flow extends Scene {
+  readonly service: Service;
+  readonly config: Config;
+  readonly repo: RepoHandle;
+  readonly dataDir: string;
+  /** Everything settled: pushes processed, webhooks delivered, jobs routed and run. */
+  settle(): Promise<void>;
+  /** Stops the service (not the forge). */
+  stopService(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startScene(): Promise<Scene> {
+  const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, checkOpenApi: true });
+  const tokens: Record<string, string> = {};
+  for (const login of ['alice', 'mallory', ...AGENTS]) tokens[login] = forge.addUser(login).token;
+  const repo = await forge.createRepo('acme', 'widget', {
+    files: { 'README.md': '# widget\n', 'src/login.js': 'export function login(user) {\n  return user.name;\n}\n' },
+    // The permission check runs as the first agent, which needs admin to ask about others.
+    collaborators: { alice: 'write', boss: 'admin', dev: 'write', reviewer: 'write' },
+    labels: ['agent/dev', 'agent/boss', 'bug'],
+  });
+  return { forge, repo, tokens };
+}
+
+export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
+  const scene = options.scene ?? (await startScene());
+  const { forge, repo, tokens } = scene;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
+  const config = flowConfig(forge, dataDir, tokens, options.dispatch ?? '');
+  const service = await startService({ config, log: options.log ?? silentLogger(), ...(options.runner ? { runner: options.runner } : {}) });
+  if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
+  let stopped = false;
+  const flow: Flow = {
+    ...scene,
+    service,
+    config,
+    dataDir,
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        await service.poller?.pollOnce();
+        await forge.idle();
+        await service.dispatcher.idle();
+        await forge.idle();
+        const pending = forge.deliveries().some((d) => d.status === 'pending');
+        if (!pending) return;
+      }
+    },
+    async stopService() {
+      if (stopped) return;
+      stopped = true;
+      forge.setWebhookUrl(undefined);
+      await service.close();
+    },
+    async close() {
+      await flow.stopService();
+      await forge.close();
+    },
+  };
+  return flow;
+}
+
+function flowConfig(forge: ForgeDouble, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string): Config {
+  const skills = join(dataDir, 'skills');
+  mkdirSync(skills, { recursive: true });
+  for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
+  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  for (const name of AGENTS) env[`${name.toUpperCase()}_TOKEN`] = tokens[name] ?? '';
+  const yaml = `
+server: { port: 0 }
+dataDir: ${JSON.stringify(dataDir)}
+adminToken: { env: FLOW_WEBHOOK_SECRET }
+forge:
+  kind: forgejo
+  url: ${forge.url}
+  webhookSecret: { env: FLOW_WEBHOOK_SECRET }
+  repositories: [${REPO}]
+dispatch:
+  backoffSeconds: 0.05
+${dispatch
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => `  ${l}`)
+  .join('\n')}
+agents:
+  boss:
+    login: boss
+    token: { env: BOSS_TOKEN }
+    git: { name: Boss, email: boss@agents.test }
+    skill: skills/boss.md
+    workspace: default-branch
+    triggers: [{ on: issue_opened }, { on: mention }, { on: label, label: agent/boss }]
+    limits: { concurrency: 1 }
+  dev:
+    login: dev
+    token: { env: DEV_TOKEN }
+    git: { name: Dev, email: dev@agents.test }
+    skill: skills/dev.md
+    workspace: issue-branch
+    triggers: [{ on: assigned }, { on: mention }, { on: pr_feedback }, { on: label, label: agent/dev }]
+  reviewer:
+    login: reviewer
+    token: { env: REVIEWER_TOKEN }
+    git: { name: Reviewer, email: reviewer@agents.test }
+    skill: skills/reviewer.md
+    workspace: pr-head
+    triggers: [{ on: review_requested }, { on: mention }]
+    limits: { concurrency: 1 }
+`;
+  writeFileSync(join(dataDir, 'claude-hooks.yaml'), yaml);
+  const loaded = loadConfig({ path: join(dataDir, 'claude-hooks.yaml'), env, cwd: dataDir });
+  if (!loaded.ok) throw new Error(`flow config invalid: ${JSON.stringify(loaded.error)}`);
+  return loaded.value;
+}
