@@ -87,7 +87,7 @@ agents:
       return { ok: true };
     },
   };
-  const service = await startService({ config: loaded.value, log: silentLogger(), runner, forgeClientFor: () => permissive() });
+  const service = await startService({ config: loaded.value, log: silentLogger(), jobRunner: runner, forgeClientFor: () => permissive() });
   const { requests, commentIds } = deliveries();
   const acceptedAt = new Map<number, number>();
   // Eight clients, each sending its next delivery when the previous one was answered.

@@ -24,6 +24,8 @@ import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
 import type { AgentConfig } from './config/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
+import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
+import { createWorkdirs, type Workdirs } from './workdir/index.js';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -31,8 +33,18 @@ export interface ServiceOptions {
   readonly clock?: Clock;
   /** Where one-time notices for the operator go (the generated webhook secret); stdout in the CLI. */
   readonly announce?: (text: string) => void;
-  /** Runs jobs; tests and the demo pass a scripted one. */
-  readonly runner?: AgentRunner;
+  /** Runs an agent inside the job's prepared worktree; tests and the demo pass a scripted one. */
+  readonly runner?: WorkspaceAgentRunner;
+  /**
+   * Replaces worktree preparation and the agent: the dispatcher calls it directly. For
+   * benchmarks that measure dispatch alone.
+   */
+  readonly jobRunner?: AgentRunner;
+  /**
+   * The environment git and du start from (PATH, HOME, proxy and CA settings); the CLI passes the
+   * process environment. Agents' tokens are never taken from it.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** The forge API as one agent; the REST client by default. */
   readonly forgeClientFor?: (agent: AgentConfig) => ForgeClient;
 }
@@ -42,6 +54,7 @@ export interface Service {
   readonly url: string;
   readonly store: SqliteStore;
   readonly dispatcher: Dispatcher;
+  readonly workdirs: Workdirs;
   /** The reconciliation poller, when repositories are configured and agents can call the API. */
   readonly poller: Poller | undefined;
   close(): Promise<void>;
@@ -67,9 +80,28 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
 
     const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? defaultForgeClient(config, log))(agent)]));
+    const workdirs = createWorkdirs({
+      dataDir: config.dataDir,
+      minFreeBytes: config.workdir.minFreeBytes,
+      env: options.env ?? {},
+      log,
+      clock,
+    });
+    const runner =
+      options.jobRunner ??
+      createWorkspaceRunner({
+        workdirs,
+        inner: options.runner ?? unavailableRunner(),
+        pullHead: async (repo, number) => {
+          const client = clients.values().next().value;
+          if (!client) throw new Error('no agent is configured, so there is no forge token to read the pull request with');
+          return client.getPull(repo.fullName, number);
+        },
+        log: log.child({ module: 'workspace' }),
+      });
     const dispatcher = createDispatcher({
       store: store.jobs,
-      runner: options.runner ?? unavailableRunner(),
+      runner,
       route: {
         agents: config.agents,
         repositories: config.forge.repositories,
@@ -123,7 +155,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, poller, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;

@@ -1,16 +1,17 @@
 /**
- * The runner used until the Claude agent runner is wired in: it fails each job at once, without
- * retrying, saying why. Nothing is lost — the job keeps its events and stays listed as failed
- * with this message (`claude-hooks jobs`), so an operator sees exactly what would have run.
+ * The runner used until the Claude agent runner is wired in: the job's worktree is prepared (so
+ * routing, mailbox and workspace all run for real), then the job fails at once, without retrying,
+ * saying why. Nothing is lost — the job keeps its events and stays listed as failed with this
+ * message (`claude-hooks jobs`), so an operator sees exactly what would have run, and where.
  */
-import type { AgentRunner } from '../queue/ports.js';
+import type { WorkspaceAgentRunner } from './workspace-runner.js';
 
-export const UNAVAILABLE_MESSAGE = 'no agent runner is configured in this release: the job was routed and its workspace prepared, but no Claude agent ran';
+export const UNAVAILABLE_MESSAGE = 'no agent runner is configured in this release: the job was routed and its worktree prepared, but no Claude agent ran';
 
-export function unavailableRunner(): AgentRunner {
+export function unavailableRunner(): WorkspaceAgentRunner {
   return {
-    async run() {
-      return { ok: false, error: UNAVAILABLE_MESSAGE, retryable: false };
+    async run(request) {
+      return { ok: false, error: `${UNAVAILABLE_MESSAGE} (worktree ${request.workspace.path})`, retryable: false };
     },
   };
 }

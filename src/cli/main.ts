@@ -69,7 +69,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function serve(config: import('../config/types.js').Config): Promise<number> {
   const log = createLogger({ level: config.logLevel });
-  const service = await startService({ config, log, announce: (text) => process.stdout.write(`${text}\n`) });
+  const service = await startService({ config, log, env: process.env, announce: (text) => process.stdout.write(`${text}\n`) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { startService, type Service } from '../../src/main.js';
-import type { AgentRunner } from '../../src/queue/ports.js';
+import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { startForgeDouble, type ForgeDouble, type RepoHandle } from './forge/forge-double.js';
 
 export const WEBHOOK_SECRET = 'flow-webhook-secret';
@@ -18,7 +18,7 @@ export const REPO = 'acme/widget';
 export const AGENTS = ['boss', 'dev', 'reviewer'] as const;
 
 export interface FlowOptions {
-  readonly runner?: AgentRunner;
+  readonly runner?: WorkspaceAgentRunner;
   /** Extra YAML merged under `dispatch:`. */
   readonly dispatch?: string;
   readonly log?: Logger;
@@ -66,7 +66,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const { forge, repo, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
   const config = flowConfig(forge, dataDir, tokens, options.dispatch ?? '');
-  const service = await startService({ config, log: options.log ?? silentLogger(), ...(options.runner ? { runner: options.runner } : {}) });
+  const service = await startService({ config, log: options.log ?? silentLogger(), env: { PATH: process.env.PATH }, ...(options.runner ? { runner: options.runner } : {}) });
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
   const flow: Flow = {

@@ -1,0 +1,113 @@
+/**
+ * Gives every job its persistent worktree before the agent runs, and gives it back after. Which
+ * worktree depends on the agent's `workspace`: dev's `issue-<N>-<slug>` branch (the same branch
+ * for every run on issue N, even after the title changes), reviewer's detached PR head, boss's
+ * detached default branch. The inner runner gets the lease's path (its cwd), the environment that
+ * carries the git identity and credentials, and whether the remote moved under local work.
+ */
+import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { Logger } from '../lib/logger.js';
+import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
+import { issueBranchName, type AcquireError, type AcquireTarget, type Lease, type SyncOutcome, type Workdirs } from '../workdir/index.js';
+
+export interface Workspace {
+  readonly path: string;
+  readonly branch: string | undefined;
+  readonly head: string;
+  /** Merged over the agent's environment: git identity and credential helper (token inside). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The remote moved while the worktree kept local work: the agent must be told. */
+  readonly remoteMoved: boolean;
+  readonly sync: SyncOutcome;
+}
+
+export type WorkspaceRunRequest = RunRequest & { readonly workspace: Workspace };
+
+/** A runner that works inside a prepared worktree. */
+export interface WorkspaceAgentRunner {
+  run(request: WorkspaceRunRequest): Promise<RunOutcome>;
+}
+
+/** Reads a PR's head when no event of the job carried it. */
+export type PullHeadReader = (repo: RepoRef, number: number) => Promise<{ headRef: string; headSha: string }>;
+
+export interface WorkspaceRunnerOptions {
+  readonly workdirs: Workdirs;
+  readonly inner: WorkspaceAgentRunner;
+  readonly pullHead: PullHeadReader;
+  readonly log: Logger;
+}
+
+const ISSUE_BRANCH = /^issue-(\d+)(?:-|$)/;
+
+export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
+  return {
+    async run(request) {
+      const target = await targetFor(request, options);
+      const acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
+      if (!acquired.ok) return acquireFailure(acquired.error);
+      const lease = acquired.value;
+      options.log.info({ job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind }, 'workspace ready');
+      try {
+        return await options.inner.run({ ...request, workspace: workspaceOf(lease) });
+      } finally {
+        await lease.release();
+      }
+    },
+  };
+}
+
+function workspaceOf(lease: Lease): Workspace {
+  return { path: lease.path, branch: lease.branch, head: lease.head, env: lease.env, remoteMoved: lease.remoteMoved, sync: lease.sync };
+}
+
+async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): Promise<AcquireTarget> {
+  switch (request.agent.workspace) {
+    case 'default-branch':
+      return { kind: 'default-branch' };
+    case 'pr-head': {
+      const pull = latestPull(request.events, request.key.issue) ?? (await options.pullHead(request.repo, request.key.issue));
+      return { kind: 'pr-head', number: request.key.issue, sha: pull.headSha, ref: pull.headRef };
+    }
+    case 'issue-branch':
+      return { kind: 'issue-branch', branch: await issueBranchFor(request, options.workdirs) };
+  }
+}
+
+/**
+ * The branch of issue N: the head branch of the agent's PR when an event names it, else the
+ * branch of the worktree the agent already has for issue N, else a new one from the title.
+ */
+async function issueBranchFor(request: RunRequest, workdirs: Workdirs): Promise<string> {
+  const issue = request.key.issue;
+  for (const event of [...request.events].reverse()) {
+    const pull = event.type === 'pull_request' || event.type === 'review' ? event.pull : event.type === 'comment' ? event.pull : undefined;
+    if (pull && Number(ISSUE_BRANCH.exec(pull.headRef)?.[1]) === issue) return pull.headRef;
+  }
+  const existing = (await workdirs.list()).find(
+    (w) => w.agent === request.agent.name && w.repo.owner === request.repo.owner && w.repo.name === request.repo.name && w.target.kind === 'issue-branch' && Number(ISSUE_BRANCH.exec(w.target.branch)?.[1]) === issue,
+  );
+  if (existing && existing.target.kind === 'issue-branch') return existing.target.branch;
+  return issueBranchName(issue, titleOf(request.events, issue));
+}
+
+function titleOf(events: readonly ForgeEvent[], issue: number): string {
+  for (const event of events) {
+    if ((event.type === 'issue' || event.type === 'comment') && event.issue.number === issue) return event.issue.title;
+  }
+  return '';
+}
+
+function latestPull(events: readonly ForgeEvent[], number: number): { headRef: string; headSha: string } | undefined {
+  for (const event of [...events].reverse()) {
+    const pull = event.type === 'pull_request' || event.type === 'review' ? event.pull : event.type === 'comment' ? event.pull : undefined;
+    if (pull && pull.number === number && pull.headSha !== '') return pull;
+  }
+  return undefined;
+}
+
+function acquireFailure(error: AcquireError): RunOutcome {
+  // A lease held elsewhere or a full disk can clear up; a bad request will not.
+  const retryable = error.kind === 'leased' || error.kind === 'low-disk' || error.kind === 'commit-not-found';
+  return { ok: false, error: `workspace: ${error.message}`, retryable };
+}

@@ -1,0 +1,285 @@
+/**
+ * `acquire`: lease the (agent, target) worktree, then — holding the repository lock — make sure the
+ * cache exists, fetch only the refs this job needs, and create or sync the worktree.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { err, ok, type Result } from '../lib/result.js';
+import { leaseEnvironment } from './auth.js';
+import { cacheExists, ensureCache, fetchRefs, gitIn, readRefs, type GitContext, type RefToFetch } from './cache.js';
+import { formatBytes } from './disk-usage.js';
+import { freeBytes, gitContextFor, type WorkdirDeps } from './deps.js';
+import { atticDirOf, cacheDirOf, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
+import type { WorktreeRecord } from './registry.js';
+import { GitError } from './run-git.js';
+import type { AcquireError, AcquireRequest, AcquireTarget, Lease, SyncOutcome, WorktreeTarget } from './types.js';
+import { validateAcquire } from './validate.js';
+import {
+  addWorktree,
+  BranchInUseError,
+  clearWorktreeLocks,
+  configureWorktree,
+  inspectWorktree,
+  recoverPath,
+  setUpstream,
+  syncWorktree,
+  worktreeStatus,
+  type WorktreeSpec,
+} from './worktree.js';
+
+export function worktreeTargetOf(target: AcquireTarget): WorktreeTarget {
+  if (target.kind === 'issue-branch') return { kind: 'issue-branch', branch: target.branch };
+  if (target.kind === 'pr-head') return { kind: 'pr-head', number: target.number };
+  return { kind: 'default-branch' };
+}
+
+interface Prepared {
+  readonly head: string;
+  readonly remoteHead: string | undefined;
+  readonly sync: SyncOutcome;
+}
+
+export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promise<Result<Lease, AcquireError>> {
+  const problem = validateAcquire(request);
+  if (problem !== undefined) return err({ kind: 'invalid-request', message: problem });
+  const { repo, agent } = request;
+  const target = worktreeTargetOf(request.target);
+  const repoKey = repoKeyOf(repo);
+  const id = worktreeIdOf(repo, agent.name, target);
+  const path = worktreeDirOf(deps.layout, repoKey, agent.name, target);
+  const log = deps.log.child({ worktree: id, agent: agent.name, repo: `${repo.owner}/${repo.name}` });
+
+  const releaseLease = await deps.leases.take(id, request.holder);
+  if (!releaseLease) return err({ kind: 'leased', id, message: `worktree ${path} is in use by another job; try again when it is released` });
+  try {
+    const ctx = { ...(await gitContextFor(deps, repoKey, repo.cloneUrl, agent, request.signal)), log };
+    const prepared = await deps.locks.withLock(repoKey, request.signal, () => prepare(deps, ctx, { request, target, repoKey, id, path }));
+    if (!prepared.ok) {
+      await releaseLease();
+      return prepared;
+    }
+    const { head, remoteHead, sync } = prepared.value;
+    const remoteMoved = sync.kind === 'kept-local-work' || sync.kind === 'remote-branch-deleted';
+    log.info({ path, head, sync: sync.kind, remoteMoved }, 'worktree acquired');
+    let released = false;
+    return ok({
+      id,
+      path,
+      branch: target.kind === 'issue-branch' ? target.branch : undefined,
+      head,
+      remoteHead,
+      sync,
+      remoteMoved,
+      env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: repo.cloneUrl }),
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          const record = await deps.registry.get(id);
+          if (record) await deps.registry.put({ ...record, lastUsedAt: deps.clock.now() });
+        } finally {
+          await releaseLease();
+        }
+      },
+    });
+  } catch (error) {
+    await releaseLease();
+    throw error;
+  }
+}
+
+interface Job {
+  readonly request: AcquireRequest;
+  readonly target: WorktreeTarget;
+  readonly repoKey: string;
+  readonly id: string;
+  readonly path: string;
+}
+
+async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Result<Prepared, AcquireError>> {
+  const { repo, agent } = job.request;
+  const cacheDir = cacheDirOf(deps.layout, job.repoKey);
+  if (!(await cacheExists(cacheDir))) {
+    const low = await lowDisk(deps);
+    if (low) return err(low);
+    await ensureCache(ctx, cacheDir, repo.cloneUrl);
+  }
+
+  const wanted = await fetchForTarget(ctx, cacheDir, job.request);
+  if (!wanted.ok) return wanted;
+  const record = await deps.registry.get(job.id);
+  const state = await inspectWorktree(job.path, cacheDir);
+  const reusable = state.kind === 'present' && record?.state !== 'creating';
+
+  let sync: SyncOutcome;
+  let head: string;
+  let base = record?.base;
+  if (reusable) {
+    await clearWorktreeLocks(ctx, state.adminDir);
+    const status = await worktreeStatus(ctx, job.path);
+    sync = await syncWorktree(ctx, {
+      path: job.path,
+      status,
+      wanted: wanted.value.checkout,
+      known: [...wanted.value.known, ...(record?.remoteHead ? [record.remoteHead] : []), ...(job.target.kind === 'issue-branch' || !base ? [] : [base])],
+      wasOnRemote: record?.remoteHead !== undefined || wanted.value.known.length > 0,
+      mode: job.target.kind === 'issue-branch' ? 'branch' : 'detached',
+    });
+    head = 'to' in sync ? sync.to : status.head;
+    if ('to' in sync) base = sync.to;
+  } else {
+    const low = await lowDisk(deps);
+    if (low) return err(low);
+    await clearPath(deps, ctx, cacheDir, job, state.kind, record);
+    const now = deps.clock.now();
+    await deps.registry.put(recordOf(job, { state: 'creating', head: undefined, base: undefined, remoteHead: undefined, createdAt: now, lastUsedAt: now }));
+    const created = await createWorktree(ctx, cacheDir, job, wanted.value);
+    if (!created.ok) return created;
+    await configureWorktree(ctx, job.path, agent.git);
+    sync = created.value;
+    const status = await worktreeStatus(ctx, job.path);
+    head = status.head;
+    base = head;
+    if (sync.kind === 'created' && sync.from === 'local-branch') {
+      // A branch that outlived its worktree may be behind its remote: follow it like a reuse.
+      const followed = await syncWorktree(ctx, { path: job.path, status, wanted: wanted.value.checkout, known: wanted.value.known, wasOnRemote: false, mode: 'branch' });
+      if (followed.kind !== 'unchanged') sync = followed;
+      if ('to' in followed) head = base = followed.to;
+    }
+  }
+  const now = deps.clock.now();
+  await deps.registry.put(
+    recordOf(job, { state: 'ready', head, base, remoteHead: wanted.value.remoteHead, createdAt: record?.state === 'ready' ? record.createdAt : now, lastUsedAt: now }),
+  );
+  return ok({ head, remoteHead: wanted.value.remoteHead, sync });
+}
+
+function recordOf(job: Job, fields: Pick<WorktreeRecord, 'state' | 'head' | 'base' | 'remoteHead' | 'createdAt' | 'lastUsedAt'>): WorktreeRecord {
+  const { host, owner, name, cloneUrl, defaultBranch } = job.request.repo;
+  return {
+    id: job.id,
+    repo: { host, owner, name, cloneUrl, defaultBranch },
+    repoKey: job.repoKey,
+    agent: job.request.agent.name,
+    target: job.target,
+    path: job.path,
+    branch: job.target.kind === 'issue-branch' ? job.target.branch : undefined,
+    ...fields,
+  };
+}
+
+interface Wanted {
+  /** The commit the worktree should be at; undefined for a branch the remote does not have. */
+  readonly checkout: string | undefined;
+  /** Where a new worktree starts: the remote branch, else the default branch. */
+  readonly startPoint: string;
+  readonly remoteHead: string | undefined;
+  /** Commits known to have been on the remote before this fetch. */
+  readonly known: readonly string[];
+}
+
+const remoteRef = (branch: string) => `refs/remotes/origin/${branch}`;
+const fetchBranch = (branch: string, optional: boolean): RefToFetch => ({ src: `refs/heads/${branch}`, dst: remoteRef(branch), optional });
+
+async function fetchForTarget(ctx: GitContext, cacheDir: string, request: AcquireRequest): Promise<Result<Wanted, AcquireError>> {
+  const target = request.target;
+  const defaultRef = remoteRef(request.repo.defaultBranch);
+  const defaultFetch = fetchBranch(request.repo.defaultBranch, false);
+
+  if (target.kind === 'issue-branch') {
+    const ref = remoteRef(target.branch);
+    // What the remote-tracking ref said before this fetch: the agent's own pushes land there, and
+    // a force-push is recognised by local commits being on that old value.
+    const before = await readRefs(ctx, cacheDir, [ref]);
+    await fetchRefs(ctx, cacheDir, [defaultFetch, fetchBranch(target.branch, true)]);
+    const after = await readRefs(ctx, cacheDir, [ref, defaultRef]);
+    const remote = after.get(ref);
+    return ok({ checkout: remote, startPoint: remote ?? required(after, defaultRef), remoteHead: remote, known: [...before.values()] });
+  }
+
+  if (target.kind === 'default-branch') {
+    await fetchRefs(ctx, cacheDir, [defaultFetch]);
+    const head = required(await readRefs(ctx, cacheDir, [defaultRef]), defaultRef);
+    return ok({ checkout: head, startPoint: head, remoteHead: head, known: [] });
+  }
+
+  const pullRef = `refs/remotes/origin/pull/${target.number}/head`;
+  const refs = [defaultFetch, { src: `refs/pull/${target.number}/head`, dst: pullRef, optional: true }];
+  if (target.ref !== undefined) refs.push(fetchBranch(target.ref, true));
+  await fetchRefs(ctx, cacheDir, refs);
+  const after = await readRefs(ctx, cacheDir, [pullRef, ...(target.ref !== undefined ? [remoteRef(target.ref)] : [])]);
+  const remoteHead = after.get(pullRef) ?? (target.ref !== undefined ? after.get(remoteRef(target.ref)) : undefined);
+  if (![...after.values()].includes(target.sha)) {
+    // The PR moved on since the event, or its head is in no ref we fetched: ask for the commit.
+    try {
+      await fetchRefs(ctx, cacheDir, [{ src: target.sha, optional: false }]);
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+      return err({ kind: 'commit-not-found', sha: target.sha, message: `commit ${target.sha} of PR #${target.number} is not on the remote: ${error.stderr.trim()}` });
+    }
+  }
+  return ok({ checkout: target.sha, startPoint: target.sha, remoteHead, known: [] });
+}
+
+function required(refs: Map<string, string>, name: string): string {
+  const value = refs.get(name);
+  if (value === undefined) throw new Error(`${name} missing after fetching it`);
+  return value;
+}
+
+async function createWorktree(ctx: GitContext, cacheDir: string, job: Job, wanted: Wanted): Promise<Result<SyncOutcome, AcquireError>> {
+  const target = job.target;
+  const spec: WorktreeSpec =
+    target.kind === 'issue-branch' ? { kind: 'branch', branch: target.branch, startPoint: wanted.startPoint } : { kind: 'detached', commit: wanted.startPoint };
+  await mkdir(dirname(job.path), { recursive: true });
+  await gitIn(ctx, cacheDir, ['worktree', 'prune']);
+  let how: Awaited<ReturnType<typeof addWorktree>>;
+  try {
+    how = await addWorktree(ctx, cacheDir, job.path, spec);
+  } catch (error) {
+    if (!(error instanceof BranchInUseError)) throw error;
+    return err({ kind: 'invalid-request', message: `${error.message}: a branch can be written from one worktree only` });
+  }
+  if (spec.kind === 'branch' && how === 'new-branch') await setUpstream(ctx, cacheDir, spec.branch);
+  if (how === 'local-branch') return ok({ kind: 'created', from: 'local-branch' });
+  if (how === 'commit') return ok({ kind: 'created', from: target.kind === 'default-branch' ? 'default-branch' : 'commit' });
+  return ok({ kind: 'created', from: wanted.checkout !== undefined ? 'remote-branch' : 'default-branch' });
+}
+
+/**
+ * Makes the worktree path free for `worktree add`. An interrupted add (record `creating`) holds
+ * nothing worth keeping and is cleared; anything else found there might hold work, so it is moved
+ * to the attic instead of deleted.
+ */
+async function clearPath(
+  deps: WorkdirDeps,
+  ctx: GitContext,
+  cacheDir: string,
+  job: Job,
+  state: 'absent' | 'present' | 'broken',
+  record: WorktreeRecord | undefined,
+): Promise<void> {
+  if (state === 'absent') return;
+  if (record?.state === 'creating') {
+    ctx.log.warn({ path: job.path }, 'clearing a worktree whose creation was interrupted');
+    await recoverPath(ctx, cacheDir, job.path);
+    return;
+  }
+  const attic = atticDirOf(deps.layout, job.repoKey, job.request.agent.name, job.target, deps.clock.now());
+  await mkdir(attic, { recursive: true });
+  await rename(job.path, join(attic, 'unreadable-worktree'));
+  ctx.log.warn({ path: job.path, attic }, 'moved an unreadable worktree to the attic');
+  await gitIn(ctx, cacheDir, ['worktree', 'prune']);
+}
+
+async function lowDisk(deps: WorkdirDeps): Promise<AcquireError | undefined> {
+  await mkdir(deps.layout.root, { recursive: true });
+  const { free } = await freeBytes(deps.layout.root);
+  if (free >= deps.minFreeBytes) return undefined;
+  return {
+    kind: 'low-disk',
+    freeBytes: free,
+    minFreeBytes: deps.minFreeBytes,
+    message: `only ${formatBytes(free)} free under ${deps.layout.root}, below workdir.minFreeBytes (${formatBytes(deps.minFreeBytes)}): remove worktrees or caches no longer needed, or lower workdir.minFreeBytes`,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The cache clone: one bare partial clone (`blob:none`) per repository, whose object store every
+ * worktree of that repository shares. It is configured once, in a temporary folder renamed into
+ * place, so a crash mid-creation leaves nothing that looks like a cache. Callers hold the
+ * repository lock for everything here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from '../lib/logger.js';
+import type { GitRunner } from './run-git.js';
+import { GitError } from './run-git.js';
+import { retryingStaleLock, type StaleLockCleaner } from './stale-locks.js';
+
+export interface GitContext {
+  readonly git: GitRunner;
+  readonly cleaner: StaleLockCleaner;
+  readonly log: Logger;
+  /** Environment for every call: identity, credential helper, token. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The repository's cache and worktree folders, where a stale lock may be cleared. */
+  readonly repoDirs: readonly string[];
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Runs git in `cwd`, clearing a stale lock and retrying once if that is what stopped it. */
+export function gitIn(ctx: GitContext, cwd: string, args: readonly string[], allowExitCodes?: readonly number[]) {
+  return retryingStaleLock(ctx.cleaner, ctx.repoDirs, () => ctx.git.run(args, { cwd, env: ctx.env, signal: ctx.signal, allowExitCodes }));
+}
+
+/** Settings of every cache; see docs/workdirs.md for why each is there. */
+const CACHE_CONFIG: readonly (readonly [string, string])[] = [
+  ['core.repositoryformatversion', '1'],
+  ['extensions.worktreeConfig', 'true'],
+  ['remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*'],
+  ['remote.origin.promisor', 'true'],
+  ['remote.origin.partialclonefilter', 'blob:none'],
+  ['remote.origin.tagOpt', '--no-tags'],
+  ['fetch.prune', 'true'],
+  // Automatic gc/maintenance run from many worktrees at once corrupt worktree metadata and load
+  // the machine; `Workdirs.maintain` runs gc instead, under the repository lock.
+  ['gc.auto', '0'],
+  ['maintenance.auto', 'false'],
+  // Without an identity from the worktree config or the environment, refuse to commit rather
+  // than invent one from the host name.
+  ['user.useConfigOnly', 'true'],
+  ['advice.detachedHead', 'false'],
+];
+
+export async function cacheExists(dir: string): Promise<boolean> {
+  return stat(join(dir, 'HEAD')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Creates the cache at `dir` unless it exists; answers whether it created it. */
+export async function ensureCache(ctx: GitContext, dir: string, cloneUrl: string): Promise<boolean> {
+  if (await cacheExists(dir)) return false;
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  await removeLeftovers(parent, basename(dir));
+  const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+  await ctx.git.run(['init', '--bare', '--quiet', tmp], { cwd: parent, env: ctx.env, signal: ctx.signal });
+  const config = (args: readonly string[]) => ctx.git.run(['config', ...args], { cwd: tmp, env: ctx.env, signal: ctx.signal });
+  await config(['remote.origin.url', cloneUrl]);
+  for (const [key, value] of CACHE_CONFIG) await config([key, value]);
+  // With per-worktree config on, `core.bare = true` in the shared config would make every linked
+  // worktree bare too (git then refuses `status`): it belongs to the bare repository's own
+  // config.worktree.
+  await config(['--unset', 'core.bare']);
+  await config(['--worktree', 'core.bare', 'true']);
+  await rename(tmp, dir);
+  ctx.log.info({ cache: dir }, 'cache clone created');
+  return true;
+}
+
+/** A half-made cache from a crashed process (we hold the repository lock, so none is in progress). */
+async function removeLeftovers(parent: string, name: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(`${name}.tmp-`)).map((n) => rm(join(parent, n), { recursive: true, force: true })));
+}
+
+export interface RefToFetch {
+  /** `refs/heads/x`, `refs/pull/7/head`, or a commit id. */
+  readonly src: string;
+  /** Where to store it (`refs/remotes/origin/x`); none for a bare commit id. */
+  readonly dst?: string;
+  /** Missing on the remote is an answer (a branch not pushed yet), not a failure. */
+  readonly optional: boolean;
+}
+
+/**
+ * Fetches exactly `refs` in one `git fetch` (the partial-clone filter comes from the cache's
+ * config). An optional ref the remote lacks is dropped, its remote-tracking ref deleted (the
+ * branch is gone), and the fetch retried. Answers the sources that were missing.
+ */
+export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonly RefToFetch[]): Promise<string[]> {
+  const missing: string[] = [];
+  let wanted = [...refs];
+  for (;;) {
+    if (wanted.length === 0) return missing;
+    const refspecs = wanted.map((r) => (r.dst === undefined ? r.src : `+${r.src}:${r.dst}`));
+    try {
+      await gitIn(ctx, cacheDir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', ...refspecs]);
+      return missing;
+    } catch (error) {
+      const absent = missingRemoteRef(error);
+      const dropped = wanted.find((r) => r.optional && r.src === absent);
+      if (!dropped) throw error;
+      missing.push(dropped.src);
+      wanted = wanted.filter((r) => r !== dropped);
+      if (dropped.dst !== undefined) await gitIn(ctx, cacheDir, ['update-ref', '-d', dropped.dst]);
+    }
+  }
+}
+
+function missingRemoteRef(error: unknown): string | undefined {
+  if (!(error instanceof GitError)) return undefined;
+  return /couldn't find remote ref (\S+)/.exec(error.stderr)?.[1];
+}
+
+/** Values of the named refs (exact names); a ref that does not exist is absent from the map. */
+export async function readRefs(ctx: GitContext, cwd: string, names: readonly string[]): Promise<Map<string, string>> {
+  const { stdout } = await gitIn(ctx, cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...names]);
+  const wanted = new Set(names);
+  const values = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const space = line.indexOf(' ');
+    const name = line.slice(space + 1);
+    if (space > 0 && wanted.has(name)) values.set(name, line.slice(0, space));
+  }
+  return values;
+}

@@ -1,0 +1,59 @@
+/** What the workdir operations share, built once by `createWorkdirs`. */
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentConfig } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { authEnvironment, identityEnvironment } from './auth.js';
+import type { GitContext } from './cache.js';
+import type { Leases } from './lease.js';
+import type { RepoLocks } from './locks.js';
+import { cacheDirOf, type Layout } from './paths.js';
+import type { WorktreeRegistry } from './registry.js';
+import type { GitRunner } from './run-git.js';
+import type { StaleLockCleaner } from './stale-locks.js';
+
+export interface WorkdirDeps {
+  readonly layout: Layout;
+  readonly git: GitRunner;
+  readonly cleaner: StaleLockCleaner;
+  readonly locks: RepoLocks;
+  readonly leases: Leases;
+  readonly registry: WorktreeRegistry;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly minFreeBytes: number;
+  /** Path of the credential helper script, written on first use. */
+  credentialHelper(): Promise<string>;
+}
+
+/**
+ * The git context for work on one repository as one agent: identity, credentials (the agent's
+ * token, for fetches and the lazy blob fetches of a partial clone) and no hooks — the service's
+ * own git never runs a hook an agent may have written into the cache.
+ */
+export async function gitContextFor(
+  deps: WorkdirDeps,
+  repoKey: string,
+  cloneUrl: string,
+  agent: AgentConfig | undefined,
+  signal: AbortSignal | undefined,
+): Promise<GitContext> {
+  const noHooks = [['core.hooksPath', '/dev/null']] as const;
+  const env = agent
+    ? { ...identityEnvironment(agent), ...authEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl, extraConfig: noHooks }) }
+    : { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: noHooks[0][0], GIT_CONFIG_VALUE_0: noHooks[0][1] };
+  return {
+    git: deps.git,
+    cleaner: deps.cleaner,
+    log: deps.log,
+    env,
+    repoDirs: [cacheDirOf(deps.layout, repoKey), join(deps.layout.trees, repoKey)],
+    signal,
+  };
+}
+
+export async function freeBytes(path: string): Promise<{ free: number; total: number }> {
+  const stats = await statfs(path);
+  return { free: stats.bavail * stats.bsize, total: stats.blocks * stats.bsize };
+}

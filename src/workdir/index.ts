@@ -1,0 +1,102 @@
+/**
+ * Persistent workdirs (issue #5): `createWorkdirs` wires the module's parts and returns the
+ * `Workdirs` interface (see `types.ts` for the contract). Only this module runs git.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { acquire } from './acquire.js';
+import { ensureCredentialHelper } from './auth.js';
+import { cacheExists, gitIn } from './cache.js';
+import { gitContextFor, type WorkdirDeps } from './deps.js';
+import { createDiskMeter } from './disk-usage.js';
+import { createLeases } from './lease.js';
+import { createRepoLocks } from './locks.js';
+import { cacheDirOf, layoutOf, repoKeyOf } from './paths.js';
+import { createFileRegistry, type WorktreeRegistry } from './registry.js';
+import { removeCache, removeWorktree } from './remove.js';
+import { createGitRunner, type GitRunner } from './run-git.js';
+import { createStaleLockCleaner } from './stale-locks.js';
+import type { Workdirs } from './types.js';
+
+export type * from './types.js';
+export { GitError } from './run-git.js';
+export { LockTimeoutError } from './locks.js';
+export { issueBranchName, branchNameProblem } from './ref-name.js';
+export { worktreeIdOf } from './paths.js';
+export type { WorktreeRecord, WorktreeRegistry } from './registry.js';
+
+export interface WorkdirsOptions {
+  readonly dataDir: string;
+  /** Worktree and cache creation refuse below this much free space (`workdir.minFreeBytes`). */
+  readonly minFreeBytes: number;
+  /**
+   * The environment git and du start from: PATH, and proxy or CA settings if the forge needs
+   * them. `GIT_*` variables in it are ignored. The composition root passes it explicitly.
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Where worktree records live; a file per worktree under the data dir unless given. */
+  readonly registry?: WorktreeRegistry;
+  /** A lock or lease not refreshed for this long belongs to a dead process (default 20 s). */
+  readonly staleLockMs?: number;
+  /** How long to wait for another process to finish with a repository (default 15 min). */
+  readonly lockWaitMs?: number;
+  /** For tests: the git runner (to wrap it). */
+  readonly git?: GitRunner;
+}
+
+const DEFAULT_DISK_USAGE_MAX_AGE_MS = 60_000;
+
+export function createWorkdirs(options: WorkdirsOptions): Workdirs {
+  const layout = layoutOf(options.dataDir);
+  const log = options.log.child({ module: 'workdir' });
+  const git = options.git ?? createGitRunner({ env: options.env });
+  const staleMs = options.staleLockMs ?? 20_000;
+  const registry = options.registry ?? createFileRegistry(layout.registry);
+  let helper: Promise<string> | undefined;
+  const deps: WorkdirDeps = {
+    layout,
+    git,
+    cleaner: createStaleLockCleaner({ git, log }),
+    locks: createRepoLocks({ dir: layout.locks, staleMs, waitMs: options.lockWaitMs ?? 15 * 60_000, log }),
+    leases: createLeases({ dir: layout.leases, staleMs, log, clock: options.clock }),
+    registry,
+    log,
+    clock: options.clock,
+    minFreeBytes: options.minFreeBytes,
+    credentialHelper: () => {
+      helper ??= ensureCredentialHelper(layout.bin).catch((error: unknown) => {
+        helper = undefined;
+        throw error;
+      });
+      return helper;
+    },
+  };
+  const meter = createDiskMeter({ layout, registry, clock: options.clock, env: options.env });
+
+  return {
+    acquire: (request) => acquire(deps, request),
+    removeWorktree: (ref, removeOptions) => removeWorktree(deps, ref, removeOptions),
+    removeCache: (repo, removeOptions) => removeCache(deps, repo, removeOptions),
+    async list() {
+      const records = await registry.list();
+      return Promise.all(
+        records.map(async (record) => {
+          const lease = await deps.leases.status(record.id);
+          return { ...record, leased: lease.leased, holder: lease.holder };
+        }),
+      );
+    },
+    diskUsage: (usageOptions) => meter.measure(usageOptions?.maxAgeMs ?? DEFAULT_DISK_USAGE_MAX_AGE_MS),
+    async maintain(repo, maintainOptions) {
+      const repoKey = repoKeyOf(repo);
+      const cacheDir = cacheDirOf(layout, repoKey);
+      const ctx = await gitContextFor(deps, repoKey, repo.cloneUrl, undefined, maintainOptions?.signal);
+      await deps.locks.withLock(repoKey, maintainOptions?.signal, async () => {
+        if (!(await cacheExists(cacheDir))) return;
+        await gitIn(ctx, cacheDir, ['gc', '--quiet']);
+      });
+    },
+  };
+}

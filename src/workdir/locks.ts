@@ -1,0 +1,113 @@
+/**
+ * Two kinds of lock, both a directory made with `mkdir` (proper-lockfile) so they hold across
+ * processes sharing a data dir, and both kept fresh by a timer so a crashed holder's lock goes
+ * stale after `staleMs` and is taken over:
+ *
+ * - the repository lock, waited for, serialises everything that changes a cache (create, fetch,
+ *   `worktree add`/`remove`, gc). Inside one process waiters queue on a promise chain first, so
+ *   only one of them polls the directory.
+ * - a lease, never waited for, marks a worktree as in use by one job.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Logger } from '../lib/logger.js';
+
+export type Release = () => Promise<void>;
+
+/** Waited longer than `waitMs` for another process to finish with a repository. */
+export class LockTimeoutError extends Error {
+  readonly code = 'WORKDIR_LOCK_TIMEOUT';
+  constructor(readonly lockPath: string, readonly waitedMs: number) {
+    super(`waited ${waitedMs} ms for ${lockPath}: another process is still working on this repository; if none is, the lock goes stale on its own`);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+export interface FileLockOptions {
+  readonly staleMs: number;
+  readonly log: Logger;
+}
+
+/** Takes the lock directory `path` if free (or stale); undefined when someone holds it. */
+export async function tryFileLock(path: string, options: FileLockOptions): Promise<Release | undefined> {
+  try {
+    return await lockfile.lock(path, {
+      realpath: false,
+      lockfilePath: path,
+      stale: options.staleMs,
+      onCompromised: (error) => options.log.error({ err: error, lock: path }, 'workdir lock compromised'),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw error;
+  }
+}
+
+export async function isFileLocked(path: string, staleMs: number): Promise<boolean> {
+  return lockfile.check(path, { realpath: false, lockfilePath: path, stale: staleMs });
+}
+
+export interface RepoLocks {
+  /** Runs `work` holding the repository's lock, in this process and across processes. */
+  withLock<T>(repoKey: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T>;
+}
+
+export interface RepoLocksOptions extends FileLockOptions {
+  readonly dir: string;
+  /** Give up waiting for another process after this long. */
+  readonly waitMs: number;
+}
+
+export function createRepoLocks(options: RepoLocksOptions): RepoLocks {
+  const queues = new Map<string, Promise<unknown>>();
+
+  async function holdFileLock<T>(repoKey: string, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    await mkdir(options.dir, { recursive: true });
+    const path = join(options.dir, `${repoKey}.lock`);
+    const started = Date.now();
+    let delay = 20;
+    for (;;) {
+      signal?.throwIfAborted();
+      const release = await tryFileLock(path, options);
+      if (release) {
+        try {
+          return await work();
+        } finally {
+          await release().catch((error: unknown) => options.log.warn({ err: error, lock: path }, 'workdir lock release failed'));
+        }
+      }
+      const waited = Date.now() - started;
+      if (waited > options.waitMs) throw new LockTimeoutError(path, waited);
+      await sleep(delay + Math.random() * delay, signal);
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  return {
+    withLock(repoKey, signal, work) {
+      const previous = queues.get(repoKey) ?? Promise.resolve();
+      const run = previous.then(() => holdFileLock(repoKey, signal, work));
+      const settled = run.catch(() => undefined);
+      queues.set(repoKey, settled);
+      void settled.then(() => {
+        if (queues.get(repoKey) === settled) queues.delete(repoKey);
+      });
+      return run;
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * The workdir module's public types: what dispatch asks for (`acquire`), what the agent runner
+ * gets (a `Lease`: a path to use as `cwd` and an `env` to run with), what housekeeping removes and
+ * what the dashboard shows.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { Result } from '../lib/result.js';
+
+/** A repository on the forge. The forge's `RepoRef` satisfies it. */
+export interface RepoSpec {
+  /** Forge host, as in the clone URL (`forge.example.com`, `127.0.0.1:3000`). */
+  readonly host: string;
+  readonly owner: string;
+  readonly name: string;
+  /** `http(s)://…` without credentials: the token is never part of a URL. */
+  readonly cloneUrl: string;
+  readonly defaultBranch: string;
+}
+
+/** What a worktree is for, within one (repository, agent): its identity. */
+export type WorktreeTarget =
+  /** A writable branch (`issue-<N>-<slug>` for dev), locked to this worktree by git. */
+  | { readonly kind: 'issue-branch'; readonly branch: string }
+  /** A detached checkout of a pull request's head (reviewer); follows the PR as it is updated. */
+  | { readonly kind: 'pr-head'; readonly number: number }
+  /** A detached checkout of the default branch (boss, read-only use). */
+  | { readonly kind: 'default-branch' };
+
+/** A target plus what to check out: a PR target names the head commit the job is about. */
+export type AcquireTarget =
+  | { readonly kind: 'issue-branch'; readonly branch: string }
+  | {
+      readonly kind: 'pr-head';
+      readonly number: number;
+      /** The head commit to check out (40 or 64 hex digits). */
+      readonly sha: string;
+      /** The PR's head branch, fetched when the forge has no `refs/pull/<N>/head`. */
+      readonly ref?: string;
+    }
+  | { readonly kind: 'default-branch' };
+
+export interface AcquireRequest {
+  readonly repo: RepoSpec;
+  readonly agent: AgentConfig;
+  readonly target: AcquireTarget;
+  /** Who holds the lease, for `list()` and logs (a job id). */
+  readonly holder?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What happened to an existing worktree when it was acquired again.
+ * - `created`: new worktree (from the remote branch if it existed, else the default branch).
+ * - `unchanged`: nothing upstream to take.
+ * - `fast-forwarded` / `moved`: a clean worktree followed its remote (branch / detached head).
+ * - `reset`: the branch was force-pushed; the worktree was clean and every local commit was on the
+ *   remote before, so it was reset to the new head.
+ * - `kept-local-work`: the remote moved but the worktree has uncommitted or unpushed work, which
+ *   was kept; the agent must be told (`Lease.remoteMoved`).
+ * - `remote-branch-deleted`: the branch was deleted on the forge; the worktree was kept as it was.
+ */
+export type SyncOutcome =
+  | { readonly kind: 'created'; readonly from: 'remote-branch' | 'default-branch' | 'local-branch' | 'commit' }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'fast-forwarded'; readonly from: string; readonly to: string }
+  | { readonly kind: 'moved'; readonly from: string; readonly to: string }
+  | { readonly kind: 'reset'; readonly from: string; readonly to: string }
+  | { readonly kind: 'kept-local-work'; readonly remoteHead: string | undefined; readonly uncommitted: boolean; readonly unpushedCommits: number }
+  | { readonly kind: 'remote-branch-deleted' };
+
+/**
+ * A worktree held by one job. `path` is the agent's cwd; `env` is merged over the agent's
+ * environment and carries the git identity and the credential helper configuration — including
+ * the token, so it serialises (JSON, pino, `util.inspect`) with the token redacted. `env` owns
+ * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`. Release exactly once, in `finally`.
+ */
+export interface Lease {
+  readonly id: string;
+  readonly path: string;
+  /** The local branch checked out, or undefined for a detached worktree. */
+  readonly branch: string | undefined;
+  /** The commit checked out after syncing. */
+  readonly head: string;
+  /** The remote's view after the fetch: the branch head, PR head or default-branch head. */
+  readonly remoteHead: string | undefined;
+  readonly sync: SyncOutcome;
+  /** The remote moved (or vanished) and the worktree kept local work: tell the agent. */
+  readonly remoteMoved: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  release(): Promise<void>;
+}
+
+export type AcquireError =
+  | { readonly kind: 'invalid-request'; readonly message: string }
+  | { readonly kind: 'leased'; readonly id: string; readonly message: string }
+  | { readonly kind: 'low-disk'; readonly freeBytes: number; readonly minFreeBytes: number; readonly message: string }
+  | { readonly kind: 'commit-not-found'; readonly sha: string; readonly message: string };
+
+/** Names a worktree for removal: by id (from `list()`), or by what it is. */
+export type WorktreeRef = { readonly id: string } | { readonly repo: RepoSpec; readonly agent: string; readonly target: WorktreeTarget };
+
+export interface RemoveOptions {
+  /** Credentials for the fetch that decides what is already on the remote; without them, the
+   * remote-tracking refs as last fetched decide (a conservative answer: more may be saved). */
+  readonly auth?: AgentConfig;
+  readonly signal?: AbortSignal;
+}
+
+/** Work saved to the attic before a worktree was deleted. */
+export interface SavedWork {
+  readonly dir: string;
+  /** `git bundle` of commits not on the remote; restore with `git fetch <bundle> <ref>`. */
+  readonly bundle: string | undefined;
+  readonly unpushedCommits: number;
+  /** Binary patch of uncommitted changes (tracked and untracked), against `head`. */
+  readonly patch: string | undefined;
+  readonly head: string | undefined;
+}
+
+export interface Removal {
+  readonly id: string;
+  readonly path: string;
+  /** false when there was nothing to remove. */
+  readonly removed: boolean;
+  readonly saved: SavedWork | undefined;
+}
+
+export type RemovalError =
+  | { readonly kind: 'leased'; readonly ids: readonly string[]; readonly message: string }
+  | { readonly kind: 'locked'; readonly id: string; readonly reason: string; readonly message: string }
+  | { readonly kind: 'unreadable'; readonly id: string; readonly path: string; readonly message: string };
+
+export interface CacheRemoval {
+  readonly repoKey: string;
+  readonly worktrees: readonly Removal[];
+  readonly removed: boolean;
+}
+
+export interface WorktreeInfo {
+  readonly id: string;
+  readonly repo: RepoSpec;
+  readonly repoKey: string;
+  readonly agent: string;
+  readonly target: WorktreeTarget;
+  readonly path: string;
+  readonly branch: string | undefined;
+  readonly head: string | undefined;
+  readonly state: 'creating' | 'ready';
+  readonly createdAt: number;
+  readonly lastUsedAt: number;
+  /** Held by a job right now (in this or another process). */
+  readonly leased: boolean;
+  readonly holder: string | undefined;
+}
+
+export interface DiskUsage {
+  /** When it was measured (clock milliseconds); answers are cached and may be older than now. */
+  readonly measuredAt: number;
+  readonly freeBytes: number;
+  readonly totalBytes: number;
+  readonly caches: readonly { readonly repoKey: string; readonly repository: string; readonly bytes: number }[];
+  readonly worktrees: readonly { readonly id: string; readonly repository: string; readonly agent: string; readonly path: string; readonly bytes: number }[];
+  /** Worktree bytes by agent name. */
+  readonly byAgent: Readonly<Record<string, number>>;
+  /** Cache plus worktree bytes by `host/owner/name`. */
+  readonly byRepository: Readonly<Record<string, number>>;
+  readonly atticBytes: number;
+  readonly totalUsedBytes: number;
+}
+
+/**
+ * Persistent workdirs: one cached partial clone per repository, one worktree per (agent, target),
+ * kept between jobs and removed only safely. Only this module runs git.
+ *
+ * `acquire` leases the worktree (one job at a time, across processes), fetches what the job needs
+ * (one fetch per repository at a time), creates or syncs the worktree and returns the lease;
+ * expected refusals are error values. `removeWorktree` saves any unpushed or uncommitted work to
+ * the attic before deleting, and refuses while the worktree is leased. `diskUsage` measures off
+ * the event loop and caches the answer for `maxAgeMs`.
+ */
+export interface Workdirs {
+  acquire(request: AcquireRequest): Promise<Result<Lease, AcquireError>>;
+  removeWorktree(ref: WorktreeRef, options?: RemoveOptions): Promise<Result<Removal, RemovalError>>;
+  /** Removes every worktree of the repository (saving work as `removeWorktree` does), then the cache. */
+  removeCache(repo: RepoSpec, options?: RemoveOptions): Promise<Result<CacheRemoval, RemovalError>>;
+  list(): Promise<WorktreeInfo[]>;
+  diskUsage(options?: { readonly maxAgeMs?: number }): Promise<DiskUsage>;
+  /** Runs `git gc` on one cache, serialised with its fetches (automatic gc is off in caches). */
+  maintain(repo: RepoSpec, options?: { readonly signal?: AbortSignal }): Promise<void>;
+}
+
+export type AcquireResult = Result<Lease, AcquireError>;
