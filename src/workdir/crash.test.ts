@@ -19,7 +19,7 @@ function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
 }
 
 /** Another service process on the same data dir, in its own process group (so a crash takes its git children too). */
-function startChild(args: ChildArgs): { child: ChildProcess; next(): Promise<unknown>; send(): void } {
+function startChild(args: ChildArgs): { child: ChildProcess; exited: Promise<unknown>; next(): Promise<unknown>; send(): void } {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...args.env, WORKDIR_CHILD: JSON.stringify(args) },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -28,15 +28,15 @@ function startChild(args: ChildArgs): { child: ChildProcess; next(): Promise<unk
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
     child,
+    exited: once(child, 'exit'),
     next: async () => JSON.parse(String((await lines.next()).value)) as unknown,
     send: () => child.stdin!.write('go\n'),
   };
 }
 
-async function crash(child: ChildProcess): Promise<void> {
-  const exited = once(child, 'exit');
-  process.kill(-child.pid!, 'SIGKILL');
-  await exited;
+async function crash(child: { child: ChildProcess; exited: Promise<unknown> }): Promise<void> {
+  process.kill(-child.child.pid!, 'SIGKILL');
+  await child.exited;
 }
 
 /** Acquires, waiting out the lease a crashed process left until it goes stale. */
@@ -73,7 +73,8 @@ describe('workdirs: crashes and concurrency', () => {
 
   it('recovers a worktree whose `worktree add` was killed mid-checkout', async () => {
     origin.commit('issue-1-crash-add', 'new-file.txt', 'needs a blob fetch during checkout\n');
-    const { child, next, send } = startChild(childArgs({ kind: 'issue-branch', branch: 'issue-1-crash-add' }, 'worktree'));
+    const other = startChild(childArgs({ kind: 'issue-branch', branch: 'issue-1-crash-add' }, 'worktree'));
+    const { next, send } = other;
     assert.equal(await next(), 'ready');
     send();
     assert.equal(await next(), 'paused');
@@ -81,7 +82,7 @@ describe('workdirs: crashes and concurrency', () => {
     send();
     await gate.held;
     const interrupted = (await workdirs.list()).find((w) => w.branch === 'issue-1-crash-add');
-    await crash(child);
+    await crash(other);
 
     const lease = await acquireAfterCrash(workdirs, dev('issue-1-crash-add'));
     await lease.release();
@@ -102,14 +103,15 @@ describe('workdirs: crashes and concurrency', () => {
     const first = leased(await workdirs.acquire(dev('issue-2-crash-fetch')));
     await first.release();
     const moved = origin.commit('issue-2-crash-fetch', 'moved.txt', 'upstream\n');
-    const { child, next, send } = startChild(childArgs({ kind: 'issue-branch', branch: 'issue-2-crash-fetch' }, 'fetch'));
+    const other = startChild(childArgs({ kind: 'issue-branch', branch: 'issue-2-crash-fetch' }, 'fetch'));
+    const { next, send } = other;
     assert.equal(await next(), 'ready');
     send();
     assert.equal(await next(), 'paused');
     const gate = h.forge.gate(origin.repoPath, '.git/git-upload-pack');
     send();
     await gate.held;
-    await crash(child);
+    await crash(other);
 
     const lease = await acquireAfterCrash(workdirs, dev('issue-2-crash-fetch'));
     await lease.release();
@@ -128,7 +130,7 @@ describe('workdirs: crashes and concurrency', () => {
     a.send();
     b.send();
     const [ra, rb] = (await Promise.all([a.next(), b.next()])) as Array<{ ok: boolean; path: string }>;
-    await Promise.all([once(a.child, 'exit'), once(b.child, 'exit')]);
+    await Promise.all([a.exited, b.exited]);
 
     assert.ok(ra?.ok && rb?.ok, JSON.stringify([ra, rb]));
     assert.notEqual(ra.path, rb.path);
