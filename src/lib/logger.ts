@@ -29,6 +29,8 @@ export const REDACTED_PATHS = [
   'req.headers["x-forgejo-signature"]',
   'req.headers["x-hub-signature-256"]',
   'req.headers["x-hub-signature"]',
+  'env.CLAUDE_HOOKS_GIT_TOKEN',
+  '*.env.CLAUDE_HOOKS_GIT_TOKEN',
   'config.forge.webhookSecret',
   'config.adminToken',
 ];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, git, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, git, makeAgent, type Harness, type Origin } from './test-support/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
@@ -99,6 +99,22 @@ describe('workdirs: acquire', () => {
 
     assert.deepEqual(second.sync, { kind: 'reset', from: first.head, to: rewritten });
     assert.equal(git(second.path, ['rev-parse', 'HEAD']), rewritten);
+  });
+
+  it('resets to a force-pushed branch after the agent had pushed its own commits to it', async () => {
+    const first = leased(await dev('issue-6b-pushed'));
+    writeFileSync(join(first.path, 'b2.txt'), 'agent work\n');
+    await h.agentGit(first.path, first.env, ['add', 'b2.txt']);
+    await h.agentGit(first.path, first.env, ['commit', '--quiet', '-m', 'agent work']);
+    await h.agentGit(first.path, first.env, ['push', '--quiet', 'origin', 'HEAD']);
+    await first.release();
+    const rewritten = origin.forcePush('issue-6b-pushed', 'b2.txt', 'squashed by a human\n');
+
+    const second = leased(await dev('issue-6b-pushed'));
+    await second.release();
+
+    assert.equal(second.sync.kind, 'reset');
+    assert.equal(second.head, rewritten);
   });
 
   it('keeps unpushed commits when the branch was force-pushed, and says the remote moved', async () => {
@@ -209,6 +225,18 @@ describe('workdirs: acquire', () => {
     assert.deepEqual(second.sync, { kind: 'moved', from: first.head, to: moved });
   });
 
+  it('keeps a branch to the one worktree that writes it', async () => {
+    const owner = leased(await dev('issue-14-mine'));
+    const otherWriter = makeAgent('writer', h.agents.dev.token.reveal());
+
+    const refused = await workdirs.acquire({ repo: origin.repo, agent: otherWriter, target: { kind: 'issue-branch', branch: 'issue-14-mine' } });
+    await owner.release();
+
+    assert.equal(!refused.ok && refused.error.kind, 'invalid-request');
+    assert.match(!refused.ok ? refused.error.message : '', /already checked out/);
+    assert.equal((await workdirs.list()).filter((w) => w.branch === 'issue-14-mine').length, 1);
+  });
+
   it('refuses a second lease on a worktree in use, and grants it once released', async () => {
     const first = leased(await dev('issue-14-busy'));
 
@@ -242,6 +270,18 @@ describe('workdirs: acquire', () => {
 
     assert.equal(!refused.ok && refused.error.kind, 'low-disk');
     assert.match(!refused.ok ? refused.error.message : '', /below workdir\.minFreeBytes/);
+  });
+
+  it('runs gc on a cache on request, after which its worktrees keep working', async () => {
+    const lease = leased(await dev('issue-19-gc'));
+    await lease.release();
+
+    await workdirs.maintain(origin.repo);
+    const again = leased(await dev('issue-19-gc'));
+    await again.release();
+
+    assert.equal(git(again.path, ['status', '--porcelain']), '');
+    assert.equal(git(again.path, ['fsck', '--connectivity-only', '--no-dangling', '--no-progress']), '');
   });
 
   describe('branch names from payloads', () => {

@@ -6,12 +6,12 @@ import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../lib/result.js';
 import { leaseEnvironment } from './auth.js';
-import { cacheExists, ensureCache, fetchRefs, gitIn, readRefs, type GitContext, type RefToFetch } from './cache.js';
+import { cacheExists, ensureCache, gitIn, type GitContext } from './cache.js';
 import { formatBytes } from './disk-usage.js';
 import { freeBytes, gitContextFor, type WorkdirDeps } from './deps.js';
+import { fetchForTarget, type Wanted } from './fetch-target.js';
 import { atticDirOf, cacheDirOf, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
-import { GitError } from './run-git.js';
 import type { AcquireError, AcquireRequest, AcquireTarget, Lease, SyncOutcome, WorktreeTarget } from './types.js';
 import { validateAcquire } from './validate.js';
 import {
@@ -19,11 +19,11 @@ import {
   BranchInUseError,
   clearWorktreeLocks,
   configureWorktree,
+  headOf,
   inspectWorktree,
   recoverPath,
   setUpstream,
   syncWorktree,
-  worktreeStatus,
   type WorktreeSpec,
 } from './worktree.js';
 
@@ -105,27 +105,30 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
     await ensureCache(ctx, cacheDir, repo.cloneUrl);
   }
 
-  const wanted = await fetchForTarget(ctx, cacheDir, job.request);
-  if (!wanted.ok) return wanted;
   const record = await deps.registry.get(job.id);
+  const wanted = await fetchForTarget(ctx, cacheDir, job.request, record);
+  if (!wanted.ok) return wanted;
   const state = await inspectWorktree(job.path, cacheDir);
-  const reusable = state.kind === 'present' && record?.state !== 'creating';
+  const branch = job.target.kind === 'issue-branch' ? job.target.branch : undefined;
+  const mode = branch === undefined ? 'detached' : 'branch';
+  // For a detached worktree, the commit the service last put there came from the remote.
+  const known = [...wanted.value.known, ...(mode === 'detached' && record?.base ? [record.base] : [])];
 
   let sync: SyncOutcome;
   let head: string;
   let base = record?.base;
-  if (reusable) {
+  if (state.kind === 'present' && record?.state !== 'creating') {
     await clearWorktreeLocks(ctx, state.adminDir);
-    const status = await worktreeStatus(ctx, job.path);
-    sync = await syncWorktree(ctx, {
+    const synced = await syncWorktree(ctx, {
       path: job.path,
-      status,
+      head: await headOf(state.adminDir, branch, wanted.value.localHead),
       wanted: wanted.value.checkout,
-      known: [...wanted.value.known, ...(record?.remoteHead ? [record.remoteHead] : []), ...(job.target.kind === 'issue-branch' || !base ? [] : [base])],
-      wasOnRemote: record?.remoteHead !== undefined || wanted.value.known.length > 0,
-      mode: job.target.kind === 'issue-branch' ? 'branch' : 'detached',
+      known,
+      wasOnRemote: wanted.value.wasOnRemote,
+      mode,
     });
-    head = 'to' in sync ? sync.to : status.head;
+    sync = synced.outcome;
+    head = synced.head;
     if ('to' in sync) base = sync.to;
   } else {
     const low = await lowDisk(deps);
@@ -134,17 +137,19 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
     const now = deps.clock.now();
     await deps.registry.put(recordOf(job, { state: 'creating', head: undefined, base: undefined, remoteHead: undefined, createdAt: now, lastUsedAt: now }));
     const created = await createWorktree(ctx, cacheDir, job, wanted.value);
-    if (!created.ok) return created;
+    if (!created.ok) {
+      await deps.registry.delete(job.id);
+      return created;
+    }
     await configureWorktree(ctx, job.path, agent.git);
     sync = created.value;
-    const status = await worktreeStatus(ctx, job.path);
-    head = status.head;
+    head = (await gitIn(ctx, job.path, ['rev-parse', 'HEAD'])).stdout.trim();
     base = head;
     if (sync.kind === 'created' && sync.from === 'local-branch') {
       // A branch that outlived its worktree may be behind its remote: follow it like a reuse.
-      const followed = await syncWorktree(ctx, { path: job.path, status, wanted: wanted.value.checkout, known: wanted.value.known, wasOnRemote: false, mode: 'branch' });
-      if (followed.kind !== 'unchanged') sync = followed;
-      if ('to' in followed) head = base = followed.to;
+      const followed = await syncWorktree(ctx, { path: job.path, head, wanted: wanted.value.checkout, known, wasOnRemote: false, mode });
+      if (followed.outcome.kind !== 'unchanged') sync = followed.outcome;
+      head = base = followed.head;
     }
   }
   const now = deps.clock.now();
@@ -168,69 +173,12 @@ function recordOf(job: Job, fields: Pick<WorktreeRecord, 'state' | 'head' | 'bas
   };
 }
 
-interface Wanted {
-  /** The commit the worktree should be at; undefined for a branch the remote does not have. */
-  readonly checkout: string | undefined;
-  /** Where a new worktree starts: the remote branch, else the default branch. */
-  readonly startPoint: string;
-  readonly remoteHead: string | undefined;
-  /** Commits known to have been on the remote before this fetch. */
-  readonly known: readonly string[];
-}
-
-const remoteRef = (branch: string) => `refs/remotes/origin/${branch}`;
-const fetchBranch = (branch: string, optional: boolean): RefToFetch => ({ src: `refs/heads/${branch}`, dst: remoteRef(branch), optional });
-
-async function fetchForTarget(ctx: GitContext, cacheDir: string, request: AcquireRequest): Promise<Result<Wanted, AcquireError>> {
-  const target = request.target;
-  const defaultRef = remoteRef(request.repo.defaultBranch);
-  const defaultFetch = fetchBranch(request.repo.defaultBranch, false);
-
-  if (target.kind === 'issue-branch') {
-    const ref = remoteRef(target.branch);
-    // What the remote-tracking ref said before this fetch: the agent's own pushes land there, and
-    // a force-push is recognised by local commits being on that old value.
-    const before = await readRefs(ctx, cacheDir, [ref]);
-    await fetchRefs(ctx, cacheDir, [defaultFetch, fetchBranch(target.branch, true)]);
-    const after = await readRefs(ctx, cacheDir, [ref, defaultRef]);
-    const remote = after.get(ref);
-    return ok({ checkout: remote, startPoint: remote ?? required(after, defaultRef), remoteHead: remote, known: [...before.values()] });
-  }
-
-  if (target.kind === 'default-branch') {
-    await fetchRefs(ctx, cacheDir, [defaultFetch]);
-    const head = required(await readRefs(ctx, cacheDir, [defaultRef]), defaultRef);
-    return ok({ checkout: head, startPoint: head, remoteHead: head, known: [] });
-  }
-
-  const pullRef = `refs/remotes/origin/pull/${target.number}/head`;
-  const refs = [defaultFetch, { src: `refs/pull/${target.number}/head`, dst: pullRef, optional: true }];
-  if (target.ref !== undefined) refs.push(fetchBranch(target.ref, true));
-  await fetchRefs(ctx, cacheDir, refs);
-  const after = await readRefs(ctx, cacheDir, [pullRef, ...(target.ref !== undefined ? [remoteRef(target.ref)] : [])]);
-  const remoteHead = after.get(pullRef) ?? (target.ref !== undefined ? after.get(remoteRef(target.ref)) : undefined);
-  if (![...after.values()].includes(target.sha)) {
-    // The PR moved on since the event, or its head is in no ref we fetched: ask for the commit.
-    try {
-      await fetchRefs(ctx, cacheDir, [{ src: target.sha, optional: false }]);
-    } catch (error) {
-      if (!(error instanceof GitError)) throw error;
-      return err({ kind: 'commit-not-found', sha: target.sha, message: `commit ${target.sha} of PR #${target.number} is not on the remote: ${error.stderr.trim()}` });
-    }
-  }
-  return ok({ checkout: target.sha, startPoint: target.sha, remoteHead, known: [] });
-}
-
-function required(refs: Map<string, string>, name: string): string {
-  const value = refs.get(name);
-  if (value === undefined) throw new Error(`${name} missing after fetching it`);
-  return value;
-}
-
 async function createWorktree(ctx: GitContext, cacheDir: string, job: Job, wanted: Wanted): Promise<Result<SyncOutcome, AcquireError>> {
   const target = job.target;
   const spec: WorktreeSpec =
-    target.kind === 'issue-branch' ? { kind: 'branch', branch: target.branch, startPoint: wanted.startPoint } : { kind: 'detached', commit: wanted.startPoint };
+    target.kind === 'issue-branch'
+      ? { kind: 'branch', branch: target.branch, startPoint: wanted.startPoint, localExists: wanted.localHead !== undefined }
+      : { kind: 'detached', commit: wanted.startPoint };
   await mkdir(dirname(job.path), { recursive: true });
   await gitIn(ctx, cacheDir, ['worktree', 'prune']);
   let how: Awaited<ReturnType<typeof addWorktree>>;
@@ -265,7 +213,7 @@ async function clearPath(
     await recoverPath(ctx, cacheDir, job.path);
     return;
   }
-  const attic = atticDirOf(deps.layout, job.repoKey, job.request.agent.name, job.target, deps.clock.now());
+  const attic = atticDirOf(deps.layout, job.path, deps.clock.now());
   await mkdir(attic, { recursive: true });
   await rename(job.path, join(attic, 'unreadable-worktree'));
   ctx.log.warn({ path: job.path, attic }, 'moved an unreadable worktree to the attic');

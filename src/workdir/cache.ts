@@ -41,10 +41,20 @@ const CACHE_CONFIG: readonly (readonly [string, string])[] = [
   // the machine; `Workdirs.maintain` runs gc instead, under the repository lock.
   ['gc.auto', '0'],
   ['maintenance.auto', 'false'],
+  // A bare repository writes bitmaps on repack by default, which a partial clone cannot have.
+  ['repack.writeBitmaps', 'false'],
   // Without an identity from the worktree config or the environment, refuse to commit rather
   // than invent one from the host name.
   ['user.useConfigOnly', 'true'],
   ['advice.detachedHead', 'false'],
+  // `fetchRefs` reads the previous value of each moved ref from fetch's ref-update lines.
+  ['fetch.output', 'full'],
+  // `git status` on a 3,000-file worktree is most of a warm re-dispatch; this caches the
+  // untracked-file scan in the index.
+  ['core.untrackedCache', 'true'],
+  // Creating a worktree is mostly writing files; parallel checkout (one worker per core) nearly
+  // halves it on two cores.
+  ['checkout.workers', '0'],
 ];
 
 export async function cacheExists(dir: string): Promise<boolean> {
@@ -90,29 +100,50 @@ export interface RefToFetch {
   readonly optional: boolean;
 }
 
+export interface FetchOutcome {
+  /** Optional sources the remote lacks, with what their remote-tracking ref held before it was deleted. */
+  readonly missing: ReadonlyMap<string, string | undefined>;
+  /** Remote-tracking refs the fetch moved, with their previous value (abbreviated, as git printed it). */
+  readonly previous: ReadonlyMap<string, string>;
+}
+
 /**
  * Fetches exactly `refs` in one `git fetch` (the partial-clone filter comes from the cache's
  * config). An optional ref the remote lacks is dropped, its remote-tracking ref deleted (the
- * branch is gone), and the fetch retried. Answers the sources that were missing.
+ * branch is gone), and the fetch retried. The ref-update lines git prints tell what each moved
+ * ref held before, which saves a `for-each-ref` before every fetch.
  */
-export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonly RefToFetch[]): Promise<string[]> {
-  const missing: string[] = [];
+export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonly RefToFetch[]): Promise<FetchOutcome> {
+  const missing = new Map<string, string | undefined>();
   let wanted = [...refs];
   for (;;) {
-    if (wanted.length === 0) return missing;
+    if (wanted.length === 0) return { missing, previous: new Map() };
     const refspecs = wanted.map((r) => (r.dst === undefined ? r.src : `+${r.src}:${r.dst}`));
     try {
-      await gitIn(ctx, cacheDir, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', 'origin', ...refspecs]);
-      return missing;
+      const { stderr } = await gitIn(ctx, cacheDir, ['fetch', '--no-tags', '--no-write-fetch-head', '--no-progress', 'origin', ...refspecs]);
+      return { missing, previous: previousValues(stderr) };
     } catch (error) {
       const absent = missingRemoteRef(error);
       const dropped = wanted.find((r) => r.optional && r.src === absent);
       if (!dropped) throw error;
-      missing.push(dropped.src);
       wanted = wanted.filter((r) => r !== dropped);
-      if (dropped.dst !== undefined) await gitIn(ctx, cacheDir, ['update-ref', '-d', dropped.dst]);
+      const before = dropped.dst === undefined ? undefined : (await readRefs(ctx, cacheDir, [dropped.dst])).get(dropped.dst);
+      missing.set(dropped.src, before);
+      if (before !== undefined && dropped.dst !== undefined) await gitIn(ctx, cacheDir, ['update-ref', '-d', dropped.dst]);
     }
   }
+}
+
+/** `   1234567..89abcde  b -> origin/b` and ` + 1234567...89abcde b -> origin/b  (forced update)`. */
+const UPDATED_REF = /^ [+ ] ([0-9a-f]{4,})\.\.\.?[0-9a-f]{4,} .* -> (\S+)/;
+
+function previousValues(stderr: string): Map<string, string> {
+  const previous = new Map<string, string>();
+  for (const line of stderr.split('\n')) {
+    const match = UPDATED_REF.exec(line);
+    if (match?.[1] && match[2]) previous.set(`refs/remotes/${match[2]}`, match[1]);
+  }
+  return previous;
 }
 
 function missingRemoteRef(error: unknown): string | undefined {

@@ -15,7 +15,7 @@ import type { WorktreeRecord, WorktreeRegistry } from './registry.js';
 import type { DiskUsage } from './types.js';
 
 export interface DiskMeter {
-  /** The last measurement if taken within `maxAgeMs`, else a new one. */
+  /** The last measurement if younger than `maxAgeMs`, else a new one (0: always measure). */
   measure(maxAgeMs: number): Promise<DiskUsage>;
 }
 
@@ -32,7 +32,7 @@ export function createDiskMeter(options: DiskMeterOptions): DiskMeter {
   let inFlight: Promise<DiskUsage> | undefined;
   return {
     measure(maxAgeMs) {
-      if (last && options.clock.now() - last.measuredAt <= maxAgeMs) return Promise.resolve(last);
+      if (last && options.clock.now() - last.measuredAt < maxAgeMs) return Promise.resolve(last);
       inFlight ??= measureNow(options).then(
         (usage) => {
           last = usage;

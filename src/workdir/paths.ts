@@ -18,7 +18,7 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { join, relative, isAbsolute } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import type { RepoSpec, WorktreeTarget } from './types.js';
 
 export interface Layout {
@@ -54,6 +54,7 @@ export function hashOf(...parts: readonly string[]): string {
 export function slug(value: string, maxLength: number): string {
   const ascii = value
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
     .replace(/\.{2,}/g, '.')
@@ -109,8 +110,10 @@ export function worktreeDirOf(layout: Layout, repoKey: string, agent: string, ta
   return join(layout.trees, repoKey, agent, targetDirOf(target));
 }
 
-export function atticDirOf(layout: Layout, repoKey: string, agent: string, target: WorktreeTarget, at: number): string {
-  return join(layout.attic, repoKey, agent, targetDirOf(target), new Date(at).toISOString().replace(/[:.]/g, '-'));
+/** Where work saved from a worktree goes: its path under `trees/`, mirrored under `attic/`, plus the time. */
+export function atticDirOf(layout: Layout, worktreePath: string, at: number): string {
+  const where = isWithin(worktreePath, layout.trees) ? relative(layout.trees, worktreePath) : join('elsewhere', basename(worktreePath));
+  return join(layout.attic, where, new Date(at).toISOString().replace(/[:.]/g, '-'));
 }
 
 export function isWithin(path: string, dir: string): boolean {

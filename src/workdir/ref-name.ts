@@ -40,6 +40,7 @@ export function isCommitId(value: string): boolean {
 export function issueBranchName(issueNumber: number, title: string): string {
   const words = title
     .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

@@ -22,7 +22,7 @@ describe('workdirs: removal', () => {
   });
   after(() => h.close());
 
-  const branchTarget = (branch: string): WorktreeTarget => ({ kind: 'issue-branch', branch });
+  const branchTarget = (branch: string) => ({ kind: 'issue-branch', branch }) as const satisfies WorktreeTarget;
   const dev = (branch: string) => workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: branchTarget(branch) });
   const remove = (branch: string) => workdirs.removeWorktree({ repo: origin.repo, agent: 'dev', target: branchTarget(branch) }, { auth: h.agents.dev });
   const cacheOf = (lease: Lease) => git(lease.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);

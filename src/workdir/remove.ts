@@ -100,6 +100,7 @@ async function removeUnregistered(deps: WorkdirDeps, ctx: GitContext, repo: Repo
   const removals: Removal[] = [];
   for (const path of paths) {
     const agent = basename(dirname(path));
+    // Without a record the target is unknown: its work is saved like any detached worktree's.
     const target: WorktreeTarget = { kind: 'default-branch' };
     const subject: Subject = { id: '', repo, repoKey, agent, target, path, record: undefined };
     const removed = await removeLocked(deps, ctx, subject);
@@ -186,7 +187,7 @@ async function saveWork(deps: WorkdirDeps, ctx: GitContext, subject: Subject, cw
   const unpushed = await unpushedCount(ctx, cwd, known, rev);
   if (!status?.dirty && unpushed === 0) return undefined;
 
-  const dir = atticDirOf(deps.layout, subject.repoKey, subject.agent, subject.target, deps.clock.now());
+  const dir = atticDirOf(deps.layout, subject.path, deps.clock.now());
   await mkdir(dir, { recursive: true });
   const head = (await gitIn(ctx, cwd, ['rev-parse', '--verify', rev])).stdout.trim();
   let bundle: string | undefined;

@@ -188,5 +188,3 @@ export interface Workdirs {
   /** Runs `git gc` on one cache, serialised with its fetches (automatic gc is off in caches). */
   maintain(repo: RepoSpec, options?: { readonly signal?: AbortSignal }): Promise<void>;
 }
-
-export type AcquireResult = Result<Lease, AcquireError>;

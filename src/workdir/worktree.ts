@@ -51,7 +51,8 @@ export async function clearWorktreeLocks(ctx: GitContext, adminDir: string): Pro
 
 /** What `worktree add` should produce. */
 export type WorktreeSpec =
-  | { readonly kind: 'branch'; readonly branch: string; readonly startPoint: string }
+  /** `localExists`: whether the local branch exists, when the caller already knows. */
+  | { readonly kind: 'branch'; readonly branch: string; readonly startPoint: string; readonly localExists?: boolean }
   | { readonly kind: 'detached'; readonly commit: string };
 
 /** A branch `worktree add` refused because another worktree has it checked out. */
@@ -80,7 +81,8 @@ export async function addWorktree(ctx: GitContext, cacheDir: string, path: strin
     if (spec.kind === 'branch' && inUse) throw new BranchInUseError(spec.branch, inUse[2] ?? '');
     ctx.log.warn({ err: error, path }, 'worktree add failed; removing, pruning and retrying once');
     await recoverPath(ctx, cacheDir, path);
-    return addOnce(ctx, cacheDir, path, spec);
+    // The failed attempt may have created the branch before failing: look again.
+    return addOnce(ctx, cacheDir, path, spec.kind === 'branch' ? { ...spec, localExists: undefined } : spec);
   }
 }
 
@@ -90,9 +92,8 @@ async function addOnce(ctx: GitContext, cacheDir: string, path: string, spec: Wo
     return 'commit';
   }
   // A local branch may outlive its worktree (a crash after `-b`, a recreated worktree): reuse it.
-  const local = `refs/heads/${spec.branch}`;
-  const exists = await gitIn(ctx, cacheDir, ['show-ref', '--verify', '--quiet', local], [1]);
-  if (exists.exitCode === 0) {
+  const exists = spec.localExists ?? (await gitIn(ctx, cacheDir, ['show-ref', '--verify', '--quiet', `refs/heads/${spec.branch}`], [1])).exitCode === 0;
+  if (exists) {
     await gitIn(ctx, cacheDir, ['worktree', 'add', path, spec.branch]);
     return 'local-branch';
   }
@@ -136,14 +137,26 @@ export async function worktreeStatus(ctx: GitContext, path: string): Promise<Wor
   return { head, dirty: lines.some((l) => !l.startsWith('#')) };
 }
 
+/**
+ * The commit a worktree's HEAD names, read from its admin folder without running git: the commit
+ * itself when detached, `branchHead` when HEAD is on `branch`; undefined when HEAD is elsewhere
+ * (the agent switched branches), so the caller asks git instead.
+ */
+export async function headOf(adminDir: string, branch: string | undefined, branchHead: string | undefined): Promise<string | undefined> {
+  const text = (await readFile(join(adminDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(text)) return branch === undefined ? text : undefined;
+  return branch !== undefined && text === `ref: refs/heads/${branch}` ? branchHead : undefined;
+}
+
 export interface SyncInput {
   readonly path: string;
-  readonly status: WorktreeStatus;
+  /** HEAD, when known without git (see `headOf`). */
+  readonly head: string | undefined;
   /** Where the remote says the worktree should be; undefined when the remote branch is gone. */
   readonly wanted: string | undefined;
   /** Commits known to be on (or to have come from) the remote, besides the remote-tracking refs. */
   readonly known: readonly string[];
-  /** The remote had this target before (a branch that was pushed), for telling "deleted". */
+  /** The remote had this branch before (it was pushed), for telling "deleted" from "not yet pushed". */
   readonly wasOnRemote: boolean;
   /** A branch follows with merge/reset; a detached worktree switches. */
   readonly mode: 'branch' | 'detached';
@@ -152,11 +165,21 @@ export interface SyncInput {
 /**
  * Brings a clean worktree to `wanted` — fast-forward, or reset after a force-push when every
  * local commit was on the remote — and leaves a worktree with uncommitted or unpushed work as it
- * is, answering `kept-local-work`.
+ * is, answering `kept-local-work`. When HEAD is already where the remote is (the common re-dispatch)
+ * it answers without running git at all. Answers the outcome and HEAD after it.
  */
-export async function syncWorktree(ctx: GitContext, input: SyncInput): Promise<SyncOutcome> {
-  const { path, status, wanted } = input;
-  if (wanted === undefined) return input.wasOnRemote ? { kind: 'remote-branch-deleted' } : { kind: 'unchanged' };
+export async function syncWorktree(ctx: GitContext, input: SyncInput): Promise<{ outcome: SyncOutcome; head: string }> {
+  const { path, wanted } = input;
+  const current = input.head ?? (await worktreeStatus(ctx, path)).head;
+  if (wanted === undefined) return { outcome: input.wasOnRemote ? { kind: 'remote-branch-deleted' } : { kind: 'unchanged' }, head: current };
+  if (wanted === current) return { outcome: { kind: 'unchanged' }, head: current };
+  const status = await worktreeStatus(ctx, path);
+  const outcome = await follow(ctx, input, status, wanted);
+  return { outcome, head: 'to' in outcome ? outcome.to : status.head };
+}
+
+async function follow(ctx: GitContext, input: SyncInput, status: WorktreeStatus, wanted: string): Promise<SyncOutcome> {
+  const { path } = input;
   if (wanted === status.head) return { kind: 'unchanged' };
   const move = { from: status.head, to: wanted };
   if (input.mode === 'detached') {

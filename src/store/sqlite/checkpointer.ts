@@ -27,15 +27,17 @@ export interface Checkpointer {
 export function startCheckpointer(file: string, options: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { file, module, intervalMs: options.intervalMs ?? 1000 } });
-  worker.unref();
   worker.on('message', (message: unknown) => {
     if (typeof message === 'object' && message !== null && 'error' in message) options.onError?.(String((message as { error: unknown }).error));
   });
+  // After the listener: attaching a 'message' listener refs the worker again.
+  worker.unref();
   return {
     stop: () =>
       new Promise<void>((resolve) => {
         worker.once('message', () => void worker.terminate().then(() => resolve()));
         worker.once('error', () => resolve());
+        worker.ref(); // keep the process up until the last checkpoint is done
         worker.postMessage('stop');
       }),
   };
