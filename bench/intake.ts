@@ -40,6 +40,8 @@ function makeDeliveries(count: number, salt: string): LoadRequest[] {
     const payload = JSON.parse(sample.body.toString('utf8')) as Record<string, any>;
     if (payload.comment) payload.comment.id = 1_000_000 + i;
     if (payload.issue) payload.issue.updated_at = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+    // An opened issue is opened once: each opening needs its own issue number.
+    if (payload.action === 'opened' && payload.issue) payload.issue.number = payload.number = 10_000 + i;
     if (payload.pull_request) {
       payload.pull_request.updated_at = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
       if (payload.pull_request.head) payload.pull_request.head.sha = i.toString(16).padStart(40, '0');

@@ -118,7 +118,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       clock,
       log: log.child({ module: 'dispatch' }),
     });
-    store.onEvent(() => dispatcher.notify());
+    store.onEvent((stored) => dispatcher.notify(stored));
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
 

@@ -47,7 +47,11 @@ export interface IntakeOptions {
 export type AcceptDelivery = (headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer) => Promise<IntakeOutcome>;
 
 /** Headers kept with a stored delivery: enough to replay or audit it, never the signature. */
-const KEPT_HEADERS = /^(x-(forgejo|gitea|github)-(delivery|event|event-type|hook-id|hook-installation-target-type)|content-type|user-agent)$/;
+const KEPT_HEADERS = new Set(
+  ['forgejo', 'gitea', 'github']
+    .flatMap((forge) => ['delivery', 'event', 'event-type', 'hook-id', 'hook-installation-target-type'].map((name) => `x-${forge}-${name}`))
+    .concat(['content-type', 'user-agent']),
+);
 
 export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
   const secretSetting = options.secretSetting ?? 'CLAUDE_HOOKS_WEBHOOK_SECRET (forge.webhookSecret)';
@@ -125,7 +129,7 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
 function keptHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || !KEPT_HEADERS.test(name.toLowerCase())) continue;
+    if (value === undefined || !KEPT_HEADERS.has(name.toLowerCase())) continue;
     kept[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return kept;

@@ -33,5 +33,13 @@ export interface DeliveryStore {
   record(delivery: DeliveryRecord): Promise<RecordResult>;
 }
 
-/** Told after an event is committed, so dispatch can pick it up without polling the table. */
-export type EventListener = (eventId: number) => void;
+/** An event as stored: its row id, the delivery that brought it, when it arrived. */
+export interface StoredEvent {
+  readonly id: number;
+  readonly deliveryId: string;
+  readonly receivedAt: number;
+  readonly event: ForgeEvent;
+}
+
+/** Told after an event is committed, so dispatch can route it without reading it back. */
+export type EventListener = (stored: StoredEvent) => void;

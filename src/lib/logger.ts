@@ -10,27 +10,21 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 export type { Logger } from 'pino';
 
 export const REDACTED_PATHS = [
+  // Explicit paths only: wildcards make the redaction of every log line several times slower
+  // (measured by \`npm run bench -- intake\`). Secrets the service holds are \`Secret\`s, which
+  // redact themselves wherever they are logged; these paths catch plain strings.
   'secret',
   'token',
   'password',
   'authorization',
-  'Authorization',
-  '*.secret',
-  '*.token',
-  '*.password',
-  '*.authorization',
-  '*.Authorization',
-  '*.*.secret',
-  '*.*.token',
-  '*.*.password',
   'headers.authorization',
   'req.headers.authorization',
-  'req.headers["x-gitea-signature"]',
-  'req.headers["x-forgejo-signature"]',
-  'req.headers["x-hub-signature-256"]',
-  'req.headers["x-hub-signature"]',
+  'request.headers.authorization',
+  'payload.secret',
+  'payload.hook.secret',
+  'body.secret',
   'env.CLAUDE_HOOKS_GIT_TOKEN',
-  '*.env.CLAUDE_HOOKS_GIT_TOKEN',
+  'lease.env.CLAUDE_HOOKS_GIT_TOKEN',
   'config.forge.webhookSecret',
   'config.adminToken',
 ];

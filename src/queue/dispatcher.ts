@@ -9,7 +9,7 @@ import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { routeEvent, type RouteContext } from './route-event.js';
-import { workKeyString, type AgentRunner, type Job, type JobStore, type RunOutcome } from './ports.js';
+import { workKeyString, type AgentRunner, type Job, type JobStore, type RunOutcome, type StoredEvent } from './ports.js';
 
 export interface DispatchLimits {
   readonly concurrency: number;
@@ -37,8 +37,11 @@ export type DispatchNotice =
 export interface Dispatcher {
   /** Re-queues interrupted jobs, routes what is pending, starts what can start. */
   start(): Promise<void>;
-  /** A new event was stored (intake or poller). */
-  notify(): void;
+  /**
+   * A new event was stored (intake or poller) — routed from memory when given; without one, the
+   * store is searched for events not routed yet (and for jobs whose time has come).
+   */
+  notify(stored?: StoredEvent): void;
   /** Observers (metrics, tests, the dashboard later) hear about starts, finishes and pauses. */
   subscribe(listener: (notice: DispatchNotice) => void): () => void;
   /** Settles when nothing is being routed or run and nothing runnable is waiting. */
@@ -56,6 +59,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const listeners = new Set<(notice: DispatchNotice) => void>();
   let routing: Promise<void> | undefined;
   let routeAgain = false;
+  /** Events handed over in memory, in commit order; the store is read only when `scan` is set. */
+  const inbox: StoredEvent[] = [];
+  let scan = true;
   let scheduling: Promise<void> | undefined;
   let scheduleAgain = false;
   let wakeTimer: NodeJS.Timeout | undefined;
@@ -75,8 +81,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       do {
         routeAgain = false;
         for (;;) {
-          const batch = await store.undispatchedEvents(100);
-          if (batch.length === 0) break;
+          const batch = inbox.length > 0 ? inbox.splice(0, 100) : scan ? await store.undispatchedEvents(100) : [];
+          if (batch.length === 0) {
+            scan = false;
+            break;
+          }
           // Route the batch concurrently, then record every decision in one group commit (the
           // submissions keep event order, so a key's events join its mailbox in order).
           const routed = await Promise.all(batch.map(async (stored) => ({ stored, decisions: await routeEvent(stored.event, options.route) })));
@@ -93,6 +102,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     })()
       .catch((error: unknown) => {
         log.error({ err: error }, 'routing failed; will retry');
+        scan = true;
         setWake(clock.now() + 1000);
       })
       .finally(() => {
@@ -215,6 +225,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = setTimeout(() => {
       wakeTimer = undefined;
+      scan = true;
       void routePending();
     }, Math.max(0, at - clock.now()));
     wakeTimer.unref();
@@ -239,8 +250,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       }
       await routePending();
     },
-    notify() {
-      if (!stopped) void routePending();
+    notify(stored) {
+      if (stopped) return;
+      if (stored) inbox.push(stored);
+      else scan = true;
+      void routePending();
     },
     subscribe(listener) {
       listeners.add(listener);

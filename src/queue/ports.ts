@@ -5,7 +5,10 @@
  */
 import type { AgentConfig } from '../config/types.js';
 import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { StoredEvent } from '../intake/ports.js';
 import type { JobState } from './job-state.js';
+
+export type { StoredEvent };
 
 /** `(agent, repo, issue)`: the unit of conversation, of serialisation, and of rate limits. */
 export interface WorkKey {
@@ -19,12 +22,6 @@ export function workKeyString(key: WorkKey): string {
   return `${key.agent}:${key.repo}#${key.issue}`;
 }
 
-export interface StoredEvent {
-  readonly id: number;
-  readonly deliveryId: string;
-  readonly receivedAt: number;
-  readonly event: ForgeEvent;
-}
 
 /** One agent's part in an event: queue work for it, or a recorded reason why not. */
 export type RoutingDecision =

@@ -84,7 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     clock,
     log: options.log ?? silentLogger(),
   });
-  store.onEvent(() => dispatcher.notify());
+  store.onEvent((stored) => dispatcher.notify(stored));
   await dispatcher.start();
   return {
     store,

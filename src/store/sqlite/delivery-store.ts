@@ -76,7 +76,9 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
   return {
     async record(delivery) {
       const result = await committer.submit(() => write(delivery));
-      if (result.status === 'accepted') options.onEvent?.(result.eventId);
+      if (result.status === 'accepted' && delivery.outcome.kind === 'event') {
+        options.onEvent?.({ id: result.eventId, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt, event: delivery.outcome.event });
+      }
       return result;
     },
   };

@@ -49,8 +49,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     committer,
     clock: options.clock,
     dedupWindowMs: options.dedupWindowMs,
-    onEvent: (id) => {
-      for (const listener of listeners) listener(id);
+    onEvent: (stored) => {
+      for (const listener of listeners) listener(stored);
     },
   });
   return {
