@@ -86,11 +86,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
             scan = false;
             break;
           }
-          // Route the batch concurrently, then record every decision in one group commit (the
-          // submissions keep event order, so a key's events join its mailbox in order).
+          // Route the batch concurrently, then record every decision in one write, in event
+          // order, so a key's events join its mailbox in the order they arrived.
           const routed = await Promise.all(batch.map(async (stored) => ({ stored, decisions: await routeEvent(stored.event, options.route) })));
-          const now = clock.now();
-          await Promise.all(routed.map(({ stored, decisions }) => store.commitRouting(stored.id, decisions, now)));
+          await store.commitRouting(
+            routed.map(({ stored, decisions }) => ({ eventId: stored.id, decisions })),
+            clock.now(),
+          );
           for (const { stored, decisions } of routed) {
             for (const decision of decisions) {
               if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');

@@ -59,11 +59,11 @@ export interface JobStore {
   undispatchedEvents(limit: number): Promise<StoredEvent[]>;
   getEvents(ids: readonly number[]): Promise<StoredEvent[]>;
   /**
-   * Records the decisions for one event and marks it dispatched, atomically. Work for a key that
-   * has a queued job is merged into it; otherwise a new queued job is created (a follow-up when
-   * the key's job is running).
+   * Records the decisions for a batch of events and marks them dispatched, atomically and in
+   * order. Work for a key that has a queued job is merged into it; otherwise a new queued job is
+   * created (a follow-up when the key's job is running). An event routed already is skipped.
    */
-  commitRouting(eventId: number, decisions: readonly RoutingDecision[], now: number): Promise<void>;
+  commitRouting(batch: ReadonlyArray<{ readonly eventId: number; readonly decisions: readonly RoutingDecision[] }>, now: number): Promise<void>;
   /** Queued jobs whose key has no running job and whose `notBefore` has passed, FIFO. */
   runnableJobs(now: number): Promise<Job[]>;
   runningJobs(): Promise<Job[]>;

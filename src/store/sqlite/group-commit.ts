@@ -19,6 +19,30 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Commits a batch in one transaction. Fast path: every write in a row, no savepoints. If one
+ * throws, the whole transaction is rolled back and the batch is run again with a savepoint
+ * around each write, so the failing write is undone alone and the others still commit — the
+ * savepoints cost about a fifth of a write, and failures are rare.
+ */
+function commitBatch(db: Db, batch: readonly Pending[]): Outcome[] {
+  try {
+    return db.transaction(() => batch.map((item): Outcome => ({ ok: true, value: item.write() })))();
+  } catch {
+    return db.transaction(() =>
+      batch.map((item): Outcome => {
+        try {
+          return { ok: true, value: db.transaction(item.write)() };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    )();
+  }
+}
+
 export interface GroupCommitter {
   submit<T>(write: () => T): Promise<T>;
   /** Settles once everything submitted so far is committed and synced. */
@@ -29,8 +53,8 @@ export interface GroupCommitter {
 
 export interface GroupCommitOptions {
   /**
-   * The file to fsync after each commit (the database's `-wal` file). Without it, commits are
-   * made durable by the database itself (`synchronous=FULL`) and nothing extra is synced.
+   * The file to fsync after each commit (the database's `-wal` file). Without it nothing extra is
+   * synced, which is durable only when the database itself runs with `synchronous=FULL`.
    */
   readonly syncFile?: string;
 }
@@ -46,17 +70,9 @@ export function createGroupCommitter(db: Db, options: GroupCommitOptions = {}): 
     scheduled = false;
     const batch = queue;
     queue = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      db.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: db.transaction(item.write)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      outcomes = commitBatch(db, batch);
     } catch (error) {
       for (const item of batch) item.reject(error);
       settleIdle();

@@ -107,21 +107,23 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return rows.map(toStoredEvent);
     },
 
-    commitRouting(eventId, decisions, now) {
+    commitRouting(batch, now) {
       return committer.submit(() => {
-        if (q.markDispatched.run(now, eventId).changes === 0) return; // routed already
-        for (const decision of decisions) {
-          if (decision.kind === 'skip') {
-            q.skip.run(eventId, decision.agent, decision.reason, now);
-            continue;
+        for (const { eventId, decisions } of batch) {
+          if (q.markDispatched.run(now, eventId).changes === 0) continue; // routed already
+          for (const decision of decisions) {
+            if (decision.kind === 'skip') {
+              q.skip.run(eventId, decision.agent, decision.reason, now);
+              continue;
+            }
+            const workKey = workKeyString(decision.key);
+            const jobId =
+              q.queuedFor.get(workKey)?.id ??
+              Number(
+                q.insertJob.run({ agent: decision.key.agent, repo: decision.key.repo, issue: decision.key.issue, workKey, repoRef: JSON.stringify(decision.repoRef), now }).lastInsertRowid,
+              );
+            q.attach.run(jobId, eventId, decision.trigger);
           }
-          const workKey = workKeyString(decision.key);
-          const jobId =
-            q.queuedFor.get(workKey)?.id ??
-            Number(
-              q.insertJob.run({ agent: decision.key.agent, repo: decision.key.repo, issue: decision.key.issue, workKey, repoRef: JSON.stringify(decision.repoRef), now }).lastInsertRowid,
-            );
-          q.attach.run(jobId, eventId, decision.trigger);
         }
       });
     },
