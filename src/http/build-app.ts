@@ -5,7 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { AcceptDelivery } from '../intake/accept-delivery.js';
 import type { Logger } from '../lib/logger.js';
-import { formatBytes, runChecks, type ReadinessCheck } from './health.js';
+import { formatBytes } from '../lib/format-bytes.js';
+import { runChecks, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
 import { registerWebhookRoute } from './webhook-route.js';
 

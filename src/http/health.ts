@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatBytes } from '../lib/format-bytes.js';
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -52,15 +53,4 @@ export function freeDiskCheck(dataDir: string, minFreeBytes: number): ReadinessC
       return { ok, detail };
     },
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../lib/result.js';
 import { leaseEnvironment } from './auth.js';
 import { cacheExists, ensureCache, gitIn, type GitContext } from './cache.js';
-import { formatBytes } from './disk-usage.js';
+import { formatBytes } from '../lib/format-bytes.js';
 import { freeBytes, gitContextFor, type WorkdirDeps } from './deps.js';
 import { fetchForTarget, type Wanted } from './fetch-target.js';
 import { atticDirOf, cacheDirOf, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';

@@ -13,6 +13,7 @@ import { freeBytes } from './deps.js';
 import type { Layout } from './paths.js';
 import type { WorktreeRecord, WorktreeRegistry } from './registry.js';
 import type { DiskUsage } from './types.js';
+import { formatBytes } from '../lib/format-bytes.js';
 
 export interface DiskMeter {
   /** The last measurement if younger than `maxAgeMs`, else a new one (0: always measure). */
@@ -105,15 +106,4 @@ function du(paths: readonly string[], env: Readonly<Record<string, string | unde
       resolve(sizes);
     });
   });
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

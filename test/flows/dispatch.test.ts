@@ -146,4 +146,20 @@ describe('dispatch, end to end', () => {
     assert.equal(scene.forge.deliveries().at(-1)?.status, 'not-sent', 'the forge never delivered the comment');
     assert.deepEqual(story.runs.map((r) => `${r.agent}:${r.events.join(',')}`), ['boss:issue:opened', 'dev:comment:created']);
   });
+
+  it('an issue opened while the service was down is triaged by boss once, found by the poller', async () => {
+    const scene = await startScene();
+    const story = storyRunner();
+    const first = await startFlow({ scene, runner: story.runner });
+    await first.stopService();
+
+    const issue = await scene.forge.as('alice').openIssue(REPO, { title: 'Opened during an outage', body: '' });
+    await scene.forge.idle();
+    const second = await startFlow({ scene, runner: story.runner, dataDir: first.dataDir });
+    await second.settle();
+    await second.settle();
+    await second.close();
+
+    assert.deepEqual(story.runs, [{ agent: 'boss', issue: issue.number, events: ['issue:opened'] }]);
+  });
 });

@@ -89,6 +89,7 @@ describe('createGiteaClient against the forge double', () => {
       labels: ['bug'],
       assignees: ['dev-bot'],
       updatedAt: '2024-05-01T10:00:00Z',
+      createdAt: '2024-05-01T10:00:00Z',
     });
     assert.equal(readPullAsIssue.isPull, true);
     assert.deepEqual(readPull, {

@@ -132,7 +132,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     getPull: async (repo, number) => toPull(await get(PullRequest, `${repoPath(repo)}/pulls/${positive(number)}`)),
     async listIssuesUpdatedSince(repo, since) {
       const issues = await listAll(Issue, `${repoPath(repo)}/issues`, { state: 'all', since }, (issue) => issue.number);
-      return issues.map(toIssue);
+      return issues.map((issue) => toIssue(issue));
     },
     async listCommentsUpdatedSince(repo, since) {
       const comments = await listAll(Comment, `${repoPath(repo)}/issues/comments`, { since }, (comment) => comment.id);

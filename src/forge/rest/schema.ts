@@ -33,6 +33,7 @@ export const Issue = z.object({
   assignees: users,
   /** Non-null exactly when the issue is a pull request. */
   pull_request: z.object({}).nullish(),
+  created_at: z.string(),
   updated_at: z.string(),
 });
 export type IssueData = z.infer<typeof Issue>;

@@ -4,8 +4,8 @@
  * the same value and get the same fingerprint.
  */
 import type { Permission } from '../client.js';
-import type { CommentRef, IssueRef, PullRef, RepoRef } from '../events.js';
-import type { CommentData, IssueData, PullRequestData, RepositoryData } from './schema.js';
+import type { CommentRef, RepoRef } from '../events.js';
+import type { CommentData, RepositoryData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
   return {
@@ -19,37 +19,8 @@ export function toRepo(data: RepositoryData, host: string): RepoRef {
   };
 }
 
-export function toIssue(data: IssueData): IssueRef {
-  const assignees = data.assignees ?? (data.assignee ? [data.assignee] : []);
-  return {
-    number: data.number,
-    title: data.title,
-    body: data.body ?? '',
-    author: { login: data.user.login, id: data.user.id },
-    state: data.state,
-    isPull: data.pull_request !== null && data.pull_request !== undefined,
-    labels: (data.labels ?? []).map((label) => label.name),
-    assignees: assignees.map((user) => user.login),
-    updatedAt: data.updated_at,
-  };
-}
-
-export function toPull(data: PullRequestData): PullRef {
-  return {
-    number: data.number,
-    title: data.title,
-    body: data.body ?? '',
-    author: { login: data.user.login, id: data.user.id },
-    state: data.state,
-    merged: data.merged === true,
-    headRef: data.head.ref,
-    headSha: data.head.sha,
-    baseRef: data.base.ref,
-    labels: (data.labels ?? []).map((label) => label.name),
-    requestedReviewers: (data.requested_reviewers ?? []).map((user) => user.login),
-    updatedAt: data.updated_at,
-  };
-}
+/** Issues and PRs read exactly as from a webhook payload: the objects are the same in both. */
+export { toIssue, toPull } from '../webhook/refs.js';
 
 export function toComment(data: CommentData): CommentRef {
   return {
