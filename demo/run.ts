@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/lib/logger.js';
-import { startFlow } from '../test/support/flow.js';
+import { ADMIN_TOKEN, startFlow } from '../test/support/flow.js';
 import { startScriptedModel } from '../test/support/model/index.js';
 import { createDemoRunner } from './demo-runner.js';
 import { playStory } from './story.js';
@@ -48,7 +48,7 @@ if (values.once) {
 
 say('');
 say('The service is still running. Look around:');
-say(`  jobs         curl -H 'Authorization: Bearer ${'flow-webhook-secret'}' ${flow.service.url}/api/jobs`);
+say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
 say(`  metrics      curl ${flow.service.url}/metrics`);
 say(`  readiness    curl ${flow.service.url}/readyz`);
 say(`  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`);

@@ -4,7 +4,15 @@ import { agent, teamOfThree } from '../../test/support/agents.js';
 import { gate, scriptedRunner, startHarness } from '../../test/support/dispatch-harness.js';
 import { commented, issueOpened, REPO } from '../../test/support/events.js';
 import { until } from '../../test/support/wait.js';
-import { manualClock } from '../lib/clock.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualClock, systemClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/logger.js';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import type { JobStore, StoredEvent } from './ports.js';
+import type { ForgeEvent } from '../forge/events.js';
 import type { RepoRef } from '../forge/events.js';
 
 describe('dispatcher', () => {
@@ -31,6 +39,67 @@ describe('dispatcher', () => {
     assert.deepEqual(runs[1]!.events, burst.slice(1).map((e) => e.fingerprint));
     assert.deepEqual((await h.store.jobs.listJobs({})).map((j) => j.state), ['succeeded', 'succeeded']);
     await h.close();
+  });
+
+  it('answers every event of a concurrent burst over many keys, none stranded', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner, limits: { concurrency: 20, perRepository: 20 }, agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 20, runsPerHour: 1000 } })) });
+    const events = Array.from({ length: 400 }, (_, i) => commented(1 + (i % 40), 'alice', `@dev ${i}`));
+
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, lane) => {
+        for (let i = lane; i < events.length; i += 8) await h.deliver(events[i]!);
+      }),
+    );
+    await h.dispatcher.idle();
+
+    const answered = runs.flatMap((r) => r.events).sort();
+    assert.deepEqual(answered, events.map((e) => e.fingerprint).sort());
+    await h.close();
+  });
+
+  it('routes an event handed over at any moment while routing winds down (no lost wake-up)', async () => {
+    // The news of an event arrives k microtasks after a routing write returns: for some k that is
+    // after the routing loop found its inbox empty and before it marked itself finished.
+    for (let hops = 0; hops < 12; hops++) {
+      const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wakeup-')), clock: systemClock, dedupWindowMs: 3600_000 });
+      const { runner, runs } = scriptedRunner();
+      let lateNews: (() => void) | undefined;
+      const jobs: JobStore = {
+        ...store.jobs,
+        commitRouting: async (batch, now) => {
+          await store.jobs.commitRouting(batch, now);
+          const news = lateNews;
+          lateNews = undefined;
+          const after = (left: number): void => (left > 0 ? queueMicrotask(() => after(left - 1)) : news?.());
+          after(hops);
+        },
+      };
+      const dispatcher = createDispatcher({
+        store: jobs,
+        runner,
+        route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+        limits: { concurrency: 2, perRepository: 2, maxAttempts: 1, backoffMs: 1, pauseMs: 1 },
+        clock: systemClock,
+        log: silentLogger(),
+      });
+      await dispatcher.start();
+      const record = async (event: ForgeEvent, deliveryId: string): Promise<StoredEvent> => {
+        const result = await store.deliveries.record({ deliveryId, source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+        assert.ok(result.status === 'accepted');
+        return { id: result.eventId, deliveryId, receivedAt: Date.now(), event };
+      };
+      const late = await record(commented(8, 'alice', '@dev late'), `late-${hops}`);
+      const first = await record(commented(7, 'alice', '@dev first'), `first-${hops}`);
+      lateNews = () => dispatcher.notify(late);
+
+      dispatcher.notify(first);
+      await dispatcher.idle();
+
+      assert.deepEqual(runs.flatMap((r) => r.events).sort(), [first.event.fingerprint, late.event.fingerprint].sort(), `news ${hops} microtasks after a routing write`);
+      await dispatcher.stop();
+      await store.close();
+    }
   });
 
   it('never runs two jobs of one key at once', async () => {

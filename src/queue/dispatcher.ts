@@ -109,6 +109,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       })
       .finally(() => {
         routing = undefined;
+        // News that came after the loop last looked, but before this point, would otherwise wait
+        // for the next event (a lost wake-up): look again.
+        if (routeAgain || inbox.length > 0) void routePending();
         void schedule();
       });
     return routing;
@@ -134,6 +137,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       })
       .finally(() => {
         scheduling = undefined;
+        if (scheduleAgain && !stopped) void schedule();
         checkIdle();
       });
     return scheduling;
@@ -234,10 +238,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
 
   const checkIdle = () => {
-    if (routing || scheduling || running.size > 0 || idleWaiters.length === 0) return;
+    if (routing || scheduling || running.size > 0 || inbox.length > 0 || idleWaiters.length === 0) return;
     void store.runnableJobs(clock.now()).then((runnable) => {
       if (runnable.length > 0 && !stopped) return void schedule();
-      if (routing || scheduling || running.size > 0) return;
+      if (routing || scheduling || running.size > 0 || inbox.length > 0) return;
       const waiters = idleWaiters;
       idleWaiters = [];
       for (const wake of waiters) wake();

@@ -14,6 +14,7 @@ import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { startForgeDouble, type ForgeDouble, type RepoHandle } from './forge/forge-double.js';
 
 export const WEBHOOK_SECRET = 'flow-webhook-secret';
+export const ADMIN_TOKEN = 'flow-admin-token';
 export const REPO = 'acme/widget';
 export const AGENTS = ['boss', 'dev', 'reviewer'] as const;
 
@@ -102,12 +103,12 @@ function flowConfig(forge: ForgeDouble, dataDir: string, tokens: Readonly<Record
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
-  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET };
+  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN };
   for (const name of AGENTS) env[`${name.toUpperCase()}_TOKEN`] = tokens[name] ?? '';
   const yaml = `
 server: { port: 0 }
 dataDir: ${JSON.stringify(dataDir)}
-adminToken: { env: FLOW_WEBHOOK_SECRET }
+adminToken: { env: FLOW_ADMIN_TOKEN }
 forge:
   kind: forgejo
   url: ${forge.url}
