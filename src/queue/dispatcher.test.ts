@@ -13,6 +13,7 @@ import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { createDispatcher, type Dispatcher } from './dispatcher.js';
 import type { JobStore, StoredEvent } from './ports.js';
 import type { ForgeEvent } from '../forge/events.js';
+import { ForgeApiError } from '../forge/client.js';
 import type { RepoRef } from '../forge/events.js';
 
 describe('dispatcher', () => {
@@ -100,6 +101,44 @@ describe('dispatcher', () => {
       await dispatcher.stop();
       await store.close();
     }
+  });
+
+  it('keeps routing other events while the forge is down, and routes the held ones when it answers again', async () => {
+    const { runner, runs } = scriptedRunner();
+    let down = true;
+    const h = await startHarness({ runner, writers: ['alice'] });
+    h.setCanTrigger(async (_repo, login) => {
+      if (login === 'bob' && down) throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
+      return login === 'alice' || login === 'bob';
+    });
+
+    await h.deliver(commented(7, 'bob', '@dev from bob'));
+    await h.deliver(commented(8, 'alice', '@dev from alice'));
+    await until(() => runs.length === 1, 'alice’s event to be answered while bob’s waits');
+    down = false;
+    await until(() => runs.length === 2, 'bob’s event to be answered once the forge is back', 5000);
+
+    assert.deepEqual(runs.map((r) => r.request.key.issue), [8, 7]);
+    await h.close();
+  });
+
+  it('records an event it cannot route for good (the forge said no) and goes on', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner });
+    h.setCanTrigger(async (_repo, login) => {
+      if (login === 'bob') throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 404, 'not found');
+      return true;
+    });
+
+    await h.deliver(commented(7, 'bob', '@dev from bob'));
+    await h.deliver(commented(8, 'alice', '@dev from alice'));
+    await h.dispatcher.idle();
+
+    const skips = h.store.db.prepare('SELECT agent, reason FROM routing_skips').all() as Array<{ agent: string; reason: string }>;
+    assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
+    assert.equal(skips.length, 1);
+    assert.match(skips[0]!.reason, /could not be routed: forge API GET .* failed with 404/);
+    await h.close();
   });
 
   it('never runs two jobs of one key at once', async () => {

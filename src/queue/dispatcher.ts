@@ -9,7 +9,8 @@ import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { routeEvent, type RouteContext } from './route-event.js';
-import { workKeyString, type AgentRunner, type Job, type JobStore, type RunOutcome, type StoredEvent } from './ports.js';
+import { ForgeApiError } from '../forge/client.js';
+import { workKeyString, type AgentRunner, type Job, type JobStore, type RoutingDecision, type RunOutcome, type StoredEvent } from './ports.js';
 
 export interface DispatchLimits {
   readonly concurrency: number;
@@ -59,6 +60,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const listeners = new Set<(notice: DispatchNotice) => void>();
   let routing: Promise<void> | undefined;
   let routeAgain = false;
+  let routingFailures = 0;
   /** Events handed over in memory, in commit order; the store is read only when `scan` is set. */
   const inbox: StoredEvent[] = [];
   let scan = true;
@@ -88,17 +90,28 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           }
           // Route the batch concurrently, then record every decision in one write, in event
           // order, so a key's events join its mailbox in the order they arrived.
-          const routed = await Promise.all(batch.map(async (stored) => ({ stored, decisions: await routeEvent(stored.event, options.route) })));
+          const routed = await Promise.all(batch.map((stored) => routeOne(stored)));
+          const settled = routed.filter((r) => r.decisions !== undefined);
           await store.commitRouting(
-            routed.map(({ stored, decisions }) => ({ eventId: stored.id, decisions })),
+            settled.map(({ stored, decisions }) => ({ eventId: stored.id, decisions: decisions ?? [] })),
             clock.now(),
           );
-          for (const { stored, decisions } of routed) {
-            for (const decision of decisions) {
+          for (const { stored, decisions } of settled) {
+            for (const decision of decisions ?? []) {
               if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
               else log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
             }
           }
+          if (settled.length < routed.length) {
+            // The forge could not be asked (an outage): those events stay unrouted, in the store,
+            // and are tried again later, backing off; the others went on.
+            routingFailures++;
+            const delay = Math.min(60_000, 1000 * 2 ** (routingFailures - 1));
+            log.warn({ deferred: routed.length - settled.length, retryInMs: delay }, 'could not route some events now; will retry');
+            setWake(clock.now() + delay);
+            return;
+          }
+          routingFailures = 0;
         }
       } while (routeAgain);
     })()
@@ -115,6 +128,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         void schedule();
       });
     return routing;
+  };
+
+  /**
+   * Routes one event. A forge that cannot answer now (network, 5xx, 429) leaves the event for a
+   * later try (`decisions` undefined); any other failure is final for this event and recorded.
+   */
+  const routeOne = async (stored: StoredEvent): Promise<{ stored: StoredEvent; decisions: RoutingDecision[] | undefined }> => {
+    try {
+      return { stored, decisions: await routeEvent(stored.event, options.route) };
+    } catch (error) {
+      if (isTransient(error)) {
+        log.warn({ err: error, eventId: stored.id }, 'could not route an event: the forge did not answer');
+        return { stored, decisions: undefined };
+      }
+      log.error({ err: error, eventId: stored.id }, 'could not route an event');
+      return { stored, decisions: [{ kind: 'skip', agent: '*', reason: `could not be routed: ${error instanceof Error ? error.message : String(error)}` }] };
+    }
   };
 
   const schedule = (): Promise<void> => {
@@ -281,4 +311,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       await Promise.all([...running.values()].map((r) => r.done));
     },
   };
+}
+
+/** Worth trying again later: no answer at all, a server error, or being told to slow down. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ForgeApiError)) return true;
+  return error.status === 0 || error.status === 429 || error.status >= 500;
 }

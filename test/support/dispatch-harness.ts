@@ -56,6 +56,8 @@ export interface Harness {
   readonly dispatcher: Dispatcher;
   readonly comments: Array<{ issue: number; body: string; agent: string }>;
   readonly dataDir: string;
+  /** Replaces the forge's answer to "may this user trigger agents?". */
+  setCanTrigger(check: ForgeLookup['canTrigger']): void;
   /** Stores an event as the intake would (under a fresh delivery id) and tells the dispatcher. */
   deliver(event: ForgeEvent): Promise<string>;
   close(): Promise<void>;
@@ -69,8 +71,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
   const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
   const comments: Harness['comments'] = [];
+  let canTrigger: ForgeLookup['canTrigger'] = async (_repo, login) => writers.has(login);
   const forge: ForgeLookup = {
-    canTrigger: async (_repo, login) => writers.has(login),
+    canTrigger: (repo, login) => canTrigger(repo, login),
     pullHead: async () => undefined,
     comment: async (_repo, issue, body, agent) => {
       comments.push({ issue, body, agent });
@@ -91,6 +94,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dispatcher,
     comments,
     dataDir,
+    setCanTrigger(check) {
+      canTrigger = check;
+    },
     async deliver(event) {
       const deliveryId = `test-${process.pid}-${++deliveries}`;
       await store.deliveries.record({
