@@ -5,26 +5,25 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config/types.js';
+import { unavailableRunner } from './agent/unavailable-runner.js';
+import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
+import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
+import type { ForgeClient } from './forge/client.js';
+import { createForgeLookup } from './forge/forge-lookup.js';
+import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { buildHttpApp } from './http/build-app.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
+import { jobsRoute } from './http/jobs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLifecycle } from './lib/lifecycle.js';
 import type { Logger } from './lib/logger.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
-import type { ForgeClient } from './forge/client.js';
-import { createForgeLookup } from './forge/forge-lookup.js';
-import { createGiteaClient } from './forge/rest/gitea-client.js';
-import { jobsRoute } from './http/jobs-route.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
-import type { AgentConfig } from './config/types.js';
-import { unavailableRunner } from './agent/unavailable-runner.js';
-import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
+import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
 
 export interface ServiceOptions {
@@ -66,7 +65,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const lifecycle = createLifecycle(log);
   try {
     mkdirSync(config.dataDir, { recursive: true });
-    const store = openSqliteStore({ dataDir: config.dataDir, clock, dedupWindowMs: config.intake.dedupWindowHours * 3600_000 });
+    const store = openSqliteStore({
+      dataDir: config.dataDir,
+      clock,
+      dedupWindowMs: config.intake.dedupWindowHours * 3600_000,
+      onCheckpointError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
+    });
     lifecycle.defer('database', () => store.close());
 
     const webhookSecret = resolveWebhookSecret(config);
