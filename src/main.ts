@@ -74,7 +74,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle.defer('database', () => store.close());
 
     const webhookSecret = resolveWebhookSecret(config);
-    const metrics = createMetrics();
+    const metrics = createMetrics({ jobCounts: () => store.jobs.countByState() });
     const acceptDelivery = createAcceptDelivery({
       secret: webhookSecret.secret,
       secretSetting: webhookSecret.setting,
@@ -123,6 +123,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log: log.child({ module: 'dispatch' }),
     });
     store.onEvent((stored) => dispatcher.notify(stored));
+    dispatcher.subscribe((notice) => {
+      if (notice.type !== 'job-finished') return;
+      const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
+      metrics.jobsFinished.inc({ agent: notice.job.key.agent, outcome });
+      if (notice.job.startedAt !== null) metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
+    });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
 

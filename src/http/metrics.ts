@@ -2,7 +2,7 @@
  * Prometheus metrics on a registry of our own (never prom-client's global one), created by the
  * composition root and handed to whoever records. `GET /metrics` renders it.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -10,9 +10,21 @@ export interface Metrics {
   readonly deliveries: Counter<'forge' | 'event' | 'outcome'>;
   /** Time from the request's arrival to its answer, for POST /webhook. */
   readonly intakeSeconds: Histogram<'outcome'>;
+  /** Jobs that ended, by agent and outcome (succeeded, failed, retry). */
+  readonly jobsFinished: Counter<'agent' | 'outcome'>;
+  /** How long job runs took, by agent. */
+  readonly jobSeconds: Histogram<'agent'>;
+  /** Jobs now queued and running, read from the store at each scrape. */
+  readonly jobs: Gauge<'state'>;
 }
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+export interface MetricsOptions {
+  readonly defaultMetrics?: boolean;
+  /** Reads how many jobs are in each state, at each scrape. */
+  readonly jobCounts?: () => Promise<Readonly<Record<string, number>>>;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'claude_hooks_' });
   return {
@@ -29,6 +41,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['outcome'],
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
+    }),
+    jobsFinished: new Counter({
+      name: 'claude_hooks_jobs_finished_total',
+      help: 'Agent jobs that ended, by agent and outcome.',
+      labelNames: ['agent', 'outcome'],
+      registers: [registry],
+    }),
+    jobSeconds: new Histogram({
+      name: 'claude_hooks_job_duration_seconds',
+      help: 'Time an agent job ran (worktree preparation included).',
+      labelNames: ['agent'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers: [registry],
+    }),
+    jobs: new Gauge({
+      name: 'claude_hooks_jobs',
+      help: 'Agent jobs queued and running now.',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const counts = (await options.jobCounts?.()) ?? {};
+        for (const state of ['queued', 'running']) this.set({ state }, counts[state] ?? 0);
+      },
     }),
   };
 }

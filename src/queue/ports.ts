@@ -77,6 +77,8 @@ export interface JobStore {
   /** Earliest `notBefore` of a queued job in the future, if any: when to look again. */
   nextWakeAt(now: number): Promise<number | undefined>;
   listJobs(query: JobQuery): Promise<Job[]>;
+  /** How many jobs are in each state (states with none are left out). */
+  countByState(): Promise<Partial<Record<JobState, number>>>;
   pauseKey(key: WorkKey, until: number, reason: string): Promise<void>;
   /** The pause on a key, if one is in force at `now`. */
   pausedUntil(key: WorkKey, now: number): Promise<{ until: number; reason: string } | undefined>;

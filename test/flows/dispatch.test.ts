@@ -63,6 +63,11 @@ describe('dispatch, end to end', () => {
         { agent: 'dev', issue: issue.number, events: ['issue:assigned'] },
       ]);
       assert.equal(flow.forge.comments(REPO, issue.number).at(-1)?.author, 'dev');
+      const metrics = await (await fetch(`${flow.service.url}/metrics`)).text();
+      assert.match(metrics, /claude_hooks_jobs_finished_total\{agent="boss",outcome="succeeded"\} 1/);
+      assert.match(metrics, /claude_hooks_jobs_finished_total\{agent="dev",outcome="succeeded"\} 1/);
+      assert.match(metrics, /claude_hooks_jobs\{state="queued"\} 0/);
+      assert.match(metrics, /claude_hooks_job_duration_seconds_count\{agent="dev"\} 1/);
     });
   });
 

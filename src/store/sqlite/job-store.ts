@@ -65,6 +65,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       `SELECT min(p.until) AS at FROM key_pauses p WHERE p.until > ? AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')`,
     ),
     pause: db.prepare<[string, number, string]>('INSERT INTO key_pauses (work_key, until, reason) VALUES (?, ?, ?) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason'),
+    countByState: db.prepare<[], { state: JobState; n: number }>('SELECT state, count(*) AS n FROM jobs GROUP BY state'),
     pausedUntil: db.prepare<[string, number], { until: number; reason: string }>('SELECT until, reason FROM key_pauses WHERE work_key = ? AND until > ?'),
   };
 
@@ -178,6 +179,11 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         .prepare<unknown[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where} ORDER BY j.id DESC LIMIT ?`)
         .all(...states, query.limit ?? 100)
         .map(toJob);
+    },
+
+    async countByState() {
+      const rows = q.countByState.all();
+      return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
 
     pauseKey(key, until, reason) {
