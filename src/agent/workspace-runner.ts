@@ -6,6 +6,7 @@
  * carries the git identity and credentials, and whether the remote moved under local work.
  */
 import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
 import { issueBranchName, type AcquireError, type AcquireTarget, type Lease, type SyncOutcome, type Workdirs } from '../workdir/index.js';
@@ -37,8 +38,6 @@ export interface WorkspaceRunnerOptions {
   readonly pullHead: PullHeadReader;
   readonly log: Logger;
 }
-
-const ISSUE_BRANCH = /^issue-(\d+)(?:-|$)/;
 
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
   return {
@@ -81,11 +80,17 @@ async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): 
 async function issueBranchFor(request: RunRequest, workdirs: Workdirs): Promise<string> {
   const issue = request.key.issue;
   for (const event of [...request.events].reverse()) {
-    const pull = event.type === 'pull_request' || event.type === 'review' ? event.pull : event.type === 'comment' ? event.pull : undefined;
-    if (pull && Number(ISSUE_BRANCH.exec(pull.headRef)?.[1]) === issue) return pull.headRef;
+    const pull = pullOf(event);
+    if (pull && issueOfBranch(pull.headRef) === issue) return pull.headRef;
   }
   const existing = (await workdirs.list()).find(
-    (w) => w.agent === request.agent.name && w.repo.owner === request.repo.owner && w.repo.name === request.repo.name && w.target.kind === 'issue-branch' && Number(ISSUE_BRANCH.exec(w.target.branch)?.[1]) === issue,
+    (w) =>
+      w.agent === request.agent.name &&
+      w.repo.host === request.repo.host &&
+      w.repo.owner === request.repo.owner &&
+      w.repo.name === request.repo.name &&
+      w.target.kind === 'issue-branch' &&
+      issueOfBranch(w.target.branch) === issue,
   );
   if (existing && existing.target.kind === 'issue-branch') return existing.target.branch;
   return issueBranchName(issue, titleOf(request.events, issue));
@@ -100,7 +105,7 @@ function titleOf(events: readonly ForgeEvent[], issue: number): string {
 
 function latestPull(events: readonly ForgeEvent[], number: number): { headRef: string; headSha: string } | undefined {
   for (const event of [...events].reverse()) {
-    const pull = event.type === 'pull_request' || event.type === 'review' ? event.pull : event.type === 'comment' ? event.pull : undefined;
+    const pull = pullOf(event);
     if (pull && pull.number === number && pull.headSha !== '') return pull;
   }
   return undefined;

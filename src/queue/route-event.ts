@@ -7,6 +7,7 @@
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
 import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
 export interface RouteContext {
@@ -22,9 +23,6 @@ interface Match {
   readonly trigger: Trigger['on'];
   readonly issue: number;
 }
-
-/** Branches dev works on: `issue-<N>-<slug>` (or just `issue-<N>`). */
-const ISSUE_BRANCH = /^issue-(\d+)(?:-|$)/;
 
 export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<RoutingDecision[]> {
   if (!repositoryConfigured(event.repo, ctx.repositories)) return [];
@@ -143,15 +141,12 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
 
 /** A review asking for changes (or commenting), or a comment, on a PR this agent opened from an issue branch. */
 async function matchPrFeedback(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
-  let head: { headRef: string; author: string } | undefined;
-  if (event.type === 'review' && (event.state === 'changes_requested' || event.state === 'comment')) {
-    head = { headRef: event.pull.headRef, author: event.pull.author.login };
-  } else if (event.type === 'comment' && event.action === 'created' && event.issue.isPull) {
-    head = event.pull ? { headRef: event.pull.headRef, author: event.pull.author.login } : await forge.pullHead(event.repo, event.issue.number);
-  }
-  if (!head || head.author.toLowerCase() !== agent.login.toLowerCase()) return undefined;
-  const issue = ISSUE_BRANCH.exec(head.headRef)?.[1];
-  return issue === undefined ? undefined : { trigger: 'pr_feedback', issue: Number(issue) };
+  const feedback =
+    (event.type === 'review' && (event.state === 'changes_requested' || event.state === 'comment')) ||
+    (event.type === 'comment' && event.action === 'created' && event.issue.isPull);
+  if (!feedback) return undefined;
+  const issue = ownIssue(agent, await prHead(event, forge));
+  return issue === undefined ? undefined : { trigger: 'pr_feedback', issue };
 }
 
 /**
@@ -162,14 +157,21 @@ async function matchPrFeedback(agent: AgentConfig, event: ForgeEvent, forge: For
 async function workIssue(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<number> {
   const number = eventNumber(event);
   if (agent.workspace !== 'issue-branch') return number;
-  let head: { headRef: string; author: string } | undefined;
-  if (event.type === 'pull_request' || event.type === 'review') head = { headRef: event.pull.headRef, author: event.pull.author.login };
-  else if (event.type === 'comment' && event.issue.isPull) {
-    head = event.pull ? { headRef: event.pull.headRef, author: event.pull.author.login } : await forge.pullHead(event.repo, number);
-  } else if (event.type === 'issue' && event.issue.isPull) head = await forge.pullHead(event.repo, number);
-  if (!head || head.author.toLowerCase() !== agent.login.toLowerCase()) return number;
-  const issue = ISSUE_BRANCH.exec(head.headRef)?.[1];
-  return issue === undefined ? number : Number(issue);
+  return ownIssue(agent, await prHead(event, forge)) ?? number;
+}
+
+/** Head branch and author of the PR an event is about; asks the forge when the payload lacks them. */
+async function prHead(event: ForgeEvent, forge: ForgeLookup): Promise<{ headRef: string; author: string } | undefined> {
+  const pull = pullOf(event);
+  if (pull) return { headRef: pull.headRef, author: pull.author.login };
+  if ((event.type === 'comment' || event.type === 'issue') && event.issue.isPull) return forge.pullHead(event.repo, event.issue.number);
+  return undefined;
+}
+
+/** The issue of a PR head branch, when the agent itself opened that PR. */
+function ownIssue(agent: AgentConfig, head: { headRef: string; author: string } | undefined): number | undefined {
+  if (!head || head.author.toLowerCase() !== agent.login.toLowerCase()) return undefined;
+  return issueOfBranch(head.headRef);
 }
 
 function eventNumber(event: ForgeEvent): number {
