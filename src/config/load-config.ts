@@ -124,8 +124,8 @@ function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
   const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(file)';
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_union' && key.endsWith('token')) message = 'expected { env: NAME } or { file: PATH }';
-  if (issue.code === 'invalid_union' && key.endsWith('Secret')) message = 'expected { env: NAME } or { file: PATH }';
+  // Secret references (`…token`, `…Secret`) are unions whose own messages say little.
+  if (issue.code === 'invalid_union' && /(token|secret)$/i.test(key)) message = 'expected { env: NAME } or { file: PATH }';
   return { key, message };
 }
 

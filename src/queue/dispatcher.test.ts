@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { manualClock, systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
-import { createDispatcher, type Dispatcher } from './dispatcher.js';
+import { createDispatcher } from './dispatcher.js';
 import type { JobStore, StoredEvent } from './ports.js';
 import type { ForgeEvent } from '../forge/events.js';
 import { ForgeApiError } from '../forge/client.js';

@@ -13,7 +13,6 @@ import { freeBytes } from './deps.js';
 import type { Layout } from './paths.js';
 import type { WorktreeRecord, WorktreeRegistry } from './registry.js';
 import type { DiskUsage } from './types.js';
-import { formatBytes } from '../lib/format-bytes.js';
 
 export interface DiskMeter {
   /** The last measurement if younger than `maxAgeMs`, else a new one (0: always measure). */

@@ -7,15 +7,9 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { RepoSpec, WorktreeTarget } from './types.js';
+import type { WorktreeIdentity } from './types.js';
 
-export interface WorktreeRecord {
-  readonly id: string;
-  readonly repo: RepoSpec;
-  readonly repoKey: string;
-  readonly agent: string;
-  readonly target: WorktreeTarget;
-  readonly path: string;
+export interface WorktreeRecord extends WorktreeIdentity {
   /** The local branch for an `issue-branch` worktree. */
   readonly branch: string | undefined;
   /** `creating` until `worktree add` finished; a `creating` record after a crash means "redo". */

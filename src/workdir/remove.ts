@@ -14,16 +14,10 @@ import type { Release } from './locks.js';
 import { atticDirOf, cacheDirOf, isWithin, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
 import { GitError } from './run-git.js';
-import type { CacheRemoval, RemoveOptions, Removal, RemovalError, RepoSpec, SavedWork, WorktreeRef, WorktreeTarget } from './types.js';
+import type { CacheRemoval, RemoveOptions, Removal, RemovalError, RepoSpec, SavedWork, WorktreeIdentity, WorktreeRef, WorktreeTarget } from './types.js';
 import { clearWorktreeLocks, inspectWorktree, recoverPath, unpushedCount, worktreeStatus } from './worktree.js';
 
-interface Subject {
-  readonly id: string;
-  readonly repo: RepoSpec;
-  readonly repoKey: string;
-  readonly agent: string;
-  readonly target: WorktreeTarget;
-  readonly path: string;
+interface Subject extends WorktreeIdentity {
   readonly record: WorktreeRecord | undefined;
 }
 

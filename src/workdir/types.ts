@@ -136,13 +136,17 @@ export interface CacheRemoval {
   readonly removed: boolean;
 }
 
-export interface WorktreeInfo {
+/** Which worktree: its id, what it is for, and where it lives. */
+export interface WorktreeIdentity {
   readonly id: string;
   readonly repo: RepoSpec;
   readonly repoKey: string;
   readonly agent: string;
   readonly target: WorktreeTarget;
   readonly path: string;
+}
+
+export interface WorktreeInfo extends WorktreeIdentity {
   readonly branch: string | undefined;
   readonly head: string | undefined;
   readonly state: 'creating' | 'ready';

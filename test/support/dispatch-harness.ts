@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentConfig } from '../../src/config/types.js';
 import type { ForgeEvent } from '../../src/forge/events.js';
-import { manualClock, systemClock, type Clock } from '../../src/lib/clock.js';
+import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { createDispatcher, type DispatchLimits, type Dispatcher } from '../../src/queue/dispatcher.js';
 import type { AgentRunner, ForgeLookup, RunOutcome, RunRequest } from '../../src/queue/ports.js';
@@ -118,4 +118,3 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export { manualClock };

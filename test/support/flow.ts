@@ -64,7 +64,7 @@ export async function startScene(): Promise<Scene> {
 
 export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const scene = options.scene ?? (await startScene());
-  const { forge, repo, tokens } = scene;
+  const { forge, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
   const config = flowConfig(forge, dataDir, tokens, options.dispatch ?? '');
   const service = await startService({ config, log: options.log ?? silentLogger(), env: { PATH: process.env.PATH }, ...(options.runner ? { runner: options.runner } : {}) });

@@ -5,7 +5,7 @@
  */
 import type { RepoRef } from '../../forge/events.js';
 import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type Job, type JobFinish, type JobQuery, type JobStore, type RoutingDecision, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import { workKeyString, type Job, type JobStore, type StoredEvent, type WorkKey } from '../../queue/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
