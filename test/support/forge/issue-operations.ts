@@ -6,15 +6,14 @@ import { ForgeRefusal, issueIn, mayWrite, repoFor, type OperationContext } from 
 import { commentPayload, issuePayload, pullPayload } from './payloads.js';
 import type { CommentRecord, IssueRecord, RepoRecord } from './state.js';
 
-export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string }): IssueRecord {
-  const repo = repoFor(ctx, actor, repoName, 'read');
-  if (input.title.trim() === '') throw new ForgeRefusal('invalid', 'title must not be empty');
+/** A new open issue (a PR adds its `pull` part), numbered in the repository's shared sequence. */
+export function newIssue(ctx: OperationContext, repo: RepoRecord, author: string, input: { title: string; body?: string }): IssueRecord {
   const now = ctx.state.now();
-  const issue: IssueRecord = {
+  return {
     id: ctx.state.nextId('issue'),
     repo: repo.fullName,
     number: repo.nextIndex++,
-    author: actorLogin(ctx, actor),
+    author,
     title: input.title,
     body: input.body ?? '',
     state: 'open',
@@ -24,6 +23,12 @@ export function openIssue(ctx: OperationContext, actor: string, repoName: string
     updatedAt: now,
     closedAt: null,
   };
+}
+
+export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string }): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  if (input.title.trim() === '') throw new ForgeRefusal('invalid', 'title must not be empty');
+  const issue = newIssue(ctx, repo, actorLogin(ctx, actor), input);
   ctx.state.issues.push(issue);
   ctx.hooks.emit('issues', issuePayload(ctx.render, 'opened', issue, issue.author));
   return issue;

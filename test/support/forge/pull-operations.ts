@@ -4,7 +4,7 @@
  * body for "request changes" and "comment" reviews) and the webhooks it sends.
  */
 import { diffStats, mergeBaseOf, mergeIntoBase, MergeConflictError, resolveRef } from './git-repos.js';
-import { actorLogin, emitIssueOrPull, touch } from './issue-operations.js';
+import { actorLogin, emitIssueOrPull, newIssue, touch } from './issue-operations.js';
 import { ForgeRefusal, mayWrite, pullIn, repoFor, signatureOf, type OperationContext } from './operation-context.js';
 import { pullPayload, type HookEventType } from './payloads.js';
 import { deleteBranch, emitPush } from './ref-operations.js';
@@ -31,20 +31,8 @@ export async function openPull(ctx: OperationContext, actor: string, repoName: s
   if (existing !== undefined) {
     throw new ForgeRefusal('conflict', `pull request already exists for these targets [id: ${existing.pull?.id}, issue_id: ${existing.id}, head_branch: ${input.head}, base_branch: ${base}]`);
   }
-  const now = ctx.state.now();
   const issue: IssueRecord = {
-    id: ctx.state.nextId('issue'),
-    repo: repo.fullName,
-    number: repo.nextIndex++,
-    author: login,
-    title: input.title,
-    body: input.body ?? '',
-    state: 'open',
-    labels: [],
-    assignees: [],
-    createdAt: now,
-    updatedAt: now,
-    closedAt: null,
+    ...newIssue(ctx, repo, login, input),
     pull: {
       id: ctx.state.nextId('pull'),
       headRef: input.head,
