@@ -5,9 +5,11 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/types.js';
 import { createLogger } from '../lib/logger.js';
 import { startService } from '../main.js';
 import { printConfig, printProblems } from './print-config.js';
+import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
 
 const USAGE = `usage: claude-hooks <command> [--config PATH]
@@ -15,6 +17,8 @@ const USAGE = `usage: claude-hooks <command> [--config PATH]
 commands:
   serve            run the service (default)
   config check     validate the configuration and print it, secrets redacted
+  deliveries [--limit N] [--json]
+                   the latest webhook deliveries and what became of them (reads the data dir)
   jobs [--state S] [--json]
                    queued, running and recent jobs (reads the data dir; the service need not run)
 
@@ -39,35 +43,36 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = positionals.join(' ') || 'serve';
-  const loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
-
-  switch (command) {
-    case 'config check':
-      if (!loaded.ok) {
-        printProblems(loaded.error, process.stderr);
-        return 1;
-      }
-      printConfig(loaded.value, process.stdout);
-      return 0;
-    case 'jobs':
-      if (!loaded.ok) {
-        printProblems(loaded.error, process.stderr);
-        return 1;
-      }
-      return printJobs(loaded.value.dataDir, { state: values.state, limit: values.limit, json: values.json ?? false });
-    case 'serve':
-      if (!loaded.ok) {
-        printProblems(loaded.error, process.stderr);
-        return 1;
-      }
-      return serve(loaded.value);
-    default:
-      console.error(`unknown command: ${command}\n\n${USAGE}`);
-      return 2;
+  const run = COMMANDS[command];
+  if (!run) {
+    console.error(`unknown command: ${command}\n\n${USAGE}`);
+    return 2;
   }
+  const loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
+  if (!loaded.ok) {
+    printProblems(loaded.error, process.stderr);
+    return 1;
+  }
+  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false });
 }
 
-async function serve(config: import('../config/types.js').Config): Promise<number> {
+interface CommandOptions {
+  readonly limit: string | undefined;
+  readonly state: string | undefined;
+  readonly json: boolean;
+}
+
+const COMMANDS: Readonly<Record<string, (config: Config, options: CommandOptions) => Promise<number>>> = {
+  serve: (config) => serve(config),
+  'config check': async (config) => {
+    printConfig(config, process.stdout);
+    return 0;
+  },
+  deliveries: (config, options) => printDeliveries(config.dataDir, options),
+  jobs: (config, options) => printJobs(config.dataDir, options),
+};
+
+async function serve(config: Config): Promise<number> {
   const log = createLogger({ level: config.logLevel });
   const service = await startService({ config, log, env: process.env, announce: (text) => process.stdout.write(`${text}\n`) });
   return new Promise<number>((resolve) => {

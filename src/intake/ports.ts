@@ -43,3 +43,22 @@ export interface StoredEvent {
 
 /** Told after an event is committed, so dispatch can route it without reading it back. */
 export type EventListener = (stored: StoredEvent) => void;
+
+/** One stored delivery as an operator sees it (`claude-hooks deliveries`). */
+export interface DeliverySummary {
+  readonly deliveryId: string;
+  readonly source: 'webhook' | 'poll';
+  readonly forge: ForgeKind;
+  readonly eventType: string;
+  readonly receivedAt: number;
+  readonly outcome: 'accepted' | 'ignored' | 'duplicate';
+  /** Why it was ignored, or which delivery it duplicates. */
+  readonly reason: string | null;
+  /** The event it became, when accepted. */
+  readonly eventId: number | null;
+}
+
+/** The record of what arrived, newest first. */
+export interface DeliveryHistory {
+  recent(limit: number): Promise<DeliverySummary[]>;
+}

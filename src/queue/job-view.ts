@@ -3,6 +3,7 @@
  * recent jobs with their key, the events they answer, attempts, state and timings.
  */
 import type { ForgeEvent } from '../forge/events.js';
+import { formatTable } from '../lib/format-table.js';
 import type { JobState } from './job-state.js';
 import { workKeyString, type JobQuery, type JobStore } from './ports.js';
 
@@ -74,8 +75,5 @@ export function formatJobTable(views: readonly JobView[]): string {
     v.startedAt ?? `waits since ${v.createdAt}`,
     v.events.map((e) => e.summary).join('; ') + (v.error ? `  [${v.error}]` : ''),
   ]);
-  const header = ['id', 'state', 'key', 'tries', 'started', 'events'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return formatTable(['id', 'state', 'key', 'tries', 'started', 'events'], rows);
 }

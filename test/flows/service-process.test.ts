@@ -121,4 +121,23 @@ describe('the claude-hooks service process', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'no jobs\n');
   });
+
+  it('shows what the forge sent and what became of it with `deliveries`', async () => {
+    const dataDir = temp();
+    const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 'k' } });
+    const opened = loadSamplePayload('gitea-issues-opened', { secret: 'k', forge: 'forgejo' });
+    const ping = Buffer.from(JSON.stringify({ zen: 'hi', hook_id: 1 }));
+    await fetch(`${service.url}/webhook`, { method: 'POST', headers: opened.headers, body: opened.body });
+    await fetch(`${service.url}/webhook`, { method: 'POST', headers: deliveryHeaders({ forge: 'github', deliveryId: deliveryIdFor('ping-2'), event: 'ping', body: ping, secret: 'k' }), body: ping });
+    service.child.kill('SIGTERM');
+    await service.exited();
+
+    const result = spawnSync(process.execPath, [CLI, 'deliveries'], { cwd: dataDir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: dataDir }, encoding: 'utf8' });
+
+    assert.equal(result.status, 0, result.stderr);
+    const [header, newest, oldest] = result.stdout.trim().split('\n');
+    assert.match(header!, /^received +from +event type +outcome +delivery +became$/);
+    assert.match(newest!, /github +ping +ignored .*ping/);
+    assert.match(oldest!, new RegExp(`forgejo +issues +accepted +${opened.headers['x-forgejo-delivery']} +event 1$`));
+  });
 });

@@ -6,7 +6,7 @@
  * second piece of work.
  */
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryRecord, DeliveryStore, EventListener, RecordResult } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRecord, DeliveryStore, DeliverySummary, EventListener, RecordResult } from '../../intake/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -80,6 +80,26 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
         options.onEvent?.({ id: result.eventId, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt, event: delivery.outcome.event });
       }
       return result;
+    },
+  };
+}
+
+export function createSqliteDeliveryHistory(db: Db): DeliveryHistory {
+  const recent = db.prepare<[number], { delivery_id: string; source: 'webhook' | 'poll'; forge: DeliverySummary['forge']; event_type: string; received_at: number; outcome: DeliverySummary['outcome']; reason: string | null; event_id: number | null }>(
+    'SELECT delivery_id, source, forge, event_type, received_at, outcome, reason, event_id FROM deliveries ORDER BY seq DESC LIMIT ?',
+  );
+  return {
+    async recent(limit) {
+      return recent.all(limit).map((r) => ({
+        deliveryId: r.delivery_id,
+        source: r.source,
+        forge: r.forge,
+        eventType: r.event_type,
+        receivedAt: r.received_at,
+        outcome: r.outcome,
+        reason: r.reason,
+        eventId: r.event_id,
+      }));
     },
   };
 }

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import type { ReadinessCheck } from '../../http/health.js';
-import type { DeliveryStore, EventListener } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryStore, EventListener } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { PollCursors } from '../../queue/poller.js';
 import type { JobStore } from '../../queue/ports.js';
-import { createSqliteDeliveryStore } from './delivery-store.js';
+import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -22,6 +22,7 @@ export interface SqliteStore {
   readonly file: string;
   readonly committer: GroupCommitter;
   readonly deliveries: DeliveryStore;
+  readonly deliveryHistory: DeliveryHistory;
   readonly jobs: JobStore;
   readonly pollCursors: PollCursors;
   readonly readiness: ReadinessCheck;
@@ -58,6 +59,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     file,
     committer,
     deliveries,
+    deliveryHistory: createSqliteDeliveryHistory(db),
     jobs: createSqliteJobStore(db, committer),
     pollCursors: createSqlitePollCursors(db, committer),
     readiness: {
