@@ -1,5 +1,5 @@
 /**
- * The captured webhook deliveries in the shared folder (`<shared>/forge/payloads/*.json`), as a
+ * The captured webhook deliveries in `test/fixtures/gitea/payloads/*.json`, as a
  * test or benchmark receives them: the raw body bytes and the headers the forge sends with them.
  *
  * The captures are bodies only, so the headers are made here, as current Gitea (or, with
@@ -7,8 +7,9 @@
  * `x-hub-signature*`) so that forge detection is exercised for real. Each sample's event and
  * event-type header are listed below; a new capture must be added to the list.
  *
- * The shared folder is `../shared` from the project root, found from this file's location;
- * `CLAUDE_HOOKS_SHARED_DIR` overrides it (read here only).
+ * The captures live in the repository (test/fixtures/gitea/README.md says where they came from),
+ * so a clone anywhere runs the tests; `CLAUDE_HOOKS_PAYLOADS_DIR` points at another folder of
+ * captures instead (read here only).
  */
 import { createHash, createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,14 +46,10 @@ const SAMPLES: Readonly<Record<string, { readonly event: string; readonly eventT
   'gitea-pull_request_approved-reviewed': { event: 'pull_request_approved', eventType: 'pull_request_review_approved' },
 };
 
-export function sharedDir(): string {
-  const override = process.env['CLAUDE_HOOKS_SHARED_DIR'];
-  if (override !== undefined && override !== '') return resolve(override);
-  return resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared');
-}
-
 export function payloadsDir(): string {
-  return join(sharedDir(), 'forge', 'payloads');
+  const override = process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
+  if (override !== undefined && override !== '') return resolve(override);
+  return resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/gitea/payloads');
 }
 
 /** Every captured delivery, sorted by name. */

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadSamplePayloads, sharedDir } from '../../../test/support/payloads.js';
+import { loadSamplePayloads, payloadsDir } from '../../../test/support/payloads.js';
 import { readDeliveryHeaders } from './headers.js';
 
-describe('the shared sample deliveries (test/support/payloads)', () => {
-  it('finds the shared folder beside the project', () => {
-    assert.match(sharedDir(), /[/\\]shared$/);
+describe('the captured sample deliveries (test/support/payloads)', () => {
+  it('reads the captures kept in the repository, not a folder beside it', () => {
+    assert.match(payloadsDir(), /[/\\]test[/\\]fixtures[/\\]gitea[/\\]payloads$/);
   });
 
   it('loads every capture with the raw bytes as body and headers a Gitea delivery carries', () => {
@@ -33,19 +33,18 @@ describe('the shared sample deliveries (test/support/payloads)', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
-  it('reads the folder named by CLAUDE_HOOKS_SHARED_DIR instead, when it is set', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-shared-'));
-    mkdirSync(join(dir, 'forge', 'payloads'), { recursive: true });
-    writeFileSync(join(dir, 'forge', 'payloads', 'gitea-issues-opened.json'), '{}');
-    const previous = process.env['CLAUDE_HOOKS_SHARED_DIR'];
-    process.env['CLAUDE_HOOKS_SHARED_DIR'] = dir;
+  it('reads the folder named by CLAUDE_HOOKS_PAYLOADS_DIR instead, when it is set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-payloads-'));
+    writeFileSync(join(dir, 'gitea-issues-opened.json'), '{}');
+    const previous = process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
+    process.env['CLAUDE_HOOKS_PAYLOADS_DIR'] = dir;
     try {
       const samples = loadSamplePayloads();
 
       assert.deepEqual(samples.map((sample) => [sample.name, sample.body.toString()]), [['gitea-issues-opened', '{}']]);
     } finally {
-      if (previous === undefined) delete process.env['CLAUDE_HOOKS_SHARED_DIR'];
-      else process.env['CLAUDE_HOOKS_SHARED_DIR'] = previous;
+      if (previous === undefined) delete process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
+      else process.env['CLAUDE_HOOKS_PAYLOADS_DIR'] = previous;
       rmSync(dir, { recursive: true, force: true });
     }
   });

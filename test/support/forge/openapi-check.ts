@@ -1,6 +1,6 @@
 /**
  * Checks HTTP exchanges with the forge against Gitea's published API description — the real
- * Swagger 2.0 file in `../shared/forge/` — so neither the forge double nor the REST client can
+ * Swagger 2.0 file in `test/fixtures/gitea/` — so neither the forge double nor the REST client can
  * drift from the real API. The file is converted to OpenAPI 3 (swagger2openapi) and validated
  * with openapi-backend (Ajv); nothing here re-implements a schema check.
  *
@@ -52,7 +52,7 @@ export interface OpenApiChecker {
   checkSchema(name: string, value: unknown): string[];
 }
 
-export const GITEA_SWAGGER_PATH = fileURLToPath(new URL('../../../../shared/forge/gitea-swagger.v1.json', import.meta.url));
+export const GITEA_SWAGGER_PATH = fileURLToPath(new URL('../../fixtures/gitea/gitea-swagger.v1.json', import.meta.url));
 
 const NULLABLE_SCALARS = new Set(['closed_at', 'due_date', 'merged_at', 'merge_commit_sha']);
 
