@@ -83,7 +83,7 @@ agents:
   const runner: AgentRunner = {
     async run(request) {
       const now = performance.now();
-      for (const event of request.events) if (event.type === 'comment') calledAt.set(event.comment.id, now);
+      for (const { event } of request.events) if (event.type === 'comment') calledAt.set(event.comment.id, now);
       return { ok: true };
     },
   };

@@ -25,7 +25,7 @@ export function createDemoRunner(options: { modelUrl: string; model: ScriptedMod
     );
     let result = '';
     for await (const message of query({
-      prompt: `Events to answer: ${request.events.map((e) => e.type).join(', ')}`,
+      prompt: `Events to answer: ${request.events.map((e) => e.event.type).join(', ')}`,
       options: { cwd: request.workspace.path, env: { ...sdkEnv({ modelUrl: options.modelUrl, configDir }), ...request.workspace.env }, permissionMode: 'bypassPermissions', maxTurns: 4 },
     })) {
       if (message.type === 'result') result = message.subtype;

@@ -65,7 +65,7 @@ async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): 
     case 'default-branch':
       return { kind: 'default-branch' };
     case 'pr-head': {
-      const pull = latestPull(request.events, request.key.issue) ?? (await options.pullHead(request.repo, request.key.issue));
+      const pull = latestPull(request.events.map((e) => e.event), request.key.issue) ?? (await options.pullHead(request.repo, request.key.issue));
       return { kind: 'pr-head', number: request.key.issue, sha: pull.headSha, ref: pull.headRef };
     }
     case 'issue-branch':
@@ -79,7 +79,7 @@ async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): 
  */
 async function issueBranchFor(request: RunRequest, workdirs: Workdirs): Promise<string> {
   const issue = request.key.issue;
-  for (const event of [...request.events].reverse()) {
+  for (const { event } of [...request.events].reverse()) {
     const pull = pullOf(event);
     if (pull && issueOfBranch(pull.headRef) === issue) return pull.headRef;
   }
@@ -93,7 +93,7 @@ async function issueBranchFor(request: RunRequest, workdirs: Workdirs): Promise<
       issueOfBranch(w.target.branch) === issue,
   );
   if (existing && existing.target.kind === 'issue-branch') return existing.target.branch;
-  return issueBranchName(issue, titleOf(request.events, issue));
+  return issueBranchName(issue, titleOf(request.events.map((e) => e.event), issue));
 }
 
 function titleOf(events: readonly ForgeEvent[], issue: number): string {

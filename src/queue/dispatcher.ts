@@ -250,7 +250,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const runJob = async (job: Job, agent: AgentConfig, signal: AbortSignal): Promise<RunOutcome> => {
     try {
       const events = await store.getEvents(job.eventIds);
-      return await runner.run({ jobId: job.id, key: job.key, agent, repo: job.repoRef, attempt: job.attempts, events: events.map((e) => e.event), signal });
+      return await runner.run({ jobId: job.id, key: job.key, agent, repo: job.repoRef, attempt: job.attempts, events, signal });
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error), retryable: true };
     }

@@ -4,7 +4,7 @@
  * elsewhere — SQLite in `store/`, the Claude runner in `agent/`, the REST client in `forge/`.
  */
 import type { AgentConfig } from '../config/types.js';
-import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { RepoRef } from '../forge/events.js';
 import type { StoredEvent } from '../intake/ports.js';
 import type { JobState } from './job-state.js';
 
@@ -91,8 +91,11 @@ export interface RunRequest {
   readonly agent: AgentConfig;
   readonly repo: RepoRef;
   readonly attempt: number;
-  /** The delta: the events this run must answer, oldest first. */
-  readonly events: readonly ForgeEvent[];
+  /**
+   * The events this run must answer, oldest first, with their stored ids and received times (a
+   * session's cursor records the last id the agent was given).
+   */
+  readonly events: readonly StoredEvent[];
   readonly signal: AbortSignal;
 }
 

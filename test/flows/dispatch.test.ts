@@ -22,7 +22,7 @@ function storyRunner(act: (request: RunRequest, forgeUrl: string) => Promise<voi
   let forgeUrl = '';
   const runner: AgentRunner = {
     async run(request) {
-      runs.push({ agent: request.agent.name, issue: request.key.issue, events: request.events.map((e) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`) });
+      runs.push({ agent: request.agent.name, issue: request.key.issue, events: request.events.map(({ event: e }) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`) });
       await act(request, forgeUrl);
       return { ok: true };
     },

@@ -25,7 +25,7 @@ export function scriptedRunner(behaviour: (request: RunRequest) => Promise<RunOu
   const runs: RecordedRun[] = [];
   const runner: AgentRunner = {
     async run(request) {
-      runs.push({ request, events: request.events.map((e) => e.fingerprint) });
+      runs.push({ request, events: request.events.map((e) => e.event.fingerprint) });
       return behaviour(request);
     },
   };

@@ -1,0 +1,38 @@
+/**
+ * The forge tools' contract: an in-process MCP server (`createSdkMcpServer`) built per run,
+ * bound to one agent's token, repository and issue. Which tools an agent gets depends on its
+ * role, read from its `workspace` (`default-branch` → boss: comment, create issue, labels, read;
+ * `issue-branch` → dev: comment, open PR, request review, labels, read; `pr-head` → reviewer:
+ * comment, submit review, labels, read). A forge error comes back as a tool error the agent can
+ * read, never as a crash. Every change made on the forge is reported through `onChange`.
+ */
+import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
+import type { AgentConfig } from '../../config/types.js';
+import type { ForgeClient } from '../../forge/client.js';
+import type { RepoRef } from '../../forge/events.js';
+
+export interface ForgeChange {
+  readonly kind: 'comment' | 'pull' | 'review' | 'review-request' | 'labels' | 'issue';
+  /** The issue, PR or comment number/id concerned. */
+  readonly number: number;
+  readonly url: string | undefined;
+  /** One line for the run record and the status comment. */
+  readonly summary: string;
+}
+
+export interface ForgeToolsOptions {
+  readonly client: ForgeClient;
+  readonly repo: RepoRef;
+  readonly issue: number;
+  readonly agent: AgentConfig;
+  /** The worktree's branch (dev's PR head); undefined for a detached checkout. */
+  readonly branch: string | undefined;
+  readonly onChange: (change: ForgeChange) => void;
+}
+
+export interface ForgeTools {
+  /** Pass as `mcpServers: { forge: tools.server }`. */
+  readonly server: McpSdkServerConfigWithInstance;
+  /** Fully qualified names (`mcp__forge__comment`, …) for `allowedTools`. */
+  readonly allowedTools: readonly string[];
+}

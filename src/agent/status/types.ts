@@ -1,0 +1,26 @@
+/**
+ * The status comment's contract: one comment per run on the issue or PR, edited in place —
+ * queued (position), working (elapsed, what it is doing), finished (outcome, turns, cost,
+ * duration, new or resumed session, full or delta prompt, link to the run).
+ */
+export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns';
+
+export type RunStatus =
+  | { readonly phase: 'queued'; readonly position: number }
+  | { readonly phase: 'working'; readonly elapsedMs: number; readonly activity: string }
+  | {
+      readonly phase: 'finished';
+      readonly outcome: RunOutcomeKind;
+      readonly turns: number;
+      readonly costUsd: number;
+      readonly durationMs: number;
+      readonly session: 'new' | 'resumed';
+      readonly prompt: 'full' | 'delta';
+      /** Why a resume fell back to a new session, when it did. */
+      readonly resumeFallback?: string;
+      /** Error text or budget spend, for anything but success. */
+      readonly detail?: string;
+      /** Nothing reached the forge during the run (no comment, PR, review, label). */
+      readonly silent: boolean;
+      readonly runUrl: string | undefined;
+    };
