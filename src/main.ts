@@ -80,7 +80,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       secretSetting: webhookSecret.setting,
       store: store.deliveries,
       clock,
-      forgeHost: config.forge.url ? new URL(config.forge.url).host.toLowerCase() : undefined,
+      forgeUrl: config.forge.url,
     });
 
     const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? defaultForgeClient(config, log))(agent)]));

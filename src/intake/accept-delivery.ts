@@ -6,8 +6,10 @@
 import type { ForgeEvent, ForgeKind } from '../forge/events.js';
 import { readDeliveryHeaders } from '../forge/webhook/headers.js';
 import { normalise } from '../forge/webhook/normalise.js';
+import { BODY_FIELD } from '../forge/webhook/payload-problem.js';
 import type { Clock } from '../lib/clock.js';
 import type { Secret } from '../lib/secret.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import type { DeliveryStore } from './ports.js';
 import { signatureMatches } from './verify-signature.js';
 
@@ -38,8 +40,11 @@ export interface IntakeOptions {
   readonly secret: Secret;
   readonly store: DeliveryStore;
   readonly clock: Clock;
-  /** Host of the configured forge URL; events name their repository with it. */
-  readonly forgeHost?: string;
+  /**
+   * The configured forge URL (`forge.url`): an event's repository must be on it and its clone URL
+   * is built from it, never taken from the payload (see `toRepo`).
+   */
+  readonly forgeUrl?: string;
   /** Name of the setting that holds the secret, for error messages. */
   readonly secretSetting?: string;
 }
@@ -79,6 +84,16 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
       };
     }
 
+    if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+      return {
+        kind: 'rejected',
+        reason: 'bad-payload',
+        ...context,
+        field: BODY_FIELD,
+        message: `payload nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep; no forge sends that, so it was not parsed`,
+      };
+    }
+
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -87,7 +102,7 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
       return { kind: 'rejected', reason: 'not-json', ...context, message: `body is not JSON (${detail}); set the webhook's content type to application/json` };
     }
 
-    const normalised = normalise({ forge: delivery.forge, eventType: delivery.eventType, body: json, forgeHost: options.forgeHost });
+    const normalised = normalise({ forge: delivery.forge, eventType: delivery.eventType, body: json, forgeUrl: options.forgeUrl });
     if (!normalised.ok) {
       const { field, message } = normalised.error;
       return {

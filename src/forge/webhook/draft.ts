@@ -14,7 +14,8 @@ export interface HandlerContext {
   readonly forge: ForgeKind;
   /** The value dispatched on: the event-type header (Forgejo/Gitea) or `x-github-event`. */
   readonly eventType: string;
-  readonly forgeHost?: string;
+  /** The configured forge URL (`forge.url`): repositories are on it, clone URLs are built from it. */
+  readonly forgeUrl?: string;
 }
 
 export type Draft = { readonly kind: 'event'; readonly event: UnfingerprintedEvent } | { readonly kind: 'ignored'; readonly reason: string };
@@ -51,7 +52,7 @@ export interface EventBase {
 }
 
 export function eventBase(payload: { repository: RepositoryData; sender: UserData }, context: HandlerContext): Result<EventBase, PayloadProblem> {
-  const repo = toRepo(payload.repository, context.forgeHost);
+  const repo = toRepo(payload.repository, context.forgeUrl);
   if (!repo.ok) return repo;
   return ok({ forge: context.forge, repo: repo.value, actor: toUser(payload.sender) });
 }

@@ -69,17 +69,101 @@ describe('normalise, on payloads that do not fit', () => {
     });
   }
 
-  it('refuses a repository whose host cannot be told, unless the forge host is configured', () => {
-    const body = withValue(withValue(deletion, 'repository.html_url', ''), 'repository.clone_url', 'gogits/hello-world.git');
+});
 
-    const guessed = normalise({ forge: 'gitea', eventType: 'delete', body });
-    const configured = normalise({ forge: 'gitea', eventType: 'delete', body, forgeHost: 'forge.example.com' });
+describe('normalise, on a repository the payload names inconsistently (hardening #1)', () => {
+  const FORGE = 'http://try.gitea.io';
+  const repository = (changes: Record<string, unknown>) => ({ ...deletion, repository: { ...deletion['repository'], ...changes } });
+  const cases: { name: string; body: unknown; field: string; message: RegExp }[] = [
+    {
+      name: 'an allowed full_name with a clone URL on another host',
+      body: repository({ full_name: 'acme/widget', owner: { login: 'acme' }, name: 'widget', clone_url: 'http://127.0.0.1:9/acme/widget.git' }),
+      field: 'repository.clone_url',
+      message: /is on host a string \("127\.0\.0\.1:9"\), not on the forge \(try\.gitea\.io\)/,
+    },
+    {
+      name: 'a full_name that is not owner.login/name',
+      body: repository({ full_name: 'acme/widget' }),
+      field: 'repository.full_name',
+      message: /expected "gogits\/hello-world" \(owner.login\/name\), got a string \("acme\/widget"\)/,
+    },
+    {
+      name: 'a clone URL naming another repository on the forge',
+      body: repository({ clone_url: 'http://try.gitea.io/acme/widget.git' }),
+      field: 'repository.clone_url',
+      message: /expected the path "\/gogits\/hello-world\.git"/,
+    },
+    { name: 'a clone URL that is not a URL', body: repository({ clone_url: 'gogits/hello-world.git' }), field: 'repository.clone_url', message: /expected an http\(s\) URL/ },
+    {
+      name: 'a clone URL carrying credentials',
+      body: repository({ clone_url: 'http://u:p@try.gitea.io/gogits/hello-world.git' }),
+      field: 'repository.clone_url',
+      message: /without credentials/,
+    },
+    { name: 'a file clone URL', body: repository({ clone_url: 'file:///tmp/gogits/hello-world.git' }), field: 'repository.clone_url', message: /expected an http\(s\) URL/ },
+  ];
+  for (const { name, body, field, message } of cases) {
+    it(`refuses ${name}, naming ${field}`, () => {
+      const result = normalise({ forge: 'gitea', eventType: 'delete', body, forgeUrl: FORGE });
 
-    assert.ok(!guessed.ok);
-    assert.equal(guessed.error.field, 'repository.html_url');
-    assert.match(guessed.error.message, /configure the forge URL/);
-    assert.ok(configured.ok && configured.value.kind === 'event');
-    assert.equal(configured.value.event.repo.host, 'forge.example.com');
+      assert.ok(!result.ok, JSON.stringify(result));
+      assert.equal(result.error.field, field);
+      assert.match(result.error.message, message);
+    });
+  }
+
+  it('refuses a clone URL on another host even with no forge URL configured, when its path names another repository', () => {
+    const result = normalise({ forge: 'gitea', eventType: 'delete', body: repository({ clone_url: 'http://127.0.0.1:9/x.git' }) });
+
+    assert.ok(!result.ok);
+    assert.equal(result.error.field, 'repository.clone_url');
+  });
+
+  it('names the repository by the forge host and builds its clone URL from forge.url, whatever else the payload says', () => {
+    const result = normalise({ forge: 'gitea', eventType: 'delete', body: repository({ html_url: 'http://127.0.0.1:9/elsewhere' }), forgeUrl: 'https://TRY.gitea.io/' });
+
+    assert.ok(result.ok && result.value.kind === 'event');
+    assert.equal(result.value.event.repo.host, 'try.gitea.io');
+    assert.equal(result.value.event.repo.cloneUrl, 'https://try.gitea.io/gogits/hello-world.git');
+  });
+});
+
+describe('normalise, on names and numbers the forge would never send (hardening #6, #7)', () => {
+  const sneaky = 'evil\n$(touch /tmp/x)\u202Egnp';
+  const cases: { name: string; eventType: string; body: unknown; field: string; message: RegExp }[] = [
+    { name: 'an owner with a newline, $(…) and U+202E', eventType: 'delete', body: withValue(deletion, 'repository.owner.login', sneaky), field: 'repository.owner.login', message: /user or organisation name .* got a string \("evil\\n\$\(touch \/tmp\/x\)\\u202egnp"\)/ },
+    { name: 'an owner starting with -', eventType: 'delete', body: withValue(deletion, 'repository.owner.login', '-acme'), field: 'repository.owner.login', message: /user or organisation name/ },
+    { name: 'a repository name ..', eventType: 'delete', body: withValue(deletion, 'repository.name', '..'), field: 'repository.name', message: /repository name/ },
+    { name: 'a repository name with a slash', eventType: 'delete', body: withValue(deletion, 'repository.name', 'a/b'), field: 'repository.name', message: /repository name/ },
+    { name: 'a default branch with U+202E', eventType: 'delete', body: withValue(deletion, 'repository.default_branch', 'main\u202E'), field: 'repository.default_branch', message: /control or bidi/ },
+    { name: 'a deleted ref with a newline', eventType: 'delete', body: withValue(deletion, 'ref', 'feature\nINFO forged'), field: 'ref', message: /control or bidi/ },
+    { name: 'a PR head branch git refuses', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.head.ref', 'a..b'), field: 'pull_request.head.ref', message: /not a branch name git accepts/ },
+    { name: 'a PR base branch starting with -', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.base.ref', '-main'), field: 'pull_request.base.ref', message: /not a branch name git accepts/ },
+    { name: 'a sender login with a control character', eventType: 'delete', body: withValue(deletion, 'sender.login', 'bob\u001b[2J'), field: 'sender.login', message: /control or bidi/ },
+    { name: 'an issue numbered -5', eventType: 'issues', body: withValue(issue, 'issue.number', -5), field: 'issue.number', message: /positive whole number .* got a number \(-5\)/ },
+    { name: 'an issue numbered 1.5', eventType: 'issues', body: withValue(issue, 'issue.number', 1.5), field: 'issue.number', message: /positive whole number/ },
+    { name: 'an issue numbered 1e21', eventType: 'issues', body: withValue(issue, 'issue.number', 1e21), field: 'issue.number', message: /positive whole number/ },
+    { name: 'an issue numbered 0', eventType: 'issues', body: withValue(issue, 'issue.number', 0), field: 'issue.number', message: /positive whole number/ },
+    { name: 'a PR numbered 2^53', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.number', 2 ** 53), field: 'pull_request.number', message: /positive whole number/ },
+    { name: 'a comment with id -1', eventType: 'issue_comment', body: withValue(comment, 'comment.id', -1), field: 'comment.id', message: /positive whole number/ },
+  ];
+  for (const { name, eventType, body, field, message } of cases) {
+    it(`refuses ${name}, naming ${field}`, () => {
+      const result = normalise({ forge: 'gitea', eventType, body });
+
+      assert.ok(!result.ok, JSON.stringify(result));
+      assert.equal(result.error.field, field);
+      assert.match(result.error.message, message);
+    });
+  }
+
+  it('refuses a GitHub review with a fractional id', () => {
+    const body = withValue(githubExample('pull_request_review', 'submitted'), 'review.id', 1.5);
+
+    const result = normalise({ forge: 'github', eventType: 'pull_request_review', body });
+
+    assert.ok(!result.ok);
+    assert.equal(result.error.field, 'review.id');
   });
 });
 

@@ -8,12 +8,12 @@ import { normalise, type NormaliseInput } from './normalise.js';
 type EventOf<T extends ForgeEvent['type']> = Extract<ForgeEvent, { type: T }>;
 
 /** A captured delivery through the headers and `normalise`, as the intake runs it. */
-function eventFromSample<T extends ForgeEvent['type']>(name: string, type: T, options: SampleOptions & { forgeHost?: string } = {}): EventOf<T> {
+function eventFromSample<T extends ForgeEvent['type']>(name: string, type: T, options: SampleOptions & { forgeUrl?: string } = {}): EventOf<T> {
   const sample = loadSamplePayload(name, options);
   const headers = readDeliveryHeaders(sample.headers);
   assert.ok(headers.ok, `headers of ${name}: ${JSON.stringify(headers)}`);
   const { forge, eventType } = headers.value;
-  return expectEvent({ forge, eventType, body: JSON.parse(sample.body.toString('utf8')), forgeHost: options.forgeHost }, type);
+  return expectEvent({ forge, eventType, body: JSON.parse(sample.body.toString('utf8')), forgeUrl: options.forgeUrl }, type);
 }
 
 function expectEvent<T extends ForgeEvent['type']>(input: NormaliseInput, type: T): EventOf<T> {
@@ -223,11 +223,20 @@ describe('normalise, on the captured Gitea deliveries', () => {
 });
 
 describe('normalise, on Forgejo/Gitea specifics', () => {
-  it('takes the host from forgeHost when it is given, lower-cased', () => {
-    const event = eventFromSample('gitea-delete-branch', 'ref_deleted', { forgeHost: 'Forge.Example.com' });
+  it('takes the host from the configured forge URL when it is given, lower-cased', () => {
+    const event = eventFromSample('gitea-delete-branch', 'ref_deleted', { forgeUrl: 'http://Try.Gitea.io' });
 
-    assert.equal(event.repo.host, 'forge.example.com');
-    assert.equal(event.fingerprint, 'forge.example.com/gogits/hello-world:ref_deleted:branch:feature');
+    assert.equal(event.repo.host, 'try.gitea.io');
+    assert.equal(event.fingerprint, 'try.gitea.io/gogits/hello-world:ref_deleted:branch:feature');
+  });
+
+  it('builds the clone URL from the configured forge URL, its scheme and sub-path included', () => {
+    const body = sampleBody('gitea-delete-branch');
+    const repository = { ...(body.repository as object), clone_url: 'http://try.gitea.io/git/gogits/hello-world.git' };
+
+    const event = expectEvent({ forge: 'gitea', eventType: 'delete', body: { ...body, repository }, forgeUrl: 'https://try.gitea.io/git/' }, 'ref_deleted');
+
+    assert.equal(event.repo.cloneUrl, 'https://try.gitea.io/git/gogits/hello-world.git');
   });
 
   const refs = [

@@ -26,8 +26,11 @@ export interface NormaliseInput {
   readonly eventType: string;
   /** The body, already parsed from JSON. */
   readonly body: unknown;
-  /** Host of the configured forge URL; when absent, taken from the repository's URLs. */
-  readonly forgeHost?: string | undefined;
+  /**
+   * The configured forge URL: an event's repository must be on it, and its clone URL is built
+   * from it. When absent, the host and clone URL are the payload's own (see `toRepo`).
+   */
+  readonly forgeUrl?: string | undefined;
 }
 
 export type Normalised = { readonly kind: 'event'; readonly event: ForgeEvent } | { readonly kind: 'ignored'; readonly reason: string };
@@ -36,7 +39,7 @@ export function normalise(input: NormaliseInput): Result<Normalised, PayloadProb
   const handler = handlerFor(input.forge, input.eventType);
   if (handler === undefined) return ok({ kind: 'ignored', reason: `event type '${input.eventType}' is not handled` });
 
-  const context = { forge: input.forge, eventType: input.eventType, ...(input.forgeHost === undefined ? {} : { forgeHost: input.forgeHost }) };
+  const context = { forge: input.forge, eventType: input.eventType, ...(input.forgeUrl === undefined ? {} : { forgeUrl: input.forgeUrl }) };
   const drafted = handler(input.body, context);
   if (!drafted.ok) return drafted;
   if (drafted.value.kind === 'ignored') return ok(drafted.value);

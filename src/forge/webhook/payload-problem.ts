@@ -5,6 +5,7 @@
  * right one, and the rest usually follow from it.
  */
 import type { z } from 'zod';
+import { escapeText } from '../../lib/escape-text.js';
 import { err, ok, type Result } from '../../lib/result.js';
 
 export interface PayloadProblem {
@@ -36,7 +37,8 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
     case 'string':
-      return `a string (${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+      // Escaped, not JSON-quoted: JSON leaves bidi controls as they are (hardening #6).
+      return `a string ("${escapeText(value.length > 40 ? `${value.slice(0, 40)}…` : value)}")`;
     case 'number':
     case 'boolean':
       return `a ${typeof value} (${String(value)})`;

@@ -4,27 +4,54 @@
  */
 import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from '../events.js';
 import { err, ok, type Result } from '../../lib/result.js';
-import type { PayloadProblem } from './payload-problem.js';
+import { cloneUrlOf, forgePathPrefix } from '../../lib/repo-url.js';
+import { describeValue, type PayloadProblem } from './payload-problem.js';
 import type { CommentData, IssueData, PullData, RepositoryData, UserData } from './schema.js';
 
 /**
- * `forgeHost` (the configured forge URL's host) wins; otherwise the host of the repository's web
- * or clone URL. The host keeps its port: two forges on one machine are two forges.
+ * A repository is (forge host, owner, name); its clone URL is built from the configured forge URL,
+ * never taken from the payload (hardening #1: a signed payload naming an allowed `full_name` with
+ * a `clone_url` on another host made the workspace fetch there, and git's credential helper
+ * answered that host's 401 with the agent's token). So `full_name`, `owner.login`/`name` and
+ * `clone_url` must all name the same repository, and `clone_url` must be on the forge.
+ *
+ * Without a configured forge URL (no agents, so nothing fetches) host and clone URL are the
+ * payload's own, still checked to agree with its names. The host keeps its port: two forges on
+ * one machine are two forges.
  */
-export function toRepo(data: RepositoryData, forgeHost: string | undefined): Result<RepoRef, PayloadProblem> {
-  const host = forgeHost ? (hostOf(forgeHost) ?? forgeHost) : (hostOf(data.html_url) ?? hostOf(data.clone_url));
-  if (host === undefined) {
+export function toRepo(data: RepositoryData, forgeUrl: string | undefined): Result<RepoRef, PayloadProblem> {
+  const owner = data.owner.login;
+  const { name } = data;
+  if (data.full_name !== `${owner}/${name}`) {
     return err({
-      field: 'repository.html_url',
-      message: `expected an absolute URL to take the forge's host from (clone_url ${JSON.stringify(data.clone_url)} has none either); configure the forge URL so the host need not be guessed`,
+      field: 'repository.full_name',
+      message: `expected ${JSON.stringify(`${owner}/${name}`)} (owner.login/name), got ${describeValue(data.full_name)}: the payload names two different repositories`,
+    });
+  }
+  const clone = httpUrl(data.clone_url);
+  if (clone === undefined) {
+    return err({ field: 'repository.clone_url', message: `expected an http(s) URL without credentials, got ${describeValue(data.clone_url)}` });
+  }
+  const forge = forgeUrl === undefined ? clone : new URL(forgeUrl);
+  if (clone.host.toLowerCase() !== forge.host.toLowerCase()) {
+    return err({
+      field: 'repository.clone_url',
+      message: `is on host ${describeValue(clone.host)}, not on the forge (${forge.host}); the service only works on the forge in forge.url`,
+    });
+  }
+  const prefix = forgeUrl === undefined ? clone.pathname.slice(0, -`/${owner}/${name}.git`.length) : forgePathPrefix(forge);
+  if (clone.pathname.toLowerCase() !== `${prefix}/${owner}/${name}.git`.toLowerCase()) {
+    return err({
+      field: 'repository.clone_url',
+      message: `expected the path ${JSON.stringify(`${prefix}/${owner}/${name}.git`)} for ${owner}/${name}, got ${describeValue(data.clone_url)}: the payload names two different repositories`,
     });
   }
   return ok({
-    host: host.toLowerCase(),
-    owner: data.owner.login,
-    name: data.name,
+    host: forge.host.toLowerCase(),
+    owner,
+    name,
     fullName: data.full_name,
-    cloneUrl: data.clone_url,
+    cloneUrl: cloneUrlOf(new URL(`${prefix}/`, forge.origin), owner, name),
     defaultBranch: data.default_branch || 'main',
     private: data.private ?? true,
   });
@@ -79,13 +106,12 @@ export function toComment(data: CommentData): CommentRef {
   };
 }
 
-/** `host[:port]` of a URL; a bare host (`forge.example.com`) is taken as it is. */
-function hostOf(value: string | null | undefined): string | undefined {
-  if (value === null || value === undefined || value === '') return undefined;
-  if (!value.includes('://')) return /^[A-Za-z0-9.-]+(:\d+)?$/.test(value) ? value : undefined;
+/** `value` as an http(s) URL without credentials, or undefined. */
+function httpUrl(value: string): URL | undefined {
   try {
-    const host = new URL(value).host;
-    return host === '' ? undefined : host;
+    const url = new URL(value);
+    const web = url.protocol === 'http:' || url.protocol === 'https:';
+    return web && url.username === '' && url.password === '' && url.host !== '' ? url : undefined;
   } catch {
     return undefined;
   }

@@ -9,26 +9,39 @@
  * repository lacks `private`.
  */
 import { z } from 'zod';
+import { hasNoUnsafeCharacter, ID_RULE, isOwnerName, isPositiveId, isRepoName, OWNER_RULE, refNameProblem, REPO_RULE } from './names.js';
 
-export const User = z.object({ login: z.string(), id: z.number() });
+/** Issue and PR numbers, comment and review ids (hardening #7: −5, 1.5 and 1e21 each made a worktree). */
+const Id = z.number().refine(isPositiveId, { error: ID_RULE });
+const LoginName = z.string().refine(hasNoUnsafeCharacter, { error: 'must not contain control or bidi characters' });
+const RefName = z.string().superRefine((value, ctx) => {
+  const problem = refNameProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not a branch name git accepts: ${problem}` });
+});
 
-const Login = z.object({ login: z.string() });
+export const User = z.object({ login: LoginName, id: z.number() });
+
+const Login = z.object({ login: LoginName });
 const Label = z.object({ name: z.string() });
 const State = z.enum(['open', 'closed']);
 
+/**
+ * `full_name`, `owner.login`, `name` and `clone_url` must agree, and the clone URL be on the
+ * forge: `toRepo` checks that (hardening #1), here only each field's own shape.
+ */
 export const Repository = z.object({
-  name: z.string(),
+  name: z.string().refine(isRepoName, { error: REPO_RULE }),
   full_name: z.string(),
-  owner: Login,
+  owner: z.object({ login: z.string().refine(isOwnerName, { error: OWNER_RULE }) }),
   html_url: z.string().nullish(),
   clone_url: z.string(),
-  default_branch: z.string().nullish(),
+  default_branch: RefName.nullish(),
   /** Absent from a trimmed Gitea fixture; `toRepo` then assumes private, the cautious reading. */
   private: z.boolean().nullish(),
 });
 
 export const Issue = z.object({
-  number: z.number(),
+  number: Id,
   title: z.string(),
   body: z.string().nullish(),
   user: User,
@@ -44,14 +57,14 @@ export const Issue = z.object({
 });
 
 export const Pull = z.object({
-  number: z.number(),
+  number: Id,
   title: z.string(),
   body: z.string().nullish(),
   user: User,
   state: State,
   merged: z.boolean().nullish(),
-  head: z.object({ ref: z.string(), sha: z.string() }),
-  base: z.object({ ref: z.string() }),
+  head: z.object({ ref: RefName, sha: z.string() }),
+  base: z.object({ ref: RefName }),
   labels: z.array(Label).nullish(),
   /** GitHub lists teams here too; they have no `login`. */
   requested_reviewers: z.array(z.object({ login: z.string().optional() })).nullish(),
@@ -59,7 +72,7 @@ export const Pull = z.object({
 });
 
 export const Comment = z.object({
-  id: z.number(),
+  id: Id,
   body: z.string(),
   user: User,
   created_at: z.string(),
@@ -111,20 +124,20 @@ export const GiteaReviewPayload = z.object({
 export const GithubReviewPayload = z.object({
   action: z.string(),
   pull_request: Pull,
-  review: z.object({ id: z.number(), body: z.string().nullish(), user: User, state: z.string() }),
+  review: z.object({ id: Id, body: z.string().nullish(), user: User, state: z.string() }),
   repository: Repository,
   sender: User,
 });
 
 export const DeletePayload = z.object({
-  ref: z.string(),
+  ref: RefName,
   ref_type: z.enum(['branch', 'tag']),
   repository: Repository,
   sender: User,
 });
 
 export const PushPayload = z.object({
-  ref: z.string(),
+  ref: RefName,
   before: z.string(),
   after: z.string(),
   commits: z.array(z.unknown()).nullish(),
