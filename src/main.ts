@@ -87,6 +87,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const workdirs = createWorkdirs({
       dataDir: config.dataDir,
       minFreeBytes: config.workdir.minFreeBytes,
+      forgeUrl: config.forge.url,
       env: options.env ?? {},
       log,
       clock,

@@ -6,14 +6,14 @@ import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../lib/result.js';
 import { leaseEnvironment } from './auth.js';
-import { cacheExists, ensureCache, gitIn, type GitContext } from './cache.js';
+import { cacheExists, ensureCache, ensureRemoteUrl, gitIn, type GitContext } from './cache.js';
 import { formatBytes } from '../lib/format-bytes.js';
-import { freeBytes, gitContextFor, type WorkdirDeps } from './deps.js';
+import { freeBytes, gitContextFor, remoteUrlOf, type WorkdirDeps } from './deps.js';
 import { fetchForTarget, type Wanted } from './fetch-target.js';
 import { atticDirOf, cacheDirOf, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
 import type { AcquireError, AcquireRequest, AcquireTarget, Lease, SyncOutcome, WorktreeTarget } from './types.js';
-import { validateAcquire } from './validate.js';
+import { validateAcquire, validateOnForge } from './validate.js';
 import {
   addWorktree,
   BranchInUseError,
@@ -40,7 +40,7 @@ interface Prepared {
 }
 
 export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promise<Result<Lease, AcquireError>> {
-  const problem = validateAcquire(request);
+  const problem = validateAcquire(request) ?? validateOnForge(request.repo, deps.forgeUrl);
   if (problem !== undefined) return err({ kind: 'invalid-request', message: problem });
   const { repo, agent } = request;
   const target = worktreeTargetOf(request.target);
@@ -52,8 +52,8 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
   const releaseLease = await deps.leases.take(id, request.holder);
   if (!releaseLease) return err({ kind: 'leased', id, message: `worktree ${path} is in use by another job; try again when it is released` });
   try {
-    const ctx = { ...(await gitContextFor(deps, repoKey, repo.cloneUrl, agent, request.signal)), log };
-    const prepared = await deps.locks.withLock(repoKey, request.signal, () => prepare(deps, ctx, { request, target, repoKey, id, path }));
+    const ctx = { ...(await gitContextFor(deps, repoKey, repo, agent, request.signal)), log };
+    const prepared = await deps.locks.withLock(repoKey, request.signal, () => prepare(deps, ctx, { request, target, repoKey, id, path, cloneUrl: remoteUrlOf(deps, repo) }));
     if (!prepared.ok) {
       await releaseLease();
       return prepared;
@@ -70,7 +70,7 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       remoteHead,
       sync,
       remoteMoved,
-      env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: repo.cloneUrl }),
+      env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo) }),
       async release() {
         if (released) return;
         released = true;
@@ -94,15 +94,19 @@ interface Job {
   readonly repoKey: string;
   readonly id: string;
   readonly path: string;
+  /** Where the cache fetches from (`remoteUrlOf`), as recorded. */
+  readonly cloneUrl: string;
 }
 
 async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Result<Prepared, AcquireError>> {
-  const { repo, agent } = job.request;
+  const { agent } = job.request;
   const cacheDir = cacheDirOf(deps.layout, job.repoKey);
-  if (!(await cacheExists(cacheDir))) {
+  if (await cacheExists(cacheDir)) {
+    await ensureRemoteUrl(ctx, cacheDir, job.cloneUrl);
+  } else {
     const low = await lowDisk(deps);
     if (low) return err(low);
-    await ensureCache(ctx, cacheDir, repo.cloneUrl);
+    await ensureCache(ctx, cacheDir, job.cloneUrl);
   }
 
   const record = await deps.registry.get(job.id);
@@ -160,7 +164,8 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
 }
 
 function recordOf(job: Job, fields: Pick<WorktreeRecord, 'state' | 'head' | 'base' | 'remoteHead' | 'createdAt' | 'lastUsedAt'>): WorktreeRecord {
-  const { host, owner, name, cloneUrl, defaultBranch } = job.request.repo;
+  const { host, owner, name, defaultBranch } = job.request.repo;
+  const cloneUrl = job.cloneUrl;
   return {
     id: job.id,
     repo: { host, owner, name, cloneUrl, defaultBranch },

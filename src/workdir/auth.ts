@@ -36,6 +36,7 @@ while IFS= read -r line; do
   esac
 done
 test -n "$${TOKEN_VARIABLE}" || exit 0
+test -n "$host" || exit 0
 test "$host" = "$CLAUDE_HOOKS_GIT_HOST" || exit 0
 test "$protocol" = "$CLAUDE_HOOKS_GIT_PROTOCOL" || exit 0
 # printf is a shell built-in: the token never becomes a process argument.
@@ -75,6 +76,10 @@ function shellQuote(value: string): string {
 export interface AuthEnvironmentOptions {
   readonly helperPath: string;
   readonly agent: AgentConfig;
+  /**
+   * The URL git fetches from, built from forge.url (`remoteUrlOf`): the helper answers only for its
+   * scheme and host:port, so a fetch, push or redirect anywhere else never gets the token.
+   */
   readonly cloneUrl: string;
   /** More command-scope config for the service's own calls (never the token). */
   readonly extraConfig?: readonly (readonly [string, string])[];

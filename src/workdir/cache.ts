@@ -85,6 +85,17 @@ export async function ensureCache(ctx: GitContext, dir: string, cloneUrl: string
   return true;
 }
 
+/**
+ * Points an existing cache's `origin` at `url` if it points elsewhere: a cache made before clone
+ * URLs were built from forge.url may name a host a payload chose (hardening #1).
+ */
+export async function ensureRemoteUrl(ctx: GitContext, dir: string, url: string): Promise<void> {
+  const { stdout } = await gitIn(ctx, dir, ['config', '--get', 'remote.origin.url'], [1]);
+  if (stdout.trim() === url) return;
+  ctx.log.warn({ cache: dir, was: stdout.trim() }, 'cache remote did not point at the forge; reset');
+  await gitIn(ctx, dir, ['config', 'remote.origin.url', url]);
+}
+
 /** A half-made cache from a crashed process (we hold the repository lock, so none is in progress). */
 async function removeLeftovers(parent: string, name: string): Promise<void> {
   const names = await readdir(parent).catch(() => [] as string[]);

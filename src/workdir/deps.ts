@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
+import { cloneUrlOf } from '../lib/repo-url.js';
 import type { Logger } from '../lib/logger.js';
 import { authEnvironment, identityEnvironment } from './auth.js';
 import type { GitContext } from './cache.js';
@@ -12,6 +13,7 @@ import { cacheDirOf, type Layout } from './paths.js';
 import type { WorktreeRegistry } from './registry.js';
 import type { GitRunner } from './run-git.js';
 import type { StaleLockCleaner } from './stale-locks.js';
+import type { RepoSpec } from './types.js';
 
 export interface WorkdirDeps {
   readonly layout: Layout;
@@ -23,8 +25,19 @@ export interface WorkdirDeps {
   readonly log: Logger;
   readonly clock: Clock;
   readonly minFreeBytes: number;
+  /** The configured forge (`forge.url`): every clone URL is built from it and credentials go only there. */
+  readonly forgeUrl: string | undefined;
   /** Path of the credential helper script, written on first use. */
   credentialHelper(): Promise<string>;
+}
+
+/**
+ * Where git fetches `repo` from: built from the configured forge URL (hardening #1: a payload's
+ * clone URL once sent the agent's token to another host), the request's own only when no forge
+ * is configured (tests that serve one repository).
+ */
+export function remoteUrlOf(deps: Pick<WorkdirDeps, 'forgeUrl'>, repo: RepoSpec): string {
+  return deps.forgeUrl === undefined ? repo.cloneUrl : cloneUrlOf(deps.forgeUrl, repo.owner, repo.name);
 }
 
 /**
@@ -35,13 +48,13 @@ export interface WorkdirDeps {
 export async function gitContextFor(
   deps: WorkdirDeps,
   repoKey: string,
-  cloneUrl: string,
+  repo: RepoSpec,
   agent: AgentConfig | undefined,
   signal: AbortSignal | undefined,
 ): Promise<GitContext> {
   const noHooks = [['core.hooksPath', '/dev/null']] as const;
   const env = agent
-    ? { ...identityEnvironment(agent), ...authEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl, extraConfig: noHooks }) }
+    ? { ...identityEnvironment(agent), ...authEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo), extraConfig: noHooks }) }
     : { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: noHooks[0][0], GIT_CONFIG_VALUE_0: noHooks[0][1] };
   return {
     git: deps.git,

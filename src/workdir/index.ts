@@ -42,6 +42,12 @@ export interface WorkdirsOptions {
   readonly staleLockMs?: number;
   /** How long to wait for another process to finish with a repository (default 15 min). */
   readonly lockWaitMs?: number;
+  /**
+   * The configured forge URL (`forge.url`). When given, a repository's clone URL is built from it
+   * and a request for a repository on another host is refused; the credential helper answers only
+   * for it. Without it (tests serving one repository) the request's clone URL is used.
+   */
+  readonly forgeUrl?: string;
   /** For tests: the git runner (to wrap it). */
   readonly git?: GitRunner;
 }
@@ -65,6 +71,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
     log,
     clock: options.clock,
     minFreeBytes: options.minFreeBytes,
+    forgeUrl: options.forgeUrl,
     credentialHelper: () => {
       helper ??= ensureCredentialHelper(layout.bin).catch((error: unknown) => {
         helper = undefined;
@@ -92,7 +99,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
     async maintain(repo, maintainOptions) {
       const repoKey = repoKeyOf(repo);
       const cacheDir = cacheDirOf(layout, repoKey);
-      const ctx = await gitContextFor(deps, repoKey, repo.cloneUrl, undefined, maintainOptions?.signal);
+      const ctx = await gitContextFor(deps, repoKey, repo, undefined, maintainOptions?.signal);
       await deps.locks.withLock(repoKey, maintainOptions?.signal, async () => {
         if (!(await cacheExists(cacheDir))) return;
         await gitIn(ctx, cacheDir, ['gc', '--quiet']);

@@ -38,7 +38,7 @@ export async function removeWorktree(deps: WorkdirDeps, ref: WorktreeRef, option
   const release = await deps.leases.take(subject.id, 'removal');
   if (!release) return err(leasedError([subject.id]));
   try {
-    const ctx = await gitContextFor(deps, subject.repoKey, subject.repo.cloneUrl, options.auth, options.signal);
+    const ctx = await gitContextFor(deps, subject.repoKey, subject.repo, options.auth, options.signal);
     return await deps.locks.withLock(subject.repoKey, options.signal, async () => {
       await refreshRemote(ctx, deps, subject, options);
       return removeLocked(deps, ctx, subject);
@@ -60,7 +60,7 @@ export async function removeCache(deps: WorkdirDeps, repo: RepoSpec, options: Re
       else busy.push(record.id);
     }
     if (busy.length > 0) return err(leasedError(busy));
-    const ctx = await gitContextFor(deps, repoKey, repo.cloneUrl, options.auth, options.signal);
+    const ctx = await gitContextFor(deps, repoKey, repo, options.auth, options.signal);
     return await deps.locks.withLock(repoKey, options.signal, async () => {
       const removals: Removal[] = [];
       for (const record of records) {

@@ -21,6 +21,14 @@ export function validateRepo(repo: RepoSpec): string | undefined {
   return problem === undefined ? undefined : `default branch ${JSON.stringify(repo.defaultBranch)} ${problem}`;
 }
 
+/** With a configured forge, a repository on any other host is refused: nothing fetches from there. */
+export function validateOnForge(repo: RepoSpec, forgeUrl: string | undefined): string | undefined {
+  if (forgeUrl === undefined) return undefined;
+  const forgeHost = new URL(forgeUrl).host.toLowerCase();
+  if (repo.host.toLowerCase() === forgeHost) return undefined;
+  return `repository host ${JSON.stringify(repo.host)} is not the forge's (${forgeHost}): the service works only on the forge in forge.url`;
+}
+
 export function validateTarget(target: WorktreeTarget | AcquireRequest['target']): string | undefined {
   if (target.kind === 'default-branch') return undefined;
   if (target.kind === 'issue-branch') {
