@@ -22,11 +22,11 @@ export interface IntakeApp {
   close(): Promise<void>;
 }
 
-export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger } = {}): Promise<IntakeApp> {
+export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string } = {}): Promise<IntakeApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-intake-'));
   const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
   const app = buildHttpApp({
-    acceptDelivery: createAcceptDelivery({ secret: new Secret(TEST_SECRET), store: store.deliveries, clock: systemClock }),
+    acceptDelivery: createAcceptDelivery({ secret: new Secret(TEST_SECRET), store: store.deliveries, clock: systemClock, forgeUrl: options.forgeUrl }),
     metrics: createMetrics({ defaultMetrics: false }),
     log: options.log ?? silentLogger(),
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
