@@ -8,8 +8,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from '../lib/result.js';
-import { cacheExists, fetchRefs, gitIn, type GitContext, type RefToFetch } from './cache.js';
-import { gitContextFor, type WorkdirDeps } from './deps.js';
+import { cacheExists, ensureRemoteUrl, fetchRefs, gitIn, type GitContext, type RefToFetch } from './cache.js';
+import { gitContextFor, remoteUrlOf, type WorkdirDeps } from './deps.js';
 import type { Release } from './locks.js';
 import { atticDirOf, cacheDirOf, isWithin, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
@@ -118,6 +118,7 @@ async function refreshRemote(ctx: GitContext, deps: WorkdirDeps, subject: Subjec
   const refs: RefToFetch[] = [{ src: `refs/heads/${subject.repo.defaultBranch}`, dst: `refs/remotes/origin/${subject.repo.defaultBranch}`, optional: true }];
   if (subject.target.kind === 'issue-branch') refs.push({ src: `refs/heads/${subject.target.branch}`, dst: `refs/remotes/origin/${subject.target.branch}`, optional: true });
   try {
+    await ensureRemoteUrl(ctx, cacheDir, remoteUrlOf(deps, subject.repo));
     await fetchRefs(ctx, cacheDir, refs);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;

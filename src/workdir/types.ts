@@ -12,7 +12,10 @@ export interface RepoSpec {
   readonly host: string;
   readonly owner: string;
   readonly name: string;
-  /** `http(s)://…` without credentials: the token is never part of a URL. */
+  /**
+   * `http(s)://…` without credentials: the token is never part of a URL. Used only when the
+   * workdirs have no `forgeUrl`; with one (the service), the URL is built from it instead.
+   */
   readonly cloneUrl: string;
   readonly defaultBranch: string;
 }
