@@ -33,7 +33,6 @@ export const Repository = z.object({
   name: z.string().refine(isRepoName, { error: REPO_RULE }),
   full_name: z.string(),
   owner: z.object({ login: z.string().refine(isOwnerName, { error: OWNER_RULE }) }),
-  html_url: z.string().nullish(),
   clone_url: z.string(),
   default_branch: RefName.nullish(),
   /** Absent from a trimmed Gitea fixture; `toRepo` then assumes private, the cautious reading. */
