@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { authEnvironment, ensureCredentialHelper } from './auth.js';
 import { startCatchingServer, type CatchingServer } from '../../test/support/catching-server.js';
 import { createHarness, git, gitAsync, type Harness, type Origin } from './test-support/fixture.js';
 import type { Lease, Workdirs } from './types.js';
@@ -73,4 +76,21 @@ describe('workdirs with a configured forge URL', () => {
     assert.ok(catcher.requests.length > 0, 'git did reach the other host');
     assert.deepEqual(catcher.authorizations(), []);
   });
+
+  const helperCases: { name: string; input: string; answers: boolean }[] = [
+    { name: 'the forge’s protocol and host:port', input: 'protocol=http\nhost=HOST\n\n', answers: true },
+    { name: 'another port on the same machine', input: 'protocol=http\nhost=127.0.0.1:9\n\n', answers: false },
+    { name: 'the forge’s host over another protocol', input: 'protocol=https\nhost=HOST\n\n', answers: false },
+    { name: 'no host at all', input: 'protocol=http\n\n', answers: false },
+  ];
+  for (const { name, input, answers } of helperCases) {
+    it(`has the credential helper ${answers ? 'answer' : 'stay silent'} for ${name}`, async () => {
+      const helper = await ensureCredentialHelper(join(h.dir, 'helper-bin'));
+      const env = { PATH: h.env.PATH ?? '', ...authEnvironment({ helperPath: helper, agent: h.agents.dev, cloneUrl: `${h.forge.url}/acme/guarded.git` }) };
+
+      const output = execFileSync(helper, ['get'], { env, input: input.replace('HOST', new URL(h.forge.url).host), encoding: 'utf8' });
+
+      assert.equal(output.includes(h.agents.dev.token.reveal()), answers, output);
+    });
+  }
 });
