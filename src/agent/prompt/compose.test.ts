@@ -287,6 +287,16 @@ describe('createPromptComposer against the forge double', () => {
       assert.equal(afterOthers.cursor.lastReviewId, review.id);
     });
 
+    it('shows an edit of the description with its new text, quoted as written by the editor', async () => {
+      const { number, first } = await startedIssue();
+      await forge.as('bob').editIssue(REPO, number, { body: 'Only with an empty password and 2FA on.' });
+
+      const delta = await composer.compose(request(number, storeEvents(), first.cursor));
+
+      assert.ok(delta.text.includes('### @bob edited the issue; its title is now "Login crashes" and its description reads:'), delta.text);
+      assert.match(delta.text, /author="bob" kind="issue body">\nOnly with an empty password and 2FA on\.\n/);
+    });
+
     it("never shows a comment on issue A in issue B's prompt", async () => {
       const a = await startedIssue('Issue A');
       const b = await startedIssue('Issue B');

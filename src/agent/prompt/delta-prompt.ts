@@ -56,7 +56,8 @@ function itemText(item: NewsItem, input: DeltaPromptInput): string {
     case 'description':
       return [
         `### @${item.by} edited the ${issue.isPull ? 'pull request' : 'issue'}; its title is now ${inlineUntrusted(issue.title)} and its description reads:`,
-        quoteUntrusted(issue.body, { author: issue.author.login, kind: `${issue.isPull ? 'pull request' : 'issue'} body` }),
+        // The editor wrote (some of) what it says now; the quote names them.
+        quoteUntrusted(issue.body, { author: item.by, kind: `${issue.isPull ? 'pull request' : 'issue'} body` }),
       ].join('\n');
     case 'assigned':
       return `### @${item.by} assigned ${who(item.assignee, you)}`;
