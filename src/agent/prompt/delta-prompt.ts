@@ -36,7 +36,7 @@ function itemText(item: NewsItem, input: DeltaPromptInput): string {
   const { issue } = input.thread;
   switch (item.kind) {
     case 'comment':
-      return commentBlock(item.comment, commentHeading(item.comment, you).replace('### Comment', '### New comment'));
+      return commentBlock(item.comment, commentHeading(item.comment, you, 'New comment'));
     case 'edited-comment':
       return commentBlock(item.comment, `### Comment ${item.comment.id} by ${who(item.comment.author.login, you)} was edited (${item.comment.updatedAt}); it now reads:`);
     case 'review':

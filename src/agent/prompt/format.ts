@@ -12,8 +12,8 @@ export function commentBlock(comment: CommentRef, heading: string): string {
   return `${heading}\n${quoteUntrusted(comment.body, { author: comment.author.login, kind: `comment ${comment.id}` })}`;
 }
 
-export const commentHeading = (comment: CommentRef, you: string): string =>
-  `### Comment ${comment.id} by ${who(comment.author.login, you)}, ${comment.createdAt}${comment.updatedAt !== comment.createdAt ? ` (edited ${comment.updatedAt})` : ''}`;
+export const commentHeading = (comment: CommentRef, you: string, label = 'Comment'): string =>
+  `### ${label} ${comment.id} by ${who(comment.author.login, you)}, ${comment.createdAt}${comment.updatedAt !== comment.createdAt ? ` (edited ${comment.updatedAt})` : ''}`;
 
 const VERDICTS: Readonly<Record<PullReviewState, string>> = {
   approved: 'approved',
