@@ -6,7 +6,7 @@
  * API and one read from a webhook payload are the same value — the reconciliation poller builds
  * the same events (and fingerprints) from either. Calls authenticate as one agent's forge user.
  */
-import type { CommentRef, IssueRef, PullRef, RepoRef } from './events.js';
+import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from './events.js';
 
 /** `owner/name`. */
 export type RepoName = string;
@@ -16,6 +16,37 @@ export type Permission = 'admin' | 'write' | 'read' | 'none';
 export interface CommentOnIssue {
   readonly issueNumber: number;
   readonly comment: CommentRef;
+}
+
+/** A PR's size: what the forge counts between the merge base and the head. */
+export interface DiffStat {
+  readonly changedFiles: number;
+  readonly additions: number;
+  readonly deletions: number;
+}
+
+/** `requested` is Gitea's placeholder for a pending review request; `pending` an unsubmitted draft. */
+export type PullReviewState = 'approved' | 'changes_requested' | 'comment' | 'requested' | 'pending';
+
+export interface PullReview {
+  readonly id: number;
+  readonly author: UserRef;
+  readonly state: PullReviewState;
+  readonly body: string;
+  /** RFC 3339; empty for a review not submitted. */
+  readonly submittedAt: string;
+  /** The head the review was made on. */
+  readonly commitId: string;
+}
+
+/** A comment on a line of a PR's diff, made with a review. */
+export interface ReviewComment {
+  readonly id: number;
+  readonly author: UserRef;
+  readonly path: string;
+  /** The line in the new file; 0 when the comment is on a removed line or none. */
+  readonly line: number;
+  readonly body: string;
 }
 
 export interface ForgeClient {
@@ -31,6 +62,14 @@ export interface ForgeClient {
   /** Comments on any issue or PR of the repository updated at or after `since`, all pages. */
   listCommentsUpdatedSince(repo: RepoName, since: string): Promise<CommentOnIssue[]>;
   createComment(repo: RepoName, issueNumber: number, body: string): Promise<CommentRef>;
+  /** The comments on one issue or PR, oldest first; with `since` (RFC 3339) only those updated at or after it. */
+  listIssueComments(repo: RepoName, number: number, since?: string): Promise<CommentRef[]>;
+  /** PRs in `state`, all pages. */
+  listPulls(repo: RepoName, state: 'open' | 'closed' | 'all'): Promise<PullRef[]>;
+  getPullDiffStat(repo: RepoName, number: number): Promise<DiffStat>;
+  /** A PR's reviews (and review requests), oldest first, all pages. */
+  listPullReviews(repo: RepoName, number: number): Promise<PullReview[]>;
+  listReviewComments(repo: RepoName, number: number, reviewId: number): Promise<ReviewComment[]>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

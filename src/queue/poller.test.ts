@@ -20,6 +20,11 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     getPermission: unused,
     getPull: unused,
     createComment: unused,
+    listIssueComments: unused,
+    listPulls: unused,
+    getPullDiffStat: unused,
+    listPullReviews: unused,
+    listReviewComments: unused,
     getRepository: async () => REPO,
     getIssue: async (_repo, number) => state.issues.find((i) => i.number === number) ?? issueRef(number),
     listIssuesUpdatedSince: async (_repo, since) => {

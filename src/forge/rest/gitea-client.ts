@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { CollaboratorPermission, Comment, CurrentUser, Issue, PullRequest, Repository } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo } from './to-refs.js';
+import { CollaboratorPermission, Comment, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, Repository, ReviewComment } from './schema.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment } from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -146,6 +146,27 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async createComment(repo, issueNumber, body) {
       const path = `${repoPath(repo)}/issues/${positive(issueNumber)}/comments`;
       return toComment(parse(Comment, await call('POST', path, { body: { body } }), 'POST', path));
+    },
+    async listIssueComments(repo, number, since) {
+      // Gitea answers this list in one page, without `page`/`limit`.
+      const comments = await get(Comment.array(), `${repoPath(repo)}/issues/${positive(number)}/comments`, since === undefined ? undefined : { since });
+      return comments.map((comment) => toComment(comment));
+    },
+    async listPulls(repo, state) {
+      const pulls = await listAll(PullRequest, `${repoPath(repo)}/pulls`, { state }, (pull) => pull.number);
+      return pulls.map((pull) => toPull(pull));
+    },
+    async getPullDiffStat(repo, number) {
+      const stat = await get(PullDiffStat, `${repoPath(repo)}/pulls/${positive(number)}`);
+      return { changedFiles: stat.changed_files ?? 0, additions: stat.additions ?? 0, deletions: stat.deletions ?? 0 };
+    },
+    async listPullReviews(repo, number) {
+      const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
+      return reviews.map((review) => toReview(review)).sort((a, b) => a.id - b.id);
+    },
+    async listReviewComments(repo, number, reviewId) {
+      const comments = await get(ReviewComment.array(), `${repoPath(repo)}/pulls/${positive(number)}/reviews/${positive(reviewId)}/comments`);
+      return comments.map((comment) => toReviewComment(comment));
     },
   };
 }

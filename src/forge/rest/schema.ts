@@ -67,3 +67,31 @@ export const Comment = z.object({
 export type CommentData = z.infer<typeof Comment>;
 
 export const CollaboratorPermission = z.object({ permission: z.string() });
+
+/** The size fields of a PR; `null` on a server that has not computed them. */
+export const PullDiffStat = z.object({
+  additions: z.number().int().nullish(),
+  deletions: z.number().int().nullish(),
+  changed_files: z.number().int().nullish(),
+});
+
+export const PullReview = z.object({
+  id: z.number().int(),
+  /** `null` for a review requested from a team. */
+  user: User.nullish(),
+  state: z.string(),
+  body: z.string().nullish(),
+  submitted_at: z.string().nullish(),
+  commit_id: z.string().nullish(),
+});
+export type PullReviewData = z.infer<typeof PullReview>;
+
+export const ReviewComment = z.object({
+  id: z.number().int(),
+  user: User,
+  path: z.string(),
+  /** The line in the new file (`LineNum`); `original_position` the line in the old one. */
+  position: z.number().int().nullish(),
+  body: z.string(),
+});
+export type ReviewCommentData = z.infer<typeof ReviewComment>;

@@ -3,9 +3,9 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission } from '../client.js';
+import type { Permission, PullReview, PullReviewState, ReviewComment } from '../client.js';
 import type { CommentRef, RepoRef } from '../events.js';
-import type { CommentData, RepositoryData } from './schema.js';
+import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
   return {
@@ -50,4 +50,28 @@ export function toPermission(value: string): Permission {
   if (value === 'owner' || value === 'admin') return 'admin';
   if (value === 'write' || value === 'read') return value;
   return 'none';
+}
+
+const REVIEW_STATES: Readonly<Record<string, PullReviewState>> = {
+  APPROVED: 'approved',
+  REQUEST_CHANGES: 'changes_requested',
+  COMMENT: 'comment',
+  REQUEST_REVIEW: 'requested',
+  PENDING: 'pending',
+};
+
+/** A review whose state the service does not know (a future Gitea's) is kept as a comment. */
+export function toReview(data: PullReviewData): PullReview {
+  return {
+    id: data.id,
+    author: { login: data.user?.login ?? '', id: data.user?.id ?? 0 },
+    state: REVIEW_STATES[data.state.toUpperCase()] ?? 'comment',
+    body: data.body ?? '',
+    submittedAt: data.submitted_at ?? '',
+    commitId: data.commit_id ?? '',
+  };
+}
+
+export function toReviewComment(data: ReviewCommentData): ReviewComment {
+  return { id: data.id, author: { login: data.user.login, id: data.user.id }, path: data.path, line: data.position ?? 0, body: data.body };
 }

@@ -6,7 +6,7 @@
  */
 import { addLabels, assign, createComment, editComment, editIssue, openIssue, type IssueEdit } from './issue-operations.js';
 import type { OperationContext } from './operation-context.js';
-import { mergePull, openPull, requestReviews, submitReview, type PullInput, type ReviewEventName } from './pull-operations.js';
+import { mergePull, openPull, requestReviews, submitReview, type PullInput, type ReviewCommentInput, type ReviewEventName } from './pull-operations.js';
 import { deleteBranch, pushCommit } from './ref-operations.js';
 import type { CommentRecord, IssueRecord, ReviewRecord } from './state.js';
 
@@ -26,7 +26,8 @@ export interface ForgeActor {
   /** `base` defaults to the default branch. */
   openPull(repo: string, input: PullInput): Promise<IssueRecord>;
   requestReview(repo: string, number: number, reviewers: string | readonly string[]): Promise<ReviewRecord[]>;
-  submitReview(repo: string, number: number, input: { event: ReviewEventName; body?: string }): Promise<ReviewRecord>;
+  /** `comments` are code comments on lines of the diff, made with the review. */
+  submitReview(repo: string, number: number, input: { event: ReviewEventName; body?: string; comments?: readonly ReviewCommentInput[] }): Promise<ReviewRecord>;
   mergePull(repo: string, number: number, options?: { deleteBranch?: boolean }): Promise<IssueRecord>;
   deleteBranch(repo: string, branch: string): Promise<void>;
 }

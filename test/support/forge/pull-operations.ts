@@ -8,7 +8,7 @@ import { actorLogin, emitIssueOrPull, newIssue, touch } from './issue-operations
 import { ForgeRefusal, mayWrite, pullIn, repoFor, signatureOf, type OperationContext } from './operation-context.js';
 import { pullPayload, type HookEventType } from './payloads.js';
 import { deleteBranch, emitPush } from './ref-operations.js';
-import type { IssueRecord, ReviewRecord, ReviewState } from './state.js';
+import type { IssueRecord, ReviewCommentRecord, ReviewRecord, ReviewState } from './state.js';
 
 export interface PullInput {
   readonly head: string;
@@ -73,6 +73,13 @@ export function requestReviews(ctx: OperationContext, actor: string, repoName: s
   });
 }
 
+/** A code comment made with a review: `line` in the new file. */
+export interface ReviewCommentInput {
+  readonly path: string;
+  readonly line: number;
+  readonly body: string;
+}
+
 export type ReviewEventName = 'APPROVED' | 'REQUEST_CHANGES' | 'COMMENT';
 
 const REVIEW_HOOK: Record<ReviewEventName, HookEventType> = {
@@ -81,7 +88,7 @@ const REVIEW_HOOK: Record<ReviewEventName, HookEventType> = {
   COMMENT: 'pull_request_review_comment',
 };
 
-export function submitReview(ctx: OperationContext, actor: string, repoName: string, number: number, input: { event: string; body?: string }): ReviewRecord {
+export function submitReview(ctx: OperationContext, actor: string, repoName: string, number: number, input: { event: string; body?: string; comments?: readonly ReviewCommentInput[] }): ReviewRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
@@ -93,6 +100,7 @@ export function submitReview(ctx: OperationContext, actor: string, repoName: str
     throw new ForgeRefusal('invalid', `${event === 'APPROVED' ? 'approve' : 'reject'} your own pull is not allowed`);
   }
   const review = addReview(ctx, issue, login, event, body);
+  for (const comment of input.comments ?? []) addReviewComment(ctx, review, comment);
   issue.pull.requestedReviewers = issue.pull.requestedReviewers.filter((reviewer) => reviewer !== login);
   touch(ctx, issue);
   const hook = REVIEW_HOOK[event];
@@ -115,6 +123,24 @@ function addReview(ctx: OperationContext, issue: IssueRecord & { pull: NonNullab
   };
   ctx.state.reviews.push(review);
   return review;
+}
+
+function addReviewComment(ctx: OperationContext, review: ReviewRecord, input: ReviewCommentInput): ReviewCommentRecord {
+  const comment: ReviewCommentRecord = {
+    // Gitea keeps code comments in its comment table: they share the ids of issue comments.
+    id: ctx.state.nextId('comment'),
+    reviewId: review.id,
+    repo: review.repo,
+    number: review.number,
+    author: review.reviewer,
+    path: input.path,
+    line: input.line,
+    body: input.body,
+    commitId: review.commitId,
+    createdAt: review.submittedAt,
+  };
+  ctx.state.reviewComments.push(comment);
+  return comment;
 }
 
 /** A merge commit on the base, then `pull_request` closed (merged) and `push` of the base. */

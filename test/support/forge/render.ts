@@ -5,7 +5,7 @@
  * unset pointer is `null` (`milestone`, `closed_at`, `merged_by`). The captured samples in
  * `../shared/forge/payloads/` are the reference, and a test compares against them field by field.
  */
-import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewRecord, UserRecord } from './state.js';
+import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewCommentRecord, ReviewRecord, UserRecord } from './state.js';
 
 export interface RenderContext {
   readonly state: ForgeState;
@@ -270,10 +270,31 @@ export function apiReview(ctx: RenderContext, review: ReviewRecord): Json {
     stale: false,
     official: review.official,
     dismissed: false,
-    comments_count: 0,
+    comments_count: ctx.state.reviewComments.filter((comment) => comment.reviewId === review.id).length,
     submitted_at: review.submittedAt,
     updated_at: review.submittedAt,
     html_url: `${pullUrl}#issuecomment-${review.id}`,
+    pull_request_url: pullUrl,
+  };
+}
+
+export function apiReviewComment(ctx: RenderContext, comment: ReviewCommentRecord): Json {
+  const pullUrl = `${ctx.baseUrl}/${comment.repo}/pulls/${comment.number}`;
+  return {
+    id: comment.id,
+    body: comment.body,
+    user: userJson(ctx, comment.author),
+    resolver: null,
+    pull_request_review_id: comment.reviewId,
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+    path: comment.path,
+    commit_id: comment.commitId,
+    original_commit_id: comment.commitId,
+    diff_hunk: '',
+    position: comment.line,
+    original_position: 0,
+    html_url: `${pullUrl}/files#issuecomment-${comment.id}`,
     pull_request_url: pullUrl,
   };
 }

@@ -5,9 +5,13 @@
  */
 import { ForgeRefusal, pullIn, repoFor, type OperationContext } from './operation-context.js';
 import { openPull, requestReviews, submitReview } from './pull-operations.js';
-import { apiPull, apiReview } from './render.js';
+import { apiPull, apiReview, apiReviewComment } from './render.js';
 import { arrayField, ok, paginate, route, stringField, type Route } from './rest-router.js';
 
+const numberField = (body: unknown, name: string): number | undefined => {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'number' ? value : undefined;
+};
 const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner}/${params.repo}`;
 const index = (params: Readonly<Record<string, string>>): number => Number.parseInt(params.index ?? '', 10);
 
@@ -24,6 +28,16 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const issue = await openPull(ctx, req.user.login, repoName(params), { head: branch, base, title, body: stringField(req.body, 'body') });
       return ok(apiPull(r, issue), 201);
     }),
+    route('GET', '/repos/{owner}/{repo}/pulls', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const state = req.query.get('state') ?? 'open';
+      if (!['open', 'closed', 'all'].includes(state)) throw new ForgeRefusal('invalid', `unknown state ${state}`);
+      const found = ctx.state.issues
+        .filter((issue) => issue.repo === repo.fullName && issue.pull !== undefined && (state === 'all' || issue.state === state))
+        .sort((a, b) => b.id - a.id);
+      const { page, headers } = paginate(found, req);
+      return ok(page.map((issue) => apiPull(r, issue)), 200, headers);
+    }),
     route('GET', '/repos/{owner}/{repo}/pulls/{index}', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       return ok(apiPull(r, pullIn(ctx, repo, index(params))));
@@ -35,9 +49,22 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const { page, headers } = paginate(reviews, req);
       return ok(page.map((review) => apiReview(r, review)), 200, headers);
     }),
+    route('GET', '/repos/{owner}/{repo}/pulls/{index}/reviews/{id}/comments', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const issue = pullIn(ctx, repo, index(params));
+      const id = Number.parseInt(params.id ?? '', 10);
+      const review = ctx.state.reviews.find((candidate) => candidate.repo === repo.fullName && candidate.number === issue.number && candidate.id === id);
+      if (review === undefined) throw new ForgeRefusal('not-found', `review ${id} does not exist`);
+      return ok(ctx.state.reviewComments.filter((comment) => comment.reviewId === review.id).map((comment) => apiReviewComment(r, comment)));
+    }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
       const event = stringField(req.body, 'event') ?? '';
-      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body') });
+      const comments = (arrayField(req.body, 'comments') ?? []).map((comment) => ({
+        path: stringField(comment, 'path') ?? '',
+        line: numberField(comment, 'new_position') ?? 0,
+        body: stringField(comment, 'body') ?? '',
+      }));
+      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body'), comments });
       return ok(apiReview(r, review));
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/requested_reviewers', (req, params) => {

@@ -97,6 +97,21 @@ export interface ReviewRecord {
   readonly submittedAt: string;
 }
 
+/** A comment on a line of a PR's diff, made with a review (Gitea's code comment). */
+export interface ReviewCommentRecord {
+  readonly id: number;
+  readonly reviewId: number;
+  readonly repo: string;
+  readonly number: number;
+  readonly author: string;
+  readonly path: string;
+  /** The line in the new file (0 when the comment is on a removed line). */
+  readonly line: number;
+  readonly body: string;
+  readonly commitId: string;
+  readonly createdAt: string;
+}
+
 type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label';
 
 export interface ForgeState {
@@ -105,6 +120,7 @@ export interface ForgeState {
   readonly issues: IssueRecord[];
   readonly comments: CommentRecord[];
   readonly reviews: ReviewRecord[];
+  readonly reviewComments: ReviewCommentRecord[];
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
   now(): string;
@@ -127,6 +143,7 @@ export function createForgeState(clock: () => Date): ForgeState {
     issues,
     comments: [],
     reviews: [],
+    reviewComments: [],
     nextId(table) {
       const id = (counters.get(table) ?? 0) + 1;
       counters.set(table, id);

@@ -1,0 +1,130 @@
+/**
+ * Prompt benchmark (the "agents that really run" issue, item 4): what a re-dispatch after one new
+ * comment sends the model, for a thread of k comments (k = 1, 10, 100, 500) on the forge double,
+ * read through the real Gitea client. A resumed session gets the delta since its cursor; a fresh
+ * one (the baseline, measured in the same run) the full prompt. Figures are UTF-8 bytes of the
+ * user message, and the time to compose it (forge reads included; median of a few runs).
+ *
+ * Target: the delta at k = 500 is within 2× of the delta at k = 1 — the cost of a follow-up does
+ * not grow with the thread. The full prompt's growth (full_500 / full_1) is reported beside it.
+ * The bytes of the whole first request the model receives (system prompt, tools, resumed
+ * transcript) need the runner and are measured there.
+ */
+import { startForgeDouble, type ForgeDouble } from '../test/support/forge/forge-double.js';
+import type { AgentConfig } from '../src/config/types.js';
+import { createPromptComposer } from '../src/agent/prompt/compose.js';
+import type { ComposedPrompt, PromptComposer, PromptRequest } from '../src/agent/prompt/types.js';
+import type { RepoRef } from '../src/forge/events.js';
+import { createGiteaClient } from '../src/forge/rest/gitea-client.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { Secret } from '../src/lib/secret.js';
+import type { SessionCursor } from '../src/sessions/cursor.js';
+import { writeReport } from './lib/report.js';
+
+const SIZES = [1, 10, 100, 500] as const;
+const RUNS = 5;
+const REPO = 'acme/app';
+const SKILL = 'You implement issues: read the thread, change the code with tests, open one pull request.\n'.repeat(20);
+const NEW_COMMENT = 'Thanks — one more thing: the error message should name the missing field. Can you add that?';
+
+const agent: AgentConfig = {
+  name: 'dev',
+  login: 'dev-bot',
+  token: new Secret('unused'),
+  git: { name: 'Dev', email: 'dev@bench.test' },
+  skillPath: '/unused',
+  workspace: 'issue-branch',
+  triggers: [],
+  limits: { runsPerHour: 100, concurrency: 1, maxTurns: 10, maxBudgetUsd: 1 },
+};
+
+/** A comment of a realistic size (a few hundred bytes), different each time. */
+const commentText = (i: number): string =>
+  `Comment ${i}: I tried the branch again after the last push. The login form still shows the old ` +
+  `validation message when the password is empty, and the log has \`AuthError: missing field\` at ` +
+  `line ${100 + i}. Could you also check the reset-password flow? It shares the same validator.`;
+
+interface Measured {
+  readonly full: number;
+  readonly delta: number;
+  readonly fullMs: number;
+  readonly deltaMs: number;
+}
+
+async function measure(forge: ForgeDouble, composer: PromptComposer, repo: RepoRef, k: number): Promise<Measured> {
+  const issue = await forge.as('alice').openIssue(REPO, { title: `Login validation (${k} comments)`, body: 'The login form crashes on an empty password.\n\n## Dependencies\n- none' });
+  for (let i = 0; i < k; i++) await forge.as(i % 2 === 0 ? 'alice' : 'bob').comment(REPO, issue.number, commentText(i));
+  const request = (cursor: SessionCursor | undefined): PromptRequest => ({
+    agent,
+    skill: SKILL,
+    repo,
+    issue: issue.number,
+    workspace: { branch: `issue-${issue.number}-login-validation`, head: 'a'.repeat(40), remoteMoved: false },
+    events: [],
+    cursor,
+  });
+  const firstRun = await composer.compose(request(undefined));
+  await forge.as('alice').comment(REPO, issue.number, NEW_COMMENT);
+
+  const full = await timed(() => composer.compose(request(undefined)));
+  const delta = await timed(() => composer.compose(request(firstRun.cursor)));
+  if (delta.prompt.empty || !delta.prompt.text.includes(NEW_COMMENT)) throw new Error(`bench prompt: the delta at k=${k} misses the new comment`);
+  return { full: full.prompt.bytes, delta: delta.prompt.bytes, fullMs: full.ms, deltaMs: delta.ms };
+}
+
+async function timed(compose: () => Promise<ComposedPrompt>): Promise<{ prompt: ComposedPrompt; ms: number }> {
+  const samples: number[] = [];
+  let prompt: ComposedPrompt | undefined;
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    prompt = await compose();
+    samples.push(performance.now() - started);
+  }
+  if (prompt === undefined) throw new Error('bench prompt: no run');
+  return { prompt, ms: samples.sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? Number.NaN };
+}
+
+export async function run(): Promise<void> {
+  // Each forge change a second after the one before, as in a real thread (the forge's `since` has
+  // whole seconds: comments all made in one second would all come back to a delta's read).
+  let now = Date.parse('2024-05-01T10:00:00Z');
+  const forge = await startForgeDouble({ webhookSecret: 'bench', clock: () => new Date((now += 1000)) });
+  try {
+    forge.addUser('alice');
+    forge.addUser('bob');
+    const bot = forge.addUser('dev-bot');
+    await forge.createRepo('acme', 'app', { collaborators: { alice: 'write', bob: 'write', 'dev-bot': 'write' } });
+    const client = createGiteaClient({ baseUrl: forge.url, token: new Secret(bot.token), log: silentLogger() });
+    const repo = await client.getRepository(REPO);
+    const composer = createPromptComposer({ forge: client });
+    const results = new Map<number, Measured>();
+    for (const k of SIZES) results.set(k, await measure(forge, composer, repo, k));
+
+    const at = (k: number): Measured => results.get(k) ?? { full: Number.NaN, delta: Number.NaN, fullMs: Number.NaN, deltaMs: Number.NaN };
+    const figures: Record<string, number> = {};
+    for (const k of SIZES) {
+      figures[`full_bytes_k${k}`] = at(k).full;
+      figures[`delta_bytes_k${k}`] = at(k).delta;
+    }
+    for (const k of SIZES) {
+      figures[`full_compose_ms_k${k}`] = at(k).fullMs;
+      figures[`delta_compose_ms_k${k}`] = at(k).deltaMs;
+    }
+    figures.full_500_over_full_1 = at(500).full / at(1).full;
+    figures.delta_500_over_delta_1 = at(500).delta / at(1).delta;
+    figures.full_500_over_delta_500 = at(500).full / at(500).delta;
+
+    writeReport({
+      name: 'prompt',
+      figures,
+      targets: { delta_500_over_delta_1: { value: at(500).delta / at(1).delta, max: 2 } },
+      notes: [
+        'bytes: UTF-8 bytes of the user message after one new comment; full = a fresh session (baseline), delta = a resumed one.',
+        `compose ms: median of ${RUNS}, forge reads over loopback HTTP to the forge double included.`,
+        'The bytes of the whole first request the model receives (system prompt, tools, transcript) are measured by the runner.',
+      ],
+    });
+  } finally {
+    await forge.close();
+  }
+}

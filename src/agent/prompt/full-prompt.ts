@@ -1,0 +1,78 @@
+/**
+ * The full prompt, for a new session: the agent's role and skill, the repository, the whole
+ * thread (issue or PR, every comment, labels, assignees, linked PRs; for a PR its diff stat and
+ * reviews with their code comments), the workspace, the conventions and how to answer.
+ */
+import type { AgentConfig } from '../../config/types.js';
+import type { RepoRef } from '../../forge/events.js';
+import { answerSection, CONVENTIONS, roleLine } from './conventions.js';
+import { commentBlock, commentHeading, diffStatLine, reviewBlock, who, workspaceSection } from './format.js';
+import type { Thread } from './thread.js';
+import type { PromptRequest } from './types.js';
+import { inlineUntrusted, quoteUntrusted, UNTRUSTED_NOTICE } from './untrusted.js';
+
+export interface FullPromptInput {
+  readonly agent: AgentConfig;
+  readonly skill: string;
+  readonly repo: RepoRef;
+  readonly thread: Thread;
+  readonly workspace: PromptRequest['workspace'];
+}
+
+export function fullPrompt(input: FullPromptInput): string {
+  const { agent, repo, thread } = input;
+  const noun = thread.issue.isPull ? 'pull request' : 'issue';
+  return [
+    roleLine(agent, `${noun} #${thread.issue.number} of ${repo.fullName}`),
+    UNTRUSTED_NOTICE,
+    `## Your skill\n${input.skill.trim()}`,
+    `## Repository\n${repo.fullName} on ${repo.host} (default branch ${repo.defaultBranch}).`,
+    threadSection(thread, agent.login),
+    ...(thread.pull === undefined ? [] : [pullSection(thread, agent.login)]),
+    ...(thread.linkedPulls.length === 0 ? [] : [linkedPullsSection(thread)]),
+    commentsSection(thread, agent.login),
+    workspaceSection(input.workspace),
+    CONVENTIONS,
+    answerSection(),
+  ].join('\n\n');
+}
+
+function threadSection(thread: Thread, you: string): string {
+  const { issue } = thread;
+  const merged = thread.pull?.ref.merged === true ? ' (merged)' : '';
+  const names = (list: readonly string[]): string => (list.length === 0 ? 'none' : list.map((name) => inlineUntrusted(name)).join(', '));
+  return [
+    `## ${issue.isPull ? 'Pull request' : 'Issue'} #${issue.number}: ${inlineUntrusted(issue.title)}`,
+    `Opened by ${who(issue.author.login, you)}; state: ${issue.state}${merged}; labels: ${names(issue.labels)}; assignees: ${names(issue.assignees)}.`,
+    quoteUntrusted(issue.body, { author: issue.author.login, kind: `${issue.isPull ? 'pull request' : 'issue'} body` }),
+  ].join('\n');
+}
+
+function pullSection(thread: Thread, you: string): string {
+  const pull = thread.pull;
+  if (pull === undefined) return '';
+  const lines = [
+    '## The change',
+    `Head ${inlineUntrusted(pull.ref.headRef)} at ${pull.ref.headSha} into base ${inlineUntrusted(pull.ref.baseRef)}: ${diffStatLine(pull.diff)}.`,
+  ];
+  if (pull.forIssue !== undefined) lines.push(`It is the pull request for issue #${pull.forIssue}.`);
+  if (pull.ref.requestedReviewers.length > 0) lines.push(`Reviews requested from: ${pull.ref.requestedReviewers.map((login) => who(login, you)).join(', ')}.`);
+  const reviews = pull.reviews.filter((review) => review.state !== 'requested' && review.state !== 'pending');
+  lines.push('', `## Reviews (${reviews.length})`);
+  if (reviews.length === 0) lines.push('No reviews yet.');
+  for (const review of reviews) lines.push(reviewBlock(review, you));
+  return lines.join('\n');
+}
+
+function linkedPullsSection(thread: Thread): string {
+  const lines = thread.linkedPulls.map((pull) => {
+    const state = pull.merged ? 'merged' : pull.state;
+    return `- #${pull.number} ${inlineUntrusted(pull.title)}: ${inlineUntrusted(pull.headRef)} into ${inlineUntrusted(pull.baseRef)}, ${state}, by @${pull.author.login}`;
+  });
+  return ['## Pull requests for this issue', ...lines].join('\n');
+}
+
+function commentsSection(thread: Thread, you: string): string {
+  if (thread.comments.length === 0) return '## Comments\nNo comments yet.';
+  return [`## Comments (${thread.comments.length}, oldest first)`, ...thread.comments.map((comment) => commentBlock(comment, commentHeading(comment, you)))].join('\n\n');
+}
