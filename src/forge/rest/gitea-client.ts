@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { CollaboratorPermission, Comment, CurrentUser, Issue, PullRequest, Repository } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo } from './to-refs.js';
+import { CollaboratorPermission, Comment, CurrentUser, Issue, PullRequest, PullReview, Repository, TimelineComment } from './schema.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toSubmittedReview, toTimelineEntry } from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -146,6 +146,14 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async createComment(repo, issueNumber, body) {
       const path = `${repoPath(repo)}/issues/${positive(issueNumber)}/comments`;
       return toComment(parse(Comment, await call('POST', path, { body: { body } }), 'POST', path));
+    },
+    async listTimelineSince(repo, number, since) {
+      const entries = await listAll(TimelineComment, `${repoPath(repo)}/issues/${positive(number)}/timeline`, { since }, (entry) => entry.id);
+      return entries.flatMap((entry) => toTimelineEntry(entry) ?? []);
+    },
+    async listReviews(repo, number) {
+      const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
+      return reviews.flatMap((review) => toSubmittedReview(review) ?? []);
     },
   };
 }

@@ -67,3 +67,33 @@ export const Comment = z.object({
 export type CommentData = z.infer<typeof Comment>;
 
 export const CollaboratorPermission = z.object({ permission: z.string() });
+
+/**
+ * One timeline entry (`GET /repos/{o}/{r}/issues/{n}/timeline`). `type` names the kind
+ * (`assignees`, `label`, `review_request`, `review`, `comment`, …); a label entry's `body` is "1"
+ * when the label was added and empty when removed; `removed_assignee` says the same for
+ * assignees and review requests.
+ */
+export const TimelineComment = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  body: z.string().nullish(),
+  user: User.nullish(),
+  created_at: z.string(),
+  assignee: User.nullish(),
+  removed_assignee: z.boolean().nullish(),
+  label: Label.nullish(),
+  review_id: z.number().int().nullish(),
+});
+export type TimelineCommentData = z.infer<typeof TimelineComment>;
+
+/** A PR review (`GET /repos/{o}/{r}/pulls/{n}/reviews`); `state` also names pending reviews and requests. */
+export const PullReview = z.object({
+  id: z.number().int(),
+  state: z.string(),
+  body: z.string().nullish(),
+  user: User.nullish(),
+  commit_id: z.string().nullish(),
+  submitted_at: z.string().nullish(),
+});
+export type PullReviewData = z.infer<typeof PullReview>;
