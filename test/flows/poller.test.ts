@@ -135,4 +135,47 @@ describe('reconciliation poller, end to end', () => {
       }
     });
   }
+
+  it('records none of these changes again when their webhooks did arrive: the poller’s events have the webhook’s fingerprints', async () => {
+    const { runner, runs } = recordingRunner();
+    const flow = await startFlow({ runner });
+    try {
+      for (const story of stories) {
+        await story.act(flow);
+        await flow.forge.idle();
+        await flow.settle();
+      }
+      await flow.settle();
+
+      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter((d) => d.source === 'poll' && d.outcome === 'accepted');
+      assert.deepEqual(recovered, [], 'the poller found nothing the webhooks had not brought');
+      for (const agent of ['dev', 'reviewer']) {
+        const expected = stories.filter((story) => story.agent === agent).map((story) => story.expected);
+        const got = runs.filter((r) => r.agent === agent).flatMap((r) => r.events);
+        assert.deepEqual(got.sort(), expected.sort(), `${agent} acted once on each change`);
+      }
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('does not take a PR pushed to after its opening was delivered for a new opening', async () => {
+    const { runner, runs } = recordingRunner();
+    const flow = await startFlow({ runner });
+    try {
+      const alice = flow.forge.as('alice');
+      await alice.pushCommit(REPO, { branch: 'moving-head', files: { 'a.txt': 'a\n' } });
+      await alice.openPull(REPO, { head: 'moving-head', title: 'Moving head', body: '@reviewer please have a look' });
+      await flow.forge.idle();
+      await alice.pushCommit(REPO, { branch: 'moving-head', files: { 'b.txt': 'b\n' } });
+      await flow.forge.idle();
+      await flow.settle();
+
+      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter((d) => d.source === 'poll' && d.outcome === 'accepted');
+      assert.deepEqual(recovered, []);
+      assert.deepEqual(runs.filter((r) => r.agent === 'reviewer').flatMap((r) => r.events), ['pull_request:opened']);
+    } finally {
+      await flow.close();
+    }
+  });
 });
