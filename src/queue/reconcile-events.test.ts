@@ -62,4 +62,16 @@ describe('reconcileEvents', () => {
 
     assert.deepEqual(reconcileEvents(ctx, { issue, pull: pullRef(9), timeline: [], reviews: [review] }), []);
   });
+
+  it('gives the events in the order they happened, the opening first', () => {
+    const issue = issueRef(7, { createdAt: T1, updatedAt: T3, labels: ['bug'], assignees: ['dev'] });
+    const timeline: TimelineEntry[] = [
+      { kind: 'label', at: T2, actor: alice, label: 'bug', removed: false },
+      { kind: 'assignee', at: T3, actor: alice, assignee: 'dev', removed: false },
+    ];
+
+    const events = reconcileEvents(ctx, { issue, timeline: [timeline[1]!, timeline[0]!], reviews: [] });
+
+    assert.deepEqual(events.map((e) => (e.type === 'issue' ? e.action : e.type)), ['opened', 'labelled', 'assigned']);
+  });
 });

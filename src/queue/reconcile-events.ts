@@ -33,14 +33,24 @@ export interface UpdatedIssue {
 
 export function reconcileEvents(ctx: ReconcileContext, found: UpdatedIssue): ForgeEvent[] {
   const snapshot = time(found.issue.updatedAt);
-  const entries = found.timeline.filter((entry) => time(entry.at) <= snapshot);
+  const entries = found.timeline.filter((entry) => time(entry.at) <= snapshot).sort((a, b) => time(a.at) - time(b.at));
   const drafts: UnfingerprintedEvent[] = [
     ...opening(ctx, found),
     ...entries.flatMap((entry) => (entry.kind === 'assignee' || entry.kind === 'review_request' ? [changeEvent(ctx, found, entries, entry)] : [])),
     ...labelChanges(entries).map((group) => changeEvent(ctx, found, entries, group)),
     ...reviewEvents(ctx, found, snapshot),
   ].filter((draft): draft is UnfingerprintedEvent => draft !== undefined);
-  return drafts.map((draft) => ({ ...draft, fingerprint: fingerprintOf(draft) }) as ForgeEvent);
+  // In the order they happened, as the webhooks would have come (an opening before its assignment).
+  const ordered = drafts.map((draft, index) => ({ draft, index, at: happenedAt(draft) })).sort((a, b) => a.at - b.at || a.index - b.index);
+  return ordered.map(({ draft }) => ({ ...draft, fingerprint: fingerprintOf(draft) }) as ForgeEvent);
+}
+
+/** An opening comes before everything else that happened to its issue or PR. */
+function happenedAt(draft: UnfingerprintedEvent): number {
+  if ((draft.type === 'issue' || draft.type === 'pull_request') && draft.action === 'opened') return Number.NEGATIVE_INFINITY;
+  if (draft.type === 'issue') return time(draft.issue.updatedAt);
+  if (draft.type === 'pull_request' || draft.type === 'review') return time(draft.pull.updatedAt);
+  return Number.POSITIVE_INFINITY;
 }
 
 function opening(ctx: ReconcileContext, { issue, pull }: UpdatedIssue): UnfingerprintedEvent[] {
