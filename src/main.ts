@@ -9,6 +9,7 @@ import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
+import { AgentCheckError, checkAgents, createForgeReadiness } from './forge/check-agents.js';
 import type { ForgeClient } from './forge/client.js';
 import { createForgeLookup } from './forge/forge-lookup.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
@@ -84,6 +85,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
 
     const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? defaultForgeClient(config, log))(agent)]));
+    const forgeReadiness = await checkAgentTokens(config, clients, clock, log);
     const workdirs = createWorkdirs({
       dataDir: config.dataDir,
       minFreeBytes: config.workdir.minFreeBytes,
@@ -156,7 +158,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics,
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
-      readiness: [store.readiness, dataDirWritableCheck(config.dataDir), freeDiskCheck(config.dataDir, config.health.minFreeBytes)],
+      readiness: [
+        store.readiness,
+        dataDirWritableCheck(config.dataDir),
+        freeDiskCheck(config.dataDir, config.health.minFreeBytes),
+        ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
+      ],
       routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken })],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -171,6 +178,25 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await lifecycle.close();
     throw error;
   }
+}
+
+/**
+ * Every agent's token and login, checked with the forge before anything starts: a wrong one
+ * fails start-up naming the agent; an unreachable forge is a warning, and the returned
+ * readiness keeps `/readyz` failing ("forge unreachable: …") until a later check gets through.
+ */
+async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger) {
+  const agents = config.agents.flatMap((agent) => {
+    const client = clients.get(agent.name);
+    return client ? [{ name: agent.name, login: agent.login, client }] : [];
+  });
+  if (agents.length === 0) return undefined;
+  const report = await checkAgents(agents);
+  if (report.fatal.length > 0) throw new AgentCheckError(report.fatal);
+  for (const problem of report.unreachable) log.warn({ agent: problem.agent, detail: problem.message }, 'forge unreachable at start-up: agent token not checked; /readyz fails until a check gets through');
+  const readiness = createForgeReadiness({ agents, clock, cacheMs: 30_000 });
+  readiness.remember(report);
+  return readiness;
 }
 
 function resolveWebhookSecret(config: Config) {

@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/types.js';
 import { createLogger } from '../lib/logger.js';
 import { startService } from '../main.js';
+import { checkOnline } from './check-online.js';
 import { printConfig, printProblems } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
@@ -16,7 +17,9 @@ const USAGE = `usage: claude-hooks <command> [--config PATH]
 
 commands:
   serve            run the service (default)
-  config check     validate the configuration and print it, secrets redacted
+  config check [--online]
+                   validate the configuration and print it, secrets redacted; --online also
+                   checks every agent's token and login with the forge (GET /user)
   deliveries [--limit N] [--json]
                    the latest webhook deliveries and what became of them (reads the data dir)
   jobs [--state S] [--json]
@@ -36,6 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
       state: { type: 'string' },
       limit: { type: 'string' },
       json: { type: 'boolean' },
+      online: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -53,20 +57,21 @@ async function main(argv: readonly string[]): Promise<number> {
     printProblems(loaded.error, process.stderr);
     return 1;
   }
-  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false });
+  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false, online: values.online ?? false });
 }
 
 interface CommandOptions {
   readonly limit: string | undefined;
   readonly state: string | undefined;
   readonly json: boolean;
+  readonly online: boolean;
 }
 
 const COMMANDS: Readonly<Record<string, (config: Config, options: CommandOptions) => Promise<number>>> = {
   serve: (config) => serve(config),
-  'config check': async (config) => {
+  'config check': async (config, options) => {
     printConfig(config, process.stdout);
-    return 0;
+    return options.online ? checkOnline(config, process.stdout, process.stderr) : 0;
   },
   deliveries: (config, options) => printDeliveries(config.dataDir, options),
   jobs: (config, options) => printJobs(config.dataDir, options),

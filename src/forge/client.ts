@@ -6,7 +6,7 @@
  * API and one read from a webhook payload are the same value — the reconciliation poller builds
  * the same events (and fingerprints) from either. Calls authenticate as one agent's forge user.
  */
-import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from './events.js';
+import type { CommentRef, IssueRef, PullRef, RepoRef, ReviewState, UserRef } from './events.js';
 
 /** `owner/name`. */
 export type RepoName = string;
@@ -49,6 +49,29 @@ export interface ReviewComment {
   readonly body: string;
 }
 
+/**
+ * One entry of an issue's or PR's timeline that the poller reads (Gitea's `TimelineComment`):
+ * an assignee added or removed, a label added or removed, a review requested or withdrawn, a
+ * review submitted. Other kinds (comments, title changes, pushes, …) are left out. `at` is the
+ * entry's `created_at`, which the forge writes in the same moment as the issue's `updated_at`.
+ */
+export type TimelineEntry =
+  | { readonly kind: 'assignee'; readonly at: string; readonly actor: UserRef; readonly assignee: string; readonly removed: boolean }
+  | { readonly kind: 'label'; readonly at: string; readonly actor: UserRef; readonly label: string; readonly removed: boolean }
+  | { readonly kind: 'review_request'; readonly at: string; readonly actor: UserRef; readonly reviewer: string; readonly removed: boolean }
+  | { readonly kind: 'review'; readonly at: string; readonly actor: UserRef; readonly reviewId: number };
+
+/** A submitted review of a PR (pending reviews and review requests are not listed). */
+export interface SubmittedReview {
+  readonly id: number;
+  readonly state: ReviewState;
+  readonly body: string;
+  readonly author: UserRef;
+  /** The head commit the review was made on. */
+  readonly commitId: string;
+  readonly submittedAt: string;
+}
+
 export interface ForgeClient {
   /** Who the token belongs to (`GET /user`). */
   whoami(): Promise<{ login: string; id: number }>;
@@ -70,6 +93,10 @@ export interface ForgeClient {
   /** A PR's reviews (and review requests), oldest first, all pages. */
   listPullReviews(repo: RepoName, number: number): Promise<PullReview[]>;
   listReviewComments(repo: RepoName, number: number, reviewId: number): Promise<ReviewComment[]>;
+  /** Timeline entries of an issue or PR updated at or after `since`, oldest first, all pages. */
+  listTimelineSince(repo: RepoName, number: number, since: string): Promise<TimelineEntry[]>;
+  /** Submitted reviews of a PR, all pages. */
+  listReviews(repo: RepoName, number: number): Promise<SubmittedReview[]>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

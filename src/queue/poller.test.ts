@@ -32,6 +32,8 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
       return state.issues.filter((i) => i.updatedAt >= since);
     },
     listCommentsUpdatedSince: async (_repo, since) => state.comments.filter((c) => c.comment.updatedAt >= since),
+    listTimelineSince: async () => [],
+    listReviews: async () => [],
   };
 }
 

@@ -1,16 +1,19 @@
 /**
  * The reconciliation poller. Forgejo and Gitea never re-send a failed delivery, so every few
- * minutes (and once at start-up) this lists, per configured repository, the issues and comments
- * updated since the last poll, turns them into the same events a webhook would have produced,
- * and records them through the intake's own store: the fingerprint de-duplication drops what a
- * webhook already brought, so a change is acted on once whichever way it arrived.
+ * minutes (and once at start-up) this lists, per configured repository, the issues, PRs and
+ * comments updated since the last poll, and for each updated issue or PR its timeline since then
+ * (assignments, labels, review requests, reviews) and a PR's submitted reviews; turns them into
+ * the same events a webhook would have produced (`reconcile-events.ts`), and records them through
+ * the intake's own store: the fingerprint de-duplication drops what a webhook already brought, so
+ * a change is acted on once whichever way it arrived.
  */
-import type { CommentEvent, ForgeEvent, ForgeKind, IssueEvent, IssueRef, RepoRef } from '../forge/events.js';
+import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../forge/events.js';
 import type { ForgeClient } from '../forge/client.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { reconcileEvents, type UpdatedIssue } from './reconcile-events.js';
 
 export interface PollCursors {
   get(repo: string): Promise<string | undefined>;
@@ -55,7 +58,7 @@ export function createPoller(options: PollerOptions): Poller {
     const events: ForgeEvent[] = [];
 
     for (const issue of issues) {
-      if (!issue.isPull && issue.createdAt !== undefined && Date.parse(issue.createdAt) >= Date.parse(since)) events.push(openedEvent(options.forgeKind, repo, issue));
+      events.push(...reconcileEvents({ forge: options.forgeKind, repo, since }, await readUpdated(fullName, issue, since)));
     }
     for (const { issueNumber, comment } of comments) {
       const issue = byNumber.get(issueNumber) ?? (await options.client.getIssue(fullName, issueNumber));
@@ -92,6 +95,16 @@ export function createPoller(options: PollerOptions): Poller {
     return recorded;
   };
 
+  /** The issue's timeline since the cursor, and for a PR the PR and (when one was submitted since) its reviews. */
+  const readUpdated = async (fullName: string, issue: IssueRef, since: string): Promise<UpdatedIssue> => {
+    const timeline = await options.client.listTimelineSince(fullName, issue.number, since);
+    if (!issue.isPull) return { issue, timeline, reviews: [] };
+    const pull = await options.client.getPull(fullName, issue.number);
+    const reviewed = timeline.some((entry) => entry.kind === 'review');
+    const reviews = reviewed ? await options.client.listReviews(fullName, issue.number) : [];
+    return { issue, pull, timeline, reviews };
+  };
+
   const pollOnce = (): Promise<number> => {
     current ??= (async () => {
       let total = 0;
@@ -122,9 +135,4 @@ export function createPoller(options: PollerOptions): Poller {
       await current;
     },
   };
-}
-
-function openedEvent(forge: ForgeKind, repo: RepoRef, issue: IssueRef): IssueEvent {
-  const draft: Omit<IssueEvent, 'fingerprint'> = { type: 'issue', action: 'opened', forge, repo, actor: issue.author, issue };
-  return { ...draft, fingerprint: fingerprintOf(draft) };
 }

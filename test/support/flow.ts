@@ -28,6 +28,10 @@ export interface FlowOptions {
   readonly scene?: Scene;
   /** Start the service with the forge's webhooks not reaching it (a delivery "lost"). */
   readonly detached?: boolean;
+  /** Agents' tokens by login, replacing the scene's (a wrong token). */
+  readonly tokens?: Readonly<Record<string, string>>;
+  /** The forge URL the service is configured with, instead of the scene's (an unreachable forge). */
+  readonly forgeUrl?: string;
 }
 
 export interface Scene {
@@ -66,7 +70,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const scene = options.scene ?? (await startScene());
   const { forge, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
-  const config = flowConfig(forge, dataDir, tokens, options.dispatch ?? '');
+  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '');
   const service = await startService({ config, log: options.log ?? silentLogger(), env: { PATH: process.env.PATH }, ...(options.runner ? { runner: options.runner } : {}) });
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
@@ -99,7 +103,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   return flow;
 }
 
-function flowConfig(forge: ForgeDouble, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string): Config {
+function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string): Config {
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
@@ -111,7 +115,7 @@ dataDir: ${JSON.stringify(dataDir)}
 adminToken: { env: FLOW_ADMIN_TOKEN }
 forge:
   kind: forgejo
-  url: ${forge.url}
+  url: ${forgeUrl}
   webhookSecret: { env: FLOW_WEBHOOK_SECRET }
   repositories: [${REPO}]
 dispatch:

@@ -148,6 +148,34 @@ describe('createGiteaClient against the forge double', () => {
     assert.equal(forge.deliveries().at(-1)?.eventType, 'issue_comment');
   });
 
+  it('lists an issue’s timeline since a time: assignments, each label added, review requests and reviews, not comments', async () => {
+    now = new Date('2024-05-05T10:00:00Z');
+    await forge.as('alice').pushCommit(REPO, { branch: 'issue-60-timeline', files: { 'timeline.txt': 'x\n' } });
+    const pull = await forge.as('alice').openPull(REPO, { head: 'issue-60-timeline', title: 'Timeline', body: '' });
+    now = new Date('2024-05-06T10:00:00Z');
+    await forge.as('alice').assign(REPO, pull.number, 'dev-bot');
+    await forge.as('alice').comment(REPO, pull.number, 'a comment is not an event the timeline reader returns');
+    await forge.as('alice').addLabels(REPO, pull.number, ['bug']);
+    await forge.as('alice').requestReview(REPO, pull.number, 'dev-bot');
+    now = new Date('2024-05-06T10:00:05Z');
+    const review = await forge.as('dev-bot').submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Rename it' });
+
+    const timeline = await client.listTimelineSince(REPO, pull.number, '2024-05-06T00:00:00Z');
+    const reviews = await client.listReviews(REPO, pull.number);
+
+    const actor = { login: 'alice', id: alice.id };
+    assert.deepEqual(timeline, [
+      { kind: 'assignee', at: '2024-05-06T10:00:00Z', actor, assignee: 'dev-bot', removed: false },
+      { kind: 'label', at: '2024-05-06T10:00:00Z', actor, label: 'bug', removed: false },
+      { kind: 'review_request', at: '2024-05-06T10:00:00Z', actor, reviewer: 'dev-bot', removed: false },
+      { kind: 'review', at: '2024-05-06T10:00:05Z', actor: { login: 'dev-bot', id: bot.id }, reviewId: review.id },
+    ]);
+    assert.deepEqual(reviews, [
+      { id: review.id, state: 'changes_requested', body: 'Rename it', author: { login: 'dev-bot', id: bot.id }, commitId: pull.pull?.headSha, submittedAt: '2024-05-06T10:00:05Z' },
+    ]);
+    assert.deepEqual(await client.listTimelineSince(REPO, pull.number, '2024-05-06T10:00:01Z'), timeline.slice(3));
+  });
+
   it('fails with a ForgeApiError carrying the status when the forge refuses', async () => {
     await assert.rejects(client.getIssue(REPO, 999), (error: unknown) => error instanceof ForgeApiError && error.status === 404 && error.code === 'FORGE_API');
   });

@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { CollaboratorPermission, Comment, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, Repository, ReviewComment } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment } from './to-refs.js';
+import { CollaboratorPermission, Comment, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, Repository, ReviewComment, TimelineComment } from './schema.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toSubmittedReview, toTimelineEntry } from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -167,6 +167,14 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async listReviewComments(repo, number, reviewId) {
       const comments = await get(ReviewComment.array(), `${repoPath(repo)}/pulls/${positive(number)}/reviews/${positive(reviewId)}/comments`);
       return comments.map((comment) => toReviewComment(comment));
+    },
+    async listTimelineSince(repo, number, since) {
+      const entries = await listAll(TimelineComment, `${repoPath(repo)}/issues/${positive(number)}/timeline`, { since }, (entry) => entry.id);
+      return entries.flatMap((entry) => toTimelineEntry(entry) ?? []);
+    },
+    async listReviews(repo, number) {
+      const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
+      return reviews.flatMap((review) => toSubmittedReview(review) ?? []);
     },
   };
 }

@@ -95,3 +95,22 @@ export const ReviewComment = z.object({
   body: z.string(),
 });
 export type ReviewCommentData = z.infer<typeof ReviewComment>;
+/**
+ * One timeline entry (`GET /repos/{o}/{r}/issues/{n}/timeline`). `type` names the kind
+ * (`assignees`, `label`, `review_request`, `review`, `comment`, …); a label entry's `body` is "1"
+ * when the label was added and empty when removed; `removed_assignee` says the same for
+ * assignees and review requests.
+ */
+export const TimelineComment = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  body: z.string().nullish(),
+  user: User.nullish(),
+  created_at: z.string(),
+  assignee: User.nullish(),
+  removed_assignee: z.boolean().nullish(),
+  label: Label.nullish(),
+  review_id: z.number().int().nullish(),
+});
+export type TimelineCommentData = z.infer<typeof TimelineComment>;
+

@@ -3,9 +3,9 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission, PullReview, PullReviewState, ReviewComment } from '../client.js';
-import type { CommentRef, RepoRef } from '../events.js';
-import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData } from './schema.js';
+import type { Permission, PullReview, PullReviewState, ReviewComment, SubmittedReview, TimelineEntry } from '../client.js';
+import type { CommentRef, RepoRef, ReviewState } from '../events.js';
+import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
   return {
@@ -74,4 +74,42 @@ export function toReview(data: PullReviewData): PullReview {
 
 export function toReviewComment(data: ReviewCommentData): ReviewComment {
   return { id: data.id, author: { login: data.user.login, id: data.user.id }, path: data.path, line: data.position ?? 0, body: data.body };
+}
+/**
+ * A timeline entry the poller reconciles, or `undefined` for the kinds it does not (comments are
+ * listed repo-wide; titles, pushes, references… start no agent) and for entries missing what
+ * their kind needs (a deleted user, a team review request).
+ */
+export function toTimelineEntry(data: TimelineCommentData): TimelineEntry | undefined {
+  if (data.user === null || data.user === undefined) return undefined;
+  const base = { at: data.created_at, actor: { login: data.user.login, id: data.user.id } };
+  const removed = data.removed_assignee === true;
+  switch (data.type) {
+    case 'assignees':
+      return data.assignee ? { ...base, kind: 'assignee', assignee: data.assignee.login, removed } : undefined;
+    case 'review_request':
+      return data.assignee ? { ...base, kind: 'review_request', reviewer: data.assignee.login, removed } : undefined;
+    case 'label':
+      return data.label ? { ...base, kind: 'label', label: data.label.name, removed: data.body !== '1' } : undefined;
+    case 'review':
+      return { ...base, kind: 'review', reviewId: data.review_id ?? 0 };
+    default:
+      return undefined;
+  }
+}
+
+const SUBMITTED_REVIEW_STATES: Readonly<Record<string, ReviewState>> = { APPROVED: 'approved', REQUEST_CHANGES: 'changes_requested', COMMENT: 'comment' };
+
+/** A submitted review, or `undefined` for a pending one, a review request, or one without author or time. */
+export function toSubmittedReview(data: PullReviewData): SubmittedReview | undefined {
+  const state = Object.hasOwn(SUBMITTED_REVIEW_STATES, data.state) ? SUBMITTED_REVIEW_STATES[data.state] : undefined;
+  if (state === undefined || !data.user || !data.submitted_at) return undefined;
+  return {
+    id: data.id,
+    state,
+    body: data.body ?? '',
+    author: { login: data.user.login, id: data.user.id },
+    commitId: data.commit_id ?? '',
+    submittedAt: data.submitted_at,
+  };
 }

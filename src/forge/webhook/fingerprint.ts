@@ -40,6 +40,8 @@ function whatHappened(event: UnfingerprintedEvent): string {
     case 'issue':
       return issuePart(event);
     case 'pull_request':
+      // Opened once, like an issue: the poller may see the PR after a push moved its head.
+      if (event.action === 'opened') return `pr:${event.pull.number}:opened`;
       return `pr:${event.pull.number}:${event.action}:${pullDetail(event)}`;
     case 'review':
       return `review:${event.pull.number}:${event.review.author.login}:${event.state}:${reviewIdentity(event)}`;

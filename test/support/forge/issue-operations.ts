@@ -4,7 +4,7 @@
  */
 import { ForgeRefusal, issueIn, mayWrite, repoFor, type OperationContext } from './operation-context.js';
 import { commentPayload, issuePayload, pullPayload } from './payloads.js';
-import type { CommentRecord, IssueRecord, RepoRecord } from './state.js';
+import type { CommentRecord, IssueRecord, RepoRecord, TimelineRecord } from './state.js';
 
 /** A new open issue (a PR adds its `pull` part), numbered in the repository's shared sequence. */
 export function newIssue(ctx: OperationContext, repo: RepoRecord, author: string, input: { title: string; body?: string }): IssueRecord {
@@ -117,6 +117,7 @@ export function assign(ctx: OperationContext, actor: string, repoName: string, n
   issue.assignees.push(user.login);
   touch(ctx, issue);
   const login = actorLogin(ctx, actor);
+  recordTimeline(ctx, issue, { type: 'assignees', actor: login, assignee: user.login, removedAssignee: false, body: '' });
   if (issue.pull === undefined) ctx.hooks.emit('issue_assign', issuePayload(ctx.render, 'assigned', issue, login));
   else ctx.hooks.emit('pull_request_assign', pullPayload(ctx.render, 'assigned', issue, login));
   return issue;
@@ -126,10 +127,13 @@ export function assign(ctx: OperationContext, actor: string, repoName: string, n
 export function addLabels(ctx: OperationContext, actor: string, repoName: string, number: number, labels: ReadonlyArray<string | number>): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = issueIn(ctx, repo, number);
-  const names = labels.flatMap((wanted) => repo.labels.filter((label) => label.name === wanted || label.id === wanted).map((label) => label.name));
-  issue.labels = [...new Set([...issue.labels, ...names])];
+  const wanted = repo.labels.filter((label) => labels.some((name) => label.name === name || label.id === name));
+  const added = wanted.filter((label) => !issue.labels.includes(label.name));
+  issue.labels = [...issue.labels, ...added.map((label) => label.name)];
   touch(ctx, issue);
   const login = actorLogin(ctx, actor);
+  // Gitea writes one timeline entry per label actually added, and one webhook for the request.
+  for (const label of added) recordTimeline(ctx, issue, { type: 'label', actor: login, label, body: '1' });
   if (issue.pull === undefined) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, login));
   else ctx.hooks.emit('pull_request_label', pullPayload(ctx.render, 'label_updated', issue, login));
   return issue;
@@ -148,6 +152,13 @@ export function emitIssueOrPull(
 
 export function touch(ctx: OperationContext, issue: IssueRecord): void {
   issue.updatedAt = ctx.state.now();
+}
+
+/** A timeline entry for a change just made to `issue`, stamped with the issue's `updated_at`. */
+export function recordTimeline(ctx: OperationContext, issue: IssueRecord, entry: Omit<TimelineRecord, 'id' | 'repo' | 'issueNumber' | 'createdAt'>): TimelineRecord {
+  const record: TimelineRecord = { ...entry, id: ctx.state.nextId('comment'), repo: issue.repo, issueNumber: issue.number, createdAt: issue.updatedAt };
+  ctx.state.timeline.push(record);
+  return record;
 }
 
 /** The login as stored (the caller may have used other case). */

@@ -4,7 +4,7 @@
  * body for "request changes" and "comment" reviews) and the webhooks it sends.
  */
 import { diffStats, mergeBaseOf, mergeIntoBase, MergeConflictError, resolveRef } from './git-repos.js';
-import { actorLogin, emitIssueOrPull, newIssue, touch } from './issue-operations.js';
+import { actorLogin, emitIssueOrPull, newIssue, recordTimeline, touch } from './issue-operations.js';
 import { ForgeRefusal, mayWrite, pullIn, repoFor, signatureOf, type OperationContext } from './operation-context.js';
 import { pullPayload, type HookEventType } from './payloads.js';
 import { deleteBranch, emitPush } from './ref-operations.js';
@@ -68,6 +68,7 @@ export function requestReviews(ctx: OperationContext, actor: string, repoName: s
     const review = addReview(ctx, issue, reviewer, 'REQUEST_REVIEW', '');
     if (!issue.pull.requestedReviewers.includes(reviewer)) issue.pull.requestedReviewers.push(reviewer);
     touch(ctx, issue);
+    recordTimeline(ctx, issue, { type: 'review_request', actor: login, assignee: reviewer, removedAssignee: false, body: '' });
     ctx.hooks.emit('pull_request_review_request', pullPayload(ctx.render, 'review_requested', issue, login, { requestedReviewer: reviewer }));
     return review;
   });
@@ -102,7 +103,9 @@ export function submitReview(ctx: OperationContext, actor: string, repoName: str
   const review = addReview(ctx, issue, login, event, body);
   for (const comment of input.comments ?? []) addReviewComment(ctx, review, comment);
   issue.pull.requestedReviewers = issue.pull.requestedReviewers.filter((reviewer) => reviewer !== login);
-  touch(ctx, issue);
+  // The PR's updated_at is the review's submitted_at, as the webhook then shows it.
+  issue.updatedAt = review.submittedAt;
+  recordTimeline(ctx, issue, { type: 'review', actor: login, reviewId: review.id, body });
   const hook = REVIEW_HOOK[event];
   ctx.hooks.emit(hook, pullPayload(ctx.render, 'reviewed', issue, login, { requestedReviewer: login, review: { type: hook, content: body } }));
   return review;

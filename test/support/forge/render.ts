@@ -5,7 +5,7 @@
  * unset pointer is `null` (`milestone`, `closed_at`, `merged_by`). The captured samples in
  * `../shared/forge/payloads/` are the reference, and a test compares against them field by field.
  */
-import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewCommentRecord, ReviewRecord, UserRecord } from './state.js';
+import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewCommentRecord, ReviewRecord, TimelineRecord, UserRecord } from './state.js';
 
 export interface RenderContext {
   readonly state: ForgeState;
@@ -296,5 +296,48 @@ export function apiReviewComment(ctx: RenderContext, comment: ReviewCommentRecor
     original_position: 0,
     html_url: `${pullUrl}/files#issuecomment-${comment.id}`,
     pull_request_url: pullUrl,
+  };
+}
+
+/**
+ * A timeline entry as Gitea's `convert.ToTimelineComment` renders it: every field present, unset
+ * pointers `null`, unset numbers 0 and strings empty. Comments appear as entries of type `comment`.
+ */
+export function apiTimelineEntry(ctx: RenderContext, entry: TimelineRecord | (CommentRecord & { type: 'comment' })): Json {
+  const issue = ctx.state.issue(entry.repo, entry.issueNumber);
+  const issueUrl = issue === undefined ? '' : issueHtmlUrl(ctx, issue);
+  const isPull = issue?.pull !== undefined;
+  const timeline = entry.type === 'comment' ? undefined : entry;
+  const author = entry.type === 'comment' ? entry.author : entry.actor;
+  return {
+    id: entry.id,
+    type: entry.type,
+    body: entry.body,
+    html_url: `${issueUrl}#issuecomment-${entry.id}`,
+    pull_request_url: isPull ? issueUrl : '',
+    issue_url: isPull ? '' : issueUrl,
+    user: userJson(ctx, author),
+    created_at: entry.createdAt,
+    updated_at: entry.type === 'comment' ? entry.updatedAt : entry.createdAt,
+    old_project_id: 0,
+    project_id: 0,
+    old_milestone: null,
+    milestone: null,
+    tracked_time: null,
+    old_title: '',
+    new_title: '',
+    old_ref: '',
+    new_ref: '',
+    ref_issue: null,
+    ref_comment: null,
+    ref_action: '',
+    ref_commit_sha: '',
+    review_id: timeline?.reviewId ?? 0,
+    label: timeline?.label === undefined ? null : apiLabel(ctx, entry.repo, timeline.label),
+    assignee: timeline?.assignee === undefined ? null : userJson(ctx, timeline.assignee),
+    assignee_team: null,
+    removed_assignee: timeline?.removedAssignee ?? false,
+    resolve_doer: null,
+    dependent_issue: null,
   };
 }

@@ -152,6 +152,36 @@ describe('forge double REST API', () => {
     });
   }
 
+  it('lists an issue’s timeline oldest first: comments, an assignment, one entry per label added, a review request and a review, with since', async () => {
+    now = new Date('2024-06-01T10:00:00Z');
+    await forge.as('alice').pushCommit(REPO, { branch: 'timeline', files: { 'timeline.txt': 'x\n' } });
+    const pull = await forge.as('alice').openPull(REPO, { head: 'timeline', title: 'Timeline', body: '' });
+    await forge.as('alice').comment(REPO, pull.number, 'first');
+    now = new Date('2024-06-01T10:00:01Z');
+    await forge.as('alice').assign(REPO, pull.number, 'dev');
+    await forge.as('alice').addLabels(REPO, pull.number, ['bug', 'ready', 'bug']);
+    await forge.as('alice').requestReview(REPO, pull.number, 'dev');
+    now = new Date('2024-06-01T10:00:02Z');
+    const review = await forge.as('dev').submitReview(REPO, pull.number, { event: 'COMMENT', body: 'Looks fine' });
+
+    const all = await api('GET', `/repos/${REPO}/issues/${pull.number}/timeline`);
+    const since = await api('GET', `/repos/${REPO}/issues/${pull.number}/timeline?since=2024-06-01T10:00:01Z`);
+
+    assert.equal(all.status, 200);
+    type Entry = { type: string; user: { login: string }; body: string; assignee: { login: string } | null; label: { name: string } | null; review_id: number; created_at: string };
+    const summary = (entries: Entry[]) => entries.map((e) => [e.type, e.user.login, e.body, e.assignee?.login ?? null, e.label?.name ?? null, e.review_id]);
+    assert.deepEqual(summary(all.json), [
+      ['comment', 'alice', 'first', null, null, 0],
+      ['assignees', 'alice', '', 'dev', null, 0],
+      ['label', 'alice', '1', null, 'bug', 0],
+      ['label', 'alice', '1', null, 'ready', 0],
+      ['review_request', 'alice', '', 'dev', null, 0],
+      ['review', 'dev', 'Looks fine', null, null, review.id],
+    ]);
+    assert.deepEqual(summary(since.json), summary(all.json).slice(1));
+    assert.equal(forge.issue(REPO, pull.number)?.updatedAt, all.json.at(-1).created_at, 'the issue was updated in the moment of its last timeline entry');
+  });
+
   it('answers 404 for a private repository the user cannot see', async () => {
     await forge.createRepo('acme', 'secret', { private: true });
 

@@ -1,11 +1,12 @@
 /**
  * REST routes for the user, repositories, issues, comments, labels and permissions, answering as
  * Gitea's `routers/api/v1` does (status codes, filters, ordering: issues newest first, comments
- * oldest first; `since`/`before` compare `updated_at`, so edited comments come back).
+ * and timeline entries oldest first; `since`/`before` compare `updated_at`, so edited comments
+ * come back).
  */
 import { addLabels, commentIn, createComment, editComment, editIssue, openIssue, type IssueEdit } from './issue-operations.js';
 import { ForgeRefusal, issueIn, repoFor, type OperationContext } from './operation-context.js';
-import { apiComment, apiIssue, apiLabel, apiRepo, apiUser } from './render.js';
+import { apiComment, apiIssue, apiLabel, apiRepo, apiTimelineEntry, apiUser } from './render.js';
 import { arrayField, ok, paginate, route, seconds, stringField, timeParam, type ApiRequest, type Route } from './rest-router.js';
 import type { CommentRecord, IssueRecord } from './state.js';
 
@@ -82,6 +83,17 @@ export function issueRoutes(ctx: OperationContext): Route[] {
       if (body === undefined) throw new ForgeRefusal('invalid', 'body is required');
       return ok(apiComment(r, createComment(ctx, req.user.login, repoName(params), intParam(params, 'index'), body)), 201);
     }),
+    route('GET', '/repos/{owner}/{repo}/issues/{index}/timeline', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const issue = issueIn(ctx, repo, intParam(params, 'index'));
+      const within = updatedWithin(req);
+      const onIssue = (record: { repo: string; issueNumber: number }): boolean => record.repo === repo.fullName && record.issueNumber === issue.number;
+      const comments = ctx.state.comments.filter((comment) => onIssue(comment) && within(comment)).map((comment) => ({ ...comment, type: 'comment' as const }));
+      const events = ctx.state.timeline.filter((entry) => onIssue(entry) && within({ updatedAt: entry.createdAt }));
+      const found = [...comments, ...events].sort((a, b) => a.id - b.id);
+      const { page, headers } = paginate(found, req);
+      return ok(page.map((entry) => apiTimelineEntry(r, entry)), 200, headers);
+    }),
     route('POST', '/repos/{owner}/{repo}/issues/{index}/labels', (req, params) => {
       const labels = (arrayField(req.body, 'labels') ?? []).filter((label): label is string | number => typeof label === 'string' || typeof label === 'number');
       const issue = addLabels(ctx, req.user.login, repoName(params), intParam(params, 'index'), labels);
@@ -91,7 +103,7 @@ export function issueRoutes(ctx: OperationContext): Route[] {
   ];
 }
 
-function updatedWithin(req: ApiRequest): (comment: CommentRecord) => boolean {
+function updatedWithin(req: ApiRequest): (record: Pick<CommentRecord, 'updatedAt'>) => boolean {
   const since = checkedTime(req, 'since');
   const before = checkedTime(req, 'before');
   return (comment) => (since === undefined || seconds(comment.updatedAt) >= since) && (before === undefined || seconds(comment.updatedAt) <= before);

@@ -112,6 +112,28 @@ export interface ReviewCommentRecord {
   readonly createdAt: string;
 }
 
+/**
+ * An event on an issue's or PR's timeline (Gitea keeps them in the comment table, so they share
+ * the comments' id sequence): an assignee added or removed, a label added or removed (one entry
+ * per label), a review requested, a review submitted. Written in the same moment as the
+ * issue's `updated_at`.
+ */
+export interface TimelineRecord {
+  readonly id: number;
+  readonly repo: string;
+  readonly issueNumber: number;
+  readonly type: 'assignees' | 'label' | 'review_request' | 'review';
+  readonly actor: string;
+  readonly createdAt: string;
+  /** The assignee, or the reviewer asked for. */
+  readonly assignee?: string;
+  readonly removedAssignee?: boolean;
+  readonly label?: LabelRecord;
+  /** For labels: "1" when added, "" when removed; for reviews, the review's text. */
+  readonly body: string;
+  readonly reviewId?: number;
+}
+
 type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label';
 
 export interface ForgeState {
@@ -121,6 +143,7 @@ export interface ForgeState {
   readonly comments: CommentRecord[];
   readonly reviews: ReviewRecord[];
   readonly reviewComments: ReviewCommentRecord[];
+  readonly timeline: TimelineRecord[];
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
   now(): string;
@@ -144,6 +167,7 @@ export function createForgeState(clock: () => Date): ForgeState {
     comments: [],
     reviews: [],
     reviewComments: [],
+    timeline: [],
     nextId(table) {
       const id = (counters.get(table) ?? 0) + 1;
       counters.set(table, id);
