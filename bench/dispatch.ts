@@ -28,7 +28,8 @@ function permissive(): ForgeClient {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
-  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write' };
+  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write',
+    editComment: unused, listIssueComments: unused, listPullReviews: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused };
 }
 
 function deliveries(count: number, firstId: number): { requests: LoadRequest[]; commentIds: number[] } {

@@ -6,7 +6,7 @@
  * API and one read from a webhook payload are the same value — the reconciliation poller builds
  * the same events (and fingerprints) from either. Calls authenticate as one agent's forge user.
  */
-import type { CommentRef, IssueRef, PullRef, RepoRef } from './events.js';
+import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from './events.js';
 
 /** `owner/name`. */
 export type RepoName = string;
@@ -16,6 +16,46 @@ export type Permission = 'admin' | 'write' | 'read' | 'none';
 export interface CommentOnIssue {
   readonly issueNumber: number;
   readonly comment: CommentRef;
+}
+
+/** Something the forge created, with the web page a person would open. */
+export interface WebLink {
+  readonly htmlUrl: string;
+}
+
+export interface NewPull {
+  /** A branch of the same repository. */
+  readonly head: string;
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+export interface NewIssue {
+  readonly title: string;
+  readonly body: string;
+  /** Label names; names the repository does not have are not applied (see `IssueRef.labels`). */
+  readonly labels: readonly string[];
+}
+
+export type ReviewEventName = 'APPROVED' | 'REQUEST_CHANGES' | 'COMMENT';
+
+export interface NewReview {
+  readonly event: ReviewEventName;
+  readonly body: string;
+  /** Line comments; `line` is the line number in the new version of `path`. */
+  readonly comments: ReadonlyArray<{ readonly path: string; readonly line: number; readonly body: string }>;
+}
+
+export interface ReviewSummary {
+  /** 0 when the forge does not say. */
+  readonly id: number;
+  /** As the forge says it: `APPROVED`, `REQUEST_CHANGES`, `COMMENT`, `REQUEST_REVIEW`, `PENDING`. */
+  readonly state: string;
+  readonly body: string;
+  readonly author: UserRef | undefined;
+  readonly submittedAt: string | undefined;
+  readonly htmlUrl: string;
 }
 
 export interface ForgeClient {
@@ -31,6 +71,21 @@ export interface ForgeClient {
   /** Comments on any issue or PR of the repository updated at or after `since`, all pages. */
   listCommentsUpdatedSince(repo: RepoName, since: string): Promise<CommentOnIssue[]>;
   createComment(repo: RepoName, issueNumber: number, body: string): Promise<CommentRef>;
+  /** Replaces a comment's body (the token's user must be its author or have write access). */
+  editComment(repo: RepoName, commentId: number, body: string): Promise<CommentRef>;
+  /** The comments of one issue or PR, oldest first. */
+  listIssueComments(repo: RepoName, issueNumber: number): Promise<CommentRef[]>;
+  /** The reviews of a PR (including review requests, state `REQUEST_REVIEW`), oldest first. */
+  listPullReviews(repo: RepoName, pullNumber: number): Promise<ReviewSummary[]>;
+  /** Fails with status 409 when an open PR for the same head and base exists. */
+  createPull(repo: RepoName, pull: NewPull): Promise<PullRef & WebLink>;
+  requestReviewers(repo: RepoName, pullNumber: number, reviewers: readonly string[]): Promise<void>;
+  submitReview(repo: RepoName, pullNumber: number, review: NewReview): Promise<ReviewSummary>;
+  /** Adds labels by name; answers the labels the issue has afterwards (unknown names are ignored by the forge). */
+  addLabels(repo: RepoName, issueNumber: number, names: readonly string[]): Promise<string[]>;
+  /** Removes one label by name; `no-such-label` when the repository has no label of that name. */
+  removeLabel(repo: RepoName, issueNumber: number, name: string): Promise<'removed' | 'no-such-label'>;
+  createIssue(repo: RepoName, issue: NewIssue): Promise<IssueRef & WebLink>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

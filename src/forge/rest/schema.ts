@@ -67,3 +67,20 @@ export const Comment = z.object({
 export type CommentData = z.infer<typeof Comment>;
 
 export const CollaboratorPermission = z.object({ permission: z.string() });
+
+/** A created PR or issue: the same fields, plus the web page to link to. */
+export const CreatedPull = PullRequest.extend({ html_url: z.string() });
+export const CreatedIssue = Issue.extend({ html_url: z.string() });
+
+export const RepoLabel = z.object({ id: z.number().int(), name: z.string() });
+
+/** `user` is null for a team's review request. */
+export const PullReview = z.object({
+  id: z.number().int(),
+  state: z.string(),
+  body: z.string().nullish(),
+  user: User.nullish(),
+  submitted_at: z.string().nullish(),
+  html_url: z.string().nullish(),
+});
+export type PullReviewData = z.infer<typeof PullReview>;

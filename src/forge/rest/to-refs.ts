@@ -3,9 +3,9 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission } from '../client.js';
+import type { Permission, ReviewSummary } from '../client.js';
 import type { CommentRef, RepoRef } from '../events.js';
-import type { CommentData, RepositoryData } from './schema.js';
+import type { CommentData, PullReviewData, RepositoryData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
   return {
@@ -50,4 +50,15 @@ export function toPermission(value: string): Permission {
   if (value === 'owner' || value === 'admin') return 'admin';
   if (value === 'write' || value === 'read') return value;
   return 'none';
+}
+
+export function toReview(data: PullReviewData): ReviewSummary {
+  return {
+    id: data.id,
+    state: data.state,
+    body: data.body ?? '',
+    author: data.user == null ? undefined : { login: data.user.login, id: data.user.id },
+    submittedAt: data.submitted_at ?? undefined,
+    htmlUrl: data.html_url ?? '',
+  };
 }

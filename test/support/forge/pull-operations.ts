@@ -81,7 +81,15 @@ const REVIEW_HOOK: Record<ReviewEventName, HookEventType> = {
   COMMENT: 'pull_request_review_comment',
 };
 
-export function submitReview(ctx: OperationContext, actor: string, repoName: string, number: number, input: { event: string; body?: string }): ReviewRecord {
+export type ReviewLineComment = NonNullable<ReviewRecord['comments']>[number];
+
+export function submitReview(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  input: { event: string; body?: string; comments?: readonly ReviewLineComment[] },
+): ReviewRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
@@ -92,7 +100,8 @@ export function submitReview(ctx: OperationContext, actor: string, repoName: str
   if (event !== 'COMMENT' && issue.author === login) {
     throw new ForgeRefusal('invalid', `${event === 'APPROVED' ? 'approve' : 'reject'} your own pull is not allowed`);
   }
-  const review = addReview(ctx, issue, login, event, body);
+  const review = { ...addReview(ctx, issue, login, event, body), comments: input.comments ?? [] };
+  ctx.state.reviews[ctx.state.reviews.length - 1] = review;
   issue.pull.requestedReviewers = issue.pull.requestedReviewers.filter((reviewer) => reviewer !== login);
   touch(ctx, issue);
   const hook = REVIEW_HOOK[event];

@@ -270,7 +270,7 @@ export function apiReview(ctx: RenderContext, review: ReviewRecord): Json {
     stale: false,
     official: review.official,
     dismissed: false,
-    comments_count: 0,
+    comments_count: review.comments?.length ?? 0,
     submitted_at: review.submittedAt,
     updated_at: review.submittedAt,
     html_url: `${pullUrl}#issuecomment-${review.id}`,

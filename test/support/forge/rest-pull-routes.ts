@@ -8,6 +8,12 @@ import { openPull, requestReviews, submitReview } from './pull-operations.js';
 import { apiPull, apiReview } from './render.js';
 import { arrayField, ok, paginate, route, stringField, type Route } from './rest-router.js';
 
+function numberField(body: unknown, name: string): number | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
 const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner}/${params.repo}`;
 const index = (params: Readonly<Record<string, string>>): number => Number.parseInt(params.index ?? '', 10);
 
@@ -37,7 +43,12 @@ export function pullRoutes(ctx: OperationContext): Route[] {
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
       const event = stringField(req.body, 'event') ?? '';
-      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body') });
+      const comments = (arrayField(req.body, 'comments') ?? []).map((comment) => ({
+        path: stringField(comment, 'path') ?? '',
+        line: numberField(comment, 'new_position') ?? 0,
+        body: stringField(comment, 'body') ?? '',
+      }));
+      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body'), comments });
       return ok(apiReview(r, review));
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/requested_reviewers', (req, params) => {
