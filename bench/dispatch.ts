@@ -29,7 +29,7 @@ function permissive(): ForgeClient {
     throw new Error('not used');
   };
   return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write',
-    editComment: unused, listIssueComments: unused, listPullReviews: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused };
+    editComment: unused, listIssueComments: unused, listPullReviews: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused };
 }
 
 function deliveries(count: number, firstId: number): { requests: LoadRequest[]; commentIds: number[] } {

@@ -77,7 +77,9 @@ export interface ForgeClient {
   listIssueComments(repo: RepoName, issueNumber: number): Promise<CommentRef[]>;
   /** The reviews of a PR (including review requests, state `REQUEST_REVIEW`), oldest first. */
   listPullReviews(repo: RepoName, pullNumber: number): Promise<ReviewSummary[]>;
-  /** Fails with status 409 when an open PR for the same head and base exists. */
+  /** The open PR from `head` into `base` (branches of this repository); undefined when there is none. */
+  findOpenPull(repo: RepoName, base: string, head: string): Promise<(PullRef & WebLink) | undefined>;
+  /** Fails with status 409 when an open PR for the same head and base exists (`findOpenPull` names it). */
   createPull(repo: RepoName, pull: NewPull): Promise<PullRef & WebLink>;
   requestReviewers(repo: RepoName, pullNumber: number, reviewers: readonly string[]): Promise<void>;
   submitReview(repo: RepoName, pullNumber: number, review: NewReview): Promise<ReviewSummary>;

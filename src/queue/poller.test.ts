@@ -23,6 +23,7 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     editComment: unused,
     listIssueComments: unused,
     listPullReviews: unused,
+    findOpenPull: unused,
     createPull: unused,
     requestReviewers: unused,
     submitReview: unused,

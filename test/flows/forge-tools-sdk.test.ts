@@ -113,7 +113,7 @@ describe('forge tools driven by the real SDK and the scripted model', { timeout:
     assert.equal(call?.name, 'mcp__forge__open_pull_request');
     assert.equal(refused?.toolUseId, call?.id);
     assert.equal(refused?.isError, true);
-    assert.match(refused?.text ?? '', /a pull request from issue-1-crash into main is already open.*pull request already exists for these targets/);
+    assert.match(refused?.text ?? '', /pull request #\d+ \(http:[^)]+\) from issue-1-crash into main is already open.*pull request already exists for these targets/);
   });
 
   it('gives the dev no submit_review: the call comes back as an error and the forge has no review', () => {

@@ -225,7 +225,7 @@ describe('forge tools', () => {
       const { result, text } = await toolsOf('dev', issueNumber, { branch: 'issue-7-fix' }).call('open_pull_request', { title: 'Again', body: '' });
 
       assert.equal(result.isError, true);
-      assert.match(text, /^Opening the pull request failed \(HTTP 409\): a pull request from issue-7-fix into main is already open; push to issue-7-fix to update it\./);
+      assert.match(text, new RegExp(`^Opening the pull request failed \\(HTTP 409\\): pull request #${pullNumber} \\(${forge.url}/${REPO}/pulls/${pullNumber}\\) from issue-7-fix into main is already open; push to issue-7-fix to update it\\.`));
       assert.match(text, /The forge said: pull request already exists for these targets \[id: \d+, issue_id: \d+, head_branch: issue-7-fix, base_branch: main\]/);
       assert.deepEqual(changes, []);
     });

@@ -6,7 +6,7 @@ import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import { ForgeApiError } from '../../forge/client.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
-import { failure, forgeFailure, success } from './tool-result.js';
+import { failure, forgeFailure, success, type ToolResult } from './tool-result.js';
 
 export function openPullRequestTool(ctx: ToolContext): AnyTool {
   const shape = {
@@ -25,11 +25,7 @@ export function openPullRequestTool(ctx: ToolContext): AnyTool {
       ctx.onChange({ kind: 'pull', number: pull.number, url: pull.htmlUrl, summary: `opened PR #${pull.number} (${head} → ${base})` });
       return success(`Opened pull request #${pull.number} (${head} → ${base}): ${pull.htmlUrl}`);
     } catch (error) {
-      if (error instanceof ForgeApiError && error.status === 409) {
-        const said = forgeFailure('', error).content[0];
-        const detail = said?.type === 'text' ? said.text.replace(/^.*?The forge said: /, '') : '';
-        return failure(`Opening the pull request failed (HTTP 409): a pull request from ${head} into ${base} is already open; push to ${head} to update it. The forge said: ${detail}`);
-      }
+      if (error instanceof ForgeApiError && error.status === 409) return alreadyOpen(ctx, head, base, error);
       return forgeFailure(`Opening the pull request ${head} → ${base}`, error);
     }
   }));
@@ -66,4 +62,13 @@ export function submitReviewTool(ctx: ToolContext): AnyTool {
       return success(`Submitted a ${args.event} review of #${ctx.issue}${review.htmlUrl === '' ? '' : `: ${review.htmlUrl}`}`);
     }),
   ));
+}
+
+/** 409: name the open PR (number and link) when the forge will say which it is. */
+async function alreadyOpen(ctx: ToolContext, head: string, base: string, error: ForgeApiError): Promise<ToolResult> {
+  const existing = await ctx.client.findOpenPull(ctx.repo.fullName, base, head).catch(() => undefined);
+  const which = existing === undefined ? 'a pull request' : `pull request #${existing.number} (${existing.htmlUrl})`;
+  const said = forgeFailure('', error).content[0];
+  const detail = said?.type === 'text' ? said.text.replace(/^.*?The forge said: /, '') : '';
+  return failure(`Opening the pull request failed (HTTP 409): ${which} from ${head} into ${base} is already open; push to ${head} to update it. The forge said: ${detail}`);
 }

@@ -114,6 +114,15 @@ describe('createGiteaClient: changes made on the forge', () => {
       );
     });
 
+    it('finds the open PR from a head into a base, and none for a pair without one', async () => {
+      const found = await dev.findOpenPull(REPO, 'main', 'issue-9-fix');
+      const none = await dev.findOpenPull(REPO, 'issue-9-fix', 'main');
+
+      assert.equal(found?.number, number);
+      assert.match(found?.htmlUrl ?? '', new RegExp(`/pulls/${number}$`));
+      assert.equal(none, undefined);
+    });
+
     it('requests a review, announced as review_requested', async () => {
       await dev.requestReviewers(REPO, number, ['reviewer-bot']);
       await forge.idle();

@@ -166,6 +166,14 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(pullNumber)}/reviews`, {}, (review) => review.id);
       return reviews.map((review) => toReview(review));
     },
+    async findOpenPull(repo, base, head) {
+      // Gitea answers the open, unmerged PR for the pair, or 404.
+      const path = `${repoPath(repo)}/pulls/${encodeURIComponent(base)}/${encodeURIComponent(head)}`;
+      const answer = await call('GET', path, { allow: [404] });
+      if (answer.status === 404) return undefined;
+      const found = parse(CreatedPull, answer, 'GET', path);
+      return { ...toPull(found), htmlUrl: found.html_url };
+    },
     async createPull(repo, pull) {
       const created = await send(CreatedPull, 'POST', `${repoPath(repo)}/pulls`, { head: pull.head, base: pull.base, title: pull.title, body: pull.body });
       return { ...toPull(created), htmlUrl: created.html_url };
