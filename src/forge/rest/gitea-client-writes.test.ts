@@ -34,7 +34,9 @@ describe('createGiteaClient: changes made on the forge', () => {
     await forge.close();
   });
 
-  it('creates an issue with labels given by name (sent as ids), announced as opened', async () => {
+  it('creates an issue with labels given by name (sent as ids), announced as opened, then labelled', async () => {
+    const hooks = forge.deliveries().length;
+
     const issue = await dev.createIssue(REPO, { title: 'Split the parser', body: 'Part of #1', labels: ['bug', 'no-such'] });
     await forge.idle();
 
@@ -42,8 +44,10 @@ describe('createGiteaClient: changes made on the forge', () => {
     assert.deepEqual(issue.labels, ['bug']);
     assert.match(issue.htmlUrl, new RegExp(`/acme/app/issues/${issue.number}$`));
     assert.deepEqual(forge.issue(REPO, issue.number)?.labels, ['bug']);
-    assert.equal(lastHook()?.eventType, 'issues');
-    assert.equal((lastHook()?.payload as { action: string }).action, 'opened');
+    assert.deepEqual(
+      forge.deliveries().slice(hooks).map((delivery) => `${delivery.eventType}:${(delivery.payload as { action: string }).action}`),
+      ['issues:opened', 'issue_label:label_updated'],
+    );
   });
 
   it('edits a comment in place, announced as edited', async () => {

@@ -39,6 +39,8 @@ export function openIssue(ctx: OperationContext, actor: string, repoName: string
   issue.labels = labels;
   ctx.state.issues.push(issue);
   ctx.hooks.emit('issues', issuePayload(ctx.render, 'opened', issue, issue.author));
+  // Gitea's `services/issue.NewIssue` then notifies the labels it was created with.
+  if (labels.length > 0) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, issue.author));
   return issue;
 }
 
