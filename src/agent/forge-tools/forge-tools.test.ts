@@ -324,11 +324,14 @@ describe('forge tools', () => {
       assert.deepEqual(changes, []);
     });
 
-    it('reads another issue when given its number', async () => {
+    it('reads another issue when given its number, leaving out the service\'s status comments', async () => {
+      await forge.as('dev').comment(REPO, issueNumber, '<!-- claude-hooks:status job=4 -->\n🔧 **dev** is working on this.');
+
       const { text } = await toolsOf('boss', pullNumber).call('read_thread', { number: issueNumber });
 
       assert.match(text, new RegExp(`^Issue #${issueNumber}: Fix the crash\\nState: open · author: alice`));
-      assert.match(text, /\(no comments yet\)$/);
+      assert.doesNotMatch(text, /is working on this/);
+      assert.match(text, /\(no comments yet\)\n\n\(1 status comment of the service left out\)$/);
     });
   });
 });
