@@ -35,7 +35,14 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
     repo: options.repo,
     issue: options.issue,
     branch: options.branch,
-    onChange: options.onChange,
+    onChange: (change) => {
+      try {
+        options.onChange(change);
+      } catch {
+        // The change is made on the forge; a failing report of it must not tell the agent it
+        // failed (it would do it again). Recording is the runner's job, and its own to log.
+      }
+    },
     openedPull: undefined,
   };
   return TOOLS_BY_WORKSPACE[options.agent.workspace].map((name) => BUILDERS[name](ctx));

@@ -116,6 +116,19 @@ describe('forge tools', () => {
       assert.deepEqual(hooksSince(hooks), ['issue_comment:created']);
     });
 
+    it('still answers success when reporting the change throws: the comment is made, and made once', async () => {
+      const issue = await forge.as('alice').openIssue(REPO, { title: 'Reporter down' });
+
+      const { result } = await toolsOf('dev', issue.number, {
+        onChange: () => {
+          throw new Error('run record unavailable');
+        },
+      }).call('comment', { body: 'Once.' });
+
+      assert.equal(result.isError, undefined);
+      assert.deepEqual(forge.comments(REPO, issue.number).map((comment) => comment.body), ['Once.']);
+    });
+
     it('answers an issue that does not exist (404) with an error naming what failed, and reports no change', async () => {
       const { result, text } = await toolsOf('dev', 999).call('comment', { body: 'Hello?' });
 
