@@ -6,7 +6,7 @@ import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import { ForgeApiError } from '../../forge/client.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
-import { failure, forgeFailure, success, type ToolResult } from './tool-result.js';
+import { failure, forgeFailure, forgeMessage, success, type ToolResult } from './tool-result.js';
 
 export function openPullRequestTool(ctx: ToolContext): AnyTool {
   const shape = {
@@ -68,7 +68,5 @@ export function submitReviewTool(ctx: ToolContext): AnyTool {
 async function alreadyOpen(ctx: ToolContext, head: string, base: string, error: ForgeApiError): Promise<ToolResult> {
   const existing = await ctx.client.findOpenPull(ctx.repo.fullName, base, head).catch(() => undefined);
   const which = existing === undefined ? 'a pull request' : `pull request #${existing.number} (${existing.htmlUrl})`;
-  const said = forgeFailure('', error).content[0];
-  const detail = said?.type === 'text' ? said.text.replace(/^.*?The forge said: /, '') : '';
-  return failure(`Opening the pull request failed (HTTP 409): ${which} from ${head} into ${base} is already open; push to ${head} to update it. The forge said: ${detail}`);
+  return failure(`Opening the pull request failed (HTTP 409): ${which} from ${head} into ${base} is already open; push to ${head} to update it. The forge said: ${forgeMessage(error.body)}`);
 }

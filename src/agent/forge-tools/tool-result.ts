@@ -37,7 +37,7 @@ export function forgeFailure(action: string, error: unknown): ToolResult {
 }
 
 /** Gitea's `APIError` carries `message` (and sometimes `errors`); anything else is quoted as is, briefly. */
-function forgeMessage(body: string): string {
+export function forgeMessage(body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === 'object' && parsed !== null) {
