@@ -29,7 +29,8 @@ function permissive(): ForgeClient {
     throw new Error('not used');
   };
   return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [], listReviews: async () => [],
-    listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused };
+    listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused,
+    editComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused };
 }
 
 function deliveries(count: number, firstId: number): { requests: LoadRequest[]; commentIds: number[] } {

@@ -72,6 +72,46 @@ export interface SubmittedReview {
   readonly submittedAt: string;
 }
 
+/** Something the forge created, with the web page a person would open. */
+export interface WebLink {
+  readonly htmlUrl: string;
+}
+
+export interface NewPull {
+  /** A branch of the same repository. */
+  readonly head: string;
+  readonly base: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+export interface NewIssue {
+  readonly title: string;
+  readonly body: string;
+  /** Label names; names the repository does not have are not applied (see `IssueRef.labels`). */
+  readonly labels: readonly string[];
+}
+
+export type ReviewEventName = 'APPROVED' | 'REQUEST_CHANGES' | 'COMMENT';
+
+export interface NewReview {
+  readonly event: ReviewEventName;
+  readonly body: string;
+  /** Line comments; `line` is the line number in the new version of `path`. */
+  readonly comments: ReadonlyArray<{ readonly path: string; readonly line: number; readonly body: string }>;
+}
+
+export interface ReviewSummary {
+  /** 0 when the forge does not say. */
+  readonly id: number;
+  /** As the forge says it: `APPROVED`, `REQUEST_CHANGES`, `COMMENT`, `REQUEST_REVIEW`, `PENDING`. */
+  readonly state: string;
+  readonly body: string;
+  readonly author: UserRef | undefined;
+  readonly submittedAt: string | undefined;
+  readonly htmlUrl: string;
+}
+
 export interface ForgeClient {
   /** Who the token belongs to (`GET /user`). */
   whoami(): Promise<{ login: string; id: number }>;
@@ -97,6 +137,19 @@ export interface ForgeClient {
   listTimelineSince(repo: RepoName, number: number, since: string): Promise<TimelineEntry[]>;
   /** Submitted reviews of a PR, all pages. */
   listReviews(repo: RepoName, number: number): Promise<SubmittedReview[]>;
+  /** Replaces a comment's body (the token's user must be its author or have write access). */
+  editComment(repo: RepoName, commentId: number, body: string): Promise<CommentRef>;
+  /** The open PR from `head` into `base` (branches of this repository); undefined when there is none. */
+  findOpenPull(repo: RepoName, base: string, head: string): Promise<(PullRef & WebLink) | undefined>;
+  /** Fails with status 409 when an open PR for the same head and base exists (`findOpenPull` names it). */
+  createPull(repo: RepoName, pull: NewPull): Promise<PullRef & WebLink>;
+  requestReviewers(repo: RepoName, pullNumber: number, reviewers: readonly string[]): Promise<void>;
+  submitReview(repo: RepoName, pullNumber: number, review: NewReview): Promise<ReviewSummary>;
+  /** Adds labels by name; answers the labels the issue has afterwards (unknown names are ignored by the forge). */
+  addLabels(repo: RepoName, issueNumber: number, names: readonly string[]): Promise<string[]>;
+  /** Removes one label by name; `no-such-label` when the repository has no label of that name. */
+  removeLabel(repo: RepoName, issueNumber: number, name: string): Promise<'removed' | 'no-such-label'>;
+  createIssue(repo: RepoName, issue: NewIssue): Promise<IssueRef & WebLink>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

@@ -85,6 +85,22 @@ describe('routeEvent', () => {
     assert.deepEqual(work(mention), ['dev#7 (mention)']);
   });
 
+  it('ignores an agent\'s status comment, created or edited, whatever it says', async () => {
+    const status = '<!-- claude-hooks:status job=3 -->\nasked @dev and @boss';
+
+    const created = await routeEvent(commented(7, 'reviewer', status), context());
+    const edited = await routeEvent({ ...commented(7, 'reviewer', status), action: 'edited' }, context());
+
+    assert.deepEqual(created, []);
+    assert.deepEqual(edited, []);
+  });
+
+  it('routes a person\'s comment that copies the status marker like any other', async () => {
+    const decisions = await routeEvent(commented(7, 'alice', '<!-- claude-hooks:status job=3 -->\n@dev look'), context());
+
+    assert.deepEqual(work(decisions), ['dev#7 (mention)']);
+  });
+
   it('records and ignores a user without write access', async () => {
     const decisions = await routeEvent(commented(7, 'mallory', '@dev rm -rf please'), context());
 

@@ -4,6 +4,7 @@
  * each other's chatter, and from being driven by users without write access. A trigger that
  * matched but was blocked becomes a recorded `skip`, so an operator can see why nothing ran.
  */
+import { isStatusComment } from '../agent/status/marker.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
 import type { ForgeEvent, RepoRef } from '../forge/events.js';
@@ -27,6 +28,7 @@ interface Match {
 export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<RoutingDecision[]> {
   if (!repositoryConfigured(event.repo, ctx.repositories)) return [];
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
+  if (isAgentStatusComment(event, agentLogins)) return [];
   const decisions: RoutingDecision[] = [];
   let actorAllowed: boolean | undefined;
 
@@ -62,6 +64,11 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<
     });
   }
   return decisions;
+}
+
+/** A run's status comment (posted and edited by the agent's user) is bookkeeping, not a message to anyone. */
+function isAgentStatusComment(event: ForgeEvent, agentLogins: ReadonlySet<string>): boolean {
+  return event.type === 'comment' && agentLogins.has(event.comment.author.login.toLowerCase()) && isStatusComment(event.comment.body);
 }
 
 export function repoKey(repo: RepoRef): string {

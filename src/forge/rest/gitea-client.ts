@@ -12,8 +12,8 @@ import type { z } from 'zod';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { CollaboratorPermission, Comment, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, Repository, ReviewComment, TimelineComment } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toSubmittedReview, toTimelineEntry } from './to-refs.js';
+import { CollaboratorPermission, Comment, CreatedIssue, CreatedPull, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, RepoLabel, Repository, ReviewComment, TimelineComment } from './schema.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toReviewSummary, toSubmittedReview, toTimelineEntry } from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -116,6 +116,15 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     return [...byKey.values()];
   }
 
+  async function send<S extends z.ZodType>(schema: S, method: string, path: string, body: unknown): Promise<z.infer<S>> {
+    return parse(schema, await call(method, path, { body }), method, path);
+  }
+
+  async function labelIds(repo: RepoName, names: readonly string[]): Promise<Map<string, number>> {
+    const labels = await listAll(RepoLabel, `${repoPath(repo)}/labels`, {}, (label) => label.id);
+    return new Map(labels.filter((label) => names.includes(label.name)).map((label) => [label.name, label.id]));
+  }
+
   return {
     whoami: async () => {
       const user = await get(CurrentUser, '/user');
@@ -175,6 +184,45 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async listReviews(repo, number) {
       const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
       return reviews.flatMap((review) => toSubmittedReview(review) ?? []);
+    },
+    editComment: async (repo, commentId, body) => toComment(await send(Comment, 'PATCH', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { body })),
+    async findOpenPull(repo, base, head) {
+      // Gitea answers the open, unmerged PR for the pair, or 404.
+      const path = `${repoPath(repo)}/pulls/${encodeURIComponent(base)}/${encodeURIComponent(head)}`;
+      const answer = await call('GET', path, { allow: [404] });
+      if (answer.status === 404) return undefined;
+      const found = parse(CreatedPull, answer, 'GET', path);
+      return { ...toPull(found), htmlUrl: found.html_url };
+    },
+    async createPull(repo, pull) {
+      const created = await send(CreatedPull, 'POST', `${repoPath(repo)}/pulls`, { head: pull.head, base: pull.base, title: pull.title, body: pull.body });
+      return { ...toPull(created), htmlUrl: created.html_url };
+    },
+    async requestReviewers(repo, pullNumber, reviewers) {
+      await call('POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/requested_reviewers`, { body: { reviewers } });
+    },
+    async submitReview(repo, pullNumber, review) {
+      // A line comment on the new version of a file: `new_position` is the line, `old_position` 0.
+      const comments = review.comments.map((comment) => ({ path: comment.path, body: comment.body, new_position: comment.line, old_position: 0 }));
+      const body = { event: review.event, body: review.body, ...(comments.length > 0 ? { comments } : {}) };
+      return toReviewSummary(await send(PullReview, 'POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/reviews`, body));
+    },
+    async addLabels(repo, issueNumber, names) {
+      // IssueLabelsOption takes names or ids; names spare a lookup.
+      const labels = await send(RepoLabel.array(), 'POST', `${repoPath(repo)}/issues/${positive(issueNumber)}/labels`, { labels: names });
+      return labels.map((label) => label.name);
+    },
+    async removeLabel(repo, issueNumber, name) {
+      const id = (await labelIds(repo, [name])).get(name);
+      if (id === undefined) return 'no-such-label';
+      await call('DELETE', `${repoPath(repo)}/issues/${positive(issueNumber)}/labels/${id}`);
+      return 'removed';
+    },
+    async createIssue(repo, issue) {
+      // CreateIssueOption takes label ids only.
+      const ids = issue.labels.length === 0 ? [] : [...(await labelIds(repo, issue.labels)).values()];
+      const created = await send(CreatedIssue, 'POST', `${repoPath(repo)}/issues`, { title: issue.title, body: issue.body, ...(ids.length > 0 ? { labels: ids } : {}) });
+      return { ...toIssue(created), htmlUrl: created.html_url };
     },
   };
 }

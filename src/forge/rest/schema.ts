@@ -83,6 +83,7 @@ export const PullReview = z.object({
   body: z.string().nullish(),
   submitted_at: z.string().nullish(),
   commit_id: z.string().nullish(),
+  html_url: z.string().nullish(),
 });
 export type PullReviewData = z.infer<typeof PullReview>;
 
@@ -113,4 +114,10 @@ export const TimelineComment = z.object({
   review_id: z.number().int().nullish(),
 });
 export type TimelineCommentData = z.infer<typeof TimelineComment>;
+
+/** A created PR or issue: the same fields, plus the web page to link to. */
+export const CreatedPull = PullRequest.extend({ html_url: z.string() });
+export const CreatedIssue = Issue.extend({ html_url: z.string() });
+
+export const RepoLabel = z.object({ id: z.number().int(), name: z.string() });
 

@@ -3,7 +3,7 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission, PullReview, PullReviewState, ReviewComment, SubmittedReview, TimelineEntry } from '../client.js';
+import type { Permission, PullReview, PullReviewState, ReviewComment, ReviewSummary, SubmittedReview, TimelineEntry } from '../client.js';
 import type { CommentRef, RepoRef, ReviewState } from '../events.js';
 import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
 
@@ -111,5 +111,17 @@ export function toSubmittedReview(data: PullReviewData): SubmittedReview | undef
     author: { login: data.user.login, id: data.user.id },
     commitId: data.commit_id ?? '',
     submittedAt: data.submitted_at,
+  };
+}
+
+/** A review as the forge answered its creation: state as the forge says it. */
+export function toReviewSummary(data: PullReviewData): ReviewSummary {
+  return {
+    id: data.id,
+    state: data.state,
+    body: data.body ?? '',
+    author: data.user == null ? undefined : { login: data.user.login, id: data.user.id },
+    submittedAt: data.submitted_at ?? undefined,
+    htmlUrl: data.html_url ?? '',
   };
 }

@@ -25,12 +25,22 @@ export function newIssue(ctx: OperationContext, repo: RepoRecord, author: string
   };
 }
 
-export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string }): IssueRecord {
+/** `labelIds` as `CreateIssueOption.labels`: ids only; an id the repository lacks is refused, as Gitea does. */
+export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string; labelIds?: readonly number[] }): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   if (input.title.trim() === '') throw new ForgeRefusal('invalid', 'title must not be empty');
+  const labels = (input.labelIds ?? []).map((id) => {
+    const label = repo.labels.find((candidate) => candidate.id === id);
+    if (label === undefined) throw new ForgeRefusal('invalid', `label ${id} does not exist in ${repo.fullName}`);
+    return label.name;
+  });
+  if (labels.length > 0 && !mayWrite(ctx, repo, actor)) throw new ForgeRefusal('forbidden', `${actor} may not label issues in ${repo.fullName}`);
   const issue = newIssue(ctx, repo, actorLogin(ctx, actor), input);
+  issue.labels = labels;
   ctx.state.issues.push(issue);
   ctx.hooks.emit('issues', issuePayload(ctx.render, 'opened', issue, issue.author));
+  // Gitea's `services/issue.NewIssue` then notifies the labels it was created with.
+  if (labels.length > 0) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, issue.author));
   return issue;
 }
 
@@ -134,6 +144,21 @@ export function addLabels(ctx: OperationContext, actor: string, repoName: string
   const login = actorLogin(ctx, actor);
   // Gitea writes one timeline entry per label actually added, and one webhook for the request.
   for (const label of added) recordTimeline(ctx, issue, { type: 'label', actor: login, label, body: '1' });
+  if (issue.pull === undefined) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, login));
+  else ctx.hooks.emit('pull_request_label', pullPayload(ctx.render, 'label_updated', issue, login));
+  return issue;
+}
+
+/** Removes one label by id: 404 when the repository has no such label, as Gitea answers. */
+export function removeLabel(ctx: OperationContext, actor: string, repoName: string, number: number, labelId: number): IssueRecord {
+  const repo = repoFor(ctx, actor, repoName, 'write');
+  const issue = issueIn(ctx, repo, number);
+  const label = repo.labels.find((candidate) => candidate.id === labelId);
+  if (label === undefined) throw new ForgeRefusal('not-found', `label ${labelId} not found in ${repo.fullName}`);
+  if (!issue.labels.includes(label.name)) return issue;
+  issue.labels = issue.labels.filter((name) => name !== label.name);
+  touch(ctx, issue);
+  const login = actorLogin(ctx, actor);
   if (issue.pull === undefined) ctx.hooks.emit('issue_label', issuePayload(ctx.render, 'label_updated', issue, login));
   else ctx.hooks.emit('pull_request_label', pullPayload(ctx.render, 'label_updated', issue, login));
   return issue;

@@ -100,7 +100,8 @@ export function submitReview(ctx: OperationContext, actor: string, repoName: str
   if (event !== 'COMMENT' && issue.author === login) {
     throw new ForgeRefusal('invalid', `${event === 'APPROVED' ? 'approve' : 'reject'} your own pull is not allowed`);
   }
-  const review = addReview(ctx, issue, login, event, body);
+  const review = { ...addReview(ctx, issue, login, event, body), comments: input.comments ?? [] };
+  ctx.state.reviews[ctx.state.reviews.length - 1] = review;
   for (const comment of input.comments ?? []) addReviewComment(ctx, review, comment);
   issue.pull.requestedReviewers = issue.pull.requestedReviewers.filter((reviewer) => reviewer !== login);
   // The PR's updated_at is the review's submitted_at, as the webhook then shows it.

@@ -4,7 +4,7 @@
  * and timeline entries oldest first; `since`/`before` compare `updated_at`, so edited comments
  * come back).
  */
-import { addLabels, commentIn, createComment, editComment, editIssue, openIssue, type IssueEdit } from './issue-operations.js';
+import { addLabels, commentIn, createComment, editComment, editIssue, openIssue, removeLabel, type IssueEdit } from './issue-operations.js';
 import { ForgeRefusal, issueIn, repoFor, type OperationContext } from './operation-context.js';
 import { apiComment, apiIssue, apiLabel, apiRepo, apiTimelineEntry, apiUser } from './render.js';
 import { arrayField, ok, paginate, route, seconds, stringField, timeParam, type ApiRequest, type Route } from './rest-router.js';
@@ -43,7 +43,8 @@ export function issueRoutes(ctx: OperationContext): Route[] {
     route('POST', '/repos/{owner}/{repo}/issues', (req, params) => {
       const title = stringField(req.body, 'title');
       if (title === undefined) throw new ForgeRefusal('invalid', 'title is required');
-      return ok(apiIssue(r, openIssue(ctx, req.user.login, repoName(params), { title, body: stringField(req.body, 'body') })), 201);
+      const labelIds = (arrayField(req.body, 'labels') ?? []).filter((id): id is number => typeof id === 'number');
+      return ok(apiIssue(r, openIssue(ctx, req.user.login, repoName(params), { title, body: stringField(req.body, 'body'), labelIds })), 201);
     }),
     route('GET', '/repos/{owner}/{repo}/issues/comments', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
@@ -99,6 +100,15 @@ export function issueRoutes(ctx: OperationContext): Route[] {
       const issue = addLabels(ctx, req.user.login, repoName(params), intParam(params, 'index'), labels);
       const repo = repoFor(ctx, req.user.login, issue.repo, 'read');
       return ok(repo.labels.filter((label) => issue.labels.includes(label.name)).map((label) => apiLabel(r, issue.repo, label)));
+    }),
+    route('DELETE', '/repos/{owner}/{repo}/issues/{index}/labels/{id}', (req, params) => {
+      removeLabel(ctx, req.user.login, repoName(params), intParam(params, 'index'), intParam(params, 'id'));
+      return { status: 204 };
+    }),
+    route('GET', '/repos/{owner}/{repo}/labels', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const { page, headers } = paginate(repo.labels, req);
+      return ok(page.map((label) => apiLabel(r, repo.fullName, label)), 200, headers);
     }),
   ];
 }

@@ -72,5 +72,14 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const reviews = requestReviews(ctx, req.user.login, repoName(params), index(params), reviewers);
       return ok(reviews.map((review) => apiReview(r, review)), 201);
     }),
+    // Last: `{base}/{head}` would also match `{index}/reviews` and the like.
+    route('GET', '/repos/{owner}/{repo}/pulls/{base}/{head}', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const found = ctx.state.issues.find(
+        (issue) => issue.repo === repo.fullName && issue.state === 'open' && issue.pull?.baseRef === params.base && issue.pull?.headRef === params.head,
+      );
+      if (found === undefined) throw new ForgeRefusal('not-found', `no open pull request from ${params.head} into ${params.base}`);
+      return ok(apiPull(r, found));
+    }),
   ];
 }

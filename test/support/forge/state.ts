@@ -95,6 +95,8 @@ export interface ReviewRecord {
   readonly commitId: string;
   readonly official: boolean;
   readonly submittedAt: string;
+  /** Line comments submitted with the review (`new_position` as `line`). */
+  readonly comments?: ReadonlyArray<{ readonly path: string; readonly line: number; readonly body: string }>;
 }
 
 /** A comment on a line of a PR's diff, made with a review (Gitea's code comment). */

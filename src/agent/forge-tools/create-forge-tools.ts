@@ -1,0 +1,49 @@
+/**
+ * `createForgeTools`: the in-process MCP server one run's agent talks to the forge through (see
+ * `types.ts` for the contract). Built per run, so every tool is bound to that run's client (the
+ * agent's own token), repository, issue and branch; the agent cannot aim them elsewhere.
+ */
+import { createSdkMcpServer } from '@anthropic-ai/claude-agent-sdk';
+import { addLabelsTool, commentTool, createIssueTool, readThreadTool, removeLabelsTool } from './issue-tools.js';
+import { openPullRequestTool, requestReviewTool, submitReviewTool } from './pull-tools.js';
+import { FORGE_SERVER, qualified, TOOLS_BY_WORKSPACE, type ForgeToolName } from './roles.js';
+import type { AnyTool, ToolContext } from './tool-context.js';
+import type { ForgeTools, ForgeToolsOptions } from './types.js';
+
+const BUILDERS: Readonly<Record<ForgeToolName, (ctx: ToolContext) => AnyTool>> = {
+  comment: commentTool,
+  create_issue: createIssueTool,
+  open_pull_request: openPullRequestTool,
+  request_review: requestReviewTool,
+  submit_review: submitReviewTool,
+  add_labels: addLabelsTool,
+  remove_labels: removeLabelsTool,
+  read_thread: readThreadTool,
+};
+
+export function createForgeTools(options: ForgeToolsOptions): ForgeTools {
+  return {
+    server: createSdkMcpServer({ name: FORGE_SERVER, tools: forgeToolDefinitions(options) }),
+    allowedTools: TOOLS_BY_WORKSPACE[options.agent.workspace].map(qualified),
+  };
+}
+
+/** The role's tools, bound to the run; `createForgeTools` serves them (tests call them directly too). */
+export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
+  const ctx: ToolContext = {
+    client: options.client,
+    repo: options.repo,
+    issue: options.issue,
+    branch: options.branch,
+    onChange: (change) => {
+      try {
+        options.onChange(change);
+      } catch {
+        // The change is made on the forge; a failing report of it must not tell the agent it
+        // failed (it would do it again). Recording is the runner's job, and its own to log.
+      }
+    },
+    openedPull: undefined,
+  };
+  return TOOLS_BY_WORKSPACE[options.agent.workspace].map((name) => BUILDERS[name](ctx));
+}

@@ -1,0 +1,42 @@
+/**
+ * What every forge tool of one run shares: the agent's client, the run's repository and issue,
+ * the worktree's branch, the change reporter, and the PR this run opened (so `request_review`
+ * needs no number right after `open_pull_request`).
+ */
+import type { AnyZodRawShape, createSdkMcpServer, SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
+import type { ForgeClient } from '../../forge/client.js';
+import type { RepoRef } from '../../forge/events.js';
+import { forgeFailure, type ToolResult } from './tool-result.js';
+import type { ForgeChange } from './types.js';
+
+export interface ToolContext {
+  readonly client: ForgeClient;
+  readonly repo: RepoRef;
+  readonly issue: number;
+  readonly branch: string | undefined;
+  readonly onChange: (change: ForgeChange) => void;
+  /** Set by `open_pull_request`. */
+  openedPull: number | undefined;
+}
+
+/** What `createSdkMcpServer` takes: tools of any input shape. */
+export type AnyTool = NonNullable<Parameters<typeof createSdkMcpServer>[0]['tools']>[number];
+
+/**
+ * One tool, typed by its own shape while it is written, then erased to go in the server's list:
+ * a handler of `{ body: string }` is not assignable to the list's handler of any shape (function
+ * parameters are checked contravariantly), though the SDK validates the input against the shape
+ * before calling it.
+ */
+export function erased<S extends AnyZodRawShape>(definition: SdkMcpToolDefinition<S>): AnyTool {
+  return definition as unknown as AnyTool;
+}
+
+/** Runs a tool's forge calls; whatever they throw becomes an error result naming `action`. */
+export async function guarded(action: string, run: () => Promise<ToolResult>): Promise<ToolResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return forgeFailure(action, error);
+  }
+}

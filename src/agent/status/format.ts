@@ -1,0 +1,28 @@
+/** Small formatters for the status comment: durations, money, and untrusted text made inert. */
+
+/** `45s`, `2m 5s`, `1h 3m`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}
+
+/** Dollars; cents are too coarse for a short run, so under $1 four decimals. */
+export function formatUsd(amount: number): string {
+  return `$${amount.toFixed(amount >= 1 ? 2 : 4)}`;
+}
+
+const MAX_INLINE = 300;
+
+/**
+ * Text from a run (what the agent is doing, an error) on one line, with nothing that acts:
+ * no `@` (a status comment must never mention, and so trigger, anyone), no HTML (no marker or
+ * comment can be smuggled in), no newlines, at most 300 characters.
+ */
+export function inert(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const short = line.length > MAX_INLINE ? `${line.slice(0, MAX_INLINE - 1)}…` : line;
+  return short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '&#64;');
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isStatusComment, statusJobOf, statusMarker } from './marker.js';
+import { renderOrphaned, renderStatus } from './render-status.js';
+import type { RunStatus } from './types.js';
+
+const context = { agent: 'dev', jobId: 12 };
+const done = {
+  phase: 'finished',
+  outcome: 'succeeded',
+  turns: 7,
+  costUsd: 0.1234,
+  durationMs: 192_000,
+  session: 'new',
+  prompt: 'full',
+  silent: false,
+  runUrl: undefined,
+} as const satisfies RunStatus;
+
+describe('renderStatus', () => {
+  const table: ReadonlyArray<{ says: string; status: RunStatus; startedAt?: number; lines: readonly RegExp[] }> = [
+    { says: 'a queued run with its position', status: { phase: 'queued', position: 2 }, lines: [/^⏳ \*\*dev\*\* is queued \(position 2\)\.$/] },
+    {
+      says: 'a working run with elapsed time, start and what it is doing',
+      status: { phase: 'working', elapsedMs: 125_000, activity: 'Running the tests' },
+      startedAt: Date.parse('2026-12-01T02:31:40Z'),
+      lines: [/^🔧 \*\*dev\*\* is working on this \(2m 5s so far, started 02:31 UTC\)\.$/, /^Now: Running the tests$/],
+    },
+    {
+      says: 'a finished run with turns, cost, duration, session and prompt',
+      status: done,
+      lines: [/^✅ \*\*dev\*\* finished\.$/, /^\| Turns \| Cost \| Duration \| Session \| Prompt \|$/, /^\| 7 \| \$0\.1234 \| 3m 12s \| new \| full \|$/],
+    },
+    {
+      says: 'a resumed run with a delta prompt, costing dollars, over an hour',
+      status: { ...done, session: 'resumed', prompt: 'delta', costUsd: 2.5, durationMs: 3_780_000 },
+      lines: [/^\| 7 \| \$2\.50 \| 1h 3m \| resumed \| delta \|$/],
+    },
+    { says: 'a failed run with its error', status: { ...done, outcome: 'failed', detail: 'model API answered 529' }, lines: [/^❌ \*\*dev\*\* failed\.$/, /^model API answered 529$/] },
+    { says: 'an interrupted run', status: { ...done, outcome: 'interrupted' }, lines: [/^⏹️ \*\*dev\*\* was interrupted\.$/] },
+    { says: 'a run that hit its budget', status: { ...done, outcome: 'budget-exceeded', detail: 'spent $1.02 of $1.00' }, lines: [/cost budget\.$/, /^spent \$1\.02 of \$1\.00$/] },
+    { says: 'a run that hit its turn limit', status: { ...done, outcome: 'max-turns' }, lines: [/turn limit\.$/] },
+    { says: 'a silent run, plainly', status: { ...done, silent: true }, lines: [/^⚠️ The run ended without posting anything to the forge\.$/] },
+    {
+      says: 'why a resume fell back to a new session',
+      status: { ...done, resumeFallback: 'No conversation found' },
+      lines: [/^The stored session could not be resumed \(No conversation found\); this run started a new one\.$/],
+    },
+    { says: 'a link to the run', status: { ...done, runUrl: 'https://hooks.example/jobs/12' }, lines: [/^\[Run details \(job 12\)\]\(https:\/\/hooks\.example\/jobs\/12\)$/] },
+  ];
+  for (const { says, status, startedAt, lines } of table) {
+    it(`renders ${says}, under the job's marker`, () => {
+      const body = renderStatus(status, { ...context, startedAt });
+
+      const [first, ...rest] = body.split('\n');
+      assert.equal(first, '<!-- claude-hooks:status job=12 -->');
+      for (const line of lines) assert.ok(rest.some((candidate) => line.test(candidate)), `${line} in:\n${body}`);
+    });
+  }
+
+  it('says nothing about silence, fallback or a link when there is none', () => {
+    const body = renderStatus(done, context);
+
+    assert.doesNotMatch(body, /without posting|could not be resumed|Run details/);
+  });
+
+  it('makes text from the run inert: one line, no mention, no HTML', () => {
+    const body = renderStatus({ phase: 'working', elapsedMs: 0, activity: 'Asking @reviewer\n<!-- claude-hooks:status job=99 --> & more' }, context);
+
+    assert.doesNotMatch(body, /@/);
+    assert.equal(body.match(/<!--/g)?.length, 1);
+    assert.match(body, /^Now: Asking &#64;reviewer &lt;!-- claude-hooks:status job=99 --&gt; &amp; more$/m);
+    assert.equal(statusJobOf(body), 12);
+  });
+});
+
+describe('status marker', () => {
+  it('names the job of a status comment', () => {
+    assert.equal(statusJobOf(`${statusMarker(42)}\nanything`), 42);
+    assert.equal(isStatusComment(renderStatus({ phase: 'queued', position: 1 }, context)), true);
+  });
+
+  it('does not take a marker that is not at the start of the body', () => {
+    assert.equal(isStatusComment(`Look: ${statusMarker(42)}`), false);
+    assert.equal(isStatusComment('Plain comment'), false);
+  });
+});
+
+describe('renderOrphaned', () => {
+  it('says the service stopped during the run and that it will be retried', () => {
+    assert.equal(
+      renderOrphaned(context),
+      '<!-- claude-hooks:status job=12 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.',
+    );
+  });
+});

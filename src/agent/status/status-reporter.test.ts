@@ -1,0 +1,172 @@
+/**
+ * The status reporter and `finaliseOrphaned` against the forge double over real HTTP: one
+ * comment per run, posted once and edited in place, `working` edits rate-limited, the final
+ * update always sent, and forge failures logged, never thrown.
+ */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
+import type { ForgeClient } from '../../forge/client.js';
+import type { RepoRef } from '../../forge/events.js';
+import { createGiteaClient } from '../../forge/rest/gitea-client.js';
+import { manualClock } from '../../lib/clock.js';
+import { createLogger, silentLogger } from '../../lib/logger.js';
+import { Secret } from '../../lib/secret.js';
+import { finaliseOrphaned } from './finalise-orphaned.js';
+import { createStatusReporter, type StatusReporterOptions } from './status-reporter.js';
+import type { RunStatus } from './types.js';
+
+const REPO = 'acme/app';
+const finished: RunStatus = { phase: 'finished', outcome: 'succeeded', turns: 3, costUsd: 0.05, durationMs: 40_000, session: 'new', prompt: 'full', silent: false, runUrl: undefined };
+const working = (elapsedMs: number, activity: string): RunStatus => ({ phase: 'working', elapsedMs, activity });
+
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: createLogger({ destination }), lines };
+}
+
+describe('createStatusReporter', () => {
+  let forge: ForgeDouble;
+  let client: ForgeClient;
+  let repo: RepoRef;
+  let nextIssue: () => Promise<number>;
+
+  before(async () => {
+    forge = await startForgeDouble({ webhookSecret: 'secret', checkOpenApi: true });
+    forge.addUser('alice');
+    const dev = forge.addUser('dev');
+    await forge.createRepo('acme', 'app', { collaborators: { alice: 'write', dev: 'write' } });
+    client = createGiteaClient({ baseUrl: forge.url, token: new Secret(dev.token), log: silentLogger() });
+    repo = await client.getRepository(REPO);
+    nextIssue = async () => (await forge.as('alice').openIssue(REPO, { title: 'Work' })).number;
+  });
+  after(async () => {
+    assert.deepEqual(forge.openApiViolations(), []);
+    await forge.close();
+  });
+
+  const reporterFor = (issue: number, options: Partial<StatusReporterOptions> = {}) =>
+    createStatusReporter({ client, repo, issue, agent: 'dev', jobId: 12, log: silentLogger(), ...options });
+
+  it('posts the comment on the first update and edits that same comment after', async () => {
+    const issue = await nextIssue();
+    const reporter = reporterFor(issue);
+    const hooks = forge.deliveries().length;
+
+    await reporter.update({ phase: 'queued', position: 1 });
+    const posted = reporter.commentId;
+    await reporter.update(working(0, 'Reading the issue'));
+    await reporter.update(finished);
+    await forge.idle();
+
+    const comments = forge.comments(REPO, issue);
+    assert.equal(comments.length, 1);
+    assert.equal(comments[0]?.id, posted);
+    assert.equal(reporter.commentId, posted);
+    assert.equal(comments[0]?.author, 'dev');
+    assert.match(comments[0]?.body ?? '', /^<!-- claude-hooks:status job=12 -->\n✅ \*\*dev\*\* finished\./);
+    assert.deepEqual(
+      forge.deliveries().slice(hooks).map((delivery) => (delivery.payload as { action: string }).action),
+      ['created', 'edited', 'edited'],
+    );
+  });
+
+  it('edits for working at most once per interval, and always sends the final update', async () => {
+    const issue = await nextIssue();
+    const clock = manualClock();
+    const reporter = reporterFor(issue, { clock, minEditIntervalMs: 10_000 });
+    const bodies = () => forge.comments(REPO, issue)[0]?.body ?? '';
+
+    await reporter.update(working(0, 'first'));
+    clock.advance(4_000);
+    await reporter.update(working(4_000, 'second'));
+    const afterSecond = bodies();
+    clock.advance(6_000);
+    await reporter.update(working(10_000, 'third'));
+    const afterThird = bodies();
+    clock.advance(1_000);
+    await reporter.update(finished);
+
+    assert.match(afterSecond, /Now: first$/);
+    assert.match(afterThird, /Now: third$/);
+    assert.match(bodies(), /finished\./);
+    const edits = forge.requests().filter((request) => request.method === 'PATCH' && request.path === `/api/v1/repos/${REPO}/issues/comments/${reporter.commentId}`);
+    assert.equal(edits.length, 2, 'the second working update was dropped; the third and the final one went out');
+  });
+
+  it('edits the comment a retried job posted before instead of posting another', async () => {
+    const issue = await nextIssue();
+    const earlier = await client.createComment(REPO, issue, 'old status');
+
+    const reporter = reporterFor(issue, { commentId: earlier.id });
+    await reporter.update(working(0, 'again'));
+
+    assert.deepEqual(forge.comments(REPO, issue).map((comment) => comment.id), [earlier.id]);
+    assert.match(forge.comments(REPO, issue)[0]?.body ?? '', /Now: again$/);
+  });
+
+  it('posts a new comment when the one it edits is gone (404)', async () => {
+    const issue = await nextIssue();
+
+    const reporter = reporterFor(issue, { commentId: 9_999 });
+    await reporter.update(finished);
+
+    assert.equal(forge.comments(REPO, issue).length, 1);
+    assert.equal(reporter.commentId, forge.comments(REPO, issue)[0]?.id);
+  });
+
+  it('logs a failed update and carries on: a status comment never fails a run', async () => {
+    const { log, lines } = capturingLogger();
+    const unreachable = createGiteaClient({ baseUrl: 'http://127.0.0.1:1', token: new Secret('x'), log: silentLogger() });
+    const reporter = createStatusReporter({ client: unreachable, repo, issue: 1, agent: 'dev', jobId: 12, log });
+
+    await reporter.update({ phase: 'queued', position: 1 });
+    await reporter.update(finished);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    assert.equal(reporter.commentId, undefined);
+    const warnings = lines.filter((line) => line.msg === 'status comment not updated');
+    assert.deepEqual(warnings.map((line) => [line.level, line.phase, line.jobId]), [['warn', 'queued', 12], ['warn', 'finished', 12]]);
+  });
+});
+
+describe('finaliseOrphaned', () => {
+  let forge: ForgeDouble;
+  let client: ForgeClient;
+  let repo: RepoRef;
+
+  before(async () => {
+    forge = await startForgeDouble({ webhookSecret: 'secret', checkOpenApi: true });
+    const dev = forge.addUser('dev');
+    await forge.createRepo('acme', 'app', { collaborators: { dev: 'write' } });
+    client = createGiteaClient({ baseUrl: forge.url, token: new Secret(dev.token), log: silentLogger() });
+    repo = await client.getRepository(REPO);
+  });
+  after(async () => {
+    await forge.close();
+  });
+
+  it('edits a run\'s "working" comment to say the service stopped and the run will be retried', async () => {
+    const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
+    const reporter = createStatusReporter({ client, repo, issue: issue.number, agent: 'dev', jobId: 5, log: silentLogger() });
+    await reporter.update(working(1_000, 'Editing files'));
+
+    const done = await finaliseOrphaned({ client, repo, commentId: reporter.commentId!, agent: 'dev', jobId: 5, log: silentLogger() });
+
+    assert.equal(done, true);
+    assert.equal(forge.comments(REPO, issue.number)[0]?.body, '<!-- claude-hooks:status job=5 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.');
+  });
+
+  it('answers false, without throwing, when the comment cannot be edited', async () => {
+    const done = await finaliseOrphaned({ client, repo, commentId: 9_999, agent: 'dev', jobId: 5, log: silentLogger() });
+
+    assert.equal(done, false);
+  });
+});
