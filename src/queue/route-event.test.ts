@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { teamOfThree } from '../../test/support/agents.js';
-import { commented, issueAssigned, issueOpened, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
+import { commented, issueAssigned, issueOpened, pullAssigned, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
 import type { ForgeEvent } from '../forge/events.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, routeEvent, type RouteContext } from './route-event.js';
@@ -30,6 +30,9 @@ describe('routeEvent', () => {
     { story: 'a new issue goes to boss', event: issueOpened(7), expected: ['boss#7 (issue_opened)'] },
     { story: 'an issue assigned to dev goes to dev', event: issueAssigned(7, 'dev'), expected: ['dev#7 (assigned)'] },
     { story: 'an issue assigned to someone else goes to nobody', event: issueAssigned(7, 'bob'), expected: [] },
+    { story: 'a PR assigned to dev (Gitea: the assignee set) goes to dev', event: pullAssigned(pullRef(12, { author: { login: 'bob', id: 1 } }), ['dev']), expected: ['dev#12 (assigned)'] },
+    { story: 'dev’s own issue-7 PR assigned to dev reaches dev’s issue 7 conversation', event: pullAssigned(pullRef(12), ['dev']), expected: ['dev#7 (assigned)'] },
+    { story: 'a PR assigned (GitHub: the login named) to someone else goes to nobody', event: { ...pullAssigned(pullRef(12), ['dev', 'bob']), assignee: 'bob' }, expected: [] },
     { story: 'a comment mentioning @dev goes to dev', event: commented(7, 'alice', 'please look, @dev'), expected: ['dev#7 (mention)'] },
     { story: 'a comment mentioning two agents goes to both', event: commented(7, 'alice', '@boss and @reviewer?'), expected: ['boss#7 (mention)', 'reviewer#7 (mention)'] },
     { story: 'a plain comment goes to nobody', event: commented(7, 'alice', 'thanks!'), expected: [] },

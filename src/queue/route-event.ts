@@ -116,8 +116,9 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
 
     case 'assigned':
       if ((event.type === 'issue' || event.type === 'pull_request') && event.action === 'assigned') {
-        const assignees = event.type === 'issue' ? event.issue.assignees : [];
-        const target = event.type === 'issue' && event.assignee !== undefined ? [event.assignee] : assignees;
+        // GitHub names the login assigned; Gitea sends only the resulting set.
+        const assignees = event.type === 'issue' ? event.issue.assignees : event.pull.assignees;
+        const target = event.assignee !== undefined ? [event.assignee] : assignees;
         if (target.some((a) => a.toLowerCase() === login)) return { trigger: 'assigned', issue: await workIssue(agent, event, forge) };
       }
       return undefined;

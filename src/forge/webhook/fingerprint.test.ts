@@ -47,6 +47,7 @@ const PULL = {
   headSha: 'abc123',
   baseRef: 'main',
   labels: ['z', 'y'],
+  assignees: [],
   requestedReviewers: [],
   updatedAt: '2026-01-02T03:04:05+00:00',
 } as const;
