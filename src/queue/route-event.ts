@@ -19,19 +19,27 @@ export interface RouteContext {
   readonly forge: ForgeLookup;
 }
 
+/** What routing knows about an event beyond the event itself. */
+export interface RouteFacts {
+  /** For a label event: the labels it added (`label-changes.ts`). Without it, the whole set counts. */
+  readonly addedLabels?: readonly string[];
+}
+
 interface Match {
   readonly trigger: Trigger['on'];
   readonly issue: number;
 }
 
-export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<RoutingDecision[]> {
-  if (!repositoryConfigured(event.repo, ctx.repositories)) return [];
+export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: RouteFacts = {}): Promise<RoutingDecision[]> {
+  if (!repositoryConfigured(event.repo, ctx.repositories)) {
+    return [{ kind: 'skip', agent: '*', reason: `${event.repo.fullName} is not in forge.repositories` }];
+  }
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
   const decisions: RoutingDecision[] = [];
   let actorAllowed: boolean | undefined;
 
   for (const agent of ctx.agents) {
-    const match = await matchTriggers(agent, event, ctx.forge);
+    const match = await matchTriggers(agent, event, ctx.forge, facts);
     if (!match) continue;
     const actor = event.actor.login.toLowerCase();
     if (actor === agent.login.toLowerCase()) {
@@ -93,15 +101,15 @@ function handOffAllowed(trigger: Trigger['on'], event: ForgeEvent): boolean {
   }
 }
 
-async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
   for (const trigger of agent.triggers) {
-    const match = await matchTrigger(agent, trigger, event, forge);
+    const match = await matchTrigger(agent, trigger, event, forge, facts);
     if (match) return match;
   }
   return undefined;
 }
 
-async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
   const login = agent.login.toLowerCase();
   switch (trigger.on) {
     case 'issue_opened':
@@ -124,7 +132,9 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
       return undefined;
 
     case 'label': {
-      const labels = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      const set = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      // Gitea sends the whole set: only a label this event added triggers (item 13).
+      const labels = set === undefined ? undefined : (facts.addedLabels ?? set);
       if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase())) return { trigger: 'label', issue: await workIssue(agent, event, forge) };
       return undefined;
     }

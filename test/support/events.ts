@@ -91,6 +91,11 @@ export function commented(number: number, by: string, body: string, options: { r
   });
 }
 
+/** Gitea's `issue_label` event: the whole label set after the change, no diff. */
+export function issueLabelled(number: number, labels: readonly string[], by = 'alice', repo = REPO): IssueEvent {
+  return finish<IssueEvent>({ type: 'issue', action: 'labelled', forge: 'forgejo', repo, actor: user(by), issue: issueRef(number, { labels, updatedAt: at(nextId++) }) });
+}
+
 export function pullAssigned(pull: PullRef, assignees: readonly string[], by = 'alice'): PullEvent {
   return finish<PullEvent>({ type: 'pull_request', action: 'assigned', forge: 'forgejo', repo: REPO, actor: user(by), pull: { ...pull, assignees, updatedAt: at(nextId++) } });
 }
