@@ -47,6 +47,8 @@ export interface HarnessOptions {
   readonly runner?: AgentRunner;
   readonly limits?: Partial<DispatchLimits>;
   readonly writers?: readonly string[];
+  /** `forge.repositories`; empty (every repository) unless given. */
+  readonly repositories?: readonly string[];
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -82,7 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dispatcher = createDispatcher({
     store: store.jobs,
     runner: options.runner ?? scriptedRunner().runner,
-    route: { agents: options.agents ?? teamOfThree(), repositories: [], allowUsers: [], forge },
+    route: { agents: options.agents ?? teamOfThree(), repositories: options.repositories ?? [], allowUsers: [], forge },
     limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 1000, pauseMs: 3600_000, ...options.limits },
     clock,
     log: options.log ?? silentLogger(),
