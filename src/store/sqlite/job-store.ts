@@ -70,7 +70,8 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     moveEvents: db.prepare<[number, number]>('UPDATE OR IGNORE job_events SET job_id = ? WHERE job_id = ?'),
     deleteJob: db.prepare<[number]>('DELETE FROM jobs WHERE id = ?'),
     startsSince: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM jobs WHERE work_key = ? AND started_at >= ?'),
-    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs WHERE state = 'queued' AND not_before > ?`),
+    // Without INDEXED BY the planner walks every queued job through jobs_state: O(queue) per pass.
+    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs INDEXED BY jobs_queued_not_before WHERE state = 'queued' AND not_before > ?`),
     nextPauseEnd: db.prepare<[number], { at: number | null }>(
       `SELECT min(p.until) AS at FROM key_pauses p WHERE p.until > ? AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')`,
     ),

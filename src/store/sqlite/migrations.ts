@@ -89,6 +89,8 @@ export const MIGRATIONS: readonly string[] = [
     event_id INTEGER NOT NULL,
     PRIMARY KEY (repo, issue)
   );
+  -- When to look again (nextWakeAt) without reading every queued job: item 15's backlog.
+  CREATE INDEX jobs_queued_not_before ON jobs (not_before) WHERE state = 'queued';
   -- What became of each event, per agent (claude-hooks deliveries, GET /api/deliveries).
   CREATE INDEX routing_skips_event ON routing_skips (event_id);
   CREATE INDEX job_events_event ON job_events (event_id);
