@@ -156,10 +156,10 @@ describe('dispatcher', () => {
     await h.dispatcher.idle();
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past the first retry of an outage
 
-    const skips = h.store.db.prepare('SELECT agent, reason FROM routing_skips').all() as Array<{ agent: string; reason: string }>;
+    const [, bobs] = await h.store.deliveryHistory.recent(2);
     assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
     assert.equal(checks, 1);
-    assert.deepEqual(skips, [{ agent: '*', reason: "could not be routed: Cannot read properties of undefined (reading 'permission')" }]);
+    assert.deepEqual(bobs!.routing?.decisions, [{ agent: '*', kind: 'skipped', reason: "could not be routed: Cannot read properties of undefined (reading 'permission')" }]);
     await h.close();
   });
 
