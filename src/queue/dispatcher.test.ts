@@ -197,6 +197,37 @@ describe('dispatcher', () => {
     await h.close();
   });
 
+  it('holds back the later label events of an issue with one the forge could not route yet, so its added label is not lost', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-labels-'));
+    const first = issueLabelled(7, ['agent/dev'], 'bob');
+    const second = issueLabelled(7, ['agent/dev', 'bug'], 'alice');
+    const stored = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+    for (const [i, event] of [first, second].entries()) {
+      await stored.deliveries.record({ deliveryId: `labels-${i}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_label', receivedAt: i, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+    }
+    await stored.close(); // both wait in the store: start-up routes them in one batch
+    let down = true;
+    const { runner, runs } = scriptedRunner();
+
+    const h = await startHarness({
+      dataDir,
+      runner,
+      canTrigger: async (_repo, login) => {
+        if (login === 'bob' && down) throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
+        return true;
+      },
+    });
+    await h.dispatcher.idle();
+    const whileDown = runs.length;
+    down = false;
+    await until(() => runs.length === 1, 'dev to answer the label added', 5000);
+    await h.dispatcher.idle();
+
+    assert.equal(whileDown, 0);
+    assert.deepEqual(runs.map((r) => r.events), [[first.fingerprint]]);
+    await h.close();
+  });
+
   it('never runs two jobs of one key at once', async () => {
     let active = 0;
     let maxActive = 0;

@@ -74,12 +74,13 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
   /** Routes one batch; false when some events had to wait for the forge. */
   const routeBatch = async (batch: StoredEvent[]): Promise<boolean> => {
     const labels = await labelChanges(batch, store);
-    const routed: Routed[] = await Promise.all(
+    const results: Routed[] = await Promise.all(
       batch.map(async (stored) => {
         const change = labels.get(stored.id);
         return { stored, decisions: await routeOne(stored, change?.added), ...(change ? { labels: change.set } : {}) };
       }),
     );
+    const routed = holdLaterLabelEvents(results);
     const settled = routed.filter((r) => r.decisions !== undefined);
     await store.commitRouting(
       settled.map(({ stored, decisions, labels: set }) => ({ eventId: stored.id, decisions: decisions ?? [], ...(set ? { labels: set } : {}) })),
@@ -147,4 +148,20 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
     busy: () => routing !== undefined || inbox.length > 0,
     settled: () => routing ?? Promise.resolve(),
   };
+}
+
+/**
+ * A label event held back (the forge could not answer) holds back the later label events of its
+ * issue in the batch too: each was compared with the one before it, and committing them first
+ * would store a set newer than the held event's, so its added label would never be seen.
+ */
+function holdLaterLabelEvents(results: readonly Routed[]): Routed[] {
+  const held = new Set<string>();
+  return results.map((result) => {
+    if (!result.labels) return result;
+    const issue = `${result.labels.repo}#${result.labels.issue}`;
+    if (held.has(issue)) return { stored: result.stored, decisions: undefined };
+    if (result.decisions === undefined) held.add(issue);
+    return result;
+  });
 }
