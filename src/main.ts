@@ -15,6 +15,7 @@ import { createForgeLookup } from './forge/forge-lookup.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { buildHttpApp } from './http/build-app.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
+import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
@@ -164,7 +165,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken })],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken })],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());

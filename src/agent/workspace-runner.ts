@@ -9,7 +9,8 @@ import type { ForgeEvent, RepoRef } from '../forge/events.js';
 import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
-import { issueBranchName, type AcquireError, type AcquireTarget, type Lease, type SyncOutcome, type Workdirs } from '../workdir/index.js';
+import { isTransient } from '../queue/transient.js';
+import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type Lease, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 
 export interface Workspace {
   readonly path: string;
@@ -42,8 +43,15 @@ export interface WorkspaceRunnerOptions {
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
   return {
     async run(request) {
-      const target = await targetFor(request, options);
-      const acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
+      let acquired;
+      try {
+        const target = await targetFor(request, options);
+        acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
+      } catch (error) {
+        // A fetch that failed, or a forge that did not answer, can clear up; a bug will not.
+        if (error instanceof GitError || isTransient(error)) return { ok: false, error: `workspace: ${error instanceof Error ? error.message : String(error)}`, retryable: true };
+        throw error;
+      }
       if (!acquired.ok) return acquireFailure(acquired.error);
       const lease = acquired.value;
       options.log.info({ job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind }, 'workspace ready');
@@ -112,7 +120,10 @@ function latestPull(events: readonly ForgeEvent[], number: number): { headRef: s
 }
 
 function acquireFailure(error: AcquireError): RunOutcome {
-  // A lease held elsewhere or a full disk can clear up; a bad request will not.
-  const retryable = error.kind === 'leased' || error.kind === 'low-disk' || error.kind === 'commit-not-found';
+  // Boss has one worktree per repository but a job per issue: waiting for another job's lease
+  // is not a failed attempt (hardening item 11; docs/decisions.md).
+  if (error.kind === 'leased') return { ok: false, error: `workspace: ${error.message}`, retryable: true, wait: true };
+  // A full disk or a commit not fetched yet can clear up; a bad request will not.
+  const retryable = error.kind === 'low-disk' || error.kind === 'commit-not-found';
   return { ok: false, error: `workspace: ${error.message}`, retryable };
 }

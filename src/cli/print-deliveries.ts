@@ -1,4 +1,8 @@
-/** `claude-hooks deliveries`: what the forge sent and what became of it, newest first. */
+/**
+ * `claude-hooks deliveries`: what the forge sent and what became of it, newest first — down to
+ * each agent's decision and its reason, so an operator can see why nothing ran.
+ */
+import { describeOutcome } from '../intake/describe-routing.js';
 import { formatTable } from '../lib/format-table.js';
 import { withDataDirStore } from './data-dir-store.js';
 
@@ -24,7 +28,7 @@ export async function printDeliveries(dataDir: string, options: { limit: string 
       d.eventType,
       d.outcome,
       d.source === 'poll' ? '' : d.deliveryId,
-      d.eventId !== null ? `event ${d.eventId}` : (d.reason ?? ''),
+      describeOutcome(d),
     ]);
     process.stdout.write(formatTable(['received', 'from', 'event type', 'outcome', 'delivery', 'became'], rows));
     return 0;

@@ -164,4 +164,9 @@ export class ForgeApiError extends Error {
     super(`forge API ${method} ${path} failed with ${status}: ${body.slice(0, 200)}`);
     this.name = 'ForgeApiError';
   }
+
+  /** Worth trying again later: no answer at all, a server error, or being told to slow down. */
+  get transient(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
 }

@@ -53,6 +53,8 @@ export interface PullRef {
   readonly headSha: string;
   readonly baseRef: string;
   readonly labels: readonly string[];
+  /** Logins the PR is assigned to (`{ on: assigned }` fires for PRs too). */
+  readonly assignees: readonly string[];
   readonly requestedReviewers: readonly string[];
   readonly updatedAt: string;
 }
@@ -121,6 +123,8 @@ export interface PullEvent extends EventBase {
   readonly pull: PullRef;
   /** For `review_requested`/`review_request_removed`: whose review. */
   readonly requestedReviewer?: string;
+  /** For `assigned`/`unassigned`: the login concerned, when the payload names it. */
+  readonly assignee?: string;
 }
 
 export type ReviewState = 'approved' | 'changes_requested' | 'comment';

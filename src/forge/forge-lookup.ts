@@ -1,11 +1,13 @@
 /**
  * Dispatch's view of the forge (`ForgeLookup`) over the REST clients: permission checks cached
  * for a while (a burst of comments costs one API call), PR heads, and comments posted as a given
- * agent. Agents themselves always count as allowed.
+ * agent. Agents themselves always count as allowed. A permission check the forge could not answer
+ * (any `ForgeApiError`) is a `ForgeUnavailableError`: transient, so the event waits for the forge.
  */
 import type { Clock } from '../lib/clock.js';
 import type { ForgeLookup } from '../queue/ports.js';
-import type { ForgeClient } from './client.js';
+import { ForgeUnavailableError } from '../queue/transient.js';
+import { ForgeApiError, type ForgeClient } from './client.js';
 
 export interface ForgeLookupOptions {
   /** One client per agent name, each authenticated with that agent's token. */
@@ -28,7 +30,14 @@ export function createForgeLookup(options: ForgeLookupOptions): ForgeLookup {
       const cached = cache.get(key);
       const now = options.clock.now();
       if (cached && now - cached.at < options.cacheMs) return cached.allowed;
-      const permission = await anyClient().getPermission(repo.fullName, login);
+      const permission = await anyClient()
+        .getPermission(repo.fullName, login)
+        .catch((error: unknown) => {
+          // Forge down, or an answer that could not be read: the event is routed again later
+          // rather than dropped for every agent. A bug (not a ForgeApiError) stays a fault.
+          if (!(error instanceof ForgeApiError)) throw error;
+          throw new ForgeUnavailableError(`could not check ${login}'s permission on ${repo.fullName}: ${error.message}`, { cause: error });
+        });
       const allowed = permission === 'write' || permission === 'admin';
       cache.set(key, { allowed, at: now });
       return allowed;

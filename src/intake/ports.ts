@@ -56,6 +56,21 @@ export interface DeliverySummary {
   readonly reason: string | null;
   /** The event it became, when accepted. */
   readonly eventId: number | null;
+  /** What dispatch made of that event; null when the delivery became no event. */
+  readonly routing: EventRouting | null;
+}
+
+/** One agent's part in a routed event: a job (and where it is now), or why not. */
+export type AgentDecision =
+  | { readonly agent: string; readonly kind: 'job'; readonly jobId: number; readonly trigger: string; readonly state: string }
+  /** `agent` is `*` when the reason concerns every agent (a repository not configured). */
+  | { readonly agent: string; readonly kind: 'skipped'; readonly reason: string };
+
+export interface EventRouting {
+  /** When dispatch routed the event; null while it waits (a forge outage retries it). */
+  readonly routedAt: number | null;
+  /** Empty when no agent's trigger matched. */
+  readonly decisions: readonly AgentDecision[];
 }
 
 /** The record of what arrived, newest first. */

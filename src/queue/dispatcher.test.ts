@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { agent, teamOfThree } from '../../test/support/agents.js';
 import { gate, scriptedRunner, startHarness } from '../../test/support/dispatch-harness.js';
-import { commented, issueOpened, REPO } from '../../test/support/events.js';
+import { commented, issueLabelled, issueOpened, REPO } from '../../test/support/events.js';
 import { until } from '../../test/support/wait.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +141,93 @@ describe('dispatcher', () => {
     await h.close();
   });
 
+  it('records an event whose routing hit a fault (not a forge outage) and does not retry it', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner });
+    let checks = 0;
+    h.setCanTrigger(async (_repo, login) => {
+      if (login !== 'bob') return true;
+      checks++;
+      throw new TypeError("Cannot read properties of undefined (reading 'permission')");
+    });
+
+    await h.deliver(commented(7, 'bob', '@dev from bob'));
+    await h.deliver(commented(8, 'alice', '@dev from alice'));
+    await h.dispatcher.idle();
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // past the first retry of an outage
+
+    const [, bobs] = await h.store.deliveryHistory.recent(2);
+    assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
+    assert.equal(checks, 1);
+    assert.deepEqual(bobs!.routing?.decisions, [{ agent: '*', kind: 'skipped', reason: "could not be routed: Cannot read properties of undefined (reading 'permission')" }]);
+    await h.close();
+  });
+
+  it('starts a label agent when its label is added, not again on later label changes while it stays', async () => {
+    const { runner, runs } = scriptedRunner();
+    const h = await startHarness({ runner });
+    const sets = [['agent/dev'], ['agent/dev', 'bug'], ['bug', 'agent/dev', 'p1'], ['bug'], ['bug', 'agent/dev']];
+    const events = sets.map((labels) => issueLabelled(7, labels));
+
+    for (const event of events) {
+      await h.deliver(event);
+      await h.dispatcher.idle();
+    }
+
+    assert.deepEqual(runs.map((r) => r.events), [[events[0]!.fingerprint], [events[4]!.fingerprint]]);
+    await h.close();
+  });
+
+  it('compares each of a burst of label events with the one before it', async () => {
+    const hold = gate();
+    const { runner, runs } = scriptedRunner(async () => {
+      await hold.promise;
+      return { ok: true };
+    });
+    const h = await startHarness({ runner });
+    await h.deliver(commented(9, 'alice', '@dev something else'));
+    await until(() => runs.length === 1, 'the first job to hold the dev slot');
+    const events = [['agent/dev'], ['agent/dev', 'bug'], ['bug'], ['bug', 'agent/dev']].map((labels) => issueLabelled(7, labels));
+
+    for (const event of events) await h.deliver(event);
+    hold.open();
+    await h.dispatcher.idle();
+
+    assert.deepEqual(runs.slice(1).flatMap((r) => r.events), [events[0]!.fingerprint, events[3]!.fingerprint]);
+    await h.close();
+  });
+
+  it('holds back the later label events of an issue with one the forge could not route yet, so its added label is not lost', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-labels-'));
+    const first = issueLabelled(7, ['agent/dev'], 'bob');
+    const second = issueLabelled(7, ['agent/dev', 'bug'], 'alice');
+    const stored = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+    for (const [i, event] of [first, second].entries()) {
+      await stored.deliveries.record({ deliveryId: `labels-${i}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_label', receivedAt: i, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+    }
+    await stored.close(); // both wait in the store: start-up routes them in one batch
+    let down = true;
+    const { runner, runs } = scriptedRunner();
+
+    const h = await startHarness({
+      dataDir,
+      runner,
+      canTrigger: async (_repo, login) => {
+        if (login === 'bob' && down) throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
+        return true;
+      },
+    });
+    await h.dispatcher.idle();
+    const whileDown = runs.length;
+    down = false;
+    await until(() => runs.length === 1, 'dev to answer the label added', 5000);
+    await h.dispatcher.idle();
+
+    assert.equal(whileDown, 0);
+    assert.deepEqual(runs.map((r) => r.events), [[first.fingerprint]]);
+    await h.close();
+  });
+
   it('never runs two jobs of one key at once', async () => {
     let active = 0;
     let maxActive = 0;
@@ -275,17 +362,56 @@ describe('dispatcher', () => {
     await h.close();
   });
 
-  it('treats a runner that throws as a retryable failure', async () => {
+  it('fails a job for good, with its message, when the runner throws a fault rather than a transient error', async () => {
     const { runner, runs } = scriptedRunner(() => {
-      throw new Error('boom');
+      throw new TypeError("Cannot read properties of undefined (reading 'path')");
     });
-    const h = await startHarness({ runner, limits: { maxAttempts: 1 } });
+    const h = await startHarness({ runner, limits: { maxAttempts: 3, backoffMs: 1 } });
 
     await h.deliver(commented(7, 'alice', '@dev'));
     await h.dispatcher.idle();
 
+    const [job] = await h.store.jobs.listJobs({});
     assert.equal(runs.length, 1);
-    assert.equal((await h.store.jobs.listJobs({}))[0]!.error, 'boom');
+    assert.equal(job!.state, 'failed');
+    assert.equal(job!.error, "Cannot read properties of undefined (reading 'path')");
+    await h.close();
+  });
+
+  it('retries a job whose runner threw a transient error (the forge did not answer)', async () => {
+    const { runner, runs } = scriptedRunner((request) => {
+      if (request.attempt === 1) throw new ForgeApiError('GET', '/repos/acme/widget/pulls/7', 503, 'unavailable');
+      return { ok: true };
+    });
+    const h = await startHarness({ runner, limits: { maxAttempts: 3, backoffMs: 1 } });
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await until(() => runs.length === 2, 'the second attempt', 5000);
+    await h.dispatcher.idle();
+
+    assert.equal((await h.store.jobs.listJobs({}))[0]!.state, 'succeeded');
+    await h.close();
+  });
+
+  it('gives the attempt back to a job whose run could not begin (its worktree is leased), and runs it when it can', async () => {
+    const { runner, runs } = scriptedRunner((request) =>
+      runs.length === 1 ? { ok: false, error: 'workspace: worktree is leased to job 1', retryable: true, wait: true } : { ok: true },
+    );
+    const waits: string[] = [];
+    const h = await startHarness({ runner, limits: { maxAttempts: 1, leaseWaitMs: 10 } });
+    h.dispatcher.subscribe((notice) => {
+      if (notice.type === 'job-waiting') waits.push(notice.reason);
+    });
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await until(() => runs.length === 2, 'the job to run once its worktree is free', 5000);
+    await h.dispatcher.idle();
+
+    const [job] = await h.store.jobs.listJobs({});
+    assert.deepEqual(waits, ['workspace: worktree is leased to job 1']);
+    assert.deepEqual(runs.map((r) => r.request.attempt), [1, 1]);
+    assert.equal(job!.state, 'succeeded');
+    assert.equal(job!.attempts, 1);
     await h.close();
   });
 

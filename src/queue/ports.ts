@@ -47,11 +47,33 @@ export type JobFinish =
   | { readonly state: 'succeeded' }
   | { readonly state: 'failed'; readonly error: string }
   | { readonly state: 'retry'; readonly error: string; readonly notBefore: number }
+  /** Back to queued without using up an attempt: the run could not begin (its worktree is leased). */
+  | { readonly state: 'waiting'; readonly reason: string; readonly notBefore: number }
   | { readonly state: 'cancelled'; readonly error: string };
 
 export interface JobQuery {
   readonly states?: readonly JobState[];
   readonly limit?: number;
+}
+
+/**
+ * A bounded look at the runnable jobs, FIFO from after `afterId`, leaving out repositories and
+ * agents already at their limit, so a scheduling pass reads only what it could start.
+ */
+export interface RunnableWindow {
+  readonly limit: number;
+  readonly afterId?: number;
+  /** Work-key repos (`host/owner/name`) to leave out. */
+  readonly skipRepos?: readonly string[];
+  readonly skipAgents?: readonly string[];
+}
+
+/** The label set an issue or PR had at its latest label event (Gitea sends the whole set, no diff). */
+export interface LabelSet {
+  /** Work-key repo (`host/owner/name`). */
+  readonly repo: string;
+  readonly issue: number;
+  readonly labels: readonly string[];
 }
 
 export interface JobStore {
@@ -62,10 +84,20 @@ export interface JobStore {
    * Records the decisions for a batch of events and marks them dispatched, atomically and in
    * order. Work for a key that has a queued job is merged into it; otherwise a new queued job is
    * created (a follow-up when the key's job is running). An event routed already is skipped.
+   * `labels`, when given, becomes the issue's last known label set (unless a later event's is
+   * stored already).
    */
-  commitRouting(batch: ReadonlyArray<{ readonly eventId: number; readonly decisions: readonly RoutingDecision[] }>, now: number): Promise<void>;
-  /** Queued jobs whose key has no running job and whose `notBefore` has passed, FIFO. */
-  runnableJobs(now: number): Promise<Job[]>;
+  commitRouting(
+    batch: ReadonlyArray<{ readonly eventId: number; readonly decisions: readonly RoutingDecision[]; readonly labels?: LabelSet }>,
+    now: number,
+  ): Promise<void>;
+  /** The last known label sets of these issues (`repo` + issue); issues never labelled are absent. */
+  labelSets(issues: ReadonlyArray<{ readonly repo: string; readonly issue: number }>): Promise<LabelSet[]>;
+  /**
+   * Queued jobs whose key has no running job, is not paused and whose `notBefore` has passed,
+   * FIFO; all of them, or the `window`.
+   */
+  runnableJobs(now: number, window?: RunnableWindow): Promise<Job[]>;
   runningJobs(): Promise<Job[]>;
   /** queued → running (attempts + 1). Returns undefined if the job was not queued any more. */
   startJob(id: number, now: number): Promise<Job | undefined>;
@@ -101,17 +133,31 @@ export interface RunRequest {
 
 export type RunOutcome =
   | { readonly ok: true; readonly summary?: string }
-  | { readonly ok: false; readonly error: string; readonly retryable: boolean };
+  | {
+      readonly ok: false;
+      readonly error: string;
+      readonly retryable: boolean;
+      /**
+       * The run could not begin: what it needs (its worktree) is leased to another job. Not an
+       * attempt — the job goes back to the queue, holding no slot, and tries again shortly.
+       */
+      readonly wait?: true;
+    };
 
 /**
  * Runs one job. Implemented by the Claude agent runner; tests use scripted runners. A runner
- * that throws is treated as a retryable failure.
+ * that throws an error marked `transient` (see `transient.ts`) is a retryable failure; any other
+ * error is a fault and fails the job for good, with its message.
  */
 export interface AgentRunner {
   run(request: RunRequest): Promise<RunOutcome>;
 }
 
-/** The forge, as routing sees it. */
+/**
+ * The forge, as routing sees it. A method that could not get an answer now throws an error
+ * marked `transient` (`ForgeUnavailableError`, or a `ForgeApiError` for network/5xx/429): the
+ * event is routed again later. Any other error fails the event's routing, recorded.
+ */
 export interface ForgeLookup {
   /** Whether `login` may trigger agents on `repo` (write access or better). */
   canTrigger(repo: RepoRef, login: string): Promise<boolean>;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { teamOfThree } from '../../test/support/agents.js';
-import { commented, issueAssigned, issueOpened, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
+import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
 import type { ForgeEvent } from '../forge/events.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, routeEvent, type RouteContext } from './route-event.js';
+import { ForgeUnavailableError } from './transient.js';
 
 const writers = new Set(['alice', 'boss', 'dev', 'reviewer']);
 
@@ -30,6 +31,9 @@ describe('routeEvent', () => {
     { story: 'a new issue goes to boss', event: issueOpened(7), expected: ['boss#7 (issue_opened)'] },
     { story: 'an issue assigned to dev goes to dev', event: issueAssigned(7, 'dev'), expected: ['dev#7 (assigned)'] },
     { story: 'an issue assigned to someone else goes to nobody', event: issueAssigned(7, 'bob'), expected: [] },
+    { story: 'a PR assigned to dev (Gitea: the assignee set) goes to dev', event: pullAssigned(pullRef(12, { author: { login: 'bob', id: 1 } }), ['dev']), expected: ['dev#12 (assigned)'] },
+    { story: 'dev’s own issue-7 PR assigned to dev reaches dev’s issue 7 conversation', event: pullAssigned(pullRef(12), ['dev']), expected: ['dev#7 (assigned)'] },
+    { story: 'a PR assigned (GitHub: the login named) to someone else goes to nobody', event: { ...pullAssigned(pullRef(12), ['dev', 'bob']), assignee: 'bob' }, expected: [] },
     { story: 'a comment mentioning @dev goes to dev', event: commented(7, 'alice', 'please look, @dev'), expected: ['dev#7 (mention)'] },
     { story: 'a comment mentioning two agents goes to both', event: commented(7, 'alice', '@boss and @reviewer?'), expected: ['boss#7 (mention)', 'reviewer#7 (mention)'] },
     { story: 'a plain comment goes to nobody', event: commented(7, 'alice', 'thanks!'), expected: [] },
@@ -114,11 +118,35 @@ describe('routeEvent', () => {
     assert.deepEqual(work(decisions), ['dev#7 (mention)']);
   });
 
-  it('ignores repositories that are not configured', async () => {
+  it('records, for an event from a repository not configured, that it is not in forge.repositories', async () => {
     const decisions = await routeEvent(issueOpened(7), context({ repositories: ['acme/other'] }));
 
-    assert.deepEqual(decisions, []);
+    assert.deepEqual(work(decisions), []);
+    assert.deepEqual(skips(decisions), ['*: acme/widget is not in forge.repositories']);
   });
+
+  it('lets a failed permission check through as an error, so the event is routed again later', async () => {
+    const down = context({
+      forge: { canTrigger: async () => Promise.reject(new ForgeUnavailableError('forge down')), pullHead: async () => undefined, comment: async () => undefined },
+    });
+
+    await assert.rejects(routeEvent(commented(7, 'mallory', '@dev hi'), down), /forge down/);
+  });
+
+  const labelTable: ReadonlyArray<{ story: string; added: readonly string[] | undefined; expected: string[] }> = [
+    { story: 'a label event that added agent/dev goes to dev', added: ['agent/dev'], expected: ['dev#7 (label)'] },
+    { story: 'a label event that added another label, agent/dev still set, goes to nobody', added: ['bug'], expected: [] },
+    { story: 'a label event with no known history counts its whole set', added: undefined, expected: ['dev#7 (label)'] },
+  ];
+  for (const { story, added, expected } of labelTable) {
+    it(story, async () => {
+      const event = issueLabelled(7, ['agent/dev', 'bug']);
+
+      const decisions = await routeEvent(event, context(), added === undefined ? {} : { addedLabels: added });
+
+      assert.deepEqual(work(decisions), expected);
+    });
+  }
 });
 
 describe('mentions', () => {

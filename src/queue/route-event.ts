@@ -20,20 +20,28 @@ export interface RouteContext {
   readonly forge: ForgeLookup;
 }
 
+/** What routing knows about an event beyond the event itself. */
+export interface RouteFacts {
+  /** For a label event: the labels it added (`label-changes.ts`). Without it, the whole set counts. */
+  readonly addedLabels?: readonly string[];
+}
+
 interface Match {
   readonly trigger: Trigger['on'];
   readonly issue: number;
 }
 
-export async function routeEvent(event: ForgeEvent, ctx: RouteContext): Promise<RoutingDecision[]> {
-  if (!repositoryConfigured(event.repo, ctx.repositories)) return [];
+export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: RouteFacts = {}): Promise<RoutingDecision[]> {
+  if (!repositoryConfigured(event.repo, ctx.repositories)) {
+    return [{ kind: 'skip', agent: '*', reason: `${event.repo.fullName} is not in forge.repositories` }];
+  }
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
   if (isAgentStatusComment(event, agentLogins)) return [];
   const decisions: RoutingDecision[] = [];
   let actorAllowed: boolean | undefined;
 
   for (const agent of ctx.agents) {
-    const match = await matchTriggers(agent, event, ctx.forge);
+    const match = await matchTriggers(agent, event, ctx.forge, facts);
     if (!match) continue;
     const actor = event.actor.login.toLowerCase();
     if (actor === agent.login.toLowerCase()) {
@@ -100,15 +108,15 @@ function handOffAllowed(trigger: Trigger['on'], event: ForgeEvent): boolean {
   }
 }
 
-async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
   for (const trigger of agent.triggers) {
-    const match = await matchTrigger(agent, trigger, event, forge);
+    const match = await matchTrigger(agent, trigger, event, forge, facts);
     if (match) return match;
   }
   return undefined;
 }
 
-async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup): Promise<Match | undefined> {
+async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
   const login = agent.login.toLowerCase();
   switch (trigger.on) {
     case 'issue_opened':
@@ -123,14 +131,17 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
 
     case 'assigned':
       if ((event.type === 'issue' || event.type === 'pull_request') && event.action === 'assigned') {
-        const assignees = event.type === 'issue' ? event.issue.assignees : [];
-        const target = event.type === 'issue' && event.assignee !== undefined ? [event.assignee] : assignees;
+        // GitHub names the login assigned; Gitea sends only the resulting set.
+        const assignees = event.type === 'issue' ? event.issue.assignees : event.pull.assignees;
+        const target = event.assignee !== undefined ? [event.assignee] : assignees;
         if (target.some((a) => a.toLowerCase() === login)) return { trigger: 'assigned', issue: await workIssue(agent, event, forge) };
       }
       return undefined;
 
     case 'label': {
-      const labels = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      const set = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      // Gitea sends the whole set: only a label this event added triggers (item 13).
+      const labels = set === undefined ? undefined : (facts.addedLabels ?? set);
       if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase())) return { trigger: 'label', issue: await workIssue(agent, event, forge) };
       return undefined;
     }

@@ -138,6 +138,6 @@ describe('the claude-hooks service process', () => {
     const [header, newest, oldest] = result.stdout.trim().split('\n');
     assert.match(header!, /^received +from +event type +outcome +delivery +became$/);
     assert.match(newest!, /github +ping +ignored .*ping/);
-    assert.match(oldest!, new RegExp(`forgejo +issues +accepted +${opened.headers['x-forgejo-delivery']} +event 1$`));
+    assert.match(oldest!, new RegExp(`forgejo +issues +accepted +${opened.headers['x-forgejo-delivery']} +event 1: .+$`));
   });
 });

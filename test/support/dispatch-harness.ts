@@ -47,6 +47,10 @@ export interface HarnessOptions {
   readonly runner?: AgentRunner;
   readonly limits?: Partial<DispatchLimits>;
   readonly writers?: readonly string[];
+  /** The forge's answer to "may this user trigger agents?" from the start (before `setCanTrigger`). */
+  readonly canTrigger?: ForgeLookup['canTrigger'];
+  /** `forge.repositories`; empty (every repository) unless given. */
+  readonly repositories?: readonly string[];
   readonly clock?: Clock;
   readonly log?: Logger;
 }
@@ -71,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
   const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
   const comments: Harness['comments'] = [];
-  let canTrigger: ForgeLookup['canTrigger'] = async (_repo, login) => writers.has(login);
+  let canTrigger: ForgeLookup['canTrigger'] = options.canTrigger ?? (async (_repo, login) => writers.has(login));
   const forge: ForgeLookup = {
     canTrigger: (repo, login) => canTrigger(repo, login),
     pullHead: async () => undefined,
@@ -82,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dispatcher = createDispatcher({
     store: store.jobs,
     runner: options.runner ?? scriptedRunner().runner,
-    route: { agents: options.agents ?? teamOfThree(), repositories: [], allowUsers: [], forge },
+    route: { agents: options.agents ?? teamOfThree(), repositories: options.repositories ?? [], allowUsers: [], forge },
     limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 1000, pauseMs: 3600_000, ...options.limits },
     clock,
     log: options.log ?? silentLogger(),

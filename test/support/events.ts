@@ -50,6 +50,7 @@ export function pullRef(number: number, overrides: Partial<PullRef> = {}): PullR
     headSha: 'a'.repeat(40),
     baseRef: 'main',
     labels: [],
+    assignees: [],
     requestedReviewers: [],
     updatedAt: at(0),
     ...overrides,
@@ -88,6 +89,15 @@ export function commented(number: number, by: string, body: string, options: { r
     ...(options.pull ? { pull: options.pull } : {}),
     comment: { id, body, author: user(by), createdAt: at(id), updatedAt: at(id), htmlUrl: `http://forge.test/acme/widget/issues/${number}#issuecomment-${id}` },
   });
+}
+
+/** Gitea's `issue_label` event: the whole label set after the change, no diff. */
+export function issueLabelled(number: number, labels: readonly string[], by = 'alice', repo = REPO): IssueEvent {
+  return finish<IssueEvent>({ type: 'issue', action: 'labelled', forge: 'forgejo', repo, actor: user(by), issue: issueRef(number, { labels, updatedAt: at(nextId++) }) });
+}
+
+export function pullAssigned(pull: PullRef, assignees: readonly string[], by = 'alice'): PullEvent {
+  return finish<PullEvent>({ type: 'pull_request', action: 'assigned', forge: 'forgejo', repo: REPO, actor: user(by), pull: { ...pull, assignees, updatedAt: at(nextId++) } });
 }
 
 export function reviewRequested(pull: PullRef, reviewer: string, by = 'dev'): PullEvent {

@@ -10,7 +10,7 @@ import type { Thread } from './thread.js';
 const repo: RepoRef = { host: 'forge.test', owner: 'acme', name: 'app', fullName: 'acme/app', cloneUrl: 'http://forge.test/acme/app.git', defaultBranch: 'main', private: false };
 const user = (login: string): UserRef => ({ login, id: login.length });
 const issue: IssueRef = { number: 7, title: 'Crash', body: 'It crashes', author: user('alice'), state: 'open', isPull: true, labels: [], assignees: [], updatedAt: '2024-05-01T10:00:00Z' };
-const pull: PullRef = { number: 7, title: 'Crash', body: '', author: user('alice'), state: 'open', merged: false, headRef: 'issue-3-crash', headSha: 'b'.repeat(40), baseRef: 'main', labels: [], requestedReviewers: [], updatedAt: '2024-05-01T10:00:00Z' };
+const pull: PullRef = { number: 7, title: 'Crash', body: '', author: user('alice'), state: 'open', merged: false, headRef: 'issue-3-crash', headSha: 'b'.repeat(40), baseRef: 'main', labels: [], requestedReviewers: [], assignees: [], updatedAt: '2024-05-01T10:00:00Z' };
 const comment = (id: number, login: string, body: string, updatedAt = '2024-05-01T10:05:00Z'): CommentRef => ({ id, body, author: user(login), createdAt: '2024-05-01T10:05:00Z', updatedAt, htmlUrl: '' });
 const review = (id: number, login: string, state: PullReview['state']): PullReview & { comments: [] } => ({ id, author: user(login), state, body: state === 'requested' ? '' : 'ok', submittedAt: '2024-05-01T10:06:00Z', commitId: pull.headSha, comments: [] });
 

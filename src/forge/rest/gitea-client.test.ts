@@ -74,6 +74,7 @@ describe('createGiteaClient against the forge double', () => {
     await forge.as('alice').pushCommit(REPO, { branch: 'issue-1-crash', files: { 'fix.txt': 'fix\n' } });
     const pull = await forge.as('alice').openPull(REPO, { head: 'issue-1-crash', title: 'Fix the crash', body: 'Closes #1' });
     await forge.as('alice').requestReview(REPO, pull.number, 'dev-bot');
+    await forge.as('alice').assign(REPO, pull.number, 'dev-bot');
 
     const readIssue = await client.getIssue(REPO, issue.number);
     const readPullAsIssue = await client.getIssue(REPO, pull.number);
@@ -103,6 +104,7 @@ describe('createGiteaClient against the forge double', () => {
       headSha: pull.pull?.headSha,
       baseRef: 'main',
       labels: [],
+      assignees: ['dev-bot'],
       requestedReviewers: ['dev-bot'],
       updatedAt: '2024-05-01T10:00:00Z',
     });

@@ -48,6 +48,8 @@ export const PullRequest = z.object({
   head: z.object({ ref: z.string(), sha: z.string() }),
   base: z.object({ ref: z.string() }),
   labels,
+  assignee: User.nullish(),
+  assignees: users,
   requested_reviewers: users,
   updated_at: z.string(),
 });

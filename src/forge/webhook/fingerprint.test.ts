@@ -47,6 +47,7 @@ const PULL = {
   headSha: 'abc123',
   baseRef: 'main',
   labels: ['z', 'y'],
+  assignees: [],
   requestedReviewers: [],
   updatedAt: '2026-01-02T03:04:05+00:00',
 } as const;
@@ -118,6 +119,8 @@ describe('fingerprintOf', () => {
     { name: 'a PR closed unmerged', event: { ...BASE, type: 'pull_request', action: 'closed', pull: { ...PULL, state: 'closed' } }, expected: 'forge.example.com/acme/widgets:pr:9:closed:unmerged:abc123' },
     { name: 'a review request', event: { ...BASE, type: 'pull_request', action: 'review_requested', pull: PULL, requestedReviewer: 'rev' }, expected: 'forge.example.com/acme/widgets:pr:9:review_requested:rev:2026-01-02T03:04:05.000Z' },
     { name: 'an edited PR', event: { ...BASE, type: 'pull_request', action: 'edited', pull: PULL }, expected: 'forge.example.com/acme/widgets:pr:9:edited:2026-01-02T03:04:05.000Z' },
+    { name: 'a PR assigned naming no one (Gitea)', event: { ...BASE, type: 'pull_request', action: 'assigned', pull: { ...PULL, assignees: ['dev', 'bob'] } }, expected: 'forge.example.com/acme/widgets:pr:9:assigned:2026-01-02T03:04:05.000Z:bob,dev' },
+    { name: 'a PR assigned naming the assignee (GitHub)', event: { ...BASE, type: 'pull_request', action: 'assigned', pull: PULL, assignee: 'dev' }, expected: 'forge.example.com/acme/widgets:pr:9:assigned:2026-01-02T03:04:05.000Z:dev' },
     { name: 'a relabelled PR', event: { ...BASE, type: 'pull_request', action: 'labelled', pull: PULL }, expected: 'forge.example.com/acme/widgets:pr:9:labelled:2026-01-02T03:04:05.000Z:y,z' },
     { name: 'a review with an id (GitHub)', event: { ...BASE, type: 'review', state: 'approved', pull: PULL, review: { id: 5, body: '', author: { login: 'rev', id: 3 } } }, expected: 'forge.example.com/acme/widgets:review:9:rev:approved:5' },
     { name: 'a review without one (Gitea)', event: { ...BASE, type: 'review', state: 'changes_requested', pull: PULL, review: { id: 0, body: '', author: { login: 'rev', id: 3 } } }, expected: 'forge.example.com/acme/widgets:review:9:rev:changes_requested:2026-01-02T03:04:05.000Z:abc123' },

@@ -85,9 +85,11 @@ function pullDetail(event: Omit<PullEvent, 'fingerprint'>): string {
       return `${event.requestedReviewer ?? ''}:${canonicalTime(pull.updatedAt)}`;
     case 'labelled':
       return `${canonicalTime(pull.updatedAt)}:${sortedList(pull.labels)}`;
-    case 'edited':
     case 'assigned':
     case 'unassigned':
+      // As for issues: two assignments within one second are two events.
+      return `${canonicalTime(pull.updatedAt)}:${event.assignee ?? sortedList(pull.assignees)}`;
+    case 'edited':
       return canonicalTime(pull.updatedAt);
   }
 }

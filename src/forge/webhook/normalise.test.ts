@@ -161,6 +161,7 @@ describe('normalise, on the captured Gitea deliveries', () => {
       headSha: 'd555a5dd07f4d0148a58d4686ec381502ae6a2d4',
       baseRef: 'main',
       labels: [],
+      assignees: [],
       requestedReviewers: [],
       updatedAt: '2023-12-05T18:35:31Z',
     });
@@ -283,6 +284,29 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
       assert.equal(event.assignee, undefined, 'Gitea does not name the login (un)assigned');
     });
   }
+
+  it('reads the assignees of a PR assigned on Gitea (pull_request_assign), which names no login', () => {
+    const body = sampleBody('gitea-pull_request-synchronized');
+    const assigned = { ...body, action: 'assigned', pull_request: { ...(body['pull_request'] as object), assignees: [{ login: 'dev' }, { login: 'bob' }] } };
+
+    const event = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: assigned }, 'pull_request');
+
+    assert.equal(event.action, 'assigned');
+    assert.deepEqual(event.pull.assignees, ['dev', 'bob']);
+    assert.equal(event.assignee, undefined);
+  });
+
+  it('reads the login a GitHub PR was assigned to, and the PR’s single assignee of old payloads', () => {
+    const body = sampleBody('gitea-pull_request-synchronized');
+    const github = { ...body, action: 'assigned', assignee: { login: 'dev' } };
+    const old = { ...body, action: 'assigned', pull_request: { ...(body['pull_request'] as object), assignees: null, assignee: { login: 'dev' } } };
+
+    const fromGithub = expectEvent({ forge: 'github', eventType: 'pull_request', body: github }, 'pull_request');
+    const fromOld = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: old }, 'pull_request');
+
+    assert.equal(fromGithub.assignee, 'dev');
+    assert.deepEqual(fromOld.pull.assignees, ['dev']);
+  });
 
   it('reads a review comment and a rejection by their event types', () => {
     const body = sampleBody('gitea-pull_request_approved-reviewed');

@@ -22,7 +22,8 @@ export function pullHandler(actions: Readonly<Record<string, PullAction>>): Hand
     const base = eventBase(payload.value, context);
     if (!base.ok) return base;
 
-    const event = { ...base.value, type: 'pull_request', action, pull: toPull(payload.value.pull_request) } as const;
+    const assignee = payload.value.assignee?.login;
+    const event = { ...base.value, type: 'pull_request', action, pull: toPull(payload.value.pull_request), ...(assignee !== undefined ? { assignee } : {}) } as const;
     if (action !== 'review_requested' && action !== 'review_request_removed') return drafted(event);
 
     const reviewer = payload.value.requested_reviewer?.login;

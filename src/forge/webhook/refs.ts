@@ -79,6 +79,7 @@ export function toIssue(data: IssueData, options: { isPull?: boolean } = {}): Is
 
 /** `updatedAt` is '' when the payload leaves `updated_at` out (trimmed fixtures do). */
 export function toPull(data: PullData): PullRef {
+  const assignees = data.assignees ?? (data.assignee ? [data.assignee] : []);
   return {
     number: data.number,
     title: data.title,
@@ -90,6 +91,7 @@ export function toPull(data: PullData): PullRef {
     headSha: data.head.sha,
     baseRef: data.base.ref,
     labels: (data.labels ?? []).map((label) => label.name),
+    assignees: assignees.map((user) => user.login),
     requestedReviewers: (data.requested_reviewers ?? []).flatMap((user) => (user.login === undefined ? [] : [user.login])),
     updatedAt: data.updated_at ?? '',
   };

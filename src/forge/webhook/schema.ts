@@ -65,6 +65,8 @@ export const Pull = z.object({
   head: z.object({ ref: RefName, sha: z.string() }),
   base: z.object({ ref: RefName }),
   labels: z.array(Label).nullish(),
+  assignees: z.array(Login).nullish(),
+  assignee: Login.nullish(),
   /** GitHub lists teams here too; they have no `login`. */
   requested_reviewers: z.array(z.object({ login: z.string().optional() })).nullish(),
   updated_at: z.string().nullish(),
@@ -105,6 +107,8 @@ export const CommentPayload = z.object({
 export const PullPayload = z.object({
   action: z.string(),
   pull_request: Pull,
+  /** GitHub names the login (un)assigned; Gitea does not. */
+  assignee: Login.nullish(),
   requested_reviewer: Login.nullish(),
   requested_team: z.object({ slug: z.string() }).nullish(),
   repository: Repository,

@@ -46,12 +46,22 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     attach: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)'),
     skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
     job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
-    runnable: db.prepare<[number, number], JobRow>(
+    // A negative LIMIT is no limit. Saturated repos and agents are left out here, so a pass over
+    // thousands of queued jobs reads only the few it can start (hardening item 15).
+    runnable: db.prepare<{ now: number; afterId: number; skipRepos: string; skipAgents: string; limit: number }, JobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs j
-        WHERE j.state = 'queued' AND j.not_before <= ?
+        WHERE j.state = 'queued' AND j.not_before <= @now AND j.id > @afterId
+          AND j.repo NOT IN (SELECT value FROM json_each(@skipRepos))
+          AND j.agent NOT IN (SELECT value FROM json_each(@skipAgents))
           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
-          AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > ?)
-        ORDER BY j.id`,
+          AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > @now)
+        ORDER BY j.id
+        LIMIT @limit`,
+    ),
+    labelSet: db.prepare<[string, number], { labels: string }>('SELECT labels FROM label_sets WHERE repo = ? AND issue = ?'),
+    saveLabelSet: db.prepare<[string, number, string, number]>(
+      `INSERT INTO label_sets (repo, issue, labels, event_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (repo, issue) DO UPDATE SET labels = excluded.labels, event_id = excluded.event_id WHERE excluded.event_id > label_sets.event_id`,
     ),
     running: db.prepare<[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
     setState: db.prepare(
@@ -60,7 +70,8 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     moveEvents: db.prepare<[number, number]>('UPDATE OR IGNORE job_events SET job_id = ? WHERE job_id = ?'),
     deleteJob: db.prepare<[number]>('DELETE FROM jobs WHERE id = ?'),
     startsSince: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM jobs WHERE work_key = ? AND started_at >= ?'),
-    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs WHERE state = 'queued' AND not_before > ?`),
+    // Without INDEXED BY the planner walks every queued job through jobs_state: O(queue) per pass.
+    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs INDEXED BY jobs_queued_not_before WHERE state = 'queued' AND not_before > ?`),
     nextPauseEnd: db.prepare<[number], { at: number | null }>(
       `SELECT min(p.until) AS at FROM key_pauses p WHERE p.until > ? AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')`,
     ),
@@ -88,13 +99,13 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
   };
 
   /** Back to queued; if the key already has a queued follow-up, its events join this job instead. */
-  const requeue = (job: Job, notBefore: number, error: string | null) => {
+  const requeue = (job: Job, notBefore: number, error: string | null, attempts = job.attempts) => {
     const followUp = q.queuedFor.get(workKeyString(job.key));
     if (followUp) {
       q.moveEvents.run(job.id, followUp.id);
       q.deleteJob.run(followUp.id);
     }
-    transition(job, 'queued', { notBefore, startedAt: null, error });
+    transition(job, 'queued', { notBefore, startedAt: null, error, attempts });
   };
 
   return {
@@ -110,8 +121,9 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
 
     commitRouting(batch, now) {
       return committer.submit(() => {
-        for (const { eventId, decisions } of batch) {
+        for (const { eventId, decisions, labels } of batch) {
           if (q.markDispatched.run(now, eventId).changes === 0) continue; // routed already
+          if (labels) q.saveLabelSet.run(labels.repo, labels.issue, JSON.stringify(labels.labels), eventId);
           for (const decision of decisions) {
             if (decision.kind === 'skip') {
               q.skip.run(eventId, decision.agent, decision.reason, now);
@@ -129,8 +141,22 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       });
     },
 
-    async runnableJobs(now) {
-      return q.runnable.all(now, now).map(toJob);
+    async labelSets(issues) {
+      return issues.flatMap(({ repo, issue }) => {
+        const row = q.labelSet.get(repo, issue);
+        return row ? [{ repo, issue, labels: JSON.parse(row.labels) as string[] }] : [];
+      });
+    },
+
+    async runnableJobs(now, window) {
+      const rows = q.runnable.all({
+        now,
+        afterId: window?.afterId ?? 0,
+        skipRepos: JSON.stringify(window?.skipRepos ?? []),
+        skipAgents: JSON.stringify(window?.skipAgents ?? []),
+        limit: window?.limit ?? -1,
+      });
+      return rows.map(toJob);
     },
 
     async runningJobs() {
@@ -151,6 +177,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         const job = getJob(id);
         if (!job) return;
         if (finish.state === 'retry') requeue(job, finish.notBefore, finish.error);
+        else if (finish.state === 'waiting') requeue(job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
         else transition(job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
       });
     },

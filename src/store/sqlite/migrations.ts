@@ -80,4 +80,19 @@ export const MIGRATIONS: readonly string[] = [
     polled_at TEXT    NOT NULL
   );
   `,
+  /* 4: label sets and routing decisions */ `
+  -- Gitea's label events carry the whole set: the last one seen tells which label was added.
+  CREATE TABLE label_sets (
+    repo     TEXT    NOT NULL,
+    issue    INTEGER NOT NULL,
+    labels   TEXT    NOT NULL,
+    event_id INTEGER NOT NULL,
+    PRIMARY KEY (repo, issue)
+  );
+  -- When to look again (nextWakeAt) without reading every queued job: item 15's backlog.
+  CREATE INDEX jobs_queued_not_before ON jobs (not_before) WHERE state = 'queued';
+  -- What became of each event, per agent (claude-hooks deliveries, GET /api/deliveries).
+  CREATE INDEX routing_skips_event ON routing_skips (event_id);
+  CREATE INDEX job_events_event ON job_events (event_id);
+  `,
 ];

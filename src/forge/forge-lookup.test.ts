@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { REPO } from '../../test/support/events.js';
+import { manualClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/logger.js';
+import { Secret } from '../lib/secret.js';
+import { isTransient } from '../queue/transient.js';
+import type { ForgeClient } from './client.js';
+import { createForgeLookup } from './forge-lookup.js';
+import { createGiteaClient } from './rest/gitea-client.js';
+
+/** A Gitea client whose every request gets `answer` (a forge's reply, or a network failure). */
+function lookupAnswering(answer: () => Promise<Response>) {
+  const client: ForgeClient = createGiteaClient({ baseUrl: 'http://forge.test', token: new Secret('t'), log: silentLogger(), fetch: async () => answer() });
+  return createForgeLookup({ clients: new Map([['dev', client]]), cacheMs: 0, clock: manualClock(0) });
+}
+
+describe('createForgeLookup', () => {
+  const failures: ReadonlyArray<{ story: string; answer: () => Promise<Response> }> = [
+    { story: 'the forge cannot be reached', answer: async () => Promise.reject(new TypeError('fetch failed')) },
+    { story: 'the forge answers 502', answer: async () => new Response('bad gateway', { status: 502 }) },
+    { story: 'the forge answers 401 (a token it no longer takes)', answer: async () => new Response('{"message":"token is required"}', { status: 401 }) },
+    { story: 'the forge answers 200 with a page that is not JSON (a proxy’s login page)', answer: async () => new Response('<html>sign in</html>', { status: 200 }) },
+    { story: 'the forge answers 200 without a permission', answer: async () => Response.json({ role_name: 'owner' }) },
+  ];
+  for (const { story, answer } of failures) {
+    it(`reports a permission check as transient, to be tried again, when ${story}`, async () => {
+      const lookup = lookupAnswering(answer);
+
+      const error = await lookup.canTrigger(REPO, 'mallory').then(
+        () => assert.fail('expected the permission check to fail'),
+        (e: unknown) => e,
+      );
+
+      assert.equal(isTransient(error), true);
+      assert.match(String(error), /could not check mallory's permission on acme\/widget/);
+    });
+  }
+
+  it('answers no for a user who is not a collaborator (404), without an error', async () => {
+    const lookup = lookupAnswering(async () => new Response('{"message":"not found"}', { status: 404 }));
+
+    assert.equal(await lookup.canTrigger(REPO, 'mallory'), false);
+  });
+});

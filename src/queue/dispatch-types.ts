@@ -1,0 +1,22 @@
+/** The dispatcher's settings and what it tells observers; shared by the modules it wires. */
+import type { Job, RunOutcome } from './ports.js';
+
+export interface DispatchLimits {
+  readonly concurrency: number;
+  readonly perRepository: number;
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  /** How long a tripped circuit breaker pauses a key. */
+  readonly pauseMs: number;
+  /** How soon a job whose worktree was leased to another job looks again (default 1 s). */
+  readonly leaseWaitMs?: number;
+}
+
+export type DispatchNotice =
+  | { readonly type: 'job-started'; readonly job: Job }
+  | { readonly type: 'job-finished'; readonly job: Job; readonly outcome: RunOutcome }
+  /** The run could not begin (its worktree is leased): re-queued, the attempt given back. */
+  | { readonly type: 'job-waiting'; readonly job: Job; readonly reason: string }
+  | { readonly type: 'key-paused'; readonly job: Job; readonly reason: string };
+
+export type Emit = (notice: DispatchNotice) => void;

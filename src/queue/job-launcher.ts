@@ -1,0 +1,95 @@
+/**
+ * Runs started jobs and records how each ended: success; a retryable failure re-queued with
+ * exponential backoff until `maxAttempts`; a final failure; or a wait. A run that could not begin
+ * because its worktree is leased to another job (`outcome.wait`) is not an attempt: the job goes
+ * back to the queue with its attempt given back and holds no slot while it waits (hardening
+ * item 11). A runner that throws a fault — an error not marked transient — fails the job at once.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { DispatchLimits, Emit } from './dispatch-types.js';
+import type { AgentRunner, Job, JobStore, RunOutcome } from './ports.js';
+import { isTransient } from './transient.js';
+
+export interface JobLauncherOptions {
+  readonly store: JobStore;
+  readonly runner: AgentRunner;
+  readonly limits: DispatchLimits;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly emit: Emit;
+  /** Called when a job has ended and been recorded: its slot is free. */
+  readonly ended: () => void;
+}
+
+export interface JobLauncher {
+  launch(job: Job, agent: AgentConfig): void;
+  running(): Job[];
+  /** Aborts every running job (each is re-queued) and waits for them to end. */
+  abortAll(reason: Error): Promise<void>;
+}
+
+const DEFAULT_LEASE_WAIT_MS = 1000;
+
+export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
+  const { store, runner, clock, log, limits } = options;
+  const running = new Map<number, { job: Job; controller: AbortController; done: Promise<void> }>();
+
+  const runJob = async (job: Job, agent: AgentConfig, signal: AbortSignal): Promise<RunOutcome> => {
+    try {
+      const events = await store.getEvents(job.eventIds);
+      return await runner.run({ jobId: job.id, key: job.key, agent, repo: job.repoRef, attempt: job.attempts, events, signal });
+    } catch (error) {
+      return { ok: false, error: error instanceof Error ? error.message : String(error), retryable: isTransient(error) };
+    }
+  };
+
+  const record = async (job: Job, outcome: RunOutcome, aborted: boolean, jobLog: Logger) => {
+    const now = clock.now();
+    if (aborted) {
+      await store.finishJob(job.id, { state: 'retry', error: 'interrupted by shutdown', notBefore: now }, now);
+    } else if (outcome.ok) {
+      await store.finishJob(job.id, { state: 'succeeded' }, now);
+      jobLog.info('job succeeded');
+    } else if (outcome.wait) {
+      const notBefore = now + (limits.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
+      await store.finishJob(job.id, { state: 'waiting', reason: outcome.error, notBefore }, now);
+      jobLog.info({ reason: outcome.error }, 'job waits for its worktree; the attempt is given back');
+      options.emit({ type: 'job-waiting', job, reason: outcome.error });
+      return;
+    } else if (outcome.retryable && job.attempts < limits.maxAttempts) {
+      const notBefore = now + limits.backoffMs * 2 ** (job.attempts - 1);
+      await store.finishJob(job.id, { state: 'retry', error: outcome.error, notBefore }, now);
+      jobLog.warn({ error: outcome.error, retryAt: new Date(notBefore).toISOString() }, 'job failed; will retry');
+    } else {
+      await store.finishJob(job.id, { state: 'failed', error: outcome.error }, now);
+      jobLog.error({ error: outcome.error }, 'job failed for good');
+    }
+    options.emit({ type: 'job-finished', job, outcome });
+  };
+
+  return {
+    launch(job, agent) {
+      const controller = new AbortController();
+      const jobLog = log.child({ job: job.id, agent: job.key.agent, repo: job.key.repo, issue: job.key.issue, attempt: job.attempts });
+      options.emit({ type: 'job-started', job });
+      jobLog.info({ events: job.eventIds.length }, 'job started');
+      const done = (async () => {
+        const outcome = await runJob(job, agent, controller.signal);
+        await record(job, outcome, controller.signal.aborted, jobLog);
+      })()
+        .catch((error: unknown) => jobLog.error({ err: error }, 'could not record the end of a job'))
+        .finally(() => {
+          running.delete(job.id);
+          options.ended();
+        });
+      running.set(job.id, { job, controller, done });
+    },
+    running: () => [...running.values()].map((r) => r.job),
+    async abortAll(reason) {
+      for (const { controller } of running.values()) controller.abort(reason);
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}
