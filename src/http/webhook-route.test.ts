@@ -175,7 +175,7 @@ describe('health and metrics', () => {
     await intake.app.close();
   });
 
-  it('counts deliveries by forge, event and outcome, and times the intake', async () => {
+  it('counts deliveries by forge, event type and outcome, and times the intake', async () => {
     const intake = await buildIntakeApp();
     const sample = comment();
     await intake.app.inject({ method: 'POST', url: '/webhook', headers: sample.headers, payload: sample.body });
@@ -184,10 +184,48 @@ describe('health and metrics', () => {
 
     const metrics = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body;
 
-    assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="comment",outcome="accepted"\} 1/);
+    assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="accepted"\} 1/);
     assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="duplicate"\} 1/);
     assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="rejected:unsigned"\} 1/);
     assert.match(metrics, /claude_hooks_intake_duration_seconds_count\{outcome="accepted"\} 1/);
+    await intake.close();
+  });
+
+  it('labels a delivery with the same event whether it is rejected or accepted', async () => {
+    const intake = await buildIntakeApp();
+    const opened = loadSamplePayload('gitea-issues-opened', { secret: TEST_SECRET, forge: 'forgejo' });
+    await intake.app.inject({ method: 'POST', url: '/webhook', headers: { ...opened.headers, 'x-forgejo-signature': signBody('wrong', opened.body) }, payload: opened.body });
+    await intake.app.inject({ method: 'POST', url: '/webhook', headers: opened.headers, payload: opened.body });
+
+    const lines = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter((l) => l.startsWith('claude_hooks_deliveries_total{'));
+
+    assert.deepEqual(lines.sort(), [
+      'claude_hooks_deliveries_total{forge="forgejo",event="issues",outcome="accepted"} 1',
+      'claude_hooks_deliveries_total{forge="forgejo",event="issues",outcome="rejected:bad-signature"} 1',
+    ]);
+    await intake.close();
+  });
+
+  it('keeps label values to closed sets however many unsigned requests invent event headers', async () => {
+    const intake = await buildIntakeApp();
+    const body = Buffer.from('{}');
+
+    for (let i = 0; i < 300; i++) {
+      const invented = `evt-${i}-${'x'.repeat(200)}`;
+      const headers = i % 3 === 0 ? { 'x-forgejo-delivery': `d-${i}`, 'x-forgejo-event': invented, 'x-forgejo-signature': '' } : i % 3 === 1 ? { 'x-forgejo-delivery': `d-${i}`, 'x-forgejo-event': invented, 'x-forgejo-event-type': invented, 'x-forgejo-signature': 'f'.repeat(64) } : { [`x-${invented}`]: 'y' };
+      const response = await intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body });
+      assert.ok(response.statusCode === 400 || response.statusCode === 401, `${response.statusCode}`);
+    }
+    const metrics = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body;
+
+    const series = metrics.split('\n').filter((l) => l.startsWith('claude_hooks_deliveries_total{'));
+    assert.deepEqual(series.sort(), [
+      'claude_hooks_deliveries_total{forge="forgejo",event="other",outcome="rejected:bad-signature"} 100',
+      'claude_hooks_deliveries_total{forge="forgejo",event="other",outcome="rejected:unsigned"} 100',
+      'claude_hooks_deliveries_total{forge="unknown",event="other",outcome="rejected:bad-headers"} 100',
+    ]);
+    assert.doesNotMatch(metrics, /evt-/);
+    assert.ok(metrics.length < 20_000, `the scrape is ${metrics.length} bytes`);
     await intake.close();
   });
 });
