@@ -3,7 +3,6 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
@@ -19,6 +18,7 @@ import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLifecycle } from './lib/lifecycle.js';
+import { ensurePrivateDir } from './lib/private-files.js';
 import type { Logger } from './lib/logger.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
@@ -64,7 +64,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const lifecycle = createLifecycle(log);
   try {
-    mkdirSync(config.dataDir, { recursive: true });
+    const tightened = ensurePrivateDir(config.dataDir);
+    if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const store = openSqliteStore({
       dataDir: config.dataDir,
       clock,
