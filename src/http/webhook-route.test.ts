@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { buildIntakeApp, TEST_SECRET } from '../../test/support/intake-app.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload, loadSamplePayloads } from '../../test/support/payloads.js';
 import { signBody } from '../intake/verify-signature.js';
+import { storeRows } from '../../test/support/store-rows.js';
+import { statSync } from 'node:fs';
 
 const comment = () => loadSamplePayload('gitea-issue_comment-created', { secret: TEST_SECRET, forge: 'forgejo' });
 
@@ -65,6 +67,23 @@ describe('POST /webhook', () => {
     assert.deepEqual(second.json(), { delivery: deliveryIdFor('replay'), duplicate: true, sameEventAs: first.json().delivery });
     assert.deepEqual(intake.counts(), { deliveries: 2, events: 1 }, 'the replay is recorded, but creates no second event');
     await intake.close();
+  });
+
+  it('stores a signed 1 MiB body replayed 500 times under new delivery ids once', async () => {
+    const intake = await buildIntakeApp();
+    const body = JSON.stringify({ action: 'published', release: { id: 1, body: 'x'.repeat(1024 * 1024) } });
+
+    for (let batch = 0; batch < 10; batch++) {
+      const replays = Array.from({ length: 50 }, (_, i) => signed(body, { event: 'release', deliveryId: deliveryIdFor(`replay-${batch}-${i}`) }));
+      const responses = await Promise.all(replays.map((headers) => intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body })));
+      assert.deepEqual(new Set(responses.map((r) => r.statusCode)), new Set([202]));
+    }
+    const rows = storeRows(intake.store.file);
+    await intake.close();
+
+    assert.equal(rows.deliveries, 500, 'every replay is recorded');
+    assert.equal(rows.bodyBytes, Buffer.byteLength(body), 'and its body stored once');
+    assert.ok(statSync(intake.store.file).size < 4 * 1024 * 1024, `the database is ${statSync(intake.store.file).size} bytes`);
   });
 
   it('answers an event type it does not handle with 202 ignored, and records it', async () => {

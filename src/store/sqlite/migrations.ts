@@ -80,4 +80,13 @@ export const MIGRATIONS: readonly string[] = [
     polled_at TEXT    NOT NULL
   );
   `,
+  /* 3: delivery bodies by reference */ `
+  -- A body already stored (same bytes, same SHA-256) is not stored again: the later delivery keeps
+  -- an empty body and names, in body_of, the delivery that holds it. A signed delivery replayed
+  -- under new ids (hardening issue, item 4) then costs a row, not a copy.
+  ALTER TABLE deliveries ADD COLUMN body_sha256 TEXT;
+  ALTER TABLE deliveries ADD COLUMN body_of TEXT;
+  CREATE INDEX deliveries_body_sha256 ON deliveries (body_sha256) WHERE body_of IS NULL;
+  CREATE INDEX deliveries_body_of ON deliveries (body_of) WHERE body_of IS NOT NULL;
+  `,
 ];
