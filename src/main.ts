@@ -156,6 +156,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics,
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      connections: {
+        requestTimeoutMs: config.server.requestTimeoutSeconds * 1000,
+        headersTimeoutMs: config.server.headersTimeoutSeconds * 1000,
+        keepAliveTimeoutMs: config.server.keepAliveTimeoutSeconds * 1000,
+        maxConnections: config.server.maxConnections,
+      },
       readiness: [store.readiness, dataDirWritableCheck(config.dataDir), freeDiskCheck(config.dataDir, config.health.minFreeBytes)],
       routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken })],
     });
