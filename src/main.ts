@@ -3,7 +3,6 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
@@ -21,6 +20,7 @@ import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createLifecycle } from './lib/lifecycle.js';
+import { ensurePrivateDir } from './lib/private-files.js';
 import type { Logger } from './lib/logger.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
@@ -66,7 +66,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const lifecycle = createLifecycle(log);
   try {
-    mkdirSync(config.dataDir, { recursive: true });
+    const tightened = ensurePrivateDir(config.dataDir);
+    if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const store = openSqliteStore({
       dataDir: config.dataDir,
       clock,
@@ -159,6 +160,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics,
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
+      connections: {
+        requestTimeoutMs: config.server.requestTimeoutSeconds * 1000,
+        headersTimeoutMs: config.server.headersTimeoutSeconds * 1000,
+        keepAliveTimeoutMs: config.server.keepAliveTimeoutSeconds * 1000,
+        maxConnections: config.server.maxConnections,
+      },
       readiness: [
         store.readiness,
         dataDirWritableCheck(config.dataDir),

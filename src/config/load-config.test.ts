@@ -143,6 +143,23 @@ describe('loadConfig', () => {
     assert.match(problems[0]?.message ?? '', /config file not found/);
   });
 
+  it('takes the server timeouts and connection cap, and refuses a headers timeout longer than the request timeout', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: { requestTimeoutSeconds: 20, keepAliveTimeoutSeconds: 2, maxConnections: 300 }\n');
+    const bad = tempDir();
+    writeFileSync(join(bad, 'claude-hooks.yaml'), 'server: { requestTimeoutSeconds: 5, headersTimeoutSeconds: 10 }\n');
+
+    const result = loadConfig({ env: {}, cwd: dir });
+    const problems = problemsOf(loadConfig({ env: {}, cwd: bad }));
+
+    assert.ok(result.ok);
+    assert.deepEqual(
+      [result.value.server.requestTimeoutSeconds, result.value.server.headersTimeoutSeconds, result.value.server.keepAliveTimeoutSeconds, result.value.server.maxConnections],
+      [20, 10, 2, 300],
+    );
+    assert.deepEqual(problems.map((p) => p.key), ['server.headersTimeoutSeconds']);
+  });
+
   it('rejects a port override that is not a number', () => {
     const problems = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_PORT: 'eighty' }, cwd: tempDir() }));
 

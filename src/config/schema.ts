@@ -64,8 +64,20 @@ export const configSchema = z.strictObject({
       /** The address the forge reaches us at, for the webhook URL printed on first start. */
       publicUrl: z.url().optional(),
       bodyLimitBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      /** A request not received whole (headers and body) within this is answered 408 and closed. */
+      requestTimeoutSeconds: z.number().positive().default(30),
+      /** A request whose headers are not all in within this is answered 408 and closed. */
+      headersTimeoutSeconds: z.number().positive().default(10),
+      /** An idle keep-alive connection is closed after this. */
+      keepAliveTimeoutSeconds: z.number().positive().default(5),
+      /** Connections beyond this many open ones are closed at once. */
+      maxConnections: z.number().int().positive().default(1024),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((server) => server.headersTimeoutSeconds <= server.requestTimeoutSeconds, {
+      message: 'headersTimeoutSeconds must not be longer than requestTimeoutSeconds',
+      path: ['headersTimeoutSeconds'],
+    }),
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminToken: secretRefSchema.optional(),

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { AcceptDelivery } from '../intake/accept-delivery.js';
 import type { Logger } from '../lib/logger.js';
 import { formatBytes } from '../lib/format-bytes.js';
+import { DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connection-limits.js';
 import { runChecks, type ReadinessCheck } from './health.js';
 import type { Metrics } from './metrics.js';
 import { registerWebhookRoute } from './webhook-route.js';
@@ -16,12 +17,16 @@ export interface HttpAppOptions {
   readonly readiness: readonly ReadinessCheck[];
   readonly log: Logger;
   readonly bodyLimitBytes: number;
+  /** Timeouts and the connection cap; the defaults of `server.*` when absent. */
+  readonly connections?: ConnectionLimits;
   /** Further routes (operator API, admin, dashboard), registered after the built-in ones. */
   readonly routes?: ReadonlyArray<(app: FastifyInstance) => void>;
 }
 
 export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
+  const connections = options.connections ?? DEFAULT_CONNECTION_LIMITS;
   const app = Fastify({
+    ...serverOptions(connections),
     // pino's Logger is a FastifyBaseLogger; naming the wider type keeps FastifyInstance's default generics.
     loggerInstance: options.log as FastifyBaseLogger,
     // Deliveries are logged by the intake with their own context; per-request lines would double them.
@@ -30,6 +35,7 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
+  app.server.maxConnections = connections.maxConnections;
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -35,7 +35,7 @@ export function dataDirWritableCheck(dataDir: string): ReadinessCheck {
     name: 'dataDirWritable',
     async run() {
       const probe = join(dataDir, `.readyz-${randomUUID()}`);
-      await writeFile(probe, 'ok');
+      await writeFile(probe, 'ok', { mode: 0o600 });
       await unlink(probe);
       return { ok: true, detail: dataDir };
     },

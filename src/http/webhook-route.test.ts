@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import { buildIntakeApp, TEST_SECRET } from '../../test/support/intake-app.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload, loadSamplePayloads } from '../../test/support/payloads.js';
 import { signBody } from '../intake/verify-signature.js';
+import { storeRows } from '../../test/support/store-rows.js';
+import { statSync } from 'node:fs';
 
 const comment = () => loadSamplePayload('gitea-issue_comment-created', { secret: TEST_SECRET, forge: 'forgejo' });
 
@@ -65,6 +67,23 @@ describe('POST /webhook', () => {
     assert.deepEqual(second.json(), { delivery: deliveryIdFor('replay'), duplicate: true, sameEventAs: first.json().delivery });
     assert.deepEqual(intake.counts(), { deliveries: 2, events: 1 }, 'the replay is recorded, but creates no second event');
     await intake.close();
+  });
+
+  it('stores a signed 1 MiB body replayed 500 times under new delivery ids once', async () => {
+    const intake = await buildIntakeApp();
+    const body = JSON.stringify({ action: 'published', release: { id: 1, body: 'x'.repeat(1024 * 1024) } });
+
+    for (let batch = 0; batch < 10; batch++) {
+      const replays = Array.from({ length: 50 }, (_, i) => signed(body, { event: 'release', deliveryId: deliveryIdFor(`replay-${batch}-${i}`) }));
+      const responses = await Promise.all(replays.map((headers) => intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body })));
+      assert.deepEqual(new Set(responses.map((r) => r.statusCode)), new Set([202]));
+    }
+    const rows = storeRows(intake.store.file);
+    await intake.close();
+
+    assert.equal(rows.deliveries, 500, 'every replay is recorded');
+    assert.equal(rows.bodyBytes, Buffer.byteLength(body), 'and its body stored once');
+    assert.ok(statSync(intake.store.file).size < 4 * 1024 * 1024, `the database is ${statSync(intake.store.file).size} bytes`);
   });
 
   it('answers an event type it does not handle with 202 ignored, and records it', async () => {
@@ -175,7 +194,7 @@ describe('health and metrics', () => {
     await intake.app.close();
   });
 
-  it('counts deliveries by forge, event and outcome, and times the intake', async () => {
+  it('counts deliveries by forge, event type and outcome, and times the intake', async () => {
     const intake = await buildIntakeApp();
     const sample = comment();
     await intake.app.inject({ method: 'POST', url: '/webhook', headers: sample.headers, payload: sample.body });
@@ -184,10 +203,48 @@ describe('health and metrics', () => {
 
     const metrics = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body;
 
-    assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="comment",outcome="accepted"\} 1/);
+    assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="accepted"\} 1/);
     assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="duplicate"\} 1/);
     assert.match(metrics, /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="rejected:unsigned"\} 1/);
     assert.match(metrics, /claude_hooks_intake_duration_seconds_count\{outcome="accepted"\} 1/);
+    await intake.close();
+  });
+
+  it('labels a delivery with the same event whether it is rejected or accepted', async () => {
+    const intake = await buildIntakeApp();
+    const opened = loadSamplePayload('gitea-issues-opened', { secret: TEST_SECRET, forge: 'forgejo' });
+    await intake.app.inject({ method: 'POST', url: '/webhook', headers: { ...opened.headers, 'x-forgejo-signature': signBody('wrong', opened.body) }, payload: opened.body });
+    await intake.app.inject({ method: 'POST', url: '/webhook', headers: opened.headers, payload: opened.body });
+
+    const lines = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n').filter((l) => l.startsWith('claude_hooks_deliveries_total{'));
+
+    assert.deepEqual(lines.sort(), [
+      'claude_hooks_deliveries_total{forge="forgejo",event="issues",outcome="accepted"} 1',
+      'claude_hooks_deliveries_total{forge="forgejo",event="issues",outcome="rejected:bad-signature"} 1',
+    ]);
+    await intake.close();
+  });
+
+  it('keeps label values to closed sets however many unsigned requests invent event headers', async () => {
+    const intake = await buildIntakeApp();
+    const body = Buffer.from('{}');
+
+    for (let i = 0; i < 300; i++) {
+      const invented = `evt-${i}-${'x'.repeat(200)}`;
+      const headers = i % 3 === 0 ? { 'x-forgejo-delivery': `d-${i}`, 'x-forgejo-event': invented, 'x-forgejo-signature': '' } : i % 3 === 1 ? { 'x-forgejo-delivery': `d-${i}`, 'x-forgejo-event': invented, 'x-forgejo-event-type': invented, 'x-forgejo-signature': 'f'.repeat(64) } : { [`x-${invented}`]: 'y' };
+      const response = await intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body });
+      assert.ok(response.statusCode === 400 || response.statusCode === 401, `${response.statusCode}`);
+    }
+    const metrics = (await intake.app.inject({ method: 'GET', url: '/metrics' })).body;
+
+    const series = metrics.split('\n').filter((l) => l.startsWith('claude_hooks_deliveries_total{'));
+    assert.deepEqual(series.sort(), [
+      'claude_hooks_deliveries_total{forge="forgejo",event="other",outcome="rejected:bad-signature"} 100',
+      'claude_hooks_deliveries_total{forge="forgejo",event="other",outcome="rejected:unsigned"} 100',
+      'claude_hooks_deliveries_total{forge="unknown",event="other",outcome="rejected:bad-headers"} 100',
+    ]);
+    assert.doesNotMatch(metrics, /evt-/);
+    assert.ok(metrics.length < 20_000, `the scrape is ${metrics.length} bytes`);
     await intake.close();
   });
 });

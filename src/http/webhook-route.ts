@@ -2,10 +2,19 @@
  * `POST /webhook`: raw body in, status out. The body is read as bytes (the signature covers the
  * exact bytes), handed to the intake, and the intake's outcome is mapped to a status code here,
  * once. The route runs in its own Fastify scope so its raw-body parser does not leak to the API.
+ *
+ * A request whose headers alone decide its rejection — not a forge's, or no signature that could
+ * match any body — is answered before its body is read, and its connection closed, so unsigned
+ * bodies are never buffered (hardening issue, item 3: 400 unsigned 5 MiB bodies took 2.1 GiB).
+ * The intake still words the rejection: it is handed an empty body, which it refuses on the
+ * headers before looking at it.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readDeliveryHeaders } from '../forge/webhook/headers.js';
 import type { AcceptDelivery, IntakeOutcome, RejectionReason } from '../intake/accept-delivery.js';
+import { isSignatureShaped } from '../intake/verify-signature.js';
 import type { Logger } from '../lib/logger.js';
+import { deliveryLabels } from './delivery-labels.js';
 import type { Metrics } from './metrics.js';
 
 export interface WebhookRouteOptions {
@@ -28,24 +37,37 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
 
-    scope.post('/webhook', async (request, reply) => {
+    const answer = async (request: FastifyRequest, reply: FastifyReply, body: Buffer) => {
       const started = process.hrtime.bigint();
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const labels = deliveryLabels(request.headers);
       let outcome: IntakeOutcome;
       try {
         outcome = await options.acceptDelivery(request.headers, body);
       } catch (error) {
         options.log.error({ err: error }, 'could not store a delivery');
-        options.metrics.deliveries.inc({ forge: 'unknown', event: 'unknown', outcome: 'error' });
+        options.metrics.deliveries.inc({ ...labels, outcome: 'error' });
         return reply.code(503).send({ error: 'the delivery could not be stored; see the service log', reason: 'store-failed' });
       }
       const label = outcomeLabel(outcome);
-      options.metrics.deliveries.inc({ forge: forgeOf(outcome), event: eventOf(outcome), outcome: label });
+      options.metrics.deliveries.inc({ ...labels, outcome: label });
       options.metrics.intakeSeconds.observe({ outcome: label }, Number(process.hrtime.bigint() - started) / 1e9);
       logOutcome(options.log, outcome);
       return send(reply, outcome);
+    };
+
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.method !== 'POST' || !rejectedWhateverTheBody(request)) return;
+      reply.header('connection', 'close');
+      return answer(request, reply, Buffer.alloc(0));
     });
+
+    scope.post('/webhook', async (request, reply) => answer(request, reply, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)));
   });
+}
+
+function rejectedWhateverTheBody(request: FastifyRequest): boolean {
+  const read = readDeliveryHeaders(request.headers);
+  return !read.ok || !isSignatureShaped(read.value.signature);
 }
 
 function send(reply: FastifyReply, outcome: IntakeOutcome) {
@@ -69,14 +91,6 @@ function send(reply: FastifyReply, outcome: IntakeOutcome) {
 
 function outcomeLabel(outcome: IntakeOutcome): string {
   return outcome.kind === 'rejected' ? `rejected:${outcome.reason}` : outcome.kind;
-}
-
-function forgeOf(outcome: IntakeOutcome): string {
-  return outcome.kind === 'accepted' ? outcome.event.forge : (outcome.forge ?? 'unknown');
-}
-
-function eventOf(outcome: IntakeOutcome): string {
-  return outcome.kind === 'accepted' ? outcome.event.type : (outcome.eventType ?? 'unknown');
 }
 
 function logOutcome(log: Logger, outcome: IntakeOutcome): void {

@@ -76,4 +76,28 @@ export interface EventRouting {
 /** The record of what arrived, newest first. */
 export interface DeliveryHistory {
   recent(limit: number): Promise<DeliverySummary[]>;
+  /**
+   * The raw body of a delivery as received, also when it was stored by reference (the same bytes
+   * arrived earlier under another delivery id); undefined for an unknown or deleted delivery.
+   */
+  body(deliveryId: string): Promise<Buffer | undefined>;
+}
+
+/** What one retention pass deleted. */
+export interface RetentionReport {
+  readonly deliveries: number;
+  readonly events: number;
+  readonly jobs: number;
+}
+
+/**
+ * Forgetting what is old. `deleteDeliveriesBefore(cutoff)` deletes the deliveries received
+ * before `cutoff` (ms since the epoch) with their bodies, and what hangs off them that nothing
+ * needs any more: their events once dispatched and not answered by a queued or running job, the
+ * routing decisions on those events, and finished jobs left with no event. A delivery whose event
+ * is still needed stays, and so does a body that a newer delivery refers to (it moves to that
+ * delivery). Housekeeping calls it with now − the retention period.
+ */
+export interface DeliveryRetention {
+  deleteDeliveriesBefore(cutoff: number): Promise<RetentionReport>;
 }

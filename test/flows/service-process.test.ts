@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -31,6 +31,27 @@ describe('the claude-hooks service process', () => {
     assert.equal(statSync(join(dataDir, 'webhook-secret')).mode & 0o777, 0o600);
     assert.doesNotMatch(second.stdout(), new RegExp(secret), 'the secret is printed on first start only');
     assert.doesNotMatch(first.stdout().split('\n').filter((l) => l.startsWith('{')).join('\n'), new RegExp(secret), 'and never in a log line');
+  });
+
+  it('makes its data dir 0700 and every file it writes there 0600, tightening a dir left open with a warning', async () => {
+    const fresh = join(temp(), 'data');
+    const open = join(temp(), 'data');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(open, 0o755);
+
+    const first = await spawnService({ dataDir: fresh, cwd: tmpdir() });
+    const second = await spawnService({ dataDir: open });
+    const files = readdirSync(fresh, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, statSync(join(fresh, e.name)).mode & 0o777] as const);
+    for (const service of [first, second]) service.child.kill('SIGTERM');
+    await Promise.all([first.exited(), second.exited()]);
+
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+    assert.deepEqual(new Set(files.map(([name]) => name)), new Set(['claude-hooks.sqlite', 'claude-hooks.sqlite-wal', 'claude-hooks.sqlite-shm', 'webhook-secret']));
+    for (const [name, mode] of files) assert.equal(mode, 0o600, `${name} is 0${mode.toString(8)}`);
+    assert.equal(statSync(open).mode & 0o777, 0o700);
+    const warning = second.stdout().split('\n').find((line) => line.includes('data dir was readable by other users; tightened it to 0700'));
+    assert.match(warning ?? '', /"was":"0755"/);
+    assert.doesNotMatch(first.stdout(), /tightened/);
   });
 
   it('never accepts unsigned deliveries, even with no secret configured', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../../src/http/build-app.js';
+import type { ConnectionLimits } from '../../src/http/connection-limits.js';
 import { dataDirWritableCheck } from '../../src/http/health.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createAcceptDelivery } from '../../src/intake/accept-delivery.js';
@@ -22,7 +23,7 @@ export interface IntakeApp {
   close(): Promise<void>;
 }
 
-export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string } = {}): Promise<IntakeApp> {
+export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string; connections?: ConnectionLimits } = {}): Promise<IntakeApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-intake-'));
   const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
   const app = buildHttpApp({
@@ -30,6 +31,7 @@ export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: L
     metrics: createMetrics({ defaultMetrics: false }),
     log: options.log ?? silentLogger(),
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
+    connections: options.connections,
     readiness: [store.readiness, dataDirWritableCheck(dataDir)],
   });
   await app.ready();

@@ -4,11 +4,20 @@
  * from the forge UI, an overlapping org hook, the reconciliation poller finding what a webhook
  * already brought — is recorded as a duplicate delivery and creates no second event, so no
  * second piece of work.
+ *
+ * A body is stored once per distinct content: a delivery whose bytes were stored before (a
+ * captured delivery replayed under new ids, a "Replay" from the forge UI) keeps an empty body and
+ * names in `body_of` the delivery that holds it (hardening issue, item 4: 500 replays of one
+ * 1 MiB body had stored 501 copies).
  */
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { AgentDecision, DeliveryHistory, DeliveryRecord, DeliveryStore, DeliverySummary, EventListener, EventRouting, RecordResult } from '../../intake/ports.js';
+import type { AgentDecision, DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, DeliverySummary, EventListener, EventRouting, RecordResult } from '../../intake/ports.js';
+import { createSqliteDeliveryRetention } from './delivery-retention.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
+
+const NO_BODY = Buffer.alloc(0);
 
 export interface SqliteDeliveryStoreOptions {
   readonly db: Db;
@@ -19,23 +28,25 @@ export interface SqliteDeliveryStoreOptions {
   readonly onEvent?: EventListener;
 }
 
-export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): DeliveryStore {
+export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): DeliveryStore & DeliveryRetention {
   const { db, committer, clock } = options;
+  const bodyHolder = db.prepare<[string], { delivery_id: string }>('SELECT delivery_id FROM deliveries WHERE body_sha256 = ? AND body_of IS NULL LIMIT 1');
   const deliveryExists = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM deliveries WHERE delivery_id = ?');
   const sameEvent = db.prepare<[string, number], { delivery_id: string }>(
     'SELECT delivery_id FROM events WHERE fingerprint = ? AND received_at >= ? ORDER BY id LIMIT 1',
   );
   const insertDelivery = db.prepare(
-    `INSERT INTO deliveries (delivery_id, source, forge, event_type, received_at, headers, body, outcome, reason, fingerprint, event_id)
-     VALUES (@deliveryId, @source, @forge, @eventType, @receivedAt, @headers, @body, @outcome, @reason, @fingerprint, @eventId)`,
+    `INSERT INTO deliveries (delivery_id, source, forge, event_type, received_at, headers, body, body_sha256, body_of, outcome, reason, fingerprint, event_id)
+     VALUES (@deliveryId, @source, @forge, @eventType, @receivedAt, @headers, @body, @bodySha256, @bodyOf, @outcome, @reason, @fingerprint, @eventId)`,
   );
   const insertEvent = db.prepare(
     `INSERT INTO events (delivery_id, fingerprint, repo, type, event, received_at)
      VALUES (@deliveryId, @fingerprint, @repo, @type, @event, @receivedAt)`,
   );
 
-  const write = (delivery: DeliveryRecord): RecordResult => {
+  const write = (delivery: DeliveryRecord, bodySha256: string): RecordResult => {
     if (deliveryExists.get(delivery.deliveryId)) return { status: 'duplicate-delivery' };
+    const holder = bodyHolder.get(bodySha256)?.delivery_id ?? null;
     const row = {
       deliveryId: delivery.deliveryId,
       source: delivery.source,
@@ -43,7 +54,9 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
       eventType: delivery.eventType,
       receivedAt: delivery.receivedAt,
       headers: JSON.stringify(delivery.headers),
-      body: delivery.body,
+      body: holder === null ? delivery.body : NO_BODY,
+      bodySha256,
+      bodyOf: holder,
       outcome: 'ignored',
       reason: null as string | null,
       fingerprint: null as string | null,
@@ -75,12 +88,14 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
 
   return {
     async record(delivery) {
-      const result = await committer.submit(() => write(delivery));
+      const bodySha256 = createHash('sha256').update(delivery.body).digest('hex');
+      const result = await committer.submit(() => write(delivery, bodySha256));
       if (result.status === 'accepted' && delivery.outcome.kind === 'event') {
         options.onEvent?.({ id: result.eventId, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt, event: delivery.outcome.event });
       }
       return result;
     },
+    ...createSqliteDeliveryRetention(db, committer),
   };
 }
 
@@ -89,7 +104,13 @@ export function createSqliteDeliveryHistory(db: Db): DeliveryHistory {
     'SELECT delivery_id, source, forge, event_type, received_at, outcome, reason, event_id FROM deliveries ORDER BY seq DESC LIMIT ?',
   );
   const routingOf = routingReader(db);
+  const body = db.prepare<[string], { body: Buffer }>(
+    'SELECT coalesce(holder.body, d.body) AS body FROM deliveries d LEFT JOIN deliveries holder ON holder.delivery_id = d.body_of WHERE d.delivery_id = ?',
+  );
   return {
+    async body(deliveryId) {
+      return body.get(deliveryId)?.body;
+    },
     async recent(limit) {
       const rows = recent.all(limit);
       const routing = routingOf(rows.flatMap((r) => (r.event_id === null ? [] : [r.event_id])));

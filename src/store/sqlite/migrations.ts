@@ -80,7 +80,7 @@ export const MIGRATIONS: readonly string[] = [
     polled_at TEXT    NOT NULL
   );
   `,
-  /* 4: label sets and routing decisions */ `
+  /* 3: label sets and routing decisions */ `
   -- Gitea's label events carry the whole set: the last one seen tells which label was added.
   CREATE TABLE label_sets (
     repo     TEXT    NOT NULL,
@@ -94,5 +94,14 @@ export const MIGRATIONS: readonly string[] = [
   -- What became of each event, per agent (claude-hooks deliveries, GET /api/deliveries).
   CREATE INDEX routing_skips_event ON routing_skips (event_id);
   CREATE INDEX job_events_event ON job_events (event_id);
+  `,
+  /* 4: delivery bodies by reference */ `
+  -- A body already stored (same bytes, same SHA-256) is not stored again: the later delivery keeps
+  -- an empty body and names, in body_of, the delivery that holds it. A signed delivery replayed
+  -- under new ids (hardening issue, item 4) then costs a row, not a copy.
+  ALTER TABLE deliveries ADD COLUMN body_sha256 TEXT;
+  ALTER TABLE deliveries ADD COLUMN body_of TEXT;
+  CREATE INDEX deliveries_body_sha256 ON deliveries (body_sha256) WHERE body_of IS NULL;
+  CREATE INDEX deliveries_body_of ON deliveries (body_of) WHERE body_of IS NOT NULL;
   `,
 ];

@@ -7,12 +7,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenIfPresent } from '../../lib/private-files.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
 
 export function openDatabase(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') createPrivately(file);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -21,6 +22,17 @@ export function openDatabase(file: string): Db {
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * The database holds every delivery body: it is made 0600 before SQLite opens it, and SQLite
+ * gives its `-wal` and `-shm` the database's own mode. Files left looser by an older release are
+ * tightened here.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  ensurePrivateFile(file);
+  for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(`${file}${suffix}`, PRIVATE_FILE_MODE);
 }
 
 function migrate(db: Db): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -47,5 +47,32 @@ describe('the SQLite store', () => {
 
     assert.equal(version, MIGRATIONS.length);
     assert.throws(() => openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 }), /newer than this release knows/);
+  });
+
+  it('keeps the database, its WAL and SHM readable by their owner only, in a dir made 0700', async () => {
+    const dataDir = join(temp(), 'data');
+    const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    await store.committer.submit(() => store.db.exec('CREATE TABLE t (n INTEGER)'));
+
+    const modes = Object.fromEntries(readdirSync(dataDir).map((name) => [name, statSync(join(dataDir, name)).mode & 0o777]));
+    await store.close();
+
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
+    assert.deepEqual(modes, { 'claude-hooks.sqlite': 0o600, 'claude-hooks.sqlite-wal': 0o600, 'claude-hooks.sqlite-shm': 0o600 });
+  });
+
+  it('tightens a database and WAL that an older release left readable by everyone', async () => {
+    const dataDir = temp();
+    await openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 }).close();
+    const file = join(dataDir, 'claude-hooks.sqlite');
+    chmodSync(file, 0o644);
+    writeFileSync(`${file}-wal`, '', { mode: 0o644 });
+    chmodSync(`${file}-wal`, 0o644);
+
+    const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    const modes = [statSync(file).mode & 0o777, statSync(`${file}-wal`).mode & 0o777];
+    await store.close();
+
+    assert.deepEqual(modes, [0o600, 0o600]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { ReadinessCheck } from '../../http/health.js';
-import type { DeliveryHistory, DeliveryStore, EventListener } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { PollCursors } from '../../queue/poller.js';
 import type { JobStore } from '../../queue/ports.js';
@@ -21,7 +21,7 @@ export interface SqliteStore {
   readonly db: Db;
   readonly file: string;
   readonly committer: GroupCommitter;
-  readonly deliveries: DeliveryStore;
+  readonly deliveries: DeliveryStore & DeliveryRetention;
   readonly deliveryHistory: DeliveryHistory;
   readonly jobs: JobStore;
   readonly pollCursors: PollCursors;
