@@ -33,7 +33,7 @@ async function main(argv: readonly string[]): Promise<number> {
     options: {
       config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
-      state: { type: 'string' },
+      state: { type: 'string', multiple: true },
       limit: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
 interface CommandOptions {
   readonly limit: string | undefined;
-  readonly state: string | undefined;
+  readonly state: string[] | undefined;
   readonly json: boolean;
 }
 

@@ -149,6 +149,19 @@ describe('loadConfig', () => {
     assert.equal(problems[0]?.key, 'CLAUDE_HOOKS_PORT');
   });
 
+  it('refuses forge.kind github until a GitHub API client exists, saying so', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'forge: { kind: github }\n');
+
+    const fromFile = problemsOf(loadConfig({ env: {}, cwd: dir }));
+    const fromEnv = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_FORGE_KIND: 'github' }, cwd: tempDir() }));
+
+    for (const problems of [fromFile, fromEnv]) {
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!.message, /github is not supported yet: only a Forgejo\/Gitea API client exists.*Use forgejo or gitea/);
+    }
+  });
+
   it('freezes the result', () => {
     const result = loadConfig({ env: {}, cwd: tempDir() });
 
