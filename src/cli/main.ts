@@ -1,104 +1,61 @@
 /**
- * The `claude-hooks` command line. `serve` runs the service (what `npm start` runs); `config check`
- * validates and prints the effective configuration. Only this file and `main.ts` read the process
- * environment.
+ * The `claude-hooks` command line: finds the command in the table (`commands.ts`), parses its
+ * options strictly, gives it what it needs, and turns bad input into a message and exit code 2.
+ * Only this folder and `src/main.ts` read the process environment.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
-import type { Config } from '../config/types.js';
-import { createLogger } from '../lib/logger.js';
-import { startService } from '../main.js';
-import { printConfig, printProblems } from './print-config.js';
-import { printDeliveries } from './print-deliveries.js';
-import { printJobs } from './print-jobs.js';
-
-const USAGE = `usage: claude-hooks <command> [--config PATH]
-
-commands:
-  serve            run the service (default)
-  config check     validate the configuration and print it, secrets redacted
-  deliveries [--limit N] [--json]
-                   the latest webhook deliveries and what became of them (reads the data dir)
-  jobs [--state S] [--json]
-                   queued, running and recent jobs (reads the data dir; the service need not run)
-
-options:
-  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
-  -h, --help       this text`;
+import { loadConfig, loadDataDir } from '../config/load-config.js';
+import { COMMANDS, commandHelp, findCommand, GLOBAL_OPTIONS, usage, type CommandOptions } from './commands.js';
+import { printProblems } from './print-config.js';
 
 async function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      state: { type: 'string', multiple: true },
-      limit: { type: 'string' },
-      json: { type: 'boolean' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+  // A lenient first pass, knowing every command's options, only to find the command words.
+  const allOptions: CommandOptions = Object.assign({}, ...COMMANDS.map((c) => c.options), GLOBAL_OPTIONS);
+  const first = parseArgs({ args: [...argv], allowPositionals: true, strict: false, options: allOptions });
+  if (first.positionals.length === 0) {
+    if (first.values.help) return print(usage());
+    first.positionals.push('serve');
   }
-  const command = positionals.join(' ') || 'serve';
-  const run = COMMANDS[command];
-  if (!run) {
-    console.error(`unknown command: ${command}\n\n${USAGE}`);
-    return 2;
+  const found = findCommand(first.positionals);
+  if (!found) return fail(`unknown command: ${first.positionals.join(' ')}`, usage());
+  const { command } = found;
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...GLOBAL_OPTIONS, ...command.options } });
+  } catch (error) {
+    return fail((error as Error).message, commandHelp(command));
   }
-  const loaded = loadConfig({ path: values.config, env: process.env, cwd: process.cwd() });
-  if (!loaded.ok) {
-    printProblems(loaded.error, process.stderr);
-    return 1;
+  const values = parsed.values;
+  if (values.help) return print(commandHelp(command));
+  const rest = parsed.positionals.slice(found.words);
+  if (command.needs === 'nothing') return command.run(values, rest);
+  if (rest.length > 0) return fail(`unexpected argument: ${rest.join(' ')}`, commandHelp(command));
+
+  const where = { path: values.config as string | undefined, env: process.env, cwd: process.cwd() };
+  if (command.needs === 'data-dir') {
+    const dataDir = loadDataDir(where);
+    if (!dataDir.ok) return problems(dataDir.error);
+    return command.run(dataDir.value, values);
   }
-  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false });
+  const loaded = loadConfig(where);
+  if (!loaded.ok) return problems(loaded.error);
+  return command.run(loaded.value, values);
 }
 
-interface CommandOptions {
-  readonly limit: string | undefined;
-  readonly state: string[] | undefined;
-  readonly json: boolean;
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
 }
 
-const COMMANDS: Readonly<Record<string, (config: Config, options: CommandOptions) => Promise<number>>> = {
-  serve: (config) => serve(config),
-  'config check': async (config) => {
-    printConfig(config, process.stdout);
-    return 0;
-  },
-  deliveries: (config, options) => printDeliveries(config.dataDir, options),
-  jobs: (config, options) => printJobs(config.dataDir, options),
-};
+function fail(message: string, help: string): number {
+  process.stderr.write(`${message}\n\n${help}\n`);
+  return 2;
+}
 
-async function serve(config: Config): Promise<number> {
-  const log = createLogger({ level: config.logLevel });
-  const service = await startService({ config, log, env: process.env, announce: (text) => process.stdout.write(`${text}\n`) });
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: exiting now');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'shutting down: finishing in-flight work (send the signal again to exit at once)');
-      service.close().then(
-        () => {
-          log.info('stopped');
-          log.flush();
-          resolve(0);
-        },
-        (error: unknown) => {
-          log.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+function problems(list: Parameters<typeof printProblems>[0]): number {
+  printProblems(list, process.stderr);
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -54,6 +54,27 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
   return ok(deepFreeze(resolved));
 }
 
+/**
+ * Only where the data dir is, for commands that read it (`jobs`, `deliveries`): the file and the
+ * environment overrides, without resolving secrets or checking skill files — an operator with a
+ * copied example config must not need every agent's token to list jobs.
+ */
+export function loadDataDir(options: LoadConfigOptions): Result<string, ConfigProblem[]> {
+  const located = locateFile(options);
+  if (!located.ok) return located;
+  let raw: unknown = {};
+  if (located.value !== undefined) {
+    const read = readYaml(located.value);
+    if (!read.ok) return read;
+    raw = read.value ?? {};
+  }
+  const fromFile = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).dataDir : undefined;
+  const fromEnv = options.env.CLAUDE_HOOKS_DATA_DIR;
+  const dataDir = configSchema.shape.dataDir.safeParse(fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile);
+  if (!dataDir.success) return err([{ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' }]);
+  return ok(resolve(options.cwd, dataDir.data));
+}
+
 function locateFile(options: LoadConfigOptions): Result<string | undefined, ConfigProblem[]> {
   const explicit = options.path ?? options.env.CLAUDE_HOOKS_CONFIG;
   if (explicit !== undefined && explicit !== '') {
