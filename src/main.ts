@@ -18,6 +18,7 @@ import { jobsRoute } from './http/jobs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { lockDataDir } from './lib/data-dir-lock.js';
 import { createLifecycle } from './lib/lifecycle.js';
 import type { Logger } from './lib/logger.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
@@ -65,6 +66,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const lifecycle = createLifecycle(log);
   try {
     mkdirSync(config.dataDir, { recursive: true });
+    const dataDirLock = lockDataDir(config.dataDir);
+    lifecycle.defer('data dir lock', () => dataDirLock.release());
     const store = openSqliteStore({
       dataDir: config.dataDir,
       clock,
