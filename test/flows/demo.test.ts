@@ -1,16 +1,61 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { until } from '../support/wait.js';
 
 const root = join(import.meta.dirname, '..', '..');
+const demo = join(root, 'demo', 'run.ts');
 
-describe('npm run demo -- --once', () => {
-  it('plays the whole story and exits 0 only when every step happened', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'demo', 'run.ts'), '--once'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+/** What the demo made under its TMPDIR (tsx keeps its compile cache there too: not the demo's). */
+const demoFolders = (dir: string) => readdirSync(dir).filter((name) => !name.startsWith('tsx-'));
+
+describe('npm run demo', () => {
+  it('plays the whole story with --once and exits 0 only when every step happened', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', demo, '--once'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
 
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /✓ all \d+ steps happened/);
     assert.doesNotMatch(result.stdout, /✗/);
   });
+
+  it('prints its usage for --help, and refuses an unknown option with it', () => {
+    const help = spawnSync(process.execPath, ['--import', 'tsx', demo, '--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const unknown = spawnSync(process.execPath, ['--import', 'tsx', demo, '--nope'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /^usage: npm run demo/);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /Unknown option '--nope'[\s\S]*usage: npm run demo/);
+    assert.doesNotMatch(unknown.stderr, /at .*\.ts:\d+/, 'no stack trace');
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`removes its temporary folders on ${signal} in the middle of the story`, async () => {
+      const temp = mkdtempSync(join(tmpdir(), 'claude-hooks-demo-test-'));
+      const child = spawn(process.execPath, ['--import', 'tsx', demo], { cwd: root, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = once(child, 'exit');
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      try {
+        await until(() => /^1\. /m.test(out), 'the story to begin', 60_000);
+        const during = demoFolders(temp);
+
+        child.kill(signal);
+        const [code] = await exited;
+
+        assert.ok(during.length > 0, 'the demo made its folders under TMPDIR');
+        assert.equal(code, signal === 'SIGINT' ? 130 : 143);
+        assert.deepEqual(demoFolders(temp), []);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+    });
+  }
 });
