@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,9 +28,12 @@ describe('npm start', () => {
   it('stops the service, port closed, when npm receives SIGTERM', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-npm-start-'));
+    // An empty config of its own: npm runs the script in the project root, where a developer's claude-hooks.yaml may be.
+    const config = join(dataDir, 'empty.yaml');
+    writeFileSync(config, '');
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CLAUDE_HOOKS_CONFIG: '', CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_LOG_LEVEL: 'warn' },
+      env: { ...process.env, CLAUDE_HOOKS_CONFIG: config, CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_LOG_LEVEL: 'warn' },
       stdio: 'ignore',
       detached: true, // its own process group, npm the leader, as under a terminal or a supervisor
     });
