@@ -11,6 +11,14 @@ import { printJobs } from './print-jobs.js';
 import { serve } from './serve.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** Where a command writes, and the environment it reads: the process's in `main.ts`, captured in tests. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
 export type OptionValues = Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
 
 interface CommandBase {
@@ -31,9 +39,9 @@ interface CommandBase {
  * `nothing`: help texts.
  */
 export type Command =
-  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues): Promise<number> })
-  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues): Promise<number> })
-  | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[]): Promise<number> });
+  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -61,8 +69,8 @@ export const COMMANDS: readonly Command[] = [
     help: 'Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file\'s own form, secrets as their references.',
     options: {},
     needs: 'config',
-    run: async (config) => {
-      printConfig(config, process.stdout);
+    run: async (config, _values, io) => {
+      printConfig(config, io.stdout);
       return 0;
     },
   },
@@ -73,12 +81,12 @@ export const COMMANDS: readonly Command[] = [
     help: '',
     options: {},
     needs: 'nothing',
-    run: async (_values, positionals) => {
+    run: async (_values, positionals, io) => {
       if (positionals.length > 0) {
-        process.stderr.write(`unknown config subcommand: ${positionals.join(' ')}\n\n${groupUsage('config')}\n`);
+        io.stderr.write(`unknown config subcommand: ${positionals.join(' ')}\n\n${groupUsage('config')}\n`);
         return 2;
       }
-      process.stdout.write(`${groupUsage('config')}\n`);
+      io.stdout.write(`${groupUsage('config')}\n`);
       return 0;
     },
   },
@@ -98,7 +106,7 @@ export const COMMANDS: readonly Command[] = [
     help: `Reads the data dir's database; the service need not run, and no secret has to be set.\n\n  --state S        only jobs in state S (queued, running, succeeded, failed, cancelled);\n                   repeat it or separate states with commas\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table`,
     options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'data-dir',
-    run: (dataDir, values) => printJobs(dataDir, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }),
+    run: (dataDir, values, io) => printJobs(dataDir, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
   },
   {
     name: 'help',
@@ -107,18 +115,18 @@ export const COMMANDS: readonly Command[] = [
     help: '',
     options: {},
     needs: 'nothing',
-    run: async (_values, positionals) => {
+    run: async (_values, positionals, io) => {
       const topic = positionals.join(' ');
       if (topic === '') {
-        process.stdout.write(`${usage()}\n`);
+        io.stdout.write(`${usage()}\n`);
         return 0;
       }
       const command = findCommand(positionals);
       if (!command || command.words !== positionals.length) {
-        process.stderr.write(`unknown command: ${topic}\n\n${usage()}\n`);
+        io.stderr.write(`unknown command: ${topic}\n\n${usage()}\n`);
         return 2;
       }
-      process.stdout.write(`${commandHelp(command.command)}\n`);
+      io.stdout.write(`${commandHelp(command.command)}\n`);
       return 0;
     },
   },

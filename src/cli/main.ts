@@ -1,64 +1,10 @@
 /**
- * The `claude-hooks` command line: finds the command in the table (`commands.ts`), parses its
- * options strictly, gives it what it needs, and turns bad input into a message and exit code 2.
- * Only this folder and `src/main.ts` read the process environment.
+ * The `claude-hooks` executable: the command line (`run-cli.ts`) on this process's arguments,
+ * streams and environment. Only this folder and `src/main.ts` read the process environment.
  */
-import { parseArgs } from 'node:util';
-import { loadConfig, loadDataDir } from '../config/load-config.js';
-import { COMMANDS, commandHelp, findCommand, GLOBAL_OPTIONS, usage, type CommandOptions } from './commands.js';
-import { printProblems } from './print-config.js';
+import { runCli } from './run-cli.js';
 
-async function main(argv: readonly string[]): Promise<number> {
-  // A lenient first pass, knowing every command's options, only to find the command words.
-  const allOptions: CommandOptions = Object.assign({}, ...COMMANDS.map((c) => c.options), GLOBAL_OPTIONS);
-  const first = parseArgs({ args: [...argv], allowPositionals: true, strict: false, options: allOptions });
-  if (first.positionals.length === 0) {
-    if (first.values.help) return print(usage());
-    first.positionals.push('serve');
-  }
-  const found = findCommand(first.positionals);
-  if (!found) return fail(`unknown command: ${first.positionals.join(' ')}`, usage());
-  const { command } = found;
-
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...GLOBAL_OPTIONS, ...command.options } });
-  } catch (error) {
-    return fail((error as Error).message, commandHelp(command));
-  }
-  const values = parsed.values;
-  if (values.help) return print(commandHelp(command));
-  const rest = parsed.positionals.slice(found.words);
-  if (command.needs === 'nothing') return command.run(values, rest);
-  if (rest.length > 0) return fail(`unexpected argument: ${rest.join(' ')}`, commandHelp(command));
-
-  const where = { path: values.config as string | undefined, env: process.env, cwd: process.cwd() };
-  if (command.needs === 'data-dir') {
-    const dataDir = loadDataDir(where);
-    if (!dataDir.ok) return problems(dataDir.error);
-    return command.run(dataDir.value, values);
-  }
-  const loaded = loadConfig(where);
-  if (!loaded.ok) return problems(loaded.error);
-  return command.run(loaded.value, values);
-}
-
-function print(text: string): number {
-  process.stdout.write(`${text}\n`);
-  return 0;
-}
-
-function fail(message: string, help: string): number {
-  process.stderr.write(`${message}\n\n${help}\n`);
-  return 2;
-}
-
-function problems(list: Parameters<typeof printProblems>[0]): number {
-  printProblems(list, process.stderr);
-  return 1;
-}
-
-main(process.argv.slice(2)).then(
+runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
   (code) => {
     process.exitCode = code;
   },

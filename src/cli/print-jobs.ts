@@ -3,15 +3,20 @@ import { parseJobQuery } from '../queue/job-query.js';
 import { formatJobTable, listJobViews } from '../queue/job-view.js';
 import { withDataDirStore } from './data-dir-store.js';
 
-export async function printJobs(dataDir: string, options: { state: readonly string[] | undefined; limit: string | undefined; json: boolean }): Promise<number> {
+interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function printJobs(dataDir: string, options: { state: readonly string[] | undefined; limit: string | undefined; json: boolean }, io: Io = process): Promise<number> {
   const query = parseJobQuery(options, { defaultLimit: 50, maxLimit: 10_000 });
   if (!query.ok) {
-    process.stderr.write(`${query.error}\n`);
+    io.stderr.write(`${query.error}\n`);
     return 2;
   }
   return withDataDirStore(dataDir, async (store) => {
     const views = await listJobViews(store.jobs, query.value);
-    process.stdout.write(options.json ? `${JSON.stringify(views, null, 2)}\n` : formatJobTable(views));
+    io.stdout.write(options.json ? `${JSON.stringify(views, null, 2)}\n` : formatJobTable(views));
     return 0;
   });
 }
