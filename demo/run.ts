@@ -3,7 +3,8 @@
  * repository, the scripted model, and the real service with a throw-away data dir; then a story
  * told as people would live it, each step checked. Without `--once` it stays up (forge, service,
  * jobs API) until Ctrl-C, then removes its temporary files. With `--once` it exits 0 only when
- * every step happened, non-zero naming the first step that did not.
+ * every step happened, non-zero naming the first step that did not. Ctrl-C or SIGTERM at any
+ * moment — during the story too — stops everything and removes the temporary files.
  */
 import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -13,49 +14,109 @@ import { startScriptedModel } from '../test/support/model/index.js';
 import { createDemoRunner } from './demo-runner.js';
 import { playStory } from './story.js';
 
-const { values } = parseArgs({ options: { once: { type: 'boolean' }, verbose: { type: 'boolean' } } });
+const USAGE = `usage: npm run demo [-- --once] [-- --verbose]
+
+Plays a story through the real service, a forge double and the scripted model, all on this machine.
+
+  --once       exit when the story is told: 0 when every step happened, 1 naming the first that did not
+  --verbose    the service's log lines too
+  -h, --help   this text
+
+Without --once the service stays up to look around; Ctrl-C (or SIGTERM) stops it and removes the
+temporary files.`;
+
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const model = await startScriptedModel();
-const demo = createDemoRunner({ modelUrl: model.url, model });
-const flow = await startFlow({ runner: demo.runner, log: createLogger({ level: values.verbose ? 'info' : 'silent' }) });
-demo.setForge(flow.forge.url);
-const cleanup = async () => {
-  await flow.close();
-  await model.close();
-  rmSync(flow.dataDir, { recursive: true, force: true });
-  demo.cleanup();
-};
-
-say('claude-hooks demo');
-say(`  forge double     ${flow.forge.url}  (repository acme/widget; people: alice, mallory; agents: boss, dev, reviewer)`);
-say(`  scripted model   ${model.url}`);
-say(`  service          ${flow.service.url}  (data dir ${flow.dataDir})`);
-say('');
-
-const result = await playStory(flow, say);
-say('');
-if (!result.ok) {
-  say(`✗ step failed: ${result.failed}`);
-  await cleanup();
-  process.exit(1);
+let values: { once?: boolean; verbose?: boolean; help?: boolean };
+try {
+  ({ values } = parseArgs({ options: { once: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+  process.exit(2);
 }
-say(`✓ all ${result.steps} steps happened`);
-if (values.once) {
-  await cleanup();
+if (values.help) {
+  say(USAGE);
   process.exit(0);
 }
 
-say('');
-say('The service is still running. Look around:');
-say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
-say(`  metrics      curl ${flow.service.url}/metrics`);
-say(`  readiness    curl ${flow.service.url}/readyz`);
-say(`  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`);
-say(`  worktrees    ls ${flow.dataDir}/workdirs`);
-say('Ctrl-C stops everything and removes the temporary files.');
-process.once('SIGINT', () => {
-  say('\nstopping…');
-  void cleanup().then(() => process.exit(0));
-});
-setInterval(() => undefined, 1 << 30);
+/** Releases, registered as each resource is made, run last-in first-out, once. */
+const releases: Array<() => Promise<void> | void> = [];
+let cleaning: Promise<void> | undefined;
+const cleanup = (): Promise<void> =>
+  (cleaning ??= (async () => {
+    for (const release of releases.reverse()) {
+      try {
+        await release();
+      } catch {
+        // keep releasing the rest: the temporary folders must go
+      }
+    }
+  })());
+
+let starting: Promise<unknown> = Promise.resolve();
+const stopOn = (signal: NodeJS.Signals) => {
+  say(`\n${signal}: stopping and removing the temporary files…`);
+  // Wait for a resource being made to exist, so that its release is registered, then release all.
+  void starting
+    .catch(() => undefined)
+    .then(cleanup)
+    .then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+};
+process.once('SIGINT', stopOn);
+process.once('SIGTERM', stopOn);
+
+async function main(): Promise<number> {
+  const model = await (starting = startScriptedModel());
+  releases.push(() => model.close());
+  const demo = createDemoRunner({ modelUrl: model.url, model });
+  releases.push(() => demo.cleanup());
+  const flow = await (starting = startFlow({ runner: demo.runner, log: createLogger({ level: values.verbose ? 'info' : 'silent' }) }));
+  releases.push(async () => {
+    await flow.close();
+    rmSync(flow.dataDir, { recursive: true, force: true });
+  });
+  demo.setForge(flow.forge.url);
+  if (cleaning) return 143;
+
+  say('claude-hooks demo');
+  say(`  forge double     ${flow.forge.url}  (repository acme/widget; people: alice, mallory; agents: boss, dev, reviewer)`);
+  say(`  scripted model   ${model.url}`);
+  say(`  service          ${flow.service.url}  (data dir ${flow.dataDir})`);
+  say('');
+
+  const result = await playStory(flow, say);
+  if (cleaning) return 143;
+  say('');
+  if (!result.ok) {
+    say(`✗ step failed: ${result.failed}`);
+    return 1;
+  }
+  say(`✓ all ${result.steps} steps happened`);
+  if (values.once) return 0;
+
+  say('');
+  say('The service is still running. Look around:');
+  say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
+  say(`  metrics      curl ${flow.service.url}/metrics`);
+  say(`  readiness    curl ${flow.service.url}/readyz`);
+  say(`  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`);
+  say(`  worktrees    ls ${flow.dataDir}/workdirs`);
+  say('Ctrl-C stops everything and removes the temporary files.');
+  await new Promise(() => setInterval(() => undefined, 1 << 30)); // until a signal
+  return 0;
+}
+
+main().then(
+  async (code) => {
+    if (cleaning) return; // a signal stopped the story: its handler cleans up and exits
+    await cleanup();
+    process.exit(code);
+  },
+  async (error: unknown) => {
+    // A signal closes the flow under the story, which then fails: the signal handler exits.
+    if (cleaning) return;
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    await cleanup();
+    process.exit(1);
+  },
+);

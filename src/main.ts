@@ -19,6 +19,7 @@ import { jobsRoute } from './http/jobs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
+import { lockDataDir } from './lib/data-dir-lock.js';
 import { createLifecycle } from './lib/lifecycle.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import type { Logger } from './lib/logger.js';
@@ -68,6 +69,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   try {
     const tightened = ensurePrivateDir(config.dataDir);
     if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
+    const dataDirLock = lockDataDir(config.dataDir);
+    lifecycle.defer('data dir lock', () => dataDirLock.release());
     const store = openSqliteStore({
       dataDir: config.dataDir,
       clock,

@@ -32,7 +32,10 @@ export async function startChild(command: string, args: readonly string[], env: 
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${command} was not ready within 30 s`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // never leave a server that did not come up running behind the benchmark
+      throw new Error(`${command} was not ready within 30 s`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

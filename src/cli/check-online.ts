@@ -3,7 +3,9 @@
  * from the command line, so an operator learns of a wrong token or login before starting the
  * service. Exit 1 when a token or login is wrong; an unreachable forge is a warning (exit 0).
  */
-import type { Writable } from 'node:stream';
+interface Writable {
+  write(text: string): unknown;
+}
 import type { Config } from '../config/types.js';
 import { checkAgents } from '../forge/check-agents.js';
 import { createGiteaClient } from '../forge/rest/gitea-client.js';

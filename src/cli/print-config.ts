@@ -1,7 +1,12 @@
-/** Human-readable output of `config check`: the effective config (secrets redacted), or every problem. */
+/**
+ * Human-readable output of `config check`: every problem with where it came from, or the effective
+ * configuration in the file's own shape (agents as a map, secrets as their references), so it can
+ * be pasted back as a config file.
+ */
 import { stringify } from 'yaml';
 import type { ConfigProblem } from '../config/load-config.js';
 import type { Config } from '../config/types.js';
+import type { Secret } from '../lib/secret.js';
 
 interface Out {
   write(text: string): unknown;
@@ -9,12 +14,38 @@ interface Out {
 
 export function printProblems(problems: readonly ConfigProblem[], out: Out): void {
   out.write(`configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n`);
-  for (const problem of problems) out.write(`  - ${problem.key}: ${problem.message}\n`);
+  for (const problem of problems) {
+    const where = problem.source === undefined ? '' : ` (${problem.source})`;
+    out.write(`  - ${problem.key}${where}: ${problem.message}\n`);
+  }
 }
 
 export function printConfig(config: Config, out: Out): void {
   out.write(`# effective configuration${config.source ? ` from ${config.source}` : ' (no file: defaults and environment)'}\n`);
-  // Secrets serialise as "[redacted]" (see lib/secret.ts); round-trip through JSON to apply that.
-  const plain = JSON.parse(JSON.stringify({ ...config, source: undefined })) as Record<string, unknown>;
-  out.write(stringify(plain));
+  out.write('# secrets are shown as their references ({ env: NAME } or { file: PATH }), never their values\n');
+  out.write(stringify(JSON.parse(JSON.stringify(asFile(config))) as unknown));
+}
+
+/** The config in the shape `configSchema` reads: what a file producing this configuration would say. */
+function asFile(config: Config) {
+  return {
+    server: config.server,
+    dataDir: config.dataDir,
+    logLevel: config.logLevel,
+    adminToken: reference(config.adminToken),
+    forge: { ...config.forge, webhookSecret: reference(config.forge.webhookSecret) },
+    intake: config.intake,
+    dispatch: config.dispatch,
+    workdir: config.workdir,
+    health: config.health,
+    agents: Object.fromEntries(
+      config.agents.map(({ name, token, skillPath, ...agent }) => [name, { login: agent.login, token: reference(token), git: agent.git, skill: skillPath, workspace: agent.workspace, triggers: agent.triggers, limits: agent.limits }]),
+    ),
+  };
+}
+
+/** A secret's reference; `[redacted]` (which no file accepts) only if it has none. */
+function reference(secret: Secret | undefined) {
+  if (secret === undefined) return undefined;
+  return secret.origin ?? '[redacted]';
 }

@@ -1,18 +1,22 @@
 /** `claude-hooks jobs`: the dispatch queue, read straight from the data dir's database. */
-import { JOB_STATES, type JobState } from '../queue/job-state.js';
+import { parseJobQuery } from '../queue/job-query.js';
 import { formatJobTable, listJobViews } from '../queue/job-view.js';
 import { withDataDirStore } from './data-dir-store.js';
 
-export async function printJobs(dataDir: string, options: { state: string | undefined; limit: string | undefined; json: boolean }): Promise<number> {
-  const states = (options.state ?? '').split(',').filter((s) => s !== '');
-  const unknown = states.filter((s) => !(JOB_STATES as readonly string[]).includes(s));
-  if (unknown.length > 0) {
-    process.stderr.write(`unknown job state(s): ${unknown.join(', ')}; expected ${JOB_STATES.join(', ')}\n`);
+interface Io {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function printJobs(dataDir: string, options: { state: readonly string[] | undefined; limit: string | undefined; json: boolean }, io: Io = process): Promise<number> {
+  const query = parseJobQuery(options, { defaultLimit: 50, maxLimit: 10_000 });
+  if (!query.ok) {
+    io.stderr.write(`${query.error}\n`);
     return 2;
   }
   return withDataDirStore(dataDir, async (store) => {
-    const views = await listJobViews(store.jobs, { states: states as JobState[], limit: Number(options.limit ?? 50) });
-    process.stdout.write(options.json ? `${JSON.stringify(views, null, 2)}\n` : formatJobTable(views));
+    const views = await listJobViews(store.jobs, query.value);
+    io.stdout.write(options.json ? `${JSON.stringify(views, null, 2)}\n` : formatJobTable(views));
     return 0;
   });
 }

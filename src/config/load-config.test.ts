@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, cpSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, copyFileSync, cpSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { printConfig, printProblems } from '../cli/print-config.js';
 import { loadConfig, type ConfigProblem } from './load-config.js';
+import type { Config } from './types.js';
 
 const projectRoot = join(import.meta.dirname, '..', '..');
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'claude-hooks-config-'));
+}
+
+function print(config: Config): string {
+  let text = '';
+  printConfig(config, { write: (t: string) => (text += t) });
+  return text;
 }
 
 function problemsOf(result: ReturnType<typeof loadConfig>): ConfigProblem[] {
@@ -99,6 +106,61 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reports shape errors, unset secrets and missing skill files in one pass', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      [
+        'server: { port: eighty }',
+        'adminToken: { file: secrets/admin }',
+        'forge: { url: "https://forge.example.com" }',
+        'agents:',
+        '  dev:',
+        '    login: dev',
+        '    token: { env: DEV_TOKEN }',
+        '    git: { name: Dev, email: dev@x.org }',
+        '    skill: nowhere.md',
+        '    workspace: issue-branch',
+        '    triggers: [{ on: telepathy }]',
+      ].join('\n'),
+    );
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    assert.deepEqual(
+      problems.map((p) => `${p.key} @ ${p.source}`).sort(),
+      [
+        'adminToken @ claude-hooks.yaml:2:1',
+        'agents.dev.skill @ claude-hooks.yaml:9:5',
+        'agents.dev.token @ claude-hooks.yaml:7:5',
+        'agents.dev.triggers.0.on @ claude-hooks.yaml:11:18',
+        'server.port @ claude-hooks.yaml:1:11',
+      ],
+    );
+    assert.match(problems.find((p) => p.key === 'adminToken')!.message, /cannot read secret file .*secrets\/admin/);
+    assert.match(problems.find((p) => p.key === 'agents.dev.token')!.message, /DEV_TOKEN is not set/);
+  });
+
+  const typos: ReadonlyArray<[string, string, string]> = [
+    ['dispatch: { concurency: 3 }', 'dispatch.concurency', 'did you mean concurrency?'],
+    ['logLevl: debug', 'logLevl', 'did you mean logLevel?'],
+    ['forge: { webhooksecret: { env: X } }', 'forge.webhooksecret', 'did you mean webhookSecret?'],
+    ['agents: { dev: { limits: { maxTurn: 3 } } }', 'agents.dev.limits.maxTurn', 'did you mean maxTurns?'],
+    ['server: { colour: blue }', 'server.colour', 'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections'],
+  ];
+  for (const [yaml, key, hint] of typos) {
+    it(`suggests the nearest key for ${key}`, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'claude-hooks.yaml'), `${yaml}\n`);
+
+      const problem = problemsOf(loadConfig({ env: {}, cwd: dir })).find((p) => p.key === key);
+
+      assert.ok(problem, `expected a problem for ${key}`);
+      assert.equal(problem.message, `unknown key; ${hint}`);
+      assert.match(problem.source ?? '', /^claude-hooks\.yaml:1:\d+$/);
+    });
+  }
+
   it('names a missing secret and a missing skill file once the shape is valid', () => {
     const dir = tempDir();
     writeFileSync(
@@ -166,6 +228,19 @@ describe('loadConfig', () => {
     assert.equal(problems[0]?.key, 'CLAUDE_HOOKS_PORT');
   });
 
+  it('refuses forge.kind github until a GitHub API client exists, saying so', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'forge: { kind: github }\n');
+
+    const fromFile = problemsOf(loadConfig({ env: {}, cwd: dir }));
+    const fromEnv = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_FORGE_KIND: 'github' }, cwd: tempDir() }));
+
+    for (const problems of [fromFile, fromEnv]) {
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!.message, /github is not supported yet: only a Forgejo\/Gitea API client exists.*Use forgejo or gitea/);
+    }
+  });
+
   it('freezes the result', () => {
     const result = loadConfig({ env: {}, cwd: tempDir() });
 
@@ -186,8 +261,53 @@ describe('config check output', () => {
     printConfig(result.value, { write: (t: string) => (text += t) });
 
     assert.doesNotMatch(text, /hook-secret-value|admin-token-value/);
-    assert.match(text, /webhookSecret: "?\[redacted\]"?/);
+    assert.match(text, /webhookSecret:\n {4}env: CLAUDE_HOOKS_WEBHOOK_SECRET\n/);
+    assert.match(text, /adminToken:\n {2}env: CLAUDE_HOOKS_ADMIN_TOKEN\n/);
     assert.match(text, /port: 8080/);
+  });
+
+  it('prints a configuration that, pasted back as the file, loads to the same configuration', () => {
+    const dir = tempDir();
+    copyFileSync(join(projectRoot, 'claude-hooks.example.yaml'), join(dir, 'claude-hooks.yaml'));
+    cpSync(join(projectRoot, 'skills'), join(dir, 'skills'), { recursive: true });
+    mkdirSync(join(dir, 'secrets'));
+    writeFileSync(join(dir, 'secrets', 'admin'), 'admin-from-file\n');
+    const env = { BOSS_FORGE_TOKEN: 'b', DEV_FORGE_TOKEN: 'd', REVIEWER_FORGE_TOKEN: 'r', CLAUDE_HOOKS_WEBHOOK_SECRET: 's' };
+    writeFileSync(join(dir, 'claude-hooks.yaml'), readFileSync(join(dir, 'claude-hooks.yaml'), 'utf8').replace(/^adminToken:.*$/m, 'adminToken: { file: secrets/admin }'));
+    const first = loadConfig({ env, cwd: dir });
+    assert.ok(first.ok, JSON.stringify(!first.ok && first.error));
+    const printed = print(first.value);
+
+    const pasted = join(tempDir(), 'pasted.yaml');
+    writeFileSync(pasted, printed);
+    const second = loadConfig({ path: pasted, env, cwd: dir });
+
+    assert.ok(second.ok, JSON.stringify(!second.ok && second.error));
+    assert.match(printed, /^agents:\n {2}boss:\n {4}login: boss\n {4}token:\n {6}env: BOSS_FORGE_TOKEN\n/m, 'agents are the YAML map, not a list with name:');
+    assert.match(printed, new RegExp(`adminToken:\\n {2}file: ${join(dir, 'secrets', 'admin')}\\n`));
+    assert.equal(print(second.value).split('\n').slice(1).join('\n'), printed.split('\n').slice(1).join('\n'));
+    assert.equal(second.value.agents.find((a) => a.name === 'dev')?.token.reveal(), 'd');
+    assert.equal(second.value.adminToken?.reveal(), 'admin-from-file');
+  });
+
+  it('names where each problem came from: file:line:column, or the environment variable', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), ['server:', '  port: eighty', 'forge:', '  kind: svn'].join('\n'));
+    const problems = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_FORGE_KIND: 'cvs', CLAUDE_HOOKS_LOG_LEVEL: 'loud' }, cwd: dir }));
+    let text = '';
+
+    printProblems(problems, { write: (t: string) => (text += t) });
+
+    assert.deepEqual(
+      problems.map((p) => [p.key, p.source]),
+      [
+        ['server.port', 'claude-hooks.yaml:2:3'],
+        ['logLevel', 'CLAUDE_HOOKS_LOG_LEVEL'],
+        ['forge.kind', 'CLAUDE_HOOKS_FORGE_KIND'],
+      ],
+    );
+    assert.match(text, /- server\.port \(claude-hooks\.yaml:2:3\): /);
+    assert.match(text, /- forge\.kind \(CLAUDE_HOOKS_FORGE_KIND\): /);
   });
 
   it('lists every problem on its own line', () => {

@@ -1,15 +1,19 @@
 /**
  * Loads the configuration: YAML file (if any) → environment overrides → zod validation → secret
- * resolution → one frozen `Config`. Every problem is collected and returned at once, each naming
- * the key and the expected form, so an operator fixes the file in one pass.
+ * resolution → one frozen `Config`. Every problem is collected and returned at once — shape errors,
+ * unset secrets and missing skill files together — each naming the key, the expected form and
+ * where the value came from (file:line:column, or the environment variable), so an operator fixes
+ * everything in one pass.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { nearest } from '../lib/nearest.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { Secret } from '../lib/secret.js';
-import { configSchema, type ParsedConfig, type SecretRef } from './schema.js';
+import { knownKeys } from './known-keys.js';
+import { configSchema, secretRefSchema, type ParsedConfig, type SecretRef } from './schema.js';
 import type { AgentConfig, Config } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'claude-hooks.yaml';
@@ -25,6 +29,8 @@ export interface ConfigProblem {
   /** Dotted key (`forge.kind`, `agents.dev.token`), or `(file)` for the file as a whole. */
   readonly key: string;
   readonly message: string;
+  /** Where the value came from: `claude-hooks.yaml:12:5`, or the environment variable that set it. */
+  readonly source?: string;
 }
 
 export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigProblem[]> {
@@ -33,25 +39,49 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
   const file = located.value;
 
   let raw: unknown = {};
+  let doc: ParsedFile | undefined;
   if (file !== undefined) {
-    const read = readYaml(file);
+    const read = readYaml(file, options.cwd);
     if (!read.ok) return read;
-    raw = read.value ?? {};
+    doc = read.value;
+    raw = doc.document.toJS() ?? {};
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return err([{ key: '(file)', message: `${file}: expected a YAML mapping at the top level` }]);
   }
 
-  const envProblems: ConfigProblem[] = [];
-  const merged = applyEnvOverrides(raw as Record<string, unknown>, options.env, envProblems);
+  const problems: ConfigProblem[] = [];
+  const envSources = new Map<string, string>();
+  const merged = applyEnvOverrides(raw as Record<string, unknown>, options.env, problems, envSources);
   const parsed = configSchema.safeParse(merged);
-  const problems = [...envProblems, ...(parsed.success ? [] : parsed.error.issues.map(toProblem))];
-  if (!parsed.success) return err(problems);
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap(toProblems));
 
-  const baseDir = file !== undefined ? dirname(file) : options.cwd;
-  const resolved = resolveConfig(parsed.data, { baseDir, cwd: options.cwd, env: options.env, file }, problems);
-  if (problems.length > 0) return err(problems);
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources };
+  // Secrets and skill files are checked even when the shape is wrong elsewhere: one pass, every problem.
+  const resolved = parsed.success ? resolveConfig(parsed.data, ctx, problems) : checkReferences(merged, ctx, problems);
+  if (problems.length > 0 || resolved === undefined) return err(problems.map((problem) => locate(problem, envSources, doc)));
   return ok(deepFreeze(resolved));
+}
+
+/**
+ * Only where the data dir is, for commands that read it (`jobs`, `deliveries`): the file and the
+ * environment overrides, without resolving secrets or checking skill files — an operator with a
+ * copied example config must not need every agent's token to list jobs.
+ */
+export function loadDataDir(options: LoadConfigOptions): Result<string, ConfigProblem[]> {
+  const located = locateFile(options);
+  if (!located.ok) return located;
+  let raw: unknown = {};
+  if (located.value !== undefined) {
+    const read = readYaml(located.value, options.cwd);
+    if (!read.ok) return read;
+    raw = read.value.document.toJS() ?? {};
+  }
+  const fromFile = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).dataDir : undefined;
+  const fromEnv = options.env.CLAUDE_HOOKS_DATA_DIR;
+  const dataDir = configSchema.shape.dataDir.safeParse(fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile);
+  if (!dataDir.success) return err([{ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' }]);
+  return ok(resolve(options.cwd, dataDir.data));
 }
 
 function locateFile(options: LoadConfigOptions): Result<string | undefined, ConfigProblem[]> {
@@ -65,13 +95,67 @@ function locateFile(options: LoadConfigOptions): Result<string | undefined, Conf
   return ok(existsSync(fallback) ? fallback : undefined);
 }
 
-function readYaml(file: string): Result<unknown, ConfigProblem[]> {
+interface ParsedFile {
+  readonly document: Document;
+  readonly lines: LineCounter;
+  /** The file as the operator would name it: relative to the working directory when inside it. */
+  readonly label: string;
+}
+
+function readYaml(file: string, cwd: string): Result<ParsedFile, ConfigProblem[]> {
+  const label = relative(cwd, file).startsWith('..') ? file : relative(cwd, file);
+  let text: string;
   try {
-    return ok(parseYaml(readFileSync(file, 'utf8')));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message : String(error);
-    return err([{ key: '(file)', message: `${file}: not valid YAML: ${detail}` }]);
+    return err([{ key: '(file)', message: `${file}: cannot read: ${(error as Error).message}` }]);
   }
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (document.errors.length > 0) {
+    return err(
+      document.errors.map((error) => {
+        const at = error.linePos?.[0];
+        return { key: '(file)', message: `not valid YAML: ${error.message}`, source: at ? `${label}:${at.line}:${at.col}` : label };
+      }),
+    );
+  }
+  return ok({ document, lines, label });
+}
+
+/** Names where a problem's value came from: the environment variable that set it, or file:line:column. */
+function locate(problem: ConfigProblem, envSources: ReadonlyMap<string, string>, doc: ParsedFile | undefined): ConfigProblem {
+  if (problem.source !== undefined || problem.key === '(file)' || /^[A-Z_]+$/.test(problem.key)) return problem;
+  for (const [key, variable] of envSources) {
+    if (problem.key === key || problem.key.startsWith(`${key}.`)) return { ...problem, source: variable };
+  }
+  if (!doc) return problem;
+  const offset = offsetOf(doc.document, problem.key.split('.'));
+  if (offset === undefined) return { ...problem, source: doc.label };
+  const { line, col } = doc.lines.linePos(offset);
+  return { ...problem, source: `${doc.label}:${line}:${col}` };
+}
+
+/** Where the deepest existing part of `path` starts in the file (a key's own position for a mapping entry). */
+function offsetOf(document: Document, path: readonly string[]): number | undefined {
+  let node: unknown = document.contents;
+  let offset: number | undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === segment);
+      if (!pair) break;
+      offset = isScalar(pair.key) ? pair.key.range?.[0] : offset;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (!item) break;
+      offset = (item as { range?: [number, number, number] }).range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return offset;
 }
 
 /** Environment variables that override (or stand in for) keys of the file. */
@@ -91,6 +175,7 @@ function applyEnvOverrides(
   raw: Record<string, unknown>,
   env: LoadConfigOptions['env'],
   problems: ConfigProblem[],
+  sources: Map<string, string>,
 ): Record<string, unknown> {
   const merged = structuredClone(raw);
   for (const override of ENV_OVERRIDES) {
@@ -106,6 +191,7 @@ function applyEnvOverrides(
     }
     if (override.as === 'secret') converted = { value };
     setPath(merged, override.path, converted);
+    sources.set(override.path.join('.'), override.name);
   }
   return merged;
 }
@@ -120,13 +206,20 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1] as string] = value;
 }
 
-function toProblem(issue: z.core.$ZodIssue): ConfigProblem {
-  const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '(file)';
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
+function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = issue.path.map(String);
+  const key = path.length > 0 ? path.join('.') : '(file)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(configSchema, issue.path);
+    return issue.keys.map((unknown) => {
+      const suggestion = nearest(unknown, known);
+      const hint = suggestion ? `; did you mean ${suggestion}?` : known.length > 0 ? `; expected one of ${known.join(', ')}` : '';
+      return { key: [...path, unknown].join('.'), message: `unknown key${hint}` };
+    });
+  }
   // Secret references (`…token`, `…Secret`) are unions whose own messages say little.
-  if (issue.code === 'invalid_union' && /(token|secret)$/i.test(key)) message = 'expected { env: NAME } or { file: PATH }';
-  return { key, message };
+  if (issue.code === 'invalid_union' && /(token|secret)$/i.test(key)) return [{ key, message: 'expected { env: NAME } or { file: PATH }' }];
+  return [{ key, message: issue.message }];
 }
 
 interface ResolveContext {
@@ -134,27 +227,64 @@ interface ResolveContext {
   readonly cwd: string;
   readonly env: LoadConfigOptions['env'];
   readonly file: string | undefined;
+  /** Dotted keys set by environment overrides → the variable. */
+  readonly envSources: ReadonlyMap<string, string>;
 }
 
 function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problems: ConfigProblem[]): Secret | undefined {
-  if ('value' in ref) return new Secret(ref.value);
+  if ('value' in ref) {
+    const variable = ctx.envSources.get(key);
+    return new Secret(ref.value, variable ? { env: variable } : undefined);
+  }
   if ('env' in ref) {
     const value = ctx.env[ref.env];
     if (value === undefined || value === '') {
       problems.push({ key, message: `environment variable ${ref.env} is not set` });
       return undefined;
     }
-    return new Secret(value);
+    return new Secret(value, { env: ref.env });
   }
   const path = isAbsolute(ref.file) ? ref.file : resolve(ctx.baseDir, ref.file);
   try {
     const value = readFileSync(path, 'utf8').trim();
     if (value === '') throw new Error('file is empty');
-    return new Secret(value);
+    return new Secret(value, { file: path });
   } catch (error) {
     problems.push({ key, message: `cannot read secret file ${path}: ${(error as Error).message}` });
     return undefined;
   }
+}
+
+function skillPath(skill: string, ctx: ResolveContext): string {
+  return isAbsolute(skill) ? skill : resolve(ctx.baseDir, skill);
+}
+
+function checkSkill(path: string, key: string, problems: ConfigProblem[]): void {
+  if (!existsSync(path)) problems.push({ key, message: `skill prompt file not found: ${path}` });
+}
+
+/**
+ * When the shape is wrong somewhere, the secret references and skill paths that are well-formed
+ * are still resolved and checked, so their problems show up in the same pass.
+ */
+function checkReferences(merged: Record<string, unknown>, ctx: ResolveContext, problems: ConfigProblem[]): undefined {
+  const at = (path: readonly string[]) => path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), merged);
+  const secrets = [['adminToken'], ['forge', 'webhookSecret']];
+  const agents = at(['agents']);
+  for (const name of isRecord(agents) ? Object.keys(agents) : []) {
+    secrets.push(['agents', name, 'token']);
+    const skill = at(['agents', name, 'skill']);
+    if (typeof skill === 'string' && skill !== '') checkSkill(skillPath(skill, ctx), `agents.${name}.skill`, problems);
+  }
+  for (const path of secrets) {
+    const ref = secretRefSchema.safeParse(at(path));
+    if (ref.success) resolveSecret(ref.data, path.join('.'), ctx, problems);
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: ConfigProblem[]): Config {
@@ -163,7 +293,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     login: agent.login,
     token: resolveSecret(agent.token, `agents.${name}.token`, ctx, problems) ?? new Secret(''),
     git: agent.git,
-    skillPath: isAbsolute(agent.skill) ? agent.skill : resolve(ctx.baseDir, agent.skill),
+    skillPath: skillPath(agent.skill, ctx),
     workspace: agent.workspace,
     triggers: agent.triggers,
     limits: agent.limits,
@@ -201,9 +331,7 @@ function checkAgents(agents: readonly AgentConfig[], parsed: ParsedConfig, probl
     const other = seen.get(agent.login.toLowerCase());
     if (other) problems.push({ key: `agents.${agent.name}.login`, message: `login "${agent.login}" is also used by agent ${other}` });
     seen.set(agent.login.toLowerCase(), agent.name);
-    if (!existsSync(agent.skillPath)) {
-      problems.push({ key: `agents.${agent.name}.skill`, message: `skill prompt file not found: ${agent.skillPath}` });
-    }
+    checkSkill(agent.skillPath, `agents.${agent.name}.skill`, problems);
     if (agent.limits.concurrency > parsed.dispatch.concurrency) {
       problems.push({
         key: `agents.${agent.name}.limits.concurrency`,

@@ -83,7 +83,14 @@ export const configSchema = z.strictObject({
   adminToken: secretRefSchema.optional(),
   forge: z
     .strictObject({
-      kind: z.enum(['forgejo', 'gitea', 'github']).default('forgejo'),
+      // GitHub webhooks are normalised, but only a Forgejo/Gitea API client exists: agents could
+      // not act on a GitHub forge, so configuring one is refused until a GitHub client exists.
+      kind: z
+        .enum(['forgejo', 'gitea', 'github'])
+        .refine((kind) => kind !== 'github', {
+          message: 'github is not supported yet: only a Forgejo/Gitea API client exists, so agents could not act on GitHub. Use forgejo or gitea',
+        })
+        .default('forgejo'),
       url: z.url().optional(),
       webhookSecret: secretRefSchema.optional(),
       /** Repositories the service works on (boss triage, the reconciliation poller). */

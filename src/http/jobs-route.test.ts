@@ -54,6 +54,35 @@ describe('GET /api/jobs', () => {
     await h.close();
   });
 
+  it('takes several states, repeated or comma-separated', async () => {
+    const { h, app } = await appWith(new Secret('admin'));
+    await h.deliver(commented(7, 'alice', '@dev please'));
+    await h.dispatcher.idle();
+    const get = (query: string) => app.inject({ method: 'GET', url: `/api/jobs?${query}`, headers: { authorization: 'Bearer admin' } });
+
+    const repeated = await get('state=queued&state=succeeded');
+    const commas = await get('state=queued,succeeded');
+    const without = await get('state=queued&state=failed');
+
+    assert.equal(repeated.statusCode, 200);
+    assert.deepEqual(repeated.json().jobs.map((j: { state: string }) => j.state), ['succeeded']);
+    assert.deepEqual(commas.json(), repeated.json());
+    assert.deepEqual(without.json(), { jobs: [] });
+    await app.close();
+    await h.close();
+  });
+
+  it('rejects a limit that is not a whole number from 1 to 1000', async () => {
+    const { h, app } = await appWith(new Secret('admin'));
+
+    const answers = await Promise.all(['abc', '-5', '0', '1001', '5&limit=6'].map((limit) => app.inject({ method: 'GET', url: `/api/jobs?limit=${limit}`, headers: { authorization: 'Bearer admin' } })));
+
+    assert.deepEqual(answers.map((a) => a.statusCode), [400, 400, 400, 400, 400]);
+    assert.match(answers[0]!.json().error, /limit must be a whole number from 1 to 1000, got "abc"/);
+    await app.close();
+    await h.close();
+  });
+
   it('answers 401 without the admin token, and 403 when none is configured', async () => {
     const guarded = await appWith(new Secret('admin'));
     const closed = await appWith(undefined);

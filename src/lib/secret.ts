@@ -5,10 +5,16 @@
  */
 const REDACTED = '[redacted]';
 
+/** Where a secret was read from: what `config check` prints in its place (a reference, never the value). */
+export type SecretOrigin = { readonly env: string } | { readonly file: string };
+
 export class Secret {
   readonly #value: string;
 
-  constructor(value: string) {
+  constructor(
+    value: string,
+    readonly origin?: SecretOrigin,
+  ) {
     this.#value = value;
   }
 

@@ -28,7 +28,7 @@ export function createBreaker(options: { store: JobStore; forge: ForgeLookup; pa
       await store.pauseKey(job.key, until, reason);
       log.warn({ job: job.id, key: workKeyString(job.key), until: new Date(until).toISOString(), reason }, 'circuit breaker tripped: key paused');
       options.emit({ type: 'key-paused', job, reason });
-      const body = `⏸ **claude-hooks paused ${agent.name} on this issue** until ${new Date(until).toISOString()}: ${reason}. This usually means agents are answering each other in a loop. The ${job.eventIds.length} pending event(s) are kept and will be answered when the pause ends; an operator can lift it earlier.`;
+      const body = `⏸ **claude-hooks paused ${agent.name} on this issue** until ${new Date(until).toISOString()}: ${reason}. This usually means agents are answering each other in a loop. The ${job.eventIds.length} pending event(s) are kept and will be answered when the pause ends.`;
       await options.forge.comment(job.repoRef, job.key.issue, body, agent.name).catch((error: unknown) => {
         log.warn({ err: error, key: workKeyString(job.key) }, 'could not post the circuit-breaker notice');
       });

@@ -10,13 +10,16 @@ import { commented } from '../../test/support/events.js';
 const child = join(import.meta.dirname, '..', '..', 'test', 'support', 'dispatch-child.ts');
 
 describe('dispatch recovery after a crash', () => {
-  it('runs again, with the same events, a job whose process was SIGKILLed mid-run', async () => {
+  it('runs again, with the same events, a job whose process was SIGKILLed mid-run', async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-crash-'));
     const events = [commented(7, 'alice', '@dev first'), commented(7, 'alice', '@dev second')];
     const eventsFile = join(dataDir, 'events.json');
     writeFileSync(eventsFile, JSON.stringify(events));
 
     const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, eventsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    });
     const started = await new Promise<{ jobId: number; events: string[] }>((resolve, reject) => {
       let out = '';
       proc.stdout.on('data', (chunk: Buffer) => {

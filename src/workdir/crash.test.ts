@@ -18,6 +18,18 @@ function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
   return result.value;
 }
 
+/** Every child's process group, SIGKILLed in `after` so a failing test leaves none running. */
+const childGroups = new Set<number>();
+function killLeftoverChildren(): void {
+  for (const pgid of childGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Another service process on the same data dir, in its own process group (so a crash takes its git children too). */
 function startChild(args: ChildArgs): { child: ChildProcess; exited: Promise<unknown>; next(): Promise<unknown>; send(): void } {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
@@ -25,6 +37,7 @@ function startChild(args: ChildArgs): { child: ChildProcess; exited: Promise<unk
     stdio: ['pipe', 'pipe', 'inherit'],
     detached: true,
   });
+  childGroups.add(child.pid!);
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
     child,
@@ -59,6 +72,7 @@ describe('workdirs: crashes and concurrency', () => {
     workdirs = h.workdirs();
   });
   after(() => h.close());
+  after(killLeftoverChildren);
 
   const childArgs = (target: AcquireTarget, pauseBefore?: string): ChildArgs => ({
     dataDir: h.dataDir,

@@ -133,11 +133,12 @@ describe('dispatch, end to end', () => {
     );
   });
 
-  it('a comment whose delivery was lost while the service was down is acted on once, by the poller at start-up', async () => {
+  it('a comment whose delivery was lost while the service was down is acted on once, by the poller at start-up', async (t) => {
     const scene = await startScene();
     const story = storyRunner();
     const alice = scene.forge.as('alice');
     const first = await startFlow({ scene, runner: story.runner });
+    t.after(() => first.close()); // stops the service if it still runs, and the forge double
     const issue = await alice.openIssue(REPO, { title: 'Flaky test', body: '' });
     await first.settle();
     await first.stopService();
@@ -145,25 +146,28 @@ describe('dispatch, end to end', () => {
     await alice.comment(REPO, issue.number, '@dev can you look while the service is down?');
     await scene.forge.idle();
     const second = await startFlow({ scene, runner: story.runner, dataDir: first.dataDir });
+    t.after(() => second.stopService());
     await second.settle();
-    await second.close();
+    await second.stopService();
 
     assert.equal(scene.forge.deliveries().at(-1)?.status, 'not-sent', 'the forge never delivered the comment');
     assert.deepEqual(story.runs.map((r) => `${r.agent}:${r.events.join(',')}`), ['boss:issue:opened', 'dev:comment:created']);
   });
 
-  it('an issue opened while the service was down is triaged by boss once, found by the poller', async () => {
+  it('an issue opened while the service was down is triaged by boss once, found by the poller', async (t) => {
     const scene = await startScene();
     const story = storyRunner();
     const first = await startFlow({ scene, runner: story.runner });
+    t.after(() => first.close()); // stops the service if it still runs, and the forge double
     await first.stopService();
 
     const issue = await scene.forge.as('alice').openIssue(REPO, { title: 'Opened during an outage', body: '' });
     await scene.forge.idle();
     const second = await startFlow({ scene, runner: story.runner, dataDir: first.dataDir });
+    t.after(() => second.stopService());
     await second.settle();
     await second.settle();
-    await second.close();
+    await second.stopService();
 
     assert.deepEqual(story.runs, [{ agent: 'boss', issue: issue.number, events: ['issue:opened'] }]);
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,16 +11,18 @@ import { CLI, spawnService } from '../support/service-process.js';
 const temp = () => mkdtempSync(join(tmpdir(), 'claude-hooks-process-'));
 
 describe('the claude-hooks service process', () => {
-  it('starts on embedded defaults, generates a webhook secret once, prints it with the URL, and uses it', async () => {
+  it('starts on embedded defaults, generates a webhook secret once, prints it with the URL, and uses it', async (t) => {
     const dataDir = temp();
 
     const first = await spawnService({ dataDir });
+    t.after(() => first.stop());
     const secret = readFileSync(join(dataDir, 'webhook-secret'), 'utf8').trim();
     const sample = loadSamplePayload('gitea-issues-opened', { secret, forge: 'forgejo' });
     const accepted = await fetch(`${first.url}/webhook`, { method: 'POST', headers: sample.headers, body: sample.body });
     first.child.kill('SIGTERM');
     const firstExit = await first.exited();
     const second = await spawnService({ dataDir });
+    t.after(() => second.stop());
     second.child.kill('SIGTERM');
     await second.exited();
 
@@ -46,7 +48,7 @@ describe('the claude-hooks service process', () => {
     await Promise.all([first.exited(), second.exited()]);
 
     assert.equal(statSync(fresh).mode & 0o777, 0o700);
-    assert.deepEqual(new Set(files.map(([name]) => name)), new Set(['claude-hooks.sqlite', 'claude-hooks.sqlite-wal', 'claude-hooks.sqlite-shm', 'webhook-secret']));
+    assert.deepEqual(new Set(files.map(([name]) => name)), new Set(['claude-hooks.sqlite', 'claude-hooks.sqlite-wal', 'claude-hooks.sqlite-shm', 'webhook-secret', 'service.pid']));
     for (const [name, mode] of files) assert.equal(mode, 0o600, `${name} is 0${mode.toString(8)}`);
     assert.equal(statSync(open).mode & 0o777, 0o700);
     const warning = second.stdout().split('\n').find((line) => line.includes('data dir was readable by other users; tightened it to 0700'));
@@ -54,8 +56,9 @@ describe('the claude-hooks service process', () => {
     assert.doesNotMatch(first.stdout(), /tightened/);
   });
 
-  it('never accepts unsigned deliveries, even with no secret configured', async () => {
+  it('never accepts unsigned deliveries, even with no secret configured', async (t) => {
     const service = await spawnService({ dataDir: temp() });
+    t.after(() => service.stop());
     const sample = loadSamplePayload('gitea-issues-opened', { forge: 'forgejo' });
 
     const response = await fetch(`${service.url}/webhook`, { method: 'POST', headers: sample.headers, body: sample.body });
@@ -65,9 +68,10 @@ describe('the claude-hooks service process', () => {
     assert.equal(response.status, 401);
   });
 
-  it('finishes an in-flight delivery on SIGTERM, then stops accepting', async () => {
+  it('finishes an in-flight delivery on SIGTERM, then stops accepting', async (t) => {
     const dataDir = temp();
     const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 's3cret' } });
+    t.after(() => service.stop());
     const sample = loadSamplePayload('gitea-issue_comment-created', { secret: 's3cret', forge: 'forgejo' });
 
     const url = new URL(service.url);
@@ -97,14 +101,45 @@ describe('the claude-hooks service process', () => {
     assert.equal(jobs.status, 0, jobs.stderr);
   });
 
-  it('exits at once on a second signal', async () => {
+  it('exits at once on a second signal', async (t) => {
     const service = await spawnService({ dataDir: temp() });
+    t.after(() => service.stop());
 
     service.child.kill('SIGINT');
     service.child.kill('SIGINT');
     const code = await service.exited();
 
     assert.ok(code === 0 || code === 130, `exit code ${code}`);
+  });
+
+  it('refuses to start a second service on the same data dir, naming the pid that holds it', async (t) => {
+    const dataDir = temp();
+    const first = await spawnService({ dataDir });
+    t.after(() => first.stop());
+
+    const second = spawnSync(process.execPath, [CLI, 'serve'], { cwd: dataDir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_PORT: '0' }, encoding: 'utf8', timeout: 30_000 });
+    const firstStillServes = await fetch(`${first.url}/healthz`).then((r) => r.ok);
+    first.child.kill('SIGTERM');
+    await first.exited();
+    const lockLeft = existsSync(join(dataDir, 'service.pid'));
+
+    assert.equal(second.status, 1);
+    assert.match(second.stderr, new RegExp(`data dir ${dataDir} is in use by another claude-hooks service \\(pid ${first.child.pid}, recorded in ${join(dataDir, 'service.pid')}\\)`));
+    assert.ok(firstStillServes);
+    assert.equal(lockLeft, false, 'a clean stop releases the data dir');
+  });
+
+  it('takes over the data dir of a service that was killed', async (t) => {
+    const dataDir = temp();
+    const killed = await spawnService({ dataDir });
+    t.after(() => killed.stop());
+    killed.child.kill('SIGKILL');
+    await killed.exited();
+
+    const next = await spawnService({ dataDir });
+    t.after(() => next.stop());
+
+    assert.equal(readFileSync(join(dataDir, 'service.pid'), 'utf8'), `${next.child.pid}\n`);
   });
 
   it('refuses to start with an invalid configuration, listing every problem', () => {
@@ -125,13 +160,14 @@ describe('the claude-hooks service process', () => {
     const result = spawnSync(process.execPath, [CLI, 'config', 'check'], { cwd: dir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_WEBHOOK_SECRET: 'do-not-print-me' }, encoding: 'utf8' });
 
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /webhookSecret: "?\[redacted\]"?/);
+    assert.match(result.stdout, /webhookSecret:\n +env: CLAUDE_HOOKS_WEBHOOK_SECRET\n/, 'the secret as its reference');
     assert.doesNotMatch(result.stdout, /do-not-print-me/);
   });
 
-  it('lists jobs from the data dir with `jobs`', async () => {
+  it('lists jobs from the data dir with `jobs`', async (t) => {
     const dataDir = temp();
     const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 'k' } });
+    t.after(() => service.stop());
     const body = Buffer.from(JSON.stringify({ zen: 'hi', hook_id: 1 }));
     await fetch(`${service.url}/webhook`, { method: 'POST', headers: deliveryHeaders({ forge: 'github', deliveryId: deliveryIdFor('ping'), event: 'ping', body, secret: 'k' }), body });
     service.child.kill('SIGTERM');
@@ -143,9 +179,10 @@ describe('the claude-hooks service process', () => {
     assert.equal(result.stdout, 'no jobs\n');
   });
 
-  it('shows what the forge sent and what became of it with `deliveries`', async () => {
+  it('shows what the forge sent and what became of it with `deliveries`', async (t) => {
     const dataDir = temp();
     const service = await spawnService({ dataDir, env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 'k' } });
+    t.after(() => service.stop());
     const opened = loadSamplePayload('gitea-issues-opened', { secret: 'k', forge: 'forgejo' });
     const ping = Buffer.from(JSON.stringify({ zen: 'hi', hook_id: 1 }));
     await fetch(`${service.url}/webhook`, { method: 'POST', headers: opened.headers, body: opened.body });

@@ -17,6 +17,8 @@ export interface ServiceProcess {
   stderr(): string;
   /** Resolves with the exit code. */
   exited(): Promise<number | null>;
+  /** SIGKILLs the process if it still runs and waits for it: for `t.after`, so a failing test leaves nothing behind. */
+  stop(): Promise<void>;
 }
 
 export async function spawnService(options: { dataDir: string; env?: NodeJS.ProcessEnv; args?: string[]; cwd?: string }): Promise<ServiceProcess> {
@@ -32,9 +34,18 @@ export async function spawnService(options: { dataDir: string; env?: NodeJS.Proc
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${err}`);
-    return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-  }, 'the service to listen', 30_000);
-  return { url, child, stdout: () => out, stderr: () => err, exited: () => exit };
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exit;
+  };
+  try {
+    await until(async () => {
+      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${err}`);
+      return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    }, 'the service to listen', 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, child, stdout: () => out, stderr: () => err, exited: () => exit, stop };
 }

@@ -1,0 +1,164 @@
+/**
+ * The command table of `claude-hooks`: each command is one entry naming its options, its help and
+ * what it needs (the full configuration with secrets, only the data dir, or nothing). Adding a
+ * command is adding an entry; `main.ts` parses, resolves and dispatches.
+ */
+import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config/types.js';
+import { checkOnline } from './check-online.js';
+import { printConfig } from './print-config.js';
+import { printDeliveries } from './print-deliveries.js';
+import { printJobs } from './print-jobs.js';
+import { serve } from './serve.js';
+
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** Where a command writes, and the environment it reads: the process's in `main.ts`, captured in tests. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+export type OptionValues = Readonly<Record<string, string | boolean | Array<string | boolean> | undefined>>;
+
+interface CommandBase {
+  /** One or two words: `serve`, `config check`. */
+  readonly name: string;
+  /** The argument line after the name: `[--limit N] [--json]`. */
+  readonly args: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** What `claude-hooks <name> --help` adds below the usage line. */
+  readonly help: string;
+  readonly options: CommandOptions;
+}
+
+/**
+ * `config`: the resolved configuration, secrets included (serve, config check). `data-dir`: only
+ * where the data dir is — read-only commands must not need every agent's token to be set.
+ * `nothing`: help texts.
+ */
+export type Command =
+  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS = {
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies CommandOptions;
+
+const GLOBAL_HELP = `  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
+  -h, --help       this text`;
+
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'serve',
+    args: '',
+    summary: 'run the service (the default command); SIGTERM or Ctrl-C drains and stops it',
+    help: 'Runs the service: webhook intake, dispatch, the operator API. The first signal (SIGTERM, SIGINT)\nfinishes in-flight work and stops; a second one exits at once.',
+    options: {},
+    needs: 'config',
+    run: (config) => serve(config),
+  },
+  {
+    name: 'config check',
+    args: '[--online]',
+    summary: 'validate the configuration and print it, secrets redacted',
+    help: 'Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file\'s own form, secrets as their references.\n\n  --online         also check every agent\'s token and login with the forge (GET /user)',
+    options: { online: { type: 'boolean' } },
+    needs: 'config',
+    run: async (config, values, io) => {
+      printConfig(config, io.stdout);
+      return values.online === true ? checkOnline(config, io.stdout, io.stderr) : 0;
+    },
+  },
+  {
+    name: 'config',
+    args: '<subcommand>',
+    summary: 'configuration commands (see `claude-hooks config --help`)',
+    help: '',
+    options: {},
+    needs: 'nothing',
+    run: async (_values, positionals, io) => {
+      if (positionals.length > 0) {
+        io.stderr.write(`unknown config subcommand: ${positionals.join(' ')}\n\n${groupUsage('config')}\n`);
+        return 2;
+      }
+      io.stdout.write(`${groupUsage('config')}\n`);
+      return 0;
+    },
+  },
+  {
+    name: 'deliveries',
+    args: '[--limit N] [--json]',
+    summary: 'the latest webhook deliveries and what became of them (reads the data dir)',
+    help: 'Reads the data dir\'s database; the service need not run, and no secret has to be set.\n\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table',
+    options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+    needs: 'data-dir',
+    run: (dataDir, values) => printDeliveries(dataDir, { limit: values.limit as string | undefined, json: values.json === true }),
+  },
+  {
+    name: 'jobs',
+    args: '[--state S]... [--limit N] [--json]',
+    summary: 'queued, running and recent jobs (reads the data dir; the service need not run)',
+    help: `Reads the data dir's database; the service need not run, and no secret has to be set.\n\n  --state S        only jobs in state S (queued, running, succeeded, failed, cancelled);\n                   repeat it or separate states with commas\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table`,
+    options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
+    needs: 'data-dir',
+    run: (dataDir, values, io) => printJobs(dataDir, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
+  },
+  {
+    name: 'help',
+    args: '[command]',
+    summary: 'this text, or the help of one command',
+    help: '',
+    options: {},
+    needs: 'nothing',
+    run: async (_values, positionals, io) => {
+      const topic = positionals.join(' ');
+      if (topic === '') {
+        io.stdout.write(`${usage()}\n`);
+        return 0;
+      }
+      const command = findCommand(positionals);
+      if (!command || command.words !== positionals.length) {
+        io.stderr.write(`unknown command: ${topic}\n\n${usage()}\n`);
+        return 2;
+      }
+      io.stdout.write(`${commandHelp(command.command)}\n`);
+      return 0;
+    },
+  },
+];
+
+/** The command named by the leading words (two-word names first), and how many words it took. */
+export function findCommand(positionals: readonly string[]): { command: Command; words: number } | undefined {
+  for (const words of [2, 1]) {
+    if (positionals.length < words) continue;
+    const name = positionals.slice(0, words).join(' ');
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, words };
+  }
+  return undefined;
+}
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)} ${c.summary}`);
+  return `usage: claude-hooks <command> [options]\n\ncommands:\n${lines.join('\n')}\n\noptions:\n${GLOBAL_HELP}\n\n\`claude-hooks help <command>\` or \`claude-hooks <command> --help\` describes one command.`;
+}
+
+export function commandHelp(command: Command): string {
+  if (command.needs === 'nothing' && command.help === '' && command.name !== 'help') return groupUsage(command.name);
+  const line = `usage: claude-hooks ${command.name}${command.args ? ` ${command.args}` : ''} [--config PATH]`;
+  return [line, '', command.summary, ...(command.help ? ['', command.help] : []), '', 'options every command takes:', GLOBAL_HELP].join('\n');
+}
+
+/** `claude-hooks config`: the commands under one word. */
+function groupUsage(group: string): string {
+  const members = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const width = Math.max(...members.map((c) => c.name.length)) + 2;
+  return `usage: claude-hooks ${group} <subcommand> [options]\n\nsubcommands:\n${members.map((c) => `  ${c.name.padEnd(width)} ${c.summary}`).join('\n')}`;
+}
