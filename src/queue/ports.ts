@@ -99,9 +99,24 @@ export interface RunRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What a run did, told by runners that know (the Claude runner); dispatch only passes it on to
+ * listeners and never reads it, so it stays ignorant of sessions and of the SDK.
+ */
+export interface RunFacts {
+  readonly sessionId?: string;
+  readonly session?: 'new' | 'resumed';
+  readonly prompt?: { readonly kind: 'full' | 'delta'; readonly bytes: number };
+  readonly turns?: number;
+  readonly tokens?: { readonly input: number; readonly output: number; readonly cacheRead: number; readonly cacheCreation: number };
+  readonly costUsd?: number;
+  /** The run record's id (`GET /api/runs/:id`). */
+  readonly runId?: number;
+}
+
 export type RunOutcome =
-  | { readonly ok: true; readonly summary?: string }
-  | { readonly ok: false; readonly error: string; readonly retryable: boolean };
+  | { readonly ok: true; readonly summary?: string; readonly facts?: RunFacts }
+  | { readonly ok: false; readonly error: string; readonly retryable: boolean; readonly facts?: RunFacts };
 
 /**
  * Runs one job. Implemented by the Claude agent runner; tests use scripted runners. A runner
