@@ -136,6 +136,7 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     ),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
+    costOfSession: db.prepare<[string], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = ?'),
     costSince: db.prepare<[string, number], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?'),
   };
   return {
@@ -174,6 +175,9 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     },
     async costSince(agent, since) {
       return q.costSince.get(agent, since)?.cost ?? 0;
+    },
+    async costOfSession(sessionId) {
+      return q.costOfSession.get(sessionId)?.cost ?? 0;
     },
   };
 }
