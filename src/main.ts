@@ -4,7 +4,11 @@
  * in reverse order (stop accepting → drain → close the database).
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/claude-runner.js';
+import { liveFollowUps } from './agent/claude/live-follow-ups.js';
+import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
@@ -15,6 +19,7 @@ import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { buildHttpApp } from './http/build-app.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
 import { jobsRoute } from './http/jobs-route.js';
+import { runsRoute } from './http/runs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -46,6 +51,11 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The forge API as one agent; the REST client by default. */
   readonly forgeClientFor?: (agent: AgentConfig) => ForgeClient;
+  /**
+   * The Claude runner's collaborators (prompt composer, forge tools, status comment). Until the
+   * real ones are wired here by default, the runner needs at least `prompts`.
+   */
+  readonly agentParts?: Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts?: PromptComposer };
 }
 
 export interface Service {
@@ -91,11 +101,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log,
       clock,
     });
+    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clock, log);
+    if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
     const runner =
       options.jobRunner ??
       createWorkspaceRunner({
         workdirs,
-        inner: options.runner ?? unavailableRunner(),
+        inner: options.runner ?? claude ?? unavailableRunner(),
         pullHead: async (repo, number) => {
           const client = clients.values().next().value;
           if (!client) throw new Error('no agent is configured, so there is no forge token to read the pull request with');
@@ -156,7 +168,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
       readiness: [store.readiness, dataDirWritableCheck(config.dataDir), freeDiskCheck(config.dataDir, config.health.minFreeBytes)],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken })],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken })],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());
@@ -170,6 +182,36 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await lifecycle.close();
     throw error;
   }
+}
+
+/**
+ * The Claude runner, when some agent has a model credential (and the prompt composer is wired);
+ * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
+ */
+function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clock: Clock, log: Logger) {
+  if (!config.agents.some((agent) => agent.model)) {
+    if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
+    return undefined;
+  }
+  const prompts = options.agentParts?.prompts;
+  if (!prompts) {
+    log.warn('no prompt composer is wired in this build: no agent runs');
+    return undefined;
+  }
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  return createClaudeRunner({
+    sessions: store.sessions,
+    runs: store.runs,
+    prompts,
+    forgeTools: options.agentParts?.forgeTools,
+    status: options.agentParts?.status,
+    configDir: join(config.dataDir, 'claude'),
+    baseEnv: options.env ?? {},
+    secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
+    runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
+    clock,
+    log: log.child({ module: 'agent' }),
+  });
 }
 
 function resolveWebhookSecret(config: Config) {

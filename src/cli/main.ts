@@ -11,6 +11,7 @@ import { startService } from '../main.js';
 import { printConfig, printProblems } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
+import { printRuns } from './print-runs.js';
 
 const USAGE = `usage: claude-hooks <command> [--config PATH]
 
@@ -21,6 +22,8 @@ commands:
                    the latest webhook deliveries and what became of them (reads the data dir)
   jobs [--state S] [--json]
                    queued, running and recent jobs (reads the data dir; the service need not run)
+  runs [ID] [--limit N] [--json]
+                   the latest agent runs, or one run with its prompt, tool calls and forge changes
 
 options:
   --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
@@ -42,7 +45,9 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const command = positionals.join(' ') || 'serve';
+  // `runs <id>`: the only command with an argument.
+  const runId = positionals[0] === 'runs' && positionals.length === 2 ? positionals[1] : undefined;
+  const command = (runId === undefined ? positionals : positionals.slice(0, 1)).join(' ') || 'serve';
   const run = COMMANDS[command];
   if (!run) {
     console.error(`unknown command: ${command}\n\n${USAGE}`);
@@ -53,13 +58,14 @@ async function main(argv: readonly string[]): Promise<number> {
     printProblems(loaded.error, process.stderr);
     return 1;
   }
-  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false });
+  return run(loaded.value, { limit: values.limit, state: values.state, json: values.json ?? false, id: runId });
 }
 
 interface CommandOptions {
   readonly limit: string | undefined;
   readonly state: string | undefined;
   readonly json: boolean;
+  readonly id?: string;
 }
 
 const COMMANDS: Readonly<Record<string, (config: Config, options: CommandOptions) => Promise<number>>> = {
@@ -70,6 +76,7 @@ const COMMANDS: Readonly<Record<string, (config: Config, options: CommandOptions
   },
   deliveries: (config, options) => printDeliveries(config.dataDir, options),
   jobs: (config, options) => printJobs(config.dataDir, options),
+  runs: (config, options) => printRuns(config.dataDir, options),
 };
 
 async function serve(config: Config): Promise<number> {
