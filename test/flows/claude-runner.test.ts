@@ -251,4 +251,54 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.ok(refusedStatus?.phase === 'finished' && refusedStatus.outcome === 'budget-exceeded' && refusedStatus.detail?.includes('limits.maxIssueUsd'));
     assert.ok(lifted.turns.length > 0);
   });
+  describe('a comment while the run is still going (live follow-up)', () => {
+    let live: Job;
+    let delivered: boolean;
+    let followUp: Job;
+    const tabs = () => comment(12, 'also handle tabs');
+    let tabsEvent: StoredEvent;
+
+    before(async () => {
+      const { claude, workspace } = runner();
+      model.setScript([bash('sleep 3'), text('Done, tabs included.')]);
+      const from = model.requests.length;
+      const running = job(agent('dev'), 12, [comment(12, '@dev-bot fix the login form')], workspace);
+      await waitFor(() => model.requests.slice(from).some((r) => r.kind === 'turn'));
+      tabsEvent = tabs();
+      delivered = await claude.deliver(keyOf('dev', 12), tabsEvent);
+      live = await running;
+      followUp = await job(agent('dev'), 12, [tabsEvent], workspace);
+    });
+
+    it('delivers the comment into the running session, and the model receives it before the run ends', async () => {
+      const session = await store.sessions.get(keyOf('dev', 12));
+      const carrying = live.turns.filter((turn) => JSON.stringify(turn.body.messages).includes('alice commented: also handle tabs'));
+
+      assert.equal(delivered, true);
+      assert.ok(live.outcome.ok, JSON.stringify(live.outcome));
+      assert.ok(carrying.length > 0, 'no request of the running session carried the comment');
+      assert.ok(carrying.every((turn) => turn.headers['x-claude-code-session-id'] === session?.sessionId));
+      assert.equal(session?.cursor?.lastEventId, tabsEvent.id);
+    });
+
+    it('lets the follow-up job finish at once, without calling the model', () => {
+      assert.ok(followUp.outcome.ok, JSON.stringify(followUp.outcome));
+      assert.equal(followUp.turns.length, 0);
+      assert.equal(followUp.outcome.facts?.turns, 0);
+    });
+
+    it('delivers nothing when no run of the key is going', async () => {
+      const { claude } = runner();
+
+      assert.equal(await claude.deliver(keyOf('dev', 12), tabs()), false);
+    });
+  });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
