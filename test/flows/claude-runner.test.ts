@@ -21,7 +21,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
-import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
 describe('the Claude runner', { timeout: 120_000 }, () => {
   let h: Harness;
@@ -251,6 +251,34 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.ok(refusedStatus?.phase === 'finished' && refusedStatus.outcome === 'budget-exceeded' && refusedStatus.detail?.includes('limits.maxIssueUsd'));
     assert.ok(lifted.turns.length > 0);
   });
+  it('lets boss only read: a command that writes is refused, and nothing is written', async () => {
+    model.setScript([bash('touch boss-was-here'), text('Could not write.')]);
+
+    const run = await job(agent('boss'), 13, [comment(13, '@boss-bot try to write')]);
+
+    const session = await store.sessions.get(keyOf('boss', 13));
+    const [result] = toolResultsIn(run.turns[1]!.body);
+    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
+    assert.equal(result?.isError, true);
+    assert.match(result?.text ?? '', /only reads/);
+    assert.equal(existsSync(join(session!.worktree, 'boss-was-here')), false);
+  });
+
+  it('gives the runtime only what the run needs: no service secrets, no IS_SANDBOX, the shared config dir', async () => {
+    model.setScript([bash('env | sort'), text('Listed.')]);
+    const { workspace } = runner({ baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' } });
+
+    const run = await job(agent('dev'), 14, [comment(14, '@dev-bot show env')], workspace);
+
+    const listed = toolResultsIn(run.turns[1]!.body)[0]?.text ?? '';
+    assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX/);
+    assert.match(listed, new RegExp(`^CLAUDE_CONFIG_DIR=${configDir}$`, 'm'));
+    assert.match(listed, /^CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1$/m);
+    assert.match(listed, new RegExp(`^ANTHROPIC_BASE_URL=${model.url}$`, 'm'));
+    assert.match(listed, /^GIT_AUTHOR_NAME=dev agent$/m);
+    assert.match(listed, /^LANG=C.UTF-8$/m);
+  });
+
   describe('a comment while the run is still going (live follow-up)', () => {
     let live: Job;
     let delivered: boolean;
