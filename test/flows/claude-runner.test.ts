@@ -251,6 +251,20 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.ok(refusedStatus?.phase === 'finished' && refusedStatus.outcome === 'budget-exceeded' && refusedStatus.detail?.includes('limits.maxIssueUsd'));
     assert.ok(lifted.turns.length > 0);
   });
+  it('stops a run at its wall-clock limit and says so', async () => {
+    model.setScript([bash('sleep 60')]);
+    statuses.length = 0;
+
+    const run = await job(agent('dev', { maxRunMinutes: 0.25 }), 15, [comment(15, '@dev-bot take your time')]);
+
+    assert.ok(!run.outcome.ok && !run.outcome.retryable, JSON.stringify(run.outcome));
+    assert.match(run.outcome.error, /^budget-exceeded: stopped after 0.25 minutes.*limits\.maxRunMinutes/);
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.outcome === 'budget-exceeded');
+    assert.ok(statuses.some((status) => status.phase === 'working' && status.activity === 'Bash: command: sleep 60'), JSON.stringify([run.turns.length, statuses]));
+    model.setScript([]);
+  });
+
   it('lets boss only read: a command that writes is refused, and nothing is written', async () => {
     model.setScript([bash('touch boss-was-here'), text('Could not write.')]);
 

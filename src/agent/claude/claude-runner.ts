@@ -217,6 +217,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
           liveRun.input = input;
         },
         summarise: summariseToolInput,
+        onToolCall: (call) => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: redact(`${call.name}: ${call.summary}`) }, log),
       });
     }
   }

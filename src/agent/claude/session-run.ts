@@ -20,6 +20,8 @@ export interface SessionRunOptions {
   readonly onInput: (input: LiveInput | undefined) => void;
   /** Summarises a tool call's input for the run record (redacted by the caller). */
   readonly summarise: (name: string, input: Record<string, unknown>) => string;
+  /** Told of each tool call as the model makes it (the status comment's "what it is doing"). */
+  readonly onToolCall?: (call: ToolCall) => void;
 }
 
 export interface SessionRunResult {
@@ -50,7 +52,12 @@ export async function runSession(run: SessionRunOptions): Promise<SessionRunResu
         sessionId = message.session_id;
         await run.onInit(sessionId);
       }
-      if (message.type === 'assistant') toolCalls.push(...toolCallsOf(message, run.summarise));
+      if (message.type === 'assistant') {
+        for (const call of toolCallsOf(message, run.summarise)) {
+          toolCalls.push(call);
+          run.onToolCall?.(call);
+        }
+      }
       if (message.type === 'result') {
         result = message;
         if (input.pending() === 0 && (message.queued_turn_count ?? 0) === 0) input.close();
