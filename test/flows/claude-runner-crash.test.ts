@@ -41,7 +41,8 @@ describe('the Claude runner after a crash', { timeout: 120_000 }, () => {
     mkdirSync(home);
     mkdirSync(cwd);
     git(cwd, ['init', '--quiet', '--initial-branch=main'], testEnv(home));
-    model.setScript([bash('sleep 60')]);
+    // Not `sleep`: the runtime refuses a long blocking sleep.
+    model.setScript([bash('node -e "setTimeout(() => {}, 60000)"')]);
     const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 21 };
     // Its own process group, so the kill takes the runtime and its `sleep` with it.
     child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dataDir, configDir, home, cwd, modelUrl: model.url, issue: 21 })], { detached: true, stdio: 'ignore' });

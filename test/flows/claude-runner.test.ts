@@ -252,7 +252,8 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.ok(lifted.turns.length > 0);
   });
   it('stops a run at its wall-clock limit and says so', async () => {
-    model.setScript([bash('sleep 60')]);
+    // Not `sleep`: the runtime refuses a long blocking sleep.
+    model.setScript([bash('node -e "setTimeout(() => {}, 60000)"')]);
     statuses.length = 0;
 
     const run = await job(agent('dev', { maxRunMinutes: 0.25 }), 15, [comment(15, '@dev-bot take your time')]);
@@ -261,7 +262,7 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.match(run.outcome.error, /^budget-exceeded: stopped after 0.25 minutes.*limits\.maxRunMinutes/);
     const finished = statuses.at(-1);
     assert.ok(finished?.phase === 'finished' && finished.outcome === 'budget-exceeded');
-    assert.ok(statuses.some((status) => status.phase === 'working' && status.activity === 'Bash: command: sleep 60'), JSON.stringify([run.turns.length, statuses]));
+    assert.ok(statuses.some((status) => status.phase === 'working' && status.activity.startsWith('Bash: command: node -e')), JSON.stringify([run.turns.length, statuses]));
     model.setScript([]);
   });
 
