@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,7 +15,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite
 import { git, testEnv } from '../../src/workdir/test-support/fixture.js';
 import { crashAgent, crashRequest } from '../support/agent/crash-request.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
-import { bash, dialogue, startScriptedModel, text, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import { bash, dialogue, startScriptedModel, text, transcriptPath, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
 const CHILD = join(import.meta.dirname, '..', 'support', 'agent', 'crash-child.ts');
 
@@ -50,6 +50,10 @@ describe('the Claude runner after a crash', { timeout: 120_000 }, () => {
     const sessions = store.sessions;
     await waitFor(async () => (await sessions.get(key))?.sessionId !== undefined && model!.requests.some((r) => r.kind === 'turn'));
     const stored = (await sessions.get(key))?.sessionId;
+    // Killed while the agent's command runs: the runtime has written the transcript by then (it
+    // writes none before the first reply; a kill before that leaves nothing to resume, and the
+    // runner falls back to a new session, as tested in claude-runner.test.ts).
+    await waitFor(async () => existsSync(transcriptPath(configDir, cwd, stored!)) && readFileSync(transcriptPath(configDir, cwd, stored!), 'utf8').includes('setTimeout'));
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     model.setScript([text('Picking up where I left off.')]);
@@ -70,7 +74,7 @@ describe('the Claude runner after a crash', { timeout: 120_000 }, () => {
     const turns = model.requests.slice(from).filter((r): r is TurnRequest => r.kind === 'turn');
     const [resumed, crashed] = await store.runs.list({ agent: 'dev' });
     assert.ok(outcome.ok, JSON.stringify(outcome));
-    assert.equal(outcome.facts?.session, 'resumed');
+    assert.equal(outcome.facts?.session, 'resumed', resumed?.resumeFallback);
     assert.equal(outcome.facts?.sessionId, stored);
     assert.equal(turns[0]?.headers['x-claude-code-session-id'], stored);
     assert.match(JSON.stringify(dialogue(turns[0]!.body)[0]), /please start/);
