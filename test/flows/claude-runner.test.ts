@@ -3,10 +3,12 @@
  * worktrees leased by the real workdirs, with sessions and run records in a real SQLite file.
  * Prompts come from a plain test composer, so what is checked is the runner's own logic.
  */
+import { createSdkMcpServer, tool as sdkTool } from '@anthropic-ai/claude-agent-sdk';
 import assert from 'node:assert/strict';
 import { rmSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
 import { createClaudeRunner, type ClaudeRunnerOptions, type RunStatusReporter } from '../../src/agent/claude/claude-runner.js';
 import type { RunStatus } from '../../src/agent/status/types.js';
 import { createWorkspaceRunner } from '../../src/agent/workspace-runner.js';
@@ -21,7 +23,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
-import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
 describe('the Claude runner', { timeout: 120_000 }, () => {
   let h: Harness;
@@ -264,6 +266,35 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.ok(finished?.phase === 'finished' && finished.outcome === 'budget-exceeded');
     assert.ok(statuses.some((status) => status.phase === 'working' && status.activity.startsWith('Bash: command: node -e')), JSON.stringify([run.turns.length, statuses]));
     model.setScript([]);
+  });
+
+  it('gives the agent its forge tools and records what they changed on the forge', async () => {
+    const { workspace } = runner({
+      forgeTools: ({ issue, onChange }) => ({
+        server: createSdkMcpServer({
+          name: 'forge',
+          tools: [
+            sdkTool('comment', 'Comment on the issue', { body: z.string() }, async (args) => {
+              onChange({ kind: 'comment', number: issue, url: undefined, summary: `commented on #${issue}` });
+              return { content: [{ type: 'text', text: `posted: ${args.body}` }] };
+            }),
+          ],
+        }),
+        allowedTools: ['mcp__forge__comment'],
+      }),
+    });
+    model.setScript([tool('mcp__forge__comment', { body: 'Triaged: a bug.' }), text('Commented.')]);
+    statuses.length = 0;
+
+    const run = await job(agent('boss'), 16, [comment(16, '@boss-bot triage')], workspace);
+
+    const [record] = await store.runs.list({ agent: 'boss', limit: 1 });
+    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
+    assert.match(toolResultsIn(run.turns[1]!.body)[0]?.text ?? '', /^posted: Triaged: a bug\./);
+    assert.deepEqual(record?.changes, [{ kind: 'comment', number: 16, summary: 'commented on #16' }]);
+    assert.deepEqual(record?.toolCalls?.map((call) => call.name), ['mcp__forge__comment']);
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.silent === false);
   });
 
   it('lets boss only read: a command that writes is refused, and nothing is written', async () => {
