@@ -1,0 +1,59 @@
+/**
+ * The whole service with the real Claude runner: the forge double's webhooks → dispatch → a
+ * worktree → the real SDK against the scripted model → sessions and run records, read back
+ * through the operator API.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RunRecord } from '../../src/sessions/ports.js';
+import { simplePrompts } from '../support/agent/simple-prompts.js';
+import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
+import { startScriptedModel, type ScriptedModel } from '../support/model/index.js';
+
+describe('agent runs through the service', { timeout: 180_000 }, () => {
+  let model: ScriptedModel;
+  let flow: Flow;
+  let runs: RunRecord[];
+
+  before(async () => {
+    model = await startScriptedModel();
+    flow = await startFlow({ modelUrl: model.url, agentParts: { prompts: simplePrompts() } });
+    const alice = flow.forge.as('alice');
+    const issue = await alice.openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Please fix.' });
+    await alice.assign(REPO, issue.number, 'dev');
+    await flow.settle();
+    await alice.comment(REPO, issue.number, '@dev also handle tabs');
+    await flow.settle();
+    const response = await fetch(`${flow.service.url}/api/runs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    runs = ((await response.json()) as { runs: RunRecord[] }).runs;
+  });
+
+  after(async () => {
+    await flow?.close();
+    await model?.close();
+  });
+
+  it('runs each job in its key\'s session: dev starts one, then resumes it for the comment', () => {
+    const dev = runs.filter((run) => run.key.agent === 'dev').reverse();
+
+    assert.deepEqual(dev.map((run) => [run.outcome, run.session, run.prompt?.kind]), [['succeeded', 'new', 'full'], ['succeeded', 'resumed', 'delta']]);
+    assert.equal(dev[1]?.sessionId, dev[0]?.sessionId);
+  });
+
+  it('gives boss its own session for the same issue', () => {
+    const boss = runs.filter((run) => run.key.agent === 'boss');
+    const dev = runs.find((run) => run.key.agent === 'dev');
+
+    assert.ok(boss.length >= 1);
+    assert.notEqual(boss[0]?.sessionId, dev?.sessionId);
+  });
+
+  it('shows one run with its prompt through GET /api/runs/:id', async () => {
+    const latest = runs.find((run) => run.key.agent === 'dev');
+
+    const response = await fetch(`${flow.service.url}/api/runs/${latest?.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+
+    const { run } = (await response.json()) as { run: RunRecord };
+    assert.match(run.prompt?.text ?? '', /alice commented: @dev also handle tabs/);
+  });
+});
