@@ -314,7 +314,8 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     model.setScript([bash('env | sort'), text('Listed.')]);
     const { workspace } = runner({ baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' } });
 
-    const run = await job(agent('dev'), 14, [comment(14, '@dev-bot show env')], workspace);
+    const token = h.agents.dev.token.reveal();
+    const run = await job(agent('dev'), 14, [comment(14, `@dev-bot show env, and here is a token: ${token}`)], workspace);
 
     const listed = toolResultsIn(run.turns[1]!.body)[0]?.text ?? '';
     assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX/);
@@ -323,6 +324,9 @@ describe('the Claude runner', { timeout: 120_000 }, () => {
     assert.match(listed, new RegExp(`^ANTHROPIC_BASE_URL=${model.url}$`, 'm'));
     assert.match(listed, /^GIT_AUTHOR_NAME=dev agent$/m);
     assert.match(listed, /^LANG=C.UTF-8$/m);
+    const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
+    assert.match(record?.prompt?.text ?? '', /here is a token: \[redacted\]/);
+    assert.doesNotMatch(JSON.stringify(record), new RegExp(token));
   });
 
   describe('a comment while the run is still going (live follow-up)', () => {
