@@ -27,20 +27,17 @@ import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
 import type { ComposedPrompt, PromptComposer } from '../prompt/types.js';
-import type { RunOutcomeKind, RunStatus } from '../status/types.js';
 import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
-import { classifyRun, runCost, tokensOf, NO_TOKENS, type StopReason } from './outcome.js';
+import { classifyRun, runCost, tokensOf, NO_TOKENS } from './outcome.js';
 import { permissionsFor, roleOf } from './permissions.js';
 import { createRedactor, summariseToolInput } from './redact.js';
 import { runEnv } from './run-env.js';
+import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
+import { createStopper } from './stopper.js';
 
-/** The status comment of one run (built by `agent/status/`). */
-export interface RunStatusReporter {
-  update(status: RunStatus): Promise<void>;
-  readonly commentId: number | undefined;
-}
+export type { RunStatusReporter };
 
 export type StatusReporterFactory = (target: { readonly agent: AgentConfig; readonly key: WorkKey; readonly jobId: number; readonly repo: WorkspaceRunRequest['repo'] }) => RunStatusReporter;
 
@@ -277,62 +274,4 @@ function secretValues(env: Readonly<Record<string, string>>): string[] {
   return Object.entries({ ...env })
     .filter(([name]) => /TOKEN|SECRET|PASSWORD|KEY/i.test(name))
     .map(([, value]) => value);
-}
-
-function finished(
-  outcome: RunOutcomeKind,
-  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string },
-): RunStatus {
-  return {
-    phase: 'finished',
-    outcome,
-    turns: facts.turns ?? 0,
-    costUsd: facts.costUsd ?? 0,
-    durationMs: facts.durationMs ?? 0,
-    session: facts.session,
-    prompt: facts.prompt,
-    ...(facts.fallback ? { resumeFallback: facts.fallback } : {}),
-    ...(facts.detail ? { detail: facts.detail } : {}),
-    silent: facts.silent ?? true,
-    runUrl: facts.runUrl,
-  };
-}
-
-async function report(status: RunStatusReporter | undefined, update: RunStatus, log: Logger): Promise<void> {
-  try {
-    await status?.update(update);
-  } catch (error) {
-    log.warn({ err: error }, 'status comment update failed');
-  }
-}
-
-interface Stopper {
-  readonly controller: AbortController;
-  reason(): StopReason;
-  dispose(): void;
-}
-
-/** One controller for cancellation (the job's signal) and the wall-clock limit. */
-function createStopper(signal: AbortSignal, minutes: number): Stopper {
-  const controller = new AbortController();
-  let reason: StopReason;
-  const cancel = () => {
-    reason ??= { kind: 'cancelled' };
-    controller.abort();
-  };
-  if (signal.aborted) cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  const timer = setTimeout(() => {
-    reason ??= { kind: 'wall-clock', minutes };
-    controller.abort();
-  }, minutes * 60_000);
-  timer.unref();
-  return {
-    controller,
-    reason: () => reason,
-    dispose() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', cancel);
-    },
-  };
 }
