@@ -92,19 +92,6 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
     const session = await options.sessions.get(key);
 
-    const budget = checkBudgets({
-      agent,
-      events: request.events,
-      issueSpentUsd: session?.costUsd ?? 0,
-      issueRuns: session?.runCount ?? 0,
-      todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(startedAt)),
-    });
-    if (!budget.ok) {
-      log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
-      await report(status, finished('budget-exceeded', { detail: budget.detail, session: session?.sessionId ? 'resumed' : 'new', prompt: 'delta' }), log);
-      return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
-    }
-
     const skill = await readSkill(agent);
     const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
     let resumeId = session?.sessionId;
@@ -119,6 +106,19 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     if (resumeId && prompt.empty) {
       log.info('nothing new since the session last saw the issue (answered live): no model call');
       return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
+    }
+
+    const budget = checkBudgets({
+      agent,
+      events: request.events,
+      issueSpentUsd: session?.costUsd ?? 0,
+      issueRuns: session?.runCount ?? 0,
+      todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(startedAt)),
+    });
+    if (!budget.ok) {
+      log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
+      await report(status, finished('budget-exceeded', { detail: budget.detail, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
+      return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
     }
 
     const runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
