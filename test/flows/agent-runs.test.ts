@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { UNAVAILABLE_MESSAGE } from '../../src/agent/unavailable-runner.js';
+import { createLogger } from '../../src/lib/logger.js';
 import type { RunRecord } from '../../src/sessions/ports.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
@@ -55,5 +57,27 @@ describe('agent runs through the service', { timeout: 180_000 }, () => {
 
     const { run } = (await response.json()) as { run: RunRecord };
     assert.match(run.prompt?.text ?? '', /alice commented: @dev also handle tabs/);
+  });
+});
+
+describe('the service with no model credential', { timeout: 120_000 }, () => {
+  it('says so at start-up, and fails each job with that message once its worktree is ready', async () => {
+    const lines: string[] = [];
+    const flow = await startFlow({ log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) });
+    try {
+      const alice = flow.forge.as('alice');
+      const issue = await alice.openIssue(REPO, { title: 'Nothing will run', body: '' });
+      await alice.assign(REPO, issue.number, 'dev');
+      await flow.settle();
+
+      const response = await fetch(`${flow.service.url}/api/jobs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const { jobs } = (await response.json()) as { jobs: Array<{ agent: string; state: string; error: string | null }> };
+      const dev = jobs.find((job) => job.agent === 'dev');
+      assert.ok(lines.some((line) => /no model credential is configured \(model\.credential\)/.test(line)), lines.filter((l) => l.includes('model')).join('') || 'no warning');
+      assert.equal(dev?.state, 'failed');
+      assert.ok(dev?.error?.startsWith(UNAVAILABLE_MESSAGE), dev?.error ?? '');
+    } finally {
+      await flow.close();
+    }
   });
 });
