@@ -3,7 +3,11 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/claude-runner.js';
+import { liveFollowUps } from './agent/claude/live-follow-ups.js';
+import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
@@ -16,6 +20,7 @@ import { buildHttpApp } from './http/build-app.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
 import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
+import { runsRoute } from './http/runs-route.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -49,6 +54,11 @@ export interface ServiceOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The forge API as one agent; the REST client by default. */
   readonly forgeClientFor?: (agent: AgentConfig) => ForgeClient;
+  /**
+   * The Claude runner's collaborators (prompt composer, forge tools, status comment). Until the
+   * real ones are wired here by default, the runner needs at least `prompts`.
+   */
+  readonly agentParts?: Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts?: PromptComposer };
 }
 
 export interface Service {
@@ -99,11 +109,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log,
       clock,
     });
+    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clock, log);
+    if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
     const runner =
       options.jobRunner ??
       createWorkspaceRunner({
         workdirs,
-        inner: options.runner ?? unavailableRunner(),
+        inner: options.runner ?? claude ?? unavailableRunner(),
         pullHead: async (repo, number) => {
           const client = clients.values().next().value;
           if (!client) throw new Error('no agent is configured, so there is no forge token to read the pull request with');
@@ -175,7 +187,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken })],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken })],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());
@@ -208,6 +220,36 @@ async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, For
   const readiness = createForgeReadiness({ agents, clock, cacheMs: 30_000 });
   readiness.remember(report);
   return readiness;
+}
+
+/**
+ * The Claude runner, when some agent has a model credential (and the prompt composer is wired);
+ * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
+ */
+function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clock: Clock, log: Logger) {
+  if (!config.agents.some((agent) => agent.model)) {
+    if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
+    return undefined;
+  }
+  const prompts = options.agentParts?.prompts;
+  if (!prompts) {
+    log.warn('no prompt composer is wired in this build: no agent runs');
+    return undefined;
+  }
+  const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
+  return createClaudeRunner({
+    sessions: store.sessions,
+    runs: store.runs,
+    prompts,
+    forgeTools: options.agentParts?.forgeTools,
+    status: options.agentParts?.status,
+    configDir: join(config.dataDir, 'claude'),
+    baseEnv: options.env ?? {},
+    secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
+    runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
+    clock,
+    log: log.child({ module: 'agent' }),
+  });
 }
 
 function resolveWebhookSecret(config: Config) {

@@ -1,12 +1,12 @@
 /**
- * The runner used until the Claude agent runner is wired in: the job's worktree is prepared (so
+ * The runner used when no model credential is configured: the job's worktree is prepared (so
  * routing, mailbox and workspace all run for real), then the job fails at once, without retrying,
  * saying why. Nothing is lost — the job keeps its events and stays listed as failed with this
  * message (`claude-hooks jobs`), so an operator sees exactly what would have run, and where.
  */
 import type { WorkspaceAgentRunner } from './workspace-runner.js';
 
-export const UNAVAILABLE_MESSAGE = 'no agent runner is configured in this release: the job was routed and its worktree prepared, but no Claude agent ran';
+export const UNAVAILABLE_MESSAGE = 'no model credential is configured (model.credential): the job was routed and its worktree prepared, but no Claude agent ran';
 
 export function unavailableRunner(): WorkspaceAgentRunner {
   return {

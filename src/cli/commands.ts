@@ -9,6 +9,7 @@ import { checkOnline } from './check-online.js';
 import { printConfig } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
+import { printRuns } from './print-runs.js';
 import { serve } from './serve.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -32,6 +33,8 @@ interface CommandBase {
   /** What `claude-hooks <name> --help` adds below the usage line. */
   readonly help: string;
   readonly options: CommandOptions;
+  /** How many arguments may follow the name (`runs 12`); none unless said. */
+  readonly positionals?: number;
 }
 
 /**
@@ -41,7 +44,7 @@ interface CommandBase {
  */
 export type Command =
   | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo): Promise<number> })
-  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
   | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
 
 /** Options every command takes. */
@@ -108,6 +111,16 @@ export const COMMANDS: readonly Command[] = [
     options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'data-dir',
     run: (dataDir, values, io) => printJobs(dataDir, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
+  },
+  {
+    name: 'runs',
+    args: '[ID] [--limit N] [--json]',
+    summary: 'the latest agent runs, or one run with its prompt, tool calls and forge changes (reads the data dir)',
+    help: "Reads the data dir's database; the service need not run, and no secret has to be set.\n\n  ID               show one run: its events, the prompt it was sent (secrets redacted), tool calls and changes\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table",
+    options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+    needs: 'data-dir',
+    positionals: 1,
+    run: (dataDir, values, _io, positionals) => printRuns(dataDir, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
   },
   {
     name: 'help',

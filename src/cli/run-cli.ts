@@ -42,13 +42,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (values.help) return print(commandHelp(command));
   const rest = parsed.positionals.slice(found.words);
   if (command.needs === 'nothing') return command.run(values, rest, io);
-  if (rest.length > 0) return fail(`unexpected argument: ${rest.join(' ')}`, commandHelp(command));
+  const allowed = command.positionals ?? 0;
+  if (rest.length > allowed) return fail(`unexpected argument: ${rest.slice(allowed).join(' ')}`, commandHelp(command));
 
   const where = { path: values.config as string | undefined, env: io.env, cwd: io.cwd };
   if (command.needs === 'data-dir') {
     const dataDir = loadDataDir(where);
     if (!dataDir.ok) return invalid(dataDir.error);
-    return command.run(dataDir.value, values, io);
+    return command.run(dataDir.value, values, io, rest);
   }
   const loaded = loadConfig(where);
   if (!loaded.ok) return invalid(loaded.error);

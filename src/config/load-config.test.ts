@@ -318,4 +318,42 @@ describe('config check output', () => {
     assert.match(text, /2 problems/);
     assert.match(text, /- a\.b: bad\n {2}- c: worse/);
   });
+  describe('model and budgets', () => {
+    const agentYaml = (name: string, login: string, extra = '') =>
+      `  ${name}: { login: ${login}, token: { env: TOKEN }, git: { name: X, email: x@x.org }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }]${extra} }\n`;
+    const load = (yaml: string, env: Record<string, string> = {}) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'skill.md'), 'skill');
+      writeFileSync(join(dir, 'claude-hooks.yaml'), `forge: { url: "https://forge.example.com" }\n${yaml}`);
+      return loadConfig({ env: { TOKEN: 't', ...env }, cwd: dir });
+    };
+
+    it('gives every agent the global model, with per-agent overrides and the credential kind read from its variable', () => {
+      const result = load(
+        `model: { name: claude-sonnet-4-5, credential: { env: ANTHROPIC_API_KEY }, baseUrl: "https://gateway.example.com/" }\nagents:\n${agentYaml('dev', 'dev')}${agentYaml('boss', 'boss', ', model: { name: claude-opus-4-1, credential: { env: CLAUDE_CODE_OAUTH_TOKEN } }')}`,
+        { ANTHROPIC_API_KEY: 'sk-api', CLAUDE_CODE_OAUTH_TOKEN: 'oauth' },
+      );
+
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+      const [dev, boss] = result.value.agents;
+      assert.deepEqual([dev?.model?.name, dev?.model?.credential.kind, dev?.model?.credential.secret.reveal(), dev?.model?.baseUrl], ['claude-sonnet-4-5', 'api-key', 'sk-api', 'https://gateway.example.com']);
+      assert.deepEqual([boss?.model?.name, boss?.model?.credential.kind, boss?.model?.credential.secret.reveal()], ['claude-opus-4-1', 'oauth-token', 'oauth']);
+    });
+
+    it('leaves agents without a model when no credential is configured, and fills the budget defaults', () => {
+      const result = load(`agents:\n${agentYaml('dev', 'dev')}`);
+
+      assert.ok(result.ok);
+      assert.equal(result.value.agents[0]?.model, undefined);
+      assert.deepEqual(result.value.agents[0]?.limits, { runsPerHour: 6, concurrency: 2, maxTurns: 50, maxBudgetUsd: 5, maxRunMinutes: 30, maxIssueUsd: 20, maxDailyUsd: 50 });
+    });
+
+    it('names a model credential variable that is not set, and a per-agent model with no name to fall back on', () => {
+      const problems = problemsOf(load(`model: { name: m, credential: { env: ANTHROPIC_API_KEY } }\nagents:\n${agentYaml('dev', 'dev')}`));
+      const nameless = problemsOf(load(`agents:\n${agentYaml('dev', 'dev', ', model: { credential: { env: TOKEN } }')}`));
+
+      assert.deepEqual(problems.map((p) => [p.key, p.message]), [['model.credential', 'environment variable ANTHROPIC_API_KEY is not set']]);
+      assert.deepEqual(nameless.map((p) => p.key), ['agents.dev.model.name']);
+    });
+  });
 });

@@ -14,7 +14,7 @@ import { err, ok, type Result } from '../lib/result.js';
 import { Secret } from '../lib/secret.js';
 import { knownKeys } from './known-keys.js';
 import { configSchema, secretRefSchema, type ParsedConfig, type SecretRef } from './schema.js';
-import type { AgentConfig, Config } from './types.js';
+import type { AgentConfig, Config, ModelConfig } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'claude-hooks.yaml';
 
@@ -297,6 +297,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     workspace: agent.workspace,
     triggers: agent.triggers,
     limits: agent.limits,
+    model: resolveModel(parsed.model, agent.model, `agents.${name}.model`, ctx, problems),
   }));
   checkAgents(agents, parsed, problems);
 
@@ -323,6 +324,29 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     health: parsed.health,
     agents,
   };
+}
+
+type ModelInput = NonNullable<ParsedConfig['model']>;
+type AgentModelInput = ParsedConfig['agents'][string]['model'];
+
+/** The global model with the agent's overrides on top; undefined when neither names a credential. */
+function resolveModel(global: ModelInput | undefined, own: AgentModelInput, key: string, ctx: ResolveContext, problems: ConfigProblem[]): ModelConfig | undefined {
+  const credential = own?.credential ?? global?.credential;
+  if (credential === undefined) return undefined;
+  const name = own?.name ?? global?.name;
+  if (name === undefined) {
+    problems.push({ key: `${key}.name`, message: 'a model name is required when no global model is configured' });
+    return undefined;
+  }
+  const credentialKey = own?.credential ? `${key}.credential` : 'model.credential';
+  const secret = resolveSecret(credential, credentialKey, ctx, problems);
+  if (secret === undefined) return undefined;
+  const kind = (own?.credential ? own.credentialKind : undefined) ?? global?.credentialKind ?? credentialKindOf(credential);
+  return { name, credential: { kind, secret }, baseUrl: (own?.baseUrl ?? global?.baseUrl)?.replace(/\/+$/, '') };
+}
+
+function credentialKindOf(ref: SecretRef): 'api-key' | 'oauth-token' {
+  return 'env' in ref && ref.env === 'CLAUDE_CODE_OAUTH_TOKEN' ? 'oauth-token' : 'api-key';
 }
 
 function checkAgents(agents: readonly AgentConfig[], parsed: ParsedConfig, problems: ConfigProblem[]): void {

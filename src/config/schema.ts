@@ -35,6 +35,27 @@ export type Trigger = z.infer<typeof triggerSchema>;
 export const workspaceSchema = z.enum(['default-branch', 'issue-branch', 'pr-head']);
 export type Workspace = z.infer<typeof workspaceSchema>;
 
+/**
+ * The model an agent runs on and the credential the Claude Code runtime is given: an API key
+ * (`ANTHROPIC_API_KEY`) or an OAuth token (`CLAUDE_CODE_OAUTH_TOKEN`). Which of the two is read
+ * from `credentialKind`, else from the name of the credential's environment variable.
+ */
+const modelFields = {
+  name: z.string().min(1).describe('model name passed to the SDK, e.g. claude-sonnet-4-5'),
+  credential: secretRefSchema,
+  credentialKind: z.enum(['api-key', 'oauth-token']).optional(),
+  /** `ANTHROPIC_BASE_URL`: a proxy or gateway in front of the Messages API. */
+  baseUrl: z.url().optional(),
+};
+export const modelSchema = z.strictObject(modelFields);
+/** Per-agent override: any field of the global `model`. */
+export const agentModelSchema = z.strictObject({
+  name: modelFields.name.optional(),
+  credential: secretRefSchema.optional(),
+  credentialKind: modelFields.credentialKind,
+  baseUrl: modelFields.baseUrl,
+});
+
 export const agentSchema = z.strictObject({
   login,
   token: secretRefSchema,
@@ -51,8 +72,15 @@ export const agentSchema = z.strictObject({
       concurrency: z.number().int().positive().default(2),
       maxTurns: z.number().int().positive().default(50),
       maxBudgetUsd: z.number().positive().default(5),
+      /** Wall-clock limit of one run. */
+      maxRunMinutes: z.number().positive().default(30),
+      /** Cumulative cost of one issue's session across resumes; `@<agent> continue` lifts it for one run. */
+      maxIssueUsd: z.number().positive().default(20),
+      /** Cost of all of the agent's runs in one UTC day. */
+      maxDailyUsd: z.number().positive().default(50),
     })
     .prefault({}),
+  model: agentModelSchema.optional(),
 });
 export type AgentConfigInput = z.infer<typeof agentSchema>;
 
@@ -81,6 +109,8 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminToken: secretRefSchema.optional(),
+  /** The model agents run on; without a credential no agent runs (jobs fail saying so). */
+  model: modelSchema.optional(),
   forge: z
     .strictObject({
       // GitHub webhooks are normalised, but only a Forgejo/Gitea API client exists: agents could

@@ -20,7 +20,20 @@ export interface AgentConfig {
     readonly concurrency: number;
     readonly maxTurns: number;
     readonly maxBudgetUsd: number;
+    /** The loader always sets these three; hand-built configs may leave them to the runner's defaults. */
+    readonly maxRunMinutes?: number;
+    readonly maxIssueUsd?: number;
+    readonly maxDailyUsd?: number;
   };
+  /** The global `model` with the agent's overrides; undefined when no credential is configured. */
+  readonly model?: ModelConfig;
+}
+
+/** What the runner needs to reach a model. */
+export interface ModelConfig {
+  readonly name: string;
+  readonly credential: { readonly kind: 'api-key' | 'oauth-token'; readonly secret: Secret };
+  readonly baseUrl: string | undefined;
 }
 
 export interface Config {

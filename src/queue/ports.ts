@@ -131,8 +131,23 @@ export interface RunRequest {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What a run did, told by runners that know (the Claude runner); dispatch only passes it on to
+ * listeners and never reads it, so it stays ignorant of sessions and of the SDK.
+ */
+export interface RunFacts {
+  readonly sessionId?: string;
+  readonly session?: 'new' | 'resumed';
+  readonly prompt?: { readonly kind: 'full' | 'delta'; readonly bytes: number };
+  readonly turns?: number;
+  readonly tokens?: { readonly input: number; readonly output: number; readonly cacheRead: number; readonly cacheCreation: number };
+  readonly costUsd?: number;
+  /** The run record's id (`GET /api/runs/:id`). */
+  readonly runId?: number;
+}
+
 export type RunOutcome =
-  | { readonly ok: true; readonly summary?: string }
+  | { readonly ok: true; readonly summary?: string; readonly facts?: RunFacts }
   | {
       readonly ok: false;
       readonly error: string;
@@ -142,6 +157,7 @@ export type RunOutcome =
        * attempt — the job goes back to the queue, holding no slot, and tries again shortly.
        */
       readonly wait?: true;
+      readonly facts?: RunFacts;
     };
 
 /**

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/types.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
-import { startService, type Service } from '../../src/main.js';
+import { startService, type Service, type ServiceOptions } from '../../src/main.js';
 import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { startForgeDouble, type ForgeDouble, type RepoHandle } from './forge/forge-double.js';
 
@@ -32,6 +32,10 @@ export interface FlowOptions {
   readonly tokens?: Readonly<Record<string, string>>;
   /** The forge URL the service is configured with, instead of the scene's (an unreachable forge). */
   readonly forgeUrl?: string;
+  /** Configure a model (the scripted model's URL): the real Claude runner then runs the jobs. */
+  readonly modelUrl?: string;
+  /** The Claude runner's collaborators (a prompt composer at least, with `modelUrl`). */
+  readonly agentParts?: ServiceOptions['agentParts'];
 }
 
 export interface Scene {
@@ -70,8 +74,14 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const scene = options.scene ?? (await startScene());
   const { forge, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
-  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '');
-  const service = await startService({ config, log: options.log ?? silentLogger(), env: { PATH: process.env.PATH }, ...(options.runner ? { runner: options.runner } : {}) });
+  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '', options.modelUrl);
+  const service = await startService({
+    config,
+    log: options.log ?? silentLogger(),
+    env: { PATH: process.env.PATH, ...(options.modelUrl ? { HOME: dataDir } : {}) },
+    ...(options.runner ? { runner: options.runner } : {}),
+    ...(options.agentParts ? { agentParts: options.agentParts } : {}),
+  });
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
   const flow: Flow = {
@@ -103,16 +113,17 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   return flow;
 }
 
-function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string): Config {
+function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string, modelUrl: string | undefined): Config {
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
-  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN };
+  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN, FLOW_MODEL_KEY: 'scripted-model-key' };
   for (const name of AGENTS) env[`${name.toUpperCase()}_TOKEN`] = tokens[name] ?? '';
   const yaml = `
 server: { port: 0 }
 dataDir: ${JSON.stringify(dataDir)}
 adminToken: { env: FLOW_ADMIN_TOKEN }
+${modelUrl ? `model: { name: claude-sonnet-4-5, credential: { env: FLOW_MODEL_KEY }, baseUrl: ${JSON.stringify(modelUrl)} }` : ''}
 forge:
   kind: forgejo
   url: ${forgeUrl}

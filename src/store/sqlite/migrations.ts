@@ -104,4 +104,48 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_body_sha256 ON deliveries (body_sha256) WHERE body_of IS NULL;
   CREATE INDEX deliveries_body_of ON deliveries (body_of) WHERE body_of IS NOT NULL;
   `,
+  /* 5: sessions and runs */ `
+  CREATE TABLE sessions (
+    agent            TEXT    NOT NULL,
+    repo             TEXT    NOT NULL,
+    issue            INTEGER NOT NULL,
+    session_id       TEXT,
+    worktree         TEXT    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    last_used_at     INTEGER NOT NULL,
+    run_count        INTEGER NOT NULL DEFAULT 0,
+    cost_usd         REAL    NOT NULL DEFAULT 0,
+    state            TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'closed')),
+    cursor           TEXT,
+    forgotten_reason TEXT,
+    PRIMARY KEY (agent, repo, issue)
+  );
+
+  CREATE TABLE runs (
+    id                INTEGER PRIMARY KEY,
+    job_id            INTEGER NOT NULL,
+    agent             TEXT    NOT NULL,
+    repo              TEXT    NOT NULL,
+    issue             INTEGER NOT NULL,
+    attempt           INTEGER NOT NULL,
+    started_at        INTEGER NOT NULL,
+    finished_at       INTEGER,
+    session_id        TEXT,
+    session           TEXT    CHECK (session IN ('new', 'resumed')),
+    resume_fallback   TEXT,
+    prompt_kind       TEXT    CHECK (prompt_kind IN ('full', 'delta')),
+    prompt_bytes      INTEGER,
+    prompt            TEXT,
+    turns             INTEGER,
+    tokens            TEXT,
+    cost_usd          REAL    NOT NULL DEFAULT 0,
+    outcome           TEXT,
+    error             TEXT,
+    tool_calls        TEXT,
+    changes           TEXT,
+    status_comment_id INTEGER
+  );
+  CREATE INDEX runs_agent_started ON runs (agent, started_at);
+  CREATE INDEX runs_job ON runs (job_id);
+  `,
 ];

@@ -11,6 +11,8 @@ import type { JobStore } from '../../queue/ports.js';
 import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
+import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
+import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
@@ -25,6 +27,8 @@ export interface SqliteStore {
   readonly deliveryHistory: DeliveryHistory;
   readonly jobs: JobStore;
   readonly pollCursors: PollCursors;
+  readonly sessions: SessionStore;
+  readonly runs: RunRecords;
   readonly readiness: ReadinessCheck;
   /** Adds a listener told of each new event after it is committed. */
   onEvent(listener: EventListener): void;
@@ -62,6 +66,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     deliveryHistory: createSqliteDeliveryHistory(db),
     jobs: createSqliteJobStore(db, committer),
     pollCursors: createSqlitePollCursors(db, committer),
+    sessions: createSqliteSessionStore(db, committer),
+    runs: createSqliteRunRecords(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

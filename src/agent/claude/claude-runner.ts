@@ -1,0 +1,277 @@
+/**
+ * The Claude agent runner: runs one job in its prepared worktree with the real Claude Agent SDK,
+ * in the work key's own session.
+ *
+ * Per run: check the budgets → resume the key's session if it has one (else a new one) → compose
+ * the full prompt (new session) or the delta since the session's cursor (resumed) → `query()` →
+ * store the session id at `init` → classify the result → store the cursor, cost and run record →
+ * report the status. A session that cannot be resumed (its transcript is gone) is forgotten and
+ * the same job starts a new session with the full prompt, saying so (`resumeFallback`); the dead
+ * id is never tried again.
+ *
+ * While a run goes on, `deliver` pushes a new comment for its key into the running session as a
+ * delta (live follow-up); the cursor moves, so the mailbox's follow-up job then finds nothing new
+ * and ends without calling the model.
+ */
+import type { Options } from '@anthropic-ai/claude-agent-sdk';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentConfig } from '../../config/types.js';
+import type { StoredEvent } from '../../intake/ports.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { Secret } from '../../lib/secret.js';
+import { workKeyString, type RunFacts, type RunOutcome, type WorkKey } from '../../queue/ports.js';
+import type { SessionCursor } from '../../sessions/cursor.js';
+import type { RunRecords, SessionStore } from '../../sessions/ports.js';
+import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
+import type { ComposedPrompt, PromptComposer } from '../prompt/types.js';
+import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
+import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
+import { classifyRun, runCost, tokensOf, NO_TOKENS } from './outcome.js';
+import { permissionsFor, roleOf } from './permissions.js';
+import { createRedactor, summariseToolInput } from './redact.js';
+import { runEnv } from './run-env.js';
+import { finished, report, type RunStatusReporter } from './run-status.js';
+import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
+import { createStopper } from './stopper.js';
+
+export type { RunStatusReporter };
+
+export type StatusReporterFactory = (target: { readonly agent: AgentConfig; readonly key: WorkKey; readonly jobId: number; readonly repo: WorkspaceRunRequest['repo'] }) => RunStatusReporter;
+
+export interface ClaudeRunnerOptions {
+  readonly sessions: SessionStore;
+  readonly runs: RunRecords;
+  readonly prompts: PromptComposer;
+  /** `CLAUDE_CONFIG_DIR`, shared by every run: `<dataDir>/claude`. */
+  readonly configDir: string;
+  /** The service's environment; only PATH, HOME and similar basics are passed on. */
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** Builds the per-run forge MCP server; without it the agent gets no forge tools. */
+  readonly forgeTools?: (options: Omit<ForgeToolsOptions, 'client'> & { readonly agent: AgentConfig }) => ForgeTools;
+  readonly status?: StatusReporterFactory;
+  /** Every secret the service knows, removed from stored prompts and tool summaries. */
+  readonly secrets?: () => readonly Secret[];
+  /** Where an operator reads a run (`<publicUrl>/api/runs/<id>`). */
+  readonly runUrl?: (runId: number) => string | undefined;
+  readonly readSkill?: (agent: AgentConfig) => Promise<string>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export interface ClaudeRunner extends WorkspaceAgentRunner {
+  /**
+   * Delivers a new event to the running session of `key`, if there is one that still takes
+   * input: composes its delta from the session's cursor and pushes it as a user message. False
+   * when no run of the key is going (the mailbox's follow-up job will answer it).
+   */
+  deliver(key: WorkKey, stored: StoredEvent): Promise<boolean>;
+}
+
+interface LiveRun {
+  input: LiveInput | undefined;
+  cursor: SessionCursor | undefined;
+  readonly request: WorkspaceRunRequest;
+  readonly skill: string;
+  /** Deliveries are composed one at a time, in order. */
+  chain: Promise<unknown>;
+}
+
+export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
+  const live = new Map<string, LiveRun>();
+  const readSkill = options.readSkill ?? ((agent: AgentConfig) => readFile(agent.skillPath, 'utf8'));
+
+  async function run(request: WorkspaceRunRequest): Promise<RunOutcome> {
+    const { agent, key } = request;
+    const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
+    const model = agent.model;
+    if (!model) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
+    const startedAt = options.clock.now();
+    const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
+    const session = await options.sessions.get(key);
+
+    const skill = await readSkill(agent);
+    const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
+    let resumeId = session?.sessionId;
+    let fallback: string | undefined;
+    if (resumeId && session && !transcriptExists(options.configDir, resumeId)) {
+      fallback = `the transcript of session ${resumeId} is gone (looked under ${join(options.configDir, 'projects')})`;
+      await forget(key, fallback, log);
+      resumeId = undefined;
+    }
+
+    let prompt = await compose(request, skill, resumeId ? session?.cursor : undefined);
+    if (resumeId && prompt.empty) {
+      log.info('nothing new since the session last saw the issue (answered live): no model call');
+      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
+    }
+
+    const budget = checkBudgets({
+      agent,
+      events: request.events,
+      issueSpentUsd: session?.costUsd ?? 0,
+      issueRuns: session?.runCount ?? 0,
+      todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(startedAt)),
+    });
+    if (!budget.ok) {
+      log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
+      await report(status, finished('budget-exceeded', { detail: budget.detail, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
+      return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
+    }
+
+    const runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
+    await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+    const changes: ForgeChange[] = [];
+    const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
+    live.set(workKeyString(key), liveRun);
+    const limit = limitsOf(agent);
+    const stopper = createStopper(request.signal, limit.maxRunMinutes);
+    let attempt: SessionRunResult;
+    let baseline = 0;
+    try {
+      if (resumeId) baseline = await options.runs.costOfSession(resumeId);
+      attempt = await once(resumeId, prompt);
+      if (attempt.noConversation && resumeId) {
+        fallback = `session ${resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
+        await forget(key, fallback, log);
+        resumeId = undefined;
+        baseline = 0;
+        prompt = await compose(request, skill, undefined);
+        liveRun.cursor = prompt.cursor;
+        attempt = await once(undefined, prompt);
+      }
+    } finally {
+      stopper.dispose();
+      live.delete(workKeyString(key));
+    }
+
+    const classified = classifyRun(attempt.result, attempt.thrown, stopper.reason());
+    const costUsd = runCost(attempt.result, baseline);
+    const turns = attempt.result?.num_turns ?? 0;
+    const finishedAt = options.clock.now();
+    const sessionKind = resumeId ? 'resumed' : 'new';
+    if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor: liveRun.cursor, costUsd, at: finishedAt });
+    const detail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
+    await options.runs.finish(runId, {
+      sessionId: attempt.sessionId,
+      session: sessionKind,
+      resumeFallback: fallback,
+      prompt: { kind: prompt.kind, bytes: prompt.bytes, text: redact(prompt.text) },
+      finishedAt,
+      turns,
+      tokens: attempt.result ? tokensOf(attempt.result) : NO_TOKENS,
+      costUsd,
+      outcome: classified.outcome,
+      error: detail,
+      toolCalls: attempt.toolCalls.map((call) => ({ name: call.name, summary: redact(call.summary) })),
+      changes,
+      statusCommentId: status?.commentId,
+    });
+    await report(
+      status,
+      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId) }),
+      log,
+    );
+    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId }, 'agent run finished');
+    const facts: RunFacts = {
+      sessionId: attempt.sessionId,
+      session: sessionKind,
+      prompt: { kind: prompt.kind, bytes: prompt.bytes },
+      turns,
+      tokens: attempt.result ? tokensOf(attempt.result) : NO_TOKENS,
+      costUsd,
+      runId,
+    };
+    if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${usd(costUsd)}`, facts };
+    // Only a run that never reached the model (the runtime failed to start) is worth retrying.
+    const retryable = classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
+    return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, facts };
+
+    function once(resume: string | undefined, composed: ComposedPrompt): Promise<SessionRunResult> {
+      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, onChange: (change) => changes.push(change) });
+      const permissions = permissionsFor(roleOf(agent.workspace), tools?.allowedTools ?? []);
+      const sdkOptions: Options = {
+        cwd: request.workspace.path,
+        env: runEnv({ base: options.baseEnv, workspace: request.workspace.env, model: model!, configDir: options.configDir }),
+        model: model!.name,
+        resume,
+        maxTurns: agent.limits.maxTurns,
+        maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
+        abortController: stopper.controller,
+        ...permissions,
+        ...(tools ? { mcpServers: { forge: tools.server } } : {}),
+      };
+      return runSession({
+        prompt: composed.text,
+        options: sdkOptions,
+        onInit: async (sessionId) => {
+          await options.sessions.started(key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
+          log.info({ sessionId, resumed: resume !== undefined }, 'session started');
+        },
+        onInput: (input) => {
+          liveRun.input = input;
+        },
+        summarise: summariseToolInput,
+        onToolCall: (call) => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: redact(`${call.name}: ${call.summary}`) }, log),
+      });
+    }
+  }
+
+  function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined): Promise<ComposedPrompt> {
+    return options.prompts.compose({
+      agent: request.agent,
+      skill,
+      repo: request.repo,
+      issue: request.key.issue,
+      workspace: { branch: request.workspace.branch, head: request.workspace.head, remoteMoved: request.workspace.remoteMoved },
+      events: request.events,
+      cursor,
+    });
+  }
+
+  async function forget(key: WorkKey, reason: string, log: Logger): Promise<void> {
+    log.warn({ reason }, 'session cannot be resumed: starting a new one with the full prompt');
+    await options.sessions.forget(key, reason);
+  }
+
+  async function deliver(key: WorkKey, stored: StoredEvent): Promise<boolean> {
+    const running = live.get(workKeyString(key));
+    if (!running?.input) return false;
+    const delivered = running.chain.then(async () => {
+      const composed = await compose({ ...running.request, events: [stored] }, running.skill, running.cursor);
+      if (composed.empty) return true;
+      if (!running.input?.push(composed.text)) return false;
+      running.cursor = composed.cursor;
+      options.log.info({ key: workKeyString(key), event: stored.id }, 'delivered a follow-up into the running session');
+      return true;
+    });
+    running.chain = delivered.catch(() => undefined);
+    return delivered;
+  }
+
+  return { run, deliver };
+}
+
+export const NO_MODEL_MESSAGE = 'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';
+
+function limitsOf(agent: AgentConfig) {
+  return { maxRunMinutes: agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes };
+}
+
+/**
+ * The runtime writes a transcript under the project folder of the cwd the session started in,
+ * and finds it by id under any project folder (docs/decisions.md §1, §2).
+ */
+function transcriptExists(configDir: string, sessionId: string): boolean {
+  const projects = join(configDir, 'projects');
+  if (!existsSync(projects)) return false;
+  return readdirSync(projects).some((folder) => existsSync(join(projects, folder, `${sessionId}.jsonl`)));
+}
+
+function secretValues(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries({ ...env })
+    .filter(([name]) => /TOKEN|SECRET|PASSWORD|KEY/i.test(name))
+    .map(([, value]) => value);
+}

@@ -1,0 +1,55 @@
+/**
+ * A run's outcome as a closed set, read from the SDK's `result` message (or its absence). A
+ * `result` with subtype `success` but `is_error: true` is a failure (the runtime reports API
+ * errors that way).
+ */
+import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { RunOutcomeKind } from '../status/types.js';
+import type { RunTokens } from '../../sessions/ports.js';
+
+export interface ClassifiedRun {
+  readonly outcome: RunOutcomeKind;
+  /** For anything but success: what went wrong, or what was spent. */
+  readonly detail: string | undefined;
+}
+
+export type StopReason = { readonly kind: 'cancelled' } | { readonly kind: 'wall-clock'; readonly minutes: number } | undefined;
+
+export function classifyRun(result: SDKResultMessage | undefined, thrown: Error | undefined, stopped: StopReason): ClassifiedRun {
+  if (stopped?.kind === 'wall-clock') return { outcome: 'budget-exceeded', detail: `stopped after ${stopped.minutes} minutes, the run's wall-clock limit (limits.maxRunMinutes)` };
+  if (stopped?.kind === 'cancelled') return { outcome: 'interrupted', detail: 'the run was cancelled (the service is stopping, or the job was cancelled)' };
+  if (result === undefined) return { outcome: 'failed', detail: `the agent runtime ended without a result: ${thrown?.message ?? 'no message'}` };
+  switch (result.subtype) {
+    case 'success':
+      return result.is_error ? { outcome: 'failed', detail: result.result || 'the runtime reported an error' } : { outcome: 'succeeded', detail: undefined };
+    case 'error_max_turns':
+      return { outcome: 'max-turns', detail: `stopped after ${result.num_turns} turns, the limit (limits.maxTurns)` };
+    case 'error_max_budget_usd':
+      return { outcome: 'budget-exceeded', detail: `stopped at the run's budget (limits.maxBudgetUsd or what is left of the issue's or the day's budget)` };
+    default:
+      return { outcome: 'failed', detail: result.errors.join('; ') || result.subtype };
+  }
+}
+
+export const NO_TOKENS: RunTokens = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
+
+/** The main loop's tokens of this `query()` call (not cumulative across resumes). */
+export function tokensOf(result: SDKResultMessage | undefined): RunTokens {
+  if (!result) return NO_TOKENS;
+  const usage = result.usage;
+  return { input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_input_tokens ?? 0, cacheCreation: usage.cache_creation_input_tokens ?? 0 };
+}
+
+/**
+ * This run's cost. `total_cost_usd` of a resumed session continues from the total its transcript
+ * saved (pinned by the runner's tests), so the cost already counted for the session is taken off;
+ * a total below it means the transcript saved none.
+ */
+export function runCost(result: SDKResultMessage | undefined, sessionBaseline: number): number {
+  const total = result?.total_cost_usd ?? 0;
+  return total >= sessionBaseline ? total - sessionBaseline : total;
+}
+
+export function isNoConversation(text: string | undefined): boolean {
+  return text !== undefined && /No conversation found with session ID/i.test(text);
+}

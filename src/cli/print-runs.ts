@@ -1,0 +1,64 @@
+/**
+ * `claude-hooks runs` lists the latest agent runs; `claude-hooks runs <id>` shows one, with its
+ * prompt, tool calls and forge changes. Read straight from the data dir's database.
+ */
+import { formatTable } from '../lib/format-table.js';
+import { workKeyString } from '../queue/ports.js';
+import type { RunRecord } from '../sessions/ports.js';
+import { withDataDirStore } from './data-dir-store.js';
+
+export async function printRuns(dataDir: string, options: { id?: string | undefined; limit: string | undefined; json: boolean }): Promise<number> {
+  if (options.id !== undefined && !/^[1-9]\d*$/.test(options.id)) {
+    process.stderr.write(`run id must be a positive whole number, got "${options.id}"\n`);
+    return 2;
+  }
+  return withDataDirStore(dataDir, async (store) => {
+    if (options.id !== undefined) {
+      const run = await store.runs.get(Number(options.id));
+      if (!run) {
+        process.stderr.write(`no run ${options.id} in ${dataDir}\n`);
+        return 1;
+      }
+      process.stdout.write(options.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run));
+      return 0;
+    }
+    const runs = await store.runs.list({ limit: Number(options.limit ?? 50) });
+    process.stdout.write(options.json ? `${JSON.stringify(runs, null, 2)}\n` : formatRunTable(runs));
+    return 0;
+  });
+}
+
+export function formatRunTable(runs: readonly RunRecord[]): string {
+  return formatTable(
+    ['ID', 'JOB', 'KEY', 'STARTED', 'SESSION', 'PROMPT', 'TURNS', 'COST', 'OUTCOME'],
+    runs.map((run) => [
+      String(run.id),
+      String(run.jobId),
+      workKeyString(run.key),
+      new Date(run.startedAt).toISOString(),
+      run.session ?? '-',
+      run.prompt ? `${run.prompt.kind} ${run.prompt.bytes}B` : '-',
+      String(run.turns ?? '-'),
+      `$${(run.costUsd ?? 0).toFixed(4)}`,
+      run.outcome ?? 'running (or crashed)',
+    ]),
+  );
+}
+
+export function formatRun(run: RunRecord): string {
+  const lines = [
+    `run ${run.id} (job ${run.jobId}, attempt ${run.attempt}) ${workKeyString(run.key)}`,
+    `outcome:  ${run.outcome ?? 'no outcome (still running, or the process died)'}${run.error ? ` — ${run.error}` : ''}`,
+    `session:  ${run.sessionId ?? '-'} (${run.session ?? '-'})${run.resumeFallback ? `, resume fell back: ${run.resumeFallback}` : ''}`,
+    `started:  ${new Date(run.startedAt).toISOString()}${run.durationMs !== undefined ? `, ${(run.durationMs / 1000).toFixed(1)} s` : ''}`,
+    `turns:    ${run.turns ?? '-'}, tokens in/out ${run.tokens?.input ?? 0}/${run.tokens?.output ?? 0}, cost $${(run.costUsd ?? 0).toFixed(4)}`,
+    `status:   ${run.statusCommentId === undefined ? '-' : `comment ${run.statusCommentId}`}`,
+    'tool calls:',
+    ...(run.toolCalls ?? []).map((call) => `  ${call.name}  ${call.summary}`),
+    'forge changes:',
+    ...(run.changes ?? []).map((change) => `  ${change.kind} #${change.number}  ${change.summary}`),
+    `prompt (${run.prompt?.kind ?? '-'}, ${run.prompt?.bytes ?? 0} bytes):`,
+    run.prompt?.text ?? '',
+  ];
+  return `${lines.join('\n')}\n`;
+}

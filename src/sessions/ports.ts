@@ -1,0 +1,105 @@
+/**
+ * What the agent runner keeps between runs: one Claude session per work key, and a record of
+ * every run. Owned here, implemented in `store/` (SQLite).
+ *
+ * The session key is exactly the job's `WorkKey` `(agent, repo, issue)`: boss shares one worktree
+ * per repository across issues, so neither the worktree nor the agent alone may pick a session.
+ */
+import type { ForgeChange } from '../agent/forge-tools/types.js';
+import type { RunOutcomeKind } from '../agent/status/types.js';
+import type { WorkKey } from '../queue/ports.js';
+import type { SessionCursor } from './cursor.js';
+
+export type SessionState = 'active' | 'closed';
+
+export interface SessionRecord {
+  readonly key: WorkKey;
+  /** Undefined after the session was forgotten (its transcript is gone): the next run starts anew. */
+  readonly sessionId: string | undefined;
+  /** The worktree path the session last ran in. */
+  readonly worktree: string;
+  readonly createdAt: number;
+  readonly lastUsedAt: number;
+  readonly runCount: number;
+  /** Every run's cost on this key, across sessions: the per-issue budget is measured on it. */
+  readonly costUsd: number;
+  readonly state: SessionState;
+  /** What the agent has been shown; undefined before the first run finished. */
+  readonly cursor: SessionCursor | undefined;
+  /** Why the last session was forgotten, if it was. */
+  readonly forgottenReason: string | undefined;
+}
+
+export interface SessionStore {
+  get(key: WorkKey): Promise<SessionRecord | undefined>;
+  /**
+   * Called the moment the runtime's `system/init` names the session, before the run goes on, so a
+   * run that crashes is still resumed next time. A different id replaces the stored one (and its
+   * cursor); the cost and run count of the key are kept.
+   */
+  started(key: WorkKey, started: { readonly sessionId: string; readonly worktree: string; readonly at: number }): Promise<void>;
+  /** A run ended (any outcome): its cost is added, the run counted, the cursor moved when given. */
+  finished(key: WorkKey, finished: { readonly sessionId: string; readonly cursor: SessionCursor | undefined; readonly costUsd: number; readonly at: number }): Promise<void>;
+  /** The session cannot be resumed: drop its id and cursor (never retried), keep why. */
+  forget(key: WorkKey, reason: string): Promise<void>;
+  close(key: WorkKey): Promise<void>;
+  reopen(key: WorkKey): Promise<void>;
+  list(query?: { readonly agent?: string; readonly limit?: number }): Promise<SessionRecord[]>;
+}
+
+export interface ToolCall {
+  readonly name: string;
+  /** A short summary of the input (a command, a path), never the whole of it. */
+  readonly summary: string;
+}
+
+export interface RunTokens {
+  readonly input: number;
+  readonly output: number;
+  readonly cacheRead: number;
+  readonly cacheCreation: number;
+}
+
+/** A run as it starts. */
+export interface RunStart {
+  readonly jobId: number;
+  readonly key: WorkKey;
+  readonly attempt: number;
+  readonly startedAt: number;
+}
+
+/** Everything known at the end of a run. */
+export interface RunFinish {
+  readonly sessionId: string | undefined;
+  readonly session: 'new' | 'resumed';
+  readonly resumeFallback: string | undefined;
+  readonly prompt: { readonly kind: 'full' | 'delta'; readonly bytes: number; readonly text: string } | undefined;
+  readonly finishedAt: number;
+  readonly turns: number;
+  readonly tokens: RunTokens;
+  readonly costUsd: number;
+  readonly outcome: RunOutcomeKind;
+  readonly error: string | undefined;
+  readonly toolCalls: readonly ToolCall[];
+  readonly changes: readonly ForgeChange[];
+  readonly statusCommentId: number | undefined;
+}
+
+export interface RunRecord extends RunStart, Partial<RunFinish> {
+  readonly id: number;
+  /** Milliseconds, once finished. */
+  readonly durationMs: number | undefined;
+}
+
+export interface RunRecords {
+  /** Stored before the model is called: a run that crashes leaves a record with no outcome. */
+  start(run: RunStart): Promise<number>;
+  finish(id: number, finish: RunFinish): Promise<void>;
+  get(id: number): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  list(query?: { readonly agent?: string; readonly limit?: number }): Promise<RunRecord[]>;
+  /** The cost of an agent's runs started at or after `since` (the daily budget). */
+  costSince(agent: string, since: number): Promise<number>;
+  /** The cost recorded so far for one session's runs (a resumed run's SDK total includes it). */
+  costOfSession(sessionId: string): Promise<number>;
+}

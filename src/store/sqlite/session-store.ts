@@ -1,0 +1,207 @@
+/**
+ * Sessions (one per work key) and run records on SQLite. Writes go through the group committer,
+ * so `started` is on disk before the runner goes on: a crash mid-run still leaves the session
+ * id to resume.
+ */
+import type { WorkKey } from '../../queue/ports.js';
+import type { SessionCursor } from '../../sessions/cursor.js';
+import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore } from '../../sessions/ports.js';
+import type { GroupCommitter } from './group-commit.js';
+import type { Db } from './open-database.js';
+
+interface SessionRow {
+  agent: string;
+  repo: string;
+  issue: number;
+  session_id: string | null;
+  worktree: string;
+  created_at: number;
+  last_used_at: number;
+  run_count: number;
+  cost_usd: number;
+  state: SessionState;
+  cursor: string | null;
+  forgotten_reason: string | null;
+}
+
+type KeyParams = [string, string, number];
+const keyParams = (key: WorkKey): KeyParams => [key.agent, key.repo, key.issue];
+
+export function createSqliteSessionStore(db: Db, committer: GroupCommitter): SessionStore {
+  const q = {
+    get: db.prepare<KeyParams, SessionRow>('SELECT * FROM sessions WHERE agent = ? AND repo = ? AND issue = ?'),
+    started: db.prepare(
+      `INSERT INTO sessions (agent, repo, issue, session_id, worktree, created_at, last_used_at)
+       VALUES (@agent, @repo, @issue, @sessionId, @worktree, @at, @at)
+       ON CONFLICT (agent, repo, issue) DO UPDATE SET
+         cursor = CASE WHEN session_id IS excluded.session_id THEN cursor ELSE NULL END,
+         created_at = CASE WHEN session_id IS excluded.session_id THEN created_at ELSE excluded.created_at END,
+         session_id = excluded.session_id, worktree = excluded.worktree, last_used_at = excluded.last_used_at,
+         forgotten_reason = CASE WHEN session_id IS excluded.session_id THEN forgotten_reason ELSE NULL END`,
+    ),
+    finished: db.prepare(
+      `UPDATE sessions SET run_count = run_count + 1, cost_usd = cost_usd + @costUsd, last_used_at = @at,
+         cursor = coalesce(@cursor, cursor)
+       WHERE agent = @agent AND repo = @repo AND issue = @issue AND session_id = @sessionId`,
+    ),
+    forget: db.prepare<[string, ...KeyParams]>('UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = ? WHERE agent = ? AND repo = ? AND issue = ?'),
+    setState: db.prepare<[SessionState, ...KeyParams]>('UPDATE sessions SET state = ? WHERE agent = ? AND repo = ? AND issue = ?'),
+    list: db.prepare<[string | null, string | null, number], SessionRow>('SELECT * FROM sessions WHERE (? IS NULL OR agent = ?) ORDER BY last_used_at DESC LIMIT ?'),
+  };
+  return {
+    async get(key) {
+      const row = q.get.get(...keyParams(key));
+      return row && toSession(row);
+    },
+    started(key, started) {
+      return committer.submit(() => {
+        q.started.run({ ...key, ...started });
+      });
+    },
+    finished(key, finished) {
+      return committer.submit(() => {
+        q.finished.run({ ...key, sessionId: finished.sessionId, costUsd: finished.costUsd, at: finished.at, cursor: finished.cursor ? JSON.stringify(finished.cursor) : null });
+      });
+    },
+    forget(key, reason) {
+      return committer.submit(() => {
+        q.forget.run(reason, ...keyParams(key));
+      });
+    },
+    close(key) {
+      return committer.submit(() => {
+        q.setState.run('closed', ...keyParams(key));
+      });
+    },
+    reopen(key) {
+      return committer.submit(() => {
+        q.setState.run('active', ...keyParams(key));
+      });
+    },
+    async list(query = {}) {
+      const agent = query.agent ?? null;
+      return q.list.all(agent, agent, query.limit ?? 100).map(toSession);
+    },
+  };
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return {
+    key: { agent: row.agent, repo: row.repo, issue: row.issue },
+    sessionId: row.session_id ?? undefined,
+    worktree: row.worktree,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    runCount: row.run_count,
+    costUsd: row.cost_usd,
+    state: row.state,
+    cursor: row.cursor === null ? undefined : (JSON.parse(row.cursor) as SessionCursor),
+    forgottenReason: row.forgotten_reason ?? undefined,
+  };
+}
+
+interface RunRow {
+  id: number;
+  job_id: number;
+  agent: string;
+  repo: string;
+  issue: number;
+  attempt: number;
+  started_at: number;
+  finished_at: number | null;
+  session_id: string | null;
+  session: 'new' | 'resumed' | null;
+  resume_fallback: string | null;
+  prompt_kind: 'full' | 'delta' | null;
+  prompt_bytes: number | null;
+  prompt: string | null;
+  turns: number | null;
+  tokens: string | null;
+  cost_usd: number;
+  outcome: RunRecord['outcome'] | null;
+  error: string | null;
+  tool_calls: string | null;
+  changes: string | null;
+  status_comment_id: number | null;
+}
+
+export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRecords {
+  const q = {
+    insert: db.prepare<[number, string, string, number, number, number]>('INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    finish: db.prepare(
+      `UPDATE runs SET finished_at = @finishedAt, session_id = @sessionId, session = @session, resume_fallback = @resumeFallback,
+         prompt_kind = @promptKind, prompt_bytes = @promptBytes, prompt = @prompt, turns = @turns, tokens = @tokens, cost_usd = @costUsd,
+         outcome = @outcome, error = @error, tool_calls = @toolCalls, changes = @changes, status_comment_id = @statusCommentId
+       WHERE id = @id`,
+    ),
+    get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
+    costOfSession: db.prepare<[string], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = ?'),
+    costSince: db.prepare<[string, number], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?'),
+  };
+  return {
+    start(run) {
+      return committer.submit(() => Number(q.insert.run(run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt).lastInsertRowid));
+    },
+    finish(id, finish) {
+      return committer.submit(() => {
+        q.finish.run({
+          id,
+          finishedAt: finish.finishedAt,
+          sessionId: finish.sessionId ?? null,
+          session: finish.session,
+          resumeFallback: finish.resumeFallback ?? null,
+          promptKind: finish.prompt?.kind ?? null,
+          promptBytes: finish.prompt?.bytes ?? null,
+          prompt: finish.prompt?.text ?? null,
+          turns: finish.turns,
+          tokens: JSON.stringify(finish.tokens),
+          costUsd: finish.costUsd,
+          outcome: finish.outcome,
+          error: finish.error ?? null,
+          toolCalls: JSON.stringify(finish.toolCalls),
+          changes: JSON.stringify(finish.changes),
+          statusCommentId: finish.statusCommentId ?? null,
+        });
+      });
+    },
+    async get(id) {
+      const row = q.get.get(id);
+      return row && toRun(row);
+    },
+    async list(query = {}) {
+      const agent = query.agent ?? null;
+      return q.list.all(agent, agent, query.limit ?? 50).map(toRun);
+    },
+    async costSince(agent, since) {
+      return q.costSince.get(agent, since)?.cost ?? 0;
+    },
+    async costOfSession(sessionId) {
+      return q.costOfSession.get(sessionId)?.cost ?? 0;
+    },
+  };
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    key: { agent: row.agent, repo: row.repo, issue: row.issue },
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? undefined,
+    durationMs: row.finished_at === null ? undefined : row.finished_at - row.started_at,
+    sessionId: row.session_id ?? undefined,
+    session: row.session ?? undefined,
+    resumeFallback: row.resume_fallback ?? undefined,
+    prompt: row.prompt_kind === null ? undefined : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
+    turns: row.turns ?? undefined,
+    tokens: row.tokens === null ? undefined : JSON.parse(row.tokens),
+    costUsd: row.cost_usd,
+    outcome: row.outcome ?? undefined,
+    error: row.error ?? undefined,
+    toolCalls: row.tool_calls === null ? undefined : JSON.parse(row.tool_calls),
+    changes: row.changes === null ? undefined : JSON.parse(row.changes),
+    statusCommentId: row.status_comment_id ?? undefined,
+  };
+}

@@ -1,0 +1,382 @@
+/**
+ * The Claude runner end to end: the real SDK and runtime against the scripted model, in real git
+ * worktrees leased by the real workdirs, with sessions and run records in a real SQLite file.
+ * Prompts come from a plain test composer, so what is checked is the runner's own logic.
+ */
+import { createSdkMcpServer, tool as sdkTool } from '@anthropic-ai/claude-agent-sdk';
+import assert from 'node:assert/strict';
+import { rmSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { z } from 'zod';
+import { createClaudeRunner, type ClaudeRunnerOptions, type RunStatusReporter } from '../../src/agent/claude/claude-runner.js';
+import type { RunStatus } from '../../src/agent/status/types.js';
+import { createWorkspaceRunner } from '../../src/agent/workspace-runner.js';
+import type { AgentConfig } from '../../src/config/types.js';
+import type { ForgeEvent, RepoRef } from '../../src/forge/events.js';
+import type { StoredEvent } from '../../src/intake/ports.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+import type { AgentRunner, RunOutcome, WorkKey } from '../../src/queue/ports.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { simplePrompts } from '../support/agent/simple-prompts.js';
+import { commented, REPO } from '../support/events.js';
+import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+
+describe('the Claude runner', { timeout: 120_000 }, () => {
+  let h: Harness;
+  let model: ScriptedModel;
+  let store: SqliteStore;
+  let repo: RepoRef;
+  let configDir: string;
+  let nextEventId = 1;
+  let nextJobId = 1;
+  const statuses: RunStatus[] = [];
+
+  before(async () => {
+    h = await createHarness();
+    const origin = h.origin('acme', 'widget', 3);
+    repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
+    model = await startScriptedModel();
+    store = openSqliteStore({ dataDir: h.dataDir, clock: systemClock, dedupWindowMs: 0 });
+    configDir = join(h.dataDir, 'claude');
+  });
+
+  after(async () => {
+    await model.close();
+    await store.close();
+    await h.close();
+  });
+
+  function agent(name: 'dev' | 'boss' | 'reviewer', limits: Partial<AgentConfig['limits']> = {}): AgentConfig {
+    const base = h.agents[name];
+    return {
+      ...base,
+      limits: { ...base.limits, ...limits },
+      model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('scripted-model-key') }, baseUrl: model.url },
+    };
+  }
+
+  function runner(overrides: Partial<ClaudeRunnerOptions> = {}) {
+    const claude = createClaudeRunner({
+      sessions: store.sessions,
+      runs: store.runs,
+      prompts: simplePrompts(),
+      configDir,
+      baseEnv: { PATH: process.env.PATH, HOME: h.home },
+      readSkill: async () => 'You are a test agent.',
+      status: (): RunStatusReporter => ({ commentId: 4242, update: async (status) => void statuses.push(status) }),
+      clock: systemClock,
+      log: silentLogger(),
+      ...overrides,
+    });
+    const workspace: AgentRunner = createWorkspaceRunner({
+      workdirs: h.workdirs(),
+      inner: claude,
+      pullHead: async () => {
+        throw new Error('no PR in these tests');
+      },
+      log: silentLogger(),
+    });
+    return { claude, workspace };
+  }
+
+  function keyOf(name: string, issue: number): WorkKey {
+    return { agent: name, repo: `${repo.host}/${repo.fullName}`.toLowerCase(), issue };
+  }
+
+  function stored(event: ForgeEvent): StoredEvent {
+    return { id: nextEventId++, deliveryId: `d-${nextEventId}`, receivedAt: Date.now(), event };
+  }
+
+  interface Job {
+    readonly outcome: RunOutcome;
+    readonly turns: readonly TurnRequest[];
+  }
+
+  async function job(agentConfig: AgentConfig, issue: number, events: readonly StoredEvent[], run: AgentRunner = runner().workspace): Promise<Job> {
+    const from = model.requests.length;
+    const outcome = await run.run({
+      jobId: nextJobId++,
+      key: keyOf(agentConfig.name, issue),
+      agent: agentConfig,
+      repo,
+      attempt: 1,
+      events,
+      signal: new AbortController().signal,
+    });
+    const turns = model.requests.slice(from).filter((r): r is TurnRequest => r.kind === 'turn');
+    return { outcome, turns };
+  }
+
+  const comment = (issue: number, body: string, by = 'alice') => stored(commented(issue, by, body, { repo }));
+
+  describe('a first run, then a comment that resumes it', () => {
+    let first: Job;
+    let second: Job;
+    let firstSession: string | undefined;
+
+    before(async () => {
+      model.setScript([text('I will look at the login form.')]);
+      first = await job(agent('dev'), 7, [comment(7, '@dev-bot please fix the login form')]);
+      firstSession = (await store.sessions.get(keyOf('dev', 7)))?.sessionId;
+      model.setScript([text('Tabs handled too.')]);
+      second = await job(agent('dev'), 7, [comment(7, 'also handle tabs')]);
+    });
+
+    it('stores the session the first run started, with its cost and cursor', async () => {
+      const session = await store.sessions.get(keyOf('dev', 7));
+
+      assert.equal(first.outcome.ok, true, JSON.stringify(first.outcome));
+      assert.match(firstSession ?? '', /^[0-9a-f-]{36}$/);
+      assert.equal(first.turns[0]?.headers['x-claude-code-session-id'], firstSession);
+      assert.equal(session?.runCount, 2);
+      assert.ok((session?.costUsd ?? 0) > 0);
+      assert.equal(session?.cursor?.lastEventId, 2);
+    });
+
+    it('resumes the same session: run 1\'s messages come first, and the new message holds only the new comment', () => {
+      const request = second.turns[0]!;
+      const messages = dialogue(request.body);
+
+      assert.equal(second.outcome.ok, true, JSON.stringify(second.outcome));
+      assert.equal(request.headers['x-claude-code-session-id'], firstSession);
+      assert.match(textsOf(messages[0]!).join(''), /please fix the login form/);
+      assert.deepEqual(textsOf(messages[1]!), ['I will look at the login form.']);
+      assert.deepEqual(textsOf(lastUserMessage(request.body)!), ['New on #7:\nalice commented: also handle tabs']);
+    });
+
+    it('reports each run\'s facts: new then resumed, full then delta prompt, turns and cost', () => {
+      assert.ok(first.outcome.ok && second.outcome.ok);
+      assert.deepEqual([first.outcome.facts?.session, first.outcome.facts?.prompt?.kind], ['new', 'full']);
+      assert.deepEqual([second.outcome.facts?.session, second.outcome.facts?.prompt?.kind, second.outcome.facts?.sessionId], ['resumed', 'delta', firstSession]);
+      assert.equal(second.outcome.facts?.turns, 1);
+      // The SDK's total for a resumed session includes the earlier runs; the runner counts this run only.
+      // Two runs of similar size: a cumulative total would be about twice the first run's cost.
+      const [one, two] = [first.outcome.facts?.costUsd ?? 0, second.outcome.facts?.costUsd ?? 0];
+      assert.ok(one > 0 && two > 0 && two < one * 1.5, JSON.stringify([one, two]));
+    });
+
+    it('records both runs with their prompts, outcome and status comment', async () => {
+      const [latest, earlier] = await store.runs.list({ agent: 'dev' });
+
+      assert.deepEqual([earlier?.session, earlier?.prompt?.kind, earlier?.outcome, earlier?.statusCommentId], ['new', 'full', 'succeeded', 4242]);
+      assert.deepEqual([latest?.session, latest?.prompt?.text, latest?.sessionId, latest?.turns], ['resumed', 'New on #7:\nalice commented: also handle tabs', firstSession, 1]);
+      assert.ok((latest?.tokens?.input ?? 0) > 0);
+    });
+  });
+
+  it('never resumes issue A\'s session for a comment on issue B, though boss uses one worktree for both', async () => {
+    model.setScript([text('Triaged 1.'), text('Triaged 2.')]);
+    await job(agent('boss'), 1, [comment(1, '@boss-bot triage')]);
+    const two = await job(agent('boss'), 2, [comment(2, '@boss-bot triage this one')]);
+
+    const [a, b] = [await store.sessions.get(keyOf('boss', 1)), await store.sessions.get(keyOf('boss', 2))];
+    assert.equal(a?.worktree, b?.worktree);
+    assert.notEqual(a?.sessionId, b?.sessionId);
+    assert.equal(two.turns[0]?.headers['x-claude-code-session-id'], b?.sessionId);
+    assert.equal(dialogue(two.turns[0]!.body).length, 1);
+    assert.ok(two.outcome.ok && two.outcome.facts?.session === 'new');
+  });
+
+  it('starts a new session with the full prompt when the transcript is gone, and says why', async () => {
+    model.setScript([text('First.'), text('Fresh start.')]);
+    await job(agent('dev'), 8, [comment(8, '@dev-bot go')]);
+    const lost = (await store.sessions.get(keyOf('dev', 8)))?.sessionId;
+    for (const folder of readdirSync(join(configDir, 'projects'))) rmSync(join(configDir, 'projects', folder, `${lost}.jsonl`), { force: true });
+    statuses.length = 0;
+
+    const next = await job(agent('dev'), 8, [comment(8, 'are you there?')]);
+
+    const session = await store.sessions.get(keyOf('dev', 8));
+    const [run] = await store.runs.list({ agent: 'dev', limit: 1 });
+    assert.ok(next.outcome.ok, JSON.stringify(next.outcome));
+    assert.equal(next.outcome.facts?.session, 'new');
+    assert.equal(next.outcome.facts?.prompt?.kind, 'full');
+    assert.notEqual(session?.sessionId, lost);
+    assert.match(run?.resumeFallback ?? '', new RegExp(`transcript of session ${lost} is gone`));
+    assert.equal(dialogue(next.turns[0]!.body).length, 1);
+    assert.match(textsOf(lastUserMessage(next.turns[0]!.body)!).join(''), /You are dev/);
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.resumeFallback?.includes('is gone'));
+  });
+
+  it('falls back to a new session when the SDK finds no conversation for the stored id, and never tries that id again', async () => {
+    const dead = '00000000-0000-4000-8000-00000000dead';
+    await store.sessions.started(keyOf('dev', 9), { sessionId: dead, worktree: '/nowhere', at: Date.now() });
+    // A transcript file that exists but holds no conversation: the runner's own check passes it.
+    mkdirSync(join(configDir, 'projects', 'elsewhere'), { recursive: true });
+    writeFileSync(join(configDir, 'projects', 'elsewhere', `${dead}.jsonl`), '');
+    model.setScript([text('Started over.'), text('Still fine.')]);
+
+    const next = await job(agent('dev'), 9, [comment(9, '@dev-bot go')]);
+    const again = await job(agent('dev'), 9, [comment(9, 'more')]);
+
+    const [latest, fallen] = await store.runs.list({ agent: 'dev', limit: 2 });
+    assert.ok(next.outcome.ok, JSON.stringify(next.outcome));
+    assert.equal(next.outcome.facts?.session, 'new');
+    assert.match(fallen?.resumeFallback ?? '', /No conversation found/);
+    assert.ok(again.outcome.ok && again.outcome.facts?.session === 'resumed');
+    assert.notEqual(latest?.sessionId, dead);
+    assert.ok(existsSync(join(configDir, 'projects')));
+  });
+
+  it('stops at maxTurns and reports the outcome, without a retry', async () => {
+    model.setScript([bash('echo one'), bash('echo two'), text('never reached')]);
+    statuses.length = 0;
+
+    const run = await job(agent('dev', { maxTurns: 1 }), 10, [comment(10, '@dev-bot go')]);
+
+    assert.equal(run.outcome.ok, false);
+    assert.ok(!run.outcome.ok && !run.outcome.retryable && run.outcome.error.startsWith('max-turns'));
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.outcome === 'max-turns', JSON.stringify(finished));
+    model.setScript([]);
+  });
+
+  it('stops a run at its dollar budget, then refuses the issue until someone says "@dev-bot continue"', async () => {
+    const tight = agent('dev', { maxBudgetUsd: 0.001, maxIssueUsd: 0.001 });
+    model.setScript([bash('echo one'), bash('echo two'), text('done')]);
+    statuses.length = 0;
+
+    const stopped = await job(tight, 11, [comment(11, '@dev-bot go')]);
+    const refused = await job(tight, 11, [comment(11, 'and now?')]);
+    const refusedStatus = statuses.at(-1);
+    model.setScript([text('Going on.')]);
+    const lifted = await job(tight, 11, [comment(11, '@dev-bot continue')]);
+
+    assert.ok(!stopped.outcome.ok && stopped.outcome.error.startsWith('budget-exceeded'), JSON.stringify(stopped.outcome));
+    assert.ok(!refused.outcome.ok && /this issue has cost \$0\.\d+ over 1 run\(s\).*@dev-bot continue/.test(refused.outcome.error), JSON.stringify(refused.outcome));
+    assert.equal(refused.turns.length, 0);
+    assert.ok(refusedStatus?.phase === 'finished' && refusedStatus.outcome === 'budget-exceeded' && refusedStatus.detail?.includes('limits.maxIssueUsd'));
+    assert.ok(lifted.turns.length > 0);
+  });
+  it('stops a run at its wall-clock limit and says so', async () => {
+    // Not `sleep`: the runtime refuses a long blocking sleep.
+    model.setScript([bash('node -e "setTimeout(() => {}, 60000)"')]);
+    statuses.length = 0;
+
+    const run = await job(agent('dev', { maxRunMinutes: 0.25 }), 15, [comment(15, '@dev-bot take your time')]);
+
+    assert.ok(!run.outcome.ok && !run.outcome.retryable, JSON.stringify(run.outcome));
+    assert.match(run.outcome.error, /^budget-exceeded: stopped after 0.25 minutes.*limits\.maxRunMinutes/);
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.outcome === 'budget-exceeded');
+    assert.ok(statuses.some((status) => status.phase === 'working' && status.activity.startsWith('Bash: command: node -e')), JSON.stringify([run.turns.length, statuses]));
+    model.setScript([]);
+  });
+
+  it('gives the agent its forge tools and records what they changed on the forge', async () => {
+    const { workspace } = runner({
+      forgeTools: ({ issue, onChange }) => ({
+        server: createSdkMcpServer({
+          name: 'forge',
+          tools: [
+            sdkTool('comment', 'Comment on the issue', { body: z.string() }, async (args) => {
+              onChange({ kind: 'comment', number: issue, url: undefined, summary: `commented on #${issue}` });
+              return { content: [{ type: 'text', text: `posted: ${args.body}` }] };
+            }),
+          ],
+        }),
+        allowedTools: ['mcp__forge__comment'],
+      }),
+    });
+    model.setScript([tool('mcp__forge__comment', { body: 'Triaged: a bug.' }), text('Commented.')]);
+    statuses.length = 0;
+
+    const run = await job(agent('boss'), 16, [comment(16, '@boss-bot triage')], workspace);
+
+    const [record] = await store.runs.list({ agent: 'boss', limit: 1 });
+    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
+    assert.match(toolResultsIn(run.turns[1]!.body)[0]?.text ?? '', /^posted: Triaged: a bug\./);
+    assert.deepEqual(record?.changes, [{ kind: 'comment', number: 16, summary: 'commented on #16' }]);
+    assert.deepEqual(record?.toolCalls?.map((call) => call.name), ['mcp__forge__comment']);
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.silent === false);
+  });
+
+  it('lets boss only read: a command that writes is refused, and nothing is written', async () => {
+    model.setScript([bash('touch boss-was-here'), text('Could not write.')]);
+
+    const run = await job(agent('boss'), 13, [comment(13, '@boss-bot try to write')]);
+
+    const session = await store.sessions.get(keyOf('boss', 13));
+    const [result] = toolResultsIn(run.turns[1]!.body);
+    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
+    assert.equal(result?.isError, true);
+    assert.match(result?.text ?? '', /only reads/);
+    assert.equal(existsSync(join(session!.worktree, 'boss-was-here')), false);
+  });
+
+  it('gives the runtime only what the run needs: no service secrets, no IS_SANDBOX, the shared config dir', async () => {
+    model.setScript([bash('env | sort'), text('Listed.')]);
+    const { workspace } = runner({ baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' } });
+
+    const token = h.agents.dev.token.reveal();
+    const run = await job(agent('dev'), 14, [comment(14, `@dev-bot show env, and here is a token: ${token}`)], workspace);
+
+    const listed = toolResultsIn(run.turns[1]!.body)[0]?.text ?? '';
+    assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX/);
+    assert.match(listed, new RegExp(`^CLAUDE_CONFIG_DIR=${configDir}$`, 'm'));
+    assert.match(listed, /^CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1$/m);
+    assert.match(listed, new RegExp(`^ANTHROPIC_BASE_URL=${model.url}$`, 'm'));
+    assert.match(listed, /^GIT_AUTHOR_NAME=dev agent$/m);
+    assert.match(listed, /^LANG=C.UTF-8$/m);
+    const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
+    assert.match(record?.prompt?.text ?? '', /here is a token: \[redacted\]/);
+    assert.doesNotMatch(JSON.stringify(record), new RegExp(token));
+  });
+
+  describe('a comment while the run is still going (live follow-up)', () => {
+    let live: Job;
+    let delivered: boolean;
+    let followUp: Job;
+    const tabs = () => comment(12, 'also handle tabs');
+    let tabsEvent: StoredEvent;
+
+    before(async () => {
+      const { claude, workspace } = runner();
+      model.setScript([bash('sleep 3'), text('Done, tabs included.')]);
+      const from = model.requests.length;
+      const running = job(agent('dev'), 12, [comment(12, '@dev-bot fix the login form')], workspace);
+      await waitFor(() => model.requests.slice(from).some((r) => r.kind === 'turn'));
+      tabsEvent = tabs();
+      delivered = await claude.deliver(keyOf('dev', 12), tabsEvent);
+      live = await running;
+      followUp = await job(agent('dev'), 12, [tabsEvent], workspace);
+    });
+
+    it('delivers the comment into the running session, and the model receives it before the run ends', async () => {
+      const session = await store.sessions.get(keyOf('dev', 12));
+      const carrying = live.turns.filter((turn) => JSON.stringify(turn.body.messages).includes('alice commented: also handle tabs'));
+
+      assert.equal(delivered, true);
+      assert.ok(live.outcome.ok, JSON.stringify(live.outcome));
+      assert.ok(carrying.length > 0, 'no request of the running session carried the comment');
+      assert.ok(carrying.every((turn) => turn.headers['x-claude-code-session-id'] === session?.sessionId));
+      assert.equal(session?.cursor?.lastEventId, tabsEvent.id);
+    });
+
+    it('lets the follow-up job finish at once, without calling the model', () => {
+      assert.ok(followUp.outcome.ok, JSON.stringify(followUp.outcome));
+      assert.equal(followUp.turns.length, 0);
+      assert.equal(followUp.outcome.facts?.turns, 0);
+    });
+
+    it('delivers nothing when no run of the key is going', async () => {
+      const { claude } = runner();
+
+      assert.equal(await claude.deliver(keyOf('dev', 12), tabs()), false);
+    });
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
