@@ -26,15 +26,21 @@ describe('the agents\' permission policy', () => {
     assert.deepEqual(cases.map(([command]) => [command, isReadOnlyCommand(command)]), cases);
   });
 
-  it('lets dev edit, write and run commands, and boss and reviewer only read', () => {
+  it('lets dev edit, write and run commands, and boss and reviewer only read', async () => {
     const dev = permissionsFor(roleOf('issue-branch'), ['mcp__forge__comment']);
     const reviewer = permissionsFor(roleOf('pr-head'), ['mcp__forge__review']);
 
-    assert.ok(['Edit', 'Write', 'Bash', 'mcp__forge__comment'].every((tool) => dev.allowedTools.includes(tool)));
-    assert.deepEqual(reviewer.allowedTools.filter((tool) => ['Edit', 'Write', 'Bash'].includes(tool)), []);
-    assert.ok(['Edit', 'Write', 'WebFetch'].every((tool) => reviewer.disallowedTools.includes(tool)));
-    assert.ok(reviewer.allowedTools.includes('mcp__forge__review'));
-    assert.equal(dev.permissionMode, 'default');
+    const signal = new AbortController().signal;
+    const asks = async (tool: string, input: Record<string, unknown> = {}) => (await reviewer.canUseTool?.(tool, input, { signal, toolUseID: 't' } as never))?.behavior;
+
+    assert.ok(['Edit', 'Write', 'Bash', 'mcp__forge__comment'].every((tool) => dev.allowedTools?.includes(tool)));
+    assert.deepEqual([dev.permissionMode, dev.permissionPrompts, dev.canUseTool], ['default', 'none', undefined]);
+    assert.deepEqual(reviewer.allowedTools, []);
+    assert.ok(['Edit', 'Write', 'WebFetch'].every((tool) => reviewer.disallowedTools?.includes(tool)));
+    assert.deepEqual(
+      [await asks('Read'), await asks('mcp__forge__review'), await asks('Bash', { command: 'git log' }), await asks('Bash', { command: 'rm -rf .' }), await asks('Edit')],
+      ['allow', 'allow', 'allow', 'deny', 'deny'],
+    );
   });
 
   it('loads no settings for the reviewer (the PR controls them) and the project\'s for boss and dev', () => {

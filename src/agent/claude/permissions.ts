@@ -4,10 +4,10 @@
  * `default-branch` (boss) and `pr-head` (reviewer) only read — Read, Grep, Glob and Bash commands
  * that cannot change anything — plus their forge tools.
  *
- * No role runs with `bypassPermissions`: allowed tools are listed, anything else reaches
- * `canUseTool`, which allows read-only Bash for the readers and denies the rest with a message the
- * model can read. (The runtime itself also approves commands it knows to be read-only, such as
- * `ls`, without asking.)
+ * No role runs with `bypassPermissions`. Dev's tools are listed and anything else is denied;
+ * the readers' every call goes through `canUseTool`, which allows their tools and read-only Bash
+ * and denies the rest with a message the model can read. (The runtime itself also approves
+ * commands it knows to be read-only, such as `ls`, without asking.)
  */
 import type { CanUseTool, Options, SettingSource } from '@anthropic-ai/claude-agent-sdk';
 import type { Workspace } from '../../config/schema.js';
@@ -23,16 +23,24 @@ const WRITE_TOOLS = ['Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'Bash'];
 /** Nobody fetches from the web: payload text is untrusted and must not steer requests out. */
 const NEVER = ['WebFetch', 'WebSearch'];
 
-export type PermissionOptions = Required<Pick<Options, 'allowedTools' | 'disallowedTools' | 'permissionMode' | 'canUseTool' | 'settingSources'>>;
+export type PermissionOptions = Pick<Options, 'allowedTools' | 'disallowedTools' | 'permissionMode' | 'canUseTool' | 'permissionPrompts' | 'settingSources'>;
 
+/**
+ * Dev's tools are all listed (bare names approve a whole tool), and nobody answers a prompt, so
+ * anything else is denied. The readers list none: `canUseTool` decides every call — a bare name
+ * would skip it (the SDK warns `CLAUDE_SDK_CAN_USE_TOOL_SHADOWED` on every run otherwise).
+ */
 export function permissionsFor(role: Role, forgeTools: readonly string[]): PermissionOptions {
-  const writer = role === 'dev';
+  const settingSources = settingSourcesFor(role);
+  if (role === 'dev') {
+    return { allowedTools: [...READ_TOOLS, ...WRITE_TOOLS, ...forgeTools], disallowedTools: NEVER, permissionMode: 'default', permissionPrompts: 'none', settingSources };
+  }
   return {
-    allowedTools: [...READ_TOOLS, ...(writer ? WRITE_TOOLS : []), ...forgeTools],
-    disallowedTools: writer ? NEVER : [...NEVER, ...WRITE_TOOLS.filter((t) => t !== 'Bash')],
+    allowedTools: [],
+    disallowedTools: [...NEVER, ...WRITE_TOOLS.filter((t) => t !== 'Bash')],
     permissionMode: 'default',
-    canUseTool: writer ? denyUnlisted : readOnly,
-    settingSources: settingSourcesFor(role),
+    canUseTool: readOnly(new Set([...READ_TOOLS, ...forgeTools])),
+    settingSources,
   };
 }
 
@@ -45,12 +53,13 @@ function settingSourcesFor(role: Role): SettingSource[] {
   return role === 'reviewer' ? [] : ['project'];
 }
 
-const denyUnlisted: CanUseTool = async (name) => ({ behavior: 'deny', message: `${name} is not available to this agent` });
-
-const readOnly: CanUseTool = async (name, input) => {
-  if (name === 'Bash' && typeof input.command === 'string' && isReadOnlyCommand(input.command)) return { behavior: 'allow', updatedInput: input };
-  return { behavior: 'deny', message: `${name === 'Bash' ? 'this command' : name} is not available: this agent only reads (Read, Grep, Glob, read-only git and shell commands)` };
-};
+function readOnly(allowed: ReadonlySet<string>): CanUseTool {
+  return async (name, input) => {
+    if (allowed.has(name)) return { behavior: 'allow', updatedInput: input };
+    if (name === 'Bash' && typeof input.command === 'string' && isReadOnlyCommand(input.command)) return { behavior: 'allow', updatedInput: input };
+    return { behavior: 'deny', message: `${name === 'Bash' ? 'this command' : name} is not available: this agent only reads (Read, Grep, Glob, read-only git and shell commands)` };
+  };
+}
 
 const READ_ONLY_PROGRAMS = new Set(['ls', 'cat', 'head', 'tail', 'wc', 'grep', 'rg', 'find', 'stat', 'file', 'pwd', 'echo', 'diff', 'du']);
 const READ_ONLY_GIT = new Set(['log', 'show', 'diff', 'status', 'blame', 'grep', 'ls-files', 'rev-parse', 'describe', 'shortlog', 'cat-file', 'merge-base']);
