@@ -9,6 +9,7 @@ import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/cla
 import { liveFollowUps } from './agent/claude/live-follow-ups.js';
 import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
+import { createAgentParts } from './agent/agent-parts.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
@@ -109,7 +110,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log,
       clock,
     });
-    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clock, log);
+    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clients, clock, log);
     if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
     const runner =
       options.jobRunner ??
@@ -223,26 +224,28 @@ async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, For
 }
 
 /**
- * The Claude runner, when some agent has a model credential (and the prompt composer is wired);
+ * The Claude runner, when some agent has a model credential, with the real prompt composer, forge
+ * tools and status comments (each agent through its own forge client) unless a test replaces one;
  * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
  */
-function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clock: Clock, log: Logger) {
+function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger) {
   if (!config.agents.some((agent) => agent.model)) {
     if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
     return undefined;
   }
-  const prompts = options.agentParts?.prompts;
-  if (!prompts) {
-    log.warn('no prompt composer is wired in this build: no agent runs');
-    return undefined;
-  }
+  const defaults = createAgentParts({ clients, clock, log: log.child({ module: 'status' }) });
+  const parts = {
+    prompts: options.agentParts?.prompts ?? defaults.prompts,
+    forgeTools: options.agentParts?.forgeTools ?? defaults.forgeTools,
+    status: options.agentParts?.status ?? defaults.status,
+  };
   const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
   return createClaudeRunner({
     sessions: store.sessions,
     runs: store.runs,
-    prompts,
-    forgeTools: options.agentParts?.forgeTools,
-    status: options.agentParts?.status,
+    prompts: parts.prompts,
+    forgeTools: parts.forgeTools,
+    status: parts.status,
     configDir: join(config.dataDir, 'claude'),
     baseEnv: options.env ?? {},
     secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],

@@ -1,0 +1,56 @@
+/**
+ * The Claude runner's collaborators as the service wires them: each agent reads its thread, acts
+ * on the forge and keeps its status comment with **its own** forge client (its token, its user),
+ * so what an agent sees and does is exactly what its forge user may see and do.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { ForgeClient } from '../forge/client.js';
+import type { Logger } from '../lib/logger.js';
+import type { Clock } from '../lib/clock.js';
+import type { ClaudeRunnerOptions } from './claude/claude-runner.js';
+import { createForgeTools } from './forge-tools/index.js';
+import { createPromptComposer } from './prompt/compose.js';
+import type { PromptComposer } from './prompt/types.js';
+import { createStatusReporter } from './status/status-reporter.js';
+
+export type AgentParts = Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts: PromptComposer };
+
+export interface AgentPartsOptions {
+  /** Each configured agent's forge client, by agent name. */
+  readonly clients: ReadonlyMap<string, ForgeClient>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export function createAgentParts(options: AgentPartsOptions): AgentParts {
+  const clientOf = (agent: AgentConfig): ForgeClient => {
+    const client = options.clients.get(agent.name);
+    if (!client) throw new Error(`agent ${agent.name} has no forge client: is it configured?`);
+    return client;
+  };
+  const composers = new Map<string, PromptComposer>();
+  return {
+    prompts: {
+      compose(request) {
+        let composer = composers.get(request.agent.name);
+        if (!composer) {
+          composer = createPromptComposer({ forge: clientOf(request.agent) });
+          composers.set(request.agent.name, composer);
+        }
+        return composer.compose(request);
+      },
+    },
+    forgeTools: (tools) => createForgeTools({ ...tools, client: clientOf(tools.agent) }),
+    status: (target) =>
+      createStatusReporter({
+        client: clientOf(target.agent),
+        repo: target.repo,
+        issue: target.key.issue,
+        agent: target.agent.name,
+        jobId: target.jobId,
+        clock: options.clock,
+        startedAt: options.clock.now(),
+        log: options.log,
+      }),
+  };
+}
