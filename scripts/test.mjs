@@ -28,6 +28,6 @@ if (process.argv.length <= 2) {
 
 // A per-test timeout, so that nothing can hang the suite (or CI): a test that starts a process
 // must also stop it in `after`/`finally`, and this bounds the damage when one forgets.
-const timeoutMs = Number(process.env.CLAUDE_HOOKS_TEST_TIMEOUT_MS ?? 180_000);
+const timeoutMs = Number(process.env.CLAUDE_HOOKS_TEST_TIMEOUT_MS ?? 300_000);
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${timeoutMs}`, '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);
