@@ -12,7 +12,7 @@ import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
 import { startScriptedModel, type ScriptedModel } from '../support/model/index.js';
 
-describe('agent runs through the service', { timeout: 180_000 }, () => {
+describe('agent runs through the service', () => {
   let model: ScriptedModel;
   let flow: Flow;
   let runs: RunRecord[];
@@ -60,7 +60,7 @@ describe('agent runs through the service', { timeout: 180_000 }, () => {
   });
 });
 
-describe('the service with no model credential', { timeout: 120_000 }, () => {
+describe('the service with no model credential', () => {
   it('says so at start-up, and fails each job with that message once its worktree is ready', async () => {
     const lines: string[] = [];
     const flow = await startFlow({ log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) });

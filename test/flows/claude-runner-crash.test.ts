@@ -19,7 +19,7 @@ import { bash, dialogue, startScriptedModel, text, transcriptPath, type Scripted
 
 const CHILD = join(import.meta.dirname, '..', 'support', 'agent', 'crash-child.ts');
 
-describe('the Claude runner after a crash', { timeout: 120_000 }, () => {
+describe('the Claude runner after a crash', () => {
   const root = mkdtempSync(join(tmpdir(), 'claude-runner-crash-'));
   let model: ScriptedModel | undefined;
   let child: ChildProcess | undefined;

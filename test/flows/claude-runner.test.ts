@@ -25,7 +25,7 @@ import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
 import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
-describe('the Claude runner', { timeout: 120_000 }, () => {
+describe('the Claude runner', () => {
   let h: Harness;
   let model: ScriptedModel;
   let store: SqliteStore;

@@ -21,7 +21,7 @@ import { sdkEnv, startScriptedModel, text, tool, toolResultsIn, toolUsesIn, type
 
 const REPO = 'acme/app';
 
-describe('forge tools driven by the real SDK and the scripted model', { timeout: 90_000 }, () => {
+describe('forge tools driven by the real SDK and the scripted model', () => {
   let root: string;
   let forge: ForgeDouble;
   let model: ScriptedModel;

@@ -57,7 +57,7 @@ interface AgentRun {
   readonly turns: readonly TurnRequest[];
 }
 
-describe('the Claude Agent SDK against the scripted model', { timeout: 60_000 }, () => {
+describe('the Claude Agent SDK against the scripted model', () => {
   let root: string;
   let configDir: string;
   let model: ScriptedModel;
