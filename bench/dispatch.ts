@@ -38,7 +38,7 @@ function permissive(): ForgeClient {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
-  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [], listReviews: async () => [],
+  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [],
     listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused,
     editComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused };
 }

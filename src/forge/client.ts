@@ -135,8 +135,6 @@ export interface ForgeClient {
   listReviewComments(repo: RepoName, number: number, reviewId: number): Promise<ReviewComment[]>;
   /** Timeline entries of an issue or PR updated at or after `since`, oldest first, all pages. */
   listTimelineSince(repo: RepoName, number: number, since: string): Promise<TimelineEntry[]>;
-  /** Submitted reviews of a PR, all pages. */
-  listReviews(repo: RepoName, number: number): Promise<SubmittedReview[]>;
   /** Replaces a comment's body (the token's user must be its author or have write access). */
   editComment(repo: RepoName, commentId: number, body: string): Promise<CommentRef>;
   /** The open PR from `head` into `base` (branches of this repository); undefined when there is none. */
@@ -169,4 +167,16 @@ export class ForgeApiError extends Error {
   get transient(): boolean {
     return this.status === 0 || this.status === 429 || this.status >= 500;
   }
+}
+
+/**
+ * The submitted reviews among a PR's reviews (`listPullReviews` also answers pending drafts and
+ * review requests), each with an author and a submission time.
+ */
+export function submittedReviews(reviews: readonly PullReview[]): SubmittedReview[] {
+  return reviews.flatMap((review) =>
+    (review.state === 'approved' || review.state === 'changes_requested' || review.state === 'comment') && review.author.login !== '' && review.submittedAt !== ''
+      ? [{ id: review.id, state: review.state, body: review.body, author: review.author, commitId: review.commitId, submittedAt: review.submittedAt }]
+      : [],
+  );
 }

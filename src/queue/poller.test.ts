@@ -41,7 +41,6 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     },
     listCommentsUpdatedSince: async (_repo, since) => state.comments.filter((c) => c.comment.updatedAt >= since),
     listTimelineSince: async () => [],
-    listReviews: async () => [],
   };
 }
 

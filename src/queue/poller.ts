@@ -8,7 +8,7 @@
  * a change is acted on once whichever way it arrived.
  */
 import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../forge/events.js';
-import type { ForgeClient } from '../forge/client.js';
+import { submittedReviews, type ForgeClient } from '../forge/client.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock } from '../lib/clock.js';
@@ -101,7 +101,7 @@ export function createPoller(options: PollerOptions): Poller {
     if (!issue.isPull) return { issue, timeline, reviews: [] };
     const pull = await options.client.getPull(fullName, issue.number);
     const reviewed = timeline.some((entry) => entry.kind === 'review');
-    const reviews = reviewed ? await options.client.listReviews(fullName, issue.number) : [];
+    const reviews = reviewed ? submittedReviews(await options.client.listPullReviews(fullName, issue.number)) : [];
     return { issue, pull, timeline, reviews };
   };
 

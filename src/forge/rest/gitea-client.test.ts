@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble, type ForgeUser } from '../../../test/support/forge/forge-double.js';
 import { silentLogger } from '../../lib/logger.js';
 import { Secret } from '../../lib/secret.js';
-import { ForgeApiError, type ForgeClient } from '../client.js';
+import { ForgeApiError, submittedReviews, type ForgeClient } from '../client.js';
 import { createGiteaClient, InvalidForgeNameError } from './gitea-client.js';
 
 const REPO = 'acme/app';
@@ -163,7 +163,7 @@ describe('createGiteaClient against the forge double', () => {
     const review = await forge.as('dev-bot').submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Rename it' });
 
     const timeline = await client.listTimelineSince(REPO, pull.number, '2024-05-06T00:00:00Z');
-    const reviews = await client.listReviews(REPO, pull.number);
+    const reviews = submittedReviews(await client.listPullReviews(REPO, pull.number));
 
     const actor = { login: 'alice', id: alice.id };
     assert.deepEqual(timeline, [

@@ -13,7 +13,7 @@ import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
 import { CollaboratorPermission, Comment, CreatedIssue, CreatedPull, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, RepoLabel, Repository, ReviewComment, TimelineComment } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toReviewSummary, toSubmittedReview, toTimelineEntry } from './to-refs.js';
+import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toReviewSummary, toTimelineEntry } from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -180,10 +180,6 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async listTimelineSince(repo, number, since) {
       const entries = await listAll(TimelineComment, `${repoPath(repo)}/issues/${positive(number)}/timeline`, { since }, (entry) => entry.id);
       return entries.flatMap((entry) => toTimelineEntry(entry) ?? []);
-    },
-    async listReviews(repo, number) {
-      const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
-      return reviews.flatMap((review) => toSubmittedReview(review) ?? []);
     },
     editComment: async (repo, commentId, body) => toComment(await send(Comment, 'PATCH', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { body })),
     async findOpenPull(repo, base, head) {

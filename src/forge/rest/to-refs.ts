@@ -3,8 +3,8 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission, PullReview, PullReviewState, ReviewComment, ReviewSummary, SubmittedReview, TimelineEntry } from '../client.js';
-import type { CommentRef, RepoRef, ReviewState } from '../events.js';
+import type { Permission, PullReview, PullReviewState, ReviewComment, ReviewSummary, TimelineEntry } from '../client.js';
+import type { CommentRef, RepoRef } from '../events.js';
 import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
@@ -98,21 +98,6 @@ export function toTimelineEntry(data: TimelineCommentData): TimelineEntry | unde
   }
 }
 
-const SUBMITTED_REVIEW_STATES: Readonly<Record<string, ReviewState>> = { APPROVED: 'approved', REQUEST_CHANGES: 'changes_requested', COMMENT: 'comment' };
-
-/** A submitted review, or `undefined` for a pending one, a review request, or one without author or time. */
-export function toSubmittedReview(data: PullReviewData): SubmittedReview | undefined {
-  const state = Object.hasOwn(SUBMITTED_REVIEW_STATES, data.state) ? SUBMITTED_REVIEW_STATES[data.state] : undefined;
-  if (state === undefined || !data.user || !data.submitted_at) return undefined;
-  return {
-    id: data.id,
-    state,
-    body: data.body ?? '',
-    author: { login: data.user.login, id: data.user.id },
-    commitId: data.commit_id ?? '',
-    submittedAt: data.submitted_at,
-  };
-}
 
 /** A review as the forge answered its creation: state as the forge says it. */
 export function toReviewSummary(data: PullReviewData): ReviewSummary {
