@@ -24,7 +24,7 @@ import { API_PREFIX, createRestApi } from './rest-api.js';
 import { authenticate } from './rest-router.js';
 import { addUser, createRepo, type ForgeUser, type RepoOptions } from './seed.js';
 import { createForgeState, type CommentRecord, type IssueRecord, type ReviewRecord } from './state.js';
-import { createWebhookSender, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
+import { createWebhookSender, hooksFor, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
 
 export type { ForgeActor } from './actors.js';
 export type { ForgeUser, RepoOptions } from './seed.js';
@@ -85,6 +85,16 @@ export interface ForgeDouble {
   /** `main` → sha, from the repository on disk. */
   branches(repo: string): Promise<Record<string, string>>;
   deliveries(): readonly WebhookDelivery[];
+  /** Who the admin API created, with what full name and e-mail (a password is never shown). */
+  user(login: string): { login: string; fullName: string; email: string } | undefined;
+  /** Tokens made through the API, with their scopes; `token` is the secret itself. */
+  tokens(login: string): ReadonlyArray<{ name: string; token: string; scopes: readonly string[] }>;
+  /** Webhooks made through the API on a repository. */
+  hooks(repo: string): ReadonlyArray<{ id: number; url: string; contentType: string; secret: string; events: readonly string[]; active: boolean }>;
+  /** Collaborators of a repository and their access. */
+  collaborators(repo: string): Readonly<Record<string, string>>;
+  labels(repo: string): readonly string[];
+  protections(repo: string): ReadonlyArray<{ branch: string; enablePush: boolean }>;
   /** Waits until every push received so far is processed and every webhook emitted has been tried. */
   idle(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
@@ -101,7 +111,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   const reposRoot = join(dataDir, 'repos');
   const checker = options.checkOpenApi === true ? await createOpenApiChecker() : undefined;
   const state = createForgeState(options.clock ?? (() => new Date()));
-  const hooks = createWebhookSender({ url: options.webhookUrl, secret: options.webhookSecret, flavour, timeoutMs: options.webhookTimeoutMs });
+  const hooks = createWebhookSender({ url: options.webhookUrl, secret: options.webhookSecret, flavour, timeoutMs: options.webhookTimeoutMs, hooksFor: (eventType, payload) => hooksFor(state, eventType, payload) });
   const violations: OpenApiViolation[] = [];
   const faults: unknown[] = [];
   const requests: ForgeRequest[] = [];
@@ -163,6 +173,15 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
       return Object.fromEntries([...refs].filter(([ref]) => ref.startsWith('refs/heads/')).map(([ref, sha]) => [ref.slice('refs/heads/'.length), sha]));
     },
     deliveries: () => hooks.deliveries(),
+    user(login) {
+      const user = state.user(login);
+      return user === undefined ? undefined : { login: user.login, fullName: user.fullName ?? '', email: user.email ?? '' };
+    },
+    tokens: (login) => state.tokens.filter((t) => t.login.toLowerCase() === login.toLowerCase()),
+    hooks: (repo) => state.hooks.filter(inRepo(repo)),
+    collaborators: (repo) => Object.fromEntries(state.repo(repo)?.collaborators ?? []),
+    labels: (repo) => (state.repo(repo)?.labels ?? []).map((label) => label.name),
+    protections: (repo) => state.protections.filter(inRepo(repo)),
     async idle() {
       // A push is turned into webhooks after git answered the client; wait for both.
       await git.settled();
