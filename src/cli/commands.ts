@@ -6,6 +6,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/types.js';
 import { checkOnline } from './check-online.js';
+import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
 import { printConfig } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
@@ -121,6 +122,15 @@ export const COMMANDS: readonly Command[] = [
     needs: 'data-dir',
     positionals: 1,
     run: (dataDir, values, _io, positionals) => printRuns(dataDir, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
+  },
+  {
+    name: 'init',
+    args: '--forge URL --repo OWNER/NAME... --public-url URL [--agents LIST] [--dry-run]',
+    summary: 'set up the forge (bot users, tokens, access, labels, webhook, branch protection) and write the config',
+    help: INIT_HELP,
+    options: INIT_OPTIONS,
+    needs: 'nothing',
+    run: (values, _positionals, io) => runInit(values, io),
   },
   {
     name: 'help',

@@ -98,6 +98,8 @@ export interface ForgeDouble {
   /** Waits until every push received so far is processed and every webhook emitted has been tried. */
   idle(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
+  /** The next API request matching `method` and `path` (under `/api/v1`) is answered `status` without being run. */
+  refuseNext(method: string, path: RegExp, status?: number): void;
   requests(): readonly ForgeRequest[];
   openApiViolations(): readonly OpenApiViolation[];
   faults(): readonly unknown[];
@@ -115,6 +117,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   const violations: OpenApiViolation[] = [];
   const faults: unknown[] = [];
   const requests: ForgeRequest[] = [];
+  const refusals: Array<{ method: string; path: RegExp; status: number }> = [];
 
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -128,6 +131,12 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     const path = new URL(req.url ?? '/', url).pathname;
     const kind = path.startsWith(`${API_PREFIX}/`) ? 'api' : isGitPath(path) ? 'git' : undefined;
     res.on('finish', () => requests.push(logEntry(req, kind ?? 'api', res.statusCode)));
+    const refusal = kind === 'api' ? refusals.findIndex((r) => r.method === req.method && r.path.test(path.slice(API_PREFIX.length))) : -1;
+    if (refusal >= 0) {
+      const status = refusals.splice(refusal, 1)[0]?.status ?? 500;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'refused by the test', url: `${url}/api/swagger` }));
+      return;
+    }
     if (kind === 'api') api(req, res);
     else if (kind === 'git') git.handle(req, res);
     else res.writeHead(404).end('not found\n');
@@ -188,6 +197,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
       await hooks.idle();
     },
     setWebhookUrl: (next) => hooks.setUrl(next),
+    refuseNext: (method, path, status = 500) => void refusals.push({ method, path, status }),
     requests: () => requests,
     openApiViolations: () => violations,
     faults: () => faults,

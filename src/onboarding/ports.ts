@@ -1,0 +1,56 @@
+/**
+ * What onboarding (`claude-hooks init`, `claude-hooks doctor`) needs from the forge, owned here and
+ * implemented over Gitea's REST API by `forge/rest/gitea-onboarding-client.ts`. One instance acts
+ * with one credential (the forge admin token for init, an agent's token for doctor); creating a
+ * user's token is the exception: Gitea takes it only with Basic auth as that user.
+ */
+export type RepoAccess = 'owner' | 'admin' | 'write' | 'read' | 'none';
+
+export interface ForgeAccount {
+  readonly login: string;
+  readonly fullName: string;
+  readonly email: string;
+}
+
+export interface HookSpec {
+  readonly url: string;
+  readonly secret: string;
+  readonly events: readonly string[];
+}
+
+export interface ForgeHook {
+  readonly id: number;
+  readonly url: string;
+  /** `json` or `form`, as the hook's `config.content_type`. */
+  readonly contentType: string;
+  readonly events: readonly string[];
+  readonly active: boolean;
+}
+
+/** The answer of `GET /user`: whose token it is, or why the forge refused it. */
+export type TokenOwner = { readonly ok: true; readonly login: string } | { readonly ok: false; readonly status: number; readonly message: string };
+
+export interface OnboardingForge {
+  whoAmI(): Promise<TokenOwner>;
+  user(login: string): Promise<ForgeAccount | undefined>;
+  createUser(account: ForgeAccount & { readonly password: string }): Promise<void>;
+  setPassword(login: string, password: string): Promise<void>;
+  /** Basic auth as `login` with `password`; answers the token's value. */
+  createToken(login: string, password: string, name: string, scopes: readonly string[]): Promise<string>;
+  /** Whether this credential holds `scope` (`write:issue`), asked without changing anything on `repo`. */
+  hasScope(scope: string, repo: string): Promise<boolean>;
+  access(repo: string, login: string): Promise<RepoAccess>;
+  grant(repo: string, login: string, level: 'admin' | 'write'): Promise<void>;
+  labels(repo: string): Promise<string[]>;
+  createLabel(repo: string, name: string, color: string): Promise<void>;
+  hooks(repo: string): Promise<ForgeHook[]>;
+  createHook(repo: string, spec: HookSpec): Promise<void>;
+  /** Sets url, content type (json), secret, events and active on an existing hook. */
+  repairHook(repo: string, id: number, spec: HookSpec): Promise<void>;
+  /** `POST /repos/{o}/{r}/hooks/{id}/tests`: the forge sends a push delivery through the hook. */
+  testHook(repo: string, id: number): Promise<void>;
+  defaultBranch(repo: string): Promise<string>;
+  protectedBranches(repo: string): Promise<string[]>;
+  /** A rule with pushes disabled: changes reach the branch only through pull requests. */
+  protectBranch(repo: string, branch: string): Promise<void>;
+}
