@@ -6,6 +6,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/types.js';
 import { checkOnline } from './check-online.js';
+import { DOCTOR_HELP, DOCTOR_OPTIONS, runDoctor } from './doctor.js';
 import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
 import { printConfig } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
@@ -131,6 +132,15 @@ export const COMMANDS: readonly Command[] = [
     options: INIT_OPTIONS,
     needs: 'nothing',
     run: (values, _positionals, io) => runInit(values, io),
+  },
+  {
+    name: 'doctor',
+    args: '[--json] [--model] [--service-url URL] [--wait SECONDS]',
+    summary: 'check the installation against the live forge and the running service: ✓/✗ with the fix of each ✗',
+    help: DOCTOR_HELP,
+    options: DOCTOR_OPTIONS,
+    needs: 'config',
+    run: (config, values, io) => runDoctor(config, values, io),
   },
   {
     name: 'help',

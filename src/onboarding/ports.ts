@@ -54,3 +54,20 @@ export interface OnboardingForge {
   /** A rule with pushes disabled: changes reach the branch only through pull requests. */
   protectBranch(repo: string, branch: string): Promise<void>;
 }
+
+/** A delivery the running service recorded (`GET /api/deliveries`). */
+export interface RecordedDelivery {
+  readonly eventType: string;
+  /** Milliseconds since the epoch. */
+  readonly receivedAt: number;
+}
+
+/** The running service, as doctor sees it from where it runs. */
+export interface ServiceProbe {
+  /** `GET /healthz` answered 200. */
+  reachable(): Promise<boolean>;
+  /** The latest recorded deliveries (needs the service's admin token). */
+  deliveries(): Promise<RecordedDelivery[]>;
+  /** How many deliveries the service refused for a bad signature since it started (`/metrics`). */
+  signatureRejections(): Promise<number>;
+}
