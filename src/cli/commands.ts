@@ -126,7 +126,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'init',
-    args: '--forge URL --repo OWNER/NAME... --public-url URL [--agents LIST] [--dry-run]',
+    args: '--forge URL (--org ORG | --repo OWNER/NAME)... --public-url URL [--agents LIST] [--dry-run]',
     summary: 'set up the forge (bot users, tokens, access, labels, webhook, branch protection) and write the config',
     help: INIT_HELP,
     options: INIT_OPTIONS,

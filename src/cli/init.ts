@@ -7,12 +7,13 @@
 import { resolve } from 'node:path';
 import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
 import { AGENT_TEMPLATES, templateOf, type AgentTemplate } from '../onboarding/agent-templates.js';
-import { initSteps } from '../onboarding/init-steps.js';
+import { initSteps, resolveRepositories } from '../onboarding/init-steps.js';
 import { formatStep, runPlan } from '../onboarding/plan.js';
 import type { CliIo, OptionValues } from './commands.js';
 
 export const ADMIN_TOKEN_ENV = 'CLAUDE_HOOKS_FORGE_ADMIN_TOKEN';
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const ORG = /^[A-Za-z0-9_.-]+$/;
 
 export const INIT_OPTIONS = {
   forge: { type: 'string' },
@@ -31,7 +32,8 @@ what is right is left alone, what drifted is repaired, a run stopped by an error
 Needs a forge admin token in ${ADMIN_TOKEN_ENV} (used for this command only, written nowhere).
 
   --forge URL              the forge's web URL (required)
-  --repo OWNER/NAME        a repository the agents work on (required; repeatable)
+  --org ORG                every repository of an organisation, with one organisation webhook (repeatable)
+  --repo OWNER/NAME        a repository the agents work on, with its own webhook (repeatable)
   --public-url URL         where the forge reaches the service (required); the webhook goes to URL/webhook
   --agents LIST            agents to set up, comma-separated (default: boss,dev,reviewer)
   --kind forgejo|gitea     the forge (default: forgejo)
@@ -51,8 +53,21 @@ export async function runInit(values: OptionValues, io: CliIo): Promise<number> 
     return 2;
   }
   const dryRun = values['dry-run'] === true;
-  const steps = initSteps(parsed, { admin: createOnboardingClient({ baseUrl: parsed.forgeUrl, token: adminToken }), forgeAs: (token) => createOnboardingClient({ baseUrl: parsed.forgeUrl, token }) });
-  io.stdout.write(`claude-hooks init: ${parsed.forgeUrl}, ${parsed.repositories.join(', ')}${dryRun ? ' (dry run: nothing is changed)' : ''}\n`);
+  const admin = createOnboardingClient({ baseUrl: parsed.forgeUrl, token: adminToken });
+  let resolved: Awaited<ReturnType<typeof resolveRepositories>>;
+  try {
+    resolved = await resolveRepositories(admin, parsed.orgs, parsed.repos);
+  } catch (error) {
+    io.stderr.write(`cannot list the organisations' repositories: ${(error as Error).message}\n`);
+    return 1;
+  }
+  if (!resolved.ok) {
+    io.stderr.write(`${resolved.message}\n`);
+    return 1;
+  }
+  const options = { ...parsed, repositories: resolved.repositories };
+  const steps = initSteps(options, { admin, forgeAs: (token) => createOnboardingClient({ baseUrl: parsed.forgeUrl, token }) });
+  io.stdout.write(`claude-hooks init: ${parsed.forgeUrl}, ${[...parsed.orgs.map((org) => `organisation ${org}`), ...resolved.repositories].join(', ')}${dryRun ? ' (dry run: nothing is changed)' : ''}\n`);
   const report = await runPlan(steps, { dryRun, onStep: (step) => io.stdout.write(`${formatStep(step)}\n`) });
   const count = (outcome: string) => report.steps.filter((step) => step.outcome === outcome).length;
   if (!report.ok) {
@@ -68,7 +83,8 @@ interface ParsedInit {
   readonly forgeUrl: string;
   readonly forgeKind: 'forgejo' | 'gitea';
   readonly publicUrl: string;
-  readonly repositories: readonly string[];
+  readonly repos: readonly string[];
+  readonly orgs: readonly string[];
   readonly agents: readonly AgentTemplate[];
   readonly layout: { dataDir: string; configPath: string };
   readonly protectBranches: boolean;
@@ -79,11 +95,14 @@ function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string 
   if (forgeUrl.startsWith('--')) return forgeUrl;
   const publicUrl = httpUrl(values['public-url'], '--public-url');
   if (publicUrl.startsWith('--')) return publicUrl;
-  if (values.org !== undefined) return '--org is not supported yet: name each repository with --repo OWNER/NAME';
-  const repositories = ((values.repo as string[] | undefined) ?? []).flatMap((value) => value.split(',')).filter((value) => value !== '');
-  if (repositories.length === 0) return '--repo OWNER/NAME is required (repeat it for more repositories)';
-  const badRepo = repositories.find((repo) => !REPO.test(repo));
+  const listed = (value: unknown) => ((value as string[] | undefined) ?? []).flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  const repos = listed(values.repo);
+  const orgs = listed(values.org);
+  if (repos.length === 0 && orgs.length === 0) return '--org ORG or --repo OWNER/NAME is required (repeat them for more)';
+  const badRepo = repos.find((repo) => !REPO.test(repo));
   if (badRepo !== undefined) return `--repo ${JSON.stringify(badRepo)} is not OWNER/NAME`;
+  const badOrg = orgs.find((org) => !ORG.test(org));
+  if (badOrg !== undefined) return `--org ${JSON.stringify(badOrg)} is not an organisation name`;
   const names = ((values.agents as string | undefined) ?? AGENT_TEMPLATES.map((t) => t.name).join(',')).split(',').map((name) => name.trim()).filter((name) => name !== '');
   const agents: AgentTemplate[] = [];
   for (const name of names) {
@@ -97,7 +116,8 @@ function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string 
     forgeUrl,
     forgeKind: kind,
     publicUrl,
-    repositories,
+    repos,
+    orgs,
     agents,
     layout: { dataDir: resolve(io.cwd, (values['data-dir'] as string | undefined) ?? 'data'), configPath: resolve(io.cwd, (values.config as string | undefined) ?? 'claude-hooks.yaml') },
     protectBranches: values['no-branch-protection'] !== true,

@@ -7,7 +7,10 @@
 import { stat, statfs } from 'node:fs/promises';
 import { formatBytes } from '../lib/format-bytes.js';
 import { accessSuffices, missingHookEvents, TOKEN_SCOPES } from './agent-templates.js';
-import type { ForgeHook, OnboardingForge, ServiceProbe } from './ports.js';
+import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type ServiceProbe } from './ports.js';
+
+type FoundHook = ForgeHook & { readonly owner: HookOwner };
+const mapHook = (hook: ForgeHook | undefined, owner: HookOwner): FoundHook | undefined => (hook === undefined ? undefined : { ...hook, owner });
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -47,11 +50,15 @@ const pass = (detail: string): CheckResult => ({ ok: true, detail });
 const failure = (detail: string, fix: string): CheckResult => ({ ok: false, detail, fix });
 
 export function doctorChecks(input: DoctorInput): DoctorCheck[] {
-  const hooksByRepo = new Map<string, ForgeHook | undefined>();
-  const ourHook = async (repo: string): Promise<ForgeHook | undefined> => {
+  const hooksByRepo = new Map<string, FoundHook | undefined>();
+  const pick = (hooks: readonly ForgeHook[]) => hooks.find((hook) => hook.url === input.hookUrl) ?? hooks.find((hook) => /\/webhook\/?$/.test(hook.url));
+  // The repository's own hook, else its organisation's (docs/forge-setup.md prefers the latter).
+  const ourHook = async (repo: string): Promise<FoundHook | undefined> => {
     if (!hooksByRepo.has(repo)) {
-      const hooks = await input.hookReader.hooks(repo);
-      hooksByRepo.set(repo, hooks.find((hook) => hook.url === input.hookUrl) ?? hooks.find((hook) => /\/webhook\/?$/.test(hook.url)));
+      const own = pick(await input.hookReader.hooks({ repo }));
+      const org = repo.split('/')[0] ?? '';
+      const found = own !== undefined ? { ...own, owner: { repo } } : mapHook(pick(await input.hookReader.hooks({ org })), { org });
+      hooksByRepo.set(repo, found);
     }
     return hooksByRepo.get(repo);
   };
@@ -100,7 +107,8 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
       async run() {
         const hook = await ourHook(repo);
         if (hook === undefined) return failure('no webhook to the service', `add a webhook to ${input.hookUrl} (docs/forge-setup.md, "The webhook"), ${INIT_HINT}`);
-        return hook.url === input.hookUrl ? pass(`hook ${hook.id}`) : failure(`hook ${hook.id} points at ${hook.url}`, `set its target URL to ${input.hookUrl}, ${INIT_HINT}`);
+        const where = `hook ${hook.id} of ${describeHookOwner(hook.owner)}`;
+        return hook.url === input.hookUrl ? pass(where) : failure(`${where} points at ${hook.url}`, `set its target URL to ${input.hookUrl}, ${INIT_HINT}`);
       },
     },
     {
@@ -167,9 +175,13 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
  * Asks the forge to send its test delivery (a push) and waits for the service to record one
  * received since; a rise in signature rejections meanwhile means the secrets differ.
  */
-async function testDelivery(input: DoctorInput, repo: string, ourHook: (repo: string) => Promise<ForgeHook | undefined>): Promise<CheckResult> {
+async function testDelivery(input: DoctorInput, repo: string, ourHook: (repo: string) => Promise<FoundHook | undefined>): Promise<CheckResult> {
   const hook = await ourHook(repo);
   if (hook === undefined) return failure('no webhook to test', `add the webhook first, ${INIT_HINT}`);
+  if ('org' in hook.owner) {
+    // Gitea's API has no test delivery for organisation hooks (only `/repos/…/hooks/{id}/tests`).
+    return pass(`hook ${hook.id} of ${describeHookOwner(hook.owner)}: not tested (the forge's API cannot send an organisation hook a test delivery; use "Test delivery" in its settings, then \`claude-hooks deliveries\`)`);
+  }
   if (!(await input.service.reachable())) return failure('the service is not running', 'start it, then run doctor again');
   const rejectedBefore = await input.service.signatureRejections();
   const since = input.now();

@@ -9,14 +9,17 @@ import { writeFile } from 'node:fs/promises';
 import { accessSuffices, HOOK_EVENTS, missingHookEvents, TOKEN_SCOPES, type AgentTemplate } from './agent-templates.js';
 import { adminTokenFileOf, generateSecret, isPrivate, readSecretFile, renderConfig, tokenFileOf, webhookSecretFileOf, writeSecretFile, type InitLayout } from './init-files.js';
 import type { Step } from './plan.js';
-import type { ForgeHook, OnboardingForge } from './ports.js';
+import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge } from './ports.js';
 
 export interface InitOptions {
   readonly forgeUrl: string;
   readonly forgeKind: 'forgejo' | 'gitea';
   /** Where the forge reaches the service; the webhook goes to `<publicUrl>/webhook`. */
   readonly publicUrl: string;
+  /** Every repository: those named, and those of the organisations (`resolveRepositories`). */
   readonly repositories: readonly string[];
+  /** Organisations get one organisation webhook instead of one per repository. */
+  readonly orgs: readonly string[];
   readonly agents: readonly AgentTemplate[];
   readonly layout: InitLayout;
   readonly protectBranches: boolean;
@@ -141,12 +144,12 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     },
   });
 
-  const hookStep = (repo: string): Step => {
+  const hookStep = (owner: HookOwner): Step => {
     let found: ForgeHook | undefined;
     return {
-      title: `webhook on ${repo}`,
+      title: `webhook on ${describeHookOwner(owner)}`,
       async check() {
-        const hooks = await admin.hooks(repo);
+        const hooks = await admin.hooks(owner);
         // Ours points at the URL, or (moved service) at some other `/webhook`.
         found = hooks.find((hook) => hook.url === hookUrl) ?? hooks.find((hook) => /\/webhook\/?$/.test(hook.url));
         if (found === undefined) return { ok: false, needs: `create a webhook to ${hookUrl} (application/json, the secret, ${HOOK_EVENTS.length} events, active)` };
@@ -159,11 +162,11 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
         if (secret === undefined) throw new Error(`no webhook secret in ${webhookSecretFileOf(layout)}`);
         const spec = { url: hookUrl, secret, events: HOOK_EVENTS };
         if (found === undefined) {
-          await admin.createHook(repo, spec);
+          await admin.createHook(owner, spec);
           return `created a webhook to ${hookUrl}`;
         }
         const drift = hookDrift(found, hookUrl);
-        await admin.repairHook(repo, found.id, spec);
+        await admin.repairHook(owner, found.id, spec);
         return `repaired webhook ${found.id}: ${[...drift, ...(secretReplaced ? ['a new secret'] : [])].join('; ')}`;
       },
     };
@@ -182,6 +185,7 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     },
   });
 
+  const inOrg = (repo: string): boolean => options.orgs.some((org) => repo.toLowerCase().startsWith(`${org.toLowerCase()}/`));
   return [
     ...options.agents.map(userStep),
     ...options.agents.map(tokenStep),
@@ -191,9 +195,10 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     ...options.repositories.flatMap((repo) => [
       ...options.agents.map((agent) => accessStep(repo, agent)),
       ...options.agents.map((agent) => labelStep(repo, agent)),
-      hookStep(repo),
+      ...(inOrg(repo) ? [] : [hookStep({ repo })]),
       ...(options.protectBranches ? [protectionStep(repo)] : []),
     ]),
+    ...options.orgs.map((org) => hookStep({ org })),
   ];
 }
 
@@ -206,4 +211,16 @@ export function hookDrift(hook: ForgeHook, url: string): string[] {
   if (missing.length > 0) drift.push(`missing events ${missing.join(', ')}`);
   if (!hook.active) drift.push('inactive');
   return drift;
+}
+
+/** The repositories named with `--repo` and every repository of each `--org`, once each. */
+export async function resolveRepositories(admin: OnboardingForge, orgs: readonly string[], repos: readonly string[]): Promise<{ ok: true; repositories: string[] } | { ok: false; message: string }> {
+  const all = new Map(repos.map((repo) => [repo.toLowerCase(), repo]));
+  for (const org of orgs) {
+    const found = await admin.orgRepos(org);
+    if (found === undefined) return { ok: false, message: `organisation ${org} not found on the forge (check --org, or name repositories with --repo)` };
+    for (const repo of found) if (!all.has(repo.toLowerCase())) all.set(repo.toLowerCase(), repo);
+  }
+  if (all.size === 0) return { ok: false, message: `no repository to set up: ${orgs.join(', ')} has none yet; create one, or name it with --repo` };
+  return { ok: true, repositories: [...all.values()] };
 }

@@ -18,6 +18,11 @@ export interface HookSpec {
   readonly events: readonly string[];
 }
 
+/** Where a webhook lives: on one repository, or on an organisation (delivering for all its repositories). */
+export type HookOwner = { readonly repo: string } | { readonly org: string };
+
+export const describeHookOwner = (owner: HookOwner): string => ('org' in owner ? `organisation ${owner.org}` : owner.repo);
+
 export interface ForgeHook {
   readonly id: number;
   readonly url: string;
@@ -43,11 +48,14 @@ export interface OnboardingForge {
   grant(repo: string, login: string, level: 'admin' | 'write'): Promise<void>;
   labels(repo: string): Promise<string[]>;
   createLabel(repo: string, name: string, color: string): Promise<void>;
-  hooks(repo: string): Promise<ForgeHook[]>;
-  createHook(repo: string, spec: HookSpec): Promise<void>;
+  /** The hooks of a repository or an organisation; none when the organisation does not exist. */
+  hooks(owner: HookOwner): Promise<ForgeHook[]>;
+  createHook(owner: HookOwner, spec: HookSpec): Promise<void>;
   /** Sets url, content type (json), secret, events and active on an existing hook. */
-  repairHook(repo: string, id: number, spec: HookSpec): Promise<void>;
-  /** `POST /repos/{o}/{r}/hooks/{id}/tests`: the forge sends a push delivery through the hook. */
+  repairHook(owner: HookOwner, id: number, spec: HookSpec): Promise<void>;
+  /** The `owner/name` of every repository of an organisation; undefined when there is no such organisation. */
+  orgRepos(org: string): Promise<string[] | undefined>;
+  /** `POST /repos/{o}/{r}/hooks/{id}/tests`: the forge sends a push delivery through a repository hook (organisation hooks have no such call). */
   testHook(repo: string, id: number): Promise<void>;
   defaultBranch(repo: string): Promise<string>;
   protectedBranches(repo: string): Promise<string[]>;

@@ -214,6 +214,60 @@ describe('claude-hooks init', () => {
     });
   });
 
+  describe('with --org', () => {
+    it('sets up every repository of the organisation with one organisation webhook', async () => {
+      const forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
+      const adminToken = forge.addUser('root', { admin: true }).token;
+      forge.createOrg('acme');
+      await forge.createRepo('acme', 'widget');
+      await forge.createRepo('acme', 'gadget');
+      const dir = await mkdtemp(join(tmpdir(), 'init-org-'));
+      try {
+        let stdout = '';
+        const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken }, cwd: dir };
+
+        const code = await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', PUBLIC_URL], io);
+
+        assert.equal(code, 0, stdout);
+        assert.match(stdout, /\+ webhook on organisation acme: created a webhook/);
+        const orgHooks = forge.hooks('acme', 'org');
+        assert.equal(orgHooks.length, 1);
+        assert.deepEqual([...(orgHooks[0]?.events ?? [])].sort(), [...HOOK_EVENTS].sort());
+        assert.deepEqual([forge.hooks('acme/widget'), forge.hooks('acme/gadget')], [[], []]);
+        for (const repo of ['acme/widget', 'acme/gadget']) {
+          assert.deepEqual(forge.collaborators(repo), { boss: 'admin', dev: 'write', reviewer: 'write' });
+          assert.equal(forge.labels(repo).length, 3);
+        }
+        const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env: {}, cwd: dir });
+        assert.ok(loaded.ok);
+        assert.deepEqual([...loaded.value.forge.repositories].sort(), ['acme/gadget', 'acme/widget']);
+        assert.deepEqual(forge.openApiViolations(), []);
+
+        const from = forge.requests().length;
+        const again = await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', PUBLIC_URL], io);
+        assert.equal(again, 0);
+        assert.deepEqual(writes(forge, from), []);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('names an organisation the forge does not have', async () => {
+      const { forge, dir, adminToken } = await scene();
+      try {
+        let stderr = '';
+        const code = await runCli(['init', '--forge', forge.url, '--org', 'nosuch', '--public-url', PUBLIC_URL], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken }, cwd: dir });
+
+        assert.equal(code, 1);
+        assert.match(stderr, /organisation nosuch not found on the forge/);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('with --dry-run', () => {
     it('prints the plan and changes nothing', async () => {
       const { forge, dir, adminToken } = await scene();

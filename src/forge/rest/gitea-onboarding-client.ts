@@ -6,8 +6,8 @@
  */
 import type { z } from 'zod';
 import { ForgeApiError } from '../client.js';
-import type { OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
-import { AccountData, CreatedToken, HookData, LabelData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
+import type { HookOwner, OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
+import { AccountData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
 
 export interface OnboardingClientOptions {
   readonly baseUrl: string;
@@ -112,18 +112,24 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
     grant: (repo, login, level) => done('PUT', `${repoPath(repo)}/collaborators/${name(login)}`, { permission: level }),
     labels: async (repo) => (await list(LabelData, `${repoPath(repo)}/labels`)).map((label) => label.name),
     createLabel: (repo, labelName, color) => done('POST', `${repoPath(repo)}/labels`, { name: labelName, color: `#${color}` }),
-    hooks: async (repo) =>
-      (await list(HookData, `${repoPath(repo)}/hooks`)).map((hook) => ({
+    async hooks(owner) {
+      if ('org' in owner && (await call('GET', `/orgs/${name(owner.org)}`)).status === 404) return [];
+      return (await list(HookData, `${hooksPath(owner)}`)).map((hook) => ({
         id: hook.id,
         url: hook.config?.url ?? '',
         contentType: hook.config?.content_type ?? '',
         events: hook.events ?? [],
         active: hook.active,
-      })),
-    createHook: (repo, spec) =>
-      done('POST', `${repoPath(repo)}/hooks`, { type: 'gitea', config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
-    repairHook: (repo, id, spec) =>
-      done('PATCH', `${repoPath(repo)}/hooks/${id}`, { config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
+      }));
+    },
+    createHook: (owner, spec) =>
+      done('POST', hooksPath(owner), { type: 'gitea', config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
+    repairHook: (owner, id, spec) =>
+      done('PATCH', `${hooksPath(owner)}/${id}`, { config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
+    async orgRepos(org) {
+      if ((await call('GET', `/orgs/${name(org)}`)).status === 404) return undefined;
+      return (await list(OrgRepoData, `/orgs/${name(org)}/repos`)).map((repo) => repo.full_name);
+    },
     testHook: (repo, id) => done('POST', `${repoPath(repo)}/hooks/${id}/tests`),
     defaultBranch: async (repo) => (await expect(RepositoryData, 'GET', repoPath(repo))).default_branch,
     protectedBranches: async (repo) => (await expect(ProtectionData.array(), 'GET', `${repoPath(repo)}/branch_protections`)).map((rule) => rule.rule_name ?? rule.branch_name ?? ''),
@@ -156,6 +162,10 @@ function messageOf(answer: { json: unknown; text: string }): string {
 function name(value: string): string {
   if (!NAME.test(value)) throw new Error(`${JSON.stringify(value)} is not a valid forge login`);
   return encodeURIComponent(value);
+}
+
+function hooksPath(owner: HookOwner): string {
+  return 'org' in owner ? `/orgs/${name(owner.org)}/hooks` : `${repoPath(owner.repo)}/hooks`;
 }
 
 function repoPath(repo: string): string {

@@ -13,3 +13,4 @@ export const HookData = z.object({
 });
 export const RepositoryData = z.object({ default_branch: z.string() });
 export const ProtectionData = z.object({ rule_name: z.string().nullish(), branch_name: z.string().nullish() });
+export const OrgRepoData = z.object({ full_name: z.string() });

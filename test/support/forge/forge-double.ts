@@ -74,6 +74,8 @@ export interface ForgeDouble {
   readonly flavour: ForgeFlavour;
   gitUrl(owner: string, name: string): string;
   addUser(login: string, options?: { admin?: boolean }): ForgeUser;
+  /** An organisation: a user record marked as one; its repositories are made with `createRepo(org, …)`. */
+  createOrg(name: string): void;
   /** Creates the owner as a user too when it does not exist. */
   createRepo(owner: string, name: string, options?: RepoOptions): Promise<RepoHandle>;
   as(login: string): ForgeActor;
@@ -89,8 +91,8 @@ export interface ForgeDouble {
   user(login: string): { login: string; fullName: string; email: string } | undefined;
   /** Tokens made through the API, with their scopes; `token` is the secret itself. */
   tokens(login: string): ReadonlyArray<{ name: string; token: string; scopes: readonly string[] }>;
-  /** Webhooks made through the API on a repository. */
-  hooks(repo: string): ReadonlyArray<{ id: number; url: string; contentType: string; secret: string; events: readonly string[]; active: boolean }>;
+  /** Webhooks made through the API on a repository, or on an organisation with `org`. */
+  hooks(repo: string, scope?: 'org'): ReadonlyArray<{ id: number; url: string; contentType: string; secret: string; events: readonly string[]; active: boolean }>;
   /** Collaborators of a repository and their access. */
   collaborators(repo: string): Readonly<Record<string, string>>;
   labels(repo: string): readonly string[];
@@ -165,6 +167,10 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     flavour,
     gitUrl: (owner, name) => `${url}/${owner}/${name}.git`,
     addUser: (login, userOptions) => addUser(state, login, userOptions),
+    createOrg(name) {
+      addUser(state, name);
+      state.orgs.add(name.toLowerCase());
+    },
     async createRepo(owner, name, repoOptions) {
       const repo = await createRepo(state, reposRoot, owner, name, repoOptions);
       return { fullName: repo.fullName, cloneUrl: `${url}/${repo.fullName}.git`, defaultBranch: repo.defaultBranch };
@@ -187,7 +193,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
       return user === undefined ? undefined : { login: user.login, fullName: user.fullName ?? '', email: user.email ?? '' };
     },
     tokens: (login) => state.tokens.filter((t) => t.login.toLowerCase() === login.toLowerCase()),
-    hooks: (repo) => state.hooks.filter(inRepo(repo)),
+    hooks: (repo, scope) => (scope === 'org' ? state.orgHooks : state.hooks).filter(inRepo(repo)),
     collaborators: (repo) => Object.fromEntries(state.repo(repo)?.collaborators ?? []),
     labels: (repo) => (state.repo(repo)?.labels ?? []).map((label) => label.name),
     protections: (repo) => state.protections.filter(inRepo(repo)),

@@ -7,7 +7,7 @@
 import { pushPayload } from './payloads.js';
 import { ForgeRefusal, repoFor, type OperationContext } from './operation-context.js';
 import { readRefs, commitsBetween } from './git-repos.js';
-import { apiLabel, apiUser, type Json } from './render.js';
+import { apiLabel, apiRepo, apiUser, type Json } from './render.js';
 import { apiError, ok, paginate, route, stringField, arrayField, type ApiRequest, type Route } from './rest-router.js';
 import type { AccessLevel, HookRecord, RepoRecord, TokenRecord, UserRecord } from './state.js';
 
@@ -34,6 +34,12 @@ export function adminRoutes(ctx: OperationContext): Route[] {
   function asThatUserWithPassword(req: ApiRequest, login: string): UserRecord {
     if (req.via !== 'password' || req.user.login.toLowerCase() !== login.toLowerCase()) throw new ForgeRefusal('forbidden', 'auth required: basic authentication as the user, with a password');
     return req.user;
+  }
+  function orgNamed(req: ApiRequest, name: string, need: 'see' | 'own' = 'own'): string {
+    if (!state.orgs.has(name.toLowerCase())) throw new ForgeRefusal('not-found', `organisation ${name} not found`);
+    // Anyone sees a public organisation; only site admins administer one in the double (Gitea: its owners team too).
+    if (need === 'own' && !req.user.admin) throw new ForgeRefusal('forbidden', `${req.user.login} is not an owner of ${name}`);
+    return state.user(name)?.login ?? name;
   }
   function hookOf(repo: RepoRecord, id: number): HookRecord {
     const hook = state.hooks.find((h) => h.repo === repo.fullName && h.id === id);
@@ -65,6 +71,18 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     if (typeof config !== 'object' || config === null) return {};
     const type = stringField(config, 'content_type');
     return { url: stringField(config, 'url'), contentType: type === undefined ? undefined : type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', secret: stringField(config, 'secret') };
+  }
+
+  function editHook(hook: HookRecord, body: unknown): void {
+    const config = hookConfig(body);
+    const fields = body as Record<string, unknown>;
+    if (config.url !== undefined) hook.url = config.url;
+    if (config.contentType !== undefined) hook.contentType = config.contentType;
+    if (config.secret !== undefined) hook.secret = config.secret;
+    const events = arrayField(body, 'events');
+    if (events !== undefined) hook.events = events.filter((e): e is string => typeof e === 'string');
+    if (typeof fields.active === 'boolean') hook.active = fields.active;
+    hook.updatedAt = state.now();
   }
 
   return [
@@ -140,15 +158,7 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     }),
     route('PATCH', '/repos/{owner}/{repo}/hooks/{id}', (req, params) => {
       const hook = hookOf(repoAdmin(req, params), Number(params.id));
-      const config = hookConfig(req.body);
-      const body = req.body as Record<string, unknown>;
-      if (config.url !== undefined) hook.url = config.url;
-      if (config.contentType !== undefined) hook.contentType = config.contentType;
-      if (config.secret !== undefined) hook.secret = config.secret;
-      const events = arrayField(req.body, 'events');
-      if (events !== undefined) hook.events = events.filter((e): e is string => typeof e === 'string');
-      if (typeof body.active === 'boolean') hook.active = body.active;
-      hook.updatedAt = state.now();
+      editHook(hook, req.body);
       return ok(apiHook(hook));
     }),
     route('POST', '/repos/{owner}/{repo}/hooks/{id}/tests', async (req, params) => {
@@ -160,6 +170,39 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const payload = pushPayload(r, { repo: repo.fullName, ref: `refs/heads/${repo.defaultBranch}`, before: sha, after: sha, commits }, req.user.login);
       ctx.hooks.sendTo({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }, 'push', payload);
       return { status: 204 };
+    }),
+    route('GET', '/orgs/{org}', (req, params) => {
+      const name = orgNamed(req, params.org ?? '', 'see');
+      const user = state.user(name);
+      return ok({ id: user?.id ?? 0, name, username: name, full_name: '', email: '', avatar_url: `${r.baseUrl}/avatars/${user?.id ?? 0}`, description: '', website: '', location: '', visibility: 'public', repo_admin_change_team_access: false });
+    }),
+    route('GET', '/orgs/{org}/repos', (req, params) => {
+      const name = orgNamed(req, params.org ?? '', 'see');
+      const repos = [...state.repos.values()].filter((repo) => repo.owner.toLowerCase() === name.toLowerCase()).sort((a, b) => a.id - b.id);
+      const { page, headers } = paginate(repos, req);
+      return ok(page.map((repo) => apiRepo(r, repo, state.permission(repo, req.user.login))), 200, headers);
+    }),
+    route('GET', '/orgs/{org}/hooks', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const { page, headers } = paginate(state.orgHooks.filter((h) => h.repo.toLowerCase() === name.toLowerCase()), req);
+      return ok(page.map(apiHook), 200, headers);
+    }),
+    route('POST', '/orgs/{org}/hooks', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const config = hookConfig(req.body);
+      if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
+      const now = state.now();
+      const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+      const hook: HookRecord = { id: state.nextId('hook'), repo: name, url: config.url, contentType: config.contentType ?? 'application/x-www-form-urlencoded', secret: config.secret ?? '', events, active: (req.body as Record<string, unknown>).active === true, createdAt: now, updatedAt: now };
+      state.orgHooks.push(hook);
+      return ok(apiHook(hook), 201);
+    }),
+    route('PATCH', '/orgs/{org}/hooks/{id}', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const hook = state.orgHooks.find((h) => h.repo.toLowerCase() === name.toLowerCase() && h.id === Number(params.id));
+      if (hook === undefined) throw new ForgeRefusal('not-found', `hook ${params.id} not found`);
+      editHook(hook, req.body);
+      return ok(apiHook(hook));
     }),
     route('GET', '/repos/{owner}/{repo}/branch_protections', (req, params) => {
       const repo = repoAdmin(req, params);

@@ -182,6 +182,10 @@ export interface ForgeState {
   readonly timeline: TimelineRecord[];
   readonly tokens: TokenRecord[];
   readonly hooks: HookRecord[];
+  /** Organisations' hooks; `repo` holds the organisation's name. They deliver every event of its repositories. */
+  readonly orgHooks: HookRecord[];
+  /** Organisation names, lower-cased; an organisation is also a user record, as in Gitea. */
+  readonly orgs: Set<string>;
   readonly protections: ProtectionRecord[];
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
@@ -212,6 +216,8 @@ export function createForgeState(clock: () => Date): ForgeState {
     timeline: [],
     tokens,
     hooks: [],
+    orgHooks: [],
+    orgs: new Set(),
     protections: [],
     nextId(table) {
       const id = (counters.get(table) ?? 0) + 1;

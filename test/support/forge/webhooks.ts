@@ -151,12 +151,13 @@ export function hookEventOf(eventType: HookEventType): string {
   return /^pull_request_review_(approved|rejected|comment)$/.test(eventType) ? 'pull_request_review' : eventType;
 }
 
-/** The active API-made hooks of the payload's repository that take `eventType`; undefined when it has none. */
+/** The active API-made hooks of the payload's repository (and of its organisation) that take `eventType`; undefined when there are none. */
 export function hooksFor(state: ForgeState, eventType: HookEventType, payload: Json): HookTarget[] | undefined {
   const repository = payload.repository;
   const fullName: unknown = typeof repository === 'object' && repository !== null ? (repository as Record<string, unknown>).full_name : undefined;
   if (typeof fullName !== 'string') return undefined;
-  const mine = state.hooks.filter((hook) => hook.repo.toLowerCase() === fullName.toLowerCase());
+  const owner = fullName.split('/')[0]?.toLowerCase() ?? '';
+  const mine = [...state.hooks.filter((hook) => hook.repo.toLowerCase() === fullName.toLowerCase()), ...state.orgHooks.filter((hook) => hook.repo.toLowerCase() === owner)];
   if (mine.length === 0) return undefined;
   const event = hookEventOf(eventType);
   return mine.filter((hook) => hook.active && hook.events.includes(event)).map((hook) => ({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }));
