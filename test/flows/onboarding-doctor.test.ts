@@ -204,3 +204,40 @@ describe('claude-hooks doctor', () => {
     });
   }
 });
+
+describe('claude-hooks doctor on an organisation installation', () => {
+  it('finds the organisation hook and passes, saying its test delivery cannot be sent through the API', async () => {
+    const forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
+    const adminToken = forge.addUser('root', { admin: true }).token;
+    forge.addUser('alice');
+    forge.createOrg('acme');
+    await forge.createRepo('acme', 'widget', { collaborators: { alice: 'write' } });
+    const dir = await mkdtemp(join(tmpdir(), 'doctor-org-'));
+    const port = await freePort();
+    const env = { CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken, PATH: process.env.PATH ?? '' };
+    let service: Service | undefined;
+    try {
+      const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: dir };
+      assert.equal(await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', `http://127.0.0.1:${port}`], quiet), 0);
+      const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env, cwd: dir });
+      assert.ok(loaded.ok);
+      service = await startService({ config: loaded.value, log: silentLogger(), env: { PATH: process.env.PATH } });
+      let stdout = '';
+
+      const code = await runCli(['doctor', '--wait', '2'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env, cwd: dir });
+
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /✓ webhook on acme\/widget exists and points at .*: hook \d+ of organisation acme/);
+      assert.match(stdout, /✓ a test delivery from acme\/widget .*: hook \d+ of organisation acme: not tested/);
+      // The organisation hook carries a repository's events to the service.
+      await forge.as('alice').openIssue('acme/widget', { title: 'hello' });
+      await forge.idle();
+      assert.equal(forge.deliveries().at(-1)?.status, 'delivered');
+      assert.deepEqual(forge.openApiViolations(), []);
+    } finally {
+      await service?.close();
+      await forge.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
