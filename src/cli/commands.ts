@@ -131,7 +131,13 @@ export const COMMANDS: readonly Command[] = [
     help: INIT_HELP,
     options: INIT_OPTIONS,
     needs: 'nothing',
-    run: (values, _positionals, io) => runInit(values, io),
+    run: async (values, positionals, io) => {
+      if (positionals.length > 0) {
+        io.stderr.write(`unexpected argument: ${positionals.join(' ')} (repositories go with --repo OWNER/NAME)\n`);
+        return 2;
+      }
+      return runInit(values, io);
+    },
   },
   {
     name: 'doctor',

@@ -214,6 +214,25 @@ describe('claude-hooks init', () => {
     });
   });
 
+  describe('when a bot user exists already', () => {
+    it('adopts it, saying so, and makes its token after setting a one-time password', async () => {
+      const { forge, dir, adminToken } = await scene();
+      forge.addUser('dev');
+      try {
+        const run = await init(forge, dir, adminToken);
+
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(run.stdout, /✓ user dev: exists \(no full name\); adopted/);
+        assert.match(run.stdout, /\+ token of dev: created a token with write:repository, write:issue, read:user \(after setting a one-time password\)/);
+        assert.equal((await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(), forge.tokens('dev')[0]?.token);
+        assert.deepEqual(forge.openApiViolations(), []);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('with --org', () => {
     it('sets up every repository of the organisation with one organisation webhook', async () => {
       const forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
@@ -313,6 +332,23 @@ describe('claude-hooks init', () => {
         await rm(dir, { recursive: true, force: true });
       }
     });
+  });
+
+  it('names what is wrong with its options', async () => {
+    const cases: Array<{ args: string[]; message: RegExp }> = [
+      { args: ['--repo', REPO, '--public-url', PUBLIC_URL], message: /--forge URL is required/ },
+      { args: ['--forge', 'ftp://x', '--repo', REPO, '--public-url', PUBLIC_URL], message: /--forge must be an http\(s\) URL/ },
+      { args: ['--forge', 'http://x', '--public-url', PUBLIC_URL], message: /--org ORG or --repo OWNER\/NAME is required/ },
+      { args: ['--forge', 'http://x', '--repo', 'widget', '--public-url', PUBLIC_URL], message: /--repo "widget" is not OWNER\/NAME/ },
+      { args: ['--forge', 'http://x', '--repo', REPO], message: /--public-url URL is required/ },
+      { args: ['--forge', 'http://x', '--repo', REPO, '--public-url', PUBLIC_URL, '--agents', 'boss,qa'], message: /--agents: unknown agent "qa"; init knows boss, dev, reviewer/ },
+    ];
+    for (const { args, message } of cases) {
+      let stderr = '';
+      const code = await runCli(['init', ...args], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: 'x' }, cwd: tmpdir() });
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, message);
+    }
   });
 
   it('refuses to run without the admin token in the environment, naming the variable', async () => {
