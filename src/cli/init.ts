@@ -38,6 +38,7 @@ Needs a forge admin token in ${ADMIN_TOKEN_ENV} (used for this command only, wri
   --agents LIST            agents to set up, comma-separated (default: boss,dev,reviewer)
   --kind forgejo|gitea     the forge (default: forgejo)
   --data-dir DIR           where the secret files go (default: ./data)
+  --config PATH            where to write the configuration (default: ./claude-hooks.yaml; an existing file is left as is)
   --no-branch-protection   do not protect the default branches
   --dry-run                print the plan and change nothing`;
 

@@ -195,6 +195,20 @@ describe('claude-hooks init', () => {
       assert.equal((await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(), forge.tokens('dev')[1]?.token);
     });
 
+    it('a secret file others may read', async () => {
+      const { chmod } = await import('node:fs/promises');
+      const file = join(dir, 'data', 'webhook-secret');
+      const secret = await readFile(file, 'utf8');
+      await chmod(file, 0o644);
+
+      const run = await init(forge, dir, adminToken);
+
+      assert.match(run.stdout, /\+ webhook secret: made .*webhook-secret mode 0600/);
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(await readFile(file, 'utf8'), secret);
+      assert.match(run.stdout, /✓ webhook on acme\/widget/);
+    });
+
     it('a token that lacks a scope', async () => {
       const { writeFile } = await import('node:fs/promises');
       const weak = forge.tokens('reviewer')[0]?.token ?? '';
