@@ -33,6 +33,7 @@ import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
+import { doctorReadiness } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
 
 export interface ServiceOptions {
@@ -186,6 +187,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         store.readiness,
         dataDirWritableCheck(config.dataDir),
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
+        doctorReadiness(config.dataDir),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
       routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken })],

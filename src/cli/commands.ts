@@ -6,6 +6,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/types.js';
 import { checkOnline } from './check-online.js';
+import { DOCTOR_HELP, DOCTOR_OPTIONS, runDoctor } from './doctor.js';
+import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
 import { printConfig } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
@@ -121,6 +123,30 @@ export const COMMANDS: readonly Command[] = [
     needs: 'data-dir',
     positionals: 1,
     run: (dataDir, values, _io, positionals) => printRuns(dataDir, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
+  },
+  {
+    name: 'init',
+    args: '--forge URL (--org ORG | --repo OWNER/NAME)... --public-url URL [--agents LIST] [--dry-run]',
+    summary: 'set up the forge (bot users, tokens, access, labels, webhook, branch protection) and write the config',
+    help: INIT_HELP,
+    options: INIT_OPTIONS,
+    needs: 'nothing',
+    run: async (values, positionals, io) => {
+      if (positionals.length > 0) {
+        io.stderr.write(`unexpected argument: ${positionals.join(' ')} (repositories go with --repo OWNER/NAME)\n`);
+        return 2;
+      }
+      return runInit(values, io);
+    },
+  },
+  {
+    name: 'doctor',
+    args: '[--json] [--model] [--service-url URL] [--wait SECONDS]',
+    summary: 'check the installation against the live forge and the running service: ✓/✗ with the fix of each ✗',
+    help: DOCTOR_HELP,
+    options: DOCTOR_OPTIONS,
+    needs: 'config',
+    run: (config, values, io) => runDoctor(config, values, io),
   },
   {
     name: 'help',

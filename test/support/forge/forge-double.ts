@@ -24,7 +24,7 @@ import { API_PREFIX, createRestApi } from './rest-api.js';
 import { authenticate } from './rest-router.js';
 import { addUser, createRepo, type ForgeUser, type RepoOptions } from './seed.js';
 import { createForgeState, type CommentRecord, type IssueRecord, type ReviewRecord } from './state.js';
-import { createWebhookSender, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
+import { createWebhookSender, hooksFor, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
 
 export type { ForgeActor } from './actors.js';
 export type { ForgeUser, RepoOptions } from './seed.js';
@@ -74,6 +74,8 @@ export interface ForgeDouble {
   readonly flavour: ForgeFlavour;
   gitUrl(owner: string, name: string): string;
   addUser(login: string, options?: { admin?: boolean }): ForgeUser;
+  /** An organisation: a user record marked as one; its repositories are made with `createRepo(org, …)`. */
+  createOrg(name: string): void;
   /** Creates the owner as a user too when it does not exist. */
   createRepo(owner: string, name: string, options?: RepoOptions): Promise<RepoHandle>;
   as(login: string): ForgeActor;
@@ -85,9 +87,21 @@ export interface ForgeDouble {
   /** `main` → sha, from the repository on disk. */
   branches(repo: string): Promise<Record<string, string>>;
   deliveries(): readonly WebhookDelivery[];
+  /** Who the admin API created, with what full name and e-mail (a password is never shown). */
+  user(login: string): { login: string; fullName: string; email: string } | undefined;
+  /** Tokens made through the API, with their scopes; `token` is the secret itself. */
+  tokens(login: string): ReadonlyArray<{ name: string; token: string; scopes: readonly string[] }>;
+  /** Webhooks made through the API on a repository, or on an organisation with `org`. */
+  hooks(repo: string, scope?: 'org'): ReadonlyArray<{ id: number; url: string; contentType: string; secret: string; events: readonly string[]; active: boolean }>;
+  /** Collaborators of a repository and their access. */
+  collaborators(repo: string): Readonly<Record<string, string>>;
+  labels(repo: string): readonly string[];
+  protections(repo: string): ReadonlyArray<{ branch: string; enablePush: boolean }>;
   /** Waits until every push received so far is processed and every webhook emitted has been tried. */
   idle(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
+  /** The next API request matching `method` and `path` (under `/api/v1`) is answered `status` without being run. */
+  refuseNext(method: string, path: RegExp, status?: number): void;
   requests(): readonly ForgeRequest[];
   openApiViolations(): readonly OpenApiViolation[];
   faults(): readonly unknown[];
@@ -101,10 +115,11 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   const reposRoot = join(dataDir, 'repos');
   const checker = options.checkOpenApi === true ? await createOpenApiChecker() : undefined;
   const state = createForgeState(options.clock ?? (() => new Date()));
-  const hooks = createWebhookSender({ url: options.webhookUrl, secret: options.webhookSecret, flavour, timeoutMs: options.webhookTimeoutMs });
+  const hooks = createWebhookSender({ url: options.webhookUrl, secret: options.webhookSecret, flavour, timeoutMs: options.webhookTimeoutMs, hooksFor: (eventType, payload) => hooksFor(state, eventType, payload) });
   const violations: OpenApiViolation[] = [];
   const faults: unknown[] = [];
   const requests: ForgeRequest[] = [];
+  const refusals: Array<{ method: string; path: RegExp; status: number }> = [];
 
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -118,6 +133,12 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     const path = new URL(req.url ?? '/', url).pathname;
     const kind = path.startsWith(`${API_PREFIX}/`) ? 'api' : isGitPath(path) ? 'git' : undefined;
     res.on('finish', () => requests.push(logEntry(req, kind ?? 'api', res.statusCode)));
+    const refusal = kind === 'api' ? refusals.findIndex((r) => r.method === req.method && r.path.test(path.slice(API_PREFIX.length))) : -1;
+    if (refusal >= 0) {
+      const status = refusals.splice(refusal, 1)[0]?.status ?? 500;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'refused by the test', url: `${url}/api/swagger` }));
+      return;
+    }
     if (kind === 'api') api(req, res);
     else if (kind === 'git') git.handle(req, res);
     else res.writeHead(404).end('not found\n');
@@ -146,6 +167,10 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     flavour,
     gitUrl: (owner, name) => `${url}/${owner}/${name}.git`,
     addUser: (login, userOptions) => addUser(state, login, userOptions),
+    createOrg(name) {
+      addUser(state, name);
+      state.orgs.add(name.toLowerCase());
+    },
     async createRepo(owner, name, repoOptions) {
       const repo = await createRepo(state, reposRoot, owner, name, repoOptions);
       return { fullName: repo.fullName, cloneUrl: `${url}/${repo.fullName}.git`, defaultBranch: repo.defaultBranch };
@@ -163,12 +188,22 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
       return Object.fromEntries([...refs].filter(([ref]) => ref.startsWith('refs/heads/')).map(([ref, sha]) => [ref.slice('refs/heads/'.length), sha]));
     },
     deliveries: () => hooks.deliveries(),
+    user(login) {
+      const user = state.user(login);
+      return user === undefined ? undefined : { login: user.login, fullName: user.fullName ?? '', email: user.email ?? '' };
+    },
+    tokens: (login) => state.tokens.filter((t) => t.login.toLowerCase() === login.toLowerCase()),
+    hooks: (repo, scope) => (scope === 'org' ? state.orgHooks : state.hooks).filter(inRepo(repo)),
+    collaborators: (repo) => Object.fromEntries(state.repo(repo)?.collaborators ?? []),
+    labels: (repo) => (state.repo(repo)?.labels ?? []).map((label) => label.name),
+    protections: (repo) => state.protections.filter(inRepo(repo)),
     async idle() {
       // A push is turned into webhooks after git answered the client; wait for both.
       await git.settled();
       await hooks.idle();
     },
     setWebhookUrl: (next) => hooks.setUrl(next),
+    refuseNext: (method, path, status = 500) => void refusals.push({ method, path, status }),
     requests: () => requests,
     openApiViolations: () => violations,
     faults: () => faults,

@@ -9,7 +9,8 @@ import type { OpenApiChecker, OpenApiViolation } from './openapi-check.js';
 import { ForgeRefusal, STATUS_OF_REFUSAL, type OperationContext } from './operation-context.js';
 import { issueRoutes } from './rest-issue-routes.js';
 import { pullRoutes } from './rest-pull-routes.js';
-import { apiError, authenticate, matchRoute, type ApiResponse } from './rest-router.js';
+import { adminRoutes } from './rest-admin-routes.js';
+import { apiError, credentialsOf, matchRoute, requiredScope, scopeAllows, type ApiResponse } from './rest-router.js';
 
 export interface RestApiOptions {
   readonly ctx: OperationContext;
@@ -22,7 +23,7 @@ export const API_PREFIX = '/api/v1';
 
 export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { ctx } = options;
-  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx)];
+  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx)];
   const baseUrl = ctx.render.baseUrl;
 
   async function answer(req: IncomingMessage, url: URL, raw: string): Promise<{ response: ApiResponse; body: unknown }> {
@@ -32,14 +33,19 @@ export function createRestApi(options: RestApiOptions): (req: IncomingMessage, r
     } catch {
       return { response: apiError(baseUrl, 422, 'request body is not JSON'), body: raw };
     }
-    const user = authenticate(req.headers.authorization, ctx.state, ctx.flavour);
-    if (user === undefined) return { response: apiError(baseUrl, 401, 'token is required'), body };
-    if (user === 'invalid') return { response: apiError(baseUrl, 401, 'invalid username, password or token'), body };
+    const credentials = credentialsOf(req.headers.authorization, ctx.state, ctx.flavour);
+    if (credentials === undefined) return { response: apiError(baseUrl, 401, 'token is required'), body };
+    if (credentials === 'invalid') return { response: apiError(baseUrl, 401, 'invalid username, password or token'), body };
+    const { user, via, scopes } = credentials;
     const method = req.method ?? 'GET';
+    const needed = requiredScope(method, url.pathname.slice(API_PREFIX.length));
+    if (scopes !== undefined && needed !== undefined && !scopeAllows(scopes, needed)) {
+      return { response: apiError(baseUrl, 403, `token does not have at least one of required scope(s): [${needed}]`), body };
+    }
     const found = matchRoute(routes, method, url.pathname.slice(API_PREFIX.length));
     if (found === undefined) return { response: apiError(baseUrl, 404, `the forge double does not implement ${method} ${url.pathname}`), body };
     try {
-      const response = await found.route.handler({ method, url, query: url.searchParams, body, user }, found.params);
+      const response = await found.route.handler({ method, url, query: url.searchParams, body, user, via, scopes }, found.params);
       return { response, body };
     } catch (error) {
       if (error instanceof ForgeRefusal) return { response: apiError(baseUrl, STATUS_OF_REFUSAL[error.kind], error.message), body };

@@ -13,6 +13,10 @@ export interface ApiRequest {
   readonly query: URLSearchParams;
   readonly body: unknown;
   readonly user: UserRecord;
+  /** How the user authenticated: a token (also as a Basic password), or Basic with their password. */
+  readonly via: 'token' | 'password';
+  /** The token's scopes; undefined when unscoped (a seeded user's token) or not a token. */
+  readonly scopes: readonly string[] | undefined;
 }
 
 export interface ApiResponse {
@@ -66,7 +70,33 @@ export function apiError(baseUrl: string, status: number, message: string): ApiR
  * `undefined` when no credentials came, `'invalid'` when they match nobody.
  */
 export function authenticate(header: string | undefined, state: ForgeState, flavour: ForgeFlavour): UserRecord | 'invalid' | undefined {
+  const found = credentialsOf(header, state, flavour);
+  return typeof found === 'object' ? found.user : found;
+}
+
+export interface Credentials {
+  readonly user: UserRecord;
+  readonly via: 'token' | 'password';
+  readonly scopes: readonly string[] | undefined;
+}
+
+/** As `authenticate`, also saying how: Basic `login:password` authenticates with the password. */
+export function credentialsOf(header: string | undefined, state: ForgeState, flavour: ForgeFlavour): Credentials | 'invalid' | undefined {
   if (header === undefined || header === '') return undefined;
+  if (header.slice(0, 6).toLowerCase() === 'basic ') {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const login = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+    const password = decoded.slice(decoded.indexOf(':') + 1);
+    const user = login === '' ? undefined : state.user(login);
+    if (user?.password !== undefined && password !== '' && user.password === password) return { user, via: 'password', scopes: undefined };
+  }
+  const token = tokenOf(header, flavour);
+  if (token === undefined) return 'invalid';
+  const user = state.userByToken(token);
+  return user === undefined ? 'invalid' : { user, via: 'token', scopes: state.scopesOf(token) };
+}
+
+function tokenOf(header: string, flavour: ForgeFlavour): string | undefined {
   const space = header.indexOf(' ');
   const scheme = space < 0 ? header : header.slice(0, space);
   const value = space < 0 ? '' : header.slice(space + 1).trim();
@@ -77,8 +107,33 @@ export function authenticate(header: string | undefined, state: ForgeState, flav
   } else if (flavour === 'forgejo' ? scheme === 'token' : ['token', 'bearer'].includes(scheme.toLowerCase())) {
     token = value;
   }
-  if (token === undefined || token === '') return 'invalid';
-  return state.userByToken(token) ?? 'invalid';
+  return token === '' ? undefined : token;
+}
+
+/**
+ * The scope a request needs, as Gitea's `tokenRequiresScopes`: the category from the path, `read`
+ * for GET and `write` otherwise; `write:x` includes `read:x`.
+ */
+export function requiredScope(method: string, path: string): string | undefined {
+  const category = /^\/repos\/[^/]+\/[^/]+\/(issues|labels)(\/|$)/.test(path)
+    ? 'issue'
+    : path.startsWith('/repos/')
+      ? 'repository'
+      : path === '/user' || path.startsWith('/user/') || path.startsWith('/users/')
+        ? 'user'
+        : path.startsWith('/admin/')
+          ? 'admin'
+          : path.startsWith('/orgs/')
+            ? 'organization'
+            : undefined;
+  if (category === undefined) return undefined;
+  return `${method === 'GET' ? 'read' : 'write'}:${category}`;
+}
+
+export function scopeAllows(scopes: readonly string[], needed: string): boolean {
+  if (scopes.includes('all') || scopes.includes(needed)) return true;
+  const [level, category] = needed.split(':');
+  return level === 'read' && scopes.includes(`write:${category}`);
 }
 
 export const MAX_LIMIT = 50;

@@ -19,6 +19,40 @@ export interface UserRecord {
   readonly token: string;
   readonly admin: boolean;
   readonly createdAt: string;
+  /** Set by the admin API (`POST /admin/users`, `PATCH /admin/users/{username}`); seeded users have none. */
+  fullName?: string;
+  email?: string;
+  password?: string;
+}
+
+/** An access token made through `POST /users/{username}/tokens`, with its scopes. */
+export interface TokenRecord {
+  readonly id: number;
+  readonly login: string;
+  readonly name: string;
+  readonly token: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: string;
+}
+
+/** A repository webhook made through the API; while any exists for a repository, its deliveries follow them. */
+export interface HookRecord {
+  readonly id: number;
+  readonly repo: string;
+  url: string;
+  contentType: string;
+  secret: string;
+  events: string[];
+  active: boolean;
+  readonly createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProtectionRecord {
+  readonly repo: string;
+  readonly branch: string;
+  readonly enablePush: boolean;
+  readonly createdAt: string;
 }
 
 export interface LabelRecord {
@@ -136,7 +170,7 @@ export interface TimelineRecord {
   readonly reviewId?: number;
 }
 
-type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label';
+type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label' | 'token' | 'hook';
 
 export interface ForgeState {
   readonly users: Map<string, UserRecord>;
@@ -146,12 +180,21 @@ export interface ForgeState {
   readonly reviews: ReviewRecord[];
   readonly reviewComments: ReviewCommentRecord[];
   readonly timeline: TimelineRecord[];
+  readonly tokens: TokenRecord[];
+  readonly hooks: HookRecord[];
+  /** Organisations' hooks; `repo` holds the organisation's name. They deliver every event of its repositories. */
+  readonly orgHooks: HookRecord[];
+  /** Organisation names, lower-cased; an organisation is also a user record, as in Gitea. */
+  readonly orgs: Set<string>;
+  readonly protections: ProtectionRecord[];
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
   now(): string;
   newToken(): string;
   user(login: string): UserRecord | undefined;
   userByToken(token: string): UserRecord | undefined;
+  /** The scopes of an API-made token; undefined for a seeded user's token, which may do anything. */
+  scopesOf(token: string): readonly string[] | undefined;
   repo(fullName: string): RepoRecord | undefined;
   issue(repo: string, number: number): IssueRecord | undefined;
   permission(repo: RepoRecord, login: string | undefined): RepoPermission;
@@ -162,6 +205,7 @@ export function createForgeState(clock: () => Date): ForgeState {
   const users = new Map<string, UserRecord>();
   const repos = new Map<string, RepoRecord>();
   const issues: IssueRecord[] = [];
+  const tokens: TokenRecord[] = [];
   return {
     users,
     repos,
@@ -170,6 +214,11 @@ export function createForgeState(clock: () => Date): ForgeState {
     reviews: [],
     reviewComments: [],
     timeline: [],
+    tokens,
+    hooks: [],
+    orgHooks: [],
+    orgs: new Set(),
+    protections: [],
     nextId(table) {
       const id = (counters.get(table) ?? 0) + 1;
       counters.set(table, id);
@@ -178,7 +227,12 @@ export function createForgeState(clock: () => Date): ForgeState {
     now: () => wholeSeconds(clock()),
     newToken: () => randomBytes(20).toString('hex'),
     user: (login) => users.get(login.toLowerCase()),
-    userByToken: (token) => [...users.values()].find((user) => user.token === token),
+    userByToken(token) {
+      const made = tokens.find((record) => record.token === token);
+      if (made !== undefined) return users.get(made.login.toLowerCase());
+      return [...users.values()].find((user) => user.token === token);
+    },
+    scopesOf: (token) => tokens.find((record) => record.token === token)?.scopes,
     repo: (fullName) => repos.get(fullName.toLowerCase()),
     issue: (repo, number) => issues.find((issue) => issue.repo.toLowerCase() === repo.toLowerCase() && issue.number === number),
     permission(repo, login) {

@@ -8,6 +8,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { coarseEventOf, type HookEventType } from './payloads.js';
 import type { Json } from './render.js';
+import type { ForgeState } from './state.js';
 
 export type ForgeFlavour = 'forgejo' | 'gitea';
 
@@ -28,8 +29,19 @@ export interface WebhookDelivery {
   error?: string;
 }
 
+/** A webhook made through the API: where its deliveries go and how they are signed. */
+export interface HookTarget {
+  readonly hookId: number;
+  readonly url: string;
+  readonly secret: string;
+  readonly contentType: string;
+}
+
 export interface WebhookSender {
+  /** Sends to the repository's API-made hooks that take the event, or else to the one set URL; returns the first delivery. */
   emit(eventType: HookEventType, payload: Json): WebhookDelivery;
+  /** One delivery to one hook whatever its events (`POST /repos/{o}/{r}/hooks/{id}/tests`). */
+  sendTo(target: HookTarget, eventType: HookEventType, payload: Json): WebhookDelivery;
   setUrl(url: string | undefined): void;
   deliveries(): readonly WebhookDelivery[];
   /** Resolves once every delivery emitted so far (and any emitted meanwhile) has been tried. */
@@ -42,6 +54,11 @@ export interface WebhookSenderOptions {
   readonly flavour: ForgeFlavour;
   /** `[webhook] DELIVER_TIMEOUT`; tests of the timeout shorten it. */
   readonly timeoutMs?: number;
+  /**
+   * The API-made hooks of the payload's repository that take `eventType` (active ones only);
+   * undefined when the repository has none, so deliveries go to the set URL as before.
+   */
+  readonly hooksFor?: (eventType: HookEventType, payload: Json) => readonly HookTarget[] | undefined;
 }
 
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
@@ -50,16 +67,25 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   let queue: Promise<void> = Promise.resolve();
   const timeoutMs = options.timeoutMs ?? 5000;
 
+  function enqueue(eventType: HookEventType, payload: Json, target: string | undefined, secret: string, contentType: string): WebhookDelivery {
+    const id = randomUUID();
+    const body = JSON.stringify(payload, null, 2);
+    const headers = { ...deliveryHeaders({ id, eventType, body, secret, flavour: options.flavour }), 'content-type': contentType };
+    const delivery: WebhookDelivery = { id, eventType, event: coarseEventOf(eventType), payload, body, headers, url: target, status: 'pending' };
+    sent.push(delivery);
+    queue = queue.then(() => deliver(delivery, timeoutMs));
+    return delivery;
+  }
+
   return {
     emit(eventType, payload) {
-      const id = randomUUID();
-      const body = JSON.stringify(payload, null, 2);
-      const headers = deliveryHeaders({ id, eventType, body, secret: options.secret, flavour: options.flavour });
-      const delivery: WebhookDelivery = { id, eventType, event: coarseEventOf(eventType), payload, body, headers, url, status: 'pending' };
-      sent.push(delivery);
-      queue = queue.then(() => deliver(delivery, timeoutMs));
-      return delivery;
+      const targets = options.hooksFor?.(eventType, payload);
+      if (targets === undefined) return enqueue(eventType, payload, url, options.secret, 'application/json');
+      const made = targets.map((target) => enqueue(eventType, payload, target.url, target.secret, target.contentType));
+      // A repository whose hooks all skip this event sends nothing; the record says so.
+      return made[0] ?? enqueue(eventType, payload, undefined, '', 'application/json');
     },
+    sendTo: (target, eventType, payload) => enqueue(eventType, payload, target.url, target.secret, target.contentType),
     setUrl(next) {
       url = next;
     },
@@ -118,4 +144,21 @@ async function deliver(delivery: WebhookDelivery, timeoutMs: number): Promise<vo
     delivery.status = 'failed';
     delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
+}
+
+/** The hook event a delivery of `eventType` is sent for (Gitea groups the three review kinds). */
+export function hookEventOf(eventType: HookEventType): string {
+  return /^pull_request_review_(approved|rejected|comment)$/.test(eventType) ? 'pull_request_review' : eventType;
+}
+
+/** The active API-made hooks of the payload's repository (and of its organisation) that take `eventType`; undefined when there are none. */
+export function hooksFor(state: ForgeState, eventType: HookEventType, payload: Json): HookTarget[] | undefined {
+  const repository = payload.repository;
+  const fullName: unknown = typeof repository === 'object' && repository !== null ? (repository as Record<string, unknown>).full_name : undefined;
+  if (typeof fullName !== 'string') return undefined;
+  const owner = fullName.split('/')[0]?.toLowerCase() ?? '';
+  const mine = [...state.hooks.filter((hook) => hook.repo.toLowerCase() === fullName.toLowerCase()), ...state.orgHooks.filter((hook) => hook.repo.toLowerCase() === owner)];
+  if (mine.length === 0) return undefined;
+  const event = hookEventOf(eventType);
+  return mine.filter((hook) => hook.active && hook.events.includes(event)).map((hook) => ({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }));
 }

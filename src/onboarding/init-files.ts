@@ -1,0 +1,94 @@
+/**
+ * The files `claude-hooks init` leaves on disk: one 0600 file per secret under `<dataDir>/secrets/`
+ * (each agent's forge token, the service's admin token), the webhook secret where the service keeps
+ * a generated one (`<dataDir>/webhook-secret`), and `claude-hooks.yaml` naming them with
+ * `{ file: … }`. The forge admin token is never among them.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile, stat, chmod } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../lib/private-files.js';
+import type { AgentTemplate } from './agent-templates.js';
+
+export interface InitLayout {
+  readonly dataDir: string;
+  readonly configPath: string;
+}
+
+export const tokenFileOf = (layout: InitLayout, agent: string): string => join(layout.dataDir, 'secrets', `${agent}-forge-token`);
+export const adminTokenFileOf = (layout: InitLayout): string => join(layout.dataDir, 'secrets', 'admin-token');
+export const webhookSecretFileOf = (layout: InitLayout): string => join(layout.dataDir, 'webhook-secret');
+
+export const generateSecret = (): string => randomBytes(32).toString('hex');
+
+/** The file's trimmed content; undefined when there is none or it is empty. */
+export async function readSecretFile(path: string): Promise<string | undefined> {
+  try {
+    const value = (await readFile(path, 'utf8')).trim();
+    return value === '' ? undefined : value;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Whether the file is readable by its owner only. */
+export async function isPrivate(path: string): Promise<boolean> {
+  return ((await stat(path)).mode & 0o077) === 0;
+}
+
+export async function writeSecretFile(path: string, value: string): Promise<void> {
+  ensurePrivateDir(dirname(path));
+  await writeFile(path, `${value}\n`, { mode: PRIVATE_FILE_MODE });
+  await chmod(path, PRIVATE_FILE_MODE);
+}
+
+export interface ConfigInput {
+  readonly forgeUrl: string;
+  readonly forgeKind: 'forgejo' | 'gitea';
+  readonly publicUrl: string;
+  readonly repositories: readonly string[];
+  readonly agents: ReadonlyArray<AgentTemplate & { readonly login: string; readonly email: string }>;
+}
+
+/** The skill prompts shipped with the package (`skills/` beside `src/` and `dist/`). */
+const SKILLS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'skills');
+
+/** `claude-hooks.yaml` with every path relative to the file and every secret a `{ file: … }` reference. */
+export function renderConfig(layout: InitLayout, input: ConfigInput): string {
+  const base = dirname(resolve(layout.configPath));
+  const rel = (path: string): string => {
+    const found = relative(base, resolve(path));
+    return found.startsWith('.') ? found : `./${found}`;
+  };
+  const quote = (value: string): string => JSON.stringify(value);
+  const agents = input.agents.flatMap((agent) => [
+    `  ${agent.name}:`,
+    `    login: ${quote(agent.login)}`,
+    `    token: { file: ${quote(rel(tokenFileOf(layout, agent.name)))} }`,
+    `    git: { name: ${quote(agent.fullName)}, email: ${quote(agent.email)} }`,
+    `    skill: ${quote(rel(join(SKILLS_DIR, `${agent.name}.md`)))}`,
+    `    workspace: ${agent.workspace}`,
+    `    triggers:`,
+    ...agent.triggers.map((on) => `      - on: ${on}`),
+    `      - on: label`,
+    `        label: ${quote(agent.label)}`,
+  ]);
+  return [
+    '# Written by `claude-hooks init`; secrets are files under the data dir (mode 0600).',
+    'server:',
+    `  publicUrl: ${quote(input.publicUrl)}`,
+    `dataDir: ${quote(rel(layout.dataDir))}`,
+    `adminToken: { file: ${quote(rel(adminTokenFileOf(layout)))} }`,
+    'forge:',
+    `  kind: ${input.forgeKind}`,
+    `  url: ${quote(input.forgeUrl)}`,
+    `  webhookSecret: { file: ${quote(rel(webhookSecretFileOf(layout)))} }`,
+    '  repositories:',
+    ...input.repositories.map((repo) => `    - ${quote(repo)}`),
+    'agents:',
+    ...agents,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,243 @@
+/**
+ * `claude-hooks doctor` against the forge double and the real service, set up by `claude-hooks
+ * init`: all ✓ on a correct installation, then each misconfiguration in turn gives exactly its ✗
+ * and its fix. The forge reaches the service through a small reverse proxy, so "unreachable from
+ * the forge" is the proxy going away while doctor still reaches the service directly.
+ */
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../../src/cli/run-cli.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { startService, type Service } from '../../src/main.js';
+import { HOOK_EVENTS } from '../../src/onboarding/agent-templates.js';
+import { readLastDoctorResult } from '../../src/onboarding/last-result.js';
+import { startForgeDouble, type ForgeDouble } from '../support/forge/forge-double.js';
+
+const REPO = 'acme/widget';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A reverse proxy in front of the service, as the forge would reach it in production. */
+async function startProxy(target: number, port = 0): Promise<Server> {
+  const proxy = createServer((req, res) => {
+    const upstream = request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  proxy.listen(port, '127.0.0.1');
+  await once(proxy, 'listening');
+  return proxy;
+}
+
+describe('claude-hooks doctor', () => {
+  let forge: ForgeDouble;
+  let dir: string;
+  let adminToken: string;
+  let service: Service;
+  let proxy: Server;
+  let proxyPort: number;
+  let env: Record<string, string>;
+
+  before(async () => {
+    forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
+    adminToken = forge.addUser('root', { admin: true }).token;
+    await forge.createRepo('acme', 'widget');
+    dir = await mkdtemp(join(tmpdir(), 'doctor-'));
+    const servicePort = await freePort();
+    proxy = await startProxy(servicePort);
+    proxyPort = (proxy.address() as AddressInfo).port;
+    env = { CLAUDE_HOOKS_PORT: String(servicePort), CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken, PATH: process.env.PATH ?? '' };
+    const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: dir };
+    assert.equal(await runCli(['init', '--forge', forge.url, '--repo', REPO, '--public-url', `http://127.0.0.1:${proxyPort}`], quiet), 0);
+    const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env, cwd: dir });
+    assert.ok(loaded.ok);
+    service = await startService({ config: loaded.value, log: silentLogger(), env: { PATH: process.env.PATH } });
+  });
+
+  after(async () => {
+    await service?.close();
+    await new Promise((resolve) => proxy?.close(resolve));
+    await forge?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function doctor(extra: string[] = []): Promise<{ code: number; stdout: string; failed: string[] }> {
+    let stdout = '';
+    const code = await runCli(['doctor', '--wait', '2', ...extra], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env, cwd: dir });
+    const failed = stdout.split('\n').filter((line) => line.startsWith('✗ ')).map((line) => line.slice(2, line.indexOf(': ')));
+    return { code, stdout, failed };
+  }
+  const hook = () => forge.hooks(REPO)[0] ?? assert.fail('no hook');
+  const api = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${forge.apiUrl}${path}`, { method, headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.ok(response.ok, `${method} ${path}: ${response.status}`);
+  };
+  const editHook = (body: unknown) => api('PATCH', `/repos/${REPO}/hooks/${hook().id}`, body);
+
+  it('passes every check on a correct installation, saves the result and shows it in /readyz', async () => {
+    const run = await doctor();
+
+    assert.equal(run.code, 0, run.stdout);
+    assert.deepEqual(run.failed, []);
+    assert.match(run.stdout, /✓ a test delivery from acme\/widget reaches the service and passes the signature check: hook \d+: recorded by the service/);
+    assert.match(run.stdout, /all \d+ checks passed/);
+    assert.equal((await readLastDoctorResult(join(dir, 'data')))?.ok, true);
+    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    assert.match(ready.checks.doctor?.detail ?? '', /all \d+ checks passed/);
+    assert.deepEqual(forge.openApiViolations(), []);
+  });
+
+  it('prints JSON with --json', async () => {
+    const run = await doctor(['--json']);
+
+    const parsed = JSON.parse(run.stdout) as { ok: boolean; checks: unknown[] };
+    assert.equal(parsed.ok, true);
+    assert.ok(parsed.checks.length > 10);
+  });
+
+  const cases: Array<{ name: string; breakIt: () => Promise<() => Promise<void>>; title: RegExp; fix: RegExp }> = [
+    {
+      name: 'a wrong token',
+      async breakIt() {
+        const file = join(dir, 'data', 'secrets', 'dev-forge-token');
+        const good = await readFile(file, 'utf8');
+        await writeFile(file, 'not-a-token\n');
+        return () => writeFile(file, good);
+      },
+      title: /^token of dev is valid and belongs to dev$/,
+      fix: /fix: create a token for dev with write:repository, write:issue, read:user and put it in .*dev-forge-token \(agents\.dev\.token\)/,
+    },
+    {
+      name: 'a token without a scope',
+      async breakIt() {
+        const file = join(dir, 'data', 'secrets', 'reviewer-forge-token');
+        const good = await readFile(file, 'utf8');
+        await api('PATCH', '/admin/users/reviewer', { login_name: 'reviewer', source_id: 0, password: 'one-time-pw' });
+        const made = await fetch(`${forge.apiUrl}/users/reviewer/tokens`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('reviewer:one-time-pw').toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `weak-${Date.now()}`, scopes: ['write:repository', 'read:user'] }) });
+        await writeFile(file, `${((await made.json()) as { sha1: string }).sha1}\n`);
+        return () => writeFile(file, good);
+      },
+      title: /^token of reviewer has write:repository, write:issue, read:user$/,
+      fix: /fix: replace the token in .*reviewer-forge-token .* by one with write:repository, write:issue, read:user/,
+    },
+    {
+      name: 'a boss with write only',
+      async breakIt() {
+        await api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'write' });
+        return () => api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'admin' });
+      },
+      title: /^boss has admin on acme\/widget$/,
+      fix: /fix: give boss admin on acme\/widget/,
+    },
+    {
+      name: 'a webhook missing an event',
+      async breakIt() {
+        await editHook({ events: HOOK_EVENTS.filter((event) => event !== 'pull_request_sync') });
+        return () => editHook({ events: HOOK_EVENTS });
+      },
+      title: /^webhook on acme\/widget is active, sends application\/json and the handled events$/,
+      fix: /fix: in the forge's webhook settings: add the events pull_request_sync/,
+    },
+    {
+      name: 'a webhook with the wrong secret',
+      async breakIt() {
+        await editHook({ config: { url: hook().url, content_type: 'json', secret: 'not-the-secret' } });
+        const secret = (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim();
+        return () => editHook({ config: { url: hook().url, content_type: 'json', secret } });
+      },
+      title: /^a test delivery from acme\/widget reaches the service and passes the signature check$/,
+      fix: /the service refused the delivery's signature\n    fix: set the hook's secret to the service's webhook secret/,
+    },
+    {
+      name: 'an inactive webhook',
+      async breakIt() {
+        await editHook({ active: false });
+        return () => editHook({ active: true });
+      },
+      title: /^webhook on acme\/widget is active, sends application\/json and the handled events$/,
+      fix: /inactive\n    fix: in the forge's webhook settings: tick Active/,
+    },
+    {
+      name: 'a service the forge cannot reach',
+      async breakIt() {
+        await new Promise((resolve) => proxy.close(resolve));
+        return async () => {
+          proxy = await startProxy(Number(env.CLAUDE_HOOKS_PORT), proxyPort);
+        };
+      },
+      title: /^a test delivery from acme\/widget reaches the service and passes the signature check$/,
+      fix: /never reached the service within 2 s\n    fix: make http:\/\/127\.0\.0\.1:\d+\/webhook reachable from the forge/,
+    },
+  ];
+
+  for (const { name, breakIt, title, fix } of cases) {
+    it(`gives exactly one ✗ with its fix for ${name}`, async () => {
+      const restore = await breakIt();
+      try {
+        const run = await doctor();
+
+        assert.equal(run.code, 1, run.stdout);
+        assert.equal(run.failed.length, 1, run.stdout);
+        assert.match(run.failed[0] ?? '', title);
+        assert.match(run.stdout, fix);
+        assert.equal((await readLastDoctorResult(join(dir, 'data')))?.ok, false);
+      } finally {
+        await restore();
+      }
+      assert.deepEqual((await doctor()).failed, [], `${name}: restored`);
+    });
+  }
+});
+
+describe('claude-hooks doctor on an organisation installation', () => {
+  it('finds the organisation hook and passes, saying its test delivery cannot be sent through the API', async () => {
+    const forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
+    const adminToken = forge.addUser('root', { admin: true }).token;
+    forge.addUser('alice');
+    forge.createOrg('acme');
+    await forge.createRepo('acme', 'widget', { collaborators: { alice: 'write' } });
+    const dir = await mkdtemp(join(tmpdir(), 'doctor-org-'));
+    const port = await freePort();
+    const env = { CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken, PATH: process.env.PATH ?? '' };
+    let service: Service | undefined;
+    try {
+      const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: dir };
+      assert.equal(await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', `http://127.0.0.1:${port}`], quiet), 0);
+      const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env, cwd: dir });
+      assert.ok(loaded.ok);
+      service = await startService({ config: loaded.value, log: silentLogger(), env: { PATH: process.env.PATH } });
+      let stdout = '';
+
+      const code = await runCli(['doctor', '--wait', '2'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env, cwd: dir });
+
+      assert.equal(code, 0, stdout);
+      assert.match(stdout, /✓ webhook on acme\/widget exists and points at .*: hook \d+ of organisation acme/);
+      assert.match(stdout, /✓ a test delivery from acme\/widget .*: hook \d+ of organisation acme: not tested/);
+      // The organisation hook carries a repository's events to the service.
+      await forge.as('alice').openIssue('acme/widget', { title: 'hello' });
+      await forge.idle();
+      assert.equal(forge.deliveries().at(-1)?.status, 'delivered');
+      assert.deepEqual(forge.openApiViolations(), []);
+    } finally {
+      await service?.close();
+      await forge.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

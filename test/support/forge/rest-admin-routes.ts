@@ -1,0 +1,225 @@
+/**
+ * The REST routes onboarding uses (`claude-hooks init` and `doctor`), answering as Gitea does:
+ * site-admin user creation and edits, a user's access tokens (only with Basic auth as that user and
+ * their password, as Gitea's `reqBasicOrRevProxyAuth` demands), collaborators with a permission,
+ * labels, repository webhooks with their test delivery, and branch protections.
+ */
+import { pushPayload } from './payloads.js';
+import { ForgeRefusal, repoFor, type OperationContext } from './operation-context.js';
+import { readRefs, commitsBetween } from './git-repos.js';
+import { apiLabel, apiRepo, apiUser, type Json } from './render.js';
+import { apiError, ok, paginate, route, stringField, arrayField, type ApiRequest, type Route } from './rest-router.js';
+import type { AccessLevel, HookRecord, RepoRecord, TokenRecord, UserRecord } from './state.js';
+
+const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner ?? ''}/${params.repo ?? ''}`;
+
+export function adminRoutes(ctx: OperationContext): Route[] {
+  const r = ctx.render;
+  const { state } = ctx;
+
+  function siteAdmin(req: ApiRequest): void {
+    if (!req.user.admin) throw new ForgeRefusal('forbidden', 'must be a site administrator');
+  }
+  function repoAdmin(req: ApiRequest, params: Readonly<Record<string, string>>): RepoRecord {
+    const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+    const permission = state.permission(repo, req.user.login);
+    if (permission !== 'owner' && permission !== 'admin') throw new ForgeRefusal('forbidden', `${req.user.login} is not an administrator of ${repo.fullName}`);
+    return repo;
+  }
+  function namedUser(login: string): UserRecord {
+    const user = state.user(login);
+    if (user === undefined) throw new ForgeRefusal('not-found', `user ${login} does not exist`);
+    return user;
+  }
+  function asThatUserWithPassword(req: ApiRequest, login: string): UserRecord {
+    if (req.via !== 'password' || req.user.login.toLowerCase() !== login.toLowerCase()) throw new ForgeRefusal('forbidden', 'auth required: basic authentication as the user, with a password');
+    return req.user;
+  }
+  function orgNamed(req: ApiRequest, name: string, need: 'see' | 'own' = 'own'): string {
+    if (!state.orgs.has(name.toLowerCase())) throw new ForgeRefusal('not-found', `organisation ${name} not found`);
+    // Anyone sees a public organisation; only site admins administer one in the double (Gitea: its owners team too).
+    if (need === 'own' && !req.user.admin) throw new ForgeRefusal('forbidden', `${req.user.login} is not an owner of ${name}`);
+    return state.user(name)?.login ?? name;
+  }
+  function hookOf(repo: RepoRecord, id: number): HookRecord {
+    const hook = state.hooks.find((h) => h.repo === repo.fullName && h.id === id);
+    if (hook === undefined) throw new ForgeRefusal('not-found', `hook ${id} not found`);
+    return hook;
+  }
+  const apiHook = (hook: HookRecord): Json => ({
+    id: hook.id,
+    type: 'gitea',
+    branch_filter: '*',
+    config: { url: hook.url, content_type: hook.contentType === 'application/json' ? 'json' : 'form', http_method: 'post' },
+    events: [...hook.events],
+    authorization_header: '',
+    active: hook.active,
+    updated_at: hook.updatedAt,
+    created_at: hook.createdAt,
+  });
+  const apiToken = (token: TokenRecord, reveal: boolean): Json => ({
+    id: token.id,
+    name: token.name,
+    sha1: reveal ? token.token : '',
+    token_last_eight: token.token.slice(-8),
+    scopes: [...token.scopes],
+    created_at: token.createdAt,
+    last_used_at: token.createdAt,
+  });
+  function hookConfig(body: unknown): { url?: string; contentType?: string; secret?: string } {
+    const config = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).config : undefined;
+    if (typeof config !== 'object' || config === null) return {};
+    const type = stringField(config, 'content_type');
+    return { url: stringField(config, 'url'), contentType: type === undefined ? undefined : type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', secret: stringField(config, 'secret') };
+  }
+
+  function editHook(hook: HookRecord, body: unknown): void {
+    const config = hookConfig(body);
+    const fields = body as Record<string, unknown>;
+    if (config.url !== undefined) hook.url = config.url;
+    if (config.contentType !== undefined) hook.contentType = config.contentType;
+    if (config.secret !== undefined) hook.secret = config.secret;
+    const events = arrayField(body, 'events');
+    if (events !== undefined) hook.events = events.filter((e): e is string => typeof e === 'string');
+    if (typeof fields.active === 'boolean') hook.active = fields.active;
+    hook.updatedAt = state.now();
+  }
+
+  return [
+    route('POST', '/admin/users', (req) => {
+      siteAdmin(req);
+      const username = stringField(req.body, 'username');
+      const email = stringField(req.body, 'email');
+      if (username === undefined || email === undefined) throw new ForgeRefusal('invalid', 'username and email are required');
+      if (state.user(username) !== undefined) throw new ForgeRefusal('invalid', 'user already exists [name: ' + username + ']');
+      const user: UserRecord = { id: state.nextId('user'), login: username, token: state.newToken(), admin: false, createdAt: state.now(), email, fullName: stringField(req.body, 'full_name') ?? '', password: stringField(req.body, 'password') };
+      state.users.set(username.toLowerCase(), user);
+      return ok(apiUser(r, user), 201);
+    }),
+    route('PATCH', '/admin/users/{username}', (req, params) => {
+      siteAdmin(req);
+      const user = namedUser(params.username ?? '');
+      const password = stringField(req.body, 'password');
+      const fullName = stringField(req.body, 'full_name');
+      const email = stringField(req.body, 'email');
+      if (password !== undefined) user.password = password;
+      if (fullName !== undefined) user.fullName = fullName;
+      if (email !== undefined) user.email = email;
+      return ok(apiUser(r, user));
+    }),
+    route('GET', '/users/{username}', (_req, params) => ok(apiUser(r, namedUser(params.username ?? '')))),
+    route('GET', '/users/{username}/tokens', (req, params) => {
+      const user = asThatUserWithPassword(req, params.username ?? '');
+      const { page, headers } = paginate(state.tokens.filter((t) => t.login === user.login), req);
+      return ok(page.map((t) => apiToken(t, false)), 200, headers);
+    }),
+    route('POST', '/users/{username}/tokens', (req, params) => {
+      const user = asThatUserWithPassword(req, params.username ?? '');
+      const name = stringField(req.body, 'name');
+      if (name === undefined || name === '') return apiError(r.baseUrl, 400, 'name is required');
+      if (state.tokens.some((t) => t.login === user.login && t.name === name)) return apiError(r.baseUrl, 400, 'access token name has been used already');
+      const scopes = (arrayField(req.body, 'scopes') ?? []).filter((s): s is string => typeof s === 'string');
+      const token: TokenRecord = { id: state.nextId('token'), login: user.login, name, token: state.newToken(), scopes, createdAt: state.now() };
+      state.tokens.push(token);
+      return ok(apiToken(token, true), 201);
+    }),
+    route('PUT', '/repos/{owner}/{repo}/collaborators/{collaborator}', (req, params) => {
+      const repo = repoAdmin(req, params);
+      const user = namedUser(params.collaborator ?? '');
+      const permission = stringField(req.body, 'permission') ?? 'write';
+      if (!['read', 'write', 'admin'].includes(permission)) throw new ForgeRefusal('invalid', `permission ${permission} is not read, write or admin`);
+      repo.collaborators.set(user.login.toLowerCase(), permission as AccessLevel);
+      return { status: 204 };
+    }),
+    route('POST', '/repos/{owner}/{repo}/labels', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'write');
+      const name = stringField(req.body, 'name');
+      const color = stringField(req.body, 'color');
+      if (name === undefined || color === undefined) throw new ForgeRefusal('invalid', 'name and color are required');
+      const label = { id: state.nextId('label'), name, color: color.replace(/^#/, '') };
+      repo.labels.push(label);
+      return ok(apiLabel(r, repo.fullName, label), 201);
+    }),
+    route('GET', '/repos/{owner}/{repo}/hooks', (req, params) => {
+      const repo = repoAdmin(req, params);
+      const { page, headers } = paginate(state.hooks.filter((h) => h.repo === repo.fullName), req);
+      return ok(page.map(apiHook), 200, headers);
+    }),
+    route('POST', '/repos/{owner}/{repo}/hooks', (req, params) => {
+      const repo = repoAdmin(req, params);
+      const config = hookConfig(req.body);
+      if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
+      const now = state.now();
+      const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+      const active = (req.body as Record<string, unknown>).active === true;
+      const hook: HookRecord = { id: state.nextId('hook'), repo: repo.fullName, url: config.url, contentType: config.contentType ?? 'application/x-www-form-urlencoded', secret: config.secret ?? '', events, active, createdAt: now, updatedAt: now };
+      state.hooks.push(hook);
+      return ok(apiHook(hook), 201);
+    }),
+    route('PATCH', '/repos/{owner}/{repo}/hooks/{id}', (req, params) => {
+      const hook = hookOf(repoAdmin(req, params), Number(params.id));
+      editHook(hook, req.body);
+      return ok(apiHook(hook));
+    }),
+    route('POST', '/repos/{owner}/{repo}/hooks/{id}/tests', async (req, params) => {
+      const repo = repoAdmin(req, params);
+      const hook = hookOf(repo, Number(params.id));
+      // Gitea sends a push of the default branch's last commit, whatever the hook's events.
+      const sha = (await readRefs(repo.gitDir)).get(`refs/heads/${repo.defaultBranch}`) ?? '';
+      const commits = sha === '' ? [] : (await commitsBetween(repo.gitDir, sha, [])).slice(-1);
+      const payload = pushPayload(r, { repo: repo.fullName, ref: `refs/heads/${repo.defaultBranch}`, before: sha, after: sha, commits }, req.user.login);
+      ctx.hooks.sendTo({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }, 'push', payload);
+      return { status: 204 };
+    }),
+    route('GET', '/orgs/{org}', (req, params) => {
+      const name = orgNamed(req, params.org ?? '', 'see');
+      const user = state.user(name);
+      return ok({ id: user?.id ?? 0, name, username: name, full_name: '', email: '', avatar_url: `${r.baseUrl}/avatars/${user?.id ?? 0}`, description: '', website: '', location: '', visibility: 'public', repo_admin_change_team_access: false });
+    }),
+    route('GET', '/orgs/{org}/repos', (req, params) => {
+      const name = orgNamed(req, params.org ?? '', 'see');
+      const repos = [...state.repos.values()].filter((repo) => repo.owner.toLowerCase() === name.toLowerCase()).sort((a, b) => a.id - b.id);
+      const { page, headers } = paginate(repos, req);
+      return ok(page.map((repo) => apiRepo(r, repo, state.permission(repo, req.user.login))), 200, headers);
+    }),
+    route('GET', '/orgs/{org}/hooks', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const { page, headers } = paginate(state.orgHooks.filter((h) => h.repo.toLowerCase() === name.toLowerCase()), req);
+      return ok(page.map(apiHook), 200, headers);
+    }),
+    route('POST', '/orgs/{org}/hooks', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const config = hookConfig(req.body);
+      if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
+      const now = state.now();
+      const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+      const hook: HookRecord = { id: state.nextId('hook'), repo: name, url: config.url, contentType: config.contentType ?? 'application/x-www-form-urlencoded', secret: config.secret ?? '', events, active: (req.body as Record<string, unknown>).active === true, createdAt: now, updatedAt: now };
+      state.orgHooks.push(hook);
+      return ok(apiHook(hook), 201);
+    }),
+    route('PATCH', '/orgs/{org}/hooks/{id}', (req, params) => {
+      const name = orgNamed(req, params.org ?? '');
+      const hook = state.orgHooks.find((h) => h.repo.toLowerCase() === name.toLowerCase() && h.id === Number(params.id));
+      if (hook === undefined) throw new ForgeRefusal('not-found', `hook ${params.id} not found`);
+      editHook(hook, req.body);
+      return ok(apiHook(hook));
+    }),
+    route('GET', '/repos/{owner}/{repo}/branch_protections', (req, params) => {
+      const repo = repoAdmin(req, params);
+      return ok(state.protections.filter((p) => p.repo === repo.fullName).map((p) => apiProtection(p.branch, p.enablePush, p.createdAt)));
+    }),
+    route('POST', '/repos/{owner}/{repo}/branch_protections', (req, params) => {
+      const repo = repoAdmin(req, params);
+      const branch = stringField(req.body, 'rule_name') ?? stringField(req.body, 'branch_name') ?? '';
+      if (branch === '') throw new ForgeRefusal('invalid', 'rule_name is required');
+      if (state.protections.some((p) => p.repo === repo.fullName && p.branch === branch)) throw new ForgeRefusal('forbidden', `branch protection for ${branch} already exists`);
+      const record = { repo: repo.fullName, branch, enablePush: (req.body as Record<string, unknown>).enable_push === true, createdAt: state.now() };
+      state.protections.push(record);
+      return ok(apiProtection(record.branch, record.enablePush, record.createdAt), 201);
+    }),
+  ];
+}
+
+function apiProtection(branch: string, enablePush: boolean, createdAt: string): Json {
+  return { branch_name: branch, rule_name: branch, priority: 0, enable_push: enablePush, enable_push_whitelist: false, push_whitelist_usernames: [], enable_merge_whitelist: false, required_approvals: 0, created_at: createdAt, updated_at: createdAt };
+}
