@@ -30,7 +30,7 @@ export function createSqliteDiskSamples(db: Db, committer: GroupCommitter): Disk
     ),
     thin: db.prepare<{ from: number; to: number; bucket: number }>(
       `DELETE FROM disk_samples WHERE measured_at >= @from AND measured_at < @to AND measured_at NOT IN (
-         SELECT min(measured_at) FROM disk_samples WHERE measured_at >= @from AND measured_at < @to GROUP BY measured_at / @bucket)`,
+         SELECT min(measured_at) FROM disk_samples WHERE measured_at >= @from AND measured_at < @to GROUP BY measured_at / CAST(@bucket AS INTEGER))`,
     ),
     latest: db.prepare<[], SampleRow>('SELECT * FROM disk_samples ORDER BY measured_at DESC LIMIT 1'),
     history: db.prepare<[number], SampleRow>(
