@@ -47,7 +47,3 @@ export function raw(text: string): SafeHtml {
   return safe(text);
 }
 
-/** JSON for a `<script type="application/json">` block: `<` is escaped so `</script>` cannot close it. */
-export function jsonForScript(value: unknown): SafeHtml {
-  return safe(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
-}
