@@ -11,7 +11,7 @@ import type { DashboardStatus } from './status-model.js';
 export function layout(title: string, body: SafeHtml, options: { readonly refresh?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title><link rel="stylesheet" href="/dashboard/style.css">
+<title>${title}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/style.css">
 ${options.refresh ? html`<script src="/dashboard/refresh.js" defer></script>` : ''}
 </head><body>${body}</body></html>`;
 }
