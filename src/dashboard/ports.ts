@@ -25,6 +25,12 @@ export interface DiskSample {
   readonly byRepository: Readonly<Record<string, number>>;
 }
 
+export interface DiskPoint {
+  readonly at: number;
+  readonly usedBytes: number;
+  readonly freeBytes: number;
+}
+
 /**
  * The history of disk samples. `record` keeps every sample of the last day, one per hour for the
  * last 30 days and one per day before that, so a year is about 1,100 rows.
@@ -32,8 +38,8 @@ export interface DiskSample {
 export interface DiskSamples {
   record(sample: DiskSample): Promise<void>;
   latest(): Promise<DiskSample | undefined>;
-  /** Oldest first; `byAgent` and `byRepository` are left empty (the chart needs only totals). */
-  history(since: number): Promise<DiskSample[]>;
+  /** Used (all kinds) and free bytes of each sample since `since`, oldest first: the chart. */
+  history(since: number): Promise<DiskPoint[]>;
 }
 
 export interface AgentRunsToday {

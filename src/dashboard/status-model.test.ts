@@ -156,10 +156,26 @@ describe('dashboard: the disk sample history', () => {
 
       const all = await store.diskSamples.history(0);
 
-      const within = (from: number, to: number) => all.filter((s) => s.measuredAt >= now - from && s.measuredAt < now - to).length;
+      const within = (from: number, to: number) => all.filter((s) => s.at >= now - from && s.at < now - to).length;
       assert.equal(within(DAY, -1), 3 * 24 + 1, 'the last day at full resolution');
       assert.equal(within(30 * DAY, DAY), 29 * 24, 'one an hour for the 29 days before');
       assert.equal(within(41 * DAY, 30 * DAY), 10, 'one a day before that');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('serves a new sample in the history as soon as it is recorded', async () => {
+    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    try {
+      const sample = (measuredAt: number, caches: number) => ({ measuredAt, freeBytes: 1, totalBytes: 2, kinds: { caches, worktrees: 0, attic: 0, transcripts: 0, database: 0 }, byAgent: {}, byRepository: {} });
+      await store.diskSamples.record(sample(1000, 5));
+      const before = await store.diskSamples.history(0);
+
+      await store.diskSamples.record(sample(2000, 7));
+
+      assert.deepEqual(before, [{ at: 1000, usedBytes: 5, freeBytes: 1 }]);
+      assert.deepEqual(await store.diskSamples.history(1500), [{ at: 2000, usedBytes: 7, freeBytes: 1 }]);
     } finally {
       await store.close();
     }

@@ -207,9 +207,7 @@ function diskStatus(latest: NonNullable<Awaited<ReturnType<DiskSamples['latest']
     kinds: k,
     byAgent: byBytes(latest.byAgent),
     byRepository: byBytes(latest.byRepository),
-    history: history
-      .filter((_, i) => i % stride === 0 || i === history.length - 1)
-      .map((s) => ({ at: s.measuredAt, usedBytes: s.kinds.caches + s.kinds.worktrees + s.kinds.attic + s.kinds.transcripts + s.kinds.database, freeBytes: s.freeBytes })),
+    history: history.filter((_, i) => i % stride === 0 || i === history.length - 1),
   };
 }
 

@@ -64,16 +64,15 @@ export async function seedDashboard(store: SqliteStore, options: SeedOptions = {
   await store.jobs.startJob(first.id, now - 5 * 60_000);
   await store.jobs.pauseKey({ agent: 'boss', repo: repoKey(REPO), issue: 3 }, now + HOUR, 'the circuit breaker tripped: 5 runs in an hour');
 
-  // Runs: the newest is today's hostile one; the rest spread back over the days before.
+  // Runs: the newest is today's hostile one; the rest spread back over the days before. Written
+  // concurrently (the group committer batches them), the hostile one last so it is the newest.
   const total = Math.max(1, options.runs ?? 6);
-  let hostileRunId = 0;
-  for (let i = total - 1; i >= 0; i--) {
+  const seedRun = async (i: number): Promise<number> => {
     const agent = i % 2 === 0 ? 'dev' : 'boss';
     const key = { agent, repo: repoKey(REPO), issue: 1 + (i % 50) };
     const startedAt = i === 0 ? now - 2 * HOUR : now - i * 15 * 60_000 - 3 * HOUR;
     const id = await store.runs.start({ jobId: first.id, key, attempt: 1, startedAt });
     const sessionId = `session-${key.agent}-${key.issue}`;
-    await store.sessions.started(key, { sessionId, worktree: `/data/workdirs/trees/${agent}`, at: startedAt });
     await store.runs.finish(id, {
       sessionId,
       session: i % 3 === 0 ? 'new' : 'resumed',
@@ -89,22 +88,36 @@ export async function seedDashboard(store: SqliteStore, options: SeedOptions = {
       changes: [{ kind: 'pull', number: 12, url: 'http://forge.test/acme/widget/pulls/12', summary: `opened a pull request from ${HOSTILE_BRANCH}` }],
       statusCommentId: undefined,
     });
-    await store.sessions.finished(key, { sessionId, cursor: undefined, costUsd: 0.25, at: startedAt + 90_000 });
-    if (i === 0) hostileRunId = id;
+    return id;
+  };
+  await inChunks(total - 1, (n) => seedRun(total - 1 - n));
+  const hostileRunId = await seedRun(0);
+  // One session per key the runs used (issues 1..50 per agent), then the extra ones.
+  const keys = new Map<string, { agent: string; repo: string; issue: number }>();
+  for (let i = 0; i < Math.min(total, 100); i++) keys.set(`${i % 2}:${i % 50}`, { agent: i % 2 === 0 ? 'dev' : 'boss', repo: repoKey(REPO), issue: 1 + (i % 50) });
+  for (const key of keys.values()) {
+    const sessionId = `session-${key.agent}-${key.issue}`;
+    const lastAt = now - 3 * HOUR - (key.issue - 1) * 15 * 60_000;
+    await store.sessions.started(key, { sessionId, worktree: `/data/workdirs/trees/${key.agent}`, at: lastAt });
+    await store.sessions.finished(key, { sessionId, cursor: undefined, costUsd: 0.25, at: lastAt });
   }
-  for (let i = 0; i < (options.sessions ?? 2); i++) {
+  const extra = options.sessions ?? 2;
+  await inChunks(extra, async (i) => {
     const key = { agent: 'dev', repo: repoKey(REPO), issue: 1000 + i };
     await store.sessions.started(key, { sessionId: `extra-${i}`, worktree: '/data/workdirs/trees/dev', at: now - DAY - i * 60_000 });
     if (i % 2 === 1) await store.sessions.close(key);
-  }
+  });
 
-  // Disk: one sample every 5 minutes over `diskDays`, growing by 1 MiB a sample.
+  // Disk: one sample every 5 minutes over the last 2 days, one an hour before (the store thins
+  // older ones to that and coarser anyway), growing by 1 MiB a sample.
   const days = options.diskDays ?? 1;
   const step = 5 * 60_000;
   const start = now - days * DAY;
-  for (let at = start, n = 0; at <= now; at += step, n++) {
-    if (at < now - 2 * DAY && (at - start) % HOUR !== 0) continue; // thinned anyway: save the writes
-    await store.diskSamples.record({
+  const times: number[] = [];
+  for (let at = start; at <= now; at += step) if (at >= now - 2 * DAY || (at - start) % HOUR === 0) times.push(at);
+  await inChunks(times.length, (n) => {
+    const at = times[n]!;
+    return store.diskSamples.record({
       measuredAt: at,
       freeBytes: 50 * 1024 ** 3 - n * 1024 ** 2,
       totalBytes: 100 * 1024 ** 3,
@@ -112,6 +125,13 @@ export async function seedDashboard(store: SqliteStore, options: SeedOptions = {
       byAgent: { dev: 150 * 1024 ** 2, boss: 50 * 1024 ** 2 },
       byRepository: { [repoKey(REPO)]: 500 * 1024 ** 2 + n * 1024 ** 2 },
     });
-  }
+  });
   return { now, queuedJobId: second.id, runningJobId: first.id, hostileRunId };
+}
+
+/** Runs `task(0..count-1)` 500 at a time, so the group committer batches the writes. */
+async function inChunks(count: number, task: (n: number) => Promise<unknown>): Promise<void> {
+  for (let from = 0; from < count; from += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - from) }, (_, k) => task(from + k)));
+  }
 }

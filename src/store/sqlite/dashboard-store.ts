@@ -3,7 +3,7 @@
  * Samples are thinned as each one is recorded: every sample of the last day, the first of each
  * hour for 30 days, the first of each day before that.
  */
-import type { DashboardReads, DiskSample, DiskSamples } from '../../dashboard/ports.js';
+import type { DashboardReads, DiskPoint, DiskSample, DiskSamples } from '../../dashboard/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -33,14 +33,17 @@ export function createSqliteDiskSamples(db: Db, committer: GroupCommitter): Disk
          SELECT min(measured_at) FROM disk_samples WHERE measured_at >= @from AND measured_at < @to GROUP BY measured_at / CAST(@bucket AS INTEGER))`,
     ),
     latest: db.prepare<[], SampleRow>('SELECT * FROM disk_samples ORDER BY measured_at DESC LIMIT 1'),
-    history: db.prepare<[number], SampleRow>(
-      `SELECT measured_at, free_bytes, total_bytes, caches_bytes, worktrees_bytes, attic_bytes, transcripts_bytes, database_bytes, '{}' AS detail
-       FROM disk_samples WHERE measured_at >= ? ORDER BY measured_at`,
+    history: db.prepare<[], { at: number; used: number; free: number }>(
+      `SELECT measured_at AS at, caches_bytes + worktrees_bytes + attic_bytes + transcripts_bytes + database_bytes AS used, free_bytes AS free
+       FROM disk_samples ORDER BY measured_at`,
     ),
   };
+  // The history changes only when a sample is recorded (every few minutes), and the thinning keeps
+  // it to about 1,100 rows a year: read it once, serve it from memory until the next sample.
+  let points: DiskPoint[] | undefined;
   return {
-    record(sample) {
-      return committer.submit(() => {
+    async record(sample) {
+      await committer.submit(() => {
         q.insert.run({
           measuredAt: sample.measuredAt,
           freeBytes: sample.freeBytes,
@@ -52,13 +55,16 @@ export function createSqliteDiskSamples(db: Db, committer: GroupCommitter): Disk
         q.thin.run({ from: now - 30 * DAY, to: now - DAY, bucket: HOUR });
         q.thin.run({ from: 0, to: now - 30 * DAY, bucket: DAY });
       });
+      points = undefined;
     },
     async latest() {
       const row = q.latest.get();
       return row && toSample(row);
     },
     async history(since) {
-      return q.history.all(since).map(toSample);
+      points ??= q.history.all().map((r) => ({ at: r.at, usedBytes: r.used, freeBytes: r.free }));
+      const from = points.findIndex((p) => p.at >= since);
+      return from < 0 ? [] : points.slice(from);
     },
   };
 }
