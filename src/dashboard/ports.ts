@@ -113,7 +113,7 @@ export interface DoctorResult {
 
 /** Rejected deliveries are not stored (they are not ours to keep): the intake counts them in memory. */
 export interface RejectionCounter {
-  countSince(since: number): number;
+  countSince(since: number): Promise<number>;
 }
 
 export type ActionResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };

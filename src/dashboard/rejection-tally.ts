@@ -2,7 +2,7 @@
  * Rejected deliveries in a recent window. Rejections are not stored (a bad signature is not ours
  * to keep), so the count comes from the intake's running total, sampled every `tickMs`: the
  * rejections since `t` are the total now less the total at the last sample taken at or before
- * `t` (or 0 at start-up).
+ * `t` (or 0 at start-up), so the window is exact to within one tick.
  */
 import type { Clock } from '../lib/clock.js';
 import type { RejectionCounter } from './ports.js';
@@ -18,16 +18,15 @@ export function createRejectionTally(options: { readonly total: () => Promise<nu
   const tickMs = options.tickMs ?? 30_000;
   const keepMs = options.keepMs ?? 2 * 3600_000;
   const samples: Array<{ at: number; total: number }> = [{ at: options.clock.now(), total: 0 }];
-  let latest = 0;
   let timer: NodeJS.Timeout | undefined;
   const tally: RejectionTally = {
     async tick() {
       const now = options.clock.now();
-      latest = await options.total();
-      samples.push({ at: now, total: latest });
+      samples.push({ at: now, total: await options.total() });
       while (samples.length > 2 && samples[1]!.at < now - keepMs) samples.shift();
     },
-    countSince(since) {
+    async countSince(since) {
+      const latest = await options.total();
       let base = samples[0]!.total;
       for (const sample of samples) {
         if (sample.at > since) break;

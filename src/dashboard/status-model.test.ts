@@ -98,7 +98,7 @@ describe('dashboard: the status model', () => {
   });
 
   it("counts the last hour's deliveries by outcome and the routing skips with their reasons", async () => {
-    const status = await loadStatus(sourcesOf(store, { rejections: { countSince: () => 2 } }), seeded.now);
+    const status = await loadStatus(sourcesOf(store, { rejections: { countSince: async () => 2 } }), seeded.now);
 
     assert.deepEqual(status.intake.lastHour, { accepted: 3, duplicate: 1, rejected: 2, ignored: 1 });
     assert.equal(status.intake.skips.length, 1);

@@ -108,7 +108,7 @@ export interface DashboardStatus {
 }
 
 export async function loadStatus(sources: StatusSources, now: number): Promise<DashboardStatus> {
-  const [counts, queued, running, runs, today, sessions, deliveries, skips, pauses, lastPoll, latest, history, lastSweep] = await Promise.all([
+  const [counts, queued, running, runs, today, sessions, deliveries, skips, pauses, lastPoll, latest, history, lastSweep, rejected] = await Promise.all([
     sources.jobs.countByState(),
     sources.jobs.listJobs({ states: ['queued'], limit: QUEUE_LIMIT }),
     sources.jobs.listJobs({ states: ['running'], limit: QUEUE_LIMIT }),
@@ -122,6 +122,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     sources.diskSamples.latest(),
     sources.diskSamples.history(now - 365 * DAY),
     sources.sweeps?.lastSweep(),
+    sources.rejections?.countSince(now - HOUR),
   ]);
   const link = issueLink(sources.forgeUrl);
   const queuedCount = counts.queued ?? 0;
@@ -186,7 +187,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
       lastHour: {
         accepted: deliveries.accepted ?? 0,
         duplicate: deliveries.duplicate ?? 0,
-        rejected: sources.rejections?.countSince(now - HOUR),
+        rejected,
         ignored: deliveries.ignored ?? 0,
       },
       skips,

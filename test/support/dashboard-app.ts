@@ -55,7 +55,7 @@ export async function dashboardApp(seed: SeedOptions = {}, options: { readonly a
           ],
           forgeUrl: 'http://forge.test',
           defaultMaxDailyUsd: 50,
-          rejections: { countSince: () => 0 },
+          rejections: { countSince: async () => 0 },
         },
         runs: store.runs,
         actions: jobStoreActions(store.jobs, clock),
