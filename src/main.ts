@@ -217,7 +217,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           adminToken: config.adminToken,
           status: {
             jobs: store.jobs,
-            runs: store.runs,
             reads: store.dashboard,
             diskSamples: store.diskSamples,
             agents: config.agents,

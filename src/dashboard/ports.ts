@@ -70,8 +70,24 @@ export interface SkipCount {
   readonly count: number;
 }
 
+/** A run as the dashboard lists it: no prompt, tool calls or changes (the run page reads those). */
+export interface RunSummary {
+  readonly id: number;
+  readonly agent: string;
+  readonly repo: string;
+  readonly issue: number;
+  readonly startedAt: number;
+  readonly finishedAt: number | undefined;
+  readonly outcome: string | undefined;
+  readonly costUsd: number;
+  readonly session: 'new' | 'resumed' | undefined;
+  readonly promptKind: 'full' | 'delta' | undefined;
+}
+
 /** Aggregates over the store, each one query. */
 export interface DashboardReads {
+  /** The newest runs, newest first. */
+  recentRuns(limit: number): Promise<RunSummary[]>;
   runsSince(since: number): Promise<AgentRunsToday[]>;
   sessionCounts(): Promise<SessionCounts[]>;
   /** Stored deliveries received at or after `since`, by outcome. */

@@ -13,7 +13,6 @@ const DAY = 24 * 3600_000;
 function sourcesOf(store: SqliteStore, extra: Partial<StatusSources> = {}): StatusSources {
   return {
     jobs: store.jobs,
-    runs: store.runs,
     reads: store.dashboard,
     diskSamples: store.diskSamples,
     agents: [

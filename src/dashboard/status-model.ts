@@ -4,7 +4,6 @@
  * newest background sample, never from a measurement made for the request.
  */
 import type { JobStore } from '../queue/ports.js';
-import type { RunRecords } from '../sessions/ports.js';
 import type { DashboardReads, DiskKinds, DiskSamples, DoctorResult, RejectionCounter, SweepHistory, SweepSummary } from './ports.js';
 
 const HOUR = 3600_000;
@@ -18,7 +17,6 @@ export const CHART_POINTS = 240;
 
 export interface StatusSources {
   readonly jobs: Pick<JobStore, 'listJobs' | 'countByState'>;
-  readonly runs: Pick<RunRecords, 'list'>;
   readonly reads: DashboardReads;
   readonly diskSamples: Pick<DiskSamples, 'latest' | 'history'>;
   readonly agents: ReadonlyArray<{ readonly name: string; readonly limits: { readonly maxDailyUsd?: number } }>;
@@ -112,7 +110,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     sources.jobs.countByState(),
     sources.jobs.listJobs({ states: ['queued'], limit: QUEUE_LIMIT }),
     sources.jobs.listJobs({ states: ['running'], limit: QUEUE_LIMIT }),
-    sources.runs.list({ limit: RECENT_RUNS }),
+    sources.reads.recentRuns(RECENT_RUNS),
     sources.reads.runsSince(utcMidnight(now)),
     sources.reads.sessionCounts(),
     sources.reads.deliveriesSince(now - HOUR),
@@ -165,16 +163,16 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     pauses: pauses.map((p) => ({ key: p.key, until: p.until, reason: p.reason })),
     runs: runs.map((run) => ({
       id: run.id,
-      agent: run.key.agent,
-      repo: run.key.repo,
-      issue: run.key.issue,
-      url: link(run.key.repo, run.key.issue),
+      agent: run.agent,
+      repo: run.repo,
+      issue: run.issue,
+      url: link(run.repo, run.issue),
       startedAt: run.startedAt,
       outcome: run.outcome ?? (run.finishedAt === undefined ? 'running' : 'unknown'),
-      durationMs: run.durationMs,
-      costUsd: run.costUsd ?? 0,
+      durationMs: run.finishedAt === undefined ? undefined : run.finishedAt - run.startedAt,
+      costUsd: run.costUsd,
       session: run.session,
-      prompt: run.prompt?.kind,
+      prompt: run.promptKind,
     })),
     sessions: {
       active: sum(sessions.map((s) => s.active)),

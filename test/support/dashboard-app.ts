@@ -45,7 +45,6 @@ export async function dashboardApp(seed: SeedOptions = {}, options: { readonly a
         adminToken,
         status: {
           jobs: store.jobs,
-          runs: store.runs,
           reads: store.dashboard,
           diskSamples: store.diskSamples,
           agents: [

@@ -83,6 +83,9 @@ function toSample(row: SampleRow): DiskSample {
 
 export function createSqliteDashboardReads(db: Db): DashboardReads {
   const q = {
+    recent: db.prepare<[number], { id: number; agent: string; repo: string; issue: number; started_at: number; finished_at: number | null; outcome: string | null; cost_usd: number; session: 'new' | 'resumed' | null; prompt_kind: 'full' | 'delta' | null }>(
+      'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind FROM runs ORDER BY id DESC LIMIT ?',
+    ),
     runs: db.prepare<[number], { agent: string; runs: number; cost: number }>('SELECT agent, count(*) AS runs, coalesce(sum(cost_usd), 0) AS cost FROM runs WHERE started_at >= ? GROUP BY agent ORDER BY agent'),
     sessions: db.prepare<[], { agent: string; active: number; closed: number; oldest: number | null }>(
       `SELECT agent, sum(state = 'active') AS active, sum(state = 'closed') AS closed,
@@ -100,6 +103,20 @@ export function createSqliteDashboardReads(db: Db): DashboardReads {
     ),
   };
   return {
+    async recentRuns(limit) {
+      return q.recent.all(limit).map((r) => ({
+        id: r.id,
+        agent: r.agent,
+        repo: r.repo,
+        issue: r.issue,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at ?? undefined,
+        outcome: r.outcome ?? undefined,
+        costUsd: r.cost_usd,
+        session: r.session ?? undefined,
+        promptKind: r.prompt_kind ?? undefined,
+      }));
+    },
     async runsSince(since) {
       return q.runs.all(since).map((r) => ({ agent: r.agent, runs: r.runs, costUsd: r.cost }));
     },
