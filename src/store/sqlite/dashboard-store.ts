@@ -86,7 +86,11 @@ export function createSqliteDashboardReads(db: Db): DashboardReads {
     recent: db.prepare<[number], { id: number; agent: string; repo: string; issue: number; started_at: number; finished_at: number | null; outcome: string | null; cost_usd: number; session: 'new' | 'resumed' | null; prompt_kind: 'full' | 'delta' | null }>(
       'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind FROM runs ORDER BY id DESC LIMIT ?',
     ),
-    runs: db.prepare<[number], { agent: string; runs: number; cost: number }>('SELECT agent, count(*) AS runs, coalesce(sum(cost_usd), 0) AS cost FROM runs WHERE started_at >= ? GROUP BY agent ORDER BY agent'),
+    // Without INDEXED BY the planner walks runs_agent_started (all 10,000 rows) to save a sort of
+    // three agents: 0.7 ms instead of 0.05.
+    runs: db.prepare<[number], { agent: string; runs: number; cost: number }>(
+      'SELECT agent, count(*) AS runs, coalesce(sum(cost_usd), 0) AS cost FROM runs INDEXED BY runs_started WHERE started_at >= ? GROUP BY agent ORDER BY agent',
+    ),
     sessions: db.prepare<[], { agent: string; active: number; closed: number; oldest: number | null }>(
       `SELECT agent, sum(state = 'active') AS active, sum(state = 'closed') AS closed,
               min(CASE WHEN state = 'active' THEN last_used_at END) AS oldest
