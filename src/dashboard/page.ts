@@ -53,7 +53,7 @@ function queueSection({ queue }: DashboardStatus, csrf: string): SafeHtml {
 ${rowsOrNone(
   queue.jobs.map(
     (job) => html`<tr><td>${job.id}</td><td><a href="${job.url}">${job.key}</a></td><td>${job.state}</td><td>${duration(job.ageMs)}</td><td>${job.position ?? ''}</td><td>${job.statusLine ?? ''}</td>
-<td>${job.state === 'queued' ? actionForm(csrf, 'cancel-job', { job: String(job.id) }, 'Cancel') : ''}</td></tr>`,
+<td>${job.state === 'queued' ? actionForm(csrf, 'cancel-job', { job: String(job.id) }, 'Cancel') : ''} ${actionForm(csrf, 'pause-key', { key: job.key, hours: '1' }, 'Pause 1 h')}</td></tr>`,
   ),
   7,
 )}</tbody></table></section>`;
