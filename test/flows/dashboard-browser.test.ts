@@ -112,7 +112,7 @@ describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false
 
   it('cancels a queued job after the confirmation step', async () => {
     await page.goto(`${base}/`);
-    await Promise.all([page.waitForURL(/actions\/cancel-job/), page.click('#queue form.action button')]);
+    await Promise.all([page.waitForURL(/actions\/cancel-job/), page.click('#queue form[action$="cancel-job"] button')]);
     const question = await page.locator('main p').first().textContent();
     await page.click('text=Yes, do it');
 
