@@ -17,12 +17,17 @@ import { AgentCheckError, checkAgents, createForgeReadiness } from './forge/chec
 import type { ForgeClient } from './forge/client.js';
 import { createForgeLookup } from './forge/forge-lookup.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
+import { createDiskSampler, type DiskSampler } from './dashboard/disk-sampler.js';
+import { jobStoreActions } from './dashboard/job-actions.js';
+import { createRejectionTally } from './dashboard/rejection-tally.js';
+import { DEFAULT_LIMITS } from './agent/claude/budget.js';
 import { buildHttpApp } from './http/build-app.js';
+import { dashboardRoute } from './http/dashboard-route.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
 import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { runsRoute } from './http/runs-route.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { lockDataDir } from './lib/data-dir-lock.js';
@@ -33,7 +38,7 @@ import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
-import { doctorReadiness } from './onboarding/last-result.js';
+import { doctorReadiness, readLastDoctorResult } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
 
 export interface ServiceOptions {
@@ -71,6 +76,8 @@ export interface Service {
   readonly workdirs: Workdirs;
   /** The reconciliation poller, when repositories are configured and agents can call the API. */
   readonly poller: Poller | undefined;
+  /** Measures disk use in the background for the dashboard (`sampleOnce` for tests). */
+  readonly diskSampler: DiskSampler;
   close(): Promise<void>;
 }
 
@@ -110,7 +117,23 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       env: options.env ?? {},
       log,
       clock,
+      alsoMeasure: { transcripts: [join(config.dataDir, 'claude')], database: [store.file, `${store.file}-wal`, `${store.file}-shm`] },
     });
+    const diskSampler = createDiskSampler({
+      measure: () => workdirs.diskUsage({ maxAgeMs: 0 }),
+      samples: store.diskSamples,
+      clock,
+      log: log.child({ module: 'dashboard' }),
+      intervalMs: config.dashboard.diskSampleMinutes * 60_000,
+      onSample: (sample) => {
+        for (const [kind, bytes] of Object.entries(sample.kinds)) metrics.diskBytes.set({ kind }, bytes);
+      },
+    });
+    diskSampler.start();
+    lifecycle.defer('disk sampler', () => diskSampler.stop());
+    const rejections = createRejectionTally({ total: () => rejectedTotal(metrics), clock });
+    rejections.start();
+    lifecycle.defer('rejection tally', () => rejections.stop());
     const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clients, clock, log);
     if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
     const runner =
@@ -150,6 +173,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
       metrics.jobsFinished.inc({ agent: notice.job.key.agent, outcome });
       if (notice.job.startedAt !== null) metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
+      const runId = notice.outcome.facts?.runId;
+      if (runId !== undefined) void countRun(store, metrics, runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
     });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
@@ -190,7 +215,31 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         doctorReadiness(config.dataDir),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken })],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }),
+        dashboardRoute({
+          adminToken: config.adminToken,
+          status: {
+            jobs: store.jobs,
+            reads: store.dashboard,
+            diskSamples: store.diskSamples,
+            agents: config.agents,
+            forgeUrl: config.forge.url,
+            defaultMaxDailyUsd: DEFAULT_LIMITS.maxDailyUsd,
+            rejections,
+            doctor: async () => {
+              const last = await readLastDoctorResult(config.dataDir);
+              if (!last) return undefined;
+              const failing = last.checks.filter((check) => !check.ok).map((check) => check.title);
+              return { at: Date.parse(last.at), ok: last.ok, summary: failing.length === 0 ? `${last.checks.length} checks passed` : `failing: ${failing.join(', ')}` };
+            },
+          },
+          runs: store.runs,
+          actions: jobStoreActions(store.jobs, clock),
+          clock,
+          secureCookie: config.server.publicUrl?.startsWith('https:') ?? false,
+          sessionTtlMs: config.dashboard.sessionHours * 3600_000,
+        }),
+      ],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());
@@ -199,7 +248,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, diskSampler, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -255,6 +304,22 @@ function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOpt
     clock,
     log: log.child({ module: 'agent' }),
   });
+}
+
+/** A finished run in the metrics: its outcome, duration and cost, from its record. */
+async function countRun(store: SqliteStore, metrics: Metrics, runId: number): Promise<void> {
+  const run = await store.runs.get(runId);
+  if (!run) return;
+  const agent = run.key.agent;
+  metrics.runs.inc({ agent, outcome: run.outcome ?? 'unknown' });
+  if (run.durationMs !== undefined) metrics.runSeconds.observe({ agent }, run.durationMs / 1000);
+  if (run.costUsd) metrics.costUsd.inc({ agent }, run.costUsd);
+}
+
+/** Deliveries refused so far (bad signature, bad payload, …), from the intake's counter. */
+async function rejectedTotal(metrics: Metrics): Promise<number> {
+  const { values } = await metrics.deliveries.get();
+  return values.filter((v) => String(v.labels.outcome).startsWith('rejected')).reduce((sum, v) => sum + v.value, 0);
 }
 
 function resolveWebhookSecret(config: Config) {

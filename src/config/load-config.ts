@@ -322,6 +322,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     dispatch: parsed.dispatch,
     workdir: parsed.workdir,
     health: parsed.health,
+    dashboard: parsed.dashboard,
     agents,
   };
 }

@@ -157,6 +157,14 @@ export const configSchema = z.strictObject({
       minFreeBytes: z.number().int().nonnegative().default(1024 ** 3),
     })
     .prefault({}),
+  dashboard: z
+    .strictObject({
+      /** How often the data dir's disk use is measured in the background (and a sample kept). */
+      diskSampleMinutes: z.number().int().min(1).max(1440).default(5),
+      /** How long a dashboard sign-in lasts. */
+      sessionHours: z.number().int().min(1).max(720).default(12),
+    })
+    .prefault({}),
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a lower-case agent name'), agentSchema).default({}),
 });
 

@@ -16,6 +16,18 @@ export interface Metrics {
   readonly jobSeconds: Histogram<'agent'>;
   /** Jobs now queued and running, read from the store at each scrape. */
   readonly jobs: Gauge<'state'>;
+  /** Agent runs that ended, by agent and the run's outcome (succeeded, failed, max-turns, …). */
+  readonly runs: Counter<'agent' | 'outcome'>;
+  /** How long agent runs took (the model's part), by agent. */
+  readonly runSeconds: Histogram<'agent'>;
+  /** Model cost of agent runs, by agent. */
+  readonly costUsd: Counter<'agent'>;
+  /** Bytes under the data dir by kind (caches, worktrees, attic, transcripts, database), at the last measurement. */
+  readonly diskBytes: Gauge<'kind'>;
+  /** Bytes the sweeper reclaimed; counted by housekeeping. */
+  readonly sweeperReclaimedBytes: Counter;
+  /** Sweeper failures, by kind of target; counted by housekeeping. */
+  readonly sweeperFailures: Counter<'kind'>;
 }
 
 export interface MetricsOptions {
@@ -64,6 +76,42 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         const counts = (await options.jobCounts?.()) ?? {};
         for (const state of ['queued', 'running']) this.set({ state }, counts[state] ?? 0);
       },
+    }),
+    runs: new Counter({
+      name: 'claude_hooks_runs_total',
+      help: 'Agent runs that ended, by agent and outcome.',
+      labelNames: ['agent', 'outcome'],
+      registers: [registry],
+    }),
+    runSeconds: new Histogram({
+      name: 'claude_hooks_run_duration_seconds',
+      help: 'Time an agent run took, by agent.',
+      labelNames: ['agent'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
+      registers: [registry],
+    }),
+    costUsd: new Counter({
+      name: 'claude_hooks_cost_usd_total',
+      help: 'Model cost of agent runs in US dollars, by agent.',
+      labelNames: ['agent'],
+      registers: [registry],
+    }),
+    diskBytes: new Gauge({
+      name: 'claude_hooks_disk_bytes',
+      help: 'Bytes under the data dir by kind, at the last background measurement.',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    sweeperReclaimedBytes: new Counter({
+      name: 'claude_hooks_sweeper_reclaimed_bytes_total',
+      help: 'Bytes the sweeper reclaimed.',
+      registers: [registry],
+    }),
+    sweeperFailures: new Counter({
+      name: 'claude_hooks_sweeper_failures_total',
+      help: 'Sweeper failures, by kind of target.',
+      labelNames: ['kind'],
+      registers: [registry],
     }),
   };
 }

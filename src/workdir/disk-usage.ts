@@ -6,7 +6,7 @@
  * concurrent callers share the one in flight.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../lib/clock.js';
 import { freeBytes } from './deps.js';
@@ -25,6 +25,8 @@ export interface DiskMeterOptions {
   readonly clock: Clock;
   /** Environment for `du` (PATH). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Named groups of further paths to size in the same `du` (a missing path counts 0). */
+  readonly alsoMeasure?: Readonly<Record<string, readonly string[]>>;
 }
 
 export function createDiskMeter(options: DiskMeterOptions): DiskMeter {
@@ -54,7 +56,9 @@ async function measureNow(options: DiskMeterOptions): Promise<DiskUsage> {
   await mkdir(layout.root, { recursive: true });
   const [records, cacheNames, space] = await Promise.all([options.registry.list(), readdir(layout.caches).catch(() => [] as string[]), freeBytes(layout.root)]);
   const caches = cacheNames.filter((n) => n.endsWith('.git')).map((n) => ({ repoKey: n.slice(0, -4), path: join(layout.caches, n) }));
-  const sizes = await du([...caches.map((c) => c.path), ...records.map((r) => r.path), layout.attic], options.env);
+  const extra = Object.entries(options.alsoMeasure ?? {});
+  const existing = (await Promise.all(extra.flatMap(([, paths]) => paths).map(async (p) => ((await stat(p).catch(() => undefined)) ? p : undefined)))).filter((p): p is string => p !== undefined);
+  const sizes = await du([...caches.map((c) => c.path), ...records.map((r) => r.path), layout.attic, ...existing], options.env);
   const size = (path: string) => sizes.get(path) ?? 0;
 
   const repoNames = new Map(records.map((r) => [r.repoKey, repositoryName(r)]));
@@ -79,6 +83,7 @@ async function measureNow(options: DiskMeterOptions): Promise<DiskUsage> {
     byRepository,
     atticBytes,
     totalUsedBytes,
+    others: Object.fromEntries(extra.map(([name, paths]) => [name, paths.reduce((sum, p) => sum + size(p), 0)])),
   };
 }
 

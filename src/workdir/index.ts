@@ -50,6 +50,11 @@ export interface WorkdirsOptions {
   readonly forgeUrl?: string;
   /** For tests: the git runner (to wrap it). */
   readonly git?: GitRunner;
+  /**
+   * Further paths measured by the same `du` as the workdirs, reported by name in
+   * `DiskUsage.others` (the dashboard: Claude transcripts, the database files).
+   */
+  readonly alsoMeasure?: Readonly<Record<string, readonly string[]>>;
 }
 
 const DEFAULT_DISK_USAGE_MAX_AGE_MS = 60_000;
@@ -80,7 +85,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
       return helper;
     },
   };
-  const meter = createDiskMeter({ layout, registry, clock: options.clock, env: options.env });
+  const meter = createDiskMeter({ layout, registry, clock: options.clock, env: options.env, alsoMeasure: options.alsoMeasure });
 
   return {
     acquire: (request) => acquire(deps, request),

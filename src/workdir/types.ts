@@ -173,6 +173,8 @@ export interface DiskUsage {
   readonly byRepository: Readonly<Record<string, number>>;
   readonly atticBytes: number;
   readonly totalUsedBytes: number;
+  /** Bytes of each named group of `alsoMeasure` paths (not in `totalUsedBytes`). */
+  readonly others?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -148,4 +148,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_agent_started ON runs (agent, started_at);
   CREATE INDEX runs_job ON runs (job_id);
   `,
+  /* 14: dashboard */ `
+  -- Disk usage over time, one row per background measurement, thinned with age (dashboard).
+  CREATE TABLE disk_samples (
+    measured_at     INTEGER PRIMARY KEY,
+    free_bytes      INTEGER NOT NULL,
+    total_bytes     INTEGER NOT NULL,
+    caches_bytes    INTEGER NOT NULL,
+    worktrees_bytes INTEGER NOT NULL,
+    attic_bytes     INTEGER NOT NULL,
+    transcripts_bytes INTEGER NOT NULL,
+    database_bytes  INTEGER NOT NULL,
+    detail          TEXT    NOT NULL
+  );
+  -- The dashboard reads today's runs of every agent and the last hour's routing skips.
+  CREATE INDEX runs_started ON runs (started_at);
+  CREATE INDEX routing_skips_at ON routing_skips (at);
+  `,
 ];

@@ -8,6 +8,8 @@ import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener }
 import type { Clock } from '../../lib/clock.js';
 import type { PollCursors } from '../../queue/poller.js';
 import type { JobStore } from '../../queue/ports.js';
+import type { DashboardReads, DiskSamples } from '../../dashboard/ports.js';
+import { createSqliteDashboardReads, createSqliteDiskSamples } from './dashboard-store.js';
 import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
@@ -29,6 +31,8 @@ export interface SqliteStore {
   readonly pollCursors: PollCursors;
   readonly sessions: SessionStore;
   readonly runs: RunRecords;
+  readonly dashboard: DashboardReads;
+  readonly diskSamples: DiskSamples;
   readonly readiness: ReadinessCheck;
   /** Adds a listener told of each new event after it is committed. */
   onEvent(listener: EventListener): void;
@@ -68,6 +72,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     pollCursors: createSqlitePollCursors(db, committer),
     sessions: createSqliteSessionStore(db, committer),
     runs: createSqliteRunRecords(db, committer),
+    dashboard: createSqliteDashboardReads(db),
+    diskSamples: createSqliteDiskSamples(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

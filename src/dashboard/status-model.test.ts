@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { HOSTILE_BRANCH, seedDashboard, type Seeded } from '../../test/support/dashboard-seed.js';
+import { manualClock } from '../lib/clock.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { loadStatus, type StatusSources } from './status-model.js';
+
+const DAY = 24 * 3600_000;
+
+function sourcesOf(store: SqliteStore, extra: Partial<StatusSources> = {}): StatusSources {
+  return {
+    jobs: store.jobs,
+    reads: store.dashboard,
+    diskSamples: store.diskSamples,
+    agents: [
+      { name: 'boss', limits: {} },
+      { name: 'dev', limits: { maxDailyUsd: 1 } },
+      { name: 'reviewer', limits: {} },
+    ],
+    forgeUrl: 'http://forge.test/',
+    defaultMaxDailyUsd: 50,
+    ...extra,
+  };
+}
+
+describe('dashboard: the status model', () => {
+  let store: SqliteStore;
+  let seeded: Seeded;
+
+  before(async () => {
+    store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 3600_000 });
+    seeded = await seedDashboard(store, { runs: 30, sessions: 4, diskDays: 3 });
+  });
+  after(() => store.close());
+
+  it('shows the queue: running first, then queued jobs by position, with age and a link to the issue', async () => {
+    const status = await loadStatus(sourcesOf(store, { liveStatus: (id) => (id === seeded.runningJobId ? 'editing src/login.ts' : undefined) }), seeded.now);
+
+    assert.deepEqual(
+      status.queue.jobs.map((j) => ({ id: j.id, state: j.state, position: j.position, ageMs: j.ageMs, url: j.url, statusLine: j.statusLine })),
+      [
+        { id: seeded.runningJobId, state: 'running', position: undefined, ageMs: 5 * 60_000, url: 'http://forge.test/acme/widget/issues/7', statusLine: 'editing src/login.ts' },
+        { id: seeded.queuedJobId, state: 'queued', position: 1, ageMs: 10 * 60_000, url: 'http://forge.test/acme/widget/issues/8', statusLine: undefined },
+      ],
+    );
+    assert.deepEqual({ queued: status.queue.queued, running: status.queue.running }, { queued: 1, running: 1 });
+  });
+
+  it("tells each agent's state, today's runs and cost (UTC day), and the daily budget left", async () => {
+    const status = await loadStatus(sourcesOf(store), seeded.now);
+
+    // 30 runs at 0.25 each; today's (UTC) are the hostile one at 10:00 and those 3 h + 15 min·i before noon, i ≤ 36.
+    const dev = status.agents.find((a) => a.name === 'dev');
+    const boss = status.agents.find((a) => a.name === 'boss');
+    assert.deepEqual(dev, { name: 'dev', state: 'working', pausedWhy: undefined, runsToday: 15, costTodayUsd: 3.75, budgetLeftUsd: 0 });
+    assert.equal(boss?.state, 'paused');
+    assert.match(boss?.pausedWhy ?? '', /boss:forge\.test\/acme\/widget#3: the circuit breaker tripped/);
+    assert.deepEqual({ runs: boss?.runsToday, left: boss?.budgetLeftUsd }, { runs: 15, left: 50 - 3.75 });
+    assert.deepEqual(status.agents.find((a) => a.name === 'reviewer'), { name: 'reviewer', state: 'idle', pausedWhy: undefined, runsToday: 0, costTodayUsd: 0, budgetLeftUsd: 50 });
+  });
+
+  it('lists recent runs newest first with outcome, duration, cost, session and prompt kind', async () => {
+    const status = await loadStatus(sourcesOf(store), seeded.now);
+
+    assert.equal(status.runs.length, 25);
+    assert.deepEqual(status.runs[0], {
+      id: seeded.hostileRunId,
+      agent: 'dev',
+      repo: 'forge.test/acme/widget',
+      issue: 1,
+      url: 'http://forge.test/acme/widget/issues/1',
+      startedAt: seeded.now - 2 * 3600_000,
+      outcome: 'succeeded',
+      durationMs: 90_000,
+      costUsd: 0.25,
+      session: 'new',
+      prompt: 'full',
+    });
+  });
+
+  it('counts sessions by agent, active and closed, with the oldest active', async () => {
+    const status = await loadStatus(sourcesOf(store), seeded.now);
+
+    // 30 runs over issues 1..30 → 30 sessions (15 per agent); 4 more for dev, 2 of them closed.
+    assert.deepEqual({ active: status.sessions.active, closed: status.sessions.closed }, { active: 32, closed: 2 });
+    assert.deepEqual(
+      status.sessions.byAgent.map((s) => [s.agent, s.active, s.closed]),
+      [
+        ['boss', 15, 0],
+        ['dev', 17, 2],
+      ],
+    );
+    assert.equal(status.sessions.oldestActiveAt, seeded.now - DAY - 2 * 60_000);
+  });
+
+  it("counts the last hour's deliveries by outcome and the routing skips with their reasons", async () => {
+    const status = await loadStatus(sourcesOf(store, { rejections: { countSince: async () => 2 } }), seeded.now);
+
+    assert.deepEqual(status.intake.lastHour, { accepted: 3, duplicate: 1, rejected: 2, ignored: 1 });
+    assert.equal(status.intake.skips.length, 1);
+    assert.equal(status.intake.skips[0]?.agent, 'reviewer');
+    assert.ok(status.intake.skips[0]?.reason.includes(HOSTILE_BRANCH), 'the reason is kept as it was, for the view to escape');
+  });
+
+  it('reads disk use from the newest sample, by kind, agent and repository, with a bounded history', async () => {
+    const status = await loadStatus(sourcesOf(store), seeded.now);
+
+    const disk = status.disk;
+    assert.ok(disk);
+    assert.equal(disk.measuredAt, seeded.now);
+    assert.deepEqual(
+      disk.byAgent.map((a) => a.name),
+      ['dev', 'boss'],
+    );
+    assert.equal(disk.usedBytes, disk.kinds.caches + disk.kinds.worktrees + disk.kinds.attic + disk.kinds.transcripts + disk.kinds.database);
+    assert.ok(disk.history.length > 2 && disk.history.length <= 241, `history of ${disk.history.length} points`);
+    assert.equal(disk.history.at(-1)?.at, seeded.now);
+  });
+
+  it('says no sweep has run when housekeeping is not wired, and shows the last sweep when it is', async () => {
+    const without = await loadStatus(sourcesOf(store), seeded.now);
+    const last = { startedAt: seeded.now - 3600_000, reclaimedBytes: 1024, failures: [{ target: 'dev/issue-1', reason: 'leased' }] };
+    const withSweeps = await loadStatus(sourcesOf(store, { sweeps: { lastSweep: async () => last } }), seeded.now);
+
+    assert.deepEqual(without.sweeper, { available: false, last: undefined });
+    assert.deepEqual(withSweeps.sweeper, { available: true, last });
+  });
+
+  it('has no disk section before the first measurement', async () => {
+    const empty = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    try {
+      const status = await loadStatus(sourcesOf(empty), seeded.now);
+
+      assert.equal(status.disk, undefined);
+      assert.deepEqual(status.queue, { queued: 0, running: 0, jobs: [] });
+    } finally {
+      await empty.close();
+    }
+  });
+});
+
+describe('dashboard: the disk sample history', () => {
+  it('keeps every sample of the last day, one an hour for 30 days and one a day before that', async () => {
+    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    try {
+      const now = Date.parse('2026-11-20T00:00:00Z');
+      const sample = (measuredAt: number) => ({ measuredAt, freeBytes: 1, totalBytes: 2, kinds: { caches: 1, worktrees: 0, attic: 0, transcripts: 0, database: 0 }, byAgent: {}, byRepository: {} });
+      // Every 20 minutes over 40 days.
+      const writes: Promise<void>[] = [];
+      for (let at = now - 40 * DAY; at <= now; at += 20 * 60_000) writes.push(store.diskSamples.record(sample(at)));
+      await Promise.all(writes);
+
+      const all = await store.diskSamples.history(0);
+
+      const within = (from: number, to: number) => all.filter((s) => s.at >= now - from && s.at < now - to).length;
+      assert.equal(within(DAY, -1), 3 * 24 + 1, 'the last day at full resolution');
+      assert.equal(within(30 * DAY, DAY), 29 * 24, 'one an hour for the 29 days before');
+      assert.equal(within(41 * DAY, 30 * DAY), 10, 'one a day before that');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('serves a new sample in the history as soon as it is recorded', async () => {
+    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    try {
+      const sample = (measuredAt: number, caches: number) => ({ measuredAt, freeBytes: 1, totalBytes: 2, kinds: { caches, worktrees: 0, attic: 0, transcripts: 0, database: 0 }, byAgent: {}, byRepository: {} });
+      await store.diskSamples.record(sample(1000, 5));
+      const before = await store.diskSamples.history(0);
+
+      await store.diskSamples.record(sample(2000, 7));
+
+      assert.deepEqual(before, [{ at: 1000, usedBytes: 5, freeBytes: 1 }]);
+      assert.deepEqual(await store.diskSamples.history(1500), [{ at: 2000, usedBytes: 7, freeBytes: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});

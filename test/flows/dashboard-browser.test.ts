@@ -1,0 +1,133 @@
+/**
+ * The dashboard in real headless Chromium (Debian's package, driven by playwright-core): sign in,
+ * the page loads with no console error, its figures match /api/status, payload text stays text,
+ * actions need the cookie and the CSRF token. Writes test/artifacts/dashboard.png.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { chromium, request as playwrightRequest, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_TOKEN, dashboardApp, type DashboardApp } from '../support/dashboard-app.js';
+import { HOSTILE_BRANCH, HOSTILE_TITLE } from '../support/dashboard-seed.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs it)` }, () => {
+  let d: DashboardApp;
+  let base: string;
+  let profile: string;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  const dialogs: string[] = [];
+
+  before(async () => {
+    d = await dashboardApp({ runs: 40, sessions: 6, diskDays: 14 });
+    await d.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(d.app.server.address() as AddressInfo).port}`;
+    profile = mkdtempSync(join(tmpdir(), 'claude-hooks-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    await d?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('signs in with the admin token and loads the page with no console error', async () => {
+    await page.goto(`${base}/`);
+    await page.fill('input[name=token]', ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${base}/`), page.click('form.sign-in button')]);
+
+    assert.equal(await page.locator('h1').textContent(), 'claude-hooks');
+    assert.ok(await page.locator('#disk').isVisible());
+    assert.deepEqual(problems, []);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('shows the same figures as /api/status', async () => {
+    const status = (await page.evaluate(async () => (await fetch('/api/status')).json())) as Record<string, unknown>;
+    const shown = await page.locator('[data-stat]').evaluateAll((elements) =>
+      elements.map((e) => ({ path: e.getAttribute('data-stat') ?? '', text: e.textContent ?? '', bytes: e.getAttribute('data-bytes') })),
+    );
+
+    const compared = shown.filter((s) => s.path !== 'generatedAt');
+    assert.ok(compared.length >= 15, `${compared.length} figures marked`);
+    for (const figure of compared) {
+      const value = lookup(status, figure.path);
+      if (figure.bytes !== null) assert.equal(Number(figure.bytes), value, figure.path);
+      else if (figure.path.endsWith('Usd')) assert.equal(figure.text, `$${(value as number).toFixed(2)}`, figure.path);
+      else assert.equal(figure.text, String(value), figure.path);
+    }
+  });
+
+  it('shows a hostile branch name and issue title as text, and runs nothing', async () => {
+    const skipReason = await page.locator('#intake td', { hasText: 'is not a pull request' }).textContent();
+    await page.click(`a[href^="/dashboard/runs/"]`);
+    const prompt = await page.locator('pre.prompt').textContent();
+
+    assert.ok(skipReason?.includes(HOSTILE_BRANCH) && skipReason.includes(HOSTILE_TITLE), skipReason ?? '');
+    assert.ok(prompt?.includes(HOSTILE_TITLE) && prompt.includes(HOSTILE_BRANCH));
+    assert.equal(await page.locator('img').count(), 0);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('refuses an action without the cookie or without the CSRF token', async () => {
+    await page.goto(`${base}/`);
+    const csrf = await page.locator('input[name=csrf]').first().inputValue();
+    const stranger = await playwrightRequest.newContext();
+    try {
+      const noCookie = await stranger.post(`${base}/dashboard/actions/cancel-job`, { form: { csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' } });
+      const noCsrf = await page.evaluate(
+        async (job) => (await fetch('/dashboard/actions/cancel-job', { method: 'POST', body: new URLSearchParams({ job, confirm: 'yes' }) })).status,
+        String(d.seeded.queuedJobId),
+      );
+
+      assert.equal(noCookie.status(), 401);
+      assert.equal(noCsrf, 403);
+      // The refused fetch is logged by the browser; nothing else may be.
+      assert.deepEqual(problems.splice(0), ['console: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+      assert.equal((await d.store.jobs.listJobs({ states: ['queued'] })).length, 1);
+    } finally {
+      await stranger.dispose();
+    }
+  });
+
+  it('cancels a queued job after the confirmation step', async () => {
+    await page.goto(`${base}/`);
+    await Promise.all([page.waitForURL(/actions\/cancel-job/), page.click('#queue form[action$="cancel-job"] button')]);
+    const question = await page.locator('main p').first().textContent();
+    await page.click('text=Yes, do it');
+
+    assert.match(question ?? '', /Cancel queued job \d+\?/);
+    assert.match((await page.locator('main p').first().textContent()) ?? '', /was cancelled/);
+    assert.deepEqual(problems, []);
+  });
+});
+
+/** `queue.queued`, `disk.kinds.caches`, `agents.dev.runsToday` (an array is searched by name). */
+function lookup(root: unknown, path: string): unknown {
+  let current = root;
+  for (const segment of path.split('.')) {
+    if (Array.isArray(current)) current = current.find((item: { name?: string }) => item.name === segment);
+    else current = (current as Record<string, unknown> | undefined)?.[segment];
+  }
+  return current;
+}

@@ -1,0 +1,76 @@
+/**
+ * The HTTP app with the dashboard route over a freshly seeded SQLite store (temp dir), built as
+ * `main` builds it but without the rest of the service: for the route tests (`inject`), the
+ * browser test (listening on loopback) and the benchmark.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { jobStoreActions } from '../../src/dashboard/job-actions.js';
+import { buildHttpApp } from '../../src/http/build-app.js';
+import { dashboardRoute } from '../../src/http/dashboard-route.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { manualClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { seedDashboard, type SeedOptions, type Seeded } from './dashboard-seed.js';
+
+export const ADMIN_TOKEN = 'dashboard-admin-token';
+
+export interface DashboardApp {
+  readonly app: FastifyInstance;
+  readonly store: SqliteStore;
+  readonly seeded: Seeded;
+  readonly clock: ReturnType<typeof manualClock>;
+  close(): Promise<void>;
+}
+
+export async function dashboardApp(seed: SeedOptions = {}, options: { readonly adminToken?: string | undefined } = { adminToken: ADMIN_TOKEN }): Promise<DashboardApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-app-'));
+  const clock = manualClock(seed.now ?? Date.parse('2026-11-20T12:00:00Z'));
+  const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
+  const seeded = await seedDashboard(store, seed);
+  clock.set(seeded.now);
+  const adminToken = options.adminToken === undefined ? undefined : new Secret(options.adminToken);
+  const app = buildHttpApp({
+    acceptDelivery: async () => ({ kind: 'rejected', reason: 'bad-headers', message: 'unused' }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    log: silentLogger(),
+    bodyLimitBytes: 1024 * 1024,
+    readiness: [],
+    routes: [
+      dashboardRoute({
+        adminToken,
+        status: {
+          jobs: store.jobs,
+          reads: store.dashboard,
+          diskSamples: store.diskSamples,
+          agents: [
+            { name: 'boss', limits: {} },
+            { name: 'dev', limits: {} },
+            { name: 'reviewer', limits: {} },
+          ],
+          forgeUrl: 'http://forge.test',
+          defaultMaxDailyUsd: 50,
+          rejections: { countSince: async () => 0 },
+        },
+        runs: store.runs,
+        actions: jobStoreActions(store.jobs, clock),
+        clock,
+      }),
+    ],
+  });
+  await app.ready();
+  return {
+    app,
+    store,
+    seeded,
+    clock,
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
