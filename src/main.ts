@@ -10,6 +10,7 @@ import { liveFollowUps } from './agent/claude/live-follow-ups.js';
 import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createAgentParts } from './agent/agent-parts.js';
+import { finishOrphanedRuns } from './agent/orphaned-runs.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
@@ -150,6 +151,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics.jobsFinished.inc({ agent: notice.job.key.agent, outcome });
       if (notice.job.startedAt !== null) metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
     });
+    // Before the dispatcher re-queues the interrupted jobs: their old runs and status comments are closed first.
+    await finishOrphanedRuns({ runs: store.runs, clients, clock, log: log.child({ module: 'agent' }) });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
 

@@ -123,6 +123,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
 
     const runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
     await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+    if (status?.commentId !== undefined) await options.runs.statusComment(runId, status.commentId);
     const changes: ForgeChange[] = [];
     const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
     live.set(workKeyString(key), liveRun);
