@@ -61,6 +61,8 @@ export interface ServiceOptions {
    * real ones are wired here by default, the runner needs at least `prompts`.
    */
   readonly agentParts?: Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts?: PromptComposer };
+  /** False starts the Claude runtime only once the prompt is ready (the benchmark's baseline); true by default. */
+  readonly startRuntimeEarly?: boolean;
 }
 
 export interface Service {
@@ -253,6 +255,7 @@ function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOpt
     baseEnv: options.env ?? {},
     secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
     runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
+    startRuntimeEarly: options.startRuntimeEarly,
     clock,
     log: log.child({ module: 'agent' }),
   });
