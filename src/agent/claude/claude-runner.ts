@@ -147,9 +147,15 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
     }
 
-    const runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
-    await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
-    if (status?.commentId !== undefined) await options.runs.statusComment(runId, status.commentId);
+    let runId: number;
+    try {
+      runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
+      await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+      if (status?.commentId !== undefined) await options.runs.statusComment(runId, status.commentId);
+    } catch (error) {
+      abandon(); // the early runtime must not outlive a run that cannot be recorded
+      throw error;
+    }
     const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
     live.set(workKeyString(key), liveRun);
     let attempt: SessionRunResult;
