@@ -7,8 +7,10 @@
  *
  * Target: the delta at k = 500 is within 2× of the delta at k = 1 — the cost of a follow-up does
  * not grow with the thread. The full prompt's growth (full_500 / full_1) is reported beside it.
- * The bytes of the whole first request the model receives (system prompt, tools, resumed
- * transcript) need the runner and are measured there.
+ * The bytes of the whole first request the model receives (system prompt, tools, and for a
+ * resumed session its transcript) need real runs: the real service, SDK and runtime against the
+ * scripted model, for k = 1 and 100 only (each k is two real runs): dev's first run on the issue
+ * (a fresh session, full prompt), then one more comment (the resumed session, delta prompt).
  */
 import { startForgeDouble, type ForgeDouble } from '../test/support/forge/forge-double.js';
 import type { AgentConfig } from '../src/config/types.js';
@@ -19,6 +21,8 @@ import { createGiteaClient } from '../src/forge/rest/gitea-client.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { Secret } from '../src/lib/secret.js';
 import type { SessionCursor } from '../src/sessions/cursor.js';
+import { REPO as FLOW_REPO, startFlow } from '../test/support/flow.js';
+import { startScriptedModel, text, type TurnRequest } from '../test/support/model/index.js';
 import { writeReport } from './lib/report.js';
 
 const SIZES = [1, 10, 100, 500] as const;
@@ -110,6 +114,10 @@ export async function run(): Promise<void> {
       figures[`full_compose_ms_k${k}`] = at(k).fullMs;
       figures[`delta_compose_ms_k${k}`] = at(k).deltaMs;
     }
+    for (const [k, bytes] of await wholeFirstRequests()) {
+      figures[`request_fresh_bytes_k${k}`] = bytes.fresh;
+      figures[`request_resumed_bytes_k${k}`] = bytes.resumed;
+    }
     figures.full_500_over_full_1 = at(500).full / at(1).full;
     figures.delta_500_over_delta_1 = at(500).delta / at(1).delta;
     figures.full_500_over_delta_500 = at(500).full / at(500).delta;
@@ -121,10 +129,42 @@ export async function run(): Promise<void> {
       notes: [
         'bytes: UTF-8 bytes of the user message after one new comment; full = a fresh session (baseline), delta = a resumed one.',
         `compose ms: median of ${RUNS}, forge reads over loopback HTTP to the forge double included.`,
-        'The bytes of the whole first request the model receives (system prompt, tools, transcript) are measured by the runner.',
+        'request_*_bytes: the whole first request of a run as the model receives it (JSON body: system prompt, tools, messages), real runs, k = 1 and 100 only;',
+        '  fresh = a new session with the full prompt; resumed = the next run, delta prompt, whose request also carries the earlier transcript.',
       ],
     });
   } finally {
     await forge.close();
   }
+}
+
+const REQUEST_SIZES = [1, 100] as const;
+
+/** Bytes of the first model request of a fresh run (full prompt) and of the resumed run after one more comment. */
+async function wholeFirstRequests(): Promise<Map<number, { fresh: number; resumed: number }>> {
+  const model = await startScriptedModel({ respond: () => text('Noted.') });
+  const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 100 });
+  const sizes = new Map<number, { fresh: number; resumed: number }>();
+  const bytesOf = (request: TurnRequest | undefined): number => (request ? Buffer.byteLength(JSON.stringify(request.body)) : Number.NaN);
+  const devTurnAfter = (from: number): TurnRequest | undefined => model.turnRequests.slice(from).find((turn) => JSON.stringify(turn.body.messages).includes('You are the dev agent'));
+  try {
+    const alice = flow.forge.as('alice');
+    for (const k of REQUEST_SIZES) {
+      const issue = await alice.openIssue(FLOW_REPO, { title: `Login validation (${k} comments)`, body: 'The login form crashes on an empty password.' });
+      for (let i = 0; i < k; i++) await alice.comment(FLOW_REPO, issue.number, commentText(i));
+      await flow.settle();
+      const beforeFresh = model.turnRequests.length;
+      await alice.assign(FLOW_REPO, issue.number, 'dev');
+      await flow.settle();
+      const fresh = bytesOf(devTurnAfter(beforeFresh));
+      const beforeResumed = model.turnRequests.length;
+      await alice.comment(FLOW_REPO, issue.number, `@dev ${NEW_COMMENT}`);
+      await flow.settle();
+      sizes.set(k, { fresh, resumed: bytesOf(devTurnAfter(beforeResumed)) });
+    }
+  } finally {
+    await flow.close();
+    await model.close();
+  }
+  return sizes;
 }

@@ -10,7 +10,12 @@ const available = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.endsWith('.test.ts'))
   .map((f) => f.slice(0, -3))
   .sort();
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+/** Names that cannot be file names here (`run.ts` is this file). */
+const ALIASES: Readonly<Record<string, string>> = { run: 'run-agent' };
+const wanted = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('-'))
+  .map((a) => ALIASES[a] ?? a);
 const unknown = wanted.filter((w) => !available.includes(w));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; available: ${available.join(', ')}`);

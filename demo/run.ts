@@ -1,6 +1,6 @@
 /**
  * `npm run demo [-- --once]`: the whole system on one machine. The forge double with a small real
- * repository, the scripted model, and the real service with a throw-away data dir; then a story
+ * repository, the scripted model, and the real service (with the real Claude runner) with a throw-away data dir; then a story
  * told as people would live it, each step checked. Without `--once` it stays up (forge, service,
  * jobs API) until Ctrl-C, then removes its temporary files. With `--once` it exits 0 only when
  * every step happened, non-zero naming the first step that did not. Ctrl-C or SIGTERM at any
@@ -10,8 +10,8 @@ import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/lib/logger.js';
 import { ADMIN_TOKEN, startFlow } from '../test/support/flow.js';
+import { storyResponder } from '../test/support/agent/story-model.js';
 import { startScriptedModel } from '../test/support/model/index.js';
-import { createDemoRunner } from './demo-runner.js';
 import { playStory } from './story.js';
 
 const USAGE = `usage: npm run demo [-- --once] [-- --verbose]
@@ -66,16 +66,14 @@ process.once('SIGINT', stopOn);
 process.once('SIGTERM', stopOn);
 
 async function main(): Promise<number> {
-  const model = await (starting = startScriptedModel());
+  // The real Claude runner (real SDK and runtime) against a model that plays each agent's part.
+  const model = await (starting = startScriptedModel({ respond: storyResponder() }));
   releases.push(() => model.close());
-  const demo = createDemoRunner({ modelUrl: model.url, model });
-  releases.push(() => demo.cleanup());
-  const flow = await (starting = startFlow({ runner: demo.runner, log: createLogger({ level: values.verbose ? 'info' : 'silent' }) }));
+  const flow = await (starting = startFlow({ modelUrl: model.url, log: createLogger({ level: values.verbose ? 'info' : 'silent' }) }));
   releases.push(async () => {
     await flow.close();
     rmSync(flow.dataDir, { recursive: true, force: true });
   });
-  demo.setForge(flow.forge.url);
   if (cleaning) return 143;
 
   say('claude-hooks demo');
@@ -97,6 +95,7 @@ async function main(): Promise<number> {
   say('');
   say('The service is still running. Look around:');
   say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
+  say(`  runs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/runs`);
   say(`  metrics      curl ${flow.service.url}/metrics`);
   say(`  readiness    curl ${flow.service.url}/readyz`);
   say(`  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`);

@@ -10,6 +10,7 @@ import { liveFollowUps } from './agent/claude/live-follow-ups.js';
 import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createAgentParts } from './agent/agent-parts.js';
+import { finishOrphanedRuns } from './agent/orphaned-runs.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
@@ -66,6 +67,8 @@ export interface ServiceOptions {
    * real ones are wired here by default, the runner needs at least `prompts`.
    */
   readonly agentParts?: Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts?: PromptComposer };
+  /** False starts the Claude runtime only once the prompt is ready (the benchmark's baseline); true by default. */
+  readonly startRuntimeEarly?: boolean;
 }
 
 export interface Service {
@@ -176,6 +179,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const runId = notice.outcome.facts?.runId;
       if (runId !== undefined) void countRun(store, metrics, runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
     });
+    // Before the dispatcher re-queues the interrupted jobs: their old runs and status comments are closed first.
+    await finishOrphanedRuns({ runs: store.runs, clients, clock, log: log.child({ module: 'agent' }) });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
 
@@ -301,6 +306,7 @@ function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOpt
     baseEnv: options.env ?? {},
     secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
     runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
+    startRuntimeEarly: options.startRuntimeEarly,
     clock,
     log: log.child({ module: 'agent' }),
   });

@@ -95,6 +95,12 @@ export interface RunRecords {
   /** Stored before the model is called: a run that crashes leaves a record with no outcome. */
   start(run: RunStart): Promise<number>;
   finish(id: number, finish: RunFinish): Promise<void>;
+  /** The run's status comment, stored as soon as it is posted, so a run whose process dies can still be finalised. */
+  statusComment(id: number, commentId: number): Promise<void>;
+  /** Runs with no outcome: their process died mid-run (at start-up, before any job runs). Oldest first. */
+  unfinished(): Promise<RunRecord[]>;
+  /** Finishes a run its process left unfinished: outcome `interrupted` with `error`, keeping what was stored. */
+  interrupted(id: number, at: number, error: string): Promise<void>;
   get(id: number): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(query?: { readonly agent?: string; readonly limit?: number }): Promise<RunRecord[]>;

@@ -79,6 +79,7 @@ describe('the Claude runner after a crash', () => {
     assert.equal(turns[0]?.headers['x-claude-code-session-id'], stored);
     assert.match(JSON.stringify(dialogue(turns[0]!.body)[0]), /please start/);
     assert.equal(crashed?.outcome, undefined, 'the killed run has a record, with no outcome');
+    assert.equal(crashed?.statusCommentId, 4242, 'and its status comment, to finalise at the next start');
     assert.equal(resumed?.sessionId, stored);
   });
 });

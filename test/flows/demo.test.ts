@@ -6,9 +6,9 @@ import { describe, it } from 'node:test';
 const root = join(import.meta.dirname, '..', '..');
 const demo = join(root, 'demo', 'run.ts');
 
-describe('npm run demo', () => {
+describe('npm run demo', { timeout: 300_000 }, () => {
   it('plays the whole story with --once and exits 0 only when every step happened', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', demo, '--once'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', demo, '--once'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
 
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /✓ all \d+ steps happened/);

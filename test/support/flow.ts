@@ -34,6 +34,10 @@ export interface FlowOptions {
   readonly forgeUrl?: string;
   /** Configure a model (the scripted model's URL): the real Claude runner then runs the jobs. */
   readonly modelUrl?: string;
+  /** See `ServiceOptions.startRuntimeEarly`. */
+  readonly startRuntimeEarly?: boolean;
+  /** dev's `limits.runsPerHour` (6 by default): benchmarks that run dev many times raise it. */
+  readonly devRunsPerHour?: number;
   /** The Claude runner's collaborators (a prompt composer at least, with `modelUrl`). */
   readonly agentParts?: ServiceOptions['agentParts'];
 }
@@ -74,13 +78,14 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const scene = options.scene ?? (await startScene());
   const { forge, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
-  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '', options.modelUrl);
+  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '', options.modelUrl, options.devRunsPerHour);
   const service = await startService({
     config,
     log: options.log ?? silentLogger(),
     env: { PATH: process.env.PATH, ...(options.modelUrl ? { HOME: dataDir } : {}) },
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.agentParts ? { agentParts: options.agentParts } : {}),
+    ...(options.startRuntimeEarly !== undefined ? { startRuntimeEarly: options.startRuntimeEarly } : {}),
   });
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
@@ -113,7 +118,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   return flow;
 }
 
-function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string, modelUrl: string | undefined): Config {
+function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string, modelUrl: string | undefined, devRunsPerHour: number | undefined): Config {
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
@@ -152,7 +157,7 @@ agents:
     skill: skills/dev.md
     workspace: issue-branch
     triggers: [{ on: assigned }, { on: mention }, { on: pr_feedback }, { on: label, label: agent/dev }]
-  reviewer:
+${devRunsPerHour ? `    limits: { runsPerHour: ${devRunsPerHour} }\n` : ''}  reviewer:
     login: reviewer
     token: { env: REVIEWER_TOKEN }
     git: { name: Reviewer, email: reviewer@agents.test }

@@ -35,6 +35,7 @@ import { createRedactor, summariseToolInput } from './redact.js';
 import { runEnv } from './run-env.js';
 import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
+import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createStopper } from './stopper.js';
 
 export type { RunStatusReporter };
@@ -57,6 +58,12 @@ export interface ClaudeRunnerOptions {
   /** Where an operator reads a run (`<publicUrl>/api/runs/<id>`). */
   readonly runUrl?: (runId: number) => string | undefined;
   readonly readSkill?: (agent: AgentConfig) => Promise<string>;
+  /**
+   * Start the Claude Code runtime (the SDK's `startup()`) as soon as the run's options are known,
+   * while the prompt is composed and the status comment posted, instead of after: its ~2 s start
+   * leaves the path to the first model request. True unless set false (the benchmark's baseline).
+   */
+  readonly startRuntimeEarly?: boolean;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -102,12 +109,8 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       resumeId = undefined;
     }
 
-    let prompt = await compose(request, skill, resumeId ? session?.cursor : undefined);
-    if (resumeId && prompt.empty) {
-      log.info('nothing new since the session last saw the issue (answered live): no model call');
-      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
-    }
-
+    // Budgets are read before composing so the runtime can start with the run's own cap while the
+    // prompt is composed; a refusal is still acted on after composing (an empty delta ends first).
     const budget = checkBudgets({
       agent,
       events: request.events,
@@ -115,24 +118,51 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       issueRuns: session?.runCount ?? 0,
       todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(startedAt)),
     });
+    const changes: ForgeChange[] = [];
+    const limit = limitsOf(agent);
+    const stopper = createStopper(request.signal, limit.maxRunMinutes);
+    const early = budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(resumeId)) : undefined;
+    const abandon = () => {
+      stopper.dispose();
+      early?.close();
+    };
+
+    let prompt: ComposedPrompt;
+    try {
+      prompt = await compose(request, skill, resumeId ? session?.cursor : undefined);
+    } catch (error) {
+      abandon();
+      throw error;
+    }
+    if (resumeId && prompt.empty) {
+      abandon();
+      log.info('nothing new since the session last saw the issue (answered live): no model call');
+      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
+    }
+
     if (!budget.ok) {
+      abandon();
       log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
       await report(status, finished('budget-exceeded', { detail: budget.detail, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
       return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
     }
 
-    const runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
-    await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
-    const changes: ForgeChange[] = [];
+    let runId: number;
+    try {
+      runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
+      await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+      if (status?.commentId !== undefined) await options.runs.statusComment(runId, status.commentId);
+    } catch (error) {
+      abandon(); // the early runtime must not outlive a run that cannot be recorded
+      throw error;
+    }
     const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
     live.set(workKeyString(key), liveRun);
-    const limit = limitsOf(agent);
-    const stopper = createStopper(request.signal, limit.maxRunMinutes);
     let attempt: SessionRunResult;
     let baseline = 0;
     try {
       if (resumeId) baseline = await options.runs.costOfSession(resumeId);
-      attempt = await once(resumeId, prompt);
+      attempt = await once(resumeId, prompt, early);
       if (attempt.noConversation && resumeId) {
         fallback = `session ${resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
         await forget(key, fallback, log);
@@ -189,10 +219,10 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const retryable = classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
     return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, facts };
 
-    function once(resume: string | undefined, composed: ComposedPrompt): Promise<SessionRunResult> {
+    function sdkOptionsFor(resume: string | undefined): Options {
       const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, onChange: (change) => changes.push(change) });
       const permissions = permissionsFor(roleOf(agent.workspace), tools?.allowedTools ?? []);
-      const sdkOptions: Options = {
+      return {
         cwd: request.workspace.path,
         env: runEnv({ base: options.baseEnv, workspace: request.workspace.env, model: model!, configDir: options.configDir }),
         model: model!.name,
@@ -203,9 +233,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         ...permissions,
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
       };
+    }
+
+    function once(resume: string | undefined, composed: ComposedPrompt, started?: StartedRuntime): Promise<SessionRunResult> {
       return runSession({
         prompt: composed.text,
-        options: sdkOptions,
+        options: started?.options ?? sdkOptionsFor(resume),
+        started: started?.warm,
         onInit: async (sessionId) => {
           await options.sessions.started(key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
           log.info({ sessionId, resumed: resume !== undefined }, 'session started');

@@ -7,7 +7,7 @@
  * The session id is handed to `onInit` the moment `system/init` names it, and awaited, so it is
  * stored before the agent does anything.
  */
-import { query, type Options, type SDKMessage, type SDKResultMessage, type SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import { query, type Options, type Query, type SDKMessage, type SDKResultMessage, type SDKUserMessage, type WarmQuery } from '@anthropic-ai/claude-agent-sdk';
 import type { ToolCall } from '../../sessions/ports.js';
 import { isNoConversation } from './outcome.js';
 
@@ -15,6 +15,8 @@ export interface SessionRunOptions {
   readonly prompt: string;
   /** Everything but `prompt`; `abortController` stops the run. */
   readonly options: Options;
+  /** A runtime already started with `options` (`startRuntime`); a plain `query()` when absent or failed. */
+  readonly started?: Promise<WarmQuery | undefined>;
   readonly onInit: (sessionId: string) => Promise<void>;
   /** Told of the live input once the run has started, and of its end (undefined). */
   readonly onInput: (input: LiveInput | undefined) => void;
@@ -47,7 +49,7 @@ export async function runSession(run: SessionRunOptions): Promise<SessionRunResu
   const toolCalls: ToolCall[] = [];
   run.onInput(input);
   try {
-    for await (const message of query({ prompt: input.messages(), options: run.options })) {
+    for await (const message of await open(run, input)) {
       if (message.type === 'system' && message.subtype === 'init' && sessionId === undefined) {
         sessionId = message.session_id;
         await run.onInit(sessionId);
@@ -72,6 +74,11 @@ export async function runSession(run: SessionRunOptions): Promise<SessionRunResu
   const errors = result?.subtype === 'success' ? [] : (result?.errors ?? []);
   const noConversation = sessionId === undefined && (errors.some(isNoConversation) || isNoConversation(thrown?.message));
   return { sessionId, result, thrown, noConversation, toolCalls };
+}
+
+async function open(run: SessionRunOptions, input: Input): Promise<Query> {
+  const warm = await run.started;
+  return warm ? warm.query(input.messages()) : query({ prompt: input.messages(), options: run.options });
 }
 
 function toolCallsOf(message: Extract<SDKMessage, { type: 'assistant' }>, summarise: SessionRunOptions['summarise']): ToolCall[] {

@@ -44,6 +44,15 @@ describe('findNews', () => {
     ]);
   });
 
+  it("shows a review of the issue's own PR (head `issue-<N>-…`) in the issue's delta, and not a review of another PR", () => {
+    const onIssue = { issue: { ...issue, number: 3, isPull: false }, pull: undefined };
+    const ownPull = { ...pull, number: 9 };
+    const review = (headRef: string): ForgeEvent => ({ ...base, type: 'review', state: 'changes_requested', actor: user('rev'), pull: { ...ownPull, headRef }, review: { id: 0, body: 'tabs too', author: user('rev') } });
+
+    assert.deepEqual(news({ thread: onIssue, events: [stored(11, review('issue-3-crash'))] }).map((item) => item.kind === 'review' && [item.review.author.login, item.review.body]), [['rev', 'tabs too']]);
+    assert.deepEqual(news({ thread: onIssue, events: [stored(11, review('issue-4-other'))] }), []);
+  });
+
   it('ignores events about another issue', () => {
     assert.deepEqual(news({ events: [stored(11, commented(comment(21, 'bob', 'elsewhere'), 8))] }), []);
   });

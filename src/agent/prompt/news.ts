@@ -6,7 +6,8 @@
  * did not list yet). Pure: `compose.ts` reads, this decides.
  */
 import type { PullReviewState } from '../../forge/client.js';
-import type { CommentRef, ForgeEvent, ReviewState } from '../../forge/events.js';
+import type { CommentRef, ForgeEvent, PullRef, ReviewState } from '../../forge/events.js';
+import { issueOfBranch } from '../../forge/pull-of.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { Thread, ThreadReview } from './thread.js';
@@ -52,18 +53,24 @@ export function findNews(input: NewsInput): News {
   return { items, comments };
 }
 
-/** Events after the cursor about this issue or PR (or a push to its head branch). */
+/**
+ * Events after the cursor about this issue or PR (or a push to its head branch). For an issue, its
+ * own PR's events count too (a PR whose head is `issue-<N>-…`): routing gives the review of dev's
+ * PR to dev's session for issue N, so the review must reach that session's delta.
+ */
 function relevantEvents(input: NewsInput): ForgeEvent[] {
   const number = input.thread.issue.number;
   const headRef = input.thread.pull?.ref.headRef;
+  const ownPull = (pull: PullRef | undefined): boolean => !input.thread.issue.isPull && pull !== undefined && issueOfBranch(pull.headRef) === number;
   const about = (event: ForgeEvent): boolean => {
     switch (event.type) {
       case 'issue':
-      case 'comment':
         return event.issue.number === number;
+      case 'comment':
+        return event.issue.number === number || ownPull(event.pull);
       case 'pull_request':
       case 'review':
-        return event.pull.number === number;
+        return event.pull.number === number || ownPull(event.pull);
       case 'push':
         return headRef !== undefined && event.ref === `refs/heads/${headRef}`;
       default:

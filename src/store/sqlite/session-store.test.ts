@@ -112,6 +112,23 @@ describe('the SQLite run records', () => {
     );
   });
 
+  it('lists the runs a dead process left unfinished, with their status comment, and finishes them as interrupted', async () => {
+    const orphan = await store.runs.start({ jobId: 4, key: boss(1), attempt: 1, startedAt: 1000 });
+    await store.runs.statusComment(orphan, 55);
+    const done = await store.runs.start({ jobId: 5, key: boss(2), attempt: 1, startedAt: 1000 });
+    await store.runs.interrupted(done, 1500, 'first');
+
+    const unfinished = await store.runs.unfinished();
+    await store.runs.interrupted(orphan, 2000, 'the service stopped during this run');
+    await store.runs.interrupted(done, 3000, 'second');
+
+    assert.deepEqual(unfinished.map((run) => [run.id, run.statusCommentId]), [[orphan, 55]]);
+    assert.deepEqual(await store.runs.unfinished(), []);
+    const [latest, earlier] = await store.runs.list();
+    assert.deepEqual([earlier?.outcome, earlier?.error, earlier?.durationMs, earlier?.statusCommentId], ['interrupted', 'the service stopped during this run', 1000, 55]);
+    assert.deepEqual([latest?.error, latest?.finishedAt], ['first', 1500], 'a finished run is left alone');
+  });
+
   it('sums an agent\'s cost since a time, for the daily budget', async () => {
     const finish = async (agent: string, startedAt: number, costUsd: number) => {
       const id = await store.runs.start({ jobId: 1, key: { ...boss(1), agent }, attempt: 1, startedAt });

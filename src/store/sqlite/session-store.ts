@@ -134,6 +134,9 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
          outcome = @outcome, error = @error, tool_calls = @toolCalls, changes = @changes, status_comment_id = @statusCommentId
        WHERE id = @id`,
     ),
+    statusComment: db.prepare<[number, number]>('UPDATE runs SET status_comment_id = ? WHERE id = ?'),
+    unfinished: db.prepare<[], RunRow>('SELECT * FROM runs WHERE outcome IS NULL ORDER BY id'),
+    interrupted: db.prepare<[number, string, number]>("UPDATE runs SET finished_at = ?, outcome = 'interrupted', error = ? WHERE id = ? AND outcome IS NULL"),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
     costOfSession: db.prepare<[string], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = ?'),
@@ -164,6 +167,15 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
           statusCommentId: finish.statusCommentId ?? null,
         });
       });
+    },
+    statusComment(id, commentId) {
+      return committer.submit(() => void q.statusComment.run(commentId, id));
+    },
+    async unfinished() {
+      return q.unfinished.all().map(toRun);
+    },
+    interrupted(id, at, error) {
+      return committer.submit(() => void q.interrupted.run(at, error, id));
     },
     async get(id) {
       const row = q.get.get(id);

@@ -19,6 +19,8 @@ const runner = createClaudeRunner({
   configDir: input.configDir,
   baseEnv: { PATH: process.env.PATH, HOME: input.home },
   readSkill: async () => 'You are a test agent.',
+  // A status comment "posted" as the run starts: its id must be stored before the run ends.
+  status: () => ({ commentId: 4242, update: async () => undefined }),
   clock: systemClock,
   log: silentLogger(),
 });

@@ -33,6 +33,8 @@ interface RecordedBase {
   readonly search: string;
   /** Lower-cased names; `x-api-key` and `authorization` are left out. */
   readonly headers: Readonly<Record<string, string>>;
+  /** When the request arrived (ms since the epoch): benchmarks time the first model request by it. */
+  readonly at: number;
 }
 
 export interface TurnRequest extends RecordedBase {
@@ -147,9 +149,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
-    const base: RecordedBase = { method: req.method ?? 'GET', path: url.pathname, search: url.search, headers: recordHeaders(req.headers) };
+    const base: RecordedBase = { method: req.method ?? 'GET', path: url.pathname, search: url.search, headers: recordHeaders(req.headers), at };
     if (base.method === 'HEAD') {
       requests.push({ ...base, kind: 'auxiliary', reason: 'HEAD probe', body: undefined });
       res.writeHead(200).end();
