@@ -1,7 +1,7 @@
 /**
  * Starting the Claude Code runtime ahead of the prompt: the SDK's `startup()` spawns and
  * initialises the runtime with the run's options, and the returned `WarmQuery` later takes the
- * prompt. A runtime start costs about 2 s on a small machine (decisions.md §21); started while the
+ * prompt. A runtime start costs about 2 s on a small machine (decisions.md §23); started while the
  * runner composes the prompt and posts the status comment, it leaves the path to the first model
  * request. A start that fails is not an error here: the run falls back to a plain `query()`.
  */
