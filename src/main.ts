@@ -33,6 +33,9 @@ import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
+import { createTranscripts } from './agent/claude/transcripts.js';
+import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
+import { loopbackOrToken } from './housekeeping/listen-guard.js';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -69,6 +72,8 @@ export interface Service {
   readonly workdirs: Workdirs;
   /** The reconciliation poller, when repositories are configured and agents can call the API. */
   readonly poller: Poller | undefined;
+  /** Cleanup on the forge's events (issue 10). */
+  readonly cleanup: CleanupWorker;
   close(): Promise<void>;
 }
 
@@ -77,6 +82,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const lifecycle = createLifecycle(log);
   try {
+    loopbackOrToken(config);
     const tightened = ensurePrivateDir(config.dataDir);
     if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const dataDirLock = lockDataDir(config.dataDir);
@@ -151,6 +157,23 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
+    const cleanup = createCleanupWorker({
+      queue: store.cleanup,
+      workdirs,
+      sessions: store.sessions,
+      rows: store.housekeepingSessions,
+      transcripts: createTranscripts(join(config.dataDir, 'claude')),
+      agents: config.agents,
+      deleteOnClose: config.housekeeping.deleteSessionsOnClose,
+      clock,
+      log: log.child({ module: 'housekeeping' }),
+    });
+    store.onEvent(() => cleanup.kick());
+    dispatcher.subscribe((notice) => {
+      if (notice.type === 'job-finished' || notice.type === 'job-waiting') cleanup.kick();
+    });
+    await cleanup.start();
+    lifecycle.defer('cleanup', () => cleanup.stop());
 
     const pollClient = clients.values().next().value;
     let poller: Poller | undefined;
@@ -196,7 +219,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, cleanup, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;

@@ -53,5 +53,6 @@ export interface Config {
   readonly dispatch: Readonly<ParsedConfig['dispatch']>;
   readonly workdir: Readonly<ParsedConfig['workdir']>;
   readonly health: Readonly<ParsedConfig['health']>;
+  readonly housekeeping: Readonly<ParsedConfig['housekeeping']>;
   readonly agents: readonly AgentConfig[];
 }

@@ -14,6 +14,8 @@ import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { startCheckpointer } from './checkpointer.js';
+import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import { createSqliteAuditLog, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 
@@ -30,6 +32,12 @@ export interface SqliteStore {
   readonly sessions: SessionStore;
   readonly runs: RunRecords;
   readonly readiness: ReadinessCheck;
+  /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps (`sweeps.list`) and the audit (`audit.list`). */
+  readonly cleanup: CleanupQueue;
+  readonly housekeepingSessions: HousekeepingSessions;
+  readonly pauses: DispatchPauses;
+  readonly sweeps: SweepRecords;
+  readonly audit: AuditLog;
   /** Adds a listener told of each new event after it is committed. */
   onEvent(listener: EventListener): void;
   close(): Promise<void>;
@@ -68,6 +76,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     pollCursors: createSqlitePollCursors(db, committer),
     sessions: createSqliteSessionStore(db, committer),
     runs: createSqliteRunRecords(db, committer),
+    cleanup: createSqliteCleanupQueue(db, committer),
+    housekeepingSessions: createSqliteHousekeepingSessions(db, committer),
+    pauses: createSqliteDispatchPauses(db, committer),
+    sweeps: createSqliteSweepRecords(db, committer),
+    audit: createSqliteAuditLog(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

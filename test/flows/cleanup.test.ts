@@ -1,0 +1,175 @@
+/**
+ * Cleanup when the forge says the work is over (issue 10, item 1): real git worktrees, the forge
+ * double's merges and closes, the real service. Cleanup is durable work serialised with the
+ * agents' jobs on the same keys.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
+import type { CleanupResult } from '../../src/housekeeping/cleanup-actions.js';
+import { REPO, startFlow, type Flow } from '../support/flow.js';
+import { until } from '../support/wait.js';
+
+const run = promisify(execFile);
+const BRANCH = 'issue-1-login-fails';
+
+interface Gate {
+  /** Set to make dev's next run wait until `open` is called. */
+  hold: boolean;
+  open: () => void;
+  /** Resolves when a held run has started. */
+  held: Promise<void>;
+}
+
+/** dev commits and pushes on its branch; with `dirty`, leaves an uncommitted file too. */
+function devRunner(options: { dirty?: boolean; gate?: Gate } = {}): WorkspaceAgentRunner {
+  let runs = 0;
+  return {
+    async run(request) {
+      if (request.agent.name !== 'dev') return { ok: true };
+      runs++;
+      const cwd = request.workspace.path;
+      const env = { PATH: process.env.PATH ?? '', HOME: cwd, ...request.workspace.env };
+      writeFileSync(join(cwd, `note-${runs}.md`), `run ${runs}\n`);
+      await run('git', ['add', '-A'], { cwd, env });
+      await run('git', ['commit', '-m', `Work ${runs}`], { cwd, env });
+      await run('git', ['push', 'origin', 'HEAD'], { cwd, env });
+      if (options.dirty) writeFileSync(join(cwd, 'unfinished.txt'), 'half a thought\n');
+      if (options.gate?.hold) await new Promise<void>((resolve) => ((options.gate!.open = resolve), gateStarted(options.gate!)));
+      return { ok: true };
+    },
+  };
+}
+
+let gateStarted: (gate: Gate) => void = () => {};
+
+function newGate(): Gate {
+  let started!: () => void;
+  const gate: Gate = { hold: false, open: () => {}, held: new Promise<void>((resolve) => (started = resolve)) };
+  gateStarted = () => started();
+  return gate;
+}
+
+/** Issue 1 for dev (its PR #3, reviewed by reviewer) and issue 2 for dev, then the PR merged or closed. */
+async function twoIssuesAndAPull(flow: Flow): Promise<{ pull: number }> {
+  const alice = flow.forge.as('alice');
+  const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+  await alice.assign(REPO, issue.number, 'dev');
+  await flow.settle();
+  const other = await alice.openIssue(REPO, { title: 'Other work', body: '' });
+  await alice.assign(REPO, other.number, 'dev');
+  await flow.settle();
+  const pull = await flow.forge.as('dev').openPull(REPO, { head: BRANCH, title: 'Fix login', body: 'Closes #1' });
+  await alice.requestReview(REPO, pull.number, 'reviewer');
+  await flow.settle();
+  return { pull: pull.number };
+}
+
+async function worktrees(flow: Flow): Promise<string[]> {
+  const list = await flow.service.workdirs.list();
+  return list
+    .map((w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `pr-${w.target.number}` : 'default'}`)
+    .sort();
+}
+
+async function lastCleanup(flow: Flow) {
+  const [task] = await flow.service.store.cleanup.list(1);
+  assert.ok(task, 'a cleanup task was recorded');
+  return task;
+}
+
+describe('cleanup on forge events', () => {
+  it('removes dev’s and the reviewer’s worktrees of a merged PR and nothing else', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      assert.deepEqual(await worktrees(flow), ['boss:default', `dev:${BRANCH}`, 'dev:issue-2-other-work', `reviewer:pr-${pull}`]);
+
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+
+      assert.deepEqual(await worktrees(flow), ['boss:default', 'dev:issue-2-other-work']);
+      const task = await lastCleanup(flow);
+      assert.equal(task.state, 'done');
+      assert.deepEqual(task.action, { kind: 'pull-closed', number: pull, head: BRANCH, base: 'main', merged: true });
+      assert.deepEqual((task.result as CleanupResult).worktrees.map((w) => w.agent).sort(), ['dev', 'reviewer']);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('saves a dirty worktree’s work to the attic before removing it, and says where', async () => {
+    const flow = await startFlow({ runner: devRunner({ dirty: true }) });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+
+      const result = (await lastCleanup(flow)).result as CleanupResult;
+      const dev = result.worktrees.find((w) => w.path.includes(BRANCH));
+      assert.ok(dev?.attic, 'the removal names the attic folder');
+      assert.ok(existsSync(join(dev.attic, 'changes.patch')));
+      assert.match(readFileSync(join(dev.attic, 'changes.patch'), 'utf8'), /half a thought/);
+      assert.equal(existsSync(dev.path), false);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('cleans up a PR closed while dev’s job runs only after that job ends', async () => {
+    const gate = newGate();
+    const flow = await startFlow({ runner: devRunner({ gate }) });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      gate.hold = true;
+      await flow.forge.as('alice').comment(REPO, pull, '@dev one more thing');
+      await gate.held;
+
+      await flow.forge.as('alice').closeIssue(REPO, pull);
+      await until(async () => (await flow.service.store.cleanup.list(1)).length > 0, 'the cleanup task');
+      await flow.service.cleanup.idle();
+
+      assert.equal((await lastCleanup(flow)).state, 'queued', 'cleanup waits while the key has a running job');
+      assert.ok((await worktrees(flow)).includes(`dev:${BRANCH}`));
+
+      gate.hold = false;
+      gate.open();
+      await flow.settle();
+
+      assert.equal((await lastCleanup(flow)).state, 'done');
+      assert.equal((await worktrees(flow)).includes(`dev:${BRANCH}`), false);
+    } finally {
+      gate.open();
+      await flow.close();
+    }
+  });
+
+  it('finishes a cleanup interrupted by a crash after the service restarts', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    let restarted: Flow | undefined;
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      await flow.service.cleanup.stop();
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+      // The process dies with the task claimed and nothing removed yet.
+      const claimed = await flow.service.store.cleanup.claimNext(Date.now());
+      assert.equal(claimed?.state, 'running');
+      await flow.stopService();
+
+      restarted = await startFlow({ runner: devRunner(), scene: flow, dataDir: flow.dataDir });
+      await restarted.settle();
+
+      assert.equal((await lastCleanup(restarted)).state, 'done');
+      assert.deepEqual(await worktrees(restarted), ['boss:default', 'dev:issue-2-other-work']);
+    } finally {
+      await restarted?.stopService();
+      await flow.close();
+    }
+  });
+});
