@@ -21,6 +21,7 @@ import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
 import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { runsRoute } from './http/runs-route.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { createMetrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -174,6 +175,29 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
+    const transcripts = createTranscripts(join(config.dataDir, 'claude'));
+    const admin = adminRoutes({
+      adminToken: config.adminToken,
+      resetDeps: {
+        agents: config.agents,
+        workdirs,
+        sessions: store.sessions,
+        rows: store.housekeepingSessions,
+        transcripts,
+        jobs: store.jobs,
+        cancelJob: (id, reason) => dispatcher.cancel(id, reason),
+        forgeUrl: config.forge.url,
+      },
+      cancelJob: (id, reason) => dispatcher.cancel(id, reason),
+      pauses: store.pauses,
+      resumed: () => dispatcher.notify(),
+      forgeHost: config.forge.url ? new URL(config.forge.url).host.toLowerCase() : undefined,
+      sessions: store.sessions,
+      workdirs,
+      sweeps: store.sweeps,
+      audit: store.audit,
+      clock,
+    });
 
     const pollClient = clients.values().next().value;
     let poller: Poller | undefined;
@@ -210,7 +234,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken })],
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }), admin],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());

@@ -117,6 +117,9 @@ export interface JobStore {
   /** How many jobs are in each state (states with none are left out). */
   countByState(): Promise<Partial<Record<JobState, number>>>;
   pauseKey(key: WorkKey, until: number, reason: string): Promise<void>;
+  /** queued → cancelled (an operator's cancel); false when the job was not queued. */
+  cancelQueued(id: number, reason: string, now: number): Promise<boolean>;
+  getJob(id: number): Promise<Job | undefined>;
   /** The pause on a key, if one is in force at `now`. */
   pausedUntil(key: WorkKey, now: number): Promise<{ until: number; reason: string } | undefined>;
 }

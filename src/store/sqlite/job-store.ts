@@ -229,6 +229,19 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       });
     },
 
+    cancelQueued(id, reason, now) {
+      return committer.submit(() => {
+        const job = getJob(id);
+        if (!job || job.state !== 'queued') return false;
+        transition(job, 'cancelled', { finishedAt: now, error: reason });
+        return true;
+      });
+    },
+
+    async getJob(id) {
+      return getJob(id);
+    },
+
     async pausedUntil(key, now) {
       return q.pausedUntil.get(workKeyString(key), now);
     },
