@@ -37,6 +37,8 @@ import { createWorkdirs, type Workdirs } from './workdir/index.js';
 import { createTranscripts } from './agent/claude/transcripts.js';
 import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
+import { scheduleSweeps } from './housekeeping/schedule.js';
+import { createSweeper, type Sweeper } from './housekeeping/sweeper.js';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -75,6 +77,8 @@ export interface Service {
   readonly poller: Poller | undefined;
   /** Cleanup on the forge's events (issue 10). */
   readonly cleanup: CleanupWorker;
+  /** The sweeper (issue 10): scheduled by `housekeeping.sweepCron`, and on demand. */
+  readonly sweeper: Sweeper;
   close(): Promise<void>;
 }
 
@@ -176,6 +180,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
     const transcripts = createTranscripts(join(config.dataDir, 'claude'));
+    const sweeper = createSweeper({
+      workdirs,
+      rows: store.housekeepingSessions,
+      transcripts,
+      queue: store.cleanup,
+      deliveries: store.deliveries,
+      records: store.recordRetention,
+      sweeps: store.sweeps,
+      limits: sweepLimits(config),
+      clock,
+      log: log.child({ module: 'sweeper' }),
+    });
+    const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }));
+    lifecycle.defer('sweep schedule', () => schedule.stop());
     const admin = adminRoutes({
       adminToken: config.adminToken,
       resetDeps: {
@@ -196,6 +214,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       workdirs,
       sweeps: store.sweeps,
       audit: store.audit,
+      sweep: (sweepOptions) => sweeper.sweep({ ...sweepOptions, trigger: 'api' }),
       clock,
     });
 
@@ -243,7 +262,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, cleanup, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, cleanup, sweeper, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -325,5 +344,17 @@ function defaultForgeClient(config: Config, log: Logger) {
   return (agent: AgentConfig): ForgeClient => {
     if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
     return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, log: log.child({ module: 'forge', agent: agent.name }) });
+  };
+}
+
+export function sweepLimits(config: Config) {
+  const day = 24 * 3600_000;
+  const h = config.housekeeping;
+  return {
+    sessionTtlMs: h.sessionTtlDays * day,
+    worktreeTtlMs: h.worktreeTtlDays * day,
+    atticTtlMs: h.atticTtlDays * day,
+    retentionMs: h.retentionDays * day,
+    diskHighWaterBytes: h.diskHighWaterBytes,
   };
 }

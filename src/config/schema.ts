@@ -6,6 +6,7 @@
  * file itself never has to hold one.
  */
 import { z } from 'zod';
+import { cronProblem } from '../lib/cron-problem.js';
 
 export const secretRefSchema = z.union([
   z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
@@ -154,7 +155,14 @@ export const configSchema = z.strictObject({
   housekeeping: z
     .strictObject({
       /** When the sweeper runs (a cron expression, read by croner); daily at 03:17 by default. */
-      sweepCron: z.string().min(1).default('17 3 * * *'),
+      sweepCron: z
+        .string()
+        .min(1)
+        .superRefine((pattern, ctx) => {
+          const problem = cronProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: `not a cron expression croner reads: ${problem}` });
+        })
+        .default('17 3 * * *'),
       /** A session not used for this long has its transcript and row deleted by the sweeper. */
       sessionTtlDays: z.number().positive().default(30),
       /** A worktree not used for this long is removed by the sweeper (its work saved to the attic first). */

@@ -38,8 +38,11 @@ export interface CleanupQueue {
   finish(id: number, finish: CleanupFinish, now: number): Promise<void>;
   /** At start-up: tasks a dead process left running go back to queued (they are idempotent). */
   requeueInterrupted(): Promise<number>;
-  /** Whether any queued or running job touches one of these keys (`issues` undefined: the whole repository). */
-  keysBusy(repo: string, issues: readonly number[] | undefined): Promise<boolean>;
+  /**
+   * Whether any queued or running job touches one of these keys (`issues` undefined: the whole
+   * repository; `agent` given: that agent's keys only).
+   */
+  keysBusy(repo: string, issues: readonly number[] | undefined, agent?: string): Promise<boolean>;
   list(limit: number): Promise<CleanupTask[]>;
   /** Queued tasks not yet due, or waiting for a job: whether there is anything left to do. */
   pending(): Promise<number>;
@@ -93,4 +96,11 @@ export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   list(limit: number): Promise<Array<AuditEntry & { readonly id: number }>>;
+}
+
+/** Old records the sweeper deletes (deliveries go through the delivery store's own retention). */
+export interface RecordRetention {
+  /** What a delete at this cutoff would find: deliveries received, runs started, cleanup tasks finished before it. */
+  countBefore(cutoff: number): Promise<{ readonly deliveries: number; readonly runs: number; readonly cleanupTasks: number }>;
+  deleteRunsBefore(cutoff: number): Promise<{ readonly runs: number; readonly cleanupTasks: number }>;
 }

@@ -3,7 +3,7 @@
  * idleness, dispatch pauses, sweep records and the audit trail. Writes go through the group
  * committer like every other writer.
  */
-import type { AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import type { RecordRetention, AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
 import type { WorkKey } from '../../queue/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
@@ -25,12 +25,13 @@ interface TaskRow {
 }
 
 const BUSY = `EXISTS (SELECT 1 FROM jobs j WHERE j.repo = @repo AND j.state IN ('queued', 'running')
+                AND (@agent IS NULL OR j.agent = @agent)
                 AND (@issues IS NULL OR j.issue IN (SELECT value FROM json_each(@issues))))`;
 
 export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): CleanupQueue {
   const q = {
     due: db.prepare<[number], TaskRow>(`SELECT * FROM cleanup_tasks WHERE state = 'queued' AND not_before <= ? ORDER BY id`),
-    busy: db.prepare<{ repo: string; issues: string | null }, { busy: number }>(`SELECT ${BUSY} AS busy`),
+    busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(`SELECT ${BUSY} AS busy`),
     claim: db.prepare<[number]>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`),
     get: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id = ?'),
     finish: db.prepare(`UPDATE cleanup_tasks SET state = @state, finished_at = @finishedAt, result = @result, error = @error, not_before = @notBefore WHERE id = @id`),
@@ -42,7 +43,7 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     claimNext(now) {
       return committer.submit(() => {
         for (const row of q.due.all(now)) {
-          if (q.busy.get({ repo: row.repo, issues: row.issues })?.busy) continue;
+          if (q.busy.get({ repo: row.repo, issues: row.issues, agent: null })?.busy) continue;
           q.claim.run(row.id);
           return toTask(q.get.get(row.id)!);
         }
@@ -65,8 +66,8 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     requeueInterrupted() {
       return committer.submit(() => q.requeue.run().changes);
     },
-    async keysBusy(repo, issues) {
-      return Boolean(q.busy.get({ repo, issues: issues ? JSON.stringify(issues) : null })?.busy);
+    async keysBusy(repo, issues, agent) {
+      return Boolean(q.busy.get({ repo, issues: issues ? JSON.stringify(issues) : null, agent: agent ?? null })?.busy);
     },
     async list(limit) {
       return q.list.all(limit).map(toTask);
@@ -186,6 +187,24 @@ export function createSqliteAuditLog(db: Db, committer: GroupCommitter): AuditLo
     },
     async list(limit) {
       return q.list.all(limit).map((r) => ({ id: r.id, at: r.at, source: r.source, action: r.action, params: JSON.parse(r.params) as unknown, status: r.status, result: JSON.parse(r.result) as unknown }));
+    },
+  };
+}
+
+export function createSqliteRecordRetention(db: Db, committer: GroupCommitter): RecordRetention {
+  const q = {
+    deliveries: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE received_at < ?'),
+    runs: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM runs WHERE started_at < ? AND finished_at IS NOT NULL'),
+    tasks: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`),
+    deleteRuns: db.prepare<[number]>('DELETE FROM runs WHERE started_at < ? AND finished_at IS NOT NULL'),
+    deleteTasks: db.prepare<[number]>(`DELETE FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`),
+  };
+  return {
+    async countBefore(cutoff) {
+      return { deliveries: q.deliveries.get(cutoff)?.n ?? 0, runs: q.runs.get(cutoff)?.n ?? 0, cleanupTasks: q.tasks.get(cutoff)?.n ?? 0 };
+    },
+    deleteRunsBefore(cutoff) {
+      return committer.submit(() => ({ runs: q.deleteRuns.run(cutoff).changes, cleanupTasks: q.deleteTasks.run(cutoff).changes }));
     },
   };
 }

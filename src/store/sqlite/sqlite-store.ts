@@ -14,8 +14,8 @@ import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { startCheckpointer } from './checkpointer.js';
-import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
-import { createSqliteAuditLog, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
+import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import { createSqliteAuditLog, createSqliteRecordRetention, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 
@@ -38,6 +38,7 @@ export interface SqliteStore {
   readonly pauses: DispatchPauses;
   readonly sweeps: SweepRecords;
   readonly audit: AuditLog;
+  readonly recordRetention: RecordRetention;
   /** Adds a listener told of each new event after it is committed. */
   onEvent(listener: EventListener): void;
   close(): Promise<void>;
@@ -81,6 +82,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     pauses: createSqliteDispatchPauses(db, committer),
     sweeps: createSqliteSweepRecords(db, committer),
     audit: createSqliteAuditLog(db, committer),
+    recordRetention: createSqliteRecordRetention(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {
