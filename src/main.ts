@@ -3,6 +3,7 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/claude-runner.js';
@@ -39,6 +40,9 @@ import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { scheduleSweeps } from './housekeeping/schedule.js';
 import { createSweeper, type Sweeper } from './housekeeping/sweeper.js';
+
+/** Holds the running service's URL, beside `service.pid`; removed at shutdown. */
+export const SERVICE_URL_FILE = 'service.url';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -260,6 +264,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
+    // Where the CLI finds this service's admin API (the configured port may be 0).
+    writeFileSync(join(config.dataDir, SERVICE_URL_FILE), `${url}\n`, { mode: 0o600 });
+    lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
     return { url, store, dispatcher, workdirs, poller, cleanup, sweeper, close: () => lifecycle.close() };
