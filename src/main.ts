@@ -16,6 +16,7 @@ import { ensureWebhookSecret } from './config/webhook-secret.js';
 import { AgentCheckError, checkAgents, createForgeReadiness } from './forge/check-agents.js';
 import type { ForgeClient } from './forge/client.js';
 import { createForgeLookup } from './forge/forge-lookup.js';
+import { createStackForge } from './forge/stack-forge.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { buildHttpApp } from './http/build-app.js';
 import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
@@ -174,6 +175,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       transcripts: createTranscripts(join(config.dataDir, 'claude')),
       agents: config.agents,
       deleteOnClose: config.housekeeping.deleteSessionsOnClose,
+      stack: createStackForge(config.agents, clients),
       clock,
       log: log.child({ module: 'housekeeping' }),
     });

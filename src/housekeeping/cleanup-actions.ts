@@ -5,6 +5,7 @@
  * (the workdir module's rule); the result names where.
  */
 import type { AgentConfig } from '../config/types.js';
+import type { RepoRef } from '../forge/events.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
 import type { CleanupTask, HousekeepingSessions } from './ports.js';
@@ -15,6 +16,23 @@ export interface Transcripts {
   remove(sessionId: string): Promise<number>;
 }
 
+/**
+ * The forge, for PRs stacked on a merged one: find them, retarget them, and tell their agent.
+ * Implemented in `main.ts` over the agents' REST clients.
+ */
+export interface StackForge {
+  /** Open PRs whose base is `branch`. */
+  openPullsOnto(repo: RepoRef, branch: string): Promise<Array<{ readonly number: number; readonly author: string; readonly headRef: string }>>;
+  /** Retargets a PR (as its author when that is an agent, else as the first agent). */
+  retarget(repo: RepoRef, number: number, base: string, author: string): Promise<void>;
+  /**
+   * Asks the PR's agent (its author) to rebase, with a comment that mentions it — posted by another
+   * agent, so it is an explicit hand-off that routing turns into a job on that agent's key, and
+   * the request reaches the session as its delta. False when the author is no agent.
+   */
+  askToRebase(repo: RepoRef, number: number, author: string, body: string): Promise<boolean>;
+}
+
 export interface CleanupDeps {
   readonly workdirs: Pick<Workdirs, 'list' | 'removeWorktree' | 'removeCache'>;
   readonly sessions: Pick<SessionStore, 'close' | 'reopen'>;
@@ -23,6 +41,8 @@ export interface CleanupDeps {
   readonly agents: readonly AgentConfig[];
   /** `housekeeping.deleteSessionsOnClose`: an issue closed deletes its sessions at once. */
   readonly deleteOnClose: boolean;
+  /** Without it, stacked PRs are not retargeted (tests of removal alone). */
+  readonly stack?: StackForge;
 }
 
 export interface RemovedWorktree {
@@ -40,6 +60,8 @@ export interface CleanupResult {
   readonly sessionsReopened: readonly string[];
   readonly sessionsDeleted: readonly string[];
   readonly cacheRemoved?: boolean;
+  /** PRs stacked on a merged PR, retargeted onto its base. */
+  readonly retargeted?: readonly { readonly number: number; readonly from: string; readonly to: string; readonly asked: boolean }[];
 }
 
 /** A worktree could not be removed now (leased by a job): try the task again shortly. */
@@ -55,7 +77,9 @@ export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<
         (w) => (w.target.kind === 'issue-branch' && w.target.branch === action.head) || (w.target.kind === 'pr-head' && w.target.number === action.number),
       );
       const worktrees = await removeAll(deps, mine);
-      return { ...empty(), worktrees, sessionsClosed: await closeSessionsIn(deps, task.repo, worktrees) };
+      const sessionsClosed = await closeSessionsIn(deps, task.repo, worktrees);
+      const retargeted = action.merged && deps.stack ? await retargetStacked(deps.stack, task, action) : [];
+      return { ...empty(), worktrees, sessionsClosed, ...(retargeted.length > 0 ? { retargeted } : {}) };
     }
     case 'branch-deleted': {
       const mine = (await worktreesOf(deps, task.repo)).filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
@@ -126,4 +150,23 @@ async function deleteSessions(deps: CleanupDeps, rows: Awaited<ReturnType<Housek
 
 function keyName(key: { agent: string; repo: string; issue: number }): string {
   return `${key.agent}:${key.repo}#${key.issue}`;
+}
+
+/**
+ * Every open PR based on the merged PR's head now targets the merged PR's base, and its agent is
+ * asked to rebase. Idempotent: a PR retargeted already is no longer "onto" the merged head.
+ */
+async function retargetStacked(stack: StackForge, task: CleanupTask, action: { number: number; head: string; base: string }) {
+  const stacked = await stack.openPullsOnto(task.repoRef, action.head);
+  const done: Array<{ number: number; from: string; to: string; asked: boolean }> = [];
+  for (const pull of stacked) {
+    await stack.retarget(task.repoRef, pull.number, action.base, pull.author);
+    const body = [
+      `@${pull.author} #${action.number} (\`${action.head}\`), which this pull request was based on, was merged into \`${action.base}\`.`,
+      `This pull request now targets \`${action.base}\`: rebase \`${pull.headRef}\` onto \`${action.base}\` (dropping the commits merged with #${action.number}) and push it with --force-with-lease.`,
+    ].join('\n\n');
+    const asked = await stack.askToRebase(task.repoRef, pull.number, pull.author, body);
+    done.push({ number: pull.number, from: action.head, to: action.base, asked });
+  }
+  return done;
 }

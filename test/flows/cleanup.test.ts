@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
+import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
 import type { CleanupResult } from '../../src/housekeeping/cleanup-actions.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
 import { until } from '../support/wait.js';
@@ -26,11 +26,12 @@ interface Gate {
 }
 
 /** dev commits and pushes on its branch; with `dirty`, leaves an uncommitted file too. */
-function devRunner(options: { dirty?: boolean; gate?: Gate } = {}): WorkspaceAgentRunner {
+function devRunner(options: { dirty?: boolean; gate?: Gate; seen?: WorkspaceRunRequest[] } = {}): WorkspaceAgentRunner {
   let runs = 0;
   return {
     async run(request) {
       if (request.agent.name !== 'dev') return { ok: true };
+      options.seen?.push(request);
       runs++;
       const cwd = request.workspace.path;
       const env = { PATH: process.env.PATH ?? '', HOME: cwd, ...request.workspace.env };
@@ -145,6 +146,43 @@ describe('cleanup on forge events', () => {
       assert.equal((await worktrees(flow)).includes(`dev:${BRANCH}`), false);
     } finally {
       gate.open();
+      await flow.close();
+    }
+  });
+
+  it('retargets a PR stacked on a merged PR onto its base and asks its dev to rebase, in that session', async () => {
+    const seen: WorkspaceRunRequest[] = [];
+    const flow = await startFlow({ runner: devRunner({ seen }) });
+    try {
+      const alice = flow.forge.as('alice');
+      const dev = flow.forge.as('dev');
+      const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+      await alice.assign(REPO, issue.number, 'dev');
+      await flow.settle();
+      const base = await dev.openPull(REPO, { head: BRANCH, title: 'Fix login' });
+      await dev.pushCommit(REPO, { branch: 'issue-9-stacked', files: { 'stacked.md': 'on top\n' }, message: 'Stacked' });
+      const stacked = await dev.openPull(REPO, { head: 'issue-9-stacked', base: 'main', title: 'Stacked work' });
+      // The double opens from main; retarget the second onto the first's head to stack it.
+      await fetch(`${flow.forge.url}/api/v1/repos/${REPO}/pulls/${stacked.number}`, { method: 'PATCH', headers: { authorization: `token ${flow.tokens.dev}`, 'content-type': 'application/json' }, body: JSON.stringify({ base: BRANCH }) });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, BRANCH);
+      seen.length = 0;
+
+      await alice.mergePull(REPO, base.number);
+      await flow.settle();
+      // The request to rebase is a comment the cleanup posted: its webhook is routed after.
+      await flow.settle();
+
+      assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, 'main', 'the stacked PR now targets main');
+      const result = (await lastCleanup(flow)).result as CleanupResult;
+      assert.deepEqual(result.retargeted, [{ number: stacked.number, from: BRANCH, to: 'main', asked: true }]);
+      const rebase = seen.find((r) => r.key.issue === 9);
+      assert.ok(rebase, 'dev got a job on the stacked PR’s issue');
+      const said = rebase.events.map((e) => (e.event.type === 'comment' ? e.event.comment.body : '')).join('\n');
+      assert.match(said, new RegExp(`@dev #${base.number} \\(\`${BRANCH}\`\\), which this pull request was based on, was merged into \`main\``));
+      assert.match(said, /rebase `issue-9-stacked` onto `main`/);
+      assert.deepEqual(flow.forge.openApiViolations(), []);
+    } finally {
       await flow.close();
     }
   });
