@@ -12,8 +12,11 @@ import type { CleanupTask, HousekeepingSessions } from './ports.js';
 
 /** Transcripts of sessions on disk (`<dataDir>/claude/projects/…`). */
 export interface Transcripts {
-  /** Deletes a session's transcript (and its subagent folder); answers the bytes freed, 0 if none. */
-  remove(sessionId: string): Promise<number>;
+  /**
+   * Deletes a session's transcript (and its subagent folder); answers the bytes freed, 0 if none.
+   * `cwd`, the worktree the session ran in, says where to look first.
+   */
+  remove(sessionId: string, cwd?: string): Promise<number>;
 }
 
 /**
@@ -142,7 +145,7 @@ async function closeSessionsIn(deps: CleanupDeps, repo: string, worktrees: reado
 
 async function deleteSessions(deps: CleanupDeps, rows: Awaited<ReturnType<HousekeepingSessions['ofRepo']>>): Promise<string[]> {
   for (const row of rows) {
-    if (row.sessionId) await deps.transcripts.remove(row.sessionId);
+    if (row.sessionId) await deps.transcripts.remove(row.sessionId, row.worktree);
     await deps.rows.delete(row.key);
   }
   return rows.map((r) => keyName(r.key));

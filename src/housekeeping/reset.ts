@@ -68,7 +68,7 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
   }
   for (const job of running) await deps.cancelJob(job.id, 'cancelled by an operator reset (force)');
   for (const session of sessions) {
-    const transcriptBytes = await deps.transcripts.remove(session.sessionId!).catch((error: unknown) => {
+    const transcriptBytes = await deps.transcripts.remove(session.sessionId!, session.worktree).catch((error: unknown) => {
       report.failures.push({ what: `transcript of ${keyName(session.key)}`, reason: String(error instanceof Error ? error.message : error) });
       return 0;
     });

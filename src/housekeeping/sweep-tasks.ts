@@ -64,7 +64,7 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
       }
       report.items.push(name);
       if (ctx.dryRun) continue;
-      if (session.sessionId) report.reclaimedBytes += await deps.transcripts.remove(session.sessionId);
+      if (session.sessionId) report.reclaimedBytes += await deps.transcripts.remove(session.sessionId, session.worktree);
       await deps.rows.delete(session.key);
       report.removed++;
     }

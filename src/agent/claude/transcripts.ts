@@ -14,9 +14,12 @@ const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export function createTranscripts(configDir: string): Transcripts {
   const projects = join(configDir, 'projects');
   return {
-    async remove(sessionId) {
+    async remove(sessionId, cwd) {
       if (!SESSION_ID.test(sessionId)) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
-      const dirs = await readdir(projects).catch(() => [] as string[]);
+      // The folder of the cwd the session ran in first; every project folder only if it is not there.
+      const likely = cwd === undefined ? undefined : cwd.replace(/[^A-Za-z0-9]/g, '-');
+      const found = likely !== undefined && (await stat(join(projects, likely, `${sessionId}.jsonl`)).then(() => true, () => false));
+      const dirs = found ? [likely] : await readdir(projects).catch(() => [] as string[]);
       let bytes = 0;
       for (const dir of dirs) {
         const file = join(projects, dir, `${sessionId}.jsonl`);
