@@ -187,6 +187,30 @@ describe('cleanup on forge events', () => {
     }
   });
 
+  it('closes an issue’s sessions when it is closed, keeping them, and makes them active when it is reopened', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    try {
+      const alice = flow.forge.as('alice');
+      const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+      await flow.settle();
+      const key = { agent: 'dev', repo: `${new URL(flow.forge.url).host}/${REPO}`.toLowerCase(), issue: issue.number };
+      await flow.service.store.sessions.started(key, { sessionId: '33333333-3333-4333-8333-333333333333', worktree: '/w', at: Date.now() });
+
+      await alice.closeIssue(REPO, issue.number);
+      await flow.settle();
+      const closed = await flow.service.store.sessions.get(key);
+      await alice.reopenIssue(REPO, issue.number);
+      await flow.settle();
+      const reopened = await flow.service.store.sessions.get(key);
+
+      assert.equal(closed?.state, 'closed');
+      assert.equal(closed?.sessionId, '33333333-3333-4333-8333-333333333333', 'kept until its TTL');
+      assert.equal(reopened?.state, 'active');
+    } finally {
+      await flow.close();
+    }
+  });
+
   it('finishes a cleanup interrupted by a crash after the service restarts', async () => {
     const flow = await startFlow({ runner: devRunner() });
     let restarted: Flow | undefined;
