@@ -3,6 +3,7 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/claude-runner.js';
@@ -17,9 +18,11 @@ import { ensureWebhookSecret } from './config/webhook-secret.js';
 import { AgentCheckError, checkAgents, createForgeReadiness } from './forge/check-agents.js';
 import type { ForgeClient } from './forge/client.js';
 import { createForgeLookup } from './forge/forge-lookup.js';
+import { createStackForge } from './forge/stack-forge.js';
 import { createGiteaClient } from './forge/rest/gitea-client.js';
 import { createDiskSampler, type DiskSampler } from './dashboard/disk-sampler.js';
 import { jobStoreActions } from './dashboard/job-actions.js';
+import { sweepHistory, withHousekeeping } from './dashboard/housekeeping-actions.js';
 import { createRejectionTally } from './dashboard/rejection-tally.js';
 import { DEFAULT_LIMITS } from './agent/claude/budget.js';
 import { buildHttpApp } from './http/build-app.js';
@@ -28,6 +31,7 @@ import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
 import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { runsRoute } from './http/runs-route.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
@@ -41,6 +45,15 @@ import type { AgentRunner } from './queue/ports.js';
 import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
 import { doctorReadiness, readLastDoctorResult } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
+import { createTranscripts } from './agent/claude/transcripts.js';
+import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
+import { loopbackOrToken } from './housekeeping/listen-guard.js';
+import { reset } from './housekeeping/reset.js';
+import { scheduleSweeps } from './housekeeping/schedule.js';
+import { createSweeper, type Sweeper } from './housekeeping/sweeper.js';
+
+/** Holds the running service's URL, beside `service.pid`; removed at shutdown. */
+export const SERVICE_URL_FILE = 'service.url';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -81,6 +94,10 @@ export interface Service {
   readonly poller: Poller | undefined;
   /** Measures disk use in the background for the dashboard (`sampleOnce` for tests). */
   readonly diskSampler: DiskSampler;
+  /** Cleanup on the forge's events (issue 10). */
+  readonly cleanup: CleanupWorker;
+  /** The sweeper (issue 10): scheduled by `housekeeping.sweepCron`, and on demand. */
+  readonly sweeper: Sweeper;
   close(): Promise<void>;
 }
 
@@ -89,6 +106,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const clock = options.clock ?? systemClock;
   const lifecycle = createLifecycle(log);
   try {
+    loopbackOrToken(config);
     const tightened = ensurePrivateDir(config.dataDir);
     if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const dataDirLock = lockDataDir(config.dataDir);
@@ -183,6 +201,63 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await finishOrphanedRuns({ runs: store.runs, clients, clock, log: log.child({ module: 'agent' }) });
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
+    const cleanup = createCleanupWorker({
+      queue: store.cleanup,
+      workdirs,
+      sessions: store.sessions,
+      rows: store.housekeepingSessions,
+      transcripts: createTranscripts(join(config.dataDir, 'claude')),
+      agents: config.agents,
+      deleteOnClose: config.housekeeping.deleteSessionsOnClose,
+      stack: createStackForge(config.agents, clients),
+      clock,
+      log: log.child({ module: 'housekeeping' }),
+    });
+    store.onEvent(() => cleanup.kick());
+    dispatcher.subscribe((notice) => {
+      if (notice.type === 'job-finished' || notice.type === 'job-waiting') cleanup.kick();
+    });
+    await cleanup.start();
+    lifecycle.defer('cleanup', () => cleanup.stop());
+    const transcripts = createTranscripts(join(config.dataDir, 'claude'));
+    const sweeper = countSweeps(createSweeper({
+      workdirs,
+      rows: store.housekeepingSessions,
+      transcripts,
+      queue: store.cleanup,
+      deliveries: store.deliveries,
+      records: store.recordRetention,
+      sweeps: store.sweeps,
+      limits: sweepLimits(config),
+      clock,
+      log: log.child({ module: 'sweeper' }),
+    }), metrics);
+    const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }));
+    lifecycle.defer('sweep schedule', () => schedule.stop());
+    const resetDeps = {
+      agents: config.agents,
+      workdirs,
+      sessions: store.sessions,
+      rows: store.housekeepingSessions,
+      transcripts,
+      jobs: store.jobs,
+      cancelJob: (id: number, reason: string) => dispatcher.cancel(id, reason),
+      forgeUrl: config.forge.url,
+    };
+    const admin = adminRoutes({
+      adminToken: config.adminToken,
+      resetDeps,
+      cancelJob: (id, reason) => dispatcher.cancel(id, reason),
+      pauses: store.pauses,
+      resumed: () => dispatcher.notify(),
+      forgeHost: config.forge.url ? new URL(config.forge.url).host.toLowerCase() : undefined,
+      sessions: store.sessions,
+      workdirs,
+      sweeps: store.sweeps,
+      audit: store.audit,
+      sweep: (sweepOptions) => sweeper.sweep({ ...sweepOptions, trigger: 'api' }),
+      clock,
+    });
 
     const pollClient = clients.values().next().value;
     let poller: Poller | undefined;
@@ -231,6 +306,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             forgeUrl: config.forge.url,
             defaultMaxDailyUsd: DEFAULT_LIMITS.maxDailyUsd,
             rejections,
+            sweeps: sweepHistory(store.sweeps),
             doctor: async () => {
               const last = await readLastDoctorResult(config.dataDir);
               if (!last) return undefined;
@@ -239,11 +315,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             },
           },
           runs: store.runs,
-          actions: jobStoreActions(store.jobs, clock),
+          actions: withHousekeeping(jobStoreActions(store.jobs, clock), {
+            sweep: () => sweeper.sweep({ trigger: 'dashboard' }),
+            reset: (request) => reset(resetDeps, request),
+            audit: store.audit,
+            clock,
+          }),
           clock,
           secureCookie: config.server.publicUrl?.startsWith('https:') ?? false,
           sessionTtlMs: config.dashboard.sessionHours * 3600_000,
         }),
+        admin,
       ],
     });
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -251,9 +333,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
     log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
+    // Where the CLI finds this service's admin API (the configured port may be 0).
+    writeFileSync(join(config.dataDir, SERVICE_URL_FILE), `${url}\n`, { mode: 0o600 });
+    lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, diskSampler, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, diskSampler, cleanup, sweeper, close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -354,5 +439,32 @@ function defaultForgeClient(config: Config, log: Logger) {
   return (agent: AgentConfig): ForgeClient => {
     if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
     return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, log: log.child({ module: 'forge', agent: agent.name }) });
+  };
+}
+
+export function sweepLimits(config: Config) {
+  const day = 24 * 3600_000;
+  const h = config.housekeeping;
+  return {
+    sessionTtlMs: h.sessionTtlDays * day,
+    worktreeTtlMs: h.worktreeTtlDays * day,
+    atticTtlMs: h.atticTtlDays * day,
+    retentionMs: h.retentionDays * day,
+    diskHighWaterBytes: h.diskHighWaterBytes,
+  };
+}
+
+/** Every sweep's reclaimed bytes and failures go to `/metrics`, whoever started it. */
+function countSweeps(sweeper: Sweeper, metrics: Metrics): Sweeper {
+  return {
+    async sweep(options) {
+      const report = await sweeper.sweep(options);
+      if (report.dryRun) return report;
+      for (const task of report.tasks) {
+        metrics.sweeperReclaimedBytes.inc(task.reclaimedBytes);
+        if (task.failures.length > 0) metrics.sweeperFailures.inc({ kind: task.task }, task.failures.length);
+      }
+      return report;
+    },
   };
 }

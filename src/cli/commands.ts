@@ -13,6 +13,8 @@ import { printDeliveries } from './print-deliveries.js';
 import { printJobs } from './print-jobs.js';
 import { printRuns } from './print-runs.js';
 import { serve } from './serve.js';
+import { cancelCommand, pauseCommand, resetCommand, sweepCommand } from './admin-commands.js';
+import { printSessions, printWorktrees } from './print-housekeeping.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -45,7 +47,7 @@ interface CommandBase {
  * `nothing`: help texts.
  */
 export type Command =
-  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo): Promise<number> })
+  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
   | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
   | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
 
@@ -57,6 +59,8 @@ export const GLOBAL_OPTIONS = {
 
 const GLOBAL_HELP = `  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
   -h, --help       this text`;
+
+const ADMIN_HELP = 'When a running service holds the data dir, this goes through its admin API (adminToken);\notherwise it works on the data dir directly, holding its lock. Either way it is audited.';
 
 export const COMMANDS: readonly Command[] = [
   {
@@ -147,6 +151,70 @@ export const COMMANDS: readonly Command[] = [
     options: DOCTOR_OPTIONS,
     needs: 'config',
     run: (config, values, io) => runDoctor(config, values, io),
+  },
+  {
+    name: 'reset',
+    args: '[--agent A] [--repo OWNER/NAME] [--issue N] [--branch B] --scope session|worktree|cache|all [--dry-run] [--force]',
+    summary: 'forget sessions, remove worktrees, drop caches for the keys named (POST /admin/reset)',
+    help: `${ADMIN_HELP}\n\n  --agent, --repo, --issue, --branch   which keys (at least one)\n  --scope S        session, worktree, cache (needs --repo) or all\n  --dry-run        say what would be done, do nothing\n  --force          cancel a running job of those keys first (else refused)`,
+    options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' }, branch: { type: 'string' }, scope: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+    needs: 'config',
+    run: (config, values, io) => resetCommand(config, values, io),
+  },
+  {
+    name: 'sweep',
+    args: '[--dry-run] [--task NAME]',
+    summary: 'run the sweeper now: expire sessions, worktrees, the attic, old records (POST /admin/sweep)',
+    help: `${ADMIN_HELP}\n\n  --dry-run        report what would be removed, remove nothing\n  --task NAME      one task: sessions, worktrees, attic, strays, caches, retention, disk`,
+    options: { 'dry-run': { type: 'boolean' }, task: { type: 'string' } },
+    needs: 'config',
+    run: (config, values, io) => sweepCommand(config, values, io),
+  },
+  {
+    name: 'pause',
+    args: '[--agent A [--repo OWNER/NAME --issue N]] [--reason TEXT]',
+    summary: 'hold dispatch: all, one agent, or one key (deliveries are still stored)',
+    help: `${ADMIN_HELP}`,
+    options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' }, reason: { type: 'string' } },
+    needs: 'config',
+    run: (config, values, io) => pauseCommand('pause')(config, values, io),
+  },
+  {
+    name: 'resume',
+    args: '[--agent A [--repo OWNER/NAME --issue N]]',
+    summary: 'lift a pause (and a circuit breaker\'s) for all, one agent, or one key',
+    help: `${ADMIN_HELP}`,
+    options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' } },
+    needs: 'config',
+    run: (config, values, io) => pauseCommand('resume')(config, values, io),
+  },
+  {
+    name: 'cancel',
+    args: '<job id>',
+    summary: 'cancel a queued or running job (POST /admin/jobs/<id>/cancel)',
+    help: `${ADMIN_HELP}`,
+    options: {},
+    positionals: 1,
+    needs: 'config',
+    run: (config, _values, io, positionals) => cancelCommand(config, io, positionals),
+  },
+  {
+    name: 'sessions',
+    args: '[--limit N] [--json]',
+    summary: 'agent sessions per work key (reads the data dir)',
+    help: "Reads the data dir's database; the service need not run.\n\n  --limit N        how many, most recently used first (default 50)\n  --json           JSON instead of a table",
+    options: { limit: { type: 'string' }, json: { type: 'boolean' } },
+    needs: 'data-dir',
+    run: (dataDir, values, io) => printSessions(dataDir, { limit: values.limit as string | undefined, json: values.json === true }, io),
+  },
+  {
+    name: 'worktrees',
+    args: '[--json]',
+    summary: 'the worktrees on disk, by agent and target, with when each was last used (reads the data dir)',
+    help: "Reads the data dir's worktree records; the service need not run.\n\n  --json           JSON instead of a table",
+    options: { json: { type: 'boolean' } },
+    needs: 'data-dir',
+    run: (dataDir, values, io) => printWorktrees(dataDir, { json: values.json === true }, io),
   },
   {
     name: 'help',

@@ -38,6 +38,7 @@ function asFile(config: Config) {
     dispatch: config.dispatch,
     workdir: config.workdir,
     health: config.health,
+    housekeeping: config.housekeeping,
     agents: Object.fromEntries(
       config.agents.map(({ name, token, skillPath, ...agent }) => [name, { login: agent.login, token: reference(token), git: agent.git, skill: skillPath, workspace: agent.workspace, triggers: agent.triggers, limits: agent.limits }]),
     ),

@@ -53,5 +53,5 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const loaded = loadConfig(where);
   if (!loaded.ok) return invalid(loaded.error);
-  return command.run(loaded.value, values, io);
+  return command.run(loaded.value, values, io, rest);
 }

@@ -321,6 +321,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     intake: parsed.intake,
     dispatch: parsed.dispatch,
     workdir: parsed.workdir,
+    housekeeping: parsed.housekeeping,
     health: parsed.health,
     dashboard: parsed.dashboard,
     agents,

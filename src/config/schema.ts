@@ -6,6 +6,7 @@
  * file itself never has to hold one.
  */
 import { z } from 'zod';
+import { cronProblem } from '../lib/cron-problem.js';
 
 export const secretRefSchema = z.union([
   z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
@@ -149,6 +150,31 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Worktree creation refuses when free space under the data dir falls below this. */
       minFreeBytes: z.number().int().nonnegative().default(2 * 1024 ** 3),
+    })
+    .prefault({}),
+  housekeeping: z
+    .strictObject({
+      /** When the sweeper runs (a cron expression, read by croner); daily at 03:17 by default. */
+      sweepCron: z
+        .string()
+        .min(1)
+        .superRefine((pattern, ctx) => {
+          const problem = cronProblem(pattern);
+          if (problem) ctx.addIssue({ code: 'custom', message: `not a cron expression croner reads: ${problem}` });
+        })
+        .default('17 3 * * *'),
+      /** A session not used for this long has its transcript and row deleted by the sweeper. */
+      sessionTtlDays: z.number().positive().default(30),
+      /** A worktree not used for this long is removed by the sweeper (its work saved to the attic first). */
+      worktreeTtlDays: z.number().positive().default(14),
+      /** Saved work in the attic is deleted after this long. */
+      atticTtlDays: z.number().positive().default(90),
+      /** Deliveries (with their bodies), finished jobs and runs older than this are deleted. */
+      retentionDays: z.number().positive().default(30),
+      /** Below this much free space under the data dir, the sweeper evicts least-recently-used idle worktrees. */
+      diskHighWaterBytes: z.number().int().nonnegative().default(5 * 1024 ** 3),
+      /** An issue closed deletes its sessions and transcripts at once, instead of keeping them until their TTL. */
+      deleteSessionsOnClose: z.boolean().default(false),
     })
     .prefault({}),
   health: z

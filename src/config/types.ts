@@ -54,5 +54,6 @@ export interface Config {
   readonly workdir: Readonly<ParsedConfig['workdir']>;
   readonly health: Readonly<ParsedConfig['health']>;
   readonly dashboard: Readonly<ParsedConfig['dashboard']>;
+  readonly housekeeping: Readonly<ParsedConfig['housekeeping']>;
   readonly agents: readonly AgentConfig[];
 }

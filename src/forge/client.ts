@@ -148,6 +148,8 @@ export interface ForgeClient {
   /** Removes one label by name; `no-such-label` when the repository has no label of that name. */
   removeLabel(repo: RepoName, issueNumber: number, name: string): Promise<'removed' | 'no-such-label'>;
   createIssue(repo: RepoName, issue: NewIssue): Promise<IssueRef & WebLink>;
+  /** Retargets a PR onto another base branch (`PATCH …/pulls/{index}` with `base`). */
+  editPullBase(repo: RepoName, number: number, base: string): Promise<PullRef>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

@@ -43,6 +43,11 @@ export interface Dispatcher {
   subscribe(listener: (notice: DispatchNotice) => void): () => void;
   /** Settles when nothing is being routed or run and nothing runnable is waiting. */
   idle(): Promise<void>;
+  /**
+   * An operator's cancel: a running job is aborted and recorded as cancelled (settles when it has
+   * ended); a queued one is cancelled in the store. Answers what the job was, or why nothing was done.
+   */
+  cancel(id: number, reason: string): Promise<'running' | 'queued' | 'not-found' | 'finished'>;
   /** Stops starting jobs, aborts running ones (they are re-queued) and waits for them. */
   stop(): Promise<void>;
 }
@@ -147,6 +152,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         idleWaiters.push(resolve);
         checkIdle();
       });
+    },
+    async cancel(id, reason) {
+      if (await jobs.cancel(id, reason)) return 'running';
+      if (await store.cancelQueued(id, reason, clock.now())) return 'queued';
+      return (await store.getJob(id)) ? 'finished' : 'not-found';
     },
     async stop() {
       stopped = true;

@@ -26,6 +26,8 @@ export interface JobLauncherOptions {
 export interface JobLauncher {
   launch(job: Job, agent: AgentConfig): void;
   running(): Job[];
+  /** Aborts one running job, recorded as cancelled; settles when it has ended. False if not running here. */
+  cancel(id: number, reason: string): Promise<boolean>;
   /** Aborts every running job (each is re-queued) and waits for them to end. */
   abortAll(reason: Error): Promise<void>;
 }
@@ -35,6 +37,8 @@ const DEFAULT_LEASE_WAIT_MS = 1000;
 export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
   const { store, runner, clock, log, limits } = options;
   const running = new Map<number, { job: Job; controller: AbortController; done: Promise<void> }>();
+  /** Jobs an operator cancelled, with the reason: recorded as cancelled, not re-queued. */
+  const cancelled = new Map<number, string>();
 
   const runJob = async (job: Job, agent: AgentConfig, signal: AbortSignal): Promise<RunOutcome> => {
     try {
@@ -47,7 +51,11 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
 
   const record = async (job: Job, outcome: RunOutcome, aborted: boolean, jobLog: Logger) => {
     const now = clock.now();
-    if (aborted) {
+    if (cancelled.has(job.id)) {
+      await store.finishJob(job.id, { state: 'cancelled', error: cancelled.get(job.id)! }, now);
+      cancelled.delete(job.id);
+      jobLog.warn('job cancelled by an operator');
+    } else if (aborted) {
       await store.finishJob(job.id, { state: 'retry', error: 'interrupted by shutdown', notBefore: now }, now);
     } else if (outcome.ok) {
       await store.finishJob(job.id, { state: 'succeeded' }, now);
@@ -87,6 +95,14 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
       running.set(job.id, { job, controller, done });
     },
     running: () => [...running.values()].map((r) => r.job),
+    async cancel(id, reason) {
+      const entry = running.get(id);
+      if (!entry) return false;
+      cancelled.set(id, reason);
+      entry.controller.abort(new Error(reason));
+      await entry.done;
+      return true;
+    },
     async abortAll(reason) {
       for (const { controller } of running.values()) controller.abort(reason);
       await Promise.all([...running.values()].map((r) => r.done));

@@ -33,6 +33,7 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     addLabels: unused,
     removeLabel: unused,
     createIssue: unused,
+    editPullBase: unused,
     getRepository: async () => REPO,
     getIssue: async (_repo, number) => state.issues.find((i) => i.number === number) ?? issueRef(number),
     listIssuesUpdatedSince: async (_repo, since) => {

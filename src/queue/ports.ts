@@ -5,6 +5,7 @@
  */
 import type { AgentConfig } from '../config/types.js';
 import type { RepoRef } from '../forge/events.js';
+import type { CleanupDecision } from '../housekeeping/cleanup-task.js';
 import type { StoredEvent } from '../intake/ports.js';
 import type { JobState } from './job-state.js';
 
@@ -23,10 +24,14 @@ export function workKeyString(key: WorkKey): string {
 }
 
 
-/** One agent's part in an event: queue work for it, or a recorded reason why not. */
+/**
+ * One agent's part in an event: queue work for it, or a recorded reason why not; or the cleanup
+ * the event calls for (housekeeping), recorded in the same commit so it is as durable as work.
+ */
 export type RoutingDecision =
   | { readonly kind: 'work'; readonly key: WorkKey; readonly repoRef: RepoRef; readonly trigger: string }
-  | { readonly kind: 'skip'; readonly agent: string; readonly reason: string };
+  | { readonly kind: 'skip'; readonly agent: string; readonly reason: string }
+  | CleanupDecision;
 
 export interface Job {
   readonly id: number;
@@ -112,6 +117,9 @@ export interface JobStore {
   /** How many jobs are in each state (states with none are left out). */
   countByState(): Promise<Partial<Record<JobState, number>>>;
   pauseKey(key: WorkKey, until: number, reason: string): Promise<void>;
+  /** queued → cancelled (an operator's cancel); false when the job was not queued. */
+  cancelQueued(id: number, reason: string, now: number): Promise<boolean>;
+  getJob(id: number): Promise<Job | undefined>;
   /** The pause on a key, if one is in force at `now`. */
   pausedUntil(key: WorkKey, now: number): Promise<{ until: number; reason: string } | undefined>;
 }

@@ -5,6 +5,7 @@
  * could not help route now (a transient error) stays unrouted and is tried again, backing off;
  * any other failure is recorded as that event's outcome and routing goes on.
  */
+import { cleanupFor } from '../housekeeping/cleanup-task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { labelChanges } from './label-changes.js';
@@ -59,15 +60,17 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
 
   /** Routes one event; a fault (not transient) is final for this event and recorded. */
   const routeOne = async (stored: StoredEvent, addedLabels: readonly string[] | undefined): Promise<RoutingDecision[] | undefined> => {
+    // Cleanup needs no forge answer: it is decided from the event alone, whatever the agents do.
+    const cleanup = cleanupFor(stored.event);
     try {
-      return await routeEvent(stored.event, options.route, addedLabels === undefined ? {} : { addedLabels });
+      return [...(await routeEvent(stored.event, options.route, addedLabels === undefined ? {} : { addedLabels })), ...cleanup];
     } catch (error) {
       if (isTransient(error)) {
         log.warn({ err: error, eventId: stored.id }, 'could not route an event: the forge did not answer');
         return undefined;
       }
       log.error({ err: error, eventId: stored.id }, 'could not route an event');
-      return [{ kind: 'skip', agent: '*', reason: `could not be routed: ${error instanceof Error ? error.message : String(error)}` }];
+      return [{ kind: 'skip', agent: '*', reason: `could not be routed: ${error instanceof Error ? error.message : String(error)}` }, ...cleanup];
     }
   };
 
@@ -101,6 +104,7 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
   const logDecisions = (stored: StoredEvent, decisions: readonly RoutingDecision[]) => {
     for (const decision of decisions) {
       if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
+      else if (decision.kind === 'cleanup') log.info({ eventId: stored.id, repo: decision.repo, cleanup: decision.action.kind }, 'cleanup queued');
       else log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
     }
   };

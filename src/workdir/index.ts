@@ -17,6 +17,7 @@ import { removeCache, removeWorktree } from './remove.js';
 import { createGitRunner, type GitRunner } from './run-git.js';
 import { createStaleLockCleaner } from './stale-locks.js';
 import type { Workdirs } from './types.js';
+import { adoptStray, atticEntries, pruneAll, removeAtticEntry, strays } from './sweep.js';
 
 export type * from './types.js';
 export { GitError } from './run-git.js';
@@ -100,6 +101,11 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
         }),
       );
     },
+    attic: () => atticEntries(deps),
+    removeAttic: (dir) => removeAtticEntry(deps, dir),
+    strays: () => strays(deps),
+    adoptStray: (folder) => adoptStray(deps, folder),
+    prune: () => pruneAll(deps),
     diskUsage: (usageOptions) => meter.measure(usageOptions?.maxAgeMs ?? DEFAULT_DISK_USAGE_MAX_AGE_MS),
     async maintain(repo, maintainOptions) {
       const repoKey = repoKeyOf(repo);

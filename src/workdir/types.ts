@@ -194,6 +194,15 @@ export interface Workdirs {
   removeCache(repo: RepoSpec, options?: RemoveOptions): Promise<Result<CacheRemoval, RemovalError>>;
   list(): Promise<WorktreeInfo[]>;
   diskUsage(options?: { readonly maxAgeMs?: number }): Promise<DiskUsage>;
+  /** Saved work in the attic, oldest first (the sweeper expires it). */
+  attic(): Promise<Array<{ readonly dir: string; readonly savedAt: number; readonly bytes: number }>>;
+  removeAttic(dir: string): Promise<void>;
+  /** Folders under the trees no record names, and ids of records whose folder is gone. */
+  strays(): Promise<{ readonly folders: readonly string[]; readonly records: readonly string[] }>;
+  /** Moves a stray folder into the attic (nothing is lost); answers the attic folder. */
+  adoptStray(folder: string): Promise<string>;
+  /** `git worktree prune` in every cache with a worktree record; answers how many. */
+  prune(): Promise<number>;
   /** Runs `git gc` on one cache, serialised with its fetches (automatic gc is off in caches). */
   maintain(repo: RepoSpec, options?: { readonly signal?: AbortSignal }): Promise<void>;
 }

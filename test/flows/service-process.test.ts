@@ -48,7 +48,7 @@ describe('the claude-hooks service process', () => {
     await Promise.all([first.exited(), second.exited()]);
 
     assert.equal(statSync(fresh).mode & 0o777, 0o700);
-    assert.deepEqual(new Set(files.map(([name]) => name)), new Set(['claude-hooks.sqlite', 'claude-hooks.sqlite-wal', 'claude-hooks.sqlite-shm', 'webhook-secret', 'service.pid']));
+    assert.deepEqual(new Set(files.map(([name]) => name)), new Set(['claude-hooks.sqlite', 'claude-hooks.sqlite-wal', 'claude-hooks.sqlite-shm', 'webhook-secret', 'service.pid', 'service.url']));
     for (const [name, mode] of files) assert.equal(mode, 0o600, `${name} is 0${mode.toString(8)}`);
     assert.equal(statSync(open).mode & 0o777, 0o700);
     const warning = second.stdout().split('\n').find((line) => line.includes('data dir was readable by other users; tightened it to 0700'));

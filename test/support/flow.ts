@@ -99,6 +99,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
         await service.poller?.pollOnce();
         await forge.idle();
         await service.dispatcher.idle();
+        await service.cleanup.idle();
         await forge.idle();
         const pending = forge.deliveries().some((d) => d.status === 'pending');
         if (!pending) return;

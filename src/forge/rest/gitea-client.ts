@@ -138,6 +138,10 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       return toPermission(parse(CollaboratorPermission, answer, 'GET', path).permission);
     },
     getIssue: async (repo, number) => toIssue(await get(Issue, `${repoPath(repo)}/issues/${positive(number)}`)),
+    async editPullBase(repo, number, base) {
+      const path = `${repoPath(repo)}/pulls/${positive(number)}`;
+      return toPull(parse(PullRequest, await call('PATCH', path, { body: { base } }), 'PATCH', path));
+    },
     getPull: async (repo, number) => toPull(await get(PullRequest, `${repoPath(repo)}/pulls/${positive(number)}`)),
     async listIssuesUpdatedSince(repo, since) {
       const issues = await listAll(Issue, `${repoPath(repo)}/issues`, { state: 'all', since }, (issue) => issue.number);

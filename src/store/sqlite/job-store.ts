@@ -43,6 +43,9 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     insertJob: db.prepare(
       `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES (@agent, @repo, @issue, @workKey, @repoRef, 'queued', @now, @now)`,
     ),
+    insertCleanup: db.prepare(
+      `INSERT INTO cleanup_tasks (event_id, repo, repo_ref, issues, task, state, not_before, created_at) VALUES (@eventId, @repo, @repoRef, @issues, @task, 'queued', @now, @now)`,
+    ),
     attach: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)'),
     skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
     job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
@@ -55,6 +58,9 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
           AND j.agent NOT IN (SELECT value FROM json_each(@skipAgents))
           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
           AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > @now)
+          AND NOT EXISTS (SELECT 1 FROM dispatch_pauses d WHERE d.scope IN ('*', 'agent:' || j.agent, 'key:' || j.work_key))
+          AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = j.repo
+                            AND (c.issues IS NULL OR j.issue IN (SELECT value FROM json_each(c.issues))))
         ORDER BY j.id
         LIMIT @limit`,
     ),
@@ -127,6 +133,10 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
           for (const decision of decisions) {
             if (decision.kind === 'skip') {
               q.skip.run(eventId, decision.agent, decision.reason, now);
+              continue;
+            }
+            if (decision.kind === 'cleanup') {
+              q.insertCleanup.run({ eventId, repo: decision.repo, repoRef: JSON.stringify(decision.repoRef), issues: decision.issues ? JSON.stringify(decision.issues) : null, task: JSON.stringify(decision.action), now });
               continue;
             }
             const workKey = workKeyString(decision.key);
@@ -217,6 +227,19 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return committer.submit(() => {
         q.pause.run(workKeyString(key), until, reason);
       });
+    },
+
+    cancelQueued(id, reason, now) {
+      return committer.submit(() => {
+        const job = getJob(id);
+        if (!job || job.state !== 'queued') return false;
+        transition(job, 'cancelled', { finishedAt: now, error: reason });
+        return true;
+      });
+    },
+
+    async getJob(id) {
+      return getJob(id);
     },
 
     async pausedUntil(key, now) {

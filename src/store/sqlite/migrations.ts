@@ -148,7 +148,52 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_agent_started ON runs (agent, started_at);
   CREATE INDEX runs_job ON runs (job_id);
   `,
-  /* 14: dashboard */ `
+  /* 6: housekeeping */ `
+  -- Cleanup is durable work (issue 10): routed from events in the routing commit, run when no job
+  -- of its keys is queued or running; 'running' left by a dead process goes back to 'queued'.
+  CREATE TABLE cleanup_tasks (
+    id          INTEGER PRIMARY KEY,
+    event_id    INTEGER NOT NULL,
+    repo        TEXT    NOT NULL,
+    repo_ref    TEXT    NOT NULL,
+    issues      TEXT,
+    task        TEXT    NOT NULL,
+    state       TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    not_before  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    result      TEXT,
+    error       TEXT
+  );
+  CREATE INDEX cleanup_tasks_open ON cleanup_tasks (state, not_before) WHERE state IN ('queued', 'running');
+
+  CREATE TABLE dispatch_pauses (
+    scope  TEXT    PRIMARY KEY,
+    reason TEXT    NOT NULL,
+    at     INTEGER NOT NULL
+  );
+
+  CREATE TABLE sweeps (
+    id          INTEGER PRIMARY KEY,
+    trigger     TEXT    NOT NULL,
+    dry_run     INTEGER NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    report      TEXT
+  );
+
+  CREATE TABLE audit (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    source TEXT    NOT NULL,
+    action TEXT    NOT NULL,
+    params TEXT    NOT NULL,
+    status INTEGER NOT NULL,
+    result TEXT    NOT NULL
+  );
+  `,
+  /* 7: dashboard */ `
   -- Disk usage over time, one row per background measurement, thinned with age (dashboard).
   CREATE TABLE disk_samples (
     measured_at     INTEGER PRIMARY KEY,

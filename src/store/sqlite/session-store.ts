@@ -9,7 +9,7 @@ import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore }
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
-interface SessionRow {
+export interface SessionRow {
   agent: string;
   repo: string;
   issue: number;
@@ -85,7 +85,7 @@ export function createSqliteSessionStore(db: Db, committer: GroupCommitter): Ses
   };
 }
 
-function toSession(row: SessionRow): SessionRecord {
+export function toSession(row: SessionRow): SessionRecord {
   return {
     key: { agent: row.agent, repo: row.repo, issue: row.issue },
     sessionId: row.session_id ?? undefined,

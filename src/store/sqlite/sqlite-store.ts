@@ -16,6 +16,8 @@ import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { startCheckpointer } from './checkpointer.js';
+import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import { createSqliteAuditLog, createSqliteRecordRetention, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 
@@ -34,6 +36,13 @@ export interface SqliteStore {
   readonly dashboard: DashboardReads;
   readonly diskSamples: DiskSamples;
   readonly readiness: ReadinessCheck;
+  /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps (`sweeps.list`) and the audit (`audit.list`). */
+  readonly cleanup: CleanupQueue;
+  readonly housekeepingSessions: HousekeepingSessions;
+  readonly pauses: DispatchPauses;
+  readonly sweeps: SweepRecords;
+  readonly audit: AuditLog;
+  readonly recordRetention: RecordRetention;
   /** Adds a listener told of each new event after it is committed. */
   onEvent(listener: EventListener): void;
   close(): Promise<void>;
@@ -74,6 +83,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     runs: createSqliteRunRecords(db, committer),
     dashboard: createSqliteDashboardReads(db),
     diskSamples: createSqliteDiskSamples(db, committer),
+    cleanup: createSqliteCleanupQueue(db, committer),
+    housekeepingSessions: createSqliteHousekeepingSessions(db, committer),
+    pauses: createSqliteDispatchPauses(db, committer),
+    sweeps: createSqliteSweepRecords(db, committer),
+    audit: createSqliteAuditLog(db, committer),
+    recordRetention: createSqliteRecordRetention(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

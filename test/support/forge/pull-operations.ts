@@ -172,3 +172,19 @@ export async function mergePull(ctx: OperationContext, actor: string, repoName: 
   if (options.deleteBranch === true) await deleteBranch(ctx, login, repo.fullName, pull.headRef);
   return issue;
 }
+
+/** `PATCH /repos/{o}/{r}/pulls/{index}` with `base`: the PR now targets another branch (Gitea sends `edited`). */
+export async function retargetPull(ctx: OperationContext, actor: string, repoName: string, number: number, base: string): Promise<IssueRecord> {
+  const repo = repoFor(ctx, actor, repoName, 'write');
+  const issue = pullIn(ctx, repo, number);
+  const login = actorLogin(ctx, actor);
+  if (issue.state !== 'open') throw new ForgeRefusal('invalid', `pull request #${number} is not open`);
+  const pull = issue.pull;
+  if (base === pull.headRef) throw new ForgeRefusal('invalid', 'the base must differ from the head');
+  const baseSha = await resolveRef(repo.gitDir, `refs/heads/${base}`);
+  if (baseSha === undefined) throw new ForgeRefusal('not-found', `branch ${base} not found`);
+  Object.assign(pull, { baseRef: base, baseSha, mergeBase: await mergeBaseOf(repo.gitDir, baseSha, pull.headSha), diff: await diffStats(repo.gitDir, baseSha, pull.headSha) });
+  touch(ctx, issue);
+  emitIssueOrPull(ctx, issue, 'edited', login);
+  return issue;
+}

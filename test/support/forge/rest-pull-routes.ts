@@ -4,7 +4,7 @@
  * requests 201.
  */
 import { ForgeRefusal, pullIn, repoFor, type OperationContext } from './operation-context.js';
-import { openPull, requestReviews, submitReview } from './pull-operations.js';
+import { openPull, requestReviews, retargetPull, submitReview } from './pull-operations.js';
 import { apiPull, apiReview, apiReviewComment } from './render.js';
 import { arrayField, ok, paginate, route, stringField, type Route } from './rest-router.js';
 
@@ -41,6 +41,13 @@ export function pullRoutes(ctx: OperationContext): Route[] {
     route('GET', '/repos/{owner}/{repo}/pulls/{index}', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       return ok(apiPull(r, pullIn(ctx, repo, index(params))));
+    }),
+    route('PATCH', '/repos/{owner}/{repo}/pulls/{index}', async (req, params) => {
+      const base = stringField(req.body, 'base');
+      const others = typeof req.body === 'object' && req.body !== null ? Object.keys(req.body).filter((k) => k !== 'base') : [];
+      // The double edits only what the service uses: the base (a stacked PR's retarget).
+      if (base === undefined || others.length > 0) throw new ForgeRefusal('invalid', `the double edits only base; got ${JSON.stringify(Object.keys(req.body ?? {}))}`);
+      return ok(apiPull(r, await retargetPull(ctx, req.user.login, repoName(params), index(params), base)), 201);
     }),
     route('GET', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');

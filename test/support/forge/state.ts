@@ -80,7 +80,8 @@ export interface RepoRecord {
 export interface PullState {
   readonly id: number;
   readonly headRef: string;
-  readonly baseRef: string;
+  /** Changed by a retarget (`PATCH …/pulls/{index}` with `base`). */
+  baseRef: string;
   headSha: string;
   baseSha: string;
   mergeBase: string;

@@ -1,0 +1,175 @@
+/**
+ * What each cleanup task does, given the workdirs and the session rows. Every step is idempotent
+ * (a worktree already gone is "not removed", a session already closed stays closed), so a task
+ * interrupted by a crash is simply run again. Removal saves unpushed work to the attic first
+ * (the workdir module's rule); the result names where.
+ */
+import type { AgentConfig } from '../config/types.js';
+import type { RepoRef } from '../forge/events.js';
+import type { SessionStore } from '../sessions/ports.js';
+import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
+import type { CleanupTask, HousekeepingSessions } from './ports.js';
+
+/** Transcripts of sessions on disk (`<dataDir>/claude/projects/…`). */
+export interface Transcripts {
+  /**
+   * Deletes a session's transcript (and its subagent folder); answers the bytes freed, 0 if none.
+   * `cwd`, the worktree the session ran in, says where to look first.
+   */
+  remove(sessionId: string, cwd?: string): Promise<number>;
+}
+
+/**
+ * The forge, for PRs stacked on a merged one: find them, retarget them, and tell their agent.
+ * Implemented in `main.ts` over the agents' REST clients.
+ */
+export interface StackForge {
+  /** Open PRs whose base is `branch`. */
+  openPullsOnto(repo: RepoRef, branch: string): Promise<Array<{ readonly number: number; readonly author: string; readonly headRef: string }>>;
+  /** Retargets a PR (as its author when that is an agent, else as the first agent). */
+  retarget(repo: RepoRef, number: number, base: string, author: string): Promise<void>;
+  /**
+   * Asks the PR's agent (its author) to rebase, with a comment that mentions it — posted by another
+   * agent, so it is an explicit hand-off that routing turns into a job on that agent's key, and
+   * the request reaches the session as its delta. False when the author is no agent.
+   */
+  askToRebase(repo: RepoRef, number: number, author: string, body: string): Promise<boolean>;
+}
+
+export interface CleanupDeps {
+  readonly workdirs: Pick<Workdirs, 'list' | 'removeWorktree' | 'removeCache'>;
+  readonly sessions: Pick<SessionStore, 'close' | 'reopen'>;
+  readonly rows: HousekeepingSessions;
+  readonly transcripts: Transcripts;
+  readonly agents: readonly AgentConfig[];
+  /** `housekeeping.deleteSessionsOnClose`: an issue closed deletes its sessions at once. */
+  readonly deleteOnClose: boolean;
+  /** Without it, stacked PRs are not retargeted (tests of removal alone). */
+  readonly stack?: StackForge;
+}
+
+export interface RemovedWorktree {
+  readonly id: string;
+  readonly agent: string;
+  readonly path: string;
+  readonly removed: boolean;
+  /** The attic folder holding the unpushed work, when there was some. */
+  readonly attic?: string;
+}
+
+export interface CleanupResult {
+  readonly worktrees: readonly RemovedWorktree[];
+  readonly sessionsClosed: readonly string[];
+  readonly sessionsReopened: readonly string[];
+  readonly sessionsDeleted: readonly string[];
+  readonly cacheRemoved?: boolean;
+  /** PRs stacked on a merged PR, retargeted onto its base. */
+  readonly retargeted?: readonly { readonly number: number; readonly from: string; readonly to: string; readonly asked: boolean }[];
+}
+
+/** A worktree could not be removed now (leased by a job): try the task again shortly. */
+export class CleanupBusyError extends Error {
+  readonly code = 'CLEANUP_BUSY';
+}
+
+export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<CleanupResult> {
+  const action = task.action;
+  switch (action.kind) {
+    case 'pull-closed': {
+      const mine = (await worktreesOf(deps, task.repo)).filter(
+        (w) => (w.target.kind === 'issue-branch' && w.target.branch === action.head) || (w.target.kind === 'pr-head' && w.target.number === action.number),
+      );
+      const worktrees = await removeAll(deps, mine);
+      const sessionsClosed = await closeSessionsIn(deps, task.repo, worktrees);
+      const retargeted = action.merged && deps.stack ? await retargetStacked(deps.stack, task, action) : [];
+      return { ...empty(), worktrees, sessionsClosed, ...(retargeted.length > 0 ? { retargeted } : {}) };
+    }
+    case 'branch-deleted': {
+      const mine = (await worktreesOf(deps, task.repo)).filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
+      return { ...empty(), worktrees: await removeAll(deps, mine) };
+    }
+    case 'issue-closed': {
+      const rows = await deps.rows.ofIssue(task.repo, action.issue);
+      if (deps.deleteOnClose) return { ...empty(), sessionsDeleted: await deleteSessions(deps, rows) };
+      for (const row of rows) await deps.sessions.close(row.key);
+      return { ...empty(), sessionsClosed: rows.map((r) => keyName(r.key)) };
+    }
+    case 'issue-reopened': {
+      const rows = await deps.rows.ofIssue(task.repo, action.issue);
+      for (const row of rows) await deps.sessions.reopen(row.key);
+      return { ...empty(), sessionsReopened: rows.map((r) => keyName(r.key)) };
+    }
+    case 'repository-deleted': {
+      const removal = await deps.workdirs.removeCache(task.repoRef);
+      if (!removal.ok) throw removalFailure(removal.error);
+      const worktrees = removal.value.worktrees.map((r) => ({ id: r.id, agent: '', path: r.path, removed: r.removed, ...(r.saved ? { attic: r.saved.dir } : {}) }));
+      return { ...empty(), worktrees, cacheRemoved: removal.value.removed, sessionsDeleted: await deleteSessions(deps, await deps.rows.ofRepo(task.repo)) };
+    }
+  }
+}
+
+function empty(): CleanupResult {
+  return { worktrees: [], sessionsClosed: [], sessionsReopened: [], sessionsDeleted: [] };
+}
+
+export function repoOfWorktree(w: Pick<WorktreeInfo, 'repo'>): string {
+  return `${w.repo.host}/${w.repo.owner}/${w.repo.name}`.toLowerCase();
+}
+
+async function worktreesOf(deps: CleanupDeps, repo: string): Promise<WorktreeInfo[]> {
+  return (await deps.workdirs.list()).filter((w) => repoOfWorktree(w) === repo);
+}
+
+async function removeAll(deps: CleanupDeps, worktrees: readonly WorktreeInfo[]): Promise<RemovedWorktree[]> {
+  const removed: RemovedWorktree[] = [];
+  for (const w of worktrees) {
+    const auth = deps.agents.find((a) => a.name === w.agent);
+    const result = await deps.workdirs.removeWorktree({ id: w.id }, auth ? { auth } : {});
+    if (!result.ok) throw removalFailure(result.error);
+    removed.push({ id: w.id, agent: w.agent, path: w.path, removed: result.value.removed, ...(result.value.saved ? { attic: result.value.saved.dir } : {}) });
+  }
+  return removed;
+}
+
+function removalFailure(error: { kind: string; message: string }): Error {
+  return error.kind === 'leased' ? new CleanupBusyError(error.message) : new Error(error.message);
+}
+
+/** Sessions that ran in a removed worktree are over: closed, kept until their TTL. */
+async function closeSessionsIn(deps: CleanupDeps, repo: string, worktrees: readonly RemovedWorktree[]): Promise<string[]> {
+  const paths = new Set(worktrees.map((w) => w.path));
+  const rows = (await deps.rows.ofRepo(repo)).filter((r) => paths.has(r.worktree) && r.state === 'active');
+  for (const row of rows) await deps.sessions.close(row.key);
+  return rows.map((r) => keyName(r.key));
+}
+
+async function deleteSessions(deps: CleanupDeps, rows: Awaited<ReturnType<HousekeepingSessions['ofRepo']>>): Promise<string[]> {
+  for (const row of rows) {
+    if (row.sessionId) await deps.transcripts.remove(row.sessionId, row.worktree);
+    await deps.rows.delete(row.key);
+  }
+  return rows.map((r) => keyName(r.key));
+}
+
+function keyName(key: { agent: string; repo: string; issue: number }): string {
+  return `${key.agent}:${key.repo}#${key.issue}`;
+}
+
+/**
+ * Every open PR based on the merged PR's head now targets the merged PR's base, and its agent is
+ * asked to rebase. Idempotent: a PR retargeted already is no longer "onto" the merged head.
+ */
+async function retargetStacked(stack: StackForge, task: CleanupTask, action: { number: number; head: string; base: string }) {
+  const stacked = await stack.openPullsOnto(task.repoRef, action.head);
+  const done: Array<{ number: number; from: string; to: string; asked: boolean }> = [];
+  for (const pull of stacked) {
+    await stack.retarget(task.repoRef, pull.number, action.base, pull.author);
+    const body = [
+      `@${pull.author} #${action.number} (\`${action.head}\`), which this pull request was based on, was merged into \`${action.base}\`.`,
+      `This pull request now targets \`${action.base}\`: rebase \`${pull.headRef}\` onto \`${action.base}\` (dropping the commits merged with #${action.number}) and push it with --force-with-lease.`,
+    ].join('\n\n');
+    const asked = await stack.askToRebase(task.repoRef, pull.number, pull.author, body);
+    done.push({ number: pull.number, from: action.head, to: action.base, asked });
+  }
+  return done;
+}

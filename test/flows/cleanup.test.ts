@@ -1,0 +1,237 @@
+/**
+ * Cleanup when the forge says the work is over (issue 10, item 1): real git worktrees, the forge
+ * double's merges and closes, the real service. Cleanup is durable work serialised with the
+ * agents' jobs on the same keys.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
+import type { CleanupResult } from '../../src/housekeeping/cleanup-actions.js';
+import { REPO, startFlow, type Flow } from '../support/flow.js';
+import { until } from '../support/wait.js';
+
+const run = promisify(execFile);
+const BRANCH = 'issue-1-login-fails';
+
+interface Gate {
+  /** Set to make dev's next run wait until `open` is called. */
+  hold: boolean;
+  open: () => void;
+  /** Resolves when a held run has started. */
+  held: Promise<void>;
+}
+
+/** dev commits and pushes on its branch; with `dirty`, leaves an uncommitted file too. */
+function devRunner(options: { dirty?: boolean; gate?: Gate; seen?: WorkspaceRunRequest[] } = {}): WorkspaceAgentRunner {
+  let runs = 0;
+  return {
+    async run(request) {
+      if (request.agent.name !== 'dev') return { ok: true };
+      options.seen?.push(request);
+      runs++;
+      const cwd = request.workspace.path;
+      const env = { PATH: process.env.PATH ?? '', HOME: cwd, ...request.workspace.env };
+      writeFileSync(join(cwd, `note-${runs}.md`), `run ${runs}\n`);
+      await run('git', ['add', '-A'], { cwd, env });
+      await run('git', ['commit', '-m', `Work ${runs}`], { cwd, env });
+      await run('git', ['push', 'origin', 'HEAD'], { cwd, env });
+      if (options.dirty) writeFileSync(join(cwd, 'unfinished.txt'), 'half a thought\n');
+      if (options.gate?.hold) await new Promise<void>((resolve) => ((options.gate!.open = resolve), gateStarted(options.gate!)));
+      return { ok: true };
+    },
+  };
+}
+
+let gateStarted: (gate: Gate) => void = () => {};
+
+function newGate(): Gate {
+  let started!: () => void;
+  const gate: Gate = { hold: false, open: () => {}, held: new Promise<void>((resolve) => (started = resolve)) };
+  gateStarted = () => started();
+  return gate;
+}
+
+/** Issue 1 for dev (its PR #3, reviewed by reviewer) and issue 2 for dev, then the PR merged or closed. */
+async function twoIssuesAndAPull(flow: Flow): Promise<{ pull: number }> {
+  const alice = flow.forge.as('alice');
+  const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+  await alice.assign(REPO, issue.number, 'dev');
+  await flow.settle();
+  const other = await alice.openIssue(REPO, { title: 'Other work', body: '' });
+  await alice.assign(REPO, other.number, 'dev');
+  await flow.settle();
+  const pull = await flow.forge.as('dev').openPull(REPO, { head: BRANCH, title: 'Fix login', body: 'Closes #1' });
+  await alice.requestReview(REPO, pull.number, 'reviewer');
+  await flow.settle();
+  return { pull: pull.number };
+}
+
+async function worktrees(flow: Flow): Promise<string[]> {
+  const list = await flow.service.workdirs.list();
+  return list
+    .map((w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `pr-${w.target.number}` : 'default'}`)
+    .sort();
+}
+
+async function lastCleanup(flow: Flow) {
+  const [task] = await flow.service.store.cleanup.list(1);
+  assert.ok(task, 'a cleanup task was recorded');
+  return task;
+}
+
+describe('cleanup on forge events', () => {
+  it('removes dev’s and the reviewer’s worktrees of a merged PR and nothing else', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      assert.deepEqual(await worktrees(flow), ['boss:default', `dev:${BRANCH}`, 'dev:issue-2-other-work', `reviewer:pr-${pull}`]);
+
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+
+      assert.deepEqual(await worktrees(flow), ['boss:default', 'dev:issue-2-other-work']);
+      const task = await lastCleanup(flow);
+      assert.equal(task.state, 'done');
+      assert.deepEqual(task.action, { kind: 'pull-closed', number: pull, head: BRANCH, base: 'main', merged: true });
+      assert.deepEqual((task.result as CleanupResult).worktrees.map((w) => w.agent).sort(), ['dev', 'reviewer']);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('saves a dirty worktree’s work to the attic before removing it, and says where', async () => {
+    const flow = await startFlow({ runner: devRunner({ dirty: true }) });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+
+      const result = (await lastCleanup(flow)).result as CleanupResult;
+      const dev = result.worktrees.find((w) => w.path.includes(BRANCH));
+      assert.ok(dev?.attic, 'the removal names the attic folder');
+      assert.ok(existsSync(join(dev.attic, 'changes.patch')));
+      assert.match(readFileSync(join(dev.attic, 'changes.patch'), 'utf8'), /half a thought/);
+      assert.equal(existsSync(dev.path), false);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('cleans up a PR closed while dev’s job runs only after that job ends', async () => {
+    const gate = newGate();
+    const flow = await startFlow({ runner: devRunner({ gate }) });
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      gate.hold = true;
+      await flow.forge.as('alice').comment(REPO, pull, '@dev one more thing');
+      await gate.held;
+
+      await flow.forge.as('alice').closeIssue(REPO, pull);
+      await until(async () => (await flow.service.store.cleanup.list(1)).length > 0, 'the cleanup task');
+      await flow.service.cleanup.idle();
+
+      assert.equal((await lastCleanup(flow)).state, 'queued', 'cleanup waits while the key has a running job');
+      assert.ok((await worktrees(flow)).includes(`dev:${BRANCH}`));
+
+      gate.hold = false;
+      gate.open();
+      await flow.settle();
+
+      assert.equal((await lastCleanup(flow)).state, 'done');
+      assert.equal((await worktrees(flow)).includes(`dev:${BRANCH}`), false);
+    } finally {
+      gate.open();
+      await flow.close();
+    }
+  });
+
+  it('retargets a PR stacked on a merged PR onto its base and asks its dev to rebase, in that session', async () => {
+    const seen: WorkspaceRunRequest[] = [];
+    const flow = await startFlow({ runner: devRunner({ seen }) });
+    try {
+      const alice = flow.forge.as('alice');
+      const dev = flow.forge.as('dev');
+      const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+      await alice.assign(REPO, issue.number, 'dev');
+      await flow.settle();
+      const base = await dev.openPull(REPO, { head: BRANCH, title: 'Fix login' });
+      await dev.pushCommit(REPO, { branch: 'issue-9-stacked', files: { 'stacked.md': 'on top\n' }, message: 'Stacked' });
+      const stacked = await dev.openPull(REPO, { head: 'issue-9-stacked', base: 'main', title: 'Stacked work' });
+      // The double opens from main; retarget the second onto the first's head to stack it.
+      await fetch(`${flow.forge.url}/api/v1/repos/${REPO}/pulls/${stacked.number}`, { method: 'PATCH', headers: { authorization: `token ${flow.tokens.dev}`, 'content-type': 'application/json' }, body: JSON.stringify({ base: BRANCH }) });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, BRANCH);
+      seen.length = 0;
+
+      await alice.mergePull(REPO, base.number);
+      await flow.settle();
+      // The request to rebase is a comment the cleanup posted: its webhook is routed after.
+      await flow.settle();
+
+      assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, 'main', 'the stacked PR now targets main');
+      const result = (await lastCleanup(flow)).result as CleanupResult;
+      assert.deepEqual(result.retargeted, [{ number: stacked.number, from: BRANCH, to: 'main', asked: true }]);
+      const rebase = seen.find((r) => r.key.issue === 9);
+      assert.ok(rebase, 'dev got a job on the stacked PR’s issue');
+      const said = rebase.events.map((e) => (e.event.type === 'comment' ? e.event.comment.body : '')).join('\n');
+      assert.match(said, new RegExp(`@dev #${base.number} \\(\`${BRANCH}\`\\), which this pull request was based on, was merged into \`main\``));
+      assert.match(said, /rebase `issue-9-stacked` onto `main`/);
+      assert.deepEqual(flow.forge.openApiViolations(), []);
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('closes an issue’s sessions when it is closed, keeping them, and makes them active when it is reopened', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    try {
+      const alice = flow.forge.as('alice');
+      const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
+      await flow.settle();
+      const key = { agent: 'dev', repo: `${new URL(flow.forge.url).host}/${REPO}`.toLowerCase(), issue: issue.number };
+      await flow.service.store.sessions.started(key, { sessionId: '33333333-3333-4333-8333-333333333333', worktree: '/w', at: Date.now() });
+
+      await alice.closeIssue(REPO, issue.number);
+      await flow.settle();
+      const closed = await flow.service.store.sessions.get(key);
+      await alice.reopenIssue(REPO, issue.number);
+      await flow.settle();
+      const reopened = await flow.service.store.sessions.get(key);
+
+      assert.equal(closed?.state, 'closed');
+      assert.equal(closed?.sessionId, '33333333-3333-4333-8333-333333333333', 'kept until its TTL');
+      assert.equal(reopened?.state, 'active');
+    } finally {
+      await flow.close();
+    }
+  });
+
+  it('finishes a cleanup interrupted by a crash after the service restarts', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    let restarted: Flow | undefined;
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      await flow.service.cleanup.stop();
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+      // The process dies with the task claimed and nothing removed yet.
+      const claimed = await flow.service.store.cleanup.claimNext(Date.now());
+      assert.equal(claimed?.state, 'running');
+      await flow.stopService();
+
+      restarted = await startFlow({ runner: devRunner(), scene: flow, dataDir: flow.dataDir });
+      await restarted.settle();
+
+      assert.equal((await lastCleanup(restarted)).state, 'done');
+      assert.deepEqual(await worktrees(restarted), ['boss:default', 'dev:issue-2-other-work']);
+    } finally {
+      await restarted?.stopService();
+      await flow.close();
+    }
+  });
+});
