@@ -113,7 +113,11 @@ export function adminRoutes(options: AdminRoutesOptions) {
       return { sessions: await options.sessions.list({ limit }) };
     });
     app.get('/api/worktrees', { preHandler }, async () => {
-      const [worktrees, usage] = await Promise.all([options.workdirs.list(), options.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })]);
+      const [worktrees, cached] = await Promise.all([options.workdirs.list(), options.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })]);
+      // The last measurement (the dashboard's background sampler takes one every few minutes); a
+      // worktree made since is not in it, and only then is the data dir measured again.
+      const measured = new Set(cached.worktrees.map((w) => w.id));
+      const usage = worktrees.every((w) => measured.has(w.id)) ? cached : await options.workdirs.diskUsage({ maxAgeMs: 0 });
       const bytes = new Map(usage.worktrees.map((w) => [w.id, w.bytes]));
       return { measuredAt: usage.measuredAt, freeBytes: usage.freeBytes, worktrees: worktrees.map((w) => ({ ...w, bytes: bytes.get(w.id) ?? null })) };
     });
