@@ -2,7 +2,7 @@
  * One `query()` of the Claude Agent SDK with streaming input: the first user message is the
  * prompt; more can be pushed while the run goes on (live follow-ups). The input is closed once a
  * `result` arrives with nothing more queued — else the stream never ends (SDK 0.3.332, see
- * ../shared notes "Streaming input").
+ * docs/testing.md and test/flows/claude-runner.test.ts, "a comment while the run is still going").
  *
  * The session id is handed to `onInit` the moment `system/init` names it, and awaited, so it is
  * stored before the agent does anything.

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble, type WebhookDelivery } from './forge-double.js';
 import { createOpenApiChecker, type OpenApiChecker } from './openapi-check.js';
 
-const SAMPLES = new URL('../../../../shared/forge/payloads/', import.meta.url);
+const SAMPLES = new URL('../../fixtures/gitea/payloads/', import.meta.url);
 const REPO = 'acme/app';
 
 /** Every field of `sample` is in `ours` with the same JSON type (nulls on either side match anything). */

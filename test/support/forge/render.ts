@@ -3,7 +3,7 @@
  * `services/convert`). Field names, nulls and empty values follow the real server: a nil Go
  * slice is `null` (`assignees`, `requested_reviewers`), a made one `[]` (`labels`, `assets`); an
  * unset pointer is `null` (`milestone`, `closed_at`, `merged_by`). The captured samples in
- * `../shared/forge/payloads/` are the reference, and a test compares against them field by field.
+ * `test/fixtures/gitea/payloads/` are the reference, and a test compares against them field by field.
  */
 import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewCommentRecord, ReviewRecord, TimelineRecord, UserRecord } from './state.js';
 
