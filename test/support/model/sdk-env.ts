@@ -1,6 +1,7 @@
 /**
  * The `options.env` that points the Claude Code runtime at a scripted model (see docs/testing.md,
- * "The scripted model"). The SDK hands this environment to the runtime as is, so it must carry everything the runtime and the tools it runs need; nothing else leaks in.
+ * "The scripted model"). The SDK hands this environment to the runtime as is, so it must carry
+ * everything the runtime and the tools it runs need; nothing else leaks in.
  *
  * `HOME` defaults to the config folder, so neither the runtime nor the `git` the agent runs
  * reads the developer's own dot files: a repository the agent commits in needs its own
