@@ -11,6 +11,7 @@ import { liveFollowUps } from './agent/claude/live-follow-ups.js';
 import type { PromptComposer } from './agent/prompt/types.js';
 import { unavailableRunner } from './agent/unavailable-runner.js';
 import { createAgentParts } from './agent/agent-parts.js';
+import { createLiveStatus, type LiveStatus } from './agent/status/live-status.js';
 import { finishOrphanedRuns } from './agent/orphaned-runs.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
@@ -155,7 +156,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const rejections = createRejectionTally({ total: () => rejectedTotal(metrics), clock });
     rejections.start();
     lifecycle.defer('rejection tally', () => rejections.stop());
-    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clients, clock, log);
+    const live = createLiveStatus();
+    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clients, live, clock, log);
     if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
     const runner =
       options.jobRunner ??
@@ -306,6 +308,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             forgeUrl: config.forge.url,
             defaultMaxDailyUsd: DEFAULT_LIMITS.maxDailyUsd,
             rejections,
+            liveStatus: live.of,
             sweeps: sweepHistory(store.sweeps),
             doctor: async () => {
               const last = await readLastDoctorResult(config.dataDir);
@@ -369,12 +372,12 @@ async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, For
  * tools and status comments (each agent through its own forge client) unless a test replaces one;
  * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
  */
-function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger) {
+function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, live: LiveStatus, clock: Clock, log: Logger) {
   if (!config.agents.some((agent) => agent.model)) {
     if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
     return undefined;
   }
-  const defaults = createAgentParts({ clients, clock, log: log.child({ module: 'status' }) });
+  const defaults = createAgentParts({ clients, clock, live, log: log.child({ module: 'status' }) });
   const parts = {
     prompts: options.agentParts?.prompts ?? defaults.prompts,
     forgeTools: options.agentParts?.forgeTools ?? defaults.forgeTools,

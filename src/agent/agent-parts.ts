@@ -11,6 +11,7 @@ import type { ClaudeRunnerOptions } from './claude/claude-runner.js';
 import { createForgeTools } from './forge-tools/index.js';
 import { createPromptComposer } from './prompt/compose.js';
 import type { PromptComposer } from './prompt/types.js';
+import type { LiveStatus } from './status/live-status.js';
 import { createStatusReporter } from './status/status-reporter.js';
 
 export type AgentParts = Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts: PromptComposer };
@@ -20,6 +21,8 @@ export interface AgentPartsOptions {
   readonly clients: ReadonlyMap<string, ForgeClient>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where each run's current activity is kept for the dashboard. */
+  readonly live?: LiveStatus;
 }
 
 export function createAgentParts(options: AgentPartsOptions): AgentParts {
@@ -41,8 +44,8 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
       },
     },
     forgeTools: (tools) => createForgeTools({ ...tools, client: clientOf(tools.agent) }),
-    status: (target) =>
-      createStatusReporter({
+    status: (target) => {
+      const reporter = createStatusReporter({
         client: clientOf(target.agent),
         repo: target.repo,
         issue: target.key.issue,
@@ -51,6 +54,8 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
         clock: options.clock,
         startedAt: options.clock.now(),
         log: options.log,
-      }),
+      });
+      return options.live ? options.live.track(target.jobId, reporter) : reporter;
+    },
   };
 }
