@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTranscripts } from '../src/agent/claude/transcripts.js';
-import type { AgentConfig } from '../src/config/types.js';
 import { createSweeper } from '../src/housekeeping/sweeper.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { Secret } from '../src/lib/secret.js';
+import { benchAgent } from './lib/bench-agent.js';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { createWorkdirs, type RepoSpec } from '../src/workdir/index.js';
 import { startGitHttpServer } from '../test/support/git-http-backend.js';
@@ -24,19 +23,6 @@ import { writeReport } from './lib/report.js';
 const SESSIONS = Number(process.env.SWEEP_BENCH_SESSIONS ?? 1000);
 const WORKTREES = Number(process.env.SWEEP_BENCH_WORKTREES ?? 200);
 const DAY = 24 * 3600_000;
-
-function agent(token: string): AgentConfig {
-  return {
-    name: 'dev',
-    login: 'dev-bot',
-    token: new Secret(token),
-    git: { name: 'dev agent', email: 'dev@bench.test' },
-    skillPath: '/dev/null',
-    workspace: 'issue-branch',
-    triggers: [{ on: 'mention' }],
-    limits: { runsPerHour: 6, concurrency: 2, maxTurns: 10, maxBudgetUsd: 1 },
-  } as unknown as AgentConfig;
-}
 
 function smallRepo(root: string): void {
   const bare = join(root, 'bench', 'small.git');
@@ -71,7 +57,7 @@ export async function run(): Promise<void> {
   try {
     const repo: RepoSpec = { host: new URL(server.url).host, owner: 'bench', name: 'small', cloneUrl: `${server.url}/bench/small.git`, defaultBranch: 'main' };
     const workdirs = createWorkdirs({ dataDir, minFreeBytes: 0, env: { PATH: process.env.PATH }, log: silentLogger(), clock: { now: () => Date.now() } });
-    const dev = agent(token);
+    const dev = benchAgent(token);
     say(`generating ${WORKTREES} worktrees`);
     for (let i = 1; i <= WORKTREES; i++) {
       const lease = await workdirs.acquire({ repo, agent: dev, target: { kind: 'issue-branch', branch: `issue-${i}-bench` } });

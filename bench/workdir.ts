@@ -16,7 +16,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentConfig } from '../src/config/types.js';
 import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { Secret } from '../src/lib/secret.js';
+import { benchAgent } from './lib/bench-agent.js';
 import { ensureCredentialHelper, leaseEnvironment } from '../src/workdir/auth.js';
 import { createWorkdirs, type AcquireTarget, type Lease, type RepoSpec, type Workdirs } from '../src/workdir/index.js';
 import { createGitRunner, type GitRunner } from '../src/workdir/run-git.js';
@@ -28,19 +28,6 @@ import { diskBytes, gitAsync, moveBranch, timed, walkBytesSync } from './workdir
 const CLONE_RUNS = 3;
 const FAST_RUNS = 10;
 const WORKTREES = 10;
-
-function agent(token: string): AgentConfig {
-  return {
-    name: 'dev',
-    login: 'dev-bot',
-    token: new Secret(token),
-    git: { name: 'dev agent', email: 'dev@bench.test' },
-    skillPath: '/dev/null',
-    workspace: 'issue-branch',
-    triggers: [{ on: 'mention' }],
-    limits: { runsPerHour: 6, concurrency: 2, maxTurns: 10, maxBudgetUsd: 1 },
-  };
-}
 
 /** A runner that remembers how long each git command took, to split the first acquire. */
 function recording(): GitRunner & { log: Array<{ command: string; ms: number }> } {
@@ -77,7 +64,7 @@ export async function run(): Promise<void> {
   try {
     const url = `${server.url}/bench/project.git`;
     const repo: RepoSpec = { host: new URL(server.url).host, owner: 'bench', name: 'project', cloneUrl: url, defaultBranch: 'main' };
-    const dev = agent(token);
+    const dev = benchAgent(token);
     const home = join(work, 'home');
     mkdirSync(home);
     // The per-task baselines authenticate exactly as the workdirs do: the same helper and env.
