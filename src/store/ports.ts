@@ -1,0 +1,48 @@
+/**
+ * The store as the rest of the service sees it: one object holding every port that persists
+ * something, opened by `openStore` from the configuration. Two implementations stand behind it —
+ * SQLite under the data dir (the embedded default) and PostgreSQL (several workers) — and one
+ * contract suite (`test/store-contract/`) holds both to the same behaviour. Nothing outside
+ * `store/` sees a driver type or writes SQL.
+ */
+import type { DashboardReads, DiskSamples } from '../dashboard/ports.js';
+import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../housekeeping/ports.js';
+import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener } from '../intake/ports.js';
+import type { PollCursors } from '../queue/poller.js';
+import type { JobStore } from '../queue/ports.js';
+import type { RunRecords, SessionStore } from '../sessions/ports.js';
+
+/** Whether the store answers and accepts writes (`/readyz`). */
+export interface StoreReadiness {
+  readonly name: string;
+  run(): Promise<{ readonly ok: boolean; readonly detail: string }>;
+}
+
+export interface Store {
+  /** `sqlite` or `postgres`, and where (a file, or a database URL with its password removed). */
+  readonly kind: 'sqlite' | 'postgres';
+  readonly location: string;
+  readonly deliveries: DeliveryStore & DeliveryRetention;
+  readonly deliveryHistory: DeliveryHistory;
+  readonly jobs: JobStore;
+  readonly pollCursors: PollCursors;
+  readonly sessions: SessionStore;
+  readonly runs: RunRecords;
+  readonly dashboard: DashboardReads;
+  readonly diskSamples: DiskSamples;
+  readonly readiness: StoreReadiness;
+  /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps and the audit. */
+  readonly cleanup: CleanupQueue;
+  readonly housekeepingSessions: HousekeepingSessions;
+  readonly pauses: DispatchPauses;
+  readonly sweeps: SweepRecords;
+  readonly audit: AuditLog;
+  readonly recordRetention: RecordRetention;
+  /**
+   * Adds a listener told of each new event after it is committed — by this process, and (with
+   * PostgreSQL) by any other worker on the same database.
+   */
+  onEvent(listener: EventListener): void;
+  /** Waits for pending writes, then releases the database. */
+  close(): Promise<void>;
+}

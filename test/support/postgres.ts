@@ -1,0 +1,39 @@
+/**
+ * PostgreSQL for tests: the server named by CLAUDE_HOOKS_TEST_DATABASE_URL (`.ci/run` sets it),
+ * a fresh schema per store, dropped afterwards. Without the variable, PostgreSQL tests are
+ * skipped — and say so loudly, once per file, so a green run never hides that they did not run.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const TEST_DATABASE_URL = process.env.CLAUDE_HOOKS_TEST_DATABASE_URL;
+
+/** The `skip` option for a PostgreSQL test: false when the database is there, else the reason. */
+export function postgresSkip(): string | false {
+  if (TEST_DATABASE_URL) return false;
+  return SKIP_REASON;
+}
+
+const SKIP_REASON = 'SKIPPED: CLAUDE_HOOKS_TEST_DATABASE_URL is not set, so the PostgreSQL tests did not run (.ci/run sets it)';
+let warned = false;
+if (!TEST_DATABASE_URL && !warned) {
+  warned = true;
+  process.stderr.write(`\n*** ${SKIP_REASON} ***\n\n`);
+}
+
+/** A fresh schema name (`t_<hex>`) for one store under test. */
+export function freshSchemaName(prefix = 't'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Drops a test schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  if (!TEST_DATABASE_URL) return;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
