@@ -1,0 +1,82 @@
+/**
+ * The store on PostgreSQL, for several workers sharing one database: a pool, the schema migrated
+ * at open under an advisory lock, the same ports as the SQLite store, and events committed by any
+ * worker told to every worker's listeners (LISTEN/NOTIFY).
+ */
+import type { Clock } from '../../lib/clock.js';
+import type { EventListener } from '../../intake/ports.js';
+import type { Store } from '../ports.js';
+import { createPgDashboardReads, createPgDiskSamples } from './dashboard-store.js';
+import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store.js';
+import { createPgAuditLog, createPgCleanupQueue, createPgDispatchPauses, createPgHousekeepingSessions, createPgRecordRetention, createPgSweepRecords } from './housekeeping-store.js';
+import { createPgJobStore } from './job-store.js';
+import { migratePostgres } from './migrate.js';
+import { startEventNotifications } from './notifications.js';
+import { createPgPollCursors } from './poll-cursors.js';
+import { createPool, redactUrl } from './pool.js';
+import { createPgRunRecords, createPgSessionStore } from './session-store.js';
+
+export interface PostgresStoreOptions {
+  readonly url: string;
+  /** A schema of its own (tests); the database's default search path otherwise. */
+  readonly schema?: string;
+  readonly clock: Clock;
+  readonly dedupWindowMs: number;
+  /** Pool size (default 10). */
+  readonly maxConnections?: number;
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const pool = createPool({ url: options.url, schema: options.schema, max: options.maxConnections });
+  try {
+    await migratePostgres(pool, options.schema);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${(error as Error).message}`);
+  }
+  const listeners: EventListener[] = [];
+  const tell: EventListener = (stored) => {
+    for (const listener of listeners) listener(stored);
+  };
+  const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, onEvent: tell });
+  const notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, onEvent: tell });
+  return {
+    kind: 'postgres',
+    location: redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : ''),
+    deliveries,
+    deliveryHistory: createPgDeliveryHistory(pool),
+    jobs: createPgJobStore(pool),
+    pollCursors: createPgPollCursors(pool),
+    sessions: createPgSessionStore(pool),
+    runs: createPgRunRecords(pool),
+    dashboard: createPgDashboardReads(pool),
+    diskSamples: createPgDiskSamples(pool),
+    cleanup: createPgCleanupQueue(pool),
+    housekeepingSessions: createPgHousekeepingSessions(pool),
+    pauses: createPgDispatchPauses(pool),
+    sweeps: createPgSweepRecords(pool),
+    audit: createPgAuditLog(pool),
+    recordRetention: createPgRecordRetention(pool),
+    readiness: {
+      name: 'databaseWritable',
+      async run() {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query('CREATE TEMP TABLE IF NOT EXISTS readiness_probe (x int) ON COMMIT DROP');
+          await client.query('ROLLBACK');
+        } finally {
+          client.release();
+        }
+        return { ok: true, detail: redactUrl(options.url) };
+      },
+    },
+    onEvent: (listener) => {
+      listeners.push(listener);
+    },
+    async close() {
+      await notifications.stop();
+      await pool.end();
+    },
+  };
+}
