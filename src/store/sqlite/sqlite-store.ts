@@ -3,7 +3,7 @@
  * writer, and the repositories the rest of the service reads and writes through their ports.
  */
 import { join } from 'node:path';
-import type { ReadinessCheck } from '../../http/health.js';
+import type { Store } from '../ports.js';
 import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { PollCursors } from '../../queue/poller.js';
@@ -23,7 +23,8 @@ import { openDatabase, type Db } from './open-database.js';
 
 export const DATABASE_FILE = 'claude-hooks.sqlite';
 
-export interface SqliteStore {
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
   readonly db: Db;
   readonly file: string;
   readonly committer: GroupCommitter;
@@ -35,7 +36,6 @@ export interface SqliteStore {
   readonly runs: RunRecords;
   readonly dashboard: DashboardReads;
   readonly diskSamples: DiskSamples;
-  readonly readiness: ReadinessCheck;
   /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps (`sweeps.list`) and the audit (`audit.list`). */
   readonly cleanup: CleanupQueue;
   readonly housekeepingSessions: HousekeepingSessions;
@@ -72,6 +72,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
   });
   return {
+    kind: 'sqlite',
+    location: file,
     db,
     file,
     committer,
