@@ -1,22 +1,208 @@
-/** STUB — replaced by the PostgreSQL housekeeping stores (helper pg-rest). */
-import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
-import type { Pool } from './pool.js';
+/**
+ * Housekeeping's storage on PostgreSQL (issue 10): the cleanup queue, session rows by repository
+ * and idleness, dispatch pauses, sweep records and the audit trail — the twins of
+ * `store/sqlite/housekeeping-store.ts`. Several workers share the cleanup queue: a task is claimed
+ * in one transaction that skips rows another worker holds (`FOR UPDATE SKIP LOCKED`), so each
+ * task runs once.
+ */
+import type { AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import { inTransaction, type Pool } from './pool.js';
+import { SESSION_COLUMNS, toSession, type PgSessionRow } from './session-store.js';
 
-export function createPgCleanupQueue(_pool: Pool): CleanupQueue {
-  throw new Error('not implemented yet');
+interface TaskRow {
+  id: number;
+  event_id: number;
+  repo: string;
+  repo_ref: string;
+  issues: string | null;
+  task: string;
+  state: CleanupTask['state'];
+  attempts: number;
+  created_at: number;
+  finished_at: number | null;
+  result: string | null;
+  error: string | null;
 }
-export function createPgHousekeepingSessions(_pool: Pool): HousekeepingSessions {
-  throw new Error('not implemented yet');
+
+const TASK_COLUMNS = 'id, event_id, repo, repo_ref, issues, task, state, attempts, created_at, finished_at, result, error';
+
+export function createPgCleanupQueue(pool: Pool): CleanupQueue {
+  return {
+    claimNext(now) {
+      return inTransaction(pool, async (client) => {
+        // The oldest due task with no queued or running job on its keys (issues NULL: the whole repository).
+        const { rows } = await client.query<{ id: number }>(
+          `SELECT c.id FROM cleanup_tasks c
+            WHERE c.state = 'queued' AND c.not_before <= $1
+              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.repo = c.repo AND j.state IN ('queued', 'running')
+                                AND (c.issues IS NULL OR j.issue IN (SELECT value::int FROM json_array_elements_text(c.issues::json))))
+            ORDER BY c.id
+            LIMIT 1
+            FOR UPDATE OF c SKIP LOCKED`,
+          [now],
+        );
+        if (!rows[0]) return undefined;
+        const claimed = await client.query<TaskRow>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = $1 RETURNING ${TASK_COLUMNS}`, [rows[0].id]);
+        return toTask(claimed.rows[0]!);
+      });
+    },
+    async finish(id, finish, now) {
+      const retry = finish.state === 'retry';
+      await pool.query('UPDATE cleanup_tasks SET state = $2, finished_at = $3, result = $4, error = $5, not_before = $6 WHERE id = $1', [
+        id,
+        retry ? 'queued' : finish.state,
+        retry ? null : now,
+        'result' in finish && finish.result !== undefined ? JSON.stringify(finish.result) : null,
+        finish.state === 'done' ? null : finish.error,
+        retry ? finish.notBefore : now,
+      ]);
+    },
+    async requeueInterrupted() {
+      const { rowCount } = await pool.query(`UPDATE cleanup_tasks SET state = 'queued' WHERE state = 'running'`);
+      return rowCount ?? 0;
+    },
+    async keysBusy(repo, issues, agent) {
+      const { rows } = await pool.query<{ busy: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM jobs j WHERE j.repo = $1 AND j.state IN ('queued', 'running')
+                          AND ($2::text IS NULL OR j.agent = $2)
+                          AND ($3::int[] IS NULL OR j.issue = ANY ($3::int[]))) AS busy`,
+        [repo, agent ?? null, issues ? [...issues] : null],
+      );
+      return rows[0]?.busy ?? false;
+    },
+    async list(limit) {
+      const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM cleanup_tasks ORDER BY id DESC LIMIT $1`, [limit]);
+      return rows.map(toTask);
+    },
+    async pending() {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`);
+      return rows[0]?.n ?? 0;
+    },
+  };
 }
-export function createPgDispatchPauses(_pool: Pool): DispatchPauses {
-  throw new Error('not implemented yet');
+
+function toTask(row: TaskRow): CleanupTask {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    repo: row.repo,
+    repoRef: JSON.parse(row.repo_ref) as CleanupTask['repoRef'],
+    issues: row.issues ? (JSON.parse(row.issues) as number[]) : undefined,
+    action: JSON.parse(row.task) as CleanupTask['action'],
+    state: row.state,
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
+    error: row.error,
+  };
 }
-export function createPgSweepRecords(_pool: Pool): SweepRecords {
-  throw new Error('not implemented yet');
+
+export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
+  const sessions = async (sql: string, params: unknown[]) => (await pool.query<PgSessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
+  return {
+    ofRepo: (repo) => sessions('WHERE repo = $1 ORDER BY last_used_at', [repo]),
+    ofIssue: (repo, issue) => sessions('WHERE repo = $1 AND issue = $2 ORDER BY agent COLLATE "C"', [repo, issue]),
+    idleSince: (before, limit) => sessions('WHERE last_used_at < $1 ORDER BY last_used_at LIMIT $2', [before, limit]),
+    async delete(key) {
+      await pool.query('DELETE FROM sessions WHERE agent = $1 AND repo = $2 AND issue = $3', [key.agent, key.repo, key.issue]);
+    },
+  };
 }
-export function createPgAuditLog(_pool: Pool): AuditLog {
-  throw new Error('not implemented yet');
+
+export function createPgDispatchPauses(pool: Pool): DispatchPauses {
+  return {
+    async pause(scope, reason, at) {
+      await pool.query('INSERT INTO dispatch_pauses (scope, reason, at) VALUES ($1, $2, $3) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at', [scope, reason, at]);
+    },
+    resume(scope) {
+      return inTransaction(pool, async (client) => {
+        const count = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rowCount ?? 0;
+        if (scope === '*') return { pauses: await count('DELETE FROM dispatch_pauses'), breakerPauses: await count('DELETE FROM key_pauses') };
+        const pauses = await count('DELETE FROM dispatch_pauses WHERE scope = $1', [scope]);
+        if (scope.startsWith('agent:')) {
+          return { pauses, breakerPauses: await count(`DELETE FROM key_pauses WHERE work_key LIKE $1 ESCAPE '\\'`, [`${likeEscape(scope.slice('agent:'.length))}:%`]) };
+        }
+        return { pauses, breakerPauses: await count('DELETE FROM key_pauses WHERE work_key = $1', [scope.slice('key:'.length)]) };
+      });
+    },
+    async list() {
+      const { rows } = await pool.query<{ scope: string; reason: string; at: number }>('SELECT scope, reason, at FROM dispatch_pauses ORDER BY scope COLLATE "C"');
+      return rows;
+    },
+  };
 }
-export function createPgRecordRetention(_pool: Pool): RecordRetention {
-  throw new Error('not implemented yet');
+
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function createPgSweepRecords(pool: Pool): SweepRecords {
+  return {
+    async start(trigger, dryRun, at) {
+      const { rows } = await pool.query<{ id: number }>('INSERT INTO sweeps (trigger, dry_run, started_at) VALUES ($1, $2, $3) RETURNING id', [trigger, dryRun, at]);
+      return rows[0]!.id;
+    },
+    async finish(id, at, report) {
+      await pool.query('UPDATE sweeps SET finished_at = $2, report = $3 WHERE id = $1', [id, at, JSON.stringify(report)]);
+    },
+    async list(limit) {
+      const { rows } = await pool.query<{ id: number; trigger: string; dry_run: boolean; started_at: number; finished_at: number | null; report: string | null }>(
+        'SELECT id, trigger, dry_run, started_at, finished_at, report FROM sweeps ORDER BY id DESC LIMIT $1',
+        [limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        trigger: r.trigger,
+        dryRun: r.dry_run,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        report: r.report === null ? undefined : (JSON.parse(r.report) as unknown),
+      }));
+    },
+  };
+}
+
+export function createPgAuditLog(pool: Pool): AuditLog {
+  return {
+    async record(entry) {
+      await pool.query('INSERT INTO audit (at, source, action, params, status, result) VALUES ($1, $2, $3, $4, $5, $6)', [
+        entry.at,
+        entry.source,
+        entry.action,
+        JSON.stringify(entry.params ?? null),
+        entry.status,
+        JSON.stringify(entry.result ?? null),
+      ]);
+    },
+    async list(limit) {
+      const { rows } = await pool.query<{ id: number; at: number; source: string; action: string; params: string; status: number; result: string }>(
+        'SELECT id, at, source, action, params, status, result FROM audit ORDER BY id DESC LIMIT $1',
+        [limit],
+      );
+      return rows.map((r) => ({ id: r.id, at: r.at, source: r.source, action: r.action, params: JSON.parse(r.params) as unknown, status: r.status, result: JSON.parse(r.result) as unknown }));
+    },
+  };
+}
+
+const OLD_RUNS = 'FROM runs WHERE started_at < $1 AND finished_at IS NOT NULL';
+const OLD_TASKS = `FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < $1`;
+
+export function createPgRecordRetention(pool: Pool): RecordRetention {
+  return {
+    async countBefore(cutoff) {
+      const { rows } = await pool.query<{ deliveries: number; runs: number; tasks: number }>(
+        `SELECT (SELECT count(*) FROM deliveries WHERE received_at < $1) AS deliveries, (SELECT count(*) ${OLD_RUNS}) AS runs, (SELECT count(*) ${OLD_TASKS}) AS tasks`,
+        [cutoff],
+      );
+      const row = rows[0]!;
+      return { deliveries: row.deliveries, runs: row.runs, cleanupTasks: row.tasks };
+    },
+    deleteRunsBefore(cutoff) {
+      return inTransaction(pool, async (client) => ({
+        runs: (await client.query(`DELETE ${OLD_RUNS}`, [cutoff])).rowCount ?? 0,
+        cleanupTasks: (await client.query(`DELETE ${OLD_TASKS}`, [cutoff])).rowCount ?? 0,
+      }));
+    },
+  };
 }

@@ -1,11 +1,216 @@
-/** STUB — replaced by the PostgreSQL session store and run records (helper pg-rest). */
-import type { RunRecords, SessionStore } from '../../sessions/ports.js';
+/**
+ * Sessions (one per work key) and run records on PostgreSQL: the twins of
+ * `store/sqlite/session-store.ts`. Each write is one statement, committed before its promise
+ * resolves, so `started` is durable before the runner goes on. Several workers may write the same
+ * key's row: `started` is one upsert and `finished` one relative update, never read-modify-write.
+ */
+import type { WorkKey } from '../../queue/ports.js';
+import type { SessionCursor } from '../../sessions/cursor.js';
+import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore } from '../../sessions/ports.js';
 import type { Pool } from './pool.js';
 
-export function createPgSessionStore(_pool: Pool): SessionStore {
-  throw new Error('not implemented yet');
+export interface PgSessionRow {
+  agent: string;
+  repo: string;
+  issue: number;
+  session_id: string | null;
+  worktree: string;
+  created_at: number;
+  last_used_at: number;
+  run_count: number;
+  cost_usd: number;
+  state: SessionState;
+  cursor: string | null;
+  forgotten_reason: string | null;
 }
 
-export function createPgRunRecords(_pool: Pool): RunRecords {
-  throw new Error('not implemented yet');
+export const SESSION_COLUMNS = 'agent, repo, issue, session_id, worktree, created_at, last_used_at, run_count, cost_usd, state, cursor, forgotten_reason';
+
+const keyParams = (key: WorkKey): [string, string, number] => [key.agent, key.repo, key.issue];
+const BY_KEY = 'agent = $1 AND repo = $2 AND issue = $3';
+
+export function createPgSessionStore(pool: Pool): SessionStore {
+  const execute = async (sql: string, params: unknown[]): Promise<void> => {
+    await pool.query(sql, params);
+  };
+  return {
+    async get(key) {
+      const { rows } = await pool.query<PgSessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${BY_KEY}`, keyParams(key));
+      return rows[0] && toSession(rows[0]);
+    },
+    started(key, started) {
+      // The same id keeps its cursor, creation time and forgotten reason; a new id resets them.
+      return execute(
+        `INSERT INTO sessions AS s (agent, repo, issue, session_id, worktree, created_at, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (agent, repo, issue) DO UPDATE SET
+           cursor = CASE WHEN s.session_id IS NOT DISTINCT FROM excluded.session_id THEN s.cursor ELSE NULL END,
+           created_at = CASE WHEN s.session_id IS NOT DISTINCT FROM excluded.session_id THEN s.created_at ELSE excluded.created_at END,
+           forgotten_reason = CASE WHEN s.session_id IS NOT DISTINCT FROM excluded.session_id THEN s.forgotten_reason ELSE NULL END,
+           session_id = excluded.session_id, worktree = excluded.worktree, last_used_at = excluded.last_used_at`,
+        [...keyParams(key), started.sessionId, started.worktree, started.at],
+      );
+    },
+    finished(key, finished) {
+      return execute(
+        `UPDATE sessions SET run_count = run_count + 1, cost_usd = cost_usd + $5, last_used_at = $6, cursor = coalesce($7::text, cursor)
+         WHERE ${BY_KEY} AND session_id = $4`,
+        [...keyParams(key), finished.sessionId, finished.costUsd, finished.at, finished.cursor ? JSON.stringify(finished.cursor) : null],
+      );
+    },
+    forget(key, reason) {
+      return execute(`UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = $4 WHERE ${BY_KEY}`, [...keyParams(key), reason]);
+    },
+    close(key) {
+      return execute(`UPDATE sessions SET state = 'closed' WHERE ${BY_KEY}`, keyParams(key));
+    },
+    reopen(key) {
+      return execute(`UPDATE sessions SET state = 'active' WHERE ${BY_KEY}`, keyParams(key));
+    },
+    async list(query = {}) {
+      const { rows } = await pool.query<PgSessionRow>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ($1::text IS NULL OR agent = $1) ORDER BY last_used_at DESC LIMIT $2`,
+        [query.agent ?? null, query.limit ?? 100],
+      );
+      return rows.map(toSession);
+    },
+  };
+}
+
+export function toSession(row: PgSessionRow): SessionRecord {
+  return {
+    key: { agent: row.agent, repo: row.repo, issue: row.issue },
+    sessionId: row.session_id ?? undefined,
+    worktree: row.worktree,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    runCount: row.run_count,
+    costUsd: row.cost_usd,
+    state: row.state,
+    cursor: row.cursor === null ? undefined : (JSON.parse(row.cursor) as SessionCursor),
+    forgottenReason: row.forgotten_reason ?? undefined,
+  };
+}
+
+interface RunRow {
+  id: number;
+  job_id: number;
+  agent: string;
+  repo: string;
+  issue: number;
+  attempt: number;
+  started_at: number;
+  finished_at: number | null;
+  session_id: string | null;
+  session: 'new' | 'resumed' | null;
+  resume_fallback: string | null;
+  prompt_kind: 'full' | 'delta' | null;
+  prompt_bytes: number | null;
+  prompt: string | null;
+  turns: number | null;
+  tokens: string | null;
+  cost_usd: number;
+  outcome: RunRecord['outcome'] | null;
+  error: string | null;
+  tool_calls: string | null;
+  changes: string | null;
+  status_comment_id: number | null;
+}
+
+const RUN_COLUMNS =
+  'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id';
+
+export function createPgRunRecords(pool: Pool): RunRecords {
+  const execute = async (sql: string, params: unknown[]): Promise<void> => {
+    await pool.query(sql, params);
+  };
+  const cost = async (sql: string, params: unknown[]): Promise<number> => {
+    const { rows } = await pool.query<{ cost: number | null }>(sql, params);
+    return rows[0]?.cost ?? 0;
+  };
+  return {
+    async start(run) {
+      const { rows } = await pool.query<{ id: number }>(
+        'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt],
+      );
+      return rows[0]!.id;
+    },
+    finish(id, finish) {
+      return execute(
+        `UPDATE runs SET finished_at = $2, session_id = $3, session = $4, resume_fallback = $5, prompt_kind = $6, prompt_bytes = $7, prompt = $8,
+           turns = $9, tokens = $10, cost_usd = $11, outcome = $12, error = $13, tool_calls = $14, changes = $15, status_comment_id = $16
+         WHERE id = $1`,
+        [
+          id,
+          finish.finishedAt,
+          finish.sessionId ?? null,
+          finish.session,
+          finish.resumeFallback ?? null,
+          finish.prompt?.kind ?? null,
+          finish.prompt?.bytes ?? null,
+          finish.prompt?.text ?? null,
+          finish.turns,
+          JSON.stringify(finish.tokens),
+          finish.costUsd,
+          finish.outcome,
+          finish.error ?? null,
+          JSON.stringify(finish.toolCalls),
+          JSON.stringify(finish.changes),
+          finish.statusCommentId ?? null,
+        ],
+      );
+    },
+    statusComment(id, commentId) {
+      return execute('UPDATE runs SET status_comment_id = $2 WHERE id = $1', [id, commentId]);
+    },
+    async unfinished() {
+      const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE outcome IS NULL ORDER BY id`);
+      return rows.map(toRun);
+    },
+    interrupted(id, at, error) {
+      return execute("UPDATE runs SET finished_at = $2, outcome = 'interrupted', error = $3 WHERE id = $1 AND outcome IS NULL", [id, at, error]);
+    },
+    async get(id) {
+      const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+      return rows[0] && toRun(rows[0]);
+    },
+    async list(query = {}) {
+      const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR agent = $1) ORDER BY id DESC LIMIT $2`, [
+        query.agent ?? null,
+        query.limit ?? 50,
+      ]);
+      return rows.map(toRun);
+    },
+    costSince(agent, since) {
+      return cost('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = $1 AND started_at >= $2', [agent, since]);
+    },
+    costOfSession(sessionId) {
+      return cost('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = $1', [sessionId]);
+    },
+  };
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    jobId: row.job_id,
+    key: { agent: row.agent, repo: row.repo, issue: row.issue },
+    attempt: row.attempt,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at ?? undefined,
+    durationMs: row.finished_at === null ? undefined : row.finished_at - row.started_at,
+    sessionId: row.session_id ?? undefined,
+    session: row.session ?? undefined,
+    resumeFallback: row.resume_fallback ?? undefined,
+    prompt: row.prompt_kind === null ? undefined : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
+    turns: row.turns ?? undefined,
+    tokens: row.tokens === null ? undefined : JSON.parse(row.tokens),
+    costUsd: row.cost_usd,
+    outcome: row.outcome ?? undefined,
+    error: row.error ?? undefined,
+    toolCalls: row.tool_calls === null ? undefined : JSON.parse(row.tool_calls),
+    changes: row.changes === null ? undefined : JSON.parse(row.changes),
+    statusCommentId: row.status_comment_id ?? undefined,
+  };
 }
