@@ -11,7 +11,7 @@ import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store
 import { createPgAuditLog, createPgCleanupQueue, createPgDispatchPauses, createPgHousekeepingSessions, createPgRecordRetention, createPgSweepRecords } from './housekeeping-store.js';
 import { createPgJobStore } from './job-store.js';
 import { migratePostgres } from './migrate.js';
-import { startEventNotifications } from './notifications.js';
+import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
 import { createPool, redactUrl } from './pool.js';
 import { createPgRunRecords, createPgSessionStore } from './session-store.js';
@@ -24,6 +24,10 @@ export interface PostgresStoreOptions {
   readonly dedupWindowMs: number;
   /** Pool size (default 10). */
   readonly maxConnections?: number;
+  /** This worker's id (its `workers` row): claims name it, and claiming prefers it for keys it ran. */
+  readonly workerId?: string;
+  /** How long a queued job waits for the live worker that last ran its key (default 30 s). */
+  readonly affinityWaitMs?: number;
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
@@ -38,25 +42,82 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const tell: EventListener = (stored) => {
     for (const listener of listeners) listener(stored);
   };
-  const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, onEvent: tell });
-  const notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, onEvent: tell });
+  const jobListeners: Array<() => void> = [];
+  const tellJobs = () => {
+    for (const listener of jobListeners) listener();
+  };
+  const channels = notificationChannels(options.schema);
+  const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, channels, onEvent: tell });
+  let notifications: { stop(): Promise<void> };
+  try {
+    notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, channels, onEvent: tell, onJobsChanged: tellJobs });
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot listen for notifications on ${redactUrl(options.url)}: ${(error as Error).message}`);
+  }
+  // Each part is made when first used, once.
+  const lazy = <T>(make: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    return () => (made ??= { value: make() }).value;
+  };
+  const parts = {
+    deliveryHistory: lazy(() => createPgDeliveryHistory(pool)),
+    jobs: lazy(() => createPgJobStore(pool, { workerId: options.workerId, affinityWaitMs: options.affinityWaitMs, channels })),
+    pollCursors: lazy(() => createPgPollCursors(pool)),
+    sessions: lazy(() => createPgSessionStore(pool)),
+    runs: lazy(() => createPgRunRecords(pool)),
+    dashboard: lazy(() => createPgDashboardReads(pool)),
+    diskSamples: lazy(() => createPgDiskSamples(pool)),
+    cleanup: lazy(() => createPgCleanupQueue(pool)),
+    housekeepingSessions: lazy(() => createPgHousekeepingSessions(pool)),
+    pauses: lazy(() => createPgDispatchPauses(pool)),
+    sweeps: lazy(() => createPgSweepRecords(pool)),
+    audit: lazy(() => createPgAuditLog(pool)),
+    recordRetention: lazy(() => createPgRecordRetention(pool)),
+  };
   return {
     kind: 'postgres',
     location: redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : ''),
     deliveries,
-    deliveryHistory: createPgDeliveryHistory(pool),
-    jobs: createPgJobStore(pool),
-    pollCursors: createPgPollCursors(pool),
-    sessions: createPgSessionStore(pool),
-    runs: createPgRunRecords(pool),
-    dashboard: createPgDashboardReads(pool),
-    diskSamples: createPgDiskSamples(pool),
-    cleanup: createPgCleanupQueue(pool),
-    housekeepingSessions: createPgHousekeepingSessions(pool),
-    pauses: createPgDispatchPauses(pool),
-    sweeps: createPgSweepRecords(pool),
-    audit: createPgAuditLog(pool),
-    recordRetention: createPgRecordRetention(pool),
+    get deliveryHistory() {
+      return parts.deliveryHistory();
+    },
+    get jobs() {
+      return parts.jobs();
+    },
+    get pollCursors() {
+      return parts.pollCursors();
+    },
+    get sessions() {
+      return parts.sessions();
+    },
+    get runs() {
+      return parts.runs();
+    },
+    get dashboard() {
+      return parts.dashboard();
+    },
+    get diskSamples() {
+      return parts.diskSamples();
+    },
+    get cleanup() {
+      return parts.cleanup();
+    },
+    get housekeepingSessions() {
+      return parts.housekeepingSessions();
+    },
+    get pauses() {
+      return parts.pauses();
+    },
+    get sweeps() {
+      return parts.sweeps();
+    },
+    get audit() {
+      return parts.audit();
+    },
+    get recordRetention() {
+      return parts.recordRetention();
+    },
     readiness: {
       name: 'databaseWritable',
       async run() {
@@ -73,6 +134,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     onEvent: (listener) => {
       listeners.push(listener);
+    },
+    onJobsChanged: (listener) => {
+      jobListeners.push(listener);
     },
     async close() {
       await notifications.stop();
