@@ -1,7 +1,8 @@
 /**
  * The store on PostgreSQL, for several workers sharing one database: a pool, the schema migrated
  * at open under an advisory lock, the same ports as the SQLite store, and events committed by any
- * worker told to every worker's listeners (LISTEN/NOTIFY).
+ * worker told to every worker's listeners (LISTEN/NOTIFY), and so are job changes. Each part is
+ * made when first used, so a part that cannot be made yet does not stop the others.
  */
 import type { Clock } from '../../lib/clock.js';
 import type { EventListener } from '../../intake/ports.js';
