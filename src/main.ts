@@ -191,6 +191,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       log: log.child({ module: 'dispatch' }),
     });
     store.onEvent((stored) => dispatcher.notify(stored));
+    // Another worker queued a job or freed a slot (PostgreSQL): look for what can start.
+    store.onJobsChanged(() => dispatcher.notify());
     dispatcher.subscribe((notice) => {
       if (notice.type !== 'job-finished') return;
       const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';

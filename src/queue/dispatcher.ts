@@ -85,7 +85,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const chosen = await pickJobs({ store, agents, limits, breaker, clock }, jobs.running());
     // One group commit starts them all.
     const now = clock.now();
-    const started = await Promise.all(chosen.map(({ job }) => store.startJob(job.id, now)));
+    // The store checks the limits again as it claims: other workers may have started jobs since.
+    const started = await Promise.all(
+      chosen.map(({ job, agent }) => store.startJob(job.id, now, { concurrency: limits.concurrency, perRepository: limits.perRepository, perAgent: agent.limits.concurrency })),
+    );
     started.forEach((job, i) => {
       if (job) jobs.launch(job, chosen[i]!.agent);
     });

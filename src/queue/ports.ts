@@ -73,6 +73,17 @@ export interface RunnableWindow {
   readonly skipAgents?: readonly string[];
 }
 
+/**
+ * The running-job limits a claim must respect, counted over every running job in the store — on
+ * PostgreSQL across all workers, inside the claiming transaction.
+ */
+export interface ClaimLimits {
+  readonly concurrency: number;
+  readonly perRepository: number;
+  /** The job's agent's own limit. */
+  readonly perAgent: number;
+}
+
 /** The label set an issue or PR had at its latest label event (Gitea sends the whole set, no diff). */
 export interface LabelSet {
   /** Work-key repo (`host/owner/name`). */
@@ -104,10 +115,20 @@ export interface JobStore {
    */
   runnableJobs(now: number, window?: RunnableWindow): Promise<Job[]>;
   runningJobs(): Promise<Job[]>;
-  /** queued → running (attempts + 1). Returns undefined if the job was not queued any more. */
-  startJob(id: number, now: number): Promise<Job | undefined>;
+  /**
+   * queued → running (attempts + 1), recorded as run by this worker. Returns undefined if the
+   * job was not queued any more, its key has a running job, or — with `limits` — starting it
+   * would exceed the running jobs allowed overall, for its repository or for its agent (counted
+   * in the claiming transaction, so the limits hold across workers).
+   */
+  startJob(id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined>;
   finishJob(id: number, finish: JobFinish, now: number): Promise<void>;
-  /** At start-up: every job left running by a dead process goes back to queued. */
+  /**
+   * Running jobs whose process is gone go back to queued (with a queued follow-up's events). On
+   * SQLite (one process) that is every running job, so call it at start-up only. On PostgreSQL it
+   * is the running jobs whose worker has no row, has stopped, or whose lease ended before `now`:
+   * safe to call at any time, from any worker.
+   */
   requeueInterrupted(now: number): Promise<Job[]>;
   /** Jobs of a key started at or after `since`. */
   countStartsSince(key: WorkKey, since: number): Promise<number>;

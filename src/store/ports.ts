@@ -43,6 +43,12 @@ export interface Store {
    * PostgreSQL) by any other worker on the same database.
    */
   onEvent(listener: EventListener): void;
+  /**
+   * Adds a listener told when another worker changed the jobs (a job became queued or runnable,
+   * or a running job ended), so this worker's dispatcher can schedule within milliseconds. On
+   * SQLite it is never called: one process, and its dispatcher already knows what it changed.
+   */
+  onJobsChanged(listener: () => void): void;
   /** Waits for pending writes, then releases the database. */
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { DiskSample } from '../../src/dashboard/ports.js';
 import type { RunFinish } from '../../src/sessions/ports.js';
-import { awaitsPgCore } from './awaits-core.js';
 import { forEachStore } from './stores.js';
 import { recordEvent, REPO_KEY, route, skip, work } from './through-ports.js';
 
@@ -90,7 +89,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     );
   });
 
-  it('counts the deliveries received since a time by outcome', { skip: awaitsPgCore(kind) }, async () => {
+  it('counts the deliveries received since a time by outcome', async () => {
     const { store } = await open();
     await recordEvent(store, 1, 50);
     await recordEvent(store, 2, 100);
@@ -100,7 +99,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     assert.deepEqual(await store.dashboard.deliveriesSince(100), { accepted: 2, ignored: 1 });
   });
 
-  it('counts routing skips since a time by agent and reason, the most frequent first, up to a limit', { skip: awaitsPgCore(kind) }, async () => {
+  it('counts routing skips since a time by agent and reason, the most frequent first, up to a limit', async () => {
     const { store } = await open();
     await route(store, 1, [skip('reviewer', 'not a pull request')], 50);
     await route(store, 2, [skip('reviewer', 'not a pull request'), skip('boss', 'not mentioned')], 100);
@@ -112,7 +111,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     ]);
   });
 
-  it('lists the circuit-breaker pauses in force, the soonest to end first', { skip: awaitsPgCore(kind) }, async () => {
+  it('lists the circuit-breaker pauses in force, the soonest to end first', async () => {
     const { store } = await open();
     await store.jobs.pauseKey(key('dev', 1), 500, 'tripped');
     await store.jobs.pauseKey(key('boss', 2), 300, 'tripped too');
@@ -124,7 +123,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     ]);
   });
 
-  it('answers the newest poll cursor, or nothing before the first poll', { skip: awaitsPgCore(kind) }, async () => {
+  it('answers the newest poll cursor, or nothing before the first poll', async () => {
     const { store } = await open();
     const before = await store.dashboard.lastPoll();
     await store.pollCursors.set('forge.test/acme/widget', '2026-11-20T10:00:00Z');
@@ -134,7 +133,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     assert.equal(await store.dashboard.lastPoll(), '2026-11-20T11:00:00Z');
   });
 
-  it('lists the events a job answered, oldest first, with their trigger', { skip: awaitsPgCore(kind) }, async () => {
+  it('lists the events a job answered, oldest first, with their trigger', async () => {
     const { store } = await open();
     const first = await route(store, 7, [work('dev', 7, 'mention')], 100);
     const second = await route(store, 7, [work('dev', 7, 'comment')], 200);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { RunFinish } from '../../src/sessions/ports.js';
-import { awaitsPgCore } from './awaits-core.js';
 import { forEachStore } from './stores.js';
 import { cleanup, recordEvent, REPO_KEY, route, work } from './through-ports.js';
 
@@ -35,7 +34,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     );
   });
 
-  it('claims the oldest due task, moving it to running with one more attempt', { skip: awaitsPgCore(kind) }, async () => {
+  it('claims the oldest due task, moving it to running with one more attempt', async () => {
     const { store } = await open();
     const eventId = await route(store, 3, [closed(3)], 100);
     await route(store, 4, [closed(4)], 110);
@@ -49,7 +48,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.deepEqual((await store.cleanup.list(10)).map((t) => [t.issues, t.state]), [[[4], 'queued'], [[3], 'running']]);
   });
 
-  it('leaves a task whose keys have a queued or running job until the jobs are done, and takes the next one', { skip: awaitsPgCore(kind) }, async () => {
+  it('leaves a task whose keys have a queued or running job until the jobs are done, and takes the next one', async () => {
     const { store } = await open();
     await route(store, 3, [work('dev', 3)], 90);
     await route(store, 3, [closed(3)], 100);
@@ -65,7 +64,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.deepEqual([first?.issues, whileRunning, after?.issues], [[4], undefined, [3]]);
   });
 
-  it('leaves a whole-repository task while any job of the repository is queued', { skip: awaitsPgCore(kind) }, async () => {
+  it('leaves a whole-repository task while any job of the repository is queued', async () => {
     const { store } = await open();
     await route(store, 9, [work('boss', 9)], 90);
     await route(store, 3, [repoDeleted()], 100);
@@ -74,7 +73,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.equal(await store.cleanup.pending(), 1);
   });
 
-  it('claims each task once when workers claim at the same time', { skip: awaitsPgCore(kind) }, async () => {
+  it('claims each task once when workers claim at the same time', async () => {
     const { store } = await open();
     for (let issue = 1; issue <= 5; issue++) await route(store, issue, [closed(issue)], 100 + issue);
 
@@ -84,7 +83,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.deepEqual([...claimed].sort(), [1, 2, 3, 4, 5]);
   });
 
-  it('finishes a task done, failed, or queued again for a retry at a later time', { skip: awaitsPgCore(kind) }, async () => {
+  it('finishes a task done, failed, or queued again for a retry at a later time', async () => {
     const { store } = await open();
     for (let issue = 1; issue <= 3; issue++) await route(store, issue, [closed(issue)], 100 + issue);
     const [a, b, c] = [await store.cleanup.claimNext(200), await store.cleanup.claimNext(200), await store.cleanup.claimNext(200)];
@@ -101,7 +100,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.deepEqual([(await store.cleanup.claimNext(1000))?.attempts, await store.cleanup.pending()], [2, 1]);
   });
 
-  it('puts tasks a dead process left running back in the queue', { skip: awaitsPgCore(kind) }, async () => {
+  it('puts tasks a dead process left running back in the queue', async () => {
     const { store } = await open();
     await route(store, 1, [closed(1)], 100);
     await route(store, 2, [closed(2)], 100);
@@ -113,7 +112,7 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     assert.deepEqual((await store.cleanup.list(10)).map((t) => t.state), ['queued', 'queued']);
   });
 
-  it('tells whether a queued or running job touches some keys, of one agent or any', { skip: awaitsPgCore(kind) }, async () => {
+  it('tells whether a queued or running job touches some keys, of one agent or any', async () => {
     const { store } = await open();
     await route(store, 3, [work('dev', 3)], 100);
     await route(store, 4, [work('boss', 4)], 100);
@@ -202,7 +201,7 @@ forEachStore('store contract: dispatch pauses', ({ kind, open }) => {
     assert.deepEqual(await store.pauses.list(), []);
   });
 
-  it('lifts the circuit-breaker pauses within the scope it resumes', { skip: awaitsPgCore(kind) }, async () => {
+  it('lifts the circuit-breaker pauses within the scope it resumes', async () => {
     const { store } = await open();
     await store.jobs.pauseKey(key('dev', 1), 1000, 'tripped');
     await store.jobs.pauseKey(key('dev', 2), 1000, 'tripped');
@@ -273,7 +272,7 @@ forEachStore('store contract: record retention', ({ kind, open }) => {
     assert.deepEqual((await store.runs.list()).map((r) => r.id), [recent, oldUnfinished]);
   });
 
-  it('counts the deliveries received before a cutoff, and deletes the cleanup tasks finished before it', { skip: awaitsPgCore(kind) }, async () => {
+  it('counts the deliveries received before a cutoff, and deletes the cleanup tasks finished before it', async () => {
     const { store } = await open();
     await recordEvent(store, 1, 10);
     await route(store, 2, [closed(2)], 20);

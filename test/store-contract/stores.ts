@@ -13,6 +13,8 @@ import type { Store } from '../../src/store/ports.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../support/postgres.js';
+import { pgStoreRows } from '../support/postgres-rows.js';
+import { storeRows, type StoreRows } from '../support/store-rows.js';
 
 export type TestClock = ReturnType<typeof manualClock>;
 
@@ -24,13 +26,20 @@ export interface ContractContext {
   /** `sqlite` or `postgres`: for the rare assertion that differs (there should be none). */
   readonly kind: Store['kind'];
   /** Opens a fresh, empty store (closed and removed after the test) on a clock the test moves. */
-  open(options?: StoreOptions): Promise<{ store: Store; clock: TestClock }>;
+  open(options?: StoreOptions): Promise<{ store: Store; clock: TestClock; rows(): Promise<StoreRows> }>;
 }
 
 interface Implementation {
   readonly kind: Store['kind'];
   readonly skip: string | false;
-  open(clock: TestClock, options: StoreOptions): Promise<{ store: Store; dispose(): Promise<void> }>;
+  open(clock: TestClock, options: StoreOptions): Promise<Handle>;
+}
+
+interface Handle {
+  readonly store: Store;
+  /** Row counts and stored body bytes, read beside the store (what a storage test asserts). */
+  rows(): Promise<StoreRows>;
+  dispose(): Promise<void>;
 }
 
 const implementations: readonly Implementation[] = [
@@ -40,7 +49,7 @@ const implementations: readonly Implementation[] = [
     async open(clock, options) {
       const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-contract-'));
       const store = openSqliteStore({ dataDir, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
-      return { store, dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+      return { store, rows: async () => storeRows(store.file), dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
     },
   },
   {
@@ -49,7 +58,7 @@ const implementations: readonly Implementation[] = [
     async open(clock, options) {
       const schema = freshSchemaName('contract');
       const store = await openPostgresStore({ url: TEST_DATABASE_URL!, schema, clock, dedupWindowMs: options.dedupWindowMs ?? 0, maxConnections: 4 });
-      return { store, dispose: () => dropSchema(schema) };
+      return { store, rows: () => pgStoreRows(schema), dispose: () => dropSchema(schema) };
     },
   },
 ];
@@ -58,7 +67,7 @@ const implementations: readonly Implementation[] = [
 export function forEachStore(title: string, body: (context: ContractContext) => void): void {
   for (const implementation of implementations) {
     describe(`${title} (${implementation.kind})`, { skip: implementation.skip }, () => {
-      const opened: Array<{ store: Store; dispose(): Promise<void> }> = [];
+      const opened: Handle[] = [];
       afterEach(async () => {
         for (const { store, dispose } of opened.splice(0)) {
           await store.close();
@@ -71,7 +80,7 @@ export function forEachStore(title: string, body: (context: ContractContext) => 
           const clock = manualClock();
           const handle = await implementation.open(clock, options);
           opened.push(handle);
-          return { store: handle.store, clock };
+          return { store: handle.store, clock, rows: () => handle.rows() };
         },
       });
     });

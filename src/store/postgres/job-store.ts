@@ -1,7 +1,369 @@
-/** STUB — replaced by the PostgreSQL job store (helper pg-core). */
-import type { JobStore } from '../../queue/ports.js';
-import type { Pool } from './pool.js';
+/**
+ * Dispatch's storage (`JobStore`) on PostgreSQL, the twin of the SQLite one — the per-key mailbox
+ * (at most one queued and one running job per key, held by partial unique indexes), label sets,
+ * pauses, windows — for several workers sharing the queue:
+ * - routing (and a requeue) takes an advisory lock, so two workers never race to make a key's
+ *   queued job, and locks that job (FOR UPDATE) so a claim cannot start it while events join it;
+ * - a claim with limits takes another advisory lock and counts the running jobs in the same
+ *   transaction, so the global, per-repository and per-agent limits hold across workers;
+ * - the runnable window skips jobs being claimed right now (SKIP LOCKED) and leaves a key to the
+ *   live worker that last ran it (warm worktree) until the job has waited `affinityWaitMs`;
+ * - `requeueInterrupted` takes back only the running jobs of workers whose lease is gone.
+ * Job changes other workers should schedule on are NOTIFYed in their transaction.
+ */
+import type { RepoRef } from '../../forge/events.js';
+import { assertTransition, type JobState } from '../../queue/job-state.js';
+import { workKeyString, type ClaimLimits, type Job, type JobStore, type RoutingDecision, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import { notifyInTransaction, type NotificationChannels } from './notifications.js';
+import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
-export function createPgJobStore(_pool: Pool): JobStore {
-  throw new Error('not implemented yet');
+/**
+ * Advisory locks (single key) across workers: routing and requeues (both make a key's queued
+ * job), and claims with limits (count, then start).
+ */
+const ROUTING_LOCK = 0x63687234;
+const CLAIM_LOCK = 0x63686335;
+const UNIQUE_VIOLATION = '23505';
+
+export interface PgJobStoreOptions {
+  /** This worker's id (the `workers` row); without one, no affinity and claims name no worker. */
+  readonly workerId?: string;
+  /** How long a job waits for the live worker that last ran its key (default 30 s). */
+  readonly affinityWaitMs?: number;
+  /** Where to announce job changes to other workers; none: not announced. */
+  readonly channels?: NotificationChannels;
+}
+
+interface JobRow {
+  id: number;
+  agent: string;
+  repo: string;
+  issue: number;
+  work_key: string;
+  repo_ref: string;
+  state: JobState;
+  attempts: number;
+  not_before: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  event_ids: string | null;
+}
+
+interface EventRow {
+  id: number;
+  delivery_id: string;
+  received_at: number;
+  event: string;
+}
+
+const JOB_COLUMNS = `j.id, j.agent, j.repo, j.issue, j.work_key, j.repo_ref, j.state, j.attempts, j.not_before, j.created_at, j.started_at, j.finished_at, j.error,
+  (SELECT string_agg(je.event_id::text, ',' ORDER BY je.event_id) FROM job_events je WHERE je.job_id = j.id) AS event_ids`;
+
+type Db = Pool | PoolClient;
+
+export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): JobStore {
+  const workerId = options.workerId ?? null;
+  const affinityWaitMs = options.affinityWaitMs ?? 30_000;
+  const channels = options.channels;
+
+  const notifyJobs = async (client: PoolClient) => {
+    if (channels) await notifyInTransaction(client, channels.jobs, channels.token);
+  };
+
+  const getJob = async (db: Db, id: number, lock = false): Promise<Job | undefined> => {
+    // FOR UPDATE cannot sit beside the aggregate: lock the row first, then read it.
+    if (lock) await db.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+    const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = $1`, [id]);
+    return rows[0] && toJob(rows[0]);
+  };
+
+  const jobs = async (db: Db, where: string, params: unknown[]): Promise<Job[]> => (await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where}`, params)).rows.map(toJob);
+
+  const transition = async (
+    client: PoolClient,
+    job: Job,
+    to: JobState,
+    changes: Partial<{ attempts: number; notBefore: number; startedAt: number | null; finishedAt: number | null; error: string | null }>,
+  ) => {
+    assertTransition(job.id, job.state, to);
+    await client.query('UPDATE jobs SET state = $2, attempts = $3, not_before = $4, started_at = $5, finished_at = $6, error = $7 WHERE id = $1', [
+      job.id,
+      to,
+      changes.attempts ?? job.attempts,
+      changes.notBefore ?? job.notBefore,
+      changes.startedAt === undefined ? job.startedAt : changes.startedAt,
+      changes.finishedAt === undefined ? job.finishedAt : changes.finishedAt,
+      changes.error === undefined ? job.error : changes.error,
+    ]);
+  };
+
+  /** Back to queued; if the key already has a queued follow-up, its events join this job instead. */
+  const requeue = async (client: PoolClient, job: Job, notBefore: number, error: string | null, attempts = job.attempts) => {
+    const followUp = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKeyString(job.key)]);
+    const followUpId = followUp.rows[0]?.id;
+    if (followUpId !== undefined) {
+      await client.query(
+        `INSERT INTO job_events (job_id, event_id, trigger) SELECT $1, event_id, trigger FROM job_events WHERE job_id = $2 ON CONFLICT DO NOTHING`,
+        [job.id, followUpId],
+      );
+      await client.query('DELETE FROM jobs WHERE id = $1', [followUpId]);
+    }
+    await transition(client, job, 'queued', { notBefore, startedAt: null, error, attempts });
+  };
+
+  /** The key's queued job, locked for this transaction, created when there is none. */
+  const queuedJobFor = async (client: PoolClient, key: WorkKey, repoRef: RepoRef, now: number): Promise<number> => {
+    const workKey = workKeyString(key);
+    for (;;) {
+      const found = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKey]);
+      if (found.rows[0]) return found.rows[0].id;
+      const inserted = await client.query<{ id: number }>(
+        `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)
+         ON CONFLICT (work_key) WHERE state = 'queued' DO NOTHING RETURNING id`,
+        [key.agent, key.repo, key.issue, workKey, JSON.stringify(repoRef), now],
+      );
+      if (inserted.rows[0]) return inserted.rows[0].id;
+      // Another transaction made one meanwhile: take it (or, if it started already, try again).
+    }
+  };
+
+  const route = async (client: PoolClient, eventId: number, decision: RoutingDecision, now: number) => {
+    if (decision.kind === 'skip') {
+      await client.query('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES ($1, $2, $3, $4)', [eventId, decision.agent, decision.reason, now]);
+      return;
+    }
+    if (decision.kind === 'cleanup') {
+      await client.query(
+        `INSERT INTO cleanup_tasks (event_id, repo, repo_ref, issues, task, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)`,
+        [eventId, decision.repo, JSON.stringify(decision.repoRef), decision.issues ? JSON.stringify(decision.issues) : null, JSON.stringify(decision.action), now],
+      );
+      return;
+    }
+    const jobId = await queuedJobFor(client, decision.key, decision.repoRef, now);
+    await client.query('INSERT INTO job_events (job_id, event_id, trigger) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [jobId, eventId, decision.trigger]);
+  };
+
+  /** Whether one more running job of this repo and agent stays within `limits`, across all workers. */
+  const withinLimits = async (client: PoolClient, job: Job, limits: ClaimLimits): Promise<boolean> => {
+    const { rows } = await client.query<{ total: number; repo: number; agent: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE repo = $1)::int AS repo, count(*) FILTER (WHERE agent = $2)::int AS agent FROM jobs WHERE state = 'running'`,
+      [job.key.repo, job.key.agent],
+    );
+    const running = rows[0]!;
+    return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
+  };
+
+  const claim = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
+    if (limits) await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+    // Waits for a routing transaction adding events to it, then sees whether it is still queued.
+    const locked = await client.query(`SELECT id FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE`, [id]);
+    if (!locked.rowCount) return undefined;
+    const job = (await getJob(client, id))!;
+    const busy = await client.query(`SELECT 1 FROM jobs WHERE work_key = $1 AND state = 'running'`, [workKeyString(job.key)]);
+    if (busy.rowCount) return undefined;
+    if (limits && !(await withinLimits(client, job, limits))) return undefined;
+    assertTransition(job.id, job.state, 'running');
+    await client.query(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = $2, finished_at = NULL, worker_id = $3 WHERE id = $1 AND state = 'queued'`, [
+      id,
+      now,
+      workerId,
+    ]);
+    return getJob(client, id);
+  };
+
+  // Runnable: as SQLite, plus affinity — a key last run by another worker that is alive waits
+  // for it until the job has waited affinityWaitMs. $6 is this worker (NULL: no affinity).
+  const runnableSql = `
+    WITH candidates AS (
+      SELECT j.id FROM jobs j
+       WHERE j.state = 'queued' AND j.not_before <= $1 AND j.id > $2
+         AND NOT (j.repo = ANY($3::text[])) AND NOT (j.agent = ANY($4::text[]))
+         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
+         AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > $1)
+         AND NOT EXISTS (SELECT 1 FROM dispatch_pauses d WHERE d.scope IN ('*', 'agent:' || j.agent, 'key:' || j.work_key))
+         AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = j.repo
+                           AND (c.issues IS NULL OR j.issue IN (SELECT value::int FROM jsonb_array_elements_text(c.issues::jsonb))))
+         AND ($6::text IS NULL OR greatest(j.created_at, j.not_before) + $7 <= $1 OR NOT EXISTS (
+               SELECT 1 FROM workers w
+                WHERE w.id = (SELECT l.worker_id FROM jobs l WHERE l.work_key = j.work_key AND l.worker_id IS NOT NULL ORDER BY l.id DESC LIMIT 1)
+                  AND w.id <> $6 AND w.lease_until >= $1 AND w.stopped_at IS NULL))
+       ORDER BY j.id
+       LIMIT $5
+       FOR UPDATE OF j SKIP LOCKED)
+    SELECT ${JOB_COLUMNS} FROM jobs j JOIN candidates c ON c.id = j.id ORDER BY j.id`;
+
+  return {
+    async undispatchedEvents(limit) {
+      const { rows } = await pool.query<EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1', [limit]);
+      return rows.map(toStoredEvent);
+    },
+
+    async getEvents(ids) {
+      if (ids.length === 0) return [];
+      const { rows } = await pool.query<EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE id = ANY($1::bigint[]) ORDER BY id', [[...ids]]);
+      return rows.map(toStoredEvent);
+    },
+
+    async commitRouting(batch, now) {
+      await inTransaction(pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
+        let queued = false;
+        for (const { eventId, decisions, labels } of batch) {
+          const marked = await client.query('UPDATE events SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL', [now, eventId]);
+          if (!marked.rowCount) continue; // routed already
+          if (labels) {
+            await client.query(
+              `INSERT INTO label_sets (repo, issue, labels, event_id) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (repo, issue) DO UPDATE SET labels = excluded.labels, event_id = excluded.event_id WHERE excluded.event_id > label_sets.event_id`,
+              [labels.repo, labels.issue, JSON.stringify(labels.labels), eventId],
+            );
+          }
+          for (const decision of decisions) {
+            await route(client, eventId, decision, now);
+            if (decision.kind === 'work') queued = true;
+          }
+        }
+        if (queued) await notifyJobs(client);
+      });
+    },
+
+    async labelSets(issues) {
+      if (issues.length === 0) return [];
+      const { rows } = await pool.query<{ repo: string; issue: number; labels: string }>(
+        'SELECT repo, issue, labels FROM label_sets WHERE (repo, issue) IN (SELECT * FROM unnest($1::text[], $2::int[]))',
+        [issues.map((i) => i.repo), issues.map((i) => i.issue)],
+      );
+      const found = new Map(rows.map((r) => [`${r.repo}#${r.issue}`, r.labels]));
+      return issues.flatMap(({ repo, issue }) => {
+        const labels = found.get(`${repo}#${issue}`);
+        return labels === undefined ? [] : [{ repo, issue, labels: JSON.parse(labels) as string[] }];
+      });
+    },
+
+    async runnableJobs(now, window) {
+      const params = [now, window?.afterId ?? 0, [...(window?.skipRepos ?? [])], [...(window?.skipAgents ?? [])], window?.limit ?? null, workerId, affinityWaitMs];
+      return (await pool.query<JobRow>(runnableSql, params)).rows.map(toJob);
+    },
+
+    async runningJobs() {
+      return jobs(pool, `WHERE j.state = 'running' ORDER BY j.id`, []);
+    },
+
+    async startJob(id, now, limits) {
+      try {
+        return await inTransaction(pool, (client) => claim(client, id, now, limits));
+      } catch (error) {
+        // The key's running job was started by another transaction after our check.
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+        throw error;
+      }
+    },
+
+    async finishJob(id, finish, now) {
+      await inTransaction(pool, async (client) => {
+        // Back to queued meets routing on the key's queued job: take routing's lock first.
+        if (finish.state === 'retry' || finish.state === 'waiting') await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
+        const job = await getJob(client, id, true);
+        if (!job) return;
+        if (finish.state === 'retry') await requeue(client, job, finish.notBefore, finish.error);
+        else if (finish.state === 'waiting') await requeue(client, job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
+        else await transition(client, job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
+        await notifyJobs(client);
+      });
+    },
+
+    async requeueInterrupted(now) {
+      return inTransaction(pool, async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
+        const gone = await client.query<{ id: number }>(
+          `SELECT j.id FROM jobs j WHERE j.state = 'running'
+             AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = j.worker_id AND w.lease_until >= $1 AND w.stopped_at IS NULL)
+           ORDER BY j.id FOR UPDATE SKIP LOCKED`,
+          [now],
+        );
+        const requeued: Job[] = [];
+        for (const { id } of gone.rows) {
+          const job = (await getJob(client, id))!;
+          await requeue(client, job, now, 'interrupted: the service stopped while this job ran');
+          requeued.push((await getJob(client, id))!);
+        }
+        if (requeued.length > 0) await notifyJobs(client);
+        return requeued;
+      });
+    },
+
+    async countStartsSince(key, since) {
+      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs WHERE work_key = $1 AND started_at >= $2', [workKeyString(key), since]);
+      return rows[0]?.n ?? 0;
+    },
+
+    async nextWakeAt(now) {
+      const { rows } = await pool.query<{ job: number | null; pause: number | null }>(
+        `SELECT (SELECT min(not_before) FROM jobs WHERE state = 'queued' AND not_before > $1) AS job,
+                (SELECT min(p.until) FROM key_pauses p WHERE p.until > $1 AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')) AS pause`,
+        [now],
+      );
+      const candidates = [rows[0]?.job, rows[0]?.pause].filter((x): x is number => typeof x === 'number');
+      return candidates.length > 0 ? Math.min(...candidates) : undefined;
+    },
+
+    async listJobs(query) {
+      const states = query.states ?? [];
+      const where = states.length > 0 ? 'WHERE j.state = ANY($2::text[])' : '';
+      return jobs(pool, `${where} ORDER BY j.id DESC LIMIT $1`, states.length > 0 ? [query.limit ?? 100, [...states]] : [query.limit ?? 100]);
+    },
+
+    async countByState() {
+      const { rows } = await pool.query<{ state: JobState; n: number }>('SELECT state, count(*)::int AS n FROM jobs GROUP BY state');
+      return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    },
+
+    async pauseKey(key, until, reason) {
+      await pool.query('INSERT INTO key_pauses (work_key, until, reason) VALUES ($1, $2, $3) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason', [
+        workKeyString(key),
+        until,
+        reason,
+      ]);
+    },
+
+    async cancelQueued(id, reason, now) {
+      return inTransaction(pool, async (client) => {
+        const job = await getJob(client, id, true);
+        if (!job || job.state !== 'queued') return false;
+        await transition(client, job, 'cancelled', { finishedAt: now, error: reason });
+        return true;
+      });
+    },
+
+    async getJob(id) {
+      return getJob(pool, id);
+    },
+
+    async pausedUntil(key, now) {
+      const { rows } = await pool.query<{ until: number; reason: string }>('SELECT until, reason FROM key_pauses WHERE work_key = $1 AND until > $2', [workKeyString(key), now]);
+      return rows[0];
+    },
+  };
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id,
+    key: { agent: row.agent, repo: row.repo, issue: row.issue } satisfies WorkKey,
+    repoRef: JSON.parse(row.repo_ref) as RepoRef,
+    state: row.state,
+    attempts: row.attempts,
+    notBefore: row.not_before,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    error: row.error,
+    eventIds: row.event_ids ? row.event_ids.split(',').map(Number) : [],
+  };
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
 }

@@ -1,7 +1,7 @@
 /**
  * The store on PostgreSQL, for several workers sharing one database: a pool, the schema migrated
  * at open under an advisory lock, the same ports as the SQLite store, and events committed by any
- * worker told to every worker's listeners (LISTEN/NOTIFY).
+ * worker told to every worker's listeners (LISTEN/NOTIFY), and so are job changes.
  */
 import type { Clock } from '../../lib/clock.js';
 import type { EventListener } from '../../intake/ports.js';
@@ -11,7 +11,7 @@ import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store
 import { createPgAuditLog, createPgCleanupQueue, createPgDispatchPauses, createPgHousekeepingSessions, createPgRecordRetention, createPgSweepRecords } from './housekeeping-store.js';
 import { createPgJobStore } from './job-store.js';
 import { migratePostgres } from './migrate.js';
-import { startEventNotifications } from './notifications.js';
+import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
 import { createPool, redactUrl } from './pool.js';
 import { createPgRunRecords, createPgSessionStore } from './session-store.js';
@@ -24,6 +24,10 @@ export interface PostgresStoreOptions {
   readonly dedupWindowMs: number;
   /** Pool size (default 10). */
   readonly maxConnections?: number;
+  /** This worker's id (its `workers` row): claims name it, and claiming prefers it for keys it ran. */
+  readonly workerId?: string;
+  /** How long a queued job waits for the live worker that last ran its key (default 30 s). */
+  readonly affinityWaitMs?: number;
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
@@ -38,41 +42,36 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const tell: EventListener = (stored) => {
     for (const listener of listeners) listener(stored);
   };
-  // Each part is made on first use (helper pg-rest's worktree): the parts another helper writes
-  // still throw "not implemented yet" when made, and must not stop the others being tested. The
-  // integrator reconciles this with the eager assembly once every part exists.
-  const deliveries = once(() => createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, onEvent: tell }));
-  const deliveryHistory = once(() => createPgDeliveryHistory(pool));
-  const jobs = once(() => createPgJobStore(pool));
-  const pollCursors = once(() => createPgPollCursors(pool));
-  const sessions = once(() => createPgSessionStore(pool));
-  const runs = once(() => createPgRunRecords(pool));
-  const dashboard = once(() => createPgDashboardReads(pool));
-  const diskSamples = once(() => createPgDiskSamples(pool));
-  const cleanup = once(() => createPgCleanupQueue(pool));
-  const housekeepingSessions = once(() => createPgHousekeepingSessions(pool));
-  const pauses = once(() => createPgDispatchPauses(pool));
-  const sweeps = once(() => createPgSweepRecords(pool));
-  const audit = once(() => createPgAuditLog(pool));
-  const recordRetention = once(() => createPgRecordRetention(pool));
-  let notifications: Promise<{ stop(): Promise<void> }> | undefined;
+  const jobListeners: Array<() => void> = [];
+  const tellJobs = () => {
+    for (const listener of jobListeners) listener();
+  };
+  const channels = notificationChannels(options.schema);
+  const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, channels, onEvent: tell });
+  let notifications: { stop(): Promise<void> };
+  try {
+    notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, channels, onEvent: tell, onJobsChanged: tellJobs });
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot listen for notifications on ${redactUrl(options.url)}: ${(error as Error).message}`);
+  }
   return {
     kind: 'postgres',
     location: redactUrl(options.url) + (options.schema ? ` (schema ${options.schema})` : ''),
-    get deliveries() { return deliveries(); },
-    get deliveryHistory() { return deliveryHistory(); },
-    get jobs() { return jobs(); },
-    get pollCursors() { return pollCursors(); },
-    get sessions() { return sessions(); },
-    get runs() { return runs(); },
-    get dashboard() { return dashboard(); },
-    get diskSamples() { return diskSamples(); },
-    get cleanup() { return cleanup(); },
-    get housekeepingSessions() { return housekeepingSessions(); },
-    get pauses() { return pauses(); },
-    get sweeps() { return sweeps(); },
-    get audit() { return audit(); },
-    get recordRetention() { return recordRetention(); },
+    deliveries,
+    deliveryHistory: createPgDeliveryHistory(pool),
+    jobs: createPgJobStore(pool, { workerId: options.workerId, affinityWaitMs: options.affinityWaitMs, channels }),
+    pollCursors: createPgPollCursors(pool),
+    sessions: createPgSessionStore(pool),
+    runs: createPgRunRecords(pool),
+    dashboard: createPgDashboardReads(pool),
+    diskSamples: createPgDiskSamples(pool),
+    cleanup: createPgCleanupQueue(pool),
+    housekeepingSessions: createPgHousekeepingSessions(pool),
+    pauses: createPgDispatchPauses(pool),
+    sweeps: createPgSweepRecords(pool),
+    audit: createPgAuditLog(pool),
+    recordRetention: createPgRecordRetention(pool),
     readiness: {
       name: 'databaseWritable',
       async run() {
@@ -89,20 +88,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     onEvent: (listener) => {
       listeners.push(listener);
-      if (notifications) return;
-      notifications = startEventNotifications({ url: options.url, schema: options.schema, pool, onEvent: tell });
-      // A failure to listen surfaces at close, not as an unhandled rejection.
-      notifications.catch(() => undefined);
+    },
+    onJobsChanged: (listener) => {
+      jobListeners.push(listener);
     },
     async close() {
-      if (notifications) await (await notifications).stop();
+      await notifications.stop();
       await pool.end();
     },
   };
-}
-
-/** `make`'s value, made on the first call and kept. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
 }

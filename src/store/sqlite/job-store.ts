@@ -5,7 +5,7 @@
  */
 import type { RepoRef } from '../../forge/events.js';
 import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type Job, type JobStore, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import { workKeyString, type ClaimLimits, type Job, type JobStore, type StoredEvent, type WorkKey } from '../../queue/ports.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -68,6 +68,10 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     saveLabelSet: db.prepare<[string, number, string, number]>(
       `INSERT INTO label_sets (repo, issue, labels, event_id) VALUES (?, ?, ?, ?)
        ON CONFLICT (repo, issue) DO UPDATE SET labels = excluded.labels, event_id = excluded.event_id WHERE excluded.event_id > label_sets.event_id`,
+    ),
+    runningFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'running'`),
+    runningCounts: db.prepare<{ repo: string; agent: string }, RunningCounts>(
+      `SELECT count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent FROM jobs WHERE state = 'running'`,
     ),
     running: db.prepare<[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
     setState: db.prepare(
@@ -173,10 +177,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return q.running.all().map(toJob);
     },
 
-    startJob(id, now) {
+    startJob(id, now, limits) {
       return committer.submit(() => {
         const job = getJob(id);
         if (!job || job.state !== 'queued') return undefined;
+        if (q.runningFor.get(workKeyString(job.key))) return undefined;
+        if (limits && !withinLimits(q.runningCounts.get({ repo: job.key.repo, agent: job.key.agent })!, limits)) return undefined;
         transition(job, 'running', { attempts: job.attempts + 1, startedAt: now, finishedAt: null });
         return getJob(id);
       });
@@ -246,6 +252,17 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return q.pausedUntil.get(workKeyString(key), now);
     },
   };
+}
+
+interface RunningCounts {
+  total: number;
+  repo: number;
+  agent: number;
+}
+
+/** Whether one more running job stays within the limits, given the jobs running now. */
+function withinLimits(running: RunningCounts, limits: ClaimLimits): boolean {
+  return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
 }
 
 function toJob(row: JobRow): Job {

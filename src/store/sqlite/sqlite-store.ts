@@ -102,6 +102,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     onEvent: (listener) => {
       listeners.push(listener);
     },
+    // One process: its dispatcher already knows every job change it made.
+    onJobsChanged: () => undefined,
     async close() {
       await committer.drain();
       await committer.close();
