@@ -48,6 +48,18 @@ export interface Dispatcher {
    * ended); a queued one is cancelled in the store. Answers what the job was, or why nothing was done.
    */
   cancel(id: number, reason: string): Promise<'running' | 'queued' | 'not-found' | 'finished'>;
+  /**
+   * Puts back in the queue the jobs whose process is gone — at start, every job left running
+   * (one process); with several workers, those of workers whose lease has passed, which the
+   * recovery leader does periodically — then schedules. Answers how many were re-queued.
+   */
+  recover(): Promise<number>;
+  /**
+   * This worker lost its lease: its jobs may be running on another worker already. Aborts every
+   * run here (the store leaves a job alone that is no longer this worker's) and waits for them;
+   * dispatch goes on.
+   */
+  abandonRunning(reason: string): Promise<void>;
   /** Stops starting jobs, aborts running ones (they are re-queued) and waits for them. */
   stop(): Promise<void>;
 }
@@ -133,13 +145,27 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   };
 
+  const recover = async (): Promise<number> => {
+    const interrupted = await store.requeueInterrupted(clock.now());
+    for (const job of interrupted) {
+      log.warn({ job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts }, 'job was running in a process that is gone; re-queued with its events');
+    }
+    return interrupted.length;
+  };
+
   return {
     async start() {
-      const interrupted = await store.requeueInterrupted(clock.now());
-      for (const job of interrupted) {
-        log.warn({ job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts }, 'job was running when the service stopped; re-queued with its events');
-      }
+      await recover();
       await routing.run();
+    },
+    recover: async () => {
+      const count = await recover();
+      if (count > 0) void schedule();
+      return count;
+    },
+    async abandonRunning(reason) {
+      await jobs.abortAll(new Error(reason));
+      void schedule();
     },
     notify(stored) {
       if (stopped) return;

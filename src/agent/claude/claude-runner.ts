@@ -13,6 +13,8 @@
  * delta (live follow-up); the cursor moves, so the mailbox's follow-up job then finds nothing new
  * and ends without calling the model.
  */
+import type { TranscriptStore } from '../../sessions/transcript-store.js';
+import { sdkSessionStore } from './sdk-session-store.js';
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -64,6 +66,11 @@ export interface ClaudeRunnerOptions {
    * leaves the path to the first model request. True unless set false (the benchmark's baseline).
    */
   readonly startRuntimeEarly?: boolean;
+  /**
+   * Where transcripts are mirrored so another worker can resume them (PostgreSQL mode); absent,
+   * transcripts live only under `configDir`.
+   */
+  readonly transcripts?: TranscriptStore;
   readonly clock: Clock;
   readonly log: Logger;
 }
@@ -90,6 +97,10 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   const live = new Map<string, LiveRun>();
   const readSkill = options.readSkill ?? ((agent: AgentConfig) => readFile(agent.skillPath, 'utf8'));
 
+  /** Whether a session can be resumed here: its transcript on this disk, or in the shared database. */
+  const hasTranscript = (sessionId: string): Promise<boolean> =>
+    options.transcripts ? options.transcripts.exists(sessionId) : Promise.resolve(transcriptExists(options.configDir, sessionId));
+
   async function run(request: WorkspaceRunRequest): Promise<RunOutcome> {
     const { agent, key } = request;
     const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
@@ -103,8 +114,10 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
     let resumeId = session?.sessionId;
     let fallback: string | undefined;
-    if (resumeId && session && !transcriptExists(options.configDir, resumeId)) {
-      fallback = `the transcript of session ${resumeId} is gone (looked under ${join(options.configDir, 'projects')})`;
+    if (resumeId && session && !(await hasTranscript(resumeId))) {
+      fallback = options.transcripts
+        ? `the transcript of session ${resumeId} is gone (not in the database)`
+        : `the transcript of session ${resumeId} is gone (looked under ${join(options.configDir, 'projects')})`;
       await forget(key, fallback, log);
       resumeId = undefined;
     }
@@ -232,6 +245,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         abortController: stopper.controller,
         ...permissions,
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
+        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts) } : {}),
       };
     }
 

@@ -229,4 +229,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     detail            TEXT   NOT NULL
   );
   `,
+  /* 2: leader leases */ `
+  -- The tasks that must run on one worker at a time (poller, sweeper, recovery) and who has them.
+  CREATE TABLE leader_leases (
+    name   TEXT   PRIMARY KEY,
+    holder TEXT   NOT NULL,
+    until  BIGINT NOT NULL
+  );
+  `,
 ];
