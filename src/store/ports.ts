@@ -11,6 +11,8 @@ import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener }
 import type { PollCursors } from '../queue/poller.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunRecords, SessionStore } from '../sessions/ports.js';
+import type { TranscriptStore } from '../sessions/transcript-store.js';
+import type { WorkerRegistry } from '../workers/ports.js';
 
 /** Whether the store answers and accepts writes (`/readyz`). */
 export interface StoreReadiness {
@@ -38,6 +40,13 @@ export interface Store {
   readonly sweeps: SweepRecords;
   readonly audit: AuditLog;
   readonly recordRetention: RecordRetention;
+  /** The workers sharing this store and their leader leases (with SQLite: this one process). */
+  readonly workers: WorkerRegistry;
+  /**
+   * Session transcripts kept in the database, so any worker resumes any session (PostgreSQL);
+   * absent with SQLite, where they stay on the data dir's disk.
+   */
+  readonly transcripts?: TranscriptStore;
   /**
    * Adds a listener told of each new event after it is committed — by this process, and (with
    * PostgreSQL) by any other worker on the same database.

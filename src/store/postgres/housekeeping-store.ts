@@ -5,7 +5,9 @@
  * in one transaction that skips rows another worker holds (`FOR UPDATE SKIP LOCKED`), so each
  * task runs once.
  */
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import { CLAIM_LOCK } from './job-store.js';
 import { inTransaction, type Pool } from './pool.js';
 import { SESSION_COLUMNS, toSession, type PgSessionRow } from './session-store.js';
 
@@ -26,10 +28,12 @@ interface TaskRow {
 
 const TASK_COLUMNS = 'id, event_id, repo, repo_ref, issues, task, state, attempts, created_at, finished_at, result, error';
 
-export function createPgCleanupQueue(pool: Pool): CleanupQueue {
+export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: string; readonly clock?: Clock } = {}): CleanupQueue {
   return {
     claimNext(now) {
       return inTransaction(pool, async (client) => {
+        // Serialised with job claims (see job-store.ts), so neither starts beside the other.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
         // The oldest due task with no queued or running job on its keys (issues NULL: the whole repository).
         const { rows } = await client.query<{ id: number }>(
           `SELECT c.id FROM cleanup_tasks c
@@ -42,7 +46,7 @@ export function createPgCleanupQueue(pool: Pool): CleanupQueue {
           [now],
         );
         if (!rows[0]) return undefined;
-        const claimed = await client.query<TaskRow>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = $1 RETURNING ${TASK_COLUMNS}`, [rows[0].id]);
+        const claimed = await client.query<TaskRow>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1, worker_id = $2 WHERE id = $1 RETURNING ${TASK_COLUMNS}`, [rows[0].id, options.workerId ?? null]);
         return toTask(claimed.rows[0]!);
       });
     },
@@ -58,7 +62,12 @@ export function createPgCleanupQueue(pool: Pool): CleanupQueue {
       ]);
     },
     async requeueInterrupted() {
-      const { rowCount } = await pool.query(`UPDATE cleanup_tasks SET state = 'queued' WHERE state = 'running'`);
+      // Only the tasks of workers gone: a live worker's running task is its own business.
+      const { rowCount } = await pool.query(
+        `UPDATE cleanup_tasks c SET state = 'queued', worker_id = NULL WHERE state = 'running'
+           AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = c.worker_id AND w.lease_until >= $1 AND w.stopped_at IS NULL)`,
+        [(options.clock ?? systemClock).now()],
+      );
       return rowCount ?? 0;
     },
     async keysBusy(repo, issues, agent) {

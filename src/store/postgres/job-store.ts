@@ -19,10 +19,11 @@ import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
 /**
  * Advisory locks (single key) across workers: routing and requeues (both make a key's queued
- * job), and claims with limits (count, then start).
+ * job), and claims (count, then start) — which cleanup claims take too, so a job and a cleanup
+ * task of one key can never both start because each saw the other not yet started.
  */
 const ROUTING_LOCK = 0x63687234;
-const CLAIM_LOCK = 0x63686335;
+export const CLAIM_LOCK = 0x63686335;
 const UNIQUE_VIOLATION = '23505';
 
 export interface PgJobStoreOptions {
@@ -156,13 +157,19 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
   };
 
   const claim = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
-    if (limits) await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
+    await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
     // Waits for a routing transaction adding events to it, then sees whether it is still queued.
     const locked = await client.query(`SELECT id FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE`, [id]);
     if (!locked.rowCount) return undefined;
     const job = (await getJob(client, id))!;
     const busy = await client.query(`SELECT 1 FROM jobs WHERE work_key = $1 AND state = 'running'`, [workKeyString(job.key)]);
     if (busy.rowCount) return undefined;
+    const cleaning = await client.query(
+      `SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = $1
+         AND (c.issues IS NULL OR $2 IN (SELECT value::int FROM jsonb_array_elements_text(c.issues::jsonb)))`,
+      [job.key.repo, job.key.issue],
+    );
+    if (cleaning.rowCount) return undefined;
     if (limits && !(await withinLimits(client, job, limits))) return undefined;
     assertTransition(job.id, job.state, 'running');
     await client.query(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = $2, finished_at = NULL, worker_id = $3 WHERE id = $1 AND state = 'queued'`, [
@@ -267,6 +274,13 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         if (finish.state === 'retry' || finish.state === 'waiting') await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
         const job = await getJob(client, id, true);
         if (!job) return;
+        // A job that moved on — re-queued because this worker's lease passed, perhaps running on
+        // another worker now — is no longer this worker's to finish.
+        if (job.state !== 'running') return;
+        if (workerId !== undefined) {
+          const { rows } = await client.query<{ worker_id: string | null }>('SELECT worker_id FROM jobs WHERE id = $1', [id]);
+          if (rows[0]?.worker_id !== workerId) return;
+        }
         if (finish.state === 'retry') await requeue(client, job, finish.notBefore, finish.error);
         else if (finish.state === 'waiting') await requeue(client, job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
         else await transition(client, job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
@@ -286,7 +300,7 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         const requeued: Job[] = [];
         for (const { id } of gone.rows) {
           const job = (await getJob(client, id))!;
-          await requeue(client, job, now, 'interrupted: the service stopped while this job ran');
+          await requeue(client, job, now, 'interrupted: the process running it stopped (or its worker lease passed); queued again');
           requeued.push((await getJob(client, id))!);
         }
         if (requeued.length > 0) await notifyJobs(client);

@@ -188,7 +188,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     created_at  BIGINT  NOT NULL,
     finished_at BIGINT,
     result      TEXT,
-    error       TEXT
+    error       TEXT,
+    -- The worker running it (while running).
+    worker_id   TEXT
   );
   CREATE INDEX cleanup_tasks_open ON cleanup_tasks (state, not_before) WHERE state IN ('queued', 'running');
 

@@ -14,6 +14,8 @@ import { migratePostgres } from './migrate.js';
 import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
 import { createPool, redactUrl } from './pool.js';
+import { createPgTranscriptStore } from './transcript-store.js';
+import { createPgWorkerRegistry } from './worker-registry.js';
 import { createPgRunRecords, createPgSessionStore } from './session-store.js';
 
 export interface PostgresStoreOptions {
@@ -63,15 +65,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     jobs: createPgJobStore(pool, { workerId: options.workerId, affinityWaitMs: options.affinityWaitMs, channels }),
     pollCursors: createPgPollCursors(pool),
     sessions: createPgSessionStore(pool),
-    runs: createPgRunRecords(pool),
+    runs: createPgRunRecords(pool, { workerId: options.workerId, clock: options.clock }),
     dashboard: createPgDashboardReads(pool),
     diskSamples: createPgDiskSamples(pool),
-    cleanup: createPgCleanupQueue(pool),
+    cleanup: createPgCleanupQueue(pool, { workerId: options.workerId, clock: options.clock }),
     housekeepingSessions: createPgHousekeepingSessions(pool),
     pauses: createPgDispatchPauses(pool),
     sweeps: createPgSweepRecords(pool),
     audit: createPgAuditLog(pool),
     recordRetention: createPgRecordRetention(pool),
+    workers: createPgWorkerRegistry(pool),
+    transcripts: createPgTranscriptStore(pool),
     readiness: {
       name: 'databaseWritable',
       async run() {

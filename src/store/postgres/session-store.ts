@@ -4,6 +4,7 @@
  * resolves, so `started` is durable before the runner goes on. Several workers may write the same
  * key's row: `started` is one upsert and `finished` one relative update, never read-modify-write.
  */
+import { systemClock, type Clock } from '../../lib/clock.js';
 import type { WorkKey } from '../../queue/ports.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore } from '../../sessions/ports.js';
@@ -120,7 +121,14 @@ interface RunRow {
 const RUN_COLUMNS =
   'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id';
 
-export function createPgRunRecords(pool: Pool): RunRecords {
+export interface PgRunRecordsOptions {
+  /** This worker: runs it starts name it, and `unfinished` leaves out the runs of live workers. */
+  readonly workerId?: string;
+  /** The clock worker leases are written with (the system's by default). */
+  readonly clock?: Clock;
+}
+
+export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}): RunRecords {
   const execute = async (sql: string, params: unknown[]): Promise<void> => {
     await pool.query(sql, params);
   };
@@ -131,8 +139,8 @@ export function createPgRunRecords(pool: Pool): RunRecords {
   return {
     async start(run) {
       const { rows } = await pool.query<{ id: number }>(
-        'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt],
+        'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at, worker_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, options.workerId ?? null],
       );
       return rows[0]!.id;
     },
@@ -165,7 +173,13 @@ export function createPgRunRecords(pool: Pool): RunRecords {
       return execute('UPDATE runs SET status_comment_id = $2 WHERE id = $1', [id, commentId]);
     },
     async unfinished() {
-      const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE outcome IS NULL ORDER BY id`);
+      // With several workers, a live worker's run is not an orphan: only those of workers gone.
+      const { rows } = await pool.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs r WHERE outcome IS NULL
+           AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.worker_id AND w.lease_until >= $1 AND w.stopped_at IS NULL)
+         ORDER BY id`,
+        [(options.clock ?? systemClock).now()],
+      );
       return rows.map(toRun);
     },
     interrupted(id, at, error) {

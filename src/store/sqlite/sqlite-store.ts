@@ -15,6 +15,7 @@ import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
+import { createSingleWorkerRegistry } from '../../workers/single-worker.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
 import { createSqliteAuditLog, createSqliteRecordRetention, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
@@ -91,6 +92,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     sweeps: createSqliteSweepRecords(db, committer),
     audit: createSqliteAuditLog(db, committer),
     recordRetention: createSqliteRecordRetention(db, committer),
+    workers: createSingleWorkerRegistry(),
     readiness: {
       name: 'databaseWritable',
       async run() {
