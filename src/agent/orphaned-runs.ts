@@ -13,6 +13,7 @@ import type { RunRecord, RunRecords } from '../sessions/ports.js';
 import { finaliseOrphaned } from './status/finalise-orphaned.js';
 
 export const ORPHANED_ERROR = 'the service stopped during this run';
+export const MOVED_ERROR = 'the worker running it stopped answering (its lease passed); the job moved to another worker';
 
 export interface OrphanedRunsOptions {
   readonly runs: RunRecords;
@@ -20,6 +21,8 @@ export interface OrphanedRunsOptions {
   readonly clients: ReadonlyMap<string, ForgeClient>;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Several workers share the store: an orphan's job moves to another worker, and its comment says so. */
+  readonly moved?: boolean;
 }
 
 /** Answers how many runs were finished and how many of their status comments were edited. */
@@ -27,7 +30,7 @@ export async function finishOrphanedRuns(options: OrphanedRunsOptions): Promise<
   const orphans = await options.runs.unfinished();
   let comments = 0;
   for (const run of orphans) {
-    await options.runs.interrupted(run.id, options.clock.now(), ORPHANED_ERROR);
+    await options.runs.interrupted(run.id, options.clock.now(), options.moved ? MOVED_ERROR : ORPHANED_ERROR);
     if (await finaliseComment(run, options)) comments += 1;
   }
   if (orphans.length > 0) options.log.warn({ runs: orphans.length, comments }, 'runs left unfinished by a stopped service were finished as interrupted');
@@ -41,7 +44,7 @@ async function finaliseComment(run: RunRecord, options: OrphanedRunsOptions): Pr
     options.log.warn({ runId: run.id, agent: run.key.agent }, 'orphaned status comment left as it was: its agent is no longer configured');
     return false;
   }
-  return finaliseOrphaned({ client, repo: repoOfKey(run.key.repo), commentId: run.statusCommentId, agent: run.key.agent, jobId: run.jobId, log: options.log });
+  return finaliseOrphaned({ client, repo: repoOfKey(run.key.repo), commentId: run.statusCommentId, agent: run.key.agent, jobId: run.jobId, moved: options.moved, log: options.log });
 }
 
 /** A work key's repository is `host/owner/name`; the forge API needs `owner/name`. */

@@ -14,12 +14,14 @@ export interface OrphanedStatus {
   readonly commentId: number;
   readonly agent: string;
   readonly jobId: number;
+  /** Several workers: the job moves to another worker (said so), rather than waiting for a restart. */
+  readonly moved?: boolean;
   readonly log: Logger;
 }
 
 export async function finaliseOrphaned(orphan: OrphanedStatus): Promise<boolean> {
   try {
-    await orphan.client.editComment(orphan.repo.fullName, orphan.commentId, renderOrphaned({ agent: orphan.agent, jobId: orphan.jobId }));
+    await orphan.client.editComment(orphan.repo.fullName, orphan.commentId, renderOrphaned({ agent: orphan.agent, jobId: orphan.jobId }, orphan.moved));
     return true;
   } catch (error) {
     orphan.log.warn({ err: error, jobId: orphan.jobId, commentId: orphan.commentId, repo: orphan.repo.fullName }, 'orphaned status comment not finalised');

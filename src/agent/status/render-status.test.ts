@@ -93,4 +93,11 @@ describe('renderOrphaned', () => {
       '<!-- claude-hooks:status job=12 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.',
     );
   });
+
+  it('says the job moved to another worker when its worker stopped answering', () => {
+    assert.equal(
+      renderOrphaned(context, true),
+      '<!-- claude-hooks:status job=12 -->\n⏹️ **dev** was interrupted: the worker running it stopped answering; the job moved to another worker.',
+    );
+  });
 });

@@ -59,7 +59,11 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
   return lines;
 }
 
-/** A run a dead process left working: it will be retried, so this comment stops here. */
-export function renderOrphaned(context: StatusContext): string {
-  return [statusMarker(context.jobId), `⏹️ **${inert(context.agent)}** was interrupted: the service stopped during this run; it will be retried.`].join('\n');
+/**
+ * A run a dead process left working: it will be retried, so this comment stops here. `moved`:
+ * the run's worker stopped answering and another worker of the same installation takes the job.
+ */
+export function renderOrphaned(context: StatusContext, moved = false): string {
+  const why = moved ? 'the worker running it stopped answering; the job moved to another worker' : 'the service stopped during this run; it will be retried';
+  return [statusMarker(context.jobId), `⏹️ **${inert(context.agent)}** was interrupted: ${why}.`].join('\n');
 }
