@@ -245,7 +245,9 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         abortController: stopper.controller,
         ...permissions,
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
-        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts) } : {}),
+        // Eager: each transcript line reaches the database as it is written, so a worker that dies
+        // mid-run leaves a session another worker can resume.
+        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts), sessionStoreFlush: 'eager' as const } : {}),
       };
     }
 

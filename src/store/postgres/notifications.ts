@@ -11,7 +11,7 @@
  * One dedicated connection listens and reconnects after a loss; what was sent while it was away
  * is caught by the dispatcher's slow poll, and the jobs listeners are told once it is back.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { EventListener, StoredEvent } from '../../intake/ports.js';
 import type { Pool, PoolClient } from './pool.js';
@@ -24,7 +24,9 @@ export interface NotificationChannels {
 }
 
 export function notificationChannels(schema?: string): NotificationChannels {
-  const suffix = schema ? `_${schema}` : '';
+  // Channel names are identifiers (under 64 bytes): a long or unusual schema name is hashed.
+  const plain = schema !== undefined && /^[a-z0-9_]{1,40}$/.test(schema);
+  const suffix = schema === undefined ? '' : `_${plain ? schema : createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
   return { events: `claude_hooks_events${suffix}`, jobs: `claude_hooks_jobs${suffix}`, token: randomBytes(6).toString('hex') };
 }
 

@@ -48,7 +48,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const tellJobs = () => {
     for (const listener of jobListeners) listener();
   };
-  const channels = notificationChannels(options.schema);
+  // The schema the tables live in names the channels, so installations sharing a database (each
+  // on its own search path) do not hear each other.
+  const { rows } = await pool.query<{ schema: string }>('SELECT current_schema() AS schema');
+  const channels = notificationChannels(options.schema ?? rows[0]?.schema ?? undefined);
   const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, channels, onEvent: tell });
   let notifications: { stop(): Promise<void> };
   try {
