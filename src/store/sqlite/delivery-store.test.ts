@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import type { DeliveryRecord } from '../../intake/ports.js';
 import { commented, issueOpened, REPO } from '../../../test/support/events.js';
 import { storeRows } from '../../../test/support/store-rows.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, sqliteInternals } from './sqlite-store.js';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -32,7 +32,7 @@ describe('the SQLite delivery store', () => {
       await store.deliveries.record(delivery('first', NOW, ignored, body));
       await store.deliveries.record(delivery('again', NOW, ignored, body));
       await store.deliveries.record(delivery('other', NOW, ignored, Buffer.alloc(64 * 1024, 'b')));
-      const rows = storeRows(store.file);
+      const rows = storeRows(sqliteInternals(store).file);
       const [first, again] = [await store.deliveryHistory.body('first'), await store.deliveryHistory.body('again')];
       await store.close();
 
@@ -49,7 +49,7 @@ describe('the SQLite delivery store', () => {
 
       await store.deliveries.record(delivery('original', NOW, { kind: 'event', event }, body));
       const replay = await store.deliveries.record(delivery('replay', NOW, { kind: 'event', event }, body));
-      const rows = storeRows(store.file);
+      const rows = storeRows(sqliteInternals(store).file);
       const replayed = await store.deliveryHistory.body('replay');
       await store.close();
 
@@ -79,7 +79,7 @@ describe('the SQLite delivery store', () => {
       await store.jobs.finishJob(oldJob!.id, { state: 'succeeded' }, old);
 
       const report = await store.deliveries.deleteDeliveriesBefore(NOW - 30 * DAY);
-      const rows = storeRows(store.file);
+      const rows = storeRows(sqliteInternals(store).file);
       const left = (await store.deliveryHistory.recent(10)).map((d) => d.deliveryId);
       const jobs = await store.jobs.listJobs({});
       await store.close();
@@ -100,7 +100,7 @@ describe('the SQLite delivery store', () => {
 
       const report = await store.deliveries.deleteDeliveriesBefore(NOW - 30 * DAY);
       const left = (await store.deliveryHistory.recent(10)).map((d) => d.deliveryId).sort();
-      const rows = storeRows(store.file);
+      const rows = storeRows(sqliteInternals(store).file);
       await store.close();
 
       assert.deepEqual(report, { deliveries: 0, events: 0, jobs: 0 });
@@ -118,7 +118,7 @@ describe('the SQLite delivery store', () => {
 
       const report = await store.deliveries.deleteDeliveriesBefore(NOW - 30 * DAY);
       const bodies = [await store.deliveryHistory.body('heir'), await store.deliveryHistory.body('late-copy'), await store.deliveryHistory.body('holder')];
-      const rows = storeRows(store.file);
+      const rows = storeRows(sqliteInternals(store).file);
       await store.close();
 
       assert.equal(report.deliveries, 2);
