@@ -238,7 +238,10 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
 function storeProblems(issue: z.core.$ZodIssueInvalidUnion): ConfigProblem[] {
   const objectBranch = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0 || inner.code === 'unrecognized_keys'));
   if (!objectBranch) return [{ key: 'store', message: 'expected sqlite, or { postgres: { url: { env: DATABASE_URL } } }' }];
-  return objectBranch.flatMap((inner) => toProblems({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
+  // A typo'd `postgres` is said once, as the unknown key, not again as `postgres` missing.
+  const typo = objectBranch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0);
+  const kept = typo ? objectBranch.filter((inner) => !(inner.code === 'invalid_type' && inner.path.length === 1)) : objectBranch;
+  return kept.flatMap((inner) => toProblems({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
 }
 
 interface ResolveContext {
