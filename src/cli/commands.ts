@@ -15,6 +15,7 @@ import { printRuns } from './print-runs.js';
 import { serve } from './serve.js';
 import { cancelCommand, pauseCommand, resetCommand, sweepCommand } from './admin-commands.js';
 import { printSessions, printWorktrees } from './print-housekeeping.js';
+import { MIGRATE_HELP, runMigrate } from './migrate.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -216,6 +217,15 @@ export const COMMANDS: readonly Command[] = [
     options: { json: { type: 'boolean' } },
     needs: 'store',
     run: (where, values, io) => printWorktrees(where.dataDir, { json: values.json === true }, io),
+  },
+  {
+    name: 'migrate',
+    args: '[--from sqlite:DIR]',
+    summary: 'bring the PostgreSQL schema up to date, or copy a SQLite installation into PostgreSQL',
+    help: MIGRATE_HELP,
+    options: { from: { type: 'string' } },
+    needs: 'store',
+    run: (where, values, io) => runMigrate(where, { from: values.from as string | undefined }, io),
   },
   {
     name: 'help',

@@ -74,10 +74,12 @@ export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocat
   if (!located.ok) return located;
   const file = located.value;
   let raw: unknown = {};
+  let doc: ParsedFile | undefined;
   if (file !== undefined) {
     const read = readYaml(file, options.cwd);
     if (!read.ok) return read;
-    raw = read.value.document.toJS() ?? {};
+    doc = read.value;
+    raw = doc.document.toJS() ?? {};
   }
   const fields = isRecord(raw) ? raw : {};
   const fromEnv = options.env.CLAUDE_HOOKS_DATA_DIR;
@@ -88,7 +90,7 @@ export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocat
   if (!store.success) problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
   const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map() };
   const resolved = store.success ? resolveStore(store.data, ctx, problems) : undefined;
-  if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems);
+  if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
   return ok(deepFreeze({ dataDir: resolve(options.cwd, dataDir.data), store: resolved }));
 }
 
