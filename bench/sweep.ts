@@ -14,7 +14,7 @@ import { createTranscripts } from '../src/agent/claude/transcripts.js';
 import { createSweeper } from '../src/housekeeping/sweeper.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { benchAgent } from './lib/bench-agent.js';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../src/store/open-store.js';
 import { createWorkdirs, type RepoSpec } from '../src/workdir/index.js';
 import { startGitHttpServer } from '../test/support/git-http-backend.js';
 import { writeReport } from './lib/report.js';
@@ -53,7 +53,7 @@ export async function run(): Promise<void> {
   smallRepo(join(work, 'forge'));
   const server = await startGitHttpServer({ projectRoot: join(work, 'forge'), authorize: ({ token: offered }) => offered === token });
   const dataDir = join(work, 'data');
-  const store = openSqliteStore({ dataDir, clock: { now: () => Date.now() }, dedupWindowMs: 0 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: { now: () => Date.now() }, dedupWindowMs: 0 });
   try {
     const repo: RepoSpec = { host: new URL(server.url).host, owner: 'bench', name: 'small', cloneUrl: `${server.url}/bench/small.git`, defaultBranch: 'main' };
     const workdirs = createWorkdirs({ dataDir, minFreeBytes: 0, env: { PATH: process.env.PATH }, log: silentLogger(), clock: { now: () => Date.now() } });

@@ -43,7 +43,8 @@ import type { Logger } from './lib/logger.js';
 import { createDispatcher, type Dispatcher } from './queue/dispatcher.js';
 import { createPoller, type Poller } from './queue/poller.js';
 import type { AgentRunner } from './queue/ports.js';
-import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore, storeFiles } from './store/open-store.js';
+import type { Store } from './store/ports.js';
 import { doctorReadiness, readLastDoctorResult } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
 import { createTranscripts } from './agent/claude/transcripts.js';
@@ -88,7 +89,7 @@ export interface ServiceOptions {
 export interface Service {
   /** `http://host:port` the service listens on. */
   readonly url: string;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly dispatcher: Dispatcher;
   readonly workdirs: Workdirs;
   /** The reconciliation poller, when repositories are configured and agents can call the API. */
@@ -112,11 +113,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const dataDirLock = lockDataDir(config.dataDir);
     lifecycle.defer('data dir lock', () => dataDirLock.release());
-    const store = openSqliteStore({
+    const store = await openStore(config.store, {
       dataDir: config.dataDir,
       clock,
       dedupWindowMs: config.intake.dedupWindowHours * 3600_000,
-      onCheckpointError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
+      onBackgroundError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
     });
     lifecycle.defer('database', () => store.close());
 
@@ -139,7 +140,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       env: options.env ?? {},
       log,
       clock,
-      alsoMeasure: { transcripts: [join(config.dataDir, 'claude')], database: [store.file, `${store.file}-wal`, `${store.file}-shm`] },
+      alsoMeasure: { transcripts: [join(config.dataDir, 'claude')], database: storeFiles(config.store, config.dataDir) },
     });
     const diskSampler = createDiskSampler({
       measure: () => workdirs.diskUsage({ maxAgeMs: 0 }),
@@ -337,7 +338,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle.defer('http', () => app.close());
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-    log.info({ url, dataDir: config.dataDir, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
+    log.info({ url, dataDir: config.dataDir, store: store.location, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
     // Where the CLI finds this service's admin API (the configured port may be 0).
     writeFileSync(join(config.dataDir, SERVICE_URL_FILE), `${url}\n`, { mode: 0o600 });
     lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
@@ -374,7 +375,7 @@ async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, For
  * tools and status comments (each agent through its own forge client) unless a test replaces one;
  * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
  */
-function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, live: LiveStatus, clock: Clock, log: Logger) {
+function claudeRunnerFor(config: Config, store: Store, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, live: LiveStatus, clock: Clock, log: Logger) {
   if (!config.agents.some((agent) => agent.model)) {
     if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
     return undefined;
@@ -403,7 +404,7 @@ function claudeRunnerFor(config: Config, store: SqliteStore, options: ServiceOpt
 }
 
 /** A finished run in the metrics: its outcome, duration and cost, from its record. */
-async function countRun(store: SqliteStore, metrics: Metrics, runId: number): Promise<void> {
+async function countRun(store: Store, metrics: Metrics, runId: number): Promise<void> {
   const run = await store.runs.get(runId);
   if (!run) return;
   const agent = run.key.agent;

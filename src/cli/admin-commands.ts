@@ -3,6 +3,10 @@
  * `cancel`. When a running service holds the data dir (`service.pid`), the CLI says so and asks
  * that service through its admin API instead; when none does, it takes the data dir's lock (so no
  * service starts meanwhile) and works on the data dir directly. Either way the action is audited.
+ *
+ * With `store: postgres` the data dir's lock says nothing about the workers on other machines
+ * sharing the database, so the CLI never writes to it directly: every admin action goes through a
+ * running worker's admin API (this data dir's, else `server.host:port`), and says so when none answers.
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +20,8 @@ import { DataDirLockedError, lockDataDir } from '../lib/data-dir-lock.js';
 import { silentLogger } from '../lib/logger.js';
 import { SERVICE_URL_FILE, sweepLimits } from '../main.js';
 import { readFileSync } from 'node:fs';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 import { createWorkdirs, type Workdirs } from '../workdir/index.js';
 import type { CliIo } from './commands.js';
 
@@ -29,12 +34,16 @@ export interface AdminCall {
 
 type Answer = { readonly status: number; readonly body: unknown };
 interface Direct {
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly workdirs: Workdirs;
 }
 
 /** Runs an admin action through the service holding the data dir, or on the data dir itself. */
 export async function runAdmin(config: Config, io: CliIo, call: AdminCall, direct: (parts: Direct) => Promise<Answer>): Promise<number> {
+  if (config.store.kind === 'postgres') {
+    io.stderr.write('the store is PostgreSQL (other workers may share it), so this goes through a running worker\'s admin API\n');
+    return viaApi(config, io, call);
+  }
   let lock;
   try {
     lock = lockDataDir(config.dataDir);
@@ -43,7 +52,13 @@ export async function runAdmin(config: Config, io: CliIo, call: AdminCall, direc
     io.stderr.write(`the service (pid ${error.pid}) holds ${config.dataDir}, so this goes through its admin API\n`);
     return viaApi(config, io, call);
   }
-  const store = openSqliteStore({ dataDir: config.dataDir, clock: systemClock, dedupWindowMs: 0 });
+  let store: Store;
+  try {
+    store = await openStore(config.store, { dataDir: config.dataDir, clock: systemClock, dedupWindowMs: 0 });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   try {
     const workdirs = createWorkdirs({ dataDir: config.dataDir, minFreeBytes: 0, forgeUrl: config.forge.url, env: io.env, log: silentLogger(), clock: systemClock });
     const answer = await direct({ store, workdirs }).catch((error: unknown) => ({ status: 500, body: { error: error instanceof Error ? error.message : String(error) } }));
@@ -57,7 +72,8 @@ export async function runAdmin(config: Config, io: CliIo, call: AdminCall, direc
 
 async function viaApi(config: Config, io: CliIo, call: AdminCall): Promise<number> {
   if (!config.adminToken) {
-    io.stderr.write('cannot ask the running service: no admin token is configured (CLAUDE_HOOKS_ADMIN_TOKEN or adminToken); stop the service to work on the data dir directly, or configure a token\n');
+    const alternative = config.store.kind === 'postgres' ? 'with store: postgres the CLI does not write to the database itself' : 'stop the service to work on the data dir directly';
+    io.stderr.write(`cannot ask the running service: no admin token is configured (CLAUDE_HOOKS_ADMIN_TOKEN or adminToken); ${alternative}, or configure a token\n`);
     return 1;
   }
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
@@ -68,7 +84,8 @@ async function viaApi(config: Config, io: CliIo, call: AdminCall): Promise<numbe
     body: JSON.stringify(call.body),
   }).catch((error: unknown) => error as Error);
   if (response instanceof Error) {
-    io.stderr.write(`the service holds the data dir but its API at ${base} did not answer (${response.message})\n`);
+    const holder = config.store.kind === 'postgres' ? 'with store: postgres, admin actions need a running worker, but its' : 'the service holds the data dir but its';
+    io.stderr.write(`${holder} API at ${base} did not answer (${response.message})\n`);
     return 1;
   }
   return print(io, { status: response.status, body: await response.json().catch(() => ({ error: `HTTP ${response.status}` })) });

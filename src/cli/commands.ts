@@ -4,7 +4,7 @@
  * command is adding an entry; `main.ts` parses, resolves and dispatches.
  */
 import type { ParseArgsConfig } from 'node:util';
-import type { Config } from '../config/types.js';
+import type { Config, StoreLocation } from '../config/types.js';
 import { checkOnline } from './check-online.js';
 import { DOCTOR_HELP, DOCTOR_OPTIONS, runDoctor } from './doctor.js';
 import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
@@ -15,6 +15,7 @@ import { printRuns } from './print-runs.js';
 import { serve } from './serve.js';
 import { cancelCommand, pauseCommand, resetCommand, sweepCommand } from './admin-commands.js';
 import { printSessions, printWorktrees } from './print-housekeeping.js';
+import { MIGRATE_HELP, runMigrate } from './migrate.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -42,13 +43,14 @@ interface CommandBase {
 }
 
 /**
- * `config`: the resolved configuration, secrets included (serve, config check). `data-dir`: only
- * where the data dir is — read-only commands must not need every agent's token to be set.
+ * `config`: the resolved configuration, secrets included (serve, config check). `store`: only
+ * where the data dir and the store are (the database URL resolved, no other secret) — read-only
+ * commands must not need every agent's token to be set.
  * `nothing`: help texts.
  */
 export type Command =
   | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
-  | (CommandBase & { readonly needs: 'data-dir'; run(dataDir: string, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
+  | (CommandBase & { readonly needs: 'store'; run(where: StoreLocation, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
   | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
 
 /** Options every command takes. */
@@ -60,7 +62,7 @@ export const GLOBAL_OPTIONS = {
 const GLOBAL_HELP = `  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
   -h, --help       this text`;
 
-const ADMIN_HELP = 'When a running service holds the data dir, this goes through its admin API (adminToken);\notherwise it works on the data dir directly, holding its lock. Either way it is audited.';
+const ADMIN_HELP = 'When a running service holds the data dir, this goes through its admin API (adminToken);\notherwise it works on the data dir directly, holding its lock. With store: postgres it always goes\nthrough a running worker\'s admin API (other workers may share the database). Either way it is audited.';
 
 export const COMMANDS: readonly Command[] = [
   {
@@ -104,29 +106,29 @@ export const COMMANDS: readonly Command[] = [
     name: 'deliveries',
     args: '[--limit N] [--json]',
     summary: 'the latest webhook deliveries and what became of them (reads the data dir)',
-    help: 'Reads the data dir\'s database; the service need not run, and no secret has to be set.\n\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table',
+    help: 'Reads the store (the data dir\'s database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table',
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
-    needs: 'data-dir',
-    run: (dataDir, values) => printDeliveries(dataDir, { limit: values.limit as string | undefined, json: values.json === true }),
+    needs: 'store',
+    run: (where, values) => printDeliveries(where, { limit: values.limit as string | undefined, json: values.json === true }),
   },
   {
     name: 'jobs',
     args: '[--state S]... [--limit N] [--json]',
     summary: 'queued, running and recent jobs (reads the data dir; the service need not run)',
-    help: `Reads the data dir's database; the service need not run, and no secret has to be set.\n\n  --state S        only jobs in state S (queued, running, succeeded, failed, cancelled);\n                   repeat it or separate states with commas\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table`,
+    help: `Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  --state S        only jobs in state S (queued, running, succeeded, failed, cancelled);\n                   repeat it or separate states with commas\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table`,
     options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
-    needs: 'data-dir',
-    run: (dataDir, values, io) => printJobs(dataDir, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
+    needs: 'store',
+    run: (where, values, io) => printJobs(where, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
   },
   {
     name: 'runs',
     args: '[ID] [--limit N] [--json]',
     summary: 'the latest agent runs, or one run with its prompt, tool calls and forge changes (reads the data dir)',
-    help: "Reads the data dir's database; the service need not run, and no secret has to be set.\n\n  ID               show one run: its events, the prompt it was sent (secrets redacted), tool calls and changes\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table",
+    help: "Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  ID               show one run: its events, the prompt it was sent (secrets redacted), tool calls and changes\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table",
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
-    needs: 'data-dir',
+    needs: 'store',
     positionals: 1,
-    run: (dataDir, values, _io, positionals) => printRuns(dataDir, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
+    run: (where, values, _io, positionals) => printRuns(where, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
   },
   {
     name: 'init',
@@ -202,10 +204,10 @@ export const COMMANDS: readonly Command[] = [
     name: 'sessions',
     args: '[--limit N] [--json]',
     summary: 'agent sessions per work key (reads the data dir)',
-    help: "Reads the data dir's database; the service need not run.\n\n  --limit N        how many, most recently used first (default 50)\n  --json           JSON instead of a table",
+    help: "Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need not run.\n\n  --limit N        how many, most recently used first (default 50)\n  --json           JSON instead of a table",
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
-    needs: 'data-dir',
-    run: (dataDir, values, io) => printSessions(dataDir, { limit: values.limit as string | undefined, json: values.json === true }, io),
+    needs: 'store',
+    run: (where, values, io) => printSessions(where, { limit: values.limit as string | undefined, json: values.json === true }, io),
   },
   {
     name: 'worktrees',
@@ -213,8 +215,17 @@ export const COMMANDS: readonly Command[] = [
     summary: 'the worktrees on disk, by agent and target, with when each was last used (reads the data dir)',
     help: "Reads the data dir's worktree records; the service need not run.\n\n  --json           JSON instead of a table",
     options: { json: { type: 'boolean' } },
-    needs: 'data-dir',
-    run: (dataDir, values, io) => printWorktrees(dataDir, { json: values.json === true }, io),
+    needs: 'store',
+    run: (where, values, io) => printWorktrees(where.dataDir, { json: values.json === true }, io),
+  },
+  {
+    name: 'migrate',
+    args: '[--from sqlite:DIR]',
+    summary: 'bring the PostgreSQL schema up to date, or copy a SQLite installation into PostgreSQL',
+    help: MIGRATE_HELP,
+    options: { from: { type: 'string' } },
+    needs: 'store',
+    run: (where, values, io) => runMigrate(where, { from: values.from as string | undefined }, io),
   },
   {
     name: 'help',

@@ -1,16 +1,20 @@
-/** For CLI commands that read the data dir's database directly (the service need not run). */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+/**
+ * For CLI commands that read the store directly (the service need not run). They take no lock:
+ * SQLite readers do not disturb a running service, and with PostgreSQL other workers may be
+ * running anyway. Writes go through `admin-commands.ts`, never through here.
+ */
+import type { StoreLocation } from '../config/types.js';
 import { systemClock } from '../lib/clock.js';
-import { DATABASE_FILE, openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore, storeExists } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 
-/** Runs `read` against the store in `dataDir`; exit code 1, saying why, when there is none yet. */
-export async function withDataDirStore(dataDir: string, read: (store: SqliteStore) => Promise<number>): Promise<number> {
-  if (!existsSync(join(dataDir, DATABASE_FILE))) {
-    process.stderr.write(`no database in ${dataDir}: the service has not run with this data dir yet\n`);
+/** Runs `read` against the configured store; exit code 1, saying why, when there is none yet. */
+export async function withDataDirStore(where: StoreLocation, read: (store: Store) => Promise<number>, io: { stderr: { write(text: string): unknown } } = process): Promise<number> {
+  if (!storeExists(where.store, where.dataDir)) {
+    io.stderr.write(`no database in ${where.dataDir}: the service has not run with this data dir yet\n`);
     return 1;
   }
-  const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+  const store = await openStore(where.store, { dataDir: where.dataDir, clock: systemClock, dedupWindowMs: 0 });
   try {
     return await read(store);
   } finally {

@@ -31,6 +31,7 @@ function asFile(config: Config) {
   return {
     server: config.server,
     dataDir: config.dataDir,
+    store: storeAsFile(config.store),
     logLevel: config.logLevel,
     adminToken: reference(config.adminToken),
     forge: { ...config.forge, webhookSecret: reference(config.forge.webhookSecret) },
@@ -43,6 +44,11 @@ function asFile(config: Config) {
       config.agents.map(({ name, token, skillPath, ...agent }) => [name, { login: agent.login, token: reference(token), git: agent.git, skill: skillPath, workspace: agent.workspace, triggers: agent.triggers, limits: agent.limits }]),
     ),
   };
+}
+
+function storeAsFile(store: Config['store']) {
+  if (store.kind === 'sqlite') return 'sqlite';
+  return { postgres: { url: reference(store.url), ...(store.maxConnections !== undefined ? { maxConnections: store.maxConnections } : {}), affinityWaitMs: store.affinityWaitMs } };
 }
 
 /** A secret's reference; `[redacted]` (which no file accepts) only if it has none. */

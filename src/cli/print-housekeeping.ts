@@ -3,6 +3,7 @@ import { systemClock } from '../lib/clock.js';
 import { formatTable } from '../lib/format-table.js';
 import { silentLogger } from '../lib/logger.js';
 import { createWorkdirs } from '../workdir/index.js';
+import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';
 
 interface Io {
@@ -12,18 +13,18 @@ interface Io {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
-export async function printSessions(dataDir: string, options: { limit: string | undefined; json: boolean }, io: Io): Promise<number> {
+export async function printSessions(where: StoreLocation, options: { limit: string | undefined; json: boolean }, io: Io): Promise<number> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     io.stderr.write(`--limit must be a positive whole number, got "${options.limit}"\n`);
     return 2;
   }
-  return withDataDirStore(dataDir, async (store) => {
+  return withDataDirStore(where, async (store) => {
     const sessions = await store.sessions.list({ limit });
     if (options.json) io.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
     else io.stdout.write(formatTable(['key', 'state', 'session', 'runs', 'cost', 'last used'], sessions.map((s) => [`${s.key.agent}:${s.key.repo}#${s.key.issue}`, s.state, s.sessionId ?? '(forgotten)', String(s.runCount), `$${s.costUsd.toFixed(2)}`, iso(s.lastUsedAt)])));
     return 0;
-  });
+  }, io);
 }
 
 export async function printWorktrees(dataDir: string, options: { json: boolean }, io: Io): Promise<number> {

@@ -5,18 +5,19 @@
 import { formatTable } from '../lib/format-table.js';
 import { workKeyString } from '../queue/ports.js';
 import type { RunRecord } from '../sessions/ports.js';
+import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';
 
-export async function printRuns(dataDir: string, options: { id?: string | undefined; limit: string | undefined; json: boolean }): Promise<number> {
+export async function printRuns(where: StoreLocation, options: { id?: string | undefined; limit: string | undefined; json: boolean }): Promise<number> {
   if (options.id !== undefined && !/^[1-9]\d*$/.test(options.id)) {
     process.stderr.write(`run id must be a positive whole number, got "${options.id}"\n`);
     return 2;
   }
-  return withDataDirStore(dataDir, async (store) => {
+  return withDataDirStore(where, async (store) => {
     if (options.id !== undefined) {
       const run = await store.runs.get(Number(options.id));
       if (!run) {
-        process.stderr.write(`no run ${options.id} in ${dataDir}\n`);
+        process.stderr.write(`no run ${options.id} in ${store.location}\n`);
         return 1;
       }
       process.stdout.write(options.json ? `${JSON.stringify(run, null, 2)}\n` : formatRun(run));

@@ -3,7 +3,7 @@
  * options strictly, gives it what it needs, and turns bad input into a message and exit code 2.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig, loadDataDir, type ConfigProblem } from '../config/load-config.js';
+import { loadConfig, loadStoreLocation, type ConfigProblem } from '../config/load-config.js';
 import { COMMANDS, commandHelp, findCommand, GLOBAL_OPTIONS, usage, type CliIo, type CommandOptions } from './commands.js';
 import { printProblems } from './print-config.js';
 
@@ -46,10 +46,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (rest.length > allowed) return fail(`unexpected argument: ${rest.slice(allowed).join(' ')}`, commandHelp(command));
 
   const where = { path: values.config as string | undefined, env: io.env, cwd: io.cwd };
-  if (command.needs === 'data-dir') {
-    const dataDir = loadDataDir(where);
-    if (!dataDir.ok) return invalid(dataDir.error);
-    return command.run(dataDir.value, values, io, rest);
+  if (command.needs === 'store') {
+    const located = loadStoreLocation(where);
+    if (!located.ok) return invalid(located.error);
+    return command.run(located.value, values, io, rest);
   }
   const loaded = loadConfig(where);
   if (!loaded.ok) return invalid(loaded.error);

@@ -27,11 +27,20 @@ export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): stri
   let current: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     const def: Def = defOf(current);
-    const next: z.ZodType | undefined = def.type === 'object' ? def.shape?.[String(segment)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : undefined;
+    const next: z.ZodType | undefined = def.type === 'object' ? def.shape?.[String(segment)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : def.type === 'union' ? optionKey(def, String(segment)) : undefined;
     if (!next) return [];
     current = unwrap(next);
   }
   return keysOf(current);
+}
+
+/** In a union (`store: sqlite | { postgres: … }`), the object option that has the key. */
+function optionKey(def: Def, key: string): z.ZodType | undefined {
+  for (const option of def.options ?? []) {
+    const shape = defOf(unwrap(option)).shape;
+    if (shape?.[key]) return shape[key];
+  }
+  return undefined;
 }
 
 function keysOf(schema: z.ZodType): string[] {

@@ -146,6 +146,8 @@ describe('loadConfig', () => {
     ['logLevl: debug', 'logLevl', 'did you mean logLevel?'],
     ['forge: { webhooksecret: { env: X } }', 'forge.webhooksecret', 'did you mean webhookSecret?'],
     ['agents: { dev: { limits: { maxTurn: 3 } } }', 'agents.dev.limits.maxTurn', 'did you mean maxTurns?'],
+    ['store: { postgress: { url: { env: DATABASE_URL } } }', 'store.postgress', 'did you mean postgres?'],
+    ['store: { postgres: { url: { env: DATABASE_URL }, maxConection: 4 } }', 'store.postgres.maxConection', 'did you mean maxConnections?'],
     ['server: { colour: blue }', 'server.colour', 'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections'],
   ];
   for (const [yaml, key, hint] of typos) {
@@ -157,6 +159,57 @@ describe('loadConfig', () => {
 
       assert.ok(problem, `expected a problem for ${key}`);
       assert.equal(problem.message, `unknown key; ${hint}`);
+      assert.match(problem.source ?? '', /^claude-hooks\.yaml:1:\d+$/);
+    });
+  }
+
+  it('says a typo\'d store kind once, as the unknown key', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'store: { postgress: { url: { env: DATABASE_URL } } }\n');
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`), ['store.postgress: unknown key; did you mean postgres?']);
+  });
+
+  it('keeps the state in SQLite under the data dir unless told otherwise', () => {
+    const result = loadConfig({ env: {}, cwd: tempDir() });
+
+    assert.ok(result.ok);
+    assert.deepEqual(result.value.store, { kind: 'sqlite' });
+  });
+
+  it('reads the PostgreSQL store with its URL from the environment, and prints it back as its reference', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'store:\n  postgres:\n    url: { env: DATABASE_URL }\n    maxConnections: 4\n');
+
+    const result = loadConfig({ env: { DATABASE_URL: 'postgres://claude@db.example/hooks' }, cwd: dir });
+
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    const store = result.value.store;
+    assert.equal(store.kind, 'postgres');
+    assert.equal(store.kind === 'postgres' && store.url.reveal(), 'postgres://claude@db.example/hooks');
+    assert.equal(store.kind === 'postgres' && store.maxConnections, 4);
+    assert.equal(store.kind === 'postgres' && store.affinityWaitMs, 30_000);
+    assert.match(print(result.value), /store:\n {2}postgres:\n {4}url:\n {6}env: DATABASE_URL\n {4}maxConnections: 4\n/);
+  });
+
+  const badStores: ReadonlyArray<[string, Record<string, string>, string, RegExp]> = [
+    ['store: postgres', {}, 'store', /expected sqlite, or \{ postgres: \{ url: \{ env: DATABASE_URL \} \} \}/],
+    ['store: { postgres: { url: "postgres://x" } }', {}, 'store.postgres.url', /expected \{ env: NAME \} or \{ file: PATH \}/],
+    ['store: { postgres: { url: { env: DATABASE_URL } } }', {}, 'store.postgres.url', /environment variable DATABASE_URL is not set/],
+    ['store: { postgres: { url: { env: DATABASE_URL }, maxConnections: 0 } }', { DATABASE_URL: 'postgres://x' }, 'store.postgres.maxConnections', /./],
+  ];
+  for (const [yaml, env, key, message] of badStores) {
+    it(`names ${key} for \`${yaml}\``, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'claude-hooks.yaml'), `${yaml}\n`);
+
+      const problems = problemsOf(loadConfig({ env, cwd: dir }));
+
+      const problem = problems.find((p) => p.key === key);
+      assert.ok(problem, `expected a problem for ${key}, got ${JSON.stringify(problems)}`);
+      assert.match(problem.message, message);
       assert.match(problem.source ?? '', /^claude-hooks\.yaml:1:\d+$/);
     });
   }

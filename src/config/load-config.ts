@@ -13,8 +13,8 @@ import { nearest } from '../lib/nearest.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { Secret } from '../lib/secret.js';
 import { knownKeys } from './known-keys.js';
-import { configSchema, secretRefSchema, type ParsedConfig, type SecretRef } from './schema.js';
-import type { AgentConfig, Config, ModelConfig } from './types.js';
+import { configSchema, secretRefSchema, storeSchema, type ParsedConfig, type SecretRef, type StoreInput } from './schema.js';
+import type { AgentConfig, Config, ModelConfig, StoreConfig, StoreLocation } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'claude-hooks.yaml';
 
@@ -64,24 +64,34 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
 }
 
 /**
- * Only where the data dir is, for commands that read it (`jobs`, `deliveries`): the file and the
- * environment overrides, without resolving secrets or checking skill files — an operator with a
- * copied example config must not need every agent's token to list jobs.
+ * Only where the state is, for commands that read it (`jobs`, `deliveries`, `migrate`): the data
+ * dir and the store, from the file and the environment overrides, resolving only the store's
+ * database URL — an operator with a copied example config must not need every agent's token set
+ * to list jobs.
  */
-export function loadDataDir(options: LoadConfigOptions): Result<string, ConfigProblem[]> {
+export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocation, ConfigProblem[]> {
   const located = locateFile(options);
   if (!located.ok) return located;
+  const file = located.value;
   let raw: unknown = {};
-  if (located.value !== undefined) {
-    const read = readYaml(located.value, options.cwd);
+  let doc: ParsedFile | undefined;
+  if (file !== undefined) {
+    const read = readYaml(file, options.cwd);
     if (!read.ok) return read;
-    raw = read.value.document.toJS() ?? {};
+    doc = read.value;
+    raw = doc.document.toJS() ?? {};
   }
-  const fromFile = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).dataDir : undefined;
+  const fields = isRecord(raw) ? raw : {};
   const fromEnv = options.env.CLAUDE_HOOKS_DATA_DIR;
-  const dataDir = configSchema.shape.dataDir.safeParse(fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile);
-  if (!dataDir.success) return err([{ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' }]);
-  return ok(resolve(options.cwd, dataDir.data));
+  const problems: ConfigProblem[] = [];
+  const dataDir = configSchema.shape.dataDir.safeParse(fromEnv !== undefined && fromEnv !== '' ? fromEnv : fields.dataDir);
+  if (!dataDir.success) problems.push({ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' });
+  const store = storeSchema.safeParse(fields.store);
+  if (!store.success) problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map() };
+  const resolved = store.success ? resolveStore(store.data, ctx, problems) : undefined;
+  if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
+  return ok(deepFreeze({ dataDir: resolve(options.cwd, dataDir.data), store: resolved }));
 }
 
 function locateFile(options: LoadConfigOptions): Result<string | undefined, ConfigProblem[]> {
@@ -217,9 +227,23 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
       return { key: [...path, unknown].join('.'), message: `unknown key${hint}` };
     });
   }
-  // Secret references (`…token`, `…Secret`) are unions whose own messages say little.
-  if (issue.code === 'invalid_union' && /(token|secret)$/i.test(key)) return [{ key, message: 'expected { env: NAME } or { file: PATH }' }];
+  // Secret references (`…token`, `…Secret`, the database URL) are unions whose own messages say little.
+  if (issue.code === 'invalid_union' && (/(token|secret)$/i.test(key) || key === 'store.postgres.url')) return [{ key, message: 'expected { env: NAME } or { file: PATH }' }];
+  if (issue.code === 'invalid_union' && key === 'store') return storeProblems(issue);
   return [{ key, message: issue.message }];
+}
+
+/**
+ * `store` is `sqlite` or `{ postgres: … }`: a mapping is held to the postgres form (so a typo'd
+ * key gets its "did you mean"); anything else is told the two forms.
+ */
+function storeProblems(issue: z.core.$ZodIssueInvalidUnion): ConfigProblem[] {
+  const objectBranch = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0 || inner.code === 'unrecognized_keys'));
+  if (!objectBranch) return [{ key: 'store', message: 'expected sqlite, or { postgres: { url: { env: DATABASE_URL } } }' }];
+  // A typo'd `postgres` is said once, as the unknown key, not again as `postgres` missing.
+  const typo = objectBranch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0);
+  const kept = typo ? objectBranch.filter((inner) => !(inner.code === 'invalid_type' && inner.path.length === 1)) : objectBranch;
+  return kept.flatMap((inner) => toProblems({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
 }
 
 interface ResolveContext {
@@ -269,7 +293,7 @@ function checkSkill(path: string, key: string, problems: ConfigProblem[]): void 
  */
 function checkReferences(merged: Record<string, unknown>, ctx: ResolveContext, problems: ConfigProblem[]): undefined {
   const at = (path: readonly string[]) => path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), merged);
-  const secrets = [['adminToken'], ['forge', 'webhookSecret']];
+  const secrets = [['adminToken'], ['forge', 'webhookSecret'], ['store', 'postgres', 'url']];
   const agents = at(['agents']);
   for (const name of isRecord(agents) ? Object.keys(agents) : []) {
     secrets.push(['agents', name, 'token']);
@@ -310,6 +334,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     source: ctx.file,
     server: parsed.server,
     dataDir: resolve(ctx.cwd, parsed.dataDir),
+    store: resolveStore(parsed.store, ctx, problems) ?? { kind: 'sqlite' },
     logLevel: parsed.logLevel,
     adminToken: parsed.adminToken && resolveSecret(parsed.adminToken, 'adminToken', ctx, problems),
     forge: {
@@ -326,6 +351,13 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     dashboard: parsed.dashboard,
     agents,
   };
+}
+
+function resolveStore(store: StoreInput, ctx: ResolveContext, problems: ConfigProblem[]): StoreConfig | undefined {
+  if (store === 'sqlite') return { kind: 'sqlite' };
+  const url = resolveSecret(store.postgres.url, 'store.postgres.url', ctx, problems);
+  if (url === undefined) return undefined;
+  return { kind: 'postgres', url, maxConnections: store.postgres.maxConnections, affinityWaitMs: store.postgres.affinityWaitMs };
 }
 
 type ModelInput = NonNullable<ParsedConfig['model']>;

@@ -85,6 +85,26 @@ export const agentSchema = z.strictObject({
 });
 export type AgentConfigInput = z.infer<typeof agentSchema>;
 
+/**
+ * Where the service keeps its state: `sqlite` (the default, one file under the data dir) or
+ * `{ postgres: { url } }` — one database that several workers share (issue 12).
+ */
+export const storeSchema = z
+  .union([
+    z.literal('sqlite'),
+    z.strictObject({
+      postgres: z.strictObject({
+        url: secretRefSchema.describe('the database URL, e.g. { env: DATABASE_URL }'),
+        /** Pool size of each worker (the pg default, 10, when unset). */
+        maxConnections: z.number().int().positive().optional(),
+        /** How long a job waits for the worker that last ran its key before any worker takes it. */
+        affinityWaitMs: z.number().int().nonnegative().default(30_000),
+      }),
+    }),
+  ])
+  .default('sqlite');
+export type StoreInput = z.infer<typeof storeSchema>;
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -108,6 +128,7 @@ export const configSchema = z.strictObject({
       path: ['headersTimeoutSeconds'],
     }),
   dataDir: z.string().min(1).default('./data'),
+  store: storeSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   adminToken: secretRefSchema.optional(),
   /** The model agents run on; without a credential no agent runs (jobs fail saying so). */

@@ -36,11 +36,26 @@ export interface ModelConfig {
   readonly baseUrl: string | undefined;
 }
 
+/**
+ * Where the state is kept: SQLite under the data dir, or a PostgreSQL database (its URL resolved
+ * from the secret reference; `maxConnections` undefined leaves the pool's default).
+ */
+export type StoreConfig =
+  | { readonly kind: 'sqlite' }
+  | { readonly kind: 'postgres'; readonly url: Secret; readonly maxConnections: number | undefined; readonly affinityWaitMs: number };
+
+/** Where the state is: what the commands that only read it need (`jobs`, `migrate`). */
+export interface StoreLocation {
+  readonly dataDir: string;
+  readonly store: StoreConfig;
+}
+
 export interface Config {
   /** The file the config came from, if any. */
   readonly source: string | undefined;
   readonly server: Readonly<ParsedConfig['server']>;
   readonly dataDir: string;
+  readonly store: StoreConfig;
   readonly logLevel: ParsedConfig['logLevel'];
   readonly adminToken: Secret | undefined;
   readonly forge: {

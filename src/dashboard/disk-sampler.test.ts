@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { manualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore, storeFiles } from '../store/open-store.js';
 import { createWorkdirs } from '../workdir/index.js';
 import { createDiskSampler } from './disk-sampler.js';
 import type { DiskSample } from './ports.js';
@@ -14,7 +14,7 @@ describe('dashboard: the disk sampler', () => {
   it('measures the data dir with the workdir module (transcripts and database too) and keeps the sample', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-sampler-'));
     const clock = manualClock();
-    const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 0 });
+    const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
     try {
       mkdirSync(join(dataDir, 'claude', 'projects'), { recursive: true });
       writeFileSync(join(dataDir, 'claude', 'projects', 'session.jsonl'), Buffer.alloc(3 * 1024 * 1024, 1));
@@ -24,7 +24,7 @@ describe('dashboard: the disk sampler', () => {
         env: { PATH: process.env.PATH },
         log: silentLogger(),
         clock,
-        alsoMeasure: { transcripts: [join(dataDir, 'claude')], database: [store.file, `${store.file}-wal`, join(dataDir, 'no-such-file')] },
+        alsoMeasure: { transcripts: [join(dataDir, 'claude')], database: [...storeFiles({ kind: 'sqlite' }, dataDir).slice(0, 2), join(dataDir, 'no-such-file')] },
       });
       const told: DiskSample[] = [];
       const sampler = createDiskSampler({ measure: () => workdirs.diskUsage({ maxAgeMs: 0 }), samples: store.diskSamples, clock, log: silentLogger(), intervalMs: 60_000, onSample: (s) => told.push(s) });

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HOSTILE_BRANCH, seedDashboard, type Seeded } from '../../test/support/dashboard-seed.js';
 import { manualClock } from '../lib/clock.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 import { loadStatus, type StatusSources } from './status-model.js';
 
 const DAY = 24 * 3600_000;
 
-function sourcesOf(store: SqliteStore, extra: Partial<StatusSources> = {}): StatusSources {
+function sourcesOf(store: Store, extra: Partial<StatusSources> = {}): StatusSources {
   return {
     jobs: store.jobs,
     reads: store.dashboard,
@@ -27,11 +28,11 @@ function sourcesOf(store: SqliteStore, extra: Partial<StatusSources> = {}): Stat
 }
 
 describe('dashboard: the status model', () => {
-  let store: SqliteStore;
+  let store: Store;
   let seeded: Seeded;
 
   before(async () => {
-    store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 3600_000 });
+    store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 3600_000 });
     seeded = await seedDashboard(store, { runs: 30, sessions: 4, diskDays: 3 });
   });
   after(() => store.close());
@@ -130,7 +131,7 @@ describe('dashboard: the status model', () => {
   });
 
   it('has no disk section before the first measurement', async () => {
-    const empty = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    const empty = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
     try {
       const status = await loadStatus(sourcesOf(empty), seeded.now);
 

@@ -8,14 +8,15 @@ import { CLI } from '../../test/support/service-process.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 import { buildHttpApp } from './build-app.js';
 import { createMetrics } from './metrics.js';
 import { runsRoute } from './runs-route.js';
 
 const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 7 };
 
-async function recordRun(store: SqliteStore): Promise<number> {
+async function recordRun(store: Store): Promise<number> {
   const id = await store.runs.start({ jobId: 3, key, attempt: 1, startedAt: Date.parse('2026-12-01T10:00:00Z') });
   await store.runs.finish(id, {
     sessionId: 'session-1',
@@ -37,14 +38,14 @@ async function recordRun(store: SqliteStore): Promise<number> {
 
 describe('GET /api/runs', () => {
   let dataDir: string;
-  let store: SqliteStore;
+  let store: Store;
   let id: number;
   let app: ReturnType<typeof buildHttpApp>;
   const auth = { authorization: 'Bearer admin' };
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-runs-route-'));
-    store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
     id = await recordRun(store);
     app = buildHttpApp({
       acceptDelivery: async () => ({ kind: 'rejected', reason: 'bad-headers', message: 'unused' }),
@@ -90,7 +91,7 @@ describe('GET /api/runs', () => {
   });
 
   it('is what `claude-hooks runs` and `claude-hooks runs <id>` print from the data dir', async () => {
-    await store.committer.drain();
+    assert.ok(await store.runs.get(id), "the run is committed before the CLI reads it");
     const env = { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: dataDir };
 
     const list = spawnSync(process.execPath, [CLI, 'runs'], { cwd: dataDir, env, encoding: 'utf8' });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { buildIntakeApp, TEST_SECRET } from '../../test/support/intake-app.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload, loadSamplePayloads } from '../../test/support/payloads.js';
 import { signBody } from '../intake/verify-signature.js';
-import { storeRows } from '../../test/support/store-rows.js';
+import { storedDelivery, storeRows } from '../../test/support/store-rows.js';
 import { statSync } from 'node:fs';
 
 const comment = () => loadSamplePayload('gitea-issue_comment-created', { secret: TEST_SECRET, forge: 'forgejo' });
@@ -32,13 +31,11 @@ describe('POST /webhook', () => {
     const sample = comment();
 
     const response = await intake.app.inject({ method: 'POST', url: '/webhook', headers: sample.headers, payload: sample.body });
-    const other = new Database(intake.store.file, { readonly: true });
-    const row = other.prepare('SELECT body, outcome FROM deliveries WHERE delivery_id = ?').get(response.json().delivery) as { body: Buffer; outcome: string };
-    other.close();
+    const row = storedDelivery(intake.databaseFile, response.json().delivery);
 
     assert.equal(response.statusCode, 202);
-    assert.equal(row.outcome, 'accepted');
-    assert.ok(row.body.equals(sample.body), 'the raw body is stored byte for byte');
+    assert.equal(row?.outcome, 'accepted');
+    assert.ok(row?.body.equals(sample.body), 'the raw body is stored byte for byte');
     await intake.close();
   });
 
@@ -78,12 +75,12 @@ describe('POST /webhook', () => {
       const responses = await Promise.all(replays.map((headers) => intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body })));
       assert.deepEqual(new Set(responses.map((r) => r.statusCode)), new Set([202]));
     }
-    const rows = storeRows(intake.store.file);
+    const rows = storeRows(intake.databaseFile);
     await intake.close();
 
     assert.equal(rows.deliveries, 500, 'every replay is recorded');
     assert.equal(rows.bodyBytes, Buffer.byteLength(body), 'and its body stored once');
-    assert.ok(statSync(intake.store.file).size < 4 * 1024 * 1024, `the database is ${statSync(intake.store.file).size} bytes`);
+    assert.ok(statSync(intake.databaseFile).size < 4 * 1024 * 1024, `the database is ${statSync(intake.databaseFile).size} bytes`);
   });
 
   it('answers an event type it does not handle with 202 ignored, and records it', async () => {
@@ -185,7 +182,7 @@ describe('health and metrics', () => {
 
   it('fails /readyz naming the check when the database is closed', async () => {
     const intake = await buildIntakeApp();
-    intake.store.db.close();
+    await intake.store.close();
 
     const ready = await intake.app.inject({ method: 'GET', url: '/readyz' });
 

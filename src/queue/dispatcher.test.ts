@@ -9,12 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualClock, systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import { createDispatcher } from './dispatcher.js';
 import type { JobStore, StoredEvent } from './ports.js';
 import type { ForgeEvent } from '../forge/events.js';
 import { ForgeApiError } from '../forge/client.js';
 import type { RepoRef } from '../forge/events.js';
+import type { Store } from '../store/ports.js';
+
+/** The agents' "not for me" decisions, oldest event first, as the delivery history reports them. */
+async function routingSkips(store: Store): Promise<Array<{ agent: string; reason: string }>> {
+  const deliveries = await store.deliveryHistory.recent(1000);
+  return deliveries.reverse().flatMap((d) => (d.routing?.decisions ?? []).flatMap((decision) => (decision.kind === 'skipped' ? [{ agent: decision.agent, reason: decision.reason }] : [])));
+}
 
 describe('dispatcher', () => {
   it('turns a burst of 20 comments into one running job and one follow-up, losing and repeating none', async () => {
@@ -63,7 +70,7 @@ describe('dispatcher', () => {
     // The news of an event arrives k microtasks after a routing write returns: for some k that is
     // after the routing loop found its inbox empty and before it marked itself finished.
     for (let hops = 0; hops < 12; hops++) {
-      const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wakeup-')), clock: systemClock, dedupWindowMs: 3600_000 });
+      const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wakeup-')), clock: systemClock, dedupWindowMs: 3600_000 });
       const { runner, runs } = scriptedRunner();
       let lateNews: (() => void) | undefined;
       const jobs: JobStore = {
@@ -134,7 +141,7 @@ describe('dispatcher', () => {
     await h.deliver(commented(8, 'alice', '@dev from alice'));
     await h.dispatcher.idle();
 
-    const skips = h.store.db.prepare('SELECT agent, reason FROM routing_skips').all() as Array<{ agent: string; reason: string }>;
+    const skips = await routingSkips(h.store);
     assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
     assert.equal(skips.length, 1);
     assert.match(skips[0]!.reason, /could not be routed: forge API GET .* failed with 404/);
@@ -201,7 +208,7 @@ describe('dispatcher', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-labels-'));
     const first = issueLabelled(7, ['agent/dev'], 'bob');
     const second = issueLabelled(7, ['agent/dev', 'bug'], 'alice');
-    const stored = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+    const stored = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
     for (const [i, event] of [first, second].entries()) {
       await stored.deliveries.record({ deliveryId: `labels-${i}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_label', receivedAt: i, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
     }
@@ -465,7 +472,7 @@ describe('dispatcher', () => {
     await h.dispatcher.idle();
 
     assert.equal(runs.length, 0);
-    const skips = h.store.db.prepare('SELECT agent, reason FROM routing_skips ORDER BY rowid').all() as Array<{ agent: string; reason: string }>;
+    const skips = await routingSkips(h.store);
     assert.deepEqual(skips.map((s) => s.agent), ['dev', 'boss']);
     assert.match(skips[0]!.reason, /mallory has no write access/);
     await h.close();

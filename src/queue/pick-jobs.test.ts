@@ -7,7 +7,8 @@ import { agent } from '../../test/support/agents.js';
 import { commented, REPO } from '../../test/support/events.js';
 import type { RepoRef } from '../forge/events.js';
 import { systemClock } from '../lib/clock.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 import type { DispatchLimits } from './dispatch-types.js';
 import { pickJobs } from './pick-jobs.js';
 import type { JobStore, RunnableWindow } from './ports.js';
@@ -19,7 +20,7 @@ const limits: DispatchLimits = { concurrency: 4, perRepository: 2, maxAttempts: 
 const noBreaker = { trip: async () => false };
 
 /** Queues one job per entry, in order, as routing would. */
-async function queue(store: SqliteStore, jobs: ReadonlyArray<{ agent: string; repo: RepoRef; issue: number }>): Promise<void> {
+async function queue(store: Store, jobs: ReadonlyArray<{ agent: string; repo: RepoRef; issue: number }>): Promise<void> {
   let n = 0;
   for (const job of jobs) {
     const event = commented(job.issue, 'alice', `@${job.agent} ${++n}`, { repo: job.repo });
@@ -48,7 +49,7 @@ function counting(store: JobStore): { store: JobStore; rowsRead: () => number } 
 
 describe('pickJobs', () => {
   it('takes queued jobs FIFO, passing over a repository at its limit to reach the next', async () => {
-    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0 });
+    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0 });
     await queue(store, [
       ...Array.from({ length: 5 }, (_, i) => ({ agent: 'dev', repo: REPO, issue: i + 1 })),
       { agent: 'dev', repo: OTHER, issue: 1 },
@@ -66,7 +67,7 @@ describe('pickJobs', () => {
   });
 
   it('reads only a few windows of the queue, not all of it, with 2,000 jobs queued behind a full repository', async () => {
-    const store = openSqliteStore({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0 });
+    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0 });
     await queue(store, [...Array.from({ length: 2000 }, (_, i) => ({ agent: 'dev', repo: REPO, issue: i + 1 })), { agent: 'boss', repo: OTHER, issue: 1 }]);
     const { store: jobs, rowsRead } = counting(store.jobs);
     const running = await jobs.runnableJobs(systemClock.now(), { limit: 2 });

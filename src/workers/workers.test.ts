@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { manualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
-import { migratePostgres } from '../store/postgres/migrate.js';
-import { createPool, type Pool } from '../store/postgres/pool.js';
-import { createPgWorkerRegistry } from '../store/postgres/worker-registry.js';
+import { Secret } from '../lib/secret.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/ports.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../test/support/postgres.js';
 import { createLeadership } from './leadership.js';
 import type { WorkerIdentity, WorkerRegistry } from './ports.js';
@@ -19,17 +19,18 @@ const identity = (id: string): WorkerIdentity => ({ id, host: 'test-host', pid: 
 
 describe('workers on one database', { skip: postgresSkip() }, () => {
   const schema = freshSchemaName('workers');
-  let pools: Pool[];
+  let stores: Store[];
   let a: WorkerRegistry;
   let b: WorkerRegistry;
 
   before(async () => {
-    pools = [createPool({ url: TEST_DATABASE_URL!, schema, max: 2 }), createPool({ url: TEST_DATABASE_URL!, schema, max: 2 })];
-    await migratePostgres(pools[0]!, schema);
-    [a, b] = pools.map(createPgWorkerRegistry) as [WorkerRegistry, WorkerRegistry];
+    // Two stores on one schema: two worker processes' views of the database.
+    const open = () => openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 30_000 }, { dataDir: '/nonexistent', schema, clock: manualClock(), dedupWindowMs: 0 });
+    stores = [await open(), await open()];
+    [a, b] = stores.map((store) => store.workers) as [WorkerRegistry, WorkerRegistry];
   });
   after(async () => {
-    for (const pool of pools) await pool.end();
+    for (const store of stores ?? []) await store.close();
     await dropSchema(schema);
   });
 

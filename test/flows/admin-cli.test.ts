@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { ADMIN_TOKEN, REPO, WEBHOOK_SECRET, startFlow, type Flow } from '../support/flow.js';
 
 const git = promisify(execFile);
@@ -62,7 +62,7 @@ describe('the admin commands', () => {
       assert.equal(removed.worktrees.length, 1);
       assert.ok(removed.worktrees[0]!.attic, 'the unpushed commit went to the attic');
       assert.doesNotMatch(worktrees.stdout, /issue-1-/);
-      const store = openSqliteStore({ dataDir: flow.dataDir, clock: systemClock, dedupWindowMs: 0 });
+      const store = await openStore({ kind: 'sqlite' }, { dataDir: flow.dataDir, clock: systemClock, dedupWindowMs: 0 });
       const audit = await store.audit.list(10);
       await store.close();
       assert.deepEqual(audit.map((a) => `${a.action} ${a.status} ${a.source.split(' ')[0]}`), ['reset 200 cli', 'reset 400 api', 'reset 200 api']);

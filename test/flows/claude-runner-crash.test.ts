@@ -11,7 +11,8 @@ import { after, describe, it } from 'node:test';
 import { createClaudeRunner } from '../../src/agent/claude/claude-runner.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { git, testEnv } from '../../src/workdir/test-support/fixture.js';
 import { crashAgent, crashRequest } from '../support/agent/crash-request.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
@@ -23,7 +24,7 @@ describe('the Claude runner after a crash', () => {
   const root = mkdtempSync(join(tmpdir(), 'claude-runner-crash-'));
   let model: ScriptedModel | undefined;
   let child: ChildProcess | undefined;
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
 
   after(async () => {
     if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
@@ -46,7 +47,7 @@ describe('the Claude runner after a crash', () => {
     const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 21 };
     // Its own process group, so the kill takes the runtime and its `sleep` with it.
     child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dataDir, configDir, home, cwd, modelUrl: model.url, issue: 21 })], { detached: true, stdio: 'ignore' });
-    store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
     const sessions = store.sessions;
     await waitFor(async () => (await sessions.get(key))?.sessionId !== undefined && model!.requests.some((r) => r.kind === 'turn'));
     const stored = (await sessions.get(key))?.sessionId;

@@ -19,7 +19,8 @@ import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import type { AgentRunner, RunOutcome, WorkKey } from '../../src/queue/ports.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
@@ -28,7 +29,7 @@ import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, too
 describe('the Claude runner', () => {
   let h: Harness;
   let model: ScriptedModel;
-  let store: SqliteStore;
+  let store: Store;
   let repo: RepoRef;
   let configDir: string;
   let nextEventId = 1;
@@ -40,7 +41,7 @@ describe('the Claude runner', () => {
     const origin = h.origin('acme', 'widget', 3);
     repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
     model = await startScriptedModel();
-    store = openSqliteStore({ dataDir: h.dataDir, clock: systemClock, dedupWindowMs: 0 });
+    store = await openStore({ kind: 'sqlite' }, { dataDir: h.dataDir, clock: systemClock, dedupWindowMs: 0 });
     configDir = join(h.dataDir, 'claude');
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { systemClock } from '../../src/lib/clock.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { CLI, PROJECT_ROOT } from '../support/service-process.js';
 
@@ -31,7 +31,7 @@ async function exampleFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-cli-'));
   copyFileSync(join(PROJECT_ROOT, 'claude-hooks.example.yaml'), join(dir, 'claude-hooks.yaml'));
   cpSync(join(PROJECT_ROOT, 'skills'), join(dir, 'skills'), { recursive: true });
-  const store = openSqliteStore({ dataDir: join(dir, 'data'), clock: systemClock, dedupWindowMs: 0 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir: join(dir, 'data'), clock: systemClock, dedupWindowMs: 0 });
   await store.close();
   return dir;
 }

@@ -17,10 +17,8 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import type { AgentRunner, RunOutcome, WorkKey } from '../../src/queue/ports.js';
 import type { TranscriptStore } from '../../src/sessions/transcript-store.js';
-import { migratePostgres } from '../../src/store/postgres/migrate.js';
-import { createPool, type Pool } from '../../src/store/postgres/pool.js';
-import { createPgTranscriptStore } from '../../src/store/postgres/transcript-store.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
@@ -30,8 +28,7 @@ import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '..
 describe('a session started on one worker, resumed on another', { skip: postgresSkip() }, () => {
   let h: Harness;
   let model: ScriptedModel;
-  let sessions: SqliteStore;
-  let pool: Pool;
+  let sessions: Store;
   let transcripts: TranscriptStore;
   let repo: RepoRef;
   const schema = freshSchemaName('takeover');
@@ -42,18 +39,14 @@ describe('a session started on one worker, resumed on another', { skip: postgres
     const origin = h.origin('acme', 'widget', 3);
     repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
     model = await startScriptedModel();
-    // The shared database: session rows (here SQLite, as the session store's own contract is tested
-    // elsewhere) and the transcripts in PostgreSQL, which is what this test is about.
-    sessions = openSqliteStore({ dataDir: h.dataDir, clock: systemClock, dedupWindowMs: 0 });
-    pool = createPool({ url: TEST_DATABASE_URL!, schema, max: 2 });
-    await migratePostgres(pool, schema);
-    transcripts = createPgTranscriptStore(pool);
+    // The database both workers share: session rows, run records and transcripts.
+    sessions = await openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000 }, { dataDir: h.dataDir, schema, clock: systemClock, dedupWindowMs: 0 });
+    transcripts = sessions.transcripts!;
   });
 
   after(async () => {
     await model?.close();
     await sessions?.close();
-    await pool?.end();
     await dropSchema(schema);
     await h?.close();
   });

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe } from 'node:test';
 import { manualClock } from '../../src/lib/clock.js';
+import { Secret } from '../../src/lib/secret.js';
 import type { Store } from '../../src/store/ports.js';
-import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../support/postgres.js';
 import { pgStoreRows } from '../support/postgres-rows.js';
 import { storeRows, type StoreRows } from '../support/store-rows.js';
@@ -48,8 +48,8 @@ const implementations: readonly Implementation[] = [
     skip: false,
     async open(clock, options) {
       const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-contract-'));
-      const store = openSqliteStore({ dataDir, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
-      return { store, rows: async () => storeRows(store.file), dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+      const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
+      return { store, rows: async () => storeRows(join(dataDir, 'claude-hooks.sqlite')), dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
     },
   },
   {
@@ -57,7 +57,8 @@ const implementations: readonly Implementation[] = [
     skip: postgresSkip(),
     async open(clock, options) {
       const schema = freshSchemaName('contract');
-      const store = await openPostgresStore({ url: TEST_DATABASE_URL!, schema, clock, dedupWindowMs: options.dedupWindowMs ?? 0, maxConnections: 4 });
+      const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000 } as const;
+      const store = await openStore(config, { dataDir: tmpdir(), schema, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
       return { store, rows: () => pgStoreRows(schema), dispose: () => dropSchema(schema) };
     },
   },

@@ -14,14 +14,15 @@ import { createMetrics } from '../../src/http/metrics.js';
 import { manualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { seedDashboard, type SeedOptions, type Seeded } from './dashboard-seed.js';
 
 export const ADMIN_TOKEN = 'dashboard-admin-token';
 
 export interface DashboardApp {
   readonly app: FastifyInstance;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly seeded: Seeded;
   readonly clock: ReturnType<typeof manualClock>;
   close(): Promise<void>;
@@ -30,7 +31,7 @@ export interface DashboardApp {
 export async function dashboardApp(seed: SeedOptions = {}, options: { readonly adminToken?: string | undefined } = { adminToken: ADMIN_TOKEN }): Promise<DashboardApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-app-'));
   const clock = manualClock(seed.now ?? Date.parse('2026-11-20T12:00:00Z'));
-  const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
   const seeded = await seedDashboard(store, seed);
   clock.set(seeded.now);
   const adminToken = options.adminToken === undefined ? undefined : new Secret(options.adminToken);

@@ -5,7 +5,7 @@
  * browser tests and the dashboard benchmark (with large counts).
  */
 import type { RepoRef } from '../../src/forge/events.js';
-import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from './events.js';
 
 export const HOSTILE_BRANCH = '<img src=x onerror=alert(1)>';
@@ -33,7 +33,7 @@ export interface Seeded {
   readonly hostileRunId: number;
 }
 
-export async function seedDashboard(store: SqliteStore, options: SeedOptions = {}): Promise<Seeded> {
+export async function seedDashboard(store: Store, options: SeedOptions = {}): Promise<Seeded> {
   const now = options.now ?? SEED_NOW;
   let delivery = 0;
   const record = async (issue: number, body: string, receivedAt: number, event = commented(issue, 'alice', body)) =>

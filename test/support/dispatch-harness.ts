@@ -11,7 +11,8 @@ import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { createDispatcher, type DispatchLimits, type Dispatcher } from '../../src/queue/dispatcher.js';
 import type { AgentRunner, ForgeLookup, RunOutcome, RunRequest } from '../../src/queue/ports.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
 import { teamOfThree } from './agents.js';
 
 export interface RecordedRun {
@@ -56,7 +57,7 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly dispatcher: Dispatcher;
   readonly comments: Array<{ issue: number; body: string; agent: string }>;
   readonly dataDir: string;
@@ -72,7 +73,7 @@ let deliveries = 0;
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-dispatch-'));
   const clock = options.clock ?? systemClock;
-  const store = openSqliteStore({ dataDir, clock, dedupWindowMs: 3600_000 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
   const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
   const comments: Harness['comments'] = [];
   let canTrigger: ForgeLookup['canTrigger'] = options.canTrigger ?? (async (_repo, login) => writers.has(login));

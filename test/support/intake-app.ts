@@ -11,21 +11,26 @@ import { createAcceptDelivery } from '../../src/intake/accept-delivery.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openStore, storeFiles } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/ports.js';
+import { storeRows } from './store-rows.js';
 
 export const TEST_SECRET = 'test-webhook-secret';
 
 export interface IntakeApp {
   readonly app: FastifyInstance;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly dataDir: string;
+  /** The SQLite file, for tests that read it over a second connection (`store-rows.ts`). */
+  readonly databaseFile: string;
   counts(): { deliveries: number; events: number };
   close(): Promise<void>;
 }
 
 export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string; connections?: ConnectionLimits } = {}): Promise<IntakeApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-intake-'));
-  const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
+  const databaseFile = storeFiles({ kind: 'sqlite' }, dataDir)[0]!;
   const app = buildHttpApp({
     acceptDelivery: createAcceptDelivery({ secret: new Secret(TEST_SECRET), store: store.deliveries, clock: systemClock, forgeUrl: options.forgeUrl }),
     metrics: createMetrics({ defaultMetrics: false }),
@@ -39,10 +44,11 @@ export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: L
     app,
     store,
     dataDir,
-    counts: () => ({
-      deliveries: (store.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n,
-      events: (store.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n,
-    }),
+    databaseFile,
+    counts: () => {
+      const rows = storeRows(databaseFile);
+      return { deliveries: rows.deliveries, events: rows.events };
+    },
     async close() {
       await app.close();
       await store.close();

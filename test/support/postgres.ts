@@ -37,3 +37,33 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Creates an empty schema (for code that works in the search path's schema, e.g. via the URL). */
+export async function createSchema(schema: string): Promise<void> {
+  if (!TEST_DATABASE_URL) return;
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs one query in `schema` and returns its rows (assertions about what a PostgreSQL store holds). */
+export async function queryIn<T extends pg.QueryResultRow>(schema: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The test database URL with `schema` first on its search path (for a process that takes only a URL). */
+export function urlInSchema(schema: string): string {
+  const url = new URL(TEST_DATABASE_URL ?? 'postgres://unset');
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}

@@ -30,3 +30,13 @@ export function storeRows(file: string): StoreRows {
     db.close();
   }
 }
+
+/** One delivery's stored body and outcome, read over a second connection (what is on disk). */
+export function storedDelivery(file: string, deliveryId: string): { body: Buffer; outcome: string } | undefined {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT body, outcome FROM deliveries WHERE delivery_id = ?').get(deliveryId) as { body: Buffer; outcome: string } | undefined;
+  } finally {
+    db.close();
+  }
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { systemClock } from '../../lib/clock.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, sqliteInternals } from './sqlite-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'claude-hooks-store-'));
@@ -25,11 +25,12 @@ describe('the SQLite store', () => {
   it('commits a group of writes before resolving any of them, and isolates a failing one', async () => {
     const dataDir = temp();
     const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
-    store.db.exec('CREATE TABLE t (n INTEGER NOT NULL)');
-    const insert = store.db.prepare('INSERT INTO t (n) VALUES (?)');
+    const { db, committer, file } = sqliteInternals(store);
+    db.exec('CREATE TABLE t (n INTEGER NOT NULL)');
+    const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
 
-    const results = await Promise.allSettled([store.committer.submit(() => insert.run(1)), store.committer.submit(() => insert.run(null)), store.committer.submit(() => insert.run(3))]);
-    const other = new Database(store.file, { readonly: true });
+    const results = await Promise.allSettled([committer.submit(() => insert.run(1)), committer.submit(() => insert.run(null)), committer.submit(() => insert.run(3))]);
+    const other = new Database(file, { readonly: true });
     const rows = other.prepare('SELECT n FROM t ORDER BY n').all();
     other.close();
 
@@ -41,8 +42,9 @@ describe('the SQLite store', () => {
   it('migrates a new database to the latest schema and refuses one from a newer release', async () => {
     const dataDir = temp();
     const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
-    const version = store.db.pragma('user_version', { simple: true });
-    store.db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    const { db } = sqliteInternals(store);
+    const version = db.pragma('user_version', { simple: true });
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     await store.close();
 
     assert.equal(version, MIGRATIONS.length);
@@ -52,7 +54,8 @@ describe('the SQLite store', () => {
   it('keeps the database, its WAL and SHM readable by their owner only, in a dir made 0700', async () => {
     const dataDir = join(temp(), 'data');
     const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
-    await store.committer.submit(() => store.db.exec('CREATE TABLE t (n INTEGER)'));
+    const { db, committer } = sqliteInternals(store);
+    await committer.submit(() => db.exec('CREATE TABLE t (n INTEGER)'));
 
     const modes = Object.fromEntries(readdirSync(dataDir).map((name) => [name, statSync(join(dataDir, name)).mode & 0o777]));
     await store.close();

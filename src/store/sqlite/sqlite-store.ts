@@ -4,49 +4,40 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../ports.js';
-import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener } from '../../intake/ports.js';
+import type { EventListener } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
-import type { PollCursors } from '../../queue/poller.js';
-import type { JobStore } from '../../queue/ports.js';
-import type { DashboardReads, DiskSamples } from '../../dashboard/ports.js';
 import { createSqliteDashboardReads, createSqliteDiskSamples } from './dashboard-store.js';
 import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
-import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { createSingleWorkerRegistry } from '../../workers/single-worker.js';
 import { startCheckpointer } from './checkpointer.js';
-import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
 import { createSqliteAuditLog, createSqliteRecordRetention, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 
 export const DATABASE_FILE = 'claude-hooks.sqlite';
 
-export interface SqliteStore extends Store {
-  readonly kind: 'sqlite';
+/**
+ * The SQLite store is a `Store` and nothing more: its connection and group committer stay inside
+ * (issue 12, item 1), reached only by the store's own tests through `sqliteInternals`.
+ */
+export type SqliteStore = Store & { readonly kind: 'sqlite' };
+
+/** What the store's own tests reach under the ports. Nothing outside `store/sqlite/` may use it. */
+export interface SqliteInternals {
   readonly db: Db;
   readonly file: string;
   readonly committer: GroupCommitter;
-  readonly deliveries: DeliveryStore & DeliveryRetention;
-  readonly deliveryHistory: DeliveryHistory;
-  readonly jobs: JobStore;
-  readonly pollCursors: PollCursors;
-  readonly sessions: SessionStore;
-  readonly runs: RunRecords;
-  readonly dashboard: DashboardReads;
-  readonly diskSamples: DiskSamples;
-  /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps (`sweeps.list`) and the audit (`audit.list`). */
-  readonly cleanup: CleanupQueue;
-  readonly housekeepingSessions: HousekeepingSessions;
-  readonly pauses: DispatchPauses;
-  readonly sweeps: SweepRecords;
-  readonly audit: AuditLog;
-  readonly recordRetention: RecordRetention;
-  /** Adds a listener told of each new event after it is committed. */
-  onEvent(listener: EventListener): void;
-  close(): Promise<void>;
+}
+
+const internals = new WeakMap<Store, SqliteInternals>();
+
+export function sqliteInternals(store: Store): SqliteInternals {
+  const found = internals.get(store);
+  if (!found) throw new Error(`not a SQLite store (${store.kind} at ${store.location})`);
+  return found;
 }
 
 export interface SqliteStoreOptions {
@@ -72,12 +63,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       for (const listener of listeners) listener(stored);
     },
   });
-  return {
+  const store: SqliteStore = {
     kind: 'sqlite',
     location: file,
-    db,
-    file,
-    committer,
     deliveries,
     deliveryHistory: createSqliteDeliveryHistory(db),
     jobs: createSqliteJobStore(db, committer),
@@ -116,4 +104,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       }
     },
   };
+  internals.set(store, { db, file, committer });
+  return store;
 }

@@ -6,12 +6,12 @@
 import { createClaudeRunner } from '../../../src/agent/claude/claude-runner.js';
 import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/logger.js';
-import { openSqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
+import { openStore } from '../../../src/store/open-store.js';
 import { crashAgent, crashRequest } from './crash-request.js';
 import { simplePrompts } from './simple-prompts.js';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as { dataDir: string; configDir: string; home: string; cwd: string; modelUrl: string; issue: number };
-const store = openSqliteStore({ dataDir: input.dataDir, clock: systemClock, dedupWindowMs: 0 });
+const store = await openStore({ kind: 'sqlite' }, { dataDir: input.dataDir, clock: systemClock, dedupWindowMs: 0 });
 const runner = createClaudeRunner({
   sessions: store.sessions,
   runs: store.runs,

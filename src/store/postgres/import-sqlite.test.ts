@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { commented, REPO } from '../../../test/support/events.js';
+import { createSchema, dropSchema, freshSchemaName, postgresSkip, queryIn, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
+import { manualClock } from '../../lib/clock.js';
+import { Secret } from '../../lib/secret.js';
+import { importSqliteDataDir, ImportRefusedError } from '../migrate-store.js';
+import { openStore } from '../open-store.js';
+import { IMPORTED_TABLES } from './import-sqlite.js';
+
+const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 7 };
+const target = () => ({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL ?? ''), maxConnections: 2, affinityWaitMs: 30_000 }) as const;
+
+/** A SQLite installation built through the store's ports: two deliveries, a running job, a session, a run, a sweep. */
+async function sqliteInstallation(): Promise<{ dataDir: string; jobId: number; runId: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
+  const clock = manualClock(Date.parse('2026-12-01T10:00:00Z'));
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
+  try {
+    const event = commented(7, 'alice', '@dev please fix the login form');
+    const recorded = await store.deliveries.record({ deliveryId: 'delivery-1', source: 'webhook', forge: 'forgejo', eventType: 'issue_comment', receivedAt: clock.now(), headers: { 'x-forgejo-event': 'issue_comment' }, body: Buffer.from(JSON.stringify(event)), outcome: { kind: 'event', event } });
+    await store.deliveries.record({ deliveryId: 'delivery-2', source: 'webhook', forge: 'forgejo', eventType: 'release', receivedAt: clock.now(), headers: {}, body: Buffer.from('{"action":"published"}'), outcome: { kind: 'ignored', reason: 'release events are not handled' } });
+    assert.equal(recorded.status, 'accepted');
+    const eventId = recorded.status === 'accepted' ? recorded.eventId : 0;
+    await store.jobs.commitRouting([{ eventId, decisions: [{ kind: 'work', key, repoRef: REPO, trigger: 'mention' }, { kind: 'skip', agent: 'boss', reason: 'not mentioned' }] }], clock.now());
+    const [job] = await store.jobs.runnableJobs(clock.now());
+    assert.ok(job);
+    await store.jobs.startJob(job.id, clock.now());
+    await store.sessions.started(key, { sessionId: 'session-1', worktree: '/data/worktrees/dev/7', at: clock.now() });
+    const runId = await store.runs.start({ jobId: job.id, key, attempt: 1, startedAt: clock.now() });
+    await store.sessions.finished(key, { sessionId: 'session-1', cursor: undefined, costUsd: 0.25, at: clock.now() });
+    const sweep = await store.sweeps.start('cli', true, clock.now());
+    await store.sweeps.finish(sweep, clock.now(), { tasks: [] });
+    return { dataDir, jobId: job.id, runId };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip() }, () => {
+  const schemas: string[] = [];
+  after(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+  });
+  const freshSchema = async () => {
+    const schema = freshSchemaName('import');
+    schemas.push(schema);
+    await createSchema(schema);
+    return schema;
+  };
+
+  it('copies every table with its ids, bodies and values, and puts the running job back in the queue', async () => {
+    const { dataDir, jobId, runId } = await sqliteInstallation();
+    const schema = await freshSchema();
+
+    const report = await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    assert.deepEqual(report.counts.map((c) => c.table), IMPORTED_TABLES);
+    const copied = Object.fromEntries(report.counts.map((c) => [c.table, c.rows]));
+    for (const table of IMPORTED_TABLES) {
+      const [row] = await queryIn<{ n: number }>(schema, `SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(row?.n, copied[table], `${table}: as many rows in PostgreSQL as reported`);
+    }
+    assert.deepEqual([copied.deliveries, copied.events, copied.jobs, copied.job_events, copied.routing_skips, copied.sessions, copied.runs, copied.sweeps], [2, 1, 1, 1, 1, 1, 1, 1]);
+    const [delivery] = await queryIn<{ body: Buffer; outcome: string }>(schema, "SELECT body, outcome FROM deliveries WHERE delivery_id = 'delivery-1'");
+    assert.match(delivery!.body.toString(), /please fix the login form/);
+    const [job] = await queryIn<{ id: number; state: string; started_at: number | null; error: string }>(schema, 'SELECT id, state, started_at, error FROM jobs');
+    assert.deepEqual([Number(job!.id), job!.state, job!.started_at], [jobId, 'queued', null]);
+    assert.match(job!.error, /interrupted/);
+    assert.deepEqual(report.requeued, { jobs: 1, cleanupTasks: 0, mergedFollowUps: 0 });
+    const [session] = await queryIn<{ session_id: string; cost_usd: number; run_count: number }>(schema, 'SELECT session_id, cost_usd, run_count FROM sessions');
+    assert.deepEqual(session, { session_id: 'session-1', cost_usd: 0.25, run_count: 1 });
+    const [run] = await queryIn<{ id: string; job_id: string }>(schema, 'SELECT id, job_id FROM runs');
+    assert.deepEqual([Number(run!.id), Number(run!.job_id)], [runId, jobId]);
+    const [sweep] = await queryIn<{ dry_run: boolean }>(schema, 'SELECT dry_run FROM sweeps');
+    assert.equal(sweep!.dry_run, true);
+  });
+
+  it('moves the id sequences past the copied ids, so the next row does not collide', async () => {
+    const { dataDir } = await sqliteInstallation();
+    const schema = await freshSchema();
+    await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    const [max] = await queryIn<{ seq: string }>(schema, 'SELECT max(seq) AS seq FROM deliveries');
+    const [next] = await queryIn<{ seq: string }>(schema, "INSERT INTO deliveries (delivery_id, source, forge, event_type, received_at, headers, body, outcome) VALUES ('after', 'webhook', 'forgejo', 'x', 1, '{}', '\\x00', 'ignored') RETURNING seq");
+
+    assert.equal(Number(next!.seq), Number(max!.seq) + 1);
+  });
+
+  it('refuses a target that already holds deliveries or jobs, writing nothing', async () => {
+    const { dataDir } = await sqliteInstallation();
+    const schema = await freshSchema();
+    await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    await assert.rejects(importSqliteDataDir(target(), dataDir, { schema, now: 5 }), (error: unknown) => error instanceof ImportRefusedError && /already holds 2 deliveries and 1 jobs/.test(error.message));
+    const [row] = await queryIn<{ n: number }>(schema, 'SELECT count(*)::int AS n FROM deliveries');
+    assert.equal(row?.n, 2);
+  });
+});
