@@ -169,11 +169,13 @@ describe('the Claude runner', () => {
     });
   });
 
-  it('asks the model while its status comment is still being posted, and records the comment once it is', { timeout: 120_000 }, async () => {
+  it('asks the model while its status comment is still being posted, and records the comment once it is', { timeout: 120_000 }, async (t) => {
     // The status post is held until the runtime has named the session (it asks the model right
-    // after): a runner that waited for the post before starting the run would never get there.
+    // after): a runner that waited for the post before starting the run would never get there, and
+    // the test would time out — which aborts the run (its signal is the test's), ending the runtime.
     let sessionStarted!: () => void;
     const started = new Promise<void>((resolve) => (sessionStarted = resolve));
+    const timedOut = new Promise<void>((resolve) => t.signal.addEventListener('abort', () => resolve(), { once: true }));
     const sessions: SessionStore = {
       ...store.sessions,
       async started(key, session) {
@@ -189,7 +191,7 @@ describe('the Claude runner', () => {
       },
       async update(update) {
         if (update.phase === 'working' && commentId === undefined) {
-          await started;
+          await Promise.race([started, timedOut]);
           commentId = 5151;
         }
         updates.push(update.phase);
@@ -197,11 +199,20 @@ describe('the Claude runner', () => {
     });
     model.setScript([text('On it.')]);
 
-    const run = await job(agent('dev'), 61, [comment(61, '@dev-bot please look')], runner({ sessions, status }).workspace);
+    const from = model.turnRequests.length;
+    const outcome = await runner({ sessions, status }).workspace.run({
+      jobId: nextJobId++,
+      key: keyOf('dev', 61),
+      agent: agent('dev'),
+      repo,
+      attempt: 1,
+      events: [comment(61, '@dev-bot please look')],
+      signal: t.signal,
+    });
 
     const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
-    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
-    assert.equal(run.turns.length, 1);
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.equal(model.turnRequests.length - from, 1);
     assert.deepEqual(updates, ['working', 'finished'], 'the finished status follows the working one');
     assert.equal(record?.statusCommentId, 5151);
   });
