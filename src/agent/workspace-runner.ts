@@ -56,11 +56,14 @@ export interface WorkspaceRunnerOptions {
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
   return {
     async run(request) {
-      // Reading the session and the thread from the forge overlaps the fetch and the sync.
-      const begun = options.inner.begin?.(request);
+      let begun: BegunRun | undefined;
       let acquired;
       try {
         const target = await targetFor(request, options);
+        // Reading the session and the thread from the forge overlaps the fetch and the sync — unless
+        // another job holds the worktree: this one will wait, and must not read the forge each try.
+        const ahead = options.inner.begin && !(await options.workdirs.isLeased({ repo: request.repo, agent: request.agent, target }));
+        begun = ahead ? options.inner.begin?.(request) : undefined;
         acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
       } catch (error) {
         begun?.abandon();

@@ -1,7 +1,8 @@
 /**
  * A runner that can begin before its worktree is ready (the Claude runner reads the session and
  * the forge thread for its prompt meanwhile): the workspace runner begins it first, acquires the
- * worktree, then runs it there — or abandons it when the worktree cannot be had.
+ * worktree, then runs it there — or abandons it when the worktree cannot be had. A worktree
+ * another job holds is not read ahead for: the job will wait and try again.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -69,7 +70,7 @@ describe('a runner begun before its worktree is ready', () => {
     assert.deepEqual(steps, ['begin', 'acquire', 'run in the worktree']);
   });
 
-  it('abandons the begun run when the worktree is in use, and does not run it', async () => {
+  it('does not begin a run whose worktree another job holds: it will wait, and must not read ahead on every try', async () => {
     const workdirs = h.workdirs();
     const held = await workdirs.acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-6-held' }, holder: 'another job' });
     assert.ok(held.ok);
@@ -78,9 +79,18 @@ describe('a runner begun before its worktree is ready', () => {
       const outcome = await runIssue(workspaceRunner(workdirs, steps), 6);
 
       assert.ok(!outcome.ok && outcome.wait === true, JSON.stringify(outcome));
-      assert.deepEqual(steps, ['begin', 'acquire', 'abandon']);
+      assert.deepEqual(steps, ['acquire']);
     } finally {
       await held.value.release();
     }
+  });
+
+  it('abandons the begun run when the worktree cannot be had, and does not run it', async () => {
+    const steps: string[] = [];
+
+    const outcome = await runIssue(workspaceRunner(h.workdirs({ minFreeBytes: Number.MAX_SAFE_INTEGER }), steps), 7);
+
+    assert.ok(!outcome.ok && /free under/.test(outcome.error), JSON.stringify(outcome));
+    assert.deepEqual(steps, ['begin', 'acquire', 'abandon']);
   });
 });
