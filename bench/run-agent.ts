@@ -10,8 +10,10 @@
  * trivial prompt, from the call to its first model request — and the same with the runtime started
  * ahead by the SDK's `startup()` (a `WarmQuery`), from `warm.query()` to the first request.
  *
- * The service figure is measured twice: with the runtime started early (`startup()` while the
- * prompt is composed, the default) and without.
+ * The service figure is measured twice: with the runtime started early (`startup()` once the
+ * worktree is ready, while the run is recorded; the default) and without. Each comes with its
+ * breakdown, read from the service's own log lines: webhook → `job started` → `workspace ready`
+ * → `asking the model` (the runner hands the prompt to the runtime) → the first model request.
  *
  * Target: webhook → first model request p99 < 1.5 s.
  */
@@ -19,6 +21,7 @@ import { query, startup, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '../src/lib/logger.js';
 import { ADMIN_TOKEN, REPO, startFlow } from '../test/support/flow.js';
 import { sdkEnv, startScriptedModel, text, type ScriptedModel } from '../test/support/model/index.js';
 import { percentile, writeReport } from './lib/report.js';
@@ -31,24 +34,30 @@ export async function run(): Promise<void> {
   try {
     const bare = await runtimeAlone(model, false);
     const warm = await runtimeAlone(model, true);
-    const late = [...(await throughService(model, false))].sort((a, b) => a - b);
-    const service = await throughService(model, true);
-    const sorted = [...service].sort((a, b) => a - b);
-    const p99 = percentile(sorted, 99);
+    const late = await throughService(model, false);
+    const early = await throughService(model, true);
+    const p99 = p(early.total, 99);
     writeReport({
       name: 'run-agent',
       figures: {
-        webhook_to_first_model_request_p50_ms: percentile(sorted, 50),
+        webhook_to_first_model_request_p50_ms: p(early.total, 50),
         webhook_to_first_model_request_p99_ms: p99,
-        runs: service.length,
-        without_early_start_p50_ms: percentile(late, 50),
-        without_early_start_p99_ms: percentile(late, 99),
-        runtime_alone_query_to_first_request_p50_ms: percentile(bare.sort((a, b) => a - b), 50),
-        runtime_warm_query_to_first_request_p50_ms: percentile(warm.sort((a, b) => a - b), 50),
+        runs: early.total.length,
+        webhook_to_job_started_p50_ms: p(early.jobStarted, 50),
+        webhook_to_workspace_ready_p50_ms: p(early.workspaceReady, 50),
+        webhook_to_model_asked_p50_ms: p(early.modelAsked, 50),
+        model_asked_to_first_request_p50_ms: p(early.runtime, 50),
+        without_early_start_p50_ms: p(late.total, 50),
+        without_early_start_p99_ms: p(late.total, 99),
+        without_early_start_model_asked_p50_ms: p(late.modelAsked, 50),
+        without_early_start_model_asked_to_first_request_p50_ms: p(late.runtime, 50),
+        runtime_alone_query_to_first_request_p50_ms: p(bare, 50),
+        runtime_warm_query_to_first_request_p50_ms: p(warm, 50),
       },
       targets: { webhook_to_first_model_request_p99_ms: { value: p99, max: 1500 } },
       notes: [
-        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt, status comment posted first), the runtime started early (startup()) while the prompt is composed.`,
+        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge while the worktree is fetched, status comment posted beside the run), the runtime started early (startup()) once the worktree is ready.`,
+        'breakdown (p50 of each step, from the service log): webhook → job started → workspace ready → asking the model → first model request.',
         'without_early_start: the same with the runtime started only once the prompt is ready (startRuntimeEarly: false).',
         `runtime alone: a bare query() with a trivial prompt, call → first model request (p50 of ${RUNTIME_RUNS}); warm: the same after startup() has started the runtime.`,
       ],
@@ -81,16 +90,29 @@ async function runtimeAlone(model: ScriptedModel, warm: boolean): Promise<number
   return times;
 }
 
+/** Milliseconds from the webhook to each step, one entry per comment. */
+interface Timings {
+  readonly total: number[];
+  readonly jobStarted: number[];
+  readonly workspaceReady: number[];
+  readonly modelAsked: number[];
+  /** `asking the model` → the first model request: the runtime's share. */
+  readonly runtime: number[];
+}
+
 /** Webhook received (the delivery's `receivedAt`) → the agent's first model request, per comment. */
-async function throughService(model: ScriptedModel, startRuntimeEarly: boolean): Promise<number[]> {
-  const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 1000, startRuntimeEarly });
+async function throughService(model: ScriptedModel, startRuntimeEarly: boolean): Promise<Timings> {
+  const lines: Array<{ time: string; msg: string; agent?: string }> = [];
+  const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) } });
+  const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 1000, startRuntimeEarly, log });
   try {
     const alice = flow.forge.as('alice');
     const issue = await alice.openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Please fix.' });
     await alice.assign(REPO, issue.number, 'dev');
     await flow.settle(); // boss triages, dev's first run: the worktree and the session exist from here on
-    const times: number[] = [];
+    const times: Timings = { total: [], jobStarted: [], workspaceReady: [], modelAsked: [], runtime: [] };
     for (let i = 0; i < RUNS; i++) {
+      lines.length = 0;
       const before = model.turnRequests.length;
       const sent = Date.now();
       await alice.comment(REPO, issue.number, `@dev ping ${i}`);
@@ -101,10 +123,24 @@ async function throughService(model: ScriptedModel, startRuntimeEarly: boolean):
       const { deliveries } = (await response.json()) as { deliveries: Array<{ eventType: string; source: string; receivedAt: number }> };
       const delivery = deliveries.filter((d) => d.source === 'webhook' && d.receivedAt >= sent).at(-1);
       const first = model.turnRequests[before];
-      if (delivery && first) times.push(first.at - delivery.receivedAt);
+      if (!delivery || !first) continue;
+      const at = (msg: string) => {
+        const line = lines.find((l) => l.msg === msg && (l.agent === undefined || l.agent === 'dev') && Date.parse(l.time) >= delivery.receivedAt);
+        return line ? Date.parse(line.time) - delivery.receivedAt : Number.NaN;
+      };
+      times.total.push(first.at - delivery.receivedAt);
+      times.jobStarted.push(at('job started'));
+      times.workspaceReady.push(at('workspace ready'));
+      times.modelAsked.push(at('asking the model'));
+      times.runtime.push(first.at - delivery.receivedAt - at('asking the model'));
     }
     return times;
   } finally {
     await flow.close();
   }
+}
+
+/** The percentile of the figures that were measured (a step whose log line was missed is NaN). */
+function p(values: readonly number[], at: number): number {
+  return percentile([...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b), at);
 }

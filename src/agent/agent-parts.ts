@@ -31,17 +31,19 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
     if (!client) throw new Error(`agent ${agent.name} has no forge client: is it configured?`);
     return client;
   };
-  const composers = new Map<string, PromptComposer>();
+  const composers = new Map<string, Required<PromptComposer>>();
+  const composerOf = (agent: AgentConfig): Required<PromptComposer> => {
+    let composer = composers.get(agent.name);
+    if (!composer) {
+      composer = createPromptComposer({ forge: clientOf(agent) });
+      composers.set(agent.name, composer);
+    }
+    return composer;
+  };
   return {
     prompts: {
-      compose(request) {
-        let composer = composers.get(request.agent.name);
-        if (!composer) {
-          composer = createPromptComposer({ forge: clientOf(request.agent) });
-          composers.set(request.agent.name, composer);
-        }
-        return composer.compose(request);
-      },
+      compose: (request) => composerOf(request.agent).compose(request),
+      begin: (request) => composerOf(request.agent).begin(request),
     },
     forgeTools: (tools) => createForgeTools({ ...tools, client: clientOf(tools.agent) }),
     status: (target) => {

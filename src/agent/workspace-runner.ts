@@ -28,6 +28,19 @@ export type WorkspaceRunRequest = RunRequest & { readonly workspace: Workspace }
 /** A runner that works inside a prepared worktree. */
 export interface WorkspaceAgentRunner {
   run(request: WorkspaceRunRequest): Promise<RunOutcome>;
+  /**
+   * Optional: starts, while the worktree is acquired, what the run needs that does not depend on
+   * it (the Claude runner reads the session and the forge thread for its prompt); the returned run
+   * goes on once the worktree is ready. Same outcome as `run` with that workspace.
+   */
+  begin?(request: RunRequest): BegunRun;
+}
+
+/** A run begun before its worktree was ready. */
+export interface BegunRun {
+  run(workspace: Workspace): Promise<RunOutcome>;
+  /** The worktree could not be had: the run will not happen. */
+  abandon(): void;
 }
 
 /** Reads a PR's head when no event of the job carried it. */
@@ -43,20 +56,30 @@ export interface WorkspaceRunnerOptions {
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
   return {
     async run(request) {
+      let begun: BegunRun | undefined;
       let acquired;
       try {
         const target = await targetFor(request, options);
+        // Reading the session and the thread from the forge overlaps the fetch and the sync — unless
+        // another job holds the worktree: this one will wait, and must not read the forge each try.
+        const ahead = options.inner.begin && !(await options.workdirs.isLeased({ repo: request.repo, agent: request.agent, target }));
+        begun = ahead ? options.inner.begin?.(request) : undefined;
         acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
       } catch (error) {
+        begun?.abandon();
         // A fetch that failed, or a forge that did not answer, can clear up; a bug will not.
         if (error instanceof GitError || isTransient(error)) return { ok: false, error: `workspace: ${error instanceof Error ? error.message : String(error)}`, retryable: true };
         throw error;
       }
-      if (!acquired.ok) return acquireFailure(acquired.error);
+      if (!acquired.ok) {
+        begun?.abandon();
+        return acquireFailure(acquired.error);
+      }
       const lease = acquired.value;
       options.log.info({ job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind }, 'workspace ready');
       try {
-        return await options.inner.run({ ...request, workspace: workspaceOf(lease) });
+        const workspace = workspaceOf(lease);
+        return await (begun ? begun.run(workspace) : options.inner.run({ ...request, workspace }));
       } finally {
         await lease.release();
       }

@@ -4,14 +4,14 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { acquire } from './acquire.js';
+import { acquire, worktreeTargetOf } from './acquire.js';
 import { ensureCredentialHelper } from './auth.js';
 import { cacheExists, gitIn } from './cache.js';
 import { gitContextFor, type WorkdirDeps } from './deps.js';
 import { createDiskMeter } from './disk-usage.js';
 import { createLeases } from './lease.js';
 import { createRepoLocks } from './locks.js';
-import { cacheDirOf, layoutOf, repoKeyOf } from './paths.js';
+import { cacheDirOf, layoutOf, repoKeyOf, worktreeIdOf } from './paths.js';
 import { createFileRegistry, type WorktreeRegistry } from './registry.js';
 import { removeCache, removeWorktree } from './remove.js';
 import { createGitRunner, type GitRunner } from './run-git.js';
@@ -90,6 +90,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
 
   return {
     acquire: (request) => acquire(deps, request),
+    isLeased: async (request) => (await deps.leases.status(worktreeIdOf(request.repo, request.agent.name, worktreeTargetOf(request.target)))).leased,
     removeWorktree: (ref, removeOptions) => removeWorktree(deps, ref, removeOptions),
     removeCache: (repo, removeOptions) => removeCache(deps, repo, removeOptions),
     async list() {

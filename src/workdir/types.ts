@@ -189,6 +189,11 @@ export interface DiskUsage {
  */
 export interface Workdirs {
   acquire(request: AcquireRequest): Promise<Result<Lease, AcquireError>>;
+  /**
+   * Whether a live holder has the lease of the worktree `acquire` would give for this request —
+   * a hint for callers deciding whether to start work ahead of `acquire`; it may change at once.
+   */
+  isLeased(request: Pick<AcquireRequest, 'repo' | 'agent' | 'target'>): Promise<boolean>;
   removeWorktree(ref: WorktreeRef, options?: RemoveOptions): Promise<Result<Removal, RemovalError>>;
   /** Removes every worktree of the repository (saving work as `removeWorktree` does), then the cache. */
   removeCache(repo: RepoSpec, options?: RemoveOptions): Promise<Result<CacheRemoval, RemovalError>>;

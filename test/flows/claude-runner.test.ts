@@ -19,6 +19,7 @@ import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import type { AgentRunner, RunOutcome, WorkKey } from '../../src/queue/ports.js';
+import type { SessionStore } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
@@ -167,6 +168,54 @@ describe('the Claude runner', () => {
       assert.deepEqual([latest?.session, latest?.prompt?.text, latest?.sessionId, latest?.turns], ['resumed', 'New on #7:\nalice commented: also handle tabs', firstSession, 1]);
       assert.ok((latest?.tokens?.input ?? 0) > 0);
     });
+  });
+
+  it('asks the model while its status comment is still being posted, and records the comment once it is', { timeout: 120_000 }, async (t) => {
+    // The status post is held until the runtime has named the session (it asks the model right
+    // after): a runner that waited for the post before starting the run would never get there, and
+    // the test would time out — which aborts the run (its signal is the test's), ending the runtime.
+    let sessionStarted!: () => void;
+    const started = new Promise<void>((resolve) => (sessionStarted = resolve));
+    const timedOut = new Promise<void>((resolve) => t.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const sessions: SessionStore = {
+      ...store.sessions,
+      async started(key, session) {
+        await store.sessions.started(key, session);
+        sessionStarted();
+      },
+    };
+    const updates: string[] = [];
+    let commentId: number | undefined;
+    const status = (): RunStatusReporter => ({
+      get commentId() {
+        return commentId;
+      },
+      async update(update) {
+        if (update.phase === 'working' && commentId === undefined) {
+          await Promise.race([started, timedOut]);
+          commentId = 5151;
+        }
+        updates.push(update.phase);
+      },
+    });
+    model.setScript([text('On it.')]);
+
+    const from = model.turnRequests.length;
+    const outcome = await runner({ sessions, status }).workspace.run({
+      jobId: nextJobId++,
+      key: keyOf('dev', 61),
+      agent: agent('dev'),
+      repo,
+      attempt: 1,
+      events: [comment(61, '@dev-bot please look')],
+      signal: t.signal,
+    });
+
+    const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.equal(model.turnRequests.length - from, 1);
+    assert.deepEqual(updates, ['working', 'finished'], 'the finished status follows the working one');
+    assert.equal(record?.statusCommentId, 5151);
   });
 
   it('never resumes issue A\'s session for a comment on issue B, though boss uses one worktree for both', async () => {

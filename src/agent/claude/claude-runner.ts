@@ -5,7 +5,10 @@
  * Per run: check the budgets → resume the key's session if it has one (else a new one) → compose
  * the full prompt (new session) or the delta since the session's cursor (resumed) → `query()` →
  * store the session id at `init` → classify the result → store the cursor, cost and run record →
- * report the status. A session that cannot be resumed (its transcript is gone) is forgotten and
+ * report the status. What needs no worktree (the session, the budgets, the forge reads of the
+ * prompt) is begun while the worktree is acquired (`begin`), and the status comment is posted
+ * beside the run rather than before it: neither delays the model's first request
+ * (docs/decisions.md, "Time to first model request"). A session that cannot be resumed (its transcript is gone) is forgotten and
  * the same job starts a new session with the full prompt, saying so (`resumeFallback`); the dead
  * id is never tried again.
  *
@@ -24,12 +27,12 @@ import type { StoredEvent } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { workKeyString, type RunFacts, type RunOutcome, type WorkKey } from '../../queue/ports.js';
+import { workKeyString, type RunFacts, type RunOutcome, type RunRequest, type WorkKey } from '../../queue/ports.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
-import type { ComposedPrompt, PromptComposer } from '../prompt/types.js';
-import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
+import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
+import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
 import { classifyRun, runCost, tokensOf, NO_TOKENS } from './outcome.js';
 import { permissionsFor, roleOf } from './permissions.js';
@@ -76,6 +79,7 @@ export interface ClaudeRunnerOptions {
 }
 
 export interface ClaudeRunner extends WorkspaceAgentRunner {
+  begin(request: RunRequest): BegunRun;
   /**
    * Delivers a new event to the running session of `key`, if there is one that still takes
    * input: composes its delta from the session's cursor and pushes it as a user message. False
@@ -101,27 +105,24 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   const hasTranscript = (sessionId: string): Promise<boolean> =>
     options.transcripts ? options.transcripts.exists(sessionId) : Promise.resolve(transcriptExists(options.configDir, sessionId));
 
-  async function run(request: WorkspaceRunRequest): Promise<RunOutcome> {
+  /**
+   * What a run needs that does not depend on the worktree, read while the worktree is acquired:
+   * the session, the skill, whether the transcript is still there, the budgets, and (when the
+   * composer can) the forge thread for the prompt.
+   */
+  async function prepare(request: RunRequest): Promise<Prepared> {
     const { agent, key } = request;
-    const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
-    const model = agent.model;
-    if (!model) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
-    const startedAt = options.clock.now();
-    const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
     const session = await options.sessions.get(key);
-
     const skill = await readSkill(agent);
-    const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
     let resumeId = session?.sessionId;
     let fallback: string | undefined;
     if (resumeId && session && !(await hasTranscript(resumeId))) {
       fallback = options.transcripts
         ? `the transcript of session ${resumeId} is gone (not in the database)`
         : `the transcript of session ${resumeId} is gone (looked under ${join(options.configDir, 'projects')})`;
-      await forget(key, fallback, log);
       resumeId = undefined;
     }
-
+    const cursor = resumeId ? session?.cursor : undefined;
     // Budgets are read before composing so the runtime can start with the run's own cap while the
     // prompt is composed; a refusal is still acted on after composing (an empty delta ends first).
     const budget = checkBudgets({
@@ -129,8 +130,36 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       events: request.events,
       issueSpentUsd: session?.costUsd ?? 0,
       issueRuns: session?.runCount ?? 0,
-      todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(startedAt)),
+      todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(options.clock.now())),
     });
+    const composing = options.prompts.begin?.(promptRequest(request, skill, cursor));
+    return { skill, resumeId, cursor, fallback, budget, composing };
+  }
+
+  function begin(request: RunRequest): BegunRun {
+    const prepared = request.agent.model ? prepare(request) : undefined;
+    // Awaited by `run`; a worktree that cannot be had must not leave it unhandled.
+    prepared?.catch(() => undefined);
+    return {
+      run: (workspace) => runPrepared({ ...request, workspace }, prepared),
+      abandon: () => undefined,
+    };
+  }
+
+  async function runPrepared(request: WorkspaceRunRequest, preparing: Promise<Prepared> | undefined): Promise<RunOutcome> {
+    const { agent, key } = request;
+    const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
+    const model = agent.model;
+    if (!model || !preparing) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
+    const prepared = await preparing;
+    const { skill, budget, fallback: gone } = prepared;
+    let { resumeId } = prepared;
+    let fallback = gone;
+    const startedAt = options.clock.now();
+    const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
+    if (fallback) await forget(key, fallback, log);
+    const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
+
     const changes: ForgeChange[] = [];
     const limit = limitsOf(agent);
     const stopper = createStopper(request.signal, limit.maxRunMinutes);
@@ -142,7 +171,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
 
     let prompt: ComposedPrompt;
     try {
-      prompt = await compose(request, skill, resumeId ? session?.cursor : undefined);
+      prompt = prepared.composing ? await prepared.composing(workspaceOfPrompt(request.workspace)) : await compose(request, skill, prepared.cursor);
     } catch (error) {
       abandon();
       throw error;
@@ -163,18 +192,20 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     let runId: number;
     try {
       runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
-      await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
-      if (status?.commentId !== undefined) await options.runs.statusComment(runId, status.commentId);
     } catch (error) {
       abandon(); // the early runtime must not outlive a run that cannot be recorded
       throw error;
     }
+    // The status comment is posted beside the run, not before it: the model is asked at once. The
+    // reporter sends updates in order, so the later ones (tool calls, finished) follow this one.
+    const statusPosted = postWorking(status, runId, log);
     const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
     live.set(workKeyString(key), liveRun);
     let attempt: SessionRunResult;
     let baseline = 0;
     try {
       if (resumeId) baseline = await options.runs.costOfSession(resumeId);
+      log.info({ runId, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind, bytes: prompt.bytes, runtime: early ? 'started early' : 'cold' }, 'asking the model');
       attempt = await once(resumeId, prompt, early);
       if (attempt.noConversation && resumeId) {
         fallback = `session ${resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
@@ -189,6 +220,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       stopper.dispose();
       live.delete(workKeyString(key));
     }
+    await statusPosted;
 
     const classified = classifyRun(attempt.result, attempt.thrown, stopper.reason());
     const costUsd = runCost(attempt.result, baseline);
@@ -270,15 +302,19 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   }
 
   function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined): Promise<ComposedPrompt> {
-    return options.prompts.compose({
-      agent: request.agent,
-      skill,
-      repo: request.repo,
-      issue: request.key.issue,
-      workspace: { branch: request.workspace.branch, head: request.workspace.head, remoteMoved: request.workspace.remoteMoved },
-      events: request.events,
-      cursor,
-    });
+    return options.prompts.compose({ ...promptRequest(request, skill, cursor), workspace: workspaceOfPrompt(request.workspace) });
+  }
+
+  /** Posts the `working` status and stores its comment id on the run; never fails the run. */
+  async function postWorking(status: RunStatusReporter | undefined, runId: number, log: Logger): Promise<void> {
+    await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+    if (status?.commentId === undefined) return;
+    try {
+      await options.runs.statusComment(runId, status.commentId);
+    } catch (error) {
+      // The run's record gets it when it finishes.
+      log.warn({ err: error, runId }, 'could not store the status comment of a run');
+    }
   }
 
   async function forget(key: WorkKey, reason: string, log: Logger): Promise<void> {
@@ -301,7 +337,27 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     return delivered;
   }
 
-  return { run, deliver };
+  return { run: (request) => begin(request).run(request.workspace), begin, deliver };
+}
+
+interface Prepared {
+  readonly skill: string;
+  /** The session to resume; undefined for a new one (none yet, or its transcript is gone). */
+  readonly resumeId: string | undefined;
+  readonly cursor: SessionCursor | undefined;
+  /** Why the stored session cannot be resumed, when it cannot. */
+  readonly fallback: string | undefined;
+  readonly budget: ReturnType<typeof checkBudgets>;
+  /** The prompt, its forge reads under way, waiting for the worktree (a composer with `begin`). */
+  readonly composing: ((workspace: PromptWorkspace) => Promise<ComposedPrompt>) | undefined;
+}
+
+function promptRequest(request: RunRequest, skill: string, cursor: SessionCursor | undefined): Omit<PromptRequest, 'workspace'> {
+  return { agent: request.agent, skill, repo: request.repo, issue: request.key.issue, events: request.events, cursor };
+}
+
+function workspaceOfPrompt(workspace: Workspace): PromptWorkspace {
+  return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved };
 }
 
 export const NO_MODEL_MESSAGE = 'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';

@@ -30,6 +30,9 @@ describe('createPromptComposer against the forge double', () => {
   let repo: RepoRef;
   let composer: PromptComposer;
   let reviewerComposer: PromptComposer;
+  /** The forge as dev-bot, every read counted: what `begin` has read before the workspace is known. */
+  let reads: string[];
+  let counting: Required<PromptComposer>;
   let now = new Date('2024-05-01T10:00:00Z');
   /** Each forge change happens a second after the one before, as they would. */
   const tick = () => (now = new Date(now.getTime() + 1000));
@@ -72,6 +75,23 @@ describe('createPromptComposer against the forge double', () => {
     const clientFor = (token: string) => createGiteaClient({ baseUrl: forge.url, token: new Secret(token), log: silentLogger() });
     repo = await clientFor(bot.token).getRepository(REPO);
     composer = createPromptComposer({ forge: clientFor(bot.token) });
+    const client = clientFor(bot.token);
+    reads = [];
+    const counted = <A extends unknown[], R>(name: string, read: (...args: A) => Promise<R>) => (...args: A) => {
+      reads.push(name);
+      return read(...args);
+    };
+    counting = createPromptComposer({
+      forge: {
+        getIssue: counted('getIssue', client.getIssue),
+        getPull: counted('getPull', client.getPull),
+        listIssueComments: counted('listIssueComments', client.listIssueComments),
+        listPulls: counted('listPulls', client.listPulls),
+        getPullDiffStat: counted('getPullDiffStat', client.getPullDiffStat),
+        listPullReviews: counted('listPullReviews', client.listPullReviews),
+        listReviewComments: counted('listReviewComments', client.listReviewComments),
+      },
+    });
     reviewerComposer = createPromptComposer({ forge: clientFor(reviewBot.token) });
   });
   beforeEach(() => {
@@ -309,6 +329,27 @@ describe('createPromptComposer against the forge double', () => {
       assert.equal(full.text.includes('Only about A.'), false);
       assert.equal(delta.text.includes('Only about A.'), false);
       assert.equal(delta.empty, true);
+    });
+  });
+
+  describe('begun before the worktree is known', () => {
+    it('reads the thread from the forge when begun, and once given the workspace composes what compose would', async () => {
+      const { number, first } = await startedIssue('Begun early');
+      await forge.as('alice').comment(REPO, number, 'One more detail.');
+      const events = storeEvents();
+      const workspace = { branch: `issue-${number}-work`, head: 'c'.repeat(40), remoteMoved: true };
+      const { workspace: _unknown, ...withoutWorkspace } = request(number, events, first.cursor);
+      reads.length = 0;
+
+      const finish = counting.begin(withoutWorkspace);
+      const readBeforeTheWorkspace = [...reads];
+      const begun = await finish(workspace);
+      const composed = await composer.compose({ ...withoutWorkspace, workspace });
+
+      assert.deepEqual(readBeforeTheWorkspace.sort(), ['getIssue', 'listIssueComments']);
+      assert.deepEqual(begun, composed);
+      assert.match(begun.text, /One more detail\./);
+      assert.match(begun.text, /The remote moved under your local work/);
     });
   });
 

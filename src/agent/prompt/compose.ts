@@ -4,13 +4,16 @@
  * since it (comments updated since `lastCommentUpdatedAt`, reviews after `lastReviewId`), merges
  * that with the job's events and composes the delta. Reading the forge every time, rather than
  * trusting the events, is what makes a missed or late webhook delivery show up anyway.
+ *
+ * `begin` reads the forge at once and composes later, when the worktree (branch, head, whether
+ * the remote moved) is known: the runner reads the thread while the worktree is acquired.
  */
 import { advanceCursor } from './advance-cursor.js';
 import { deltaPrompt } from './delta-prompt.js';
 import { fullPrompt } from './full-prompt.js';
 import { findNews } from './news.js';
-import { readThread, type ThreadReader } from './thread.js';
-import type { ComposedPrompt, PromptComposer, PromptKind, PromptRequest } from './types.js';
+import { readThread, type Thread, type ThreadReader } from './thread.js';
+import type { ComposedPrompt, PromptComposer, PromptKind, PromptRequest, PromptWorkspace } from './types.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 
 export interface PromptComposerDeps {
@@ -18,28 +21,39 @@ export interface PromptComposerDeps {
   readonly forge: ThreadReader;
 }
 
-export function createPromptComposer(deps: PromptComposerDeps): PromptComposer {
+export function createPromptComposer(deps: PromptComposerDeps): Required<PromptComposer> {
+  const begin = (request: Omit<PromptRequest, 'workspace'>) => {
+    const { cursor } = request;
+    const thread = read(deps.forge, request, cursor);
+    // Awaited by the returned function; a run that ends before composing must not leave it unhandled.
+    thread.catch(() => undefined);
+    return async (workspace: PromptWorkspace): Promise<ComposedPrompt> => {
+      const full = { ...request, workspace };
+      return cursor === undefined ? composeFull(full, await thread) : composeDelta(full, await thread, cursor);
+    };
+  };
   return {
-    async compose(request) {
-      const { cursor } = request;
-      if (cursor === undefined) return composeFull(deps.forge, request);
-      return composeDelta(deps.forge, request, cursor);
-    },
+    begin,
+    compose: (request) => begin(request)(request.workspace),
   };
 }
 
-async function composeFull(forge: ThreadReader, request: PromptRequest): Promise<ComposedPrompt> {
-  const thread = await readThread(forge, request.repo.fullName, request.issue, { linkedPulls: true });
-  const text = fullPrompt({ agent: request.agent, skill: request.skill, repo: request.repo, thread, workspace: request.workspace });
-  return composed('full', text, advanceCursor(undefined, thread, thread.comments, request.events), false);
-}
-
-async function composeDelta(forge: ThreadReader, request: PromptRequest, cursor: SessionCursor): Promise<ComposedPrompt> {
-  const thread = await readThread(forge, request.repo.fullName, request.issue, {
+/** The whole thread for a full prompt; only what changed since the cursor for a delta. */
+function read(forge: ThreadReader, request: Omit<PromptRequest, 'workspace'>, cursor: SessionCursor | undefined): Promise<Thread> {
+  if (cursor === undefined) return readThread(forge, request.repo.fullName, request.issue, { linkedPulls: true });
+  return readThread(forge, request.repo.fullName, request.issue, {
     commentsSince: cursor.lastCommentUpdatedAt,
     reviewsAfter: cursor.lastReviewId,
     linkedPulls: false,
   });
+}
+
+function composeFull(request: PromptRequest, thread: Thread): ComposedPrompt {
+  const text = fullPrompt({ agent: request.agent, skill: request.skill, repo: request.repo, thread, workspace: request.workspace });
+  return composed('full', text, advanceCursor(undefined, thread, thread.comments, request.events), false);
+}
+
+function composeDelta(request: PromptRequest, thread: Thread, cursor: SessionCursor): ComposedPrompt {
   const news = findNews({ thread, cursor, events: request.events, agentLogin: request.agent.login, workspace: request.workspace });
   const text = deltaPrompt({ agent: request.agent, repoName: request.repo.fullName, thread, items: news.items, workspace: request.workspace });
   return composed('delta', text, advanceCursor(cursor, thread, news.comments, request.events), news.items.length === 0);

@@ -38,7 +38,17 @@ export interface ComposedPrompt {
   readonly empty: boolean;
 }
 
+/** What the prompt says about the worktree, known only once the worktree is acquired. */
+export type PromptWorkspace = PromptRequest['workspace'];
+
 /** Builds the prompt; reads the thread (and, for a delta with a gap, what is new) from the forge. */
 export interface PromptComposer {
   compose(request: PromptRequest): Promise<ComposedPrompt>;
+  /**
+   * Starts reading the forge for a prompt before the worktree is known (the runner does it while
+   * the worktree is acquired); the returned function composes once it is, exactly as `compose`
+   * with the same request and that workspace would. Optional: without it, the runner calls
+   * `compose` once the worktree is ready.
+   */
+  begin?(request: Omit<PromptRequest, 'workspace'>): (workspace: PromptWorkspace) => Promise<ComposedPrompt>;
 }
