@@ -3,8 +3,10 @@
  * Each resource registers its release with the lifecycle as it is opened; `close` releases them
  * in reverse order (stop accepting → drain → close the database).
  */
+import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createClaudeRunner, type ClaudeRunnerOptions } from './agent/claude/claude-runner.js';
 import { liveFollowUps } from './agent/claude/live-follow-ups.js';
@@ -47,7 +49,12 @@ import { openStore, storeFiles } from './store/open-store.js';
 import type { Store } from './store/ports.js';
 import { doctorReadiness, readLastDoctorResult } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
-import { createTranscripts } from './agent/claude/transcripts.js';
+import { createTranscripts, withStoredTranscripts } from './agent/claude/transcripts.js';
+import { workersRoute } from './http/workers-route.js';
+import { createLeadership, type LeaderRole } from './workers/leadership.js';
+import { periodicRole } from './workers/periodic-role.js';
+import type { WorkerDisk, WorkerIdentity } from './workers/ports.js';
+import { createPresence } from './workers/presence.js';
 import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { reset } from './housekeeping/reset.js';
@@ -84,6 +91,8 @@ export interface ServiceOptions {
   readonly agentParts?: Pick<ClaudeRunnerOptions, 'forgeTools' | 'status'> & { readonly prompts?: PromptComposer };
   /** False starts the Claude runtime only once the prompt is ready (the benchmark's baseline); true by default. */
   readonly startRuntimeEarly?: boolean;
+  /** This worker's id (PostgreSQL: the holder of its jobs and leases); `<host>:<pid>:<random>` by default. */
+  readonly workerId?: string;
 }
 
 export interface Service {
@@ -100,6 +109,10 @@ export interface Service {
   readonly cleanup: CleanupWorker;
   /** The sweeper (issue 10): scheduled by `housekeeping.sweepCron`, and on demand. */
   readonly sweeper: Sweeper;
+  /** This worker's id in the store's worker registry. */
+  readonly workerId: string;
+  /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller`). */
+  leads(): string[];
   close(): Promise<void>;
 }
 
@@ -113,13 +126,23 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
     const dataDirLock = lockDataDir(config.dataDir);
     lifecycle.defer('data dir lock', () => dataDirLock.release());
+    const identity = workerIdentity(config.dataDir, options.workerId);
     const store = await openStore(config.store, {
       dataDir: config.dataDir,
+      workerId: identity.id,
       clock,
       dedupWindowMs: config.intake.dedupWindowHours * 3600_000,
       onBackgroundError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
     });
     lifecycle.defer('database', () => store.close());
+    // This worker's lease, renewed by heartbeats; lost (it stalled past it), its runs stop: their
+    // jobs may already run on another worker. With SQLite there is one worker and nobody to tell.
+    const leaseMs = config.store.kind === 'postgres' ? config.store.leaseSeconds * 1000 : 30_000;
+    let lastDisk: WorkerDisk | undefined;
+    let onLeaseLost = async (_reason: string): Promise<void> => undefined;
+    const presence = createPresence({ registry: store.workers, identity, leaseMs, clock, log: log.child({ module: 'workers' }), onLeaseLost: (reason) => onLeaseLost(reason), disk: () => lastDisk });
+    await presence.start();
+    lifecycle.defer('worker presence', () => presence.stop());
 
     const webhookSecret = resolveWebhookSecret(config);
     const metrics = createMetrics({ jobCounts: () => store.jobs.countByState() });
@@ -150,6 +173,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       intervalMs: config.dashboard.diskSampleMinutes * 60_000,
       onSample: (sample) => {
         for (const [kind, bytes] of Object.entries(sample.kinds)) metrics.diskBytes.set({ kind }, bytes);
+        lastDisk = { freeBytes: sample.freeBytes, worktreesBytes: sample.kinds.worktrees, cachesBytes: sample.kinds.caches };
       },
     });
     diskSampler.start();
@@ -194,6 +218,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store.onEvent((stored) => dispatcher.notify(stored));
     // Another worker queued a job or freed a slot (PostgreSQL): look for what can start.
     store.onJobsChanged(() => dispatcher.notify());
+    onLeaseLost = (reason) => dispatcher.abandonRunning(`this worker lost its lease (${reason})`);
     dispatcher.subscribe((notice) => {
       if (notice.type !== 'job-finished') return;
       const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
@@ -203,7 +228,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       if (runId !== undefined) void countRun(store, metrics, runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
     });
     // Before the dispatcher re-queues the interrupted jobs: their old runs and status comments are closed first.
-    await finishOrphanedRuns({ runs: store.runs, clients, clock, log: log.child({ module: 'agent' }) });
+    const several = store.kind === 'postgres';
+    const orphans = () => finishOrphanedRuns({ runs: store.runs, clients, clock, moved: several, log: log.child({ module: 'agent' }) });
+    await orphans();
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
     const cleanup = createCleanupWorker({
@@ -211,7 +238,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       workdirs,
       sessions: store.sessions,
       rows: store.housekeepingSessions,
-      transcripts: createTranscripts(join(config.dataDir, 'claude')),
+      transcripts: withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts),
       agents: config.agents,
       deleteOnClose: config.housekeeping.deleteSessionsOnClose,
       stack: createStackForge(config.agents, clients),
@@ -224,7 +251,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
-    const transcripts = createTranscripts(join(config.dataDir, 'claude'));
+    const transcripts = withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts);
     const sweeper = countSweeps(createSweeper({
       workdirs,
       rows: store.housekeepingSessions,
@@ -237,8 +264,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       clock,
       log: log.child({ module: 'sweeper' }),
     }), metrics);
-    const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }));
-    lifecycle.defer('sweep schedule', () => schedule.stop());
     const resetDeps = {
       agents: config.agents,
       workdirs,
@@ -277,10 +302,31 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         log: log.child({ module: 'poller' }),
         intervalMs: config.dispatch.pollIntervalSeconds * 1000,
       });
-      poller.start();
-      const started = poller;
-      lifecycle.defer('poller', () => started.stop());
     }
+
+    // What must run on one worker at a time — recovery of dead workers' work, the poller, the
+    // sweeper's schedule — each behind a leader lease (with SQLite this worker always leads).
+    const started = poller;
+    let schedule: { stop(): void } | undefined;
+    const roles: LeaderRole[] = [
+      periodicRole('recovery', Math.max(1000, Math.floor(leaseMs / 2)), async () => {
+        if (!several) return; // one process: its start-up recovery was all there was to do
+        await orphans();
+        await dispatcher.recover();
+        if ((await store.cleanup.requeueInterrupted()) > 0) cleanup.kick();
+      }, log.child({ module: 'workers' })),
+      {
+        name: 'sweeper',
+        start: () => {
+          schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }));
+        },
+        stop: () => schedule?.stop(),
+      },
+      ...(started ? [{ name: 'poller', start: () => started.start(), stop: () => started.stop() }] : []),
+    ];
+    const leadership = createLeadership({ registry: store.workers, holder: identity.id, roles, ttlMs: leaseMs, clock, log: log.child({ module: 'workers' }) });
+    await leadership.start();
+    lifecycle.defer('leadership', () => leadership.stop());
 
     const app = buildHttpApp({
       acceptDelivery,
@@ -300,7 +346,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         doctorReadiness(config.dataDir),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
-      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }),
+      routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), workersRoute({ workers: store.workers, adminToken: config.adminToken, clock, self: identity.id }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }),
         dashboardRoute({
           adminToken: config.adminToken,
           status: {
@@ -344,7 +390,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, diskSampler, cleanup, sweeper, close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, diskSampler, cleanup, sweeper, workerId: identity.id, leads: () => leadership.leads(), close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -398,9 +444,15 @@ function claudeRunnerFor(config: Config, store: Store, options: ServiceOptions, 
     secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
     runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
     startRuntimeEarly: options.startRuntimeEarly,
+    transcripts: store.transcripts,
     clock,
     log: log.child({ module: 'agent' }),
   });
+}
+
+/** Who this worker is: a fresh id per start, so a restarted worker never inherits its old leases. */
+function workerIdentity(dataDir: string, id: string | undefined): WorkerIdentity {
+  return { id: id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, host: hostname(), pid: process.pid, dataDir: resolve(dataDir) };
 }
 
 /** A finished run in the metrics: its outcome, duration and cost, from its record. */

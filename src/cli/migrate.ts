@@ -70,7 +70,7 @@ function importTarget(store: StoreConfig, env: CliIo['env']): StoreConfig | unde
   if (store.kind === 'postgres') return store;
   const url = env.DATABASE_URL;
   if (url === undefined || url === '') return undefined;
-  return { kind: 'postgres', url: new Secret(url, { env: 'DATABASE_URL' }), maxConnections: undefined, affinityWaitMs: 30_000 };
+  return { kind: 'postgres', url: new Secret(url, { env: 'DATABASE_URL' }), maxConnections: undefined, affinityWaitMs: 30_000, leaseSeconds: 30 };
 }
 
 function printReport(io: CliIo, dataDir: string, report: ImportReport): void {

@@ -357,7 +357,7 @@ function resolveStore(store: StoreInput, ctx: ResolveContext, problems: ConfigPr
   if (store === 'sqlite') return { kind: 'sqlite' };
   const url = resolveSecret(store.postgres.url, 'store.postgres.url', ctx, problems);
   if (url === undefined) return undefined;
-  return { kind: 'postgres', url, maxConnections: store.postgres.maxConnections, affinityWaitMs: store.postgres.affinityWaitMs };
+  return { kind: 'postgres', url, maxConnections: store.postgres.maxConnections, affinityWaitMs: store.postgres.affinityWaitMs, leaseSeconds: store.postgres.leaseSeconds };
 }
 
 type ModelInput = NonNullable<ParsedConfig['model']>;

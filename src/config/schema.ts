@@ -99,6 +99,11 @@ export const storeSchema = z
         maxConnections: z.number().int().positive().optional(),
         /** How long a job waits for the worker that last ran its key before any worker takes it. */
         affinityWaitMs: z.number().int().nonnegative().default(30_000),
+        /**
+         * How long a worker counts as alive after its last heartbeat (it beats every third of it):
+         * when it passes, the worker's running jobs go back to the queue for the others.
+         */
+        leaseSeconds: z.number().positive().max(3600).default(30),
       }),
     }),
   ])

@@ -42,7 +42,7 @@ export interface ModelConfig {
  */
 export type StoreConfig =
   | { readonly kind: 'sqlite' }
-  | { readonly kind: 'postgres'; readonly url: Secret; readonly maxConnections: number | undefined; readonly affinityWaitMs: number };
+  | { readonly kind: 'postgres'; readonly url: Secret; readonly maxConnections: number | undefined; readonly affinityWaitMs: number; readonly leaseSeconds: number };
 
 /** Where the state is: what the commands that only read it need (`jobs`, `migrate`). */
 export interface StoreLocation {

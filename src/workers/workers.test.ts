@@ -25,7 +25,7 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
 
   before(async () => {
     // Two stores on one schema: two worker processes' views of the database.
-    const open = () => openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 30_000 }, { dataDir: '/nonexistent', schema, clock: manualClock(), dedupWindowMs: 0 });
+    const open = () => openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 30_000, leaseSeconds: 30 }, { dataDir: '/nonexistent', schema, clock: manualClock(), dedupWindowMs: 0 });
     stores = [await open(), await open()];
     [a, b] = stores.map((store) => store.workers) as [WorkerRegistry, WorkerRegistry];
   });

@@ -40,7 +40,7 @@ describe('a session started on one worker, resumed on another', { skip: postgres
     repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
     model = await startScriptedModel();
     // The database both workers share: session rows, run records and transcripts.
-    sessions = await openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000 }, { dataDir: h.dataDir, schema, clock: systemClock, dedupWindowMs: 0 });
+    sessions = await openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000, leaseSeconds: 30 }, { dataDir: h.dataDir, schema, clock: systemClock, dedupWindowMs: 0 });
     transcripts = sessions.transcripts!;
   });
 

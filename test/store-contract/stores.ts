@@ -57,7 +57,7 @@ const implementations: readonly Implementation[] = [
     skip: postgresSkip(),
     async open(clock, options) {
       const schema = freshSchemaName('contract');
-      const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000 } as const;
+      const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000, leaseSeconds: 30 } as const;
       const store = await openStore(config, { dataDir: tmpdir(), schema, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
       return { store, rows: () => pgStoreRows(schema), dispose: () => dropSchema(schema) };
     },

@@ -8,6 +8,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transcripts } from '../../housekeeping/cleanup-actions.js';
+import type { TranscriptStore } from '../../sessions/transcript-store.js';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,6 +31,20 @@ export function createTranscripts(configDir: string): Transcripts {
         await rm(join(projects, dir, sessionId), { recursive: true, force: true });
       }
       return bytes;
+    },
+  };
+}
+
+/**
+ * Housekeeping's transcripts when they are also kept in the database (several workers): removal
+ * takes a session's transcript from this worker's disk and from the database, and counts both.
+ */
+export function withStoredTranscripts(local: Transcripts, stored: TranscriptStore | undefined): Transcripts {
+  if (!stored) return local;
+  return {
+    async remove(sessionId, cwd) {
+      const onDisk = await local.remove(sessionId, cwd);
+      return onDisk + (await stored.remove(sessionId));
     },
   };
 }

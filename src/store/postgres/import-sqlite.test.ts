@@ -12,7 +12,7 @@ import { openStore } from '../open-store.js';
 import { IMPORTED_TABLES } from './import-sqlite.js';
 
 const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 7 };
-const target = () => ({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL ?? ''), maxConnections: 2, affinityWaitMs: 30_000 }) as const;
+const target = () => ({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL ?? ''), maxConnections: 2, affinityWaitMs: 30_000, leaseSeconds: 30 }) as const;
 
 /** A SQLite installation built through the store's ports: two deliveries, a running job, a session, a run, a sweep. */
 async function sqliteInstallation(): Promise<{ dataDir: string; jobId: number; runId: number }> {
