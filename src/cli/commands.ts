@@ -10,6 +10,7 @@ import { DOCTOR_HELP, DOCTOR_OPTIONS, runDoctor } from './doctor.js';
 import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
 import { printConfig } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
+import { printWorkers } from './print-workers.js';
 import { printJobs } from './print-jobs.js';
 import { printRuns } from './print-runs.js';
 import { serve } from './serve.js';
@@ -119,6 +120,15 @@ export const COMMANDS: readonly Command[] = [
     options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'store',
     run: (where, values, io) => printJobs(where, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
+  },
+  {
+    name: 'workers',
+    args: '[--json]',
+    summary: 'the workers sharing the store: alive or not, what each runs and leads, its disk',
+    help: 'Reads the store; the service need not run on this machine. With store: postgres it lists every\nworker seen in the last day, alive first; with SQLite there is one worker, the service on the data dir.\n\n  --json           JSON instead of a table',
+    options: { json: { type: 'boolean' } },
+    needs: 'store',
+    run: (where, values, io) => printWorkers(where, { json: values.json === true }, io),
   },
   {
     name: 'runs',
