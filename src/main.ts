@@ -47,6 +47,7 @@ import { openSqliteStore, type SqliteStore } from './store/sqlite/sqlite-store.j
 import { doctorReadiness, readLastDoctorResult } from './onboarding/last-result.js';
 import { createWorkdirs, type Workdirs } from './workdir/index.js';
 import { createTranscripts } from './agent/claude/transcripts.js';
+import type { StackDeps, StackForge } from './housekeeping/cleanup-actions.js';
 import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { reset } from './housekeeping/reset.js';
@@ -211,7 +212,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       transcripts: createTranscripts(join(config.dataDir, 'claude')),
       agents: config.agents,
       deleteOnClose: config.housekeeping.deleteSessionsOnClose,
-      stack: createStackForge(config.agents, clients),
+      stack: stackDeps(createStackForge(config.agents, clients), store, config, clock),
       clock,
       log: log.child({ module: 'housekeeping' }),
     });
@@ -346,6 +347,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await lifecycle.close();
     throw error;
   }
+}
+
+/** Retargeting stacked PRs, when there is an agent to do it; the rebase job is queued in the store. */
+function stackDeps(forge: StackForge | undefined, store: SqliteStore, config: Config, clock: Clock): StackDeps | undefined {
+  return forge ? { forge, deliveries: store.deliveries, forgeKind: config.forge.kind, clock } : undefined;
 }
 
 /**
