@@ -55,6 +55,7 @@ import { createLeadership, type LeaderRole } from './workers/leadership.js';
 import { periodicRole } from './workers/periodic-role.js';
 import type { WorkerDisk, WorkerIdentity } from './workers/ports.js';
 import { createPresence } from './workers/presence.js';
+import type { StackDeps, StackForge } from './housekeeping/cleanup-actions.js';
 import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { reset } from './housekeeping/reset.js';
@@ -241,7 +242,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       transcripts: withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts),
       agents: config.agents,
       deleteOnClose: config.housekeeping.deleteSessionsOnClose,
-      stack: createStackForge(config.agents, clients),
+      stack: stackDeps(createStackForge(config.agents, clients), store, config, clock),
       clock,
       log: log.child({ module: 'housekeeping' }),
     });
@@ -395,6 +396,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await lifecycle.close();
     throw error;
   }
+}
+
+/** Retargeting stacked PRs, when there is an agent to do it; the rebase job is queued in the store. */
+function stackDeps(forge: StackForge | undefined, store: Store, config: Config, clock: Clock): StackDeps | undefined {
+  return forge ? { forge, deliveries: store.deliveries, forgeKind: config.forge.kind, clock } : undefined;
 }
 
 /**

@@ -115,7 +115,12 @@ export type PullAction =
   | 'review_request_removed'
   | 'assigned'
   | 'unassigned'
-  | 'labelled';
+  | 'labelled'
+  /**
+   * Never from the forge: housekeeping retargeted this stacked PR because the PR it was based on
+   * merged (`retargeted` says which), and its author is to rebase. Stored like a polled event.
+   */
+  | 'retargeted';
 
 export interface PullEvent extends EventBase {
   readonly type: 'pull_request';
@@ -125,6 +130,8 @@ export interface PullEvent extends EventBase {
   readonly requestedReviewer?: string;
   /** For `assigned`/`unassigned`: the login concerned, when the payload names it. */
   readonly assignee?: string;
+  /** For `retargeted`: the branch the PR was based on, and the merged PR whose head it was. */
+  readonly retargeted?: { readonly from: string; readonly mergedPull: number };
 }
 
 export type ReviewState = 'approved' | 'changes_requested' | 'comment';

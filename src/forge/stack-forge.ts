@@ -1,7 +1,7 @@
 /**
  * Housekeeping's `StackForge` over the agents' REST clients: a stacked PR is retargeted as its
- * author when that is an agent (it owns the PR), and the request to rebase is posted by another
- * agent, mentioning the author — an explicit hand-off routing turns into a job on its key.
+ * author when that is an agent (it owns the PR). Its agent is asked to rebase by a stored event,
+ * not by a comment (`housekeeping/rebase-request.ts`).
  */
 import type { AgentConfig } from '../config/types.js';
 import type { StackForge } from '../housekeeping/cleanup-actions.js';
@@ -15,17 +15,10 @@ export function createStackForge(agents: readonly AgentConfig[], clients: Readon
   return {
     async openPullsOnto(repo, branch) {
       const pulls = await clientOf(first).listPulls(repo.fullName, 'open');
-      return pulls.filter((p) => p.baseRef === branch).map((p) => ({ number: p.number, author: p.author.login, headRef: p.headRef }));
+      return pulls.filter((p) => p.baseRef === branch);
     },
     async retarget(repo, number, base, author) {
       await clientOf(agentByLogin(author) ?? first).editPullBase(repo.fullName, number, base);
-    },
-    async askToRebase(repo, number, author, body) {
-      if (!agentByLogin(author)) return false;
-      const teller = agents.find((a) => a.login.toLowerCase() !== author.toLowerCase());
-      if (!teller) return false;
-      await clientOf(teller).createComment(repo.fullName, number, body);
-      return true;
     },
   };
 }

@@ -5,10 +5,13 @@
  * (the workdir module's rule); the result names where.
  */
 import type { AgentConfig } from '../config/types.js';
-import type { RepoRef } from '../forge/events.js';
+import type { ForgeKind, PullRef, RepoRef } from '../forge/events.js';
+import type { DeliveryStore } from '../intake/ports.js';
+import type { Clock } from '../lib/clock.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
 import type { CleanupTask, HousekeepingSessions } from './ports.js';
+import { rebaseDelivery } from './rebase-request.js';
 
 /** Transcripts of sessions on disk (`<dataDir>/claude/projects/…`). */
 export interface Transcripts {
@@ -20,20 +23,23 @@ export interface Transcripts {
 }
 
 /**
- * The forge, for PRs stacked on a merged one: find them, retarget them, and tell their agent.
- * Implemented in `main.ts` over the agents' REST clients.
+ * The forge, for PRs stacked on a merged one: find them and retarget them. Implemented in
+ * `forge/stack-forge.ts` over the agents' REST clients.
  */
 export interface StackForge {
   /** Open PRs whose base is `branch`. */
-  openPullsOnto(repo: RepoRef, branch: string): Promise<Array<{ readonly number: number; readonly author: string; readonly headRef: string }>>;
+  openPullsOnto(repo: RepoRef, branch: string): Promise<PullRef[]>;
   /** Retargets a PR (as its author when that is an agent, else as the first agent). */
   retarget(repo: RepoRef, number: number, base: string, author: string): Promise<void>;
-  /**
-   * Asks the PR's agent (its author) to rebase, with a comment that mentions it — posted by another
-   * agent, so it is an explicit hand-off that routing turns into a job on that agent's key, and
-   * the request reaches the session as its delta. False when the author is no agent.
-   */
-  askToRebase(repo: RepoRef, number: number, author: string, body: string): Promise<boolean>;
+}
+
+/** What retargeting stacked PRs needs: the forge, and the store the dev's rebase job is queued in. */
+export interface StackDeps {
+  readonly forge: StackForge;
+  /** The intake's store: the rebase request is a stored event, routed like any other. */
+  readonly deliveries: Pick<DeliveryStore, 'record'>;
+  readonly forgeKind: ForgeKind;
+  readonly clock: Clock;
 }
 
 export interface CleanupDeps {
@@ -45,7 +51,7 @@ export interface CleanupDeps {
   /** `housekeeping.deleteSessionsOnClose`: an issue closed deletes its sessions at once. */
   readonly deleteOnClose: boolean;
   /** Without it, stacked PRs are not retargeted (tests of removal alone). */
-  readonly stack?: StackForge;
+  readonly stack?: StackDeps;
 }
 
 export interface RemovedWorktree {
@@ -63,8 +69,11 @@ export interface CleanupResult {
   readonly sessionsReopened: readonly string[];
   readonly sessionsDeleted: readonly string[];
   readonly cacheRemoved?: boolean;
-  /** PRs stacked on a merged PR, retargeted onto its base. */
-  readonly retargeted?: readonly { readonly number: number; readonly from: string; readonly to: string; readonly asked: boolean }[];
+  /**
+   * PRs stacked on a merged PR, retargeted onto its base; `eventId` is the stored rebase request
+   * routing turns into a job for the PR's agent (absent when it was stored by an earlier try).
+   */
+  readonly retargeted?: readonly { readonly number: number; readonly from: string; readonly to: string; readonly eventId?: number }[];
 }
 
 /** A worktree could not be removed now (leased by a job): try the task again shortly. */
@@ -156,20 +165,19 @@ function keyName(key: { agent: string; repo: string; issue: number }): string {
 }
 
 /**
- * Every open PR based on the merged PR's head now targets the merged PR's base, and its agent is
- * asked to rebase. Idempotent: a PR retargeted already is no longer "onto" the merged head.
+ * Every open PR based on the merged PR's head now targets the merged PR's base, and a job for its
+ * agent to rebase is queued (a stored event, before the retarget: see `rebase-request.ts`).
+ * Idempotent: a PR retargeted already is no longer "onto" the merged head, and the request's
+ * delivery id is stored once.
  */
-async function retargetStacked(stack: StackForge, task: CleanupTask, action: { number: number; head: string; base: string }) {
-  const stacked = await stack.openPullsOnto(task.repoRef, action.head);
-  const done: Array<{ number: number; from: string; to: string; asked: boolean }> = [];
+async function retargetStacked(stack: StackDeps, task: CleanupTask, action: { number: number; head: string; base: string }) {
+  const stacked = await stack.forge.openPullsOnto(task.repoRef, action.head);
+  const done: Array<{ number: number; from: string; to: string; eventId?: number }> = [];
   for (const pull of stacked) {
-    await stack.retarget(task.repoRef, pull.number, action.base, pull.author);
-    const body = [
-      `@${pull.author} #${action.number} (\`${action.head}\`), which this pull request was based on, was merged into \`${action.base}\`.`,
-      `This pull request now targets \`${action.base}\`: rebase \`${pull.headRef}\` onto \`${action.base}\` (dropping the commits merged with #${action.number}) and push it with --force-with-lease.`,
-    ].join('\n\n');
-    const asked = await stack.askToRebase(task.repoRef, pull.number, pull.author, body);
-    done.push({ number: pull.number, from: action.head, to: action.base, asked });
+    const request = { forge: stack.forgeKind, repo: task.repoRef, pull, merged: action };
+    const recorded = await stack.deliveries.record(rebaseDelivery(request, stack.clock.now()));
+    await stack.forge.retarget(task.repoRef, pull.number, action.base, pull.author.login);
+    done.push({ number: pull.number, from: action.head, to: action.base, ...(recorded.status === 'accepted' ? { eventId: recorded.eventId } : {}) });
   }
   return done;
 }

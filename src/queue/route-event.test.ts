@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { teamOfThree } from '../../test/support/agents.js';
-import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pullRef, reviewed, reviewRequested } from '../../test/support/events.js';
+import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pullRef, REPO, reviewed, reviewRequested } from '../../test/support/events.js';
 import type { ForgeEvent } from '../forge/events.js';
+import { rebaseEvent } from '../housekeeping/rebase-request.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, routeEvent, type RouteContext } from './route-event.js';
 import { ForgeUnavailableError } from './transient.js';
@@ -71,6 +72,23 @@ describe('routeEvent', () => {
     const decisions = await routeEvent(asPull, context({}, { 12: { headRef: 'issue-7-fix-login', author: 'dev' } }));
 
     assert.deepEqual(work(decisions), ['dev#7 (mention)']);
+  });
+
+  it('gives a stacked PR retargeted by housekeeping to its author’s agent, on the key of its issue branch, to rebase', async () => {
+    const event = rebaseEvent({ forge: 'forgejo', repo: REPO, pull: pullRef(12, { headRef: 'issue-9-on-top', baseRef: 'issue-7-fix' }), merged: { number: 11, head: 'issue-7-fix', base: 'main' } });
+
+    const decisions = await routeEvent(event, context());
+
+    assert.deepEqual(work(decisions), ['dev#9 (retargeted)']);
+  });
+
+  it('asks nobody to rebase a retargeted PR a human opened, and says why', async () => {
+    const event = rebaseEvent({ forge: 'forgejo', repo: REPO, pull: pullRef(12, { author: { login: 'bob', id: 1 } }), merged: { number: 11, head: 'topic', base: 'main' } });
+
+    const decisions = await routeEvent(event, context());
+
+    assert.deepEqual(work(decisions), []);
+    assert.deepEqual(skips(decisions), ['*: pull request #12 was retargeted; its author bob is no agent, so nobody is asked to rebase']);
   });
 
   it('never lets an agent react to its own comment', async () => {

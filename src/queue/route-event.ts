@@ -7,7 +7,7 @@
 import { isStatusComment } from '../agent/status/marker.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
-import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import type { ForgeEvent, PullEvent, RepoRef } from '../forge/events.js';
 import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
@@ -37,6 +37,7 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: Ro
   }
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
   if (isAgentStatusComment(event, agentLogins)) return [];
+  if (event.type === 'pull_request' && event.action === 'retargeted') return [rebaseJob(event, ctx.agents)];
   const decisions: RoutingDecision[] = [];
   let actorAllowed: boolean | undefined;
 
@@ -72,6 +73,19 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: Ro
     });
   }
   return decisions;
+}
+
+/**
+ * Housekeeping retargeted a stacked PR (its base merged): its author, when an agent, gets a job on
+ * the key its own work on that PR has (the issue of an `issue-<N>-…` head), to rebase. The event
+ * is made up by the service, never by the forge, so no trigger or actor guard applies.
+ */
+function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDecision {
+  const author = event.pull.author.login.toLowerCase();
+  const agent = agents.find((a) => a.login.toLowerCase() === author);
+  if (!agent) return { kind: 'skip', agent: '*', reason: `pull request #${event.pull.number} was retargeted; its author ${event.pull.author.login} is no agent, so nobody is asked to rebase` };
+  const issue = agent.workspace === 'issue-branch' ? (issueOfBranch(event.pull.headRef) ?? event.pull.number) : event.pull.number;
+  return { kind: 'work', key: { agent: agent.name, repo: repoKey(event.repo), issue }, repoRef: event.repo, trigger: 'retargeted' };
 }
 
 /** A run's status comment (posted and edited by the agent's user) is bookkeeping, not a message to anyone. */

@@ -1,12 +1,18 @@
 /**
  * The admin API (issue 10, item 3) against the real service: the token, the reset's validation
- * and its answers, cancel, pause/resume and the audit — with real worktrees on the forge double.
+ * and its answers, cancel, pause/resume and the audit — with real worktrees on the forge double,
+ * and sessions and transcripts written by real runs of the Claude runner against the scripted model.
  */
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { SessionRecord } from '../../src/sessions/ports.js';
 import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
 import { until } from '../support/wait.js';
+import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 
 /** dev's runs wait, while `hold` is set, until released or aborted (a cancel). */
 function heldRunner(state: { hold: boolean; release?: () => void; started: number }): WorkspaceAgentRunner {
@@ -146,5 +152,89 @@ describe('the admin API', () => {
     assert.ok((worktrees.body.worktrees as { bytes: number | null }[]).every((w) => typeof w.bytes === 'number'));
     assert.deepEqual(sessions.body, { sessions: [] });
     assert.deepEqual(sweeps.body, { sweeps: [] });
+  });
+});
+
+describe('the admin API resetting sessions that real runs wrote', { timeout: 180_000 }, () => {
+  const HELD = 'hold on';
+  let gate: string;
+  let model: ScriptedModel;
+  let flow: Flow;
+  before(async () => {
+    gate = mkdtempSync(join(tmpdir(), 'claude-hooks-gate-'));
+    const release = join(gate, 'release');
+    // A run asked to "hold on" waits in a Bash loop until `release` exists; every other run answers "Done.".
+    model = await startScriptedModel({
+      respond: ({ body }) => {
+        const last = lastUserMessage(body);
+        if (!last || !textsOf(last).join('\n').includes(HELD)) return undefined;
+        return bash(`while [ ! -e ${JSON.stringify(release)} ]; do sleep 0.05; done`, 'Wait for the test');
+      },
+    });
+    flow = await startFlow({ modelUrl: model.url });
+    const alice = flow.forge.as('alice');
+    for (const title of ['Login fails', 'Logout fails']) {
+      const issue = await alice.openIssue(REPO, { title, body: '' });
+      await alice.assign(REPO, issue.number, 'dev');
+      await flow.settle();
+    }
+  });
+  after(async () => {
+    if (gate) writeFileSync(join(gate, 'release'), '');
+    await flow?.close();
+    await model?.close();
+    if (gate) rmSync(gate, { recursive: true, force: true });
+  });
+
+  const session = async (agent: string, issue: number): Promise<SessionRecord> => {
+    const found = (await flow.service.store.sessions.list()).find((s) => s.key.agent === agent && s.key.issue === issue);
+    assert.ok(found?.sessionId, `${agent} has a session for issue ${issue}`);
+    return found;
+  };
+  const transcriptOf = (s: SessionRecord) => transcriptPath(join(flow.dataDir, 'claude'), s.worktree, s.sessionId!);
+
+  it('forgets dev’s session of one issue and deletes exactly its transcript; a dry run deletes nothing', async () => {
+    const dev1 = await session('dev', 1);
+    const others = await Promise.all([session('dev', 2), session('boss', 1)]);
+    const file = transcriptOf(dev1);
+    assert.ok(existsSync(file), 'the run wrote its transcript');
+    const bytes = statSync(file).size;
+
+    const dry = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'session', dryRun: true });
+    const keptByDryRun = existsSync(file);
+    const real = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'session' });
+
+    assert.equal(dry.status, 200);
+    assert.equal(keptByDryRun, true);
+    assert.equal(real.status, 200);
+    assert.deepEqual(real.body.sessions, [{ key: `dev:${dev1.key.repo}#1`, sessionId: dev1.sessionId, transcriptBytes: bytes }]);
+    assert.deepEqual(dry.body.sessions, [{ key: `dev:${dev1.key.repo}#1`, sessionId: dev1.sessionId }]);
+    assert.equal(existsSync(file), false, 'the transcript is gone');
+    const forgotten = await flow.service.store.sessions.get(dev1.key);
+    assert.equal(forgotten?.sessionId, undefined, 'the key has no session any more: its next run starts anew');
+    assert.equal(forgotten?.forgottenReason, 'reset by an operator');
+    for (const other of others) {
+      assert.ok(existsSync(transcriptOf(other)), `${other.key.agent}#${other.key.issue}’s transcript is kept`);
+      assert.equal((await flow.service.store.sessions.get(other.key))?.sessionId, other.sessionId);
+    }
+  });
+
+  it('refuses to reset the session of a key whose run is going on, and with force cancels it, then deletes its transcript', async () => {
+    const dev2 = await session('dev', 2);
+    await flow.forge.as('alice').comment(REPO, 2, `@dev ${HELD}`);
+    const running = await until(async () => (await flow.service.store.jobs.runningJobs()).find((j) => j.key.agent === 'dev' && j.key.issue === 2), 'dev running on issue 2');
+    await until(async () => model.turnRequests.some((r) => textsOf(lastUserMessage(r.body)!).join('\n').includes(HELD)), 'the held run to reach the model');
+
+    const refused = await call(flow, '/admin/reset', { agent: 'dev', issue: 2, scope: 'session' });
+    const forced = await call(flow, '/admin/reset', { agent: 'dev', issue: 2, scope: 'session', force: true });
+
+    assert.equal(refused.status, 409);
+    assert.match(String(refused.body.error), new RegExp(`job ${running.id} \\(dev:.*#2\\) is running`));
+    assert.equal(forced.status, 200);
+    assert.deepEqual(forced.body.cancelledJobs, [running.id]);
+    assert.deepEqual((forced.body.sessions as { sessionId: string }[]).map((s) => s.sessionId), [dev2.sessionId]);
+    assert.equal((await flow.service.store.jobs.getJob(running.id))?.state, 'cancelled');
+    assert.equal(existsSync(transcriptOf(dev2)), false, 'the transcript is gone');
+    assert.equal((await flow.service.store.sessions.get(dev2.key))?.sessionId, undefined);
   });
 });

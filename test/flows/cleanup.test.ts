@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
 import type { CleanupResult } from '../../src/housekeeping/cleanup-actions.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
+import { startScriptedModel } from '../support/model/index.js';
 import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
@@ -150,40 +151,53 @@ describe('cleanup on forge events', () => {
     }
   });
 
-  it('retargets a PR stacked on a merged PR onto its base and asks its dev to rebase, in that session', async () => {
-    const seen: WorkspaceRunRequest[] = [];
-    const flow = await startFlow({ runner: devRunner({ seen }) });
+  it('retargets a PR stacked on a merged PR onto its base and queues a job for its dev, whose delta says to rebase', { timeout: 180_000 }, async () => {
+    const model = await startScriptedModel();
+    const flow = await startFlow({ modelUrl: model.url });
     try {
       const alice = flow.forge.as('alice');
       const dev = flow.forge.as('dev');
-      const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
-      await alice.assign(REPO, issue.number, 'dev');
-      await flow.settle();
+      for (const title of ['Login fails', 'Stacked work']) {
+        const issue = await alice.openIssue(REPO, { title, body: '' });
+        await alice.assign(REPO, issue.number, 'dev');
+        await flow.settle();
+      }
+      const stackedBranch = (await flow.service.workdirs.list()).find((w) => w.agent === 'dev' && w.target.kind === 'issue-branch' && w.target.branch.startsWith('issue-2-'));
+      assert.ok(stackedBranch?.target.kind === 'issue-branch', 'dev worked on issue 2 in its own worktree');
+      const head = stackedBranch.target.branch;
+      await dev.pushCommit(REPO, { branch: BRANCH, files: { 'login.md': 'fixed\n' }, message: 'Fix login' });
       const base = await dev.openPull(REPO, { head: BRANCH, title: 'Fix login' });
-      await dev.pushCommit(REPO, { branch: 'issue-9-stacked', files: { 'stacked.md': 'on top\n' }, message: 'Stacked' });
-      const stacked = await dev.openPull(REPO, { head: 'issue-9-stacked', base: 'main', title: 'Stacked work' });
+      await dev.pushCommit(REPO, { branch: head, files: { 'stacked.md': 'on top\n' }, message: 'Stacked' });
+      const stacked = await dev.openPull(REPO, { head, base: 'main', title: 'Stacked work' });
       // The double opens from main; retarget the second onto the first's head to stack it.
       await fetch(`${flow.forge.url}/api/v1/repos/${REPO}/pulls/${stacked.number}`, { method: 'PATCH', headers: { authorization: `token ${flow.tokens.dev}`, 'content-type': 'application/json' }, body: JSON.stringify({ base: BRANCH }) });
       await flow.settle();
       assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, BRANCH);
-      seen.length = 0;
+      const before = new Set((await flow.service.store.runs.list()).map((r) => r.id));
 
       await alice.mergePull(REPO, base.number);
-      await flow.settle();
-      // The request to rebase is a comment the cleanup posted: its webhook is routed after.
       await flow.settle();
 
       assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, 'main', 'the stacked PR now targets main');
       const result = (await lastCleanup(flow)).result as CleanupResult;
-      assert.deepEqual(result.retargeted, [{ number: stacked.number, from: BRANCH, to: 'main', asked: true }]);
-      const rebase = seen.find((r) => r.key.issue === 9);
-      assert.ok(rebase, 'dev got a job on the stacked PR’s issue');
-      const said = rebase.events.map((e) => (e.event.type === 'comment' ? e.event.comment.body : '')).join('\n');
-      assert.match(said, new RegExp(`@dev #${base.number} \\(\`${BRANCH}\`\\), which this pull request was based on, was merged into \`main\``));
-      assert.match(said, /rebase `issue-9-stacked` onto `main`/);
+      const [retargeted, ...more] = result.retargeted ?? [];
+      assert.deepEqual(more, []);
+      assert.deepEqual({ ...retargeted, eventId: undefined }, { number: stacked.number, from: BRANCH, to: 'main', eventId: undefined });
+      const jobs = await flow.service.store.jobs.listJobs({});
+      const rebase = jobs.find((j) => j.eventIds.includes(retargeted!.eventId!));
+      assert.equal(rebase && `${rebase.key.agent}#${rebase.key.issue} ${rebase.state}`, 'dev#2 succeeded', 'the rebase request became a job on dev’s key for issue 2, and it ran');
+      const [run, ...otherRuns] = (await flow.service.store.runs.list()).filter((r) => !before.has(r.id) && r.key.agent === 'dev');
+      assert.deepEqual(otherRuns, [], 'dev ran once, for the rebase');
+      assert.equal(run?.jobId, rebase!.id);
+      assert.equal(run?.session, 'resumed', 'in issue 2’s session');
+      assert.equal(run?.prompt?.kind, 'delta');
+      const said = run?.prompt?.text ?? '';
+      assert.ok(said.includes(`### The base PR #${base.number} was merged into "main": your PR #${stacked.number} was retargeted to "main"`), said);
+      assert.ok(said.includes(`Rebase "${head}" onto "main" (dropping the commits merged with #${base.number}) and push it with --force-with-lease.`), said);
       assert.deepEqual(flow.forge.openApiViolations(), []);
     } finally {
       await flow.close();
+      await model.close();
     }
   });
 

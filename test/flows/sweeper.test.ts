@@ -1,64 +1,62 @@
 /**
- * The sweeper (issue 10, item 2) over the real service's parts — real worktrees and SQLite —
+ * The sweeper (issue 10, item 2) over the real service's parts — real worktrees, SQLite, and
+ * sessions and transcripts written by real runs of the Claude runner against the scripted model —
  * with its clock moved forward: it expires what is old, keeps what is fresh, leaves alone a key
  * whose job starts mid-sweep, and a dry run reports exactly what the real sweep then does.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { createTranscripts } from '../../src/agent/claude/transcripts.js';
 import type { Transcripts } from '../../src/housekeeping/cleanup-actions.js';
 import { createSweeper } from '../../src/housekeeping/sweeper.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
+import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 import { until } from '../support/wait.js';
 
-const run = promisify(execFile);
 const DAY = 24 * 3600_000;
+const HELD = 'one more thing';
 
-function devRunner(state: { hold: boolean; release?: () => void }): WorkspaceAgentRunner {
-  return {
-    async run(request) {
-      if (request.agent.name !== 'dev') return { ok: true };
-      const cwd = request.workspace.path;
-      const env = { PATH: process.env.PATH ?? '', HOME: cwd, ...request.workspace.env };
-      writeFileSync(join(cwd, `note-${Date.now()}.md`), 'work\n');
-      await run('git', ['add', '-A'], { cwd, env });
-      await run('git', ['commit', '-m', 'Work'], { cwd, env });
-      await run('git', ['push', 'origin', 'HEAD'], { cwd, env });
-      if (state.hold) await new Promise<void>((resolve) => (state.release = resolve));
-      return { ok: true };
+/**
+ * The scripted model; a run whose prompt asks for "one more thing" waits in a Bash loop until
+ * `release` exists (a job running for as long as the test needs), every other run answers "Done.".
+ */
+async function modelHeldBy(release: string): Promise<ScriptedModel> {
+  return startScriptedModel({
+    respond: ({ body }) => {
+      const last = lastUserMessage(body);
+      if (!last || !textsOf(last).join('\n').includes(HELD)) return undefined;
+      return bash(`while [ ! -e ${JSON.stringify(release)} ]; do sleep 0.05; done`, 'Wait for the test');
     },
-  };
+  });
 }
 
-/** Issues 1 and 2 for dev, in that order: issue 1's worktree is the older. */
+/** Issues 1 and 2 for dev, in that order, each run by the real runner: issue 1's worktree and session are the older. */
 async function twoIssues(flow: Flow) {
   const alice = flow.forge.as('alice');
   for (const title of ['Old work', 'Newer work']) {
     const issue = await alice.openIssue(REPO, { title, body: '' });
     await alice.assign(REPO, issue.number, 'dev');
     await flow.settle();
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const list = await flow.service.workdirs.list();
-  const dev = (n: number) => list.find((w) => w.target.kind === 'issue-branch' && w.target.branch.startsWith(`issue-${n}-`))!;
-  return { older: dev(1), newer: dev(2) };
+  const worktree = (n: number) => list.find((w) => w.target.kind === 'issue-branch' && w.target.branch.startsWith(`issue-${n}-`))!;
+  const sessions = await flow.service.store.sessions.list();
+  const session = (n: number) => sessions.find((s) => s.key.agent === 'dev' && s.key.issue === n)!;
+  assert.ok(session(1)?.sessionId && session(2)?.sessionId, 'dev’s runs started a session for each issue');
+  return { older: worktree(1), newer: worktree(2), sessions, dev: session };
 }
 
-/** A session row with a transcript on disk where the runner's config dir keeps them. */
-async function sessionWithTranscript(flow: Flow, issue: number, at: number, id: string): Promise<string> {
-  const key = { agent: 'dev', repo: `${new URL(flow.forge.url).host}/${REPO}`.toLowerCase(), issue };
-  await flow.service.store.sessions.started(key, { sessionId: id, worktree: '/w', at });
-  const dir = join(flow.dataDir, 'claude', 'projects', '-w');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${id}.jsonl`);
-  writeFileSync(file, '{"type":"user"}\n');
-  return file;
+function transcriptOf(flow: Flow, session: SessionRecord): string {
+  return transcriptPath(join(flow.dataDir, 'claude'), session.worktree, session.sessionId!);
+}
+
+function keyName(session: SessionRecord): string {
+  return `${session.key.agent}:${session.key.repo}#${session.key.issue}`;
 }
 
 function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; session: number }, transcripts?: Transcripts) {
@@ -77,40 +75,48 @@ function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; sessio
   });
 }
 
-const OLD_SESSION = '11111111-1111-4111-8111-111111111111';
-const FRESH_SESSION = '22222222-2222-4222-8222-222222222222';
-
-describe('the sweeper', () => {
-  it('expires what is old, keeps what is fresh, and leaves alone a key whose job starts mid-sweep', async () => {
-    const state = { hold: false } as { hold: boolean; release?: () => void };
-    const flow = await startFlow({ runner: devRunner(state) });
+describe('the sweeper', { timeout: 180_000 }, () => {
+  it('expires what is old (the transcripts real runs wrote, and their rows), keeps what is fresh, and leaves alone a key whose job starts mid-sweep', async () => {
+    const gate = mkdtempSync(join(tmpdir(), 'claude-hooks-gate-'));
+    const release = join(gate, 'release');
+    const model = await modelHeldBy(release);
+    const flow = await startFlow({ modelUrl: model.url });
     try {
-      const { older, newer } = await twoIssues(flow);
+      const { older, newer, sessions, dev } = await twoIssues(flow);
       const now = Date.now() + 40 * DAY;
-      const oldTranscript = await sessionWithTranscript(flow, 5, now - 31 * DAY, OLD_SESSION);
-      const freshTranscript = await sessionWithTranscript(flow, 6, now - DAY, FRESH_SESSION);
+      // Sessions last used up to dev's run on issue 1 (boss's triage of it too) are past the TTL.
+      const cutoff = dev(1).lastUsedAt + 1;
+      const old = sessions.filter((s) => s.lastUsedAt < cutoff);
+      const fresh = sessions.filter((s) => s.lastUsedAt >= cutoff);
+      assert.ok(fresh.includes(dev(2)));
+      for (const s of sessions) assert.ok(existsSync(transcriptOf(flow, s)), `the run wrote ${keyName(s)}’s transcript`);
       // Every dev worktree is past its TTL; a job for issue 2 starts while the sweep expires sessions.
       let started = false;
       const transcripts = createTranscripts(join(flow.dataDir, 'claude'));
       const midSweep: Transcripts = {
-        async remove(id) {
+        async remove(id, cwd) {
           if (!started) {
             started = true;
-            state.hold = true;
-            await flow.forge.as('alice').comment(REPO, 2, '@dev one more thing');
+            await flow.forge.as('alice').comment(REPO, 2, `@dev ${HELD}`);
             await until(async () => (await flow.service.store.jobs.runningJobs()).some((j) => j.key.issue === 2), 'the job on issue 2 to start');
           }
-          return transcripts.remove(id);
+          return transcripts.remove(id, cwd);
         },
       };
-      const sweeper = sweeperFor(flow, now, { worktree: newer.lastUsedAt + 1, session: now - 30 * DAY }, midSweep);
+      const sweeper = sweeperFor(flow, now, { worktree: newer.lastUsedAt + 1, session: cutoff }, midSweep);
 
       const report = await sweeper.sweep({ trigger: 'test' });
 
       const task = (name: string) => report.tasks.find((t) => t.task === name)!;
-      assert.deepEqual(task('sessions').items, [`dev:${new URL(flow.forge.url).host}/${REPO}#5`.toLowerCase()]);
-      assert.equal(existsSync(oldTranscript), false, 'the old transcript is deleted');
-      assert.equal(existsSync(freshTranscript), true, 'the fresh one is kept');
+      assert.deepEqual([...task('sessions').items].sort(), old.map(keyName).sort());
+      for (const s of old) {
+        assert.equal(existsSync(transcriptOf(flow, s)), false, `${keyName(s)}’s transcript is deleted`);
+        assert.equal(await flow.service.store.sessions.get(s.key), undefined, `${keyName(s)}’s row is deleted`);
+      }
+      for (const s of fresh) {
+        assert.ok(existsSync(transcriptOf(flow, s)), `${keyName(s)}’s transcript is kept`);
+        assert.equal((await flow.service.store.sessions.get(s.key))?.sessionId, s.sessionId);
+      }
       assert.ok(task('worktrees').items.includes(older.path), 'the idle worktree is removed');
       assert.ok(!task('worktrees').items.includes(newer.path), 'the worktree of the key whose job started mid-sweep is left alone');
       assert.ok(existsSync(newer.path));
@@ -119,34 +125,39 @@ describe('the sweeper', () => {
       const [recorded] = await flow.service.store.sweeps.list(1);
       assert.equal(recorded?.id, report.id);
     } finally {
-      state.release?.();
+      writeFileSync(release, '');
       await flow.close();
+      await model.close();
+      rmSync(gate, { recursive: true, force: true });
     }
   });
 
   it('reports on a dry run exactly what the real sweep then does', async () => {
-    const flow = await startFlow({ runner: devRunner({ hold: false }) });
+    const model = await startScriptedModel();
+    const flow = await startFlow({ modelUrl: model.url });
     try {
-      const { newer } = await twoIssues(flow);
+      const { newer, dev } = await twoIssues(flow);
       const now = Date.now() + 40 * DAY;
-      await sessionWithTranscript(flow, 5, now - 31 * DAY, OLD_SESSION);
-      await sessionWithTranscript(flow, 6, now - DAY, FRESH_SESSION);
-      const sweeper = sweeperFor(flow, now, { worktree: newer.lastUsedAt, session: now - 30 * DAY });
+      const sweeper = sweeperFor(flow, now, { worktree: newer.lastUsedAt, session: dev(1).lastUsedAt + 1 });
 
       const dry = await sweeper.sweep({ dryRun: true });
+      const transcriptKept = existsSync(transcriptOf(flow, dev(1)));
       const real = await sweeper.sweep({});
 
       const items = (r: typeof dry) => r.tasks.filter((t) => t.task !== 'retention').map((t) => ({ task: t.task, items: t.items }));
       assert.deepEqual(items(real), items(dry));
-      assert.ok(dry.tasks.some((t) => t.items.length > 0), 'the dry run found something to do');
+      assert.ok(dry.tasks.find((t) => t.task === 'sessions')?.items.includes(keyName(dev(1))), 'the dry run found dev’s old session');
       assert.deepEqual(dry.tasks.map((t) => t.removed), dry.tasks.map(() => 0), 'a dry run removes nothing');
+      assert.equal(transcriptKept, true, 'the dry run left the transcript');
+      assert.equal(existsSync(transcriptOf(flow, dev(1))), false, 'the real sweep deleted it');
     } finally {
       await flow.close();
+      await model.close();
     }
   });
 
   it('refuses an unknown task by name, listing the tasks', async () => {
-    const flow = await startFlow({ runner: devRunner({ hold: false }) });
+    const flow = await startFlow();
     try {
       assert.throws(() => sweeperFor(flow, Date.now(), { worktree: 0, session: 0 }).sweep({ task: 'everything' }), /unknown sweep task "everything": the tasks are sessions, worktrees, attic, strays, caches, retention, disk/);
     } finally {

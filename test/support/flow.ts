@@ -100,6 +100,8 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
         await forge.idle();
         await service.dispatcher.idle();
         await service.cleanup.idle();
+        // Cleanup may have stored events of its own (a stacked PR's rebase request): route and run them.
+        await service.dispatcher.idle();
         await forge.idle();
         const pending = forge.deliveries().some((d) => d.status === 'pending');
         if (!pending) return;

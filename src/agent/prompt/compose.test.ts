@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
 import type { AgentConfig } from '../../config/types.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
+import { rebaseEvent } from '../../housekeeping/rebase-request.js';
 import type { RepoRef } from '../../forge/events.js';
 import { normalise } from '../../forge/webhook/normalise.js';
 import type { StoredEvent } from '../../intake/ports.js';
@@ -305,6 +306,21 @@ describe('createPromptComposer against the forge double', () => {
       assert.ok(afterOthers.text.includes(`### Review ${review.id} by @bob: approved`));
       assert.ok(afterOthers.text.includes('The remote moved under your local work'));
       assert.equal(afterOthers.cursor.lastReviewId, review.id);
+    });
+
+    it('tells the dev that the PR its pull request was stacked on merged, that it was retargeted, and to rebase', async () => {
+      const { number, first } = await startedIssue('Stacked work');
+      const branch = `issue-${number}-stacked`;
+      await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 's.txt': '1\n' } });
+      const pull = await forge.as('dev-bot').openPull(REPO, { head: branch, title: 'Stacked work' });
+      const ref = forge.pulls(REPO).find((candidate) => candidate.number === pull.number)!.pull!;
+      const retargeted = rebaseEvent({ forge: 'forgejo', repo, pull: { number: pull.number, title: 'Stacked work', body: '', author: { login: 'dev-bot', id: 0 }, state: 'open', merged: false, headRef: branch, headSha: ref.headSha, baseRef: 'issue-1-base', labels: [], assignees: [], requestedReviewers: [], updatedAt: '' }, merged: { number: 41, head: 'issue-1-base', base: 'main' } });
+
+      const delta = await composer.compose(request(number, [...storeEvents(), { id: nextEventId++, deliveryId: 'housekeeping:x', receivedAt: 0, event: retargeted }], first.cursor));
+
+      assert.ok(delta.text.includes(`### The base PR #41 was merged into "main": your PR #${pull.number} was retargeted to "main"`), delta.text);
+      assert.ok(delta.text.includes(`Rebase "${branch}" onto "main" (dropping the commits merged with #41) and push it with --force-with-lease.`), delta.text);
+      assert.equal(delta.empty, false);
     });
 
     it('shows an edit of the description with its new text, quoted as written by the editor', async () => {

@@ -61,5 +61,13 @@ function itemText(item: NewsItem, input: DeltaPromptInput): string {
       ].join('\n');
     case 'assigned':
       return `### @${item.by} assigned ${who(item.assignee, you)}`;
+    case 'retargeted': {
+      const [head, from, to] = [item.headRef, item.from, item.to].map((name) => inlineUntrusted(name));
+      return [
+        `### The base PR #${item.mergedPull} was merged into ${to}: your PR #${item.pull} was retargeted to ${to}`,
+        `Your pull request #${item.pull} was stacked on ${from}, the head of #${item.mergedPull}, which is now merged into ${to}; claude-hooks retargeted #${item.pull} to ${to}.`,
+        `Rebase ${head} onto ${to} (dropping the commits merged with #${item.mergedPull}) and push it with --force-with-lease.`,
+      ].join('\n');
+    }
   }
 }

@@ -4,6 +4,7 @@ import type { PullReview } from '../../forge/client.js';
 import type { CommentRef, ForgeEvent, IssueRef, PullRef, RepoRef, UserRef } from '../../forge/events.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
+import { rebaseEvent } from '../../housekeeping/rebase-request.js';
 import { findNews, type NewsInput } from './news.js';
 import type { Thread } from './thread.js';
 
@@ -51,6 +52,15 @@ describe('findNews', () => {
 
     assert.deepEqual(news({ thread: onIssue, events: [stored(11, review('issue-3-crash'))] }).map((item) => item.kind === 'review' && [item.review.author.login, item.review.body]), [['rev', 'tabs too']]);
     assert.deepEqual(news({ thread: onIssue, events: [stored(11, review('issue-4-other'))] }), []);
+  });
+
+  it("shows a stacked PR retargeted by housekeeping in the delta of the issue the PR belongs to, though the service is the actor", () => {
+    const onIssue = { issue: { ...issue, number: 3, isPull: false }, pull: undefined };
+    const retargeted = rebaseEvent({ forge: 'forgejo', repo, pull: { ...pull, number: 9, baseRef: 'issue-2-base' }, merged: { number: 8, head: 'issue-2-base', base: 'main' } });
+
+    const items = news({ thread: onIssue, events: [stored(11, retargeted), stored(12, retargeted)] });
+
+    assert.deepEqual(items, [{ kind: 'retargeted', pull: 9, headRef: 'issue-3-crash', from: 'issue-2-base', to: 'main', mergedPull: 8 }]);
   });
 
   it('ignores events about another issue', () => {

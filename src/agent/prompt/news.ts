@@ -21,7 +21,9 @@ export type NewsItem =
   | { readonly kind: 'state'; readonly from: string; readonly to: string; readonly merged: boolean }
   | { readonly kind: 'labels'; readonly added: readonly string[]; readonly removed: readonly string[] }
   | { readonly kind: 'description'; readonly by: string }
-  | { readonly kind: 'assigned'; readonly assignee: string; readonly by: string };
+  | { readonly kind: 'assigned'; readonly assignee: string; readonly by: string }
+  /** Housekeeping retargeted a stacked PR onto the base of the PR it was stacked on, which merged. */
+  | { readonly kind: 'retargeted'; readonly pull: number; readonly headRef: string; readonly from: string; readonly to: string; readonly mergedPull: number };
 
 export interface NewsInput {
   readonly thread: Thread;
@@ -151,10 +153,19 @@ function labelNews(thread: Thread, cursor: SessionCursor): NewsItem[] {
   return added.length === 0 && removed.length === 0 ? [] : [{ kind: 'labels', added, removed }];
 }
 
-/** What only an event tells: that the title or description was edited, and assignments. */
+/** The service's own event (never the forge's): whoever the actor, it is news. */
+function retargetNews(event: ForgeEvent): Extract<NewsItem, { kind: 'retargeted' }> | undefined {
+  if (event.type !== 'pull_request' || event.action !== 'retargeted' || !event.retargeted) return undefined;
+  const { pull, retargeted } = event;
+  return { kind: 'retargeted', pull: pull.number, headRef: pull.headRef, from: retargeted.from, to: pull.baseRef, mergedPull: retargeted.mergedPull };
+}
+
+/** What only an event tells: that the title or description was edited, assignments, and a stacked PR retargeted. */
 function eventNews(events: readonly ForgeEvent[], mine: (login: string) => boolean): NewsItem[] {
   const items: NewsItem[] = [];
   for (const event of events) {
+    const retargeted = retargetNews(event);
+    if (retargeted && !items.some((item) => item.kind === 'retargeted' && item.mergedPull === retargeted.mergedPull)) items.push(retargeted);
     if (mine(event.actor.login) || (event.type !== 'issue' && event.type !== 'pull_request')) continue;
     if (event.action === 'edited' && !items.some((item) => item.kind === 'description')) items.push({ kind: 'description', by: event.actor.login });
     const assignee = event.action === 'assigned' ? (event.type === 'issue' ? event.assignee : undefined) : undefined;

@@ -91,6 +91,9 @@ function pullDetail(event: Omit<PullEvent, 'fingerprint'>): string {
       return `${canonicalTime(pull.updatedAt)}:${event.assignee ?? sortedList(pull.assignees)}`;
     case 'edited':
       return canonicalTime(pull.updatedAt);
+    case 'retargeted':
+      // Once per merge of the PR it was stacked on, whatever the times.
+      return `${event.retargeted?.mergedPull ?? 0}:${pull.baseRef}`;
   }
 }
 

@@ -1,0 +1,50 @@
+/**
+ * The dev's job to rebase a stacked PR (issue 10, item 1): when the PR it was based on merges,
+ * housekeeping retargets it and stores this synthetic event — in the same store, through the
+ * intake's own `record`, exactly as the poller stores what it finds — so routing queues a job on
+ * the PR's work key and the session's delta says what happened. Recorded before the retarget:
+ * a crash between the two leaves the job queued and the cleanup task (retried) retargets; the
+ * delivery id makes the record idempotent.
+ */
+import type { ForgeKind, PullEvent, PullRef, RepoRef } from '../forge/events.js';
+import { fingerprintOf } from '../forge/webhook/fingerprint.js';
+import type { DeliveryRecord } from '../intake/ports.js';
+
+/** The service itself, as the actor of the events it makes up. */
+export const HOUSEKEEPING_ACTOR = { login: 'claude-hooks', id: 0 } as const;
+
+export interface RebaseRequest {
+  readonly forge: ForgeKind;
+  readonly repo: RepoRef;
+  /** The stacked PR, as listed before the retarget. */
+  readonly pull: PullRef;
+  /** The merged PR: its number, its head (the stacked PR's old base) and its base (the new one). */
+  readonly merged: { readonly number: number; readonly head: string; readonly base: string };
+}
+
+export function rebaseEvent(request: RebaseRequest): PullEvent {
+  const draft: Omit<PullEvent, 'fingerprint'> = {
+    type: 'pull_request',
+    action: 'retargeted',
+    forge: request.forge,
+    repo: request.repo,
+    actor: HOUSEKEEPING_ACTOR,
+    pull: { ...request.pull, baseRef: request.merged.base },
+    retargeted: { from: request.merged.head, mergedPull: request.merged.number },
+  };
+  return { ...draft, fingerprint: fingerprintOf(draft) };
+}
+
+export function rebaseDelivery(request: RebaseRequest, receivedAt: number): DeliveryRecord {
+  const event = rebaseEvent(request);
+  return {
+    deliveryId: `housekeeping:${event.fingerprint}`,
+    source: 'poll',
+    forge: request.forge,
+    eventType: 'housekeeping',
+    receivedAt,
+    headers: {},
+    body: Buffer.from(JSON.stringify(event)),
+    outcome: { kind: 'event', event },
+  };
+}
