@@ -1,7 +1,8 @@
 /**
  * The per-key circuit breaker: a key (agent, repo, issue) that started more runs in the last hour
  * than its agent's `limits.runsPerHour` is paused, and the issue is told why — usually agents
- * answering each other in a loop. Its pending events are kept for when the pause ends.
+ * answering each other in a loop. Its pending events are kept for when the pause ends. With
+ * several workers the pause is taken atomically in the store, so the issue is told once.
  */
 import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -25,7 +26,8 @@ export function createBreaker(options: { store: JobStore; forge: ForgeLookup; pa
       if (starts < agent.limits.runsPerHour) return false;
       const until = now + options.pauseMs;
       const reason = `${agent.name} ran ${starts} times on this issue in the last hour (limit ${agent.limits.runsPerHour}, agents.${agent.name}.limits.runsPerHour)`;
-      await store.pauseKey(job.key, until, reason);
+      // Another worker may be tripping the same key right now: only the one that paused it speaks.
+      if (!(await store.tripKey(job.key, until, reason, now))) return true;
       log.warn({ job: job.id, key: workKeyString(job.key), until: new Date(until).toISOString(), reason }, 'circuit breaker tripped: key paused');
       options.emit({ type: 'key-paused', job, reason });
       const body = `⏸ **claude-hooks paused ${agent.name} on this issue** until ${new Date(until).toISOString()}: ${reason}. This usually means agents are answering each other in a loop. The ${job.eventIds.length} pending event(s) are kept and will be answered when the pause ends.`;

@@ -138,6 +138,12 @@ export interface JobStore {
   /** How many jobs are in each state (states with none are left out). */
   countByState(): Promise<Partial<Record<JobState, number>>>;
   pauseKey(key: WorkKey, until: number, reason: string): Promise<void>;
+  /**
+   * The circuit breaker's pause: pauses the key until `until` unless a pause is in force at
+   * `now`; true when this call paused it. Atomic, so of several workers tripping the same key at
+   * once exactly one is told it did (and tells the issue).
+   */
+  tripKey(key: WorkKey, until: number, reason: string, now: number): Promise<boolean>;
   /** queued → cancelled (an operator's cancel); false when the job was not queued. */
   cancelQueued(id: number, reason: string, now: number): Promise<boolean>;
   getJob(id: number): Promise<Job | undefined>;

@@ -31,6 +31,18 @@ async function route(store: Store, now: number, ...decisions: RoutingDecision[][
 }
 
 forEachStore('the job store', ({ open }) => {
+  it('trips a key once: a second trip while the pause is in force is refused, and one after it ends pauses again', async () => {
+    const { store } = await open();
+
+    const first = await store.jobs.tripKey(key('dev', 1), 5000, 'loop', 1000);
+    const again = await store.jobs.tripKey(key('dev', 1), 9000, 'loop again', 2000);
+    const other = await store.jobs.tripKey(key('dev', 2), 5000, 'loop', 2000);
+    const later = await store.jobs.tripKey(key('dev', 1), 9000, 'loop later', 6000);
+
+    assert.deepEqual([first, again, other, later], [true, false, true, true]);
+    assert.deepEqual(await store.jobs.pausedUntil(key('dev', 1), 6000), { until: 9000, reason: 'loop later' });
+  });
+
   it('routes work into a new queued job with its events, and marks the events routed', async () => {
     const { store, clock } = await open();
     const [e1, e2] = await route(store, clock.now(), [work(key('dev', 1))], [work(key('dev', 1), 'commented')]);

@@ -92,4 +92,10 @@ describe('the PostgreSQL store takes back only what dead workers left', { skip: 
 
     assert.deepEqual([whileCleaning, after?.state], [undefined, 'running']);
   });
+
+  it('lets one of two workers trip the circuit breaker on a key both try at the same moment', async () => {
+    const { a, b, clock } = await twoWorkers();
+    const tries = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).jobs.tripKey(key(9), clock.now() + 60_000, `try ${i}`, clock.now())));
+    assert.equal(tries.filter(Boolean).length, 1);
+  });
 });

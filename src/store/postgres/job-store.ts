@@ -334,6 +334,15 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
 
+    async tripKey(key, until, reason, now) {
+      const { rowCount } = await pool.query(
+        `INSERT INTO key_pauses (work_key, until, reason) VALUES ($1, $2, $3)
+         ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason WHERE key_pauses.until <= $4`,
+        [workKeyString(key), until, reason, now],
+      );
+      return rowCount === 1;
+    },
+
     async pauseKey(key, until, reason) {
       await pool.query('INSERT INTO key_pauses (work_key, until, reason) VALUES ($1, $2, $3) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason', [
         workKeyString(key),

@@ -229,6 +229,14 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
 
+    tripKey(key, until, reason, now) {
+      return committer.submit(() => {
+        if (q.pausedUntil.get(workKeyString(key), now)) return false;
+        q.pause.run(workKeyString(key), until, reason);
+        return true;
+      });
+    },
+
     pauseKey(key, until, reason) {
       return committer.submit(() => {
         q.pause.run(workKeyString(key), until, reason);
