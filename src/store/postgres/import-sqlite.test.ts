@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -58,7 +58,7 @@ describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip
 
     const report = await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
 
-    assert.deepEqual(report.counts.map((c) => c.table), IMPORTED_TABLES);
+    assert.deepEqual(report.counts.map((c) => c.table), [...IMPORTED_TABLES, 'transcript_entries']);
     const copied = Object.fromEntries(report.counts.map((c) => [c.table, c.rows]));
     for (const table of IMPORTED_TABLES) {
       const [row] = await queryIn<{ n: number }>(schema, `SELECT count(*)::int AS n FROM ${table}`);
@@ -77,6 +77,29 @@ describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip
     assert.deepEqual([Number(run!.id), Number(run!.job_id)], [runId, jobId]);
     const [sweep] = await queryIn<{ dry_run: boolean }>(schema, 'SELECT dry_run FROM sweeps');
     assert.equal(sweep!.dry_run, true);
+  });
+
+  it('copies the stored sessions\' transcripts, so any worker resumes them after the move', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
+    const sessionId = '0b6f9a52-5d3e-4c1f-9a55-3a4c1b2d9e10';
+    const clock = manualClock();
+    const sqlite = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
+    await sqlite.sessions.started(key, { sessionId, worktree: '/data/worktrees/dev/7', at: clock.now() });
+    await sqlite.close();
+    const lines = [{ type: 'user', uuid: 'u-1', message: 'fix it' }, { type: 'assistant', uuid: 'u-2', message: 'on it' }, { type: 'summary', summary: 'no uuid' }];
+    mkdirSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-7'), { recursive: true });
+    writeFileSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-7', `${sessionId}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"type":"user","uuid":"u-3","mess`);
+    const schema = await freshSchema();
+
+    const report = await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    assert.equal(report.counts.find((c) => c.table === 'transcript_entries')?.rows, 3, 'the line cut short by a crash is left out');
+    const store = await openStore(target(), { dataDir, schema, clock, dedupWindowMs: 0 });
+    try {
+      assert.deepEqual(await store.transcripts?.load(sessionId, undefined), lines);
+    } finally {
+      await store.close();
+    }
   });
 
   it('moves the id sequences past the copied ids, so the next row does not collide', async () => {

@@ -8,6 +8,8 @@
  * (jobs, cleanup tasks) goes back to the queue, as the SQLite service does at start — a queued
  * follow-up of an interrupted job is merged into it (the mailbox keeps one queued job per key).
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../sqlite/migrations.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
@@ -72,7 +74,7 @@ export class ImportRefusedError extends Error {
   }
 }
 
-export async function importSqlite(pool: Pool, sqliteFile: string, options: { readonly now: number }): Promise<ImportReport> {
+export async function importSqlite(pool: Pool, sqliteFile: string, options: { readonly now: number; readonly transcriptsDir?: string }): Promise<ImportReport> {
   const source = openReadOnly(sqliteFile);
   try {
     checkVersion(source, sqliteFile);
@@ -80,6 +82,7 @@ export async function importSqlite(pool: Pool, sqliteFile: string, options: { re
       await refuseUnlessEmpty(client);
       const counts: Array<{ table: string; rows: number }> = [];
       for (const spec of TABLES) counts.push({ table: spec.table, rows: await copyTable(source, client, spec) });
+      if (options.transcriptsDir) counts.push({ table: 'transcript_entries', rows: await copyTranscripts(source, client, options.transcriptsDir) });
       const requeued = await requeueInterrupted(client, options.now);
       return { counts, requeued };
     });
@@ -155,4 +158,50 @@ async function requeueInterrupted(client: PoolClient, now: number): Promise<Impo
   );
   const cleanup = await client.query(`UPDATE cleanup_tasks SET state = 'queued' WHERE state = 'running'`);
   return { jobs: jobs.rowCount ?? 0, cleanupTasks: cleanup.rowCount ?? 0, mergedFollowUps: merged.rowCount ?? 0 };
+}
+
+/**
+ * The stored sessions' transcripts, from the data dir's `claude/projects/<cwd>/<session id>.jsonl`
+ * (and its subagents' `<session id>/subagents/*.jsonl`) into `transcript_entries`, so a session
+ * resumes on any worker after the move. A transcript that is gone is skipped: that session starts
+ * anew at its next run, saying so, as it would have on SQLite.
+ */
+async function copyTranscripts(source: Database.Database, client: PoolClient, projects: string): Promise<number> {
+  const ids = (source.prepare('SELECT DISTINCT session_id FROM sessions WHERE session_id IS NOT NULL').all() as Array<{ session_id: string }>).map((r) => r.session_id);
+  const folders = existsSync(projects) ? readdirSync(projects) : [];
+  let rows = 0;
+  for (const id of ids) {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) continue;
+    for (const folder of folders) {
+      const main = join(projects, folder, `${id}.jsonl`);
+      if (!existsSync(main)) continue;
+      rows += await copyTranscript(client, id, '', main);
+      const subagents = join(projects, folder, id, 'subagents');
+      for (const file of existsSync(subagents) ? readdirSync(subagents).filter((f) => f.endsWith('.jsonl')) : []) {
+        rows += await copyTranscript(client, id, `subagents/${file.slice(0, -'.jsonl'.length)}`, join(subagents, file));
+      }
+    }
+  }
+  return rows;
+}
+
+async function copyTranscript(client: PoolClient, sessionId: string, subpath: string, file: string): Promise<number> {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const entries = lines.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { uuid?: unknown };
+      return [{ uuid: typeof entry.uuid === 'string' ? entry.uuid : null, text: JSON.stringify(entry) }];
+    } catch {
+      return []; // a line cut short by a crash: the runtime skips it too
+    }
+  });
+  if (entries.length === 0) return 0;
+  const { rowCount } = await client.query(
+    `INSERT INTO transcript_entries (session_id, subpath, uuid, entry)
+     SELECT $1, $2, e.uuid, e.entry FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(uuid, entry, n)
+     ORDER BY e.n
+     ON CONFLICT (session_id, subpath, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
+    [sessionId, subpath, entries.map((e) => e.uuid), entries.map((e) => e.text)],
+  );
+  return rowCount ?? 0;
 }
