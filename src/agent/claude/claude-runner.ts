@@ -31,6 +31,7 @@ import { workKeyString, type RunFacts, type RunOutcome, type RunRequest, type Wo
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
+import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
@@ -43,7 +44,6 @@ import { runSession, type LiveInput, type SessionRunResult } from './session-run
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createStopper } from './stopper.js';
 import { unpushedWorkOf } from './unpushed-work.js';
-import { describeUnpushedWork } from '../status/local-work.js';
 
 export type { RunStatusReporter };
 
