@@ -10,7 +10,7 @@ import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
 import { isTransient } from '../queue/transient.js';
-import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type Lease, type SyncOutcome, type Workdirs } from '../workdir/index.js';
+import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 
 export interface Workspace {
   readonly path: string;
@@ -21,6 +21,8 @@ export interface Workspace {
   /** The remote moved while the worktree kept local work: the agent must be told. */
   readonly remoteMoved: boolean;
   readonly sync: SyncOutcome;
+  /** What the worktree holds that is on no remote; asked after a dev run (`Lease.localWork`). */
+  localWork(): Promise<LocalWork>;
 }
 
 export type WorkspaceRunRequest = RunRequest & { readonly workspace: Workspace };
@@ -88,7 +90,7 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
 }
 
 function workspaceOf(lease: Lease): Workspace {
-  return { path: lease.path, branch: lease.branch, head: lease.head, env: lease.env, remoteMoved: lease.remoteMoved, sync: lease.sync };
+  return { path: lease.path, branch: lease.branch, head: lease.head, env: lease.env, remoteMoved: lease.remoteMoved, sync: lease.sync, localWork: () => lease.localWork() };
 }
 
 async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): Promise<AcquireTarget> {

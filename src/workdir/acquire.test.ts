@@ -117,6 +117,33 @@ describe('workdirs: acquire', () => {
     assert.equal(second.head, rewritten);
   });
 
+  it('tells its holder what the worktree holds that is on no remote, until it is pushed', async () => {
+    const lease = leased(await dev('issue-6c-local-work'));
+    try {
+      const fresh = await lease.localWork();
+      writeFileSync(join(lease.path, 'draft.txt'), 'draft\n');
+      const drafted = await lease.localWork();
+      await h.agentGit(lease.path, lease.env, ['add', 'draft.txt']);
+      await h.agentGit(lease.path, lease.env, ['commit', '--quiet', '-m', 'one']);
+      await h.agentGit(lease.path, lease.env, ['commit', '--quiet', '--allow-empty', '-m', 'two']);
+      const committed = await lease.localWork();
+      await h.agentGit(lease.path, lease.env, ['push', '--quiet', 'origin', 'HEAD']);
+      const pushed = await lease.localWork();
+
+      assert.deepEqual(
+        [fresh, drafted, committed, pushed],
+        [
+          { uncommitted: false, unpushedCommits: 0 },
+          { uncommitted: true, unpushedCommits: 0 },
+          { uncommitted: false, unpushedCommits: 2 },
+          { uncommitted: false, unpushedCommits: 0 },
+        ],
+      );
+    } finally {
+      await lease.release();
+    }
+  });
+
   it('keeps unpushed commits when the branch was force-pushed, and says the remote moved', async () => {
     origin.commit('issue-7-keep', 'c.txt', 'one\n');
     const first = leased(await dev('issue-7-keep'));

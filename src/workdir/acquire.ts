@@ -21,6 +21,7 @@ import {
   configureWorktree,
   headOf,
   inspectWorktree,
+  localWorkOf,
   recoverPath,
   setUpstream,
   syncWorktree,
@@ -71,6 +72,8 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       sync,
       remoteMoved,
       env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo) }),
+      // Not the request's signal: the run it aborted is exactly the one whose work must be looked at.
+      localWork: () => localWorkOf({ ...ctx, signal: undefined }, path),
       async release() {
         if (released) return;
         released = true;

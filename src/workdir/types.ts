@@ -90,7 +90,20 @@ export interface Lease {
   /** The remote moved (or vanished) and the worktree kept local work: tell the agent. */
   readonly remoteMoved: boolean;
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * What the worktree holds that is on no remote: uncommitted changes, and commits on HEAD that no
+   * remote-tracking ref has (as last fetched or pushed from this machine; no fetch). Read-only, run
+   * with the lease's git environment; ask while the lease is held. A worktree lives on one worker
+   * only, so this is what is lost if the next job of the key runs on another (issue 12).
+   */
+  localWork(): Promise<LocalWork>;
   release(): Promise<void>;
+}
+
+/** Work in a worktree that is not on the remote. */
+export interface LocalWork {
+  readonly uncommitted: boolean;
+  readonly unpushedCommits: number;
 }
 
 export type AcquireError =

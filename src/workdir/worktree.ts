@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gitIn, type GitContext } from './cache.js';
 import { isWithin } from './paths.js';
 import { GitError } from './run-git.js';
-import type { SyncOutcome } from './types.js';
+import type { LocalWork, SyncOutcome } from './types.js';
 
 export type WorktreeState =
   | { readonly kind: 'absent' }
@@ -210,4 +210,10 @@ async function isAncestor(ctx: GitContext, cwd: string, ancestor: string, descen
 export async function unpushedCount(ctx: GitContext, cwd: string, known: readonly string[], rev = 'HEAD'): Promise<number> {
   const { stdout } = await gitIn(ctx, cwd, ['rev-list', '--count', '--ignore-missing', rev, '--not', '--remotes=origin', ...known]);
   return Number.parseInt(stdout.trim(), 10) || 0;
+}
+
+/** Uncommitted changes (tracked or untracked, not ignored) and commits on HEAD on no remote-tracking ref. */
+export async function localWorkOf(ctx: GitContext, path: string): Promise<LocalWork> {
+  const status = await worktreeStatus(ctx, path);
+  return { uncommitted: status.dirty, unpushedCommits: await unpushedCount(ctx, path, []) };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createClaudeRunner, type ClaudeRunnerOptions, type RunStatusReporter } from '../../src/agent/claude/claude-runner.js';
+import { renderStatus } from '../../src/agent/status/render-status.js';
 import type { RunStatus } from '../../src/agent/status/types.js';
 import { createWorkspaceRunner } from '../../src/agent/workspace-runner.js';
 import type { AgentConfig } from '../../src/config/types.js';
@@ -22,7 +23,7 @@ import type { AgentRunner, RunOutcome, WorkKey } from '../../src/queue/ports.js'
 import type { SessionStore } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
-import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { createHarness, git, type Harness, type Origin } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
 import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
@@ -32,6 +33,7 @@ describe('the Claude runner', () => {
   let model: ScriptedModel;
   let store: Store;
   let repo: RepoRef;
+  let origin: Origin;
   let configDir: string;
   let nextEventId = 1;
   let nextJobId = 1;
@@ -39,7 +41,7 @@ describe('the Claude runner', () => {
 
   before(async () => {
     h = await createHarness();
-    const origin = h.origin('acme', 'widget', 3);
+    origin = h.origin('acme', 'widget', 3);
     repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
     model = await startScriptedModel();
     store = await openStore({ kind: 'sqlite' }, { dataDir: h.dataDir, clock: systemClock, dedupWindowMs: 0 });
@@ -377,6 +379,43 @@ describe('the Claude runner', () => {
     const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
     assert.match(record?.prompt?.text ?? '', /here is a token: \[redacted\]/);
     assert.doesNotMatch(JSON.stringify(record), new RegExp(token));
+  });
+
+  describe('dev\'s push before it ends (issue 12: a worktree lives on one worker)', () => {
+    async function devRun(issue: number, command: string) {
+      model.setScript([bash(command), text('Done.')]);
+      statuses.length = 0;
+      const run = await job(agent('dev'), issue, [comment(issue, '@dev-bot go')]);
+      const finished = statuses.at(-1);
+      const [record] = await store.runs.list({ agent: 'dev', limit: 1 });
+      model.setScript([]);
+      return { run, finished, record };
+    }
+
+    it('says in the status comment and the run record that a commit and changes were not pushed', async () => {
+      const { run, finished, record } = await devRun(40, 'git commit -q --allow-empty -m "work in progress" && echo draft > notes.txt');
+
+      assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
+      assert.ok(finished?.phase === 'finished', JSON.stringify(finished));
+      assert.deepEqual(finished.unpushed, { uncommitted: true, unpushedCommits: 1 });
+      assert.match(
+        renderStatus(finished, { agent: 'dev', jobId: 1 }),
+        /^⚠️ 1 commit and uncommitted changes were not pushed: they stay on this worker only, and are lost if the job moves to another worker\.$/m,
+      );
+      assert.match(record?.error ?? '', /^1 commit and uncommitted changes were not pushed/);
+      assert.equal(record?.outcome, 'succeeded');
+    });
+
+    it('says nothing of the kind when the run pushed its commit', async () => {
+      const { run, finished, record } = await devRun(41, 'git commit -q --allow-empty -m "the fix" && git push -q origin HEAD');
+
+      assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
+      assert.ok(finished?.phase === 'finished', JSON.stringify(finished));
+      assert.equal(finished.unpushed, undefined);
+      assert.doesNotMatch(renderStatus(finished, { agent: 'dev', jobId: 1 }), /not pushed/);
+      assert.equal(record?.error, undefined);
+      assert.equal(git(origin.bare, ['for-each-ref', '--format=%(subject)', 'refs/heads/issue-41-*']), 'the fix');
+    });
   });
 
   describe('a comment while the run is still going (live follow-up)', () => {

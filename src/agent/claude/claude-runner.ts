@@ -31,6 +31,7 @@ import { workKeyString, type RunFacts, type RunOutcome, type RunRequest, type Wo
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
+import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
@@ -42,6 +43,7 @@ import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createStopper } from './stopper.js';
+import { unpushedWorkOf } from './unpushed-work.js';
 
 export type { RunStatusReporter };
 
@@ -229,6 +231,9 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const sessionKind = resumeId ? 'resumed' : 'new';
     if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor: liveRun.cursor, costUsd, at: finishedAt });
     const detail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
+    const unpushed = await unpushedWorkOf(agent, request.workspace, log);
+    // The record has no field of its own for it: it goes with the run's error, where problems show.
+    const recordError = [detail, unpushed && describeUnpushedWork(unpushed)].filter((part) => part !== undefined && part !== '').join('; ') || undefined;
     await options.runs.finish(runId, {
       sessionId: attempt.sessionId,
       session: sessionKind,
@@ -239,14 +244,14 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       tokens: attempt.result ? tokensOf(attempt.result) : NO_TOKENS,
       costUsd,
       outcome: classified.outcome,
-      error: detail,
+      error: recordError,
       toolCalls: attempt.toolCalls.map((call) => ({ name: call.name, summary: redact(call.summary) })),
       changes,
       statusCommentId: status?.commentId,
     });
     await report(
       status,
-      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId) }),
+      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId), unpushed }),
       log,
     );
     log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId }, 'agent run finished');

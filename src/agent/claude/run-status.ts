@@ -1,5 +1,6 @@
 /** The status comment's updates from the runner; a failing update never fails the run. */
 import type { Logger } from '../../lib/logger.js';
+import type { UnpushedWork } from '../status/local-work.js';
 import type { RunOutcomeKind, RunStatus } from '../status/types.js';
 
 /** The status comment of one run (built by `agent/status/`). */
@@ -10,7 +11,7 @@ export interface RunStatusReporter {
 
 export function finished(
   outcome: RunOutcomeKind,
-  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string },
+  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string; unpushed?: UnpushedWork },
 ): RunStatus {
   return {
     phase: 'finished',
@@ -22,6 +23,7 @@ export function finished(
     prompt: facts.prompt,
     ...(facts.fallback ? { resumeFallback: facts.fallback } : {}),
     ...(facts.detail ? { detail: facts.detail } : {}),
+    ...(facts.unpushed ? { unpushed: facts.unpushed } : {}),
     silent: facts.silent ?? true,
     runUrl: facts.runUrl,
   };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { describeUnpushedWork } from './local-work.js';
 import { isStatusComment, statusJobOf, statusMarker } from './marker.js';
 import { renderOrphaned, renderStatus } from './render-status.js';
 import type { RunStatus } from './types.js';
@@ -46,6 +47,11 @@ describe('renderStatus', () => {
       status: { ...done, resumeFallback: 'No conversation found' },
       lines: [/^The stored session could not be resumed \(No conversation found\); this run started a new one\.$/],
     },
+    {
+      says: 'commits and changes the run did not push, and what that means',
+      status: { ...done, unpushed: { uncommitted: true, unpushedCommits: 2 } },
+      lines: [/^⚠️ 2 commits and uncommitted changes were not pushed: they stay on this worker only, and are lost if the job moves to another worker\.$/],
+    },
     { says: 'a link to the run', status: { ...done, runUrl: 'https://hooks.example/jobs/12' }, lines: [/^\[Run details \(job 12\)\]\(https:\/\/hooks\.example\/jobs\/12\)$/] },
   ];
   for (const { says, status, startedAt, lines } of table) {
@@ -58,10 +64,10 @@ describe('renderStatus', () => {
     });
   }
 
-  it('says nothing about silence, fallback or a link when there is none', () => {
-    const body = renderStatus(done, context);
+  it('says nothing about silence, fallback, unpushed work or a link when there is none', () => {
+    const body = renderStatus({ ...done, unpushed: { uncommitted: false, unpushedCommits: 0 } }, context);
 
-    assert.doesNotMatch(body, /without posting|could not be resumed|Run details/);
+    assert.doesNotMatch(body, /without posting|could not be resumed|not pushed|Run details/);
   });
 
   it('makes text from the run inert: one line, no mention, no HTML', () => {
@@ -72,6 +78,24 @@ describe('renderStatus', () => {
     assert.match(body, /^Now: Asking &#64;reviewer &lt;!-- claude-hooks:status job=99 --&gt; &amp; more$/m);
     assert.equal(statusJobOf(body), 12);
   });
+});
+
+describe('describeUnpushedWork', () => {
+  const table: ReadonlyArray<{ work: { uncommitted: boolean; unpushedCommits: number }; starts: string | undefined }> = [
+    { work: { uncommitted: false, unpushedCommits: 0 }, starts: undefined },
+    { work: { uncommitted: false, unpushedCommits: 1 }, starts: '1 commit was not pushed: ' },
+    { work: { uncommitted: false, unpushedCommits: 3 }, starts: '3 commits were not pushed: ' },
+    { work: { uncommitted: true, unpushedCommits: 0 }, starts: 'Uncommitted changes were not pushed: ' },
+    { work: { uncommitted: true, unpushedCommits: 1 }, starts: '1 commit and uncommitted changes were not pushed: ' },
+  ];
+  for (const { work, starts } of table) {
+    it(`says ${starts === undefined ? 'nothing' : `"${starts.trim()}"`} for ${work.unpushedCommits} unpushed commit(s)${work.uncommitted ? ' and uncommitted changes' : ''}`, () => {
+      const sentence = describeUnpushedWork(work);
+
+      if (starts === undefined) assert.equal(sentence, undefined);
+      else assert.ok(sentence?.startsWith(starts) && sentence.endsWith('lost if the job moves to another worker.'), sentence);
+    });
+  }
 });
 
 describe('status marker', () => {

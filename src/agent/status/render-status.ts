@@ -4,6 +4,7 @@
  * says which job it belongs to. Text that came from the run is made inert (`format.ts`).
  */
 import { formatDuration, formatUsd, inert } from './format.js';
+import { describeUnpushedWork } from './local-work.js';
 import { statusMarker } from './marker.js';
 import type { RunOutcomeKind, RunStatus } from './types.js';
 
@@ -48,6 +49,8 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
   const lines = [`${OUTCOME[status.outcome].replace('{agent}', agent)}.`];
   if (status.detail !== undefined && status.detail.trim() !== '') lines.push('', inert(status.detail));
   if (status.silent) lines.push('', SILENT_LINE);
+  const unpushed = status.unpushed && describeUnpushedWork(status.unpushed);
+  if (unpushed !== undefined) lines.push('', `⚠️ ${unpushed}`);
   lines.push(
     '',
     '| Turns | Cost | Duration | Session | Prompt |',

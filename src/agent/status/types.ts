@@ -3,6 +3,8 @@
  * queued (position), working (elapsed, what it is doing), finished (outcome, turns, cost,
  * duration, new or resumed session, full or delta prompt, link to the run).
  */
+import type { UnpushedWork } from './local-work.js';
+
 export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns';
 
 export type RunStatus =
@@ -20,6 +22,8 @@ export type RunStatus =
       readonly resumeFallback?: string;
       /** Error text or budget spend, for anything but success. */
       readonly detail?: string;
+      /** What the run left in its worktree that is on no remote (dev), when it left anything. */
+      readonly unpushed?: UnpushedWork;
       /** Nothing reached the forge during the run (no comment, PR, review, label). */
       readonly silent: boolean;
       readonly runUrl: string | undefined;

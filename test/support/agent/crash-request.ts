@@ -25,6 +25,7 @@ export function crashRequest(agent: AgentConfig, cwd: string, issue: number, bod
       env: { GIT_AUTHOR_NAME: 'dev agent', GIT_AUTHOR_EMAIL: 'dev@agents.test', GIT_COMMITTER_NAME: 'dev agent', GIT_COMMITTER_EMAIL: 'dev@agents.test' },
       remoteMoved: false,
       sync: { kind: 'unchanged' },
+      localWork: async () => ({ uncommitted: false, unpushedCommits: 0 }),
     },
   };
 }
