@@ -140,6 +140,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // jobs may already run on another worker. With SQLite there is one worker and nobody to tell.
     const leaseMs = config.store.kind === 'postgres' ? config.store.leaseSeconds * 1000 : 30_000;
     let lastDisk: WorkerDisk | undefined;
+    let leadsSweeps = (): boolean => store.kind === 'sqlite';
     let onLeaseLost = async (_reason: string): Promise<void> => undefined;
     const presence = createPresence({ registry: store.workers, identity, leaseMs, clock, log: log.child({ module: 'workers' }), onLeaseLost: (reason) => onLeaseLost(reason), disk: () => lastDisk });
     await presence.start();
@@ -168,7 +169,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     const diskSampler = createDiskSampler({
       measure: () => workdirs.diskUsage({ maxAgeMs: 0 }),
-      samples: store.diskSamples,
+      // Every worker measures its own disk (its heartbeat reports it); the dashboard's history is
+      // the sweeper leader's, so several workers do not interleave their disks in one chart.
+      samples: { record: (sample) => (leadsSweeps() ? store.diskSamples.record(sample) : Promise.resolve()) },
       clock,
       log: log.child({ module: 'dashboard' }),
       intervalMs: config.dashboard.diskSampleMinutes * 60_000,
@@ -326,6 +329,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(started ? [{ name: 'poller', start: () => started.start(), stop: () => started.stop() }] : []),
     ];
     const leadership = createLeadership({ registry: store.workers, holder: identity.id, roles, ttlMs: leaseMs, clock, log: log.child({ module: 'workers' }) });
+    leadsSweeps = () => leadership.leads().includes('sweeper');
     await leadership.start();
     lifecycle.defer('leadership', () => leadership.stop());
 
