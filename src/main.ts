@@ -222,6 +222,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store.onEvent((stored) => dispatcher.notify(stored));
     // Another worker queued a job or freed a slot (PostgreSQL): look for what can start.
     store.onJobsChanged(() => dispatcher.notify());
+    if (store.kind === 'postgres') {
+      // The safety net under LISTEN/NOTIFY: a wake-up lost with a dropped connection is found here.
+      const safetyPoll = setInterval(() => dispatcher.notify(), 10_000);
+      safetyPoll.unref();
+      lifecycle.defer('safety poll', () => clearInterval(safetyPoll));
+    }
     onLeaseLost = (reason) => dispatcher.abandonRunning(`this worker lost its lease (${reason})`);
     dispatcher.subscribe((notice) => {
       if (notice.type !== 'job-finished') return;

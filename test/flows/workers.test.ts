@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startBalancer, type Balancer } from '../support/balancer.js';
+import { CLI } from '../support/service-process.js';
 import { startScene, WEBHOOK_SECRET, type Scene } from '../support/flow.js';
 import { createSchema, dropSchema, freshSchemaName, postgresSkip, queryIn, urlInSchema } from '../support/postgres.js';
 import { until } from '../support/wait.js';
@@ -92,6 +94,25 @@ agents:
     assert.deepEqual(versions.map((v) => v.version), [1, 2]);
     const alive = await queryIn<{ id: string }>(schema, 'SELECT id FROM workers WHERE stopped_at IS NULL ORDER BY id');
     assert.deepEqual(alive.map((w) => w.id).sort(), workers.map((w) => w.id).sort());
+  });
+
+  it('lists the three workers alive, from the CLI and from GET /api/workers on any of them', async () => {
+    const cli = spawnSync(process.execPath, [CLI, 'workers', '--json', '--config', join(workers[0]!.dataDir, 'claude-hooks.yaml')], {
+      env: { PATH: process.env.PATH, DATABASE_URL: urlInSchema(schema), FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: 'workers-admin' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    const listed = JSON.parse(cli.stdout) as Array<{ id: string; alive: boolean; dataDir: string }>;
+    assert.deepEqual(listed.filter((w) => w.alive).map((w) => w.id).sort(), workers.map((w) => w.id).sort());
+
+    const response = await fetch(`${workers[2]!.url}/api/workers`, { headers: { authorization: 'Bearer workers-admin' } });
+    const body = (await response.json()) as { self: string; workers: Array<{ id: string; alive: boolean; leads: string[] }> };
+    assert.equal(body.self, workers[2]!.id);
+    assert.equal(body.workers.filter((w) => w.alive).length, 3);
+    // Each run-once task has exactly one leader among them.
+    const leads = body.workers.flatMap((w) => w.leads).sort();
+    assert.deepEqual(leads, ['poller', 'recovery', 'sweeper']);
   });
 
   it(`acts on each of ${COMMENTS} comments on ${ISSUES} issues exactly once, never runs a key on two workers at once, and keeps the limits`, async () => {
