@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeater } from '../lib/repeat.js';
 import type { WorkerRegistry } from './ports.js';
 
 export interface LeaderRole {
@@ -36,8 +37,7 @@ export interface Leadership {
 export function createLeadership(options: LeadershipOptions): Leadership {
   const { registry, holder, roles, ttlMs, clock, log } = options;
   const held = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let ticking: Promise<void> | undefined;
+  let ticks: Repeater | undefined;
 
   const tick = async () => {
     for (const role of roles) {
@@ -63,18 +63,12 @@ export function createLeadership(options: LeadershipOptions): Leadership {
   return {
     async start() {
       await tick();
-      timer = setInterval(() => {
-        ticking ??= tick().finally(() => {
-          ticking = undefined;
-        });
-      }, Math.max(50, Math.floor(ttlMs / 3)));
-      timer.unref();
+      ticks = repeat(Math.max(50, Math.floor(ttlMs / 3)), tick);
     },
     tick,
     leads: () => [...held],
     async stop() {
-      if (timer) clearInterval(timer);
-      await ticking;
+      await ticks?.stop();
       for (const role of roles) {
         if (!held.delete(role.name)) continue;
         await role.stop();

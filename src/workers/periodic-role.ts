@@ -4,30 +4,21 @@
  * the next one tries again.
  */
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeater } from '../lib/repeat.js';
 import type { LeaderRole } from './leadership.js';
 
 export function periodicRole(name: string, intervalMs: number, work: () => Promise<void>, log: Logger): LeaderRole {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const round = () => {
-    running ??= work()
-      .catch((error: unknown) => log.warn({ err: error, role: name }, 'a leader round failed; the next one tries again'))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
+  const guarded = () => work().catch((error: unknown) => log.warn({ err: error, role: name }, 'a leader round failed; the next one tries again'));
+  let rounds: Repeater | undefined;
   return {
     name,
     async start() {
-      await round();
-      timer = setInterval(() => void round(), intervalMs);
-      timer.unref();
+      rounds = repeat(intervalMs, guarded);
+      await rounds.round();
     },
     async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
+      await rounds?.stop();
+      rounds = undefined;
     },
   };
 }

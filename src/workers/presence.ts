@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeater } from '../lib/repeat.js';
 import type { WorkerDisk, WorkerIdentity, WorkerRegistry } from './ports.js';
 
 export interface PresenceOptions {
@@ -31,9 +32,8 @@ export interface Presence {
 
 export function createPresence(options: PresenceOptions): Presence {
   const { registry, identity, leaseMs, clock, log } = options;
-  let timer: NodeJS.Timeout | undefined;
+  let beats: Repeater | undefined;
   let leaseUntil = 0;
-  let beating: Promise<void> | undefined;
 
   const lost = async (reason: string) => {
     log.error({ worker: identity.id, reason }, 'this worker lost its lease: stopping its runs (their jobs go to other workers), then registering again');
@@ -60,17 +60,11 @@ export function createPresence(options: PresenceOptions): Presence {
       const now = clock.now();
       await registry.register(identity, now, leaseMs);
       leaseUntil = now + leaseMs;
-      timer = setInterval(() => {
-        beating ??= beat().finally(() => {
-          beating = undefined;
-        });
-      }, Math.max(50, Math.floor(leaseMs / 3)));
-      timer.unref();
+      beats = repeat(Math.max(50, Math.floor(leaseMs / 3)), beat);
     },
     beat,
     async stop() {
-      if (timer) clearInterval(timer);
-      await beating;
+      await beats?.stop();
       await registry.stopped(identity.id, clock.now()).catch((error: unknown) => log.warn({ err: error }, 'could not mark this worker stopped; its lease simply runs out'));
     },
   };
