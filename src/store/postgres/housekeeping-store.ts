@@ -7,9 +7,10 @@
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import { toSession, type SessionRow } from '../rows/sessions.js';
 import { CLAIM_LOCK } from './job-store.js';
 import { inTransaction, type Pool } from './pool.js';
-import { SESSION_COLUMNS, toSession, type PgSessionRow } from './session-store.js';
+import { SESSION_COLUMNS } from './session-store.js';
 
 interface TaskRow {
   id: number;
@@ -108,7 +109,7 @@ function toTask(row: TaskRow): CleanupTask {
 }
 
 export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
-  const sessions = async (sql: string, params: unknown[]) => (await pool.query<PgSessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
+  const sessions = async (sql: string, params: unknown[]) => (await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
   return {
     ofRepo: (repo) => sessions('WHERE repo = $1 ORDER BY last_used_at', [repo]),
     ofIssue: (repo, issue) => sessions('WHERE repo = $1 AND issue = $2 ORDER BY agent COLLATE "C"', [repo, issue]),

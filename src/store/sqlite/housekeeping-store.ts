@@ -5,9 +5,9 @@
  */
 import type { RecordRetention, AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
 import type { WorkKey } from '../../queue/ports.js';
+import { toSession, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
-import { toSession, type SessionRow } from './session-store.js';
 
 interface TaskRow {
   id: number;
