@@ -6,26 +6,7 @@
  * or workers are thinned as if written one after another.
  */
 import type { DashboardReads, DiskSamples } from '../../dashboard/ports.js';
-import {
-  toAgentRuns,
-  toAnsweredEvent,
-  toDiskPoint,
-  toKeyPause,
-  toOutcomeCounts,
-  toRunSummary,
-  toSample,
-  toSessionCounts,
-  toSkipCount,
-  type AgentRunsRow,
-  type AnsweredEventRow,
-  type DiskPointRow,
-  type KeyPauseRow,
-  type OutcomeCountRow,
-  type RunSummaryRow,
-  type SampleRow,
-  type SessionCountsRow,
-  type SkipCountRow,
-} from '../rows/dashboard.js';
+import { toAgentRuns, toAnsweredEvent, toDiskPoint, toKeyPause, toOutcomeCounts, toRunSummary, toSample, toSessionCounts, toSkipCount, type AgentRunsRow, type AnsweredEventRow, type DiskPointRow, type KeyPauseRow, type OutcomeCountRow, type RunSummaryRow, type SampleRow, type SessionCountsRow, type SkipCountRow } from '../rows/dashboard.js';
 import { inTransaction, type Pool } from './pool.js';
 
 const HOUR = 3600_000;

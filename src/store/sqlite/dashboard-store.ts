@@ -4,26 +4,7 @@
  * hour for 30 days, the first of each day before that.
  */
 import type { DashboardReads, DiskPoint, DiskSamples } from '../../dashboard/ports.js';
-import {
-  toAgentRuns,
-  toAnsweredEvent,
-  toDiskPoint,
-  toKeyPause,
-  toOutcomeCounts,
-  toRunSummary,
-  toSample,
-  toSessionCounts,
-  toSkipCount,
-  type AgentRunsRow,
-  type AnsweredEventRow,
-  type DiskPointRow,
-  type KeyPauseRow,
-  type OutcomeCountRow,
-  type RunSummaryRow,
-  type SampleRow,
-  type SessionCountsRow,
-  type SkipCountRow,
-} from '../rows/dashboard.js';
+import { toAgentRuns, toAnsweredEvent, toDiskPoint, toKeyPause, toOutcomeCounts, toRunSummary, toSample, toSessionCounts, toSkipCount, type AgentRunsRow, type AnsweredEventRow, type DiskPointRow, type KeyPauseRow, type OutcomeCountRow, type RunSummaryRow, type SampleRow, type SessionCountsRow, type SkipCountRow } from '../rows/dashboard.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
