@@ -1,30 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { DiskSample } from '../../src/dashboard/ports.js';
-import type { RunFinish } from '../../src/sessions/ports.js';
+import { key, runFinish } from './fixtures.js';
 import { forEachStore } from './stores.js';
 import { recordEvent, REPO_KEY, route, skip, work } from './through-ports.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const key = (agent: string, issue: number) => ({ agent, repo: REPO_KEY, issue });
-
-const finished = (overrides: Partial<RunFinish> = {}): RunFinish => ({
-  sessionId: 's',
-  session: 'new',
-  resumeFallback: undefined,
-  prompt: { kind: 'full', bytes: 3, text: 'abc' },
-  finishedAt: 2,
-  turns: 1,
-  tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-  costUsd: 0,
-  outcome: 'succeeded',
-  error: undefined,
-  toolCalls: [],
-  changes: [],
-  statusCommentId: undefined,
-  ...overrides,
-});
 
 const sample = (measuredAt: number, caches = 1): DiskSample => ({
   measuredAt,
@@ -39,7 +21,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
   it('lists the newest runs first, without their prompt, and an unfinished one without an end', async () => {
     const { store } = await open();
     const first = await store.runs.start({ jobId: 1, key: key('dev', 1), attempt: 1, startedAt: 100 });
-    await store.runs.finish(first, finished({ finishedAt: 200, costUsd: 0.5, session: 'resumed', prompt: { kind: 'delta', bytes: 1, text: 'x' }, outcome: 'failed' }));
+    await store.runs.finish(first, runFinish({ finishedAt: 200, costUsd: 0.5, session: 'resumed', prompt: { kind: 'delta', bytes: 1, text: 'x' }, outcome: 'failed' }));
     const second = await store.runs.start({ jobId: 2, key: key('boss', 2), attempt: 1, startedAt: 300 });
 
     const runs = await store.dashboard.recentRuns(10);
@@ -55,7 +37,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     const { store } = await open();
     for (const [agent, startedAt, costUsd] of [['dev', 10, 1], ['dev', 100, 2], ['dev', 150, 0.5], ['boss', 120, 4], ['reviewer', 5, 8]] as const) {
       const id = await store.runs.start({ jobId: 1, key: key(agent, 1), attempt: 1, startedAt });
-      await store.runs.finish(id, finished({ costUsd }));
+      await store.runs.finish(id, runFinish({ costUsd }));
     }
     await store.runs.start({ jobId: 1, key: key('boss', 2), attempt: 1, startedAt: 130 });
 

@@ -1,28 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { RunFinish } from '../../src/sessions/ports.js';
+import { key, runFinish } from './fixtures.js';
 import { forEachStore } from './stores.js';
 import { cleanup, recordEvent, REPO_KEY, route, work } from './through-ports.js';
 
-const key = (agent: string, issue: number, repo = REPO_KEY) => ({ agent, repo, issue });
 const closed = (issue: number) => cleanup({ kind: 'issue-closed', issue }, [issue]);
 const repoDeleted = () => cleanup({ kind: 'repository-deleted' }, undefined);
-
-const finished = (finishedAt: number): RunFinish => ({
-  sessionId: undefined,
-  session: 'new',
-  resumeFallback: undefined,
-  prompt: undefined,
-  finishedAt,
-  turns: 1,
-  tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-  costUsd: 0,
-  outcome: 'succeeded',
-  error: undefined,
-  toolCalls: [],
-  changes: [],
-  statusCommentId: undefined,
-});
 
 forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
   it('has nothing to claim, list or finish when empty, and no keys are busy', async () => {
@@ -259,10 +242,10 @@ forEachStore('store contract: record retention', ({ kind, open }) => {
   it('counts and deletes the finished runs started before a cutoff, never an unfinished one', async () => {
     const { store } = await open();
     const old = await store.runs.start({ jobId: 1, key: key('dev', 1), attempt: 1, startedAt: 10 });
-    await store.runs.finish(old, finished(20));
+    await store.runs.finish(old, runFinish({ finishedAt: 20 }));
     const oldUnfinished = await store.runs.start({ jobId: 2, key: key('dev', 2), attempt: 1, startedAt: 10 });
     const recent = await store.runs.start({ jobId: 3, key: key('dev', 3), attempt: 1, startedAt: 100 });
-    await store.runs.finish(recent, finished(120));
+    await store.runs.finish(recent, runFinish({ finishedAt: 120 }));
 
     const counted = await store.recordRetention.countBefore(50);
     const deleted = await store.recordRetention.deleteRunsBefore(50);

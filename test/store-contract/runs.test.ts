@@ -1,26 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { RunFinish } from '../../src/sessions/ports.js';
+import { boss, runFinish } from './fixtures.js';
 import { forEachStore } from './stores.js';
-
-const boss = (issue: number) => ({ agent: 'boss', repo: 'forge.test/acme/widget', issue });
-
-const finished = (overrides: Partial<RunFinish> = {}): RunFinish => ({
-  sessionId: undefined,
-  session: 'new',
-  resumeFallback: undefined,
-  prompt: undefined,
-  finishedAt: 2,
-  turns: 1,
-  tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-  costUsd: 0,
-  outcome: 'succeeded',
-  error: undefined,
-  toolCalls: [],
-  changes: [],
-  statusCommentId: undefined,
-  ...overrides,
-});
 
 forEachStore('store contract: run records', ({ open }) => {
   it('stores a run at its start and everything about it at its end', async () => {
@@ -80,7 +61,7 @@ forEachStore('store contract: run records', ({ open }) => {
     const { store } = await open();
     const finish = async (agent: string, startedAt: number, costUsd: number) => {
       const id = await store.runs.start({ jobId: 1, key: { ...boss(1), agent }, attempt: 1, startedAt });
-      await store.runs.finish(id, finished({ finishedAt: startedAt + 1, costUsd }));
+      await store.runs.finish(id, runFinish({ finishedAt: startedAt + 1, costUsd }));
     };
     await finish('boss', 10, 1);
     await finish('boss', 100, 2);
@@ -96,7 +77,7 @@ forEachStore('store contract: run records', ({ open }) => {
     const { store } = await open();
     for (const [sessionId, costUsd] of [['s', 0.5], ['s', 0.25], ['t', 4]] as const) {
       const id = await store.runs.start({ jobId: 1, key: boss(1), attempt: 1, startedAt: 1 });
-      await store.runs.finish(id, finished({ sessionId, costUsd }));
+      await store.runs.finish(id, runFinish({ sessionId, costUsd }));
     }
 
     assert.equal(await store.runs.costOfSession('s'), 0.75);

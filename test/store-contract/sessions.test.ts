@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { SessionCursor } from '../../src/sessions/cursor.js';
+import { boss } from './fixtures.js';
 import { forEachStore } from './stores.js';
 
-const boss = (issue: number) => ({ agent: 'boss', repo: 'forge.test/acme/widget', issue });
 const cursor = (lastEventId: number): SessionCursor => ({
   lastEventId,
   lastCommentId: 0,

@@ -5,23 +5,12 @@
  * that — with recorders taking turns (a table lock) so samples written at once by several callers
  * or workers are thinned as if written one after another.
  */
-import type { DashboardReads, DiskSample, DiskSamples } from '../../dashboard/ports.js';
+import type { DashboardReads, DiskSamples } from '../../dashboard/ports.js';
+import { toAgentRuns, toAnsweredEvent, toDiskPoint, toKeyPause, toOutcomeCounts, toRunSummary, toSample, toSessionCounts, toSkipCount, type AgentRunsRow, type AnsweredEventRow, type DiskPointRow, type KeyPauseRow, type OutcomeCountRow, type RunSummaryRow, type SampleRow, type SessionCountsRow, type SkipCountRow } from '../rows/dashboard.js';
 import { inTransaction, type Pool } from './pool.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-
-interface SampleRow {
-  measured_at: number;
-  free_bytes: number;
-  total_bytes: number;
-  caches_bytes: number;
-  worktrees_bytes: number;
-  attic_bytes: number;
-  transcripts_bytes: number;
-  database_bytes: number;
-  detail: string;
-}
 
 const THIN = `DELETE FROM disk_samples WHERE measured_at >= $1 AND measured_at < $2 AND measured_at NOT IN (
   SELECT min(measured_at) FROM disk_samples WHERE measured_at >= $1 AND measured_at < $2 GROUP BY measured_at / $3::bigint)`;
@@ -63,25 +52,13 @@ export function createPgDiskSamples(pool: Pool): DiskSamples {
       return rows[0] && toSample(rows[0]);
     },
     async history(since) {
-      const { rows } = await pool.query<{ at: number; used: number; free: number }>(
+      const { rows } = await pool.query<DiskPointRow>(
         `SELECT measured_at AS at, caches_bytes + worktrees_bytes + attic_bytes + transcripts_bytes + database_bytes AS used, free_bytes AS free
          FROM disk_samples WHERE measured_at >= $1 ORDER BY measured_at`,
         [since],
       );
-      return rows.map((r) => ({ at: r.at, usedBytes: r.used, freeBytes: r.free }));
+      return rows.map(toDiskPoint);
     },
-  };
-}
-
-function toSample(row: SampleRow): DiskSample {
-  const detail = JSON.parse(row.detail) as { byAgent?: Record<string, number>; byRepository?: Record<string, number> };
-  return {
-    measuredAt: row.measured_at,
-    freeBytes: row.free_bytes,
-    totalBytes: row.total_bytes,
-    kinds: { caches: row.caches_bytes, worktrees: row.worktrees_bytes, attic: row.attic_bytes, transcripts: row.transcripts_bytes, database: row.database_bytes },
-    byAgent: detail.byAgent ?? {},
-    byRepository: detail.byRepository ?? {},
   };
 }
 
@@ -89,63 +66,52 @@ export function createPgDashboardReads(pool: Pool): DashboardReads {
   const all = async <Row extends object>(sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query<Row>(sql, params)).rows;
   return {
     async recentRuns(limit) {
-      const rows = await all<{ id: number; agent: string; repo: string; issue: number; started_at: number; finished_at: number | null; outcome: string | null; cost_usd: number; session: 'new' | 'resumed' | null; prompt_kind: 'full' | 'delta' | null }>(
+      const rows = await all<RunSummaryRow>(
         'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind FROM runs ORDER BY id DESC LIMIT $1',
         [limit],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        agent: r.agent,
-        repo: r.repo,
-        issue: r.issue,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at ?? undefined,
-        outcome: r.outcome ?? undefined,
-        costUsd: r.cost_usd,
-        session: r.session ?? undefined,
-        promptKind: r.prompt_kind ?? undefined,
-      }));
+      return rows.map(toRunSummary);
     },
     async runsSince(since) {
-      const rows = await all<{ agent: string; runs: number; cost: number }>(
+      const rows = await all<AgentRunsRow>(
         'SELECT agent, count(*) AS runs, coalesce(sum(cost_usd), 0) AS cost FROM runs WHERE started_at >= $1 GROUP BY agent ORDER BY agent COLLATE "C"',
         [since],
       );
-      return rows.map((r) => ({ agent: r.agent, runs: r.runs, costUsd: r.cost }));
+      return rows.map(toAgentRuns);
     },
     async sessionCounts() {
-      const rows = await all<{ agent: string; active: number; closed: number; oldest: number | null }>(
+      const rows = await all<SessionCountsRow>(
         `SELECT agent, count(*) FILTER (WHERE state = 'active') AS active, count(*) FILTER (WHERE state = 'closed') AS closed,
                 min(last_used_at) FILTER (WHERE state = 'active') AS oldest
          FROM sessions GROUP BY agent ORDER BY agent COLLATE "C"`,
       );
-      return rows.map((r) => ({ agent: r.agent, active: r.active, closed: r.closed, oldestActiveAt: r.oldest ?? undefined }));
+      return rows.map(toSessionCounts);
     },
     async deliveriesSince(since) {
-      const rows = await all<{ outcome: string; n: number }>('SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= $1 GROUP BY outcome', [since]);
-      return Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+      const rows = await all<OutcomeCountRow>('SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= $1 GROUP BY outcome', [since]);
+      return toOutcomeCounts(rows);
     },
     async skipsSince(since, limit) {
-      const rows = await all<{ agent: string; reason: string; n: number }>(
+      const rows = await all<SkipCountRow>(
         'SELECT agent, reason, count(*) AS n FROM routing_skips WHERE at >= $1 GROUP BY agent, reason ORDER BY n DESC, agent COLLATE "C" LIMIT $2',
         [since, limit],
       );
-      return rows.map((r) => ({ agent: r.agent, reason: r.reason, count: r.n }));
+      return rows.map(toSkipCount);
     },
     async pausesAt(now) {
-      const rows = await all<{ work_key: string; until: number; reason: string }>('SELECT work_key, until, reason FROM key_pauses WHERE until > $1 ORDER BY until', [now]);
-      return rows.map((r) => ({ key: r.work_key, agent: r.work_key.slice(0, r.work_key.indexOf(':')), until: r.until, reason: r.reason }));
+      const rows = await all<KeyPauseRow>('SELECT work_key, until, reason FROM key_pauses WHERE until > $1 ORDER BY until', [now]);
+      return rows.map(toKeyPause);
     },
     async lastPoll() {
       const rows = await all<{ at: string | null }>('SELECT max(polled_at COLLATE "C") AS at FROM poll_cursors');
       return rows[0]?.at ?? undefined;
     },
     async eventsOfJob(jobId) {
-      const rows = await all<{ id: number; type: string; delivery_id: string; received_at: number; trigger: string }>(
+      const rows = await all<AnsweredEventRow>(
         'SELECT e.id, e.type, e.delivery_id, e.received_at, je.trigger FROM job_events je JOIN events e ON e.id = je.event_id WHERE je.job_id = $1 ORDER BY e.id',
         [jobId],
       );
-      return rows.map((r) => ({ id: r.id, type: r.type, deliveryId: r.delivery_id, receivedAt: r.received_at, trigger: r.trigger }));
+      return rows.map(toAnsweredEvent);
     },
   };
 }

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, DeliverySummary, EventListener, RecordResult } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventListener, RecordResult } from '../../intake/ports.js';
+import { eventIdsOf, toDeliverySummary, type SummaryRow } from '../rows/deliveries.js';
 import { createPgDeliveryRetention } from './delivery-retention.js';
 import { routingReader } from './delivery-routing.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
@@ -109,17 +110,6 @@ export function createPgDeliveryStore(options: PgDeliveryStoreOptions): Delivery
   };
 }
 
-interface SummaryRow {
-  delivery_id: string;
-  source: 'webhook' | 'poll';
-  forge: DeliverySummary['forge'];
-  event_type: string;
-  received_at: number;
-  outcome: DeliverySummary['outcome'];
-  reason: string | null;
-  event_id: number | null;
-}
-
 export function createPgDeliveryHistory(pool: Pool): DeliveryHistory {
   const routingOf = routingReader(pool);
   return {
@@ -135,18 +125,8 @@ export function createPgDeliveryHistory(pool: Pool): DeliveryHistory {
         'SELECT delivery_id, source, forge, event_type, received_at, outcome, reason, event_id FROM deliveries ORDER BY seq DESC LIMIT $1',
         [limit],
       );
-      const routing = await routingOf(rows.flatMap((r) => (r.event_id === null ? [] : [r.event_id])));
-      return rows.map((r) => ({
-        deliveryId: r.delivery_id,
-        source: r.source,
-        forge: r.forge,
-        eventType: r.event_type,
-        receivedAt: r.received_at,
-        outcome: r.outcome,
-        reason: r.reason,
-        eventId: r.event_id,
-        routing: r.event_id === null ? null : (routing.get(r.event_id) ?? null),
-      }));
+      const routing = await routingOf(eventIdsOf(rows));
+      return rows.map((r) => toDeliverySummary(r, routing));
     },
   };
 }

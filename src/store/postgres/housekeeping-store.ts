@@ -6,25 +6,12 @@
  * task runs once.
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import type { AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import { toAuditEntry, toSweep, toTask, type AuditRow, type SweepRow, type TaskRow } from '../rows/housekeeping.js';
+import { toSession, type SessionRow } from '../rows/sessions.js';
 import { CLAIM_LOCK } from './job-store.js';
 import { inTransaction, type Pool } from './pool.js';
-import { SESSION_COLUMNS, toSession, type PgSessionRow } from './session-store.js';
-
-interface TaskRow {
-  id: number;
-  event_id: number;
-  repo: string;
-  repo_ref: string;
-  issues: string | null;
-  task: string;
-  state: CleanupTask['state'];
-  attempts: number;
-  created_at: number;
-  finished_at: number | null;
-  result: string | null;
-  error: string | null;
-}
+import { SESSION_COLUMNS } from './session-store.js';
 
 const TASK_COLUMNS = 'id, event_id, repo, repo_ref, issues, task, state, attempts, created_at, finished_at, result, error';
 
@@ -90,25 +77,8 @@ export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: 
   };
 }
 
-function toTask(row: TaskRow): CleanupTask {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    repo: row.repo,
-    repoRef: JSON.parse(row.repo_ref) as CleanupTask['repoRef'],
-    issues: row.issues ? (JSON.parse(row.issues) as number[]) : undefined,
-    action: JSON.parse(row.task) as CleanupTask['action'],
-    state: row.state,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
-    error: row.error,
-  };
-}
-
 export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
-  const sessions = async (sql: string, params: unknown[]) => (await pool.query<PgSessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
+  const sessions = async (sql: string, params: unknown[]) => (await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
   return {
     ofRepo: (repo) => sessions('WHERE repo = $1 ORDER BY last_used_at', [repo]),
     ofIssue: (repo, issue) => sessions('WHERE repo = $1 AND issue = $2 ORDER BY agent COLLATE "C"', [repo, issue]),
@@ -156,18 +126,11 @@ export function createPgSweepRecords(pool: Pool): SweepRecords {
       await pool.query('UPDATE sweeps SET finished_at = $2, report = $3 WHERE id = $1', [id, at, JSON.stringify(report)]);
     },
     async list(limit) {
-      const { rows } = await pool.query<{ id: number; trigger: string; dry_run: boolean; started_at: number; finished_at: number | null; report: string | null }>(
+      const { rows } = await pool.query<SweepRow>(
         'SELECT id, trigger, dry_run, started_at, finished_at, report FROM sweeps ORDER BY id DESC LIMIT $1',
         [limit],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        trigger: r.trigger,
-        dryRun: r.dry_run,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        report: r.report === null ? undefined : (JSON.parse(r.report) as unknown),
-      }));
+      return rows.map(toSweep);
     },
   };
 }
@@ -185,11 +148,11 @@ export function createPgAuditLog(pool: Pool): AuditLog {
       ]);
     },
     async list(limit) {
-      const { rows } = await pool.query<{ id: number; at: number; source: string; action: string; params: string; status: number; result: string }>(
+      const { rows } = await pool.query<AuditRow>(
         'SELECT id, at, source, action, params, status, result FROM audit ORDER BY id DESC LIMIT $1',
         [limit],
       );
-      return rows.map((r) => ({ id: r.id, at: r.at, source: r.source, action: r.action, params: JSON.parse(r.params) as unknown, status: r.status, result: JSON.parse(r.result) as unknown }));
+      return rows.map(toAuditEntry);
     },
   };
 }

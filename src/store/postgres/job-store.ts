@@ -13,7 +13,8 @@
  */
 import type { RepoRef } from '../../forge/events.js';
 import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type ClaimLimits, type Job, type JobStore, type RoutingDecision, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import { workKeyString, type ClaimLimits, type Job, type JobStore, type RoutingDecision, type WorkKey } from '../../queue/ports.js';
+import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
@@ -33,30 +34,6 @@ export interface PgJobStoreOptions {
   readonly affinityWaitMs?: number;
   /** Where to announce job changes to other workers; none: not announced. */
   readonly channels?: NotificationChannels;
-}
-
-interface JobRow {
-  id: number;
-  agent: string;
-  repo: string;
-  issue: number;
-  work_key: string;
-  repo_ref: string;
-  state: JobState;
-  attempts: number;
-  not_before: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  event_ids: string | null;
-}
-
-interface EventRow {
-  id: number;
-  delivery_id: string;
-  received_at: number;
-  event: string;
 }
 
 const JOB_COLUMNS = `j.id, j.agent, j.repo, j.issue, j.work_key, j.repo_ref, j.state, j.attempts, j.not_before, j.created_at, j.started_at, j.finished_at, j.error,
@@ -369,24 +346,4 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       return rows[0];
     },
   };
-}
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    key: { agent: row.agent, repo: row.repo, issue: row.issue } satisfies WorkKey,
-    repoRef: JSON.parse(row.repo_ref) as RepoRef,
-    state: row.state,
-    attempts: row.attempts,
-    notBefore: row.not_before,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    error: row.error,
-    eventIds: row.event_ids ? row.event_ids.split(',').map(Number) : [],
-  };
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
 }

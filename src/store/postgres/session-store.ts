@@ -6,24 +6,9 @@
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { WorkKey } from '../../queue/ports.js';
-import type { SessionCursor } from '../../sessions/cursor.js';
-import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore } from '../../sessions/ports.js';
+import type { RunRecords, SessionStore } from '../../sessions/ports.js';
+import { toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { Pool } from './pool.js';
-
-export interface PgSessionRow {
-  agent: string;
-  repo: string;
-  issue: number;
-  session_id: string | null;
-  worktree: string;
-  created_at: number;
-  last_used_at: number;
-  run_count: number;
-  cost_usd: number;
-  state: SessionState;
-  cursor: string | null;
-  forgotten_reason: string | null;
-}
 
 export const SESSION_COLUMNS = 'agent, repo, issue, session_id, worktree, created_at, last_used_at, run_count, cost_usd, state, cursor, forgotten_reason';
 
@@ -36,7 +21,7 @@ export function createPgSessionStore(pool: Pool): SessionStore {
   };
   return {
     async get(key) {
-      const { rows } = await pool.query<PgSessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${BY_KEY}`, keyParams(key));
+      const { rows } = await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${BY_KEY}`, keyParams(key));
       return rows[0] && toSession(rows[0]);
     },
     started(key, started) {
@@ -69,53 +54,13 @@ export function createPgSessionStore(pool: Pool): SessionStore {
       return execute(`UPDATE sessions SET state = 'active' WHERE ${BY_KEY}`, keyParams(key));
     },
     async list(query = {}) {
-      const { rows } = await pool.query<PgSessionRow>(
+      const { rows } = await pool.query<SessionRow>(
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ($1::text IS NULL OR agent = $1) ORDER BY last_used_at DESC LIMIT $2`,
         [query.agent ?? null, query.limit ?? 100],
       );
       return rows.map(toSession);
     },
   };
-}
-
-export function toSession(row: PgSessionRow): SessionRecord {
-  return {
-    key: { agent: row.agent, repo: row.repo, issue: row.issue },
-    sessionId: row.session_id ?? undefined,
-    worktree: row.worktree,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    runCount: row.run_count,
-    costUsd: row.cost_usd,
-    state: row.state,
-    cursor: row.cursor === null ? undefined : (JSON.parse(row.cursor) as SessionCursor),
-    forgottenReason: row.forgotten_reason ?? undefined,
-  };
-}
-
-interface RunRow {
-  id: number;
-  job_id: number;
-  agent: string;
-  repo: string;
-  issue: number;
-  attempt: number;
-  started_at: number;
-  finished_at: number | null;
-  session_id: string | null;
-  session: 'new' | 'resumed' | null;
-  resume_fallback: string | null;
-  prompt_kind: 'full' | 'delta' | null;
-  prompt_bytes: number | null;
-  prompt: string | null;
-  turns: number | null;
-  tokens: string | null;
-  cost_usd: number;
-  outcome: RunRecord['outcome'] | null;
-  error: string | null;
-  tool_calls: string | null;
-  changes: string | null;
-  status_comment_id: number | null;
 }
 
 const RUN_COLUMNS =
@@ -202,29 +147,5 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
     costOfSession(sessionId) {
       return cost('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = $1', [sessionId]);
     },
-  };
-}
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    jobId: row.job_id,
-    key: { agent: row.agent, repo: row.repo, issue: row.issue },
-    attempt: row.attempt,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at ?? undefined,
-    durationMs: row.finished_at === null ? undefined : row.finished_at - row.started_at,
-    sessionId: row.session_id ?? undefined,
-    session: row.session ?? undefined,
-    resumeFallback: row.resume_fallback ?? undefined,
-    prompt: row.prompt_kind === null ? undefined : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
-    turns: row.turns ?? undefined,
-    tokens: row.tokens === null ? undefined : JSON.parse(row.tokens),
-    costUsd: row.cost_usd,
-    outcome: row.outcome ?? undefined,
-    error: row.error ?? undefined,
-    toolCalls: row.tool_calls === null ? undefined : JSON.parse(row.tool_calls),
-    changes: row.changes === null ? undefined : JSON.parse(row.changes),
-    statusCommentId: row.status_comment_id ?? undefined,
   };
 }

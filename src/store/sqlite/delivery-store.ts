@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { AgentDecision, DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, DeliverySummary, EventListener, EventRouting, RecordResult } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventListener, EventRouting, RecordResult } from '../../intake/ports.js';
+import { eventIdsOf, toDeliverySummary, toEventRoutings, type JobDecisionRow, type RoutedEventRow, type SkipDecisionRow, type SummaryRow } from '../rows/deliveries.js';
 import { createSqliteDeliveryRetention } from './delivery-retention.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
@@ -100,7 +101,7 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
 }
 
 export function createSqliteDeliveryHistory(db: Db): DeliveryHistory {
-  const recent = db.prepare<[number], { delivery_id: string; source: 'webhook' | 'poll'; forge: DeliverySummary['forge']; event_type: string; received_at: number; outcome: DeliverySummary['outcome']; reason: string | null; event_id: number | null }>(
+  const recent = db.prepare<[number], SummaryRow>(
     'SELECT delivery_id, source, forge, event_type, received_at, outcome, reason, event_id FROM deliveries ORDER BY seq DESC LIMIT ?',
   );
   const routingOf = routingReader(db);
@@ -113,18 +114,8 @@ export function createSqliteDeliveryHistory(db: Db): DeliveryHistory {
     },
     async recent(limit) {
       const rows = recent.all(limit);
-      const routing = routingOf(rows.flatMap((r) => (r.event_id === null ? [] : [r.event_id])));
-      return rows.map((r) => ({
-        deliveryId: r.delivery_id,
-        source: r.source,
-        forge: r.forge,
-        eventType: r.event_type,
-        receivedAt: r.received_at,
-        outcome: r.outcome,
-        reason: r.reason,
-        eventId: r.event_id,
-        routing: r.event_id === null ? null : (routing.get(r.event_id) ?? null),
-      }));
+      const routing = routingOf(eventIdsOf(rows));
+      return rows.map((r) => toDeliverySummary(r, routing));
     },
   };
 }
@@ -132,22 +123,18 @@ export function createSqliteDeliveryHistory(db: Db): DeliveryHistory {
 /** Each event's routing: when, and per agent the job it joined or the recorded reason why not. */
 function routingReader(db: Db): (eventIds: readonly number[]) => Map<number, EventRouting> {
   return (eventIds) => {
-    const result = new Map<number, { routedAt: number | null; decisions: AgentDecision[] }>();
-    if (eventIds.length === 0) return result;
+    if (eventIds.length === 0) return new Map();
     const ids = JSON.stringify(eventIds);
-    const events = db.prepare<[string], { id: number; dispatched_at: number | null }>('SELECT id, dispatched_at FROM events WHERE id IN (SELECT value FROM json_each(?))').all(ids);
-    for (const e of events) result.set(e.id, { routedAt: e.dispatched_at, decisions: [] });
+    const events = db.prepare<[string], RoutedEventRow>('SELECT id, dispatched_at FROM events WHERE id IN (SELECT value FROM json_each(?))').all(ids);
     const jobs = db
-      .prepare<[string], { event_id: number; agent: string; job_id: number; trigger: string; state: string }>(
+      .prepare<[string], JobDecisionRow>(
         `SELECT je.event_id, j.agent, j.id AS job_id, je.trigger, j.state FROM job_events je JOIN jobs j ON j.id = je.job_id
           WHERE je.event_id IN (SELECT value FROM json_each(?)) ORDER BY j.id`,
       )
       .all(ids);
-    for (const j of jobs) result.get(j.event_id)?.decisions.push({ agent: j.agent, kind: 'job', jobId: j.job_id, trigger: j.trigger, state: j.state });
     const skips = db
-      .prepare<[string], { event_id: number; agent: string; reason: string }>('SELECT event_id, agent, reason FROM routing_skips WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY rowid')
+      .prepare<[string], SkipDecisionRow>('SELECT event_id, agent, reason FROM routing_skips WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY rowid')
       .all(ids);
-    for (const k of skips) result.get(k.event_id)?.decisions.push({ agent: k.agent, kind: 'skipped', reason: k.reason });
-    return result;
+    return toEventRoutings(events, jobs, skips);
   };
 }

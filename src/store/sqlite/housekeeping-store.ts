@@ -3,26 +3,12 @@
  * idleness, dispatch pauses, sweep records and the audit trail. Writes go through the group
  * committer like every other writer.
  */
-import type { RecordRetention, AuditLog, CleanupQueue, CleanupTask, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
 import type { WorkKey } from '../../queue/ports.js';
+import { toAuditEntry, toSweep, toTask, type AuditRow, type SweepRow, type TaskRow } from '../rows/housekeeping.js';
+import { toSession, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
-import { toSession, type SessionRow } from './session-store.js';
-
-interface TaskRow {
-  id: number;
-  event_id: number;
-  repo: string;
-  repo_ref: string;
-  issues: string | null;
-  task: string;
-  state: CleanupTask['state'];
-  attempts: number;
-  created_at: number;
-  finished_at: number | null;
-  result: string | null;
-  error: string | null;
-}
 
 const BUSY = `EXISTS (SELECT 1 FROM jobs j WHERE j.repo = @repo AND j.state IN ('queued', 'running')
                 AND (@agent IS NULL OR j.agent = @agent)
@@ -75,23 +61,6 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     async pending() {
       return q.pending.get()?.n ?? 0;
     },
-  };
-}
-
-function toTask(row: TaskRow): CleanupTask {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    repo: row.repo,
-    repoRef: JSON.parse(row.repo_ref) as CleanupTask['repoRef'],
-    issues: row.issues ? (JSON.parse(row.issues) as number[]) : undefined,
-    action: JSON.parse(row.task) as CleanupTask['action'],
-    state: row.state,
-    attempts: row.attempts,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    result: row.result === null ? undefined : (JSON.parse(row.result) as unknown),
-    error: row.error,
   };
 }
 
@@ -150,7 +119,7 @@ export function createSqliteSweepRecords(db: Db, committer: GroupCommitter): Swe
   const q = {
     start: db.prepare<[string, number, number]>('INSERT INTO sweeps (trigger, dry_run, started_at) VALUES (?, ?, ?)'),
     finish: db.prepare<[number, string, number]>('UPDATE sweeps SET finished_at = ?, report = ? WHERE id = ?'),
-    list: db.prepare<[number], { id: number; trigger: string; dry_run: number; started_at: number; finished_at: number | null; report: string | null }>(
+    list: db.prepare<[number], SweepRow>(
       'SELECT * FROM sweeps ORDER BY id DESC LIMIT ?',
     ),
   };
@@ -162,14 +131,7 @@ export function createSqliteSweepRecords(db: Db, committer: GroupCommitter): Swe
       });
     },
     async list(limit) {
-      return q.list.all(limit).map((r) => ({
-        id: r.id,
-        trigger: r.trigger,
-        dryRun: r.dry_run === 1,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        report: r.report === null ? undefined : (JSON.parse(r.report) as unknown),
-      }));
+      return q.list.all(limit).map(toSweep);
     },
   };
 }
@@ -177,7 +139,7 @@ export function createSqliteSweepRecords(db: Db, committer: GroupCommitter): Swe
 export function createSqliteAuditLog(db: Db, committer: GroupCommitter): AuditLog {
   const q = {
     insert: db.prepare('INSERT INTO audit (at, source, action, params, status, result) VALUES (@at, @source, @action, @params, @status, @result)'),
-    list: db.prepare<[number], { id: number; at: number; source: string; action: string; params: string; status: number; result: string }>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
+    list: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
   };
   return {
     record(entry) {
@@ -186,7 +148,7 @@ export function createSqliteAuditLog(db: Db, committer: GroupCommitter): AuditLo
       });
     },
     async list(limit) {
-      return q.list.all(limit).map((r) => ({ id: r.id, at: r.at, source: r.source, action: r.action, params: JSON.parse(r.params) as unknown, status: r.status, result: JSON.parse(r.result) as unknown }));
+      return q.list.all(limit).map(toAuditEntry);
     },
   };
 }

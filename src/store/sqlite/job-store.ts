@@ -3,35 +3,11 @@
  * running job per work key, enforced by partial unique indexes), the events each job answers,
  * routing skips, circuit-breaker pauses. Every state change goes through `assertTransition`.
  */
-import type { RepoRef } from '../../forge/events.js';
 import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type ClaimLimits, type Job, type JobStore, type StoredEvent, type WorkKey } from '../../queue/ports.js';
+import { workKeyString, type ClaimLimits, type Job, type JobStore } from '../../queue/ports.js';
+import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
-
-interface JobRow {
-  id: number;
-  agent: string;
-  repo: string;
-  issue: number;
-  work_key: string;
-  repo_ref: string;
-  state: JobState;
-  attempts: number;
-  not_before: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  event_ids: string | null;
-}
-
-interface EventRow {
-  id: number;
-  delivery_id: string;
-  received_at: number;
-  event: string;
-}
 
 const JOB_COLUMNS = `j.*, (SELECT group_concat(event_id) FROM (SELECT event_id FROM job_events WHERE job_id = j.id ORDER BY event_id)) AS event_ids`;
 
@@ -271,24 +247,4 @@ interface RunningCounts {
 /** Whether one more running job stays within the limits, given the jobs running now. */
 function withinLimits(running: RunningCounts, limits: ClaimLimits): boolean {
   return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
-}
-
-function toJob(row: JobRow): Job {
-  return {
-    id: row.id,
-    key: { agent: row.agent, repo: row.repo, issue: row.issue } satisfies WorkKey,
-    repoRef: JSON.parse(row.repo_ref) as RepoRef,
-    state: row.state,
-    attempts: row.attempts,
-    notBefore: row.not_before,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    error: row.error,
-    eventIds: row.event_ids ? row.event_ids.split(',').map(Number) : [],
-  };
-}
-
-function toStoredEvent(row: EventRow): StoredEvent {
-  return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
 }

@@ -4,25 +4,10 @@
  * id to resume.
  */
 import type { WorkKey } from '../../queue/ports.js';
-import type { SessionCursor } from '../../sessions/cursor.js';
-import type { RunRecord, RunRecords, SessionRecord, SessionState, SessionStore } from '../../sessions/ports.js';
+import type { RunRecords, SessionState, SessionStore } from '../../sessions/ports.js';
+import { toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
-
-export interface SessionRow {
-  agent: string;
-  repo: string;
-  issue: number;
-  session_id: string | null;
-  worktree: string;
-  created_at: number;
-  last_used_at: number;
-  run_count: number;
-  cost_usd: number;
-  state: SessionState;
-  cursor: string | null;
-  forgotten_reason: string | null;
-}
 
 type KeyParams = [string, string, number];
 const keyParams = (key: WorkKey): KeyParams => [key.agent, key.repo, key.issue];
@@ -83,46 +68,6 @@ export function createSqliteSessionStore(db: Db, committer: GroupCommitter): Ses
       return q.list.all(agent, agent, query.limit ?? 100).map(toSession);
     },
   };
-}
-
-export function toSession(row: SessionRow): SessionRecord {
-  return {
-    key: { agent: row.agent, repo: row.repo, issue: row.issue },
-    sessionId: row.session_id ?? undefined,
-    worktree: row.worktree,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    runCount: row.run_count,
-    costUsd: row.cost_usd,
-    state: row.state,
-    cursor: row.cursor === null ? undefined : (JSON.parse(row.cursor) as SessionCursor),
-    forgottenReason: row.forgotten_reason ?? undefined,
-  };
-}
-
-interface RunRow {
-  id: number;
-  job_id: number;
-  agent: string;
-  repo: string;
-  issue: number;
-  attempt: number;
-  started_at: number;
-  finished_at: number | null;
-  session_id: string | null;
-  session: 'new' | 'resumed' | null;
-  resume_fallback: string | null;
-  prompt_kind: 'full' | 'delta' | null;
-  prompt_bytes: number | null;
-  prompt: string | null;
-  turns: number | null;
-  tokens: string | null;
-  cost_usd: number;
-  outcome: RunRecord['outcome'] | null;
-  error: string | null;
-  tool_calls: string | null;
-  changes: string | null;
-  status_comment_id: number | null;
 }
 
 export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRecords {
@@ -191,29 +136,5 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     async costOfSession(sessionId) {
       return q.costOfSession.get(sessionId)?.cost ?? 0;
     },
-  };
-}
-
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    jobId: row.job_id,
-    key: { agent: row.agent, repo: row.repo, issue: row.issue },
-    attempt: row.attempt,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at ?? undefined,
-    durationMs: row.finished_at === null ? undefined : row.finished_at - row.started_at,
-    sessionId: row.session_id ?? undefined,
-    session: row.session ?? undefined,
-    resumeFallback: row.resume_fallback ?? undefined,
-    prompt: row.prompt_kind === null ? undefined : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
-    turns: row.turns ?? undefined,
-    tokens: row.tokens === null ? undefined : JSON.parse(row.tokens),
-    costUsd: row.cost_usd,
-    outcome: row.outcome ?? undefined,
-    error: row.error ?? undefined,
-    toolCalls: row.tool_calls === null ? undefined : JSON.parse(row.tool_calls),
-    changes: row.changes === null ? undefined : JSON.parse(row.changes),
-    statusCommentId: row.status_comment_id ?? undefined,
   };
 }
