@@ -18,7 +18,7 @@ import { adminGuard } from './admin-auth.js';
 export interface AdminRoutesOptions {
   readonly adminToken: Secret | undefined;
   readonly resetDeps: ResetDeps;
-  readonly cancelJob: (id: number, reason: string) => Promise<'running' | 'queued' | 'not-found' | 'finished'>;
+  readonly cancelJob: (id: number, reason: string) => Promise<'running' | 'queued' | 'not-found' | 'finished' | 'elsewhere'>;
   readonly pauses: DispatchPauses;
   /** Dispatch looks again (after a resume). */
   readonly resumed: () => void;
@@ -67,6 +67,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       const was = await options.cancelJob(id, 'cancelled by an operator');
       if (was === 'not-found') return { status: 404, body: { error: `no job ${id}`, reason: 'not-found' } };
       if (was === 'finished') return { status: 409, body: { error: `job ${id} has already ended; nothing to cancel`, reason: 'finished' } };
+      if (was === 'elsewhere') return { status: 409, body: { error: `job ${id} runs on another worker: cancel it there (claude-hooks workers, or GET /api/workers, names the worker and its URL's machine)`, reason: 'elsewhere' } };
       return { status: 200, body: { job: id, cancelled: was } };
     }));
 

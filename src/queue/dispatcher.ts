@@ -22,6 +22,13 @@ import { createRoutingLoop } from './routing-loop.js';
 
 export type { DispatchLimits, DispatchNotice } from './dispatch-types.js';
 
+/**
+ * What a cancel found: a job running here (aborted) or queued (cancelled); none; one that had
+ * ended; or one running on another worker (several workers share the store), which only that
+ * worker can stop.
+ */
+export type CancelAnswer = 'running' | 'queued' | 'not-found' | 'finished' | 'elsewhere';
+
 export interface DispatcherOptions {
   readonly store: JobStore;
   readonly runner: AgentRunner;
@@ -47,7 +54,7 @@ export interface Dispatcher {
    * An operator's cancel: a running job is aborted and recorded as cancelled (settles when it has
    * ended); a queued one is cancelled in the store. Answers what the job was, or why nothing was done.
    */
-  cancel(id: number, reason: string): Promise<'running' | 'queued' | 'not-found' | 'finished'>;
+  cancel(id: number, reason: string): Promise<CancelAnswer>;
   /**
    * Puts back in the queue the jobs whose process is gone — at start, every job left running
    * (one process); with several workers, those of workers whose lease has passed, which the
@@ -185,7 +192,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     async cancel(id, reason) {
       if (await jobs.cancel(id, reason)) return 'running';
       if (await store.cancelQueued(id, reason, clock.now())) return 'queued';
-      return (await store.getJob(id)) ? 'finished' : 'not-found';
+      const job = await store.getJob(id);
+      if (!job) return 'not-found';
+      return job.state === 'running' ? 'elsewhere' : 'finished';
     },
     async stop() {
       stopped = true;

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentConfig } from '../../src/config/types.js';
+import type { AgentConfig, StoreConfig } from '../../src/config/types.js';
 import type { ForgeEvent } from '../../src/forge/events.js';
 import { systemClock, type Clock } from '../../src/lib/clock.js';
 import { silentLogger, type Logger } from '../../src/lib/logger.js';
@@ -54,6 +54,10 @@ export interface HarnessOptions {
   readonly repositories?: readonly string[];
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** Another store than SQLite in the data dir (PostgreSQL: several harnesses are several workers). */
+  readonly store?: { readonly config: StoreConfig; readonly schema?: string; readonly workerId?: string };
+  /** Called with the store before the dispatcher starts (a worker registers its lease there). */
+  readonly beforeStart?: (store: Store) => Promise<void>;
 }
 
 export interface Harness {
@@ -73,7 +77,7 @@ let deliveries = 0;
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-dispatch-'));
   const clock = options.clock ?? systemClock;
-  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
+  const store = await openStore(options.store?.config ?? { kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000, schema: options.store?.schema, workerId: options.store?.workerId });
   const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
   const comments: Harness['comments'] = [];
   let canTrigger: ForgeLookup['canTrigger'] = options.canTrigger ?? (async (_repo, login) => writers.has(login));
@@ -93,6 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: options.log ?? silentLogger(),
   });
   store.onEvent((stored) => dispatcher.notify(stored));
+  await options.beforeStart?.(store);
   await dispatcher.start();
   return {
     store,
