@@ -12,12 +12,15 @@
  *    must claim (woken by LISTEN/NOTIFY). Target: p99 < 100 ms.
  * 3. A simulated fleet: N = 1, 2, 4, 8 in-process workers with no-op runners drain a backlog of
  *    routed jobs (one per issue); jobs/s against N = 1, with what bounds it: PostgreSQL sessions
- *    waiting on the claim advisory lock, and how busy the two cores were.
+ *    waiting on the claim advisory lock, and how busy the two cores were; beside it, what one
+ *    claim costs with nobody else claiming (its transaction holds that lock), so the ceiling of
+ *    claims per second for all workers together.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Service } from '../src/main.js';
 import type { AgentRunner } from '../src/queue/ports.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../test/support/payloads.js';
 import { BENCH_SECRET, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
@@ -28,11 +31,12 @@ import { percentile, writeReport } from './lib/report.js';
 import { makeDeliveries, SECRET as INTAKE_SECRET } from './intake.js';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const INTAKE_N = Number(process.env.BENCH_WORKERS_INTAKE_N ?? 6000);
+const INTAKE_N = Number(process.env.BENCH_WORKERS_INTAKE_N ?? 4000);
 const INTAKE_CONCURRENCY = 64;
 const LATENCY_SAMPLES = Number(process.env.BENCH_WORKERS_SAMPLES ?? 150);
 const BACKLOG = Number(process.env.BENCH_WORKERS_BACKLOG ?? 2000);
 const FLEET = [1, 2, 4, 8] as const;
+const SERIAL_CLAIMS = 300;
 /** Slots of each fleet worker; dispatch.concurrency is also the cap across workers, so it is ample. */
 const FLEET_SLOTS = 64;
 /** Worker A's slots in the latency part: held full so that B must claim. */
@@ -267,6 +271,49 @@ function sampleBackends(pg: Pg, schema: string): { stop(): Promise<{ waiting: nu
   };
 }
 
+/** Pauses dispatch and routes `count` comments (one per issue) into queued jobs through `service`'s intake. */
+async function queueBacklog(service: Service, count: number): Promise<void> {
+  await service.store.pauses.pause('*', 'benchmark backlog', Date.now());
+  const backlog = Array.from({ length: count }, (_, i) => commentDelivery(1 + i, 'go').request);
+  const sent = await closedLoop(service.url, backlog, 16);
+  if ((sent.statuses[202] ?? 0) !== count) throw new Error(`backlog: ${JSON.stringify(sent.statuses)}`);
+  for (;;) {
+    const counts = await service.store.jobs.countByState();
+    if ((counts.queued ?? 0) === count) break;
+    await sleep(50);
+  }
+}
+
+/**
+ * What one claim costs with nobody else claiming: queued jobs claimed and finished one after
+ * another through the store's ports. A claim holds the claim advisory lock for its whole
+ * transaction, so 1 / claim time is what every worker together can claim per second.
+ */
+async function serialClaims(pg: Pg): Promise<{ claimMs: number[]; finishMs: number[] }> {
+  return inFreshSchema(pg, 'bench_claims', async (schema) => {
+    const worker = await startBenchWorker({ name: 'serial', databaseUrl: pg.urlInSchema(schema), concurrency: FLEET_SLOTS, runner: recordingRunner('serial', new Map(), () => undefined) });
+    try {
+      const jobs = worker.service.store.jobs;
+      await queueBacklog(worker.service, SERIAL_CLAIMS);
+      const queued = await jobs.listJobs({ states: ['queued'], limit: SERIAL_CLAIMS });
+      const claimMs: number[] = [];
+      const finishMs: number[] = [];
+      for (const job of queued) {
+        let at = performance.now();
+        const started = await jobs.startJob(job.id, Date.now(), { concurrency: FLEET_SLOTS, perRepository: FLEET_SLOTS, perAgent: FLEET_SLOTS });
+        if (!started) throw new Error(`job ${job.id} could not be claimed`);
+        claimMs.push(performance.now() - at);
+        at = performance.now();
+        await jobs.finishJob(job.id, { state: 'succeeded' }, Date.now());
+        finishMs.push(performance.now() - at);
+      }
+      return { claimMs: claimMs.sort((a, b) => a - b), finishMs: finishMs.sort((a, b) => a - b) };
+    } finally {
+      await worker.close();
+    }
+  });
+}
+
 async function fleetRun(pg: Pg, n: number): Promise<FleetRun> {
   return inFreshSchema(pg, `bench_fleet${n}`, async (schema) => {
     const claims = new Map<number, Claim>();
@@ -277,16 +324,7 @@ async function fleetRun(pg: Pg, n: number): Promise<FleetRun> {
       for (let i = 0; i < n; i++) workers.push(await startBenchWorker({ name: `w${i + 1}`, databaseUrl, concurrency: FLEET_SLOTS, runner: recordingRunner(`w${i + 1}`, claims, () => undefined) }));
       for (const w of workers) w.service.dispatcher.subscribe((notice) => void (notice.type === 'job-finished' && finished++));
       const first = workers[0]!.service;
-      // The backlog: every comment routed into a queued job (one per issue) while dispatch is paused.
-      await first.store.pauses.pause('*', 'benchmark backlog', Date.now());
-      const backlog = Array.from({ length: BACKLOG }, (_, i) => commentDelivery(1 + i, 'go').request);
-      const sent = await closedLoop(first.url, backlog, 16);
-      if ((sent.statuses[202] ?? 0) !== BACKLOG) throw new Error(`backlog: ${JSON.stringify(sent.statuses)}`);
-      for (;;) {
-        const counts = await first.store.jobs.countByState();
-        if ((counts.queued ?? 0) === BACKLOG) break;
-        await sleep(50);
-      }
+      await queueBacklog(first, BACKLOG);
 
       const backends = sampleBackends(pg, schema);
       const load = measureLoad();
@@ -324,6 +362,7 @@ export async function run(): Promise<void> {
   const latency = await eventToClaim(pg);
   const fleet: FleetRun[] = [];
   for (const n of FLEET) fleet.push(await fleetRun(pg, n));
+  const serial = await serialClaims(pg);
 
   const all = [...latency.idle.latencies, ...latency.busy.latencies].sort((a, b) => a - b);
   const base = fleet[0]!;
@@ -359,6 +398,9 @@ export async function run(): Promise<void> {
     figures[`fleet_${f.workers}_bench_process_cores`] = f.processCores;
     figures[`fleet_${f.workers}_min_share_of_one_worker`] = Math.min(...f.perWorker) / BACKLOG;
   }
+  figures.serial_claim_p50_ms = percentile(serial.claimMs, 50);
+  figures.serial_finish_p50_ms = percentile(serial.finishMs, 50);
+  figures.claim_lock_ceiling_per_s = 1000 / percentile(serial.claimMs, 50);
   const best = fleet.reduce((a, b) => (b.jobsPerSecond > a.jobsPerSecond ? b : a));
   figures.fleet_peak_workers = best.workers;
 
@@ -372,6 +414,7 @@ export async function run(): Promise<void> {
       `intake: ${INTAKE_N} deliveries (intake.ts's captured payloads), ${INTAKE_CONCURRENCY} senders in all, after 1,000 not counted; child processes \`claude-hooks serve\`; baseline: one on SQLite, same run; two workers: each half the deliveries and half the senders, figure = all / the slower half's time`,
       `event to claim: ${LATENCY_SAMPLES} comments (each its own issue) POSTed to worker A with both idle, then ${LATENCY_SAMPLES} with A's ${A_SLOTS} slots held so B must claim; from the POST's start to the no-op runner's call on the worker that claimed it; 20 ms between samples`,
       `fleet: ${BACKLOG} comments on ${BACKLOG} issues routed into queued jobs while dispatch was paused, then resumed on N in-process workers (one Node process, each worker its own pool of 4); jobs/s until every job finished; baseline N = 1`,
+      `serial claims: ${SERIAL_CLAIMS} queued jobs claimed (startJob) and finished one after another through the ports, nobody else claiming; the claim holds the advisory lock throughout, so claim_lock_ceiling_per_s = 1000 / its p50 is all the workers' claims per second together`,
       'claim_lock_waiters_mean: PostgreSQL sessions waiting on an advisory lock (sampled every 25 ms); bench_process_cores: CPU of the one process holding every worker, in cores',
     ],
   });
