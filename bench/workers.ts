@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service } from '../src/main.js';
-import type { AgentRunner } from '../src/queue/ports.js';
+import type { AgentRunner, JobStore } from '../src/queue/ports.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../test/support/payloads.js';
 import { BENCH_SECRET, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
 import { freePort, startChild, type ChildServer } from './lib/child-server.js';
@@ -242,7 +242,36 @@ interface FleetRun {
   readonly activeBackendsMean: number;
   readonly machineBusy: number;
   readonly processCores: number;
+  readonly claimAttemptsPerJob: number;
+  readonly refusedClaimsPerJob: number;
+  readonly windowReadsPerJob: number;
   readonly perWorker: number[];
+}
+
+interface ClaimTally {
+  /** Claim transactions (each holds the claim lock), and those that started nothing. */
+  attempts: number;
+  refused: number;
+  /** Reads of the runnable window (one per scheduling pass). */
+  windows: number;
+}
+
+/** Counts, from outside, what a worker's dispatcher asks of its job store: claims tried and refused, windows read. */
+function countClaims(jobs: JobStore, tally: ClaimTally): void {
+  const startJob = jobs.startJob.bind(jobs);
+  const runnableJobs = jobs.runnableJobs.bind(jobs);
+  Object.assign(jobs, {
+    startJob: async (...args: Parameters<JobStore['startJob']>) => {
+      tally.attempts++;
+      const job = await startJob(...args);
+      if (!job) tally.refused++;
+      return job;
+    },
+    runnableJobs: async (...args: Parameters<JobStore['runnableJobs']>) => {
+      tally.windows++;
+      return runnableJobs(...args);
+    },
+  } satisfies Partial<JobStore>);
 }
 
 /** Samples PostgreSQL's sessions until stopped: how many wait on an advisory lock, how many are active. */
@@ -326,6 +355,8 @@ async function fleetRun(pg: Pg, n: number): Promise<FleetRun> {
       const first = workers[0]!.service;
       await queueBacklog(first, BACKLOG);
 
+      const tally: ClaimTally = { attempts: 0, refused: 0, windows: 0 };
+      for (const w of workers) countClaims(w.service.store.jobs, tally);
       const backends = sampleBackends(pg, schema);
       const load = measureLoad();
       const opened = performance.now();
@@ -346,6 +377,9 @@ async function fleetRun(pg: Pg, n: number): Promise<FleetRun> {
         activeBackendsMean: waits.active,
         machineBusy: machine.machineBusy,
         processCores: machine.processCores,
+        claimAttemptsPerJob: tally.attempts / BACKLOG,
+        refusedClaimsPerJob: tally.refused / BACKLOG,
+        windowReadsPerJob: tally.windows / BACKLOG,
         perWorker: workers.map((w) => [...claims.values()].filter((c) => c.worker === w.name).length),
       };
     } finally {
@@ -392,6 +426,9 @@ export async function run(): Promise<void> {
     figures[`fleet_${f.workers}_jobs_per_s`] = f.jobsPerSecond;
     figures[`fleet_${f.workers}_ratio_to_1_worker`] = f.jobsPerSecond / base.jobsPerSecond;
     figures[`fleet_${f.workers}_claims_per_s`] = f.claimsPerSecond;
+    figures[`fleet_${f.workers}_claim_attempts_per_job`] = f.claimAttemptsPerJob;
+    figures[`fleet_${f.workers}_refused_claims_per_job`] = f.refusedClaimsPerJob;
+    figures[`fleet_${f.workers}_window_reads_per_job`] = f.windowReadsPerJob;
     figures[`fleet_${f.workers}_claim_lock_waiters_mean`] = f.lockWaitersMean;
     figures[`fleet_${f.workers}_pg_active_sessions_mean`] = f.activeBackendsMean;
     figures[`fleet_${f.workers}_machine_busy_pct`] = f.machineBusy * 100;
@@ -415,6 +452,7 @@ export async function run(): Promise<void> {
       `event to claim: ${LATENCY_SAMPLES} comments (each its own issue) POSTed to worker A with both idle, then ${LATENCY_SAMPLES} with A's ${A_SLOTS} slots held so B must claim; from the POST's start to the no-op runner's call on the worker that claimed it; 20 ms between samples`,
       `fleet: ${BACKLOG} comments on ${BACKLOG} issues routed into queued jobs while dispatch was paused, then resumed on N in-process workers (one Node process, each worker its own pool of 4); jobs/s until every job finished; baseline N = 1`,
       `serial claims: ${SERIAL_CLAIMS} queued jobs claimed (startJob) and finished one after another through the ports, nobody else claiming; the claim holds the advisory lock throughout, so claim_lock_ceiling_per_s = 1000 / its p50 is all the workers' claims per second together`,
+      'claim_attempts / refused_claims / window_reads per job: claim transactions each worker\'s dispatcher ran (refused: another worker had claimed the job first, or a limit), and runnable-window reads, counted around the workers\' job stores',
       'claim_lock_waiters_mean: PostgreSQL sessions waiting on an advisory lock (sampled every 25 ms); bench_process_cores: CPU of the one process holding every worker, in cores',
     ],
   });
