@@ -22,8 +22,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service } from '../src/main.js';
 import type { AgentRunner, JobStore } from '../src/queue/ports.js';
-import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../test/support/payloads.js';
-import { BENCH_SECRET, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
+import { commentDelivery, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
 import { freePort, startChild, type ChildServer } from './lib/child-server.js';
 import { closedLoop, type LoadRequest, type LoadResult } from './lib/load.js';
 import { measureLoad } from './lib/machine-load.js';
@@ -117,21 +116,6 @@ async function intake(pg: Pg) {
 }
 
 // ---------------------------------------------------------------- deliveries and runners
-
-let commentIds = 2_000_000;
-
-/** A signed comment delivery mentioning @dev on `issue` (its own work key), with a fresh comment id. */
-function commentDelivery(issue: number, text: string): { request: LoadRequest; commentId: number } {
-  const sample = loadSamplePayload('gitea-issue_comment-created');
-  const payload = JSON.parse(sample.body.toString('utf8')) as { comment: { id: number; body: string }; issue: { number: number } };
-  const commentId = commentIds++;
-  payload.comment.id = commentId;
-  payload.comment.body = `@dev ${text}`;
-  payload.issue.number = issue;
-  const body = Buffer.from(JSON.stringify(payload));
-  const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(`workers-${commentId}`), body, secret: BENCH_SECRET, event: 'issue_comment', eventType: 'issue_comment' });
-  return { request: { path: '/webhook', headers, body }, commentId };
-}
 
 interface Claim {
   readonly at: number;

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startService, type Service } from '../../src/main.js';
 import type { AgentRunner } from '../../src/queue/ports.js';
+import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../../test/support/payloads.js';
+import type { LoadRequest } from './load.js';
 import { permissiveForge } from './permissive-forge.js';
 
 export const BENCH_SECRET = 'bench-secret';
@@ -67,4 +69,19 @@ agents:
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+let commentIds = 2_000_000;
+
+/** A signed comment delivery mentioning @dev on `issue` (its own work key), with a fresh comment id. */
+export function commentDelivery(issue: number, text: string): { request: LoadRequest; commentId: number } {
+  const sample = loadSamplePayload('gitea-issue_comment-created');
+  const payload = JSON.parse(sample.body.toString('utf8')) as { comment: { id: number; body: string }; issue: { number: number } };
+  const commentId = commentIds++;
+  payload.comment.id = commentId;
+  payload.comment.body = `@dev ${text}`;
+  payload.issue.number = issue;
+  const body = Buffer.from(JSON.stringify(payload));
+  const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(`workers-${commentId}`), body, secret: BENCH_SECRET, event: 'issue_comment', eventType: 'issue_comment' });
+  return { request: { path: '/webhook', headers, body }, commentId };
 }
