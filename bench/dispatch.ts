@@ -124,7 +124,7 @@ export async function run(): Promise<void> {
   const yaml = `
 dataDir: ${dataDir}
 server: { port: 0 }
-forge: { url: "http://forge.bench", webhookSecret: { env: BENCH_SECRET } }
+forge: { url: "https://try.gitea.io", webhookSecret: { env: BENCH_SECRET } }
 dispatch: { concurrency: 100, perRepository: 100, pollIntervalSeconds: 0 }
 agents:
   dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${join(dataDir, 'skill.md')}, workspace: issue-branch, triggers: [{ on: mention }], limits: { concurrency: 100, runsPerHour: 1000 } }

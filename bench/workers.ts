@@ -20,46 +20,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Service } from '../src/main.js';
-import type { AgentRunner, JobStore } from '../src/queue/ports.js';
+import { inFreshSchema, post, postgres, recordingRunner, until, type Claim, type Pg } from './lib/bench-postgres.js';
 import { commentDelivery, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
 import { freePort, startChild, type ChildServer } from './lib/child-server.js';
-import { closedLoop, type LoadRequest, type LoadResult } from './lib/load.js';
-import { measureLoad } from './lib/machine-load.js';
+import { fleetRun, serialClaims, type FleetRun } from './lib/fleet.js';
+import { closedLoop, type LoadResult } from './lib/load.js';
 import { percentile, writeReport } from './lib/report.js';
 import { makeDeliveries, SECRET as INTAKE_SECRET } from './intake.js';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const INTAKE_N = Number(process.env.BENCH_WORKERS_INTAKE_N ?? 4000);
 const INTAKE_CONCURRENCY = 64;
 const LATENCY_SAMPLES = Number(process.env.BENCH_WORKERS_SAMPLES ?? 150);
 const BACKLOG = Number(process.env.BENCH_WORKERS_BACKLOG ?? 2000);
 const FLEET = [1, 2, 4, 8] as const;
 const SERIAL_CLAIMS = 300;
-/** Slots of each fleet worker; dispatch.concurrency is also the cap across workers, so it is ample. */
-const FLEET_SLOTS = 64;
 /** Worker A's slots in the latency part: held full so that B must claim. */
 const A_SLOTS = 2;
 const root = join(import.meta.dirname, '..');
-
-type Pg = typeof import('../test/support/postgres.js');
-
-/** The PostgreSQL helpers, after the database URL is settled (the module reads it as it loads). */
-async function postgres(): Promise<Pg> {
-  process.env.CLAUDE_HOOKS_TEST_DATABASE_URL ||= DEFAULT_DATABASE_URL;
-  return import('../test/support/postgres.js');
-}
-
-/** Runs `body` on a fresh schema, dropped afterwards whatever happens. */
-async function inFreshSchema<T>(pg: Pg, prefix: string, body: (schema: string) => Promise<T>): Promise<T> {
-  const schema = pg.freshSchemaName(prefix);
-  await pg.createSchema(schema);
-  try {
-    return await body(schema);
-  } finally {
-    await pg.dropSchema(schema);
-  }
-}
 
 // ---------------------------------------------------------------- 1. intake
 
@@ -115,45 +92,6 @@ async function intake(pg: Pg) {
   return { sqlite, one, two };
 }
 
-// ---------------------------------------------------------------- deliveries and runners
-
-interface Claim {
-  readonly at: number;
-  readonly worker: string;
-}
-
-/** A job runner that records when (and on which worker) it was called with each comment; `hold` keeps a run going. */
-function recordingRunner(worker: string, claims: Map<number, Claim>, onClaim: () => void, hold?: (text: string) => Promise<void> | undefined): AgentRunner {
-  return {
-    async run(request) {
-      const at = performance.now();
-      let held: Promise<void> | undefined;
-      for (const { event } of request.events) {
-        if (event.type !== 'comment') continue;
-        claims.set(event.comment.id, { at, worker });
-        held ??= hold?.(event.comment.body);
-      }
-      onClaim();
-      if (held) await held;
-      return { ok: true };
-    },
-  };
-}
-
-async function post(url: string, request: LoadRequest): Promise<void> {
-  const res = await fetch(`${url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
-  if (res.status !== 202) throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
-}
-
-/** Waits until `ready()`; throws after `ms` naming what was awaited. */
-async function until(ready: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!ready()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
-
 // ---------------------------------------------------------------- 2. event-to-claim latency
 
 interface LatencyPhase {
@@ -170,8 +108,8 @@ async function eventToClaim(pg: Pg) {
     const workers: BenchWorker[] = [];
     try {
       const databaseUrl = pg.urlInSchema(schema);
-      workers.push(await startBenchWorker({ name: 'a', databaseUrl, concurrency: A_SLOTS, runner: recordingRunner('a', claims, () => undefined, hold), maxConnections: 10 }));
-      workers.push(await startBenchWorker({ name: 'b', databaseUrl, concurrency: 64, runner: recordingRunner('b', claims, () => undefined), maxConnections: 10 }));
+      workers.push(await startBenchWorker({ name: 'a', databaseUrl, concurrency: A_SLOTS, runner: recordingRunner('a', claims, hold), maxConnections: 10 }));
+      workers.push(await startBenchWorker({ name: 'b', databaseUrl, concurrency: 64, runner: recordingRunner('b', claims), maxConnections: 10 }));
       const a = workers[0]!.service;
       let issue = 1;
 
@@ -215,163 +153,6 @@ async function eventToClaim(pg: Pg) {
   });
 }
 
-// ---------------------------------------------------------------- 3. fleet
-
-interface FleetRun {
-  readonly workers: number;
-  readonly jobsPerSecond: number;
-  readonly claimsPerSecond: number;
-  readonly seconds: number;
-  readonly lockWaitersMean: number;
-  readonly activeBackendsMean: number;
-  readonly machineBusy: number;
-  readonly processCores: number;
-  readonly claimAttemptsPerJob: number;
-  readonly refusedClaimsPerJob: number;
-  readonly windowReadsPerJob: number;
-  readonly perWorker: number[];
-}
-
-interface ClaimTally {
-  /** Claim transactions (each holds the claim lock), and those that started nothing. */
-  attempts: number;
-  refused: number;
-  /** Reads of the runnable window (one per scheduling pass). */
-  windows: number;
-}
-
-/** Counts, from outside, what a worker's dispatcher asks of its job store: claims tried and refused, windows read. */
-function countClaims(jobs: JobStore, tally: ClaimTally): void {
-  const startJob = jobs.startJob.bind(jobs);
-  const runnableJobs = jobs.runnableJobs.bind(jobs);
-  Object.assign(jobs, {
-    startJob: async (...args: Parameters<JobStore['startJob']>) => {
-      tally.attempts++;
-      const job = await startJob(...args);
-      if (!job) tally.refused++;
-      return job;
-    },
-    runnableJobs: async (...args: Parameters<JobStore['runnableJobs']>) => {
-      tally.windows++;
-      return runnableJobs(...args);
-    },
-  } satisfies Partial<JobStore>);
-}
-
-/** Samples PostgreSQL's sessions until stopped: how many wait on an advisory lock, how many are active. */
-function sampleBackends(pg: Pg, schema: string): { stop(): Promise<{ waiting: number; active: number }> } {
-  let running = true;
-  const samples: Array<{ waiting: number; active: number }> = [];
-  const loop = (async () => {
-    while (running) {
-      const rows = await pg.queryIn<{ waiting: number; active: number }>(
-        schema,
-        `SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND wait_event = 'advisory')::int AS waiting,
-                count(*) FILTER (WHERE state = 'active' AND pid <> pg_backend_pid())::int AS active
-           FROM pg_stat_activity WHERE datname = current_database()`,
-      );
-      samples.push(rows[0]!);
-      await sleep(25);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      const mean = (f: (s: { waiting: number; active: number }) => number) => samples.reduce((sum, s) => sum + f(s), 0) / Math.max(1, samples.length);
-      return { waiting: mean((s) => s.waiting), active: mean((s) => s.active) };
-    },
-  };
-}
-
-/** Pauses dispatch and routes `count` comments (one per issue) into queued jobs through `service`'s intake. */
-async function queueBacklog(service: Service, count: number): Promise<void> {
-  await service.store.pauses.pause('*', 'benchmark backlog', Date.now());
-  const backlog = Array.from({ length: count }, (_, i) => commentDelivery(1 + i, 'go').request);
-  const sent = await closedLoop(service.url, backlog, 16);
-  if ((sent.statuses[202] ?? 0) !== count) throw new Error(`backlog: ${JSON.stringify(sent.statuses)}`);
-  for (;;) {
-    const counts = await service.store.jobs.countByState();
-    if ((counts.queued ?? 0) === count) break;
-    await sleep(50);
-  }
-}
-
-/**
- * What one claim costs with nobody else claiming: queued jobs claimed and finished one after
- * another through the store's ports. A claim holds the claim advisory lock for its whole
- * transaction, so 1 / claim time is what every worker together can claim per second.
- */
-async function serialClaims(pg: Pg): Promise<{ claimMs: number[]; finishMs: number[] }> {
-  return inFreshSchema(pg, 'bench_claims', async (schema) => {
-    const worker = await startBenchWorker({ name: 'serial', databaseUrl: pg.urlInSchema(schema), concurrency: FLEET_SLOTS, runner: recordingRunner('serial', new Map(), () => undefined) });
-    try {
-      const jobs = worker.service.store.jobs;
-      await queueBacklog(worker.service, SERIAL_CLAIMS);
-      const queued = await jobs.listJobs({ states: ['queued'], limit: SERIAL_CLAIMS });
-      const claimMs: number[] = [];
-      const finishMs: number[] = [];
-      for (const job of queued) {
-        let at = performance.now();
-        const started = await jobs.startJob(job.id, Date.now(), { concurrency: FLEET_SLOTS, perRepository: FLEET_SLOTS, perAgent: FLEET_SLOTS });
-        if (!started) throw new Error(`job ${job.id} could not be claimed`);
-        claimMs.push(performance.now() - at);
-        at = performance.now();
-        await jobs.finishJob(job.id, { state: 'succeeded' }, Date.now());
-        finishMs.push(performance.now() - at);
-      }
-      return { claimMs: claimMs.sort((a, b) => a - b), finishMs: finishMs.sort((a, b) => a - b) };
-    } finally {
-      await worker.close();
-    }
-  });
-}
-
-async function fleetRun(pg: Pg, n: number): Promise<FleetRun> {
-  return inFreshSchema(pg, `bench_fleet${n}`, async (schema) => {
-    const claims = new Map<number, Claim>();
-    let finished = 0;
-    const workers: BenchWorker[] = [];
-    try {
-      const databaseUrl = pg.urlInSchema(schema);
-      for (let i = 0; i < n; i++) workers.push(await startBenchWorker({ name: `w${i + 1}`, databaseUrl, concurrency: FLEET_SLOTS, runner: recordingRunner(`w${i + 1}`, claims, () => undefined) }));
-      for (const w of workers) w.service.dispatcher.subscribe((notice) => void (notice.type === 'job-finished' && finished++));
-      const first = workers[0]!.service;
-      await queueBacklog(first, BACKLOG);
-
-      const tally: ClaimTally = { attempts: 0, refused: 0, windows: 0 };
-      for (const w of workers) countClaims(w.service.store.jobs, tally);
-      const backends = sampleBackends(pg, schema);
-      const load = measureLoad();
-      const opened = performance.now();
-      await first.store.pauses.resume('*');
-      for (const w of workers) w.service.dispatcher.notify();
-      await until(() => finished >= BACKLOG, `${BACKLOG} jobs to finish on ${n} workers`, 300_000);
-      const seconds = (performance.now() - opened) / 1000;
-      const machine = load.end();
-      const waits = await backends.stop();
-      const claimTimes = [...claims.values()].map((c) => c.at).sort((a, b) => a - b);
-      const claimSpan = (claimTimes[claimTimes.length - 1]! - claimTimes[0]!) / 1000;
-      return {
-        workers: n,
-        jobsPerSecond: BACKLOG / seconds,
-        claimsPerSecond: claimTimes.length / claimSpan,
-        seconds,
-        lockWaitersMean: waits.waiting,
-        activeBackendsMean: waits.active,
-        machineBusy: machine.machineBusy,
-        processCores: machine.processCores,
-        claimAttemptsPerJob: tally.attempts / BACKLOG,
-        refusedClaimsPerJob: tally.refused / BACKLOG,
-        windowReadsPerJob: tally.windows / BACKLOG,
-        perWorker: workers.map((w) => [...claims.values()].filter((c) => c.worker === w.name).length),
-      };
-    } finally {
-      for (const w of workers.reverse()) await w.close();
-    }
-  });
-}
-
 // ---------------------------------------------------------------- report
 
 export async function run(): Promise<void> {
@@ -379,8 +160,8 @@ export async function run(): Promise<void> {
   const { sqlite, one, two } = await intake(pg);
   const latency = await eventToClaim(pg);
   const fleet: FleetRun[] = [];
-  for (const n of FLEET) fleet.push(await fleetRun(pg, n));
-  const serial = await serialClaims(pg);
+  for (const n of FLEET) fleet.push(await fleetRun(pg, n, BACKLOG));
+  const serial = await serialClaims(pg, SERIAL_CLAIMS);
 
   const all = [...latency.idle.latencies, ...latency.busy.latencies].sort((a, b) => a - b);
   const base = fleet[0]!;
