@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { startService } from '../src/main.js';
-import type { ForgeClient } from '../src/forge/client.js';
 import type { AgentRunner } from '../src/queue/ports.js';
 import { openStore } from '../src/store/open-store.js';
 import { systemClock } from '../src/lib/clock.js';
@@ -27,6 +26,7 @@ import { teamOfThree } from '../test/support/agents.js';
 import { gate, scriptedRunner, startHarness } from '../test/support/dispatch-harness.js';
 import { commented } from '../test/support/events.js';
 import type { LoadRequest } from './lib/load.js';
+import { permissiveForge } from './lib/permissive-forge.js';
 import { percentile, writeReport } from './lib/report.js';
 
 const EVENTS = 1000;
@@ -34,15 +34,6 @@ const KEYS = 100;
 const SECRET = 'bench-secret';
 const BACKLOG = 6000;
 const SLOTS = 8;
-
-function permissive(): ForgeClient {
-  const unused = async (): Promise<never> => {
-    throw new Error('not used');
-  };
-  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [],
-    listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused,
-    editComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused, editPullBase: unused };
-}
 
 function deliveries(count: number, firstId: number): { requests: LoadRequest[]; commentIds: number[] } {
   const sample = loadSamplePayload('gitea-issue_comment-created');
@@ -133,7 +124,7 @@ export async function run(): Promise<void> {
   const yaml = `
 dataDir: ${dataDir}
 server: { port: 0 }
-forge: { url: "http://forge.bench", webhookSecret: { env: BENCH_SECRET } }
+forge: { url: "https://try.gitea.io", webhookSecret: { env: BENCH_SECRET } }
 dispatch: { concurrency: 100, perRepository: 100, pollIntervalSeconds: 0 }
 agents:
   dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${join(dataDir, 'skill.md')}, workspace: issue-branch, triggers: [{ on: mention }], limits: { concurrency: 100, runsPerHour: 1000 } }
@@ -150,7 +141,7 @@ agents:
       return { ok: true };
     },
   };
-  const service = await startService({ config: loaded.value, log: silentLogger(), jobRunner: runner, forgeClientFor: () => permissive() });
+  const service = await startService({ config: loaded.value, log: silentLogger(), jobRunner: runner, forgeClientFor: () => permissiveForge() });
   const acceptedAt = new Map<number, number>();
   // Eight clients, each sending its next delivery when the previous one was answered.
   const send = async ({ requests, commentIds }: ReturnType<typeof deliveries>) =>

@@ -13,7 +13,7 @@ import { startChild, freePort, type ChildServer } from './lib/child-server.js';
 import { closedLoop, openLoop, type LoadRequest, type LoadResult } from './lib/load.js';
 import { percentile, writeReport } from './lib/report.js';
 
-const SECRET = 'bench-secret';
+export const SECRET = 'bench-secret';
 const TOTAL = Number(process.env.BENCH_INTAKE_N ?? 20_000);
 /** The target is read at the higher concurrency; the lower one is printed beside it. */
 const CONCURRENCIES = [32, 64] as const;
@@ -33,7 +33,7 @@ http.createServer((req, res) => {
 let made = 0;
 
 /** Distinct deliveries: each sample with a fresh id inside the body, so every one is a new event. */
-function makeDeliveries(count: number, salt: string): LoadRequest[] {
+export function makeDeliveries(count: number, salt: string): LoadRequest[] {
   const samples = loadSamplePayloads({ forge: 'forgejo' });
   return Array.from({ length: count }, () => {
     const i = made++;
