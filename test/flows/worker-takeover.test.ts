@@ -7,7 +7,7 @@
  * CLAUDE_HOOKS_TEST_DATABASE_URL.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,10 +77,12 @@ agents:
     await createSchema(schema);
     scene = await startScene();
     model = await startScriptedModel();
-    (await import('node:fs')).writeFileSync(join(root, 'dev.md'), '# You are dev\n');
+    writeFileSync(join(root, 'dev.md'), '# You are dev\n');
     // Run 1 asks for a tool that takes long: the worker is killed while it runs.
     // (a loop waiting for a file that never comes: the runtime refuses a plain long `sleep`).
-    model.setScript([bash(`while [ ! -f ${join(root, 'never')} ]; do sleep 0.2; done`, 'Wait for the build'), text('Picked up where the other worker stopped.')]);
+    // The runtime runs a tool in a session of its own, so killing the worker's process group leaves
+    // the loop running: it also ends when the test's folder is gone, and `after` ends it first.
+    model.setScript([bash(`while [ ! -f ${join(root, 'never')} ] && [ -d ${root} ]; do sleep 0.2; done`, 'Wait for the build'), text('Picked up where the other worker stopped.')]);
     a = await start('a');
     scene.forge.setWebhookUrl(`${a.url}/webhook`);
     issue = (await scene.forge.as('alice').openIssue('acme/widget', { title: 'Login fails for names with spaces' })).number;
@@ -95,6 +97,7 @@ agents:
   });
 
   after(async () => {
+    writeFileSync(join(root, 'never'), ''); // ends the tool loop A's runtime left behind
     await processes.stopAll();
     await model?.close();
     await scene?.forge.close();
