@@ -66,7 +66,13 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
     report.caches.push(...caches.map((repo) => ({ repo })));
     return ok(report);
   }
-  for (const job of running) await deps.cancelJob(job.id, 'cancelled by an operator reset (force)');
+  for (const job of running) {
+    // Several workers: a job running on another worker cannot be stopped from here, and its
+    // session must not be forgotten under it.
+    if ((await deps.cancelJob(job.id, 'cancelled by an operator reset (force)')) === 'elsewhere') {
+      return err({ kind: 'running-job', jobs: [job.id], message: `job ${job.id} runs on another worker, which alone can cancel it: cancel it there (claude-hooks workers names it), then reset` });
+    }
+  }
   for (const session of sessions) {
     const transcriptBytes = await deps.transcripts.remove(session.sessionId!, session.worktree).catch((error: unknown) => {
       report.failures.push({ what: `transcript of ${keyName(session.key)}`, reason: String(error instanceof Error ? error.message : error) });

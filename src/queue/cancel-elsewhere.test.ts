@@ -9,6 +9,7 @@ import { commented } from '../../test/support/events.js';
 import { gate, scriptedRunner, startHarness, type Harness } from '../../test/support/dispatch-harness.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../test/support/postgres.js';
 import { until } from '../../test/support/wait.js';
+import { reset } from '../housekeeping/reset.js';
 import { Secret } from '../lib/secret.js';
 
 describe('cancelling a job another worker runs', { skip: postgresSkip() }, () => {
@@ -42,6 +43,24 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
     const b = await worker('worker-b');
 
     assert.equal(await b.dispatcher.cancel(jobId!, 'from B'), 'elsewhere');
+    // A forced reset on B cannot cancel it either: it is refused, and the session is left alone.
+    const [running] = await b.store.jobs.runningJobs();
+    await b.store.sessions.started(running!.key, { sessionId: 'session-on-a', worktree: '/data/worker-a/w', at: Date.now() });
+    const refused = await reset(
+      {
+        agents: [{ name: 'dev' }],
+        workdirs: { list: async () => [], removeWorktree: async () => { throw new Error('not reached'); }, removeCache: async () => { throw new Error('not reached'); } },
+        sessions: b.store.sessions,
+        rows: b.store.housekeepingSessions,
+        transcripts: { remove: async () => 0 },
+        jobs: b.store.jobs,
+        cancelJob: (id, reason) => b.dispatcher.cancel(id, reason),
+        forgeUrl: undefined,
+      },
+      { agent: 'dev', scope: 'session', force: true },
+    );
+    assert.ok(!refused.ok && refused.error.kind === 'running-job' && /another worker/.test(refused.error.message), JSON.stringify(refused));
+    assert.equal((await b.store.sessions.get(running!.key))?.sessionId, 'session-on-a');
     const cancelling = a.dispatcher.cancel(jobId!, 'from A'); // aborts the run, then waits for it to end
     held.open();
     assert.equal(await cancelling, 'running');
