@@ -21,7 +21,9 @@ describe('npm run demo, stopped by a signal', () => {
       const child = spawn(process.execPath, ['--import', 'tsx', demo], { cwd: root, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'pipe', 'pipe'] });
       const exited = once(child, 'exit');
       let out = '';
+      let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
       try {
         await until(() => /^1\. /m.test(out), 'the story to begin', 60_000);
         const during = demoFolders(temp);
@@ -30,7 +32,7 @@ describe('npm run demo, stopped by a signal', () => {
         const [code] = await exited;
 
         assert.ok(during.length > 0, 'the demo made its folders under TMPDIR');
-        assert.equal(code, signal === 'SIGINT' ? 130 : 143);
+        assert.equal(code, signal === 'SIGINT' ? 130 : 143, `the demo exited with ${code}; its output:\n${out.slice(-2000)}\n${err.slice(-4000)}`);
         assert.deepEqual(demoFolders(temp), []);
       } finally {
         if (child.exitCode === null && child.signalCode === null) {
