@@ -495,3 +495,44 @@ describe('dispatcher', () => {
     await second.close();
   });
 });
+
+describe('dispatcher: when to look again', () => {
+  it('starts a retry that fell due while a scheduling pass was reading the queue', async () => {
+    const clock = manualClock();
+    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wake-')), clock, dedupWindowMs: 0 });
+    // Time passes while the runnable jobs are read: a job due 1 ms after the read is due before
+    // the pass asks when to look again.
+    const jobs: JobStore = Object.assign(Object.create(store.jobs) as JobStore, {
+      runnableJobs: async (...args: Parameters<JobStore['runnableJobs']>) => {
+        const answer = await store.jobs.runnableJobs(...args);
+        clock.advance(5);
+        return answer;
+      },
+    });
+    const { runner, runs } = scriptedRunner((request) => {
+      if (request.attempt === 1) throw new ForgeApiError('GET', '/repos/acme/widget/issues/7', 503, 'unavailable');
+      return { ok: true };
+    });
+    const dispatcher = createDispatcher({
+      store: jobs,
+      runner,
+      route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+      limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 1, pauseMs: 1 },
+      clock,
+      log: silentLogger(),
+    });
+    store.onEvent((stored) => dispatcher.notify(stored));
+    await dispatcher.start();
+    try {
+      const event = commented(7, 'alice', '@dev');
+      await store.deliveries.record({ deliveryId: 'wake-1', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: clock.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+
+      await until(() => runs.length === 2, 'the retry to run', 5000);
+      await dispatcher.idle();
+      assert.equal((await store.jobs.listJobs({}))[0]?.state, 'succeeded');
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+});

@@ -100,10 +100,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const breaker = createBreaker({ store, forge: options.route.forge, pauseMs: limits.pauseMs, clock, log, emit });
   const jobs = createJobLauncher({ store, runner: options.runner, limits, clock, log, emit, ended: () => void schedule() });
 
-  const startRunnable = async () => {
-    const chosen = await pickJobs({ store, agents, limits, breaker, clock }, jobs.running());
+  const startRunnable = async (now: number) => {
+    const chosen = await pickJobs({ store, agents, limits, breaker, clock }, jobs.running(), now);
     // One group commit starts them all.
-    const now = clock.now();
     // The store checks the limits again as it claims: other workers may have started jobs since.
     const started = await Promise.all(
       chosen.map(({ job, agent }) => store.startJob(job.id, now, { concurrency: limits.concurrency, perRepository: limits.perRepository, perAgent: agent.limits.concurrency })),
@@ -119,12 +118,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return scheduling;
     }
     scheduling = (async () => {
+      // One `now` for the pass and for when to look again: a job that fell due between the two
+      // would otherwise be neither started (not yet due) nor woken for (no longer in the future).
+      let now: number;
       do {
         scheduleAgain = false;
         if (stopped) return;
-        await startRunnable();
+        now = clock.now();
+        await startRunnable(now);
       } while (scheduleAgain);
-      const wakeAt = await store.nextWakeAt(clock.now());
+      const wakeAt = await store.nextWakeAt(now);
       if (wakeAt !== undefined) setWake(wakeAt);
     })()
       .catch((error: unknown) => {

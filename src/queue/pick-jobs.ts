@@ -23,9 +23,8 @@ export interface Pick {
   readonly agent: AgentConfig;
 }
 
-export async function pickJobs(deps: PickDeps, running: readonly Job[]): Promise<Pick[]> {
-  const { store, agents, limits, clock } = deps;
-  const now = clock.now();
+export async function pickJobs(deps: PickDeps, running: readonly Job[], now = deps.clock.now()): Promise<Pick[]> {
+  const { store, agents, limits } = deps;
   const chosen: Pick[] = [];
   const taken = () => [...running, ...chosen.map((c) => c.job)];
   const free = () => limits.concurrency - running.length - chosen.length;
