@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
 import { AGENT_TEMPLATES, templateOf, type AgentTemplate } from '../onboarding/agent-templates.js';
-import { initSteps, resolveRepositories } from '../onboarding/init-steps.js';
+import { initSteps, resolveRepositories, type InitOptions } from '../onboarding/init-steps.js';
 import { formatStep, runPlan } from '../onboarding/plan.js';
 import type { CliIo, OptionValues } from './commands.js';
 
@@ -80,16 +80,8 @@ export async function runInit(values: OptionValues, io: CliIo): Promise<number> 
   return 0;
 }
 
-interface ParsedInit {
-  readonly forgeUrl: string;
-  readonly forgeKind: 'forgejo' | 'gitea';
-  readonly publicUrl: string;
-  readonly repos: readonly string[];
-  readonly orgs: readonly string[];
-  readonly agents: readonly AgentTemplate[];
-  readonly layout: { dataDir: string; configPath: string };
-  readonly protectBranches: boolean;
-}
+/** The init options as the command line gives them: repositories named, before the organisations' are added. */
+type ParsedInit = Omit<InitOptions, 'repositories'> & { readonly repos: readonly string[] };
 
 function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string {
   const forgeUrl = httpUrl(values.forge, '--forge');
