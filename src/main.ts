@@ -243,12 +243,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await orphans();
     await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
+    const transcripts = withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts);
     const cleanup = createCleanupWorker({
       queue: store.cleanup,
       workdirs,
       sessions: store.sessions,
       rows: store.housekeepingSessions,
-      transcripts: withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts),
+      transcripts,
       agents: config.agents,
       deleteOnClose: config.housekeeping.deleteSessionsOnClose,
       stack: stackDeps(createStackForge(config.agents, clients), store, config, clock),
@@ -261,7 +262,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
-    const transcripts = withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts);
     const sweeper = countSweeps(createSweeper({
       workdirs,
       rows: store.housekeepingSessions,

@@ -12,7 +12,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../sqlite/migrations.js';
+import type { TranscriptEntry } from '../../sessions/transcript-store.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
+import { appendTranscriptEntries } from './transcript-store.js';
 
 interface TableCopy {
   readonly table: string;
@@ -189,19 +191,10 @@ async function copyTranscript(client: PoolClient, sessionId: string, subpath: st
   const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
   const entries = lines.flatMap((line) => {
     try {
-      const entry = JSON.parse(line) as { uuid?: unknown };
-      return [{ uuid: typeof entry.uuid === 'string' ? entry.uuid : null, text: JSON.stringify(entry) }];
+      return [JSON.parse(line) as TranscriptEntry];
     } catch {
       return []; // a line cut short by a crash: the runtime skips it too
     }
   });
-  if (entries.length === 0) return 0;
-  const { rowCount } = await client.query(
-    `INSERT INTO transcript_entries (session_id, subpath, uuid, entry)
-     SELECT $1, $2, e.uuid, e.entry FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(uuid, entry, n)
-     ORDER BY e.n
-     ON CONFLICT (session_id, subpath, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
-    [sessionId, subpath, entries.map((e) => e.uuid), entries.map((e) => e.text)],
-  );
-  return rowCount ?? 0;
+  return appendTranscriptEntries(client, sessionId, subpath, entries);
 }

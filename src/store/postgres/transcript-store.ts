@@ -1,19 +1,28 @@
 /** Session transcripts in PostgreSQL: one row per transcript line, `uuid` as idempotency key. */
 import type { TranscriptEntry, TranscriptStore } from '../../sessions/transcript-store.js';
-import type { Pool } from './pool.js';
+import type { Pool, PoolClient } from './pool.js';
+
+/**
+ * Appends transcript lines after those stored, in order, skipping any whose `uuid` is stored
+ * (a retried batch); answers how many rows went in. On the pool, or on a transaction's client.
+ */
+export async function appendTranscriptEntries(db: Pool | PoolClient, sessionId: string, subpath: string, entries: readonly TranscriptEntry[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  // One statement: the rows go in in the array's order (seq is assigned in that order).
+  const { rowCount } = await db.query(
+    `INSERT INTO transcript_entries (session_id, subpath, uuid, entry)
+     SELECT $1, $2, e.uuid, e.entry FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(uuid, entry, n)
+     ORDER BY e.n
+     ON CONFLICT (session_id, subpath, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
+    [sessionId, subpath, entries.map((e) => (typeof e.uuid === 'string' ? e.uuid : null)), entries.map((e) => JSON.stringify(e))],
+  );
+  return rowCount ?? 0;
+}
 
 export function createPgTranscriptStore(pool: Pool): TranscriptStore {
   return {
     async append(sessionId, subpath, entries) {
-      if (entries.length === 0) return;
-      // One statement: the rows go in in the array's order (seq is assigned in that order).
-      await pool.query(
-        `INSERT INTO transcript_entries (session_id, subpath, uuid, entry)
-         SELECT $1, $2, e.uuid, e.entry FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(uuid, entry, n)
-         ORDER BY e.n
-         ON CONFLICT (session_id, subpath, uuid) WHERE uuid IS NOT NULL DO NOTHING`,
-        [sessionId, subpath ?? '', entries.map((e) => (typeof e.uuid === 'string' ? e.uuid : null)), entries.map((e) => JSON.stringify(e))],
-      );
+      await appendTranscriptEntries(pool, sessionId, subpath ?? '', entries);
     },
     async load(sessionId, subpath) {
       const { rows } = await pool.query<{ entry: string }>('SELECT entry FROM transcript_entries WHERE session_id = $1 AND subpath = $2 ORDER BY seq', [sessionId, subpath ?? '']);
