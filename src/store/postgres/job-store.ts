@@ -14,7 +14,7 @@
 import type { RepoRef } from '../../forge/events.js';
 import { assertTransition, type JobState } from '../../queue/job-state.js';
 import { workKeyString, type ClaimLimits, type Job, type JobStore, type RoutingDecision, type WorkKey } from '../../queue/ports.js';
-import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
+import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
@@ -26,6 +26,13 @@ import { inTransaction, type Pool, type PoolClient } from './pool.js';
 const ROUTING_LOCK = 0x63687234;
 export const CLAIM_LOCK = 0x63686335;
 const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A running cleanup task (`c`) touches the key of `repo` and `issue` (SQL expressions): the same
+ * test when a job is listed as runnable and when it is claimed.
+ */
+const cleanupCovers = (repo: string, issue: string) =>
+  `c.state = 'running' AND c.repo = ${repo} AND (c.issues IS NULL OR ${issue} IN (SELECT value::int FROM jsonb_array_elements_text(c.issues::jsonb)))`;
 
 export interface PgJobStoreOptions {
   /** This worker's id (the `workers` row); without one, no affinity and claims name no worker. */
@@ -123,14 +130,13 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     await client.query('INSERT INTO job_events (job_id, event_id, trigger) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [jobId, eventId, decision.trigger]);
   };
 
-  /** Whether one more running job of this repo and agent stays within `limits`, across all workers. */
-  const withinLimits = async (client: PoolClient, job: Job, limits: ClaimLimits): Promise<boolean> => {
-    const { rows } = await client.query<{ total: number; repo: number; agent: number }>(
+  /** The running jobs of all workers, overall and of this job's repo and agent. */
+  const runningCounts = async (client: PoolClient, job: Job): Promise<RunningCounts> => {
+    const { rows } = await client.query<RunningCounts>(
       `SELECT count(*)::int AS total, count(*) FILTER (WHERE repo = $1)::int AS repo, count(*) FILTER (WHERE agent = $2)::int AS agent FROM jobs WHERE state = 'running'`,
       [job.key.repo, job.key.agent],
     );
-    const running = rows[0]!;
-    return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
+    return rows[0]!;
   };
 
   const claim = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
@@ -141,13 +147,9 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     const job = (await getJob(client, id))!;
     const busy = await client.query(`SELECT 1 FROM jobs WHERE work_key = $1 AND state = 'running'`, [workKeyString(job.key)]);
     if (busy.rowCount) return undefined;
-    const cleaning = await client.query(
-      `SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = $1
-         AND (c.issues IS NULL OR $2 IN (SELECT value::int FROM jsonb_array_elements_text(c.issues::jsonb)))`,
-      [job.key.repo, job.key.issue],
-    );
+    const cleaning = await client.query(`SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('$1', '$2')}`, [job.key.repo, job.key.issue]);
     if (cleaning.rowCount) return undefined;
-    if (limits && !(await withinLimits(client, job, limits))) return undefined;
+    if (limits && !withinLimits(await runningCounts(client, job), limits)) return undefined;
     assertTransition(job.id, job.state, 'running');
     await client.query(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = $2, finished_at = NULL, worker_id = $3 WHERE id = $1 AND state = 'queued'`, [
       id,
@@ -167,8 +169,7 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
          AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
          AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > $1)
          AND NOT EXISTS (SELECT 1 FROM dispatch_pauses d WHERE d.scope IN ('*', 'agent:' || j.agent, 'key:' || j.work_key))
-         AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = j.repo
-                           AND (c.issues IS NULL OR j.issue IN (SELECT value::int FROM jsonb_array_elements_text(c.issues::jsonb))))
+         AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('j.repo', 'j.issue')})
          AND ($6::text IS NULL OR greatest(j.created_at, j.not_before) + $7 <= $1 OR NOT EXISTS (
                SELECT 1 FROM workers w
                 WHERE w.id = (SELECT l.worker_id FROM jobs l WHERE l.work_key = j.work_key AND l.worker_id IS NOT NULL ORDER BY l.id DESC LIMIT 1)
@@ -249,15 +250,11 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       await inTransaction(pool, async (client) => {
         // Back to queued meets routing on the key's queued job: take routing's lock first.
         if (finish.state === 'retry' || finish.state === 'waiting') await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
-        const job = await getJob(client, id, true);
-        if (!job) return;
         // A job that moved on — re-queued because this worker's lease passed, perhaps running on
         // another worker now — is no longer this worker's to finish.
-        if (job.state !== 'running') return;
-        if (workerId !== undefined) {
-          const { rows } = await client.query<{ worker_id: string | null }>('SELECT worker_id FROM jobs WHERE id = $1', [id]);
-          if (rows[0]?.worker_id !== workerId) return;
-        }
+        const owner = await client.query<{ state: string; worker_id: string | null }>('SELECT state, worker_id FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+        if (owner.rows[0]?.state !== 'running' || owner.rows[0].worker_id !== workerId) return;
+        const job = (await getJob(client, id))!;
         if (finish.state === 'retry') await requeue(client, job, finish.notBefore, finish.error);
         else if (finish.state === 'waiting') await requeue(client, job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
         else await transition(client, job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });

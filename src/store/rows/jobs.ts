@@ -4,7 +4,7 @@
  */
 import type { RepoRef } from '../../forge/events.js';
 import type { JobState } from '../../queue/job-state.js';
-import type { Job, StoredEvent, WorkKey } from '../../queue/ports.js';
+import type { ClaimLimits, Job, StoredEvent, WorkKey } from '../../queue/ports.js';
 
 export interface JobRow {
   id: number;
@@ -48,4 +48,16 @@ export interface EventRow {
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
+}
+
+/** The jobs running now: overall, of one repository, of one agent. */
+export interface RunningCounts {
+  readonly total: number;
+  readonly repo: number;
+  readonly agent: number;
+}
+
+/** Whether one more running job stays within the limits, given the jobs running now. */
+export function withinLimits(running: RunningCounts, limits: ClaimLimits): boolean {
+  return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
 }

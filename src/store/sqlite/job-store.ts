@@ -4,8 +4,8 @@
  * routing skips, circuit-breaker pauses. Every state change goes through `assertTransition`.
  */
 import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type ClaimLimits, type Job, type JobStore } from '../../queue/ports.js';
-import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
+import { workKeyString, type Job, type JobStore } from '../../queue/ports.js';
+import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -238,13 +238,3 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
   };
 }
 
-interface RunningCounts {
-  total: number;
-  repo: number;
-  agent: number;
-}
-
-/** Whether one more running job stays within the limits, given the jobs running now. */
-function withinLimits(running: RunningCounts, limits: ClaimLimits): boolean {
-  return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
-}
