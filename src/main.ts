@@ -274,6 +274,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       clock,
       log: log.child({ module: 'sweeper' }),
     }), metrics);
+    const cancelJob = (id: number, reason: string) => dispatcher.cancel(id, reason);
     const resetDeps = {
       agents: config.agents,
       workdirs,
@@ -281,13 +282,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       rows: store.housekeepingSessions,
       transcripts,
       jobs: store.jobs,
-      cancelJob: (id: number, reason: string) => dispatcher.cancel(id, reason),
+      cancelJob,
       forgeUrl: config.forge.url,
     };
     const admin = adminRoutes({
       adminToken: config.adminToken,
       resetDeps,
-      cancelJob: (id, reason) => dispatcher.cancel(id, reason),
+      cancelJob,
       pauses: store.pauses,
       resumed: () => dispatcher.notify(),
       forgeHost: config.forge.url ? new URL(config.forge.url).host.toLowerCase() : undefined,

@@ -4,6 +4,7 @@
  * token (`admin-auth.ts`). Bodies are validated by the schemas in `housekeeping/admin-schema.ts`;
  * every problem is named in one 400.
  */
+import type { CancelAnswer } from '../queue/dispatcher.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { describeIssues, pauseSchema, resetSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
@@ -18,7 +19,7 @@ import { adminGuard } from './admin-auth.js';
 export interface AdminRoutesOptions {
   readonly adminToken: Secret | undefined;
   readonly resetDeps: ResetDeps;
-  readonly cancelJob: (id: number, reason: string) => Promise<'running' | 'queued' | 'not-found' | 'finished' | 'elsewhere'>;
+  readonly cancelJob: (id: number, reason: string) => Promise<CancelAnswer>;
   readonly pauses: DispatchPauses;
   /** Dispatch looks again (after a resume). */
   readonly resumed: () => void;

@@ -101,7 +101,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const jobs = createJobLauncher({ store, runner: options.runner, limits, clock, log, emit, ended: () => void schedule() });
 
   const startRunnable = async (now: number) => {
-    const chosen = await pickJobs({ store, agents, limits, breaker, clock }, jobs.running(), now);
+    const chosen = await pickJobs({ store, agents, limits, breaker }, jobs.running(), now);
     // One group commit starts them all.
     // The store checks the limits again as it claims: other workers may have started jobs since.
     const started = await Promise.all(

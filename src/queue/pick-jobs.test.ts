@@ -57,7 +57,7 @@ describe('pickJobs', () => {
       { agent: 'boss', repo: OTHER, issue: 3 },
     ]);
 
-    const picked = await pickJobs({ store: store.jobs, agents, limits, breaker: noBreaker, clock: systemClock }, []);
+    const picked = await pickJobs({ store: store.jobs, agents, limits, breaker: noBreaker }, [], systemClock.now());
 
     assert.deepEqual(
       picked.map((p) => `${p.job.key.agent}:${p.job.key.repo.split('/').pop()}#${p.job.key.issue}`),
@@ -72,7 +72,7 @@ describe('pickJobs', () => {
     const { store: jobs, rowsRead } = counting(store.jobs);
     const running = await jobs.runnableJobs(systemClock.now(), { limit: 2 });
 
-    const picked = await pickJobs({ store: jobs, agents, limits, breaker: noBreaker, clock: systemClock }, running);
+    const picked = await pickJobs({ store: jobs, agents, limits, breaker: noBreaker }, running, systemClock.now());
 
     assert.deepEqual(picked.map((p) => p.job.key.agent), ['boss']);
     assert.ok(rowsRead() - running.length <= 2 * limits.concurrency, `read ${rowsRead() - running.length} rows`);

@@ -5,7 +5,6 @@
  * costs the same with 6,000 jobs queued as with 6 (hardening item 15).
  */
 import type { AgentConfig } from '../config/types.js';
-import type { Clock } from '../lib/clock.js';
 import type { Breaker } from './breaker.js';
 import type { DispatchLimits } from './dispatch-types.js';
 import type { Job, JobStore } from './ports.js';
@@ -15,7 +14,6 @@ export interface PickDeps {
   readonly agents: ReadonlyMap<string, AgentConfig>;
   readonly limits: DispatchLimits;
   readonly breaker: Breaker;
-  readonly clock: Clock;
 }
 
 export interface Pick {
@@ -23,7 +21,7 @@ export interface Pick {
   readonly agent: AgentConfig;
 }
 
-export async function pickJobs(deps: PickDeps, running: readonly Job[], now = deps.clock.now()): Promise<Pick[]> {
+export async function pickJobs(deps: PickDeps, running: readonly Job[], now: number): Promise<Pick[]> {
   const { store, agents, limits } = deps;
   const chosen: Pick[] = [];
   const taken = () => [...running, ...chosen.map((c) => c.job)];
