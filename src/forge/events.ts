@@ -22,6 +22,11 @@ export interface RepoRef {
   readonly private: boolean;
 }
 
+/** A repository as a work key names it: `host/owner/name`, lower-cased. */
+export function repoKey(repo: Pick<RepoRef, 'host' | 'owner' | 'name'>): string {
+  return `${repo.host}/${repo.owner}/${repo.name}`.toLowerCase();
+}
+
 export interface UserRef {
   readonly login: string;
   readonly id: number;

@@ -5,7 +5,7 @@
  * (the workdir module's rule); the result names where.
  */
 import type { AgentConfig } from '../config/types.js';
-import type { ForgeKind, PullRef, RepoRef } from '../forge/events.js';
+import { repoKey, type ForgeKind, type PullRef, type RepoRef } from '../forge/events.js';
 import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock } from '../lib/clock.js';
 import type { SessionStore } from '../sessions/ports.js';
@@ -121,12 +121,8 @@ function empty(): CleanupResult {
   return { worktrees: [], sessionsClosed: [], sessionsReopened: [], sessionsDeleted: [] };
 }
 
-export function repoOfWorktree(w: Pick<WorktreeInfo, 'repo'>): string {
-  return `${w.repo.host}/${w.repo.owner}/${w.repo.name}`.toLowerCase();
-}
-
 async function worktreesOf(deps: CleanupDeps, repo: string): Promise<WorktreeInfo[]> {
-  return (await deps.workdirs.list()).filter((w) => repoOfWorktree(w) === repo);
+  return (await deps.workdirs.list()).filter((w) => repoKey(w.repo) === repo);
 }
 
 async function removeAll(deps: CleanupDeps, worktrees: readonly WorktreeInfo[]): Promise<RemovedWorktree[]> {

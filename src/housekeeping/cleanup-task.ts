@@ -5,7 +5,7 @@
  * numbers) it touches: it runs only when no job of those keys is queued or running, and no job of
  * those keys starts while it runs. `issues: undefined` means every key of the repository.
  */
-import type { ForgeEvent, RepoRef } from '../forge/events.js';
+import { repoKey, type ForgeEvent, type RepoRef } from '../forge/events.js';
 import { issueOfBranch } from '../forge/pull-of.js';
 
 export type CleanupAction =
@@ -28,7 +28,7 @@ export interface CleanupDecision {
 }
 
 export function cleanupFor(event: ForgeEvent): CleanupDecision[] {
-  const repo = `${event.repo.host}/${event.repo.owner}/${event.repo.name}`.toLowerCase();
+  const repo = repoKey(event.repo);
   const decision = (action: CleanupAction, issues: readonly number[] | undefined): CleanupDecision[] => [{ kind: 'cleanup', repo, repoRef: event.repo, issues, action }];
   switch (event.type) {
     case 'pull_request': {

@@ -13,7 +13,7 @@ import type { SessionStore } from '../sessions/ports.js';
 import type { RepoSpec, WorktreeInfo, Workdirs } from '../workdir/index.js';
 import type { ResetRequest } from './admin-schema.js';
 import type { Transcripts } from './cleanup-actions.js';
-import { repoOfWorktree } from './cleanup-actions.js';
+import { repoKey } from '../forge/events.js';
 import type { HousekeepingSessions } from './ports.js';
 
 export interface ResetDeps {
@@ -123,7 +123,7 @@ function jobMatches(job: Job, request: ResetRequest): boolean {
 
 /** With `cache` in scope, every worktree of the repository goes with its cache, whatever the other selectors. */
 function worktreeMatches(w: WorktreeInfo, request: ResetRequest, wholeRepo: boolean): boolean {
-  if (!repoMatches(repoOfWorktree(w), request.repo)) return false;
+  if (!repoMatches(repoKey(w.repo), request.repo)) return false;
   if (wholeRepo && request.scope === 'cache') return true;
   if (request.agent !== undefined && w.agent !== request.agent) return false;
   if (request.branch !== undefined && !(w.target.kind === 'issue-branch' && w.target.branch === request.branch)) return false;

@@ -9,7 +9,8 @@ import type { DeliveryRetention } from '../intake/ports.js';
 import { issueOfBranch } from '../forge/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
-import { repoOfWorktree, type Transcripts } from './cleanup-actions.js';
+import { repoKey } from '../forge/events.js';
+import type { Transcripts } from './cleanup-actions.js';
 import type { CleanupQueue, HousekeepingSessions, RecordRetention } from './ports.js';
 
 export const SWEEP_TASKS = ['sessions', 'worktrees', 'attic', 'strays', 'caches', 'retention', 'disk'] as const;
@@ -163,7 +164,7 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
 async function removeWorktrees(deps: SweepDeps, ctx: SweepContext, report: TaskReport, worktrees: readonly WorktreeInfo[], knownBytes?: Map<string, number>): Promise<void> {
   const bytes = knownBytes ?? new Map((await deps.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })).worktrees.map((w) => [w.id, w.bytes]));
   for (const w of worktrees) {
-    if (w.leased || (await deps.queue.keysBusy(repoOfWorktree(w), issuesOf(w), w.agent))) {
+    if (w.leased || (await deps.queue.keysBusy(repoKey(w.repo), issuesOf(w), w.agent))) {
       report.notes.push(`${w.path}: in use or has a queued or running job, left alone`);
       continue;
     }

@@ -7,7 +7,7 @@
  */
 import type { ForgeEvent } from '../forge/events.js';
 import type { JobStore, LabelSet, StoredEvent } from './ports.js';
-import { repoKey } from './route-event.js';
+import { repoKey } from '../forge/events.js';
 
 export interface LabelChange {
   readonly added: readonly string[];

@@ -12,7 +12,7 @@ import type { Store } from '../store/ports.js';
 import type { DispatchLimits } from './dispatch-types.js';
 import { pickJobs } from './pick-jobs.js';
 import type { JobStore, RunnableWindow } from './ports.js';
-import { repoKey } from './route-event.js';
+import { repoKey } from '../forge/events.js';
 
 const OTHER: RepoRef = { ...REPO, name: 'other', fullName: 'acme/other' };
 const agents = new Map([agent('dev'), agent('boss')].map((a) => [a.name, { ...a, limits: { ...a.limits, concurrency: 10, runsPerHour: 100 } }]));

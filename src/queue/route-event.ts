@@ -7,7 +7,7 @@
 import { isStatusComment } from '../agent/status/marker.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
-import type { ForgeEvent, PullEvent, RepoRef } from '../forge/events.js';
+import { repoKey, type ForgeEvent, type PullEvent, type RepoRef } from '../forge/events.js';
 import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
@@ -91,10 +91,6 @@ function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDec
 /** A run's status comment (posted and edited by the agent's user) is bookkeeping, not a message to anyone. */
 function isAgentStatusComment(event: ForgeEvent, agentLogins: ReadonlySet<string>): boolean {
   return event.type === 'comment' && agentLogins.has(event.comment.author.login.toLowerCase()) && isStatusComment(event.comment.body);
-}
-
-export function repoKey(repo: RepoRef): string {
-  return `${repo.host}/${repo.owner}/${repo.name}`.toLowerCase();
 }
 
 function repositoryConfigured(repo: RepoRef, repositories: readonly string[]): boolean {

@@ -7,7 +7,7 @@
 import type { AgentConfig } from '../../config/types.js';
 import type { EventListener } from '../../intake/ports.js';
 import type { Logger } from '../../lib/logger.js';
-import { repoKey } from '../../queue/route-event.js';
+import { repoKey } from '../../forge/events.js';
 import type { ClaudeRunner } from './claude-runner.js';
 
 export function liveFollowUps(runner: Pick<ClaudeRunner, 'deliver'>, agents: readonly AgentConfig[], log: Logger): EventListener {

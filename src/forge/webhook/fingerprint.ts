@@ -12,7 +12,7 @@
  * later has the same one. The intake therefore de-duplicates within a time window only, so the
  * second deletion is not swallowed as a repeat of the first.
  */
-import type { ForgeEvent, IssueEvent, PullEvent, RepoRef, ReviewEvent } from '../events.js';
+import { repoKey, type ForgeEvent, type IssueEvent, type PullEvent, type ReviewEvent } from '../events.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -27,10 +27,6 @@ export function fingerprintOf(event: UnfingerprintedEvent): string {
 export function canonicalTime(timestamp: string): string {
   const ms = Date.parse(timestamp);
   return Number.isNaN(ms) ? timestamp : new Date(ms).toISOString();
-}
-
-function repoKey(repo: RepoRef): string {
-  return `${repo.host}/${repo.owner}/${repo.name}`.toLowerCase();
 }
 
 function whatHappened(event: UnfingerprintedEvent): string {
