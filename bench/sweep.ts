@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTranscripts } from '../src/agent/claude/transcripts.js';
-import { createSweeper } from '../src/housekeeping/sweeper.js';
+import { createSweeper, sweepStorePorts } from '../src/housekeeping/sweeper.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { benchAgent } from './lib/bench-agent.js';
 import { openStore } from '../src/store/open-store.js';
@@ -77,13 +77,9 @@ export async function run(): Promise<void> {
     await workdirs.diskUsage({ maxAgeMs: 0 });
     const later = Date.now() + 60 * DAY;
     const sweeper = createSweeper({
+      ...sweepStorePorts(store),
       workdirs,
-      rows: store.housekeepingSessions,
       transcripts: createTranscripts(join(dataDir, 'claude')),
-      queue: store.cleanup,
-      deliveries: store.deliveries,
-      records: store.recordRetention,
-      sweeps: store.sweeps,
       limits: { sessionTtlMs: 30 * DAY, worktreeTtlMs: 14 * DAY, atticTtlMs: 90 * DAY, retentionMs: 30 * DAY, diskHighWaterBytes: 0 },
       clock: { now: () => later },
       log: silentLogger(),

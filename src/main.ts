@@ -38,7 +38,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { createAcceptDelivery } from './intake/accept-delivery.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { lockDataDir } from './lib/data-dir-lock.js';
+import { lockDataDir, SERVICE_URL_FILE } from './lib/data-dir-lock.js';
 import { createLifecycle } from './lib/lifecycle.js';
 import { ensurePrivateDir } from './lib/private-files.js';
 import type { Logger } from './lib/logger.js';
@@ -60,10 +60,8 @@ import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { reset } from './housekeeping/reset.js';
 import { scheduleSweeps } from './housekeeping/schedule.js';
-import { createSweeper, type Sweeper } from './housekeeping/sweeper.js';
+import { createSweeper, sweepLimits, sweepStorePorts, type Sweeper } from './housekeeping/sweeper.js';
 
-/** Holds the running service's URL, beside `service.pid`; removed at shutdown. */
-export const SERVICE_URL_FILE = 'service.url';
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -263,13 +261,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
     const sweeper = countSweeps(createSweeper({
+      ...sweepStorePorts(store),
       workdirs,
-      rows: store.housekeepingSessions,
       transcripts,
-      queue: store.cleanup,
-      deliveries: store.deliveries,
-      records: store.recordRetention,
-      sweeps: store.sweeps,
       limits: sweepLimits(config),
       clock,
       log: log.child({ module: 'sweeper' }),
@@ -514,18 +508,6 @@ function defaultForgeClient(config: Config, log: Logger) {
   return (agent: AgentConfig): ForgeClient => {
     if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
     return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, log: log.child({ module: 'forge', agent: agent.name }) });
-  };
-}
-
-export function sweepLimits(config: Config) {
-  const day = 24 * 3600_000;
-  const h = config.housekeeping;
-  return {
-    sessionTtlMs: h.sessionTtlDays * day,
-    worktreeTtlMs: h.worktreeTtlDays * day,
-    atticTtlMs: h.atticTtlDays * day,
-    retentionMs: h.retentionDays * day,
-    diskHighWaterBytes: h.diskHighWaterBytes,
   };
 }
 

@@ -14,11 +14,10 @@ import { createTranscripts } from '../agent/claude/transcripts.js';
 import type { Config } from '../config/types.js';
 import { describeIssues, pauseSchema, resetSchema } from '../housekeeping/admin-schema.js';
 import { reset } from '../housekeeping/reset.js';
-import { createSweeper } from '../housekeeping/sweeper.js';
+import { createSweeper, sweepLimits, sweepStorePorts } from '../housekeeping/sweeper.js';
 import { systemClock } from '../lib/clock.js';
-import { DataDirLockedError, lockDataDir } from '../lib/data-dir-lock.js';
+import { DataDirLockedError, lockDataDir, SERVICE_URL_FILE } from '../lib/data-dir-lock.js';
 import { silentLogger } from '../lib/logger.js';
-import { SERVICE_URL_FILE, sweepLimits } from '../main.js';
 import { readFileSync } from 'node:fs';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
@@ -156,13 +155,9 @@ export function sweepCommand(config: Config, values: Readonly<Record<string, unk
   const body = selectorBody(values);
   return runAdmin(config, io, { action: 'sweep', method: 'POST', path: '/admin/sweep', body }, async ({ store, workdirs }) => {
     const sweeper = createSweeper({
+      ...sweepStorePorts(store),
       workdirs,
-      rows: store.housekeepingSessions,
       transcripts: createTranscripts(join(config.dataDir, 'claude')),
-      queue: store.cleanup,
-      deliveries: store.deliveries,
-      records: store.recordRetention,
-      sweeps: store.sweeps,
       limits: sweepLimits(config),
       clock: systemClock,
       log: silentLogger(),

@@ -4,7 +4,9 @@
  * the dashboard, and never lets one task's failure stop the others. One sweep at a time: a sweep
  * asked for while one runs waits for it.
  */
+import type { Config } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/ports.js';
 import { SWEEP_TASKS, TASKS, type SweepDeps, type SweepTaskName, type TaskReport } from './sweep-tasks.js';
 import type { SweepRecords } from './ports.js';
 
@@ -71,4 +73,22 @@ function selected(task: string | undefined): readonly SweepTaskName[] {
   if (task === undefined) return SWEEP_TASKS;
   if (!(SWEEP_TASKS as readonly string[]).includes(task)) throw new UnknownSweepTaskError(`unknown sweep task "${task}": the tasks are ${SWEEP_TASKS.join(', ')}`);
   return [task as SweepTaskName];
+}
+
+/** The store's ports a sweep reads and writes. */
+export function sweepStorePorts(store: Pick<Store, 'housekeepingSessions' | 'cleanup' | 'deliveries' | 'recordRetention' | 'sweeps'>) {
+  return { rows: store.housekeepingSessions, queue: store.cleanup, deliveries: store.deliveries, records: store.recordRetention, sweeps: store.sweeps };
+}
+
+/** The sweep's limits, from the configuration's `housekeeping` section. */
+export function sweepLimits(config: Pick<Config, 'housekeeping'>): SweepDeps['limits'] {
+  const day = 24 * 3600_000;
+  const h = config.housekeeping;
+  return {
+    sessionTtlMs: h.sessionTtlDays * day,
+    worktreeTtlMs: h.worktreeTtlDays * day,
+    atticTtlMs: h.atticTtlDays * day,
+    retentionMs: h.retentionDays * day,
+    diskHighWaterBytes: h.diskHighWaterBytes,
+  };
 }

@@ -9,6 +9,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'service.pid';
+/** Holds the running service's URL, beside `service.pid`; removed at shutdown. */
+export const SERVICE_URL_FILE = 'service.url';
 
 export interface DataDirLock {
   readonly path: string;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createTranscripts } from '../../src/agent/claude/transcripts.js';
 import type { Transcripts } from '../../src/housekeeping/cleanup-actions.js';
-import { createSweeper } from '../../src/housekeeping/sweeper.js';
+import { createSweeper, sweepStorePorts } from '../../src/housekeeping/sweeper.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
@@ -62,13 +62,9 @@ function keyName(session: SessionRecord): string {
 function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; session: number }, transcripts?: Transcripts) {
   const { store, workdirs } = flow.service;
   return createSweeper({
+    ...sweepStorePorts(store),
     workdirs,
-    rows: store.housekeepingSessions,
     transcripts: transcripts ?? createTranscripts(join(flow.dataDir, 'claude')),
-    queue: store.cleanup,
-    deliveries: store.deliveries,
-    records: store.recordRetention,
-    sweeps: store.sweeps,
     limits: { sessionTtlMs: now - cutoffs.session, worktreeTtlMs: now - cutoffs.worktree, atticTtlMs: 90 * DAY, retentionMs: 30 * DAY, diskHighWaterBytes: 0 },
     clock: { now: () => now },
     log: silentLogger(),
