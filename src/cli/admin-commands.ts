@@ -12,7 +12,8 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createTranscripts } from '../agent/claude/transcripts.js';
 import type { Config } from '../config/types.js';
-import { describeIssues, pauseSchema, resetSchema } from '../housekeeping/admin-schema.js';
+import { localServiceUrl } from './local-url.js';
+import { describeIssues, pauseScope, pauseSchema, resetSchema } from '../housekeeping/admin-schema.js';
 import { reset } from '../housekeeping/reset.js';
 import { createSweeper, sweepLimits, sweepStorePorts } from '../housekeeping/sweeper.js';
 import { systemClock } from '../lib/clock.js';
@@ -75,8 +76,7 @@ async function viaApi(config: Config, io: CliIo, call: AdminCall): Promise<numbe
     io.stderr.write(`cannot ask the running service: no admin token is configured (CLAUDE_HOOKS_ADMIN_TOKEN or adminToken); ${alternative}, or configure a token\n`);
     return 1;
   }
-  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-  const base = readServiceUrl(config.dataDir) ?? `http://${host}:${config.server.port}`;
+  const base = readServiceUrl(config.dataDir) ?? localServiceUrl(config);
   const response = await fetch(`${base}${call.path}`, {
     method: call.method,
     headers: { authorization: `Bearer ${config.adminToken.reveal()}`, 'content-type': 'application/json' },
@@ -176,10 +176,9 @@ export function pauseCommand(action: 'pause' | 'resume') {
     return runAdmin(config, io, { action, method: 'POST', path: `/admin/${action}`, body }, async ({ store }) => {
       const parsed = pauseSchema.safeParse(body);
       if (!parsed.success) return { status: 400, body: { error: describeIssues(parsed.error) } };
-      const { agent, repo, issue } = parsed.data;
-      if (agent !== undefined && !config.agents.some((a) => a.name === agent)) return { status: 400, body: { error: `agent "${agent}" is not configured` } };
-      const host = config.forge.url ? new URL(config.forge.url).host : undefined;
-      const scope = agent === undefined ? '*' : repo === undefined ? `agent:${agent}` : `key:${agent}:${`${host}/${repo}`.toLowerCase()}#${issue}`;
+      const scoped = pauseScope(parsed.data, config.agents.map((a) => a.name), config.forge.url ? new URL(config.forge.url).host : undefined);
+      if (!scoped.ok) return { status: 400, body: { error: scoped.error } };
+      const { scope } = scoped;
       if (action === 'pause') {
         await store.pauses.pause(scope, parsed.data.reason ?? 'paused by an operator', systemClock.now());
         return { status: 200, body: { paused: scope } };

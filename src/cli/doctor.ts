@@ -3,6 +3,7 @@
  * service and prints a ✓/✗ checklist with the fix of each ✗ (or JSON with `--json`); the result is
  * saved for `/readyz` and the dashboard. Exits 0 only when every check passed.
  */
+import { localServiceUrl } from './local-url.js';
 import type { Config } from '../config/types.js';
 import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
 import { doctorChecks, type CheckResult } from '../onboarding/doctor-checks.js';
@@ -41,7 +42,7 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
     io.stderr.write(`--wait must be a positive number of seconds, not ${JSON.stringify(values.wait)}\n`);
     return 2;
   }
-  const serviceUrl = ((values['service-url'] as string | undefined) ?? localUrl(config)).replace(/\/+$/, '');
+  const serviceUrl = ((values['service-url'] as string | undefined) ?? localServiceUrl(config)).replace(/\/+$/, '');
   const forgeAs = (token: string) => createOnboardingClient({ baseUrl: forgeUrl, token });
   const adminToken = io.env[ADMIN_TOKEN_ENV];
   const [first] = config.agents;
@@ -78,11 +79,6 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
   if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(ok ? `all ${results.length} checks passed\n` : `${results.filter((r) => !r.ok).length} of ${results.length} checks failed\n`);
   return ok ? 0 : 1;
-}
-
-function localUrl(config: Config): string {
-  const host = ['0.0.0.0', '::', ''].includes(config.server.host) ? '127.0.0.1' : config.server.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`;
 }
 
 function refOf(origin: { env: string } | { file: string } | undefined, key: string): string {

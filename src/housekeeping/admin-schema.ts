@@ -56,3 +56,18 @@ export type PauseRequest = z.infer<typeof pauseSchema>;
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
 }
+
+/**
+ * What a pause or resume applies to: `*` (all dispatch), `agent:<name>`, or one key
+ * (`key:<agent>:<host>/<owner>/<name>#<issue>`, which needs the forge's host to name it); or why
+ * the request names nothing that can be paused.
+ */
+export function pauseScope(body: PauseRequest, agents: readonly string[], forgeHost: string | undefined): { ok: true; scope: string } | { ok: false; error: string; reason: string } {
+  if (body.agent !== undefined && !agents.includes(body.agent)) {
+    return { ok: false, error: `agent "${body.agent}" is not configured; agents: ${agents.join(', ') || 'none'}`, reason: 'unknown-agent' };
+  }
+  if (body.agent === undefined) return { ok: true, scope: '*' };
+  if (body.repo === undefined) return { ok: true, scope: `agent:${body.agent}` };
+  if (!forgeHost) return { ok: false, error: 'a one-key pause needs forge.url to name the key', reason: 'no-forge' };
+  return { ok: true, scope: `key:${body.agent}:${`${forgeHost}/${body.repo}`.toLowerCase()}#${body.issue}` };
+}

@@ -7,7 +7,7 @@
 import type { CancelAnswer } from '../queue/dispatcher.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { describeIssues, pauseSchema, resetSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
+import { describeIssues, pauseScope, pauseSchema, resetSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
 import type { AuditLog, DispatchPauses, SweepRecords } from '../housekeeping/ports.js';
 import { reset, type ResetDeps } from '../housekeeping/reset.js';
 import type { Clock } from '../lib/clock.js';
@@ -148,12 +148,6 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } |
 }
 
 function scopeOf(body: PauseRequest, options: AdminRoutesOptions): string | Answer {
-  const agents = options.resetDeps.agents.map((a) => a.name);
-  if (body.agent !== undefined && !agents.includes(body.agent)) {
-    return { status: 400, body: { error: `agent "${body.agent}" is not configured; agents: ${agents.join(', ') || 'none'}`, reason: 'unknown-agent' } };
-  }
-  if (body.agent === undefined) return '*';
-  if (body.repo === undefined) return `agent:${body.agent}`;
-  if (!options.forgeHost) return { status: 400, body: { error: 'a one-key pause needs forge.url to name the key', reason: 'no-forge' } };
-  return `key:${body.agent}:${`${options.forgeHost}/${body.repo}`.toLowerCase()}#${body.issue}`;
+  const scope = pauseScope(body, options.resetDeps.agents.map((a) => a.name), options.forgeHost);
+  return scope.ok ? scope.scope : { status: 400, body: { error: scope.error, reason: scope.reason } };
 }
