@@ -20,7 +20,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inFreshSchema, post, postgres, recordingRunner, until, type Claim, type Pg } from './lib/bench-postgres.js';
+import { until } from '../test/support/wait.js';
+import { inFreshSchema, post, postgres, recordingRunner, type Claim, type Pg } from './lib/bench-postgres.js';
 import { commentDelivery, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
 import { freePort, startChild, type ChildServer } from './lib/child-server.js';
 import { fleetRun, serialClaims, type FleetRun } from './lib/fleet.js';
@@ -120,7 +121,7 @@ async function eventToClaim(pg: Pg) {
           const { request, commentId } = commentDelivery(issue++, `sample ${i}`);
           const started = performance.now();
           await post(a.url, request);
-          await until(() => claims.has(commentId), `comment ${commentId} to be claimed`);
+          await until(() => claims.has(commentId), `comment ${commentId} to be claimed`, 30_000);
           const claim = claims.get(commentId)!;
           latencies.push(claim.at - started);
           if (claim.worker === 'b') claimedByB++;
@@ -140,7 +141,7 @@ async function eventToClaim(pg: Pg) {
         const { request, commentId } = commentDelivery(issue++, 'hold');
         holds.add(commentId);
         await post(a.url, request);
-        await until(() => claims.has(commentId), `held comment ${commentId} to be claimed`);
+        await until(() => claims.has(commentId), `held comment ${commentId} to be claimed`, 30_000);
       }
       const busy = await phase(LATENCY_SAMPLES);
       if (heldOnA() !== A_SLOTS) throw new Error('worker A was not busy throughout the busy phase');

@@ -3,7 +3,6 @@
  * is settled; a fresh schema per part, dropped afterwards), a job runner that records which
  * worker was called with which comment and when, and small waits.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentRunner } from '../../src/queue/ports.js';
 import type { LoadRequest } from './load.js';
 
@@ -55,11 +54,4 @@ export async function post(url: string, request: LoadRequest): Promise<void> {
   if (res.status !== 202) throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
 }
 
-/** Waits until `ready()`; throws after `ms` naming what was awaited. */
-export async function until(ready: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!ready()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
+

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Service } from '../../src/main.js';
 import type { JobStore } from '../../src/queue/ports.js';
 import { commentDelivery, startBenchWorker, type BenchWorker } from './bench-worker.js';
-import { inFreshSchema, recordingRunner, until, type Claim, type Pg } from './bench-postgres.js';
+import { until } from '../../test/support/wait.js';
+import { inFreshSchema, recordingRunner, type Claim, type Pg } from './bench-postgres.js';
 import { closedLoop } from './load.js';
 import { measureLoad } from './machine-load.js';
 

@@ -4,6 +4,7 @@
  * with its clock moved forward: it expires what is old, keeps what is fresh, leaves alone a key
  * whose job starts mid-sweep, and a dry run reports exactly what the real sweep then does.
  */
+import { workKeyString } from '../../src/queue/ports.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,10 +56,6 @@ function transcriptOf(flow: Flow, session: SessionRecord): string {
   return transcriptPath(join(flow.dataDir, 'claude'), session.worktree, session.sessionId!);
 }
 
-function keyName(session: SessionRecord): string {
-  return `${session.key.agent}:${session.key.repo}#${session.key.issue}`;
-}
-
 function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; session: number }, transcripts?: Transcripts) {
   const { store, workdirs } = flow.service;
   return createSweeper({
@@ -85,7 +82,7 @@ describe('the sweeper', { timeout: 180_000 }, () => {
       const old = sessions.filter((s) => s.lastUsedAt < cutoff);
       const fresh = sessions.filter((s) => s.lastUsedAt >= cutoff);
       assert.ok(fresh.includes(dev(2)));
-      for (const s of sessions) assert.ok(existsSync(transcriptOf(flow, s)), `the run wrote ${keyName(s)}’s transcript`);
+      for (const s of sessions) assert.ok(existsSync(transcriptOf(flow, s)), `the run wrote ${workKeyString(s.key)}’s transcript`);
       // Every dev worktree is past its TTL; a job for issue 2 starts while the sweep expires sessions.
       let started = false;
       const transcripts = createTranscripts(join(flow.dataDir, 'claude'));
@@ -104,13 +101,13 @@ describe('the sweeper', { timeout: 180_000 }, () => {
       const report = await sweeper.sweep({ trigger: 'test' });
 
       const task = (name: string) => report.tasks.find((t) => t.task === name)!;
-      assert.deepEqual([...task('sessions').items].sort(), old.map(keyName).sort());
+      assert.deepEqual([...task('sessions').items].sort(), old.map((s) => workKeyString(s.key)).sort());
       for (const s of old) {
-        assert.equal(existsSync(transcriptOf(flow, s)), false, `${keyName(s)}’s transcript is deleted`);
-        assert.equal(await flow.service.store.sessions.get(s.key), undefined, `${keyName(s)}’s row is deleted`);
+        assert.equal(existsSync(transcriptOf(flow, s)), false, `${workKeyString(s.key)}’s transcript is deleted`);
+        assert.equal(await flow.service.store.sessions.get(s.key), undefined, `${workKeyString(s.key)}’s row is deleted`);
       }
       for (const s of fresh) {
-        assert.ok(existsSync(transcriptOf(flow, s)), `${keyName(s)}’s transcript is kept`);
+        assert.ok(existsSync(transcriptOf(flow, s)), `${workKeyString(s.key)}’s transcript is kept`);
         assert.equal((await flow.service.store.sessions.get(s.key))?.sessionId, s.sessionId);
       }
       assert.ok(task('worktrees').items.includes(older.path), 'the idle worktree is removed');
@@ -142,7 +139,7 @@ describe('the sweeper', { timeout: 180_000 }, () => {
 
       const items = (r: typeof dry) => r.tasks.filter((t) => t.task !== 'retention').map((t) => ({ task: t.task, items: t.items }));
       assert.deepEqual(items(real), items(dry));
-      assert.ok(dry.tasks.find((t) => t.task === 'sessions')?.items.includes(keyName(dev(1))), 'the dry run found dev’s old session');
+      assert.ok(dry.tasks.find((t) => t.task === 'sessions')?.items.includes(workKeyString(dev(1).key)), 'the dry run found dev’s old session');
       assert.deepEqual(dry.tasks.map((t) => t.removed), dry.tasks.map(() => 0), 'a dry run removes nothing');
       assert.equal(transcriptKept, true, 'the dry run left the transcript');
       assert.equal(existsSync(transcriptOf(flow, dev(1))), false, 'the real sweep deleted it');

@@ -4,22 +4,11 @@
  * leases decide affinity and recovery; the worker registry that writes them is not a store port
  * these tests cover).
  */
-import pg from 'pg';
 import type { StoreRows } from './store-rows.js';
-import { TEST_DATABASE_URL } from './postgres.js';
-
-async function withSchema<T>(schema: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+import { withClient } from './postgres.js';
 
 export function pgStoreRows(schema: string): Promise<StoreRows> {
-  return withSchema(schema, async (client) => {
+  return withClient(schema, async (client) => {
     const count = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
     return {
       deliveries: await count('deliveries'),
@@ -40,7 +29,7 @@ export interface TestWorker {
 
 /** Registers (or updates) a worker and its lease, as a worker's heartbeat would. */
 export function putWorker(schema: string, worker: TestWorker): Promise<void> {
-  return withSchema(schema, async (client) => {
+  return withClient(schema, async (client) => {
     await client.query(
       `INSERT INTO workers (id, host, pid, data_dir, started_at, heartbeat_at, lease_until, stopped_at) VALUES ($1, 'test', 1, '/tmp', 0, 0, $2, $3)
        ON CONFLICT (id) DO UPDATE SET lease_until = excluded.lease_until, stopped_at = excluded.stopped_at`,

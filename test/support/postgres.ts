@@ -26,39 +26,32 @@ export function freshSchemaName(prefix = 't'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
-/** Drops a test schema and everything in it. */
-export async function dropSchema(schema: string): Promise<void> {
-  if (!TEST_DATABASE_URL) return;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+/** Runs `work` on a connection of its own to the test database (in `schema`, when given), then closes it. */
+export async function withClient<T>(schema: string | undefined, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** Drops a test schema and everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  if (!TEST_DATABASE_URL) return;
+  await withClient(undefined, (client) => client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
 }
 
 /** Creates an empty schema (for code that works in the search path's schema, e.g. via the URL). */
 export async function createSchema(schema: string): Promise<void> {
   if (!TEST_DATABASE_URL) return;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await client.end();
-  }
+  await withClient(undefined, (client) => client.query(`CREATE SCHEMA ${schema}`));
 }
 
 /** Runs one query in `schema` and returns its rows (assertions about what a PostgreSQL store holds). */
 export async function queryIn<T extends pg.QueryResultRow>(schema: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return withClient(schema, async (client) => (await client.query<T>(sql, params)).rows);
 }
 
 /** The test database URL with `schema` first on its search path (for a process that takes only a URL). */
