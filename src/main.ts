@@ -134,15 +134,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       onBackgroundError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
     });
     lifecycle.defer('database', () => store.close());
-    // This worker's lease, renewed by heartbeats; lost (it stalled past it), its runs stop: their
-    // jobs may already run on another worker. With SQLite there is one worker and nobody to tell.
+    /** Several workers share the store (PostgreSQL); with SQLite this process is the only one. */
+    const several = config.store.kind === 'postgres';
     const leaseMs = config.store.kind === 'postgres' ? config.store.leaseSeconds * 1000 : 30_000;
     let lastDisk: WorkerDisk | undefined;
-    let leadsSweeps = (): boolean => store.kind === 'sqlite';
-    let onLeaseLost = async (_reason: string): Promise<void> => undefined;
-    const presence = createPresence({ registry: store.workers, identity, leaseMs, clock, log: log.child({ module: 'workers' }), onLeaseLost: (reason) => onLeaseLost(reason), disk: () => lastDisk });
-    await presence.start();
-    lifecycle.defer('worker presence', () => presence.stop());
+    let leadsSweeps = (): boolean => !several;
 
     const webhookSecret = resolveWebhookSecret(config);
     const metrics = createMetrics({ jobCounts: () => store.jobs.countByState() });
@@ -217,16 +213,29 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       clock,
       log: log.child({ module: 'dispatch' }),
     });
+    // This worker's lease, renewed by heartbeats; lost (it stalled past it), its runs stop: their
+    // jobs may already run on another worker. Registered before the dispatcher claims anything,
+    // and ended after it has stopped. With SQLite there is one worker and nobody to tell.
+    const presence = createPresence({
+      registry: store.workers,
+      identity,
+      leaseMs,
+      clock,
+      log: log.child({ module: 'workers' }),
+      onLeaseLost: (reason) => dispatcher.abandonRunning(`this worker lost its lease (${reason})`),
+      disk: () => lastDisk,
+    });
+    await presence.start();
+    lifecycle.defer('worker presence', () => presence.stop());
     store.onEvent((stored) => dispatcher.notify(stored));
     // Another worker queued a job or freed a slot (PostgreSQL): look for what can start.
     store.onJobsChanged(() => dispatcher.notify());
-    if (store.kind === 'postgres') {
+    if (several) {
       // The safety net under LISTEN/NOTIFY: a wake-up lost with a dropped connection is found here.
       const safetyPoll = setInterval(() => dispatcher.notify(), 10_000);
       safetyPoll.unref();
       lifecycle.defer('safety poll', () => clearInterval(safetyPoll));
     }
-    onLeaseLost = (reason) => dispatcher.abandonRunning(`this worker lost its lease (${reason})`);
     dispatcher.subscribe((notice) => {
       if (notice.type !== 'job-finished') return;
       const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
@@ -236,7 +245,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       if (runId !== undefined) void countRun(store, metrics, runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
     });
     // Before the dispatcher re-queues the interrupted jobs: their old runs and status comments are closed first.
-    const several = store.kind === 'postgres';
     const orphans = () => finishOrphanedRuns({ runs: store.runs, clients, clock, moved: several, log: log.child({ module: 'agent' }) });
     await orphans();
     await dispatcher.start();
@@ -314,12 +322,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const started = poller;
     let schedule: { stop(): void } | undefined;
     const roles: LeaderRole[] = [
-      periodicRole('recovery', Math.max(1000, Math.floor(leaseMs / 2)), async () => {
-        if (!several) return; // one process: its start-up recovery was all there was to do
-        await orphans();
-        await dispatcher.recover();
-        if ((await store.cleanup.requeueInterrupted()) > 0) cleanup.kick();
-      }, log.child({ module: 'workers' })),
+      // With one process its start-up recovery was all there was to do.
+      ...(several
+        ? [
+            periodicRole('recovery', Math.max(1000, Math.floor(leaseMs / 2)), async () => {
+              await orphans();
+              await dispatcher.recover();
+              if ((await store.cleanup.requeueInterrupted()) > 0) cleanup.kick();
+            }, log.child({ module: 'workers' })),
+          ]
+        : []),
       {
         name: 'sweeper',
         start: () => {
