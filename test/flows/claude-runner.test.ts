@@ -26,6 +26,7 @@ import type { Store } from '../../src/store/ports.js';
 import { createHarness, git, type Harness, type Origin } from '../../src/workdir/test-support/fixture.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
+import { processesUnder, type ProcessInFolder } from '../support/processes.js';
 import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
 describe('the Claude runner', () => {
@@ -121,13 +122,19 @@ describe('the Claude runner', () => {
     let first: Job;
     let second: Job;
     let firstSession: string | undefined;
+    let leftAfterFirst: ProcessInFolder[];
 
     before(async () => {
       model.setScript([text('I will look at the login form.')]);
       first = await job(agent('dev'), 7, [comment(7, '@dev-bot please fix the login form')]);
+      leftAfterFirst = processesUnder(h.dataDir);
       firstSession = (await store.sessions.get(keyOf('dev', 7)))?.sessionId;
       model.setScript([text('Tabs handled too.')]);
       second = await job(agent('dev'), 7, [comment(7, 'also handle tabs')]);
+    });
+
+    it('ends the run only once its runtime has exited: nothing is left running in the worktree', () => {
+      assert.deepEqual(leftAfterFirst, []);
     });
 
     it('stores the session the first run started, with its cost and cursor', async () => {
@@ -422,6 +429,7 @@ describe('the Claude runner', () => {
     let live: Job;
     let delivered: boolean;
     let followUp: Job;
+    let leftInWorktree: ProcessInFolder[];
     const tabs = () => comment(12, 'also handle tabs');
     let tabsEvent: StoredEvent;
 
@@ -435,6 +443,7 @@ describe('the Claude runner', () => {
       delivered = await claude.deliver(keyOf('dev', 12), tabsEvent);
       live = await running;
       followUp = await job(agent('dev'), 12, [tabsEvent], workspace);
+      leftInWorktree = processesUnder(h.dataDir);
     });
 
     it('delivers the comment into the running session, and the model receives it before the run ends', async () => {
@@ -452,6 +461,10 @@ describe('the Claude runner', () => {
       assert.ok(followUp.outcome.ok, JSON.stringify(followUp.outcome));
       assert.equal(followUp.turns.length, 0);
       assert.equal(followUp.outcome.facts?.turns, 0);
+    });
+
+    it('leaves no runtime behind: the one started early for the follow-up ended before its job returned', () => {
+      assert.deepEqual(leftInWorktree, []);
     });
 
     it('delivers nothing when no run of the key is going', async () => {

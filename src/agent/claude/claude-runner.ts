@@ -42,6 +42,7 @@ import { runEnv } from './run-env.js';
 import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
+import { createRuntimeProcesses } from './runtime-processes.js';
 import { createStopper } from './stopper.js';
 import { unpushedWorkOf } from './unpushed-work.js';
 
@@ -165,27 +166,30 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const changes: ForgeChange[] = [];
     const limit = limitsOf(agent);
     const stopper = createStopper(request.signal, limit.maxRunMinutes);
+    // Every runtime of this run is spawned through `processes`, so the run ends only when they have.
+    const processes = createRuntimeProcesses();
     const early = budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(resumeId)) : undefined;
-    const abandon = () => {
+    const abandon = async () => {
       stopper.dispose();
-      early?.close();
+      await early?.close();
+      await processes.settled();
     };
 
     let prompt: ComposedPrompt;
     try {
       prompt = prepared.composing ? await prepared.composing(workspaceOfPrompt(request.workspace)) : await compose(request, skill, prepared.cursor);
     } catch (error) {
-      abandon();
+      await abandon();
       throw error;
     }
     if (resumeId && prompt.empty) {
-      abandon();
+      await abandon();
       log.info('nothing new since the session last saw the issue (answered live): no model call');
       return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
     }
 
     if (!budget.ok) {
-      abandon();
+      await abandon();
       log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
       await report(status, finished('budget-exceeded', { detail: budget.detail, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
       return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
@@ -195,7 +199,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     try {
       runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
     } catch (error) {
-      abandon(); // the early runtime must not outlive a run that cannot be recorded
+      await abandon(); // the early runtime must not outlive a run that cannot be recorded
       throw error;
     }
     // The status comment is posted beside the run, not before it: the model is asked at once. The
@@ -221,10 +225,11 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     } finally {
       stopper.dispose();
       live.delete(workKeyString(key));
+      await processes.settled();
     }
     await statusPosted;
 
-    const classified = classifyRun(attempt.result, attempt.thrown, stopper.reason());
+    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, redact(processes.stderrTail())), stopper.reason());
     const costUsd = runCost(attempt.result, baseline);
     const turns = attempt.result?.num_turns ?? 0;
     const finishedAt = options.clock.now();
@@ -280,6 +285,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         maxTurns: agent.limits.maxTurns,
         maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
         abortController: stopper.controller,
+        spawnClaudeCodeProcess: processes.spawn,
         ...permissions,
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
         // Eager: each transcript line reaches the database as it is written, so a worker that dies
@@ -385,4 +391,9 @@ function secretValues(env: Readonly<Record<string, string>>): string[] {
   return Object.entries({ ...env })
     .filter(([name]) => /TOKEN|SECRET|PASSWORD|KEY/i.test(name))
     .map(([, value]) => value);
+}
+
+/** A runtime that ended without a result: its stderr says why (the SDK quotes it only when it spawns). */
+function withStderr(thrown: Error | undefined, stderr: string): Error | undefined {
+  return thrown && stderr ? new Error(`${thrown.message}; the runtime's stderr ends with: ${stderr}`) : thrown;
 }

@@ -12,8 +12,8 @@ export interface StartedRuntime {
   readonly options: Options;
   /** Resolves to the warm runtime, or undefined when it could not start. */
   readonly warm: Promise<WarmQuery | undefined>;
-  /** Discards the runtime when the run ends before it is used (an empty delta, a budget refusal). */
-  close(): void;
+  /** Discards the runtime when the run ends before it is used (an empty delta, a budget refusal); resolves once it was told to end. */
+  close(): Promise<void>;
 }
 
 export function startRuntime(options: Options): StartedRuntime {
@@ -21,6 +21,6 @@ export function startRuntime(options: Options): StartedRuntime {
   return {
     options,
     warm,
-    close: () => void warm.then((query) => query?.close()),
+    close: () => warm.then((query) => query?.close()),
   };
 }
