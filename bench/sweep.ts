@@ -116,7 +116,7 @@ export async function run(): Promise<void> {
       targets: { event_loop_p99_during_sweep_ms: { value: p99, max: 20 } },
       notes: [
         `${SESSIONS} sessions idle past their TTL, each with a ${line.length * 20} B transcript; ${WORKTREES} clean worktrees of a 50-file repository idle past theirs`,
-        'one sweep with every task (sessions, worktrees, attic, strays, caches, retention, disk); the clock moved 60 days forward',
+        'one sweep with every task (sessions, transcripts, worktrees, attic, strays, caches, retention, disk); the clock moved 60 days forward',
         'event-loop p99: monitorEventLoopDelay over the whole sweep; baseline: the same process idling',
       ],
     });

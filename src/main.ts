@@ -318,9 +318,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
 
     // What must run on one worker at a time — recovery of dead workers' work, the poller, the
-    // sweeper's schedule — each behind a leader lease (with SQLite this worker always leads).
+    // sweeper's database tasks — each behind a leader lease (with SQLite this worker always leads).
     const started = poller;
-    let schedule: { stop(): void } | undefined;
     const roles: LeaderRole[] = [
       // With one process its start-up recovery was all there was to do.
       ...(several
@@ -332,19 +331,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             }, log.child({ module: 'workers' })),
           ]
         : []),
-      {
-        name: 'sweeper',
-        start: () => {
-          schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }));
-        },
-        stop: () => schedule?.stop(),
-      },
+      // Held, not run: the schedule below asks who holds it at each tick.
+      { name: 'sweeper', start: () => undefined, stop: () => undefined },
       ...(started ? [{ name: 'poller', start: () => started.start(), stop: () => started.stop() }] : []),
     ];
     const leadership = createLeadership({ registry: store.workers, holder: identity.id, roles, ttlMs: leaseMs, clock, log: log.child({ module: 'workers' }) });
     leadsSweeps = () => leadership.leads().includes('sweeper');
     await leadership.start();
     lifecycle.defer('leadership', () => leadership.stop());
+    // Every worker sweeps its own disk on the schedule; the sweeper's leader sweeps the database too.
+    const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }), { leads: leadsSweeps, worker: identity.id });
+    lifecycle.defer('sweep schedule', () => schedule.stop());
 
     const app = buildHttpApp({
       acceptDelivery,

@@ -177,7 +177,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'sweep',
     args: '[--dry-run] [--task NAME]',
     summary: 'run the sweeper now: expire sessions, worktrees, the attic, old records (POST /admin/sweep)',
-    help: `${ADMIN_HELP}\n\n  --dry-run        report what would be removed, remove nothing\n  --task NAME      one task: sessions, worktrees, attic, strays, caches, retention, disk`,
+    help: `${ADMIN_HELP}\n\n  --dry-run        report what would be removed, remove nothing\n  --task NAME      one task: sessions, transcripts, worktrees, attic, strays, caches, retention, disk`,
     options: { 'dry-run': { type: 'boolean' }, task: { type: 'string' } },
     needs: 'config',
     run: (config, values, io) => sweepCommand(config, values, io),

@@ -20,6 +20,14 @@ export interface Transcripts {
    * `cwd`, the worktree the session ran in, says where to look first.
    */
   remove(sessionId: string, cwd?: string): Promise<number>;
+  /** The transcripts on this worker's disk last written before `before`. */
+  idle(before: number): Promise<IdleTranscript[]>;
+}
+
+export interface IdleTranscript {
+  readonly sessionId: string;
+  readonly path: string;
+  readonly bytes: number;
 }
 
 /**

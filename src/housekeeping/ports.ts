@@ -53,6 +53,8 @@ export interface HousekeepingSessions {
   ofIssue(repo: string, issue: number): Promise<SessionRecord[]>;
   /** Sessions not used since `before`, oldest first. */
   idleSince(before: number, limit: number): Promise<SessionRecord[]>;
+  /** Which of these session ids a stored session still names (a transcript of none is an orphan). */
+  named(sessionIds: readonly string[]): Promise<Set<string>>;
   delete(key: WorkKey): Promise<void>;
 }
 

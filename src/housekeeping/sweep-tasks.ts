@@ -13,8 +13,15 @@ import { repoKey } from '../forge/events.js';
 import type { Transcripts } from './cleanup-actions.js';
 import type { CleanupQueue, HousekeepingSessions, RecordRetention } from './ports.js';
 
-export const SWEEP_TASKS = ['sessions', 'worktrees', 'attic', 'strays', 'caches', 'retention', 'disk'] as const;
+export const SWEEP_TASKS = ['sessions', 'transcripts', 'worktrees', 'attic', 'strays', 'caches', 'retention', 'disk'] as const;
 export type SweepTaskName = (typeof SWEEP_TASKS)[number];
+
+/**
+ * The tasks that act on this worker's disk only. With several workers each has its own data dir:
+ * every worker runs these on the schedule, and only the sweeper's leader runs the others, which act
+ * on the shared database (`sessions`, `retention`).
+ */
+export const DISK_TASKS: readonly SweepTaskName[] = ['transcripts', 'worktrees', 'attic', 'strays', 'caches', 'disk'];
 
 export interface TaskReport {
   readonly task: SweepTaskName;
@@ -67,6 +74,24 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
       if (ctx.dryRun) continue;
       if (session.sessionId) report.reclaimedBytes += await deps.transcripts.remove(session.sessionId, session.worktree);
       await deps.rows.delete(session.key);
+      report.removed++;
+    }
+  },
+
+  /**
+   * Transcript files on this disk idle past the session TTL that no stored session names: the
+   * session expired, was reset or deleted — on this worker or on another (whose sweep could not
+   * reach this disk). A transcript a session still names is the `sessions` task's to expire.
+   */
+  async transcripts(deps, ctx, report) {
+    const idle = await deps.transcripts.idle(ctx.now - deps.limits.sessionTtlMs);
+    const named = await deps.rows.named([...new Set(idle.map((t) => t.sessionId))]);
+    const orphans = idle.filter((t) => !named.has(t.sessionId));
+    report.found = orphans.length;
+    for (const transcript of orphans) {
+      report.items.push(transcript.path);
+      if (ctx.dryRun) continue;
+      report.reclaimedBytes += await deps.transcripts.remove(transcript.sessionId);
       report.removed++;
     }
   },

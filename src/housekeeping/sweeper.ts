@@ -7,7 +7,7 @@
 import type { Config } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/ports.js';
-import { SWEEP_TASKS, TASKS, type SweepDeps, type SweepTaskName, type TaskReport } from './sweep-tasks.js';
+import { DISK_TASKS, SWEEP_TASKS, TASKS, type SweepDeps, type SweepTaskName, type TaskReport } from './sweep-tasks.js';
 import type { SweepRecords } from './ports.js';
 
 export interface SweepReport {
@@ -24,6 +24,8 @@ export interface SweepOptions {
   readonly task?: string;
   /** Who asked: `schedule`, `api`, `cli`. */
   readonly trigger?: string;
+  /** Only the tasks on this worker's disk (`DISK_TASKS`): a worker that does not lead the sweeper. */
+  readonly diskOnly?: boolean;
 }
 
 export interface Sweeper {
@@ -37,7 +39,7 @@ export class UnknownSweepTaskError extends Error {
 export function createSweeper(deps: SweepDeps & { readonly sweeps: SweepRecords; readonly clock: Clock }): Sweeper {
   let last: Promise<unknown> = Promise.resolve();
   const sweepOnce = async (options: SweepOptions): Promise<SweepReport> => {
-    const names = selected(options.task);
+    const names = selected(options.task).filter((task) => !options.diskOnly || DISK_TASKS.includes(task));
     const dryRun = options.dryRun === true;
     const trigger = options.trigger ?? 'api';
     const startedAt = deps.clock.now();

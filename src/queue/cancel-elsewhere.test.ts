@@ -52,7 +52,7 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
         workdirs: { list: async () => [], removeWorktree: async () => { throw new Error('not reached'); }, removeCache: async () => { throw new Error('not reached'); } },
         sessions: b.store.sessions,
         rows: b.store.housekeepingSessions,
-        transcripts: { remove: async () => 0 },
+        transcripts: { remove: async () => 0, idle: async () => [] },
         jobs: b.store.jobs,
         cancelJob: (id, reason) => b.dispatcher.cancel(id, reason),
         forgeUrl: undefined,

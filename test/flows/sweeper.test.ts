@@ -95,6 +95,7 @@ describe('the sweeper', { timeout: 180_000 }, () => {
           }
           return transcripts.remove(id, cwd);
         },
+        idle: (before) => transcripts.idle(before),
       };
       const sweeper = sweeperFor(flow, now, { worktree: newer.lastUsedAt + 1, session: cutoff }, midSweep);
 
@@ -149,10 +150,34 @@ describe('the sweeper', { timeout: 180_000 }, () => {
     }
   });
 
+  it('on a worker that does not lead, sweeps only its own disk: a transcript whose session is gone goes, the sessions in the database stay', async () => {
+    const model = await startScriptedModel();
+    const flow = await startFlow({ modelUrl: model.url });
+    try {
+      const { dev } = await twoIssues(flow);
+      const [gone, kept] = [dev(1), dev(2)];
+      // Another worker's sweep expired issue 1's session: its row is gone, this disk's transcript is not.
+      await flow.service.store.housekeepingSessions.delete(gone.key);
+      const now = Date.now() + 40 * DAY;
+      const sweeper = sweeperFor(flow, now, { worktree: 0, session: now - DAY });
+
+      const report = await sweeper.sweep({ diskOnly: true, trigger: 'schedule, disk of worker w-2' });
+
+      assert.deepEqual(report.tasks.map((t) => t.task), ['transcripts', 'worktrees', 'attic', 'strays', 'caches', 'disk']);
+      assert.deepEqual(report.tasks.find((t) => t.task === 'transcripts')?.items, [transcriptOf(flow, gone)]);
+      assert.equal(existsSync(transcriptOf(flow, gone)), false, 'the orphaned transcript was deleted');
+      assert.equal(existsSync(transcriptOf(flow, kept)), true, 'a transcript its session still names is the sessions task’s');
+      assert.equal((await flow.service.store.sessions.get(kept.key))?.sessionId, kept.sessionId, 'the idle session was left to the leader');
+    } finally {
+      await flow.close();
+      await model.close();
+    }
+  });
+
   it('refuses an unknown task by name, listing the tasks', async () => {
     const flow = await startFlow();
     try {
-      assert.throws(() => sweeperFor(flow, Date.now(), { worktree: 0, session: 0 }).sweep({ task: 'everything' }), /unknown sweep task "everything": the tasks are sessions, worktrees, attic, strays, caches, retention, disk/);
+      assert.throws(() => sweeperFor(flow, Date.now(), { worktree: 0, session: 0 }).sweep({ task: 'everything' }), /unknown sweep task "everything": the tasks are sessions, transcripts, worktrees, attic, strays, caches, retention, disk/);
     } finally {
       await flow.close();
     }

@@ -141,6 +141,16 @@ forEachStore('store contract: housekeeping sessions', ({ open }) => {
     assert.deepEqual((await store.housekeepingSessions.idleSince(10, 10)).map((s) => s.sessionId), []);
   });
 
+  it('says which of some session ids a stored session still names', async () => {
+    const { store } = await open();
+    await store.sessions.started(key('dev', 1), { sessionId: 'a', worktree: '/w', at: 1 });
+    await store.sessions.started(key('boss', 1), { sessionId: 'b', worktree: '/w', at: 2 });
+    await store.sessions.forget(key('boss', 1), 'reset');
+
+    assert.deepEqual([...(await store.housekeepingSessions.named(['a', 'b', 'z']))], ['a']);
+    assert.deepEqual([...(await store.housekeepingSessions.named([]))], []);
+  });
+
   it('deletes one key\'s session row', async () => {
     const { store } = await open();
     await store.sessions.started(key('dev', 1), { sessionId: 'a', worktree: '/w', at: 1 });

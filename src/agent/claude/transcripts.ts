@@ -7,7 +7,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Transcripts } from '../../housekeeping/cleanup-actions.js';
+import type { IdleTranscript, Transcripts } from '../../housekeeping/cleanup-actions.js';
 import type { TranscriptStore } from '../../sessions/transcript-store.js';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,6 +32,20 @@ export function createTranscripts(configDir: string): Transcripts {
       }
       return bytes;
     },
+
+    async idle(before) {
+      const found: IdleTranscript[] = [];
+      for (const dir of await readdir(projects).catch(() => [] as string[])) {
+        for (const name of await readdir(join(projects, dir)).catch(() => [] as string[])) {
+          const sessionId = name.endsWith('.jsonl') ? name.slice(0, -'.jsonl'.length) : '';
+          if (!SESSION_ID.test(sessionId)) continue;
+          const path = join(projects, dir, name);
+          const info = await stat(path).catch(() => undefined);
+          if (info?.isFile() && info.mtimeMs < before) found.push({ sessionId, path, bytes: info.size });
+        }
+      }
+      return found;
+    },
   };
 }
 
@@ -46,5 +60,6 @@ export function withStoredTranscripts(local: Transcripts, stored: TranscriptStor
       const onDisk = await local.remove(sessionId, cwd);
       return onDisk + (await stored.remove(sessionId));
     },
+    idle: (before) => local.idle(before),
   };
 }

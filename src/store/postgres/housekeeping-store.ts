@@ -83,6 +83,10 @@ export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
     ofRepo: (repo) => sessions('WHERE repo = $1 ORDER BY last_used_at', [repo]),
     ofIssue: (repo, issue) => sessions('WHERE repo = $1 AND issue = $2 ORDER BY agent COLLATE "C"', [repo, issue]),
     idleSince: (before, limit) => sessions('WHERE last_used_at < $1 ORDER BY last_used_at LIMIT $2', [before, limit]),
+    async named(ids) {
+      const { rows } = await pool.query<{ session_id: string }>('SELECT session_id FROM sessions WHERE session_id = ANY($1::text[])', [ids]);
+      return new Set(rows.map((row) => row.session_id));
+    },
     async delete(key) {
       await pool.query('DELETE FROM sessions WHERE agent = $1 AND repo = $2 AND issue = $3', [key.agent, key.repo, key.issue]);
     },

@@ -69,12 +69,14 @@ export function createSqliteHousekeepingSessions(db: Db, committer: GroupCommitt
     ofRepo: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE repo = ? ORDER BY last_used_at'),
     ofIssue: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE repo = ? AND issue = ? ORDER BY agent'),
     idle: db.prepare<[number, number], SessionRow>('SELECT * FROM sessions WHERE last_used_at < ? ORDER BY last_used_at LIMIT ?'),
+    named: db.prepare<[string], { session_id: string }>('SELECT session_id FROM sessions WHERE session_id IN (SELECT value FROM json_each(?))'),
     delete: db.prepare<[string, string, number]>('DELETE FROM sessions WHERE agent = ? AND repo = ? AND issue = ?'),
   };
   return {
     ofRepo: async (repo) => q.ofRepo.all(repo).map(toSession),
     ofIssue: async (repo, issue) => q.ofIssue.all(repo, issue).map(toSession),
     idleSince: async (before, limit) => q.idle.all(before, limit).map(toSession),
+    named: async (ids) => new Set(q.named.all(JSON.stringify(ids)).map((row) => row.session_id)),
     delete(key: WorkKey) {
       return committer.submit(() => {
         q.delete.run(key.agent, key.repo, key.issue);
