@@ -197,6 +197,10 @@ export function cancelCommand(config: Config, io: CliIo, positionals: readonly s
   const id = Number(raw);
   return runAdmin(config, io, { action: 'cancel', method: 'POST', path: `/admin/jobs/${id}/cancel`, body: {} }, async ({ store }) => {
     if (await store.jobs.cancelQueued(id, 'cancelled by an operator', systemClock.now())) return { status: 200, body: { job: id, cancelled: 'queued' } };
+    // With several workers a running job is another worker's: it is asked to stop it.
+    if (config.store.kind === 'postgres' && (await store.jobs.requestCancel(id, 'cancelled by an operator'))) {
+      return { status: 202, body: { job: id, cancelled: 'requested', note: `job ${id} runs on another worker, which was asked to stop it: it ends as cancelled within seconds` } };
+    }
     const job = await store.jobs.getJob(id);
     return job ? { status: 409, body: { error: `job ${id} is ${job.state}; only a queued job can be cancelled while the service is down` } } : { status: 404, body: { error: `no job ${id}` } };
   });

@@ -22,9 +22,14 @@ export interface ResetDeps {
   readonly sessions: Pick<SessionStore, 'forget' | 'list'>;
   readonly rows: HousekeepingSessions;
   readonly transcripts: Transcripts;
-  readonly jobs: Pick<JobStore, 'runningJobs'>;
-  /** Cancels a running job and settles when it has ended. */
+  readonly jobs: Pick<JobStore, 'runningJobs' | 'getJob'>;
+  /**
+   * Cancels a running job: settles when it has ended (`running`), or once another worker that runs
+   * it was asked to stop it (`requested`).
+   */
   readonly cancelJob: (id: number, reason: string) => Promise<unknown>;
+  /** How long a forced reset waits for another worker to stop a job (60 s by default). */
+  readonly remoteCancelWaitMs?: number;
   /** The forge's URL: a cache with no worktree left is named from it. */
   readonly forgeUrl: string | undefined;
 }
@@ -67,10 +72,10 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
     return ok(report);
   }
   for (const job of running) {
-    // Several workers: a job running on another worker cannot be stopped from here, and its
-    // session must not be forgotten under it.
-    if ((await deps.cancelJob(job.id, 'cancelled by an operator reset (force)')) === 'elsewhere') {
-      return err({ kind: 'running-job', jobs: [job.id], message: `job ${job.id} runs on another worker, which alone can cancel it: cancel it there (claude-hooks workers names it), then reset` });
+    // Several workers: a job running on another worker is stopped by that worker; its session
+    // must not be forgotten under it, so the reset waits until the job has ended.
+    if ((await deps.cancelJob(job.id, 'cancelled by an operator reset (force)')) === 'requested' && !(await ended(deps, job.id))) {
+      return err({ kind: 'running-job', jobs: [job.id], message: `job ${job.id} runs on another worker, which was asked to cancel it and has not stopped it yet: run the reset again once it has ended (GET /api/jobs?state=running lists it until then)` });
     }
   }
   for (const session of sessions) {
@@ -145,4 +150,14 @@ function repoSpecOf(repo: string, worktrees: readonly WorktreeInfo[], forgeUrl: 
 
 function keyName(key: KeyLike): string {
   return `${key.agent}:${key.repo}#${key.issue}`;
+}
+
+/** Waits for a job another worker was asked to cancel to end; false if it still runs after the wait. */
+async function ended(deps: ResetDeps, id: number): Promise<boolean> {
+  const deadline = Date.now() + (deps.remoteCancelWaitMs ?? 60_000);
+  for (;;) {
+    if ((await deps.jobs.getJob(id))?.state !== 'running') return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

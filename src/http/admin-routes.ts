@@ -68,7 +68,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       const was = await options.cancelJob(id, 'cancelled by an operator');
       if (was === 'not-found') return { status: 404, body: { error: `no job ${id}`, reason: 'not-found' } };
       if (was === 'finished') return { status: 409, body: { error: `job ${id} has already ended; nothing to cancel`, reason: 'finished' } };
-      if (was === 'elsewhere') return { status: 409, body: { error: `job ${id} runs on another worker: cancel it there (claude-hooks workers, or GET /api/workers, names the worker and its URL's machine)`, reason: 'elsewhere' } };
+      if (was === 'requested') return { status: 202, body: { job: id, cancelled: was, note: `job ${id} runs on another worker, which was asked to stop it: it ends as cancelled within seconds (GET /api/jobs shows when)` } };
       return { status: 200, body: { job: id, cancelled: was } };
     }));
 

@@ -1,12 +1,12 @@
 /**
- * Cancelling with several workers (PostgreSQL): only the worker that runs a job can stop it; any
- * other answers that the job runs elsewhere instead of "already ended". Skipped, loudly, without
- * CLAUDE_HOOKS_TEST_DATABASE_URL.
+ * Cancelling with several workers (PostgreSQL): only the worker that runs a job can stop its run;
+ * any other records the request on the job, and the worker running it — woken by the job change —
+ * stops it. Skipped, loudly, without CLAUDE_HOOKS_TEST_DATABASE_URL.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { commented } from '../../test/support/events.js';
-import { gate, scriptedRunner, startHarness, type Harness } from '../../test/support/dispatch-harness.js';
+import { scriptedRunner, startHarness, type Harness } from '../../test/support/dispatch-harness.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../test/support/postgres.js';
 import { until } from '../../test/support/wait.js';
 import { reset } from '../housekeeping/reset.js';
@@ -20,9 +20,8 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
     await dropSchema(schema);
   });
 
-  it('is refused by the other worker, saying so, and done by the worker that runs it', async () => {
+  it('is asked of the worker that runs it, which stops the run; a forced reset on the other worker waits for that, then forgets the session', async () => {
     const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 3, affinityWaitMs: 30_000, leaseSeconds: 30 } as const;
-    const held = gate();
     const started: number[] = [];
     const worker = async (id: string, runner = scriptedRunner().runner) => {
       const harness = await startHarness({
@@ -33,37 +32,51 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
       harnesses.push(harness);
       return harness;
     };
-    const a = await worker('worker-a', scriptedRunner(async (request) => {
+    // Worker A's runs go on until they are aborted, as a real run does.
+    const untilAborted = scriptedRunner(async (request) => {
       started.push(request.jobId);
-      await held.promise;
-      return { ok: true };
-    }).runner);
-    await a.deliver(commented(7, 'alice', '@dev please fix'));
-    const [jobId] = await until(() => (started.length > 0 ? started : undefined), 'worker A to run the job');
-    const b = await worker('worker-b');
+      await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
+      return { ok: false, error: 'interrupted', retryable: true };
+    }).runner;
+    const a = await worker('worker-a', untilAborted);
+    let b: Harness;
+    const resetOnB = (issue: number) =>
+      reset(
+        {
+          agents: [{ name: 'dev' }],
+          workdirs: { list: async () => [], removeWorktree: async () => { throw new Error('not reached'); }, removeCache: async () => { throw new Error('not reached'); } },
+          sessions: b.store.sessions,
+          rows: b.store.housekeepingSessions,
+          transcripts: { remove: async () => 0, idle: async () => [] },
+          jobs: b.store.jobs,
+          cancelJob: (id, reason) => b.dispatcher.cancel(id, reason),
+          forgeUrl: undefined,
+        },
+        { agent: 'dev', issue, scope: 'session', force: true },
+      );
 
-    assert.equal(await b.dispatcher.cancel(jobId!, 'from B'), 'elsewhere');
-    // A forced reset on B cannot cancel it either: it is refused, and the session is left alone.
-    const [running] = await b.store.jobs.runningJobs();
+    await a.deliver(commented(7, 'alice', '@dev please fix'));
+    const first = await until(() => started[0], 'worker A to run the first job');
+    b = await worker('worker-b');
+
+    assert.equal(await b.dispatcher.cancel(first, 'cancelled by an operator on B'), 'requested');
+    const ended = await until(async () => {
+      const job = await b.store.jobs.getJob(first);
+      return job?.state === 'running' ? undefined : job;
+    }, 'worker A to stop the run');
+    assert.deepEqual([ended.state, ended.error], ['cancelled', 'cancelled by an operator on B']);
+
+    // The same key again: the claim prefers the worker that last ran it, A.
+    await a.deliver(commented(7, 'alice', '@dev try again'));
+    const second = await until(() => started[1], 'worker A to run the second job');
+    const [running] = (await b.store.jobs.runningJobs()).filter((job) => job.id === second);
     await b.store.sessions.started(running!.key, { sessionId: 'session-on-a', worktree: '/data/worker-a/w', at: Date.now() });
-    const refused = await reset(
-      {
-        agents: [{ name: 'dev' }],
-        workdirs: { list: async () => [], removeWorktree: async () => { throw new Error('not reached'); }, removeCache: async () => { throw new Error('not reached'); } },
-        sessions: b.store.sessions,
-        rows: b.store.housekeepingSessions,
-        transcripts: { remove: async () => 0, idle: async () => [] },
-        jobs: b.store.jobs,
-        cancelJob: (id, reason) => b.dispatcher.cancel(id, reason),
-        forgeUrl: undefined,
-      },
-      { agent: 'dev', scope: 'session', force: true },
-    );
-    assert.ok(!refused.ok && refused.error.kind === 'running-job' && /another worker/.test(refused.error.message), JSON.stringify(refused));
-    assert.equal((await b.store.sessions.get(running!.key))?.sessionId, 'session-on-a');
-    const cancelling = a.dispatcher.cancel(jobId!, 'from A'); // aborts the run, then waits for it to end
-    held.open();
-    assert.equal(await cancelling, 'running');
-    assert.equal((await b.store.jobs.getJob(jobId!))?.state, 'cancelled');
+
+    const done = await resetOnB(7);
+
+    assert.ok(done.ok, JSON.stringify(done));
+    assert.deepEqual(done.value.cancelledJobs, [second]);
+    assert.equal((await b.store.jobs.getJob(second))?.state, 'cancelled', 'the reset went on only once the job had ended');
+    assert.equal((await b.store.sessions.get(running!.key))?.sessionId, undefined, 'then it forgot the session');
   });
 });

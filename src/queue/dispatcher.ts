@@ -23,11 +23,11 @@ import { createRoutingLoop } from './routing-loop.js';
 export type { DispatchLimits, DispatchNotice } from './dispatch-types.js';
 
 /**
- * What a cancel found: a job running here (aborted) or queued (cancelled); none; one that had
- * ended; or one running on another worker (several workers share the store), which only that
- * worker can stop.
+ * What a cancel found: a job running here (aborted, and ended) or queued (cancelled); none; one
+ * that had ended; or one running on another worker (several workers share the store), which was
+ * asked to stop it (`requested`: it ends as cancelled once that worker has stopped the run).
  */
-export type CancelAnswer = 'running' | 'queued' | 'not-found' | 'finished' | 'elsewhere';
+export type CancelAnswer = 'running' | 'queued' | 'not-found' | 'finished' | 'requested';
 
 export interface DispatcherOptions {
   readonly store: JobStore;
@@ -101,6 +101,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const jobs = createJobLauncher({ store, runner: options.runner, limits, clock, log, emit, ended: () => void schedule() });
 
   const startRunnable = async (now: number) => {
+    await honourCancelRequests();
     const chosen = await pickJobs({ store, agents, limits, breaker }, jobs.running(), now);
     // One group commit starts them all.
     // The store checks the limits again as it claims: other workers may have started jobs since.
@@ -110,6 +111,16 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     started.forEach((job, i) => {
       if (job) jobs.launch(job, chosen[i]!.agent);
     });
+  };
+
+  /** Stops the runs here that an operator on another worker asked to cancel (a job change woke us). */
+  const honourCancelRequests = async () => {
+    const mine = jobs.running().map((job) => job.id);
+    if (mine.length === 0) return;
+    for (const request of await store.cancelRequests(mine)) {
+      log.info({ job: request.id, reason: request.reason }, 'cancelling a job another worker was asked to cancel');
+      void jobs.cancel(request.id, request.reason);
+    }
   };
 
   const schedule = (): Promise<void> => {
@@ -197,7 +208,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (await store.cancelQueued(id, reason, clock.now())) return 'queued';
       const job = await store.getJob(id);
       if (!job) return 'not-found';
-      return job.state === 'running' ? 'elsewhere' : 'finished';
+      return job.state === 'running' && (await store.requestCancel(id, reason)) ? 'requested' : 'finished';
     },
     async stop() {
       stopped = true;

@@ -146,6 +146,13 @@ export interface JobStore {
   tripKey(key: WorkKey, until: number, reason: string, now: number): Promise<boolean>;
   /** queued → cancelled (an operator's cancel); false when the job was not queued. */
   cancelQueued(id: number, reason: string, now: number): Promise<boolean>;
+  /**
+   * An operator's cancel of a job another worker runs: recorded on the job (and, on PostgreSQL,
+   * the workers woken) for the worker running it to stop it. False when the job is not running.
+   */
+  requestCancel(id: number, reason: string): Promise<boolean>;
+  /** Of these running jobs, the ones someone asked to cancel, with the reason. */
+  cancelRequests(ids: readonly number[]): Promise<Array<{ readonly id: number; readonly reason: string }>>;
   getJob(id: number): Promise<Job | undefined>;
   /** The pause on a key, if one is in force at `now`. */
   pausedUntil(key: WorkKey, now: number): Promise<{ until: number; reason: string } | undefined>;

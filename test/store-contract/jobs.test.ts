@@ -184,6 +184,23 @@ forEachStore('the job store', ({ open }) => {
     assert.equal(await store.jobs.getJob(9999), undefined);
   });
 
+  it('records a cancel request on a running job only, and tells it to whoever asks about that job', async () => {
+    const { store, clock } = await open();
+    const now = clock.now();
+    await route(store, now, [work(key('dev', 1))], [work(key('dev', 2))], [work(key('dev', 3))]);
+    const [running, other, queued] = await store.jobs.runnableJobs(now);
+    await store.jobs.startJob(running!.id, now);
+    await store.jobs.startJob(other!.id, now);
+
+    const asked = [await store.jobs.requestCancel(running!.id, 'operator on worker B'), await store.jobs.requestCancel(queued!.id, 'too early'), await store.jobs.requestCancel(9999, 'nobody')];
+
+    assert.deepEqual(asked, [true, false, false]);
+    assert.deepEqual(await store.jobs.cancelRequests([running!.id, other!.id, queued!.id]), [{ id: running!.id, reason: 'operator on worker B' }]);
+    assert.deepEqual(await store.jobs.cancelRequests([]), []);
+    await store.jobs.finishJob(running!.id, { state: 'cancelled', error: 'operator on worker B' }, now + 5);
+    assert.deepEqual(await store.jobs.cancelRequests([running!.id]), [], 'an ended job has no request to honour');
+  });
+
   it('counts the starts of a key since a time', async () => {
     const { store, clock } = await open();
     const now = clock.now();

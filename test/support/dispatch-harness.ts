@@ -97,6 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: options.log ?? silentLogger(),
   });
   store.onEvent((stored) => dispatcher.notify(stored));
+  store.onJobsChanged(() => dispatcher.notify());
   await options.beforeStart?.(store);
   await dispatcher.start();
   return {

@@ -334,6 +334,20 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       });
     },
 
+    async requestCancel(id, reason) {
+      return inTransaction(pool, async (client) => {
+        const { rowCount } = await client.query("UPDATE jobs SET cancel_request = $1 WHERE id = $2 AND state = 'running'", [reason, id]);
+        if (!rowCount) return false;
+        await notifyJobs(client);
+        return true;
+      });
+    },
+
+    async cancelRequests(ids) {
+      const { rows } = await pool.query<{ id: number; cancel_request: string }>("SELECT id, cancel_request FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' AND cancel_request IS NOT NULL", [ids]);
+      return rows.map((row) => ({ id: Number(row.id), reason: row.cancel_request }));
+    },
+
     async getJob(id) {
       return getJob(pool, id);
     },

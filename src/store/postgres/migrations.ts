@@ -239,4 +239,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     until  BIGINT NOT NULL
   );
   `,
+  /* 3: cancel requests */ `
+  -- An operator's cancel of a job another worker runs: that worker sees it and stops the run.
+  ALTER TABLE jobs ADD COLUMN cancel_request TEXT;
+  `,
 ];

@@ -13,6 +13,10 @@ const JOB_COLUMNS = `j.*, (SELECT group_concat(event_id) FROM (SELECT event_id F
 
 export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStore {
   const q = {
+    requestCancel: db.prepare<[string, number]>(`UPDATE jobs SET cancel_request = ? WHERE id = ? AND state = 'running'`),
+    cancelRequests: db.prepare<[string], { id: number; cancel_request: string }>(
+      `SELECT id, cancel_request FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'running' AND cancel_request IS NOT NULL`,
+    ),
     undispatched: db.prepare<[number], EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?'),
     markDispatched: db.prepare<[number, number]>('UPDATE events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
     queuedFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'queued'`),
@@ -226,6 +230,14 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         transition(job, 'cancelled', { finishedAt: now, error: reason });
         return true;
       });
+    },
+
+    requestCancel(id, reason) {
+      return committer.submit(() => q.requestCancel.run(reason, id).changes > 0);
+    },
+
+    async cancelRequests(ids) {
+      return q.cancelRequests.all(JSON.stringify(ids)).map((row) => ({ id: row.id, reason: row.cancel_request }));
     },
 
     async getJob(id) {

@@ -210,4 +210,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_started ON runs (started_at);
   CREATE INDEX routing_skips_at ON routing_skips (at);
   `,
+  /* 8: cancel requests */ `
+  -- An operator's cancel of a job another worker runs: that worker sees it and stops the run.
+  ALTER TABLE jobs ADD COLUMN cancel_request TEXT;
+  `,
 ];
