@@ -56,12 +56,17 @@ import { periodicRole } from './workers/periodic-role.js';
 import type { WorkerDisk, WorkerIdentity } from './workers/ports.js';
 import { createPresence } from './workers/presence.js';
 import type { StackDeps, StackForge } from './housekeeping/cleanup-actions.js';
+import { createCleanupFollower } from './housekeeping/cleanup-follower.js';
 import { createCleanupWorker, type CleanupWorker } from './housekeeping/cleanup-worker.js';
 import { loopbackOrToken } from './housekeeping/listen-guard.js';
 import { reset } from './housekeeping/reset.js';
 import { scheduleSweeps } from './housekeeping/schedule.js';
 import { createSweeper, sweepLimits, sweepStorePorts, type Sweeper } from './housekeeping/sweeper.js';
+import { repeat } from './lib/repeat.js';
 
+
+/** How often a worker applies ended cleanup tasks to its own disk (several workers). */
+const CLEANUP_FOLLOW_MS = 10_000;
 
 export interface ServiceOptions {
   readonly config: Config;
@@ -268,6 +273,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
     await cleanup.start();
     lifecycle.defer('cleanup', () => cleanup.stop());
+    if (several) {
+      // A cleanup task runs on one worker; each worker applies its disk part to its own disk.
+      const follower = createCleanupFollower({ queue: store.cleanup, workdirs, agents: config.agents, cursorFile: join(config.dataDir, 'cleanup-cursor'), log: log.child({ module: 'housekeeping' }) });
+      const following = repeat(CLEANUP_FOLLOW_MS, async () => {
+        await follower.catchUp().catch((error: unknown) => log.warn({ err: error }, 'following the cleanup queue failed; will try again'));
+      });
+      await following.round();
+      lifecycle.defer('cleanup follower', () => following.stop());
+    }
     const sweeper = countSweeps(createSweeper({
       ...sweepStorePorts(store),
       workdirs,

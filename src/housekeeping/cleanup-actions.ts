@@ -10,6 +10,7 @@ import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock } from '../lib/clock.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
+import type { CleanupAction } from './cleanup-task.js';
 import type { CleanupTask, HousekeepingSessions } from './ports.js';
 import { rebaseDelivery } from './rebase-request.js';
 
@@ -93,16 +94,14 @@ export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<
   const action = task.action;
   switch (action.kind) {
     case 'pull-closed': {
-      const mine = (await worktreesOf(deps, task.repo)).filter(
-        (w) => (w.target.kind === 'issue-branch' && w.target.branch === action.head) || (w.target.kind === 'pr-head' && w.target.number === action.number),
-      );
+      const mine = worktreesEndedBy(action, await worktreesOf(deps, task.repo));
       const worktrees = await removeAll(deps, mine);
       const sessionsClosed = await closeSessionsIn(deps, task.repo, worktrees);
       const retargeted = action.merged && deps.stack ? await retargetStacked(deps.stack, task, action) : [];
       return { ...empty(), worktrees, sessionsClosed, ...(retargeted.length > 0 ? { retargeted } : {}) };
     }
     case 'branch-deleted': {
-      const mine = (await worktreesOf(deps, task.repo)).filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
+      const mine = worktreesEndedBy(action, await worktreesOf(deps, task.repo));
       return { ...empty(), worktrees: await removeAll(deps, mine) };
     }
     case 'issue-closed': {
@@ -123,6 +122,15 @@ export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<
       return { ...empty(), worktrees, cacheRemoved: removal.value.removed, sessionsDeleted: await deleteSessions(deps, await deps.rows.ofRepo(task.repo)) };
     }
   }
+}
+
+/**
+ * Of a repository's worktrees, those a PR's end or a branch's deletion is the end of: the head
+ * branch's (every agent) and the reviewer's worktree of the PR; the deleted branch's.
+ */
+export function worktreesEndedBy(action: Extract<CleanupAction, { kind: 'pull-closed' | 'branch-deleted' }>, worktrees: readonly WorktreeInfo[]): WorktreeInfo[] {
+  if (action.kind === 'branch-deleted') return worktrees.filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
+  return worktrees.filter((w) => (w.target.kind === 'issue-branch' && w.target.branch === action.head) || (w.target.kind === 'pr-head' && w.target.number === action.number));
 }
 
 function empty(): CleanupResult {

@@ -44,6 +44,10 @@ export interface CleanupQueue {
    */
   keysBusy(repo: string, issues: readonly number[] | undefined, agent?: string): Promise<boolean>;
   list(limit: number): Promise<CleanupTask[]>;
+  /** Tasks with an id above `afterId`, oldest first, in any state (workers following the queue). */
+  after(afterId: number, limit: number): Promise<CleanupTask[]>;
+  /** The newest task's id, 0 when there is none. */
+  lastId(): Promise<number>;
   /** Queued tasks not yet due, or waiting for a job: whether there is anything left to do. */
   pending(): Promise<number>;
 }

@@ -5,12 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
 import type { CleanupResult } from '../../src/housekeeping/cleanup-actions.js';
+import { createCleanupFollower } from '../../src/housekeeping/cleanup-follower.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { createWorkdirs } from '../../src/workdir/index.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
 import { startScriptedModel } from '../support/model/index.js';
 import { until } from '../support/wait.js';
@@ -222,6 +227,38 @@ describe('cleanup on forge events', () => {
       assert.equal(reopened?.state, 'active');
     } finally {
       await flow.close();
+    }
+  });
+
+  it('removes the ended PR’s worktrees from another worker’s disk too, once the task has ended there', async () => {
+    const flow = await startFlow({ runner: devRunner() });
+    const otherDisk = mkdtempSync(join(tmpdir(), 'claude-hooks-other-worker-'));
+    try {
+      const { pull } = await twoIssuesAndAPull(flow);
+      // Another worker's data dir, holding its own copies of dev's branches and the reviewer's PR.
+      const other = createWorkdirs({ dataDir: otherDisk, minFreeBytes: 0, forgeUrl: flow.config.forge.url, env: { PATH: process.env.PATH }, log: silentLogger(), clock: systemClock });
+      const repo = (await flow.service.workdirs.list())[0]!.repo;
+      const agent = (name: string) => flow.config.agents.find((a) => a.name === name)!;
+      const sha = flow.forge.pulls(REPO).find((p) => p.number === pull)!.pull!.headSha;
+      for (const [name, target] of [['dev', { kind: 'issue-branch', branch: BRANCH }], ['dev', { kind: 'issue-branch', branch: 'issue-2-other-work' }], ['reviewer', { kind: 'pr-head', number: pull, sha }]] as const) {
+        const lease = await other.acquire({ repo, agent: agent(name), target, holder: 'a job on the other worker' });
+        assert.ok(lease.ok, JSON.stringify(lease));
+        await lease.value.release();
+      }
+      const follower = createCleanupFollower({ queue: flow.service.store.cleanup, workdirs: other, agents: flow.config.agents, cursorFile: join(otherDisk, 'cleanup-cursor'), log: silentLogger() });
+      assert.equal(await follower.catchUp(), 0, 'a disk with no cursor starts at the newest task');
+
+      await flow.forge.as('alice').mergePull(REPO, pull);
+      await flow.settle();
+      const through = await follower.catchUp();
+
+      const left = (await other.list()).map((w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind}`);
+      assert.equal(through, 1);
+      assert.deepEqual(left, ['dev:issue-2-other-work']);
+      assert.equal(await follower.catchUp(), 0, 'a task is applied once');
+    } finally {
+      await flow.close();
+      rmSync(otherDisk, { recursive: true, force: true });
     }
   });
 

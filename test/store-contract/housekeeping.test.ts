@@ -17,6 +17,23 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     );
   });
 
+  it('lists the tasks after an id, oldest first and in any state, and knows the newest id', async () => {
+    const { store } = await open();
+    assert.equal(await store.cleanup.lastId(), 0);
+    await route(store, 3, [closed(3)], 100);
+    await route(store, 4, [closed(4)], 110);
+    await route(store, 5, [closed(5)], 120);
+    const claimed = await store.cleanup.claimNext(200);
+    const [first] = await store.cleanup.after(0, 1);
+
+    const rest = await store.cleanup.after(first!.id, 10);
+
+    assert.deepEqual([first!.id, first!.state], [claimed!.id, 'running']);
+    assert.deepEqual(rest.map((t) => [t.issues, t.state]), [[[4], 'queued'], [[5], 'queued']]);
+    assert.equal(await store.cleanup.lastId(), rest[1]!.id);
+    assert.deepEqual(await store.cleanup.after(rest[1]!.id, 10), []);
+  });
+
   it('claims the oldest due task, moving it to running with one more attempt', async () => {
     const { store } = await open();
     const eventId = await route(store, 3, [closed(3)], 100);

@@ -66,6 +66,14 @@ export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: 
       );
       return rows[0]?.busy ?? false;
     },
+    async after(afterId, limit) {
+      const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM cleanup_tasks WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+      return rows.map(toTask);
+    },
+    async lastId() {
+      const { rows } = await pool.query<{ id: number | null }>('SELECT max(id) AS id FROM cleanup_tasks');
+      return Number(rows[0]?.id ?? 0);
+    },
     async list(limit) {
       const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM cleanup_tasks ORDER BY id DESC LIMIT $1`, [limit]);
       return rows.map(toTask);

@@ -23,6 +23,8 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     finish: db.prepare(`UPDATE cleanup_tasks SET state = @state, finished_at = @finishedAt, result = @result, error = @error, not_before = @notBefore WHERE id = @id`),
     requeue: db.prepare(`UPDATE cleanup_tasks SET state = 'queued' WHERE state = 'running'`),
     list: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks ORDER BY id DESC LIMIT ?'),
+    after: db.prepare<[number, number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id > ? ORDER BY id LIMIT ?'),
+    lastId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM cleanup_tasks'),
     pending: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`),
   };
   return {
@@ -57,6 +59,12 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     },
     async list(limit) {
       return q.list.all(limit).map(toTask);
+    },
+    async after(afterId, limit) {
+      return q.after.all(afterId, limit).map(toTask);
+    },
+    async lastId() {
+      return q.lastId.get()?.id ?? 0;
     },
     async pending() {
       return q.pending.get()?.n ?? 0;
