@@ -119,7 +119,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (mine.length === 0) return;
     for (const request of await store.cancelRequests(mine)) {
       log.info({ job: request.id, reason: request.reason }, 'cancelling a job another worker was asked to cancel');
-      void jobs.cancel(request.id, request.reason);
+      jobs.cancel(request.id, request.reason).catch((error: unknown) => log.warn({ err: error, job: request.id }, 'could not cancel the job'));
     }
   };
 
