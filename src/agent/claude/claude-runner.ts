@@ -145,6 +145,8 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     prepared?.catch(() => undefined);
     return {
       run: (workspace) => runPrepared({ ...request, workspace }, prepared),
+      // What was begun only reads (the session row, the budgets, the forge for the prompt) and
+      // holds nothing: no runtime starts before the worktree is ready. Nothing to undo.
       abandon: () => undefined,
     };
   }
