@@ -239,4 +239,20 @@ forEachStore('the job store', ({ open }) => {
     assert.match(requeued[0]!.error ?? '', /interrupted/);
     assert.deepEqual(await store.jobs.runningJobs(), []);
   });
+
+  it('ends a job left running by a dead process as cancelled, not queued again, when someone asked to cancel it', async () => {
+    const { store, clock } = await open();
+    const now = clock.now();
+    await route(store, now, [work(key('dev', 1))], [work(key('dev', 2))]);
+    const [asked, other] = await store.jobs.runnableJobs(now);
+    await store.jobs.startJob(asked!.id, now);
+    await store.jobs.startJob(other!.id, now);
+    await store.jobs.requestCancel(asked!.id, 'cancelled by an operator');
+
+    const requeued = await store.jobs.requeueInterrupted(now + 1);
+
+    assert.deepEqual(requeued.map((j) => j.id), [other!.id]);
+    const cancelled = await store.jobs.getJob(asked!.id);
+    assert.deepEqual([cancelled!.state, cancelled!.error, cancelled!.finishedAt], ['cancelled', 'cancelled by an operator', now + 1]);
+  });
 });

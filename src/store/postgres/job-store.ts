@@ -265,19 +265,24 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     async requeueInterrupted(now) {
       return inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
-        const gone = await client.query<{ id: number }>(
-          `SELECT j.id FROM jobs j WHERE j.state = 'running'
+        const gone = await client.query<{ id: number; cancel_request: string | null }>(
+          `SELECT j.id, j.cancel_request FROM jobs j WHERE j.state = 'running'
              AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = j.worker_id AND w.lease_until >= $1 AND w.stopped_at IS NULL)
            ORDER BY j.id FOR UPDATE SKIP LOCKED`,
           [now],
         );
         const requeued: Job[] = [];
-        for (const { id } of gone.rows) {
+        for (const { id, cancel_request: cancelRequest } of gone.rows) {
           const job = (await getJob(client, id))!;
+          // Someone asked to cancel it: it ends cancelled instead of running again.
+          if (cancelRequest !== null) {
+            await transition(client, job, 'cancelled', { finishedAt: now, error: cancelRequest });
+            continue;
+          }
           await requeue(client, job, now, 'interrupted: the process running it stopped (or its worker lease passed); queued again');
           requeued.push((await getJob(client, id))!);
         }
-        if (requeued.length > 0) await notifyJobs(client);
+        if (gone.rows.length > 0) await notifyJobs(client);
         return requeued;
       });
     },

@@ -54,6 +54,8 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       `SELECT count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent FROM jobs WHERE state = 'running'`,
     ),
     running: db.prepare<[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
+    // `j.*` carries the cancel request too.
+    interrupted: db.prepare<[], JobRow & { cancel_request: string | null }>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
     setState: db.prepare(
       `UPDATE jobs SET state = @state, attempts = @attempts, not_before = @notBefore, started_at = @startedAt, finished_at = @finishedAt, error = @error WHERE id = @id`,
     ),
@@ -180,9 +182,18 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
 
     requeueInterrupted(now) {
       return committer.submit(() => {
-        const interrupted = q.running.all().map(toJob);
-        for (const job of interrupted) requeue(job, now, 'interrupted: the service stopped while this job ran');
-        return interrupted.map((job) => getJob(job.id)).filter((job): job is Job => job !== undefined);
+        const requeued: Job[] = [];
+        for (const row of q.interrupted.all()) {
+          const job = toJob(row);
+          // Someone asked to cancel it: it ends cancelled instead of running again.
+          if (row.cancel_request !== null) {
+            transition(job, 'cancelled', { finishedAt: now, error: row.cancel_request });
+            continue;
+          }
+          requeue(job, now, 'interrupted: the service stopped while this job ran');
+          requeued.push(job);
+        }
+        return requeued.map((job) => getJob(job.id)).filter((job): job is Job => job !== undefined);
       });
     },
 
