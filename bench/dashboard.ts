@@ -8,7 +8,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { ADMIN_TOKEN, dashboardApp } from '../test/support/dashboard-app.js';
-import { writeReport } from './lib/report.js';
+import { percentile, writeReport } from './lib/report.js';
 
 const REQUESTS = 400;
 
@@ -80,7 +80,6 @@ async function timeRequests(targets: ReadonlyArray<{ url: string; headers: Recor
   }
   return samples.map((list, t) => {
     list.sort((a, b) => a - b);
-    const at = (q: number) => list[Math.min(list.length - 1, Math.floor(q * list.length))] ?? Number.NaN;
-    return { p50: at(0.5), p99: at(0.99), bytes: bytes[t] ?? 0 };
+    return { p50: percentile(list, 50), p99: percentile(list, 99), bytes: bytes[t] ?? 0 };
   });
 }
