@@ -9,6 +9,7 @@
  * field. A `RepoRef.host` is the lower-cased host (with port) of `baseUrl`.
  */
 import type { z } from 'zod';
+import { createTransport } from './transport.js';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
@@ -48,34 +49,19 @@ interface Answer {
 }
 
 export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
-  const apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
   const host = new URL(options.baseUrl).host.toLowerCase();
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const transport = createTransport(options);
   const { log } = options;
 
   async function call(method: string, path: string, request: { query?: Query; body?: unknown; allow?: readonly number[] } = {}): Promise<Answer> {
     const search = new URLSearchParams(Object.entries(request.query ?? {}).map(([key, value]): [string, string] => [key, String(value)])).toString();
     const target = search === '' ? path : `${path}?${search}`;
     const started = Date.now();
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(`${apiBase}${target}`, {
-        method,
-        headers: {
-          authorization: `token ${options.token.reveal()}`,
-          accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
+    const response = await transport(method, target, { authorization: `token ${options.token.reveal()}`, body: request.body }).catch((error: unknown) => {
       log.warn({ method, path: target, err: error }, 'forge API call got no response');
-      throw new ForgeApiError(method, target, 0, error instanceof Error ? error.message : String(error));
-    }
+      throw error;
+    });
+    const { text } = response;
     log.debug({ method, path: target, status: response.status, ms: Date.now() - started }, 'forge API call');
     const allowed = response.ok || (request.allow ?? []).includes(response.status);
     if (!allowed) {

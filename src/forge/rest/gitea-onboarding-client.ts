@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { ForgeApiError } from '../client.js';
+import { createTransport } from './transport.js';
 import type { HookOwner, OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
 import { AccountData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
 
@@ -21,31 +22,17 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 const ACCESS: readonly RepoAccess[] = ['owner', 'admin', 'write', 'read', 'none'];
 
 export function createOnboardingClient(options: OnboardingClientOptions): OnboardingForge {
-  const apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const transport = createTransport(options);
 
   async function call(method: string, path: string, body?: unknown, authorization = `token ${options.token}`): Promise<{ status: number; json: unknown; text: string }> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(`${apiBase}${path}`, {
-        method,
-        headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new ForgeApiError(method, path, 0, error instanceof Error ? error.message : String(error));
-    }
+    const { status, text } = await transport(method, path, { authorization, body });
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: response.status, json, text };
+    return { status, json, text };
   }
 
   async function expect<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, authorization?: string): Promise<z.infer<S>> {
