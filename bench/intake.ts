@@ -5,11 +5,9 @@
  * answers 202 — the floor for Node on this machine. Prints throughput and latency for both and
  * the ratio. Targets: throughput at least 25% of the bare server's; p99 under 20 ms at 500/s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayloads } from '../test/support/payloads.js';
-import { startChild, freePort, type ChildServer } from './lib/child-server.js';
+import { freePort, serveInTempDir, startChild, type ChildServer } from './lib/child-server.js';
 import { closedLoop, openLoop, type LoadRequest, type LoadResult } from './lib/load.js';
 import { percentile, writeReport } from './lib/report.js';
 
@@ -19,7 +17,6 @@ const TOTAL = Number(process.env.BENCH_INTAKE_N ?? 20_000);
 const CONCURRENCIES = [32, 64] as const;
 const RATE = 500;
 const RATE_SECONDS = 10;
-const root = join(import.meta.dirname, '..');
 
 const BARE_SERVER = `
 const http = require('node:http');
@@ -54,13 +51,6 @@ export function makeDeliveries(count: number, salt: string): LoadRequest[] {
   });
 }
 
-async function startService(): Promise<{ server: ChildServer; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-bench-intake-'));
-  const port = await freePort();
-  const env = { ...process.env, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_WEBHOOK_SECRET: SECRET, CLAUDE_HOOKS_CONFIG: '', CLAUDE_HOOKS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
-  const server = await startChild(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve'], env, `http://127.0.0.1:${port}`, '/healthz');
-  return { server, dataDir };
-}
 
 async function startBare(): Promise<ChildServer> {
   const port = await freePort();
@@ -75,7 +65,7 @@ export async function run(): Promise<void> {
   const bareRate = await openLoop(bare.url, makeDeliveries(RATE * RATE_SECONDS, 'bare-rate'), RATE);
   await bare.stop();
 
-  const { server, dataDir } = await startService();
+  const { server, dataDir } = await serveInTempDir({ prefix: 'claude-hooks-bench-intake-', webhookSecret: SECRET, logLevel: 'info' });
   await closedLoop(server.url, makeDeliveries(2000, 'svc-warm'), 32);
   const svcRuns: LoadResult[] = [];
   for (const c of CONCURRENCIES) svcRuns.push(await closedLoop(server.url, makeDeliveries(TOTAL, `svc-${c}`), c));

@@ -16,14 +16,12 @@
  *    claim costs with nobody else claiming (its transaction holds that lock), so the ceiling of
  *    claims per second for all workers together.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '../test/support/wait.js';
 import { inFreshSchema, post, postgres, recordingRunner, type Claim, type Pg } from './lib/bench-postgres.js';
 import { commentDelivery, startBenchWorker, type BenchWorker } from './lib/bench-worker.js';
-import { freePort, startChild, type ChildServer } from './lib/child-server.js';
+import { serveInTempDir, type ServedService } from './lib/child-server.js';
 import { fleetRun, serialClaims, type FleetRun } from './lib/fleet.js';
 import { closedLoop, type LoadResult } from './lib/load.js';
 import { percentile, writeReport } from './lib/report.js';
@@ -37,23 +35,11 @@ const FLEET = [1, 2, 4, 8] as const;
 const SERIAL_CLAIMS = 300;
 /** Worker A's slots in the latency part: held full so that B must claim. */
 const A_SLOTS = 2;
-const root = join(import.meta.dirname, '..');
 
 // ---------------------------------------------------------------- 1. intake
 
-async function serve(name: string, storeYaml: string, env: NodeJS.ProcessEnv): Promise<{ server: ChildServer; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), `claude-hooks-bench-workers-${name}-`));
-  const config = join(dataDir, 'claude-hooks.yaml');
-  writeFileSync(config, storeYaml);
-  const port = await freePort();
-  const childEnv = { ...process.env, ...env, CLAUDE_HOOKS_CONFIG: config, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_WEBHOOK_SECRET: INTAKE_SECRET, CLAUDE_HOOKS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
-  try {
-    const server = await startChild(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'serve'], childEnv, `http://127.0.0.1:${port}`, '/healthz');
-    return { server, dataDir };
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
+function serve(name: string, storeYaml: string, env: NodeJS.ProcessEnv): Promise<ServedService> {
+  return serveInTempDir({ prefix: `claude-hooks-bench-workers-${name}-`, webhookSecret: INTAKE_SECRET, configYaml: storeYaml, env });
 }
 
 /** The same total load split evenly over `urls` (each its share of the requests and senders); one figure for all. */
@@ -68,7 +54,7 @@ async function splitLoad(urls: readonly string[], salt: string, total: number, c
 }
 
 async function intakeRun(name: string, storeYaml: string, env: NodeJS.ProcessEnv, workers: number): Promise<LoadResult> {
-  const started: Array<{ server: ChildServer; dataDir: string }> = [];
+  const started: ServedService[] = [];
   try {
     for (let i = 0; i < workers; i++) started.push(await serve(`${name}-${i}`, storeYaml, env));
     const urls = started.map((s) => s.server.url);

@@ -16,7 +16,16 @@ const BUSY = `EXISTS (SELECT 1 FROM jobs j WHERE j.repo = @repo AND j.state IN (
 
 export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): CleanupQueue {
   const q = {
-    due: db.prepare<[number], TaskRow>(`SELECT * FROM cleanup_tasks WHERE state = 'queued' AND not_before <= ? ORDER BY id`),
+    // The oldest due task with no queued or running job on its keys (issues NULL: the whole
+    // repository), found by the database: a backlog of waiting tasks is not read row by row.
+    nextFree: db.prepare<[number], TaskRow>(
+      `SELECT c.* FROM cleanup_tasks c
+        WHERE c.state = 'queued' AND c.not_before <= ?
+          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.repo = c.repo AND j.state IN ('queued', 'running')
+                            AND (c.issues IS NULL OR j.issue IN (SELECT value FROM json_each(c.issues))))
+        ORDER BY c.id
+        LIMIT 1`,
+    ),
     busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(`SELECT ${BUSY} AS busy`),
     claim: db.prepare<[number]>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`),
     get: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id = ?'),
@@ -28,14 +37,15 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     pending: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`),
   };
   return {
-    claimNext(now) {
+    async claimNext(now) {
+      // Most calls find nothing to do (a kick per stored event): a read answers them without a
+      // write transaction, whose commit would wait for the next WAL fsync.
+      if (!q.nextFree.get(now)) return undefined;
       return committer.submit(() => {
-        for (const row of q.due.all(now)) {
-          if (q.busy.get({ repo: row.repo, issues: row.issues, agent: null })?.busy) continue;
-          q.claim.run(row.id);
-          return toTask(q.get.get(row.id)!);
-        }
-        return undefined;
+        const row = q.nextFree.get(now);
+        if (!row) return undefined;
+        q.claim.run(row.id);
+        return toTask(q.get.get(row.id)!);
       });
     },
     finish(id, finish, now) {
