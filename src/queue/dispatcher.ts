@@ -42,8 +42,10 @@ export interface Dispatcher {
   /** Re-queues interrupted jobs, routes what is pending, starts what can start. */
   start(): Promise<void>;
   /**
-   * A new event was stored (intake or poller) — routed from memory when given; without one, the
-   * store is searched for events not routed yet (and for jobs whose time has come).
+   * A new event was stored (intake or poller) — routed from memory when given. Without one
+   * (something changed elsewhere: another worker's job change, the safety poll, a resume), the
+   * store is searched for events not routed yet and for jobs whose time has come, and the runs
+   * here that an operator on another worker asked to cancel are stopped.
    */
   notify(stored?: StoredEvent): void;
   /** Observers (metrics, tests, the dashboard later) hear about starts, finishes and pauses. */
@@ -101,7 +103,6 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const jobs = createJobLauncher({ store, runner: options.runner, limits, clock, log, emit, ended: () => void schedule() });
 
   const startRunnable = async (now: number) => {
-    await honourCancelRequests();
     const chosen = await pickJobs({ store, agents, limits, breaker }, jobs.running(), now);
     // One group commit starts them all.
     // The store checks the limits again as it claims: other workers may have started jobs since.
@@ -113,7 +114,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     });
   };
 
-  /** Stops the runs here that an operator on another worker asked to cancel (a job change woke us). */
+  /** Stops the runs here that an operator on another worker asked to cancel. */
   const honourCancelRequests = async () => {
     const mine = jobs.running().map((job) => job.id);
     if (mine.length === 0) return;
@@ -190,6 +191,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     notify(stored) {
       if (stopped) return;
+      // A cancel request is a job change: only a wake-up from elsewhere can carry one.
+      if (!stored) honourCancelRequests().catch((error: unknown) => log.warn({ err: error }, 'could not read cancel requests; will look again'));
       routing.hand(stored);
       void routing.run();
     },
