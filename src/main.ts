@@ -237,9 +237,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store.onJobsChanged(() => dispatcher.notify());
     if (several) {
       // The safety net under LISTEN/NOTIFY: a wake-up lost with a dropped connection is found here.
-      const safetyPoll = setInterval(() => dispatcher.notify(), 10_000);
-      safetyPoll.unref();
-      lifecycle.defer('safety poll', () => clearInterval(safetyPoll));
+      const safetyPoll = repeat(10_000, async () => dispatcher.notify());
+      lifecycle.defer('safety poll', () => safetyPoll.stop());
     }
     dispatcher.subscribe((notice) => {
       if (notice.type !== 'job-finished') return;
