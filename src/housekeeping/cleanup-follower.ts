@@ -12,12 +12,12 @@
  * in use, or whose key has a job again, is left alone (the sweeper's TTL takes it later), and the
  * removal keeps the workdir module's rule — unpushed work goes to the attic first.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../config/types.js';
 import { repoKey } from '../forge/events.js';
 import type { Logger } from '../lib/logger.js';
 import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
+import { replaceFile } from '../lib/replace-file.js';
 import type { Workdirs } from '../workdir/index.js';
 import { worktreesEndedBy } from './cleanup-actions.js';
 import type { CleanupQueue, CleanupTask } from './ports.js';
@@ -47,12 +47,7 @@ export function createCleanupFollower(options: CleanupFollowerOptions): CleanupF
     return Number.isSafeInteger(id) && id >= 0 ? id : undefined;
   };
 
-  const writeCursor = async (id: number) => {
-    await mkdir(dirname(options.cursorFile), { recursive: true });
-    const tmp = `${options.cursorFile}.tmp`;
-    await writeFile(tmp, `${id}\n`, { mode: PRIVATE_FILE_MODE });
-    await rename(tmp, options.cursorFile);
-  };
+  const writeCursor = (id: number) => replaceFile(options.cursorFile, `${id}\n`, PRIVATE_FILE_MODE);
 
   const applyHere = async (task: CleanupTask) => {
     const action = task.action;

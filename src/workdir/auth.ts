@@ -13,9 +13,10 @@
  * git run without our environment — an operator, a resumed session, a tool that scrubs env —
  * still commits as the agent.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/types.js';
+import { replaceFile } from '../lib/replace-file.js';
 import { configEnvironment } from './run-git.js';
 
 export const TOKEN_VARIABLE = 'CLAUDE_HOOKS_GIT_TOKEN';
@@ -48,11 +49,7 @@ export async function ensureCredentialHelper(binDir: string): Promise<string> {
   const path = join(binDir, HELPER_NAME);
   const current = await readFile(path, 'utf8').catch(() => undefined);
   if (current === HELPER_SCRIPT) return path;
-  await mkdir(binDir, { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, HELPER_SCRIPT, { mode: 0o700 });
-  await chmod(tmp, 0o700);
-  await rename(tmp, path);
+  await replaceFile(path, HELPER_SCRIPT, 0o700);
   return path;
 }
 

@@ -4,9 +4,10 @@
  * implementation here keeps one JSON file per worktree (written atomically, read through a zod
  * schema since it comes off disk); the SQLite store may implement the same interface later.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { replaceFile } from '../lib/replace-file.js';
 import type { WorktreeIdentity } from './types.js';
 
 export interface WorktreeRecord extends WorktreeIdentity {
@@ -72,10 +73,7 @@ export function createFileRegistry(dir: string): WorktreeRegistry {
   return {
     get: (id) => read(fileOf(id)),
     async put(record) {
-      await mkdir(dir, { recursive: true });
-      const tmp = `${fileOf(record.id)}.${process.pid}.tmp`;
-      await writeFile(tmp, `${JSON.stringify(record, null, 2)}\n`);
-      await rename(tmp, fileOf(record.id));
+      await replaceFile(fileOf(record.id), `${JSON.stringify(record, null, 2)}\n`);
     },
     async delete(id) {
       await rm(fileOf(id), { force: true });
