@@ -10,9 +10,15 @@ import { toSession, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
-const BUSY = `EXISTS (SELECT 1 FROM jobs j WHERE j.repo = @repo AND j.state IN ('queued', 'running')
-                AND (@agent IS NULL OR j.agent = @agent)
-                AND (@issues IS NULL OR j.issue IN (SELECT value FROM json_each(@issues))))`;
+/**
+ * Whether a queued or running job touches the keys of `repo` and `issues` (a JSON array, NULL for
+ * the whole repository), of `agent` only unless it is NULL — SQL expressions, so one test serves a
+ * question about given keys and the claim of a task's own.
+ */
+const busy = (repo: string, issues: string, agent: string) =>
+  `EXISTS (SELECT 1 FROM jobs j WHERE j.repo = ${repo} AND j.state IN ('queued', 'running')
+             AND (${agent} IS NULL OR j.agent = ${agent})
+             AND (${issues} IS NULL OR j.issue IN (SELECT value FROM json_each(${issues}))))`;
 
 export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): CleanupQueue {
   const q = {
@@ -20,13 +26,11 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
     // repository), found by the database: a backlog of waiting tasks is not read row by row.
     nextFree: db.prepare<[number], TaskRow>(
       `SELECT c.* FROM cleanup_tasks c
-        WHERE c.state = 'queued' AND c.not_before <= ?
-          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.repo = c.repo AND j.state IN ('queued', 'running')
-                            AND (c.issues IS NULL OR j.issue IN (SELECT value FROM json_each(c.issues))))
+        WHERE c.state = 'queued' AND c.not_before <= ? AND NOT ${busy('c.repo', 'c.issues', 'NULL')}
         ORDER BY c.id
         LIMIT 1`,
     ),
-    busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(`SELECT ${BUSY} AS busy`),
+    busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(`SELECT ${busy('@repo', '@issues', '@agent')} AS busy`),
     claim: db.prepare<[number]>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`),
     get: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id = ?'),
     finish: db.prepare(`UPDATE cleanup_tasks SET state = @state, finished_at = @finishedAt, result = @result, error = @error, not_before = @notBefore WHERE id = @id`),
