@@ -53,9 +53,8 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     runningCounts: db.prepare<{ repo: string; agent: string }, RunningCounts>(
       `SELECT count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent FROM jobs WHERE state = 'running'`,
     ),
-    running: db.prepare<[], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
     // `j.*` carries the cancel request too.
-    interrupted: db.prepare<[], JobRow & { cancel_request: string | null }>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
+    running: db.prepare<[], JobRow & { cancel_request: string | null }>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
     setState: db.prepare(
       `UPDATE jobs SET state = @state, attempts = @attempts, not_before = @notBefore, started_at = @startedAt, finished_at = @finishedAt, error = @error WHERE id = @id`,
     ),
@@ -183,7 +182,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     requeueInterrupted(now) {
       return committer.submit(() => {
         const requeued: Job[] = [];
-        for (const row of q.interrupted.all()) {
+        for (const row of q.running.all()) {
           const job = toJob(row);
           // Someone asked to cancel it: it ends cancelled instead of running again.
           if (row.cancel_request !== null) {
