@@ -293,7 +293,7 @@ function checkSkill(path: string, key: string, problems: ConfigProblem[]): void 
  */
 function checkReferences(merged: Record<string, unknown>, ctx: ResolveContext, problems: ConfigProblem[]): undefined {
   const at = (path: readonly string[]) => path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), merged);
-  const secrets = [['adminToken'], ['forge', 'webhookSecret'], ['store', 'postgres', 'url']];
+  const secrets = [['adminToken'], ['forge', 'webhookSecret'], ['forge', 'serviceToken'], ['server', 'metricsToken'], ['store', 'postgres', 'url']];
   const agents = at(['agents']);
   for (const name of isRecord(agents) ? Object.keys(agents) : []) {
     secrets.push(['agents', name, 'token']);
@@ -322,6 +322,9 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     triggers: agent.triggers,
     limits: agent.limits,
     model: resolveModel(parsed.model, agent.model, `agents.${name}.model`, ctx, problems),
+    network: agent.network,
+    webTools: agent.webTools,
+    projectInstructions: agent.projectInstructions,
   }));
   checkAgents(agents, parsed, problems);
 
@@ -332,15 +335,17 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
 
   return {
     source: ctx.file,
-    server: parsed.server,
+    server: { ...parsed.server, metricsToken: parsed.server.metricsToken && resolveSecret(parsed.server.metricsToken, 'server.metricsToken', ctx, problems) },
     dataDir: resolve(ctx.cwd, parsed.dataDir),
     store: resolveStore(parsed.store, ctx, problems) ?? { kind: 'sqlite' },
     logLevel: parsed.logLevel,
+    isolation: parsed.isolation,
     adminToken: parsed.adminToken && resolveSecret(parsed.adminToken, 'adminToken', ctx, problems),
     forge: {
       kind: parsed.forge.kind,
       url: forgeUrl,
       webhookSecret: parsed.forge.webhookSecret && resolveSecret(parsed.forge.webhookSecret, 'forge.webhookSecret', ctx, problems),
+      serviceToken: parsed.forge.serviceToken && resolveSecret(parsed.forge.serviceToken, 'forge.serviceToken', ctx, problems),
       repositories: parsed.forge.repositories,
     },
     intake: parsed.intake,

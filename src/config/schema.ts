@@ -82,6 +82,22 @@ export const agentSchema = z.strictObject({
     })
     .prefault({}),
   model: agentModelSchema.optional(),
+  /**
+   * What a sandboxed run may reach besides the service's own proxies: hosts (`registry.npmjs.org`,
+   * `*.pypi.org`) reached through the service's egress proxy. Nothing by default.
+   */
+  network: z
+    .strictObject({
+      allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'a host name, optionally *.-prefixed and with :port')).default([]),
+    })
+    .prefault({}),
+  /** WebFetch and WebSearch: off unless the operator turns them on (fetched text is untrusted too). */
+  webTools: z.boolean().default(false),
+  /**
+   * The repository's CLAUDE.md, read by the service from the default branch and put into the
+   * prompt. No repository file is ever loaded by the runtime itself (settings, hooks, MCP servers).
+   */
+  projectInstructions: z.boolean().default(false),
 });
 export type AgentConfigInput = z.infer<typeof agentSchema>;
 
@@ -126,6 +142,8 @@ export const configSchema = z.strictObject({
       keepAliveTimeoutSeconds: z.number().positive().default(5),
       /** Connections beyond this many open ones are closed at once. */
       maxConnections: z.number().int().positive().default(1024),
+      /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`; open otherwise. */
+      metricsToken: secretRefSchema.optional(),
     })
     .prefault({})
     .refine((server) => server.headersTimeoutSeconds <= server.requestTimeoutSeconds, {
@@ -135,6 +153,12 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./data'),
   store: storeSchema,
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * How agent runs are confined: `bwrap` (the default) runs each in a bubblewrap sandbox that sees
+   * its worktree and nothing of the service; `none` runs the runtime as the service's own user —
+   * every run record, the dashboard and the log then say so (docs/security.md).
+   */
+  isolation: z.enum(['bwrap', 'none']).default('bwrap'),
   adminToken: secretRefSchema.optional(),
   /** The model agents run on; without a credential no agent runs (jobs fail saying so). */
   model: modelSchema.optional(),
@@ -150,6 +174,12 @@ export const configSchema = z.strictObject({
         .default('forgejo'),
       url: z.url().optional(),
       webhookSecret: secretRefSchema.optional(),
+      /**
+       * The service's own forge credential, held by no agent: it reads who may trigger an agent
+       * (a collaborator's permission needs admin on the repository). Without it the first agent's
+       * token is used, which then needs admin.
+       */
+      serviceToken: secretRefSchema.optional(),
       /** Repositories the service works on (boss triage, the reconciliation poller). */
       repositories: z.array(repoName).default([]),
     })

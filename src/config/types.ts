@@ -27,6 +27,12 @@ export interface AgentConfig {
   };
   /** The global `model` with the agent's overrides; undefined when no credential is configured. */
   readonly model?: ModelConfig;
+  /** Hosts a sandboxed run may reach through the egress proxy (none when absent). */
+  readonly network?: { readonly allow: readonly string[] };
+  /** WebFetch and WebSearch (off when absent). */
+  readonly webTools?: boolean;
+  /** The default branch's CLAUDE.md, read by the service, goes into the prompt (off when absent). */
+  readonly projectInstructions?: boolean;
 }
 
 /** What the runner needs to reach a model. */
@@ -53,15 +59,19 @@ export interface StoreLocation {
 export interface Config {
   /** The file the config came from, if any. */
   readonly source: string | undefined;
-  readonly server: Readonly<ParsedConfig['server']>;
+  readonly server: Readonly<Omit<ParsedConfig['server'], 'metricsToken'>> & { readonly metricsToken: Secret | undefined };
   readonly dataDir: string;
   readonly store: StoreConfig;
   readonly logLevel: ParsedConfig['logLevel'];
+  /** How agent runs are confined (`bwrap` unless the operator wrote `none`). */
+  readonly isolation: ParsedConfig['isolation'];
   readonly adminToken: Secret | undefined;
   readonly forge: {
     readonly kind: ParsedConfig['forge']['kind'];
     readonly url: string | undefined;
     readonly webhookSecret: Secret | undefined;
+    /** The service's own forge credential (permission reads); undefined: the first agent's token. */
+    readonly serviceToken: Secret | undefined;
     readonly repositories: readonly string[];
   };
   readonly intake: Readonly<ParsedConfig['intake']>;
