@@ -5,7 +5,7 @@ import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pul
 import type { ForgeEvent } from '../forge/events.js';
 import { rebaseEvent } from '../housekeeping/rebase-request.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
-import { mentions, routeEvent, type RouteContext } from './route-event.js';
+import { mentions, personMayTrigger, routeEvent, type RouteContext } from './route-event.js';
 import { ForgeUnavailableError } from './transient.js';
 
 const writers = new Set(['alice', 'boss', 'dev', 'reviewer']);
@@ -165,6 +165,35 @@ describe('routeEvent', () => {
       assert.deepEqual(work(decisions), expected);
     });
   }
+});
+
+describe('who may trigger an agent (personMayTrigger)', () => {
+  const table: ReadonlyArray<{ who: string; allowUsers?: string[]; expected: boolean }> = [
+    { who: 'alice', expected: true },
+    { who: 'mallory', expected: false },
+    { who: 'mallory', allowUsers: ['Mallory'], expected: true },
+    { who: 'dev', expected: false },
+    { who: 'DEV', allowUsers: ['dev'], expected: false },
+  ];
+  for (const { who, allowUsers = [], expected } of table) {
+    it(`${expected ? 'lets' : 'does not let'} ${who}${allowUsers.length > 0 ? ` (allowUsers: ${allowUsers.join(', ')})` : ''} trigger, ${expected ? 'as routing does' : who.toLowerCase() === 'dev' ? 'being an agent' : 'having no write access'}`, async () => {
+      const rule = context({ allowUsers });
+
+      const allowed = await personMayTrigger(rule, REPO, who);
+
+      assert.equal(allowed, expected);
+    });
+  }
+
+  it('asks the forge only about people, never about an agent\'s login', async () => {
+    const asked: string[] = [];
+    const rule = { agents: teamOfThree(), allowUsers: [], forge: { canTrigger: async (_repo: unknown, login: string) => (asked.push(login), true) } };
+
+    await personMayTrigger(rule, REPO, 'reviewer');
+    await personMayTrigger(rule, REPO, 'alice');
+
+    assert.deepEqual(asked, ['alice']);
+  });
 });
 
 describe('mentions', () => {

@@ -20,6 +20,25 @@ export interface RouteContext {
   readonly forge: ForgeLookup;
 }
 
+/**
+ * Who may start an agent run: the part of the routing context that decides it. A person may when
+ * listed in `dispatch.allowUsers` or with write access to the repository; a configured agent's own
+ * login is not decided by it (agents hand off only by explicit triggers, see `handOffAllowed`).
+ * Live follow-ups and the budget's `continue` apply it too, so nobody gets in by another door.
+ */
+export type TriggerRule = Pick<RouteContext, 'agents' | 'allowUsers'> & { readonly forge: Pick<ForgeLookup, 'canTrigger'> };
+
+/**
+ * Whether `login` is a person (not one of the configured agents) who may start runs on `repo`.
+ * May throw `ForgeUnavailableError` (transient) when the forge cannot say.
+ */
+export async function personMayTrigger(rule: TriggerRule, repo: RepoRef, login: string): Promise<boolean> {
+  const who = login.toLowerCase();
+  if (rule.agents.some((agent) => agent.login.toLowerCase() === who)) return false;
+  if (rule.allowUsers.some((user) => user.toLowerCase() === who)) return true;
+  return rule.forge.canTrigger(repo, login);
+}
+
 /** What routing knows about an event beyond the event itself. */
 export interface RouteFacts {
   /** For a label event: the labels it added (`label-changes.ts`). Without it, the whole set counts. */
@@ -59,7 +78,7 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: Ro
         continue;
       }
     } else {
-      actorAllowed ??= await mayTrigger(event, ctx);
+      actorAllowed ??= await personMayTrigger(ctx, event.repo, event.actor.login);
       if (!actorAllowed) {
         decisions.push({ kind: 'skip', agent: agent.name, reason: `${event.actor.login} has no write access to ${event.repo.fullName} and is not in dispatch.allowUsers` });
         continue;
@@ -96,11 +115,6 @@ function isAgentStatusComment(event: ForgeEvent, agentLogins: ReadonlySet<string
 function repositoryConfigured(repo: RepoRef, repositories: readonly string[]): boolean {
   if (repositories.length === 0) return true;
   return repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase());
-}
-
-async function mayTrigger(event: ForgeEvent, ctx: RouteContext): Promise<boolean> {
-  if (ctx.allowUsers.some((u) => u.toLowerCase() === event.actor.login.toLowerCase())) return true;
-  return ctx.forge.canTrigger(event.repo, event.actor.login);
 }
 
 /** An agent's action triggers another agent only when it is an explicit hand-off, never plain chatter. */

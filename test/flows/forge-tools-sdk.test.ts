@@ -46,6 +46,7 @@ describe('forge tools driven by the real SDK and the scripted model', () => {
       issue,
       agent: agent('dev'),
       branch: 'issue-1-crash',
+      reviewers: ['reviewer'],
       onChange: (change) => changes.push(change),
     });
     model.setScript([

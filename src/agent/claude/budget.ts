@@ -2,11 +2,15 @@
  * The budgets checked before a run starts (issue #9): the agent's spend today (UTC) against
  * `limits.maxDailyUsd`, the issue's cumulative spend across resumes against `limits.maxIssueUsd`.
  * What is left of both caps the run's own `maxBudgetUsd`. A comment `@<agent login> continue` among
- * the job's events lifts the issue budget for that one run; such a comment reached the job only
- * if dispatch let its author trigger agents (write access, or `dispatch.allowUsers`).
+ * the job's events lifts the issue budget for that one run when a person who may start runs wrote
+ * it (routing's rule, `personMayTrigger`: write access or `dispatch.allowUsers`), checked here
+ * again rather than trusted to routing: an agent's mention of another agent is a routed hand-off,
+ * so another agent's "@dev continue" reaches dev's job — and must not lift dev's budget. No
+ * agent's own user lifts a budget, its own or another's.
  */
 import type { AgentConfig } from '../../config/types.js';
 import type { StoredEvent } from '../../intake/ports.js';
+import { personMayTrigger, type TriggerRule } from '../../queue/route-event.js';
 
 export const DEFAULT_LIMITS = { maxRunMinutes: 30, maxIssueUsd: 20, maxDailyUsd: 50 } as const;
 
@@ -21,9 +25,12 @@ export interface BudgetInput {
   readonly issueSpentUsd: number;
   readonly issueRuns: number;
   readonly todaySpentUsd: number;
+  /** Who may say `continue`: routing's rule (the configured agents, `dispatch.allowUsers`, the forge's permissions). */
+  readonly trigger: TriggerRule;
 }
 
-export function checkBudgets(input: BudgetInput): BudgetCheck {
+/** May throw what the permission lookup throws (`ForgeUnavailableError`, transient: the job is retried). */
+export async function checkBudgets(input: BudgetInput): Promise<BudgetCheck> {
   const { agent } = input;
   const maxDaily = agent.limits.maxDailyUsd ?? DEFAULT_LIMITS.maxDailyUsd;
   const maxIssue = agent.limits.maxIssueUsd ?? DEFAULT_LIMITS.maxIssueUsd;
@@ -34,7 +41,7 @@ export function checkBudgets(input: BudgetInput): BudgetCheck {
       detail: `${agent.name} has spent ${usd(input.todaySpentUsd)} today (UTC), its daily budget of ${usd(maxDaily)} (limits.maxDailyUsd): it runs again after midnight UTC, or raise the limit`,
     };
   }
-  const lifted = continueRequested(input.events, agent.login);
+  const lifted = await continueRequested(input.events, agent.login, input.trigger);
   if (!lifted && input.issueSpentUsd >= maxIssue) {
     return {
       ok: false,
@@ -46,10 +53,23 @@ export function checkBudgets(input: BudgetInput): BudgetCheck {
   return { ok: true, maxBudgetUsd: Math.min(...left), lifted };
 }
 
-/** `@login continue` as its own words in a new comment of the job. */
-export function continueRequested(events: readonly StoredEvent[], login: string): boolean {
-  const pattern = new RegExp(`(^|\\s)@${login.replace(/[.]/g, '\\.')}\\s+continue\\b`, 'i');
-  return events.some(({ event }) => event.type === 'comment' && event.action === 'created' && pattern.test(event.comment.body));
+/**
+ * Whether a new comment of the job says `@login continue` and was written by a person who may
+ * trigger agents. Both the comment's author and the event's sender count (one person for a new
+ * comment); the forge is asked only about comments that say it.
+ */
+export async function continueRequested(events: readonly StoredEvent[], login: string, trigger: TriggerRule): Promise<boolean> {
+  for (const { event } of events) {
+    if (event.type !== 'comment' || event.action !== 'created' || !saysContinue(event.comment.body, login)) continue;
+    if ((await personMayTrigger(trigger, event.repo, event.comment.author.login)) && (await personMayTrigger(trigger, event.repo, event.actor.login))) return true;
+  }
+  return false;
+}
+
+/** `@login continue` as its own words. */
+export function saysContinue(body: string, login: string): boolean {
+  const pattern = new RegExp(`(^|\\s)@${login.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+continue\\b`, 'i');
+  return pattern.test(body);
 }
 
 export function startOfUtcDay(now: number): number {

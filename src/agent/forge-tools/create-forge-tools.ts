@@ -35,6 +35,8 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
     repo: options.repo,
     issue: options.issue,
     branch: options.branch,
+    login: options.agent.login,
+    reviewers: options.reviewers,
     onChange: (change) => {
       try {
         options.onChange(change);

@@ -55,6 +55,7 @@ describe('forge tools', () => {
       issue,
       agent: agent(login === 'watcher' ? 'boss' : login),
       branch: undefined,
+      reviewers: ['reviewer'],
       onChange: (change) => changes.push(change),
       ...options,
     });
@@ -78,11 +79,11 @@ describe('forge tools', () => {
     const table = [
       { role: 'boss', workspace: 'default-branch', tools: ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'] },
       { role: 'dev', workspace: 'issue-branch', tools: ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'] },
-      { role: 'reviewer', workspace: 'pr-head', tools: ['comment', 'submit_review', 'add_labels', 'remove_labels', 'read_thread'] },
+      { role: 'reviewer', workspace: 'pr-head', tools: ['comment', 'submit_review', 'read_thread'] },
     ] as const;
     for (const { role, workspace, tools } of table) {
       it(`gives the ${role} (${workspace}) ${tools.join(', ')}`, () => {
-        const options = { client: clients.get(role)!, repo, issue: 1, agent: agent(role, { workspace }), branch: undefined, onChange: () => {} };
+        const options = { client: clients.get(role)!, repo, issue: 1, agent: agent(role, { workspace }), branch: undefined, reviewers: ['reviewer'], onChange: () => {} };
 
         const built = createForgeTools(options);
 
@@ -147,7 +148,7 @@ describe('forge tools', () => {
     });
 
     it('refuses an empty body through its input shape', () => {
-      const definition = forgeToolDefinitions({ client: clients.get('dev')!, repo, issue: 1, agent: agent('dev'), branch: undefined, onChange: () => {} })[0]!;
+      const definition = forgeToolDefinitions({ client: clients.get('dev')!, repo, issue: 1, agent: agent('dev'), branch: undefined, reviewers: ['reviewer'], onChange: () => {} })[0]!;
 
       assert.equal(z.object(definition.inputSchema).safeParse({ body: '' }).success, false);
     });
@@ -265,6 +266,29 @@ describe('forge tools', () => {
       assert.match(text, /^Opening the pull request never-pushed → main failed \(HTTP 404\).*branch never-pushed not found/);
     });
 
+    const oddBases = [
+      { base: 'main..evil', why: 'has ".."' },
+      { base: 'refs/pull/1/head', why: 'is a ref, not a branch' },
+      { base: '-f', why: 'starts with "-"' },
+      { base: 'main branch', why: 'has a space' },
+      { base: 'main:evil', why: 'has ":"' },
+      { base: 'issue-7-fix', why: 'is the worktree\'s own branch' },
+    ];
+    for (const { base, why } of oddBases) {
+      it(`refuses a base that ${why} (${JSON.stringify(base)}), opening nothing`, async () => {
+        const pulls = forge.pulls(REPO).length;
+        const hooks = forge.deliveries().length;
+
+        const { result, text } = await toolsOf('dev', issueNumber, { branch: 'issue-7-fix' }).call('open_pull_request', { title: 'X', body: '', base });
+
+        assert.equal(result.isError, true);
+        assert.match(text, /^Opening the pull request failed: the base "[^"]*" (is not a branch name|is this worktree's own branch)/);
+        assert.equal(forge.pulls(REPO).length, pulls);
+        assert.deepEqual(hooksSince(hooks), []);
+        assert.deepEqual(changes, []);
+      });
+    }
+
     it('requests a review of the PR it opened in the same run, without being told its number', async () => {
       const tools = toolsOf('dev', issueNumber, { branch: 'issue-7-fix' });
       await forge.as('dev').pushCommit(REPO, { branch: 'issue-7-fix', files: { 'fix.txt': 'one\ntwo\nthree\n' } });
@@ -283,11 +307,69 @@ describe('forge tools', () => {
       pullNumber = number;
     });
 
-    it('answers a review request for a user that does not exist with an error', async () => {
-      const { result, text } = await toolsOf('dev', pullNumber).call('request_review', { reviewers: ['ghost'] });
+    it('answers a review request for a configured reviewer the forge does not know with an error', async () => {
+      const { result, text } = await toolsOf('dev', pullNumber, { branch: 'issue-7-fix', reviewers: ['reviewer', 'ghost'] }).call('request_review', { reviewers: ['ghost'] });
 
       assert.equal(result.isError, true);
       assert.match(text, /HTTP 404.*user ghost does not exist/);
+    });
+
+    it('requests a review of its own open PR from an earlier run, found by the worktree\'s branch', async () => {
+      const hooks = forge.deliveries().length;
+
+      const { result, text } = await toolsOf('dev', issueNumber, { branch: 'issue-7-fix' }).call('request_review', { reviewers: ['reviewer'] });
+
+      assert.equal(result.isError, undefined, text);
+      assert.equal(text, `Requested a review of #${pullNumber} from reviewer.`);
+      assert.deepEqual(hooksSince(hooks), ['pull_request_review_request:review_requested']);
+    });
+
+    it('refuses to ask anyone but the configured reviewers, naming who may be asked', async () => {
+      const hooks = forge.deliveries().length;
+
+      const { result, text } = await toolsOf('dev', pullNumber, { branch: 'issue-7-fix' }).call('request_review', { reviewers: ['reviewer', 'alice'] });
+      const nobody = await toolsOf('dev', pullNumber, { branch: 'issue-7-fix', reviewers: [] }).call('request_review', { reviewers: ['reviewer'] });
+
+      assert.equal(result.isError, true);
+      assert.equal(text, 'Requesting a review refused: only reviewer may be asked for a review, not alice.');
+      assert.equal(nobody.result.isError, true);
+      assert.match(nobody.text, /no reviewer is configured/);
+      assert.deepEqual(hooksSince(hooks), []);
+      assert.deepEqual(changes, []);
+    });
+
+    it('refuses to request a review of a pull request that is not the run\'s own', async () => {
+      const other = forge.pulls(REPO).find((pull) => pull.pull?.headRef === 'issue-8-more')!;
+      const hooks = forge.deliveries().length;
+
+      const { result, text } = await toolsOf('dev', issueNumber, { branch: 'issue-7-fix' }).call('request_review', { reviewers: ['reviewer'], pull: other.number });
+
+      assert.equal(result.isError, true);
+      assert.equal(text, `Requesting a review of #${other.number} refused: this run may ask for reviews only of its own pull request (#${pullNumber}).`);
+      assert.deepEqual(forge.issue(REPO, other.number)?.pull?.requestedReviewers, []);
+      assert.deepEqual(hooksSince(hooks), []);
+    });
+
+    it('does not take a PR that someone else opened from a branch of the same name for the run\'s own', async () => {
+      const alices = await forge.as('alice').openPull(REPO, { head: 'issue-7-fix', base: 'issue-8-more', title: 'Mine', body: '' });
+      const tools = toolsOf('dev', issueNumber, { branch: 'issue-7-fix' });
+
+      const named = await tools.call('request_review', { reviewers: ['reviewer'], pull: alices.number });
+      const unnamed = await tools.call('request_review', { reviewers: ['reviewer'] });
+
+      assert.equal(named.result.isError, true);
+      assert.match(named.text, /refused: this run may ask for reviews only of its own pull request/);
+      assert.equal(unnamed.text, `Requested a review of #${pullNumber} from reviewer.`);
+      assert.deepEqual(forge.issue(REPO, alices.number)?.pull?.requestedReviewers, []);
+      await forge.as('alice').editIssue(REPO, alices.number, { state: 'closed' });
+    });
+
+    it('answers a run with no open PR of its own with an error saying to open one first', async () => {
+      const { result, text } = await toolsOf('dev', issueNumber, { branch: 'issue-9-nothing' }).call('request_review', { reviewers: ['reviewer'] });
+
+      assert.equal(result.isError, true);
+      assert.equal(text, 'Requesting a review failed: this run has no open pull request of its own (none is open from this worktree\'s branch issue-9-nothing); open one with open_pull_request first.');
+      assert.deepEqual(changes, []);
     });
 
     it('submits the reviewer\'s review with line comments on its PR', async () => {
@@ -315,7 +397,7 @@ describe('forge tools', () => {
     });
 
     it('refuses a review event the forge does not know through its input shape', () => {
-      const definition = forgeToolDefinitions({ client: clients.get('reviewer')!, repo, issue: pullNumber, agent: agent('reviewer'), branch: undefined, onChange: () => {} }).find(
+      const definition = forgeToolDefinitions({ client: clients.get('reviewer')!, repo, issue: pullNumber, agent: agent('reviewer'), branch: undefined, reviewers: ['reviewer'], onChange: () => {} }).find(
         (candidate) => candidate.name === 'submit_review',
       )!;
 
@@ -349,14 +431,53 @@ describe('forge tools', () => {
       assert.match(text, /Text inside <untrusted-…> tags was written by the forge user named in the tag/);
     });
 
-    it('reads another issue when given its number, leaving out the service\'s status comments', async () => {
+    it('reads the run\'s own issue, leaving out the service\'s status comments', async () => {
       await forge.as('dev').comment(REPO, issueNumber, '<!-- claude-hooks:status job=4 -->\n🔧 **dev** is working on this.');
 
-      const { text } = await toolsOf('boss', pullNumber).call('read_thread', { number: issueNumber });
+      const { text } = await toolsOf('boss', issueNumber).call('read_thread', {});
 
       assert.match(text, new RegExp(`^Issue #${issueNumber}: "Fix the crash"\\nState: open · author: alice`));
       assert.doesNotMatch(text, /is working on this/);
       assert.match(text, /\(no comments yet\)\n\n\(1 status comment of the service left out\)$/);
+    });
+
+    it('refuses to read an issue other than the run\'s own, saying which it may read', async () => {
+      const { result, text } = await toolsOf('boss', pullNumber).call('read_thread', { number: issueNumber });
+
+      assert.equal(result.isError, true);
+      assert.equal(text, `Reading #${issueNumber} refused: this run may read only #${pullNumber} (its own issue or pull request).`);
+    });
+
+    it('reads the PR it opened in this run, and no other', async () => {
+      await forge.as('dev').pushCommit(REPO, { branch: 'issue-10-read', files: { 'read.txt': 'read\n' } });
+      const tools = toolsOf('dev', issueNumber, { branch: 'issue-10-read' });
+      await tools.call('open_pull_request', { title: 'Readable', body: '' });
+      const opened = forge.pulls(REPO).at(-1)!.number;
+
+      const own = await tools.call('read_thread', { number: opened });
+      const other = await tools.call('read_thread', { number: pullNumber });
+
+      assert.equal(own.result.isError, undefined);
+      assert.match(own.text, new RegExp(`^Pull request #${opened}: "Readable"`));
+      assert.equal(other.result.isError, true);
+      assert.equal(other.text, `Reading #${pullNumber} refused: this run may read only #${issueNumber} (its own issue or pull request) and #${opened} (the pull request it opened).`);
+    });
+  });
+
+  it('takes no issue, PR or repository in any tool but read_thread and request_review (which check theirs)', () => {
+    const shapes = Object.fromEntries(
+      ['boss', 'dev', 'reviewer'].flatMap((role) => forgeToolDefinitions({ client: clients.get(role)!, repo, issue: 1, agent: agent(role), branch: undefined, reviewers: [], onChange: () => {} })).map((definition) => [definition.name, Object.keys(definition.inputSchema).sort()]),
+    );
+
+    assert.deepEqual(shapes, {
+      comment: ['body'],
+      create_issue: ['body', 'labels', 'title'],
+      open_pull_request: ['base', 'body', 'title'],
+      request_review: ['pull', 'reviewers'],
+      submit_review: ['body', 'comments', 'event'],
+      add_labels: ['labels'],
+      remove_labels: ['labels'],
+      read_thread: ['number'],
     });
   });
 });

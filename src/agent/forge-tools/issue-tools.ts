@@ -5,6 +5,7 @@
  */
 import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
+import { readRefusal } from './confinement.js';
 import { renderThread } from './render-thread.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
 import { failure, success } from './tool-result.js';
@@ -66,10 +67,17 @@ export function createIssueTool(ctx: ToolContext): AnyTool {
   ));
 }
 
+/**
+ * Reads only the run's own issue or PR, or the PR this run opened: any other number is refused
+ * (a thread the agent was not asked about is text from strangers it has no reason to read).
+ */
 export function readThreadTool(ctx: ToolContext): AnyTool {
-  const shape = { number: z.number().int().positive().optional().describe(`Issue or PR number; #${ctx.issue} when omitted`) };
-  return erased(tool('read_thread', `Read an issue or pull request of ${ctx.repo.fullName} as it is now: its text and comments, and for a PR its branches and reviews.`, shape, (args) => {
+  const shape = { number: z.number().int().positive().optional().describe(`#${ctx.issue} when omitted; the only other number allowed is a pull request this run opened`) };
+  const description = `Read #${ctx.issue} of ${ctx.repo.fullName} (this run's issue or pull request), or a pull request this run opened, as it is now: its text and comments, and for a PR its branches and reviews.`;
+  return erased(tool('read_thread', description, shape, (args) => {
     const number = args.number ?? ctx.issue;
+    const refusal = readRefusal(ctx, number);
+    if (refusal !== undefined) return Promise.resolve(failure(refusal));
     return guarded(`Reading #${number}`, async () => {
       const repo = ctx.repo.fullName;
       const [issue, comments] = await Promise.all([ctx.client.getIssue(repo, number), ctx.client.listIssueComments(repo, number)]);

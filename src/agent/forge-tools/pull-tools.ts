@@ -1,10 +1,13 @@
 /**
  * The pull-request tools: the dev's `open_pull_request` and `request_review`, the reviewer's
- * `submit_review`. The PR's head is always the worktree's branch — the agent names only the base.
+ * `submit_review`. The PR's head is always the worktree's branch — the agent names only the base,
+ * which must be a plain branch name. A review is requested only of the run's own PR and only from
+ * the configured reviewers; a review is submitted only on the run's own PR (`ctx.issue`).
  */
 import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
 import { ForgeApiError } from '../../forge/client.js';
+import { branchNameRefusal, reviewerRefusal, reviewTarget } from './confinement.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
 import { failure, forgeFailure, forgeMessage, success, type ToolResult } from './tool-result.js';
 
@@ -19,6 +22,9 @@ export function openPullRequestTool(ctx: ToolContext): AnyTool {
     const head = ctx.branch;
     if (head === undefined) return failure('Opening the pull request failed: this worktree is not on a branch, so there is no head to open it from.');
     const base = args.base ?? ctx.repo.defaultBranch;
+    const odd = branchNameRefusal(base);
+    if (odd !== undefined) return failure(`Opening the pull request failed: the base ${odd} Name the branch to merge into, e.g. ${ctx.repo.defaultBranch}.`);
+    if (base === head) return failure(`Opening the pull request failed: the base ${JSON.stringify(base)} is this worktree's own branch; name the branch to merge into, e.g. ${ctx.repo.defaultBranch}.`);
     try {
       const pull = await ctx.client.createPull(ctx.repo.fullName, { head, base, title: args.title, body: args.body });
       ctx.openedPull = pull.number;
@@ -31,13 +37,22 @@ export function openPullRequestTool(ctx: ToolContext): AnyTool {
   }));
 }
 
+/**
+ * Asks configured reviewers (`ctx.reviewers`, nobody else) to review the run's own PR (see
+ * `reviewTarget`), never an arbitrary number.
+ */
 export function requestReviewTool(ctx: ToolContext): AnyTool {
+  const who = ctx.reviewers.length === 0 ? 'nobody is configured' : `only ${ctx.reviewers.join(', ')}`;
   const shape = {
-    reviewers: z.array(z.string().min(1)).min(1).describe('Forge logins'),
-    pull: z.number().int().positive().optional().describe('PR number; the PR opened in this run (or this run\'s own PR) when omitted'),
+    reviewers: z.array(z.string().min(1)).min(1).describe(`Forge logins: ${who}`),
+    pull: z.number().int().positive().optional().describe('This run\'s own PR; the PR opened in this run (or the open PR from this worktree\'s branch) when omitted'),
   };
-  return erased(tool('request_review', 'Ask forge users to review a pull request.', shape, (args) => {
-    const number = args.pull ?? ctx.openedPull ?? ctx.issue;
+  return erased(tool('request_review', `Ask reviewers (${who}) to review this run's own pull request.`, shape, async (args) => {
+    const refusal = reviewerRefusal(ctx, args.reviewers);
+    if (refusal !== undefined) return failure(refusal);
+    const target = await reviewTarget(ctx, args.pull).catch((error: unknown) => forgeFailure('Looking up the pull requests of this worktree\'s branch', error));
+    if (typeof target !== 'number') return typeof target === 'string' ? failure(target) : target;
+    const number = target;
     return guarded(`Requesting a review of #${number}`, async () => {
       await ctx.client.requestReviewers(ctx.repo.fullName, number, args.reviewers);
       ctx.onChange({ kind: 'review-request', number, url: undefined, summary: `requested a review of #${number} from ${args.reviewers.join(', ')}` });

@@ -4,8 +4,8 @@
  * left out (counted): they are bookkeeping, not conversation. Forge text is data, quoted as the
  * prompt quotes it (`agent/prompt/untrusted.ts`): bodies, comments and reviews in
  * `<untrusted-…>` blocks naming their author, one-line values (title, labels, branches) in JSON
- * quotes, invisible characters and HTML comments removed — the tool's answer reaches the model as
- * directly as the prompt does.
+ * quotes, what the forge page hides removed (`cleanUntrusted`) — the tool's answer reaches the
+ * model as directly as the prompt does.
  */
 import type { PullReview } from '../../forge/client.js';
 import type { CommentRef, IssueRef, PullRef } from '../../forge/events.js';

@@ -1,7 +1,7 @@
 /**
  * Which forge tools an agent gets, by the kind of worktree it works in — its role. The boss plans
  * (issues, labels), the dev delivers (a PR and its review request), the reviewer judges (a
- * review); each can talk, label and read on its own issue or PR.
+ * review); each can talk and read on its own issue or PR, and boss and dev can label it.
  */
 import type { Workspace } from '../../config/schema.js';
 
@@ -18,7 +18,8 @@ export type ForgeToolName =
 export const TOOLS_BY_WORKSPACE: Readonly<Record<Workspace, readonly ForgeToolName[]>> = {
   'default-branch': ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'],
   'issue-branch': ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'],
-  'pr-head': ['comment', 'submit_review', 'add_labels', 'remove_labels', 'read_thread'],
+  // No labels: `init` gives the reviewer read access (its approval then never counts towards a merge), and a reader cannot label.
+  'pr-head': ['comment', 'submit_review', 'read_thread'],
 };
 
 /** The MCP server's name; the SDK calls its tools `mcp__forge__<tool>`. */

@@ -14,6 +14,10 @@ export interface ToolContext {
   readonly repo: RepoRef;
   readonly issue: number;
   readonly branch: string | undefined;
+  /** The agent's own forge login: a PR it opened from `branch` in an earlier run is its own. */
+  readonly login: string;
+  /** Who `request_review` may ask (`ForgeToolsOptions.reviewers`). */
+  readonly reviewers: readonly string[];
   readonly onChange: (change: ForgeChange) => void;
   /** Set by `open_pull_request`. */
   openedPull: number | undefined;

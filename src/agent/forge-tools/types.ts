@@ -1,6 +1,7 @@
 /**
  * The forge tools' contract: an in-process MCP server (`createSdkMcpServer`) built per run,
- * bound to one agent's token, repository and issue. Which tools an agent gets depends on its
+ * bound to one agent's token, repository and issue — and confined to them: a tool takes no other
+ * issue, PR or repository than the run's own (see each tool). Which tools an agent gets depends on its
  * role, read from its `workspace` (`default-branch` → boss: comment, create issue, labels, read;
  * `issue-branch` → dev: comment, open PR, request review, labels, read; `pr-head` → reviewer:
  * comment, submit review, labels, read). A forge error comes back as a tool error the agent can
@@ -27,6 +28,11 @@ export interface ForgeToolsOptions {
   readonly agent: AgentConfig;
   /** The worktree's branch (dev's PR head); undefined for a detached checkout. */
   readonly branch: string | undefined;
+  /**
+   * The forge logins `request_review` may ask (the configured agents whose workspace is
+   * `pr-head`); anyone else is refused, so a prompt cannot make the agent summon strangers.
+   */
+  readonly reviewers: readonly string[];
   readonly onChange: (change: ForgeChange) => void;
 }
 

@@ -3,28 +3,57 @@
  * data for the agent, never instructions. It goes into a prompt only through `quoteUntrusted`,
  * which names the author and wraps the text in a tag the text cannot close, after
  * `cleanUntrusted` removed what a reader of the forge page would not see but the model would:
- * invisible and bidi-control characters and HTML comments (Gitea renders `<!-- … -->` as nothing).
+ * invisible and bidi-control characters, HTML the page hides (comments, hidden elements, `alt` and
+ * `title` attributes: `hidden-html.ts`), markdown the page hides (link reference definitions such
+ * as `[//]: # (…)`, image alt text, link titles: `hidden-markdown.ts`), and HTML character
+ * references that spell invisible characters (`entities.ts`).
  */
 import { createHash } from 'node:crypto';
+import { decodeEntities } from './entities.js';
+import { stripHiddenHtml } from './hidden-html.js';
+import { stripHiddenMarkdown } from './hidden-markdown.js';
 
 /**
- * Zero-width and other invisible characters (soft hyphen, Mongolian vowel separator, U+200B–U+200D,
- * word joiner and invisible operators U+2060–U+206F, BOM), bidi controls (U+200E/F, U+061C,
- * U+202A–U+202E, U+2066–U+2069, inside U+2060–U+206F), Unicode tag characters U+E0000–U+E007F
- * ("ASCII smuggling"), and control characters other than tab and newline.
+ * Zero-width and other invisible characters (soft hyphen, combining grapheme joiner, Hangul and
+ * Khmer fillers, Mongolian vowel separator and variation selectors, U+200B–U+200D, word joiner and
+ * invisible operators U+2060–U+206F, BOM, interlinear annotation and invisible musical formatting
+ * characters), bidi controls (U+200E/F, U+061C, U+202A–U+202E, U+2066–U+2069, inside
+ * U+2060–U+206F), Unicode tag characters U+E0000–U+E007F ("ASCII smuggling"), the variation
+ * selectors supplement U+E0100–U+E01EF (bytes smuggled behind an emoji), and control characters
+ * other than tab and newline.
  */
-const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF\u{E0000}-\u{E007F}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
-/** A comment, or one left open: the forge hides everything after an unterminated `<!--`. */
-const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
+const INVISIBLE =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
+/**
+ * Variation selectors U+FE00–U+FE0F: one after a character picks its look (❤️), so it stays; a
+ * run of them, or one with nothing to modify, only carries hidden data.
+ */
+const SELECTOR_RUN = /([\uFE00-\uFE0F])[\uFE00-\uFE0F]+/g;
+const LONE_SELECTOR = /(^|\s)[\uFE00-\uFE0F]+/g;
+
+/**
+ * Hidden markup can be nested so that removing one part makes another (`<!<!-- a -->-- b -->`);
+ * the removal is repeated until nothing changes. Text still changing after this many rounds is
+ * built to hide something, and is withheld whole rather than given half-cleaned.
+ */
+const MAX_ROUNDS = 16;
+export const WITHHELD = '(withheld: this text nests hidden markup too deeply to be shown safely)';
 
 export function cleanUntrusted(text: string): string {
-  let cleaned = text.replace(/\r\n?/g, '\n').replace(INVISIBLE, '');
-  // Removing one comment can join `<!` and `--` around it into a new one: repeat until stable.
-  for (let previous = ''; previous !== cleaned; ) {
-    previous = cleaned;
-    cleaned = cleaned.replace(HTML_COMMENT, '');
+  let cleaned = stripInvisible(text.replace(/\r\n?/g, '\n'));
+  for (let round = 0; ; round++) {
+    const next = stripHiddenMarkdown(stripHiddenHtml(cleaned));
+    if (next === cleaned) break;
+    if (round === MAX_ROUNDS) return WITHHELD;
+    cleaned = next;
   }
-  return cleaned.trim();
+  // Last: a reference is text on the page, never markup, so it is decoded only once the markup
+  // is gone — and what it decodes to may itself be invisible.
+  return stripInvisible(decodeEntities(cleaned)).trim();
+}
+
+function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '').replace(SELECTOR_RUN, '$1').replace(LONE_SELECTOR, '$1');
 }
 
 /** One line of untrusted text (a title, a label, a branch), cleaned and in JSON quotes. */
