@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { ConfigProblem } from '../config/load-config.js';
-import type { Config } from '../config/types.js';
+import type { AgentConfig, Config, ModelConfig } from '../config/types.js';
 import type { Secret } from '../lib/secret.js';
 
 interface Out {
@@ -29,26 +29,50 @@ export function printConfig(config: Config, out: Out): void {
 /** The config in the shape `configSchema` reads: what a file producing this configuration would say. */
 function asFile(config: Config) {
   return {
-    server: config.server,
+    server: { ...config.server, metricsToken: reference(config.server.metricsToken) },
     dataDir: config.dataDir,
     store: storeAsFile(config.store),
     logLevel: config.logLevel,
+    isolation: config.isolation,
     adminToken: reference(config.adminToken),
-    forge: { ...config.forge, webhookSecret: reference(config.forge.webhookSecret) },
+    forge: { ...config.forge, webhookSecret: reference(config.forge.webhookSecret), serviceToken: reference(config.forge.serviceToken) },
     intake: config.intake,
     dispatch: config.dispatch,
     workdir: config.workdir,
     health: config.health,
+    dashboard: config.dashboard,
     housekeeping: config.housekeeping,
-    agents: Object.fromEntries(
-      config.agents.map(({ name, token, skillPath, ...agent }) => [name, { login: agent.login, token: reference(token), git: agent.git, skill: skillPath, workspace: agent.workspace, triggers: agent.triggers, limits: agent.limits }]),
-    ),
+    agents: Object.fromEntries(config.agents.map((agent) => [agent.name, agentAsFile(agent)])),
   };
+}
+
+function agentAsFile(agent: AgentConfig) {
+  return {
+    login: agent.login,
+    token: reference(agent.token),
+    git: agent.git,
+    skill: agent.skillPath,
+    workspace: agent.workspace,
+    triggers: agent.triggers,
+    limits: agent.limits,
+    // The effective model of this agent: the global `model` with its overrides, written out whole
+    // (a file saying it per agent loads to the same configuration).
+    model: agent.model && modelAsFile(agent.model),
+    network: agent.network,
+    webTools: agent.webTools,
+    projectInstructions: agent.projectInstructions,
+  };
+}
+
+function modelAsFile(model: ModelConfig) {
+  return { name: model.name, credential: reference(model.credential.secret), credentialKind: model.credential.kind, baseUrl: model.baseUrl };
 }
 
 function storeAsFile(store: Config['store']) {
   if (store.kind === 'sqlite') return 'sqlite';
-  return { postgres: { url: reference(store.url), ...(store.maxConnections !== undefined ? { maxConnections: store.maxConnections } : {}), affinityWaitMs: store.affinityWaitMs } };
+  return {
+    postgres: { url: reference(store.url), ...(store.maxConnections !== undefined ? { maxConnections: store.maxConnections } : {}), affinityWaitMs: store.affinityWaitMs, leaseSeconds: store.leaseSeconds },
+  };
 }
 
 /** A secret's reference; `[redacted]` (which no file accepts) only if it has none. */

@@ -1,11 +1,13 @@
 /** `claude-hooks serve`: the service until a signal; the first drains, a second exits at once. */
 import type { Config } from '../config/types.js';
-import { createLogger } from '../lib/logger.js';
 import { startService } from '../main.js';
+import { serviceLogging } from './service-logging.js';
 
 export async function serve(config: Config): Promise<number> {
-  const log = createLogger({ level: config.logLevel });
-  const service = await startService({ config, log, env: process.env, announce: (text) => process.stdout.write(`${text}\n`) });
+  // One redactor for every string that leaves the service: the log's lines, and (through
+  // `startService`) run records, job errors and status comments.
+  const { redactor, log } = serviceLogging(config);
+  const service = await startService({ config, log, redactor, env: process.env, announce: (text: string) => process.stdout.write(`${text}\n`) });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -7,8 +7,9 @@ import type { AcceptDelivery } from '../intake/accept-delivery.js';
 import type { Logger } from '../lib/logger.js';
 import { formatBytes } from '../lib/format-bytes.js';
 import { DEFAULT_CONNECTION_LIMITS, serverOptions, type ConnectionLimits } from './connection-limits.js';
-import { runChecks, type ReadinessCheck } from './health.js';
-import type { Metrics } from './metrics.js';
+import type { Secret } from '../lib/secret.js';
+import { publicReadiness, readinessLog, runChecks, type ReadinessCheck } from './health.js';
+import { metricsGuard, type Metrics } from './metrics.js';
 import { registerWebhookRoute } from './webhook-route.js';
 
 export interface HttpAppOptions {
@@ -17,6 +18,8 @@ export interface HttpAppOptions {
   readonly readiness: readonly ReadinessCheck[];
   readonly log: Logger;
   readonly bodyLimitBytes: number;
+  /** `server.metricsToken`: when set, `GET /metrics` asks for `Authorization: Bearer <token>`; open when absent. */
+  readonly metricsToken?: Secret;
   /** Timeouts and the connection cap; the defaults of `server.*` when absent. */
   readonly connections?: ConnectionLimits;
   /** Further routes (operator API, admin, dashboard), registered after the built-in ones. */
@@ -50,11 +53,13 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  const logReadiness = readinessLog(options.log);
   app.get('/readyz', async (_request, reply) => {
-    const result = await runChecks(options.readiness);
-    return reply.code(result.ok ? 200 : 503).send(result);
+    const report = await runChecks(options.readiness);
+    logReadiness(report);
+    return reply.code(report.ok ? 200 : 503).send(publicReadiness(report));
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { preHandler: metricsGuard(options.metricsToken) }, async (_request, reply) => {
     const body = await options.metrics.registry.metrics();
     return reply.type(options.metrics.registry.contentType).send(body);
   });

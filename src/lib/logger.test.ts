@@ -5,9 +5,10 @@ import { buildIntakeApp } from '../../test/support/intake-app.js';
 import { loadSamplePayload } from '../../test/support/payloads.js';
 import { TEST_SECRET } from '../../test/support/intake-app.js';
 import { createLogger } from './logger.js';
+import { createRedactor, type Redactor } from './redactor.js';
 import { Secret } from './secret.js';
 
-function capture() {
+function capture(redactor?: Redactor) {
   const lines: Array<Record<string, unknown>> = [];
   let text = '';
   const destination = new Writable({
@@ -17,7 +18,7 @@ function capture() {
       done();
     },
   });
-  return { log: createLogger({ level: 'debug', destination }), lines, text: () => text };
+  return { log: createLogger({ level: 'debug', destination, redactor }), lines, text: () => text };
 }
 
 describe('logger', () => {
@@ -28,6 +29,34 @@ describe('logger', () => {
 
     assert.doesNotMatch(text(), /tok-\d/);
     assert.match(text(), /\[redacted\]/);
+  });
+
+  it('replaces every secret value the redactor knows, whatever field, message or nesting carries it', () => {
+    const apiKey = 'sk-ant-api03-very-secret';
+    const { log, text } = capture(createRedactor([apiKey, 'db-password-123']));
+
+    log.child({ module: 'agent' }).error(
+      { err: new Error(`gateway answered 401: invalid x-api-key ${apiKey}`), upstream: { request: { note: `key=${apiKey}` } }, url: 'postgres://hooks:db-password-123@db/hooks' },
+      `run failed: ${apiKey}`,
+    );
+
+    assert.doesNotMatch(text(), /very-secret|db-password-123/);
+    assert.equal(text().match(/\[redacted\]/g)?.length, 5, text());
+  });
+
+  it('redacts a secret learnt at run time until it is dropped', () => {
+    const redactor = createRedactor();
+    const { log, lines } = capture(redactor);
+    const drop = redactor.add('run-token-abcdef');
+
+    log.info({ env: { GIT_TOKEN_FOR_RUN: 'run-token-abcdef' } }, 'run started');
+    drop();
+    log.info('after the run: run-token-abcdef is only a string now');
+
+    assert.deepEqual(lines.map((line) => [line.msg, line.env]), [
+      ['run started', { GIT_TOKEN_FOR_RUN: '[redacted]' }],
+      ['after the run: run-token-abcdef is only a string now', undefined],
+    ]);
   });
 
   it('logs each delivery through a child logger carrying its id, forge, event and repository', async () => {

@@ -2,10 +2,13 @@
  * Structured JSON logs (pino). The root logger is made once in the composition root and handed
  * down; modules take child loggers carrying their context (delivery, job, agent, repo, issue).
  *
- * Redaction is by path, so a secret is hidden wherever a caller puts it under a known name —
- * including a `secret` field inside an old Forgejo payload.
+ * Redaction is twofold. By path, a secret is hidden wherever a caller puts it under a known name —
+ * including a `secret` field inside an old Forgejo payload. By value, with the service's
+ * `Redactor`, every secret the service knows is replaced in the finished line, whatever field or
+ * message carries it (an error quoting an API key, a URL with a password in it).
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import type { Redactor } from './redactor.js';
 
 export type { Logger } from 'pino';
 
@@ -33,9 +36,12 @@ export interface LoggerOptions {
   readonly level?: string;
   /** Where the JSON lines go; stdout when omitted. Tests pass a stream to read them back. */
   readonly destination?: DestinationStream;
+  /** Replaces every known secret value in each line before it is written; none when omitted (tests that do not care). */
+  readonly redactor?: Pick<Redactor, 'redact'>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const { redactor } = options;
   return pino(
     {
       level: options.level ?? 'info',
@@ -43,6 +49,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // The whole serialised line, children's included: no field name or nesting escapes it.
+      ...(redactor ? { hooks: { streamWrite: (line: string) => redactor.redact(line) } } : {}),
     },
     options.destination ?? pino.destination({ sync: false }),
   );

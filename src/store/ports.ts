@@ -17,7 +17,8 @@ import type { WorkerRegistry } from '../workers/ports.js';
 /** Whether the store answers and accepts writes (`/readyz`). */
 export interface StoreReadiness {
   readonly name: string;
-  run(): Promise<{ readonly ok: boolean; readonly detail: string }>;
+  /** `detail` is public (`/readyz`): no path or address; `internal` says where, for the log. */
+  run(): Promise<{ readonly ok: boolean; readonly detail: string; readonly internal?: string }>;
 }
 
 export interface Store {

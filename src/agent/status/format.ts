@@ -1,4 +1,5 @@
 /** Small formatters for the status comment: durations, money, and untrusted text made inert. */
+import { scrubPublicText } from '../../lib/public-text.js';
 
 /** `45s`, `2m 5s`, `1h 3m`. */
 export function formatDuration(ms: number): string {
@@ -25,4 +26,14 @@ export function inert(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   const short = line.length > MAX_INLINE ? `${line.slice(0, MAX_INLINE - 1)}…` : line;
   return short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '&#64;');
+}
+
+/**
+ * Text from a run as the public may read it: secrets replaced (`redact`, the service's redactor),
+ * internal addresses and paths replaced (the comment is read by anyone who sees the issue), then
+ * made inert. In this order, so that neither the 300-character cut nor the escaping can split a
+ * secret or an address and let part of it through.
+ */
+export function publicText(text: string, redact: (text: string) => string = (same) => same): string {
+  return inert(scrubPublicText(redact(text)));
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createRedactor } from '../../lib/redactor.js';
 import { describeUnpushedWork } from './local-work.js';
 import { isStatusComment, statusJobOf, statusMarker } from './marker.js';
 import { renderOrphaned, renderStatus } from './render-status.js';
@@ -77,6 +78,64 @@ describe('renderStatus', () => {
     assert.equal(body.match(/<!--/g)?.length, 1);
     assert.match(body, /^Now: Asking &#64;reviewer &lt;!-- claude-hooks:status job=99 --&gt; &amp; more$/m);
     assert.equal(statusJobOf(body), 12);
+  });
+});
+
+describe('renderStatus, text from a failed run', () => {
+  const failures: ReadonlyArray<{ says: string; detail: string; shown: string }> = [
+    {
+      says: 'a refused connection to the model gateway',
+      detail: 'failed: API Error: Connection error. (connect ECONNREFUSED 127.0.0.1:4321)',
+      shown: 'failed: API Error: Connection error. (connect ECONNREFUSED [internal address])',
+    },
+    {
+      says: 'a gateway URL',
+      detail: 'failed: request to http://llm-gateway.internal:8443/v1/messages failed, reason: socket hang up',
+      shown: 'failed: request to [internal address] failed, reason: socket hang up',
+    },
+    {
+      says: 'the egress proxy socket',
+      detail: 'failed: connect ENOENT /run/claude-hooks/egress.sock',
+      shown: 'failed: connect ENOENT [path]',
+    },
+    {
+      says: 'a file in the data dir',
+      detail: "failed: EACCES: permission denied, open '/var/lib/claude-hooks/claude/projects/wt-dev/4f1e.jsonl'",
+      shown: "failed: EACCES: permission denied, open '[path]'",
+    },
+  ];
+  for (const { says, detail, shown } of failures) {
+    it(`names no internal host, port or path: ${says}`, () => {
+      const body = renderStatus({ ...done, outcome: 'failed', detail }, context);
+
+      assert.ok(body.split('\n').includes(shown), body);
+    });
+  }
+
+  it('hides addresses and paths in what a working run is doing and in why a resume fell back', () => {
+    const working = renderStatus({ phase: 'working', elapsedMs: 0, activity: 'Bash: command: curl http://10.0.0.7:9000/health' }, context);
+    const fallback = renderStatus({ ...done, resumeFallback: 'ENOENT: no such file, open /srv/data/claude/projects/x/1.jsonl' }, context);
+
+    assert.match(working, /^Now: Bash: command: curl \[internal address\]$/m);
+    assert.match(fallback, /could not be resumed \(ENOENT: no such file, open \[path\]\)/);
+  });
+
+  it('replaces the secrets the redactor knows, even one quoted past the cut at 300 characters', () => {
+    const apiKey = 'sk-ant-api03-SECRETSECRETSECRET';
+    const redact = createRedactor([apiKey]).redact;
+    const detail = `${'x'.repeat(270)} invalid x-api-key ${apiKey}`;
+
+    const body = renderStatus({ ...done, outcome: 'failed', detail: `model gateway answered 401: invalid x-api-key ${apiKey}` }, { ...context, redact });
+    const cut = renderStatus({ ...done, outcome: 'failed', detail }, { ...context, redact });
+
+    assert.match(body, /^model gateway answered 401: invalid x-api-key \[redacted\]$/m);
+    assert.doesNotMatch(cut, /sk-ant/);
+  });
+
+  it('keeps the link to the run, which the operator configured', () => {
+    const body = renderStatus({ ...done, outcome: 'failed', detail: 'x', runUrl: 'https://hooks.example:8443/api/runs/3' }, context);
+
+    assert.match(body, /\(https:\/\/hooks\.example:8443\/api\/runs\/3\)$/m);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * The status comment's text: a pure function of the run's status. One comment per run, edited
  * in place as the run moves from queued to working to finished; the marker on its first line
- * says which job it belongs to. Text that came from the run is made inert (`format.ts`).
+ * says which job it belongs to. Text that came from the run (what it is doing, its error, why a
+ * resume fell back) is public text (`format.ts`): redacted of secrets, without internal
+ * addresses or paths, and inert. The run record and the log keep the full text.
  */
-import { formatDuration, formatUsd, inert } from './format.js';
+import { formatDuration, formatUsd, inert, publicText } from './format.js';
 import { describeUnpushedWork } from './local-work.js';
 import { statusMarker } from './marker.js';
 import type { RunOutcomeKind, RunStatus } from './types.js';
@@ -13,6 +15,8 @@ export interface StatusContext {
   readonly jobId: number;
   /** When the run started (ms since the epoch); shown while it works. */
   readonly startedAt?: number;
+  /** Replaces the secrets the service knows (its `Redactor`); nothing is replaced when omitted. */
+  readonly redact?: (text: string) => string;
 }
 
 const OUTCOME: Readonly<Record<RunOutcomeKind, string>> = {
@@ -35,19 +39,19 @@ export function renderStatus(status: RunStatus, context: StatusContext): string 
     case 'working': {
       const started = context.startedAt === undefined ? '' : `, started ${new Date(context.startedAt).toISOString().slice(11, 16)} UTC`;
       lines.push(`🔧 **${agent}** is working on this (${formatDuration(status.elapsedMs)} so far${started}).`);
-      if (status.activity.trim() !== '') lines.push('', `Now: ${inert(status.activity)}`);
+      if (status.activity.trim() !== '') lines.push('', `Now: ${publicText(status.activity, context.redact)}`);
       break;
     }
     case 'finished':
-      lines.push(...finished(status, agent, context.jobId));
+      lines.push(...finished(status, agent, context));
       break;
   }
   return lines.join('\n');
 }
 
-function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: string, jobId: number): string[] {
+function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: string, context: StatusContext): string[] {
   const lines = [`${OUTCOME[status.outcome].replace('{agent}', agent)}.`];
-  if (status.detail !== undefined && status.detail.trim() !== '') lines.push('', inert(status.detail));
+  if (status.detail !== undefined && status.detail.trim() !== '') lines.push('', publicText(status.detail, context.redact));
   if (status.silent) lines.push('', SILENT_LINE);
   const unpushed = status.unpushed && describeUnpushedWork(status.unpushed);
   if (unpushed !== undefined) lines.push('', `⚠️ ${unpushed}`);
@@ -57,8 +61,9 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
     '|---|---|---|---|---|',
     `| ${status.turns} | ${formatUsd(status.costUsd)} | ${formatDuration(status.durationMs)} | ${status.session} | ${status.prompt} |`,
   );
-  if (status.resumeFallback !== undefined) lines.push('', `The stored session could not be resumed (${inert(status.resumeFallback)}); this run started a new one.`);
-  if (status.runUrl !== undefined) lines.push('', `[Run details (job ${jobId})](${status.runUrl.replace(/[()\s]/g, encodeURIComponent)})`);
+  if (status.resumeFallback !== undefined) lines.push('', `The stored session could not be resumed (${publicText(status.resumeFallback, context.redact)}); this run started a new one.`);
+  // The link is the operator's configured public URL, not text from the run: shown as it is.
+  if (status.runUrl !== undefined) lines.push('', `[Run details (job ${context.jobId})](${status.runUrl.replace(/[()\s]/g, encodeURIComponent)})`);
   return lines;
 }
 

@@ -12,6 +12,7 @@ import type { RepoRef } from '../../forge/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { manualClock } from '../../lib/clock.js';
 import { createLogger, silentLogger } from '../../lib/logger.js';
+import { createRedactor } from '../../lib/redactor.js';
 import { Secret } from '../../lib/secret.js';
 import { finaliseOrphaned } from './finalise-orphaned.js';
 import { createStatusReporter, type StatusReporterOptions } from './status-reporter.js';
@@ -120,6 +121,18 @@ describe('createStatusReporter', () => {
 
     assert.equal(forge.comments(REPO, issue).length, 1);
     assert.equal(reporter.commentId, forge.comments(REPO, issue)[0]?.id);
+  });
+
+  it('posts a failure that quoted the API key and the gateway with neither: the key redacted, the address hidden', async () => {
+    const issue = await nextIssue();
+    const apiKey = 'sk-ant-api03-leaked-by-the-gateway';
+    const reporter = reporterFor(issue, { redact: createRedactor([apiKey]).redact });
+
+    await reporter.update({ ...finished, outcome: 'failed', detail: `gateway http://10.2.0.9:8080/v1/messages answered 401: invalid x-api-key ${apiKey}` });
+
+    const body = forge.comments(REPO, issue)[0]?.body ?? '';
+    assert.match(body, /^gateway \[internal address\] answered 401: invalid x-api-key \[redacted\]$/m);
+    assert.doesNotMatch(body, /sk-ant|10\.2\.0\.9|8080/);
   });
 
   it('logs a failed update and carries on: a status comment never fails a run', async () => {

@@ -28,6 +28,8 @@ export interface StatusReporterOptions {
   readonly minEditIntervalMs?: number;
   /** A comment this job posted before (a retried run): edited instead of posting another. */
   readonly commentId?: number;
+  /** The service's redactor: secrets in the run's text never reach the forge. */
+  readonly redact?: (text: string) => string;
 }
 
 export interface StatusReporter {
@@ -52,7 +54,7 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
   }
 
   async function write(status: RunStatus): Promise<void> {
-    const body = renderStatus(status, { agent, jobId, startedAt: options.startedAt });
+    const body = renderStatus(status, { agent, jobId, startedAt: options.startedAt, redact: options.redact });
     try {
       if (commentId === undefined) await post(body);
       else await editOrRepost(commentId, body);

@@ -90,7 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         } finally {
           client.release();
         }
-        return { ok: true, detail: redactUrl(options.url) };
+        return { ok: true, detail: 'PostgreSQL takes writes', internal: redactUrl(options.url) };
       },
     },
     onEvent: (listener) => {

@@ -86,7 +86,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       async run() {
         await committer.submit(() => db.prepare('SELECT 1').get());
         db.exec('BEGIN IMMEDIATE; ROLLBACK');
-        return { ok: true, detail: file };
+        return { ok: true, detail: 'SQLite takes writes', internal: file };
       },
     },
     onEvent: (listener) => {

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/types.js';
+import { printConfig } from './print-config.js';
+
+const ENV = {
+  DEV_FORGE_TOKEN: 'dev-forge-token-0001',
+  ANTHROPIC_API_KEY: 'sk-ant-api03-model-key',
+  SERVICE_FORGE_TOKEN: 'service-forge-token-0004',
+  METRICS_TOKEN: 'metrics-token-0005',
+};
+
+const FILE = [
+  'isolation: none',
+  'server: { metricsToken: { env: METRICS_TOKEN } }',
+  'model: { name: claude-sonnet-4-5, credential: { env: ANTHROPIC_API_KEY }, baseUrl: "https://gateway.example.com" }',
+  'forge: { url: "https://forge.example.com", serviceToken: { env: SERVICE_FORGE_TOKEN } }',
+  'dashboard: { sessionHours: 4 }',
+  'agents:',
+  '  dev:',
+  '    { login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }],',
+  '      network: { allow: [registry.npmjs.org, "*.pypi.org"] }, webTools: true, projectInstructions: true }',
+].join('\n');
+
+function load(path: string, cwd: string): Config {
+  const loaded = loadConfig({ path, env: ENV, cwd });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.error));
+  return loaded.value;
+}
+
+function print(config: Config): string {
+  let text = '';
+  printConfig(config, { write: (t: string) => (text += t) });
+  return text;
+}
+
+describe('printConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-print-'));
+  writeFileSync(join(dir, 'skill.md'), 'skill');
+  writeFileSync(join(dir, 'claude-hooks.yaml'), FILE);
+
+  it('prints isolation, the metrics and service tokens as references, and each agent’s network, web tools, project instructions and model', () => {
+    const printed = print(load(join(dir, 'claude-hooks.yaml'), dir));
+
+    assert.match(printed, /^isolation: none$/m);
+    assert.match(printed, /^ {2}metricsToken:\n {4}env: METRICS_TOKEN$/m);
+    assert.match(printed, /^ {2}serviceToken:\n {4}env: SERVICE_FORGE_TOKEN$/m);
+    assert.match(printed, /^ {4}network:\n {6}allow:\n {8}- registry\.npmjs\.org\n {8}- "\*\.pypi\.org"$/m);
+    assert.match(printed, /^ {4}webTools: true\n {4}projectInstructions: true$/m);
+    assert.match(printed, /^ {4}model:\n {6}name: claude-sonnet-4-5\n {6}credential:\n {8}env: ANTHROPIC_API_KEY\n {6}credentialKind: api-key\n {6}baseUrl: https:\/\/gateway\.example\.com$/m);
+    assert.match(printed, /^ {2}sessionHours: 4$/m);
+    for (const value of Object.values(ENV)) assert.ok(!printed.includes(value), `${value} printed`);
+    assert.doesNotMatch(printed, /\[redacted\]/, 'every secret here has a reference to print');
+  });
+
+  it('prints a configuration that, pasted back as the file, loads to the same configuration', () => {
+    const first = print(load(join(dir, 'claude-hooks.yaml'), dir));
+    writeFileSync(join(dir, 'pasted.yaml'), first);
+
+    const second = print(load(join(dir, 'pasted.yaml'), dir));
+
+    assert.equal(second.split('\n').slice(1).join('\n'), first.split('\n').slice(1).join('\n'));
+  });
+});
