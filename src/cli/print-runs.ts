@@ -31,7 +31,7 @@ export async function printRuns(where: StoreLocation, options: { id?: string | u
 
 export function formatRunTable(runs: readonly RunRecord[]): string {
   return formatTable(
-    ['ID', 'JOB', 'KEY', 'STARTED', 'SESSION', 'PROMPT', 'TURNS', 'COST', 'OUTCOME'],
+    ['ID', 'JOB', 'KEY', 'STARTED', 'SESSION', 'PROMPT', 'TURNS', 'COST', 'OUTCOME', 'ISOLATION'],
     runs.map((run) => [
       String(run.id),
       String(run.jobId),
@@ -42,6 +42,7 @@ export function formatRunTable(runs: readonly RunRecord[]): string {
       String(run.turns ?? '-'),
       `$${(run.costUsd ?? 0).toFixed(4)}`,
       run.outcome ?? 'running (or crashed)',
+      run.isolation ?? '-',
     ]),
   );
 }
@@ -54,6 +55,8 @@ export function formatRun(run: RunRecord): string {
     `started:  ${new Date(run.startedAt).toISOString()}${run.durationMs !== undefined ? `, ${(run.durationMs / 1000).toFixed(1)} s` : ''}`,
     `turns:    ${run.turns ?? '-'}, tokens in/out ${run.tokens?.input ?? 0}/${run.tokens?.output ?? 0}, cost $${(run.costUsd ?? 0).toFixed(4)}`,
     `status:   ${run.statusCommentId === undefined ? '-' : `comment ${run.statusCommentId}`}`,
+    `isolation: ${isolationText(run.isolation)}`,
+    `refused:  ${refusedText(run)}`,
     'tool calls:',
     ...(run.toolCalls ?? []).map((call) => `  ${call.name}  ${call.summary}`),
     'forge changes:',
@@ -62,4 +65,20 @@ export function formatRun(run: RunRecord): string {
     run.prompt?.text ?? '',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function isolationText(isolation: RunRecord['isolation']): string {
+  if (isolation === 'none') return 'none — this run was not sandboxed';
+  return isolation ?? '- (not recorded: the run is from before runs were sandboxed)';
+}
+
+/** What the run's proxies refused; `-` when there is no record of it, or no proxy (`isolation: none`). */
+function refusedText(run: RunRecord): string {
+  const blocked = run.blocked;
+  if (!blocked || run.isolation === 'none') return '-';
+  const parts = [
+    blocked.connections > 0 ? `${blocked.connections} connection${blocked.connections === 1 ? '' : 's'}${blocked.hosts.length > 0 ? ` (${blocked.hosts.join(', ')})` : ''}` : '',
+    blocked.pushes > 0 ? `${blocked.pushes} push${blocked.pushes === 1 ? '' : 'es'}` : '',
+  ].filter((part) => part !== '');
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
 }

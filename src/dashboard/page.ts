@@ -6,7 +6,7 @@
 import { formatBytes } from '../lib/format-bytes.js';
 import { diskChart } from './disk-chart.js';
 import { html, type SafeHtml } from './html.js';
-import type { DashboardStatus } from './status-model.js';
+import type { DashboardStatus, RunRow } from './status-model.js';
 
 export function layout(title: string, body: SafeHtml, options: { readonly refresh?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
@@ -19,11 +19,22 @@ ${options.refresh ? html`<script src="/dashboard/refresh.js" defer></script>` : 
 export function dashboardPage(status: DashboardStatus, csrf: string): SafeHtml {
   return layout(
     'claude-hooks',
-    html`<header><h1>claude-hooks</h1><span class="muted">as of <time data-stat="generatedAt">${iso(status.generatedAt)}</time></span>
+    html`<header><h1>claude-hooks</h1><span class="muted">as of <time data-stat="generatedAt">${iso(status.generatedAt)}</time> · isolation: <span data-stat="isolation">${status.isolation}</span></span>
 <form method="post" action="/dashboard/sign-out"><input type="hidden" name="csrf" value="${csrf}"><button>Sign out</button></form></header>
+${isolationBanner(status)}
 <main id="status">${statusSections(status, csrf)}</main>`,
     { refresh: true },
   );
+}
+
+/**
+ * Said above everything when the service runs agents unconfined: an operator must not take it for
+ * the default. Outside the refreshed part: the setting changes only with a restart.
+ */
+function isolationBanner({ isolation }: DashboardStatus): SafeHtml {
+  if (isolation !== 'none') return html``;
+  return html`<p class="banner warning" role="alert" id="isolation-banner"><strong>isolation: none — agent runs are not sandboxed.</strong>
+Each runs as this service's own user and reaches whatever that user can: its files and the network. Set <code>isolation: bwrap</code> (the default) and restart to confine them.</p>`;
 }
 
 /** The part the page re-fetches every few seconds (`GET /?part=status`). */
@@ -75,14 +86,20 @@ ${pauses.length > 0 ? html`<table><caption>paused keys</caption>${pauses.map((p)
 
 function runsSection({ runs }: DashboardStatus): SafeHtml {
   return html`<section id="runs"><h2>Recent runs</h2>
-<table><thead><tr><th>run</th><th>agent</th><th>issue</th><th>outcome</th><th>duration</th><th>cost</th><th>session</th><th>prompt</th></tr></thead><tbody>
+<table><thead><tr><th>run</th><th>agent</th><th>issue</th><th>outcome</th><th>duration</th><th>cost</th><th>session</th><th>prompt</th><th>isolation</th></tr></thead><tbody>
 ${rowsOrNone(
   runs.map(
-    (r) => html`<tr><td><a href="/dashboard/runs/${r.id}">#${r.id}</a></td><td>${r.agent}</td><td><a href="${r.url}">${r.repo}#${r.issue}</a></td><td class="outcome-${r.outcome}">${r.outcome}</td>
-<td>${r.durationMs === undefined ? '' : duration(r.durationMs)}</td><td>${usd(r.costUsd)}</td><td>${r.session ?? ''}</td><td>${r.prompt ?? ''}</td></tr>`,
+    (r) => html`<tr data-run="${r.id}"><td><a href="/dashboard/runs/${r.id}">#${r.id}</a></td><td>${r.agent}</td><td><a href="${r.url}">${r.repo}#${r.issue}</a></td><td class="outcome-${r.outcome}">${r.outcome}</td>
+<td>${r.durationMs === undefined ? '' : duration(r.durationMs)}</td><td>${usd(r.costUsd)}</td><td>${r.session ?? ''}</td><td>${r.prompt ?? ''}</td><td>${isolationCell(r.isolation)}</td></tr>`,
   ),
-  8,
+  9,
 )}</tbody></table></section>`;
+}
+
+/** `none` stands out in the list; a run from before sandboxing was recorded shows nothing. */
+function isolationCell(isolation: RunRow['isolation']): SafeHtml | string {
+  if (isolation === 'none') return html`<strong class="unsandboxed" title="this run was not sandboxed">none</strong>`;
+  return isolation ?? '';
 }
 
 function sessionsSection({ sessions }: DashboardStatus): SafeHtml {

@@ -2,7 +2,7 @@
  * The dashboard's other pages: sign-in, an action's confirmation step and its result, one run.
  * Pure functions of their inputs, through `html`.
  */
-import type { RunRecord } from '../sessions/ports.js';
+import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunRecord } from '../sessions/ports.js';
 import { html, type SafeHtml } from './html.js';
 import { duration, iso, layout, usd } from './page.js';
 import type { AnsweredEvent } from './ports.js';
@@ -42,6 +42,9 @@ export function runPage(run: RunRecord, events: readonly AnsweredEvent[], issueU
 <tr><th>cost</th><td>${usd(run.costUsd ?? 0)} · ${run.turns ?? 0} turns</td></tr>
 <tr><th>session</th><td>${run.session ?? ''} ${run.sessionId ?? ''}${run.resumeFallback ? html` (fell back: ${run.resumeFallback})` : ''}</td></tr>
 </table>
+<h2>Sandbox</h2>
+${isolationLine(run.isolation)}
+${run.isolation === 'none' ? '' : blockedList(run.blocked)}
 <h2>Events answered</h2>
 <ul>${events.length > 0 ? events.map((e) => html`<li>#${e.id} ${e.type} (${e.trigger}) · delivery ${e.deliveryId} · ${iso(e.receivedAt)}</li>`) : html`<li class="muted">none recorded</li>`}</ul>
 <h2>Prompt${run.prompt ? html` (${run.prompt.kind}, ${run.prompt.bytes} bytes, secrets redacted)` : ''}</h2>
@@ -52,4 +55,29 @@ ${run.prompt ? html`<pre class="prompt">${run.prompt.text}</pre>` : html`<p clas
 <ul>${(run.changes ?? []).length > 0 ? (run.changes ?? []).map((c) => html`<li>${c.kind} #${c.number}: ${c.url ? html`<a href="${c.url}">${c.summary}</a>` : c.summary}</li>`) : html`<li class="muted">none</li>`}</ul>
 </main>`,
   );
+}
+
+/** A run that was not sandboxed is a warning, not a detail: it could reach everything the service can. */
+function isolationLine(isolation: RunIsolation | undefined): SafeHtml {
+  if (isolation === 'none') return html`<p id="isolation" class="warning" role="alert"><strong>isolation: none — this run was not sandboxed</strong></p>`;
+  if (isolation === 'bwrap') return html`<p id="isolation">isolation: bwrap</p>`;
+  return html`<p id="isolation" class="muted">isolation: not recorded (the run is from before runs were sandboxed)</p>`;
+}
+
+/**
+ * What the run's proxies refused: only the non-zero figures, and nothing for a run with no record
+ * of it (nor for an unsandboxed one, which had no proxy to refuse anything).
+ */
+function blockedList(blocked: RunBlocked | undefined): SafeHtml {
+  if (!blocked) return html``;
+  if (blocked.connections === 0 && blocked.pushes === 0) return html`<p id="blocked" class="muted">Nothing was refused.</p>`;
+  const hosts = blocked.hosts.length === 0 ? '' : html`: ${blocked.hosts.join(', ')}${blocked.hosts.length >= MAX_BLOCKED_HOSTS ? ` (the first ${MAX_BLOCKED_HOSTS} hosts)` : ''}`;
+  return html`<ul id="blocked">
+${blocked.connections > 0 ? html`<li>${plural(blocked.connections, 'connection')} refused by the egress proxy${hosts}</li>` : ''}
+${blocked.pushes > 0 ? html`<li>${plural(blocked.pushes, 'push', 'pushes')} refused by the git proxy</li>` : ''}
+</ul>`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }

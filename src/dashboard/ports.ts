@@ -4,6 +4,7 @@
  * is bounded (a count, a group, a limit) so `/api/status` costs the same with 10,000 runs as
  * with ten.
  */
+import type { RunIsolation } from '../sessions/ports.js';
 
 /** Bytes by kind at one measurement. */
 export interface DiskKinds {
@@ -82,6 +83,8 @@ export interface RunSummary {
   readonly costUsd: number;
   readonly session: 'new' | 'resumed' | undefined;
   readonly promptKind: 'full' | 'delta' | undefined;
+  /** How the run was confined; undefined on runs from before sandboxing. */
+  readonly isolation: RunIsolation | undefined;
 }
 
 /** Aggregates over the store, each one query. */

@@ -23,6 +23,7 @@ function sourcesOf(store: Store, extra: Partial<StatusSources> = {}): StatusSour
     ],
     forgeUrl: 'http://forge.test/',
     defaultMaxDailyUsd: 50,
+    isolation: 'bwrap',
     ...extra,
   };
 }
@@ -63,7 +64,7 @@ describe('dashboard: the status model', () => {
     assert.deepEqual(status.agents.find((a) => a.name === 'reviewer'), { name: 'reviewer', state: 'idle', pausedWhy: undefined, runsToday: 0, costTodayUsd: 0, budgetLeftUsd: 50 });
   });
 
-  it('lists recent runs newest first with outcome, duration, cost, session and prompt kind', async () => {
+  it('lists recent runs newest first with outcome, duration, cost, session, prompt kind and isolation', async () => {
     const status = await loadStatus(sourcesOf(store), seeded.now);
 
     assert.equal(status.runs.length, 25);
@@ -79,7 +80,17 @@ describe('dashboard: the status model', () => {
       costUsd: 0.25,
       session: 'new',
       prompt: 'full',
+      isolation: 'bwrap',
     });
+  });
+
+  it('says how each recent run was isolated, and how the service isolates the runs it starts', async () => {
+    const status = await loadStatus(sourcesOf(store, { isolation: 'none' }), seeded.now);
+
+    // The seed ran every seventh run (i = 3, 10, 17, 24 of the 25 newest) unsandboxed.
+    assert.deepEqual(status.runs.flatMap((run, i) => (run.isolation === 'none' ? [i] : [])), [3, 10, 17, 24]);
+    assert.ok(status.runs.every((run) => run.isolation === 'none' || run.isolation === 'bwrap'));
+    assert.equal(status.isolation, 'none');
   });
 
   it('counts sessions by agent, active and closed, with the oldest active', async () => {

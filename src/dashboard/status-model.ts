@@ -4,6 +4,7 @@
  * newest background sample, never from a measurement made for the request.
  */
 import type { JobStore } from '../queue/ports.js';
+import type { RunIsolation } from '../sessions/ports.js';
 import type { DashboardReads, DiskKinds, DiskSamples, DoctorResult, RejectionCounter, SweepHistory, SweepSummary } from './ports.js';
 
 const HOUR = 3600_000;
@@ -23,6 +24,8 @@ export interface StatusSources {
   /** Base URL of the forge's web UI, for issue links; `https://<host>` of the work key when absent. */
   readonly forgeUrl?: string;
   readonly defaultMaxDailyUsd: number;
+  /** How this service confines agent runs (`isolation` in the config): `none` puts a warning on the page. */
+  readonly isolation: RunIsolation;
   readonly sweeps?: SweepHistory;
   readonly rejections?: RejectionCounter;
   readonly doctor?: () => Promise<DoctorResult | undefined>;
@@ -81,10 +84,14 @@ export interface RunRow {
   readonly costUsd: number;
   readonly session: 'new' | 'resumed' | undefined;
   readonly prompt: 'full' | 'delta' | undefined;
+  /** Undefined on runs from before sandboxing. */
+  readonly isolation: RunIsolation | undefined;
 }
 
 export interface DashboardStatus {
   readonly generatedAt: number;
+  /** How this service confines the runs it starts now (a run's own record says how it ran). */
+  readonly isolation: RunIsolation;
   readonly disk: DiskStatus | undefined;
   readonly queue: { readonly queued: number; readonly running: number; readonly jobs: readonly QueueJob[] };
   readonly agents: readonly AgentStatus[];
@@ -157,6 +164,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
   });
   return {
     generatedAt: now,
+    isolation: sources.isolation,
     disk: latest && diskStatus(latest, history),
     queue: { queued: queuedCount, running: counts.running ?? 0, jobs: queueJobs },
     agents,
@@ -173,6 +181,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
       costUsd: run.costUsd,
       session: run.session,
       prompt: run.promptKind,
+      isolation: run.isolation,
     })),
     sessions: {
       active: sum(sessions.map((s) => s.active)),

@@ -17,7 +17,7 @@ import { runsRoute } from './runs-route.js';
 const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 7 };
 
 async function recordRun(store: Store): Promise<number> {
-  const id = await store.runs.start({ jobId: 3, key, attempt: 1, startedAt: Date.parse('2026-12-01T10:00:00Z') });
+  const id = await store.runs.start({ jobId: 3, key, attempt: 1, startedAt: Date.parse('2026-12-01T10:00:00Z'), isolation: 'bwrap' });
   await store.runs.finish(id, {
     sessionId: 'session-1',
     session: 'new',
@@ -32,7 +32,16 @@ async function recordRun(store: Store): Promise<number> {
     toolCalls: [{ name: 'Bash', summary: 'command: git commit -m fix' }],
     changes: [{ kind: 'comment', number: 7, url: undefined, summary: 'commented on #7' }],
     statusCommentId: 99,
+    isolation: 'bwrap',
+    blocked: { connections: 2, pushes: 1, hosts: ['evil.example'] },
   });
+  return id;
+}
+
+/** A run recorded before runs were sandboxed: no isolation at its start, interrupted, never finished. */
+async function recordOldRun(store: Store): Promise<number> {
+  const id = await store.runs.start({ jobId: 2, key, attempt: 1, startedAt: Date.parse('2026-11-30T10:00:00Z') });
+  await store.runs.interrupted(id, Date.parse('2026-11-30T10:01:00Z'), 'the service stopped during this run');
   return id;
 }
 
@@ -40,12 +49,14 @@ describe('GET /api/runs', () => {
   let dataDir: string;
   let store: Store;
   let id: number;
+  let oldId: number;
   let app: ReturnType<typeof buildHttpApp>;
   const auth = { authorization: 'Bearer admin' };
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-runs-route-'));
     store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
+    oldId = await recordOldRun(store);
     id = await recordRun(store);
     app = buildHttpApp({
       acceptDelivery: async () => ({ kind: 'rejected', reason: 'bad-headers', message: 'unused' }),
@@ -81,6 +92,24 @@ describe('GET /api/runs', () => {
     assert.equal(run.durationMs, 5000);
   });
 
+  it('says how each run was isolated and what its sandbox refused, in the list and for one run', async () => {
+    const list = await app.inject({ method: 'GET', url: '/api/runs', headers: auth });
+    const one = await app.inject({ method: 'GET', url: `/api/runs/${id}`, headers: auth });
+
+    const [listed] = list.json().runs;
+    const blocked = { connections: 2, pushes: 1, hosts: ['evil.example'] };
+    assert.deepEqual([listed.isolation, listed.blocked], ['bwrap', blocked]);
+    assert.deepEqual([one.json().run.isolation, one.json().run.blocked], ['bwrap', blocked]);
+  });
+
+  it('leaves isolation and blocked out of a run recorded before runs were sandboxed', async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/runs/${oldId}`, headers: auth });
+
+    const { run } = response.json();
+    assert.equal(run.outcome, 'interrupted');
+    assert.deepEqual(['isolation' in run, 'blocked' in run], [false, false]);
+  });
+
   it('answers 404 for an unknown run, 400 for a bad id and 401 without the admin token', async () => {
     const missing = await app.inject({ method: 'GET', url: '/api/runs/999', headers: auth });
     const bad = await app.inject({ method: 'GET', url: '/api/runs/abc', headers: auth });
@@ -98,9 +127,12 @@ describe('GET /api/runs', () => {
     const one = spawnSync(process.execPath, [CLI, 'runs', String(id)], { cwd: dataDir, env, encoding: 'utf8' });
 
     assert.equal(list.status, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`^${id} +3 +dev:forge.test/acme/widget#7 +2026-12-01T10:00:00.000Z +new +full 24B +2 +\\$0\\.0123 +succeeded$`, 'm'));
+    assert.match(list.stdout, new RegExp(`^${id} +3 +dev:forge.test/acme/widget#7 +2026-12-01T10:00:00.000Z +new +full 24B +2 +\\$0\\.0123 +succeeded +bwrap$`, 'm'));
+    assert.match(list.stdout, new RegExp(`^${oldId} +2 +.* +interrupted +-$`, 'm'), 'a run from before sandboxing has no isolation');
     assert.equal(one.status, 0, one.stderr);
     assert.match(one.stdout, /outcome: +succeeded/);
+    assert.match(one.stdout, /isolation: +bwrap\n/);
+    assert.match(one.stdout, /refused: +2 connections \(evil\.example\), 1 push\n/);
     assert.match(one.stdout, /Bash +command: git commit -m fix/);
     assert.match(one.stdout, /Please fix the login form\n$/);
   });

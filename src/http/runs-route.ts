@@ -1,7 +1,9 @@
 /**
  * `GET /api/runs?agent=dev&limit=50` and `GET /api/runs/:id`: what each agent run did — session,
- * prompt, turns, tokens, cost, outcome, tool calls, forge changes. The list leaves the prompt
- * text out; one run carries it (secrets were redacted before it was stored).
+ * prompt, turns, tokens, cost, outcome, tool calls, forge changes, how it was isolated
+ * (`isolation`) and what its sandbox refused (`blocked`); a run from before sandboxing has neither
+ * field. The list leaves the prompt text out; one run carries it (secrets were redacted before it
+ * was stored).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Secret } from '../lib/secret.js';

@@ -60,12 +60,39 @@ export interface RunTokens {
   readonly cacheCreation: number;
 }
 
+/**
+ * How a run was confined: `bwrap`, in a bubblewrap sandbox whose network goes through the
+ * service's proxies; `none`, as the service's own user with its files and network.
+ */
+export type RunIsolation = 'bwrap' | 'none';
+
+/** The most distinct refused host names a run's record keeps: enough to see what was tried, bounded whatever the run did. */
+export const MAX_BLOCKED_HOSTS = 20;
+
+/** What a sandboxed run's proxies refused it. */
+export interface RunBlocked {
+  /** Connections the egress proxy refused. */
+  readonly connections: number;
+  /** Ref updates and requests the git proxy refused. */
+  readonly pushes: number;
+  /** Distinct host names the egress proxy refused, at most `MAX_BLOCKED_HOSTS`, first refused first. */
+  readonly hosts: readonly string[];
+}
+
+/** A run that was refused nothing (and what a run with `isolation: none`, which has no proxies, records). */
+export const NOTHING_BLOCKED: RunBlocked = Object.freeze({ connections: 0, pushes: 0, hosts: Object.freeze([]) });
+
 /** A run as it starts. */
 export interface RunStart {
   readonly jobId: number;
   readonly key: WorkKey;
   readonly attempt: number;
   readonly startedAt: number;
+  /**
+   * Known before the model is called, so a run whose process dies still says how it ran (the
+   * finish states it again). Absent on records from before runs were sandboxed.
+   */
+  readonly isolation?: RunIsolation;
 }
 
 /** Everything known at the end of a run. */
@@ -83,8 +110,12 @@ export interface RunFinish {
   readonly toolCalls: readonly ToolCall[];
   readonly changes: readonly ForgeChange[];
   readonly statusCommentId: number | undefined;
+  readonly isolation: RunIsolation;
+  /** Nothing refused is zeros and no hosts; a run with `isolation: none` had no proxy to refuse anything. */
+  readonly blocked: RunBlocked;
 }
 
+/** A stored run. `isolation` and `blocked` are undefined on records from before runs were sandboxed. */
 export interface RunRecord extends RunStart, Partial<RunFinish> {
   readonly id: number;
   /** Milliseconds, once finished. */

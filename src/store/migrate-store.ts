@@ -49,7 +49,7 @@ export async function importSqliteDataDir(config: StoreConfig, sqliteDataDir: st
   const pool = createPool({ url, schema: options.schema, max: 1, applicationName: 'claude-hooks migrate' });
   try {
     await migratePostgres(pool, options.schema);
-    return await importSqlite(pool, join(sqliteDataDir, DATABASE_FILE), { now: options.now, transcriptsDir: join(sqliteDataDir, 'claude', 'projects') });
+    return await importSqlite(pool, join(sqliteDataDir, DATABASE_FILE), { now: options.now, transcriptsDir: join(sqliteDataDir, 'claude') });
   } finally {
     await pool.end();
   }

@@ -18,17 +18,20 @@ const sample = (measuredAt: number, caches = 1): DiskSample => ({
 });
 
 forEachStore('store contract: dashboard reads', ({ kind, open }) => {
-  it('lists the newest runs first, without their prompt, and an unfinished one without an end', async () => {
+  it('lists the newest runs first, without their prompt, with how each was isolated, and an unfinished one without an end', async () => {
     const { store } = await open();
-    const first = await store.runs.start({ jobId: 1, key: key('dev', 1), attempt: 1, startedAt: 100 });
-    await store.runs.finish(first, runFinish({ finishedAt: 200, costUsd: 0.5, session: 'resumed', prompt: { kind: 'delta', bytes: 1, text: 'x' }, outcome: 'failed' }));
-    const second = await store.runs.start({ jobId: 2, key: key('boss', 2), attempt: 1, startedAt: 300 });
+    const old = await store.runs.start({ jobId: 1, key: key('dev', 3), attempt: 1, startedAt: 50 });
+    await store.runs.interrupted(old, 60, 'stopped');
+    const first = await store.runs.start({ jobId: 1, key: key('dev', 1), attempt: 1, startedAt: 100, isolation: 'none' });
+    await store.runs.finish(first, runFinish({ finishedAt: 200, costUsd: 0.5, session: 'resumed', prompt: { kind: 'delta', bytes: 1, text: 'x' }, outcome: 'failed', isolation: 'none' }));
+    const second = await store.runs.start({ jobId: 2, key: key('boss', 2), attempt: 1, startedAt: 300, isolation: 'bwrap' });
 
     const runs = await store.dashboard.recentRuns(10);
 
     assert.deepEqual(runs, [
-      { id: second, agent: 'boss', repo: REPO_KEY, issue: 2, startedAt: 300, finishedAt: undefined, outcome: undefined, costUsd: 0, session: undefined, promptKind: undefined },
-      { id: first, agent: 'dev', repo: REPO_KEY, issue: 1, startedAt: 100, finishedAt: 200, outcome: 'failed', costUsd: 0.5, session: 'resumed', promptKind: 'delta' },
+      { id: second, agent: 'boss', repo: REPO_KEY, issue: 2, startedAt: 300, finishedAt: undefined, outcome: undefined, costUsd: 0, session: undefined, promptKind: undefined, isolation: 'bwrap' },
+      { id: first, agent: 'dev', repo: REPO_KEY, issue: 1, startedAt: 100, finishedAt: 200, outcome: 'failed', costUsd: 0.5, session: 'resumed', promptKind: 'delta', isolation: 'none' },
+      { id: old, agent: 'dev', repo: REPO_KEY, issue: 3, startedAt: 50, finishedAt: 60, outcome: 'interrupted', costUsd: 0, session: undefined, promptKind: undefined, isolation: undefined },
     ]);
     assert.deepEqual((await store.dashboard.recentRuns(1)).map((r) => r.id), [second]);
   });

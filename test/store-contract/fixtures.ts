@@ -3,7 +3,7 @@
  * and a finished run's record, each with defaults a test overrides only where it matters.
  */
 import type { WorkKey } from '../../src/queue/ports.js';
-import type { RunFinish } from '../../src/sessions/ports.js';
+import { NOTHING_BLOCKED, type RunFinish } from '../../src/sessions/ports.js';
 import { REPO_KEY } from './through-ports.js';
 
 export const key = (agent: string, issue: number, repo = REPO_KEY): WorkKey => ({ agent, repo, issue });
@@ -11,7 +11,7 @@ export const key = (agent: string, issue: number, repo = REPO_KEY): WorkKey => (
 /** The boss agent's key on `issue` of the test repository. */
 export const boss = (issue: number): WorkKey => key('boss', issue);
 
-/** A run that succeeded in one turn at no cost, with no session or prompt recorded. */
+/** A sandboxed run that succeeded in one turn at no cost, refused nothing, with no session or prompt recorded. */
 export const runFinish = (overrides: Partial<RunFinish> = {}): RunFinish => ({
   sessionId: undefined,
   session: 'new',
@@ -26,5 +26,7 @@ export const runFinish = (overrides: Partial<RunFinish> = {}): RunFinish => ({
   toolCalls: [],
   changes: [],
   statusCommentId: undefined,
+  isolation: 'bwrap',
+  blocked: NOTHING_BLOCKED,
   ...overrides,
 });

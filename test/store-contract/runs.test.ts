@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { MAX_BLOCKED_HOSTS } from '../../src/sessions/ports.js';
 import { boss, runFinish } from './fixtures.js';
 import { forEachStore } from './stores.js';
 
 forEachStore('store contract: run records', ({ open }) => {
   it('stores a run at its start and everything about it at its end', async () => {
     const { store } = await open();
-    const id = await store.runs.start({ jobId: 4, key: boss(1), attempt: 2, startedAt: 1000 });
+    const id = await store.runs.start({ jobId: 4, key: boss(1), attempt: 2, startedAt: 1000, isolation: 'bwrap' });
     const started = await store.runs.get(id);
     await store.runs.finish(id, {
       sessionId: 's',
@@ -22,15 +23,74 @@ forEachStore('store contract: run records', ({ open }) => {
       toolCalls: [{ name: 'Bash', summary: 'ls' }],
       changes: [{ kind: 'comment', number: 1, url: undefined, summary: 'commented' }],
       statusCommentId: 77,
+      isolation: 'bwrap',
+      blocked: { connections: 2, pushes: 1, hosts: ['pastebin.com'] },
     });
 
     const run = await store.runs.get(id);
 
-    assert.deepEqual([started?.jobId, started?.key, started?.attempt, started?.startedAt, started?.outcome, started?.durationMs], [4, boss(1), 2, 1000, undefined, undefined]);
     assert.deepEqual(
-      [run?.durationMs, run?.sessionId, run?.session, run?.resumeFallback, run?.prompt, run?.turns, run?.tokens, run?.costUsd, run?.outcome, run?.error, run?.toolCalls, run?.changes?.[0]?.summary, run?.statusCommentId],
-      [3000, 's', 'resumed', 'the transcript was gone', { kind: 'delta', bytes: 5, text: 'hello' }, 3, { input: 10, output: 20, cacheRead: 1, cacheCreation: 2 }, 0.01, 'succeeded', undefined, [{ name: 'Bash', summary: 'ls' }], 'commented', 77],
+      [started?.jobId, started?.key, started?.attempt, started?.startedAt, started?.isolation, started?.outcome, started?.durationMs, started?.blocked],
+      [4, boss(1), 2, 1000, 'bwrap', undefined, undefined, undefined],
     );
+    assert.deepEqual(
+      [run?.durationMs, run?.sessionId, run?.session, run?.resumeFallback, run?.prompt, run?.turns, run?.tokens, run?.costUsd, run?.outcome, run?.error, run?.toolCalls, run?.changes?.[0]?.summary, run?.statusCommentId, run?.isolation, run?.blocked],
+      [3000, 's', 'resumed', 'the transcript was gone', { kind: 'delta', bytes: 5, text: 'hello' }, 3, { input: 10, output: 20, cacheRead: 1, cacheCreation: 2 }, 0.01, 'succeeded', undefined, [{ name: 'Bash', summary: 'ls' }], 'commented', 77, 'bwrap', { connections: 2, pushes: 1, hosts: ['pastebin.com'] }],
+    );
+  });
+
+  it('says how a run was isolated from its start, so a run its process left unfinished still does', async () => {
+    const { store } = await open();
+    const id = await store.runs.start({ jobId: 4, key: boss(1), attempt: 1, startedAt: 1000, isolation: 'none' });
+
+    const [unfinished] = await store.runs.unfinished();
+    await store.runs.interrupted(id, 2000, 'the service stopped during this run');
+    const interrupted = await store.runs.get(id);
+
+    assert.deepEqual([unfinished?.id, unfinished?.isolation], [id, 'none']);
+    assert.deepEqual([interrupted?.outcome, interrupted?.isolation, interrupted?.blocked], ['interrupted', 'none', undefined]);
+  });
+
+  it('records what the sandbox refused a run, read back alike by get and list', async () => {
+    const { store } = await open();
+    const refused = await store.runs.start({ jobId: 1, key: boss(1), attempt: 1, startedAt: 10, isolation: 'bwrap' });
+    await store.runs.finish(refused, runFinish({ blocked: { connections: 7, pushes: 2, hosts: ['evil.example', 'pastebin.com'] } }));
+    const clean = await store.runs.start({ jobId: 2, key: boss(2), attempt: 1, startedAt: 20, isolation: 'bwrap' });
+    await store.runs.finish(clean, runFinish());
+    const unconfined = await store.runs.start({ jobId: 3, key: boss(3), attempt: 1, startedAt: 30, isolation: 'none' });
+    await store.runs.finish(unconfined, runFinish({ isolation: 'none' }));
+
+    const listed = await store.runs.list();
+
+    assert.deepEqual(
+      listed.map((run) => [run.id, run.isolation, run.blocked]),
+      [
+        [unconfined, 'none', { connections: 0, pushes: 0, hosts: [] }],
+        [clean, 'bwrap', { connections: 0, pushes: 0, hosts: [] }],
+        [refused, 'bwrap', { connections: 7, pushes: 2, hosts: ['evil.example', 'pastebin.com'] }],
+      ],
+    );
+    assert.deepEqual(await store.runs.get(refused), listed[2]);
+  });
+
+  it('keeps at most 20 distinct refused hosts, the first ones refused, and the full counts', async () => {
+    const { store } = await open();
+    const hosts = Array.from({ length: 30 }, (_, i) => `host-${i}.example`);
+    const id = await store.runs.start({ jobId: 1, key: boss(1), attempt: 1, startedAt: 10, isolation: 'bwrap' });
+
+    await store.runs.finish(id, runFinish({ blocked: { connections: 40, pushes: 0, hosts: ['host-0.example', ...hosts] } }));
+
+    assert.deepEqual((await store.runs.get(id))?.blocked, { connections: 40, pushes: 0, hosts: hosts.slice(0, MAX_BLOCKED_HOSTS) });
+  });
+
+  it('reads a run recorded without isolation (as every run before sandboxing was) with isolation and blocked undefined', async () => {
+    const { store } = await open();
+    const id = await store.runs.start({ jobId: 4, key: boss(1), attempt: 1, startedAt: 1000 });
+    await store.runs.interrupted(id, 2000, 'the service stopped during this run');
+
+    const run = await store.runs.get(id);
+
+    assert.deepEqual([run?.outcome, run?.isolation, run?.blocked], ['interrupted', undefined, undefined]);
   });
 
   it('answers undefined for a run it never stored', async () => {

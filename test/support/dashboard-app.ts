@@ -14,6 +14,7 @@ import { createMetrics } from '../../src/http/metrics.js';
 import { manualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
+import type { RunIsolation } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { seedDashboard, type SeedOptions, type Seeded } from './dashboard-seed.js';
@@ -28,13 +29,21 @@ export interface DashboardApp {
   close(): Promise<void>;
 }
 
-export async function dashboardApp(seed: SeedOptions = {}, options: { readonly adminToken?: string | undefined } = { adminToken: ADMIN_TOKEN }): Promise<DashboardApp> {
+export interface DashboardAppOptions {
+  /** ADMIN_TOKEN when not given; `undefined` given closes the dashboard. */
+  readonly adminToken?: string | undefined;
+  /** How the service says it confines runs (`bwrap` when not given). */
+  readonly isolation?: RunIsolation;
+}
+
+export async function dashboardApp(seed: SeedOptions = {}, options: DashboardAppOptions = {}): Promise<DashboardApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-app-'));
   const clock = manualClock(seed.now ?? Date.parse('2026-11-20T12:00:00Z'));
   const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
   const seeded = await seedDashboard(store, seed);
   clock.set(seeded.now);
-  const adminToken = options.adminToken === undefined ? undefined : new Secret(options.adminToken);
+  const token = 'adminToken' in options ? options.adminToken : ADMIN_TOKEN;
+  const adminToken = token === undefined ? undefined : new Secret(token);
   const app = buildHttpApp({
     acceptDelivery: async () => ({ kind: 'rejected', reason: 'bad-headers', message: 'unused' }),
     metrics: createMetrics({ defaultMetrics: false }),
@@ -55,6 +64,7 @@ export async function dashboardApp(seed: SeedOptions = {}, options: { readonly a
           ],
           forgeUrl: 'http://forge.test',
           defaultMaxDailyUsd: 50,
+          isolation: options.isolation ?? 'bwrap',
           rejections: { countSince: async () => 0 },
         },
         runs: store.runs,
@@ -74,4 +84,17 @@ export async function dashboardApp(seed: SeedOptions = {}, options: { readonly a
       await store.close();
     },
   };
+}
+
+/** Signs in with the admin token and returns the session cookie (for `inject`'s headers). */
+export async function signedInCookie(d: DashboardApp): Promise<string> {
+  const response = await d.app.inject({
+    method: 'POST',
+    url: '/dashboard/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token: ADMIN_TOKEN }).toString(),
+  });
+  const cookie = String(response.headers['set-cookie'] ?? '').split(';')[0];
+  if (!cookie) throw new Error(`sign-in answered ${response.statusCode} without a cookie`);
+  return cookie;
 }

@@ -5,12 +5,18 @@
  * browser tests and the dashboard benchmark (with large counts).
  */
 import type { RepoRef } from '../../src/forge/events.js';
+import { NOTHING_BLOCKED, type RunBlocked, type RunIsolation } from '../../src/sessions/ports.js';
 import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from './events.js';
 
 export const HOSTILE_BRANCH = '<img src=x onerror=alert(1)>';
 export const HOSTILE_TITLE = 'Crash on </script><script>alert(2)</script>';
 export const SEED_NOW = Date.parse('2026-11-20T12:00:00Z');
+/** What the sandbox refused the hostile run: a host name is whatever the run asked the proxy for, so it is payload text too. */
+export const HOSTILE_BLOCKED: RunBlocked = { connections: 3, pushes: 1, hosts: ['evil.example', HOSTILE_BRANCH] };
+
+/** Every seventh run (the 4th newest among them) ran unsandboxed; the rest in bwrap. */
+const isolationOf = (i: number): RunIsolation => (i % 7 === 3 ? 'none' : 'bwrap');
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -64,14 +70,16 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
   await store.jobs.startJob(first.id, now - 5 * 60_000);
   await store.jobs.pauseKey({ agent: 'boss', repo: repoKey(REPO), issue: 3 }, now + HOUR, 'the circuit breaker tripped: 5 runs in an hour');
 
-  // Runs: the newest is today's hostile one; the rest spread back over the days before. Written
+  // Runs: the newest is today's hostile one, refused by its sandbox (HOSTILE_BLOCKED); the rest
+  // spread back over the days before, every seventh unsandboxed. Written
   // concurrently (the group committer batches them), the hostile one last so it is the newest.
   const total = Math.max(1, options.runs ?? 6);
   const seedRun = async (i: number): Promise<number> => {
     const agent = i % 2 === 0 ? 'dev' : 'boss';
     const key = { agent, repo: repoKey(REPO), issue: 1 + (i % 50) };
     const startedAt = i === 0 ? now - 2 * HOUR : now - i * 15 * 60_000 - 3 * HOUR;
-    const id = await store.runs.start({ jobId: first.id, key, attempt: 1, startedAt });
+    const isolation = isolationOf(i);
+    const id = await store.runs.start({ jobId: first.id, key, attempt: 1, startedAt, isolation });
     const sessionId = `session-${key.agent}-${key.issue}`;
     await store.runs.finish(id, {
       sessionId,
@@ -87,6 +95,8 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
       toolCalls: [{ name: 'Bash', summary: `git push origin ${HOSTILE_BRANCH}` }],
       changes: [{ kind: 'pull', number: 12, url: 'http://forge.test/acme/widget/pulls/12', summary: `opened a pull request from ${HOSTILE_BRANCH}` }],
       statusCommentId: undefined,
+      isolation,
+      blocked: i === 0 ? HOSTILE_BLOCKED : NOTHING_BLOCKED,
     });
     return id;
   };

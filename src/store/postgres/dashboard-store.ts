@@ -67,7 +67,7 @@ export function createPgDashboardReads(pool: Pool): DashboardReads {
   return {
     async recentRuns(limit) {
       const rows = await all<RunSummaryRow>(
-        'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind FROM runs ORDER BY id DESC LIMIT $1',
+        'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind, isolation FROM runs ORDER BY id DESC LIMIT $1',
         [limit],
       );
       return rows.map(toRunSummary);

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runFinish } from '../../../test/store-contract/fixtures.js';
 import { commented, REPO } from '../../../test/support/events.js';
 import { createSchema, dropSchema, freshSchemaName, postgresSkip, queryIn, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
 import { manualClock } from '../../lib/clock.js';
@@ -79,24 +80,54 @@ describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip
     assert.equal(sweep!.dry_run, true);
   });
 
-  it('copies the stored sessions\' transcripts, so any worker resumes them after the move', async () => {
+  it('copies the stored sessions\' transcripts — in their key\'s folder, or where older releases kept them — so any worker resumes them after the move', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
     const sessionId = '0b6f9a52-5d3e-4c1f-9a55-3a4c1b2d9e10';
+    const older = '1c7a0b63-6e4f-4d20-8b66-4b5d2c3eaf21';
     const clock = manualClock();
     const sqlite = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
     await sqlite.sessions.started(key, { sessionId, worktree: '/data/worktrees/dev/7', at: clock.now() });
+    await sqlite.sessions.started({ ...key, issue: 8 }, { sessionId: older, worktree: '/data/worktrees/dev/8', at: clock.now() });
     await sqlite.close();
     const lines = [{ type: 'user', uuid: 'u-1', message: 'fix it' }, { type: 'assistant', uuid: 'u-2', message: 'on it' }, { type: 'summary', summary: 'no uuid' }];
-    mkdirSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-7'), { recursive: true });
-    writeFileSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-7', `${sessionId}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"type":"user","uuid":"u-3","mess`);
+    const current = join(dataDir, 'claude', 'sessions', 'dev-widget-7-abc', 'projects', '-data-worktrees-dev-7');
+    mkdirSync(current, { recursive: true });
+    writeFileSync(join(current, `${sessionId}.jsonl`), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"type":"user","uuid":"u-3","mess`);
+    mkdirSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-8'), { recursive: true });
+    writeFileSync(join(dataDir, 'claude', 'projects', '-data-worktrees-dev-8', `${older}.jsonl`), `${JSON.stringify(lines[0])}\n`);
     const schema = await freshSchema();
 
     const report = await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
 
-    assert.equal(report.counts.find((c) => c.table === 'transcript_entries')?.rows, 3, 'the line cut short by a crash is left out');
+    assert.equal(report.counts.find((c) => c.table === 'transcript_entries')?.rows, 4, 'the line cut short by a crash is left out');
     const store = await openStore(target(), { dataDir, schema, clock, dedupWindowMs: 0 });
     try {
       assert.deepEqual(await store.transcripts?.load(sessionId, undefined), lines);
+      assert.deepEqual(await store.transcripts?.load(older, undefined), [lines[0]]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('copies how each run was isolated and what its sandbox refused: PostgreSQL reads the runs as SQLite did', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
+    const clock = manualClock();
+    const sqlite = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
+    const before = await sqlite.runs.start({ jobId: 1, key, attempt: 1, startedAt: 10 });
+    await sqlite.runs.interrupted(before, 20, 'from before sandboxing');
+    const refused = await sqlite.runs.start({ jobId: 2, key, attempt: 1, startedAt: 30, isolation: 'bwrap' });
+    await sqlite.runs.finish(refused, runFinish({ finishedAt: 40, isolation: 'bwrap', blocked: { connections: 3, pushes: 1, hosts: ['evil.example'] } }));
+    await sqlite.runs.start({ jobId: 3, key, attempt: 1, startedAt: 50, isolation: 'none' });
+    const runs = await sqlite.runs.list();
+    await sqlite.close();
+    const schema = await freshSchema();
+
+    await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    const store = await openStore(target(), { dataDir, schema, clock, dedupWindowMs: 0 });
+    try {
+      assert.deepEqual(await store.runs.list(), runs);
+      assert.deepEqual(runs.map((run) => [run.isolation, run.blocked?.hosts]), [['none', undefined], ['bwrap', ['evil.example']], [undefined, undefined]]);
     } finally {
       await store.close();
     }

@@ -46,7 +46,7 @@ const TABLES: readonly TableCopy[] = [
   {
     table: 'runs',
     identity: 'id',
-    columns: ['id', 'job_id', 'agent', 'repo', 'issue', 'attempt', 'started_at', 'finished_at', 'session_id', 'session', 'resume_fallback', 'prompt_kind', 'prompt_bytes', 'prompt', 'turns', 'tokens', 'cost_usd', 'outcome', 'error', 'tool_calls', 'changes', 'status_comment_id'],
+    columns: ['id', 'job_id', 'agent', 'repo', 'issue', 'attempt', 'started_at', 'finished_at', 'session_id', 'session', 'resume_fallback', 'prompt_kind', 'prompt_bytes', 'prompt', 'turns', 'tokens', 'cost_usd', 'outcome', 'error', 'tool_calls', 'changes', 'status_comment_id', 'isolation', 'blocked'],
   },
   { table: 'cleanup_tasks', identity: 'id', columns: ['id', 'event_id', 'repo', 'repo_ref', 'issues', 'task', 'state', 'attempts', 'not_before', 'created_at', 'finished_at', 'result', 'error'] },
   { table: 'dispatch_pauses', columns: ['scope', 'reason', 'at'] },
@@ -163,22 +163,26 @@ async function requeueInterrupted(client: PoolClient, now: number): Promise<Impo
 }
 
 /**
- * The stored sessions' transcripts, from the data dir's `claude/projects/<cwd>/<session id>.jsonl`
- * (and its subagents' `<session id>/subagents/*.jsonl`) into `transcript_entries`, so a session
- * resumes on any worker after the move. A transcript that is gone is skipped: that session starts
- * anew at its next run, saying so, as it would have on SQLite.
+ * The stored sessions' transcripts, from the data dir's `claude/sessions/<key>/projects/<cwd>/<session id>.jsonl`
+ * (and `claude/projects/…`, where older releases kept them), with its subagents'
+ * `<session id>/subagents/*.jsonl`, into `transcript_entries`, so a session resumes on any worker
+ * after the move. A transcript that is gone is skipped: that session starts anew at its next run,
+ * saying so, as it would have on SQLite.
  */
-async function copyTranscripts(source: Database.Database, client: PoolClient, projects: string): Promise<number> {
+async function copyTranscripts(source: Database.Database, client: PoolClient, claudeDir: string): Promise<number> {
   const ids = (source.prepare('SELECT DISTINCT session_id FROM sessions WHERE session_id IS NOT NULL').all() as Array<{ session_id: string }>).map((r) => r.session_id);
-  const folders = existsSync(projects) ? readdirSync(projects) : [];
+  const keys = existsSync(join(claudeDir, 'sessions')) ? readdirSync(join(claudeDir, 'sessions')) : [];
+  const folders = [join(claudeDir, 'projects'), ...keys.map((key) => join(claudeDir, 'sessions', key, 'projects'))].flatMap((projects) =>
+    existsSync(projects) ? readdirSync(projects).map((folder) => join(projects, folder)) : [],
+  );
   let rows = 0;
   for (const id of ids) {
     if (!/^[0-9a-f-]{36}$/i.test(id)) continue;
     for (const folder of folders) {
-      const main = join(projects, folder, `${id}.jsonl`);
+      const main = join(folder, `${id}.jsonl`);
       if (!existsSync(main)) continue;
       rows += await copyTranscript(client, id, '', main);
-      const subagents = join(projects, folder, id, 'subagents');
+      const subagents = join(folder, id, 'subagents');
       for (const file of existsSync(subagents) ? readdirSync(subagents).filter((f) => f.endsWith('.jsonl')) : []) {
         rows += await copyTranscript(client, id, `subagents/${file.slice(0, -'.jsonl'.length)}`, join(subagents, file));
       }

@@ -7,7 +7,7 @@
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { WorkKey } from '../../queue/ports.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
-import { toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
+import { blockedColumn, toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { Pool } from './pool.js';
 
 export const SESSION_COLUMNS = 'agent, repo, issue, session_id, worktree, created_at, last_used_at, run_count, cost_usd, state, cursor, forgotten_reason';
@@ -64,7 +64,7 @@ export function createPgSessionStore(pool: Pool): SessionStore {
 }
 
 const RUN_COLUMNS =
-  'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id';
+  'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id, isolation, blocked';
 
 export interface PgRunRecordsOptions {
   /** This worker: runs it starts name it, and `unfinished` leaves out the runs of live workers. */
@@ -84,15 +84,16 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
   return {
     async start(run) {
       const { rows } = await pool.query<{ id: number }>(
-        'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at, worker_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, options.workerId ?? null],
+        'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at, worker_id, isolation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
+        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, options.workerId ?? null, run.isolation ?? null],
       );
       return rows[0]!.id;
     },
     finish(id, finish) {
       return execute(
         `UPDATE runs SET finished_at = $2, session_id = $3, session = $4, resume_fallback = $5, prompt_kind = $6, prompt_bytes = $7, prompt = $8,
-           turns = $9, tokens = $10, cost_usd = $11, outcome = $12, error = $13, tool_calls = $14, changes = $15, status_comment_id = $16
+           turns = $9, tokens = $10, cost_usd = $11, outcome = $12, error = $13, tool_calls = $14, changes = $15, status_comment_id = $16,
+           isolation = $17, blocked = $18
          WHERE id = $1`,
         [
           id,
@@ -111,6 +112,8 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
           JSON.stringify(finish.toolCalls),
           JSON.stringify(finish.changes),
           finish.statusCommentId ?? null,
+          finish.isolation,
+          blockedColumn(finish.blocked),
         ],
       );
     },

@@ -48,6 +48,7 @@ export interface RunSummaryRow {
   cost_usd: number;
   session: 'new' | 'resumed' | null;
   prompt_kind: 'full' | 'delta' | null;
+  isolation: 'bwrap' | 'none' | null;
 }
 
 export function toRunSummary(row: RunSummaryRow): RunSummary {
@@ -62,6 +63,7 @@ export function toRunSummary(row: RunSummaryRow): RunSummary {
     costUsd: row.cost_usd,
     session: row.session ?? undefined,
     promptKind: row.prompt_kind ?? undefined,
+    isolation: row.isolation ?? undefined,
   };
 }
 

@@ -4,7 +4,7 @@
  * (see `postgres/pool.ts`) and JSON columns as TEXT in both, so one mapping serves both.
  */
 import type { SessionCursor } from '../../sessions/cursor.js';
-import type { RunRecord, SessionRecord, SessionState } from '../../sessions/ports.js';
+import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunRecord, type SessionRecord, type SessionState } from '../../sessions/ports.js';
 
 export interface SessionRow {
   agent: string;
@@ -59,6 +59,8 @@ export interface RunRow {
   tool_calls: string | null;
   changes: string | null;
   status_comment_id: number | null;
+  isolation: RunIsolation | null;
+  blocked: string | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -82,5 +84,16 @@ export function toRun(row: RunRow): RunRecord {
     toolCalls: row.tool_calls === null ? undefined : JSON.parse(row.tool_calls),
     changes: row.changes === null ? undefined : JSON.parse(row.changes),
     statusCommentId: row.status_comment_id ?? undefined,
+    isolation: row.isolation ?? undefined,
+    blocked: row.blocked === null ? undefined : (JSON.parse(row.blocked) as RunBlocked),
   };
+}
+
+/**
+ * The `blocked` column's JSON: the hosts deduplicated and cut to `MAX_BLOCKED_HOSTS`, so a record
+ * stays small whatever a proxy reported.
+ */
+export function blockedColumn(blocked: RunBlocked): string {
+  const hosts = [...new Set(blocked.hosts)].slice(0, MAX_BLOCKED_HOSTS);
+  return JSON.stringify({ connections: blocked.connections, pushes: blocked.pushes, hosts });
 }

@@ -61,7 +61,7 @@ export function createSqliteDiskSamples(db: Db, committer: GroupCommitter): Disk
 export function createSqliteDashboardReads(db: Db): DashboardReads {
   const q = {
     recent: db.prepare<[number], RunSummaryRow>(
-      'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind FROM runs ORDER BY id DESC LIMIT ?',
+      'SELECT id, agent, repo, issue, started_at, finished_at, outcome, cost_usd, session, prompt_kind, isolation FROM runs ORDER BY id DESC LIMIT ?',
     ),
     // Without INDEXED BY the planner walks runs_agent_started (all 10,000 rows) to save a sort of
     // three agents: 0.7 ms instead of 0.05.

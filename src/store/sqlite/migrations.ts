@@ -214,4 +214,11 @@ export const MIGRATIONS: readonly string[] = [
   -- An operator's cancel of a job another worker runs: that worker sees it and stops the run.
   ALTER TABLE jobs ADD COLUMN cancel_request TEXT;
   `,
+  /* 9: how each run was isolated */ `
+  -- Stored at the run's start (an interrupted run still says how it ran) and again at its end;
+  -- NULL on runs from before sandboxing. blocked is JSON {connections, pushes, hosts}: what the
+  -- run's egress and git proxies refused it.
+  ALTER TABLE runs ADD COLUMN isolation TEXT CHECK (isolation IN ('bwrap', 'none'));
+  ALTER TABLE runs ADD COLUMN blocked TEXT;
+  `,
 ];

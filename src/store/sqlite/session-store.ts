@@ -4,8 +4,8 @@
  * id to resume.
  */
 import type { WorkKey } from '../../queue/ports.js';
-import type { RunRecords, SessionState, SessionStore } from '../../sessions/ports.js';
-import { toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
+import type { RunIsolation, RunRecords, SessionState, SessionStore } from '../../sessions/ports.js';
+import { blockedColumn, toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -72,11 +72,14 @@ export function createSqliteSessionStore(db: Db, committer: GroupCommitter): Ses
 
 export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRecords {
   const q = {
-    insert: db.prepare<[number, string, string, number, number, number]>('INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare<[number, string, string, number, number, number, RunIsolation | null]>(
+      'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at, isolation) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     finish: db.prepare(
       `UPDATE runs SET finished_at = @finishedAt, session_id = @sessionId, session = @session, resume_fallback = @resumeFallback,
          prompt_kind = @promptKind, prompt_bytes = @promptBytes, prompt = @prompt, turns = @turns, tokens = @tokens, cost_usd = @costUsd,
-         outcome = @outcome, error = @error, tool_calls = @toolCalls, changes = @changes, status_comment_id = @statusCommentId
+         outcome = @outcome, error = @error, tool_calls = @toolCalls, changes = @changes, status_comment_id = @statusCommentId,
+         isolation = @isolation, blocked = @blocked
        WHERE id = @id`,
     ),
     statusComment: db.prepare<[number, number]>('UPDATE runs SET status_comment_id = ? WHERE id = ?'),
@@ -89,7 +92,7 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
   };
   return {
     start(run) {
-      return committer.submit(() => Number(q.insert.run(run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt).lastInsertRowid));
+      return committer.submit(() => Number(q.insert.run(run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, run.isolation ?? null).lastInsertRowid));
     },
     finish(id, finish) {
       return committer.submit(() => {
@@ -110,6 +113,8 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
           toolCalls: JSON.stringify(finish.toolCalls),
           changes: JSON.stringify(finish.changes),
           statusCommentId: finish.statusCommentId ?? null,
+          isolation: finish.isolation,
+          blocked: blockedColumn(finish.blocked),
         });
       });
     },

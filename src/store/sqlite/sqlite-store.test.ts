@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { systemClock } from '../../lib/clock.js';
-import { openSqliteStore, sqliteInternals } from './sqlite-store.js';
+import { DATABASE_FILE, openSqliteStore, sqliteInternals } from './sqlite-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'claude-hooks-store-'));
@@ -49,6 +49,24 @@ describe('the SQLite store', () => {
 
     assert.equal(version, MIGRATIONS.length);
     assert.throws(() => openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 }), /newer than this release knows/);
+  });
+
+  it('upgrades a database from before runs were sandboxed: its runs keep what they had and read isolation and blocked as undefined', async () => {
+    const dataDir = temp();
+    const old = new Database(join(dataDir, DATABASE_FILE));
+    for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
+    old.pragma('user_version = 8');
+    old.prepare(
+      `INSERT INTO runs (id, job_id, agent, repo, issue, attempt, started_at, finished_at, session, turns, tokens, cost_usd, outcome, tool_calls, changes)
+       VALUES (1, 3, 'dev', 'forge.test/acme/widget', 7, 1, 1000, 4000, 'new', 2, '{"input":1,"output":2,"cacheRead":0,"cacheCreation":0}', 0.5, 'succeeded', '[]', '[]')`,
+    ).run();
+    old.close();
+
+    const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    const run = await store.runs.get(1);
+    await store.close();
+
+    assert.deepEqual([run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked], ['succeeded', 0.5, 3000, undefined, undefined]);
   });
 
   it('keeps the database, its WAL and SHM readable by their owner only, in a dir made 0700', async () => {
