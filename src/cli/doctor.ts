@@ -10,6 +10,7 @@ import { doctorChecks, type CheckResult } from '../onboarding/doctor-checks.js';
 import { saveDoctorResult, type DoctorResult } from '../onboarding/last-result.js';
 import { probeModel } from '../onboarding/model-probe.js';
 import { createServiceProbe } from '../onboarding/service-probe.js';
+import { probeSandbox } from '../sandbox/probe.js';
 import { gitVersion } from '../workdir/git-version.js';
 import type { CliIo, OptionValues } from './commands.js';
 import { ADMIN_TOKEN_ENV } from './init.js';
@@ -21,10 +22,12 @@ export const DOCTOR_OPTIONS = {
   wait: { type: 'string' },
 } as const;
 
-export const DOCTOR_HELP = `Checks the agents' tokens and scopes, their access on each repository, the webhook, a test
-delivery from the forge through the running service's signature check, free disk, git and the
-data dir; prints each ✗ with its fix and exits 1 unless all pass. Lists and tests the hooks as the
-forge admin (${ADMIN_TOKEN_ENV}) when set, else as the first agent. The result is saved for /readyz.
+export const DOCTOR_HELP = `Checks the agents' tokens and scopes, their access on each repository (none admin),
+forge.serviceToken, the default branch's protection, the webhook, a test delivery from the forge
+through the running service's signature check, the sandbox, free disk, git and the data dir;
+prints each ✗ with its fix and exits 1 unless all pass. Reads hooks, permissions and protection as
+the forge admin (${ADMIN_TOKEN_ENV}) when set, else as forge.serviceToken, else as the first agent.
+The result is saved for /readyz.
 
   --json              the result as JSON
   --model             also make one tiny request to the model with the configured credential
@@ -46,13 +49,18 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
   const forgeAs = (token: string) => createOnboardingClient({ baseUrl: forgeUrl, token });
   const adminToken = io.env[ADMIN_TOKEN_ENV];
   const [first] = config.agents;
+  const serviceToken = config.forge.serviceToken;
+  // What only a repository admin may see is read as the forge admin, else as the service user (an admin of the repositories), else as the first agent.
+  const readerToken = adminToken !== undefined && adminToken !== '' ? adminToken : (serviceToken?.reveal() ?? first?.token.reveal() ?? '');
   const checks = doctorChecks({
-    agents: config.agents.map((agent) => ({ name: agent.name, login: agent.login, token: agent.token.reveal(), tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`) })),
+    agents: config.agents.map((agent) => ({ name: agent.name, login: agent.login, token: agent.token.reveal(), tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`), workspace: agent.workspace })),
+    serviceToken: serviceToken === undefined ? 'missing' : { token: serviceToken.reveal(), ref: refOf(serviceToken.origin, 'forge.serviceToken') },
+    sandbox: { isolation: config.isolation, probe: () => probeSandbox({ env: io.env }) },
     repositories: config.forge.repositories,
     hookUrl: `${(config.server.publicUrl ?? serviceUrl).replace(/\/+$/, '')}/webhook`,
     serviceUrl,
     forgeAs,
-    hookReader: forgeAs(adminToken !== undefined && adminToken !== '' ? adminToken : (first?.token.reveal() ?? '')),
+    hookReader: forgeAs(readerToken),
     service: createServiceProbe({ url: serviceUrl, adminToken: config.adminToken?.reveal() }),
     dataDir: config.dataDir,
     minFreeBytes: config.health.minFreeBytes,

@@ -25,6 +25,7 @@ export const INIT_OPTIONS = {
   'data-dir': { type: 'string' },
   'dry-run': { type: 'boolean' },
   'no-branch-protection': { type: 'boolean' },
+  'allow-bot-merge': { type: 'boolean' },
 } as const;
 
 export const INIT_HELP = `Sets up the forge for claude-hooks, step by step, and says what each step did. Safe to run again:
@@ -40,6 +41,8 @@ Needs a forge admin token in ${ADMIN_TOKEN_ENV} (used for this command only, wri
   --data-dir DIR           where the secret files go (default: ./data)
   --config PATH            where to write the configuration (default: ./claude-hooks.yaml; an existing file is left as is)
   --no-branch-protection   do not protect the default branches
+  --allow-bot-merge        let agents approve and merge among themselves (the reviewer gets write);
+                           by default every merge needs a person's approval
   --dry-run                print the plan and change nothing`;
 
 export async function runInit(values: OptionValues, io: CliIo): Promise<number> {
@@ -114,6 +117,7 @@ function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string 
     agents,
     layout: { dataDir: resolve(io.cwd, (values['data-dir'] as string | undefined) ?? 'data'), configPath: resolve(io.cwd, (values.config as string | undefined) ?? 'claude-hooks.yaml') },
     protectBranches: values['no-branch-protection'] !== true,
+    allowBotMerge: values['allow-bot-merge'] === true,
   };
 }
 

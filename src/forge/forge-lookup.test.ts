@@ -5,7 +5,7 @@ import { manualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
 import { isTransient } from '../queue/transient.js';
-import type { ForgeClient } from './client.js';
+import type { ForgeClient, Permission } from './client.js';
 import { createForgeLookup } from './forge-lookup.js';
 import { createGiteaClient } from './rest/gitea-client.js';
 
@@ -36,6 +36,42 @@ describe('createForgeLookup', () => {
       assert.match(String(error), /could not check mallory's permission on acme\/widget/);
     });
   }
+
+  describe('with a permission reader (forge.serviceToken)', () => {
+    /** A Gitea client that records who asked what and answers `permission` to every permission question. */
+    function clientAs(name: string, asked: string[], permission: Permission = 'write'): ForgeClient {
+      const fetch = async (url: string | URL | Request) => {
+        asked.push(`${name} ${String(url).replace('http://forge.test/api/v1', '')}`);
+        return Response.json({ permission, role_name: permission });
+      };
+      return createGiteaClient({ baseUrl: 'http://forge.test', token: new Secret(name), log: silentLogger(), fetch: fetch as typeof globalThis.fetch });
+    }
+
+    it('reads permissions with the reader, not with an agent', async () => {
+      const asked: string[] = [];
+      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', asked)]]), permissionReader: clientAs('service', asked), cacheMs: 0, clock: manualClock(0) });
+
+      const allowed = await lookup.canTrigger(REPO, 'alice');
+
+      assert.equal(allowed, true);
+      assert.deepEqual(asked, ['service /repos/acme/widget/collaborators/alice/permission']);
+    });
+
+    it('reads them with the first agent when there is no reader', async () => {
+      const asked: string[] = [];
+      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', asked)], ['dev', clientAs('dev', asked)]]), cacheMs: 0, clock: manualClock(0) });
+
+      await lookup.canTrigger(REPO, 'alice');
+
+      assert.deepEqual(asked, ['boss /repos/acme/widget/collaborators/alice/permission']);
+    });
+
+    it('answers no for a reader of the repository', async () => {
+      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', [])]]), permissionReader: clientAs('service', [], 'read'), cacheMs: 0, clock: manualClock(0) });
+
+      assert.equal(await lookup.canTrigger(REPO, 'mallory'), false);
+    });
+  });
 
   it('answers no for a user who is not a collaborator (404), without an error', async () => {
     const lookup = lookupAnswering(async () => new Response('{"message":"not found"}', { status: 404 }));

@@ -3,6 +3,11 @@
  * for a while (a burst of comments costs one API call), PR heads, and comments posted as a given
  * agent. Agents themselves always count as allowed. A permission check the forge could not answer
  * (any `ForgeApiError`) is a `ForgeUnavailableError`: transient, so the event waits for the forge.
+ *
+ * Permissions are read with their own client: Gitea tells a user's permission on a repository to
+ * that user and to the repository's admins only, and no agent should be an admin — so the reader
+ * is the service's credential (`forge.serviceToken`, a repository admin with a read-only token).
+ * Without one, the first agent's client reads them, and that agent then needs admin.
  */
 import type { Clock } from '../lib/clock.js';
 import type { ForgeLookup } from '../queue/ports.js';
@@ -12,6 +17,8 @@ import { ForgeApiError, type ForgeClient } from './client.js';
 export interface ForgeLookupOptions {
   /** One client per agent name, each authenticated with that agent's token. */
   readonly clients: ReadonlyMap<string, ForgeClient>;
+  /** Reads collaborators' permissions: the client of `forge.serviceToken`; the first agent's when absent. */
+  readonly permissionReader?: Pick<ForgeClient, 'getPermission'>;
   readonly cacheMs: number;
   readonly clock: Clock;
 }
@@ -30,7 +37,7 @@ export function createForgeLookup(options: ForgeLookupOptions): ForgeLookup {
       const cached = cache.get(key);
       const now = options.clock.now();
       if (cached && now - cached.at < options.cacheMs) return cached.allowed;
-      const permission = await anyClient()
+      const permission = await (options.permissionReader ?? anyClient())
         .getPermission(repo.fullName, login)
         .catch((error: unknown) => {
           // Forge down, or an answer that could not be read: the event is routed again later

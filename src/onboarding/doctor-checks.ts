@@ -1,12 +1,18 @@
 /**
  * What `claude-hooks doctor` checks, each a ✓ or a ✗ with the exact fix: the agents' tokens (valid,
- * their login, the scopes), each agent's access on each repository, the webhook (exists, active, at
- * the service, the events, json), a test delivery sent by the forge that the service records,
- * the service itself, free disk, git and the data dir's permissions.
+ * their login, the scopes their role needs and no broader), each agent's access on each repository
+ * and that none has admin, forge.serviceToken (doctor-access.ts), the default branch's protection,
+ * the webhook (exists, active, at the service, the events, json), a test delivery sent by the forge
+ * that the service records, the service itself, the sandbox, free disk, git and the data dir's
+ * permissions.
  */
 import { stat, statfs } from 'node:fs/promises';
+import type { Workspace } from '../config/schema.js';
+import { ForgeApiError } from '../forge/client.js';
 import { formatBytes } from '../lib/format-bytes.js';
-import { accessSuffices, missingHookEvents, TOKEN_SCOPES } from './agent-templates.js';
+import { missingHookEvents } from './agent-templates.js';
+import { accessChecks, needsOfAgent, protectionChecks, serviceTokenChecks, type ServiceTokenInput } from './doctor-access.js';
+import { sandboxCheck, type SandboxInput } from './doctor-sandbox.js';
 import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type ServiceProbe } from './ports.js';
 
 type FoundHook = ForgeHook & { readonly owner: HookOwner };
@@ -24,16 +30,33 @@ export interface DoctorCheck {
   run(): Promise<CheckResult>;
 }
 
+export interface DoctorAgent {
+  readonly name: string;
+  readonly login: string;
+  readonly token: string;
+  readonly tokenRef: string;
+  /** `agents.<name>.workspace`: the role that sets the access and scopes it needs; else known from init's agent of that name. */
+  readonly workspace?: Workspace;
+}
+
 export interface DoctorInput {
-  readonly agents: ReadonlyArray<{ readonly name: string; readonly login: string; readonly token: string; readonly tokenRef: string }>;
+  readonly agents: readonly DoctorAgent[];
   readonly repositories: readonly string[];
   /** `<publicUrl>/webhook`: where the forge must deliver. */
   readonly hookUrl: string;
   /** The local URL doctor reaches the service at. */
   readonly serviceUrl: string;
   forgeAs(token: string): OnboardingForge;
-  /** Who reads and tests the hooks: the forge admin token when given, else the first agent. */
+  /**
+   * Who reads what only a repository admin may see (hooks, permissions, branch protection) and
+   * sends the test delivery: the forge admin token when given, else forge.serviceToken, else the
+   * first agent.
+   */
   readonly hookReader: OnboardingForge;
+  /** forge.serviceToken (`missing` when the config has none); its checks are left out when not given. */
+  readonly serviceToken?: ServiceTokenInput;
+  /** The sandbox check; left out when not given. */
+  readonly sandbox?: SandboxInput;
   readonly service: ServiceProbe;
   readonly dataDir: string;
   readonly minFreeBytes: number;
@@ -46,6 +69,8 @@ export interface DoctorInput {
 }
 
 const INIT_HINT = 'or run `claude-hooks init` again, which repairs it';
+/** The variable `claude-hooks init` and doctor read the forge admin's token from (`cli/init.ts`). */
+const FORGE_ADMIN_TOKEN_ENV = 'CLAUDE_HOOKS_FORGE_ADMIN_TOKEN';
 const pass = (detail: string): CheckResult => ({ ok: true, detail });
 const failure = (detail: string, fix: string): CheckResult => ({ ok: false, detail, fix });
 
@@ -64,42 +89,41 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
   };
   const firstRepo = input.repositories[0];
 
-  const tokenChecks = input.agents.flatMap((agent): DoctorCheck[] => [
-    {
-      title: `token of ${agent.name} is valid and belongs to ${agent.login}`,
-      async run() {
-        const owner = await input.forgeAs(agent.token).whoAmI();
-        if (!owner.ok) return failure(`the forge refused it (${owner.status}: ${owner.message})`, `create a token for ${agent.login} with ${TOKEN_SCOPES.join(', ')} and put it in ${agent.tokenRef}, ${INIT_HINT}`);
-        if (owner.login.toLowerCase() !== agent.login.toLowerCase()) return failure(`it belongs to ${owner.login}`, `put ${agent.login}'s own token in ${agent.tokenRef}, ${INIT_HINT}`);
-        return pass(owner.login);
-      },
-    },
-    {
-      title: `token of ${agent.name} has ${TOKEN_SCOPES.join(', ')}`,
-      async run() {
-        if (firstRepo === undefined) return failure('no repository configured to ask about', 'list the repositories in forge.repositories');
-        const forge = input.forgeAs(agent.token);
-        const missing: string[] = [];
-        for (const scope of TOKEN_SCOPES) if (!(await forge.hasScope(scope, firstRepo))) missing.push(scope);
-        if (missing.length > 0) return failure(`missing ${missing.join(', ')}`, `replace the token in ${agent.tokenRef} by one with ${TOKEN_SCOPES.join(', ')} (scopes cannot be added to a token), ${INIT_HINT}`);
-        return pass('all scopes');
-      },
-    },
-  ]);
-
-  const accessChecks = input.repositories.flatMap((repo) =>
-    input.agents.map((agent, index): DoctorCheck => {
-      // The first agent answers "may this user trigger agents?", which needs admin (docs/forge-setup.md).
-      const needed = index === 0 ? 'admin' : 'write';
-      return {
-        title: `${agent.name} has ${needed} on ${repo}`,
+  const tokenChecks = input.agents.flatMap((agent): DoctorCheck[] => {
+    const needs = needsOfAgent(agent);
+    const scopes = needs.scopes.join(', ');
+    return [
+      {
+        title: `token of ${agent.name} is valid and belongs to ${agent.login}`,
         async run() {
-          const access = await input.hookReader.access(repo, agent.login);
-          return accessSuffices(access, needed) ? pass(access) : failure(`${agent.login} has ${access}`, `give ${agent.login} ${needed} on ${repo} (Settings → Collaborators), ${INIT_HINT}`);
+          const owner = await input.forgeAs(agent.token).whoAmI();
+          if (!owner.ok) return failure(`the forge refused it (${owner.status}: ${owner.message})`, `create a token for ${agent.login} with ${scopes} and put it in ${agent.tokenRef}, ${INIT_HINT}`);
+          if (owner.login.toLowerCase() !== agent.login.toLowerCase()) return failure(`it belongs to ${owner.login}`, `put ${agent.login}'s own token in ${agent.tokenRef}, ${INIT_HINT}`);
+          return pass(owner.login);
         },
-      };
-    }),
-  );
+      },
+      {
+        title: `token of ${agent.name} has ${scopes}${needs.tooBroad.length > 0 ? `, not ${needs.tooBroad.join(', ')}` : ''}`,
+        async run() {
+          if (firstRepo === undefined) return failure('no repository configured to ask about', 'list the repositories in forge.repositories');
+          const forge = input.forgeAs(agent.token);
+          const missing: string[] = [];
+          for (const scope of needs.scopes) if (!(await forge.hasScope(scope, firstRepo))) missing.push(scope);
+          const broad: string[] = [];
+          for (const scope of needs.tooBroad) if (await forge.hasScope(scope, firstRepo)) broad.push(scope);
+          if (missing.length === 0 && broad.length === 0) return pass('all scopes');
+          const detail = [...(missing.length > 0 ? [`missing ${missing.join(', ')}`] : []), ...(broad.length > 0 ? [`also holds ${broad.join(', ')}, more than ${agent.name} needs`] : [])].join('; ');
+          return failure(detail, `replace the token in ${agent.tokenRef} by one with ${scopes} (scopes cannot be changed on a token), ${INIT_HINT}`);
+        },
+      },
+    ];
+  });
+
+  const forgeAccessChecks = [
+    ...accessChecks(input.agents, input.repositories, input.hookReader),
+    ...(input.serviceToken === undefined ? [] : serviceTokenChecks(input.serviceToken, input.agents, input.repositories, input.forgeAs)),
+    ...protectionChecks(input.agents, input.repositories, input.hookReader),
+  ];
 
   const hookChecks = input.repositories.flatMap((repo): DoctorCheck[] => [
     {
@@ -168,7 +192,8 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
   ];
 
   const modelCheck: DoctorCheck[] = input.model === undefined ? [] : [{ title: 'the model credential answers', run: input.model }];
-  return [...tokenChecks, ...accessChecks, serviceCheck, ...hookChecks, ...modelCheck, ...hostChecks];
+  const sandbox = input.sandbox === undefined ? [] : [sandboxCheck(input.sandbox)];
+  return [...tokenChecks, ...forgeAccessChecks, serviceCheck, ...hookChecks, ...modelCheck, ...sandbox, ...hostChecks];
 }
 
 /**
@@ -185,7 +210,10 @@ async function testDelivery(input: DoctorInput, repo: string, ourHook: (repo: st
   if (!(await input.service.reachable())) return failure('the service is not running', 'start it, then run doctor again');
   const rejectedBefore = await input.service.signatureRejections();
   const since = input.now();
-  await input.hookReader.testHook(repo, hook.id);
+  if (!(await sendTest(input.hookReader, repo, hook.id))) {
+    // Only a repository admin whose token may write sends one; no agent is, and forge.serviceToken only reads.
+    return pass(`hook ${hook.id}: not tested (sending a test delivery takes a repository admin's token with write:repository: set ${FORGE_ADMIN_TOKEN_ENV} for doctor, or use "Test delivery" in the hook's settings, then \`claude-hooks deliveries\`)`);
+  }
   const deadline = input.now() + input.deliveryTimeoutMs;
   for (;;) {
     const recorded = await input.service.deliveries();
@@ -200,4 +228,15 @@ async function testDelivery(input: DoctorInput, repo: string, ourHook: (repo: st
     `hook ${hook.id}: the forge's test delivery never reached the service within ${Math.round(input.deliveryTimeoutMs / 1000)} s`,
     `make ${input.hookUrl} reachable from the forge (a reverse proxy, server.publicUrl, Forgejo's [webhook] ALLOWED_HOST_LIST), then check the hook's Recent deliveries`,
   );
+}
+
+/** Asks the forge for a test delivery; false when it refuses this credential (403). */
+async function sendTest(reader: OnboardingForge, repo: string, id: number): Promise<boolean> {
+  try {
+    await reader.testHook(repo, id);
+    return true;
+  } catch (error) {
+    if (error instanceof ForgeApiError && error.status === 403) return false;
+    throw error;
+  }
 }

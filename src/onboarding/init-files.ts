@@ -1,13 +1,14 @@
 /**
  * The files `claude-hooks init` leaves on disk: one 0600 file per secret under `<dataDir>/secrets/`
- * (each agent's forge token, the service's admin token), the webhook secret where the service keeps
- * a generated one (`<dataDir>/webhook-secret`), and `claude-hooks.yaml` naming them with
- * `{ file: … }`. The forge admin token is never among them.
+ * (each agent's forge token, the service user's, the service's admin token), the webhook secret
+ * where the service keeps a generated one (`<dataDir>/webhook-secret`), and `claude-hooks.yaml`
+ * naming them with `{ file: … }`. The forge admin token is never among them.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile, stat, chmod } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import type { AgentTemplate } from './agent-templates.js';
 
@@ -16,7 +17,9 @@ export interface InitLayout {
   readonly configPath: string;
 }
 
+/** An agent's token file, or the service user's (`service`). */
 export const tokenFileOf = (layout: InitLayout, agent: string): string => join(layout.dataDir, 'secrets', `${agent}-forge-token`);
+export const serviceTokenFileOf = (layout: InitLayout): string => tokenFileOf(layout, 'service');
 export const adminTokenFileOf = (layout: InitLayout): string => join(layout.dataDir, 'secrets', 'admin-token');
 export const webhookSecretFileOf = (layout: InitLayout): string => join(layout.dataDir, 'webhook-secret');
 
@@ -55,13 +58,15 @@ export interface ConfigInput {
 /** The skill prompts shipped with the package (`skills/` beside `src/` and `dist/`). */
 const SKILLS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'skills');
 
+/** `path` as the config file names it: relative to the file's folder, starting with `.`. */
+export function relativeToConfig(layout: InitLayout, path: string): string {
+  const found = relative(dirname(resolve(layout.configPath)), resolve(path));
+  return found.startsWith('.') ? found : `./${found}`;
+}
+
 /** `claude-hooks.yaml` with every path relative to the file and every secret a `{ file: … }` reference. */
 export function renderConfig(layout: InitLayout, input: ConfigInput): string {
-  const base = dirname(resolve(layout.configPath));
-  const rel = (path: string): string => {
-    const found = relative(base, resolve(path));
-    return found.startsWith('.') ? found : `./${found}`;
-  };
+  const rel = (path: string): string => relativeToConfig(layout, path);
   const quote = (value: string): string => JSON.stringify(value);
   const agents = input.agents.flatMap((agent) => [
     `  ${agent.name}:`,
@@ -85,10 +90,36 @@ export function renderConfig(layout: InitLayout, input: ConfigInput): string {
     `  kind: ${input.forgeKind}`,
     `  url: ${quote(input.forgeUrl)}`,
     `  webhookSecret: { file: ${quote(rel(webhookSecretFileOf(layout)))} }`,
+    '  # Reads who may trigger an agent: a repository admin that no agent is, with a read-only token.',
+    `  serviceToken: { file: ${quote(rel(serviceTokenFileOf(layout)))} }`,
     '  repositories:',
     ...input.repositories.map((repo) => `    - ${quote(repo)}`),
     'agents:',
     ...agents,
     '',
   ].join('\n');
+}
+
+/** Whether the config at `path` sets `forge.serviceToken` (however: a file, the environment). */
+export async function configHasServiceToken(path: string): Promise<boolean> {
+  return parseConfigDocument(path, await readFile(path, 'utf8')).hasIn(['forge', 'serviceToken']);
+}
+
+/**
+ * Adds `forge.serviceToken: { file: … }` to an existing config — the one change init makes to a
+ * config it did not write, because a service set up before the key existed would otherwise keep
+ * reading permissions with an agent's token. Comments, order and the rest are kept as they are.
+ */
+export async function addServiceTokenToConfig(layout: InitLayout): Promise<void> {
+  const text = await readFile(layout.configPath, 'utf8');
+  const document = parseConfigDocument(layout.configPath, text);
+  document.setIn(['forge', 'serviceToken'], document.createNode({ file: relativeToConfig(layout, serviceTokenFileOf(layout)) }, { flow: true }));
+  await writeFile(layout.configPath, document.toString());
+}
+
+function parseConfigDocument(path: string, text: string) {
+  const document = parseDocument(text);
+  const [error] = document.errors;
+  if (error !== undefined) throw new Error(`cannot read ${path}: ${error.message}`);
+  return document;
 }

@@ -1,15 +1,18 @@
 /**
- * The plan of `claude-hooks init`: bot users and their tokens, the secret files and the config,
- * then per repository each agent's access, the trigger labels, the webhook and the default branch's
- * protection. Every step checks first, so a second run changes nothing that is right and repairs
- * what drifted.
+ * The plan of `claude-hooks init`: the bot users, the service user and their tokens, the secret
+ * files and the config, then per repository each one's access (exactly what its role needs; the
+ * service user admin), the trigger labels, the webhook and the default branch's protection. Every
+ * step checks first, so a second run changes nothing that is right and repairs what drifted —
+ * including an installation made by an earlier init that gave boss admin and every token write.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { accessSuffices, HOOK_EVENTS, missingHookEvents, TOKEN_SCOPES, type AgentTemplate } from './agent-templates.js';
-import { adminTokenFileOf, generateSecret, isPrivate, readSecretFile, renderConfig, tokenFileOf, webhookSecretFileOf, writeSecretFile, type InitLayout } from './init-files.js';
+import { accessSuffices, HOOK_EVENTS, missingHookEvents, type AgentTemplate } from './agent-templates.js';
+import { judgeRule, PROTECTED_RULE } from './branch-rule.js';
+import { agentAccount, serviceAccount, tokenStep, userStep, type AccountDeps, type BotAccount } from './init-accounts.js';
+import { addServiceTokenToConfig, adminTokenFileOf, configHasServiceToken, generateSecret, isPrivate, readSecretFile, relativeToConfig, renderConfig, serviceTokenFileOf, webhookSecretFileOf, writeSecretFile, type InitLayout } from './init-files.js';
 import type { Step } from './plan.js';
-import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge } from './ports.js';
+import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type RepoAccess } from './ports.js';
 
 export interface InitOptions {
   readonly forgeUrl: string;
@@ -23,6 +26,12 @@ export interface InitOptions {
   readonly agents: readonly AgentTemplate[];
   readonly layout: InitLayout;
   readonly protectBranches: boolean;
+  /**
+   * The operator lets agents merge among themselves (`--allow-bot-merge`): the reviewer gets
+   * write, so its approval counts, and the protection leaves allowlists as they are. Off unless
+   * asked for.
+   */
+  readonly allowBotMerge?: boolean;
 }
 
 export interface InitDeps {
@@ -35,61 +44,17 @@ export interface InitDeps {
 const LABEL_COLOURS: Record<string, string> = { boss: '5319e7', dev: '207de5', reviewer: '009800' };
 
 export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
-  const { admin, forgeAs } = deps;
+  const { admin } = deps;
   const { layout } = options;
-  /** One-time passwords of users made (or reset) in this run, for their token. */
-  const passwords = new Map<string, string>();
+  const allowBotMerge = options.allowBotMerge === true;
   let secretReplaced = false;
   const hookUrl = `${options.publicUrl.replace(/\/+$/, '')}/webhook`;
   const emailHost = new URL(options.forgeUrl).hostname;
-  const account = (agent: AgentTemplate) => ({ login: agent.name, fullName: agent.fullName, email: `${agent.name}@noreply.${emailHost}` });
-  const firstRepo = options.repositories[0] ?? '';
-
-  const userStep = (agent: AgentTemplate): Step => ({
-    title: `user ${agent.name}`,
-    async check() {
-      const found = await admin.user(agent.name);
-      return found === undefined ? { ok: false, needs: `create forge user ${agent.name} (${agent.fullName}, ${account(agent).email})` } : { ok: true, note: `exists (${found.fullName || 'no full name'}); adopted` };
-    },
-    async change() {
-      const password = generateSecret();
-      await admin.createUser({ ...account(agent), password });
-      passwords.set(agent.name, password);
-      return `created forge user ${agent.name} (${agent.fullName}, ${account(agent).email})`;
-    },
-  });
-
-  const tokenStep = (agent: AgentTemplate): Step => {
-    const file = tokenFileOf(layout, agent.name);
-    return {
-      title: `token of ${agent.name}`,
-      async check() {
-        const token = await readSecretFile(file);
-        if (token === undefined) return { ok: false, needs: `create a token with ${TOKEN_SCOPES.join(', ')} and save it to ${file}` };
-        const forge = forgeAs(token);
-        const owner = await forge.whoAmI();
-        if (!owner.ok) return { ok: false, needs: `replace the token in ${file}: the forge refused it (${owner.status})` };
-        if (owner.login.toLowerCase() !== agent.name.toLowerCase()) return { ok: false, needs: `replace the token in ${file}: it belongs to ${owner.login}` };
-        for (const scope of TOKEN_SCOPES) {
-          if (!(await forge.hasScope(scope, firstRepo))) return { ok: false, needs: `replace the token in ${file}: it lacks ${scope}` };
-        }
-        if (!(await isPrivate(file))) return { ok: false, needs: `make ${file} readable by its owner only` };
-        return { ok: true, note: `valid, ${TOKEN_SCOPES.join(', ')}, in ${file}` };
-      },
-      async change() {
-        let password = passwords.get(agent.name);
-        const reset = password === undefined;
-        if (password === undefined) {
-          // An adopted user's password is unknown; Gitea makes tokens only with it (docs/decisions.md).
-          password = generateSecret();
-          await admin.setPassword(agent.name, password);
-        }
-        const token = await admin.createToken(agent.name, password, `claude-hooks-${Date.now()}`, TOKEN_SCOPES);
-        await writeSecretFile(file, token);
-        return `created a token with ${TOKEN_SCOPES.join(', ')}${reset ? ' (after setting a one-time password)' : ''}, saved to ${file} (0600)`;
-      },
-    };
-  };
+  const agents = options.agents.map((agent) => ({ agent, account: agentAccount(agent, { layout, emailHost, allowBotMerge }) }));
+  const service = serviceAccount({ layout, emailHost });
+  const accounts = [...agents.map(({ account }) => account), service];
+  const accountDeps: AccountDeps = { admin, forgeAs: deps.forgeAs, probeRepo: options.repositories[0] ?? '', passwords: new Map() };
+  const bots = agents.map(({ account }) => account.login);
 
   const secretFileStep = (title: string, file: string, onReplace?: () => void): Step => ({
     title,
@@ -112,24 +77,57 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
   const configStep: Step = {
     title: `config ${layout.configPath}`,
     async check() {
-      return existsSync(layout.configPath) ? { ok: true, note: 'exists; left as is (init writes it only when there is none)' } : { ok: false, needs: `write ${layout.configPath}` };
+      if (!existsSync(layout.configPath)) return { ok: false, needs: `write ${layout.configPath}` };
+      if (!(await configHasServiceToken(layout.configPath))) return { ok: false, needs: `add forge.serviceToken: { file: ${relativeToConfig(layout, serviceTokenFileOf(layout))} } to ${layout.configPath} (the rest is left as is)` };
+      return { ok: true, note: 'exists; left as is (init writes it only when there is none)' };
     },
     async change() {
-      const agents = options.agents.map((agent) => ({ ...agent, ...account(agent) }));
-      await writeFile(layout.configPath, renderConfig(layout, { forgeUrl: options.forgeUrl, forgeKind: options.forgeKind, publicUrl: options.publicUrl, repositories: options.repositories, agents }), { mode: 0o644 });
+      if (existsSync(layout.configPath)) {
+        await addServiceTokenToConfig(layout);
+        return `added forge.serviceToken to ${layout.configPath}; the rest is as it was`;
+      }
+      const rendered = agents.map(({ agent, account }) => ({ ...agent, login: account.login, email: account.email }));
+      await writeFile(layout.configPath, renderConfig(layout, { forgeUrl: options.forgeUrl, forgeKind: options.forgeKind, publicUrl: options.publicUrl, repositories: options.repositories, agents: rendered }), { mode: 0o644 });
       return `wrote ${layout.configPath}`;
     },
   };
 
-  const accessStep = (repo: string, agent: AgentTemplate): Step => ({
-    title: `${agent.name} on ${repo}`,
+  /** Exactly the access the agent's role needs: more is lowered (an earlier init gave boss admin), less is raised. */
+  const agentAccessStep = (repo: string, account: BotAccount): Step => {
+    const needed = account.needs.access;
+    const notOwner = (access: RepoAccess): void => {
+      if (access === 'owner') throw new Error(`${account.login} is a site administrator or owns ${repo}, which init cannot lower: make it an ordinary user (Site administration → User accounts), then run init again`);
+    };
+    return {
+      title: `${account.login} on ${repo}`,
+      async check() {
+        const access = await admin.access(repo, account.login);
+        if (access === 'owner') return { ok: false, needs: `lower ${account.login} to ${needed}: it is a site administrator or owns ${repo}` };
+        if (access !== needed) return { ok: false, needs: `${accessSuffices(access, needed) ? `lower ${account.login} to` : `give ${account.login}`} ${needed} (has ${access})` };
+        // Everyone reads a public repository; the reviewer is made a collaborator all the same, so that it still may if the repository goes private.
+        if (!(await admin.isCollaborator(repo, account.login))) return { ok: false, needs: `make ${account.login} a collaborator with ${needed}` };
+        return { ok: true, note: access };
+      },
+      async change() {
+        const access = await admin.access(repo, account.login);
+        notOwner(access);
+        await admin.grant(repo, account.login, needed);
+        if (access === needed) return `made ${account.login} a collaborator with ${needed}`;
+        if (accessSuffices(access, needed)) return `lowered ${account.login} to ${needed} (had ${access})`;
+        return `gave ${account.login} ${needed}${access === 'none' ? '' : ` (had ${access})`}`;
+      },
+    };
+  };
+
+  const serviceAccessStep = (repo: string): Step => ({
+    title: `${service.login} on ${repo}`,
     async check() {
-      const access = await admin.access(repo, agent.name);
-      return accessSuffices(access, agent.access) ? { ok: true, note: access } : { ok: false, needs: `give ${agent.name} ${agent.access} (has ${access})` };
+      const access = await admin.access(repo, service.login);
+      return accessSuffices(access, 'admin') ? { ok: true, note: `${access}: reads who may trigger agents` } : { ok: false, needs: `give ${service.login} admin (has ${access}), so that it may read collaborators' permissions` };
     },
     async change() {
-      await admin.grant(repo, agent.name, agent.access);
-      return `gave ${agent.name} ${agent.access}`;
+      await admin.grant(repo, service.login, 'admin');
+      return `gave ${service.login} admin`;
     },
   });
 
@@ -176,30 +174,47 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     title: `default branch of ${repo} protected`,
     async check() {
       const branch = await admin.defaultBranch(repo);
-      return (await admin.protectedBranches(repo)).includes(branch) ? { ok: true, note: branch } : { ok: false, needs: `protect ${branch} (no direct pushes; changes through pull requests)` };
+      const rule = await admin.branchRule(repo, branch);
+      if (rule === undefined) return { ok: false, needs: `protect ${branch}: ${describeProtection(allowBotMerge)}` };
+      const { problems } = judgeRule(rule, { bots, allowBotMerge });
+      if (problems.length > 0) return { ok: false, needs: `repair the rule of ${branch}: ${problems.join('; ')}` };
+      return { ok: true, note: `${branch}: no agent pushes, ${rule.requiredApprovals} approval(s) to merge${allowBotMerge ? ' (agents may give it: --allow-bot-merge)' : ", a person's"}` };
     },
     async change() {
       const branch = await admin.defaultBranch(repo);
-      await admin.protectBranch(repo, branch);
-      return `protected ${branch}: no direct pushes`;
+      const rule = await admin.branchRule(repo, branch);
+      if (rule === undefined) {
+        await admin.protectBranch(repo, branch, PROTECTED_RULE);
+        return `protected ${branch}: ${describeProtection(allowBotMerge)}`;
+      }
+      const { problems, change } = judgeRule(rule, { bots, allowBotMerge });
+      await admin.editBranchRule(repo, branch, change);
+      return `repaired the rule of ${branch}: ${problems.join('; ')}`;
     },
   });
 
   const inOrg = (repo: string): boolean => options.orgs.some((org) => repo.toLowerCase().startsWith(`${org.toLowerCase()}/`));
   return [
-    ...options.agents.map(userStep),
-    ...options.agents.map(tokenStep),
+    ...accounts.map((account) => userStep(account, accountDeps)),
+    ...accounts.map((account) => tokenStep(account, accountDeps)),
     secretFileStep('webhook secret', webhookSecretFileOf(layout), () => (secretReplaced = true)),
     secretFileStep('service admin token', adminTokenFileOf(layout)),
     configStep,
     ...options.repositories.flatMap((repo) => [
-      ...options.agents.map((agent) => accessStep(repo, agent)),
+      ...agents.map(({ account }) => agentAccessStep(repo, account)),
+      serviceAccessStep(repo),
       ...options.agents.map((agent) => labelStep(repo, agent)),
       ...(inOrg(repo) ? [] : [hookStep({ repo })]),
       ...(options.protectBranches ? [protectionStep(repo)] : []),
     ]),
     ...options.orgs.map((org) => hookStep({ org })),
   ];
+}
+
+function describeProtection(allowBotMerge: boolean): string {
+  return allowBotMerge
+    ? 'no direct pushes, 1 approval to merge (agents may approve and merge: --allow-bot-merge)'
+    : "no direct pushes, 1 approval to merge, stale approvals dismissed, no agent on an allowlist: every merge needs a person's approval";
 }
 
 /** What is wrong with our hook, in words; empty when nothing. */

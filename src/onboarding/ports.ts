@@ -32,6 +32,27 @@ export interface ForgeHook {
   readonly active: boolean;
 }
 
+/**
+ * A branch protection rule, as far as init and doctor judge it (Gitea's `BranchProtection`). An
+ * allowlist is `null` when the rule has none (every writer may), else the logins it names.
+ */
+export interface BranchRule {
+  /** Whether anyone may push to the branch at all (`enable_push`). */
+  readonly enablePush: boolean;
+  /** With `enablePush`, who may (`push_whitelist_usernames` when `enable_push_whitelist`). */
+  readonly pushAllowlist: readonly string[] | null;
+  readonly requiredApprovals: number;
+  /** Whether a new commit dismisses the approvals given before it. */
+  readonly dismissStaleApprovals: boolean;
+  /** Whose approvals count (`approvals_whitelist_username` when `enable_approvals_whitelist`). */
+  readonly approvalsAllowlist: readonly string[] | null;
+  /** Who may merge (`merge_whitelist_usernames` when `enable_merge_whitelist`). */
+  readonly mergeAllowlist: readonly string[] | null;
+}
+
+/** The fields of a rule to change; a field left out stays as it is. */
+export type BranchRuleChange = Partial<BranchRule>;
+
 /** The answer of `GET /user`: whose token it is, or why the forge refused it. */
 export type TokenOwner = { readonly ok: true; readonly login: string } | { readonly ok: false; readonly status: number; readonly message: string };
 
@@ -44,8 +65,12 @@ export interface OnboardingForge {
   createToken(login: string, password: string, name: string, scopes: readonly string[]): Promise<string>;
   /** Whether this credential holds `scope` (`write:issue`), asked without changing anything on `repo`. */
   hasScope(scope: string, repo: string): Promise<boolean>;
+  /** `login`'s permission on `repo`; a forge refusal (403: this credential may not ask about others) is a `ForgeApiError`. */
   access(repo: string, login: string): Promise<RepoAccess>;
-  grant(repo: string, login: string, level: 'admin' | 'write'): Promise<void>;
+  /** Whether `login` is a collaborator of `repo` in its own right (not only a reader of a public repository). */
+  isCollaborator(repo: string, login: string): Promise<boolean>;
+  /** Adds `login` as a collaborator with `level`, or changes its level (also lowering it). */
+  grant(repo: string, login: string, level: 'admin' | 'write' | 'read'): Promise<void>;
   labels(repo: string): Promise<string[]>;
   createLabel(repo: string, name: string, color: string): Promise<void>;
   /** The hooks of a repository or an organisation; none when the organisation does not exist. */
@@ -59,8 +84,12 @@ export interface OnboardingForge {
   testHook(repo: string, id: number): Promise<void>;
   defaultBranch(repo: string): Promise<string>;
   protectedBranches(repo: string): Promise<string[]>;
-  /** A rule with pushes disabled: changes reach the branch only through pull requests. */
-  protectBranch(repo: string, branch: string): Promise<void>;
+  /** The protection rule named after `branch`; undefined when there is none. */
+  branchRule(repo: string, branch: string): Promise<BranchRule | undefined>;
+  /** Creates the protection rule named after `branch`. */
+  protectBranch(repo: string, branch: string, rule: BranchRule): Promise<void>;
+  /** Changes the given fields of the rule named after `branch`. */
+  editBranchRule(repo: string, branch: string, change: BranchRuleChange): Promise<void>;
 }
 
 /** A delivery the running service recorded (`GET /api/deliveries`). */
@@ -79,3 +108,9 @@ export interface ServiceProbe {
   /** How many deliveries the service refused for a bad signature since it started (`/metrics`). */
   signatureRejections(): Promise<number>;
 }
+
+/**
+ * Whether agent runs can be sandboxed on this machine — the answer of `probeSandbox()`
+ * (`sandbox/probe.ts`), which doctor is given rather than imports, so that its checks run anywhere.
+ */
+export type SandboxProbe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly problem: string; readonly fix: string };

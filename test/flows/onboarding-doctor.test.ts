@@ -1,7 +1,8 @@
 /**
  * `claude-hooks doctor` against the forge double and the real service, set up by `claude-hooks
- * init`: all ✓ on a correct installation, then each misconfiguration in turn gives exactly its ✗
- * and its fix. The forge reaches the service through a small reverse proxy, so "unreachable from
+ * init`: all ✓ on a correct installation, then each misconfiguration in turn — a wrong or too
+ * broad token, an agent with admin, a default branch agents could push to or merge into — gives
+ * exactly its ✗ and its fix. The forge reaches the service through a small reverse proxy, so "unreachable from
  * the forge" is the proxy going away while doctor still reaches the service directly.
  */
 import { strict as assert } from 'node:assert';
@@ -97,10 +98,28 @@ describe('claude-hooks doctor', () => {
     assert.deepEqual(run.failed, []);
     assert.match(run.stdout, /✓ a test delivery from acme\/widget reaches the service and passes the signature check: hook \d+: recorded by the service/);
     assert.match(run.stdout, /all \d+ checks passed/);
+    assert.match(run.stdout, /✓ reviewer has read on acme\/widget: read/);
+    assert.match(run.stdout, /✓ forge\.serviceToken is no agent's and only reads: claude-hooks-service, read-only/);
+    assert.match(run.stdout, /✓ forge\.serviceToken reads permissions on acme\/widget: boss has write/);
+    assert.match(run.stdout, /✓ agent runs are sandboxed \(isolation: bwrap\)/);
+    assert.match(run.stdout, /✓ no agent has admin on acme\/widget: boss, dev, reviewer: none above write/);
+    assert.match(run.stdout, /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; every merge needs a person's approval/);
     assert.equal((await readLastDoctorResult(join(dir, 'data')))?.ok, true);
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
     assert.match(ready.checks.doctor?.detail ?? '', /all \d+ checks passed/);
     assert.deepEqual(forge.openApiViolations(), []);
+  });
+
+  it('passes with a note when the reviewer has write, so that its approval lets agents merge (init --allow-bot-merge)', async () => {
+    await api('PUT', `/repos/${REPO}/collaborators/reviewer`, { permission: 'write' });
+    try {
+      const run = await doctor();
+
+      assert.deepEqual(run.failed, [], run.stdout);
+      assert.match(run.stdout, /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; note: reviewer has write, so its approval counts and agents can merge without a person/);
+    } finally {
+      await api('PUT', `/repos/${REPO}/collaborators/reviewer`, { permission: 'read' });
+    }
   });
 
   it('prints JSON with --json', async () => {
@@ -137,13 +156,75 @@ describe('claude-hooks doctor', () => {
       fix: /fix: replace the token in .*reviewer-forge-token .* by one with write:repository, write:issue, read:user/,
     },
     {
-      name: 'a boss with write only',
+      name: 'a boss token that may write code',
       async breakIt() {
-        await api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'write' });
-        return () => api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'admin' });
+        const file = join(dir, 'data', 'secrets', 'boss-forge-token');
+        const good = await readFile(file, 'utf8');
+        await api('PATCH', '/admin/users/boss', { login_name: 'boss', source_id: 0, password: 'one-time-pw' });
+        const made = await fetch(`${forge.apiUrl}/users/boss/tokens`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('boss:one-time-pw').toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `broad-${Date.now()}`, scopes: ['write:repository', 'write:issue', 'read:user'] }) });
+        await writeFile(file, `${((await made.json()) as { sha1: string }).sha1}\n`);
+        return () => writeFile(file, good);
       },
-      title: /^boss has admin on acme\/widget$/,
-      fix: /fix: give boss admin on acme\/widget/,
+      title: /^token of boss has read:repository, write:issue, read:user, not write:repository$/,
+      fix: /also holds write:repository, more than boss needs\n    fix: replace the token in .*boss-forge-token .* by one with read:repository, write:issue, read:user/,
+    },
+    {
+      name: 'a boss made admin again',
+      async breakIt() {
+        await api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'admin' });
+        return () => api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'write' });
+      },
+      title: /^no agent has admin on acme\/widget$/,
+      fix: /boss has admin\n    fix: lower boss's access to write \(Settings → Collaborators\); permission reads use forge\.serviceToken/,
+    },
+    {
+      name: 'a default branch every writer may push to',
+      async breakIt() {
+        await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: false });
+        return () => api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: false });
+      },
+      title: /^the default branch of acme\/widget is protected against agents' pushes and merges$/,
+      fix: /main: anyone with write \(the agents too\) may push to it\n    fix: in the rule of main \(Settings → Branches\): disable push/,
+    },
+    {
+      name: 'a merge allowlist naming dev',
+      async breakIt() {
+        await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_merge_whitelist: true, merge_whitelist_usernames: ['dev'] });
+        return () => api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_merge_whitelist: false, merge_whitelist_usernames: [] });
+      },
+      title: /^the default branch of acme\/widget is protected against agents' pushes and merges$/,
+      fix: /main: its merge allowlist names dev\n/,
+    },
+    {
+      name: 'a config without forge.serviceToken',
+      async breakIt() {
+        const path = join(dir, 'claude-hooks.yaml');
+        const good = await readFile(path, 'utf8');
+        await writeFile(path, good.split('\n').filter((line) => !line.includes('serviceToken')).join('\n'));
+        return () => writeFile(path, good);
+      },
+      title: /^forge\.serviceToken is set$/,
+      fix: /not set: who may trigger an agent is read with boss's token, which then needs admin\n    fix: run `claude-hooks init` again/,
+    },
+    {
+      name: 'a service user that lost its admin',
+      async breakIt() {
+        await api('PUT', `/repos/${REPO}/collaborators/claude-hooks-service`, { permission: 'write' });
+        return () => api('PUT', `/repos/${REPO}/collaborators/claude-hooks-service`, { permission: 'admin' });
+      },
+      title: /^forge\.serviceToken reads permissions on acme\/widget$/,
+      fix: /the forge refused \(403\): its user is not an admin of acme\/widget\n    fix: give forge\.serviceToken's user admin on acme\/widget/,
+    },
+    {
+      name: "an agent's token as forge.serviceToken",
+      async breakIt() {
+        const file = join(dir, 'data', 'secrets', 'service-forge-token');
+        const good = await readFile(file, 'utf8');
+        await writeFile(file, await readFile(join(dir, 'data', 'secrets', 'boss-forge-token'), 'utf8'));
+        return () => writeFile(file, good);
+      },
+      title: /^forge\.serviceToken is no agent's and only reads$/,
+      fix: /it is boss's token \(boss\)\n    fix: put in .*service-forge-token \(forge\.serviceToken\) a token with read:repository, read:user/,
     },
     {
       name: 'a webhook missing an event',

@@ -1,16 +1,20 @@
 /**
- * `claude-hooks init` against the forge double (with the swagger check): what an empty forge gets,
- * that a second run changes nothing, that drift is repaired, that a dry run changes nothing, that
- * the admin token is written nowhere, and that a run stopped midway is finished by the next one.
+ * `claude-hooks init` against the forge double (with the swagger check): what an empty forge gets —
+ * each bot only the access and token scopes its role needs, a service user that reads
+ * permissions, a default branch no agent can push to or merge into on its own — that a second run
+ * changes nothing, that drift is repaired, that an installation made by an earlier, more generous
+ * init is brought down to that, that a dry run changes nothing, that the admin token is written
+ * nowhere, and that a run stopped midway is finished by the next one.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HOOK_EVENTS } from '../../src/onboarding/agent-templates.js';
+import { HOOK_EVENTS, templateOf } from '../../src/onboarding/agent-templates.js';
+import { renderConfig, writeSecretFile } from '../../src/onboarding/init-files.js';
 import { startForgeDouble, type ForgeDouble } from '../support/forge/forge-double.js';
 
 const REPO = 'acme/widget';
@@ -37,6 +41,17 @@ async function init(forge: ForgeDouble, dir: string, adminToken: string, extra: 
   const code = await runCli(['init', '--forge', forge.url, '--repo', REPO, '--public-url', PUBLIC_URL, ...extra], io);
   return { code, stdout, stderr };
 }
+
+/** The scopes of each token init makes (docs/forge-setup.md, "Tokens"). */
+const SCOPES: Record<string, string[]> = {
+  boss: ['read:repository', 'read:user', 'write:issue'],
+  dev: ['read:user', 'write:issue', 'write:repository'],
+  reviewer: ['read:user', 'write:issue', 'write:repository'],
+  'claude-hooks-service': ['read:repository', 'read:user'],
+};
+const TOKEN_FILES: Record<string, string> = { boss: 'boss-forge-token', dev: 'dev-forge-token', reviewer: 'reviewer-forge-token', 'claude-hooks-service': 'service-forge-token' };
+/** The access each bot gets: only what its role needs; the service user reads permissions, which takes admin. */
+const ACCESS = { boss: 'write', dev: 'write', reviewer: 'read', 'claude-hooks-service': 'admin' };
 
 const writes = (forge: ForgeDouble, from = 0) => forge.requests().slice(from).filter((r) => r.kind === 'api' && ['POST', 'PUT', 'PATCH'].includes(r.method));
 
@@ -73,12 +88,12 @@ describe('claude-hooks init', () => {
       assert.equal(forge.user('reviewer')?.fullName, 'Reviewer (claude-hooks)');
     });
 
-    it('creates one token per agent with exactly the documented scopes, saved 0600 under the data dir', async () => {
-      for (const agent of ['boss', 'dev', 'reviewer']) {
-        const tokens = forge.tokens(agent);
-        assert.equal(tokens.length, 1);
-        assert.deepEqual([...(tokens[0]?.scopes ?? [])].sort(), ['read:user', 'write:issue', 'write:repository']);
-        const file = join(dir, 'data', 'secrets', `${agent}-forge-token`);
+    it('creates one token per bot with exactly the scopes its role needs, saved 0600 under the data dir', async () => {
+      for (const [login, scopes] of Object.entries(SCOPES)) {
+        const tokens = forge.tokens(login);
+        assert.equal(tokens.length, 1, login);
+        assert.deepEqual([...(tokens[0]?.scopes ?? [])].sort(), scopes, login);
+        const file = join(dir, 'data', 'secrets', TOKEN_FILES[login] ?? '');
         assert.equal((await readFile(file, 'utf8')).trim(), tokens[0]?.token);
         assert.equal((await stat(file)).mode & 0o777, 0o600);
       }
@@ -86,19 +101,26 @@ describe('claude-hooks init', () => {
       assert.deepEqual(new Set(tokenCalls.map((r) => r.authScheme)), new Set(['Basic']));
     });
 
-    it('writes a config that names the secret files and is valid', async () => {
+    it('creates the service user that reads permissions, which no agent is', () => {
+      assert.deepEqual(forge.user('claude-hooks-service'), { login: 'claude-hooks-service', fullName: 'claude-hooks service (permission reads)', email: 'claude-hooks-service@noreply.127.0.0.1' });
+      assert.match(first.stdout, /\+ user claude-hooks-service: created forge user/);
+    });
+
+    it('writes a config that names the secret files, the service token among them, and is valid', async () => {
       const text = await readFile(join(dir, 'claude-hooks.yaml'), 'utf8');
       assert.match(text, /token: \{ file: "\.\/data\/secrets\/dev-forge-token" \}/);
       assert.match(text, /webhookSecret: \{ file: "\.\/data\/webhook-secret" \}/);
+      assert.match(text, /serviceToken: \{ file: "\.\/data\/secrets\/service-forge-token" \}/);
       const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env: {}, cwd: dir });
       assert.ok(loaded.ok, JSON.stringify(loaded.ok ? '' : loaded.error));
       assert.deepEqual(loaded.value.agents.map((a) => a.name), ['boss', 'dev', 'reviewer']);
       assert.equal(loaded.value.forge.webhookSecret?.reveal(), (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim());
+      assert.equal(loaded.value.forge.serviceToken?.reveal(), forge.tokens('claude-hooks-service')[0]?.token);
       assert.equal((await stat(join(dir, 'data', 'webhook-secret'))).mode & 0o777, 0o600);
     });
 
-    it('gives boss admin and dev and reviewer write on the repository', () => {
-      assert.deepEqual(forge.collaborators(REPO), { boss: 'admin', dev: 'write', reviewer: 'write' });
+    it('gives boss and dev write, reviewer read (its approvals do not count) and the service user admin', () => {
+      assert.deepEqual(forge.collaborators(REPO), ACCESS);
     });
 
     it('creates the labels the triggers use', () => {
@@ -116,8 +138,15 @@ describe('claude-hooks init', () => {
       );
     });
 
-    it('protects the default branch against direct pushes', () => {
-      assert.deepEqual(forge.protections(REPO).map((p) => ({ branch: p.branch, enablePush: p.enablePush })), [{ branch: 'main', enablePush: false }]);
+    it("protects the default branch: no pushes, one approval to merge, stale approvals dismissed, no allowlist", () => {
+      const rules = forge.protections(REPO).map((p) => ({
+        branch: p.branch,
+        enablePush: p.enablePush,
+        requiredApprovals: p.requiredApprovals,
+        dismissStaleApprovals: p.dismissStaleApprovals,
+        allowlists: [p.enablePushWhitelist, p.enableApprovalsWhitelist, p.enableMergeWhitelist],
+      }));
+      assert.deepEqual(rules, [{ branch: 'main', enablePush: false, requiredApprovals: 1, dismissStaleApprovals: true, allowlists: [false, false, false] }]);
     });
 
     it('calls the forge only as the swagger allows', () => {
@@ -176,13 +205,41 @@ describe('claude-hooks init', () => {
       assert.equal(repaired[0]?.active, true);
     });
 
-    it('a lost permission', async () => {
-      await api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'write' });
+    it('an agent made admin again is lowered, and the service user given back its admin', async () => {
+      await api('PUT', `/repos/${REPO}/collaborators/boss`, { permission: 'admin' });
+      await api('PUT', `/repos/${REPO}/collaborators/claude-hooks-service`, { permission: 'write' });
 
       const run = await init(forge, dir, adminToken);
 
-      assert.match(run.stdout, /\+ boss on acme\/widget: gave boss admin/);
-      assert.equal(forge.collaborators(REPO).boss, 'admin');
+      assert.match(run.stdout, /\+ boss on acme\/widget: lowered boss to write \(had admin\)/);
+      assert.match(run.stdout, /\+ claude-hooks-service on acme\/widget: gave claude-hooks-service admin/);
+      assert.deepEqual(forge.collaborators(REPO), ACCESS);
+    });
+
+    it('a protection rule loosened by hand', async () => {
+      await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: false, required_approvals: 0, dismiss_stale_approvals: false, enable_merge_whitelist: true, merge_whitelist_usernames: ['dev'] });
+
+      const run = await init(forge, dir, adminToken);
+
+      assert.match(
+        run.stdout,
+        /\+ default branch of acme\/widget protected: repaired the rule of main: anyone with write \(the agents too\) may push to it; it requires no approval to merge; approvals outlive new commits; its merge allowlist names dev/,
+      );
+      const [rule] = forge.protections(REPO);
+      assert.deepEqual([rule?.enablePush, rule?.requiredApprovals, rule?.dismissStaleApprovals, rule?.enableMergeWhitelist], [false, 1, true, false]);
+      assert.deepEqual(forge.openApiViolations(), []);
+    });
+
+    it("a person's push allowlist keeps the people and loses the agents", async () => {
+      forge.addUser('alice');
+      await api('PUT', `/repos/${REPO}/collaborators/alice`, { permission: 'write' });
+      await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['alice', 'dev'] });
+
+      const run = await init(forge, dir, adminToken);
+
+      assert.match(run.stdout, /repaired the rule of main: its push allowlist names dev/);
+      const [rule] = forge.protections(REPO);
+      assert.deepEqual([rule?.enablePush, rule?.enablePushWhitelist, rule?.pushWhitelist], [true, true, ['alice']]);
     });
 
     it('a lost token file, making a new token for the adopted user', async () => {
@@ -228,6 +285,85 @@ describe('claude-hooks init', () => {
     });
   });
 
+  describe('on an installation an earlier init made: boss admin, reviewer write, tokens that may write, no service user', () => {
+    let forge: ForgeDouble;
+    let dir: string;
+    let adminToken: string;
+    let plan: Run;
+    let run: Run;
+    const configPath = () => join(dir, 'claude-hooks.yaml');
+    before(async () => {
+      forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
+      adminToken = forge.addUser('root', { admin: true }).token;
+      // The double's own tokens may do anything: like the write:repository tokens that init made for every agent.
+      const tokens = Object.fromEntries(['boss', 'dev', 'reviewer'].map((login) => [login, forge.addUser(login).token]));
+      await forge.createRepo('acme', 'widget', { collaborators: { boss: 'admin', dev: 'write', reviewer: 'write' } });
+      dir = await mkdtemp(join(tmpdir(), 'init-upgrade-'));
+      const layout = { dataDir: join(dir, 'data'), configPath: configPath() };
+      for (const [login, token] of Object.entries(tokens)) await writeSecretFile(join(dir, 'data', 'secrets', `${login}-forge-token`), token);
+      await writeSecretFile(join(dir, 'data', 'webhook-secret'), 'an-old-secret');
+      await writeSecretFile(join(dir, 'data', 'secrets', 'admin-token'), 'an-old-admin-token');
+      const agents = ['boss', 'dev', 'reviewer'].map((name) => ({ ...(templateOf(name) ?? assert.fail(name)), login: name, email: `${name}@noreply.127.0.0.1` }));
+      const rendered = renderConfig(layout, { forgeUrl: forge.url, forgeKind: 'forgejo', publicUrl: PUBLIC_URL, repositories: [REPO], agents });
+      const old = rendered.split('\n').filter((line) => !/serviceToken|Reads who may trigger/.test(line));
+      await writeFile(configPath(), ['# the operator\'s own note, which init keeps', ...old].join('\n'));
+      const response = await fetch(`${forge.apiUrl}/repos/${REPO}/branch_protections`, { method: 'POST', headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ rule_name: 'main', enable_push: false }) });
+      assert.equal(response.status, 201);
+
+      plan = await init(forge, dir, adminToken, ['--dry-run']);
+      run = await init(forge, dir, adminToken);
+    });
+    after(async () => {
+      await forge.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('says in a dry run what it would change, and why', () => {
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /~ token of boss: would replace the token in .*boss-forge-token: it holds write:repository, more than boss needs/);
+      assert.match(plan.stdout, /✓ token of dev: valid/);
+      assert.match(plan.stdout, /~ boss on acme\/widget: would lower boss to write \(has admin\)/);
+      assert.match(plan.stdout, /~ config .*claude-hooks\.yaml: would add forge\.serviceToken: \{ file: \.\/data\/secrets\/service-forge-token \}/);
+    });
+
+    it('lowers boss to write and reviewer to read, and makes the service user admin', () => {
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.match(run.stdout, /\+ boss on acme\/widget: lowered boss to write \(had admin\)/);
+      assert.match(run.stdout, /\+ reviewer on acme\/widget: lowered reviewer to read \(had write\)/);
+      assert.deepEqual(forge.collaborators(REPO), ACCESS);
+    });
+
+    it("replaces boss's token by one that cannot write code, and keeps the others", async () => {
+      assert.deepEqual([...(forge.tokens('boss')[0]?.scopes ?? [])].sort(), SCOPES.boss);
+      assert.equal((await readFile(join(dir, 'data', 'secrets', 'boss-forge-token'), 'utf8')).trim(), forge.tokens('boss')[0]?.token);
+      assert.deepEqual([forge.tokens('dev'), forge.tokens('reviewer')], [[], []]);
+    });
+
+    it('adds forge.serviceToken to the config, leaving the rest as it was', async () => {
+      assert.match(run.stdout, /\+ config .*: added forge\.serviceToken to .*; the rest is as it was/);
+      const text = await readFile(configPath(), 'utf8');
+      assert.match(text, /^# the operator's own note, which init keeps$/m);
+      const loaded = loadConfig({ path: configPath(), env: {}, cwd: dir });
+      assert.ok(loaded.ok, JSON.stringify(loaded.ok ? '' : loaded.error));
+      assert.equal(loaded.value.forge.serviceToken?.reveal(), forge.tokens('claude-hooks-service')[0]?.token);
+      assert.equal(loaded.value.forge.webhookSecret?.reveal(), 'an-old-secret');
+    });
+
+    it('repairs the rule, which only closed pushes', () => {
+      assert.match(run.stdout, /\+ default branch of acme\/widget protected: repaired the rule of main: it requires no approval to merge; approvals outlive new commits/);
+      assert.deepEqual(forge.openApiViolations(), []);
+    });
+
+    it('changes nothing on the next run', async () => {
+      const from = forge.requests().length;
+
+      const again = await init(forge, dir, adminToken);
+
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(writes(forge, from), []);
+    });
+  });
+
   describe('when a bot user exists already', () => {
     it('adopts it, saying so, and makes its token after setting a one-time password', async () => {
       const { forge, dir, adminToken } = await scene();
@@ -268,7 +404,7 @@ describe('claude-hooks init', () => {
         assert.deepEqual([...(orgHooks[0]?.events ?? [])].sort(), [...HOOK_EVENTS].sort());
         assert.deepEqual([forge.hooks('acme/widget'), forge.hooks('acme/gadget')], [[], []]);
         for (const repo of ['acme/widget', 'acme/gadget']) {
-          assert.deepEqual(forge.collaborators(repo), { boss: 'admin', dev: 'write', reviewer: 'write' });
+          assert.deepEqual(forge.collaborators(repo), ACCESS);
           assert.equal(forge.labels(repo).length, 3);
         }
         const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env: {}, cwd: dir });
@@ -301,6 +437,23 @@ describe('claude-hooks init', () => {
     });
   });
 
+  describe('with --allow-bot-merge', () => {
+    it('gives the reviewer write, so that its approval lets agents merge, and still closes pushes', async () => {
+      const { forge, dir, adminToken } = await scene();
+      try {
+        const run = await init(forge, dir, adminToken, ['--allow-bot-merge']);
+
+        assert.equal(run.code, 0, run.stderr);
+        assert.equal(forge.collaborators(REPO).reviewer, 'write');
+        assert.match(run.stdout, /\+ default branch of acme\/widget protected: protected main: no direct pushes, 1 approval to merge \(agents may approve and merge: --allow-bot-merge\)/);
+        assert.deepEqual(forge.protections(REPO).map((p) => [p.enablePush, p.requiredApprovals]), [[false, 1]]);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('with --dry-run', () => {
     it('prints the plan and changes nothing', async () => {
       const { forge, dir, adminToken } = await scene();
@@ -309,6 +462,8 @@ describe('claude-hooks init', () => {
 
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /~ user dev: would create forge user dev/);
+        assert.match(run.stdout, /~ user claude-hooks-service: would create forge user claude-hooks-service/);
+        assert.match(run.stdout, /~ default branch of acme\/widget protected: would protect main: no direct pushes, 1 approval to merge/);
         assert.match(run.stdout, /~ webhook on acme\/widget: would create a webhook/);
         assert.match(run.stdout, /dry run: \d+ change\(s\) to make/);
         assert.deepEqual(writes(forge), []);

@@ -7,8 +7,8 @@
 import type { z } from 'zod';
 import { ForgeApiError } from '../client.js';
 import { createTransport } from './transport.js';
-import type { HookOwner, OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
-import { AccountData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
+import type { BranchRule, BranchRuleChange, HookOwner, OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
+import { AccountData, BranchRuleData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
 
 export interface OnboardingClientOptions {
   readonly baseUrl: string;
@@ -96,6 +96,13 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
       const level = PermissionData.parse(answer.json).permission as RepoAccess;
       return ACCESS.includes(level) ? level : 'none';
     },
+    async isCollaborator(repo, login) {
+      const path = `${repoPath(repo)}/collaborators/${name(login)}`;
+      const answer = await call('GET', path);
+      if (answer.status === 204) return true;
+      if (answer.status === 404) return false;
+      throw new ForgeApiError('GET', path, answer.status, messageOf(answer));
+    },
     grant: (repo, login, level) => done('PUT', `${repoPath(repo)}/collaborators/${name(login)}`, { permission: level }),
     labels: async (repo) => (await list(LabelData, `${repoPath(repo)}/labels`)).map((label) => label.name),
     createLabel: (repo, labelName, color) => done('POST', `${repoPath(repo)}/labels`, { name: labelName, color: `#${color}` }),
@@ -120,13 +127,61 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
     testHook: (repo, id) => done('POST', `${repoPath(repo)}/hooks/${id}/tests`),
     defaultBranch: async (repo) => (await expect(RepositoryData, 'GET', repoPath(repo))).default_branch,
     protectedBranches: async (repo) => (await expect(ProtectionData.array(), 'GET', `${repoPath(repo)}/branch_protections`)).map((rule) => rule.rule_name ?? rule.branch_name ?? ''),
-    protectBranch: (repo, branch) => done('POST', `${repoPath(repo)}/branch_protections`, { rule_name: branch, enable_push: false }),
+    async branchRule(repo, branch) {
+      const path = rulePath(repo, branch);
+      const answer = await call('GET', path);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200) throw new ForgeApiError('GET', path, answer.status, messageOf(answer));
+      return toBranchRule(BranchRuleData.parse(answer.json));
+    },
+    protectBranch: (repo, branch, rule) => done('POST', `${repoPath(repo)}/branch_protections`, { rule_name: branch, ...ruleFields(rule) }),
+    editBranchRule: (repo, branch, change) => done('PATCH', rulePath(repo, branch), ruleFields(change)),
+  };
+}
+
+function toBranchRule(data: z.infer<typeof BranchRuleData>): BranchRule {
+  const list = (enabled: boolean, names: readonly string[] | null | undefined) => (enabled ? [...(names ?? [])] : null);
+  return {
+    enablePush: data.enable_push,
+    pushAllowlist: data.enable_push ? list(data.enable_push_whitelist, data.push_whitelist_usernames) : null,
+    requiredApprovals: data.required_approvals,
+    dismissStaleApprovals: data.dismiss_stale_approvals,
+    approvalsAllowlist: list(data.enable_approvals_whitelist, data.approvals_whitelist_username),
+    mergeAllowlist: list(data.enable_merge_whitelist, data.merge_whitelist_usernames),
   };
 }
 
 /**
+ * The body fields for the parts of a rule being set. Gitea reads `enable_push_whitelist` only
+ * together with `enable_push` (`EditBranchProtection`), so a push allowlist is always sent with it.
+ */
+function ruleFields(change: BranchRuleChange): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (change.enablePush !== undefined || change.pushAllowlist !== undefined) {
+    // An allowlist given without `enablePush` is meant to be in force.
+    fields.enable_push = change.enablePush ?? (change.pushAllowlist !== null);
+    if (change.pushAllowlist !== undefined) {
+      fields.enable_push_whitelist = change.pushAllowlist !== null;
+      fields.push_whitelist_usernames = [...(change.pushAllowlist ?? [])];
+    }
+  }
+  if (change.requiredApprovals !== undefined) fields.required_approvals = change.requiredApprovals;
+  if (change.dismissStaleApprovals !== undefined) fields.dismiss_stale_approvals = change.dismissStaleApprovals;
+  if (change.approvalsAllowlist !== undefined) {
+    fields.enable_approvals_whitelist = change.approvalsAllowlist !== null;
+    fields.approvals_whitelist_username = [...(change.approvalsAllowlist ?? [])];
+  }
+  if (change.mergeAllowlist !== undefined) {
+    fields.enable_merge_whitelist = change.mergeAllowlist !== null;
+    fields.merge_whitelist_usernames = [...(change.mergeAllowlist ?? [])];
+  }
+  return fields;
+}
+
+/**
  * A request that needs `scope` and changes nothing: Gitea checks a token's scopes before it looks
- * for the resource, so a missing scope answers 403 "…required scope(s)…" and a present one 404.
+ * for the resource, so a missing scope answers 403 "…required scope(s)…" and a present one 404
+ * (or, for a read, the resource itself). Each is an operation whose swagger documents that 403.
  */
 function scopeProbe(scope: string, repo: string): { method: string; path: string } {
   switch (scope) {
@@ -134,8 +189,10 @@ function scopeProbe(scope: string, repo: string): { method: string; path: string
       return { method: 'GET', path: '/user' };
     case 'write:issue':
       return { method: 'DELETE', path: `${repo}/issues/comments/0` };
+    case 'read:repository':
+      return { method: 'GET', path: `${repo}/stargazers` };
     case 'write:repository':
-      return { method: 'DELETE', path: `${repo}/releases/0` };
+      return { method: 'DELETE', path: `${repo}/pulls/0/reviews/0` };
     default:
       throw new Error(`no probe for scope ${scope}`);
   }
@@ -149,6 +206,10 @@ function messageOf(answer: { json: unknown; text: string }): string {
 function name(value: string): string {
   if (!NAME.test(value)) throw new Error(`${JSON.stringify(value)} is not a valid forge login`);
   return encodeURIComponent(value);
+}
+
+function rulePath(repo: string, branch: string): string {
+  return `${repoPath(repo)}/branch_protections/${encodeURIComponent(branch)}`;
 }
 
 function hooksPath(owner: HookOwner): string {

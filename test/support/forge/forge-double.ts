@@ -23,12 +23,12 @@ import type { OperationContext } from './operation-context.js';
 import { API_PREFIX, createRestApi } from './rest-api.js';
 import { authenticate } from './rest-router.js';
 import { addUser, createRepo, type ForgeUser, type RepoOptions } from './seed.js';
-import { createForgeState, type CommentRecord, type IssueRecord, type ReviewRecord } from './state.js';
+import { createForgeState, type CommentRecord, type IssueRecord, type ProtectionRecord, type ReviewRecord } from './state.js';
 import { createWebhookSender, hooksFor, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
 
 export type { ForgeActor } from './actors.js';
 export type { ForgeUser, RepoOptions } from './seed.js';
-export type { CommentRecord, IssueRecord, ReviewRecord } from './state.js';
+export type { CommentRecord, IssueRecord, ProtectionRecord, ReviewRecord } from './state.js';
 export type { WebhookDelivery, ForgeFlavour } from './webhooks.js';
 export type { OpenApiViolation } from './openapi-check.js';
 export { ForgeRefusal } from './operation-context.js';
@@ -96,7 +96,8 @@ export interface ForgeDouble {
   /** Collaborators of a repository and their access. */
   collaborators(repo: string): Readonly<Record<string, string>>;
   labels(repo: string): readonly string[];
-  protections(repo: string): ReadonlyArray<{ branch: string; enablePush: boolean }>;
+  /** Branch protection rules made through the API, with every setting the double keeps. */
+  protections(repo: string): ReadonlyArray<Readonly<ProtectionRecord>>;
   /** Waits until every push received so far is processed and every webhook emitted has been tried. */
   idle(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;

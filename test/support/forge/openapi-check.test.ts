@@ -61,6 +61,13 @@ describe('openapi-check', () => {
     assert.deepEqual(checker.checkResponse({ method: 'GET', path: '/api/v1/user' }, { status: 401, body: { message: 'token is required' } }), []);
   });
 
+  it("lets any operation refuse a token without the scope its path needs (403), but no other 403 it does not document", () => {
+    const test = { method: 'POST', path: '/api/v1/repos/acme/app/hooks/1/tests' };
+
+    assert.deepEqual(checker.checkResponse(test, { status: 403, body: { message: 'token does not have at least one of required scope(s): [write:repository]' } }), []);
+    assert.equal(checker.checkResponse(test, { status: 403, body: { message: 'user should be an owner or a collaborator with admin write of a repository' } }).length, 1);
+  });
+
   const wrongRequests: Array<{ what: string; request: CheckedRequest; says: RegExp }> = [
     { what: 'a since that is not RFC 3339', request: { method: 'GET', path: '/api/v1/repos/acme/app/issues/comments', query: { since: 'yesterday' } }, says: /since must match format "date-time"/ },
     { what: 'a page that is not a number', request: { method: 'GET', path: '/api/v1/repos/acme/app/issues', query: { page: 'two' } }, says: /page must be integer/ },

@@ -40,6 +40,14 @@ export function repoFor(ctx: OperationContext, actor: string, name: string, need
   return repo;
 }
 
+/** The repository when `actor` administers it (its owner, a site admin, an admin collaborator); 403 otherwise. */
+export function adminRepoFor(ctx: OperationContext, actor: string, name: string): RepoRecord {
+  const repo = repoFor(ctx, actor, name, 'read');
+  const permission = ctx.state.permission(repo, actor);
+  if (permission !== 'owner' && permission !== 'admin') throw new ForgeRefusal('forbidden', `${actor} is not an administrator of ${repo.fullName}`);
+  return repo;
+}
+
 export function issueIn(ctx: OperationContext, repo: RepoRecord, number: number): IssueRecord {
   const issue = ctx.state.issue(repo.fullName, number);
   if (issue === undefined) throw new ForgeRefusal('not-found', `issue ${repo.fullName}#${number} not found`);

@@ -2,10 +2,11 @@
  * The REST routes onboarding uses (`claude-hooks init` and `doctor`), answering as Gitea does:
  * site-admin user creation and edits, a user's access tokens (only with Basic auth as that user and
  * their password, as Gitea's `reqBasicOrRevProxyAuth` demands), collaborators with a permission,
- * labels, repository webhooks with their test delivery, and branch protections.
+ * labels, and repository and organisation webhooks with their test delivery. Branch protections
+ * are in `rest-protection-routes.ts`.
  */
 import { pushPayload } from './payloads.js';
-import { ForgeRefusal, repoFor, type OperationContext } from './operation-context.js';
+import { adminRepoFor, ForgeRefusal, repoFor, type OperationContext } from './operation-context.js';
 import { readRefs, commitsBetween } from './git-repos.js';
 import { apiLabel, apiRepo, apiUser, type Json } from './render.js';
 import { apiError, ok, paginate, route, stringField, arrayField, type ApiRequest, type Route } from './rest-router.js';
@@ -20,12 +21,7 @@ export function adminRoutes(ctx: OperationContext): Route[] {
   function siteAdmin(req: ApiRequest): void {
     if (!req.user.admin) throw new ForgeRefusal('forbidden', 'must be a site administrator');
   }
-  function repoAdmin(req: ApiRequest, params: Readonly<Record<string, string>>): RepoRecord {
-    const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
-    const permission = state.permission(repo, req.user.login);
-    if (permission !== 'owner' && permission !== 'admin') throw new ForgeRefusal('forbidden', `${req.user.login} is not an administrator of ${repo.fullName}`);
-    return repo;
-  }
+  const repoAdmin = (req: ApiRequest, params: Readonly<Record<string, string>>): RepoRecord => adminRepoFor(ctx, req.user.login, repoName(params));
   function namedUser(login: string): UserRecord {
     const user = state.user(login);
     if (user === undefined) throw new ForgeRefusal('not-found', `user ${login} does not exist`);
@@ -123,6 +119,14 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       state.tokens.push(token);
       return ok(apiToken(token, true), 201);
     }),
+    route('GET', '/repos/{owner}/{repo}/collaborators/{collaborator}', (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const user = state.user(params.collaborator ?? '');
+      if (user === undefined) throw new ForgeRefusal('invalid', `user ${params.collaborator} does not exist`);
+      // A collaborator in its own right; the owner and site admins are not listed (Gitea's IsCollaborator).
+      if (!repo.collaborators.has(user.login.toLowerCase())) throw new ForgeRefusal('not-found', `${user.login} is not a collaborator of ${repo.fullName}`);
+      return { status: 204 };
+    }),
     route('PUT', '/repos/{owner}/{repo}/collaborators/{collaborator}', (req, params) => {
       const repo = repoAdmin(req, params);
       const user = namedUser(params.collaborator ?? '');
@@ -204,22 +208,5 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       editHook(hook, req.body);
       return ok(apiHook(hook));
     }),
-    route('GET', '/repos/{owner}/{repo}/branch_protections', (req, params) => {
-      const repo = repoAdmin(req, params);
-      return ok(state.protections.filter((p) => p.repo === repo.fullName).map((p) => apiProtection(p.branch, p.enablePush, p.createdAt)));
-    }),
-    route('POST', '/repos/{owner}/{repo}/branch_protections', (req, params) => {
-      const repo = repoAdmin(req, params);
-      const branch = stringField(req.body, 'rule_name') ?? stringField(req.body, 'branch_name') ?? '';
-      if (branch === '') throw new ForgeRefusal('invalid', 'rule_name is required');
-      if (state.protections.some((p) => p.repo === repo.fullName && p.branch === branch)) throw new ForgeRefusal('forbidden', `branch protection for ${branch} already exists`);
-      const record = { repo: repo.fullName, branch, enablePush: (req.body as Record<string, unknown>).enable_push === true, createdAt: state.now() };
-      state.protections.push(record);
-      return ok(apiProtection(record.branch, record.enablePush, record.createdAt), 201);
-    }),
   ];
-}
-
-function apiProtection(branch: string, enablePush: boolean, createdAt: string): Json {
-  return { branch_name: branch, rule_name: branch, priority: 0, enable_push: enablePush, enable_push_whitelist: false, push_whitelist_usernames: [], enable_merge_whitelist: false, required_approvals: 0, created_at: createdAt, updated_at: createdAt };
 }

@@ -10,6 +10,7 @@ import { ForgeRefusal, STATUS_OF_REFUSAL, type OperationContext } from './operat
 import { issueRoutes } from './rest-issue-routes.js';
 import { pullRoutes } from './rest-pull-routes.js';
 import { adminRoutes } from './rest-admin-routes.js';
+import { protectionRoutes } from './rest-protection-routes.js';
 import { apiError, credentialsOf, matchRoute, requiredScope, scopeAllows, type ApiResponse } from './rest-router.js';
 
 export interface RestApiOptions {
@@ -23,7 +24,7 @@ export const API_PREFIX = '/api/v1';
 
 export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { ctx } = options;
-  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx)];
+  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx), ...protectionRoutes(ctx)];
   const baseUrl = ctx.render.baseUrl;
 
   async function answer(req: IncomingMessage, url: URL, raw: string): Promise<{ response: ApiResponse; body: unknown }> {

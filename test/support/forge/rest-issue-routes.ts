@@ -21,6 +21,12 @@ export function issueRoutes(ctx: OperationContext): Route[] {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       return ok(apiRepo(r, repo, ctx.state.permission(repo, req.user.login)));
     }),
+    // Nobody stars anything in the double; onboarding asks only to learn whether a token may read.
+    route('GET', '/repos/{owner}/{repo}/stargazers', (req, params) => {
+      repoFor(ctx, req.user.login, repoName(params), 'read');
+      const { page, headers } = paginate([], req);
+      return ok(page, 200, headers);
+    }),
     route('GET', '/repos/{owner}/{repo}/collaborators/{collaborator}/permission', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       const own = ctx.state.permission(repo, req.user.login);

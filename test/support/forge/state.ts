@@ -48,11 +48,25 @@ export interface HookRecord {
   updatedAt: string;
 }
 
+/**
+ * A branch protection rule, named after the branch it protects (Gitea's `rule_name`). The
+ * allowlists hold logins as Gitea keeps them: only users with write (push, merge) or read
+ * (approvals) on the repository, whoever was asked for.
+ */
 export interface ProtectionRecord {
   readonly repo: string;
   readonly branch: string;
-  readonly enablePush: boolean;
+  enablePush: boolean;
+  enablePushWhitelist: boolean;
+  pushWhitelist: string[];
+  requiredApprovals: number;
+  dismissStaleApprovals: boolean;
+  enableApprovalsWhitelist: boolean;
+  approvalsWhitelist: string[];
+  enableMergeWhitelist: boolean;
+  mergeWhitelist: string[];
   readonly createdAt: string;
+  updatedAt: string;
 }
 
 export interface LabelRecord {
