@@ -24,6 +24,23 @@ describe('workdirs: acquire', () => {
 
   const dev = (branch: string) => workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
 
+  it('tells where the worktree\'s git files are, and reads a file as the default branch has it, not as the worktree does', async () => {
+    origin.commit('main', 'CLAUDE.md', 'the project\'s rules\n');
+    const lease = leased(await dev('issue-1-git-files'));
+    writeFileSync(join(lease.path, 'CLAUDE.md'), 'rules the agent wrote\n');
+
+    const read = await lease.readDefaultBranchFile('CLAUDE.md');
+    const missing = await lease.readDefaultBranchFile('NOT-THERE.md');
+    await assert.rejects(lease.readDefaultBranchFile('../secret'), /not a path inside the repository/);
+    await lease.release();
+
+    assert.equal(read, 'the project\'s rules\n');
+    assert.equal(missing, undefined);
+    assert.equal(lease.gitDirs.commonDir, git(lease.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']));
+    assert.equal(lease.gitDirs.adminDir, git(lease.path, ['rev-parse', '--path-format=absolute', '--git-dir']));
+    assert.deepEqual(Object.keys(lease.identity).sort(), ['GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_COMMITTER_NAME']);
+  });
+
   it('creates one bare partial cache per repository, with gc off and an explicit refspec', async () => {
     const lease = leased(await dev('issue-1-cache-config'));
     await lease.release();

@@ -5,7 +5,7 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { err, ok, type Result } from '../lib/result.js';
-import { leaseEnvironment } from './auth.js';
+import { identityEnvironment, leaseEnvironment } from './auth.js';
 import { cacheExists, ensureCache, ensureRemoteUrl, gitIn, type GitContext } from './cache.js';
 import { formatBytes } from '../lib/format-bytes.js';
 import { freeBytes, gitContextFor, remoteUrlOf, type WorkdirDeps } from './deps.js';
@@ -61,6 +61,8 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
     }
     const { head, remoteHead, sync } = prepared.value;
     const remoteMoved = sync.kind === 'kept-local-work' || sync.kind === 'remote-branch-deleted';
+    const state = await inspectWorktree(path, cacheDirOf(deps.layout, repoKey));
+    if (state.kind !== 'present') throw new Error(`the worktree at ${path} is not usable after it was prepared (${state.kind})`);
     log.info({ path, head, sync: sync.kind, remoteMoved }, 'worktree acquired');
     let released = false;
     return ok({
@@ -72,6 +74,10 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       sync,
       remoteMoved,
       env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo) }),
+      identity: identityEnvironment(agent),
+      gitDirs: { adminDir: state.adminDir, commonDir: cacheDirOf(deps.layout, repoKey) },
+      remoteUrl: remoteUrlOf(deps, repo),
+      readDefaultBranchFile: (file) => readDefaultBranchFile({ ...ctx, signal: undefined }, cacheDirOf(deps.layout, repoKey), repo.defaultBranch, file),
       // Not the request's signal: the run it aborted is exactly the one whose work must be looked at.
       localWork: () => localWorkOf({ ...ctx, signal: undefined }, path),
       async release() {
@@ -89,6 +95,12 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
     await releaseLease();
     throw error;
   }
+}
+
+async function readDefaultBranchFile(ctx: GitContext, cacheDir: string, branch: string, file: string): Promise<string | undefined> {
+  if (file.startsWith('/') || file.split('/').includes('..')) throw new Error(`not a path inside the repository: ${file}`);
+  const shown = await gitIn(ctx, cacheDir, ['show', `refs/remotes/origin/${branch}:${file}`], [128]);
+  return shown.exitCode === 0 ? shown.stdout : undefined;
 }
 
 interface Job {

@@ -197,7 +197,7 @@ async function saveWork(deps: WorkdirDeps, ctx: GitContext, subject: Subject, cw
     const scratch = { ...ctx, env: { ...ctx.env, GIT_INDEX_FILE: index } };
     await gitIn(scratch, cwd, ['read-tree', 'HEAD']);
     await gitIn(scratch, cwd, ['add', '--all']);
-    await gitIn(scratch, cwd, ['diff', '--cached', '--binary', `--output=${patch}`, 'HEAD']);
+    await gitIn(scratch, cwd, ['diff', '--cached', '--binary', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', `--output=${patch}`, 'HEAD']);
     await rm(index, { force: true });
   }
   const saved: SavedWork = { dir, bundle, unpushedCommits: unpushed, patch, head };

@@ -68,7 +68,7 @@ export function createGitRunner(options: GitRunnerOptions): GitRunner {
 
   const run: RunGit = (args, runOptions) =>
     new Promise((resolve, reject) => {
-      const env = { ...base, ...runOptions.env };
+      const env = hardened({ ...base, ...runOptions.env });
       const child = spawn(binary, args, { cwd: runOptions.cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], signal: runOptions.signal });
       const id = next++;
       running.set(id, runOptions.cwd);
@@ -133,6 +133,36 @@ function baseEnvironment(env: Readonly<Record<string, string | undefined>>): Rec
     // Payload-supplied URLs cannot reach `file://`, `ext::` or ssh transports.
     GIT_ALLOW_PROTOCOL: 'http:https',
   };
+}
+
+/**
+ * Configuration every git the service runs gets, read after every config file (so a value an
+ * agent planted in a worktree's or a cache's config cannot win): no fsmonitor daemon, no hooks, no
+ * askpass program, no pager, no recursion into submodules (a crafted submodule brings its own
+ * config, which a recursing `status` would read), and only the forge's HTTP(S) transports. With
+ * the sandbox, an agent cannot write any config file the service's git reads at all; the one diff
+ * the service runs (saving work to the attic) passes `--no-ext-diff --no-textconv`
+ * (docs/decisions.md, "The service's own git").
+ */
+export const GIT_HARDENING: readonly (readonly [string, string])[] = [
+  ['core.fsmonitor', 'false'],
+  ['core.hooksPath', '/dev/null'],
+  ['core.askPass', ''],
+  ['core.pager', 'cat'],
+  ['submodule.recurse', 'false'],
+  ['diff.ignoreSubmodules', 'all'],
+  ['status.submoduleSummary', 'false'],
+  ['protocol.allow', 'never'],
+  ['protocol.http.allow', 'always'],
+  ['protocol.https.allow', 'always'],
+];
+
+/** The caller's command-scope config (`GIT_CONFIG_*`) with the hardening appended, so it wins. */
+function hardened(env: Record<string, string>): Record<string, string> {
+  const count = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  const pairs: (readonly [string, string])[] = [];
+  for (let i = 0; i < count; i++) pairs.push([env[`GIT_CONFIG_KEY_${i}`] ?? '', env[`GIT_CONFIG_VALUE_${i}`] ?? '']);
+  return { ...env, ...configEnvironment([...pairs.filter(([key]) => key !== ''), ...GIT_HARDENING]) };
 }
 
 /**

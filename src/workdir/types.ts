@@ -72,9 +72,10 @@ export type SyncOutcome =
   | { readonly kind: 'remote-branch-deleted' };
 
 /**
- * A worktree held by one job. `path` is the agent's cwd; `env` is merged over the agent's
- * environment and carries the git identity and the credential helper configuration — including
- * the token, so it serialises (JSON, pino, `util.inspect`) with the token redacted. `env` owns
+ * A worktree held by one job. `path` is the agent's cwd. `env` is the service's own git
+ * environment for it — the git identity and the credential helper configuration, including the
+ * agent's token (it serialises with the token redacted) — for in-process runners; a sandboxed run
+ * gets only `identity`, and reaches the forge through the service's git proxy. `env` owns
  * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`. Release exactly once, in `finally`.
  */
 export interface Lease {
@@ -90,6 +91,18 @@ export interface Lease {
   /** The remote moved (or vanished) and the worktree kept local work: tell the agent. */
   readonly remoteMoved: boolean;
   readonly env: Readonly<Record<string, string>>;
+  /** The agent's git identity alone (`GIT_AUTHOR_*`, `GIT_COMMITTER_*`): what a sandboxed run gets. */
+  readonly identity: Readonly<Record<string, string>>;
+  /** Where the worktree's git files are, for a sandbox to bind exactly those. */
+  readonly gitDirs: GitDirs;
+  /** Where the cache fetches from (built from `forge.url`): the URL a run's git proxy serves. */
+  readonly remoteUrl: string;
+  /**
+   * A file as the default branch has it (as just fetched), read by the service's own git in the
+   * cache — not from the worktree, which the agent (or a PR's author) may have changed.
+   * Undefined when the file is not there.
+   */
+  readDefaultBranchFile(path: string): Promise<string | undefined>;
   /**
    * What the worktree holds that is on no remote: uncommitted changes, and commits on HEAD that no
    * remote-tracking ref has (as last fetched or pushed from this machine; no fetch). Read-only, run
@@ -98,6 +111,12 @@ export interface Lease {
    */
   localWork(): Promise<LocalWork>;
   release(): Promise<void>;
+}
+
+/** A worktree's git files: its admin folder (`<cache>/worktrees/<name>`) and the cache itself. */
+export interface GitDirs {
+  readonly adminDir: string;
+  readonly commonDir: string;
 }
 
 /** Work in a worktree that is not on the remote. */

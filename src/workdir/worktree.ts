@@ -131,7 +131,7 @@ export interface WorktreeStatus {
 }
 
 export async function worktreeStatus(ctx: GitContext, path: string): Promise<WorktreeStatus> {
-  const { stdout } = await gitIn(ctx, path, ['status', '--porcelain=v2', '--branch', '--untracked-files=normal']);
+  const { stdout } = await gitIn(ctx, path, ['status', '--porcelain=v2', '--branch', '--untracked-files=normal', '--ignore-submodules=all']);
   const lines = stdout.split('\n').filter((l) => l !== '');
   const head = lines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length) ?? '';
   return { head, dirty: lines.some((l) => !l.startsWith('#')) };
