@@ -15,34 +15,61 @@
  * breakdown, read from the service's own log lines: webhook → `job started` → `workspace ready`
  * → `asking the model` (the runner hands the prompt to the runtime) → the first model request.
  *
- * Target: webhook → first model request p99 < 1.5 s.
+ * Every run is in its bubblewrap sandbox unless said otherwise: the service figure is measured with
+ * `isolation: bwrap` and, as its baseline, `isolation: none`, in the same run. The model proxy's own
+ * cost is measured apart: the same streamed request straight to the scripted model, and through a
+ * run's endpoint as a sandboxed runtime reaches it (a loopback port forwarded to the endpoint's
+ * unix socket by the sandbox's init script, then the proxy, then the model).
+ *
+ * Targets: webhook → first model request p99 < 1.5 s with the sandbox, and its p50 within 1.2× of
+ * the same without.
  */
 import { query, startup, type Options } from '@anthropic-ai/claude-agent-sdk';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../src/lib/logger.js';
+import { createLogger, silentLogger } from '../src/lib/logger.js';
+import { Secret } from '../src/lib/secret.js';
+import { ensureInitScript } from '../src/sandbox/init-script.js';
+import { createModelProxy } from '../src/sandbox/model-proxy.js';
+import { startRunEndpoint } from '../src/sandbox/run-endpoint.js';
+import type { EgressProxy } from '../src/sandbox/egress-proxy.js';
 import { ADMIN_TOKEN, REPO, startFlow } from '../test/support/flow.js';
 import { sdkEnv, startScriptedModel, text, type ScriptedModel } from '../test/support/model/index.js';
 import { percentile, writeReport } from './lib/report.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RUNTIME_RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 5);
+const PROXY_REQUESTS = Number(process.env.BENCH_PROXY_REQUESTS ?? 300);
 
 export async function run(): Promise<void> {
   const model = await startScriptedModel({ respond: () => text('Noted.') });
   try {
     const bare = await runtimeAlone(model, false);
     const warm = await runtimeAlone(model, true);
-    const late = await throughService(model, false);
-    const early = await throughService(model, true);
+    const late = await throughService(model, false, 'bwrap');
+    const unsandboxed = await throughService(model, true, 'none');
+    const early = await throughService(model, true, 'bwrap');
+    const proxy = await proxyLatency(model);
     const p99 = p(early.total, 99);
+    const sandboxRatio = p(early.total, 50) / p(unsandboxed.total, 50);
     writeReport({
       name: 'run-agent',
       figures: {
         webhook_to_first_model_request_p50_ms: p(early.total, 50),
         webhook_to_first_model_request_p99_ms: p99,
         runs: early.total.length,
+        isolation_none_p50_ms: p(unsandboxed.total, 50),
+        isolation_none_p99_ms: p(unsandboxed.total, 99),
+        sandboxed_p50_over_none_p50: sandboxRatio,
+        proxy_added_latency_p50_ms: p(proxy.proxied, 50) - p(proxy.direct, 50),
+        proxy_added_latency_p99_ms: p(proxy.proxied, 99) - p(proxy.direct, 99),
+        model_request_direct_p50_ms: p(proxy.direct, 50),
+        model_request_direct_p99_ms: p(proxy.direct, 99),
+        model_request_through_proxy_p50_ms: p(proxy.proxied, 50),
+        model_request_through_proxy_p99_ms: p(proxy.proxied, 99),
         webhook_to_job_started_p50_ms: p(early.jobStarted, 50),
         webhook_to_workspace_ready_p50_ms: p(early.workspaceReady, 50),
         webhook_to_model_asked_p50_ms: p(early.modelAsked, 50),
@@ -54,9 +81,14 @@ export async function run(): Promise<void> {
         runtime_alone_query_to_first_request_p50_ms: p(bare, 50),
         runtime_warm_query_to_first_request_p50_ms: p(warm, 50),
       },
-      targets: { webhook_to_first_model_request_p99_ms: { value: p99, max: 1500 } },
+      targets: {
+        webhook_to_first_model_request_p99_ms: { value: p99, max: 1500 },
+        sandboxed_p50_over_none_p50: { value: sandboxRatio, max: 1.2 },
+      },
       notes: [
-        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge while the worktree is fetched, status comment posted beside the run), the runtime started early (startup()) once the worktree is ready.`,
+        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge while the worktree is fetched, status comment posted beside the run), the runtime started early (startup()) once the worktree is ready, in its bubblewrap sandbox.`,
+        'isolation_none: the same service with isolation: none (no sandbox; the same proxies over loopback TCP), measured in the same run: the baseline of the sandbox\'s cost.',
+        `proxy: ${PROXY_REQUESTS} streamed requests, one at a time, request → end of the response; direct to the scripted model, and through the run's endpoint as the sandbox reaches it (loopback port → the init script's forwarder → unix socket → model proxy → model). added latency = proxied − direct, at p50 and at p99.`,
         'breakdown (p50 of each step, from the service log): webhook → job started → workspace ready → asking the model → first model request.',
         'without_early_start: the same with the runtime started only once the prompt is ready (startRuntimeEarly: false).',
         `runtime alone: a bare query() with a trivial prompt, call → first model request (p50 of ${RUNTIME_RUNS}); warm: the same after startup() has started the runtime.`,
@@ -101,10 +133,10 @@ interface Timings {
 }
 
 /** Webhook received (the delivery's `receivedAt`) → the agent's first model request, per comment. */
-async function throughService(model: ScriptedModel, startRuntimeEarly: boolean): Promise<Timings> {
+async function throughService(model: ScriptedModel, startRuntimeEarly: boolean, isolation: 'bwrap' | 'none'): Promise<Timings> {
   const lines: Array<{ time: string; msg: string; agent?: string }> = [];
   const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) } });
-  const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 1000, startRuntimeEarly, log });
+  const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 1000, startRuntimeEarly, log, isolation });
   try {
     const alice = flow.forge.as('alice');
     const issue = await alice.openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Please fix.' });
@@ -138,6 +170,58 @@ async function throughService(model: ScriptedModel, startRuntimeEarly: boolean):
   } finally {
     await flow.close();
   }
+}
+
+/**
+ * One streamed model request at a time, request → end of response: straight to the model, and
+ * through a run's endpoint reached the way a sandboxed runtime reaches it.
+ */
+async function proxyLatency(model: ScriptedModel): Promise<{ direct: number[]; proxied: number[] }> {
+  const root = mkdtempSync(join(tmpdir(), 'bench-run-proxy-'));
+  const token = 'b'.repeat(64);
+  const socket = join(root, 'service.sock');
+  const proxy = createModelProxy({ upstream: model.url, credential: { kind: 'api-key', secret: new Secret('bench-key') }, budgetUsd: undefined, log: silentLogger() });
+  const endpoint = await startRunEndpoint(token, { model: proxy, git: undefined, egress: {} as EgressProxy }, { socket });
+  const init = await ensureInitScript(root);
+  const port = 41_000 + Math.floor(Math.random() * 1000);
+  const forwarder = spawn(process.execPath, [init, socket, String(port), process.execPath, '-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const direct: number[] = [];
+    const proxied: number[] = [];
+    for (let i = 0; i < PROXY_REQUESTS; i++) {
+      direct.push(await timedRequest(model.url, token));
+      proxied.push(await timedRequest(`http://127.0.0.1:${port}`, token));
+    }
+    return { direct, proxied };
+  } finally {
+    forwarder.kill('SIGKILL');
+    await endpoint.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function timedRequest(base: string, token: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${base}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': token, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hi.' }], tools: [{ name: 'noop', input_schema: { type: 'object' } }] }),
+  });
+  await response.text();
+  return performance.now() - started;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, '127.0.0.1', () => (probe.destroy(), resolve(true)));
+      probe.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the forwarder never listened on ${port}`);
 }
 
 /** The percentile of the figures that were measured (a step whose log line was missed is NaN). */

@@ -30,7 +30,7 @@ import { createRejectionTally } from './dashboard/rejection-tally.js';
 import { DEFAULT_LIMITS } from './agent/claude/budget.js';
 import { buildHttpApp } from './http/build-app.js';
 import { dashboardRoute } from './http/dashboard-route.js';
-import { dataDirWritableCheck, freeDiskCheck } from './http/health.js';
+import { dataDirWritableCheck, freeDiskCheck, type ReadinessCheck } from './http/health.js';
 import { deliveriesRoute } from './http/deliveries-route.js';
 import { jobsRoute } from './http/jobs-route.js';
 import { runsRoute } from './http/runs-route.js';
@@ -63,6 +63,12 @@ import { reset } from './housekeeping/reset.js';
 import { scheduleSweeps } from './housekeeping/schedule.js';
 import { createSweeper, sweepLimits, sweepStorePorts, type Sweeper } from './housekeeping/sweeper.js';
 import { repeat } from './lib/repeat.js';
+import type { TriggerRule } from './queue/route-event.js';
+import type { Isolation } from './sandbox/isolation.js';
+import type { SandboxProbe } from './sandbox/probe.js';
+import { startIsolation } from './sandbox/start-isolation.js';
+import { configSecrets } from './config/config-secrets.js';
+import { createRedactor, type Redactor } from './lib/redactor.js';
 
 
 /** How often a worker applies ended cleanup tasks to its own disk (several workers). */
@@ -97,6 +103,13 @@ export interface ServiceOptions {
   readonly startRuntimeEarly?: boolean;
   /** This worker's id (PostgreSQL: the holder of its jobs and leases); `<host>:<pid>:<random>` by default. */
   readonly workerId?: string;
+  /**
+   * The one redactor of every string that leaves the service (log lines, run records, job errors,
+   * status comments); the CLI makes it before the logger. One from the config when omitted.
+   */
+  readonly redactor?: Redactor;
+  /** Whether a sandbox can be made here; `probeSandbox` by default (tests make it fail). */
+  readonly sandboxProbe?: () => Promise<SandboxProbe>;
 }
 
 export interface Service {
@@ -123,6 +136,7 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, log } = options;
   const clock = options.clock ?? systemClock;
+  const redactor = options.redactor ?? createRedactor(configSecrets(config));
   const lifecycle = createLifecycle(log);
   try {
     loopbackOrToken(config);
@@ -146,6 +160,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     let leadsSweeps = (): boolean => !several;
 
     const webhookSecret = resolveWebhookSecret(config);
+    // A generated secret is known only from here on.
+    redactor.add(webhookSecret.secret);
     const metrics = createMetrics({ jobCounts: () => store.jobs.countByState() });
     const acceptDelivery = createAcceptDelivery({
       secret: webhookSecret.secret,
@@ -185,29 +201,31 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     rejections.start();
     lifecycle.defer('rejection tally', () => rejections.stop());
     const live = createLiveStatus();
-    const claude = options.runner || options.jobRunner ? undefined : claudeRunnerFor(config, store, options, clients, live, clock, log);
-    if (claude) store.onEvent(liveFollowUps(claude, config.agents, log.child({ module: 'agent' })));
-    const runner =
+    const forgeLookup = createForgeLookup({ clients, permissionReader: serviceForgeClient(config, log), cacheMs: config.dispatch.permissionCacheSeconds * 1000, clock });
+    const trigger: TriggerRule = { agents: config.agents, allowUsers: config.dispatch.allowUsers, forge: forgeLookup };
+    const agentsRun = !options.runner && !options.jobRunner && config.agents.some((agent) => agent.model);
+    const { isolation, unavailable } = await startIsolation({ kind: config.isolation, dataDir: config.dataDir, env: options.env ?? {}, log: log.child({ module: 'sandbox' }), agentsRun, probe: options.sandboxProbe });
+    lifecycle.defer('isolation', () => isolation.close());
+    const claude = options.runner || options.jobRunner || unavailable ? undefined : claudeRunnerFor(config, store, options, { clients, live, isolation, trigger, redactor }, clock, log);
+    if (claude) store.onEvent(liveFollowUps(claude, trigger, log.child({ module: 'agent' })));
+    const runner = redactingRunner(
       options.jobRunner ??
       createWorkspaceRunner({
         workdirs,
-        inner: options.runner ?? claude ?? unavailableRunner(),
+        inner: options.runner ?? claude ?? unavailableRunner(unavailable),
         pullHead: async (repo, number) => {
           const client = clients.values().next().value;
           if (!client) throw new Error('no agent is configured, so there is no forge token to read the pull request with');
           return client.getPull(repo.fullName, number);
         },
         log: log.child({ module: 'workspace' }),
-      });
+      }),
+      redactor.redact,
+    );
     const dispatcher = createDispatcher({
       store: store.jobs,
       runner,
-      route: {
-        agents: config.agents,
-        repositories: config.forge.repositories,
-        allowUsers: config.dispatch.allowUsers,
-        forge: createForgeLookup({ clients, cacheMs: config.dispatch.permissionCacheSeconds * 1000, clock }),
-      },
+      route: { ...trigger, forge: forgeLookup, repositories: config.forge.repositories },
       limits: {
         concurrency: config.dispatch.concurrency,
         perRepository: config.dispatch.perRepository,
@@ -359,6 +377,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const app = buildHttpApp({
       acceptDelivery,
       metrics,
+      metricsToken: config.server.metricsToken,
       log,
       bodyLimitBytes: config.server.bodyLimitBytes,
       connections: {
@@ -372,6 +391,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         dataDirWritableCheck(config.dataDir),
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
         doctorReadiness(config.dataDir),
+        ...(unavailable ? [sandboxReadiness(unavailable)] : []),
         ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
       ],
       routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), workersRoute({ workers: store.workers, adminToken: config.adminToken, clock, self: identity.id }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }),
@@ -382,6 +402,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             reads: store.dashboard,
             diskSamples: store.diskSamples,
             agents: config.agents,
+            isolation: config.isolation,
             forgeUrl: config.forge.url,
             defaultMaxDailyUsd: DEFAULT_LIMITS.maxDailyUsd,
             rejections,
@@ -425,6 +446,30 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 }
 
+/**
+ * A job's error is kept in the store and shown by the CLI, the API and the dashboard: whatever a
+ * runner said (a forge or model error may quote a credential) passes the redactor first.
+ */
+function redactingRunner(inner: AgentRunner, redact: (text: string) => string): AgentRunner {
+  return {
+    async run(request) {
+      try {
+        const outcome = await inner.run(request);
+        return outcome.ok ? outcome : { ...outcome, error: redact(outcome.error) };
+      } catch (error) {
+        // Redacted in place: the error keeps its class, and so whether it counts as transient.
+        if (error instanceof Error) error.message = redact(error.message);
+        throw error;
+      }
+    },
+  };
+}
+
+/** `/readyz` fails while agents cannot run for want of a sandbox (the log and the jobs say how to fix it). */
+function sandboxReadiness(why: string): ReadinessCheck {
+  return { name: 'sandbox', run: async () => ({ ok: false, detail: 'no working sandbox: agents do not run (install bubblewrap, or see docs/security.md)', internal: why }) };
+}
+
 /** Retargeting stacked PRs, when there is an agent to do it; the rebase job is queued in the store. */
 function stackDeps(forge: StackForge | undefined, store: Store, config: Config, clock: Clock): StackDeps | undefined {
   return forge ? { forge, deliveries: store.deliveries, forgeKind: config.forge.kind, clock } : undefined;
@@ -454,12 +499,20 @@ async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, For
  * tools and status comments (each agent through its own forge client) unless a test replaces one;
  * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
  */
-function claudeRunnerFor(config: Config, store: Store, options: ServiceOptions, clients: ReadonlyMap<string, ForgeClient>, live: LiveStatus, clock: Clock, log: Logger) {
+interface RunnerParts {
+  readonly clients: ReadonlyMap<string, ForgeClient>;
+  readonly live: LiveStatus;
+  readonly isolation: Isolation;
+  readonly trigger: TriggerRule;
+  readonly redactor: Redactor;
+}
+
+function claudeRunnerFor(config: Config, store: Store, options: ServiceOptions, { clients, live, isolation, trigger, redactor }: RunnerParts, clock: Clock, log: Logger) {
   if (!config.agents.some((agent) => agent.model)) {
     if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
     return undefined;
   }
-  const defaults = createAgentParts({ clients, clock, live, log: log.child({ module: 'status' }) });
+  const defaults = createAgentParts({ clients, clock, live, log: log.child({ module: 'status' }), redact: redactor.redact });
   const parts = {
     prompts: options.agentParts?.prompts ?? defaults.prompts,
     forgeTools: options.agentParts?.forgeTools ?? defaults.forgeTools,
@@ -474,7 +527,10 @@ function claudeRunnerFor(config: Config, store: Store, options: ServiceOptions, 
     status: parts.status,
     configDir: join(config.dataDir, 'claude'),
     baseEnv: options.env ?? {},
-    secrets: () => [...config.agents.map((agent) => agent.token), ...(config.adminToken ? [config.adminToken] : []), ...(config.forge.webhookSecret ? [config.forge.webhookSecret] : [])],
+    isolation,
+    trigger,
+    reviewers: config.agents.filter((agent) => agent.workspace === 'pr-head').map((agent) => agent.login),
+    redactor,
     runUrl: publicUrl ? (id) => `${publicUrl}/api/runs/${id}` : undefined,
     startRuntimeEarly: options.startRuntimeEarly,
     transcripts: store.transcripts,
@@ -524,6 +580,13 @@ function secretNotice(baseUrl: string, path: string, secret: string): string {
     'This notice is printed once; the secret stays in the file above.',
     '',
   ].join('\n');
+}
+
+/** `forge.serviceToken`'s client, which reads who may trigger; undefined without one (the first agent reads, and needs admin). */
+function serviceForgeClient(config: Config, log: Logger): ForgeClient | undefined {
+  const token = config.forge.serviceToken;
+  if (token === undefined || config.forge.url === undefined) return undefined;
+  return createGiteaClient({ baseUrl: config.forge.url, token, log: log.child({ module: 'forge', agent: 'service' }) });
 }
 
 function defaultForgeClient(config: Config, log: Logger) {

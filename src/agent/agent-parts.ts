@@ -23,6 +23,8 @@ export interface AgentPartsOptions {
   readonly log: Logger;
   /** Where each run's current activity is kept for the dashboard. */
   readonly live?: LiveStatus;
+  /** The service's redactor: a status comment is public, and what it quotes may hold a secret. */
+  readonly redact?: (text: string) => string;
 }
 
 export function createAgentParts(options: AgentPartsOptions): AgentParts {
@@ -56,6 +58,7 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
         clock: options.clock,
         startedAt: options.clock.now(),
         log: options.log,
+        redact: options.redact,
       });
       return options.live ? options.live.track(target.jobId, reporter) : reporter;
     },

@@ -8,10 +8,11 @@ import type { WorkspaceAgentRunner } from './workspace-runner.js';
 
 export const UNAVAILABLE_MESSAGE = 'no model credential is configured (model.credential): the job was routed and its worktree prepared, but no Claude agent ran';
 
-export function unavailableRunner(): WorkspaceAgentRunner {
+/** `reason`: why no agent runs (no model credential by default; no working sandbox). */
+export function unavailableRunner(reason = UNAVAILABLE_MESSAGE): WorkspaceAgentRunner {
   return {
     async run(request) {
-      return { ok: false, error: `${UNAVAILABLE_MESSAGE} (worktree ${request.workspace.path})`, retryable: false };
+      return { ok: false, error: `${reason} (worktree ${request.workspace.path})`, retryable: false };
     },
   };
 }

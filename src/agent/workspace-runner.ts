@@ -10,14 +10,25 @@ import { issueOfBranch, pullOf } from '../forge/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
 import { isTransient } from '../queue/transient.js';
-import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
+import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type GitDirs, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 
 export interface Workspace {
   readonly path: string;
   readonly branch: string | undefined;
   readonly head: string;
-  /** Merged over the agent's environment: git identity and credential helper (token inside). */
+  /**
+   * The service's own git environment for the worktree — identity and credential helper, the
+   * agent's token inside — for in-process runners (test doubles). Never given to a sandboxed run.
+   */
   readonly env: Readonly<Record<string, string>>;
+  /** The agent's git identity alone: what a sandboxed run gets. */
+  readonly identity: Readonly<Record<string, string>>;
+  /** The worktree's git files, for the sandbox to bind exactly those. */
+  readonly gitDirs: GitDirs;
+  /** The repository's URL on the forge, which the run's git proxy serves. */
+  readonly remoteUrl: string;
+  /** A file as the default branch has it, read by the service (`Lease.readDefaultBranchFile`). */
+  readDefaultBranchFile(path: string): Promise<string | undefined>;
   /** The remote moved while the worktree kept local work: the agent must be told. */
   readonly remoteMoved: boolean;
   readonly sync: SyncOutcome;
@@ -90,7 +101,19 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
 }
 
 function workspaceOf(lease: Lease): Workspace {
-  return { path: lease.path, branch: lease.branch, head: lease.head, env: lease.env, remoteMoved: lease.remoteMoved, sync: lease.sync, localWork: () => lease.localWork() };
+  return {
+    path: lease.path,
+    branch: lease.branch,
+    head: lease.head,
+    env: lease.env,
+    identity: lease.identity,
+    gitDirs: lease.gitDirs,
+    remoteUrl: lease.remoteUrl,
+    readDefaultBranchFile: (path) => lease.readDefaultBranchFile(path),
+    remoteMoved: lease.remoteMoved,
+    sync: lease.sync,
+    localWork: () => lease.localWork(),
+  };
 }
 
 async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): Promise<AcquireTarget> {

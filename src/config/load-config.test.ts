@@ -148,7 +148,7 @@ describe('loadConfig', () => {
     ['agents: { dev: { limits: { maxTurn: 3 } } }', 'agents.dev.limits.maxTurn', 'did you mean maxTurns?'],
     ['store: { postgress: { url: { env: DATABASE_URL } } }', 'store.postgress', 'did you mean postgres?'],
     ['store: { postgres: { url: { env: DATABASE_URL }, maxConection: 4 } }', 'store.postgres.maxConection', 'did you mean maxConnections?'],
-    ['server: { colour: blue }', 'server.colour', 'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections'],
+    ['server: { colour: blue }', 'server.colour', 'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections, metricsToken'],
   ];
   for (const [yaml, key, hint] of typos) {
     it(`suggests the nearest key for ${key}`, () => {
@@ -273,6 +273,40 @@ describe('loadConfig', () => {
       [20, 10, 2, 300],
     );
     assert.deepEqual(problems.map((p) => p.key), ['server.headersTimeoutSeconds']);
+  });
+
+  it('sandboxes agent runs unless the operator writes isolation: none, and takes nothing else', () => {
+    const none = tempDir();
+    writeFileSync(join(none, 'claude-hooks.yaml'), 'isolation: none\n');
+    const bad = tempDir();
+    writeFileSync(join(bad, 'claude-hooks.yaml'), 'isolation: docker\n');
+
+    const defaults = loadConfig({ env: {}, cwd: tempDir() });
+    const chosen = loadConfig({ env: {}, cwd: none });
+    const problems = problemsOf(loadConfig({ env: {}, cwd: bad }));
+
+    assert.ok(defaults.ok && chosen.ok);
+    assert.deepEqual([defaults.value.isolation, chosen.value.isolation], ['bwrap', 'none']);
+    assert.deepEqual(problems.map((p) => p.key), ['isolation']);
+  });
+
+  it('reads the metrics token and the service forge token as secrets, and refuses a network entry that is not a host', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: { metricsToken: { env: M } }\nforge: { serviceToken: { env: S } }\n');
+    const bad = tempDir();
+    mkdirSync(join(bad, 'skills'));
+    writeFileSync(join(bad, 'skills', 'dev.md'), 'dev');
+    writeFileSync(
+      join(bad, 'claude-hooks.yaml'),
+      'forge: { url: http://forge.test }\nagents:\n  dev: { login: dev, token: { env: T }, git: { name: D, email: d@x.y }, skill: skills/dev.md, workspace: issue-branch, triggers: [{ on: mention }], network: { allow: [registry.npmjs.org, "*.pypi.org:443", "http://evil/"] } }\n',
+    );
+
+    const result = loadConfig({ env: { M: 'metrics-token-value', S: 'service-token-value' }, cwd: dir });
+    const problems = problemsOf(loadConfig({ env: { T: 'token-value' }, cwd: bad }));
+
+    assert.ok(result.ok);
+    assert.deepEqual([result.value.server.metricsToken?.reveal(), result.value.forge.serviceToken?.reveal()], ['metrics-token-value', 'service-token-value']);
+    assert.deepEqual(problems.map((p) => p.key), ['agents.dev.network.allow.2']);
   });
 
   it('rejects a port override that is not a number', () => {

@@ -12,13 +12,16 @@ export function createStackForge(agents: readonly AgentConfig[], clients: Readon
   if (!first) return undefined;
   const clientOf = (agent: AgentConfig) => clients.get(agent.name)!;
   const agentByLogin = (login: string) => agents.find((a) => a.login.toLowerCase() === login.toLowerCase());
+  // A person's PR is retargeted by an agent whose token may edit pull requests (dev's; boss reads
+  // the repository only, as \`init\` sets it up).
+  const editor = agents.find((a) => a.workspace === 'issue-branch') ?? first;
   return {
     async openPullsOnto(repo, branch) {
       const pulls = await clientOf(first).listPulls(repo.fullName, 'open');
       return pulls.filter((p) => p.baseRef === branch);
     },
     async retarget(repo, number, base, author) {
-      await clientOf(agentByLogin(author) ?? first).editPullBase(repo.fullName, number, base);
+      await clientOf(agentByLogin(author) ?? editor).editPullBase(repo.fullName, number, base);
     },
   };
 }

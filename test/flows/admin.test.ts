@@ -12,6 +12,7 @@ import type { SessionRecord } from '../../src/sessions/ports.js';
 import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
 import { until } from '../support/wait.js';
+import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
 import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 
 /** dev's runs wait, while `hold` is set, until released or aborted (a cancel). */
@@ -191,7 +192,7 @@ describe('the admin API resetting sessions that real runs wrote', { timeout: 180
     assert.ok(found?.sessionId, `${agent} has a session for issue ${issue}`);
     return found;
   };
-  const transcriptOf = (s: SessionRecord) => transcriptPath(join(flow.dataDir, 'claude'), s.worktree, s.sessionId!);
+  const transcriptOf = (s: SessionRecord) => transcriptPath(sessionConfigDir(join(flow.dataDir, 'claude'), s.key), s.worktree, s.sessionId!);
 
   it('forgets dev’s session of one issue and deletes exactly its transcript; a dry run deletes nothing', async () => {
     const dev1 = await session('dev', 1);

@@ -135,7 +135,7 @@ describe('the agent story: triage, implement, review, answer in the same session
   it('leaves no token in the worktrees\' .git/config nor in the transcripts', async () => {
     const tokens = Object.values(flow.tokens);
     const configs = (await flow.service.workdirs.list()).map((w) => readFileSync(join(gitDir(w.path), 'config'), 'utf8'));
-    const transcripts = filesUnder(join(flow.dataDir, 'claude', 'projects')).filter((file) => file.endsWith('.jsonl'));
+    const transcripts = filesUnder(join(flow.dataDir, 'claude')).filter((file) => file.endsWith('.jsonl'));
 
     assert.ok(configs.length >= 3 && transcripts.length >= 3);
     for (const text of [...configs, ...transcripts.map((file) => readFileSync(file, 'utf8'))]) {

@@ -15,7 +15,10 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { git, testEnv } from '../../src/workdir/test-support/fixture.js';
 import { crashAgent, crashRequest } from '../support/agent/crash-request.js';
+import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
+import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
+import { processesUnder } from '../support/processes.js';
 import { bash, dialogue, startScriptedModel, text, transcriptPath, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
 
 const CHILD = join(import.meta.dirname, '..', 'support', 'agent', 'crash-child.ts');
@@ -54,7 +57,8 @@ describe('the Claude runner after a crash', () => {
     // Killed while the agent's command runs: the runtime has written the transcript by then (it
     // writes none before the first reply; a kill before that leaves nothing to resume, and the
     // runner falls back to a new session, as tested in claude-runner.test.ts).
-    await waitFor(async () => existsSync(transcriptPath(configDir, cwd, stored!)) && readFileSync(transcriptPath(configDir, cwd, stored!), 'utf8').includes('setTimeout'));
+    const transcript = transcriptPath(sessionConfigDir(configDir, key), cwd, stored!);
+    await waitFor(async () => existsSync(transcript) && readFileSync(transcript, 'utf8').includes('setTimeout'));
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     model.setScript([text('Picking up where I left off.')]);
@@ -65,6 +69,8 @@ describe('the Claude runner after a crash', () => {
       prompts: simplePrompts(),
       configDir,
       baseEnv: { PATH: process.env.PATH, HOME: home },
+      isolation: testIsolation(dataDir),
+      trigger: anyoneMayTrigger(),
       readSkill: async () => 'You are a test agent.',
       clock: systemClock,
       log: silentLogger(),
@@ -82,6 +88,29 @@ describe('the Claude runner after a crash', () => {
     assert.equal(crashed?.outcome, undefined, 'the killed run has a record, with no outcome');
     assert.equal(crashed?.statusCommentId, 4242, 'and its status comment, to finalise at the next start');
     assert.equal(resumed?.sessionId, stored);
+  });
+
+  it('ends the sandbox and everything the agent started in it when the service alone is SIGKILLed', async () => {
+    model ??= await startScriptedModel();
+    const dataDir = join(root, 'data-2');
+    const configDir = join(dataDir, 'claude');
+    const home = join(root, 'home-2');
+    const cwd = join(root, 'worktree-2');
+    mkdirSync(home);
+    mkdirSync(cwd);
+    git(cwd, ['init', '--quiet', '--initial-branch=main'], testEnv(home));
+    // A background process of the agent's own, then a long foreground one: both must die with the service.
+    model.setScript([bash('(node -e "setInterval(() => {}, 1000)" &) ; node -e "setTimeout(() => {}, 60000)"'), text('never reached')]);
+    child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dataDir, configDir, home, cwd, modelUrl: model.url, issue: 22 })], { detached: true, stdio: 'ignore' });
+    await waitFor(async () => processesUnder(cwd).filter((p) => p.command.includes('setInterval') || p.command.includes('setTimeout')).length >= 2);
+
+    process.kill(child.pid!, 'SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+
+    await waitFor(async () => processesUnder(cwd).length === 0, 10_000);
+    const requests = model.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    assert.equal(model.requests.length, requests, 'something of the killed run still asked the model');
   });
 });
 

@@ -24,6 +24,8 @@ import type { SessionStore } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { createHarness, git, type Harness, type Origin } from '../../src/workdir/test-support/fixture.js';
+import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
+import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
 import { processesUnder, type ProcessInFolder } from '../support/processes.js';
@@ -71,6 +73,8 @@ describe('the Claude runner', () => {
       prompts: simplePrompts(),
       configDir,
       baseEnv: { PATH: process.env.PATH, HOME: h.home },
+      isolation: testIsolation(h.dataDir),
+      trigger: anyoneMayTrigger(),
       readSkill: async () => 'You are a test agent.',
       status: (): RunStatusReporter => ({ commentId: 4242, update: async (status) => void statuses.push(status) }),
       clock: systemClock,
@@ -244,7 +248,8 @@ describe('the Claude runner', () => {
     model.setScript([text('First.'), text('Fresh start.')]);
     await job(agent('dev'), 8, [comment(8, '@dev-bot go')]);
     const lost = (await store.sessions.get(keyOf('dev', 8)))?.sessionId;
-    for (const folder of readdirSync(join(configDir, 'projects'))) rmSync(join(configDir, 'projects', folder, `${lost}.jsonl`), { force: true });
+    const projects = join(sessionConfigDir(configDir, keyOf('dev', 8)), 'projects');
+    for (const folder of readdirSync(projects)) rmSync(join(projects, folder, `${lost}.jsonl`), { force: true });
     statuses.length = 0;
 
     const next = await job(agent('dev'), 8, [comment(8, 'are you there?')]);
@@ -356,7 +361,7 @@ describe('the Claude runner', () => {
     assert.ok(finished?.phase === 'finished' && finished.silent === false);
   });
 
-  it('lets boss only read: a command that writes is refused, and nothing is written', async () => {
+  it('lets boss only read: its worktree is read-only in its sandbox, and nothing is written', async () => {
     model.setScript([bash('touch boss-was-here'), text('Could not write.')]);
 
     const run = await job(agent('boss'), 13, [comment(13, '@boss-bot try to write')]);
@@ -364,12 +369,27 @@ describe('the Claude runner', () => {
     const session = await store.sessions.get(keyOf('boss', 13));
     const [result] = toolResultsIn(run.turns[1]!.body);
     assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
-    assert.equal(result?.isError, true);
-    assert.match(result?.text ?? '', /only reads/);
+    assert.match(result?.text ?? '', /Read-only file system/);
     assert.equal(existsSync(join(session!.worktree, 'boss-was-here')), false);
   });
 
-  it('gives the runtime only what the run needs: no service secrets, no IS_SANDBOX, the shared config dir', async () => {
+  it('lets boss only read without a sandbox too (isolation: none): a command that writes is refused', async () => {
+    model.setScript([bash('touch boss-was-here-too'), text('Could not write.')]);
+    const { workspace } = runner({ isolation: testIsolation(h.dataDir, 'none') });
+
+    const run = await job(agent('boss'), 15, [comment(15, '@boss-bot try to write')], workspace);
+
+    const session = await store.sessions.get(keyOf('boss', 15));
+    const [result] = toolResultsIn(run.turns[1]!.body);
+    const [record] = await store.runs.list({ agent: 'boss', limit: 1 });
+    assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
+    assert.equal(result?.isError, true);
+    assert.match(result?.text ?? '', /only reads/);
+    assert.equal(existsSync(join(session!.worktree, 'boss-was-here-too')), false);
+    assert.equal(record?.isolation, 'none');
+  });
+
+  it('gives the runtime only what the run needs: no credential, no service secrets, no IS_SANDBOX, its session\'s own config dir', async () => {
     model.setScript([bash('env | sort'), text('Listed.')]);
     const { workspace } = runner({ baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' } });
 
@@ -377,10 +397,12 @@ describe('the Claude runner', () => {
     const run = await job(agent('dev'), 14, [comment(14, `@dev-bot show env, and here is a token: ${token}`)], workspace);
 
     const listed = toolResultsIn(run.turns[1]!.body)[0]?.text ?? '';
-    assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX/);
-    assert.match(listed, new RegExp(`^CLAUDE_CONFIG_DIR=${configDir}$`, 'm'));
+    assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX|scripted-model-key/);
+    assert.ok(!listed.includes(token), 'the agent\'s forge token is in its environment');
+    assert.match(listed, new RegExp(`^CLAUDE_CONFIG_DIR=${sessionConfigDir(configDir, keyOf('dev', 14))}$`, 'm'));
     assert.match(listed, /^CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1$/m);
-    assert.match(listed, new RegExp(`^ANTHROPIC_BASE_URL=${model.url}$`, 'm'));
+    assert.match(listed, /^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    assert.match(listed, /^ANTHROPIC_API_KEY=[0-9a-f]{64}$/m);
     assert.match(listed, /^GIT_AUTHOR_NAME=dev agent$/m);
     assert.match(listed, /^LANG=C.UTF-8$/m);
     const [record] = await store.runs.list({ agent: 'dev', limit: 1 });

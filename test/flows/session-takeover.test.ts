@@ -20,6 +20,7 @@ import type { TranscriptStore } from '../../src/sessions/transcript-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
 import { dialogue, lastUserMessage, startScriptedModel, text, textsOf, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
@@ -67,6 +68,8 @@ describe('a session started on one worker, resumed on another', { skip: postgres
       configDir,
       transcripts,
       baseEnv: { PATH: process.env.PATH, HOME: h.home },
+      isolation: testIsolation(dataDir),
+      trigger: anyoneMayTrigger(),
       readSkill: async () => 'You are a test agent.',
       clock: systemClock,
       log: silentLogger(),

@@ -16,6 +16,7 @@ import { createSweeper, sweepStorePorts } from '../../src/housekeeping/sweeper.j
 import { silentLogger } from '../../src/lib/logger.js';
 import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
+import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
 import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 import { until } from '../support/wait.js';
 
@@ -53,7 +54,7 @@ async function twoIssues(flow: Flow) {
 }
 
 function transcriptOf(flow: Flow, session: SessionRecord): string {
-  return transcriptPath(join(flow.dataDir, 'claude'), session.worktree, session.sessionId!);
+  return transcriptPath(sessionConfigDir(join(flow.dataDir, 'claude'), session.key), session.worktree, session.sessionId!);
 }
 
 function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; session: number }, transcripts?: Transcripts) {

@@ -40,6 +40,14 @@ export interface FlowOptions {
   readonly devRunsPerHour?: number;
   /** The Claude runner's collaborators (a prompt composer at least, with `modelUrl`). */
   readonly agentParts?: ServiceOptions['agentParts'];
+  /** `isolation:` in the config (bwrap unless told). */
+  readonly isolation?: 'bwrap' | 'none';
+  /** Replaces the sandbox check at start-up (a machine without bubblewrap). */
+  readonly sandboxProbe?: ServiceOptions['sandboxProbe'];
+  /** More variables in the service's environment (a secret an agent must never see). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra YAML merged under `agents.dev:` (network, webTools). */
+  readonly dev?: string;
 }
 
 export interface Scene {
@@ -64,11 +72,11 @@ export interface Flow extends Scene {
 export async function startScene(): Promise<Scene> {
   const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, checkOpenApi: true });
   const tokens: Record<string, string> = {};
-  for (const login of ['alice', 'mallory', ...AGENTS]) tokens[login] = forge.addUser(login).token;
+  for (const login of ['alice', 'mallory', 'claude-hooks-service', ...AGENTS]) tokens[login] = forge.addUser(login).token;
   const repo = await forge.createRepo('acme', 'widget', {
     files: { 'README.md': '# widget\n', 'src/login.js': 'export function login(user) {\n  return user.name;\n}\n' },
-    // The permission check runs as the first agent, which needs admin to ask about others.
-    collaborators: { alice: 'write', boss: 'admin', dev: 'write', reviewer: 'write' },
+    // No agent is an admin: the permission check runs as the service user (forge.serviceToken), which is.
+    collaborators: { alice: 'write', boss: 'write', dev: 'write', reviewer: 'write', 'claude-hooks-service': 'admin' },
     labels: ['agent/dev', 'agent/boss', 'bug'],
   });
   return { forge, repo, tokens };
@@ -78,11 +86,12 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   const scene = options.scene ?? (await startScene());
   const { forge, tokens } = scene;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-flow-'));
-  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options.dispatch ?? '', options.modelUrl, options.devRunsPerHour);
+  const config = flowConfig(options.forgeUrl ?? forge.url, dataDir, { ...tokens, ...options.tokens }, options);
   const service = await startService({
     config,
     log: options.log ?? silentLogger(),
-    env: { PATH: process.env.PATH, ...(options.modelUrl ? { HOME: dataDir } : {}) },
+    env: { PATH: process.env.PATH, ...(options.modelUrl ? { HOME: dataDir } : {}), ...options.env },
+    ...(options.sandboxProbe ? { sandboxProbe: options.sandboxProbe } : {}),
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.agentParts ? { agentParts: options.agentParts } : {}),
     ...(options.startRuntimeEarly !== undefined ? { startRuntimeEarly: options.startRuntimeEarly } : {}),
@@ -121,21 +130,28 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   return flow;
 }
 
-function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, dispatch: string, modelUrl: string | undefined, devRunsPerHour: number | undefined): Config {
+function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, options: FlowOptions): Config {
+  const { modelUrl, devRunsPerHour } = options;
+  const dispatch = options.dispatch ?? '';
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
   const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN, FLOW_MODEL_KEY: 'scripted-model-key' };
   for (const name of AGENTS) env[`${name.toUpperCase()}_TOKEN`] = tokens[name] ?? '';
+  // In a file, like init writes it: tests that load this config again with their own environment need not know it.
+  const serviceTokenFile = join(dataDir, 'service-forge-token');
+  writeFileSync(serviceTokenFile, `${tokens['claude-hooks-service'] ?? ''}\n`, { mode: 0o600 });
   const yaml = `
 server: { port: 0 }
 dataDir: ${JSON.stringify(dataDir)}
 adminToken: { env: FLOW_ADMIN_TOKEN }
+isolation: ${options.isolation ?? 'bwrap'}
 ${modelUrl ? `model: { name: claude-sonnet-4-5, credential: { env: FLOW_MODEL_KEY }, baseUrl: ${JSON.stringify(modelUrl)} }` : ''}
 forge:
   kind: forgejo
   url: ${forgeUrl}
   webhookSecret: { env: FLOW_WEBHOOK_SECRET }
+  serviceToken: { file: ${JSON.stringify(serviceTokenFile)} }
   repositories: [${REPO}]
 dispatch:
   backoffSeconds: 0.05
@@ -160,7 +176,7 @@ agents:
     skill: skills/dev.md
     workspace: issue-branch
     triggers: [{ on: assigned }, { on: mention }, { on: pr_feedback }, { on: label, label: agent/dev }]
-${devRunsPerHour ? `    limits: { runsPerHour: ${devRunsPerHour} }\n` : ''}  reviewer:
+${devRunsPerHour ? `    limits: { runsPerHour: ${devRunsPerHour} }\n` : ''}${options.dev ? `    ${options.dev}\n` : ''}  reviewer:
     login: reviewer
     token: { env: REVIEWER_TOKEN }
     git: { name: Reviewer, email: reviewer@agents.test }

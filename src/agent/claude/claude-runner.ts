@@ -19,14 +19,12 @@
 import type { TranscriptStore } from '../../sessions/transcript-store.js';
 import { sdkSessionStore } from './sdk-session-store.js';
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
-import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../../config/types.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { Secret } from '../../lib/secret.js';
+import { createRedactor, type Redactor } from '../../lib/redactor.js';
 import { workKeyString, type RunFacts, type RunOutcome, type RunRequest, type WorkKey } from '../../queue/ports.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
@@ -35,16 +33,21 @@ import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
-import { classifyRun, runCost, tokensOf, NO_TOKENS } from './outcome.js';
-import { permissionsFor, roleOf } from './permissions.js';
-import { createRedactor, summariseToolInput } from './redact.js';
+import { classifyRun } from './outcome.js';
+import { roleOf, sdkPolicyFor } from './role-policy.js';
+import { summariseToolInput } from './tool-summary.js';
 import { runEnv } from './run-env.js';
 import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createRuntimeProcesses } from './runtime-processes.js';
 import { createStopper } from './stopper.js';
+import { adoptSharedTranscript, sessionConfigDir, transcriptIn } from './transcripts.js';
 import { unpushedWorkOf } from './unpushed-work.js';
+import type { TriggerRule } from '../../queue/route-event.js';
+import type { EnclosureReport, Isolation } from '../../sandbox/isolation.js';
+import { ownBranchOnly } from '../../sandbox/git-proxy.js';
+import type { RunTokens } from '../../sessions/ports.js';
 
 export type { RunStatusReporter };
 
@@ -54,15 +57,24 @@ export interface ClaudeRunnerOptions {
   readonly sessions: SessionStore;
   readonly runs: RunRecords;
   readonly prompts: PromptComposer;
-  /** `CLAUDE_CONFIG_DIR`, shared by every run: `<dataDir>/claude`. */
+  /** Where sessions live (`<dataDir>/claude`): each work key's runs get `<configDir>/sessions/<key>` as `CLAUDE_CONFIG_DIR`. */
   readonly configDir: string;
   /** The service's environment; only PATH, HOME and similar basics are passed on. */
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  /** How each run is enclosed: its sandbox, its per-run token, and the proxies that hold the real credentials. */
+  readonly isolation: Isolation;
+  /** Who may say `@<agent> continue` (routing's rule). */
+  readonly trigger: TriggerRule;
+  /** Forge logins `request_review` may ask: the configured reviewers. */
+  readonly reviewers?: readonly string[];
   /** Builds the per-run forge MCP server; without it the agent gets no forge tools. */
   readonly forgeTools?: (options: Omit<ForgeToolsOptions, 'client'> & { readonly agent: AgentConfig }) => ForgeTools;
   readonly status?: StatusReporterFactory;
-  /** Every secret the service knows, removed from stored prompts and tool summaries. */
-  readonly secrets?: () => readonly Secret[];
+  /**
+   * The service's one redactor (every secret it knows): prompts, tool summaries, errors and status
+   * text pass it before they are kept or shown; each run's token is added to it for the run.
+   */
+  readonly redactor?: Redactor;
   /** Where an operator reads a run (`<publicUrl>/api/runs/<id>`). */
   readonly runUrl?: (runId: number) => string | undefined;
   readonly readSkill?: (agent: AgentConfig) => Promise<string>;
@@ -104,9 +116,12 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   const live = new Map<string, LiveRun>();
   const readSkill = options.readSkill ?? ((agent: AgentConfig) => readFile(agent.skillPath, 'utf8'));
 
-  /** Whether a session can be resumed here: its transcript on this disk, or in the shared database. */
-  const hasTranscript = (sessionId: string): Promise<boolean> =>
-    options.transcripts ? options.transcripts.exists(sessionId) : Promise.resolve(transcriptExists(options.configDir, sessionId));
+  /** Whether a session can be resumed here: its transcript in the key's folder (or moved there), or in the shared database. */
+  const hasTranscript = async (key: WorkKey, sessionId: string): Promise<boolean> => {
+    if (options.transcripts) return options.transcripts.exists(sessionId);
+    const dir = sessionConfigDir(options.configDir, key);
+    return transcriptIn(dir, sessionId) || (await adoptSharedTranscript(options.configDir, dir, sessionId));
+  };
 
   /**
    * What a run needs that does not depend on the worktree, read while the worktree is acquired:
@@ -119,21 +134,22 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const skill = await readSkill(agent);
     let resumeId = session?.sessionId;
     let fallback: string | undefined;
-    if (resumeId && session && !(await hasTranscript(resumeId))) {
+    if (resumeId && session && !(await hasTranscript(key, resumeId))) {
       fallback = options.transcripts
         ? `the transcript of session ${resumeId} is gone (not in the database)`
-        : `the transcript of session ${resumeId} is gone (looked under ${join(options.configDir, 'projects')})`;
+        : `the transcript of session ${resumeId} is gone (looked under ${sessionConfigDir(options.configDir, key)})`;
       resumeId = undefined;
     }
     const cursor = resumeId ? session?.cursor : undefined;
     // Budgets are read before composing so the runtime can start with the run's own cap while the
     // prompt is composed; a refusal is still acted on after composing (an empty delta ends first).
-    const budget = checkBudgets({
+    const budget = await checkBudgets({
       agent,
       events: request.events,
       issueSpentUsd: session?.costUsd ?? 0,
       issueRuns: session?.runCount ?? 0,
       todaySpentUsd: await options.runs.costSince(agent.name, startOfUtcDay(options.clock.now())),
+      trigger: options.trigger,
     });
     const composing = options.prompts.begin?.(promptRequest(request, skill, cursor));
     return { skill, resumeId, cursor, fallback, budget, composing };
@@ -163,23 +179,47 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const startedAt = options.clock.now();
     const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
     if (fallback) await forget(key, fallback, log);
-    const redact = createRedactor([...(options.secrets?.() ?? []).map((s) => s.reveal()), model.credential.secret.reveal(), ...secretValues(request.workspace.env)]);
+    const role = roleOf(agent);
+    const configDir = sessionConfigDir(options.configDir, key);
+    await mkdir(configDir, { recursive: true, mode: 0o700 });
+    const enclosure = await options.isolation.open({
+      label: `job ${request.jobId} (${agent.name})`,
+      agent,
+      model,
+      budgetUsd: budget.ok ? budget.maxBudgetUsd : 0,
+      worktree: { path: request.workspace.path, ...request.workspace.gitDirs, writable: ROLE_WRITES[role] },
+      git: {
+        upstream: request.workspace.remoteUrl,
+        push: ROLE_WRITES[role] && request.workspace.branch !== undefined ? ownBranchOnly(request.workspace.branch) : undefined,
+        onPushed: (updates) => log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
+      },
+      configDir,
+    });
+    if (enclosure.isolation === 'none') log.warn('isolation: none — this run is not sandboxed');
+    const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
+    const forgetToken = redactor.add(enclosure.token);
+    const redact = (text: string) => redactor.redact(text);
 
     const changes: ForgeChange[] = [];
+    let workspaceText: PromptWorkspace = workspaceOfPrompt(request.workspace, undefined);
     const limit = limitsOf(agent);
     const stopper = createStopper(request.signal, limit.maxRunMinutes);
-    // Every runtime of this run is spawned through `processes`, so the run ends only when they have.
-    const processes = createRuntimeProcesses();
+    // Every runtime of this run is spawned through `processes` (in its sandbox), so the run ends only when they have.
+    const processes = createRuntimeProcesses(enclosure.wrap);
     const early = budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(resumeId)) : undefined;
     const abandon = async () => {
       stopper.dispose();
       await early?.close();
       await processes.settled();
+      await enclosure.close();
+      forgetToken();
     };
 
     let prompt: ComposedPrompt;
     try {
-      prompt = prepared.composing ? await prepared.composing(workspaceOfPrompt(request.workspace)) : await compose(request, skill, prepared.cursor);
+      const instructions = agent.projectInstructions ? await request.workspace.readDefaultBranchFile('CLAUDE.md') : undefined;
+      workspaceText = workspaceOfPrompt(request.workspace, instructions);
+      prompt = prepared.composing ? await prepared.composing(workspaceText) : await compose(request, skill, prepared.cursor);
     } catch (error) {
       await abandon();
       throw error;
@@ -199,7 +239,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
 
     let runId: number;
     try {
-      runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt });
+      runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt, isolation: enclosure.isolation });
     } catch (error) {
       await abandon(); // the early runtime must not outlive a run that cannot be recorded
       throw error;
@@ -210,17 +250,15 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
     live.set(workKeyString(key), liveRun);
     let attempt: SessionRunResult;
-    let baseline = 0;
+    let spent: EnclosureReport;
     try {
-      if (resumeId) baseline = await options.runs.costOfSession(resumeId);
-      log.info({ runId, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind, bytes: prompt.bytes, runtime: early ? 'started early' : 'cold' }, 'asking the model');
+      log.info({ runId, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind, bytes: prompt.bytes, runtime: early ? 'started early' : 'cold', isolation: enclosure.isolation }, 'asking the model');
       attempt = await once(resumeId, prompt, early);
       if (attempt.noConversation && resumeId) {
         fallback = `session ${resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
         await forget(key, fallback, log);
         resumeId = undefined;
-        baseline = 0;
-        prompt = await compose(request, skill, undefined);
+        prompt = await compose(request, skill, undefined, workspaceText);
         liveRun.cursor = prompt.cursor;
         attempt = await once(undefined, prompt);
       }
@@ -228,16 +266,22 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       stopper.dispose();
       live.delete(workKeyString(key));
       await processes.settled();
+      spent = enclosure.report();
+      await enclosure.close();
     }
     await statusPosted;
 
-    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, redact(processes.stderrTail())), stopper.reason());
-    const costUsd = runCost(attempt.result, baseline);
+    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, processes.stderrTail()), stopper.reason(), spent.budgetExceeded);
+    // Counted by the model proxy, where the agent cannot reach it (the runtime's own total is not trusted).
+    const costUsd = spent.costUsd;
+    const tokens = tokensFrom(spent);
     const turns = attempt.result?.num_turns ?? 0;
     const finishedAt = options.clock.now();
     const sessionKind = resumeId ? 'resumed' : 'new';
     if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor: liveRun.cursor, costUsd, at: finishedAt });
-    const detail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
+    const spentDetail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
+    // Whatever the model API or the runtime said may quote a credential: redacted before it is kept or shown.
+    const detail = spentDetail === undefined ? undefined : redact(spentDetail);
     const unpushed = await unpushedWorkOf(agent, request.workspace, log);
     // The record has no field of its own for it: it goes with the run's error, where problems show.
     const recordError = [detail, unpushed && describeUnpushedWork(unpushed)].filter((part) => part !== undefined && part !== '').join('; ') || undefined;
@@ -248,47 +292,42 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       prompt: { kind: prompt.kind, bytes: prompt.bytes, text: redact(prompt.text) },
       finishedAt,
       turns,
-      tokens: attempt.result ? tokensOf(attempt.result) : NO_TOKENS,
+      tokens,
       costUsd,
       outcome: classified.outcome,
       error: recordError,
       toolCalls: attempt.toolCalls.map((call) => ({ name: call.name, summary: redact(call.summary) })),
       changes,
       statusCommentId: status?.commentId,
+      isolation: enclosure.isolation,
+      blocked: spent.blocked,
     });
     await report(
       status,
       finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId), unpushed }),
       log,
     );
-    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId }, 'agent run finished');
-    const facts: RunFacts = {
-      sessionId: attempt.sessionId,
-      session: sessionKind,
-      prompt: { kind: prompt.kind, bytes: prompt.bytes },
-      turns,
-      tokens: attempt.result ? tokensOf(attempt.result) : NO_TOKENS,
-      costUsd,
-      runId,
-    };
+    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId, isolation: enclosure.isolation, blocked: spent.blocked }, 'agent run finished');
+    // The token died with the enclosure; what was said with it has been redacted.
+    forgetToken();
+    const facts: RunFacts = { sessionId: attempt.sessionId, session: sessionKind, prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns, tokens, costUsd, runId };
     if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${usd(costUsd)}`, facts };
     // Only a run that never reached the model (the runtime failed to start) is worth retrying.
     const retryable = classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
     return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, facts };
 
     function sdkOptionsFor(resume: string | undefined): Options {
-      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, onChange: (change) => changes.push(change) });
-      const permissions = permissionsFor(roleOf(agent.workspace), tools?.allowedTools ?? []);
+      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, reviewers: options.reviewers ?? [], onChange: (change) => changes.push(change) });
       return {
         cwd: request.workspace.path,
-        env: runEnv({ base: options.baseEnv, workspace: request.workspace.env, model: model!, configDir: options.configDir }),
+        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir }),
         model: model!.name,
         resume,
         maxTurns: agent.limits.maxTurns,
         maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
         abortController: stopper.controller,
         spawnClaudeCodeProcess: processes.spawn,
-        ...permissions,
+        ...sdkPolicyFor({ role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
         // Eager: each transcript line reaches the database as it is written, so a worker that dies
         // mid-run leaves a session another worker can resume.
@@ -314,8 +353,8 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     }
   }
 
-  function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined): Promise<ComposedPrompt> {
-    return options.prompts.compose({ ...promptRequest(request, skill, cursor), workspace: workspaceOfPrompt(request.workspace) });
+  function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined, workspace = workspaceOfPrompt(request.workspace, undefined)): Promise<ComposedPrompt> {
+    return options.prompts.compose({ ...promptRequest(request, skill, cursor), workspace });
   }
 
   /** Posts the `working` status and stores its comment id on the run; never fails the run. */
@@ -360,7 +399,7 @@ interface Prepared {
   readonly cursor: SessionCursor | undefined;
   /** Why the stored session cannot be resumed, when it cannot. */
   readonly fallback: string | undefined;
-  readonly budget: ReturnType<typeof checkBudgets>;
+  readonly budget: Awaited<ReturnType<typeof checkBudgets>>;
   /** The prompt, its forge reads under way, waiting for the worktree (a composer with `begin`). */
   readonly composing: ((workspace: PromptWorkspace) => Promise<ComposedPrompt>) | undefined;
 }
@@ -369,8 +408,8 @@ function promptRequest(request: RunRequest, skill: string, cursor: SessionCursor
   return { agent: request.agent, skill, repo: request.repo, issue: request.key.issue, events: request.events, cursor };
 }
 
-function workspaceOfPrompt(workspace: Workspace): PromptWorkspace {
-  return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved };
+function workspaceOfPrompt(workspace: Workspace, projectInstructions: string | undefined): PromptWorkspace {
+  return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved, ...(projectInstructions ? { projectInstructions } : {}) };
 }
 
 export const NO_MODEL_MESSAGE = 'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';
@@ -379,20 +418,13 @@ function limitsOf(agent: AgentConfig) {
   return { maxRunMinutes: agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes };
 }
 
-/**
- * The runtime writes a transcript under the project folder of the cwd the session started in,
- * and finds it by id under any project folder (docs/decisions.md §1, §2).
- */
-function transcriptExists(configDir: string, sessionId: string): boolean {
-  const projects = join(configDir, 'projects');
-  if (!existsSync(projects)) return false;
-  return readdirSync(projects).some((folder) => existsSync(join(projects, folder, `${sessionId}.jsonl`)));
-}
+/** The roles whose worktree is writable in the sandbox and who may push their own branch. */
+const ROLE_WRITES = { dev: true, boss: false, reviewer: false } as const;
 
-function secretValues(env: Readonly<Record<string, string>>): string[] {
-  return Object.entries({ ...env })
-    .filter(([name]) => /TOKEN|SECRET|PASSWORD|KEY/i.test(name))
-    .map(([, value]) => value);
+/** The run's tokens, as the model proxy counted them. */
+function tokensFrom(report: EnclosureReport): RunTokens {
+  const { usage } = report;
+  return { input: usage.inputTokens, output: usage.outputTokens, cacheRead: usage.cacheReadTokens, cacheCreation: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens };
 }
 
 /** A runtime that ended without a result: its stderr says why (the SDK quotes it only when it spawns). */

@@ -15,7 +15,9 @@ export interface ClassifiedRun {
 
 export type StopReason = { readonly kind: 'cancelled' } | { readonly kind: 'wall-clock'; readonly minutes: number } | undefined;
 
-export function classifyRun(result: SDKResultMessage | undefined, thrown: Error | undefined, stopped: StopReason): ClassifiedRun {
+/** `overBudget`: the model proxy refused a request because the run's budget was spent. */
+export function classifyRun(result: SDKResultMessage | undefined, thrown: Error | undefined, stopped: StopReason, overBudget = false): ClassifiedRun {
+  if (overBudget) return { outcome: 'budget-exceeded', detail: `stopped at the run's budget, counted by the service (limits.maxBudgetUsd or what is left of the issue's or the day's budget)` };
   if (stopped?.kind === 'wall-clock') return { outcome: 'budget-exceeded', detail: `stopped after ${stopped.minutes} minutes, the run's wall-clock limit (limits.maxRunMinutes)` };
   if (stopped?.kind === 'cancelled') return { outcome: 'interrupted', detail: 'the run was cancelled (the service is stopping, or the job was cancelled)' };
   if (result === undefined) return { outcome: 'failed', detail: `the agent runtime ended without a result: ${thrown?.message ?? 'no message'}` };

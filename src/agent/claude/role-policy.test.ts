@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isReadOnlyCommand, permissionsFor, roleOf } from './permissions.js';
+import { isReadOnlyCommand, ROLE_POLICY, roleOf, sdkPolicyFor } from './role-policy.js';
 
-describe('the agents\' permission policy', () => {
-  it('tells read-only commands from ones a shell could turn into a write', () => {
+describe('the role policy', () => {
+  it('tells read-only commands from ones a shell could turn into a write or another program', () => {
     const cases: ReadonlyArray<[string, boolean]> = [
       ['git log --oneline -5', true],
       ['git diff main...HEAD -- src', true],
@@ -13,6 +13,10 @@ describe('the agents\' permission policy', () => {
       ['git commit -am x', false],
       ['git branch new-one', false],
       ['git diff --output=x', false],
+      ['git diff --ext-diff', false],
+      ['git grep -Oevil login', false],
+      ['git grep --open-files-in-pager=sh login', false],
+      ['rg --pre ./evil login', false],
       ['cat a > b', false],
       ['ls; rm -rf .', false],
       ['echo $(touch x)', false],
@@ -26,26 +30,49 @@ describe('the agents\' permission policy', () => {
     assert.deepEqual(cases.map(([command]) => [command, isReadOnlyCommand(command)]), cases);
   });
 
-  it('lets dev edit, write and run commands, and boss and reviewer only read', async () => {
-    const dev = permissionsFor(roleOf('issue-branch'), ['mcp__forge__comment']);
-    const reviewer = permissionsFor(roleOf('pr-head'), ['mcp__forge__review']);
+  it('gives each role exactly its tools, and no role a cross-session, subagent or scheduling tool', () => {
+    const dev = sdkPolicyFor({ role: 'dev', agent: {}, forgeTools: ['mcp__forge__comment'], sandboxed: true });
+    const reviewer = sdkPolicyFor({ role: 'reviewer', agent: {}, forgeTools: ['mcp__forge__submit_review'], sandboxed: true });
 
-    const signal = new AbortController().signal;
-    const asks = async (tool: string, input: Record<string, unknown> = {}) => (await reviewer.canUseTool?.(tool, input, { signal, toolUseID: 't' } as never))?.behavior;
-
+    assert.deepEqual(dev.tools, ROLE_POLICY.dev.tools);
     assert.ok(['Edit', 'Write', 'Bash', 'mcp__forge__comment'].every((tool) => dev.allowedTools?.includes(tool)));
-    assert.deepEqual([dev.permissionMode, dev.permissionPrompts, dev.canUseTool], ['default', 'none', undefined]);
-    assert.deepEqual(reviewer.allowedTools, []);
-    assert.ok(['Edit', 'Write', 'WebFetch'].every((tool) => reviewer.disallowedTools?.includes(tool)));
+    assert.ok(!(reviewer.tools as string[]).includes('Edit'));
+    for (const policy of [dev, reviewer]) {
+      assert.ok(['SendMessage', 'ListAgents', 'Agent', 'Task', 'Workflow', 'ScheduleWakeup', 'WebFetch', 'WebSearch'].every((tool) => policy.disallowedTools?.includes(tool)));
+      assert.ok(!(policy.tools as string[]).some((tool) => ['SendMessage', 'Agent', 'Task', 'Workflow', 'ScheduleWakeup'].includes(tool)));
+    }
+  });
+
+  it('loads no settings, CLAUDE.md or MCP servers from any file, for every role', () => {
+    for (const role of ['boss', 'dev', 'reviewer'] as const) {
+      const policy = sdkPolicyFor({ role, agent: {}, forgeTools: [], sandboxed: true });
+
+      assert.deepEqual([policy.settingSources, policy.strictMcpConfig], [[], true]);
+    }
+  });
+
+  it('gives web tools only to an agent configured with them', () => {
+    const policy = sdkPolicyFor({ role: 'boss', agent: { webTools: true }, forgeTools: [], sandboxed: true });
+
+    assert.ok(['WebFetch', 'WebSearch'].every((tool) => (policy.tools as string[]).includes(tool) && !policy.disallowedTools?.includes(tool)));
+  });
+
+  it('lets sandboxed readers run any command, and filters their Bash only without a sandbox', async () => {
+    const sandboxed = sdkPolicyFor({ role: 'reviewer', agent: {}, forgeTools: ['mcp__forge__submit_review'], sandboxed: true });
+    const bare = sdkPolicyFor({ role: 'reviewer', agent: {}, forgeTools: ['mcp__forge__submit_review'], sandboxed: false });
+    const signal = new AbortController().signal;
+    const asks = async (tool: string, input: Record<string, unknown> = {}) => (await bare.canUseTool?.(tool, input, { signal, toolUseID: 't' } as never))?.behavior;
+
+    assert.ok(sandboxed.allowedTools?.includes('Bash'));
+    assert.equal(sandboxed.canUseTool, undefined);
+    assert.deepEqual(bare.allowedTools, []);
     assert.deepEqual(
-      [await asks('Read'), await asks('mcp__forge__review'), await asks('Bash', { command: 'git log' }), await asks('Bash', { command: 'rm -rf .' }), await asks('Edit')],
+      [await asks('Read'), await asks('mcp__forge__submit_review'), await asks('Bash', { command: 'git log' }), await asks('Bash', { command: 'rm -rf .' }), await asks('Edit')],
       ['allow', 'allow', 'allow', 'deny', 'deny'],
     );
   });
 
-  it('loads no settings for the reviewer (the PR controls them) and the project\'s for boss and dev', () => {
-    assert.deepEqual(permissionsFor('reviewer', []).settingSources, []);
-    assert.deepEqual(permissionsFor('boss', []).settingSources, ['project']);
-    assert.deepEqual(permissionsFor('dev', []).settingSources, ['project']);
+  it('reads the role from the kind of worktree an agent is configured with', () => {
+    assert.deepEqual([roleOf({ workspace: 'issue-branch' }), roleOf({ workspace: 'pr-head' }), roleOf({ workspace: 'default-branch' })], ['dev', 'reviewer', 'boss']);
   });
 });

@@ -44,4 +44,14 @@ describe('runtime processes', () => {
   it('settles at once when nothing was spawned', async () => {
     await createRuntimeProcesses().settled(60_000);
   });
+
+  it('starts each runtime through the wrapper it was given (the sandbox)', async () => {
+    const processes = createRuntimeProcesses((command, args) => ({ command: 'sh', args: ['-c', 'echo "wrapped $0 $*" >&2', command, ...args] }));
+    const child = processes.spawn(sh('echo not wrapped >&2'));
+    child.stdin.end();
+
+    await processes.settled(5_000);
+
+    assert.match(processes.stderrTail(), /^wrapped sh -c echo not wrapped >&2$/);
+  });
 });

@@ -9,6 +9,8 @@
  * of the key could resume a transcript that is not complete. So a run is over only when its
  * runtimes have exited: `settled()` waits for them, and kills one that outlives the grace.
  *
+ * This is also where a run enters its sandbox: `wrap` turns the runtime's command into `bwrap …`.
+ *
  * Spawning here loses the SDK's own stderr capture (its exit errors quote the runtime's stderr),
  * so the last few kilobytes of stderr are kept for the run's error detail.
  */
@@ -28,13 +30,17 @@ export interface RuntimeProcesses {
   stderrTail(): string;
 }
 
-export function createRuntimeProcesses(): RuntimeProcesses {
+/** Turns the runtime's command into the one that starts it in the run's sandbox. */
+export type Wrap = (command: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>) => { readonly command: string; readonly args: readonly string[] };
+
+export function createRuntimeProcesses(wrap?: Wrap): RuntimeProcesses {
   const running = new Map<ChildProcess, Promise<void>>();
   let tail = '';
 
   return {
     spawn(options) {
-      const child = spawn(options.command, options.args, {
+      const started = wrap ? wrap(options.command, options.args, options.env) : options;
+      const child = spawn(started.command, [...started.args], {
         cwd: options.cwd,
         env: options.env,
         signal: options.signal,

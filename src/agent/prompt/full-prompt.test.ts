@@ -36,6 +36,13 @@ const workspace = { branch: 'main', head: 'f'.repeat(40), remoteMoved: false };
 describe('fullPrompt', () => {
   const text = fullPrompt({ agent, skill: '  Plan, never code.  \n', repo, thread, workspace });
 
+  it("gives the default branch's CLAUDE.md as the project's instructions when the service read it, and nothing of the kind otherwise", () => {
+    const withInstructions = fullPrompt({ agent, skill: 'Plan.', repo, thread, workspace: { ...workspace, projectInstructions: 'Run npm test before pushing.\n' } });
+
+    assert.match(withInstructions, /## The project's instructions \(CLAUDE\.md on main\)\nRun npm test before pushing\./);
+    assert.doesNotMatch(text, /project's instructions/);
+  });
+
   it("states the role from the agent's workspace", () => {
     assert.ok(text.startsWith('You are the boss agent (forge user @boss-bot) working on issue #3 of acme/app; you plan:'));
   });

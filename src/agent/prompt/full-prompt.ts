@@ -26,6 +26,7 @@ export function fullPrompt(input: FullPromptInput): string {
     roleLine(agent, `${noun} #${thread.issue.number} of ${repo.fullName}`),
     UNTRUSTED_NOTICE,
     `## Your skill\n${input.skill.trim()}`,
+    ...(input.workspace.projectInstructions ? [projectSection(input.workspace.projectInstructions, repo)] : []),
     `## Repository\n${repo.fullName} on ${repo.host} (default branch ${repo.defaultBranch}).`,
     threadSection(thread, agent.login),
     ...(thread.pull === undefined ? [] : [pullSection(thread, agent.login)]),
@@ -35,6 +36,14 @@ export function fullPrompt(input: FullPromptInput): string {
     CONVENTIONS,
     answerSection(),
   ].join('\n\n');
+}
+
+/**
+ * CLAUDE.md as the default branch has it — changed only by people with write access, through
+ * review — so it is given as the project's own instructions, not fenced as a stranger's text.
+ */
+function projectSection(instructions: string, repo: RepoRef): string {
+  return `## The project's instructions (CLAUDE.md on ${repo.defaultBranch})\n${instructions.trim()}`;
 }
 
 function threadSection(thread: Thread, you: string): string {

@@ -19,7 +19,16 @@ export interface PromptRequest {
   readonly repo: RepoRef;
   /** The issue or PR number of the work key. */
   readonly issue: number;
-  readonly workspace: { readonly branch: string | undefined; readonly head: string; readonly remoteMoved: boolean };
+  readonly workspace: {
+    readonly branch: string | undefined;
+    readonly head: string;
+    readonly remoteMoved: boolean;
+    /**
+     * The default branch's CLAUDE.md, read by the service when the operator turned on
+     * `projectInstructions` (the runtime itself loads no file of the repository).
+     */
+    readonly projectInstructions?: string;
+  };
   /** The job's events, oldest first. */
   readonly events: readonly StoredEvent[];
   /** The resumed session's cursor; undefined for a new session (full prompt). */

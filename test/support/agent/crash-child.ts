@@ -8,6 +8,7 @@ import { systemClock } from '../../../src/lib/clock.js';
 import { silentLogger } from '../../../src/lib/logger.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { crashAgent, crashRequest } from './crash-request.js';
+import { anyoneMayTrigger, testIsolation } from './isolation.js';
 import { simplePrompts } from './simple-prompts.js';
 
 const input = JSON.parse(process.argv[2] ?? '{}') as { dataDir: string; configDir: string; home: string; cwd: string; modelUrl: string; issue: number };
@@ -18,6 +19,8 @@ const runner = createClaudeRunner({
   prompts: simplePrompts(),
   configDir: input.configDir,
   baseEnv: { PATH: process.env.PATH, HOME: input.home },
+  isolation: testIsolation(input.dataDir),
+  trigger: anyoneMayTrigger(),
   readSkill: async () => 'You are a test agent.',
   // A status comment "posted" as the run starts: its id must be stored before the run ends.
   status: () => ({ commentId: 4242, update: async () => undefined }),
