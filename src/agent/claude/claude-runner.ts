@@ -19,7 +19,7 @@
 import type { TranscriptStore } from '../../sessions/transcript-store.js';
 import { sdkSessionStore } from './sdk-session-store.js';
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../../config/types.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
@@ -35,6 +35,7 @@ import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } f
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
 import { classifyRun } from './outcome.js';
 import { roleOf, sdkPolicyFor } from './role-policy.js';
+import { openRunEnclosure } from './run-enclosure.js';
 import { summariseToolInput } from './tool-summary.js';
 import { runEnv } from './run-env.js';
 import { finished, report, type RunStatusReporter } from './run-status.js';
@@ -46,7 +47,6 @@ import { adoptSharedTranscript, sessionConfigDir, transcriptIn } from './transcr
 import { unpushedWorkOf } from './unpushed-work.js';
 import type { TriggerRule } from '../../queue/route-event.js';
 import type { EnclosureReport, Isolation } from '../../sandbox/isolation.js';
-import { ownBranchOnly } from '../../sandbox/git-proxy.js';
 import type { RunTokens } from '../../sessions/ports.js';
 
 export type { RunStatusReporter };
@@ -181,21 +181,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     if (fallback) await forget(key, fallback, log);
     const role = roleOf(agent);
     const configDir = sessionConfigDir(options.configDir, key);
-    await mkdir(configDir, { recursive: true, mode: 0o700 });
-    const enclosure = await options.isolation.open({
-      label: `job ${request.jobId} (${agent.name})`,
-      agent,
-      model,
-      budgetUsd: budget.ok ? budget.maxBudgetUsd : 0,
-      worktree: { path: request.workspace.path, ...request.workspace.gitDirs, writable: ROLE_WRITES[role] },
-      git: {
-        upstream: request.workspace.remoteUrl,
-        push: ROLE_WRITES[role] && request.workspace.branch !== undefined ? ownBranchOnly(request.workspace.branch) : undefined,
-        onPushed: (updates) => log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
-      },
-      configDir,
-    });
-    if (enclosure.isolation === 'none') log.warn('isolation: none — this run is not sandboxed');
+    const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, log });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
     const forgetToken = redactor.add(enclosure.token);
     const redact = (text: string) => redactor.redact(text);
@@ -417,9 +403,6 @@ export const NO_MODEL_MESSAGE = 'no model credential is configured (model.creden
 function limitsOf(agent: AgentConfig) {
   return { maxRunMinutes: agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes };
 }
-
-/** The roles whose worktree is writable in the sandbox and who may push their own branch. */
-const ROLE_WRITES = { dev: true, boss: false, reviewer: false } as const;
 
 /** The run's tokens, as the model proxy counted them. */
 function tokensFrom(report: EnclosureReport): RunTokens {

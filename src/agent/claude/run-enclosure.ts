@@ -1,0 +1,44 @@
+/**
+ * A run's enclosure as its role calls for: the worktree writable and the own branch pushable for a
+ * role that writes (dev), read-only and fetch-only for the readers; the session's own folder as
+ * its `CLAUDE_CONFIG_DIR`; the budget the model proxy enforces (none left: every request refused).
+ */
+import { mkdir } from 'node:fs/promises';
+import type { ModelConfig } from '../../config/types.js';
+import type { Logger } from '../../lib/logger.js';
+import { ownBranchOnly } from '../../sandbox/git-proxy.js';
+import type { Isolation, RunEnclosure } from '../../sandbox/isolation.js';
+import type { WorkspaceRunRequest } from '../workspace-runner.js';
+import { ROLE_POLICY, type Role } from './role-policy.js';
+
+export interface RunEnclosureInput {
+  readonly request: WorkspaceRunRequest;
+  readonly role: Role;
+  readonly model: ModelConfig;
+  readonly budgetUsd: number;
+  /** The work key's session folder. */
+  readonly configDir: string;
+  readonly log: Logger;
+}
+
+export async function openRunEnclosure(isolation: Isolation, input: RunEnclosureInput): Promise<RunEnclosure> {
+  const { request, log } = input;
+  const { workspace } = request;
+  const writes = ROLE_POLICY[input.role].writes;
+  await mkdir(input.configDir, { recursive: true, mode: 0o700 });
+  const enclosure = await isolation.open({
+    label: `job ${request.jobId} (${request.agent.name})`,
+    agent: request.agent,
+    model: input.model,
+    budgetUsd: input.budgetUsd,
+    worktree: { path: workspace.path, ...workspace.gitDirs, writable: writes },
+    git: {
+      upstream: workspace.remoteUrl,
+      push: writes && workspace.branch !== undefined ? ownBranchOnly(workspace.branch) : undefined,
+      onPushed: (updates) => log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
+    },
+    configDir: input.configDir,
+  });
+  if (enclosure.isolation === 'none') log.warn('isolation: none — this run is not sandboxed');
+  return enclosure;
+}
