@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, dashboardApp, signedInCookie, type DashboardApp } from '../../test/support/dashboard-app.js';
 import { HOSTILE_BRANCH } from '../../test/support/dashboard-seed.js';
+import { runFinish } from '../../test/store-contract/fixtures.js';
 
 const HOUR = 3600_000;
 
@@ -85,23 +86,7 @@ describe('dashboard: how runs are isolated', () => {
       const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 5 };
       const finish = async (blocked: { connections: number; pushes: number; hosts: string[] }) => {
         const id = await d.store.runs.start({ jobId: 1, key, attempt: 1, startedAt: d.seeded.now - HOUR, isolation: 'bwrap' });
-        await d.store.runs.finish(id, {
-          sessionId: undefined,
-          session: 'new',
-          resumeFallback: undefined,
-          prompt: undefined,
-          finishedAt: d.seeded.now - HOUR + 1000,
-          turns: 1,
-          tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 },
-          costUsd: 0,
-          outcome: 'succeeded',
-          error: undefined,
-          toolCalls: [],
-          changes: [],
-          statusCommentId: undefined,
-          isolation: 'bwrap',
-          blocked,
-        });
+        await d.store.runs.finish(id, runFinish({ finishedAt: d.seeded.now - HOUR + 1000, blocked }));
         return get(`/dashboard/runs/${id}`);
       };
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
+import { capturingLogger } from '../../test/support/capturing-logger.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, silentLogger, type Logger } from '../lib/logger.js';
+import { silentLogger, type Logger } from '../lib/logger.js';
 import { buildHttpApp } from './build-app.js';
 import { dataDirWritableCheck, freeDiskCheck, type ReadinessCheck } from './health.js';
 import { createMetrics } from './metrics.js';
@@ -22,16 +22,6 @@ function appWith(readiness: readonly ReadinessCheck[], log: Logger = silentLogge
   });
 }
 
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger({ destination }), lines };
-}
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 

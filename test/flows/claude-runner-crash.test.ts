@@ -36,15 +36,20 @@ describe('the Claude runner after a crash', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
+  /** A data dir, a home and a plain repository standing in for the worktree, under `root/<name>`. */
+  function place(name: string): { dataDir: string; configDir: string; home: string; cwd: string } {
+    const dataDir = join(root, name, 'data');
+    const home = join(root, name, 'home');
+    const cwd = join(root, name, 'worktree');
+    mkdirSync(home, { recursive: true });
+    mkdirSync(cwd, { recursive: true });
+    git(cwd, ['init', '--quiet', '--initial-branch=main'], testEnv(home));
+    return { dataDir, configDir: join(dataDir, 'claude'), home, cwd };
+  }
+
   it('resumes the session of a run that was SIGKILLed mid-run', async () => {
     model = await startScriptedModel();
-    const dataDir = join(root, 'data');
-    const configDir = join(dataDir, 'claude');
-    const home = join(root, 'home');
-    const cwd = join(root, 'worktree');
-    mkdirSync(home);
-    mkdirSync(cwd);
-    git(cwd, ['init', '--quiet', '--initial-branch=main'], testEnv(home));
+    const { dataDir, configDir, home, cwd } = place('resumed');
     // Not `sleep`: the runtime refuses a long blocking sleep.
     model.setScript([bash('node -e "setTimeout(() => {}, 60000)"')]);
     const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 21 };
@@ -92,13 +97,7 @@ describe('the Claude runner after a crash', () => {
 
   it('ends the sandbox and everything the agent started in it when the service alone is SIGKILLed', async () => {
     model ??= await startScriptedModel();
-    const dataDir = join(root, 'data-2');
-    const configDir = join(dataDir, 'claude');
-    const home = join(root, 'home-2');
-    const cwd = join(root, 'worktree-2');
-    mkdirSync(home);
-    mkdirSync(cwd);
-    git(cwd, ['init', '--quiet', '--initial-branch=main'], testEnv(home));
+    const { dataDir, configDir, home, cwd } = place('killed');
     // A background process of the agent's own, then a long foreground one: both must die with the service.
     model.setScript([bash('(node -e "setInterval(() => {}, 1000)" &) ; node -e "setTimeout(() => {}, 60000)"'), text('never reached')]);
     child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ dataDir, configDir, home, cwd, modelUrl: model.url, issue: 22 })], { detached: true, stdio: 'ignore' });

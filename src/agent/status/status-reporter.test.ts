@@ -4,14 +4,14 @@
  * update always sent, and forge failures logged, never thrown.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
+import { capturingLogger } from '../../../test/support/capturing-logger.js';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
 import type { ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../forge/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { manualClock } from '../../lib/clock.js';
-import { createLogger, silentLogger } from '../../lib/logger.js';
+import { silentLogger } from '../../lib/logger.js';
 import { createRedactor } from '../../lib/redactor.js';
 import { Secret } from '../../lib/secret.js';
 import { finaliseOrphaned } from './finalise-orphaned.js';
@@ -22,16 +22,6 @@ const REPO = 'acme/app';
 const finished: RunStatus = { phase: 'finished', outcome: 'succeeded', turns: 3, costUsd: 0.05, durationMs: 40_000, session: 'new', prompt: 'full', silent: false, runUrl: undefined };
 const working = (elapsedMs: number, activity: string): RunStatus => ({ phase: 'working', elapsedMs, activity });
 
-function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger({ destination }), lines };
-}
 
 describe('createStatusReporter', () => {
   let forge: ForgeDouble;
