@@ -59,6 +59,7 @@ function agentAsFile(agent: AgentConfig) {
     // (a file saying it per agent loads to the same configuration).
     model: agent.model && modelAsFile(agent.model),
     network: agent.network,
+    scratchWorktree: agent.scratchWorktree,
     webTools: agent.webTools,
     projectInstructions: agent.projectInstructions,
   };

@@ -323,6 +323,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     limits: agent.limits,
     model: resolveModel(parsed.model, agent.model, `agents.${name}.model`, ctx, problems),
     network: agent.network,
+    scratchWorktree: agent.scratchWorktree,
     webTools: agent.webTools,
     projectInstructions: agent.projectInstructions,
   }));

@@ -91,6 +91,11 @@ export const agentSchema = z.strictObject({
       allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'a host name, optionally *.-prefixed and with :port')).default([]),
     })
     .prefault({}),
+  /**
+   * A reader (boss, reviewer) whose runs need to write — to run the tests — gets a throw-away
+   * writable copy of its worktree in its sandbox; its worktree itself stays read-only and untouched.
+   */
+  scratchWorktree: z.boolean().default(false),
   /** WebFetch and WebSearch: off unless the operator turns them on (fetched text is untrusted too). */
   webTools: z.boolean().default(false),
   /**

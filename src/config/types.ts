@@ -29,6 +29,8 @@ export interface AgentConfig {
   readonly model?: ModelConfig;
   /** Hosts a sandboxed run may reach through the egress proxy (none when absent). */
   readonly network?: { readonly allow: readonly string[] };
+  /** A reader's runs get a throw-away writable copy of its worktree (off when absent). */
+  readonly scratchWorktree?: boolean;
   /** WebFetch and WebSearch (off when absent). */
   readonly webTools?: boolean;
   /** The default branch's CLAUDE.md, read by the service, goes into the prompt (off when absent). */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../lib/logger.js';
@@ -43,14 +43,14 @@ describe('a run\'s sandbox', () => {
     await h.close();
   });
 
-  async function enclose(lease: Lease, writable: boolean): Promise<RunEnclosure> {
+  async function enclose(lease: Lease, writable: boolean, scratch = false): Promise<RunEnclosure> {
     const agent = writable ? h.agents.dev : h.agents.boss;
     const enclosure = await isolation.open({
       label: 'test',
       agent,
       model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('sk-never-inside') }, baseUrl: 'http://127.0.0.1:9' },
       budgetUsd: 1,
-      worktree: { path: lease.path, ...lease.gitDirs, writable },
+      worktree: { path: lease.path, ...lease.gitDirs, writable, scratch },
       git: { upstream: lease.remoteUrl, push: writable && lease.branch ? ownBranchOnly(lease.branch) : undefined },
       configDir: join(h.dataDir, 'claude', 'sessions', writable ? 'dev-1' : 'boss-1'),
     });
@@ -123,6 +123,23 @@ describe('a run\'s sandbox', () => {
     assert.match(run.out, /push=[1-9]/);
     assert.ok(!existsSync(join(boss.path, 'boss-wrote')));
     assert.ok(enclosure.report().blocked.pushes >= 1);
+  });
+
+  it('gives a reader that runs tests a throw-away writable copy of its worktree, gone with the run', async () => {
+    const enclosure = await enclose(boss, false, true);
+    const before = readdirSync(boss.path).sort();
+
+    const run = await inside(enclosure, boss, 'touch test-output && f=$(git ls-files | head -1) && echo more >> "$f" && ls test-output && git status --short');
+    const scratch = join(h.dataDir, 'sandbox', 'scratch');
+    const copies = readdirSync(scratch);
+    await enclosure.close();
+
+    assert.equal(run.status, 0, run.out);
+    assert.match(run.out, /^test-output$/m);
+    assert.match(run.out, /^ M /m);
+    assert.deepEqual(readdirSync(boss.path).sort(), before);
+    assert.equal(copies.length, 1);
+    assert.deepEqual(readdirSync(scratch), []);
   });
 
   it('writes nothing it binds read-only into being: a missing config.worktree is made before the run', async () => {

@@ -9,9 +9,9 @@
  * as the service's own user and can read what that user can (docs/security.md).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile, access } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AgentConfig, ModelConfig } from '../config/types.js';
 import type { Logger } from '../lib/logger.js';
 import { createEgressProxy, type Blocked } from './egress-proxy.js';
@@ -48,7 +48,8 @@ export interface EnclosureRequest {
   readonly model: ModelConfig;
   /** Dollars this run may spend, enforced by the model proxy. */
   readonly budgetUsd: number | undefined;
-  readonly worktree: WorktreeView;
+  /** `scratch`: a reader gets a throw-away writable copy of its worktree (for running tests). */
+  readonly worktree: WorktreeView & { readonly scratch?: boolean };
   readonly git: {
     /** The repository's URL on the forge, as the cache's `origin` names it. */
     readonly upstream: string;
@@ -96,6 +97,13 @@ export function createIsolation(options: IsolationOptions): Isolation {
   // Unix socket paths are limited to ~108 bytes; a private folder under the temp dir keeps them short.
   const socketDir = () => (sockets ??= mkdtemp(join(tmpdir(), 'claude-hooks-')));
   const initScript = () => (init ??= ensureInitScript(join(options.dataDir, 'sandbox')));
+  // Copies left by runs of an earlier process (a crash) are nobody's: cleared before the first run.
+  const scratchRoot = join(options.dataDir, 'sandbox', 'scratch');
+  let scratchReady: Promise<void> | undefined;
+  const scratchDir = async () => {
+    await (scratchReady ??= rm(scratchRoot, { recursive: true, force: true }));
+    return mkdtemp(join(await ensureDir(scratchRoot), 'run-'));
+  };
 
   return {
     kind: options.kind,
@@ -117,6 +125,8 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const bwrap = options.kind === 'bwrap';
       if (bwrap) await prepareGitFiles(request.worktree);
       const socket = bwrap ? join(await socketDir(), `${randomBytes(6).toString('hex')}.sock`) : undefined;
+      const copy = bwrap && request.worktree.scratch && !request.worktree.writable ? await copyOf(request.worktree.path, await scratchDir()) : undefined;
+      const worktree: WorktreeView = copy ? { ...request.worktree, source: copy } : request.worktree;
       const endpoint: RunEndpoint = await startRunEndpoint(token, routes, socket ? { socket } : { loopback: true });
       const base = endpoint.url ?? `http://127.0.0.1:${SANDBOX_PORT}`;
       const script = bwrap ? await initScript() : '';
@@ -127,7 +137,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
         wrap(command, args, env) {
           if (!socket) return { command, args: [...args] };
           const configDirs = [request.configDir, ...(env.CLAUDE_CONFIG_DIR && env.CLAUDE_CONFIG_DIR !== request.configDir ? [env.CLAUDE_CONFIG_DIR] : [])];
-          const mounts: Mount[] = runMounts({ system, worktree: request.worktree, configDirs, command, initScript: script, socket });
+          const mounts: Mount[] = runMounts({ system, worktree, configDirs, command, initScript: script, socket });
           const argv = [process.execPath, INSIDE.init, INSIDE.socket, String(SANDBOX_PORT), command, ...args];
           return { command: options.bwrap ?? 'bwrap', args: bwrapArgs({ mounts, cwd: request.worktree.path, argv }) };
         },
@@ -135,6 +145,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
         async close() {
           await endpoint.close();
           if (socket) await rm(socket, { force: true });
+          if (copy) await rm(dirname(copy), { recursive: true, force: true });
         },
       };
     },
@@ -182,6 +193,18 @@ function sandboxEnv(worktree: WorktreeView): Record<string, string> {
   const env: Record<string, string> = { HOME: INSIDE.home, TMPDIR: '/tmp' };
   if (worktree.writable || worktree.adminDir === worktree.commonDir) return env;
   return { ...env, GIT_OBJECT_DIRECTORY: INSIDE.objects, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(worktree.commonDir, 'objects') };
+}
+
+/** A throw-away copy of a worktree's files (its `.git` pointer included, bound read-only over it). */
+async function copyOf(path: string, into: string): Promise<string> {
+  const copy = join(into, 'worktree');
+  await cp(path, copy, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+  return copy;
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return `${dir}/`;
 }
 
 /** The git files the sandbox binds read-only must exist first, and a writer's reflog folder too. */

@@ -27,6 +27,8 @@ export const INSIDE = {
 
 export interface WorktreeView {
   readonly path: string;
+  /** Where the worktree's files come from when not `path` itself: a reader's throw-away copy. */
+  readonly source?: string;
   /** The worktree's admin folder (`<cache>/worktrees/<name>`), from its `.git` file. */
   readonly adminDir: string;
   /** The repository cache (the common git dir). */
@@ -65,10 +67,12 @@ function worktreeMounts(worktree: WorktreeView): Mount[] {
   const access = worktree.writable ? 'rw' : 'ro';
   const common = worktree.commonDir;
   const admin = worktree.adminDir;
+  const files = worktree.source ?? worktree.path;
   // A plain repository (its git dir inside it, not a worktree of a cache): only its config is kept read-only.
-  if (admin === common) return [{ kind: access, source: worktree.path, target: worktree.path }, { kind: 'ro', source: join(common, 'config'), target: join(common, 'config') }];
+  if (admin === common) return [{ kind: access, source: files, target: worktree.path }, { kind: 'ro', source: join(common, 'config'), target: join(common, 'config') }];
   return [
-    { kind: access, source: worktree.path, target: worktree.path },
+    // A reader's copy is writable; the git files behind it stay read-only, as for any reader.
+    { kind: worktree.source === undefined ? access : 'rw', source: files, target: worktree.path },
     { kind: 'ro', source: join(worktree.path, '.git'), target: join(worktree.path, '.git') },
     { kind: 'ro', source: common, target: common },
     { kind: 'tmpfs', target: join(common, 'worktrees') },

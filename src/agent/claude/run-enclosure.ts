@@ -31,7 +31,7 @@ export async function openRunEnclosure(isolation: Isolation, input: RunEnclosure
     agent: request.agent,
     model: input.model,
     budgetUsd: input.budgetUsd,
-    worktree: { path: workspace.path, ...workspace.gitDirs, writable: writes },
+    worktree: { path: workspace.path, ...workspace.gitDirs, writable: writes, scratch: request.agent.scratchWorktree === true },
     git: {
       upstream: workspace.remoteUrl,
       push: writes && workspace.branch !== undefined ? ownBranchOnly(workspace.branch) : undefined,
