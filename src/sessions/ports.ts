@@ -137,6 +137,4 @@ export interface RunRecords {
   list(query?: { readonly agent?: string; readonly limit?: number }): Promise<RunRecord[]>;
   /** The cost of an agent's runs started at or after `since` (the daily budget). */
   costSince(agent: string, since: number): Promise<number>;
-  /** The cost recorded so far for one session's runs (a resumed run's SDK total includes it). */
-  costOfSession(sessionId: string): Promise<number>;
 }

@@ -133,17 +133,6 @@ forEachStore('store contract: run records', ({ open }) => {
     assert.deepEqual((await store.runs.list({ limit: 2 })).map((r) => r.key.agent), ['dev', 'boss']);
   });
 
-  it('sums the cost recorded for one session\'s runs', async () => {
-    const { store } = await open();
-    for (const [sessionId, costUsd] of [['s', 0.5], ['s', 0.25], ['t', 4]] as const) {
-      const id = await store.runs.start({ jobId: 1, key: boss(1), attempt: 1, startedAt: 1 });
-      await store.runs.finish(id, runFinish({ sessionId, costUsd }));
-    }
-
-    assert.equal(await store.runs.costOfSession('s'), 0.75);
-    assert.equal(await store.runs.costOfSession('unknown'), 0);
-  });
-
   it('gives each of runs started at once its own id', async () => {
     const { store } = await open();
 

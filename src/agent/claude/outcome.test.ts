@@ -1,7 +1,7 @@
 import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyRun, runCost } from './outcome.js';
+import { classifyRun } from './outcome.js';
 
 const result = (fields: Record<string, unknown>) => ({ type: 'result', num_turns: 3, errors: [], total_cost_usd: 0.5, ...fields }) as unknown as SDKResultMessage;
 
@@ -25,9 +25,10 @@ describe('a run\'s outcome', () => {
     assert.equal(classifyRun(undefined, new Error('aborted'), { kind: 'cancelled' }).outcome, 'interrupted');
   });
 
-  it('costs a resumed run what its session total grew by', () => {
-    assert.equal(runCost(result({ total_cost_usd: 0.75 }), 0.5), 0.25);
-    // A transcript that saved no total: the SDK's total is this run's alone.
-    assert.equal(runCost(result({ total_cost_usd: 0.1 }), 0.5), 0.1);
+  it('is budget-exceeded when the model proxy refused a request for the budget, whatever the runtime reported', () => {
+    const stopped = classifyRun(result({ subtype: 'success', is_error: true, result: 'API Error: 400 budget spent' }), undefined, undefined, true);
+
+    assert.equal(stopped.outcome, 'budget-exceeded');
+    assert.match(stopped.detail ?? '', /counted by the service/);
   });
 });

@@ -5,7 +5,6 @@
  */
 import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { RunOutcomeKind } from '../status/types.js';
-import type { RunTokens } from '../../sessions/ports.js';
 
 export interface ClassifiedRun {
   readonly outcome: RunOutcomeKind;
@@ -31,25 +30,6 @@ export function classifyRun(result: SDKResultMessage | undefined, thrown: Error 
     default:
       return { outcome: 'failed', detail: result.errors.join('; ') || result.subtype };
   }
-}
-
-export const NO_TOKENS: RunTokens = { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 };
-
-/** The main loop's tokens of this `query()` call (not cumulative across resumes). */
-export function tokensOf(result: SDKResultMessage | undefined): RunTokens {
-  if (!result) return NO_TOKENS;
-  const usage = result.usage;
-  return { input: usage.input_tokens, output: usage.output_tokens, cacheRead: usage.cache_read_input_tokens ?? 0, cacheCreation: usage.cache_creation_input_tokens ?? 0 };
-}
-
-/**
- * This run's cost. `total_cost_usd` of a resumed session continues from the total its transcript
- * saved (pinned by the runner's tests), so the cost already counted for the session is taken off;
- * a total below it means the transcript saved none.
- */
-export function runCost(result: SDKResultMessage | undefined, sessionBaseline: number): number {
-  const total = result?.total_cost_usd ?? 0;
-  return total >= sessionBaseline ? total - sessionBaseline : total;
 }
 
 export function isNoConversation(text: string | undefined): boolean {

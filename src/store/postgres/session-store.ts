@@ -147,8 +147,5 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
     costSince(agent, since) {
       return cost('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = $1 AND started_at >= $2', [agent, since]);
     },
-    costOfSession(sessionId) {
-      return cost('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = $1', [sessionId]);
-    },
   };
 }

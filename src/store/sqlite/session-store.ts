@@ -87,7 +87,6 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     interrupted: db.prepare<[number, string, number]>("UPDATE runs SET finished_at = ?, outcome = 'interrupted', error = ? WHERE id = ? AND outcome IS NULL"),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
-    costOfSession: db.prepare<[string], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE session_id = ?'),
     costSince: db.prepare<[string, number], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?'),
   };
   return {
@@ -137,9 +136,6 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     },
     async costSince(agent, since) {
       return q.costSince.get(agent, since)?.cost ?? 0;
-    },
-    async costOfSession(sessionId) {
-      return q.costOfSession.get(sessionId)?.cost ?? 0;
     },
   };
 }
