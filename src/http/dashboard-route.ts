@@ -5,7 +5,7 @@
  * `HttpOnly; SameSite=Strict` cookie; `/api/status` also takes `Authorization: Bearer`. Every
  * action needs the session's CSRF token and is done only after a confirmation step.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken, tokenDigest, tokenMatches } from '../lib/token-match.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CONTENT_SECURITY_POLICY, REFRESH_SCRIPT, STYLE } from '../dashboard/assets.js';
 import { planAction } from '../dashboard/action-forms.js';
@@ -38,7 +38,7 @@ type Form = Record<string, string>;
 export function dashboardRoute(options: DashboardRouteOptions) {
   const token = options.adminToken?.reveal();
   const sessions = token ? createDashboardSessions({ adminToken: token, ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS, secure: options.secureCookie ?? false }) : undefined;
-  const tokenHash = token ? sha256(token) : undefined;
+  const tokenHash = token ? tokenDigest(token) : undefined;
   const now = () => options.clock.now();
   const sessionOf = (request: FastifyRequest) => sessions?.verify(request.headers.cookie, now());
 
@@ -63,7 +63,7 @@ export function dashboardRoute(options: DashboardRouteOptions) {
 
       scope.get('/api/status', async (request, reply) => {
         if (!sessions) return reply.code(403).send({ error: 'the operator API is disabled: set CLAUDE_HOOKS_ADMIN_TOKEN (adminToken) to enable it', reason: 'no-admin-token' });
-        if (!sessionOf(request) && !bearerMatches(request.headers.authorization, tokenHash)) {
+        if (!sessionOf(request) && !(tokenHash && tokenMatches(bearerToken(request.headers.authorization), tokenHash))) {
           return reply.code(401).send({ error: 'missing or wrong admin token: send "Authorization: Bearer <CLAUDE_HOOKS_ADMIN_TOKEN>" or sign in at /', reason: 'unauthorized' });
         }
         return reply.header('cache-control', 'no-store').send(await loadStatus(options.status, now()));
@@ -84,7 +84,7 @@ export function dashboardRoute(options: DashboardRouteOptions) {
       scope.post<{ Body: Form | undefined }>('/dashboard/sign-in', async (request, reply) => {
         if (!sessions || !tokenHash) return sendHtml(reply, signInPage({ enabled: false }), 403);
         const given = formOf(request).token ?? '';
-        if (!timingSafeEqual(sha256(given), tokenHash)) return sendHtml(reply, signInPage({ enabled: true, error: 'That is not the admin token (CLAUDE_HOOKS_ADMIN_TOKEN).' }), 401);
+        if (!tokenMatches(given, tokenHash)) return sendHtml(reply, signInPage({ enabled: true, error: 'That is not the admin token (CLAUDE_HOOKS_ADMIN_TOKEN).' }), 401);
         return reply.header('set-cookie', sessions.issue(now()).cookie).redirect('/', 303);
       });
 
@@ -127,11 +127,3 @@ function formOf(request: FastifyRequest): Form {
   return typeof body === 'object' && body !== null && !Buffer.isBuffer(body) ? (body as Form) : {};
 }
 
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-function bearerMatches(header: string | undefined, expected: Buffer | undefined): boolean {
-  if (!expected || !header?.startsWith('Bearer ')) return false;
-  return timingSafeEqual(sha256(header.slice('Bearer '.length)), expected);
-}

@@ -2,10 +2,10 @@
  * Prometheus metrics on a registry of our own (never prom-client's global one), created by the
  * composition root and handed to whoever records. `GET /metrics` renders it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Secret } from '../lib/secret.js';
+import { bearerToken, tokenDigest, tokenMatches } from '../lib/token-match.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -122,23 +122,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 /**
  * `GET /metrics` behind `server.metricsToken`: the scrape names agents, repositories' activity
  * and costs, so an installation reachable from outside can ask Prometheus for a bearer token.
- * Open when no token is configured, as before. The comparison is of SHA-256 digests with
- * `timingSafeEqual`, like the admin token's, so neither the length nor a prefix of the token leaks.
+ * Open when no token is configured, as before. Compared like the admin token (`lib/token-match.ts`).
  */
 export function metricsGuard(token: Secret | undefined): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
-  const expected = token && digest(token.reveal());
+  const expected = token && tokenDigest(token.reveal());
   return async (request, reply) => {
     if (!expected) return undefined;
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (timingSafeEqual(digest(given), expected)) return undefined;
+    if (tokenMatches(bearerToken(request.headers.authorization), expected)) return undefined;
     return reply
       .code(401)
       .header('www-authenticate', 'Bearer realm="metrics"')
       .send({ error: 'missing or wrong metrics token: send "Authorization: Bearer <server.metricsToken>" (in Prometheus: authorization.credentials_file)', reason: 'unauthorized' });
   };
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

@@ -8,13 +8,13 @@
  * the git password or the proxy password): it is what a run holds instead of any real credential,
  * and it dies with the run.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { EgressProxy } from './egress-proxy.js';
 import type { GitProxy } from './git-proxy.js';
 import type { ModelProxy } from './model-proxy.js';
+import { bearerToken, tokenDigest, tokenMatches } from '../lib/token-match.js';
 
 export interface RunRoutes {
   readonly model: ModelProxy;
@@ -31,7 +31,8 @@ export interface RunEndpoint {
 export type Listen = { readonly socket: string } | { readonly loopback: true };
 
 export async function startRunEndpoint(token: string, routes: RunRoutes, listen: Listen): Promise<RunEndpoint> {
-  const owns = (presented: string | undefined) => presented !== undefined && sameToken(presented, token);
+  const expected = tokenDigest(token);
+  const owns = (presented: string | undefined) => tokenMatches(presented, expected);
   const server = createServer((req, res) => route(req, res, routes, owns));
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     if (!owns(proxyPassword(req))) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="claude-hooks"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
@@ -76,9 +77,7 @@ function route(req: IncomingMessage, res: ServerResponse, routes: RunRoutes, own
 
 function modelKey(req: IncomingMessage): string | undefined {
   const key = req.headers['x-api-key'];
-  if (typeof key === 'string') return key;
-  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  return bearer?.[1];
+  return typeof key === 'string' ? key : bearerToken(req.headers.authorization);
 }
 
 function proxyPassword(req: IncomingMessage): string | undefined {
@@ -91,12 +90,6 @@ function basicPassword(header: string | undefined): string | undefined {
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon < 0 ? undefined : decoded.slice(colon + 1);
-}
-
-function sameToken(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function deny(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
