@@ -4,8 +4,8 @@
  * test/flows/isolation.test.ts.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../lib/logger.js';
@@ -45,6 +45,8 @@ describe('a run\'s sandbox', () => {
 
   async function enclose(lease: Lease, writable: boolean, scratch = false): Promise<RunEnclosure> {
     const agent = writable ? h.agents.dev : h.agents.boss;
+    const configDir = join(h.dataDir, 'claude', 'sessions', writable ? 'dev-1' : 'boss-1');
+    mkdirSync(configDir, { recursive: true });
     const enclosure = await isolation.open({
       label: 'test',
       agent,
@@ -52,21 +54,17 @@ describe('a run\'s sandbox', () => {
       budgetUsd: 1,
       worktree: { path: lease.path, ...lease.gitDirs, writable, scratch },
       git: { upstream: lease.remoteUrl, push: writable && lease.branch ? ownBranchOnly(lease.branch) : undefined },
-      configDir: join(h.dataDir, 'claude', 'sessions', writable ? 'dev-1' : 'boss-1'),
+      configDir,
     });
     enclosures.push(enclosure);
     return enclosure;
   }
 
   /** Runs a shell script in the enclosure's sandbox, with the environment a run gets. */
-  async function inside(enclosure: RunEnclosure, lease: Lease, script: string): Promise<{ status: number | null; out: string }> {
+  function inside(enclosure: RunEnclosure, lease: Lease, script: string): Promise<{ status: number | null; out: string }> {
     const { command, args } = enclosure.wrap('/usr/bin/sh', ['-c', script], {});
     const env = { PATH: '/usr/bin:/bin', ...lease.identity, ...enclosure.env };
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(h.dataDir, 'claude', 'sessions', 'dev-1'), { recursive: true });
-    mkdirSync(join(h.dataDir, 'claude', 'sessions', 'boss-1'), { recursive: true });
     // Asynchronously: the sandbox reaches the service's proxies, which answer in this process.
-    const { spawn } = await import('node:child_process');
     return new Promise((resolve) => {
       const child = spawn(command, args, { cwd: lease.path, env });
       let out = '';

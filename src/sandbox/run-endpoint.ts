@@ -94,13 +94,9 @@ function basicPassword(header: string | undefined): string | undefined {
 
 function deny(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
   const reason = status === 404 ? 'not served here' : 'this run\'s token is required';
-  req(res).resume();
+  res.req.resume();
   res.writeHead(status, { 'content-type': 'text/plain', ...headers });
   res.end(`claude-hooks: ${reason}\n`);
-}
-
-function req(res: ServerResponse): IncomingMessage {
-  return res.req;
 }
 
 function listenOn(server: Server, listen: Listen): Promise<void> {

@@ -12,7 +12,7 @@ import type { SessionRecord } from '../../src/sessions/ports.js';
 import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
 import { until } from '../support/wait.js';
-import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
+import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 
 /** dev's runs wait, while `hold` is set, until released or aborted (a cancel). */

@@ -15,7 +15,7 @@ import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { git, testEnv } from '../../src/workdir/test-support/fixture.js';
 import { crashAgent, crashRequest } from '../support/agent/crash-request.js';
-import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
+import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { processesUnder } from '../support/processes.js';

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -317,7 +318,6 @@ function fingerprint(path: string): string {
 
 /** A model gateway that refuses every request, quoting the API key it was sent, as some do. */
 async function startGateway(): Promise<{ url: string; sawKey: boolean; close(): Promise<void> }> {
-  const { createServer } = await import('node:http');
   const state = { sawKey: false };
   const server = createServer((req, res) => {
     const key = String(req.headers['x-api-key'] ?? '');

@@ -16,7 +16,7 @@ import { createSweeper, sweepStorePorts } from '../../src/housekeeping/sweeper.j
 import { silentLogger } from '../../src/lib/logger.js';
 import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
-import { sessionConfigDir } from '../../src/agent/claude/transcripts.js';
+import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
 import { until } from '../support/wait.js';
 

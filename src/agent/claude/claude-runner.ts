@@ -43,7 +43,8 @@ import { runSession, type LiveInput, type SessionRunResult } from './session-run
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createRuntimeProcesses } from './runtime-processes.js';
 import { createStopper } from './stopper.js';
-import { adoptSharedTranscript, sessionConfigDir, transcriptIn } from './transcripts.js';
+import { adoptSharedTranscript, transcriptIn } from './transcripts.js';
+import { sessionConfigDir } from '../../sessions/transcript-layout.js';
 import { unpushedWorkOf } from './unpushed-work.js';
 import type { TriggerRule } from '../../queue/route-event.js';
 import type { EnclosureReport, Isolation } from '../../sandbox/isolation.js';
@@ -184,7 +185,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, log });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
     const forgetToken = redactor.add(enclosure.token);
-    const redact = (text: string) => redactor.redact(text);
+    const redact = redactor.redact;
 
     const changes: ForgeChange[] = [];
     let workspaceText: PromptWorkspace = workspaceOfPrompt(request.workspace, undefined);

@@ -1,29 +1,21 @@
 /**
- * Session transcripts on disk. Each work key's runs have a `CLAUDE_CONFIG_DIR` of their own,
- * `<root>/sessions/<key>/`, so a run's sandbox binds its own session's files and no other's (a
- * shared folder let one agent append to another's transcript); the runtime puts a transcript at
+ * Session transcripts on disk, laid out as `sessions/transcript-layout.ts` says: one
+ * `CLAUDE_CONFIG_DIR` per work key, so a run's sandbox binds its own session's files and no
+ * other's (a shared folder let one agent append to another's transcript); a transcript is
  * `<config dir>/projects/<cwd with non-alphanumerics as '-'>/<session id>.jsonl`, plus a
- * `<session id>/` folder for subagents. Transcripts written before per-key folders are under
- * `<root>/projects/` and are moved into their key's folder when the key next runs. Housekeeping deletes them by path (the SDK's
- * `deleteSession` does the same, but throws when the file is already gone; deletion here must be
- * idempotent). A session id is a UUID; anything else is refused, so no path can escape.
+ * `<session id>/` folder for subagents. Transcripts of older releases (under `<root>/projects/`)
+ * are moved into their key's folder when the key next runs. Housekeeping deletes them by path
+ * (the SDK's `deleteSession` does the same, but throws when the file is already gone; deletion
+ * here must be idempotent). A session id is a UUID; anything else is refused, so no path can escape.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { WorkKey } from '../../queue/ports.js';
+import { projectsFolders, sessionsFolder } from '../../sessions/transcript-layout.js';
 import type { IdleTranscript, Transcripts } from '../../housekeeping/cleanup-actions.js';
 import type { TranscriptStore } from '../../sessions/transcript-store.js';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The `CLAUDE_CONFIG_DIR` of one work key's runs: readable name, exact hash. */
-export function sessionConfigDir(root: string, key: WorkKey): string {
-  const readable = `${key.agent}-${key.repo.split('/').slice(-1)[0] ?? 'repo'}-${key.issue}`.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
-  const hash = createHash('sha256').update(`${key.agent}\0${key.repo}\0${key.issue}`).digest('hex').slice(0, 12);
-  return join(root, 'sessions', `${readable}-${hash}`);
-}
 
 /** Whether `configDir` holds the session's transcript (the runtime finds it under any project folder). */
 export function transcriptIn(configDir: string, sessionId: string): boolean {
@@ -56,9 +48,9 @@ export function createTranscripts(root: string): Transcripts {
     async remove(sessionId, cwd) {
       if (!SESSION_ID.test(sessionId)) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
       let bytes = 0;
+      // The folder of the cwd the session ran in first; every project folder only if it is not there.
+      const likely = cwd === undefined ? undefined : cwd.replace(/[^A-Za-z0-9]/g, '-');
       for (const projects of await projectRoots(root)) {
-        // The folder of the cwd the session ran in first; every project folder only if it is not there.
-        const likely = cwd === undefined ? undefined : cwd.replace(/[^A-Za-z0-9]/g, '-');
         const found = likely !== undefined && (await stat(join(projects, likely, `${sessionId}.jsonl`)).then(() => true, () => false));
         const dirs = found ? [likely] : await readdir(projects).catch(() => [] as string[]);
         for (const dir of dirs) {
@@ -93,8 +85,7 @@ export function createTranscripts(root: string): Transcripts {
 
 /** Every `projects` folder: the shared one of older versions, and each key's. */
 async function projectRoots(root: string): Promise<string[]> {
-  const keys = await readdir(join(root, 'sessions')).catch(() => [] as string[]);
-  return [join(root, 'projects'), ...keys.map((key) => join(root, 'sessions', key, 'projects'))];
+  return projectsFolders(root, await readdir(sessionsFolder(root)).catch(() => [] as string[]));
 }
 
 /**

@@ -8,6 +8,7 @@
  * (jobs, cleanup tasks) goes back to the queue, as the SQLite service does at start — a queued
  * follow-up of an interrupted job is merged into it (the mailbox keeps one queued job per key).
  */
+import { projectsFolders, sessionsFolder } from '../../sessions/transcript-layout.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -171,8 +172,8 @@ async function requeueInterrupted(client: PoolClient, now: number): Promise<Impo
  */
 async function copyTranscripts(source: Database.Database, client: PoolClient, claudeDir: string): Promise<number> {
   const ids = (source.prepare('SELECT DISTINCT session_id FROM sessions WHERE session_id IS NOT NULL').all() as Array<{ session_id: string }>).map((r) => r.session_id);
-  const keys = existsSync(join(claudeDir, 'sessions')) ? readdirSync(join(claudeDir, 'sessions')) : [];
-  const folders = [join(claudeDir, 'projects'), ...keys.map((key) => join(claudeDir, 'sessions', key, 'projects'))].flatMap((projects) =>
+  const keys = existsSync(sessionsFolder(claudeDir)) ? readdirSync(sessionsFolder(claudeDir)) : [];
+  const folders = projectsFolders(claudeDir, keys).flatMap((projects) =>
     existsSync(projects) ? readdirSync(projects).map((folder) => join(projects, folder)) : [],
   );
   let rows = 0;
