@@ -284,10 +284,11 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       outcome: classified.outcome,
       error: recordError,
       toolCalls: attempt.toolCalls.map((call) => ({ name: call.name, summary: redact(call.summary) })),
-      changes,
+      changes: changes.map((change) => ({ ...change, summary: redact(change.summary) })),
       statusCommentId: status?.commentId,
       isolation: enclosure.isolation,
-      blocked: spent.blocked,
+      // Host names the agent chose: as untrusted as its tool calls.
+      blocked: { ...spent.blocked, hosts: spent.blocked.hosts.map(redact) },
     });
     await report(
       status,
