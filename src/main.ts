@@ -18,7 +18,7 @@ import { finishOrphanedRuns } from './agent/orphaned-runs.js';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from './agent/workspace-runner.js';
 import type { AgentConfig, Config } from './config/types.js';
 import { ensureWebhookSecret } from './config/webhook-secret.js';
-import { AgentCheckError, checkAgents, createForgeReadiness } from './forge/check-agents.js';
+import { AgentCheckError, createForgeReadiness } from './forge/check-agents.js';
 import type { ForgeClient } from './forge/client.js';
 import { createForgeLookup } from './forge/forge-lookup.js';
 import { createStackForge } from './forge/stack-forge.js';
@@ -128,6 +128,11 @@ export interface Service {
   readonly sweeper: Sweeper;
   /** This worker's id in the store's worker registry. */
   readonly workerId: string;
+  /**
+   * Settles once the part of start-up that may wait for the forge — finishing the runs a stopped
+   * service left, then starting the dispatcher — is done; the service listens before it.
+   */
+  readonly started: Promise<void>;
   /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller`). */
   leads(): string[];
   close(): Promise<void>;
@@ -151,6 +156,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       clock,
       dedupWindowMs: config.intake.dedupWindowHours * 3600_000,
       onBackgroundError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
+      onConnectionError: ({ connection, error }) => log.warn({ connection, err: error }, 'a connection to PostgreSQL failed; the store reconnects by itself'),
     });
     lifecycle.defer('database', () => store.close());
     /** Several workers share the store (PostgreSQL); with SQLite this process is the only one. */
@@ -172,10 +178,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
 
     const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? defaultForgeClient(config, log))(agent)]));
-    const forgeReadiness = await checkAgentTokens(config, clients, clock, log);
+    const tokenCheck = checkAgentTokens(config, clients, clock, log);
     const workdirs = createWorkdirs({
       dataDir: config.dataDir,
       minFreeBytes: config.workdir.minFreeBytes,
+      gitIdleTimeoutSeconds: config.workdir.gitIdleTimeoutSeconds,
+      gitTimeoutMs: config.workdir.gitTimeoutMinutes * 60_000,
+      lockWaitMs: config.workdir.lockWaitSeconds * 1000,
       forgeUrl: config.forge.url,
       env: options.env ?? {},
       log,
@@ -219,6 +228,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           return client.getPull(repo.fullName, number);
         },
         log: log.child({ module: 'workspace' }),
+        clock,
       }),
       redactor.redact,
     );
@@ -231,6 +241,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         perRepository: config.dispatch.perRepository,
         maxAttempts: config.dispatch.maxAttempts,
         backoffMs: config.dispatch.backoffSeconds * 1000,
+        maxBackoffMs: config.dispatch.maxBackoffSeconds * 1000,
+        outageHorizonMs: config.dispatch.outageHorizonMinutes * 60_000,
         pauseMs: 3600_000,
       },
       clock,
@@ -266,10 +278,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const runId = notice.outcome.facts?.runId;
       if (runId !== undefined) void countRun(store, metrics, runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
     });
-    // Before the dispatcher re-queues the interrupted jobs: their old runs and status comments are closed first.
     const orphans = () => finishOrphanedRuns({ runs: store.runs, clients, clock, moved: several, log: log.child({ module: 'agent' }) });
-    await orphans();
-    await dispatcher.start();
     lifecycle.defer('dispatcher', () => dispatcher.stop());
     const transcripts = withStoredTranscripts(createTranscripts(join(config.dataDir, 'claude')), store.transcripts);
     const cleanup = createCleanupWorker({
@@ -392,7 +401,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         freeDiskCheck(config.dataDir, config.health.minFreeBytes),
         doctorReadiness(config.dataDir),
         ...(unavailable ? [sandboxReadiness(unavailable)] : []),
-        ...(forgeReadiness ? [{ name: 'forge', run: () => forgeReadiness.status() }] : []),
+        ...(tokenCheck ? [{ name: 'forge', run: () => tokenCheck.readiness.status() }] : []),
       ],
       routes: [jobsRoute({ store: store.jobs, adminToken: config.adminToken }), workersRoute({ workers: store.workers, adminToken: config.adminToken, clock, self: identity.id }), deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }), runsRoute({ runs: store.runs, adminToken: config.adminToken }),
         dashboardRoute({
@@ -429,8 +438,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         admin,
       ],
     });
+    await tokenCheck?.beforeListen();
     await app.listen({ host: config.server.host, port: config.server.port });
     lifecycle.defer('http', () => app.close());
+    // After listening: finishing old runs edits their status comments on the forge, which may
+    // hang. Before the dispatcher re-queues the interrupted jobs, so the old runs and their
+    // comments are closed first; deliveries meanwhile are stored and routed once it starts.
+    const dispatching = (async () => {
+      await orphans().catch((error: unknown) => log.warn({ err: error }, 'could not finish the runs a stopped service left; the recovery tries again'));
+      await dispatcher.start();
+    })().catch((error: unknown) => log.error({ err: error }, 'the dispatcher could not start; jobs wait until the next start'));
+    lifecycle.defer('dispatcher start', () => dispatching);
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
     log.info({ url, dataDir: config.dataDir, store: store.location, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
@@ -439,7 +457,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
     if (webhookSecret.generated) options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
 
-    return { url, store, dispatcher, workdirs, poller, diskSampler, cleanup, sweeper, workerId: identity.id, leads: () => leadership.leads(), close: () => lifecycle.close() };
+    return { url, store, dispatcher, workdirs, poller, diskSampler, cleanup, sweeper, workerId: identity.id, started: dispatching, leads: () => leadership.leads(), close: () => lifecycle.close() };
   } catch (error) {
     await lifecycle.close();
     throw error;
@@ -476,23 +494,40 @@ function stackDeps(forge: StackForge | undefined, store: Store, config: Config, 
 }
 
 /**
- * Every agent's token and login, checked with the forge before anything starts: a wrong one
- * fails start-up naming the agent; an unreachable forge is a warning, and the returned
- * readiness keeps `/readyz` failing ("forge unreachable: …") until a later check gets through.
+ * Every agent's token and login, checked with the forge while the service starts — never holding
+ * it up (a forge that hangs must not keep webhooks out): start-up waits for the answer at most
+ * `STARTUP_FORGE_WAIT_MS`. A wrong token in that answer fails start-up naming the agent; one found
+ * later is logged as an error and keeps `/readyz` failing, naming it. An unreachable forge is a
+ * warning, and `/readyz` says "forge unreachable: …" until a later check gets through.
  */
-async function checkAgentTokens(config: Config, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger) {
+function checkAgentTokens(config: Config, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger) {
   const agents = config.agents.flatMap((agent) => {
     const client = clients.get(agent.name);
     return client ? [{ name: agent.name, login: agent.login, client }] : [];
   });
   if (agents.length === 0) return undefined;
-  const report = await checkAgents(agents);
-  if (report.fatal.length > 0) throw new AgentCheckError(report.fatal);
-  for (const problem of report.unreachable) log.warn({ agent: problem.agent, detail: problem.message }, 'forge unreachable at start-up: agent token not checked; /readyz fails until a check gets through');
   const readiness = createForgeReadiness({ agents, clock, cacheMs: 30_000 });
-  readiness.remember(report);
-  return readiness;
+  const first = readiness.check();
+  const deadline = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STARTUP_FORGE_WAIT_MS).unref());
+  let started = false;
+  void first.then((report) => {
+    for (const problem of report.unreachable) log.warn({ agent: problem.agent, detail: problem.message }, 'forge unreachable at start-up: agent token not checked; /readyz fails until a check gets through');
+    if (started && report.fatal.length > 0) log.error({ problems: report.fatal.map((p) => p.message) }, 'the forge does not accept the agents as configured; /readyz fails until this is fixed');
+  });
+  return {
+    readiness,
+    /** Before listening: a wrong token the forge answered quickly fails start-up. */
+    async beforeListen(): Promise<void> {
+      const report = await Promise.race([first, deadline]);
+      started = true;
+      if (report === undefined) log.warn({ waitedMs: STARTUP_FORGE_WAIT_MS }, 'the forge has not answered the token check yet: starting anyway; the check goes on in the background');
+      else if (report.fatal.length > 0) throw new AgentCheckError(report.fatal);
+    },
+  };
 }
+
+/** How long after the token check began start-up may wait for its answer before it listens anyway. */
+const STARTUP_FORGE_WAIT_MS = 1000;
 
 /**
  * The Claude runner, when some agent has a model credential, with the real prompt composer, forge
@@ -586,13 +621,13 @@ function secretNotice(baseUrl: string, path: string, secret: string): string {
 function serviceForgeClient(config: Config, log: Logger): ForgeClient | undefined {
   const token = config.forge.serviceToken;
   if (token === undefined || config.forge.url === undefined) return undefined;
-  return createGiteaClient({ baseUrl: config.forge.url, token, log: log.child({ module: 'forge', agent: 'service' }) });
+  return createGiteaClient({ baseUrl: config.forge.url, token, timeoutMs: config.forge.requestTimeoutSeconds * 1000, log: log.child({ module: 'forge', agent: 'service' }) });
 }
 
 function defaultForgeClient(config: Config, log: Logger) {
   return (agent: AgentConfig): ForgeClient => {
     if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
-    return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, log: log.child({ module: 'forge', agent: agent.name }) });
+    return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, timeoutMs: config.forge.requestTimeoutSeconds * 1000, log: log.child({ module: 'forge', agent: agent.name }) });
   };
 }
 

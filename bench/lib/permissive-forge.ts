@@ -11,5 +11,5 @@ export function permissiveForge(): ForgeClient {
   };
   return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [],
     listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused,
-    editComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused, editPullBase: unused };
+    editComment: unused, deleteComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused, editPullBase: unused };
 }

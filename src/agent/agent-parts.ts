@@ -55,6 +55,8 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
         issue: target.key.issue,
         agent: target.agent.name,
         jobId: target.jobId,
+        attempt: target.attempt,
+        login: target.agent.login,
         clock: options.clock,
         startedAt: options.clock.now(),
         log: options.log,

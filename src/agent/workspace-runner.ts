@@ -7,9 +7,11 @@
  */
 import type { ForgeEvent, RepoRef } from '../forge/events.js';
 import { issueOfBranch, pullOf } from '../forge/pull-of.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
 import { isTransient } from '../queue/transient.js';
+import { DEFAULT_LIMITS } from './claude/budget.js';
 import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type GitDirs, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 
 export interface Workspace {
@@ -64,6 +66,8 @@ export interface WorkspaceRunnerOptions {
   readonly inner: WorkspaceAgentRunner;
   readonly pullHead: PullHeadReader;
   readonly log: Logger;
+  /** The clock the job's `startedAt` was read from (the system's when absent). */
+  readonly clock?: Clock;
 }
 
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
@@ -71,17 +75,23 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
     async run(request) {
       let begun: BegunRun | undefined;
       let acquired;
+      // The run's wall clock counts from the job's start: a worktree that is not ready in time
+      // (a git server that hangs) ends the job rather than holding its slot.
+      const minutes = request.agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes;
+      const wallClock = AbortSignal.timeout(Math.max(0, minutes * 60_000 - (request.startedAt === undefined ? 0 : (options.clock ?? systemClock).now() - request.startedAt)));
+      const signal = AbortSignal.any([request.signal, wallClock]);
       try {
         const target = await targetFor(request, options);
         // Reading the session and the thread from the forge overlaps the fetch and the sync — unless
         // another job holds the worktree: this one will wait, and must not read the forge each try.
         const ahead = options.inner.begin && !(await options.workdirs.isLeased({ repo: request.repo, agent: request.agent, target }));
         begun = ahead ? options.inner.begin?.(request) : undefined;
-        acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal: request.signal });
+        acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal });
       } catch (error) {
         begun?.abandon();
+        if (wallClock.aborted && !request.signal.aborted) return { ok: false, error: `workspace: not ready within the run's wall-clock limit of ${minutes} minutes (limits.maxRunMinutes)`, retryable: true, outage: true };
         // A fetch that failed, or a forge that did not answer, can clear up; a bug will not.
-        if (error instanceof GitError || isTransient(error)) return { ok: false, error: `workspace: ${error instanceof Error ? error.message : String(error)}`, retryable: true };
+        if (error instanceof GitError || isTransient(error)) return { ok: false, error: `workspace: ${error instanceof Error ? error.message : String(error)}`, retryable: true, outage: true };
         throw error;
       }
       if (!acquired.ok) {

@@ -72,7 +72,14 @@ function modelAsFile(model: ModelConfig) {
 function storeAsFile(store: Config['store']) {
   if (store.kind === 'sqlite') return 'sqlite';
   return {
-    postgres: { url: reference(store.url), ...(store.maxConnections !== undefined ? { maxConnections: store.maxConnections } : {}), affinityWaitMs: store.affinityWaitMs, leaseSeconds: store.leaseSeconds },
+    postgres: {
+      url: reference(store.url),
+      ...(store.maxConnections !== undefined ? { maxConnections: store.maxConnections } : {}),
+      affinityWaitMs: store.affinityWaitMs,
+      leaseSeconds: store.leaseSeconds,
+      ...(store.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: store.connectTimeoutSeconds } : {}),
+      ...(store.statementTimeoutSeconds !== undefined ? { statementTimeoutSeconds: store.statementTimeoutSeconds } : {}),
+    },
   };
 }
 

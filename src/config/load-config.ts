@@ -348,6 +348,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
       webhookSecret: parsed.forge.webhookSecret && resolveSecret(parsed.forge.webhookSecret, 'forge.webhookSecret', ctx, problems),
       serviceToken: parsed.forge.serviceToken && resolveSecret(parsed.forge.serviceToken, 'forge.serviceToken', ctx, problems),
       repositories: parsed.forge.repositories,
+      requestTimeoutSeconds: parsed.forge.requestTimeoutSeconds,
     },
     intake: parsed.intake,
     dispatch: parsed.dispatch,
@@ -363,7 +364,8 @@ function resolveStore(store: StoreInput, ctx: ResolveContext, problems: ConfigPr
   if (store === 'sqlite') return { kind: 'sqlite' };
   const url = resolveSecret(store.postgres.url, 'store.postgres.url', ctx, problems);
   if (url === undefined) return undefined;
-  return { kind: 'postgres', url, maxConnections: store.postgres.maxConnections, affinityWaitMs: store.postgres.affinityWaitMs, leaseSeconds: store.postgres.leaseSeconds };
+  const { maxConnections, affinityWaitMs, leaseSeconds, connectTimeoutSeconds, statementTimeoutSeconds } = store.postgres;
+  return { kind: 'postgres', url, maxConnections, affinityWaitMs, leaseSeconds, connectTimeoutSeconds, statementTimeoutSeconds };
 }
 
 type ModelInput = NonNullable<ParsedConfig['model']>;
@@ -382,7 +384,15 @@ function resolveModel(global: ModelInput | undefined, own: AgentModelInput, key:
   const secret = resolveSecret(credential, credentialKey, ctx, problems);
   if (secret === undefined) return undefined;
   const kind = (own?.credential ? own.credentialKind : undefined) ?? global?.credentialKind ?? credentialKindOf(credential);
-  return { name, credential: { kind, secret }, baseUrl: (own?.baseUrl ?? global?.baseUrl)?.replace(/\/+$/, '') };
+  const runtimeRetries = own?.runtimeRetries ?? global?.runtimeRetries;
+  const streamIdleSeconds = own?.streamIdleSeconds ?? global?.streamIdleSeconds;
+  return {
+    name,
+    credential: { kind, secret },
+    baseUrl: (own?.baseUrl ?? global?.baseUrl)?.replace(/\/+$/, ''),
+    ...(runtimeRetries === undefined ? {} : { runtimeRetries }),
+    ...(streamIdleSeconds === undefined ? {} : { streamIdleSeconds }),
+  };
 }
 
 function credentialKindOf(ref: SecretRef): 'api-key' | 'oauth-token' {

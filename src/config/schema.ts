@@ -47,6 +47,13 @@ const modelFields = {
   credentialKind: z.enum(['api-key', 'oauth-token']).optional(),
   /** `ANTHROPIC_BASE_URL`: a proxy or gateway in front of the Messages API. */
   baseUrl: z.url().optional(),
+  /**
+   * How often the Claude Code runtime itself retries a failed model request (429, 5xx, 529, no
+   * answer) before it gives up and the service's retry policy takes over (default 2).
+   */
+  runtimeRetries: z.number().int().nonnegative().max(20).optional(),
+  /** A model stream that sends nothing for this long is cut, and counted as a stall (default 120). */
+  streamIdleSeconds: z.number().positive().optional(),
 };
 export const modelSchema = z.strictObject(modelFields);
 /** Per-agent override: any field of the global `model`. */
@@ -55,6 +62,8 @@ export const agentModelSchema = z.strictObject({
   credential: secretRefSchema.optional(),
   credentialKind: modelFields.credentialKind,
   baseUrl: modelFields.baseUrl,
+  runtimeRetries: modelFields.runtimeRetries,
+  streamIdleSeconds: modelFields.streamIdleSeconds,
 });
 
 export const agentSchema = z.strictObject({
@@ -125,6 +134,14 @@ export const storeSchema = z
          * when it passes, the worker's running jobs go back to the queue for the others.
          */
         leaseSeconds: z.number().positive().max(3600).default(30),
+        /** How long opening a connection to the database may take. */
+        connectTimeoutSeconds: z.number().positive().max(300).default(5),
+        /**
+         * How long one statement may run before PostgreSQL cancels it (and a transaction may sit
+         * idle); the worker stops waiting for an answer a second later, so a stalled database costs
+         * this long at most, never a hang.
+         */
+        statementTimeoutSeconds: z.number().positive().max(3600).default(30),
       }),
     }),
   ])
@@ -187,6 +204,8 @@ export const configSchema = z.strictObject({
       serviceToken: secretRefSchema.optional(),
       /** Repositories the service works on (boss triage, the reconciliation poller). */
       repositories: z.array(repoName).default([]),
+      /** A forge API call with no whole answer within this fails (and is retried where the caller retries). */
+      requestTimeoutSeconds: z.number().positive().max(600).default(30),
     })
     .prefault({}),
   intake: z
@@ -201,6 +220,10 @@ export const configSchema = z.strictObject({
       perRepository: z.number().int().positive().default(2),
       maxAttempts: z.number().int().positive().default(3),
       backoffSeconds: z.number().positive().default(30),
+      /** The longest wait between two attempts of a job. */
+      maxBackoffSeconds: z.number().positive().default(300),
+      /** A job that failed because the model, the forge or git was away is retried for this long. */
+      outageHorizonMinutes: z.number().nonnegative().default(20),
       pollIntervalSeconds: z.number().int().nonnegative().default(300),
       /** Logins allowed to trigger agents in addition to users with write access. */
       allowUsers: z.array(login).default([]),
@@ -211,6 +234,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Worktree creation refuses when free space under the data dir falls below this. */
       minFreeBytes: z.number().int().nonnegative().default(2 * 1024 ** 3),
+      /** A git transfer that moves less than a byte a second for this long fails (curl's low-speed limit). */
+      gitIdleTimeoutSeconds: z.number().int().positive().default(60),
+      /** Any git command the service runs is killed after this long. */
+      gitTimeoutMinutes: z.number().positive().default(10),
+      /** A job waits this long at most for another job's fetch of the same repository, then is retried. */
+      lockWaitSeconds: z.number().positive().default(120),
     })
     .prefault({}),
   housekeeping: z

@@ -42,6 +42,10 @@ export interface ModelConfig {
   readonly name: string;
   readonly credential: { readonly kind: 'api-key' | 'oauth-token'; readonly secret: Secret };
   readonly baseUrl: string | undefined;
+  /** `CLAUDE_CODE_MAX_RETRIES`: the runtime's own retries of a failed request (2 when absent). */
+  readonly runtimeRetries?: number;
+  /** The model proxy cuts a stream silent this long (120 when absent). */
+  readonly streamIdleSeconds?: number;
 }
 
 /**
@@ -50,7 +54,17 @@ export interface ModelConfig {
  */
 export type StoreConfig =
   | { readonly kind: 'sqlite' }
-  | { readonly kind: 'postgres'; readonly url: Secret; readonly maxConnections: number | undefined; readonly affinityWaitMs: number; readonly leaseSeconds: number };
+  | {
+      readonly kind: 'postgres';
+      readonly url: Secret;
+      readonly maxConnections: number | undefined;
+      readonly affinityWaitMs: number;
+      readonly leaseSeconds: number;
+      /** How long opening a connection may take; the store's default (5) when undefined. */
+      readonly connectTimeoutSeconds?: number;
+      /** How long one statement may run (and a transaction sit idle); the store's default (30) when undefined. */
+      readonly statementTimeoutSeconds?: number;
+    };
 
 /** Where the state is: what the commands that only read it need (`jobs`, `migrate`). */
 export interface StoreLocation {
@@ -75,6 +89,7 @@ export interface Config {
     /** The service's own forge credential (permission reads); undefined: the first agent's token. */
     readonly serviceToken: Secret | undefined;
     readonly repositories: readonly string[];
+    readonly requestTimeoutSeconds: number;
   };
   readonly intake: Readonly<ParsedConfig['intake']>;
   readonly dispatch: Readonly<ParsedConfig['dispatch']>;

@@ -76,10 +76,14 @@ function problemOf(agent: AgentToCheck, error: unknown): AgentProblem {
 }
 
 export interface ForgeReadiness {
-  /** `{ ok, detail }` for `/readyz`: the last check when it is younger than `cacheMs`, a new one otherwise. */
+  /**
+   * `{ ok, detail }` for `/readyz`: the last check when it is younger than `cacheMs`, a new one
+   * otherwise — never waiting long for a forge that hangs: a check not answered within
+   * `answerWithinMs` leaves the last one (or "checking") as the answer.
+   */
   status(): Promise<{ ok: boolean; detail: string }>;
-  /** Records a check made elsewhere (the one at start-up), so `/readyz` need not repeat it. */
-  remember(report: AgentCheckReport): void;
+  /** A check now (or the one under way): the start-up check, whose answer `/readyz` then keeps. */
+  check(): Promise<AgentCheckReport>;
 }
 
 /**
@@ -87,7 +91,14 @@ export interface ForgeReadiness {
  * every few seconds does not become a `GET /user` per agent every few seconds, and a forge that
  * comes back is noticed within `cacheMs`.
  */
-export function createForgeReadiness(options: { readonly agents: readonly AgentToCheck[]; readonly clock: Clock; readonly cacheMs: number; readonly timeoutMs?: number }): ForgeReadiness {
+export function createForgeReadiness(options: {
+  readonly agents: readonly AgentToCheck[];
+  readonly clock: Clock;
+  readonly cacheMs: number;
+  readonly timeoutMs?: number;
+  /** How long `status` waits for a check under way before it answers with the last one (default 500 ms). */
+  readonly answerWithinMs?: number;
+}): ForgeReadiness {
   let last: { at: number; report: AgentCheckReport } | undefined;
   let running: Promise<AgentCheckReport> | undefined;
 
@@ -103,15 +114,16 @@ export function createForgeReadiness(options: { readonly agents: readonly AgentT
 
   return {
     async status() {
-      const report = await fresh();
+      const checking = fresh();
+      const quick = await Promise.race([checking, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.answerWithinMs ?? 500).unref())]);
+      if (quick === undefined && last === undefined) return { ok: false, detail: "checking the agents' tokens with the forge" };
+      const report = quick ?? last!.report;
       const problems = [...report.fatal, ...report.unreachable];
       if (problems.length === 0) return { ok: true, detail: `${options.agents.length} agent token(s) accepted by the forge` };
       const unreachable = report.unreachable.length > 0 ? `forge unreachable: ${report.unreachable.map((p) => p.message).join('; ')}` : '';
       return { ok: false, detail: [...report.fatal.map((p) => p.message), unreachable].filter(Boolean).join('; ') };
     },
-    remember(report) {
-      last = { at: options.clock.now(), report };
-    },
+    check: fresh,
   };
 }
 

@@ -137,6 +137,8 @@ export interface ForgeClient {
   listTimelineSince(repo: RepoName, number: number, since: string): Promise<TimelineEntry[]>;
   /** Replaces a comment's body (the token's user must be its author or have write access). */
   editComment(repo: RepoName, commentId: number, body: string): Promise<CommentRef>;
+  /** Removes a comment (its author, or a user with write access); one already gone counts as removed. */
+  deleteComment(repo: RepoName, commentId: number): Promise<void>;
   /** The open PR from `head` into `base` (branches of this repository); undefined when there is none. */
   findOpenPull(repo: RepoName, base: string, head: string): Promise<(PullRef & WebLink) | undefined>;
   /** Fails with status 409 when an open PR for the same head and base exists (`findOpenPull` names it). */

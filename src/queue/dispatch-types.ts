@@ -5,7 +5,12 @@ export interface DispatchLimits {
   readonly concurrency: number;
   readonly perRepository: number;
   readonly maxAttempts: number;
+  /** The first retry's delay; it doubles with each attempt, up to `maxBackoffMs`. */
   readonly backoffMs: number;
+  /** The longest delay between attempts (default 5 minutes). */
+  readonly maxBackoffMs?: number;
+  /** An outage (`RunOutcome.outage`) is retried while the delays add up to at most this (default 20 minutes). */
+  readonly outageHorizonMs?: number;
   /** How long a tripped circuit breaker pauses a key. */
   readonly pauseMs: number;
   /** How soon a job whose worktree was leased to another job looks again (default 1 s). */

@@ -357,6 +357,87 @@ describe('dispatcher', () => {
     await h.close();
   });
 
+  it('rides out an outage past maxAttempts, with capped backoff, until the delays reach the outage horizon', async () => {
+    const clock = manualClock();
+    const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'model-unavailable: overloaded (529)', retryable: true, outage: true }));
+    const h = await startHarness({ runner, clock, limits: { maxAttempts: 2, backoffMs: 1000, maxBackoffMs: 2000, outageHorizonMs: 6000 } });
+    const delays: number[] = [];
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    for (let attempt = 1; ; attempt += 1) {
+      await until(() => runs.length === attempt, `attempt ${attempt}`);
+      const state = await until(async () => {
+        const [job] = await h.store.jobs.listJobs({});
+        return job && job.state !== 'running' ? job : undefined;
+      }, `the end of attempt ${attempt}`);
+      if (state.state !== 'queued') break;
+      delays.push(state.notBefore - clock.now());
+      clock.advance(state.notBefore - clock.now());
+      h.dispatcher.notify();
+    }
+    const [final] = await h.store.jobs.listJobs({});
+
+    // 1 s, then 2 s capped at 2 s: 1 + 2 + 2 = 5 s ≤ 6 s; one more (7 s) would pass the horizon.
+    assert.deepEqual(delays, [1000, 2000, 2000]);
+    assert.deepEqual([final!.state, final!.attempts, runs.map((r) => r.request.attempt)], ['failed', 4, [1, 2, 3, 4]]);
+    await h.close();
+  });
+
+  it('tells the runner when a failed attempt would run again: the status comment says so', async () => {
+    const answers: Array<[number | undefined, number | undefined]> = [];
+    const { runner } = scriptedRunner((request) => {
+      answers.push([request.nextRetry?.(false), request.nextRetry?.(true)]);
+      return { ok: true };
+    });
+    const h = await startHarness({ runner, limits: { maxAttempts: 1, backoffMs: 1000, maxBackoffMs: 60_000, outageHorizonMs: 600_000 } });
+
+    await h.deliver(commented(7, 'alice', '@dev'));
+    await h.dispatcher.idle();
+
+    assert.deepEqual(answers, [[undefined, 1000]]);
+    await h.close();
+  });
+
+  it('records the end of a job even when the store refuses it at first (disk full), keeping its slot meanwhile', async () => {
+    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-full-')), clock: systemClock, dedupWindowMs: 0 });
+    let refusals = 2;
+    const jobs: JobStore = Object.assign(Object.create(store.jobs) as JobStore, {
+      finishJob: async (...args: Parameters<JobStore['finishJob']>) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        }
+        return store.jobs.finishJob(...args);
+      },
+    });
+    const { runner, runs } = scriptedRunner();
+    const dispatcher = createDispatcher({
+      store: jobs,
+      runner,
+      route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+      limits: { concurrency: 1, perRepository: 1, maxAttempts: 3, backoffMs: 1, pauseMs: 1 },
+      clock: systemClock,
+      log: silentLogger(),
+    });
+    store.onEvent((stored) => dispatcher.notify(stored));
+    await dispatcher.start();
+    try {
+      await store.deliveries.record({ deliveryId: 'full-1', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event: commented(7, 'alice', '@dev') } });
+      await store.deliveries.record({ deliveryId: 'full-2', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event: commented(8, 'alice', '@dev') } });
+      await until(() => runs.length === 1, 'the first job to run');
+      const whileRefused = await store.jobs.listJobs({ states: ['running'] });
+
+      await until(async () => (await store.jobs.listJobs({ states: ['succeeded'] })).length === 2, 'both jobs to be recorded as succeeded', 15_000);
+
+      assert.equal(whileRefused.length, 1, 'the job stays running (its slot held) while its end cannot be recorded');
+      assert.equal(refusals, 0);
+      assert.equal(runs.length, 2, 'the second job started once the first was recorded');
+    } finally {
+      await dispatcher.stop();
+      await store.close();
+    }
+  });
+
   it('fails at once, without retrying, when the runner says the failure is final', async () => {
     const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'skill file missing', retryable: false }));
     const h = await startHarness({ runner });

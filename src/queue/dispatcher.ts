@@ -168,7 +168,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
 
   const recover = async (): Promise<number> => {
-    const interrupted = await store.requeueInterrupted(clock.now());
+    // Never what runs here: a worker that stalled past its own lease still runs its jobs.
+    const interrupted = await store.requeueInterrupted(clock.now(), { runningHere: jobs.running().map((job) => job.id) });
     for (const job of interrupted) {
       log.warn({ job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts }, 'job was running in a process that is gone; re-queued with its events');
     }
@@ -218,7 +219,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (wakeTimer) clearTimeout(wakeTimer);
       await routing.settled();
       await scheduling;
-      await jobs.abortAll(new Error('service shutting down'));
+      await jobs.abortAll(new Error('service shutting down'), true);
     },
   };
 }

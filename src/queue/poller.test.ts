@@ -26,6 +26,7 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     listPullReviews: unused,
     listReviewComments: unused,
     editComment: unused,
+    deleteComment: unused,
     findOpenPull: unused,
     createPull: unused,
     requestReviewers: unused,

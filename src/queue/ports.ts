@@ -127,9 +127,15 @@ export interface JobStore {
    * Running jobs whose process is gone go back to queued (with a queued follow-up's events). On
    * SQLite (one process) that is every running job, so call it at start-up only. On PostgreSQL it
    * is the running jobs whose worker has no row, has stopped, or whose lease ended before `now`:
-   * safe to call at any time, from any worker.
+   * safe to call at any time, from any worker. `runningHere`: jobs this process is running, never
+   * taken (a worker that stalled past its own lease must not re-queue what it still runs).
    */
-  requeueInterrupted(now: number): Promise<Job[]>;
+  requeueInterrupted(now: number, options?: { readonly runningHere?: readonly number[] }): Promise<Job[]>;
+  /**
+   * Whether job `id` is running and this worker's to finish (on PostgreSQL: its worker is this one
+   * and this worker's lease has not passed at `now`).
+   */
+  holdsJob(id: number, now: number): Promise<boolean>;
   /** Jobs of a key started at or after `since`. */
   countStartsSince(key: WorkKey, since: number): Promise<number>;
   /** Earliest `notBefore` of a queued job in the future, if any: when to look again. */
@@ -171,6 +177,22 @@ export interface RunRequest {
    */
   readonly events: readonly StoredEvent[];
   readonly signal: AbortSignal;
+  /**
+   * When the job started (its slot was claimed): the run's wall clock counts from here, so the
+   * time spent preparing its worktree counts too. The runner's own start when absent.
+   */
+  readonly startedAt?: number;
+  /**
+   * Whether this worker still holds the job (it is running, and here): asked before a run records
+   * anything, so a job that moved to another worker (this one stalled past its lease) leaves no
+   * trace of a second run. True when absent.
+   */
+  readonly stillHeld?: () => Promise<boolean>;
+  /**
+   * If this attempt fails, in how many milliseconds the job runs again — an outage (`outage`) or
+   * another retryable failure — or undefined when it will not: what the status comment says next.
+   */
+  readonly nextRetry?: (outage: boolean) => number | undefined;
 }
 
 /**
@@ -199,6 +221,12 @@ export type RunOutcome =
        * attempt — the job goes back to the queue, holding no slot, and tries again shortly.
        */
       readonly wait?: true;
+      /**
+       * The failure came from outside the job — the model, the forge or git was unreachable,
+       * overloaded or stalled: retried over the outage horizon (`retry-policy.ts`), not just
+       * `maxAttempts` times. Implies `retryable`.
+       */
+      readonly outage?: true;
       readonly facts?: RunFacts;
     };
 

@@ -17,7 +17,7 @@ import type { Logger } from '../lib/logger.js';
 import { createEgressProxy, type Blocked } from './egress-proxy.js';
 import { createGitProxy, type PushPolicy, type RefUpdate } from './git-proxy.js';
 import { ensureInitScript } from './init-script.js';
-import { createModelProxy, type ModelUsage } from './model-proxy.js';
+import { createModelProxy, type ModelUsage, type ModelWatch } from './model-proxy.js';
 import { bwrapArgs, type Mount } from './mounts.js';
 import { outboundFrom } from './outbound.js';
 import { INSIDE, runMounts, type WorktreeView } from './run-mounts.js';
@@ -48,6 +48,8 @@ export interface EnclosureRequest {
   readonly model: ModelConfig;
   /** Dollars this run may spend, enforced by the model proxy. */
   readonly budgetUsd: number | undefined;
+  /** The model proxy's timeouts (stream idle, response) and whom it tells of the API's trouble. */
+  readonly modelWatch?: ModelWatch;
   /** `scratch`: a reader gets a throw-away writable copy of its worktree (for running tests). */
   readonly worktree: WorktreeView & { readonly scratch?: boolean };
   readonly git: {
@@ -61,6 +63,7 @@ export interface EnclosureRequest {
   readonly configDir: string;
 }
 
+/** What the run's proxies counted: cost and usage, the model API's stalls and failures (`model`), refusals. */
 export interface EnclosureReport extends ModelUsage {
   readonly blocked: Blocked & { readonly pushes: number };
 }
@@ -111,7 +114,7 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const token = randomBytes(32).toString('hex');
       const log = options.log.child({ run: request.label });
       const upstream = request.model.baseUrl ?? ANTHROPIC_API;
-      const model = createModelProxy({ upstream, credential: request.model.credential, budgetUsd: request.budgetUsd, agent: outbound.agentFor(new URL(upstream)), log });
+      const model = createModelProxy({ ...request.modelWatch, upstream, credential: request.model.credential, budgetUsd: request.budgetUsd, agent: outbound.agentFor(new URL(upstream)), log });
       const git = createGitProxy({
         upstream: request.git.upstream,
         credentials: { username: request.agent.login, password: request.agent.token },

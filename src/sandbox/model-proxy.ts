@@ -7,19 +7,34 @@
  * Every response's usage is counted here, priced (`pricing.ts`) and summed: that is the run's
  * cost. Once it reaches the run's budget, further requests are refused with an error the runtime
  * ends the run on — accounting and enforcement the agent cannot reach.
+ *
+ * It also watches the API for the run (`model-health.ts`): an answer that does not start within the
+ * response timeout, or a stream that goes silent for the idle timeout, is cut — the runtime sees a
+ * broken stream and retries or gives up at once, instead of holding the run's slot until its wall
+ * clock — and every failed attempt (a stall, 429, 5xx, no answer) is counted and told as it happens.
  */
 import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
-import { addUsage, costOf, mergeUsage, NO_USAGE, usageFrom, type Usage } from './pricing.js';
+import { answerReader, type AnswerRead, type ApiError } from './answer-reader.js';
+import { createHealthCounter, isTroubleStatus, type AttemptOutcome, type ModelHealth, type ModelTroubleListener } from './model-health.js';
+import { addUsage, costOf, NO_USAGE, type Usage } from './pricing.js';
 
 export interface ModelCredential {
   readonly kind: 'api-key' | 'oauth-token';
   readonly secret: Secret;
 }
 
-export interface ModelProxyOptions {
+/** Beside the credential: how long the proxy waits for the API, and whom it tells about trouble. */
+export interface ModelWatch extends ModelTroubleListener {
+  /** How long the API may take to start answering (default 10 minutes: long turns stream late). */
+  readonly responseTimeoutMs?: number;
+  /** Once an answer has begun, how long it may send nothing before it is cut as stalled (default 2 minutes). */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface ModelProxyOptions extends ModelWatch {
   /** The real API's base URL (`model.baseUrl`, or https://api.anthropic.com). */
   readonly upstream: string;
   readonly credential: ModelCredential;
@@ -28,8 +43,6 @@ export interface ModelProxyOptions {
   /** Keep-alive connections to the API, shared by every run. */
   readonly agent?: HttpAgent;
   readonly log: Logger;
-  /** How long the API may take to start answering (default 10 minutes: long turns stream late). */
-  readonly responseTimeoutMs?: number;
 }
 
 export interface ModelUsage {
@@ -38,12 +51,17 @@ export interface ModelUsage {
   readonly usage: Usage;
   /** A request was refused because the budget was spent. */
   readonly budgetExceeded: boolean;
+  /** Stalls and failed attempts of the model API (`/v1/messages` only). */
+  readonly model: ModelHealth;
 }
 
 export interface ModelProxy {
   handle(req: IncomingMessage, res: ServerResponse, path: string, search: string): void;
   usage(): ModelUsage;
 }
+
+const DEFAULT_RESPONSE_TIMEOUT_MS = 600_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 const SERVED = new Set(['/v1/messages', '/v1/messages/count_tokens']);
 
@@ -55,7 +73,15 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   let costUsd = 0;
   let usage = NO_USAGE;
   let budgetExceeded = false;
-  const base = options.upstream.replace(/\/+$/, '');
+  const health = createHealthCounter(options, options.log);
+  const route: Route = {
+    base: options.upstream.replace(/\/+$/, ''),
+    credential: options.credential,
+    agent: options.agent,
+    log: options.log,
+    responseTimeoutMs: options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+  };
 
   const count = (model: string, used: Usage) => {
     usage = addUsage(usage, used);
@@ -72,34 +98,142 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
         return refuse(res, 400, 'invalid_request_error', `claude-hooks: this run's budget of $${options.budgetUsd.toFixed(4)} is spent ($${costUsd.toFixed(4)} counted by the service)`);
       }
       requests += 1;
-      forward(options, base, req, res, path + search, counted ? count : undefined);
+      forward(route, req, res, path + search, counted ? { count, record: health.record } : undefined);
     },
-    usage: () => ({ requests, costUsd, usage, budgetExceeded }),
+    usage: () => ({ requests, costUsd, usage, budgetExceeded, model: health.health() }),
   };
 }
 
-function forward(options: ModelProxyOptions, base: string, req: IncomingMessage, res: ServerResponse, pathAndSearch: string, count: ((model: string, used: Usage) => void) | undefined): void {
-  const target = new URL(base + pathAndSearch);
+/** Where and how one run's requests go. */
+interface Route {
+  readonly base: string;
+  readonly credential: ModelCredential;
+  readonly agent: HttpAgent | undefined;
+  readonly log: Logger;
+  readonly responseTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+/** What a model request (`/v1/messages`) reports back: the usage it carried, and how it ended. */
+interface Tally {
+  count(model: string, used: Usage): void;
+  record(outcome: AttemptOutcome): void;
+}
+
+/**
+ * Sends one request on to the API and its answer back. Every way it can end — answered, failed,
+ * stalled, or the runtime hanging up first — ends it once (`end`), before anything is destroyed,
+ * so that the destruction that follows is not counted again as a failure of its own.
+ */
+function forward(route: Route, req: IncomingMessage, res: ServerResponse, pathAndSearch: string, tally: Tally | undefined): void {
+  const target = new URL(route.base + pathAndSearch);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const upstream = send(target, { method: 'POST', headers: outgoing(req.headers, options.credential), agent: options.agent, timeout: options.responseTimeoutMs ?? 600_000 });
+  const upstream = send(target, { method: 'POST', headers: outgoing(req.headers, route.credential), agent: route.agent });
+  const watchdog = createWatchdog();
+  let ended = false;
+  const end = (outcome: AttemptOutcome) => {
+    if (ended) return;
+    ended = true;
+    watchdog.stop();
+    tally?.record(outcome);
+  };
+
+  watchdog.arm(route.responseTimeoutMs, () => {
+    end(stalled(`the model API did not start answering within ${seconds(route.responseTimeoutMs)}`));
+    upstream.destroy();
+    answerFailure(res, 504, 'claude-hooks: the model API did not start answering in time');
+  });
   upstream.on('response', (answer) => {
-    res.writeHead(answer.statusCode ?? 502, incoming(answer.headers));
-    const reader = count && (answer.statusCode ?? 0) < 300 ? usageReader(answer.headers['content-type']) : undefined;
-    answer.on('data', (chunk: Buffer) => reader?.push(chunk));
-    answer.on('end', () => {
-      const read = reader?.end();
-      if (read && count) count(read.model, read.usage);
+    const status = answer.statusCode ?? 502;
+    res.writeHead(status, incoming(answer.headers));
+    const reader = tally ? answerReader(answer.headers['content-type']) : undefined;
+    let read: AnswerRead | undefined;
+    // Once, as soon as the answer is over for the run: a cut answer still used what it reported.
+    const readAnswer = (): AnswerRead | undefined => {
+      if (read || !reader) return read;
+      read = reader.end();
+      if (read.used && status < 300) tally?.count(read.used.model, read.used.usage);
+      return read;
+    };
+    watchdog.arm(route.idleTimeoutMs, () => {
+      readAnswer();
+      end(stalled(`the model API's answer stalled: nothing for ${seconds(route.idleTimeoutMs)}`));
+      upstream.destroy();
+      res.destroy();
     });
+    answer.on('data', (chunk: Buffer) => {
+      watchdog.feed();
+      if (!read) reader?.push(chunk);
+    });
+    // A broken answer is seen on 'close', as one that is not complete.
+    answer.on('error', () => undefined);
+    answer.on('close', () => {
+      const error = readAnswer()?.error;
+      if (!answer.complete) res.destroy();
+      end(outcomeOf(status, answer.complete, error));
+    });
+    res.on('close', readAnswer);
     answer.pipe(res);
   });
-  upstream.on('timeout', () => upstream.destroy(new Error('the model API did not answer in time')));
-  upstream.on('error', (error) => {
-    options.log.warn({ err: error.message }, 'model proxy: the request to the model API failed');
-    if (!res.headersSent) refuse(res, 502, 'api_error', 'claude-hooks could not reach the model API');
-    else res.destroy();
+  upstream.on('error', (error: NodeJS.ErrnoException) => {
+    route.log.warn({ err: error.message }, 'model proxy: the request to the model API failed');
+    // The code only (ECONNREFUSED, ECONNRESET): the message would name the API's address.
+    end({ kind: 'failed', status: 'no-answer', message: `the model API could not be reached${error.code ? ` (${error.code})` : ''}` });
+    answerFailure(res, 502, 'claude-hooks could not reach the model API');
   });
-  req.on('aborted', () => upstream.destroy());
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    end({ kind: 'neither' }); // the runtime hung up: not the API's failure
+    upstream.destroy();
+  });
   req.pipe(upstream);
+}
+
+/** An `error` event in a stream that began 200, as the status the same trouble has as an answer. */
+const STREAMED_TROUBLE: Readonly<Record<string, number>> = { overloaded_error: 529, rate_limit_error: 429, api_error: 500, timeout_error: 504 };
+const MAX_MESSAGE_CHARS = 300;
+
+function outcomeOf(status: number, complete: boolean, error: ApiError | undefined): AttemptOutcome {
+  if (!complete) return { kind: 'failed', status: 'no-answer', message: 'the model API broke off its answer' };
+  const message = error?.message.slice(0, MAX_MESSAGE_CHARS);
+  if (isTroubleStatus(status)) return { kind: 'failed', status, message: message || `the model API answered ${status}` };
+  if (status >= 300) return { kind: 'neither' };
+  if (!error) return { kind: 'answered' };
+  const streamed = STREAMED_TROUBLE[error.type];
+  return streamed === undefined ? { kind: 'neither' } : { kind: 'failed', status: streamed, message: message || error.type };
+}
+
+const stalled = (message: string): AttemptOutcome => ({ kind: 'failed', status: 'stalled', message });
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+
+/** Answers the runtime with an error it retries, or breaks the answer already under way. */
+function answerFailure(res: ServerResponse, status: number, message: string): void {
+  if (!res.headersSent) refuse(res, status, 'api_error', message);
+  else if (!res.writableEnded) res.destroy();
+}
+
+/** One timer, re-armed as the request moves from waiting for an answer to streaming it. */
+interface Watchdog {
+  arm(ms: number, onSilence: () => void): void;
+  /** Bytes arrived: the silence starts again. */
+  feed(): void;
+  stop(): void;
+}
+
+function createWatchdog(): Watchdog {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    arm(ms, onSilence) {
+      clearTimeout(timer);
+      timer = setTimeout(onSilence, ms);
+    },
+    feed: () => void timer?.refresh(),
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
 }
 
 function outgoing(headers: IncomingHttpHeaders, credential: ModelCredential): OutgoingHttpHeaders {
@@ -119,77 +253,4 @@ function incoming(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 function refuse(res: ServerResponse, status: number, type: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ type: 'error', error: { type, message } }));
-}
-
-interface UsageReader {
-  push(chunk: Buffer): void;
-  end(): { readonly model: string; readonly usage: Usage } | undefined;
-}
-
-/** Reads the usage out of a streamed (SSE) or whole JSON response as it passes through. */
-function usageReader(contentType: string | undefined): UsageReader {
-  return contentType?.includes('text/event-stream') ? sseUsage() : jsonUsage();
-}
-
-function sseUsage(): UsageReader {
-  let pending = '';
-  let model = '';
-  let current = NO_USAGE;
-  let total = NO_USAGE;
-  let open = false;
-  const onEvent = (data: Record<string, unknown>) => {
-    if (data.type === 'message_start') {
-      const message = (data.message ?? {}) as Record<string, unknown>;
-      if (typeof message.model === 'string') model = message.model;
-      current = usageFrom(message.usage);
-      open = true;
-    } else if (data.type === 'message_delta') {
-      current = mergeUsage(current, data.usage);
-    } else if (data.type === 'message_stop' && open) {
-      total = addUsage(total, current);
-      current = NO_USAGE;
-      open = false;
-    }
-  };
-  return {
-    push(chunk) {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('data:')) continue;
-        const data = parseJson(line.slice(5).trim());
-        if (data) onEvent(data);
-      }
-    },
-    // A stream cut before message_stop still used what it reported.
-    end: () => ({ model, usage: open ? addUsage(total, current) : total }),
-  };
-}
-
-const MAX_JSON_BYTES = 16 * 1024 * 1024;
-
-function jsonUsage(): UsageReader {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  return {
-    push(chunk) {
-      size += chunk.length;
-      if (size <= MAX_JSON_BYTES) chunks.push(chunk);
-    },
-    end() {
-      const body = parseJson(Buffer.concat(chunks).toString('utf8'));
-      if (!body) return undefined;
-      return { model: typeof body.model === 'string' ? body.model : '', usage: usageFrom(body.usage) };
-    },
-  };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

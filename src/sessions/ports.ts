@@ -115,11 +115,50 @@ export interface RunFinish {
   readonly blocked: RunBlocked;
 }
 
+/**
+ * Where a pid names a process: one host, one boot of it, one pid namespace. A pid recorded
+ * anywhere else (another machine or container, or before a reboot) names nothing here.
+ */
+export interface ProcessHost {
+  readonly hostname: string;
+  /** `/proc/sys/kernel/random/boot_id`. */
+  readonly bootId: string;
+  /** `/proc/self/ns/pid`'s target, e.g. `pid:[4026531836]`. */
+  readonly pidNamespace: string;
+}
+
+/** A process a run started, told apart from a later process given the same pid by when it started. */
+export interface RunProcess {
+  readonly pid: number;
+  /** Clock ticks after boot at which it started (`/proc/<pid>/stat` field 22). */
+  readonly startTicks: number;
+}
+
+/**
+ * The processes a run's runtimes run as, recorded as each starts, so a later start of the service
+ * can end what a killed service left running before the run's worktree is used again.
+ */
+export interface RunProcesses {
+  readonly host: ProcessHost;
+  /** The top process of each runtime the run spawned: `bwrap`, or the runtime itself with `isolation: none`. */
+  readonly list: readonly RunProcess[];
+  /**
+   * A random value in every runtime's environment (`CLAUDE_HOOKS_RUN_MARK`): what a runtime starts
+   * inherits it, even a process that left the runtime's process group and session (its Bash
+   * commands each get their own) or outlived the runtime.
+   */
+  readonly mark: string;
+}
+
 /** A stored run. `isolation` and `blocked` are undefined on records from before runs were sandboxed. */
 export interface RunRecord extends RunStart, Partial<RunFinish> {
   readonly id: number;
   /** Milliseconds, once finished. */
   readonly durationMs: number | undefined;
+  /** Undefined until a runtime of the run was spawned (and on records from before they were kept). */
+  readonly processes?: RunProcesses;
+  /** How many of the run's processes a later start found still alive and ended; undefined until one looked. */
+  readonly leftoversEnded?: number;
 }
 
 export interface RunRecords {
@@ -132,6 +171,15 @@ export interface RunRecords {
   unfinished(): Promise<RunRecord[]>;
   /** Finishes a run its process left unfinished: outcome `interrupted` with `error`, keeping what was stored. */
   interrupted(id: number, at: number, error: string): Promise<void>;
+  /** Stores the processes of the run's runtimes, replacing what was stored: called as each runtime starts. */
+  processes(id: number, processes: RunProcesses): Promise<void>;
+  /** Stores how many of the run's processes a later start found still alive and ended (0: none were). */
+  leftoversEnded(id: number, count: number): Promise<void>;
+  /**
+   * Runs finished as `interrupted` that have processes stored and no `leftoversEnded`: a worker on
+   * another machine finished them, and only one on their own machine can end what they left. Oldest first.
+   */
+  leftoversUnchecked(): Promise<RunRecord[]>;
   get(id: number): Promise<RunRecord | undefined>;
   /** Newest first. */
   list(query?: { readonly agent?: string; readonly limit?: number }): Promise<RunRecord[]>;

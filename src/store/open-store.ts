@@ -24,6 +24,11 @@ export interface OpenStoreOptions {
   readonly schema?: string;
   /** Told when a background task of the store fails (SQLite: a WAL checkpoint). */
   readonly onBackgroundError?: (message: string) => void;
+  /**
+   * PostgreSQL only: told when a connection fails outside a query — which one (`pool`, or `listen`
+   * for notifications) and why. The store reconnects by itself; this is for the log.
+   */
+  readonly onConnectionError?: (fault: { readonly connection: 'pool' | 'listen'; readonly error: Error }) => void;
 }
 
 export async function openStore(config: StoreConfig, options: OpenStoreOptions): Promise<Store> {
@@ -40,6 +45,11 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions):
     maxConnections: config.maxConnections,
     workerId: options.workerId,
     affinityWaitMs: config.affinityWaitMs,
+    timeouts: {
+      connectTimeoutMs: config.connectTimeoutSeconds === undefined ? undefined : config.connectTimeoutSeconds * 1000,
+      statementTimeoutMs: config.statementTimeoutSeconds === undefined ? undefined : config.statementTimeoutSeconds * 1000,
+    },
+    onConnectionError: options.onConnectionError,
   };
   return openPostgresStore(postgres);
 }

@@ -41,8 +41,15 @@ export interface WorkdirsOptions {
   readonly registry?: WorktreeRegistry;
   /** A lock or lease not refreshed for this long belongs to a dead process (default 20 s). */
   readonly staleLockMs?: number;
-  /** How long to wait for another process to finish with a repository (default 15 min). */
+  /**
+   * How long to wait for another job or process to finish with a repository before the job fails
+   * as retryable (`workdir.lockWaitSeconds`; default 2 min).
+   */
   readonly lockWaitMs?: number;
+  /** A git transfer moving less than a byte a second for this long fails (`workdir.gitIdleTimeoutSeconds`; default 60 s). */
+  readonly gitIdleTimeoutSeconds?: number;
+  /** Any git command still running after this long is killed (`workdir.gitTimeoutMinutes`; default 10 min). */
+  readonly gitTimeoutMs?: number;
   /**
    * The configured forge URL (`forge.url`). When given, a repository's clone URL is built from it
    * and a request for a repository on another host is refused; the credential helper answers only
@@ -59,11 +66,12 @@ export interface WorkdirsOptions {
 }
 
 const DEFAULT_DISK_USAGE_MAX_AGE_MS = 60_000;
+const DEFAULT_LOCK_WAIT_MS = 120_000;
 
 export function createWorkdirs(options: WorkdirsOptions): Workdirs {
   const layout = layoutOf(options.dataDir);
   const log = options.log.child({ module: 'workdir' });
-  const git = options.git ?? createGitRunner({ env: options.env });
+  const git = options.git ?? createGitRunner({ env: options.env, idleTimeoutSeconds: options.gitIdleTimeoutSeconds, timeoutMs: options.gitTimeoutMs });
   const staleMs = options.staleLockMs ?? 20_000;
   const registry = options.registry ?? createFileRegistry(layout.registry);
   let helper: Promise<string> | undefined;
@@ -71,7 +79,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
     layout,
     git,
     cleaner: createStaleLockCleaner({ git, log }),
-    locks: createRepoLocks({ dir: layout.locks, staleMs, waitMs: options.lockWaitMs ?? 15 * 60_000, log }),
+    locks: createRepoLocks({ dir: layout.locks, staleMs, waitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, log }),
     leases: createLeases({ dir: layout.leases, staleMs, log, clock: options.clock }),
     registry,
     log,

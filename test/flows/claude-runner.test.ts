@@ -332,6 +332,95 @@ describe('the Claude runner', () => {
     model.setScript([]);
   });
 
+  it('gives a retried run again what an interrupted run was asked to answer: the cursor stays where it was', async () => {
+    model.setScript([text('Looking.')]);
+    await job(agent('dev'), 16, [comment(16, '@dev-bot look at the parser')]);
+    const before = (await store.sessions.get(keyOf('dev', 16)))?.cursor;
+    // The second comment's run is interrupted while its tool runs (a shutdown, a lost lease).
+    model.setScript([bash('node -e "setTimeout(() => {}, 60000)"')]);
+    const second = comment(16, 'and the lexer too');
+    const stop = new AbortController();
+    const asked = model.requests.length;
+    const interrupted = runner().workspace.run({ jobId: nextJobId++, key: keyOf('dev', 16), agent: agent('dev'), repo, attempt: 1, events: [second], signal: stop.signal });
+    while (!model.requests.slice(asked).some((r) => r.kind === 'turn')) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stop.abort(new Error('service shutting down'));
+    const stopped = await interrupted;
+    const after = (await store.sessions.get(keyOf('dev', 16)))?.cursor;
+    model.setScript([text('The lexer is fixed.')]);
+
+    const retry = await job(agent('dev'), 16, [second]);
+
+    assert.ok(!stopped.ok && stopped.error.startsWith('interrupted'), JSON.stringify(stopped));
+    assert.deepEqual(after, before);
+    assert.equal(retry.outcome.ok, true, JSON.stringify(retry.outcome));
+    assert.ok(retry.turns.length > 0, 'the retry asked the model');
+    assert.deepEqual(textsOf(lastUserMessage(retry.turns[0]!.body)!), ['New on #16:\nalice commented: and the lexer too']);
+    assert.equal((await store.sessions.get(keyOf('dev', 16)))?.cursor?.lastEventId, second.id);
+    model.setScript([]);
+  });
+
+  it('records nothing of a run whose job moved to another worker: no session, no cursor, its record interrupted', async () => {
+    model.setScript([text('I should not be here.')]);
+    let asked = 0;
+    const outcome = await runner().workspace.run({
+      jobId: nextJobId++,
+      key: keyOf('dev', 17),
+      agent: agent('dev'),
+      repo,
+      attempt: 1,
+      events: [comment(17, '@dev-bot go')],
+      signal: new AbortController().signal,
+      // The lease passes between the run's start and the runtime's `init`.
+      stillHeld: async () => ++asked === 1,
+    });
+    const [record] = await store.runs.list({ limit: 1 });
+
+    assert.ok(!outcome.ok && !outcome.retryable && /lost the job/.test(outcome.error), JSON.stringify(outcome));
+    assert.equal(await store.sessions.get(keyOf('dev', 17)), undefined);
+    assert.deepEqual([record?.key.issue, record?.outcome], [17, 'interrupted']);
+    model.setScript([]);
+  });
+
+  it('says in the status comment when the model API fails and the runtime tries again, then that it answers again', async () => {
+    model.setScript([text('Done despite the overload.')]);
+    model.injectFault({ kind: 'overloaded', count: 1 });
+    statuses.length = 0;
+
+    const run = await job({ ...agent('dev'), model: { ...agent('dev').model!, runtimeRetries: 1 } }, 18, [comment(18, '@dev-bot go')]);
+
+    assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
+    const activities = statuses.flatMap((status) => (status.phase === 'working' ? [status.activity] : []));
+    assert.ok(activities.some((a) => /^waiting for the model API, which answered 529 overloaded \(Overloaded\): the runtime tries again \(attempt 2 of 2\)$/.test(a)), JSON.stringify(activities));
+    assert.ok(activities.includes('the model API answers again'), JSON.stringify(activities));
+    model.injectFault(undefined);
+    model.setScript([]);
+  });
+
+  it('ends a run the model API keeps failing as model-unavailable, and says when the job is tried again', async () => {
+    model.injectFault({ kind: 'overloaded' });
+    statuses.length = 0;
+    const from = model.requests.length;
+
+    const outcome = await runner().workspace.run({
+      jobId: nextJobId++,
+      key: keyOf('dev', 19),
+      agent: { ...agent('dev'), model: { ...agent('dev').model!, runtimeRetries: 0 } },
+      repo,
+      attempt: 1,
+      events: [comment(19, '@dev-bot go')],
+      signal: new AbortController().signal,
+      nextRetry: (outage) => (outage ? 120_000 : undefined),
+    });
+    model.injectFault(undefined);
+
+    assert.ok(!outcome.ok && outcome.retryable && outcome.outage && outcome.error.startsWith('model-unavailable'), JSON.stringify(outcome));
+    assert.equal(model.requests.slice(from).filter((r) => r.kind === 'faulted').length, 1, 'runtimeRetries: 0 — one request, no retry by the runtime');
+    const finished = statuses.at(-1);
+    assert.ok(finished?.phase === 'finished' && finished.outcome === 'model-unavailable', JSON.stringify(finished));
+    assert.equal(finished.next, 'the service tries again in about 2 min (attempt 2), resuming this session.');
+  });
+
   it('gives the agent its forge tools and records what they changed on the forge', async () => {
     const { workspace } = runner({
       forgeTools: ({ issue, onChange }) => ({

@@ -128,14 +128,16 @@ agents:
     assert.equal(session?.session_id, firstTurn.headers['x-claude-code-session-id']);
   });
 
-  it('closes run 1 as interrupted, and its status comment says the job moved to another worker', async () => {
+  it('closes run 1 as interrupted, saying the job moved to another worker; run 2 carries on in the same status comment', async () => {
     const runs = await until(async () => {
       const rows = await queryIn<{ outcome: string | null; error: string | null; session: string | null }>(schema, "SELECT outcome, error, session FROM runs WHERE agent = 'dev' ORDER BY id");
       return rows.length === 2 && rows.every((r) => r.outcome !== null) ? rows : undefined;
     }, 'both runs to be finished', 30_000);
     assert.deepEqual(runs.map((r) => [r.outcome, r.session]), [['interrupted', null], ['succeeded', 'resumed']]);
     assert.match(runs[0]!.error ?? '', /moved to another worker/);
-    const bodies = scene.forge.comments('acme/widget', issue).map((c) => c.body);
-    assert.ok(bodies.some((body) => /was interrupted: the worker running it stopped answering; the job moved to another worker/.test(body)), bodies.join('\n---\n'));
+    // One job, one status comment: the retry found run 1's by its marker and edited it.
+    const statuses = scene.forge.comments('acme/widget', issue).filter((c) => c.author === 'dev' && c.body.includes('claude-hooks:status')).map((c) => c.body);
+    assert.equal(statuses.length, 1, statuses.join('\n---\n'));
+    assert.match(statuses[0]!, /✅ \*\*dev\*\* finished/);
   });
 });

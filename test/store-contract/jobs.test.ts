@@ -240,6 +240,20 @@ forEachStore('the job store', ({ open }) => {
     assert.deepEqual(await store.jobs.runningJobs(), []);
   });
 
+  it('leaves alone the running jobs the caller says it runs itself', async () => {
+    const { store, clock } = await open();
+    const now = clock.now();
+    await route(store, now, [work(key('dev', 1))], [work(key('dev', 2))]);
+    const [mine, gone] = await store.jobs.runnableJobs(now);
+    await store.jobs.startJob(mine!.id, now);
+    await store.jobs.startJob(gone!.id, now);
+
+    const requeued = await store.jobs.requeueInterrupted(now + 1, { runningHere: [mine!.id] });
+
+    assert.deepEqual(requeued.map((j) => j.id), [gone!.id]);
+    assert.equal((await store.jobs.getJob(mine!.id))?.state, 'running');
+  });
+
   it('ends a job left running by a dead process as cancelled, not queued again, when someone asked to cancel it', async () => {
     const { store, clock } = await open();
     const now = clock.now();

@@ -79,6 +79,32 @@ describe('the PostgreSQL store takes back only what dead workers left', { skip: 
     assert.equal((await b.jobs.getJob(queued!.id))?.state, 'succeeded');
   });
 
+  it("never lets a worker's own recovery take a job it still runs, though its lease passed while it stalled", async () => {
+    const { a, clock } = await twoWorkers();
+    await route(a, 6, [work('dev', 6)], clock.now());
+    const [queued] = await a.jobs.listJobs({ states: ['queued'] });
+    await a.jobs.startJob(queued!.id, clock.now());
+    clock.advance(20_000); // a stalls past its lease, then its recovery pass runs first
+
+    const ownPass = await a.jobs.requeueInterrupted(clock.now(), { runningHere: [queued!.id] });
+
+    assert.deepEqual(ownPass, []);
+    assert.equal((await a.jobs.getJob(queued!.id))?.state, 'running');
+  });
+
+  it('tells a worker whether it still holds a job: running, its own, and its lease not passed', async () => {
+    const { a, b, clock } = await twoWorkers();
+    await route(a, 8, [work('dev', 8)], clock.now());
+    const [queued] = await a.jobs.listJobs({ states: ['queued'] });
+    await a.jobs.startJob(queued!.id, clock.now());
+
+    const held = [await a.jobs.holdsJob(queued!.id, clock.now()), await b.jobs.holdsJob(queued!.id, clock.now())];
+    clock.advance(20_000);
+    const afterLease = await a.jobs.holdsJob(queued!.id, clock.now());
+
+    assert.deepEqual([...held, afterLease], [true, false, false]);
+  });
+
   it('does not start a job while a cleanup task of its key runs', async () => {
     const { a, b, clock } = await twoWorkers();
     await route(a, 7, [cleanup({ kind: 'issue-closed', issue: 7 }, [7])], clock.now());

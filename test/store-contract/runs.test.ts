@@ -93,6 +93,38 @@ forEachStore('store contract: run records', ({ open }) => {
     assert.deepEqual([run?.outcome, run?.isolation, run?.blocked], ['interrupted', undefined, undefined]);
   });
 
+  it('stores the processes of a run as its runtimes start, each time the whole list, and how many a later start ended', async () => {
+    const { store } = await open();
+    const id = await store.runs.start({ jobId: 4, key: boss(1), attempt: 1, startedAt: 1000, isolation: 'none' });
+    const host = { hostname: 'worker-a', bootId: 'b0f1', pidNamespace: 'pid:[4026531836]' };
+    const before = await store.runs.get(id);
+
+    await store.runs.processes(id, { host, list: [{ pid: 4100, startTicks: 77 }], mark: 'm1' });
+    await store.runs.processes(id, { host, list: [{ pid: 4100, startTicks: 77 }, { pid: 4200, startTicks: 90 }], mark: 'm1' });
+    const [unfinished] = await store.runs.unfinished();
+    await store.runs.leftoversEnded(id, 3);
+    const after = await store.runs.get(id);
+
+    assert.deepEqual([before?.processes, before?.leftoversEnded], [undefined, undefined]);
+    assert.deepEqual(unfinished?.processes, { host, list: [{ pid: 4100, startTicks: 77 }, { pid: 4200, startTicks: 90 }], mark: 'm1' });
+    assert.deepEqual([after?.processes?.list.length, after?.leftoversEnded], [2, 3]);
+  });
+
+  it('lists the interrupted runs whose processes no start has checked yet, oldest first', async () => {
+    const { store } = await open();
+    const processes = { host: { hostname: 'worker-b', bootId: 'b0f2', pidNamespace: 'pid:[1]' }, list: [{ pid: 10, startTicks: 1 }], mark: 'm' };
+    const started = (issue: number) => store.runs.start({ jobId: issue, key: boss(issue), attempt: 1, startedAt: issue, isolation: 'none' });
+    const [unchecked, checked, running, noProcesses, finished, second] = [await started(1), await started(2), await started(3), await started(4), await started(5), await started(6)];
+    for (const id of [unchecked, checked, running, finished, second]) await store.runs.processes(id, processes);
+    for (const id of [unchecked, checked, noProcesses, second]) await store.runs.interrupted(id, 100, 'the service stopped during this run');
+    await store.runs.leftoversEnded(checked, 0);
+    await store.runs.finish(finished, runFinish({ isolation: 'none' }));
+
+    const listed = await store.runs.leftoversUnchecked();
+
+    assert.deepEqual(listed.map((run) => [run.id, run.processes?.host.hostname]), [[unchecked, 'worker-b'], [second, 'worker-b']]);
+  });
+
   it('answers undefined for a run it never stored', async () => {
     const { store } = await open();
 

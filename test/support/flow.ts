@@ -48,6 +48,10 @@ export interface FlowOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra YAML merged under `agents.dev:` (network, webTools). */
   readonly dev?: string;
+  /** More fields of the `model` section, as YAML (`runtimeRetries: 0, streamIdleSeconds: 1`). */
+  readonly modelFields?: string;
+  /** Return once the service listens, before its background start-up (finishing old runs, starting dispatch) is done. */
+  readonly listenOnly?: boolean;
 }
 
 export interface Scene {
@@ -96,6 +100,7 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     ...(options.agentParts ? { agentParts: options.agentParts } : {}),
     ...(options.startRuntimeEarly !== undefined ? { startRuntimeEarly: options.startRuntimeEarly } : {}),
   });
+  if (!options.listenOnly) await service.started;
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
   const flow: Flow = {
@@ -146,7 +151,7 @@ server: { port: 0 }
 dataDir: ${JSON.stringify(dataDir)}
 adminToken: { env: FLOW_ADMIN_TOKEN }
 isolation: ${options.isolation ?? 'bwrap'}
-${modelUrl ? `model: { name: claude-sonnet-4-5, credential: { env: FLOW_MODEL_KEY }, baseUrl: ${JSON.stringify(modelUrl)} }` : ''}
+${modelUrl ? `model: { name: claude-sonnet-4-5, credential: { env: FLOW_MODEL_KEY }, baseUrl: ${JSON.stringify(modelUrl)}${options.modelFields ? `, ${options.modelFields}` : ''} }` : ''}
 forge:
   kind: forgejo
   url: ${forgeUrl}

@@ -33,7 +33,8 @@ import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
-import { classifyRun } from './outcome.js';
+import { classifyRun, describeTrouble } from './outcome.js';
+import type { ModelTroubleListener } from '../../sandbox/model-health.js';
 import { roleOf, sdkPolicyFor } from './role-policy.js';
 import { openRunEnclosure } from './run-enclosure.js';
 import { summariseToolInput } from './tool-summary.js';
@@ -42,6 +43,7 @@ import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createRuntimeProcesses } from './runtime-processes.js';
+import { recordRunProcesses } from './record-run-processes.js';
 import { createStopper } from './stopper.js';
 import { adoptSharedTranscript, transcriptIn } from './transcripts.js';
 import { sessionConfigDir } from '../../sessions/transcript-layout.js';
@@ -52,7 +54,8 @@ import type { RunTokens } from '../../sessions/ports.js';
 
 export type { RunStatusReporter };
 
-export type StatusReporterFactory = (target: { readonly agent: AgentConfig; readonly key: WorkKey; readonly jobId: number; readonly repo: WorkspaceRunRequest['repo'] }) => RunStatusReporter;
+/** `attempt` > 1: a retried job, whose earlier attempt's status comment is edited rather than another posted. */
+export type StatusReporterFactory = (target: { readonly agent: AgentConfig; readonly key: WorkKey; readonly jobId: number; readonly attempt?: number; readonly repo: WorkspaceRunRequest['repo'] }) => RunStatusReporter;
 
 export interface ClaudeRunnerOptions {
   readonly sessions: SessionStore;
@@ -178,11 +181,20 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     let { resumeId } = prepared;
     let fallback = gone;
     const startedAt = options.clock.now();
-    const status = options.status?.({ agent, key, jobId: request.jobId, repo: request.repo });
+    const status = options.status?.({ agent, key, jobId: request.jobId, attempt: request.attempt, repo: request.repo });
     if (fallback) await forget(key, fallback, log);
     const role = roleOf(agent);
     const configDir = sessionConfigDir(options.configDir, key);
-    const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, log });
+    const runtimeRetries = model.runtimeRetries ?? DEFAULT_RUNTIME_RETRIES;
+    // The runtime retries a failing model request itself, a few times: the comment says so as it happens.
+    const trouble: ModelTroubleListener = {
+      onTrouble: (failed) => {
+        const next = failed.attempt <= runtimeRetries ? `the runtime tries again (attempt ${failed.attempt + 1} of ${runtimeRetries + 1})` : 'the runtime gives up; the service will retry the job';
+        void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: `waiting for the model API, which ${describeTrouble(failed.status, failed.message)}: ${next}` }, log);
+      },
+      onRecovered: () => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: 'the model API answers again' }, log),
+    };
+    const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, trouble, log });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
     const forgetToken = redactor.add(enclosure.token);
     const redact = redactor.redact;
@@ -190,9 +202,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const changes: ForgeChange[] = [];
     let workspaceText: PromptWorkspace = workspaceOfPrompt(request.workspace, undefined);
     const limit = limitsOf(agent);
-    const stopper = createStopper(request.signal, limit.maxRunMinutes);
+    const stopper = createStopper(request.signal, limit.maxRunMinutes, { startedAt: request.startedAt ?? startedAt, now: () => options.clock.now() });
+    /** Whether the job is still this worker's: asked before anything of the run is recorded. */
+    const held = () => (request.stillHeld ? request.stillHeld().catch(() => true) : Promise.resolve(true));
     // Every runtime of this run is spawned through `processes` (in its sandbox), so the run ends only when they have.
-    const processes = createRuntimeProcesses(enclosure.wrap);
+    // Their pids go on the run's record, so a later start can end what a killed service left (`none` has no sandbox to).
+    const recorder = recordRunProcesses(options.runs, log);
+    const processes = createRuntimeProcesses(enclosure.wrap, { ownGroup: enclosure.isolation === 'none', onSpawn: recorder.spawned });
     const early = budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(resumeId)) : undefined;
     const abandon = async () => {
       stopper.dispose();
@@ -224,9 +240,15 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
     }
 
+    if (!(await held())) {
+      await abandon();
+      log.warn('the job is no longer this worker\'s (its lease passed): the run does not start');
+      return { ok: false, error: LEASE_LOST, retryable: false };
+    }
     let runId: number;
     try {
       runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt, isolation: enclosure.isolation });
+      recorder.started(runId);
     } catch (error) {
       await abandon(); // the early runtime must not outlive a run that cannot be recorded
       throw error;
@@ -258,18 +280,35 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     }
     await statusPosted;
 
-    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, processes.stderrTail()), stopper.reason(), spent.budgetExceeded);
+    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, processes.stderrTail()), stopper.reason(), spent.budgetExceeded, spent.model);
     // Counted by the model proxy, where the agent cannot reach it (the runtime's own total is not trusted).
     const costUsd = spent.costUsd;
     const tokens = tokensFrom(spent);
     const turns = attempt.result?.num_turns ?? 0;
     const finishedAt = options.clock.now();
     const sessionKind = resumeId ? 'resumed' : 'new';
-    if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor: liveRun.cursor, costUsd, at: finishedAt });
+    if (stopper.reason()?.kind === 'lease-lost' || !(await held())) {
+      // Another worker may be running the job already: of this run only its own record is
+      // closed, as interrupted; the session, the cursor and the status comment are left alone.
+      forgetToken();
+      await options.runs.interrupted(runId, finishedAt, LEASE_LOST).catch((error: unknown) => log.warn({ err: error, runId }, 'could not close the record of a run whose job moved'));
+      log.warn({ runId }, 'the job is no longer this worker\'s (its lease passed): nothing of this run is recorded');
+      return { ok: false, error: LEASE_LOST, retryable: false };
+    }
+    // A run that did not succeed leaves the cursor where it was: its retry, or the next run, is
+    // given again everything this one was asked to answer.
+    const cursor = classified.outcome === 'succeeded' ? liveRun.cursor : undefined;
+    if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor, costUsd, at: finishedAt });
     const spentDetail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
     // Whatever the model API or the runtime said may quote a credential: redacted before it is kept or shown.
     const detail = spentDetail === undefined ? undefined : redact(spentDetail);
     const unpushed = await unpushedWorkOf(agent, request.workspace, log);
+    // Only a run that never reached the model (the runtime failed to start), one stopped by an
+    // outage of the model API, or one interrupted, is worth trying again.
+    const outage = classified.outcome === 'model-unavailable';
+    const retryable = outage || classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
+    // An interrupted run is re-queued by whoever stopped it (a restart, another worker), or not at all (a cancel).
+    const next = classified.outcome === 'succeeded' || classified.outcome === 'interrupted' ? undefined : whatNext(retryable ? request.nextRetry?.(outage) : undefined, request.attempt, sessionKind !== 'new' || attempt.sessionId !== undefined);
     // The record has no field of its own for it: it goes with the run's error, where problems show.
     const recordError = [detail, unpushed && describeUnpushedWork(unpushed)].filter((part) => part !== undefined && part !== '').join('; ') || undefined;
     await options.runs.finish(runId, {
@@ -292,7 +331,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     });
     await report(
       status,
-      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId), unpushed }),
+      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId), unpushed, next }),
       log,
     );
     log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId, isolation: enclosure.isolation, blocked: spent.blocked }, 'agent run finished');
@@ -300,15 +339,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     forgetToken();
     const facts: RunFacts = { sessionId: attempt.sessionId, session: sessionKind, prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns, tokens, costUsd, runId };
     if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${usd(costUsd)}`, facts };
-    // Only a run that never reached the model (the runtime failed to start) is worth retrying.
-    const retryable = classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
-    return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, facts };
+    return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, ...(outage ? { outage: true as const } : {}), facts };
 
     function sdkOptionsFor(resume: string | undefined): Options {
       const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, reviewers: options.reviewers ?? [], onChange: (change) => changes.push(change) });
       return {
         cwd: request.workspace.path,
-        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir }),
+        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir, maxRetries: runtimeRetries }),
         model: model!.name,
         resume,
         maxTurns: agent.limits.maxTurns,
@@ -329,6 +366,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         options: started?.options ?? sdkOptionsFor(resume),
         started: started?.warm,
         onInit: async (sessionId) => {
+          if (!(await held())) return stopper.stop({ kind: 'lease-lost' });
           await options.sessions.started(key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
           log.info({ sessionId, resumed: resume !== undefined }, 'session started');
         },
@@ -400,7 +438,19 @@ function workspaceOfPrompt(workspace: Workspace, projectInstructions: string | u
   return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved, ...(projectInstructions ? { projectInstructions } : {}) };
 }
 
+const LEASE_LOST = 'interrupted: this worker lost the job (its lease passed); it is not recorded here';
+
 export const NO_MODEL_MESSAGE = 'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';
+
+/** The runtime's own retries of a failed model request before the service's retry policy takes over. */
+export const DEFAULT_RUNTIME_RETRIES = 2;
+
+/** The status comment's "Next:" for a run that did not succeed. */
+function whatNext(retryInMs: number | undefined, attempt: number, hasSession: boolean): string {
+  if (retryInMs === undefined) return 'this job is not retried; a new comment or `@<agent> continue` starts the agent again.';
+  const when = retryInMs < 60_000 ? `in ${Math.max(1, Math.round(retryInMs / 1000))} s` : `in about ${Math.round(retryInMs / 60_000)} min`;
+  return `the service tries again ${when} (attempt ${attempt + 1})${hasSession ? ', resuming this session' : ''}.`;
+}
 
 function limitsOf(agent: AgentConfig) {
   return { maxRunMinutes: agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes };

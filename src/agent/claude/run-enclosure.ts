@@ -8,6 +8,7 @@ import type { ModelConfig } from '../../config/types.js';
 import type { Logger } from '../../lib/logger.js';
 import { ownBranchOnly } from '../../sandbox/git-proxy.js';
 import type { Isolation, RunEnclosure } from '../../sandbox/isolation.js';
+import type { ModelTroubleListener } from '../../sandbox/model-health.js';
 import type { WorkspaceRunRequest } from '../workspace-runner.js';
 import { ROLE_POLICY, type Role } from './role-policy.js';
 
@@ -18,8 +19,13 @@ export interface RunEnclosureInput {
   readonly budgetUsd: number;
   /** The work key's session folder. */
   readonly configDir: string;
+  /** Told of each failed model attempt, and of the recovery (the status comment says so). */
+  readonly trouble?: ModelTroubleListener;
   readonly log: Logger;
 }
+
+/** A model stream silent this long is cut as stalled, unless `model.streamIdleSeconds` says otherwise. */
+export const DEFAULT_STREAM_IDLE_SECONDS = 120;
 
 export async function openRunEnclosure(isolation: Isolation, input: RunEnclosureInput): Promise<RunEnclosure> {
   const { request, log } = input;
@@ -31,6 +37,7 @@ export async function openRunEnclosure(isolation: Isolation, input: RunEnclosure
     agent: request.agent,
     model: input.model,
     budgetUsd: input.budgetUsd,
+    modelWatch: { idleTimeoutMs: (input.model.streamIdleSeconds ?? DEFAULT_STREAM_IDLE_SECONDS) * 1000, ...input.trouble },
     worktree: { path: workspace.path, ...workspace.gitDirs, writable: writes, scratch: request.agent.scratchWorktree === true },
     git: {
       upstream: workspace.remoteUrl,

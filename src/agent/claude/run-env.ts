@@ -19,6 +19,13 @@ export interface RunEnvOptions {
   readonly enclosure: Readonly<Record<string, string>>;
   /** `CLAUDE_CONFIG_DIR`: the session's own folder. */
   readonly configDir: string;
+  /**
+   * `CLAUDE_CODE_MAX_RETRIES`: how often the runtime itself retries a failed model request (429,
+   * 5xx, 529, a broken stream) before it gives up. Unset, the runtime retries 10 times with
+   * exponential backoff (0.5 s doubling to 32 s, about 3 minutes in all) while the run looks
+   * "working"; the service's own retry policy should decide instead. The runtime clamps it to 15.
+   */
+  readonly maxRetries?: number;
 }
 
 export function runEnv(options: RunEnvOptions): Record<string, string> {
@@ -31,5 +38,6 @@ export function runEnv(options: RunEnvOptions): Record<string, string> {
   Object.assign(env, options.identity, options.enclosure);
   env.CLAUDE_CONFIG_DIR = options.configDir;
   env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
+  if (options.maxRetries !== undefined) env.CLAUDE_CODE_MAX_RETRIES = String(Math.max(0, Math.floor(options.maxRetries)));
   return env;
 }

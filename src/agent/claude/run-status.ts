@@ -11,7 +11,7 @@ export interface RunStatusReporter {
 
 export function finished(
   outcome: RunOutcomeKind,
-  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string; unpushed?: UnpushedWork },
+  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string; unpushed?: UnpushedWork; next?: string },
 ): RunStatus {
   return {
     phase: 'finished',
@@ -24,6 +24,7 @@ export function finished(
     ...(facts.fallback ? { resumeFallback: facts.fallback } : {}),
     ...(facts.detail ? { detail: facts.detail } : {}),
     ...(facts.unpushed ? { unpushed: facts.unpushed } : {}),
+    ...(facts.next ? { next: facts.next } : {}),
     silent: facts.silent ?? true,
     runUrl: facts.runUrl,
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createRuntimeProcesses } from './runtime-processes.js';
+import { identify } from '../leftover-processes.js';
+import { createRuntimeProcesses, type SpawnedRuntime } from './runtime-processes.js';
 
 const sh = (script: string) => ({ command: 'sh', args: ['-c', script], env: { PATH: process.env.PATH }, signal: new AbortController().signal });
 
@@ -54,4 +55,63 @@ describe('runtime processes', () => {
 
     assert.match(processes.stderrTail(), /^wrapped sh -c echo not wrapped >&2$/);
   });
+
+  it("tells each runtime's pid as it is spawned, with the run's mark, which is in the runtime's environment", async () => {
+    const spawned: SpawnedRuntime[] = [];
+    const processes = createRuntimeProcesses(undefined, { onSpawn: (runtime) => spawned.push(runtime) });
+    processes.spawn(sh('echo "$$ $CLAUDE_HOOKS_RUN_MARK" >&2'));
+    await untilStderr(processes);
+
+    await processes.settled(5_000);
+
+    const [pid, mark] = processes.stderrTail().split(' ');
+    assert.deepEqual(spawned, [{ pid: Number(pid), mark: processes.mark }]);
+    assert.equal(mark, processes.mark);
+    assert.match(processes.mark, /^[0-9a-f]{24}$/);
+  });
+
+  it('in a process group of its own, kills the whole group of a runtime that outlives the grace', async () => {
+    const processes = createRuntimeProcesses(undefined, { ownGroup: true });
+    const child = processes.spawn(sh('sleep 30 & echo $! >&2; sleep 30'));
+    await untilStderr(processes);
+    const background = Number(processes.stderrTail());
+
+    try {
+      await processes.settled(100);
+
+      assert.equal(identify(background), undefined, 'the runtime\'s background process is alive');
+      assert.equal(child.signalCode, 'SIGKILL');
+    } finally {
+      killQuietly(background);
+    }
+  });
+
+  it('in a process group of its own, ends what the runtime started in sessions of their own once it has exited', async () => {
+    const processes = createRuntimeProcesses(undefined, { ownGroup: true });
+    const child = processes.spawn(sh('setsid sleep 30 & echo $! >&2'));
+    child.stdin.end();
+    await untilStderr(processes);
+    const escaped = Number(processes.stderrTail());
+
+    try {
+      await processes.settled(5_000);
+
+      assert.equal(child.exitCode, 0);
+      assert.equal(identify(escaped), undefined, 'what the runtime left in its own session is alive');
+    } finally {
+      killQuietly(escaped);
+    }
+  });
 });
+
+async function untilStderr(processes: { stderrTail(): string }): Promise<void> {
+  while (processes.stderrTail() === '') await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone, as it should be
+  }
+}

@@ -11,11 +11,21 @@
  *
  * This is also where a run enters its sandbox: `wrap` turns the runtime's command into `bwrap …`.
  *
+ * A run's processes die with it. In a sandbox the sandbox does it: when `bwrap` ends, its pid
+ * namespace ends with everything in it, and `--die-with-parent` ends it with the service. With
+ * `ownGroup` (`isolation: none`) each runtime leads a process group of its own, killed whole when
+ * the runtime outlives the grace, and once the runtimes have exited whatever carries the run's mark
+ * is ended too (the runtime gives each Bash command a session of its own, so its group is not all).
+ * `onSpawn` tells each runtime's pid as it starts, so a later start of the service can end what a
+ * killed one left (`agent/leftover-processes.ts`).
+ *
  * Spawning here loses the SDK's own stderr capture (its exit errors quote the runtime's stderr),
  * so the last few kilobytes of stderr are kept for the run's error detail.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { SpawnedProcess, SpawnOptions } from '@anthropic-ai/claude-agent-sdk';
+import { endLeftovers, RUN_MARK_VARIABLE, thisHost } from '../leftover-processes.js';
 
 const STDERR_TAIL_BYTES = 4096;
 /** Longer than the SDK's own close (2 s grace, SIGTERM, 5 s, SIGKILL): normally it ends them first. */
@@ -28,25 +38,49 @@ export interface RuntimeProcesses {
   settled(graceMs?: number): Promise<void>;
   /** The end of what the runtimes wrote to stderr ('' when nothing). */
   stderrTail(): string;
+  /** In every runtime's environment as `CLAUDE_HOOKS_RUN_MARK`: what the runtimes start inherits it. */
+  readonly mark: string;
+}
+
+/** A runtime as it was spawned. */
+export interface SpawnedRuntime {
+  /** Its top process: `bwrap`, or the runtime itself. */
+  readonly pid: number;
+  readonly mark: string;
+}
+
+export interface RuntimeProcessesOptions {
+  /** Each runtime in a process group of its own (`isolation: none`; a sandbox needs none). */
+  readonly ownGroup?: boolean;
+  /** Called as each runtime is spawned (not for one that could not be). */
+  readonly onSpawn?: (runtime: SpawnedRuntime) => void;
 }
 
 /** Turns the runtime's command into the one that starts it in the run's sandbox. */
 export type Wrap = (command: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>) => { readonly command: string; readonly args: readonly string[] };
 
-export function createRuntimeProcesses(wrap?: Wrap): RuntimeProcesses {
+export function createRuntimeProcesses(wrap?: Wrap, processOptions: RuntimeProcessesOptions = {}): RuntimeProcesses {
   const running = new Map<ChildProcess, Promise<void>>();
+  const mark = randomBytes(12).toString('hex');
+  const ownGroup = processOptions.ownGroup === true;
+  let spawned = false;
   let tail = '';
 
   return {
+    mark,
     spawn(options) {
-      const started = wrap ? wrap(options.command, options.args, options.env) : options;
+      const env = { ...options.env, [RUN_MARK_VARIABLE]: mark };
+      const started = wrap ? wrap(options.command, options.args, env) : options;
       const child = spawn(started.command, [...started.args], {
         cwd: options.cwd,
-        env: options.env,
+        env,
         signal: options.signal,
         stdio: ['pipe', 'pipe', 'pipe'],
         windowsHide: true,
+        detached: ownGroup,
       });
+      spawned = true;
+      if (child.pid !== undefined) processOptions.onSpawn?.({ pid: child.pid, mark });
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (chunk: string) => {
         tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
@@ -75,7 +109,7 @@ export function createRuntimeProcesses(wrap?: Wrap): RuntimeProcesses {
           let timer: NodeJS.Timeout | undefined;
           const killed = new Promise<void>((resolve) => {
             timer = setTimeout(() => {
-              child.kill('SIGKILL');
+              kill(child, ownGroup);
               resolve();
             }, graceMs);
           });
@@ -84,8 +118,23 @@ export function createRuntimeProcesses(wrap?: Wrap): RuntimeProcesses {
           await exited;
         }),
       );
+      const here = ownGroup && spawned ? thisHost() : undefined;
+      if (here) await endLeftovers({ host: here, list: [], mark }, { here });
     },
 
     stderrTail: () => tail.trim(),
   };
+}
+
+/** SIGKILL to the runtime, or to its whole process group when it leads one. */
+function kill(child: ChildProcess, group: boolean): void {
+  if (group && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+      return;
+    } catch {
+      // The group is gone: the runtime alone is left to kill, if anything.
+    }
+  }
+  child.kill('SIGKILL');
 }

@@ -25,6 +25,7 @@ const OUTCOME: Readonly<Record<RunOutcomeKind, string>> = {
   interrupted: '⏹️ **{agent}** was interrupted',
   'budget-exceeded': '💸 **{agent}** stopped: the run reached its cost budget',
   'max-turns': '🔁 **{agent}** stopped: the run reached its turn limit',
+  'model-unavailable': '⏸️ **{agent}** paused: the model API is unavailable',
 };
 
 export const SILENT_LINE = '⚠️ The run ended without posting anything to the forge.';
@@ -52,6 +53,8 @@ export function renderStatus(status: RunStatus, context: StatusContext): string 
 function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: string, context: StatusContext): string[] {
   const lines = [`${OUTCOME[status.outcome].replace('{agent}', agent)}.`];
   if (status.detail !== undefined && status.detail.trim() !== '') lines.push('', publicText(status.detail, context.redact));
+  // The service's own words (when it tries again), not the run's: shown as they are.
+  if (status.next !== undefined) lines.push('', `Next: ${status.next}`);
   if (status.silent) lines.push('', SILENT_LINE);
   const unpushed = status.unpushed && describeUnpushedWork(status.unpushed);
   if (unpushed !== undefined) lines.push('', `⚠️ ${unpushed}`);

@@ -1,13 +1,14 @@
 /**
  * The status reporter and `finaliseOrphaned` against the forge double over real HTTP: one
  * comment per run, posted once and edited in place, `working` edits rate-limited, the final
- * update always sent, and forge failures logged, never thrown.
+ * update always sent, and forge failures logged, never thrown. One comment per job even when an
+ * answer is lost: the comment is then found by its marker.
  */
 import assert from 'node:assert/strict';
 import { capturingLogger } from '../../../test/support/capturing-logger.js';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
-import type { ForgeClient } from '../../forge/client.js';
+import { ForgeApiError, type ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../forge/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { manualClock } from '../../lib/clock.js';
@@ -21,6 +22,7 @@ import type { RunStatus } from './types.js';
 const REPO = 'acme/app';
 const finished: RunStatus = { phase: 'finished', outcome: 'succeeded', turns: 3, costUsd: 0.05, durationMs: 40_000, session: 'new', prompt: 'full', silent: false, runUrl: undefined };
 const working = (elapsedMs: number, activity: string): RunStatus => ({ phase: 'working', elapsedMs, activity });
+const COMMENT_POST = /^\/repos\/acme\/app\/issues\/\d+\/comments$/;
 
 
 describe('createStatusReporter', () => {
@@ -125,6 +127,92 @@ describe('createStatusReporter', () => {
     assert.doesNotMatch(body, /sk-ant|10\.2\.0\.9|8080/);
   });
 
+  it('finds its comment by its marker when the answer to its POST is lost, and edits that one to the end', async () => {
+    const issue = await nextIssue();
+    const reporter = reporterFor(issue);
+    forge.loseAnswerOfNext('POST', COMMENT_POST, 'dev');
+
+    await reporter.update(working(0, 'starting'));
+    await reporter.update(working(20_000, 'Editing files'));
+    await reporter.update(finished);
+
+    const comments = forge.comments(REPO, issue);
+    assert.equal(comments.length, 1);
+    assert.equal(reporter.commentId, comments[0]?.id);
+    assert.match(comments[0]?.body ?? '', /^<!-- claude-hooks:status job=12 -->\n✅ \*\*dev\*\* finished\./);
+    const posts = forge.requests().filter((request) => request.method === 'POST' && request.path === `/api/v1/repos/${REPO}/issues/${issue}/comments`);
+    assert.deepEqual(posts.map((request) => request.status), [0], 'the lost POST is never sent again');
+  });
+
+  it('posts again when the forge answered 502 and made no comment', async () => {
+    const issue = await nextIssue();
+    const reporter = reporterFor(issue);
+    forge.refuseNext('POST', COMMENT_POST, 502);
+
+    await reporter.update(working(0, 'starting'));
+    await reporter.update(finished);
+
+    assert.equal(forge.comments(REPO, issue).length, 1);
+    assert.equal(reporter.commentId, forge.comments(REPO, issue)[0]?.id);
+  });
+
+  it('removes the twin a slow forge made after the lookup missed it, keeping the comment it edits', async () => {
+    const issue = await nextIssue();
+    let late: (() => Promise<unknown>) | undefined;
+    const slow: ForgeClient = {
+      ...client,
+      async createComment(repoName, number, body) {
+        if (late !== undefined) return client.createComment(repoName, number, body);
+        late = () => client.createComment(repoName, number, body);
+        throw new ForgeApiError('POST', `/repos/${repoName}/issues/${number}/comments`, 0, 'The operation was aborted due to timeout');
+      },
+    };
+    const reporter = createStatusReporter({ client: slow, repo, issue, agent: 'dev', jobId: 12, log: silentLogger() });
+
+    await reporter.update(working(0, 'starting'));
+    await late?.();
+    await reporter.update(finished);
+
+    const comments = forge.comments(REPO, issue);
+    assert.deepEqual(comments.map((comment) => comment.id), [reporter.commentId]);
+    assert.match(comments[0]?.body ?? '', /finished\./);
+  });
+
+  it('edits, on a retried attempt, the comment its earlier attempt left, found by its marker', async () => {
+    const issue = await nextIssue();
+    const first = reporterFor(issue, { attempt: 1 });
+    await first.update(working(0, 'starting'));
+
+    const retry = reporterFor(issue, { attempt: 2 });
+    await retry.update(working(0, 'again'));
+
+    assert.deepEqual(forge.comments(REPO, issue).map((comment) => comment.id), [first.commentId]);
+    assert.equal(retry.commentId, first.commentId);
+    assert.match(forge.comments(REPO, issue)[0]?.body ?? '', /Now: again$/);
+  });
+
+  it('leaves alone a comment by someone else that quotes the marker', async () => {
+    const issue = await nextIssue();
+    await forge.as('alice').comment(REPO, issue, '<!-- claude-hooks:status job=12 -->\nnot the agent');
+
+    const retry = reporterFor(issue, { attempt: 2 });
+    await retry.update(working(0, 'again'));
+
+    assert.deepEqual(forge.comments(REPO, issue).map((comment) => [comment.author, /not the agent/.test(comment.body)]), [['alice', true], ['dev', false]]);
+  });
+
+  it('logs a lookup that fails and posts: a status comment never fails a run', async () => {
+    const issue = await nextIssue();
+    const { log, lines } = capturingLogger();
+    forge.refuseNext('GET', /^\/repos\/acme\/app\/issues\/\d+\/comments$/, 500);
+
+    const retry = createStatusReporter({ client, repo, issue, agent: 'dev', jobId: 12, attempt: 2, log });
+    await retry.update(working(0, 'again'));
+
+    assert.equal(forge.comments(REPO, issue).length, 1);
+    assert.deepEqual(lines.filter((line) => line.msg === 'status comment not looked up by its marker').map((line) => line.level), ['warn']);
+  });
+
   it('logs a failed update and carries on: a status comment never fails a run', async () => {
     const { log, lines } = capturingLogger();
     const unreachable = createGiteaClient({ baseUrl: 'http://127.0.0.1:1', token: new Secret('x'), log: silentLogger() });
@@ -161,14 +249,34 @@ describe('finaliseOrphaned', () => {
     const reporter = createStatusReporter({ client, repo, issue: issue.number, agent: 'dev', jobId: 5, log: silentLogger() });
     await reporter.update(working(1_000, 'Editing files'));
 
-    const done = await finaliseOrphaned({ client, repo, commentId: reporter.commentId!, agent: 'dev', jobId: 5, log: silentLogger() });
+    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: reporter.commentId!, agent: 'dev', jobId: 5, log: silentLogger() });
 
     assert.equal(done, true);
     assert.equal(forge.comments(REPO, issue.number)[0]?.body, '<!-- claude-hooks:status job=5 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.');
   });
 
+  it('finds the comment by its marker when the run never learnt its id, and edits it', async () => {
+    const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
+    await client.createComment(REPO, issue.number, '<!-- claude-hooks:status job=6 -->\n⏳ **dev** is working… Now: starting');
+
+    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: undefined, agent: 'dev', jobId: 6, log: silentLogger() });
+
+    assert.equal(done, true);
+    assert.deepEqual(forge.comments(REPO, issue.number).map((comment) => comment.body), ['<!-- claude-hooks:status job=6 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.']);
+  });
+
+  it('answers false when the run never learnt its id and no comment of its job is on the issue', async () => {
+    const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
+    await client.createComment(REPO, issue.number, '<!-- claude-hooks:status job=8 -->\nanother job');
+
+    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: undefined, agent: 'dev', jobId: 7, log: silentLogger() });
+
+    assert.equal(done, false);
+    assert.deepEqual(forge.comments(REPO, issue.number).map((comment) => comment.body), ['<!-- claude-hooks:status job=8 -->\nanother job']);
+  });
+
   it('answers false, without throwing, when the comment cannot be edited', async () => {
-    const done = await finaliseOrphaned({ client, repo, commentId: 9_999, agent: 'dev', jobId: 5, log: silentLogger() });
+    const done = await finaliseOrphaned({ client, repo, issue: 1, commentId: 9_999, agent: 'dev', jobId: 5, log: silentLogger() });
 
     assert.equal(done, false);
   });

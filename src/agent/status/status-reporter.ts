@@ -6,11 +6,18 @@
  *
  * A status comment never fails a run: forge errors are logged and swallowed. An edit the forge
  * answers with 404 (someone deleted the comment) posts a fresh comment instead.
+ *
+ * One comment per job, whatever is lost: a POST with no clear answer (none at all, or a 5xx) may
+ * still have made the comment, so the reporter looks for it by its marker (`find-status-comment.ts`)
+ * and edits it rather than posting another; a retried job (`attempt` > 1) looks before its first
+ * post. Once a comment may have a twin (the forge made the lost one after the lookup missed it),
+ * the `finished` update removes every one but the comment it edits.
  */
 import { ForgeApiError, type ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../forge/events.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
+import { findStatusComments, removeTwins, type StatusCommentQuery } from './find-status-comment.js';
 import { renderStatus } from './render-status.js';
 import type { RunStatus } from './types.js';
 
@@ -28,6 +35,10 @@ export interface StatusReporterOptions {
   readonly minEditIntervalMs?: number;
   /** A comment this job posted before (a retried run): edited instead of posting another. */
   readonly commentId?: number;
+  /** The job's attempt, 1 when omitted: a later one first looks for the comment an earlier one left. */
+  readonly attempt?: number;
+  /** The agent's forge login, to recognise its own comments; asked of the forge when omitted. */
+  readonly login?: string;
   /** The service's redactor: secrets in the run's text never reach the forge. */
   readonly redact?: (text: string) => string;
 }
@@ -45,12 +56,49 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
   const minInterval = options.minEditIntervalMs ?? 10_000;
   const log = options.log.child({ jobId, agent, repo: repo.fullName, issue });
   let commentId = options.commentId;
+  /** A comment of this job may be on the forge that `commentId` does not name: look before posting, and leave one at the end. */
+  let unsure = commentId === undefined && (options.attempt ?? 1) > 1;
+  const query: StatusCommentQuery = { client, repo: repo.fullName, issue, jobId, login: options.login };
   /** When the last `working` status went out; a phase change resets it. */
   let lastWorking: number | undefined;
   let queue: Promise<void> = Promise.resolve();
 
-  async function post(body: string): Promise<void> {
-    commentId = (await client.createComment(repo.fullName, issue, body)).id;
+  async function post(body: string, again = true): Promise<void> {
+    const found = unsure ? await lookup() : undefined;
+    if (found !== undefined) {
+      commentId = found;
+      await client.editComment(repo.fullName, found, body);
+      return;
+    }
+    try {
+      commentId = (await client.createComment(repo.fullName, issue, body)).id;
+    } catch (error) {
+      if (!again || !answerLost(error)) throw error;
+      unsure = true;
+      log.warn({ err: error }, 'status comment post got no clear answer; looking for it by its marker');
+      await post(body, false);
+    }
+  }
+
+  /** The oldest of this job's comments on the forge; undefined when there is none or the forge cannot say (logged). */
+  async function lookup(): Promise<number | undefined> {
+    try {
+      const found = await findStatusComments(query);
+      if (found[0] !== undefined) log.info({ commentId: found[0].id }, 'status comment found by its marker');
+      return found[0]?.id;
+    } catch (error) {
+      log.warn({ err: error }, 'status comment not looked up by its marker');
+      return undefined;
+    }
+  }
+
+  async function leaveOne(keep: number): Promise<void> {
+    try {
+      const removed = await removeTwins(query, keep);
+      if (removed.length > 0) log.info({ commentId: keep, removed }, 'status comment twins removed');
+    } catch (error) {
+      log.warn({ err: error, commentId: keep }, 'status comment twins not removed');
+    }
   }
 
   async function write(status: RunStatus): Promise<void> {
@@ -62,6 +110,7 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
     } catch (error) {
       log.warn({ err: error, phase: status.phase }, 'status comment not updated');
     }
+    if (status.phase === 'finished' && unsure && commentId !== undefined) await leaveOne(commentId);
   }
 
   async function editOrRepost(id: number, body: string): Promise<void> {
@@ -86,4 +135,9 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
       return commentId;
     },
   };
+}
+
+/** No answer at all (status 0) or a server error: the forge may have made the comment anyway. */
+function answerLost(error: unknown): boolean {
+  return error instanceof ForgeApiError && (error.status === 0 || error.status >= 500);
 }

@@ -5,7 +5,11 @@
  */
 import type { UnpushedWork } from './local-work.js';
 
-export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns';
+/**
+ * `model-unavailable`: the model API was unreachable, overloaded or stalled, and the runtime's
+ * own retries did not get through — an outage, not the job's fault; the job is retried.
+ */
+export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns' | 'model-unavailable';
 
 export type RunStatus =
   | { readonly phase: 'queued'; readonly position: number }
@@ -26,5 +30,7 @@ export type RunStatus =
       readonly unpushed?: UnpushedWork;
       /** Nothing reached the forge during the run (no comment, PR, review, label). */
       readonly silent: boolean;
+      /** What happens next, for anything but success: when the job is tried again, or that it is not. */
+      readonly next?: string;
       readonly runUrl: string | undefined;
     };

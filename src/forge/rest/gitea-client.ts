@@ -172,6 +172,10 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       return entries.flatMap((entry) => toTimelineEntry(entry) ?? []);
     },
     editComment: async (repo, commentId, body) => toComment(await send(Comment, 'PATCH', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { body })),
+    async deleteComment(repo, commentId) {
+      // Gitea answers 204, or 404 for a comment that is already gone.
+      await call('DELETE', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { allow: [404] });
+    },
     async findOpenPull(repo, base, head) {
       // Gitea answers the open, unmerged PR for the pair, or 404.
       const path = `${repoPath(repo)}/pulls/${encodeURIComponent(base)}/${encodeURIComponent(head)}`;

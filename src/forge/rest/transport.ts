@@ -9,6 +9,7 @@ import { ForgeApiError } from '../client.js';
 export interface TransportOptions {
   readonly baseUrl: string;
   readonly fetch?: typeof fetch;
+  /** For the request and its whole answer, body included (`forge.requestTimeoutSeconds`; 30 s when omitted). */
   readonly timeoutMs?: number;
 }
 
@@ -21,10 +22,13 @@ export interface RawAnswer {
 
 export type ForgeTransport = (method: string, target: string, request: { readonly authorization: string; readonly body?: unknown }) => Promise<RawAnswer>;
 
+/** A forge that accepts and never answers (or stops halfway through) fails here instead of hanging a job. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
 export function createTransport(options: TransportOptions): ForgeTransport {
   const apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
   const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return async (method, target, request) => {
     try {
       const response = await doFetch(`${apiBase}${target}`, {
@@ -35,7 +39,12 @@ export function createTransport(options: TransportOptions): ForgeTransport {
       });
       return { status: response.status, ok: response.ok, text: await response.text(), headers: response.headers };
     } catch (error) {
-      throw new ForgeApiError(method, target, 0, error instanceof Error ? error.message : String(error));
+      throw new ForgeApiError(method, target, 0, reasonOf(error, timeoutMs));
     }
   };
+}
+
+function reasonOf(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no whole answer within ${timeoutMs / 1000} s (forge.requestTimeoutSeconds)`;
+  return error instanceof Error ? error.message : String(error);
 }

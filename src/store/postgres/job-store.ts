@@ -262,14 +262,15 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       });
     },
 
-    async requeueInterrupted(now) {
+    async requeueInterrupted(now, options) {
       return inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
         const gone = await client.query<{ id: number; cancel_request: string | null }>(
           `SELECT j.id, j.cancel_request FROM jobs j WHERE j.state = 'running'
              AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = j.worker_id AND w.lease_until >= $1 AND w.stopped_at IS NULL)
+             AND NOT (j.id = ANY($2::bigint[]))
            ORDER BY j.id FOR UPDATE SKIP LOCKED`,
-          [now],
+          [now, [...(options?.runningHere ?? [])]],
         );
         const requeued: Job[] = [];
         for (const { id, cancel_request: cancelRequest } of gone.rows) {
@@ -285,6 +286,15 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         if (gone.rows.length > 0) await notifyJobs(client);
         return requeued;
       });
+    },
+
+    async holdsJob(id, now) {
+      const { rows } = await pool.query(
+        `SELECT 1 FROM jobs j JOIN workers w ON w.id = j.worker_id
+          WHERE j.id = $1 AND j.state = 'running' AND j.worker_id = $2 AND w.lease_until >= $3 AND w.stopped_at IS NULL`,
+        [id, workerId, now],
+      );
+      return rows.length === 1;
     },
 
     async countStartsSince(key, since) {

@@ -8,12 +8,16 @@
  *   schedule.
  * Each payload starts with the writing process's token, so a process ignores its own (it has
  * already told its listeners, after its commit — the notification may even arrive first).
- * One dedicated connection listens and reconnects after a loss; what was sent while it was away
- * is caught by the dispatcher's slow poll, and the jobs listeners are told once it is back.
+ * One dedicated connection listens. It is pinged now and then (a connection can die without a
+ * word: a failover, a network that drops packets), and when it is lost — its `error` is reported,
+ * never left to kill the process — it reconnects by itself, waiting longer after each failed
+ * attempt up to a cap, and LISTENs again. What was sent while it was away is caught by the
+ * dispatcher's slow poll; and once it is back the jobs listeners are told, so nothing waits for it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { EventListener, StoredEvent } from '../../intake/ports.js';
+import { connectionConfig, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export interface NotificationChannels {
@@ -44,20 +48,37 @@ export interface EventNotificationOptions {
   readonly onEvent: EventListener;
   /** Told when another process changed the jobs. */
   readonly onJobsChanged: () => void;
-  /** How long to wait before reconnecting after the listening connection was lost (default 1 s). */
+  /** Connect timeout (and statement timeout) of the listening connection. */
+  readonly timeouts?: ConnectionTimeouts;
+  /** Told when the listening connection fails, and of each reconnect that fails. */
+  readonly onError?: (error: Error) => void;
+  /** The wait before the first reconnect after a loss (default 1 s); it doubles with each failed attempt. */
   readonly reconnectDelayMs?: number;
+  /** No wait between two reconnects is longer (default 30 s). */
+  readonly maxReconnectDelayMs?: number;
+  /** How often the listening connection is asked `SELECT 1` (default 30 s); no answer within the connect timeout, it is lost. */
+  readonly pingIntervalMs?: number;
 }
 
 export interface EventNotifications {
   stop(): Promise<void>;
 }
 
+/** The wait before the next reconnect, after `failures` failed attempts in a row: doubling, capped. */
+export function reconnectDelay(failures: number, firstMs: number, maxMs: number): number {
+  return Math.min(maxMs, firstMs * 2 ** Math.max(0, failures));
+}
+
 export async function startEventNotifications(options: EventNotificationOptions): Promise<EventNotifications> {
   const { channels, pool } = options;
-  const delay = options.reconnectDelayMs ?? 1000;
+  const firstDelay = options.reconnectDelayMs ?? 1000;
+  const maxDelay = options.maxReconnectDelayMs ?? 30_000;
+  const answerWithinMs = options.timeouts?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const report = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  let failures = 0;
 
   const readEvent = async (id: number): Promise<StoredEvent | undefined> => {
     const { rows } = await pool.query<{ id: number; delivery_id: string; received_at: number; event: string }>(
@@ -84,12 +105,12 @@ export async function startEventNotifications(options: EventNotificationOptions)
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({
-      connectionString: options.url,
+      ...connectionConfig(options.url, options.timeouts),
       application_name: `claude-hooks-listen${options.schema ? `-${options.schema}` : ''}`,
     });
     next.on('notification', onNotification);
-    next.on('error', () => lost(next));
-    next.on('end', () => lost(next));
+    next.on('error', (error) => lost(next, error));
+    next.on('end', () => lost(next, new Error('the listening connection was closed')));
     try {
       await next.connect();
       await next.query(`LISTEN ${quoteIdentifier(channels.events)}`);
@@ -105,11 +126,13 @@ export async function startEventNotifications(options: EventNotificationOptions)
     client = next;
   };
 
-  const lost = (which: pg.Client) => {
+  const lost = (which: pg.Client, error: Error) => {
     if (client !== which) return;
     client = undefined;
     which.removeAllListeners('end');
     void which.end().catch(() => undefined);
+    if (stopped) return;
+    report(error);
     scheduleReconnect();
   };
 
@@ -119,25 +142,66 @@ export async function startEventNotifications(options: EventNotificationOptions)
       retry = undefined;
       connect().then(
         () => {
+          failures = 0;
           // Whatever changed while nobody listened: have the dispatcher look.
           if (!stopped) options.onJobsChanged();
         },
-        () => scheduleReconnect(),
+        (error: unknown) => {
+          failures += 1;
+          if (!stopped) report(error);
+          scheduleReconnect();
+        },
       );
-    }, delay);
+    }, reconnectDelay(failures, firstDelay, maxDelay));
     retry.unref();
   };
 
-  await connect();
+  // A connection that died without a word (no FIN, no RST) is found by asking it something.
+  let pinging = false;
+  const ping = async () => {
+    const current = client;
+    if (!current || pinging) return;
+    pinging = true;
+    try {
+      await answeredWithin(current.query('SELECT 1'), answerWithinMs);
+    } catch (error) {
+      lost(current, error as Error);
+    } finally {
+      pinging = false;
+    }
+  };
+  const pings = setInterval(() => void ping(), options.pingIntervalMs ?? 30_000);
+  pings.unref();
+
+  try {
+    await connect();
+  } catch (error) {
+    clearInterval(pings);
+    throw error;
+  }
   return {
     async stop() {
       stopped = true;
+      clearInterval(pings);
       if (retry) clearTimeout(retry);
       const current = client;
       client = undefined;
-      await current?.end().catch(() => undefined);
+      if (current) await endWithin(current, answerWithinMs);
     },
   };
+}
+
+/** Ends the connection politely; one that does not answer (the database stalls) is cut, so a shutdown never waits for it. */
+async function endWithin(which: pg.Client, ms: number): Promise<void> {
+  await answeredWithin(which.end(), ms).catch(() => which.connection.stream.destroy());
+}
+
+function answeredWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the listening connection did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function splitPayload(payload: string): [string, string] {

@@ -2,6 +2,11 @@
  * The store on PostgreSQL, for several workers sharing one database: a pool, the schema migrated
  * at open under an advisory lock, the same ports as the SQLite store, and events committed by any
  * worker told to every worker's listeners (LISTEN/NOTIFY), and so are job changes.
+ *
+ * A database that fails or stalls costs a delay, never the process: every connection has its
+ * timeouts and keepalive (`connection-settings.ts`), a connection that fails is reported to
+ * `onConnectionError` and replaced, a query on it fails (intake answers 503, the loops retry),
+ * and `/readyz` says so within its own deadline.
  */
 import type { Clock } from '../../lib/clock.js';
 import type { EventListener } from '../../intake/ports.js';
@@ -11,9 +16,11 @@ import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store
 import { createPgAuditLog, createPgCleanupQueue, createPgDispatchPauses, createPgHousekeepingSessions, createPgRecordRetention, createPgSweepRecords } from './housekeeping-store.js';
 import { createPgJobStore } from './job-store.js';
 import { migratePostgres } from './migrate.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
 import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
-import { createPool, redactUrl } from './pool.js';
+import { createPool, redactUrl, type Pool } from './pool.js';
+import { createPgReadiness } from './readiness.js';
 import { createPgTranscriptStore } from './transcript-store.js';
 import { createPgWorkerRegistry } from './worker-registry.js';
 import { createPgRunRecords, createPgSessionStore } from './session-store.js';
@@ -30,16 +37,29 @@ export interface PostgresStoreOptions {
   readonly workerId?: string;
   /** How long a queued job waits for the live worker that last ran its key (default 30 s). */
   readonly affinityWaitMs?: number;
+  /** Connect timeout (default 5 s) and statement timeout (default 30 s) of every connection. */
+  readonly timeouts?: ConnectionTimeouts;
+  /** How long `/readyz`'s database check waits for an answer (default 2 s). */
+  readonly readinessTimeoutMs?: number;
+  /** Told when a connection fails outside a query (a query on it fails and says so itself); the store reconnects by itself. */
+  readonly onConnectionError?: (fault: PgConnectionFault) => void;
+}
+
+export interface PgConnectionFault {
+  /** `pool`: a pooled connection; `listen`: the one that waits for notifications (lost, or failed to come back). */
+  readonly connection: 'pool' | 'listen';
+  readonly error: Error;
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const pool = createPool({ url: options.url, schema: options.schema, max: options.maxConnections });
+  const timeouts = { connectTimeoutMs: options.timeouts?.connectTimeoutMs, statementTimeoutMs: options.timeouts?.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+  const onError = (connection: PgConnectionFault['connection']) => (error: Error) => options.onConnectionError?.({ connection, error });
   try {
-    await migratePostgres(pool, options.schema);
+    await migrate(options, onError('pool'));
   } catch (error) {
-    await pool.end().catch(() => undefined);
     throw new Error(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${(error as Error).message}`);
   }
+  const pool = createPool({ url: options.url, schema: options.schema, max: options.maxConnections, timeouts, onError: onError('pool') });
   const listeners: EventListener[] = [];
   const tell: EventListener = (stored) => {
     for (const listener of listeners) listener(stored);
@@ -55,7 +75,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, channels, onEvent: tell });
   let notifications: { stop(): Promise<void> };
   try {
-    notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, channels, onEvent: tell, onJobsChanged: tellJobs });
+    notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, channels, onEvent: tell, onJobsChanged: tellJobs, timeouts, onError: onError('listen') });
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new Error(`cannot listen for notifications on ${redactUrl(options.url)}: ${(error as Error).message}`);
@@ -79,20 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     recordRetention: createPgRecordRetention(pool),
     workers: createPgWorkerRegistry(pool),
     transcripts: createPgTranscriptStore(pool),
-    readiness: {
-      name: 'databaseWritable',
-      async run() {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          await client.query('CREATE TEMP TABLE IF NOT EXISTS readiness_probe (x int) ON COMMIT DROP');
-          await client.query('ROLLBACK');
-        } finally {
-          client.release();
-        }
-        return { ok: true, detail: 'PostgreSQL takes writes', internal: redactUrl(options.url) };
-      },
-    },
+    readiness: createPgReadiness(pool, { location: redactUrl(options.url), timeoutMs: options.readinessTimeoutMs }),
     onEvent: (listener) => {
       listeners.push(listener);
     },
@@ -104,4 +111,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.end();
     },
   };
+}
+
+/**
+ * Migrations run on a connection of their own without a statement timeout: one may rightly take
+ * longer than a query of the service, and so may a second worker's wait for the first's lock.
+ */
+async function migrate(options: PostgresStoreOptions, onError: (error: Error) => void): Promise<void> {
+  const pool: Pool = createPool({ url: options.url, schema: options.schema, max: 1, applicationName: 'claude-hooks migrate', timeouts: { connectTimeoutMs: options.timeouts?.connectTimeoutMs }, onError });
+  try {
+    await migratePostgres(pool, options.schema);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }

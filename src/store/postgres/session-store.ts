@@ -64,7 +64,7 @@ export function createPgSessionStore(pool: Pool): SessionStore {
 }
 
 const RUN_COLUMNS =
-  'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id, isolation, blocked';
+  'id, job_id, agent, repo, issue, attempt, started_at, finished_at, session_id, session, resume_fallback, prompt_kind, prompt_bytes, prompt, turns, tokens, cost_usd, outcome, error, tool_calls, changes, status_comment_id, isolation, blocked, processes, leftovers_ended';
 
 export interface PgRunRecordsOptions {
   /** This worker: runs it starts name it, and `unfinished` leaves out the runs of live workers. */
@@ -132,6 +132,18 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
     },
     interrupted(id, at, error) {
       return execute("UPDATE runs SET finished_at = $2, outcome = 'interrupted', error = $3 WHERE id = $1 AND outcome IS NULL", [id, at, error]);
+    },
+    processes(id, processes) {
+      return execute('UPDATE runs SET processes = $2 WHERE id = $1', [id, JSON.stringify(processes)]);
+    },
+    leftoversEnded(id, count) {
+      return execute('UPDATE runs SET leftovers_ended = $2 WHERE id = $1', [id, count]);
+    },
+    async leftoversUnchecked() {
+      const { rows } = await pool.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE outcome = 'interrupted' AND processes IS NOT NULL AND leftovers_ended IS NULL ORDER BY id`,
+      );
+      return rows.map(toRun);
     },
     async get(id) {
       const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);

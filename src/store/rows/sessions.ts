@@ -4,7 +4,7 @@
  * (see `postgres/pool.ts`) and JSON columns as TEXT in both, so one mapping serves both.
  */
 import type { SessionCursor } from '../../sessions/cursor.js';
-import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunRecord, type SessionRecord, type SessionState } from '../../sessions/ports.js';
+import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunProcesses, type RunRecord, type SessionRecord, type SessionState } from '../../sessions/ports.js';
 
 export interface SessionRow {
   agent: string;
@@ -61,6 +61,8 @@ export interface RunRow {
   status_comment_id: number | null;
   isolation: RunIsolation | null;
   blocked: string | null;
+  processes: string | null;
+  leftovers_ended: number | null;
 }
 
 export function toRun(row: RunRow): RunRecord {
@@ -86,6 +88,8 @@ export function toRun(row: RunRow): RunRecord {
     statusCommentId: row.status_comment_id ?? undefined,
     isolation: row.isolation ?? undefined,
     blocked: row.blocked === null ? undefined : (JSON.parse(row.blocked) as RunBlocked),
+    processes: row.processes === null ? undefined : (JSON.parse(row.processes) as RunProcesses),
+    leftoversEnded: row.leftovers_ended ?? undefined,
   };
 }
 

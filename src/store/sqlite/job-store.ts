@@ -179,10 +179,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       });
     },
 
-    requeueInterrupted(now) {
+    requeueInterrupted(now, options) {
+      const here = new Set(options?.runningHere ?? []);
       return committer.submit(() => {
         const requeued: Job[] = [];
         for (const row of q.running.all()) {
+          if (here.has(row.id)) continue;
           const job = toJob(row);
           // Someone asked to cancel it: it ends cancelled instead of running again.
           if (row.cancel_request !== null) {
@@ -194,6 +196,11 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         }
         return requeued.map((job) => getJob(job.id)).filter((job): job is Job => job !== undefined);
       });
+    },
+
+    async holdsJob(id) {
+      // One process: a running job is this process's.
+      return getJob(id)?.state === 'running';
     },
 
     async countStartsSince(key, since) {

@@ -221,4 +221,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN isolation TEXT CHECK (isolation IN ('bwrap', 'none'));
   ALTER TABLE runs ADD COLUMN blocked TEXT;
   `,
+  /* 10: the processes of each run */ `
+  -- JSON {host, list, mark}: the processes a run's runtimes run as, stored as each starts, so a
+  -- later start can end what a killed service left running; leftovers_ended is how many of them
+  -- it found still alive and ended (NULL until a start on their machine looked).
+  ALTER TABLE runs ADD COLUMN processes TEXT;
+  ALTER TABLE runs ADD COLUMN leftovers_ended INTEGER;
+  `,
 ];

@@ -85,6 +85,9 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     statusComment: db.prepare<[number, number]>('UPDATE runs SET status_comment_id = ? WHERE id = ?'),
     unfinished: db.prepare<[], RunRow>('SELECT * FROM runs WHERE outcome IS NULL ORDER BY id'),
     interrupted: db.prepare<[number, string, number]>("UPDATE runs SET finished_at = ?, outcome = 'interrupted', error = ? WHERE id = ? AND outcome IS NULL"),
+    processes: db.prepare<[string, number]>('UPDATE runs SET processes = ? WHERE id = ?'),
+    leftoversEnded: db.prepare<[number, number]>('UPDATE runs SET leftovers_ended = ? WHERE id = ?'),
+    leftoversUnchecked: db.prepare<[], RunRow>("SELECT * FROM runs WHERE outcome = 'interrupted' AND processes IS NOT NULL AND leftovers_ended IS NULL ORDER BY id"),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
     costSince: db.prepare<[string, number], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?'),
@@ -125,6 +128,15 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     },
     interrupted(id, at, error) {
       return committer.submit(() => void q.interrupted.run(at, error, id));
+    },
+    processes(id, processes) {
+      return committer.submit(() => void q.processes.run(JSON.stringify(processes), id));
+    },
+    leftoversEnded(id, count) {
+      return committer.submit(() => void q.leftoversEnded.run(count, id));
+    },
+    async leftoversUnchecked() {
+      return q.leftoversUnchecked.all().map(toRun);
     },
     async get(id) {
       const row = q.get.get(id);

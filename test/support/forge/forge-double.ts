@@ -103,6 +103,12 @@ export interface ForgeDouble {
   setWebhookUrl(url: string | undefined): void;
   /** The next API request matching `method` and `path` (under `/api/v1`) is answered `status` without being run. */
   refuseNext(method: string, path: RegExp, status?: number): void;
+  /**
+   * The next API request matching `method` and `path` (and made by `login`, when given) is run —
+   * its changes made, its webhooks sent — but its answer is lost: the connection is closed with
+   * none, as when the service stops after sending or gives up waiting. Logged with status 0.
+   */
+  loseAnswerOfNext(method: string, path: RegExp, login?: string): void;
   requests(): readonly ForgeRequest[];
   openApiViolations(): readonly OpenApiViolation[];
   faults(): readonly unknown[];
@@ -121,6 +127,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   const faults: unknown[] = [];
   const requests: ForgeRequest[] = [];
   const refusals: Array<{ method: string; path: RegExp; status: number }> = [];
+  const losses: Array<{ method: string; path: RegExp; login: string | undefined }> = [];
 
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -140,10 +147,22 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'refused by the test', url: `${url}/api/swagger` }));
       return;
     }
-    if (kind === 'api') api(req, res);
+    if (kind === 'api' && takeLoss(req, path)) {
+      res.on('close', () => requests.push(logEntry(req, 'api', 0)));
+      api(req, res, 'lose');
+    } else if (kind === 'api') api(req, res);
     else if (kind === 'git') git.handle(req, res);
     else res.writeHead(404).end('not found\n');
   });
+
+  function takeLoss(req: IncomingMessage, path: string): boolean {
+    const user = authenticate(req.headers.authorization, state, flavour);
+    const login = typeof user === 'object' ? user.login.toLowerCase() : undefined;
+    const index = losses.findIndex((loss) => loss.method === req.method && loss.path.test(path.slice(API_PREFIX.length)) && (loss.login === undefined || loss.login === login));
+    if (index < 0) return false;
+    losses.splice(index, 1);
+    return true;
+  }
 
   function logEntry(req: IncomingMessage, kind: 'api' | 'git', status: number): ForgeRequest {
     const target = new URL(req.url ?? '/', url);
@@ -205,6 +224,7 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     },
     setWebhookUrl: (next) => hooks.setUrl(next),
     refuseNext: (method, path, status = 500) => void refusals.push({ method, path, status }),
+    loseAnswerOfNext: (method, path, login) => void losses.push({ method, path, login: login?.toLowerCase() }),
     requests: () => requests,
     openApiViolations: () => violations,
     faults: () => faults,

@@ -84,6 +84,18 @@ export function editComment(ctx: OperationContext, actor: string, repoName: stri
   return comment;
 }
 
+/** Gitea's `DeleteComment`: the author or a writer removes it, and the hook says `deleted`. */
+export function deleteComment(ctx: OperationContext, actor: string, repoName: string, id: number): void {
+  const repo = repoFor(ctx, actor, repoName, 'read');
+  const comment = commentIn(ctx, repo, id);
+  const login = actorLogin(ctx, actor);
+  if (comment.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not delete comment ${id}`);
+  const issue = issueIn(ctx, repo, comment.issueNumber);
+  const payload = commentPayload(ctx.render, 'deleted', comment, login);
+  ctx.state.comments.splice(ctx.state.comments.indexOf(comment), 1);
+  ctx.hooks.emit(issue.pull === undefined ? 'issue_comment' : 'pull_request_comment', payload);
+}
+
 export interface IssueEdit {
   readonly title?: string;
   readonly body?: string;

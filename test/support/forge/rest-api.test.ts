@@ -97,6 +97,41 @@ describe('forge double REST API', () => {
     assert.equal(forge.comments(REPO, 2).at(-1)?.body, 'done');
   });
 
+  it('deletes a comment with 204, announced as deleted, and answers 404 for one already gone', async () => {
+    const created = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'a twin' } });
+
+    const deleted = await api('DELETE', `/repos/${REPO}/issues/comments/${created.json.id}`);
+    const again = await api('DELETE', `/repos/${REPO}/issues/comments/${created.json.id}`);
+    await forge.idle();
+
+    assert.deepEqual([deleted.status, again.status], [204, 404]);
+    assert.equal(forge.comments(REPO, 2).find((c) => c.id === created.json.id), undefined);
+    const hook = forge.deliveries().at(-1);
+    assert.deepEqual([hook?.eventType, (hook?.payload as { action: string; comment: { id: number } }).action, (hook?.payload as { comment: { id: number } }).comment.id], ['issue_comment', 'deleted', created.json.id]);
+  });
+
+  it('runs a request whose answer is to be lost, then closes the connection with no answer', async () => {
+    forge.loseAnswerOfNext('POST', /^\/repos\/acme\/app\/issues\/2\/comments$/, 'dev');
+
+    const lost = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'sent, never answered' } }).catch((error: unknown) => error);
+    const next = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'answered' } });
+
+    assert.ok(lost instanceof TypeError, String(lost));
+    assert.equal(next.status, 201);
+    assert.deepEqual(forge.comments(REPO, 2).slice(-2).map((c) => c.body), ['sent, never answered', 'answered']);
+    assert.deepEqual(forge.requests().filter((r) => r.method === 'POST' && r.path === `/api/v1/repos/${REPO}/issues/2/comments`).slice(-2).map((r) => r.status), [0, 201]);
+  });
+
+  it('loses the answer only of a request by the login it names', async () => {
+    forge.loseAnswerOfNext('POST', /^\/repos\/acme\/app\/issues\/2\/comments$/, 'dev');
+
+    const byAlice = await api('POST', `/repos/${REPO}/issues/2/comments`, { as: alice, body: { body: 'from alice' } });
+    const byDev = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'from dev' } }).catch((error: unknown) => error);
+
+    assert.equal(byAlice.status, 201);
+    assert.ok(byDev instanceof TypeError, String(byDev));
+  });
+
   it('opens a pull request with 201 and refuses a second one for the same head and base with 409', async () => {
     await forge.as('dev').pushCommit(REPO, { branch: 'issue-2-fix', files: { 'fix.txt': 'fix\n' } });
 

@@ -2,7 +2,8 @@
  * The double's REST API under `/api/v1`: reads the request, authenticates it, runs the route and
  * answers with compact JSON as Gitea does. When a checker is given, the request as received and
  * the response as sent are both checked against the real swagger, and what does not fit is
- * reported — a test then asserts that nothing was.
+ * reported — a test then asserts that nothing was. A request whose answer is to be lost is run
+ * as any other (its changes made, its webhooks sent) and its connection then destroyed unanswered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenApiChecker, OpenApiViolation } from './openapi-check.js';
@@ -22,7 +23,10 @@ export interface RestApiOptions {
 
 export const API_PREFIX = '/api/v1';
 
-export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse) => void {
+/** `lose`: run the request, then drop the connection without an answer (a reply lost on the way). */
+export type AnswerFate = 'send' | 'lose';
+
+export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse, fate?: AnswerFate) => void {
   const { ctx } = options;
   const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx), ...protectionRoutes(ctx)];
   const baseUrl = ctx.render.baseUrl;
@@ -55,12 +59,16 @@ export function createRestApi(options: RestApiOptions): (req: IncomingMessage, r
     }
   }
 
-  return (req, res) => {
+  return (req, res, fate = 'send') => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', baseUrl);
       void answer(req, url, Buffer.concat(chunks).toString('utf8')).then(({ response, body }) => {
+        if (fate === 'lose') {
+          res.destroy();
+          return;
+        }
         const text = response.body === undefined ? '' : JSON.stringify(response.body);
         res.writeHead(response.status, { ...(text === '' ? {} : { 'content-type': 'application/json;charset=utf-8' }), ...response.headers });
         res.end(text);

@@ -4,7 +4,7 @@
  * and timeline entries oldest first; `since`/`before` compare `updated_at`, so edited comments
  * come back).
  */
-import { addLabels, commentIn, createComment, editComment, editIssue, openIssue, removeLabel, type IssueEdit } from './issue-operations.js';
+import { addLabels, commentIn, createComment, deleteComment, editComment, editIssue, openIssue, removeLabel, type IssueEdit } from './issue-operations.js';
 import { ForgeRefusal, issueIn, repoFor, type OperationContext } from './operation-context.js';
 import { apiComment, apiIssue, apiLabel, apiRepo, apiTimelineEntry, apiUser } from './render.js';
 import { arrayField, ok, paginate, route, seconds, stringField, timeParam, type ApiRequest, type Route } from './rest-router.js';
@@ -66,6 +66,10 @@ export function issueRoutes(ctx: OperationContext): Route[] {
       const body = stringField(req.body, 'body');
       if (body === undefined) throw new ForgeRefusal('invalid', 'body is required');
       return ok(apiComment(r, editComment(ctx, req.user.login, repoName(params), intParam(params, 'id'), body)));
+    }),
+    route('DELETE', '/repos/{owner}/{repo}/issues/comments/{id}', (req, params) => {
+      deleteComment(ctx, req.user.login, repoName(params), intParam(params, 'id'));
+      return { status: 204 };
     }),
     route('GET', '/repos/{owner}/{repo}/issues/{index}', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');

@@ -3,6 +3,7 @@ export { startScriptedModel } from './scripted-model.js';
 export type {
   AuxiliaryRequest,
   CountTokensRecord,
+  FaultedRequest,
   RecordedRequest,
   RejectedRequest,
   Responder,
@@ -12,6 +13,8 @@ export type {
   TurnSource,
 } from './scripted-model.js';
 export { bash, edit, text, tool, write } from './script.js';
+export { OVERLOADED_BODY } from './faults.js';
+export type { Fault, FaultKind } from './faults.js';
 export type { ScriptBlock, TextBlock, ToolUseBlock, Turn } from './script.js';
 export { dialogue, lastUserMessage, textsOf, toolResultsIn, toolUsesIn } from './conversation.js';
 export type { ToolResult, ToolUse } from './conversation.js';

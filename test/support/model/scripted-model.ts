@@ -9,11 +9,15 @@
  * `classify-request.ts`) get a canned answer and leave the script alone. `count_tokens` answers
  * an estimate. Every request is recorded, credentials removed, so a test can assert what the
  * agent was sent. Unknown routes get Anthropic's 404 error body.
+ *
+ * A fault (`faults.ts`: a 529 overloaded answer, a stream that stalls) can be played in place of
+ * agent turns, from the start (`fault` option) or later (`injectFault`); none by default.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AuxiliaryReason, auxiliaryText, classifyMessagesRequest } from './classify-request.js';
+import { type Fault, type FaultKind, faultPlan, sendOverloaded, sendStall } from './faults.js';
 import { type AssistantReply, buildReply, estimateTokens, replyEvents, replyMessage } from './reply.js';
 import {
   type CountTokensRequest,
@@ -61,7 +65,14 @@ export interface RejectedRequest extends RecordedBase {
   readonly body: unknown;
 }
 
-export type RecordedRequest = TurnRequest | AuxiliaryRequest | CountTokensRecord | RejectedRequest;
+/** An agent turn answered with a fault instead of the script. */
+export interface FaultedRequest extends RecordedBase {
+  readonly kind: 'faulted';
+  readonly fault: FaultKind;
+  readonly body: MessagesRequest;
+}
+
+export type RecordedRequest = TurnRequest | AuxiliaryRequest | CountTokensRecord | RejectedRequest | FaultedRequest;
 
 /** Reacts to what was sent; returning undefined lets the script answer instead. */
 export type Responder = (request: {
@@ -72,6 +83,8 @@ export type Responder = (request: {
 export interface ScriptedModelOptions {
   readonly script?: readonly Turn[];
   readonly respond?: Responder;
+  /** A fault played from the first agent turn on (see `injectFault`). */
+  readonly fault?: Fault;
 }
 
 export interface ScriptedModel {
@@ -87,6 +100,11 @@ export interface ScriptedModel {
   readonly dryReplies: number;
   enqueue(...turns: readonly Turn[]): void;
   setScript(turns: readonly Turn[]): void;
+  /**
+   * Answers agent turns with `fault.kind` from now on: the next `count` turns, every turn for
+   * `forMs`, or (neither) every turn until `injectFault(undefined)` clears it.
+   */
+  injectFault(fault: Fault | undefined): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +117,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   let dryReplies = 0;
   let messageCount = 0;
   let toolCount = 0;
+  const faults = faultPlan();
+  faults.set(options.fault, Date.now());
 
   const nextReply = (blocks: readonly ScriptBlock[], body: MessagesRequest): AssistantReply =>
     buildReply(
@@ -129,11 +149,19 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       requests.push({ ...base, kind: 'auxiliary', reason: classification.reason, body });
       blocks = [text(auxiliaryText(body))];
     } else {
+      const fault = faults.next(Date.now());
+      if (fault !== undefined) return playFault(base, body, fault, res);
       const answer = answerTurn(body, base.headers);
       requests.push({ ...base, kind: 'turn', source: answer.source, body });
       blocks = answer.blocks;
     }
     sendReply(res, nextReply(blocks, body), body.stream === true);
+  };
+
+  const playFault = (base: RecordedBase, body: MessagesRequest, fault: FaultKind, res: ServerResponse): void => {
+    requests.push({ ...base, kind: 'faulted', fault, body });
+    if (fault === 'overloaded') return sendOverloaded(res);
+    sendStall(res, nextReply([text('Looking into it now, one moment while I read the files.')], body));
   };
 
   const handleCountTokens = (base: RecordedBase, raw: string, res: ServerResponse): void => {
@@ -190,6 +218,9 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     },
     setScript: (turns) => {
       queue = turns.map(blocksOf);
+    },
+    injectFault: (fault) => {
+      faults.set(fault, Date.now());
     },
     close: async () => {
       const closed = once(server, 'close');
