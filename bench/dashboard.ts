@@ -1,5 +1,5 @@
 /**
- * Dashboard benchmark (issue 11): with 10,000 runs, 1,000 sessions and a year of disk samples in
+ * Dashboard benchmark (docs/decisions.md §22): with 10,000 runs, 1,000 sessions and a year of disk samples in
  * the store, how fast `/api/status` and `/` answer over loopback HTTP (sequential requests, p50
  * and p99), and how big the page is. Baseline, same run: `/healthz` on the same server.
  *

@@ -1,5 +1,5 @@
 /**
- * Dispatch benchmark (issue #3): the overhead from a delivery's 202 to the runner being called,
+ * Dispatch benchmark (docs/decisions.md §8): the overhead from a delivery's 202 to the runner being called,
  * with a no-op runner, over 1,000 comment deliveries across 100 work keys, through the real
  * service (HTTP intake, SQLite, routing, mailbox, scheduler). Limits are set high so the figure is
  * dispatch overhead, not waiting for a slot. Baseline, measured in the same run: one durable
@@ -7,7 +7,7 @@
  * step that must survive a crash.
  * Target: p99 under 50 ms.
  *
- * Second figure (hardening item 15): how fast a backlog of 6,000 queued jobs (6,000 issues, a
+ * Second figure (docs/decisions.md §17): how fast a backlog of 6,000 queued jobs (6,000 issues, a
  * no-op runner, 8 slots) drains — the first 1,000 against the last 1,000. A scheduling pass that
  * read the whole queue drained 32 jobs/s at first and 140/s near the end; one that reads only
  * what it can start drains at the same pace throughout.

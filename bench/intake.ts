@@ -1,5 +1,5 @@
 /**
- * Intake benchmark (issue #2). Sends signed deliveries made from the real captured payloads to
+ * Intake benchmark (docs/decisions.md §6). Sends signed deliveries made from the real captured payloads to
  * the real service (a child process: `claude-hooks serve`; group commit fsyncs the WAL before
  * any 202) and, in the same run, to a bare `node:http` server that only reads the body and
  * answers 202 — the floor for Node on this machine. Prints throughput and latency for both and

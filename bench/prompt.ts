@@ -1,5 +1,5 @@
 /**
- * Prompt benchmark (the "agents that really run" issue, item 4): what a re-dispatch after one new
+ * Prompt benchmark (docs/decisions.md §11): what a re-dispatch after one new
  * comment sends the model, for a thread of k comments (k = 1, 10, 100, 500) on the forge double,
  * read through the real Gitea client. A resumed session gets the delta since its cursor; a fresh
  * one (the baseline, measured in the same run) the full prompt. Figures are UTF-8 bytes of the

@@ -1,5 +1,5 @@
 /**
- * Agent-run latency benchmark (the "agents that really run" issue, item 4), `npm run bench -- run`:
+ * Agent-run latency benchmark (docs/decisions.md §28), `npm run bench -- run`:
  * how long from the webhook of a comment reaching the service to the model receiving the agent's
  * first request, through the real service (intake, dispatch, a warm worktree, the prompt composer
  * reading the forge double, the status comment, the real SDK and Claude Code runtime) against the

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sweep` (issue 10): one sweep over 1,000 idle sessions (each with a transcript
+ * `npm run bench -- sweep` (docs/decisions.md §24): one sweep over 1,000 idle sessions (each with a transcript
  * on disk) and 200 idle worktrees (real git worktrees of a small repository served over HTTP),
  * generated here. Figures: the sweep's duration, and the event-loop delay p99 while it runs —
  * the target is under 20 ms, so webhooks keep being answered during a sweep. The baseline is the

@@ -1,5 +1,5 @@
 /**
- * Workdir benchmark (issue #5): what a job pays to get a working copy, per-task clones against a
+ * Workdir benchmark (docs/decisions.md §5): what a job pays to get a working copy, per-task clones against a
  * cached partial clone with persistent worktrees, on a generated mid-sized repository (~3,000
  * files, ~10,000 commits, ~100 MB pack; see workdir/generate-repo.ts) served by the real
  * `git http-backend` on loopback with token auth. Every figure is measured in this run, with its

@@ -1,5 +1,5 @@
 /**
- * Several workers on one PostgreSQL (issue 12's benchmark). Three parts, each on a fresh schema
+ * Several workers on one PostgreSQL (docs/decisions.md §33). Three parts, each on a fresh schema
  * dropped afterwards; needs PostgreSQL at CLAUDE_HOOKS_TEST_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/test).
  *

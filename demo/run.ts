@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     await flow.close();
     rmSync(flow.dataDir, { recursive: true, force: true });
   });
-  if (cleaning) return 143;
+  if (cleaning !== undefined) return 143;
 
   say('claude-hooks demo');
   say(`  forge double     ${flow.forge.url}  (repository acme/widget; people: alice, mallory; agents: boss, dev, reviewer)`);
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
   say('');
 
   const result = await playStory(flow, say);
-  if (cleaning) return 143;
+  if (cleaning !== undefined) return 143;
   say('');
   if (!result.ok) {
     say(`✗ step failed: ${result.failed}`);
@@ -94,6 +94,8 @@ async function main(): Promise<number> {
 
   say('');
   say('The service is still running. Look around:');
+  say(`  dashboard    ${flow.service.url}/  (open it in a browser and sign in with the admin token)`);
+  say(`  admin token  ${ADMIN_TOKEN}  (the demo service's adminToken, fixed in test/support/flow.ts; the API calls below send it too)`);
   say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
   say(`  runs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/runs`);
   say(`  metrics      curl ${flow.service.url}/metrics`);
@@ -107,13 +109,13 @@ async function main(): Promise<number> {
 
 main().then(
   async (code) => {
-    if (cleaning) return; // a signal stopped the story: its handler cleans up and exits
+    if (cleaning !== undefined) return; // a signal stopped the story: its handler cleans up and exits
     await cleanup();
     process.exit(code);
   },
   async (error: unknown) => {
     // A signal closes the flow under the story, which then fails: the signal handler exits.
-    if (cleaning) return;
+    if (cleaning !== undefined) return;
     process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
     await cleanup();
     process.exit(1);

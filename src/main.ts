@@ -122,9 +122,9 @@ export interface Service {
   readonly poller: Poller | undefined;
   /** Measures disk use in the background for the dashboard (`sampleOnce` for tests). */
   readonly diskSampler: DiskSampler;
-  /** Cleanup on the forge's events (issue 10). */
+  /** Cleanup on the forge's events (docs/decisions.md §24). */
   readonly cleanup: CleanupWorker;
-  /** The sweeper (issue 10): scheduled by `housekeeping.sweepCron`, and on demand. */
+  /** The sweeper (docs/decisions.md §35): scheduled by `housekeeping.sweepCron`, and on demand. */
   readonly sweeper: Sweeper;
   /** This worker's id in the store's worker registry. */
   readonly workerId: string;

@@ -43,7 +43,7 @@ export function recordingRunner(worker: string, claims: Map<number, Claim>, hold
         claims.set(event.comment.id, { at, worker });
         held ??= hold?.(event.comment.body);
       }
-      if (held) await held;
+      if (held !== undefined) await held;
       return { ok: true };
     },
   };

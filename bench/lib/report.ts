@@ -1,7 +1,7 @@
 /**
  * Shared output for every benchmark: a table on stdout and the same figures as JSON in
- * `bench/results/<name>.json` — `{name, machine, figures, targets}` with one target for each
- * target an issue names. Figures are compared to a baseline measured in the same run.
+ * `bench/results/<name>.json` — `{name, machine, figures, targets}` with each target
+ * the benchmark sets. Figures are compared to a baseline measured in the same run.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

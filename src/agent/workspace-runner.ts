@@ -74,7 +74,7 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
   return {
     async run(request) {
       let begun: BegunRun | undefined;
-      let acquired;
+      let acquired: Awaited<ReturnType<Workdirs['acquire']>>;
       // The run's wall clock counts from the job's start: a worktree that is not ready in time
       // (a git server that hangs) ends the job rather than holding its slot.
       const minutes = request.agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes;
@@ -179,7 +179,7 @@ function latestPull(events: readonly ForgeEvent[], number: number): { headRef: s
 
 function acquireFailure(error: AcquireError): RunOutcome {
   // Boss has one worktree per repository but a job per issue: waiting for another job's lease
-  // is not a failed attempt (hardening item 11; docs/decisions.md).
+  // is not a failed attempt (docs/decisions.md §15).
   if (error.kind === 'leased') return { ok: false, error: `workspace: ${error.message}`, retryable: true, wait: true };
   // A full disk or a commit not fetched yet can clear up; a bad request will not.
   const retryable = error.kind === 'low-disk' || error.kind === 'commit-not-found';

@@ -1,5 +1,5 @@
 /**
- * The admin actions on the command line (issue 10): `reset`, `sweep`, `pause`, `resume`,
+ * The admin actions on the command line: `reset`, `sweep`, `pause`, `resume`,
  * `cancel`. When a running service holds the data dir (`service.pid`), the CLI says so and asks
  * that service through its admin API instead; when none does, it takes the data dir's lock (so no
  * service starts meanwhile) and works on the data dir directly. Either way the action is audited.
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createTranscripts } from '../agent/claude/transcripts.js';
 import type { Config } from '../config/types.js';
 import { localServiceUrl } from './local-url.js';
+import { missingStore } from './missing-data-dir.js';
 import { describeIssues, pauseScope, pauseSchema, resetSchema } from '../housekeeping/admin-schema.js';
 import { reset } from '../housekeeping/reset.js';
 import { createSweeper, sweepLimits, sweepStorePorts } from '../housekeeping/sweeper.js';
@@ -44,7 +45,13 @@ export async function runAdmin(config: Config, io: CliIo, call: AdminCall, direc
     io.stderr.write('the store is PostgreSQL (other workers may share it), so this goes through a running worker\'s admin API\n');
     return viaApi(config, io, call);
   }
-  let lock;
+  // A service that ran on the data dir left its database there: without one there is nothing to act on.
+  const missing = missingStore(config);
+  if (missing !== undefined) {
+    io.stderr.write(`${missing}\n`);
+    return 1;
+  }
+  let lock: ReturnType<typeof lockDataDir>;
   try {
     lock = lockDataDir(config.dataDir);
   } catch (error) {

@@ -5,13 +5,15 @@
  */
 import type { StoreLocation } from '../config/types.js';
 import { systemClock } from '../lib/clock.js';
-import { openStore, storeExists } from '../store/open-store.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
+import { missingStore } from './missing-data-dir.js';
 
 /** Runs `read` against the configured store; exit code 1, saying why, when there is none yet. */
 export async function withDataDirStore(where: StoreLocation, read: (store: Store) => Promise<number>, io: { stderr: { write(text: string): unknown } } = process): Promise<number> {
-  if (!storeExists(where.store, where.dataDir)) {
-    io.stderr.write(`no database in ${where.dataDir}: the service has not run with this data dir yet\n`);
+  const missing = missingStore(where);
+  if (missing !== undefined) {
+    io.stderr.write(`${missing}\n`);
     return 1;
   }
   const store = await openStore(where.store, { dataDir: where.dataDir, clock: systemClock, dedupWindowMs: 0 });

@@ -45,7 +45,7 @@ async function importFrom(where: StoreLocation, from: string, io: CliIo): Promis
     return 1;
   }
   const dataDir = resolve(io.cwd, match[1]!);
-  let lock;
+  let lock: ReturnType<typeof lockDataDir>;
   try {
     lock = lockDataDir(dataDir);
   } catch (error) {

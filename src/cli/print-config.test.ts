@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/types.js';
 import { printConfig } from './print-config.js';
+import { runCli } from './run-cli.js';
 
 const ENV = {
   DEV_FORGE_TOKEN: 'dev-forge-token-0001',
@@ -64,5 +65,39 @@ describe('printConfig', () => {
     const second = print(load(join(dir, 'pasted.yaml'), dir));
 
     assert.equal(second.split('\n').slice(1).join('\n'), first.split('\n').slice(1).join('\n'));
+  });
+});
+
+describe('claude-hooks config check', () => {
+  async function check(file: string, env: Record<string, string>) {
+    const cwd = mkdtempSync(join(tmpdir(), 'claude-hooks-check-'));
+    writeFileSync(join(cwd, 'claude-hooks.yaml'), file);
+    let stdout = '';
+    let stderr = '';
+    const status = await runCli(['config', 'check'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env, cwd });
+    return { status, stdout, stderr };
+  }
+
+  it('accepts secrets written in the file, and warns about each: its key, where it is, and what to write instead — never its value', async () => {
+    const result = await check('adminToken: { value: admin-token-in-file }\nserver: { metricsToken: { value: metrics-token-in-file } }\n', {});
+
+    assert.equal(result.status, 0);
+    assert.equal(
+      result.stderr,
+      [
+        'warning: 2 secrets are written in the config file itself (whoever reads the file, a copy or a commit of it has them):',
+        "  - adminToken (claude-hooks.yaml:1:1): write { env: NAME } and set NAME in the service's environment, or { file: PATH } with the secret alone in that file (mode 0600)",
+        "  - server.metricsToken (claude-hooks.yaml:2:11): write { env: NAME } and set NAME in the service's environment, or { file: PATH } with the secret alone in that file (mode 0600)",
+        '',
+      ].join('\n'),
+    );
+    for (const value of ['admin-token-in-file', 'metrics-token-in-file']) assert.ok(!`${result.stdout}${result.stderr}`.includes(value), `${value} printed`);
+  });
+
+  it('warns about nothing when every secret is a reference or an environment override', async () => {
+    const result = await check('adminToken: { env: ADMIN_TOKEN }\n', { ADMIN_TOKEN: 'admin-token', CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret' });
+
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
   });
 });

@@ -26,6 +26,19 @@ export function printConfig(config: Config, out: Out): void {
   out.write(stringify(JSON.parse(JSON.stringify(asFile(config))) as unknown));
 }
 
+/**
+ * `config check`'s warning about every secret written in the file itself: accepted (tests and
+ * throw-away setups), but whoever can read the file — or a copy, a backup, a commit of it — has it.
+ */
+export function printSecretsInFile(config: Config, out: Out): void {
+  const written = config.secretsInFile ?? [];
+  if (written.length === 0) return;
+  out.write(`warning: ${written.length === 1 ? 'a secret is' : `${written.length} secrets are`} written in the config file itself (whoever reads the file, a copy or a commit of it has ${written.length === 1 ? 'it' : 'them'}):\n`);
+  for (const { key, source } of written) {
+    out.write(`  - ${key}${source === undefined ? '' : ` (${source})`}: write { env: NAME } and set NAME in the service's environment, or { file: PATH } with the secret alone in that file (mode 0600)\n`);
+  }
+}
+
 /** The config in the shape `configSchema` reads: what a file producing this configuration would say. */
 function asFile(config: Config) {
   return {

@@ -5,13 +5,15 @@ import { silentLogger } from '../lib/logger.js';
 import { createWorkdirs } from '../workdir/index.js';
 import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';
+import { missingDataDir } from './missing-data-dir.js';
+import { formatUsd } from '../lib/format-usd.js';
+import { isoSeconds } from '../lib/format-time.js';
 
 interface Io {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 export async function printSessions(where: StoreLocation, options: { limit: string | undefined; json: boolean }, io: Io): Promise<number> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
@@ -22,18 +24,23 @@ export async function printSessions(where: StoreLocation, options: { limit: stri
   return withDataDirStore(where, async (store) => {
     const sessions = await store.sessions.list({ limit });
     if (options.json) io.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
-    else io.stdout.write(formatTable(['key', 'state', 'session', 'runs', 'cost', 'last used'], sessions.map((s) => [`${s.key.agent}:${s.key.repo}#${s.key.issue}`, s.state, s.sessionId ?? '(forgotten)', String(s.runCount), `$${s.costUsd.toFixed(2)}`, iso(s.lastUsedAt)])));
+    else io.stdout.write(formatTable(['key', 'state', 'session', 'runs', 'cost', 'last used'], sessions.map((s) => [`${s.key.agent}:${s.key.repo}#${s.key.issue}`, s.state, s.sessionId ?? '(forgotten)', String(s.runCount), formatUsd(s.costUsd), isoSeconds(s.lastUsedAt)])));
     return 0;
   }, io);
 }
 
 export async function printWorktrees(dataDir: string, options: { json: boolean }, io: Io): Promise<number> {
+  const missing = missingDataDir(dataDir);
+  if (missing !== undefined) {
+    io.stderr.write(`${missing}\n`);
+    return 1;
+  }
   const workdirs = createWorkdirs({ dataDir, minFreeBytes: 0, env: {}, log: silentLogger(), clock: systemClock });
   const list = await workdirs.list();
   if (options.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   else {
     const target = (w: (typeof list)[number]) => (w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `PR #${w.target.number}` : 'default branch');
-    io.stdout.write(formatTable(['agent', 'repository', 'target', 'in use', 'last used', 'path'], list.map((w) => [w.agent, `${w.repo.owner}/${w.repo.name}`, target(w), w.leased ? `yes (${w.holder ?? '?'})` : 'no', iso(w.lastUsedAt), w.path])));
+    io.stdout.write(formatTable(['agent', 'repository', 'target', 'in use', 'last used', 'path'], list.map((w) => [w.agent, `${w.repo.owner}/${w.repo.name}`, target(w), w.leased ? `yes (${w.holder ?? '?'})` : 'no', isoSeconds(w.lastUsedAt), w.path])));
   }
   return 0;
 }

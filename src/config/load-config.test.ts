@@ -309,6 +309,33 @@ describe('loadConfig', () => {
     assert.deepEqual(problems.map((p) => p.key), ['agents.dev.network.allow.2']);
   });
 
+  it('accepts a secret written in the file as { value }, listing its key and where it is written, in file order; one from an environment override is not listed', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'skill.md'), 'skill');
+    const agent = (login: string, token: string) => `{ login: ${login}, token: ${token}, git: { name: X, email: x@x.org }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }`;
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      [
+        'adminToken: { value: admin-token-in-file }',
+        'forge: { url: "https://forge.example.com", webhookSecret: { value: overridden-by-the-environment } }',
+        'model: { name: claude-sonnet-4-5, credential: { value: sk-in-file } }',
+        'agents:',
+        `  dev: ${agent('dev', '{ value: dev-token-in-file }')}`,
+        `  boss: ${agent('boss', '{ env: BOSS_TOKEN }')}`,
+      ].join('\n'),
+    );
+
+    const result = loadConfig({ env: { BOSS_TOKEN: 'boss-token', CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret' }, cwd: dir });
+
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    assert.deepEqual([result.value.adminToken?.reveal(), result.value.agents[0]?.token.reveal(), result.value.forge.webhookSecret?.reveal()], ['admin-token-in-file', 'dev-token-in-file', 'hook-secret']);
+    assert.deepEqual(result.value.secretsInFile, [
+      { key: 'adminToken', source: 'claude-hooks.yaml:1:1' },
+      { key: 'model.credential', source: 'claude-hooks.yaml:3:35' },
+      { key: 'agents.dev.token', source: 'claude-hooks.yaml:5:22' },
+    ]);
+  });
+
   it('rejects a port override that is not a number', () => {
     const problems = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_PORT: 'eighty' }, cwd: tempDir() }));
 
@@ -442,5 +469,20 @@ describe('config check output', () => {
       assert.deepEqual(problems.map((p) => [p.key, p.message]), [['model.credential', 'environment variable ANTHROPIC_API_KEY is not set']]);
       assert.deepEqual(nameless.map((p) => p.key), ['agents.dev.model.name']);
     });
+
+    for (const [written, model] of [
+      ['no name', 'model:\n  credential: { env: ANTHROPIC_API_KEY }\n'],
+      ['an empty name', 'model:\n  name: ""\n  credential: { env: ANTHROPIC_API_KEY }\n'],
+    ] as const) {
+      it(`says model.name is required and what to write, for a model with ${written} (there is no default)`, () => {
+        const problems = problemsOf(load(model, { ANTHROPIC_API_KEY: 'sk-api' }));
+
+        assert.deepEqual(
+          problems.map((p) => [p.key, p.message]),
+          [['model.name', 'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)']],
+        );
+        assert.match(problems[0]?.source ?? '', /^claude-hooks\.yaml:[23]:/);
+      });
+    }
   });
 });

@@ -15,6 +15,7 @@ import { Secret } from '../lib/secret.js';
 import { knownKeys } from './known-keys.js';
 import { configSchema, secretRefSchema, storeSchema, type ParsedConfig, type SecretRef, type StoreInput } from './schema.js';
 import type { AgentConfig, Config, ModelConfig, StoreConfig, StoreLocation } from './types.js';
+import { isRecord } from '../lib/is-record.js';
 
 export const DEFAULT_CONFIG_FILE = 'claude-hooks.yaml';
 
@@ -56,11 +57,13 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(toProblems));
 
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources };
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources, secretsInFile: new Set() };
   // Secrets and skill files are checked even when the shape is wrong elsewhere: one pass, every problem.
   const resolved = parsed.success ? resolveConfig(parsed.data, ctx, problems) : checkReferences(merged, ctx, problems);
   if (problems.length > 0 || resolved === undefined) return err(problems.map((problem) => locate(problem, envSources, doc)));
-  return ok(deepFreeze(resolved));
+  const offset = (key: string) => (doc ? offsetOf(doc.document, key.split('.')) : undefined) ?? 0;
+  const secretsInFile = [...ctx.secretsInFile].sort((a, b) => offset(a) - offset(b)).map((key) => ({ key, source: locate({ key, message: '' }, envSources, doc).source }));
+  return ok(deepFreeze({ ...resolved, secretsInFile }));
 }
 
 /**
@@ -88,7 +91,7 @@ export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocat
   if (!dataDir.success) problems.push({ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' });
   const store = storeSchema.safeParse(fields.store);
   if (!store.success) problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map() };
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map(), secretsInFile: new Set() };
   const resolved = store.success ? resolveStore(store.data, ctx, problems) : undefined;
   if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
   return ok(deepFreeze({ dataDir: resolve(options.cwd, dataDir.data), store: resolved }));
@@ -253,11 +256,14 @@ interface ResolveContext {
   readonly file: string | undefined;
   /** Dotted keys set by environment overrides → the variable. */
   readonly envSources: ReadonlyMap<string, string>;
+  /** Collects the keys of secrets written in the file as `{ value: … }` (not set by an environment override). */
+  readonly secretsInFile: Set<string>;
 }
 
 function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problems: ConfigProblem[]): Secret | undefined {
   if ('value' in ref) {
     const variable = ctx.envSources.get(key);
+    if (variable === undefined) ctx.secretsInFile.add(key);
     return new Secret(ref.value, variable ? { env: variable } : undefined);
   }
   if ('env' in ref) {
@@ -305,10 +311,6 @@ function checkReferences(merged: Record<string, unknown>, ctx: ResolveContext, p
     if (ref.success) resolveSecret(ref.data, path.join('.'), ctx, problems);
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: ConfigProblem[]): Config {
@@ -377,7 +379,7 @@ function resolveModel(global: ModelInput | undefined, own: AgentModelInput, key:
   if (credential === undefined) return undefined;
   const name = own?.name ?? global?.name;
   if (name === undefined) {
-    problems.push({ key: `${key}.name`, message: 'a model name is required when no global model is configured' });
+    problems.push({ key: `${key}.name`, message: 'required: this agent names a model credential but no model, and there is no model.name to fall back on; write e.g. `name: claude-sonnet-4-5` here, or under the global model:' });
     return undefined;
   }
   const credentialKey = own?.credential ? `${key}.credential` : 'model.credential';

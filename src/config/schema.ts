@@ -1,6 +1,7 @@
 /**
  * The configuration file's shape, validated once at start-up. Every key has a default except what
- * only the operator can know (forge URL, agents), so an empty file — or none — is a valid config.
+ * only the operator can know (forge URL, agents, the model's name), so an empty file — or none —
+ * is a valid config.
  *
  * Secrets are references (`{ env: NAME }` or `{ file: PATH }`), resolved by `load-config.ts`; the
  * file itself never has to hold one.
@@ -11,7 +12,9 @@ import { cronProblem } from '../lib/cron-problem.js';
 export const secretRefSchema = z.union([
   z.strictObject({ env: z.string().min(1).describe('name of an environment variable holding the secret') }),
   z.strictObject({ file: z.string().min(1).describe('path of a file holding the secret') }),
-  z.strictObject({ value: z.string().min(1).describe('the secret itself (only from environment overrides)') }),
+  // What environment overrides become; written in the file it is accepted (tests, throw-away
+  // setups), and `config check` warns about each one.
+  z.strictObject({ value: z.string().min(1).describe('the secret itself') }),
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
@@ -37,12 +40,21 @@ export const workspaceSchema = z.enum(['default-branch', 'issue-branch', 'pr-hea
 export type Workspace = z.infer<typeof workspaceSchema>;
 
 /**
+ * No default model: the model sets what every run costs and how it behaves, and a name built into
+ * the service would go stale with each release of Claude — so the operator names one.
+ */
+const MODEL_NAME_REQUIRED = 'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)';
+
+/**
  * The model an agent runs on and the credential the Claude Code runtime is given: an API key
  * (`ANTHROPIC_API_KEY`) or an OAuth token (`CLAUDE_CODE_OAUTH_TOKEN`). Which of the two is read
  * from `credentialKind`, else from the name of the credential's environment variable.
  */
 const modelFields = {
-  name: z.string().min(1).describe('model name passed to the SDK, e.g. claude-sonnet-4-5'),
+  name: z
+    .string({ error: (issue) => (issue.input === undefined ? MODEL_NAME_REQUIRED : undefined) })
+    .min(1, MODEL_NAME_REQUIRED)
+    .describe('model name passed to the SDK, e.g. claude-sonnet-4-5'),
   credential: secretRefSchema,
   credentialKind: z.enum(['api-key', 'oauth-token']).optional(),
   /** `ANTHROPIC_BASE_URL`: a proxy or gateway in front of the Messages API. */
@@ -117,7 +129,7 @@ export type AgentConfigInput = z.infer<typeof agentSchema>;
 
 /**
  * Where the service keeps its state: `sqlite` (the default, one file under the data dir) or
- * `{ postgres: { url } }` — one database that several workers share (issue 12).
+ * `{ postgres: { url } }` — one database that several workers share (docs/decisions.md §31).
  */
 export const storeSchema = z
   .union([

@@ -98,4 +98,16 @@ export interface Config {
   readonly dashboard: Readonly<ParsedConfig['dashboard']>;
   readonly housekeeping: Readonly<ParsedConfig['housekeeping']>;
   readonly agents: readonly AgentConfig[];
+  /**
+   * The secrets written in the file itself as `{ value: … }` rather than as a reference, each with
+   * where (file:line:column): accepted, for tests and throw-away setups, and warned about by
+   * `config check`. Absent from a configuration that `loadConfig` did not read.
+   */
+  readonly secretsInFile?: readonly SecretInFile[];
+}
+
+export interface SecretInFile {
+  /** Dotted key: `adminToken`, `agents.dev.token`, `model.credential`. */
+  readonly key: string;
+  readonly source?: string;
 }

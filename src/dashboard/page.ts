@@ -7,6 +7,8 @@ import { formatBytes } from '../lib/format-bytes.js';
 import { diskChart } from './disk-chart.js';
 import { html, type SafeHtml } from './html.js';
 import type { DashboardStatus, RunRow } from './status-model.js';
+import { formatUsd } from '../lib/format-usd.js';
+import { isoSeconds } from '../lib/format-time.js';
 
 export function layout(title: string, body: SafeHtml, options: { readonly refresh?: boolean } = {}): SafeHtml {
   return html`<!doctype html>
@@ -19,7 +21,7 @@ ${options.refresh ? html`<script src="/dashboard/refresh.js" defer></script>` : 
 export function dashboardPage(status: DashboardStatus, csrf: string): SafeHtml {
   return layout(
     'claude-hooks',
-    html`<header><h1>claude-hooks</h1><span class="muted">as of <time data-stat="generatedAt">${iso(status.generatedAt)}</time> · isolation: <span data-stat="isolation">${status.isolation}</span></span>
+    html`<header><h1>claude-hooks</h1><span class="muted">as of <time data-stat="generatedAt">${isoSeconds(status.generatedAt)}</time> · isolation: <span data-stat="isolation">${status.isolation}</span></span>
 <form method="post" action="/dashboard/sign-out"><input type="hidden" name="csrf" value="${csrf}"><button>Sign out</button></form></header>
 ${isolationBanner(status)}
 <main id="status">${statusSections(status, csrf)}</main>`,
@@ -48,7 +50,7 @@ function diskSection({ disk }: DashboardStatus): SafeHtml {
   return html`<section id="disk"><h2>Disk</h2>
 <p class="headline"><strong data-stat="disk.usedBytes" data-bytes="${disk.usedBytes}">${formatBytes(disk.usedBytes)}</strong> used by claude-hooks ·
 <strong data-stat="disk.freeBytes" data-bytes="${disk.freeBytes}">${formatBytes(disk.freeBytes)}</strong> free of ${formatBytes(disk.totalBytes)} ·
-measured <time>${iso(disk.measuredAt)}</time></p>
+measured <time>${isoSeconds(disk.measuredAt)}</time></p>
 ${diskChart(disk.history)}
 <div class="cols">
 <table><caption>by kind</caption>${kinds.map(([kind, bytes]) => html`<tr><th>${kind}</th><td data-stat="disk.kinds.${kind}" data-bytes="${bytes}">${formatBytes(bytes)}</td></tr>`)}</table>
@@ -76,11 +78,11 @@ function agentsSection({ agents, pauses }: DashboardStatus, csrf: string): SafeH
 ${rowsOrNone(
   agents.map(
     (a) => html`<tr data-agent="${a.name}"><th>${a.name}</th><td>${a.state}${a.pausedWhy ? html` <span class="muted">(${a.pausedWhy})</span>` : ''}</td>
-<td data-stat="agents.${a.name}.runsToday">${a.runsToday}</td><td data-stat="agents.${a.name}.costTodayUsd">${usd(a.costTodayUsd)}</td><td>${usd(a.budgetLeftUsd)}</td></tr>`,
+<td data-stat="agents.${a.name}.runsToday">${a.runsToday}</td><td data-stat="agents.${a.name}.costTodayUsd">${formatUsd(a.costTodayUsd)}</td><td>${formatUsd(a.budgetLeftUsd)}</td></tr>`,
   ),
   5,
 )}</tbody></table>
-${pauses.length > 0 ? html`<table><caption>paused keys</caption>${pauses.map((p) => html`<tr><td>${p.key}</td><td>until <time>${iso(p.until)}</time></td><td>${p.reason}</td><td>${actionForm(csrf, 'resume-key', { key: p.key }, 'Resume')}</td></tr>`)}</table>` : ''}
+${pauses.length > 0 ? html`<table><caption>paused keys</caption>${pauses.map((p) => html`<tr><td>${p.key}</td><td>until <time>${isoSeconds(p.until)}</time></td><td>${p.reason}</td><td>${actionForm(csrf, 'resume-key', { key: p.key }, 'Resume')}</td></tr>`)}</table>` : ''}
 </section>`;
 }
 
@@ -90,7 +92,7 @@ function runsSection({ runs }: DashboardStatus): SafeHtml {
 ${rowsOrNone(
   runs.map(
     (r) => html`<tr data-run="${r.id}"><td><a href="/dashboard/runs/${r.id}">#${r.id}</a></td><td>${r.agent}</td><td><a href="${r.url}">${r.repo}#${r.issue}</a></td><td class="outcome-${r.outcome}">${r.outcome}</td>
-<td>${r.durationMs === undefined ? '' : duration(r.durationMs)}</td><td>${usd(r.costUsd)}</td><td>${r.session ?? ''}</td><td>${r.prompt ?? ''}</td><td>${isolationCell(r.isolation)}</td></tr>`,
+<td>${r.durationMs === undefined ? '' : duration(r.durationMs)}</td><td>${formatUsd(r.costUsd)}</td><td>${r.session ?? ''}</td><td>${r.prompt ?? ''}</td><td>${isolationCell(r.isolation)}</td></tr>`,
   ),
   9,
 )}</tbody></table></section>`;
@@ -105,10 +107,10 @@ function isolationCell(isolation: RunRow['isolation']): SafeHtml | string {
 function sessionsSection({ sessions }: DashboardStatus): SafeHtml {
   return html`<section id="sessions"><h2>Sessions</h2>
 <p><strong data-stat="sessions.active">${sessions.active}</strong> active · <strong data-stat="sessions.closed">${sessions.closed}</strong> closed, awaiting expiry${
-    sessions.oldestActiveAt === undefined ? '' : html` · oldest active last used <time>${iso(sessions.oldestActiveAt)}</time>`
+    sessions.oldestActiveAt === undefined ? '' : html` · oldest active last used <time>${isoSeconds(sessions.oldestActiveAt)}</time>`
   }</p>
 <table><thead><tr><th>agent</th><th>active</th><th>closed</th><th>oldest active</th></tr></thead><tbody>
-${rowsOrNone(sessions.byAgent.map((s) => html`<tr><th>${s.agent}</th><td>${s.active}</td><td>${s.closed}</td><td>${s.oldestActiveAt === undefined ? '' : iso(s.oldestActiveAt)}</td></tr>`), 4)}
+${rowsOrNone(sessions.byAgent.map((s) => html`<tr><th>${s.agent}</th><td>${s.active}</td><td>${s.closed}</td><td>${s.oldestActiveAt === undefined ? '' : isoSeconds(s.oldestActiveAt)}</td></tr>`), 4)}
 </tbody></table></section>`;
 }
 
@@ -117,7 +119,7 @@ function sweeperSection({ sweeper }: DashboardStatus, csrf: string): SafeHtml {
   return html`<section id="sweeper"><h2>Sweeper</h2>
 ${
   last
-    ? html`<p>last run <time>${iso(last.startedAt)}</time> · reclaimed <strong>${formatBytes(last.reclaimedBytes)}</strong> · ${last.failures.length} failures</p>
+    ? html`<p>last run <time>${isoSeconds(last.startedAt)}</time> · reclaimed <strong>${formatBytes(last.reclaimedBytes)}</strong> · ${last.failures.length} failures</p>
 ${last.failures.length > 0 ? html`<ul>${last.failures.map((f) => html`<li>${f.target}: ${f.reason}</li>`)}</ul>` : ''}`
     : html`<p class="muted">No sweep has run yet.</p>`
 }
@@ -126,7 +128,7 @@ ${sweeper.available ? actionForm(csrf, 'run-sweeper', {}, 'Run the sweeper now')
 
 function doctorLine(doctor: DashboardStatus['doctor']): SafeHtml {
   if (!doctor) return html`<p class="muted" id="doctor">No <code>claude-hooks doctor</code> result yet.</p>`;
-  return html`<p id="doctor">Last <code>claude-hooks doctor</code>, ${iso(doctor.at)}: <strong data-stat="doctor.ok">${doctor.ok ? 'all checks passed' : 'failing'}</strong> — ${doctor.summary}</p>`;
+  return html`<p id="doctor">Last <code>claude-hooks doctor</code>, ${isoSeconds(doctor.at)}: <strong data-stat="doctor.ok">${doctor.ok ? 'all checks passed' : 'failing'}</strong> — ${doctor.summary}</p>`;
 }
 
 function intakeSection({ intake, doctor }: DashboardStatus): SafeHtml {
@@ -149,14 +151,6 @@ export function actionForm(csrf: string, action: string, fields: Readonly<Record
 
 function rowsOrNone(rows: readonly SafeHtml[], columns = 2): SafeHtml {
   return rows.length > 0 ? html`${rows}` : html`<tr><td colspan="${columns}" class="muted">none</td></tr>`;
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function usd(value: number): string {
-  return `$${value.toFixed(2)}`;
 }
 
 export function duration(ms: number): string {

@@ -4,7 +4,9 @@
  */
 import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunRecord } from '../sessions/ports.js';
 import { html, type SafeHtml } from './html.js';
-import { duration, iso, layout, usd } from './page.js';
+import { formatUsd } from '../lib/format-usd.js';
+import { isoSeconds } from '../lib/format-time.js';
+import { duration, layout } from './page.js';
 import type { AnsweredEvent } from './ports.js';
 
 export function signInPage(options: { readonly enabled: boolean; readonly error?: string }): SafeHtml {
@@ -36,17 +38,17 @@ export function runPage(run: RunRecord, events: readonly AnsweredEvent[], issueU
 <tr><th>agent</th><td>${run.key.agent}</td></tr>
 <tr><th>issue</th><td><a href="${issueUrl}">${run.key.repo}#${run.key.issue}</a></td></tr>
 <tr><th>job</th><td>${run.jobId} (attempt ${run.attempt})</td></tr>
-<tr><th>started</th><td>${iso(run.startedAt)}</td></tr>
+<tr><th>started</th><td>${isoSeconds(run.startedAt)}</td></tr>
 <tr><th>outcome</th><td>${run.outcome ?? 'running or interrupted'}${run.error ? html` — ${run.error}` : ''}</td></tr>
 <tr><th>duration</th><td>${run.durationMs === undefined ? '' : duration(run.durationMs)}</td></tr>
-<tr><th>cost</th><td>${usd(run.costUsd ?? 0)} · ${run.turns ?? 0} turns</td></tr>
+<tr><th>cost</th><td>${formatUsd(run.costUsd ?? 0)} · ${run.turns ?? 0} turns</td></tr>
 <tr><th>session</th><td>${run.session ?? ''} ${run.sessionId ?? ''}${run.resumeFallback ? html` (fell back: ${run.resumeFallback})` : ''}</td></tr>
 </table>
 <h2>Sandbox</h2>
 ${isolationLine(run.isolation)}
 ${run.isolation === 'none' ? '' : blockedList(run.blocked)}
 <h2>Events answered</h2>
-<ul>${events.length > 0 ? events.map((e) => html`<li>#${e.id} ${e.type} (${e.trigger}) · delivery ${e.deliveryId} · ${iso(e.receivedAt)}</li>`) : html`<li class="muted">none recorded</li>`}</ul>
+<ul>${events.length > 0 ? events.map((e) => html`<li>#${e.id} ${e.type} (${e.trigger}) · delivery ${e.deliveryId} · ${isoSeconds(e.receivedAt)}</li>`) : html`<li class="muted">none recorded</li>`}</ul>
 <h2>Prompt${run.prompt ? html` (${run.prompt.kind}, ${run.prompt.bytes} bytes, secrets redacted)` : ''}</h2>
 ${run.prompt ? html`<pre class="prompt">${run.prompt.text}</pre>` : html`<p class="muted">not recorded</p>`}
 <h2>Tool calls</h2>

@@ -34,7 +34,7 @@ export function createDashboardSessions(options: { readonly adminToken: string; 
     verify(cookieHeader, now) {
       const value = readCookie(cookieHeader, COOKIE_NAME);
       const parts = value?.split('.');
-      if (!parts || parts.length !== 3) return undefined;
+      if (parts?.length !== 3) return undefined;
       const [expires, nonce, given] = parts as [string, string, string];
       if (!equal(given, mac(`${expires}.${nonce}`))) return undefined;
       if (!(Number(expires) > now)) return undefined;

@@ -1,5 +1,5 @@
 /**
- * The admin API's request bodies (issue 10, item 3), validated at the edge. Names come from an
+ * The admin API's request bodies, validated at the edge. Names come from an
  * operator but still reach paths and git: a repository is `owner/name` with no `.`/`..`
  * component, a branch passes git's own rules, an issue is a positive integer.
  */
@@ -53,6 +53,13 @@ export const pauseSchema = z
 export type PauseRequest = z.infer<typeof pauseSchema>;
 
 /** Every problem of a body, one line each, naming the field: `issue: must be an issue number`. */
+/** `POST /admin/sweep`: everything optional; an empty body sweeps for real, every task. */
+export const sweepSchema = z.strictObject({
+  dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+  task: z.string({ error: 'must be a task name' }).min(1, 'must be a task name').optional(),
+});
+export type SweepRequest = z.infer<typeof sweepSchema>;
+
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`).join('; ');
 }

@@ -1,5 +1,5 @@
 /**
- * What cleanup does when the forge says work is over (issue 10, item 1): one task per event,
+ * What cleanup does when the forge says work is over (docs/decisions.md §24): one task per event,
  * decided from the event alone (`cleanupFor`) and recorded in the same routing commit as the
  * agents' work, so it is durable and ordered with it. A task names the issues (work-key issue
  * numbers) it touches: it runs only when no job of those keys is queued or running, and no job of

@@ -64,7 +64,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
   };
 
   const run = (): Promise<void> => {
-    if (running) {
+    if (running !== undefined) {
       again = true;
       return running;
     }
@@ -101,7 +101,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
     },
     async idle() {
       do await run();
-      while (running);
+      while (running !== undefined);
     },
     async stop() {
       stopped = true;

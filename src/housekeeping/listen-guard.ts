@@ -1,6 +1,6 @@
 /**
  * The admin API can reset agents' work: a service reachable from other hosts must have a token
- * guarding it (issue 10). Loopback without a token is allowed (the API then answers 403).
+ * guarding it. Loopback without a token is allowed (the API then answers 403).
  */
 import { isIP } from 'node:net';
 import type { Config } from '../config/types.js';

@@ -1,5 +1,5 @@
 /**
- * The dev's job to rebase a stacked PR (issue 10, item 1): when the PR it was based on merges,
+ * The dev's job to rebase a stacked PR (docs/decisions.md §29): when the PR it was based on merges,
  * housekeeping retargets it and stores this synthetic event — in the same store, through the
  * intake's own `record`, exactly as the poller stores what it finds — so routing queues a job on
  * the PR's work key and the session's delta says what happened. Recorded before the retarget:

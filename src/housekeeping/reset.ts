@@ -1,5 +1,5 @@
 /**
- * `POST /admin/reset` and `claude-hooks reset` (issue 10, item 3): forget sessions, remove
+ * `POST /admin/reset` and `claude-hooks reset`: forget sessions, remove
  * worktrees, drop caches for the keys an operator names, and answer exactly what was done — or,
  * with `dryRun`, what would be. A key with a running job is refused (naming the job) unless
  * `force`, which cancels the job first. Removal saves unpushed work to the attic, as always.

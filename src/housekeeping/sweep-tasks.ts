@@ -1,5 +1,5 @@
 /**
- * The sweeper's tasks (issue 10, item 2): a closed, named list, each idempotent, each reporting
+ * The sweeper's tasks: a closed, named list, each idempotent, each reporting
  * what it found, what it removed (the `items`, identical in a dry run and the real sweep that
  * follows), the bytes it reclaimed and every failure with its reason. No task touches a key with
  * a queued or running job — checked just before each removal, and a job that starts after that

@@ -1,5 +1,5 @@
 /**
- * The sweeper (issue 10, item 2): runs the named tasks of `sweep-tasks.ts` in order — all of
+ * The sweeper (docs/decisions.md §24, §35): runs the named tasks of `sweep-tasks.ts` in order — all of
  * them, or one — on a schedule or on demand, records the sweep (start, end, per-task report) for
  * the dashboard, and never lets one task's failure stop the others. One sweep at a time: a sweep
  * asked for while one runs waits for it.

@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 10, item 3): actions under `/admin/*`, each written to the audit (when,
+ * The admin API: actions under `/admin/*`, each written to the audit (when,
  * from where, what, result) whatever its answer; reads under `/api/*`. All behind the admin
  * token (`admin-auth.ts`). Bodies are validated by the schemas in `housekeeping/admin-schema.ts`;
  * every problem is named in one 400.
@@ -7,7 +7,7 @@
 import type { CancelAnswer } from '../queue/dispatcher.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { describeIssues, pauseScope, pauseSchema, resetSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
+import { describeIssues, pauseScope, pauseSchema, resetSchema, sweepSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
 import type { AuditLog, DispatchPauses, SweepRecords } from '../housekeeping/ports.js';
 import { reset, type ResetDeps } from '../housekeeping/reset.js';
 import type { Clock } from '../lib/clock.js';
@@ -15,6 +15,8 @@ import type { Secret } from '../lib/secret.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { Workdirs } from '../workdir/index.js';
 import { adminGuard } from './admin-auth.js';
+import { isRecord } from '../lib/is-record.js';
+import { answerForError } from './error-answers.js';
 
 export interface AdminRoutesOptions {
   readonly adminToken: Secret | undefined;
@@ -46,9 +48,9 @@ export function adminRoutes(options: AdminRoutesOptions) {
       try {
         answer = await handler(request);
       } catch (error) {
-        answer = { status: 500, body: { error: `${action} failed: ${error instanceof Error ? error.message : String(error)}`, reason: 'failed' } };
+        answer = answerForError(action, error);
       }
-      await options.audit.record({ at: options.clock.now(), source: `api ${request.ip}`, action, params: { ...(request.params as object), ...(isObject(request.body) ? request.body : {}) }, status: answer.status, result: answer.body });
+      await options.audit.record({ at: options.clock.now(), source: `api ${request.ip}`, action, params: { ...(request.params as object), ...(isRecord(request.body) ? request.body : {}) }, status: answer.status, result: answer.body });
       return reply.code(answer.status).send(answer.body);
     };
 
@@ -91,15 +93,11 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
     app.post('/admin/sweep', { preHandler }, audited('sweep', async (request) => {
       if (!options.sweep) return { status: 503, body: { error: 'the sweeper is not running in this service', reason: 'no-sweeper' } };
-      const body = (isObject(request.body) ? request.body : {}) as { dryRun?: unknown; task?: unknown };
-      if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return { status: 400, body: { error: 'dryRun: must be true or false', reason: 'bad-body' } };
-      if (body.task !== undefined && typeof body.task !== 'string') return { status: 400, body: { error: 'task: must be a task name', reason: 'bad-body' } };
-      try {
-        return { status: 200, body: await options.sweep({ dryRun: body.dryRun === true, ...(body.task ? { task: body.task } : {}) }) };
-      } catch (error) {
-        if (error instanceof Error && 'code' in error && error.code === 'UNKNOWN_SWEEP_TASK') return { status: 400, body: { error: error.message, reason: 'unknown-task' } };
-        throw error;
-      }
+      // No body at all is a sweep of every task, for real.
+      const parsed = parse(sweepSchema, request.body ?? {});
+      if (!parsed.ok) return parsed.answer;
+      const { dryRun, task } = parsed.value;
+      return { status: 200, body: await options.sweep({ dryRun: dryRun === true, ...(task ? { task } : {}) }) };
     }));
 
     const limitOf = (request: FastifyRequest, reply: FastifyReply): number | undefined => {
@@ -136,12 +134,8 @@ export function adminRoutes(options: AdminRoutesOptions) {
   };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parse<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; answer: Answer } {
-  if (!isObject(body)) return { ok: false, answer: { status: 400, body: { error: 'the body must be a JSON object', reason: 'bad-body' } } };
+  if (!isRecord(body)) return { ok: false, answer: { status: 400, body: { error: 'the body must be a JSON object', reason: 'bad-body' } } };
   const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, answer: { status: 400, body: { error: describeIssues(parsed.error), reason: 'bad-body' } } };

@@ -1,5 +1,5 @@
 /**
- * How long a client may take and how many may be connected at once (hardening issue, item 3:
+ * How long a client may take and how many may be connected at once (docs/decisions.md §18:
  * 1,000 connections trickling a body byte every 10 s were never closed, and 21,000 exhausted
  * the file descriptors). Node's HTTP server enforces the timeouts: a request whose headers, or
  * whole body, are not in on time is answered 408 and its connection closed; an idle keep-alive

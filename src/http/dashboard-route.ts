@@ -43,6 +43,7 @@ export function dashboardRoute(options: DashboardRouteOptions) {
   const sessionOf = (request: FastifyRequest) => sessions?.verify(request.headers.cookie, now());
 
   return (app: FastifyInstance) => {
+    // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
     void app.register(async (scope) => {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_request, body, done) => {
         done(null, Object.fromEntries(new URLSearchParams(body as string)));

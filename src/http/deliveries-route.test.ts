@@ -73,7 +73,7 @@ describe('GET /api/deliveries', () => {
       assert.equal(response.statusCode, 200);
       const deliveries = response.json().deliveries as Array<{ became: string; routing: { decisions: Array<{ agent: string; kind: string }> } }>;
       assert.equal(deliveries.length, EXPECTED.length);
-      deliveries.forEach((d, i) => assert.match(d.became, EXPECTED[i]!));
+      for (const [i, d] of deliveries.entries()) assert.match(d.became, EXPECTED[i]!);
       assert.deepEqual(deliveries[5]!.routing.decisions, [{ agent: 'dev', kind: 'skipped', reason: 'mallory has no write access to acme/widget and is not in dispatch.allowUsers' }]);
       assert.equal(unauthorised.statusCode, 401);
       assert.equal(bad.statusCode, 400);

@@ -5,7 +5,7 @@
  *
  * A request whose headers alone decide its rejection — not a forge's, or no signature that could
  * match any body — is answered before its body is read, and its connection closed, so unsigned
- * bodies are never buffered (hardening issue, item 3: 400 unsigned 5 MiB bodies took 2.1 GiB).
+ * bodies are never buffered (docs/decisions.md §18: 400 unsigned 5 MiB bodies took 2.1 GiB).
  * The intake still words the rejection: it is handed an empty body, which it refuses on the
  * headers before looking at it.
  */
@@ -33,6 +33,7 @@ const REJECTION_STATUS: Record<RejectionReason, number> = {
 };
 
 export function registerWebhookRoute(app: FastifyInstance, options: WebhookRouteOptions): void {
+  // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));

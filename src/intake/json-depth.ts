@@ -1,6 +1,6 @@
 /**
  * How deeply a JSON text nests, found by one linear scan of its bytes, before `JSON.parse` sees it
- * (hardening #8: a signed 2 MB body nested a million levels deep held the event loop ~1.5 s).
+ * (a signed 2 MB body nested a million levels deep held the event loop ~1.5 s).
  * Counts `[`/`{` outside strings and stops as soon as the limit is passed. Works on the raw
  * UTF-8: every byte of a multi-byte character is ≥ 0x80, so none is mistaken for `"`, `\`, `[`.
  */

@@ -2,7 +2,7 @@
  * The data dir holds delivery bodies, the generated webhook secret and the agents' work: only the
  * service's own user may read it. Modes are set where each thing is created (never through a
  * process-wide umask, which would change what agents and git create too), and an existing dir
- * or file that is looser is tightened, the caller saying so (hardening issue, item 5: the dir
+ * or file that is looser is tightened, the caller saying so (docs/decisions.md §18: the dir
  * was 0755 and the database 0644, so every local user could read every delivery).
  */
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';

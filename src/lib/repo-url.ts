@@ -1,7 +1,7 @@
 /**
  * Where a repository lives on the configured forge: `<forge.url>/<owner>/<name>.git`, keeping a
  * sub-path in the forge URL (`https://example.com/git` → `https://example.com/git/acme/widget.git`).
- * The one place a clone URL is built (hardening #1): the intake and the workdir both take it from
+ * The one place a clone URL is built (docs/decisions.md §10): the intake and the workdir both take it from
  * here, never from a payload, so git — and the credential helper answering its `401` with an
  * agent's token — only ever talks to the forge the operator configured.
  */

@@ -125,7 +125,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   };
 
   const schedule = (): Promise<void> => {
-    if (scheduling) {
+    if (scheduling !== undefined) {
       scheduleAgain = true;
       return scheduling;
     }

@@ -3,7 +3,7 @@
  * capped exponential backoff (`retry-policy.ts`: an outage for as long as its horizon, any other
  * failure until `maxAttempts`); a final failure; or a wait. A run that could not begin because
  * its worktree is leased to another job (`outcome.wait`) is not an attempt: the job goes back to
- * the queue with its attempt given back and holds no slot while it waits (hardening item 11). A
+ * the queue with its attempt given back and holds no slot while it waits (docs/decisions.md §15). A
  * runner that throws a fault — an error not marked transient — fails the job at once.
  *
  * Recording the end is retried until the store takes it (a full disk, a database away): the job

@@ -1,7 +1,7 @@
 /**
  * Which labels a label event added. Gitea's `issue_label` event carries the whole label set and
  * no diff, so a trigger read off the set alone fires again on every later label change while its
- * label is present (hardening item 13). The set last seen per issue is kept in the store; the
+ * label is present (docs/decisions.md §16). The set last seen per issue is kept in the store; the
  * events of a batch are compared in order, each with the one before it. An issue never seen
  * labelled before counts every label as added.
  */

@@ -2,7 +2,7 @@
  * Chooses which queued jobs start now: FIFO, within the global, per-repository and per-agent
  * limits, past the circuit breaker. It reads the queue a window at a time — only as many jobs as
  * there are free slots, leaving out repositories and agents already at their limit — so a pass
- * costs the same with 6,000 jobs queued as with 6 (hardening item 15).
+ * costs the same with 6,000 jobs queued as with 6 (docs/decisions.md §17).
  */
 import type { AgentConfig } from '../config/types.js';
 import type { Breaker } from './breaker.js';

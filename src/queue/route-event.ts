@@ -164,7 +164,7 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
 
     case 'label': {
       const set = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
-      // Gitea sends the whole set: only a label this event added triggers (item 13).
+      // Gitea sends the whole set: only a label this event added triggers (docs/decisions.md §16).
       const labels = set === undefined ? undefined : (facts.addedLabels ?? set);
       if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase())) return { trigger: 'label', issue: await workIssue(agent, event, forge) };
       return undefined;

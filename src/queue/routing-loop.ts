@@ -110,7 +110,7 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
   };
 
   const run = (): Promise<void> => {
-    if (routing) {
+    if (routing !== undefined) {
       again = true;
       return routing;
     }

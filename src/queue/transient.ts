@@ -3,7 +3,7 @@
  * it `transient: true` (a forge that did not answer, answered 5xx or 429, or gave an answer the
  * service could not read); dispatch never guesses. Anything else is a fault — a bug, a bad
  * request — and fails the event's routing or the job at once, with its message, instead of
- * being retried for ever under the name of an outage (hardening item 9).
+ * being retried for ever under the name of an outage (docs/decisions.md §14).
  */
 export function isTransient(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true;

@@ -68,7 +68,7 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
 
     forward(req, res) {
       const url = safeUrl(req.url ?? '');
-      if (!url || url.protocol !== 'http:') return answer(res, 400, 'claude-hooks: only http:// requests in absolute form and CONNECT tunnels are proxied');
+      if (url?.protocol !== 'http:') return answer(res, 400, 'claude-hooks: only http:// requests in absolute form and CONNECT tunnels are proxied');
       const port = Number(url.port || 80);
       void permitted(url.hostname, port).then((why) => {
         if (why !== undefined) {

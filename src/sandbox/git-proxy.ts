@@ -275,7 +275,7 @@ function malformed(reason: string): Refusal {
  * `*shallow (command NUL capabilities) *command flush`, each a pkt-line that may end with LF.
  */
 function parseCommandList(head: Buffer): ParsedCommands {
-  let section;
+  let section: ReturnType<typeof readSection>;
   try {
     section = readSection(head);
   } catch (error) {

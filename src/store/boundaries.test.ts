@@ -1,5 +1,5 @@
 /**
- * The store's boundary, kept by a test (issue 12, item 1): outside `src/store/`, nothing imports
+ * The store's boundary, kept by a test (docs/decisions.md §27): outside `src/store/`, nothing imports
  * an implementation (`store/sqlite/`, `store/postgres/`) or a database driver; the store is
  * reached through `open-store.ts`, `migrate-store.ts` and the ports. Test helpers that own the
  * SQL a test asserts with (`test/support/store-rows.ts`, `test/support/postgres.ts`,

@@ -36,7 +36,7 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions):
     return openSqliteStore({ dataDir: options.dataDir, clock: options.clock, dedupWindowMs: options.dedupWindowMs, onCheckpointError: options.onBackgroundError });
   }
   // Not a literal on purpose: `workerId` and `affinityWaitMs` are read by the PostgreSQL store
-  // once its job store claims with them (issue 12, item 4).
+  // once its job store claims with them (docs/decisions.md §26).
   const postgres = {
     url: config.url.reveal(),
     schema: options.schema,

@@ -34,7 +34,7 @@ export interface Store {
   readonly dashboard: DashboardReads;
   readonly diskSamples: DiskSamples;
   readonly readiness: StoreReadiness;
-  /** Housekeeping (issue 10): the cleanup queue, session rows, pauses, sweeps and the audit. */
+  /** Housekeeping (docs/decisions.md §24): the cleanup queue, session rows, pauses, sweeps and the audit. */
   readonly cleanup: CleanupQueue;
   readonly housekeepingSessions: HousekeepingSessions;
   readonly pauses: DispatchPauses;

@@ -87,7 +87,7 @@ export async function ensureCache(ctx: GitContext, dir: string, cloneUrl: string
 
 /**
  * Points an existing cache's `origin` at `url` if it points elsewhere: a cache made before clone
- * URLs were built from forge.url may name a host a payload chose (hardening #1).
+ * URLs were built from forge.url may name a host a payload chose (docs/decisions.md §10).
  */
 export async function ensureRemoteUrl(ctx: GitContext, dir: string, url: string): Promise<void> {
   const { stdout } = await gitIn(ctx, dir, ['config', '--get', 'remote.origin.url'], [1]);

@@ -32,7 +32,7 @@ export interface WorkdirDeps {
 }
 
 /**
- * Where git fetches `repo` from: built from the configured forge URL (hardening #1: a payload's
+ * Where git fetches `repo` from: built from the configured forge URL (docs/decisions.md §10: a payload's
  * clone URL once sent the agent's token to another host), the request's own only when no forge
  * is configured (tests that serve one repository).
  */

@@ -12,7 +12,7 @@ function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
   return result.value;
 }
 
-/** Hardening #1: the token goes to the configured forge and nowhere else, whatever a request says. */
+/** docs/decisions.md §10: the token goes to the configured forge and nowhere else, whatever a request says. */
 describe('workdirs with a configured forge URL', () => {
   let h: Harness;
   let origin: Origin;

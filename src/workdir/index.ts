@@ -1,5 +1,5 @@
 /**
- * Persistent workdirs (issue #5): `createWorkdirs` wires the module's parts and returns the
+ * Persistent workdirs: `createWorkdirs` wires the module's parts and returns the
  * `Workdirs` interface (see `types.ts` for the contract). Only this module runs git.
  */
 import type { Clock } from '../lib/clock.js';

@@ -257,7 +257,7 @@ function baseEnvironment(env: Readonly<Record<string, string | undefined>>): Rec
  * config, which a recursing `status` would read), and only the forge's HTTP(S) transports. With
  * the sandbox, an agent cannot write any config file the service's git reads at all; the one diff
  * the service runs (saving work to the attic) passes `--no-ext-diff --no-textconv`
- * (docs/decisions.md, "The service's own git").
+ * (docs/decisions.md §41).
  */
 export const GIT_HARDENING: readonly (readonly [string, string])[] = [
   ['core.fsmonitor', 'false'],

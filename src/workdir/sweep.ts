@@ -1,5 +1,5 @@
 /**
- * What the sweeper (housekeeping, issue 10) asks of the workdirs beyond removal: the attic's
+ * What the sweeper (housekeeping) asks of the workdirs beyond removal: the attic's
  * saved work with its age and size, strays (folders under `trees/` no record names, and records
  * whose folder is gone), and `git worktree prune` per cache. A stray folder is moved into the
  * attic, never deleted outright: it may hold work no record knows about.

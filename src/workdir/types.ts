@@ -107,7 +107,7 @@ export interface Lease {
    * What the worktree holds that is on no remote: uncommitted changes, and commits on HEAD that no
    * remote-tracking ref has (as last fetched or pushed from this machine; no fetch). Read-only, run
    * with the lease's git environment; ask while the lease is held. A worktree lives on one worker
-   * only, so this is what is lost if the next job of the key runs on another (issue 12).
+   * only, so this is what is lost if the next job of the key runs on another (docs/decisions.md §30).
    */
   localWork(): Promise<LocalWork>;
   release(): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * Several workers on one database (issue 12): who is alive, what each runs, and which one leads
+ * Several workers on one database (docs/decisions.md §31): who is alive, what each runs, and which one leads
  * the tasks that must run once (the poller, the sweeper, recovering a dead worker's jobs).
  *
  * Liveness is a lease: a worker renews `leaseUntil` with each heartbeat; one whose lease has

@@ -1,5 +1,5 @@
 /**
- * The admin commands (issue 10): through the running service's API while it holds the data dir,
+ * The admin commands: through the running service's API while it holds the data dir,
  * on the data dir directly once it is stopped; audited either way.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The admin API (issue 10, item 3) against the real service: the token, the reset's validation
+ * The admin API against the real service: the token, the reset's validation
  * and its answers, cancel, pause/resume and the audit — with real worktrees on the forge double,
  * and sessions and transcripts written by real runs of the Claude runner against the scripted model.
  */

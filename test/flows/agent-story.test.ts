@@ -1,5 +1,5 @@
 /**
- * Issue 9 end to end: the real service with the real prompt composer, forge tools and status
+ * The agents' whole story end to end: the real service with the real prompt composer, forge tools and status
  * comments, the forge double, real git worktrees, and the real Claude Agent SDK against the
  * scripted model. alice opens an issue, boss triages it, alice assigns it to dev, dev pushes and
  * opens a PR asking reviewer for a review, reviewer requests changes, and dev answers in the same

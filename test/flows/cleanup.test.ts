@@ -1,5 +1,5 @@
 /**
- * Cleanup when the forge says the work is over (issue 10, item 1): real git worktrees, the forge
+ * Cleanup when the forge says the work is over (docs/decisions.md §24): real git worktrees, the forge
  * double's merges and closes, the real service. Cleanup is durable work serialised with the
  * agents' jobs on the same keys.
  */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -124,5 +124,35 @@ describe('the claude-hooks command line', () => {
 
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), []);
+  });
+
+  // Every command that reads the data dir or acts on it, as a newcomer runs it before `serve`.
+  for (const command of [['jobs'], ['deliveries'], ['runs'], ['sessions'], ['worktrees'], ['sweep'], ['pause'], ['resume'], ['cancel', '7'], ['reset', '--agent', 'dev', '--scope', 'session']]) {
+    it(`says \`${command.join(' ')}\` found no data dir, and how to start the service, instead of a raw ENOENT`, () => {
+      const dataDir = join(mkdtempSync(join(tmpdir(), 'claude-hooks-cli-')), 'nope');
+
+      const result = cli(command, { env: { CLAUDE_HOOKS_DATA_DIR: dataDir } });
+
+      assert.equal(result.status, 1, result.stderr);
+      assert.equal(result.stdout, '');
+      assert.equal(
+        result.stderr,
+        `no claude-hooks data dir at ${dataDir}: start the service once with this configuration (\`claude-hooks serve\`, or \`npm start\` in a checkout), or point this command at the data dir the service uses (dataDir in the config file, or CLAUDE_HOOKS_DATA_DIR)\n`,
+      );
+      assert.equal(existsSync(dataDir), false, 'the command created nothing');
+    });
+  }
+
+  it('says the service has not run yet when the data dir holds no database, and creates none', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-cli-'));
+
+    const jobs = cli(['jobs'], { env: { CLAUDE_HOOKS_DATA_DIR: dataDir } });
+    const pause = cli(['pause'], { env: { CLAUDE_HOOKS_DATA_DIR: dataDir } });
+
+    for (const result of [jobs, pause]) {
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, new RegExp(`^no database in ${dataDir}: the service has not run with this data dir yet; start the service once with this configuration \\(\`claude-hooks serve\`, `));
+    }
+    assert.deepEqual(readdirSync(dataDir), []);
   });
 });

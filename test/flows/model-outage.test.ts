@@ -1,6 +1,6 @@
 /**
  * A model outage costs a delay, never the job: the whole service, the real runtime and the
- * scripted model answering 529 (overloaded) for a while. The runtime's own retries are capped
+ * scripted model answering 529 (overloaded) to two requests in a row. The runtime's own retries are capped
  * from the configuration (none here), the run ends as `model-unavailable` rather than failed, the
  * status comment says the service tries again, and the job is retried past `maxAttempts` — an
  * outage is retried over its horizon — until the model is back, resuming the session it began.
@@ -29,10 +29,13 @@ describe('a model outage', () => {
       agentParts: { prompts: simplePrompts() },
       dispatch: 'maxAttempts: 1\nmaxBackoffSeconds: 1\noutageHorizonMinutes: 1',
     });
-    model.setScript([text('Fixed the login form.'), text('Boss says hello.')]);
-    model.injectFault({ kind: 'overloaded', forMs: 4000 });
     const alice = flow.forge.as('alice');
+    model.setScript([text('Boss says hello.')]);
     const issue = await alice.openIssue(REPO, { title: 'Login fails', body: 'Please fix.' });
+    await flow.settle();
+    // The outage: the next two model requests are answered 529, then the model is back.
+    model.setScript([text('Fixed the login form.')]);
+    model.injectFault({ kind: 'overloaded', count: 2 });
     await alice.assign(REPO, issue.number, 'dev');
     job = await until(async () => {
       const response = await fetch(`${flow.service.url}/api/jobs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -1,5 +1,5 @@
 /**
- * A PostgreSQL blip costs a delay, never the process (issue 18, item 1). The store is opened
+ * A PostgreSQL blip costs a delay, never the process. The store is opened
  * through a TCP proxy that resets every connection (a failover, a network blip) or stalls them
  * (a database that hangs); the timeouts are set short. Each fault must be reported, not thrown —
  * an unheard `error` event would kill the test runner, as it killed every worker — and intake,

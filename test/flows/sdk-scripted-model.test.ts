@@ -1,7 +1,7 @@
 /**
  * The real Claude Agent SDK, and the Claude Code runtime it spawns, driven against the scripted
- * model (issue #4): proves the model double before the agent runner needs it, and pins the SDK
- * facts docs/decisions.md (sections 1 and 2) rests on, so an SDK upgrade that changes them fails here.
+ * model: proves the model double before the agent runner needs it, and pins the SDK
+ * facts docs/decisions.md §1 and §2 rest on, so an SDK upgrade that changes them fails here.
  */
 import { createSdkMcpServer, type Options, query, type SDKMessage, tool as sdkTool } from '@anthropic-ai/claude-agent-sdk';
 import assert from 'node:assert/strict';

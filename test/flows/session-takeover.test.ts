@@ -1,5 +1,5 @@
 /**
- * Sessions survive their worker (issue 12, item 4): with transcripts mirrored to PostgreSQL, a
+ * Sessions survive their worker (docs/decisions.md §31): with transcripts mirrored to PostgreSQL, a
  * second worker — its own data dir, repository cache, worktree and an empty CLAUDE_CONFIG_DIR —
  * resumes the session the first worker started. The real SDK and runtime, the scripted model, real
  * git. Skipped, loudly, without CLAUDE_HOOKS_TEST_DATABASE_URL.

@@ -1,5 +1,5 @@
 /**
- * The sweeper (issue 10, item 2) over the real service's parts — real worktrees, SQLite, and
+ * The sweeper (docs/decisions.md §24, §35) over the real service's parts — real worktrees, SQLite, and
  * sessions and transcripts written by real runs of the Claude runner against the scripted model —
  * with its clock moved forward: it expires what is old, keeps what is fresh, leaves alone a key
  * whose job starts mid-sweep, and a dry run reports exactly what the real sweep then does.

@@ -1,5 +1,5 @@
 /**
- * Hardening #1, #6, #7, #8: a signed payload is not a trusted one. The forge signs whatever its
+ * docs/decisions.md §10: a signed payload is not a trusted one. The forge signs whatever its
  * users typed and whatever someone with the secret (or a misconfigured proxy) sends, so the intake
  * refuses, with a 400 naming the field, a repository named inconsistently or off the forge, names
  * with control or bidi characters, numbers that are not positive whole numbers, and JSON nested
@@ -43,7 +43,7 @@ describe('POST /webhook with a signed payload that does not deserve trust', () =
   const cases: { name: string; body: Json; field: string }[] = [
     {
       name: 'an allowed full_name whose clone URL is on another host',
-      body: withValue(sample(), 'repository', { ...sample()['repository'], full_name: 'acme/widget', owner: { login: 'acme' }, name: 'widget', clone_url: 'http://127.0.0.1:9/acme/widget.git' }),
+      body: withValue(sample(), 'repository', { ...sample().repository, full_name: 'acme/widget', owner: { login: 'acme' }, name: 'widget', clone_url: 'http://127.0.0.1:9/acme/widget.git' }),
       field: 'repository.clone_url',
     },
     { name: 'a full_name other than owner/name', body: withValue(sample(), 'repository.full_name', 'acme/widget'), field: 'repository.full_name' },
@@ -93,7 +93,7 @@ describe('POST /webhook with a signed payload that does not deserve trust', () =
   it('refuses 65 levels of nesting and accepts 64, counting no bracket inside a string', async () => {
     const nested = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`) as unknown;
     // The payload object itself is the first level.
-    const deep = (levels: number) => JSON.stringify({ ...sample(), extra: nested(levels - 1), comment: { ...sample()['comment'], id: 4242, body: `[{[{ ${'['.repeat(200)}` } });
+    const deep = (levels: number) => JSON.stringify({ ...sample(), extra: nested(levels - 1), comment: { ...sample().comment, id: 4242, body: `[{[{ ${'['.repeat(200)}` } });
 
     const tooDeep = await post(intake, deep(65));
     const deepEnough = await post(intake, deep(64));

@@ -1,5 +1,5 @@
 /**
- * A worker dies mid-run (issue 12): three `claude-hooks serve` processes on one PostgreSQL, the
+ * A worker dies mid-run (docs/decisions.md §31): three `claude-hooks serve` processes on one PostgreSQL, the
  * real Claude runner against the scripted model, the forge double. Worker A starts dev's run and
  * is SIGKILLed (with its runtime) while a tool runs; once A's lease has passed, another worker
  * finishes A's run record as interrupted (its status comment says the job moved), takes the job

@@ -1,5 +1,5 @@
 /**
- * Several workers on one PostgreSQL (issue 12): three worker processes — each the real service
+ * Several workers on one PostgreSQL (docs/decisions.md §31): three worker processes — each the real service
  * with its own data dir, a recording job runner in place of worktree and agent — share one
  * schema, behind a load balancer that sends each of the forge double's webhooks to a worker at
  * random. Skipped, loudly, without CLAUDE_HOOKS_TEST_DATABASE_URL.

@@ -1,7 +1,7 @@
 /**
  * Waiting for a worktree is not a failed attempt: boss has one worktree per repository but a job
  * per issue, so its second job finds the worktree leased while the first runs. That job waits,
- * holding no slot, and runs when the worktree is free (hardening item 11).
+ * holding no slot, and runs when the worktree is free (docs/decisions.md §15).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

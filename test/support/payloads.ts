@@ -47,7 +47,7 @@ const SAMPLES: Readonly<Record<string, { readonly event: string; readonly eventT
 };
 
 export function payloadsDir(): string {
-  const override = process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
+  const override = process.env.CLAUDE_HOOKS_PAYLOADS_DIR;
   if (override !== undefined && override !== '') return resolve(override);
   return resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/gitea/payloads');
 }

@@ -1,5 +1,5 @@
 /**
- * The budgets checked before a run starts (issue #9): the agent's spend today (UTC) against
+ * The budgets checked before a run starts: the agent's spend today (UTC) against
  * `limits.maxDailyUsd`, the issue's cumulative spend across resumes against `limits.maxIssueUsd`.
  * What is left of both caps the run's own `maxBudgetUsd`. A comment `@<agent login> continue` among
  * the job's events lifts the issue budget for that one run when a person who may start runs wrote
@@ -11,6 +11,7 @@
 import type { AgentConfig } from '../../config/types.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import { personMayTrigger, type TriggerRule } from '../../queue/route-event.js';
+import { formatUsd } from '../../lib/format-usd.js';
 
 export const DEFAULT_LIMITS = { maxRunMinutes: 30, maxIssueUsd: 20, maxDailyUsd: 50 } as const;
 
@@ -38,7 +39,7 @@ export async function checkBudgets(input: BudgetInput): Promise<BudgetCheck> {
     return {
       ok: false,
       spentUsd: input.todaySpentUsd,
-      detail: `${agent.name} has spent ${usd(input.todaySpentUsd)} today (UTC), its daily budget of ${usd(maxDaily)} (limits.maxDailyUsd): it runs again after midnight UTC, or raise the limit`,
+      detail: `${agent.name} has spent ${formatUsd(input.todaySpentUsd)} today (UTC), its daily budget of ${formatUsd(maxDaily)} (limits.maxDailyUsd): it runs again after midnight UTC, or raise the limit`,
     };
   }
   const lifted = await continueRequested(input.events, agent.login, input.trigger);
@@ -46,7 +47,7 @@ export async function checkBudgets(input: BudgetInput): Promise<BudgetCheck> {
     return {
       ok: false,
       spentUsd: input.issueSpentUsd,
-      detail: `this issue has cost ${usd(input.issueSpentUsd)} over ${input.issueRuns} run(s), its budget of ${usd(maxIssue)} (limits.maxIssueUsd): comment "@${agent.login} continue" to allow one more run`,
+      detail: `this issue has cost ${formatUsd(input.issueSpentUsd)} over ${input.issueRuns} run(s), its budget of ${formatUsd(maxIssue)} (limits.maxIssueUsd): comment "@${agent.login} continue" to allow one more run`,
     };
   }
   const left = [agent.limits.maxBudgetUsd, maxDaily - input.todaySpentUsd, lifted ? Infinity : maxIssue - input.issueSpentUsd];
@@ -74,8 +75,4 @@ export function saysContinue(body: string, login: string): boolean {
 
 export function startOfUtcDay(now: number): number {
   return now - (now % 86_400_000);
-}
-
-export function usd(value: number): string {
-  return `$${value.toFixed(value < 1 ? 4 : 2)}`;
 }

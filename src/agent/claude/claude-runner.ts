@@ -8,7 +8,7 @@
  * report the status. What needs no worktree (the session, the budgets, the forge reads of the
  * prompt) is begun while the worktree is acquired (`begin`), and the status comment is posted
  * beside the run rather than before it: neither delays the model's first request
- * (docs/decisions.md, "Time to first model request"). A session that cannot be resumed (its transcript is gone) is forgotten and
+ * (docs/decisions.md §28). A session that cannot be resumed (its transcript is gone) is forgotten and
  * the same job starts a new session with the full prompt, saying so (`resumeFallback`); the dead
  * id is never tried again.
  *
@@ -20,7 +20,7 @@ import type { TranscriptStore } from '../../sessions/transcript-store.js';
 import { sdkSessionStore } from './sdk-session-store.js';
 import type { Options } from '@anthropic-ai/claude-agent-sdk';
 import { readFile } from 'node:fs/promises';
-import type { AgentConfig } from '../../config/types.js';
+import type { AgentConfig, ModelConfig } from '../../config/types.js';
 import type { StoredEvent } from '../../intake/ports.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
@@ -32,7 +32,8 @@ import type { ForgeChange, ForgeTools, ForgeToolsOptions } from '../forge-tools/
 import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
-import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay, usd } from './budget.js';
+import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay } from './budget.js';
+import { formatUsd } from '../../lib/format-usd.js';
 import { classifyRun, describeTrouble } from './outcome.js';
 import type { ModelTroubleListener } from '../../sandbox/model-health.js';
 import { roleOf, sdkPolicyFor } from './role-policy.js';
@@ -42,14 +43,14 @@ import { runEnv } from './run-env.js';
 import { finished, report, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
-import { createRuntimeProcesses } from './runtime-processes.js';
-import { recordRunProcesses } from './record-run-processes.js';
-import { createStopper } from './stopper.js';
+import { createRuntimeProcesses, type RuntimeProcesses } from './runtime-processes.js';
+import { recordRunProcesses, type RunProcessRecorder } from './record-run-processes.js';
+import { createStopper, type Stopper } from './stopper.js';
 import { adoptSharedTranscript, transcriptIn } from './transcripts.js';
 import { sessionConfigDir } from '../../sessions/transcript-layout.js';
 import { unpushedWorkOf } from './unpushed-work.js';
 import type { TriggerRule } from '../../queue/route-event.js';
-import type { EnclosureReport, Isolation } from '../../sandbox/isolation.js';
+import type { EnclosureReport, Isolation, RunEnclosure } from '../../sandbox/isolation.js';
 import type { RunTokens } from '../../sessions/ports.js';
 
 export type { RunStatusReporter };
@@ -171,135 +172,237 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     };
   }
 
+  /**
+   * One run, in phases over one record of its state (`RunState`): open it (its enclosure, wall
+   * clock, runtime processes, status comment), compose its prompt and decide whether the model is
+   * asked at all, ask it (with the fallback to a new session), then record and report.
+   */
   async function runPrepared(request: WorkspaceRunRequest, preparing: Promise<Prepared> | undefined): Promise<RunOutcome> {
+    const model = request.agent.model;
+    if (!model || !preparing) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
+    const run = await openRun(request, await preparing, model);
+    const withoutModel = await composeOrStop(run);
+    if (withoutModel) return withoutModel;
+    const runId = await startRecord(run);
+    const asked = await askModel(run, runId);
+    return recordAndReport(run, runId, asked);
+  }
+
+  /** Phase 1: what the run holds — its enclosure and token, its wall clock, its runtime processes (one started early), its status comment. */
+  async function openRun(request: WorkspaceRunRequest, prepared: Prepared, model: ModelConfig): Promise<RunState> {
     const { agent, key } = request;
     const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
-    const model = agent.model;
-    if (!model || !preparing) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
-    const prepared = await preparing;
-    const { skill, budget, fallback: gone } = prepared;
-    let { resumeId } = prepared;
-    let fallback = gone;
     const startedAt = options.clock.now();
     const status = options.status?.({ agent, key, jobId: request.jobId, attempt: request.attempt, repo: request.repo });
-    if (fallback) await forget(key, fallback, log);
-    const role = roleOf(agent);
+    if (prepared.fallback) await forget(key, prepared.fallback, log);
     const configDir = sessionConfigDir(options.configDir, key);
     const runtimeRetries = model.runtimeRetries ?? DEFAULT_RUNTIME_RETRIES;
+    const working = (activity: string) => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity }, log);
     // The runtime retries a failing model request itself, a few times: the comment says so as it happens.
     const trouble: ModelTroubleListener = {
       onTrouble: (failed) => {
         const next = failed.attempt <= runtimeRetries ? `the runtime tries again (attempt ${failed.attempt + 1} of ${runtimeRetries + 1})` : 'the runtime gives up; the service will retry the job';
-        void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: `waiting for the model API, which ${describeTrouble(failed.status, failed.message)}: ${next}` }, log);
+        working(`waiting for the model API, which ${describeTrouble(failed.status, failed.message)}: ${next}`);
       },
-      onRecovered: () => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: 'the model API answers again' }, log),
+      onRecovered: () => working('the model API answers again'),
     };
+    const { budget } = prepared;
+    const role = roleOf(agent);
     const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, trouble, log });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
-    const forgetToken = redactor.add(enclosure.token);
-    const redact = redactor.redact;
-
-    const changes: ForgeChange[] = [];
-    let workspaceText: PromptWorkspace = workspaceOfPrompt(request.workspace, undefined);
-    const limit = limitsOf(agent);
-    const stopper = createStopper(request.signal, limit.maxRunMinutes, { startedAt: request.startedAt ?? startedAt, now: () => options.clock.now() });
-    /** Whether the job is still this worker's: asked before anything of the run is recorded. */
-    const held = () => (request.stillHeld ? request.stillHeld().catch(() => true) : Promise.resolve(true));
+    const stopper = createStopper(request.signal, limitsOf(agent).maxRunMinutes, { startedAt: request.startedAt ?? startedAt, now: () => options.clock.now() });
     // Every runtime of this run is spawned through `processes` (in its sandbox), so the run ends only when they have.
     // Their pids go on the run's record, so a later start can end what a killed service left (`none` has no sandbox to).
     const recorder = recordRunProcesses(options.runs, log);
     const processes = createRuntimeProcesses(enclosure.wrap, { ownGroup: enclosure.isolation === 'none', onSpawn: recorder.spawned });
-    const early = budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(resumeId)) : undefined;
-    const abandon = async () => {
-      stopper.dispose();
-      await early?.close();
-      await processes.settled();
-      await enclosure.close();
-      forgetToken();
+    const changes: ForgeChange[] = [];
+    const sdkOptionsFor = (resume: string | undefined): Options => {
+      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, reviewers: options.reviewers ?? [], onChange: (change) => changes.push(change) });
+      return {
+        cwd: request.workspace.path,
+        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir, maxRetries: runtimeRetries }),
+        model: model.name,
+        resume,
+        maxTurns: agent.limits.maxTurns,
+        maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
+        abortController: stopper.controller,
+        spawnClaudeCodeProcess: processes.spawn,
+        ...sdkPolicyFor({ role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
+        ...(tools ? { mcpServers: { forge: tools.server } } : {}),
+        // Eager: each transcript line reaches the database as it is written, so a worker that dies
+        // mid-run leaves a session another worker can resume.
+        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts), sessionStoreFlush: 'eager' as const } : {}),
+      };
     };
+    return {
+      request,
+      prepared,
+      log,
+      startedAt,
+      status,
+      enclosure,
+      redact: redactor.redact,
+      forgetToken: redactor.add(enclosure.token),
+      stopper,
+      processes,
+      recorder,
+      changes,
+      sdkOptionsFor,
+      working,
+      early: budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(prepared.resumeId)) : undefined,
+      held: () => (request.stillHeld ? request.stillHeld().catch(() => true) : Promise.resolve(true)),
+      resumeId: prepared.resumeId,
+      fallback: prepared.fallback,
+      prompt: undefined,
+      workspaceText: workspaceOfPrompt(request.workspace, undefined),
+      live: undefined,
+    };
+  }
 
-    let prompt: ComposedPrompt;
+  /** Ends what `openRun` started, for a run that will not ask the model. */
+  async function abandon(run: RunState): Promise<void> {
+    run.stopper.dispose();
+    await run.early?.close();
+    await run.processes.settled();
+    await run.enclosure.close();
+    run.forgetToken();
+  }
+
+  /**
+   * Phase 2: the prompt, then whether the model is asked at all — not when there is nothing new
+   * (answered live), the budget is spent, or the job is no longer this worker's. Answers the
+   * outcome of a run that ends here, after ending what it held; undefined when the model is asked.
+   */
+  async function composeOrStop(run: RunState): Promise<RunOutcome | undefined> {
+    const { request, prepared, log } = run;
     try {
-      const instructions = agent.projectInstructions ? await request.workspace.readDefaultBranchFile('CLAUDE.md') : undefined;
-      workspaceText = workspaceOfPrompt(request.workspace, instructions);
-      prompt = prepared.composing ? await prepared.composing(workspaceText) : await compose(request, skill, prepared.cursor);
+      const instructions = request.agent.projectInstructions ? await request.workspace.readDefaultBranchFile('CLAUDE.md') : undefined;
+      run.workspaceText = workspaceOfPrompt(request.workspace, instructions);
+      run.prompt = prepared.composing ? await prepared.composing(run.workspaceText) : await compose(request, prepared.skill, prepared.cursor);
     } catch (error) {
-      await abandon();
+      await abandon(run);
       throw error;
     }
-    if (resumeId && prompt.empty) {
-      await abandon();
+    const prompt = run.prompt;
+    if (run.resumeId && prompt.empty) {
+      await abandon(run);
       log.info('nothing new since the session last saw the issue (answered live): no model call');
-      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
+      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: run.resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
     }
-
-    if (!budget.ok) {
-      await abandon();
-      log.warn({ spentUsd: budget.spentUsd }, 'run not started: budget spent');
-      await report(status, finished('budget-exceeded', { detail: budget.detail, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
-      return { ok: false, error: `budget: ${budget.detail}`, retryable: false };
+    if (!prepared.budget.ok) {
+      await abandon(run);
+      log.warn({ spentUsd: prepared.budget.spentUsd }, 'run not started: budget spent');
+      await report(run.status, finished('budget-exceeded', { detail: prepared.budget.detail, session: run.resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
+      return { ok: false, error: `budget: ${prepared.budget.detail}`, retryable: false };
     }
-
-    if (!(await held())) {
-      await abandon();
-      log.warn('the job is no longer this worker\'s (its lease passed): the run does not start');
+    if (!(await run.held())) {
+      await abandon(run);
+      log.warn("the job is no longer this worker's (its lease passed): the run does not start");
       return { ok: false, error: LEASE_LOST, retryable: false };
     }
-    let runId: number;
+    return undefined;
+  }
+
+  /** The run's record, stored before the model is asked: a run whose process dies still leaves one. */
+  async function startRecord(run: RunState): Promise<number> {
+    const { request } = run;
     try {
-      runId = await options.runs.start({ jobId: request.jobId, key, attempt: request.attempt, startedAt, isolation: enclosure.isolation });
-      recorder.started(runId);
+      const runId = await options.runs.start({ jobId: request.jobId, key: request.key, attempt: request.attempt, startedAt: run.startedAt, isolation: run.enclosure.isolation });
+      run.recorder.started(runId);
+      return runId;
     } catch (error) {
-      await abandon(); // the early runtime must not outlive a run that cannot be recorded
+      await abandon(run); // the early runtime must not outlive a run that cannot be recorded
       throw error;
     }
+  }
+
+  /**
+   * Phase 3: asks the model in the key's session — or, when the stored session cannot be resumed,
+   * forgets it and asks again in a new one with the full prompt — while the status comment is
+   * posted beside it; then waits for the runtimes to end and reads what the proxies counted.
+   */
+  async function askModel(run: RunState, runId: number): Promise<Asked> {
+    const { request, log } = run;
+    const key = workKeyString(request.key);
     // The status comment is posted beside the run, not before it: the model is asked at once. The
     // reporter sends updates in order, so the later ones (tool calls, finished) follow this one.
-    const statusPosted = postWorking(status, runId, log);
-    const liveRun: LiveRun = { input: undefined, cursor: prompt.cursor, request, skill, chain: Promise.resolve() };
-    live.set(workKeyString(key), liveRun);
+    const statusPosted = postWorking(run.status, runId, log);
+    const liveRun: LiveRun = { input: undefined, cursor: run.prompt!.cursor, request, skill: run.prepared.skill, chain: Promise.resolve() };
+    run.live = liveRun;
+    live.set(key, liveRun);
     let attempt: SessionRunResult;
     let spent: EnclosureReport;
     try {
-      log.info({ runId, session: resumeId ? 'resumed' : 'new', prompt: prompt.kind, bytes: prompt.bytes, runtime: early ? 'started early' : 'cold', isolation: enclosure.isolation }, 'asking the model');
-      attempt = await once(resumeId, prompt, early);
-      if (attempt.noConversation && resumeId) {
-        fallback = `session ${resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
-        await forget(key, fallback, log);
-        resumeId = undefined;
-        prompt = await compose(request, skill, undefined, workspaceText);
-        liveRun.cursor = prompt.cursor;
-        attempt = await once(undefined, prompt);
+      log.info({ runId, session: run.resumeId ? 'resumed' : 'new', prompt: run.prompt!.kind, bytes: run.prompt!.bytes, runtime: run.early ? 'started early' : 'cold', isolation: run.enclosure.isolation }, 'asking the model');
+      attempt = await once(run, run.resumeId, run.early);
+      if (attempt.noConversation && run.resumeId) {
+        run.fallback = `session ${run.resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
+        await forget(request.key, run.fallback, log);
+        run.resumeId = undefined;
+        run.prompt = await compose(request, run.prepared.skill, undefined, run.workspaceText);
+        liveRun.cursor = run.prompt.cursor;
+        attempt = await once(run, undefined);
       }
     } finally {
-      stopper.dispose();
-      live.delete(workKeyString(key));
-      await processes.settled();
-      spent = enclosure.report();
-      await enclosure.close();
+      run.stopper.dispose();
+      live.delete(key);
+      await run.processes.settled();
+      spent = run.enclosure.report();
+      await run.enclosure.close();
     }
     await statusPosted;
+    return { attempt, spent };
+  }
 
-    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, processes.stderrTail()), stopper.reason(), spent.budgetExceeded, spent.model);
+  /** One `query()` in the run's session (`resume`), with the early runtime when given. */
+  function once(run: RunState, resume: string | undefined, started?: StartedRuntime): Promise<SessionRunResult> {
+    const { request, log } = run;
+    return runSession({
+      prompt: run.prompt!.text,
+      options: started?.options ?? run.sdkOptionsFor(resume),
+      started: started?.warm,
+      onInit: async (sessionId) => {
+        if (!(await run.held())) return run.stopper.stop({ kind: 'lease-lost' });
+        await options.sessions.started(request.key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
+        log.info({ sessionId, resumed: resume !== undefined }, 'session started');
+      },
+      onInput: (input) => {
+        if (run.live) run.live.input = input;
+      },
+      summarise: summariseToolInput,
+      onToolCall: (call) => run.working(run.redact(`${call.name}: ${call.summary}`)),
+    });
+  }
+
+  /**
+   * Phase 4: classifies the run, and — unless the job moved to another worker meanwhile — moves
+   * the session (its cursor only on success), finishes the record and reports the outcome and
+   * what happens next.
+   */
+  async function recordAndReport(run: RunState, runId: number, { attempt, spent }: Asked): Promise<RunOutcome> {
+    const { request, log, redact } = run;
+    const { agent, key } = request;
+    const prompt = run.prompt!;
+    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, run.processes.stderrTail()), run.stopper.reason(), spent.budgetExceeded, spent.model);
     // Counted by the model proxy, where the agent cannot reach it (the runtime's own total is not trusted).
     const costUsd = spent.costUsd;
     const tokens = tokensFrom(spent);
     const turns = attempt.result?.num_turns ?? 0;
     const finishedAt = options.clock.now();
-    const sessionKind = resumeId ? 'resumed' : 'new';
-    if (stopper.reason()?.kind === 'lease-lost' || !(await held())) {
+    const sessionKind = run.resumeId ? 'resumed' : 'new';
+    if (run.stopper.reason()?.kind === 'lease-lost' || !(await run.held())) {
       // Another worker may be running the job already: of this run only its own record is
       // closed, as interrupted; the session, the cursor and the status comment are left alone.
-      forgetToken();
+      run.forgetToken();
       await options.runs.interrupted(runId, finishedAt, LEASE_LOST).catch((error: unknown) => log.warn({ err: error, runId }, 'could not close the record of a run whose job moved'));
-      log.warn({ runId }, 'the job is no longer this worker\'s (its lease passed): nothing of this run is recorded');
+      log.warn({ runId }, "the job is no longer this worker's (its lease passed): nothing of this run is recorded");
       return { ok: false, error: LEASE_LOST, retryable: false };
     }
     // A run that did not succeed leaves the cursor where it was: its retry, or the next run, is
     // given again everything this one was asked to answer.
-    const cursor = classified.outcome === 'succeeded' ? liveRun.cursor : undefined;
+    const cursor = classified.outcome === 'succeeded' ? run.live?.cursor : undefined;
     if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor, costUsd, at: finishedAt });
-    const spentDetail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${usd(costUsd)} in this run` : classified.detail;
+    const spentDetail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${formatUsd(costUsd)} in this run` : classified.detail;
     // Whatever the model API or the runtime said may quote a credential: redacted before it is kept or shown.
     const detail = spentDetail === undefined ? undefined : redact(spentDetail);
     const unpushed = await unpushedWorkOf(agent, request.workspace, log);
@@ -314,7 +417,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     await options.runs.finish(runId, {
       sessionId: attempt.sessionId,
       session: sessionKind,
-      resumeFallback: fallback,
+      resumeFallback: run.fallback,
       prompt: { kind: prompt.kind, bytes: prompt.bytes, text: redact(prompt.text) },
       finishedAt,
       turns,
@@ -323,60 +426,23 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       outcome: classified.outcome,
       error: recordError,
       toolCalls: attempt.toolCalls.map((call) => ({ name: call.name, summary: redact(call.summary) })),
-      changes: changes.map((change) => ({ ...change, summary: redact(change.summary) })),
-      statusCommentId: status?.commentId,
-      isolation: enclosure.isolation,
+      changes: run.changes.map((change) => ({ ...change, summary: redact(change.summary) })),
+      statusCommentId: run.status?.commentId,
+      isolation: run.enclosure.isolation,
       // Host names the agent chose: as untrusted as its tool calls.
       blocked: { ...spent.blocked, hosts: spent.blocked.hosts.map(redact) },
     });
     await report(
-      status,
-      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback, turns, costUsd, durationMs: finishedAt - startedAt, silent: changes.length === 0, runUrl: options.runUrl?.(runId), unpushed, next }),
+      run.status,
+      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback: run.fallback, turns, costUsd, durationMs: finishedAt - run.startedAt, silent: run.changes.length === 0, runUrl: options.runUrl?.(runId), unpushed, next }),
       log,
     );
-    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: fallback, runId, isolation: enclosure.isolation, blocked: spent.blocked }, 'agent run finished');
+    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: run.fallback, runId, isolation: run.enclosure.isolation, blocked: spent.blocked }, 'agent run finished');
     // The token died with the enclosure; what was said with it has been redacted.
-    forgetToken();
+    run.forgetToken();
     const facts: RunFacts = { sessionId: attempt.sessionId, session: sessionKind, prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns, tokens, costUsd, runId };
-    if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${usd(costUsd)}`, facts };
+    if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${formatUsd(costUsd)}`, facts };
     return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, ...(outage ? { outage: true as const } : {}), facts };
-
-    function sdkOptionsFor(resume: string | undefined): Options {
-      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, reviewers: options.reviewers ?? [], onChange: (change) => changes.push(change) });
-      return {
-        cwd: request.workspace.path,
-        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir, maxRetries: runtimeRetries }),
-        model: model!.name,
-        resume,
-        maxTurns: agent.limits.maxTurns,
-        maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
-        abortController: stopper.controller,
-        spawnClaudeCodeProcess: processes.spawn,
-        ...sdkPolicyFor({ role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
-        ...(tools ? { mcpServers: { forge: tools.server } } : {}),
-        // Eager: each transcript line reaches the database as it is written, so a worker that dies
-        // mid-run leaves a session another worker can resume.
-        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts), sessionStoreFlush: 'eager' as const } : {}),
-      };
-    }
-
-    function once(resume: string | undefined, composed: ComposedPrompt, started?: StartedRuntime): Promise<SessionRunResult> {
-      return runSession({
-        prompt: composed.text,
-        options: started?.options ?? sdkOptionsFor(resume),
-        started: started?.warm,
-        onInit: async (sessionId) => {
-          if (!(await held())) return stopper.stop({ kind: 'lease-lost' });
-          await options.sessions.started(key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
-          log.info({ sessionId, resumed: resume !== undefined }, 'session started');
-        },
-        onInput: (input) => {
-          liveRun.input = input;
-        },
-        summarise: summariseToolInput,
-        onToolCall: (call) => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity: redact(`${call.name}: ${call.summary}`) }, log),
-      });
-    }
   }
 
   function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined, workspace = workspaceOfPrompt(request.workspace, undefined)): Promise<ComposedPrompt> {
@@ -416,6 +482,45 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   }
 
   return { run: (request) => begin(request).run(request.workspace), begin, deliver };
+}
+
+/** One run's state, from `openRun` to `recordAndReport`: what it holds, and what changes as it goes. */
+interface RunState {
+  readonly request: WorkspaceRunRequest;
+  readonly prepared: Prepared;
+  readonly log: Logger;
+  readonly startedAt: number;
+  readonly status: RunStatusReporter | undefined;
+  readonly enclosure: RunEnclosure;
+  /** The service's redactor, this run's token included until `forgetToken`. */
+  readonly redact: (text: string) => string;
+  readonly forgetToken: () => void;
+  readonly stopper: Stopper;
+  readonly processes: RuntimeProcesses;
+  readonly recorder: RunProcessRecorder;
+  /** What the forge tools changed on the forge, as they change it. */
+  readonly changes: ForgeChange[];
+  readonly sdkOptionsFor: (resume: string | undefined) => Options;
+  /** A `working` update of the status comment. */
+  readonly working: (activity: string) => void;
+  /** The runtime started while the prompt was composed, when the budget allowed a run. */
+  readonly early: StartedRuntime | undefined;
+  /** Whether the job is still this worker's: asked before anything of the run is recorded. */
+  readonly held: () => Promise<boolean>;
+  /** The session resumed; undefined for a new one (none stored, or it could not be resumed). */
+  resumeId: string | undefined;
+  /** Why the stored session could not be resumed, when it could not. */
+  fallback: string | undefined;
+  prompt: ComposedPrompt | undefined;
+  workspaceText: PromptWorkspace;
+  /** The run as live follow-ups see it, while the model is asked. */
+  live: LiveRun | undefined;
+}
+
+/** What asking the model gave: the session's result, and what the run's proxies counted. */
+interface Asked {
+  readonly attempt: SessionRunResult;
+  readonly spent: EnclosureReport;
 }
 
 interface Prepared {

@@ -1,5 +1,5 @@
 /**
- * Live follow-ups (issue #10): a new comment on an issue or PR whose agent is still running goes
+ * Live follow-ups: a new comment on an issue or PR whose agent is still running goes
  * into the running session, not only into the mailbox's follow-up job. Told of every stored event
  * (the store's event listener); hands comments to `deliver` for each agent's key on that issue.
  *

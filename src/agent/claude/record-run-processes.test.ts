@@ -8,7 +8,9 @@ import { recordRunProcesses } from './record-run-processes.js';
 
 describe('recording the processes of a run', () => {
   const children: ChildProcess[] = [];
-  after(() => children.forEach((child) => child.kill('SIGKILL')));
+  after(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
 
   function runtime(): number {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });

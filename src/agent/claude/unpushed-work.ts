@@ -1,6 +1,6 @@
 /**
  * After a dev run: what it left in its worktree that is on no remote. A worktree lives on one
- * worker, so that work is lost if the key's next job runs on another (issue 12 item 4); dev's
+ * worker, so that work is lost if the key's next job runs on another (docs/decisions.md §30); dev's
  * skill says to push before finishing, and this is how the runner notices when it did not.
  */
 import type { AgentConfig } from '../../config/types.js';

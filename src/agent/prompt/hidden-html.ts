@@ -41,12 +41,12 @@ function removeDelimited(text: string, open: string, close: string): string {
   const last = text.lastIndexOf(close);
   const head = last === -1 ? '' : text.slice(0, last + close.length);
   const tail = last === -1 ? text : text.slice(last + close.length);
-  const closed = new RegExp(`${escape(open)}[\\s\\S]*?${escape(close)}`, 'g');
-  const unclosed = new RegExp(`${escape(open)}[^>]*(?:>|$)`, 'g');
+  const closed = new RegExp(`${escapeRegExp(open)}[\\s\\S]*?${escapeRegExp(close)}`, 'g');
+  const unclosed = new RegExp(`${escapeRegExp(open)}[^>]*(?:>|$)`, 'g');
   return head.replace(closed, '').replace(unclosed, '') + tail.replace(unclosed, '');
 }
 
-const escape = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Elements whose content is never on the page. */
 const HIDDEN_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'noembed', 'noframes', 'iframe', 'title', 'desc', 'metadata']);

@@ -23,6 +23,7 @@ import { stripHiddenMarkdown } from './hidden-markdown.js';
  * other than tab and newline.
  */
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each invisible code point is listed on its own, combining ones included
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{1D173}-\u{1D17A}\u{E0000}-\u{E007F}\u{E0100}-\u{E01EF}\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/gu;
 /**
  * Variation selectors U+FE00–U+FE0F: one after a character picks its look (❤️), so it stays; a

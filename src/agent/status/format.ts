@@ -10,11 +10,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-/** Dollars; cents are too coarse for a short run, so under $1 four decimals. */
-export function formatUsd(amount: number): string {
-  return `$${amount.toFixed(amount >= 1 ? 2 : 4)}`;
-}
-
 const MAX_INLINE = 300;
 
 /**

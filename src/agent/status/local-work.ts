@@ -1,5 +1,5 @@
 /**
- * The one sentence that says a run left work only on this worker (issue 12 item 4): a worktree
+ * The one sentence that says a run left work only on this worker (docs/decisions.md §30): a worktree
  * lives on one machine, so commits and changes that were not pushed are lost when the key's next
  * job runs on another worker. Shared by the status comment and the run record.
  */

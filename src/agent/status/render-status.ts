@@ -5,7 +5,8 @@
  * resume fell back) is public text (`format.ts`): redacted of secrets, without internal
  * addresses or paths, and inert. The run record and the log keep the full text.
  */
-import { formatDuration, formatUsd, inert, publicText } from './format.js';
+import { formatUsd } from '../../lib/format-usd.js';
+import { formatDuration, inert, publicText } from './format.js';
 import { describeUnpushedWork } from './local-work.js';
 import { statusMarker } from './marker.js';
 import type { RunOutcomeKind, RunStatus } from './types.js';

@@ -68,9 +68,9 @@ describe('fingerprintOf', () => {
   it('gives an edit of the comment a fingerprint of its own', () => {
     const created = commentDelivery(() => {});
     const edited = commentDelivery((body) => {
-      body['action'] = 'edited';
-      body['comment'].body = 'Got it, thanks';
-      body['comment'].updated_at = '2017-12-09T01:45:00Z';
+      body.action = 'edited';
+      body.comment.body = 'Got it, thanks';
+      body.comment.updated_at = '2017-12-09T01:45:00Z';
     });
 
     assert.notEqual(fingerprintOfDelivery(edited.headers, edited.body), fingerprintOfDelivery(created.headers, created.body));
@@ -81,7 +81,7 @@ describe('fingerprintOf', () => {
 
     const fingerprints = spellings.map((updatedAt) => {
       const delivery = commentDelivery((body) => {
-        body['comment'].updated_at = updatedAt;
+        body.comment.updated_at = updatedAt;
       });
       return fingerprintOfDelivery(delivery.headers, delivery.body);
     });

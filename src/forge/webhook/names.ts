@@ -1,6 +1,6 @@
 /**
  * What a name from a payload may look like before anything stores, prints or builds a URL from it
- * (hardening #6, #7). A signed payload is still untrusted text: the forge signs whatever its users
+ * (docs/decisions.md §10). A signed payload is still untrusted text: the forge signs whatever its users
  * typed. The rules are the forge's own, so a real delivery always passes: Gitea allows letters,
  * digits, `-`, `_` and `.` in user, organisation and repository names (GitHub fewer), and branch
  * names follow `git check-ref-format`. Control and bidi characters are refused everywhere, so a

@@ -60,8 +60,8 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
         }
         assert.ok(result.value.kind === 'event', `${label}: ${JSON.stringify(result.value)}`);
         const { event } = result.value;
-        const repository = example['repository'] as { full_name: string; html_url: string };
-        const sender = example['sender'] as { login: string };
+        const repository = example.repository as { full_name: string; html_url: string };
+        const sender = example.sender as { login: string };
         assert.equal(event.type, type, label);
         assert.equal(event.forge, 'github', label);
         assert.equal(event.repo.host, new URL(repository.html_url).host, label);
@@ -111,7 +111,7 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
 
     assert.ok(pull.type === 'pull_request' && issue.type === 'issue');
     assert.equal(pull.action, 'synchronized');
-    assert.equal(pull.pull.headSha, (synchronize.example['pull_request'] as { head: { sha: string } }).head.sha);
+    assert.equal(pull.pull.headSha, (synchronize.example.pull_request as { head: { sha: string } }).head.sha);
     assert.equal(issue.action, 'labelled');
     assert.deepEqual(issue.issue.labels, ['bug']);
   });
@@ -125,8 +125,8 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
     const pull = eventOf('pull_request', requested.example);
 
     assert.ok(issue.type === 'issue' && pull.type === 'pull_request');
-    assert.equal(issue.assignee, (assigned.example['assignee'] as { login: string }).login);
-    assert.equal(pull.requestedReviewer, (requested.example['requested_reviewer'] as { login: string }).login);
+    assert.equal(issue.assignee, (assigned.example.assignee as { login: string }).login);
+    assert.equal(pull.requestedReviewer, (requested.example.requested_reviewer as { login: string }).login);
   });
 
   it('ignores a review request for a team: agents are users', () => {
@@ -142,7 +142,7 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
   it("reads a submitted review's id, text, state and reviewer", () => {
     const submitted = examplesOf('pull_request_review').find(({ example }) => example.action === 'submitted');
     assert.ok(submitted !== undefined);
-    const review = submitted.example['review'] as { id: number; body: string | null; user: { login: string; id: number } };
+    const review = submitted.example.review as { id: number; body: string | null; user: { login: string; id: number } };
     const states = [
       { state: 'approved', expected: 'approved' },
       { state: 'changes_requested', expected: 'changes_requested' },
@@ -162,7 +162,7 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
   it('ignores a dismissed review', () => {
     const submitted = examplesOf('pull_request_review').find(({ example }) => example.action === 'submitted');
     assert.ok(submitted !== undefined);
-    const body = { ...submitted.example, review: { ...(submitted.example['review'] as object), state: 'dismissed' } };
+    const body = { ...submitted.example, review: { ...(submitted.example.review as object), state: 'dismissed' } };
 
     const result = normalise({ forge: 'github', eventType: 'pull_request_review', body });
 
@@ -172,7 +172,7 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
   it('reads a comment on a PR as on a PR, from issue.pull_request', () => {
     const created = examplesOf('issue_comment').find(({ example }) => example.action === 'created');
     assert.ok(created !== undefined);
-    const issue = { ...(created.example['issue'] as object), pull_request: { url: 'https://api.github.com/repos/o/r/pulls/1' } };
+    const issue = { ...(created.example.issue as object), pull_request: { url: 'https://api.github.com/repos/o/r/pulls/1' } };
 
     const event = eventOf('issue_comment', { ...created.example, issue });
 

@@ -33,7 +33,7 @@ function withValue<T extends Record<string, any>>(body: T, path: string, value: 
 const require = createRequire(import.meta.url);
 const github = require('@octokit/webhooks-examples') as { name: string; examples: Record<string, any>[] }[];
 const githubExample = (name: string, action: string): Record<string, any> => {
-  const example = github.find((d) => d.name === name)?.examples.find((e) => e['action'] === action);
+  const example = github.find((d) => d.name === name)?.examples.find((e) => e.action === action);
   assert.ok(example !== undefined, `${name} ${action}`);
   return example;
 };
@@ -73,7 +73,7 @@ describe('normalise, on payloads that do not fit', () => {
 
 describe('normalise, on a repository the payload names inconsistently (hardening #1)', () => {
   const FORGE = 'http://try.gitea.io';
-  const repository = (changes: Record<string, unknown>) => ({ ...deletion, repository: { ...deletion['repository'], ...changes } });
+  const repository = (changes: Record<string, unknown>) => ({ ...deletion, repository: { ...deletion.repository, ...changes } });
   const cases: { name: string; body: unknown; field: string; message: RegExp }[] = [
     {
       name: 'an allowed full_name with a clone URL on another host',

@@ -129,7 +129,7 @@ describe('normalise, on the captured Gitea deliveries', () => {
   });
 
   it('carries the PR of a comment on one when the payload sends it (current Gitea: is_pull, pull_request)', () => {
-    const body = { ...sampleBody('gitea-issue_comment-created'), is_pull: true, pull_request: sampleBody('gitea-pull_request-synchronized')['pull_request'] };
+    const body = { ...sampleBody('gitea-issue_comment-created'), is_pull: true, pull_request: sampleBody('gitea-pull_request-synchronized').pull_request };
 
     const event = expectEvent({ forge: 'forgejo', eventType: 'issue_comment', body }, 'comment');
 
@@ -259,7 +259,7 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
 
   it("falls back to 'main' when the repository names no default branch", () => {
     const body = sampleBody('gitea-delete-branch');
-    const repository = { ...(body['repository'] as object), default_branch: null };
+    const repository = { ...(body.repository as object), default_branch: null };
 
     const event = expectEvent({ forge: 'gitea', eventType: 'delete', body: { ...body, repository } }, 'ref_deleted');
 
@@ -287,7 +287,7 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
 
   it('reads the assignees of a PR assigned on Gitea (pull_request_assign), which names no login', () => {
     const body = sampleBody('gitea-pull_request-synchronized');
-    const assigned = { ...body, action: 'assigned', pull_request: { ...(body['pull_request'] as object), assignees: [{ login: 'dev' }, { login: 'bob' }] } };
+    const assigned = { ...body, action: 'assigned', pull_request: { ...(body.pull_request as object), assignees: [{ login: 'dev' }, { login: 'bob' }] } };
 
     const event = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: assigned }, 'pull_request');
 
@@ -299,7 +299,7 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
   it('reads the login a GitHub PR was assigned to, and the PR’s single assignee of old payloads', () => {
     const body = sampleBody('gitea-pull_request-synchronized');
     const github = { ...body, action: 'assigned', assignee: { login: 'dev' } };
-    const old = { ...body, action: 'assigned', pull_request: { ...(body['pull_request'] as object), assignees: null, assignee: { login: 'dev' } } };
+    const old = { ...body, action: 'assigned', pull_request: { ...(body.pull_request as object), assignees: null, assignee: { login: 'dev' } } };
 
     const fromGithub = expectEvent({ forge: 'github', eventType: 'pull_request', body: github }, 'pull_request');
     const fromOld = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: old }, 'pull_request');
@@ -320,7 +320,7 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
 
   it('reads a merged PR closed on Forgejo as merged, and one closed unmerged as not', () => {
     const body = sampleBody('gitea-pull_request-closed-merged');
-    const unmerged = { ...body, pull_request: { ...(body['pull_request'] as object), merged: false } };
+    const unmerged = { ...body, pull_request: { ...(body.pull_request as object), merged: false } };
 
     const merged = expectEvent({ forge: 'forgejo', eventType: 'pull_request', body }, 'pull_request');
     const closed = expectEvent({ forge: 'forgejo', eventType: 'pull_request', body: unmerged }, 'pull_request');

@@ -37,7 +37,7 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
     case 'string':
-      // Escaped, not JSON-quoted: JSON leaves bidi controls as they are (hardening #6).
+      // Escaped, not JSON-quoted: JSON leaves bidi controls as they are, invisible to whoever reads the message.
       return `a string ("${escapeText(value.length > 40 ? `${value.slice(0, 40)}…` : value)}")`;
     case 'number':
     case 'boolean':

@@ -10,7 +10,7 @@ import type { CommentData, IssueData, PullData, RepositoryData, UserData } from 
 
 /**
  * A repository is (forge host, owner, name); its clone URL is built from the configured forge URL,
- * never taken from the payload (hardening #1: a signed payload naming an allowed `full_name` with
+ * never taken from the payload (docs/decisions.md §10: a signed payload naming an allowed `full_name` with
  * a `clone_url` on another host made the workspace fetch there, and git's credential helper
  * answered that host's 401 with the agent's token). So `full_name`, `owner.login`/`name` and
  * `clone_url` must all name the same repository, and `clone_url` must be on the forge.

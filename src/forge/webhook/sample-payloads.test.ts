@@ -36,15 +36,15 @@ describe('the captured sample deliveries (test/support/payloads)', () => {
   it('reads the folder named by CLAUDE_HOOKS_PAYLOADS_DIR instead, when it is set', () => {
     const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-payloads-'));
     writeFileSync(join(dir, 'gitea-issues-opened.json'), '{}');
-    const previous = process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
-    process.env['CLAUDE_HOOKS_PAYLOADS_DIR'] = dir;
+    const previous = process.env.CLAUDE_HOOKS_PAYLOADS_DIR;
+    process.env.CLAUDE_HOOKS_PAYLOADS_DIR = dir;
     try {
       const samples = loadSamplePayloads();
 
       assert.deepEqual(samples.map((sample) => [sample.name, sample.body.toString()]), [['gitea-issues-opened', '{}']]);
     } finally {
-      if (previous === undefined) delete process.env['CLAUDE_HOOKS_PAYLOADS_DIR'];
-      else process.env['CLAUDE_HOOKS_PAYLOADS_DIR'] = previous;
+      if (previous === undefined) delete process.env.CLAUDE_HOOKS_PAYLOADS_DIR;
+      else process.env.CLAUDE_HOOKS_PAYLOADS_DIR = previous;
       rmSync(dir, { recursive: true, force: true });
     }
   });

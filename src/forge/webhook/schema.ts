@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { hasNoUnsafeCharacter, ID_RULE, isOwnerName, isPositiveId, isRepoName, OWNER_RULE, refNameProblem, REPO_RULE } from './names.js';
 
-/** Issue and PR numbers, comment and review ids (hardening #7: −5, 1.5 and 1e21 each made a worktree). */
+/** Issue and PR numbers, comment and review ids (−5, 1.5 and 1e21 each made a worktree). */
 const Id = z.number().refine(isPositiveId, { error: ID_RULE });
 const LoginName = z.string().refine(hasNoUnsafeCharacter, { error: 'must not contain control or bidi characters' });
 const RefName = z.string().superRefine((value, ctx) => {
@@ -27,7 +27,7 @@ const State = z.enum(['open', 'closed']);
 
 /**
  * `full_name`, `owner.login`, `name` and `clone_url` must agree, and the clone URL be on the
- * forge: `toRepo` checks that (hardening #1), here only each field's own shape.
+ * forge: `toRepo` checks that (docs/decisions.md §10), here only each field's own shape.
  */
 export const Repository = z.object({
   name: z.string().refine(isRepoName, { error: REPO_RULE }),

@@ -1,5 +1,5 @@
 /**
- * Housekeeping's storage on PostgreSQL (issue 10): the cleanup queue, session rows by repository
+ * Housekeeping's storage on PostgreSQL (docs/decisions.md §25): the cleanup queue, session rows by repository
  * and idleness, dispatch pauses, sweep records and the audit trail — the twins of
  * `store/sqlite/housekeeping-store.ts`. Several workers share the cleanup queue: a task is claimed
  * in one transaction that skips rows another worker holds (`FOR UPDATE SKIP LOCKED`), so each

@@ -1,6 +1,6 @@
 /**
  * Copies an existing SQLite installation into PostgreSQL (`claude-hooks migrate --from
- * sqlite:<data dir>`, issue 12): every table, ids kept, in one transaction — either the whole
+ * sqlite:<data dir>`, docs/decisions.md §27): every table, ids kept, in one transaction — either the whole
  * history arrives or none of it does. The SQLite file is opened read-only; the caller holds the
  * data dir's lock, so no service writes to it meanwhile.
  *

@@ -343,7 +343,7 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     async cancelQueued(id, reason, now) {
       return inTransaction(pool, async (client) => {
         const job = await getJob(client, id, true);
-        if (!job || job.state !== 'queued') return false;
+        if (job?.state !== 'queued') return false;
         await transition(client, job, 'cancelled', { finishedAt: now, error: reason });
         return true;
       });

@@ -1,5 +1,5 @@
 /**
- * The pool when connections fail: through a proxy that resets or stalls them (issue 18). A
+ * The pool when connections fail: through a proxy that resets or stalls them. A
  * failure the pool did not hear would be thrown as an `error` event and kill the test runner.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * `/readyz`'s database check on PostgreSQL while the database stalls (issue 18): it answers
+ * `/readyz`'s database check on PostgreSQL while the database stalls: it answers
  * within its own deadline, far shorter than the pool's timeouts, and probes once at a time.
  */
 import assert from 'node:assert/strict';

@@ -7,7 +7,7 @@
  *
  * A body is stored once per distinct content: a delivery whose bytes were stored before (a
  * captured delivery replayed under new ids, a "Replay" from the forge UI) keeps an empty body and
- * names in `body_of` the delivery that holds it (hardening issue, item 4: 500 replays of one
+ * names in `body_of` the delivery that holds it (docs/decisions.md §18: 500 replays of one
  * 1 MiB body had stored 501 copies).
  */
 import { createHash } from 'node:crypto';

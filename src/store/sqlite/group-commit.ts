@@ -8,7 +8,7 @@
  * fsynced on libuv's thread pool; only then are the batch's promises resolved. A promise that
  * resolved is therefore as durable as under `synchronous=FULL`, but the fsync no longer stalls
  * HTTP parsing, and batches that commit while an fsync is in flight share the next one.
- * (Measured by `npm run bench -- intake`; see README.)
+ * (Measured by `npm run bench -- intake`; see docs/benchmarks.md.)
  */
 import { close as closeFd, fsync, open } from 'node:fs';
 import type { Db } from './open-database.js';
@@ -89,7 +89,7 @@ export function createGroupCommitter(db: Db, options: GroupCommitOptions = {}): 
       settleIdle();
     };
     inFlight++;
-    if (sync) sync.request(settle);
+    if (sync !== undefined) sync.request(settle);
     else settle();
   };
 

@@ -1,5 +1,5 @@
 /**
- * Housekeeping's storage on SQLite (issue 10): the cleanup queue, session rows by repository and
+ * Housekeeping's storage on SQLite (docs/decisions.md §24): the cleanup queue, session rows by repository and
  * idleness, dispatch pauses, sweep records and the audit trail. Writes go through the group
  * committer like every other writer.
  */

@@ -30,7 +30,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
     job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
     // A negative LIMIT is no limit. Saturated repos and agents are left out here, so a pass over
-    // thousands of queued jobs reads only the few it can start (hardening item 15).
+    // thousands of queued jobs reads only the few it can start (docs/decisions.md §17).
     runnable: db.prepare<{ now: number; afterId: number; skipRepos: string; skipAgents: string; limit: number }, JobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE j.state = 'queued' AND j.not_before <= @now AND j.id > @afterId
@@ -161,7 +161,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     startJob(id, now, limits) {
       return committer.submit(() => {
         const job = getJob(id);
-        if (!job || job.state !== 'queued') return undefined;
+        if (job?.state !== 'queued') return undefined;
         if (q.runningFor.get(workKeyString(job.key))) return undefined;
         if (limits && !withinLimits(q.runningCounts.get({ repo: job.key.repo, agent: job.key.agent })!, limits)) return undefined;
         transition(job, 'running', { attempts: job.attempts + 1, startedAt: now, finishedAt: null });
@@ -243,7 +243,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     cancelQueued(id, reason, now) {
       return committer.submit(() => {
         const job = getJob(id);
-        if (!job || job.state !== 'queued') return false;
+        if (job?.state !== 'queued') return false;
         transition(job, 'cancelled', { finishedAt: now, error: reason });
         return true;
       });

@@ -21,7 +21,7 @@ export const DATABASE_FILE = 'claude-hooks.sqlite';
 
 /**
  * The SQLite store is a `Store` and nothing more: its connection and group committer stay inside
- * (issue 12, item 1), reached only by the store's own tests through `sqliteInternals`.
+ * (docs/decisions.md §27), reached only by the store's own tests through `sqliteInternals`.
  */
 export type SqliteStore = Store & { readonly kind: 'sqlite' };
 

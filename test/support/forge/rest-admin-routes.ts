@@ -87,7 +87,7 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const username = stringField(req.body, 'username');
       const email = stringField(req.body, 'email');
       if (username === undefined || email === undefined) throw new ForgeRefusal('invalid', 'username and email are required');
-      if (state.user(username) !== undefined) throw new ForgeRefusal('invalid', 'user already exists [name: ' + username + ']');
+      if (state.user(username) !== undefined) throw new ForgeRefusal('invalid', `user already exists [name: ${username}]`);
       const user: UserRecord = { id: state.nextId('user'), login: username, token: state.newToken(), admin: false, createdAt: state.now(), email, fullName: stringField(req.body, 'full_name') ?? '', password: stringField(req.body, 'password') };
       state.users.set(username.toLowerCase(), user);
       return ok(apiUser(r, user), 201);

@@ -51,7 +51,7 @@ export function matchRoute(routes: readonly Route[], method: string, path: strin
     const match = candidate.pattern.exec(path);
     if (match === null) continue;
     const params: Record<string, string> = {};
-    candidate.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1] ?? '')));
+    for (const [i, name] of candidate.names.entries()) params[name] = decodeURIComponent(match[i + 1] ?? '');
     return { route: candidate, params };
   }
   return undefined;

@@ -11,6 +11,7 @@
  * `x-claude-code-auxiliary-type` header; neither was seen, both are treated as auxiliary.
  */
 import type { MessagesRequest } from './schema.js';
+import { isRecord } from '../../../src/lib/is-record.js';
 
 export type AuxiliaryReason = 'max_tokens probe' | 'auxiliary header' | 'no tools';
 
@@ -36,9 +37,6 @@ export function auxiliaryText(body: MessagesRequest): string {
   return 'Scripted auxiliary reply.';
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function sampleOf(schema: unknown): unknown {
   if (!isRecord(schema)) return null;
