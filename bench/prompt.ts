@@ -16,7 +16,7 @@ import { startForgeDouble, type ForgeDouble } from '../test/support/forge/forge-
 import type { AgentConfig } from '../src/config/types.js';
 import { createPromptComposer } from '../src/agent/prompt/compose.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest } from '../src/agent/prompt/types.js';
-import type { RepoRef } from '../src/forge/events.js';
+import type { RepoRef } from '../src/core/events.js';
 import { createGiteaClient } from '../src/forge/rest/gitea-client.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { Secret } from '../src/lib/secret.js';

@@ -11,7 +11,7 @@
  * through `leftoversUnchecked`.
  */
 import type { ForgeClient } from '../forge/client.js';
-import type { RepoRef } from '../forge/events.js';
+import type { RepoRef } from '../core/events.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { RunRecord, RunRecords } from '../sessions/ports.js';

@@ -5,12 +5,13 @@
  * detached default branch. The inner runner gets the lease's path (its cwd), the environment that
  * carries the git identity and credentials, and whether the remote moved under local work.
  */
-import type { ForgeEvent, RepoRef } from '../forge/events.js';
-import { issueOfBranch, pullOf } from '../forge/pull-of.js';
+import type { ForgeEvent, RepoRef } from '../core/events.js';
+import { issueOfBranch, pullOf } from '../core/pull-of.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { AgentRunner, RunOutcome, RunRequest } from '../queue/ports.js';
-import { isTransient } from '../queue/transient.js';
+import type { AgentRunner, RunRequest } from '../queue/ports.js';
+import type { RunOutcome } from '../core/run-outcome.js';
+import { isTransient } from '../core/transient.js';
 import { DEFAULT_LIMITS } from './claude/budget.js';
 import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type GitDirs, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 

@@ -5,7 +5,7 @@
  */
 import { localServiceUrl } from './local-url.js';
 import type { Config } from '../config/types.js';
-import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
+import { createOnboardingClient } from '../onboarding/gitea-onboarding-client.js';
 import { doctorChecks, type CheckResult } from '../onboarding/doctor-checks.js';
 import { saveDoctorResult, type DoctorResult } from '../onboarding/last-result.js';
 import { probeModel } from '../onboarding/model-probe.js';

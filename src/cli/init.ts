@@ -5,7 +5,7 @@
  * command only and is written nowhere.
  */
 import { resolve } from 'node:path';
-import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
+import { createOnboardingClient } from '../onboarding/gitea-onboarding-client.js';
 import { AGENT_TEMPLATES, templateOf, type AgentTemplate } from '../onboarding/agent-templates.js';
 import { initSteps, resolveRepositories, type InitOptions } from '../onboarding/init-steps.js';
 import { formatStep, runPlan } from '../onboarding/plan.js';

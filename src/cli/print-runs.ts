@@ -3,7 +3,7 @@
  * prompt, tool calls and forge changes. Read straight from the data dir's database.
  */
 import { formatTable } from '../lib/format-table.js';
-import { workKeyString } from '../queue/ports.js';
+import { workKeyString } from '../core/work-key.js';
 import type { RunRecord } from '../sessions/ports.js';
 import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../lib/clock.js';
 import type { JobStore } from '../queue/ports.js';
-import { workKeyString } from '../queue/ports.js';
+import { workKeyString } from '../core/work-key.js';
 import type { DashboardActions } from './ports.js';
 
 export function jobStoreActions(jobs: Pick<JobStore, 'listJobs' | 'finishJob' | 'pauseKey' | 'pausedUntil'>, clock: Clock): DashboardActions {

@@ -6,7 +6,7 @@
  * API and one read from a webhook payload are the same value — the reconciliation poller builds
  * the same events (and fingerprints) from either. Calls authenticate as one agent's forge user.
  */
-import type { CommentRef, IssueRef, PullRef, RepoRef, ReviewState, UserRef } from './events.js';
+import type { CommentRef, IssueRef, PullRef, RepoRef, ReviewState, UserRef } from '../core/events.js';
 
 /** `owner/name`. */
 export type RepoName = string;

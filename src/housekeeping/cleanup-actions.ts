@@ -5,12 +5,12 @@
  * (the workdir module's rule); the result names where.
  */
 import type { AgentConfig } from '../config/types.js';
-import { repoKey, type ForgeKind, type PullRef, type RepoRef } from '../forge/events.js';
+import { repoKey, type ForgeKind, type PullRef, type RepoRef } from '../core/events.js';
 import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock } from '../lib/clock.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
-import type { CleanupAction } from './cleanup-task.js';
+import type { CleanupAction } from '../core/cleanup-task.js';
 import type { CleanupTask, HousekeepingSessions } from './ports.js';
 import { rebaseDelivery } from './rebase-request.js';
 

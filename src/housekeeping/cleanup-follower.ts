@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { AgentConfig } from '../config/types.js';
-import { repoKey } from '../forge/events.js';
+import { repoKey } from '../core/events.js';
 import type { Logger } from '../lib/logger.js';
 import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import { replaceFile } from '../lib/replace-file.js';

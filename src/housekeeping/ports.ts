@@ -3,10 +3,10 @@
  * or deletes, dispatch pauses, sweep records and the audit trail. Owned here, implemented in
  * `store/sqlite/housekeeping-store.ts`; the dashboard reads sweeps and the audit through the same.
  */
-import type { RepoRef } from '../forge/events.js';
-import type { WorkKey } from '../queue/ports.js';
+import type { RepoRef } from '../core/events.js';
+import type { WorkKey } from '../core/work-key.js';
 import type { SessionRecord } from '../sessions/ports.js';
-import type { CleanupAction } from './cleanup-task.js';
+import type { CleanupAction } from '../core/cleanup-task.js';
 
 export interface CleanupTask {
   readonly id: number;

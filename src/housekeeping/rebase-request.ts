@@ -6,7 +6,7 @@
  * a crash between the two leaves the job queued and the cleanup task (retried) retargets; the
  * delivery id makes the record idempotent.
  */
-import type { ForgeKind, PullEvent, PullRef, RepoRef } from '../forge/events.js';
+import type { ForgeKind, PullEvent, PullRef, RepoRef } from '../core/events.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryRecord } from '../intake/ports.js';
 

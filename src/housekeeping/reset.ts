@@ -5,7 +5,7 @@
  * `force`, which cancels the job first. Removal saves unpushed work to the attic, as always.
  */
 import type { AgentConfig } from '../config/types.js';
-import { issueOfBranch } from '../forge/pull-of.js';
+import { issueOfBranch } from '../core/pull-of.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { nearest } from '../lib/nearest.js';
 import type { Job, JobStore } from '../queue/ports.js';
@@ -13,7 +13,7 @@ import type { SessionStore } from '../sessions/ports.js';
 import type { RepoSpec, WorktreeInfo, Workdirs } from '../workdir/index.js';
 import type { ResetRequest } from './admin-schema.js';
 import type { Transcripts } from './cleanup-actions.js';
-import { repoKey } from '../forge/events.js';
+import { repoKey } from '../core/events.js';
 import type { HousekeepingSessions } from './ports.js';
 
 export interface ResetDeps {

@@ -6,10 +6,10 @@
  * finds its worktree leased by the removal and waits for it.
  */
 import type { DeliveryRetention } from '../intake/ports.js';
-import { issueOfBranch } from '../forge/pull-of.js';
+import { issueOfBranch } from '../core/pull-of.js';
 import type { Logger } from '../lib/logger.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
-import { repoKey } from '../forge/events.js';
+import { repoKey } from '../core/events.js';
 import type { Transcripts } from './cleanup-actions.js';
 import type { CleanupQueue, HousekeepingSessions, RecordRetention } from './ports.js';
 

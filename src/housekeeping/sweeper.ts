@@ -6,7 +6,6 @@
  */
 import type { Config } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
-import type { Store } from '../store/ports.js';
 import { DISK_TASKS, SWEEP_TASKS, TASKS, type SweepDeps, type SweepTaskName, type TaskReport } from './sweep-tasks.js';
 import type { SweepRecords } from './ports.js';
 
@@ -77,8 +76,14 @@ function selected(task: string | undefined): readonly SweepTaskName[] {
   return [task as SweepTaskName];
 }
 
-/** The store's ports a sweep reads and writes. */
-export function sweepStorePorts(store: Pick<Store, 'housekeepingSessions' | 'cleanup' | 'deliveries' | 'recordRetention' | 'sweeps'>) {
+/** The ports a sweep reads and writes, picked from whatever holds them (the store, named as the store names them). */
+export function sweepStorePorts(store: {
+  readonly housekeepingSessions: SweepDeps['rows'];
+  readonly cleanup: SweepDeps['queue'];
+  readonly deliveries: SweepDeps['deliveries'];
+  readonly recordRetention: SweepDeps['records'];
+  readonly sweeps: SweepRecords;
+}) {
   return { rows: store.housekeepingSessions, queue: store.cleanup, deliveries: store.deliveries, records: store.recordRetention, sweeps: store.sweeps };
 }
 

@@ -5,10 +5,10 @@ import { gate, scriptedRunner, startHarness, type Harness } from '../../test/sup
 import { commented, REPO } from '../../test/support/events.js';
 import { CLI } from '../../test/support/service-process.js';
 import { until } from '../../test/support/wait.js';
-import type { RepoRef } from '../forge/events.js';
+import type { RepoRef } from '../core/events.js';
 import { silentLogger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
-import { ForgeUnavailableError } from '../queue/transient.js';
+import { ForgeUnavailableError } from '../core/transient.js';
 import { buildHttpApp } from './build-app.js';
 import { deliveriesRoute } from './deliveries-route.js';
 import { createMetrics } from './metrics.js';

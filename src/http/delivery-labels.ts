@@ -7,7 +7,7 @@
  * outcome — the event-type header — so a delivery is counted under the same `event` whether it
  * was rejected or accepted.
  */
-import type { ForgeKind } from '../forge/events.js';
+import type { ForgeKind } from '../core/events.js';
 import { handlerFor } from '../forge/webhook/forge-handlers.js';
 import { readDeliveryHeaders, type HeaderMap } from '../forge/webhook/headers.js';
 

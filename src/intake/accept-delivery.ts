@@ -3,7 +3,7 @@
  * signature, parse, normalise, store durably. It knows nothing of HTTP; the route maps each
  * outcome to a status code once. No work happens here — dispatch picks stored events up.
  */
-import type { ForgeEvent, ForgeKind } from '../forge/events.js';
+import type { ForgeEvent, ForgeKind } from '../core/events.js';
 import { readDeliveryHeaders } from '../forge/webhook/headers.js';
 import { normalise } from '../forge/webhook/normalise.js';
 import { BODY_FIELD } from '../forge/webhook/payload-problem.js';

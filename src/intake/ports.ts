@@ -3,7 +3,7 @@
  * will too. `record` must make the delivery durable (on disk, committed) before it resolves:
  * the forge never re-sends a delivery we acknowledged, so a 202 is a promise.
  */
-import type { ForgeEvent, ForgeKind } from '../forge/events.js';
+import type { ForgeEvent, ForgeKind } from '../core/events.js';
 
 export interface DeliveryRecord {
   /** The forge's delivery UUID; a polled event gets a synthetic `poll:<fingerprint>` id. */
@@ -32,17 +32,6 @@ export type RecordResult =
 export interface DeliveryStore {
   record(delivery: DeliveryRecord): Promise<RecordResult>;
 }
-
-/** An event as stored: its row id, the delivery that brought it, when it arrived. */
-export interface StoredEvent {
-  readonly id: number;
-  readonly deliveryId: string;
-  readonly receivedAt: number;
-  readonly event: ForgeEvent;
-}
-
-/** Told after an event is committed, so dispatch can route it without reading it back. */
-export type EventListener = (stored: StoredEvent) => void;
 
 /** One stored delivery as an operator sees it (`claude-hooks deliveries`). */
 export interface DeliverySummary {

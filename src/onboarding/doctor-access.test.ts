@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../test/support/forge/forge-double.js';
-import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
+import { createOnboardingClient } from './gitea-onboarding-client.js';
 import { accessChecks, serviceTokenChecks, type ServiceTokenInput } from './doctor-access.js';
 import type { CheckResult, DoctorAgent, DoctorCheck } from './doctor-checks.js';
 import { sandboxCheck } from './doctor-sandbox.js';

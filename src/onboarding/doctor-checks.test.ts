@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../test/support/forge/forge-double.js';
-import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
+import { createOnboardingClient } from './gitea-onboarding-client.js';
 import { HOOK_EVENTS } from './agent-templates.js';
 import { PROTECTED_RULE } from './branch-rule.js';
 import { doctorChecks, type DoctorInput } from './doctor-checks.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../test/support/forge/forge-double.js';
-import { createOnboardingClient } from '../forge/rest/gitea-onboarding-client.js';
+import { createOnboardingClient } from './gitea-onboarding-client.js';
 import { AGENT_TEMPLATES } from './agent-templates.js';
 import { initSteps, type InitOptions } from './init-steps.js';
 import { runPlan, type PlanReport } from './plan.js';

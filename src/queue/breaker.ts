@@ -8,7 +8,8 @@ import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Emit } from './dispatch-types.js';
-import { workKeyString, type ForgeLookup, type Job, type JobStore } from './ports.js';
+import type { ForgeLookup, Job, JobStore } from './ports.js';
+import { workKeyString } from '../core/work-key.js';
 
 export interface Breaker {
   /** Pauses the job's key if it is over its rate cap; true when it did (the job must not start). */

@@ -1,5 +1,6 @@
 /** The dispatcher's settings and what it tells observers; shared by the modules it wires. */
-import type { Job, RunOutcome } from './ports.js';
+import type { Job } from './ports.js';
+import type { RunOutcome } from '../core/run-outcome.js';
 
 export interface DispatchLimits {
   readonly concurrency: number;

@@ -12,9 +12,9 @@ import { silentLogger } from '../lib/logger.js';
 import { openStore } from '../store/open-store.js';
 import { createDispatcher } from './dispatcher.js';
 import type { JobStore, StoredEvent } from './ports.js';
-import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeEvent } from '../core/events.js';
 import { ForgeApiError } from '../forge/client.js';
-import type { RepoRef } from '../forge/events.js';
+import type { RepoRef } from '../core/events.js';
 import type { Store } from '../store/ports.js';
 
 /** The agents' "not for me" decisions, oldest event first, as the delivery history reports them. */

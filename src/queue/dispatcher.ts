@@ -16,7 +16,8 @@ import { createBreaker } from './breaker.js';
 import type { DispatchLimits, DispatchNotice } from './dispatch-types.js';
 import { createJobLauncher } from './job-launcher.js';
 import { pickJobs } from './pick-jobs.js';
-import { workKeyString, type AgentRunner, type JobStore, type StoredEvent } from './ports.js';
+import type { AgentRunner, JobStore, StoredEvent } from './ports.js';
+import { workKeyString } from '../core/work-key.js';
 import type { RouteContext } from './route-event.js';
 import { createRoutingLoop } from './routing-loop.js';
 

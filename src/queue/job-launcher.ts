@@ -14,9 +14,10 @@ import type { AgentConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { DispatchLimits, Emit } from './dispatch-types.js';
-import type { AgentRunner, Job, JobStore, RunOutcome } from './ports.js';
+import type { AgentRunner, Job, JobStore } from './ports.js';
+import type { RunOutcome } from '../core/run-outcome.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
-import { isTransient } from './transient.js';
+import { isTransient } from '../core/transient.js';
 
 export interface JobLauncherOptions {
   readonly store: JobStore;

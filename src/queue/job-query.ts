@@ -4,7 +4,7 @@
  * to SQLite). States may be repeated or comma-separated; the limit is a whole number above 0.
  */
 import { err, ok, type Result } from '../lib/result.js';
-import { JOB_STATES, type JobState } from './job-state.js';
+import { JOB_STATES, type JobState } from '../core/job-state.js';
 import type { JobQuery } from './ports.js';
 
 export interface JobQueryInput {

@@ -2,10 +2,11 @@
  * The operator's view of jobs (CLI `claude-hooks jobs`, `GET /api/jobs`): queued, running and
  * recent jobs with their key, the events they answer, attempts, state and timings.
  */
-import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeEvent } from '../core/events.js';
 import { formatTable } from '../lib/format-table.js';
-import type { JobState } from './job-state.js';
-import { workKeyString, type JobQuery, type JobStore } from './ports.js';
+import type { JobState } from '../core/job-state.js';
+import type { JobQuery, JobStore } from './ports.js';
+import { workKeyString } from '../core/work-key.js';
 
 export interface JobView {
   readonly id: number;

@@ -5,9 +5,9 @@
  * events of a batch are compared in order, each with the one before it. An issue never seen
  * labelled before counts every label as added.
  */
-import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeEvent } from '../core/events.js';
 import type { JobStore, LabelSet, StoredEvent } from './ports.js';
-import { repoKey } from '../forge/events.js';
+import { repoKey } from '../core/events.js';
 
 export interface LabelChange {
   readonly added: readonly string[];

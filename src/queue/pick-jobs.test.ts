@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { agent } from '../../test/support/agents.js';
 import { commented, REPO } from '../../test/support/events.js';
-import type { RepoRef } from '../forge/events.js';
+import type { RepoRef } from '../core/events.js';
 import { systemClock } from '../lib/clock.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
 import type { DispatchLimits } from './dispatch-types.js';
 import { pickJobs } from './pick-jobs.js';
 import type { JobStore, RunnableWindow } from './ports.js';
-import { repoKey } from '../forge/events.js';
+import { repoKey } from '../core/events.js';
 
 const OTHER: RepoRef = { ...REPO, name: 'other', fullName: 'acme/other' };
 const agents = new Map([agent('dev'), agent('boss')].map((a) => [a.name, { ...a, limits: { ...a.limits, concurrency: 10, runsPerHour: 100 } }]));

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { scriptedRunner, startHarness } from '../../test/support/dispatch-harness.js';
 import { commented, issueRef, REPO } from '../../test/support/events.js';
 import type { CommentOnIssue, ForgeClient } from '../forge/client.js';
-import type { IssueRef } from '../forge/events.js';
+import type { IssueRef } from '../core/events.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { createPoller } from './poller.js';

@@ -7,7 +7,7 @@
  * the intake's own store: the fingerprint de-duplication drops what a webhook already brought, so
  * a change is acted on once whichever way it arrived.
  */
-import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../forge/events.js';
+import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../core/events.js';
 import { submittedReviews, type ForgeClient } from '../forge/client.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryStore } from '../intake/ports.js';

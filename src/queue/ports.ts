@@ -4,25 +4,14 @@
  * elsewhere — SQLite in `store/`, the Claude runner in `agent/`, the REST client in `forge/`.
  */
 import type { AgentConfig } from '../config/types.js';
-import type { RepoRef } from '../forge/events.js';
-import type { CleanupDecision } from '../housekeeping/cleanup-task.js';
-import type { StoredEvent } from '../intake/ports.js';
-import type { JobState } from './job-state.js';
+import type { RepoRef } from '../core/events.js';
+import type { CleanupDecision } from '../core/cleanup-task.js';
+import type { StoredEvent } from '../core/stored-event.js';
+import type { JobState } from '../core/job-state.js';
+import type { RunOutcome } from '../core/run-outcome.js';
+import type { WorkKey } from '../core/work-key.js';
 
 export type { StoredEvent };
-
-/** `(agent, repo, issue)`: the unit of conversation, of serialisation, and of rate limits. */
-export interface WorkKey {
-  readonly agent: string;
-  /** `host/owner/name`, lower-cased. */
-  readonly repo: string;
-  readonly issue: number;
-}
-
-export function workKeyString(key: WorkKey): string {
-  return `${key.agent}:${key.repo}#${key.issue}`;
-}
-
 
 /**
  * One agent's part in an event: queue work for it, or a recorded reason why not; or the cleanup
@@ -194,41 +183,6 @@ export interface RunRequest {
    */
   readonly nextRetry?: (outage: boolean) => number | undefined;
 }
-
-/**
- * What a run did, told by runners that know (the Claude runner); dispatch only passes it on to
- * listeners and never reads it, so it stays ignorant of sessions and of the SDK.
- */
-export interface RunFacts {
-  readonly sessionId?: string;
-  readonly session?: 'new' | 'resumed';
-  readonly prompt?: { readonly kind: 'full' | 'delta'; readonly bytes: number };
-  readonly turns?: number;
-  readonly tokens?: { readonly input: number; readonly output: number; readonly cacheRead: number; readonly cacheCreation: number };
-  readonly costUsd?: number;
-  /** The run record's id (`GET /api/runs/:id`). */
-  readonly runId?: number;
-}
-
-export type RunOutcome =
-  | { readonly ok: true; readonly summary?: string; readonly facts?: RunFacts }
-  | {
-      readonly ok: false;
-      readonly error: string;
-      readonly retryable: boolean;
-      /**
-       * The run could not begin: what it needs (its worktree) is leased to another job. Not an
-       * attempt — the job goes back to the queue, holding no slot, and tries again shortly.
-       */
-      readonly wait?: true;
-      /**
-       * The failure came from outside the job — the model, the forge or git was unreachable,
-       * overloaded or stalled: retried over the outage horizon (`retry-policy.ts`), not just
-       * `maxAttempts` times. Implies `retryable`.
-       */
-      readonly outage?: true;
-      readonly facts?: RunFacts;
-    };
 
 /**
  * Runs one job. Implemented by the Claude agent runner; tests use scripted runners. A runner

@@ -13,7 +13,7 @@
  * made while we were reading) are left for the next poll, which overlaps this one.
  */
 import type { SubmittedReview, TimelineEntry } from '../forge/client.js';
-import type { ForgeEvent, ForgeKind, IssueRef, PullRef, RepoRef, UserRef } from '../forge/events.js';
+import type { ForgeEvent, ForgeKind, IssueRef, PullRef, RepoRef, UserRef } from '../core/events.js';
 import { fingerprintOf, type UnfingerprintedEvent } from '../forge/webhook/fingerprint.js';
 
 export interface ReconcileContext {

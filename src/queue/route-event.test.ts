@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { teamOfThree } from '../../test/support/agents.js';
 import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pullRef, REPO, reviewed, reviewRequested } from '../../test/support/events.js';
-import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeEvent } from '../core/events.js';
 import { rebaseEvent } from '../housekeeping/rebase-request.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, personMayTrigger, routeEvent, type RouteContext } from './route-event.js';
-import { ForgeUnavailableError } from './transient.js';
+import { ForgeUnavailableError } from '../core/transient.js';
 
 const writers = new Set(['alice', 'boss', 'dev', 'reviewer']);
 

@@ -4,11 +4,11 @@
  * each other's chatter, and from being driven by users without write access. A trigger that
  * matched but was blocked becomes a recorded `skip`, so an operator can see why nothing ran.
  */
-import { isStatusComment } from '../agent/status/marker.js';
+import { isStatusComment } from '../core/status-marker.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
-import { repoKey, type ForgeEvent, type PullEvent, type RepoRef } from '../forge/events.js';
-import { issueOfBranch, pullOf } from '../forge/pull-of.js';
+import { repoKey, type ForgeEvent, type PullEvent, type RepoRef } from '../core/events.js';
+import { issueOfBranch, pullOf } from '../core/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
 export interface RouteContext {

@@ -5,13 +5,14 @@
  * could not help route now (a transient error) stays unrouted and is tried again, backing off;
  * any other failure is recorded as that event's outcome and routing goes on.
  */
-import { cleanupFor } from '../housekeeping/cleanup-task.js';
+import { cleanupFor } from '../core/cleanup-task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { labelChanges } from './label-changes.js';
-import { workKeyString, type JobStore, type LabelSet, type RoutingDecision, type StoredEvent } from './ports.js';
+import type { JobStore, LabelSet, RoutingDecision, StoredEvent } from './ports.js';
+import { workKeyString } from '../core/work-key.js';
 import { routeEvent, type RouteContext } from './route-event.js';
-import { isTransient } from './transient.js';
+import { isTransient } from '../core/transient.js';
 
 export interface RoutingLoopOptions {
   readonly store: JobStore;

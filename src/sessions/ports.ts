@@ -5,9 +5,9 @@
  * The session key is exactly the job's `WorkKey` `(agent, repo, issue)`: boss shares one worktree
  * per repository across issues, so neither the worktree nor the agent alone may pick a session.
  */
-import type { ForgeChange } from '../agent/forge-tools/types.js';
-import type { RunOutcomeKind } from '../agent/status/types.js';
-import type { WorkKey } from '../queue/ports.js';
+import type { ForgeChange } from '../core/forge-change.js';
+import type { RunOutcomeKind } from '../core/run-outcome.js';
+import type { WorkKey } from '../core/work-key.js';
 import type { SessionCursor } from './cursor.js';
 
 export type SessionState = 'active' | 'closed';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { WorkKey } from '../queue/ports.js';
+import type { WorkKey } from '../core/work-key.js';
 
 /** The folder holding one folder per work key. */
 export function sessionsFolder(claudeDir: string): string {

@@ -7,7 +7,8 @@
  */
 import type { DashboardReads, DiskSamples } from '../dashboard/ports.js';
 import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../housekeeping/ports.js';
-import type { DeliveryHistory, DeliveryRetention, DeliveryStore, EventListener } from '../intake/ports.js';
+import type { DeliveryHistory, DeliveryRetention, DeliveryStore } from '../intake/ports.js';
+import type { EventListener } from '../core/stored-event.js';
 import type { PollCursors } from '../queue/poller.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunRecords, SessionStore } from '../sessions/ports.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSilentServer, type HungServer } from '../../test/support/hung-server.js';
 import { until } from '../../test/support/wait.js';
-import { isTransient } from '../queue/transient.js';
+import { isTransient } from '../core/transient.js';
 import { GitError, LockTimeoutError } from './index.js';
 import { createHarness, type Harness } from './test-support/fixture.js';
 import type { RepoSpec, Workdirs } from './types.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createForgeTools } from '../../src/agent/forge-tools/index.js';
-import type { ForgeChange } from '../../src/agent/forge-tools/types.js';
+import type { ForgeChange } from '../../src/core/forge-change.js';
 import { createGiteaClient } from '../../src/forge/rest/gitea-client.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';

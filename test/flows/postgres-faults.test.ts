@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { StoreConfig } from '../../src/config/types.js';
-import type { StoredEvent } from '../../src/intake/ports.js';
+import type { StoredEvent } from '../../src/core/stored-event.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { createAcceptDelivery } from '../../src/intake/accept-delivery.js';

@@ -4,7 +4,7 @@
  * with its clock moved forward: it expires what is old, keeps what is fresh, leaves alone a key
  * whose job starts mid-sweep, and a dry run reports exactly what the real sweep then does.
  */
-import { workKeyString } from '../../src/queue/ports.js';
+import { workKeyString } from '../../src/core/work-key.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

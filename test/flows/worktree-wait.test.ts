@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
-import type { RepoRef } from '../../src/forge/events.js';
+import type { RepoRef } from '../../src/core/events.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createHarness } from '../../src/workdir/test-support/fixture.js';
 import { gate, startHarness } from '../support/dispatch-harness.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { DeliveryRecord, StoredEvent } from '../../src/intake/ports.js';
+import type { DeliveryRecord } from '../../src/intake/ports.js';
+import type { StoredEvent } from '../../src/core/stored-event.js';
 import { commented, issueOpened, REPO } from '../support/events.js';
 import { forEachStore } from './stores.js';
 

@@ -2,7 +2,7 @@
  * The values the contract tests build runs and sessions from: a work key in the test repository
  * and a finished run's record, each with defaults a test overrides only where it matters.
  */
-import type { WorkKey } from '../../src/queue/ports.js';
+import type { WorkKey } from '../../src/core/work-key.js';
 import { NOTHING_BLOCKED, type RunFinish } from '../../src/sessions/ports.js';
 import { REPO_KEY } from './through-ports.js';
 

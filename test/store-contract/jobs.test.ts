@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { ForgeEvent } from '../../src/forge/events.js';
+import type { ForgeEvent } from '../../src/core/events.js';
 import type { Store } from '../../src/store/ports.js';
-import type { RoutingDecision, WorkKey } from '../../src/queue/ports.js';
+import type { RoutingDecision } from '../../src/queue/ports.js';
+import type { WorkKey } from '../../src/core/work-key.js';
 import { commented, issueOpened, REPO } from '../support/events.js';
 import { forEachStore } from './stores.js';
 

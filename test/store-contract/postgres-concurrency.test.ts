@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import pg from 'pg';
-import type { ForgeEvent } from '../../src/forge/events.js';
-import type { StoredEvent } from '../../src/intake/ports.js';
+import type { ForgeEvent } from '../../src/core/events.js';
+import type { StoredEvent } from '../../src/core/stored-event.js';
 import { manualClock } from '../../src/lib/clock.js';
-import type { RoutingDecision, WorkKey } from '../../src/queue/ports.js';
+import type { RoutingDecision } from '../../src/queue/ports.js';
+import type { WorkKey } from '../../src/core/work-key.js';
 import type { Store } from '../../src/store/ports.js';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { commented, issueOpened, REPO } from '../support/events.js';

@@ -2,7 +2,7 @@
  * Rows the contract tests need from other ports, made through those ports (never SQL): an event
  * recorded by the intake, routed to work, to a skip or to a cleanup task by dispatch.
  */
-import type { CleanupAction } from '../../src/housekeeping/cleanup-task.js';
+import type { CleanupAction } from '../../src/core/cleanup-task.js';
 import type { RoutingDecision } from '../../src/queue/ports.js';
 import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from '../support/events.js';

@@ -4,7 +4,7 @@
  * text that would run if it were not escaped. Used by the view-model tests, the route and
  * browser tests and the dashboard benchmark (with large counts).
  */
-import type { RepoRef } from '../../src/forge/events.js';
+import type { RepoRef } from '../../src/core/events.js';
 import { NOTHING_BLOCKED, type RunBlocked, type RunIsolation } from '../../src/sessions/ports.js';
 import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from './events.js';

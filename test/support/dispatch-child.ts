@@ -4,7 +4,7 @@
  * and then hangs until it is killed.
  */
 import { readFileSync } from 'node:fs';
-import type { ForgeEvent } from '../../src/forge/events.js';
+import type { ForgeEvent } from '../../src/core/events.js';
 import { scriptedRunner, startHarness } from './dispatch-harness.js';
 
 const [dataDir, eventsFile] = process.argv.slice(2);

@@ -2,7 +2,7 @@
  * Normalised events for tests, built the way the intake builds them (fingerprint included), so
  * dispatch tests can speak in stories: "alice comments on #7", "boss is mentioned".
  */
-import type { CommentEvent, ForgeEvent, IssueEvent, IssueRef, PullEvent, PullRef, RepoRef, ReviewEvent, ReviewState, UserRef } from '../../src/forge/events.js';
+import type { CommentEvent, ForgeEvent, IssueEvent, IssueRef, PullEvent, PullRef, RepoRef, ReviewEvent, ReviewState, UserRef } from '../../src/core/events.js';
 import { fingerprintOf } from '../../src/forge/webhook/fingerprint.js';
 
 export const REPO: RepoRef = {

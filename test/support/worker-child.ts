@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/main.js';
-import { workKeyString, type AgentRunner } from '../../src/queue/ports.js';
+import type { AgentRunner } from '../../src/queue/ports.js';
+import { workKeyString } from '../../src/core/work-key.js';
 
 const [configPath, logPath] = process.argv.slice(2);
 if (!configPath || !logPath) throw new Error('usage: worker-child <config.yaml> <runs.log>');

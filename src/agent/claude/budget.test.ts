@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commented } from '../../../test/support/events.js';
 import type { TriggerRule } from '../../queue/route-event.js';
-import { ForgeUnavailableError } from '../../queue/transient.js';
+import { ForgeUnavailableError } from '../../core/transient.js';
 import { makeAgent } from '../../workdir/test-support/fixture.js';
 import { checkBudgets, saysContinue, startOfUtcDay } from './budget.js';
 

@@ -9,7 +9,7 @@
  * agent's own user lifts a budget, its own or another's.
  */
 import type { AgentConfig } from '../../config/types.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import { personMayTrigger, type TriggerRule } from '../../queue/route-event.js';
 import { formatUsd } from '../../lib/format-usd.js';
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { setImmediate as settled } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { commented, issueOpened } from '../../../test/support/events.js';
-import type { ForgeEvent } from '../../forge/events.js';
+import type { ForgeEvent } from '../../core/events.js';
 import { makeAgent } from '../../workdir/test-support/fixture.js';
 import { silentLogger } from '../../lib/logger.js';
-import type { WorkKey } from '../../queue/ports.js';
+import type { WorkKey } from '../../core/work-key.js';
 import type { TriggerRule } from '../../queue/route-event.js';
-import { ForgeUnavailableError } from '../../queue/transient.js';
+import { ForgeUnavailableError } from '../../core/transient.js';
 import { liveFollowUps } from './live-follow-ups.js';
 
 describe('live follow-ups', () => {

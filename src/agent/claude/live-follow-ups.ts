@@ -10,9 +10,9 @@
  * triggers, which the follow-up job still answers.
  */
 import type { AgentConfig } from '../../config/types.js';
-import type { EventListener, StoredEvent } from '../../intake/ports.js';
+import type { EventListener, StoredEvent } from '../../core/stored-event.js';
 import type { Logger } from '../../lib/logger.js';
-import { repoKey, type CommentEvent } from '../../forge/events.js';
+import { repoKey, type CommentEvent } from '../../core/events.js';
 import { personMayTrigger, type TriggerRule } from '../../queue/route-event.js';
 import type { ClaudeRunner } from './claude-runner.js';
 

@@ -5,7 +5,7 @@
  */
 import type { SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { ModelHealth, TroubleStatus } from '../../sandbox/model-health.js';
-import type { RunOutcomeKind } from '../status/types.js';
+import type { RunOutcomeKind } from '../../core/run-outcome.js';
 
 export interface ClassifiedRun {
   readonly outcome: RunOutcomeKind;

@@ -1,7 +1,8 @@
 /** The status comment's updates from the runner; a failing update never fails the run. */
 import type { Logger } from '../../lib/logger.js';
 import type { UnpushedWork } from '../status/local-work.js';
-import type { RunOutcomeKind, RunStatus } from '../status/types.js';
+import type { RunStatus } from '../status/types.js';
+import type { RunOutcomeKind } from '../../core/run-outcome.js';
 
 /** The status comment of one run (built by `agent/status/`). */
 export interface RunStatusReporter {

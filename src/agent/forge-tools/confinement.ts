@@ -4,7 +4,7 @@
  * is checked here against what the run is about; a refusal is text the model can read (a
  * `string`), never a throw.
  */
-import type { PullRef } from '../../forge/events.js';
+import type { PullRef } from '../../core/events.js';
 import type { ToolContext } from './tool-context.js';
 
 export const sameLogin = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();

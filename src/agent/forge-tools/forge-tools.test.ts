@@ -10,13 +10,14 @@ import { z } from 'zod';
 import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
 import { agent } from '../../../test/support/agents.js';
 import type { ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { silentLogger } from '../../lib/logger.js';
 import { Secret } from '../../lib/secret.js';
 import { createForgeTools, forgeToolDefinitions } from './create-forge-tools.js';
 import type { ToolResult } from './tool-result.js';
-import type { ForgeChange, ForgeToolsOptions } from './types.js';
+import type { ForgeToolsOptions } from './types.js';
+import type { ForgeChange } from '../../core/forge-change.js';
 
 const REPO = 'acme/app';
 

@@ -8,9 +8,9 @@
  * model as directly as the prompt does.
  */
 import type { PullReview } from '../../forge/client.js';
-import type { CommentRef, IssueRef, PullRef } from '../../forge/events.js';
+import type { CommentRef, IssueRef, PullRef } from '../../core/events.js';
 import { inlineUntrusted, quoteUntrusted, UNTRUSTED_NOTICE } from '../prompt/untrusted.js';
-import { isStatusComment } from '../status/marker.js';
+import { isStatusComment } from '../../core/status-marker.js';
 
 export interface Thread {
   readonly issue: IssueRef;

@@ -5,9 +5,9 @@
  */
 import type { AnyZodRawShape, createSdkMcpServer, SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
 import type { ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { forgeFailure, type ToolResult } from './tool-result.js';
-import type { ForgeChange } from './types.js';
+import type { ForgeChange } from '../../core/forge-change.js';
 
 export interface ToolContext {
   readonly client: ForgeClient;

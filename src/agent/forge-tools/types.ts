@@ -10,16 +10,10 @@
 import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentConfig } from '../../config/types.js';
 import type { ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
+import type { ForgeChange } from '../../core/forge-change.js';
 
-export interface ForgeChange {
-  readonly kind: 'comment' | 'pull' | 'review' | 'review-request' | 'labels' | 'issue';
-  /** The issue, PR or comment number/id concerned. */
-  readonly number: number;
-  readonly url: string | undefined;
-  /** One line for the run record and the status comment. */
-  readonly summary: string;
-}
+export type { ForgeChange };
 
 export interface ForgeToolsOptions {
   readonly client: ForgeClient;

@@ -3,8 +3,8 @@
  * of the job, every comment and review read (including the agent's own, which it need not be
  * told about), and the thread's head, state and labels as they are now.
  */
-import type { CommentRef } from '../../forge/events.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { CommentRef } from '../../core/events.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { Thread } from './thread.js';
 

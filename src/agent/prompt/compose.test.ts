@@ -4,9 +4,9 @@ import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/
 import type { AgentConfig } from '../../config/types.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { rebaseEvent } from '../../housekeeping/rebase-request.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { normalise } from '../../forge/webhook/normalise.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import { silentLogger } from '../../lib/logger.js';
 import { Secret } from '../../lib/secret.js';
 import type { SessionCursor } from '../../sessions/cursor.js';

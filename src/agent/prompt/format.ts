@@ -2,7 +2,7 @@
  * The pieces full and delta prompts share: a comment, a review with its code comments, a diff
  * stat, the workspace. Everything a forge user wrote goes through `untrusted.ts`.
  */
-import type { CommentRef } from '../../forge/events.js';
+import type { CommentRef } from '../../core/events.js';
 import type { DiffStat, PullReviewState } from '../../forge/client.js';
 import type { ThreadReview } from './thread.js';
 import type { PromptRequest } from './types.js';

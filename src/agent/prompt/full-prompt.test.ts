@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentConfig } from '../../config/types.js';
-import type { CommentRef, IssueRef, RepoRef } from '../../forge/events.js';
+import type { CommentRef, IssueRef, RepoRef } from '../../core/events.js';
 import { Secret } from '../../lib/secret.js';
 import { deltaPrompt } from './delta-prompt.js';
 import { fullPrompt } from './full-prompt.js';

@@ -4,7 +4,7 @@
  * reviews with their code comments), the workspace, the conventions and how to answer.
  */
 import type { AgentConfig } from '../../config/types.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { answerSection, CONVENTIONS, roleLine } from './conventions.js';
 import { commentBlock, commentHeading, diffStatLine, reviewBlock, who, workspaceSection } from './format.js';
 import type { Thread } from './thread.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PullReview } from '../../forge/client.js';
-import type { CommentRef, ForgeEvent, IssueRef, PullRef, RepoRef, UserRef } from '../../forge/events.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { CommentRef, ForgeEvent, IssueRef, PullRef, RepoRef, UserRef } from '../../core/events.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import { rebaseEvent } from '../../housekeeping/rebase-request.js';
 import { findNews, type NewsInput } from './news.js';

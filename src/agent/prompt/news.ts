@@ -6,9 +6,9 @@
  * did not list yet). Pure: `compose.ts` reads, this decides.
  */
 import type { PullReviewState } from '../../forge/client.js';
-import type { CommentRef, ForgeEvent, PullRef, ReviewState } from '../../forge/events.js';
-import { issueOfBranch } from '../../forge/pull-of.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { CommentRef, ForgeEvent, PullRef, ReviewState } from '../../core/events.js';
+import { issueOfBranch } from '../../core/pull-of.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 import type { Thread, ThreadReview } from './thread.js';
 import type { PromptRequest } from './types.js';

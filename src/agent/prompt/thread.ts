@@ -3,7 +3,7 @@
  * owned here and implemented by the Gitea client), and the snapshot it reads into.
  */
 import type { DiffStat, PullReview, RepoName, ReviewComment } from '../../forge/client.js';
-import type { CommentRef, IssueRef, PullRef } from '../../forge/events.js';
+import type { CommentRef, IssueRef, PullRef } from '../../core/events.js';
 
 export interface ThreadReader {
   /** Works for a PR number too (a PR is an issue); `isPull` tells. */

@@ -6,8 +6,8 @@
  * from named authors, with invisible and bidi characters and HTML comments stripped.
  */
 import type { AgentConfig } from '../../config/types.js';
-import type { RepoRef } from '../../forge/events.js';
-import type { StoredEvent } from '../../intake/ports.js';
+import type { RepoRef } from '../../core/events.js';
+import type { StoredEvent } from '../../core/stored-event.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 
 export type PromptKind = 'full' | 'delta';

@@ -6,7 +6,7 @@
  * update it never throws: the answer says whether a comment was edited.
  */
 import type { ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import type { Logger } from '../../lib/logger.js';
 import { findStatusComments, removeTwins, type StatusCommentQuery } from './find-status-comment.js';
 import { renderOrphaned } from './render-status.js';

@@ -8,8 +8,8 @@
  * These calls throw like any forge call; the callers log and swallow, as for every status update.
  */
 import type { ForgeClient, RepoName } from '../../forge/client.js';
-import type { CommentRef } from '../../forge/events.js';
-import { statusJobOf } from './marker.js';
+import type { CommentRef } from '../../core/events.js';
+import { statusJobOf } from '../../core/status-marker.js';
 
 export interface StatusCommentQuery {
   readonly client: ForgeClient;

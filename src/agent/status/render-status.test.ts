@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRedactor } from '../../lib/redactor.js';
 import { describeUnpushedWork } from './local-work.js';
-import { isStatusComment, statusJobOf, statusMarker } from './marker.js';
+import { isStatusComment, statusJobOf, statusMarker } from '../../core/status-marker.js';
 import { renderOrphaned, renderStatus } from './render-status.js';
 import type { RunStatus } from './types.js';
 

@@ -8,8 +8,9 @@
 import { formatUsd } from '../../lib/format-usd.js';
 import { formatDuration, inert, publicText } from './format.js';
 import { describeUnpushedWork } from './local-work.js';
-import { statusMarker } from './marker.js';
-import type { RunOutcomeKind, RunStatus } from './types.js';
+import { statusMarker } from '../../core/status-marker.js';
+import type { RunStatus } from './types.js';
+import type { RunOutcomeKind } from '../../core/run-outcome.js';
 
 export interface StatusContext {
   readonly agent: string;

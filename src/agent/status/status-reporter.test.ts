@@ -9,7 +9,7 @@ import { capturingLogger } from '../../../test/support/capturing-logger.js';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../../test/support/forge/forge-double.js';
 import { ForgeApiError, type ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { manualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/logger.js';

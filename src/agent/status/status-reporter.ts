@@ -14,7 +14,7 @@
  * the `finished` update removes every one but the comment it edits.
  */
 import { ForgeApiError, type ForgeClient } from '../../forge/client.js';
-import type { RepoRef } from '../../forge/events.js';
+import type { RepoRef } from '../../core/events.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import { findStatusComments, removeTwins, type StatusCommentQuery } from './find-status-comment.js';

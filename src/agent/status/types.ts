@@ -3,13 +3,10 @@
  * queued (position), working (elapsed, what it is doing), finished (outcome, turns, cost,
  * duration, new or resumed session, full or delta prompt, link to the run).
  */
+import type { RunOutcomeKind } from '../../core/run-outcome.js';
 import type { UnpushedWork } from './local-work.js';
 
-/**
- * `model-unavailable`: the model API was unreachable, overloaded or stalled, and the runtime's
- * own retries did not get through — an outage, not the job's fault; the job is retried.
- */
-export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns' | 'model-unavailable';
+export type { RunOutcomeKind };
 
 export type RunStatus =
   | { readonly phase: 'queued'; readonly position: number }

@@ -4,7 +4,7 @@
  * the same value and get the same fingerprint.
  */
 import type { Permission, PullReview, PullReviewState, ReviewComment, ReviewSummary, TimelineEntry } from '../client.js';
-import type { CommentRef, RepoRef } from '../events.js';
+import type { CommentRef, RepoRef } from '../../core/events.js';
 import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {

@@ -5,7 +5,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { Secret } from '../../lib/secret.js';
 import { ForgeApiError } from '../client.js';
 import { createGiteaClient } from './gitea-client.js';
-import { createOnboardingClient } from './gitea-onboarding-client.js';
+import { createOnboardingClient } from '../../onboarding/gitea-onboarding-client.js';
 import { createTransport } from './transport.js';
 
 function noAnswer(error: unknown): boolean {

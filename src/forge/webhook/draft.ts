@@ -3,7 +3,7 @@
  * without its fingerprint, or a deliberate "ignored"), and the two steps each one starts with —
  * reading the action, and reading the repository and sender every event carries.
  */
-import type { ForgeKind, RepoRef, UserRef } from '../events.js';
+import type { ForgeKind, RepoRef, UserRef } from '../../core/events.js';
 import { err, ok, type Result } from '../../lib/result.js';
 import type { UnfingerprintedEvent } from './fingerprint.js';
 import { parsePayload, type PayloadProblem } from './payload-problem.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { deliveryHeaders, loadSamplePayload } from '../../../test/support/payloads.js';
-import type { CommentEvent, PullEvent, RepoRef } from '../events.js';
+import type { CommentEvent, PullEvent, RepoRef } from '../../core/events.js';
 import { canonicalTime, fingerprintOf, type UnfingerprintedEvent } from './fingerprint.js';
 import { readDeliveryHeaders } from './headers.js';
 import { normalise } from './normalise.js';

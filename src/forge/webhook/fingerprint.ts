@@ -12,7 +12,7 @@
  * later has the same one. The intake therefore de-duplicates within a time window only, so the
  * second deletion is not swallowed as a repeat of the first.
  */
-import { repoKey, type ForgeEvent, type IssueEvent, type PullEvent, type ReviewEvent } from '../events.js';
+import { repoKey, type ForgeEvent, type IssueEvent, type PullEvent, type ReviewEvent } from '../../core/events.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -4,7 +4,7 @@
  * the same word in the coarse event header means a review comment (see PROTOCOL.md). GitHub's is
  * keyed by `x-github-event`. An event type missing here is ignored, not refused.
  */
-import type { ForgeKind, IssueAction, PullAction } from '../events.js';
+import type { ForgeKind, IssueAction, PullAction } from '../../core/events.js';
 import type { Handler } from './draft.js';
 import { commentHandler, issueHandler } from './issue-handlers.js';
 import { giteaReviewHandler, githubReviewHandler, pullHandler } from './pull-handlers.js';

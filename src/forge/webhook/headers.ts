@@ -12,7 +12,7 @@
  * undoing the three names where the two disagree (`pull_request_approved` →
  * `pull_request_review_approved`, …). For GitHub it is `x-github-event`.
  */
-import type { ForgeKind } from '../events.js';
+import type { ForgeKind } from '../../core/events.js';
 import { err, ok, type Result } from '../../lib/result.js';
 
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;

@@ -3,7 +3,7 @@
  * event type of it (Gitea splits issues into `issues`, `issue_assign`, `issue_label`, …; GitHub
  * does not), so the payload's `action` decides, whatever the event type said.
  */
-import type { IssueAction } from '../events.js';
+import type { IssueAction } from '../../core/events.js';
 import { err } from '../../lib/result.js';
 import { drafted, eventBase, ignored, pickAction, type Handler } from './draft.js';
 import { parsePayload } from './payload-problem.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import type { ForgeEvent, ForgeEventType } from '../events.js';
+import type { ForgeEvent, ForgeEventType } from '../../core/events.js';
 import { normalise } from './normalise.js';
 
 type Example = Record<string, unknown> & { action?: string };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { loadSamplePayload } from '../../../test/support/payloads.js';
-import type { ForgeKind } from '../events.js';
+import type { ForgeKind } from '../../core/events.js';
 import { normalise } from './normalise.js';
 import { describeValue } from './payload-problem.js';
 

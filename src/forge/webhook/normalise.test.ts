@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadSamplePayload, loadSamplePayloads, type SampleOptions } from '../../../test/support/payloads.js';
-import type { ForgeEvent, RepoRef } from '../events.js';
+import type { ForgeEvent, RepoRef } from '../../core/events.js';
 import { readDeliveryHeaders } from './headers.js';
 import { normalise, type NormaliseInput } from './normalise.js';
 

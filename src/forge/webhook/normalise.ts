@@ -13,7 +13,7 @@
  * review under GitHub's `pull_request` has action `reviewed`: ignored). Where a field the other
  * forge lacks is needed, it is a `PayloadProblem` naming it.
  */
-import type { ForgeEvent, ForgeKind } from '../events.js';
+import type { ForgeEvent, ForgeKind } from '../../core/events.js';
 import { ok, type Result } from '../../lib/result.js';
 import { fingerprintOf } from './fingerprint.js';
 import { handlerFor } from './forge-handlers.js';

@@ -3,7 +3,7 @@
  * handler serves the whole family (`pull_request`, `pull_request_sync`,
  * `pull_request_review_request`, …) and the `action` decides.
  */
-import type { PullAction, ReviewState } from '../events.js';
+import type { PullAction, ReviewState } from '../../core/events.js';
 import { err } from '../../lib/result.js';
 import { drafted, eventBase, ignored, pickAction, type Handler } from './draft.js';
 import { parsePayload } from './payload-problem.js';

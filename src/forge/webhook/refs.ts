@@ -2,7 +2,7 @@
  * Parsed payload parts → the project's own reference types (`events.ts`). The same for every
  * forge: Forgejo and Gitea copied GitHub's field names for these objects.
  */
-import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from '../events.js';
+import type { CommentRef, IssueRef, PullRef, RepoRef, UserRef } from '../../core/events.js';
 import { err, ok, type Result } from '../../lib/result.js';
 import { cloneUrlOf, forgePathPrefix } from '../../lib/repo-url.js';
 import { describeValue, type PayloadProblem } from './payload-problem.js';

@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventListener, RecordResult } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, RecordResult } from '../../intake/ports.js';
+import type { EventListener } from '../../core/stored-event.js';
 import { eventIdsOf, toDeliverySummary, type SummaryRow } from '../rows/deliveries.js';
 import { createPgDeliveryRetention } from './delivery-retention.js';
 import { routingReader } from './delivery-routing.js';

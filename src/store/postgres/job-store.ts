@@ -11,9 +11,10 @@
  * - `requeueInterrupted` takes back only the running jobs of workers whose lease is gone.
  * Job changes other workers should schedule on are NOTIFYed in their transaction.
  */
-import type { RepoRef } from '../../forge/events.js';
-import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type ClaimLimits, type Job, type JobStore, type RoutingDecision, type WorkKey } from '../../queue/ports.js';
+import type { RepoRef } from '../../core/events.js';
+import { assertTransition, type JobState } from '../../core/job-state.js';
+import type { ClaimLimits, Job, JobStore, RoutingDecision } from '../../queue/ports.js';
+import { workKeyString, type WorkKey } from '../../core/work-key.js';
 import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';

@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { EventListener, StoredEvent } from '../../intake/ports.js';
+import type { EventListener, StoredEvent } from '../../core/stored-event.js';
 import { connectionConfig, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
 import type { Pool, PoolClient } from './pool.js';
 

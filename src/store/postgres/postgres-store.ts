@@ -9,7 +9,7 @@
  * and `/readyz` says so within its own deadline.
  */
 import type { Clock } from '../../lib/clock.js';
-import type { EventListener } from '../../intake/ports.js';
+import type { EventListener } from '../../core/stored-event.js';
 import type { Store } from '../ports.js';
 import { createPgDashboardReads, createPgDiskSamples } from './dashboard-store.js';
 import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store.js';

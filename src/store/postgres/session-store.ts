@@ -5,7 +5,7 @@
  * key's row: `started` is one upsert and `finished` one relative update, never read-modify-write.
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import type { WorkKey } from '../../queue/ports.js';
+import type { WorkKey } from '../../core/work-key.js';
 import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { blockedColumn, toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { Pool } from './pool.js';

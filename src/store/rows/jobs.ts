@@ -2,9 +2,10 @@
  * A `jobs` row (with its events' ids, joined by commas, as `event_ids`) and an `events` row as both
  * stores read them, and the one mapping from each to the queue's records.
  */
-import type { RepoRef } from '../../forge/events.js';
-import type { JobState } from '../../queue/job-state.js';
-import type { ClaimLimits, Job, StoredEvent, WorkKey } from '../../queue/ports.js';
+import type { RepoRef } from '../../core/events.js';
+import type { JobState } from '../../core/job-state.js';
+import type { ClaimLimits, Job, StoredEvent } from '../../queue/ports.js';
+import type { WorkKey } from '../../core/work-key.js';
 
 export interface JobRow {
   id: number;

@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventListener, EventRouting, RecordResult } from '../../intake/ports.js';
+import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventRouting, RecordResult } from '../../intake/ports.js';
+import type { EventListener } from '../../core/stored-event.js';
 import { eventIdsOf, toDeliverySummary, toEventRoutings, type JobDecisionRow, type RoutedEventRow, type SkipDecisionRow, type SummaryRow } from '../rows/deliveries.js';
 import { createSqliteDeliveryRetention } from './delivery-retention.js';
 import type { GroupCommitter } from './group-commit.js';

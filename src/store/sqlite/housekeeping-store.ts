@@ -4,7 +4,7 @@
  * committer like every other writer.
  */
 import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
-import type { WorkKey } from '../../queue/ports.js';
+import type { WorkKey } from '../../core/work-key.js';
 import { toAuditEntry, toSweep, toTask, type AuditRow, type SweepRow, type TaskRow } from '../rows/housekeeping.js';
 import { toSession, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';

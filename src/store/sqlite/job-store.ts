@@ -3,8 +3,9 @@
  * running job per work key, enforced by partial unique indexes), the events each job answers,
  * routing skips, circuit-breaker pauses. Every state change goes through `assertTransition`.
  */
-import { assertTransition, type JobState } from '../../queue/job-state.js';
-import { workKeyString, type Job, type JobStore } from '../../queue/ports.js';
+import { assertTransition, type JobState } from '../../core/job-state.js';
+import type { Job, JobStore } from '../../queue/ports.js';
+import { workKeyString } from '../../core/work-key.js';
 import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';

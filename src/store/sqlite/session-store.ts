@@ -3,7 +3,7 @@
  * so `started` is on disk before the runner goes on: a crash mid-run still leaves the session
  * id to resume.
  */
-import type { WorkKey } from '../../queue/ports.js';
+import type { WorkKey } from '../../core/work-key.js';
 import type { RunIsolation, RunRecords, SessionState, SessionStore } from '../../sessions/ports.js';
 import { blockedColumn, toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { GroupCommitter } from './group-commit.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../ports.js';
-import type { EventListener } from '../../intake/ports.js';
+import type { EventListener } from '../../core/stored-event.js';
 import type { Clock } from '../../lib/clock.js';
 import { createSqliteDashboardReads, createSqliteDiskSamples } from './dashboard-store.js';
 import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';

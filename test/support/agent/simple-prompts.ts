@@ -4,7 +4,7 @@
  * comment of the job; a delta lists the events after the cursor, and is empty when there are none.
  */
 import type { ComposedPrompt, PromptComposer, PromptRequest } from '../../../src/agent/prompt/types.js';
-import type { StoredEvent } from '../../../src/intake/ports.js';
+import type { StoredEvent } from '../../../src/core/stored-event.js';
 import type { SessionCursor } from '../../../src/sessions/cursor.js';
 
 export function simplePrompts(): PromptComposer & { readonly requests: PromptRequest[] } {

@@ -4,8 +4,8 @@
  * not by a comment (`housekeeping/rebase-request.ts`).
  */
 import type { AgentConfig } from '../config/types.js';
-import type { StackForge } from '../housekeeping/cleanup-actions.js';
-import type { ForgeClient } from './client.js';
+import type { StackForge } from './cleanup-actions.js';
+import type { ForgeClient } from '../forge/client.js';
 
 export function createStackForge(agents: readonly AgentConfig[], clients: ReadonlyMap<string, ForgeClient>): StackForge | undefined {
   const first = agents[0];

@@ -2,13 +2,13 @@
  * The onboarding port (`../../onboarding/ports.ts`) over Forgejo's and Gitea's REST API, as one
  * credential (`Authorization: token …`). Token creation alone authenticates with Basic auth as the
  * new token's user: Gitea's `/users/{username}/tokens` routes take nothing else (not a token, not
- * `Sudo`). Every answer read goes through a schema in `onboarding-schema.ts`.
+ * `Sudo`). Every answer read goes through a schema in `gitea-onboarding-schema.ts`.
  */
 import type { z } from 'zod';
-import { ForgeApiError } from '../client.js';
-import { createTransport } from './transport.js';
-import type { BranchRule, BranchRuleChange, HookOwner, OnboardingForge, RepoAccess } from '../../onboarding/ports.js';
-import { AccountData, BranchRuleData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './onboarding-schema.js';
+import { ForgeApiError } from '../forge/client.js';
+import { createTransport } from '../forge/rest/transport.js';
+import type { BranchRule, BranchRuleChange, HookOwner, OnboardingForge, RepoAccess } from './ports.js';
+import { AccountData, BranchRuleData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './gitea-onboarding-schema.js';
 
 export interface OnboardingClientOptions {
   readonly baseUrl: string;

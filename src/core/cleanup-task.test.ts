@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ForgeEvent } from '../forge/events.js';
+import type { ForgeEvent } from './events.js';
 import { issueOpened, issueRef, pullRef, REPO, user } from '../../test/support/events.js';
 import { cleanupFor } from './cleanup-task.js';
 

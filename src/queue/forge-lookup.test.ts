@@ -4,10 +4,10 @@ import { REPO } from '../../test/support/events.js';
 import { manualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
-import { isTransient } from '../queue/transient.js';
-import type { ForgeClient, Permission } from './client.js';
+import { isTransient } from '../core/transient.js';
+import type { ForgeClient, Permission } from '../forge/client.js';
 import { createForgeLookup } from './forge-lookup.js';
-import { createGiteaClient } from './rest/gitea-client.js';
+import { createGiteaClient } from '../forge/rest/gitea-client.js';
 
 /** A Gitea client whose every request gets `answer` (a forge's reply, or a network failure). */
 function lookupAnswering(answer: () => Promise<Response>) {

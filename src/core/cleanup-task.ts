@@ -5,8 +5,8 @@
  * numbers) it touches: it runs only when no job of those keys is queued or running, and no job of
  * those keys starts while it runs. `issues: undefined` means every key of the repository.
  */
-import { repoKey, type ForgeEvent, type RepoRef } from '../forge/events.js';
-import { issueOfBranch } from '../forge/pull-of.js';
+import { repoKey, type ForgeEvent, type RepoRef } from './events.js';
+import { issueOfBranch } from './pull-of.js';
 
 export type CleanupAction =
   /** PR merged or closed: its head branch's worktrees (every agent) and the reviewer's PR worktree go; their sessions are closed. */

@@ -10,9 +10,9 @@
  * Without one, the first agent's client reads them, and that agent then needs admin.
  */
 import type { Clock } from '../lib/clock.js';
-import type { ForgeLookup } from '../queue/ports.js';
-import { ForgeUnavailableError } from '../queue/transient.js';
-import { ForgeApiError, type ForgeClient } from './client.js';
+import type { ForgeLookup } from './ports.js';
+import { ForgeUnavailableError } from '../core/transient.js';
+import { ForgeApiError, type ForgeClient } from '../forge/client.js';
 
 export interface ForgeLookupOptions {
   /** One client per agent name, each authenticated with that agent's token. */
