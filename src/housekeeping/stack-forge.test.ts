@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentConfig } from '../config/types.js';
-import { makeAgent } from '../workdir/test-support/fixture.js';
+import { makeAgent } from '../../test/support/workdir/fixture.js';
 import type { ForgeClient } from '../forge/client.js';
 import type { RepoRef } from '../core/events.js';
 import { createStackForge } from './stack-forge.js';

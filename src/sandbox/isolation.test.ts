@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../lib/logger.js';
 import { Secret } from '../lib/secret.js';
-import { createHarness, type Harness, type Origin } from '../workdir/test-support/fixture.js';
+import { createHarness, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease } from '../workdir/types.js';
 import { createIsolation, type Isolation, type RunEnclosure } from './isolation.js';
 import { ownBranchOnly } from './git-proxy.js';

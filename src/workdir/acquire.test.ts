@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, git, makeAgent, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, git, makeAgent, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {

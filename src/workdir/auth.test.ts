@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../lib/logger.js';
-import { createHarness, git, gitAsync, startForge, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, git, gitAsync, startForge, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {

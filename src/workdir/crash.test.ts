@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { until } from '../../test/support/wait.js';
-import type { ChildArgs } from './test-support/acquire-child.js';
-import { createHarness, git, type Harness, type Origin } from './test-support/fixture.js';
+import type { ChildArgs } from '../../test/support/workdir/acquire-child.js';
+import { createHarness, git, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import { createGitRunner, GitError, type GitRunner } from './run-git.js';
 import type { AcquireTarget, Lease, Workdirs } from './types.js';
 
-const CHILD = join(import.meta.dirname, 'test-support', 'acquire-child.ts');
+const CHILD = join(import.meta.dirname, '..', '..', 'test', 'support', 'workdir', 'acquire-child.ts');
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
   assert.ok(result.ok, `acquire failed: ${JSON.stringify(!result.ok && result.error)}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {

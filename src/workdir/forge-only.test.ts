@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { authEnvironment, ensureCredentialHelper } from './auth.js';
 import { startCatchingServer, type CatchingServer } from '../../test/support/catching-server.js';
-import { createHarness, git, gitAsync, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, git, gitAsync, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {

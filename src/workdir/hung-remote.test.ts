@@ -4,7 +4,7 @@ import { startSilentServer, type HungServer } from '../../test/support/hung-serv
 import { until } from '../../test/support/wait.js';
 import { isTransient } from '../core/transient.js';
 import { GitError, LockTimeoutError } from './index.js';
-import { createHarness, type Harness } from './test-support/fixture.js';
+import { createHarness, type Harness } from '../../test/support/workdir/fixture.js';
 import type { RepoSpec, Workdirs } from './types.js';
 
 describe('workdirs: a git server that accepts and never answers', () => {

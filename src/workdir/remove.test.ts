@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, git, type Harness, type Origin } from './test-support/fixture.js';
+import { createHarness, git, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs, WorktreeTarget } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {

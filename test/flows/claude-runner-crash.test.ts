@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import type { IsolationKind } from '../../src/sandbox/isolation.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
-import { git, testEnv } from '../../src/workdir/test-support/fixture.js';
+import { git, testEnv } from '../support/workdir/fixture.js';
 import { crashAgent, crashRequest } from '../support/agent/crash-request.js';
 import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';

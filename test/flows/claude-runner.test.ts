@@ -25,7 +25,7 @@ import type { WorkKey } from '../../src/core/work-key.js';
 import type { SessionStore } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
-import { createHarness, git, type Harness, type Origin } from '../../src/workdir/test-support/fixture.js';
+import { createHarness, git, type Harness, type Origin } from '../support/workdir/fixture.js';
 import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { createWorkspaceRunner, type WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import type { RepoRef } from '../../src/core/events.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createHarness } from '../../src/workdir/test-support/fixture.js';
+import { createHarness } from '../support/workdir/fixture.js';
 import { startHarness } from '../support/dispatch-harness.js';
 import { issueOpened } from '../support/events.js';
 import { startSilentServer } from '../support/hung-server.js';

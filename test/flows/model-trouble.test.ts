@@ -17,7 +17,7 @@ import { Secret } from '../../src/lib/secret.js';
 import { ownBranchOnly } from '../../src/sandbox/git-proxy.js';
 import type { EnclosureReport, IsolationKind } from '../../src/sandbox/isolation.js';
 import type { ModelTrouble } from '../../src/sandbox/model-health.js';
-import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { createHarness, type Harness } from '../support/workdir/fixture.js';
 import type { Lease } from '../../src/workdir/types.js';
 import { testIsolation } from '../support/agent/isolation.js';
 import { startScriptedModel, text, type Fault, type ScriptedModel } from '../support/model/index.js';

@@ -21,7 +21,7 @@ import type { WorkKey } from '../../src/core/work-key.js';
 import type { TranscriptStore } from '../../src/sessions/transcript-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
-import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { createHarness, type Harness } from '../support/workdir/fixture.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';

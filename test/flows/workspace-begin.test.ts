@@ -11,7 +11,7 @@ import { createWorkspaceRunner, type WorkspaceAgentRunner } from '../../src/agen
 import type { RepoRef } from '../../src/core/events.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { RunOutcome } from '../../src/core/run-outcome.js';
-import { createHarness, type Harness } from '../../src/workdir/test-support/fixture.js';
+import { createHarness, type Harness } from '../support/workdir/fixture.js';
 import type { Workdirs } from '../../src/workdir/index.js';
 import { REPO } from '../support/events.js';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { commented } from '../../../test/support/events.js';
 import type { TriggerRule } from '../../queue/route-event.js';
 import { ForgeUnavailableError } from '../../core/transient.js';
-import { makeAgent } from '../../workdir/test-support/fixture.js';
+import { makeAgent } from '../../../test/support/workdir/fixture.js';
 import { checkBudgets, saysContinue, startOfUtcDay } from './budget.js';
 
 const dev = { ...makeAgent('dev', 't'), limits: { runsPerHour: 6, concurrency: 1, maxTurns: 10, maxBudgetUsd: 5, maxIssueUsd: 20, maxDailyUsd: 50 } };

@@ -3,7 +3,7 @@ import { setImmediate as settled } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { commented, issueOpened } from '../../../test/support/events.js';
 import type { ForgeEvent } from '../../core/events.js';
-import { makeAgent } from '../../workdir/test-support/fixture.js';
+import { makeAgent } from '../../../test/support/workdir/fixture.js';
 import { silentLogger } from '../../lib/logger.js';
 import type { WorkKey } from '../../core/work-key.js';
 import type { TriggerRule } from '../../queue/route-event.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { WorkspaceRunRequest } from '../../../src/agent/workspace-runner.js';
 import type { AgentConfig } from '../../../src/config/types.js';
 import { Secret } from '../../../src/lib/secret.js';
-import { makeAgent } from '../../../src/workdir/test-support/fixture.js';
+import { makeAgent } from '../workdir/fixture.js';
 import { commented, REPO } from '../events.js';
 
 export function crashAgent(modelUrl: string): AgentConfig {

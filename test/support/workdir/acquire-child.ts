@@ -6,11 +6,11 @@
  * the test can arm a gate on the forge and then SIGKILL this process group mid-command.
  */
 import { createInterface } from 'node:readline';
-import { silentLogger } from '../../lib/logger.js';
-import { systemClock } from '../../lib/clock.js';
-import { createWorkdirs } from '../index.js';
-import { createGitRunner, type GitRunner } from '../run-git.js';
-import type { AcquireTarget, RepoSpec } from '../types.js';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { systemClock } from '../../../src/lib/clock.js';
+import { createWorkdirs } from '../../../src/workdir/index.js';
+import { createGitRunner, type GitRunner } from '../../../src/workdir/run-git.js';
+import type { AcquireTarget, RepoSpec } from '../../../src/workdir/types.js';
 import { makeAgent } from './fixture.js';
 
 export interface ChildArgs {

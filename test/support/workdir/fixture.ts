@@ -13,13 +13,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AgentConfig } from '../../config/types.js';
-import { manualClock } from '../../lib/clock.js';
-import { silentLogger, type Logger } from '../../lib/logger.js';
-import { Secret } from '../../lib/secret.js';
-import { createGitHttpHandler } from '../../../test/support/git-http-backend.js';
-import { createWorkdirs, type WorkdirsOptions } from '../index.js';
-import type { RepoSpec, Workdirs } from '../types.js';
+import type { AgentConfig } from '../../../src/config/types.js';
+import { manualClock } from '../../../src/lib/clock.js';
+import { silentLogger, type Logger } from '../../../src/lib/logger.js';
+import { Secret } from '../../../src/lib/secret.js';
+import { createGitHttpHandler } from '../git-http-backend.js';
+import { createWorkdirs, type WorkdirsOptions } from '../../../src/workdir/index.js';
+import type { RepoSpec, Workdirs } from '../../../src/workdir/types.js';
 
 /** The environment tests run git with: PATH only, a throw-away HOME, no user config. */
 export function testEnv(home: string): Record<string, string> {
