@@ -127,7 +127,7 @@ server: { port: 0 }
 forge: { url: "https://try.gitea.io", webhookSecret: { env: BENCH_SECRET } }
 dispatch: { concurrency: 100, perRepository: 100, pollIntervalSeconds: 0 }
 agents:
-  dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${join(dataDir, 'skill.md')}, workspace: issue-branch, triggers: [{ on: mention }], limits: { concurrency: 100, runsPerHour: 1000 } }
+  dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${join(dataDir, 'skill.md')}, worktree: issue-branch, triggers: [{ on: mention }], limits: { concurrency: 100, runsPerHour: 1000 } }
 `;
   writeFileSync(join(dataDir, 'claude-hooks.yaml'), yaml);
   const loaded = loadConfig({ path: join(dataDir, 'claude-hooks.yaml'), env: { BENCH_SECRET: SECRET }, cwd: dataDir });

@@ -37,7 +37,7 @@ const agent: AgentConfig = {
   token: new Secret('unused'),
   git: { name: 'Dev', email: 'dev@bench.test' },
   skillPath: '/unused',
-  workspace: 'issue-branch',
+  role: 'implementer',
   triggers: [],
   limits: { runsPerHour: 100, concurrency: 1, maxTurns: 10, maxBudgetUsd: 1 },
 };

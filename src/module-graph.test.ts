@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 
 const SRC = import.meta.dirname;
 
-/** Each module, and the modules it may import. `main` is `src/main.ts`, the composition root. */
+/** Each module, and the modules it may import. `main` is `src/main.ts`, the composition root, and `service/` its stages. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: [],
   lib: [],
@@ -31,7 +31,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   dashboard: ['core', 'housekeeping', 'lib', 'queue', 'sessions', 'workdir'],
   store: ['config', 'core', 'dashboard', 'housekeeping', 'intake', 'lib', 'queue', 'sessions', 'workers'],
   http: ['core', 'dashboard', 'forge', 'housekeeping', 'intake', 'lib', 'queue', 'sessions', 'workdir', 'workers'],
-  main: ['agent', 'config', 'core', 'dashboard', 'forge', 'housekeeping', 'http', 'intake', 'lib', 'onboarding', 'queue', 'sandbox', 'sessions', 'store', 'workdir', 'workers'],
+  service: ['agent', 'config', 'core', 'dashboard', 'forge', 'housekeeping', 'http', 'intake', 'lib', 'onboarding', 'queue', 'sandbox', 'sessions', 'store', 'workdir', 'workers'],
+  main: ['config', 'lib', 'service'],
   cli: ['main', 'agent', 'config', 'core', 'dashboard', 'forge', 'housekeeping', 'http', 'intake', 'lib', 'onboarding', 'queue', 'sandbox', 'sessions', 'store', 'workdir', 'workers'],
 };
 

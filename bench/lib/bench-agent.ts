@@ -9,7 +9,7 @@ export function benchAgent(token: string): AgentConfig {
     token: new Secret(token),
     git: { name: 'dev agent', email: 'dev@bench.test' },
     skillPath: '/dev/null',
-    workspace: 'issue-branch',
+    role: 'implementer',
     triggers: [{ on: 'mention' }],
     limits: { runsPerHour: 6, concurrency: 2, maxTurns: 10, maxBudgetUsd: 1 },
   };

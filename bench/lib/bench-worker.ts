@@ -49,7 +49,7 @@ store: { postgres: { url: { env: DATABASE_URL }, maxConnections: ${options.maxCo
 forge: { url: "https://try.gitea.io", webhookSecret: { env: BENCH_SECRET } }
 dispatch: { allowUsers: [${SAMPLE_SENDER}], concurrency: ${n}, perRepository: ${n}, pollIntervalSeconds: 0 }
 agents:
-  dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${JSON.stringify(join(dataDir, 'skill.md'))}, workspace: issue-branch, triggers: [{ on: mention }], limits: { concurrency: ${n}, runsPerHour: 100000 } }
+  dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${JSON.stringify(join(dataDir, 'skill.md'))}, worktree: issue-branch, triggers: [{ on: mention }], limits: { concurrency: ${n}, runsPerHour: 100000 } }
 `,
   );
   const loaded = loadConfig({ path: join(dataDir, 'claude-hooks.yaml'), env: { BENCH_SECRET, DATABASE_URL: options.databaseUrl }, cwd: dataDir });

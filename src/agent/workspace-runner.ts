@@ -1,12 +1,14 @@
 /**
  * Gives every job its persistent worktree before the agent runs, and gives it back after. Which
- * worktree depends on the agent's `workspace`: dev's `issue-<N>-<slug>` branch (the same branch
- * for every run on issue N, even after the title changes), reviewer's detached PR head, boss's
- * detached default branch. The inner runner gets the lease's path (its cwd), the environment that
+ * worktree is the kind its role works in (`config/roles.ts`; `agents.<name>.worktree` names it):
+ * the implementer's `issue-<N>-<slug>` branch (the same branch for every run on issue N, even
+ * after the title changes), the reviewer's detached PR head, the planner's detached default
+ * branch. The inner runner gets the lease's path (its cwd), the environment that
  * carries the git identity and credentials, and whether the remote moved under local work.
  */
 import type { ForgeEvent, RepoRef } from '../core/events.js';
 import { issueOfBranch, pullOf } from '../core/pull-of.js';
+import { policyOf } from '../config/roles.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunRequest } from '../queue/ports.js';
@@ -15,7 +17,8 @@ import { isTransient } from '../core/transient.js';
 import { DEFAULT_LIMITS } from './claude/budget.js';
 import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type GitDirs, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
 
-export interface Workspace {
+/** The worktree a job's run works in, prepared (acquired, fetched, synced) and leased to it. */
+export interface PreparedWorktree {
   readonly path: string;
   readonly branch: string | undefined;
   readonly head: string;
@@ -39,7 +42,7 @@ export interface Workspace {
   localWork(): Promise<LocalWork>;
 }
 
-export type WorkspaceRunRequest = RunRequest & { readonly workspace: Workspace };
+export type WorkspaceRunRequest = RunRequest & { readonly workspace: PreparedWorktree };
 
 /** A runner that works inside a prepared worktree. */
 export interface WorkspaceAgentRunner {
@@ -54,7 +57,7 @@ export interface WorkspaceAgentRunner {
 
 /** A run begun before its worktree was ready. */
 export interface BegunRun {
-  run(workspace: Workspace): Promise<RunOutcome>;
+  run(workspace: PreparedWorktree): Promise<RunOutcome>;
   /** The worktree could not be had: the run will not happen. */
   abandon(): void;
 }
@@ -111,7 +114,7 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
   };
 }
 
-function workspaceOf(lease: Lease): Workspace {
+function workspaceOf(lease: Lease): PreparedWorktree {
   return {
     path: lease.path,
     branch: lease.branch,
@@ -128,7 +131,7 @@ function workspaceOf(lease: Lease): Workspace {
 }
 
 async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): Promise<AcquireTarget> {
-  switch (request.agent.workspace) {
+  switch (policyOf(request.agent).worktree) {
     case 'default-branch':
       return { kind: 'default-branch' };
     case 'pr-head': {

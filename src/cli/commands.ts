@@ -8,7 +8,7 @@ import type { Config, StoreLocation } from '../config/types.js';
 import { checkOnline } from './check-online.js';
 import { DOCTOR_HELP, DOCTOR_OPTIONS, runDoctor } from './doctor.js';
 import { INIT_HELP, INIT_OPTIONS, runInit } from './init.js';
-import { printConfig, printSecretsInFile } from './print-config.js';
+import { printConfig, printRenamedKeys, printSecretsInFile } from './print-config.js';
 import { printDeliveries } from './print-deliveries.js';
 import { printWorkers } from './print-workers.js';
 import { printJobs } from './print-jobs.js';
@@ -79,12 +79,13 @@ export const COMMANDS: readonly Command[] = [
     name: 'config check',
     args: '[--online]',
     summary: 'validate the configuration and print it, secrets redacted',
-    help: 'Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file\'s own form, secrets as their references, and\nwarns about every secret written in the file itself (`{ value: … }`) instead of referenced.\n\n  --online         also check every agent\'s token and login with the forge (GET /user)',
+    help: 'Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file\'s own form, secrets as their references, and\nwarns about every secret written in the file itself (`{ value: … }`) instead of referenced, and\nabout every key written under its old name (`agents.<name>.workspace` is now `worktree`).\n\n  --online         also check every agent\'s token and login with the forge (GET /user)',
     options: { online: { type: 'boolean' } },
     needs: 'config',
     run: async (config, values, io) => {
       printConfig(config, io.stdout);
       printSecretsInFile(config, io.stderr);
+      printRenamedKeys(config, io.stderr);
       return values.online === true ? checkOnline(config, io.stdout, io.stderr) : 0;
     },
   },

@@ -53,7 +53,7 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
   // What only a repository admin may see is read as the forge admin, else as the service user (an admin of the repositories), else as the first agent.
   const readerToken = adminToken !== undefined && adminToken !== '' ? adminToken : (serviceToken?.reveal() ?? first?.token.reveal() ?? '');
   const checks = doctorChecks({
-    agents: config.agents.map((agent) => ({ name: agent.name, login: agent.login, token: agent.token.reveal(), tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`), workspace: agent.workspace })),
+    agents: config.agents.map((agent) => ({ name: agent.name, login: agent.login, token: agent.token.reveal(), tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`), role: agent.role })),
     serviceToken: serviceToken === undefined ? 'missing' : { token: serviceToken.reveal(), ref: refOf(serviceToken.origin, 'forge.serviceToken') },
     sandbox: { isolation: config.isolation, probe: () => probeSandbox({ env: io.env }) },
     repositories: config.forge.repositories,

@@ -23,7 +23,7 @@ const FILE = [
   'dashboard: { sessionHours: 4 }',
   'agents:',
   '  dev:',
-  '    { login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }],',
+  '    { login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }],',
   '      network: { allow: [registry.npmjs.org, "*.pypi.org"] }, webTools: true, projectInstructions: true }',
 ].join('\n');
 
@@ -92,6 +92,22 @@ describe('claude-hooks config check', () => {
       ].join('\n'),
     );
     for (const value of ['admin-token-in-file', 'metrics-token-in-file']) assert.ok(!`${result.stdout}${result.stderr}`.includes(value), `${value} printed`);
+  });
+
+  it('accepts agents.<name>.workspace, the old name of worktree, says what it is now, and prints worktree', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'claude-hooks-check-'));
+    writeFileSync(join(cwd, 'skill.md'), 'skill');
+    const agent = '{ login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }';
+    writeFileSync(join(cwd, 'claude-hooks.yaml'), `forge: { url: "https://forge.example.com" }\nagents:\n  dev: ${agent}\n`);
+    let stdout = '';
+    let stderr = '';
+
+    const status = await runCli(['config', 'check'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: ENV, cwd });
+
+    assert.equal(status, 0, stderr);
+    assert.equal(stderr, 'warning: agents.dev.workspace is now agents.dev.worktree (claude-hooks.yaml:3:116): rename the key; the old name is still read, for now\n');
+    assert.match(stdout, /^ {4}worktree: issue-branch$/m);
+    assert.doesNotMatch(stdout, /workspace/);
   });
 
   it('warns about nothing when every secret is a reference or an environment override', async () => {

@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import type { ConfigProblem } from '../config/load-config.js';
+import { policyOf } from '../config/roles.js';
 import type { AgentConfig, Config, ModelConfig } from '../config/types.js';
 import type { Secret } from '../lib/secret.js';
 
@@ -39,6 +40,16 @@ export function printSecretsInFile(config: Config, out: Out): void {
   }
 }
 
+/**
+ * `config check`'s warning about every key written under its old name: still read, but the old
+ * name will not be forever.
+ */
+export function printRenamedKeys(config: Config, out: Out): void {
+  for (const { key, now, source } of config.renamedKeys ?? []) {
+    out.write(`warning: ${key} is now ${now}${source === undefined ? '' : ` (${source})`}: rename the key; the old name is still read, for now\n`);
+  }
+}
+
 /** The config in the shape `configSchema` reads: what a file producing this configuration would say. */
 function asFile(config: Config) {
   return {
@@ -65,7 +76,7 @@ function agentAsFile(agent: AgentConfig) {
     token: reference(agent.token),
     git: agent.git,
     skill: agent.skillPath,
-    workspace: agent.workspace,
+    worktree: policyOf(agent).worktree,
     triggers: agent.triggers,
     limits: agent.limits,
     // The effective model of this agent: the global `model` with its overrides, written out whole

@@ -29,7 +29,7 @@ function configWithEverySecret(): Config {
       'model: { name: claude-sonnet-4-5, credential: { env: ANTHROPIC_API_KEY } }',
       'forge: { url: "https://forge.example.com", serviceToken: { env: SERVICE_FORGE_TOKEN } }',
       'agents:',
-      '  dev: { login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }',
+      '  dev: { login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }] }',
     ].join('\n'),
   );
   const loaded = loadConfig({ env: SECRETS, cwd: dir });

@@ -75,7 +75,7 @@ describe('loadConfig', () => {
     const dev = result.value.agents.find((a) => a.name === 'dev');
     assert.equal(dev?.token.reveal(), 'd');
     assert.equal(dev?.skillPath, join(dir, 'skills', 'dev.md'));
-    assert.equal(dev?.workspace, 'issue-branch');
+    assert.equal(dev?.role, 'implementer');
     assert.deepEqual(dev?.triggers.map((t) => t.on), ['assigned', 'mention', 'pr_feedback', 'label']);
   });
 
@@ -93,7 +93,7 @@ describe('loadConfig', () => {
         '    token: { env: MISSING_TOKEN }',
         '    git: { name: Dev, email: nope }',
         '    skill: skills/dev.md',
-        '    workspace: issue-branch',
+        '    worktree: issue-branch',
         '    triggers: [{ on: telepathy }]',
       ].join('\n'),
     );
@@ -120,7 +120,7 @@ describe('loadConfig', () => {
         '    token: { env: DEV_TOKEN }',
         '    git: { name: Dev, email: dev@x.org }',
         '    skill: nowhere.md',
-        '    workspace: issue-branch',
+        '    worktree: issue-branch',
         '    triggers: [{ on: telepathy }]',
       ].join('\n'),
     );
@@ -218,7 +218,7 @@ describe('loadConfig', () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, 'claude-hooks.yaml'),
-      'forge: { url: "https://forge.example.com" }\nagents:\n  dev: { login: dev, token: { env: DEV_TOKEN }, git: { name: Dev, email: dev@x.org }, skill: nowhere.md, workspace: issue-branch, triggers: [{ on: assigned }] }\n',
+      'forge: { url: "https://forge.example.com" }\nagents:\n  dev: { login: dev, token: { env: DEV_TOKEN }, git: { name: Dev, email: dev@x.org }, skill: nowhere.md, worktree: issue-branch, triggers: [{ on: assigned }] }\n',
     );
 
     const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
@@ -228,6 +228,51 @@ describe('loadConfig', () => {
       ['agents.dev.skill', 'agents.dev.token'],
     );
     assert.match(problems.find((p) => p.key === 'agents.dev.token')?.message ?? '', /DEV_TOKEN is not set/);
+  });
+
+  describe('an agent\'s worktree', () => {
+    const file = (name: string, keys: string) => `forge: { url: "https://forge.example.com" }\nagents:\n  ${name}: { login: ${name}, token: { env: T }, git: { name: X, email: x@x.org }, skill: skill.md, ${keys}triggers: [{ on: assigned }] }\n`;
+    const loadWith = (keys: string, name = 'dev') => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'skill.md'), 'skill');
+      writeFileSync(join(dir, 'claude-hooks.yaml'), file(name, keys));
+      return loadConfig({ env: { T: 'token' }, cwd: dir });
+    };
+
+    it('gives each agent the role that works in its kind of worktree', () => {
+      const roles = (['default-branch', 'issue-branch', 'pr-head'] as const).map((kind) => {
+        const result = loadWith(`worktree: ${kind}, `);
+        assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+        return [kind, result.value.agents[0]?.role, result.value.renamedKeys];
+      });
+
+      assert.deepEqual(roles, [
+        ['default-branch', 'planner', []],
+        ['issue-branch', 'implementer', []],
+        ['pr-head', 'reviewer', []],
+      ]);
+    });
+
+    it('still reads workspace, the old name of worktree, and lists it as renamed with where it is written', () => {
+      const result = loadWith('workspace: pr-head, ', 'qa');
+
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+      assert.equal(result.value.agents[0]?.role, 'reviewer');
+      assert.deepEqual(result.value.renamedKeys, [{ key: 'agents.qa.workspace', now: 'agents.qa.worktree', source: 'claude-hooks.yaml:3:90' }]);
+    });
+
+    it('refuses worktree and workspace both given, naming the old key', () => {
+      const problems = problemsOf(loadWith('worktree: issue-branch, workspace: issue-branch, '));
+
+      assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`), ['agents.dev.workspace: is the old name of worktree, and both are given: keep worktree only']);
+    });
+
+    it('requires one of them, saying which kinds there are', () => {
+      const problems = problemsOf(loadWith(''));
+
+      assert.deepEqual(problems.map((p) => p.key), ['agents.dev.worktree']);
+      assert.match(problems[0]!.message, /^required: .*default-branch.*issue-branch.*pr-head/);
+    });
   });
 
   it('reads secrets from files relative to the config file', () => {
@@ -298,7 +343,7 @@ describe('loadConfig', () => {
     writeFileSync(join(bad, 'skills', 'dev.md'), 'dev');
     writeFileSync(
       join(bad, 'claude-hooks.yaml'),
-      'forge: { url: http://forge.test }\nagents:\n  dev: { login: dev, token: { env: T }, git: { name: D, email: d@x.y }, skill: skills/dev.md, workspace: issue-branch, triggers: [{ on: mention }], network: { allow: [registry.npmjs.org, "*.pypi.org:443", "http://evil/"] } }\n',
+      'forge: { url: http://forge.test }\nagents:\n  dev: { login: dev, token: { env: T }, git: { name: D, email: d@x.y }, skill: skills/dev.md, worktree: issue-branch, triggers: [{ on: mention }], network: { allow: [registry.npmjs.org, "*.pypi.org:443", "http://evil/"] } }\n',
     );
 
     const result = loadConfig({ env: { M: 'metrics-token-value', S: 'service-token-value' }, cwd: dir });
@@ -312,7 +357,7 @@ describe('loadConfig', () => {
   it('accepts a secret written in the file as { value }, listing its key and where it is written, in file order; one from an environment override is not listed', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'skill.md'), 'skill');
-    const agent = (login: string, token: string) => `{ login: ${login}, token: ${token}, git: { name: X, email: x@x.org }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }`;
+    const agent = (login: string, token: string) => `{ login: ${login}, token: ${token}, git: { name: X, email: x@x.org }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }] }`;
     writeFileSync(
       join(dir, 'claude-hooks.yaml'),
       [
@@ -434,7 +479,7 @@ describe('config check output', () => {
   });
   describe('model and budgets', () => {
     const agentYaml = (name: string, login: string, extra = '') =>
-      `  ${name}: { login: ${login}, token: { env: TOKEN }, git: { name: X, email: x@x.org }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }]${extra} }\n`;
+      `  ${name}: { login: ${login}, token: { env: TOKEN }, git: { name: X, email: x@x.org }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }]${extra} }\n`;
     const load = (yaml: string, env: Record<string, string> = {}) => {
       const dir = tempDir();
       writeFileSync(join(dir, 'skill.md'), 'skill');

@@ -13,8 +13,9 @@ import { nearest } from '../lib/nearest.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { Secret } from '../lib/secret.js';
 import { knownKeys } from './known-keys.js';
+import { roleWorkingIn, type Role } from './roles.js';
 import { configSchema, secretRefSchema, storeSchema, type ParsedConfig, type SecretRef, type StoreInput } from './schema.js';
-import type { AgentConfig, Config, ModelConfig, StoreConfig, StoreLocation } from './types.js';
+import type { AgentConfig, Config, ModelConfig, RenamedKey, StoreConfig, StoreLocation } from './types.js';
 import { isRecord } from '../lib/is-record.js';
 
 export const DEFAULT_CONFIG_FILE = 'claude-hooks.yaml';
@@ -57,13 +58,14 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(toProblems));
 
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources, secretsInFile: new Set() };
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources, secretsInFile: new Set(), renamedKeys: [] };
   // Secrets and skill files are checked even when the shape is wrong elsewhere: one pass, every problem.
   const resolved = parsed.success ? resolveConfig(parsed.data, ctx, problems) : checkReferences(merged, ctx, problems);
   if (problems.length > 0 || resolved === undefined) return err(problems.map((problem) => locate(problem, envSources, doc)));
   const offset = (key: string) => (doc ? offsetOf(doc.document, key.split('.')) : undefined) ?? 0;
   const secretsInFile = [...ctx.secretsInFile].sort((a, b) => offset(a) - offset(b)).map((key) => ({ key, source: locate({ key, message: '' }, envSources, doc).source }));
-  return ok(deepFreeze({ ...resolved, secretsInFile }));
+  const renamedKeys = ctx.renamedKeys.map((renamed) => ({ ...renamed, source: locate({ key: renamed.key, message: '' }, envSources, doc).source }));
+  return ok(deepFreeze({ ...resolved, secretsInFile, renamedKeys }));
 }
 
 /**
@@ -91,7 +93,7 @@ export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocat
   if (!dataDir.success) problems.push({ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' });
   const store = storeSchema.safeParse(fields.store);
   if (!store.success) problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map(), secretsInFile: new Set() };
+  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map(), secretsInFile: new Set(), renamedKeys: [] };
   const resolved = store.success ? resolveStore(store.data, ctx, problems) : undefined;
   if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
   return ok(deepFreeze({ dataDir: resolve(options.cwd, dataDir.data), store: resolved }));
@@ -258,6 +260,8 @@ interface ResolveContext {
   readonly envSources: ReadonlyMap<string, string>;
   /** Collects the keys of secrets written in the file as `{ value: … }` (not set by an environment override). */
   readonly secretsInFile: Set<string>;
+  /** Collects the keys written under an old name (`agents.dev.workspace`). */
+  readonly renamedKeys: RenamedKey[];
 }
 
 function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problems: ConfigProblem[]): Secret | undefined {
@@ -283,6 +287,16 @@ function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problem
     problems.push({ key, message: `cannot read secret file ${path}: ${(error as Error).message}` });
     return undefined;
   }
+}
+
+/**
+ * The role that works in the agent's `worktree` — or in its `workspace`, the old name, noted for
+ * `config check` to say so. The schema has made sure one of them is given (the last fallback only
+ * satisfies the type).
+ */
+function roleOf(name: string, agent: ParsedConfig['agents'][string], ctx: ResolveContext): Role {
+  if (agent.worktree === undefined && agent.workspace !== undefined) ctx.renamedKeys.push({ key: `agents.${name}.workspace`, now: `agents.${name}.worktree` });
+  return roleWorkingIn(agent.worktree ?? agent.workspace ?? 'issue-branch');
 }
 
 function skillPath(skill: string, ctx: ResolveContext): string {
@@ -320,7 +334,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     token: resolveSecret(agent.token, `agents.${name}.token`, ctx, problems) ?? new Secret(''),
     git: agent.git,
     skillPath: skillPath(agent.skill, ctx),
-    workspace: agent.workspace,
+    role: roleOf(name, agent, ctx),
     triggers: agent.triggers,
     limits: agent.limits,
     model: resolveModel(parsed.model, agent.model, `agents.${name}.model`, ctx, problems),
@@ -351,6 +365,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
       serviceToken: parsed.forge.serviceToken && resolveSecret(parsed.forge.serviceToken, 'forge.serviceToken', ctx, problems),
       repositories: parsed.forge.repositories,
       requestTimeoutSeconds: parsed.forge.requestTimeoutSeconds,
+      startupWaitSeconds: parsed.forge.startupWaitSeconds,
     },
     intake: parsed.intake,
     dispatch: parsed.dispatch,

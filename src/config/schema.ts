@@ -33,11 +33,15 @@ export type Trigger = z.infer<typeof triggerSchema>;
 
 /**
  * What kind of worktree an agent works in (see the workdir module): `default-branch` is a detached
- * checkout of the default branch (boss), `issue-branch` a writable `issue-<N>-<slug>` branch (dev),
- * `pr-head` a detached checkout of a PR's head commit (reviewer).
+ * checkout of the default branch, `issue-branch` a writable `issue-<N>-<slug>` branch, `pr-head` a
+ * detached checkout of a PR's head commit. The agent's role is the one that works in it
+ * (`roles.ts`: planner, implementer, reviewer).
  */
-export const workspaceSchema = z.enum(['default-branch', 'issue-branch', 'pr-head']);
-export type Workspace = z.infer<typeof workspaceSchema>;
+export const worktreeSchema = z.enum(['default-branch', 'issue-branch', 'pr-head']);
+export type WorktreeKind = z.infer<typeof worktreeSchema>;
+
+const WORKTREE_REQUIRED = 'required: the kind of worktree the agent works in — default-branch (it plans), issue-branch (it implements) or pr-head (it reviews)';
+const BOTH_WORKTREE_NAMES = 'is the old name of worktree, and both are given: keep worktree only';
 
 /**
  * No default model: the model sets what every run costs and how it behaves, and a name built into
@@ -78,7 +82,7 @@ export const agentModelSchema = z.strictObject({
   streamIdleSeconds: modelFields.streamIdleSeconds,
 });
 
-export const agentSchema = z.strictObject({
+const agentFields = z.strictObject({
   login,
   token: secretRefSchema,
   git: z.strictObject({
@@ -86,7 +90,9 @@ export const agentSchema = z.strictObject({
     email: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'an e-mail address'),
   }),
   skill: z.string().min(1).describe('path of the skill prompt file, relative to the config file'),
-  workspace: workspaceSchema,
+  worktree: worktreeSchema.optional(),
+  /** The old name of `worktree`, still read; `config check` says to rename it (docs/decisions.md §48). */
+  workspace: worktreeSchema.optional(),
   triggers: z.array(triggerSchema).min(1),
   limits: z
     .strictObject({
@@ -124,6 +130,11 @@ export const agentSchema = z.strictObject({
    * prompt. No repository file is ever loaded by the runtime itself (settings, hooks, MCP servers).
    */
   projectInstructions: z.boolean().default(false),
+});
+/** `worktree` or its old name `workspace`: one of them, not both. */
+export const agentSchema = agentFields.superRefine((agent, ctx) => {
+  if (agent.worktree === undefined && agent.workspace === undefined) ctx.addIssue({ code: 'custom', path: ['worktree'], message: WORKTREE_REQUIRED });
+  if (agent.worktree !== undefined && agent.workspace !== undefined) ctx.addIssue({ code: 'custom', path: ['workspace'], message: BOTH_WORKTREE_NAMES });
 });
 export type AgentConfigInput = z.infer<typeof agentSchema>;
 
@@ -218,6 +229,8 @@ export const configSchema = z.strictObject({
       repositories: z.array(repoName).default([]),
       /** A forge API call with no whole answer within this fails (and is retried where the caller retries). */
       requestTimeoutSeconds: z.number().positive().max(600).default(30),
+      /** How long start-up waits for the forge's answer to the agents' token check before it listens anyway. */
+      startupWaitSeconds: z.number().nonnegative().max(60).default(1),
     })
     .prefault({}),
   intake: z

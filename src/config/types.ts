@@ -3,7 +3,8 @@
  * `Secret`s, the whole object is frozen. Modules take the slice they need, not the whole.
  */
 import type { Secret } from '../lib/secret.js';
-import type { ParsedConfig, Trigger, Workspace } from './schema.js';
+import type { Role } from './roles.js';
+import type { ParsedConfig, Trigger } from './schema.js';
 
 export interface AgentConfig {
   /** The config key: `boss`, `dev`, `reviewer`. Part of every work key. */
@@ -13,7 +14,11 @@ export interface AgentConfig {
   readonly token: Secret;
   readonly git: { readonly name: string; readonly email: string };
   readonly skillPath: string;
-  readonly workspace: Workspace;
+  /**
+   * What the agent does, read from `agents.<name>.worktree` (the role that works in that kind of
+   * worktree); everything else about the role — its worktree included — is in `ROLE_POLICY`.
+   */
+  readonly role: Role;
   readonly triggers: readonly Trigger[];
   readonly limits: {
     readonly runsPerHour: number;
@@ -90,6 +95,8 @@ export interface Config {
     readonly serviceToken: Secret | undefined;
     readonly repositories: readonly string[];
     readonly requestTimeoutSeconds: number;
+    /** How long start-up waits for the token check's answer before it listens anyway. */
+    readonly startupWaitSeconds: number;
   };
   readonly intake: Readonly<ParsedConfig['intake']>;
   readonly dispatch: Readonly<ParsedConfig['dispatch']>;
@@ -104,6 +111,16 @@ export interface Config {
    * `config check`. Absent from a configuration that `loadConfig` did not read.
    */
   readonly secretsInFile?: readonly SecretInFile[];
+  /** Keys written under an old name, still read: `config check` says to rename each. Absent as `secretsInFile` is. */
+  readonly renamedKeys?: readonly RenamedKey[];
+}
+
+export interface RenamedKey {
+  /** Dotted key as written: `agents.dev.workspace`. */
+  readonly key: string;
+  /** Its name now: `agents.dev.worktree`. */
+  readonly now: string;
+  readonly source?: string;
 }
 
 export interface SecretInFile {

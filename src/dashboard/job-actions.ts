@@ -7,14 +7,14 @@ import type { JobStore } from '../queue/ports.js';
 import { workKeyString } from '../core/work-key.js';
 import type { DashboardActions } from './ports.js';
 
-export function jobStoreActions(jobs: Pick<JobStore, 'listJobs' | 'finishJob' | 'pauseKey' | 'pausedUntil'>, clock: Clock): DashboardActions {
+export function jobStoreActions(jobs: Pick<JobStore, 'listJobs' | 'cancelQueued' | 'pauseKey' | 'pausedUntil'>, clock: Clock): DashboardActions {
   return {
     async cancelJob(jobId) {
       // The queue is bounded by the mailbox rule (one queued job per key), so this list is short.
       const queued = await jobs.listJobs({ states: ['queued'], limit: 100_000 });
       const job = queued.find((j) => j.id === jobId);
       if (!job) return { ok: false, message: `job ${jobId} is not queued (it started, ended or does not exist): only a queued job can be cancelled` };
-      await jobs.finishJob(jobId, { state: 'cancelled', error: 'cancelled from the dashboard' }, clock.now());
+      if (!(await jobs.cancelQueued(jobId, 'cancelled from the dashboard', clock.now()))) return { ok: false, message: `job ${jobId} started before it could be cancelled` };
       return { ok: true, message: `job ${jobId} (${workKeyString(job.key)}) was cancelled` };
     },
     async pauseKey(key, hours) {

@@ -9,6 +9,10 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { CleanupBusyError, runCleanup, type CleanupDeps } from './cleanup-actions.js';
 import type { CleanupQueue } from './ports.js';
+import { cappedBackoff } from '../lib/backoff.js';
+
+/** The longest wait before a failed cleanup task is tried again. */
+const MAX_BACKOFF_MS = 5 * 60_000;
 
 export interface CleanupWorkerOptions extends CleanupDeps {
   readonly queue: CleanupQueue;
@@ -52,7 +56,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
         await queue.finish(task.id, { state: 'retry', error: message, notBefore: clock.now() + 1000 }, clock.now());
         taskLog.info({ reason: message }, 'cleanup waits for a worktree in use');
       } else if (task.attempts < maxAttempts) {
-        const notBefore = clock.now() + backoffMs * 2 ** (task.attempts - 1);
+        const notBefore = clock.now() + cappedBackoff(task.attempts, backoffMs, MAX_BACKOFF_MS);
         await queue.finish(task.id, { state: 'retry', error: message, notBefore }, clock.now());
         taskLog.warn({ error: message, retryAt: new Date(notBefore).toISOString() }, 'cleanup failed; will retry');
       } else {

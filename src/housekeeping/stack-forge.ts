@@ -3,6 +3,7 @@
  * author when that is an agent (it owns the PR). Its agent is asked to rebase by a stored event,
  * not by a comment (`housekeeping/rebase-request.ts`).
  */
+import { policyOf } from '../config/roles.js';
 import type { AgentConfig } from '../config/types.js';
 import type { StackForge } from './cleanup-actions.js';
 import type { ForgeClient } from '../forge/client.js';
@@ -12,9 +13,9 @@ export function createStackForge(agents: readonly AgentConfig[], clients: Readon
   if (!first) return undefined;
   const clientOf = (agent: AgentConfig) => clients.get(agent.name)!;
   const agentByLogin = (login: string) => agents.find((a) => a.login.toLowerCase() === login.toLowerCase());
-  // A person's PR is retargeted by an agent whose token may edit pull requests (dev's; boss reads
-  // the repository only, as \`init\` sets it up).
-  const editor = agents.find((a) => a.workspace === 'issue-branch') ?? first;
+  // A person's PR is retargeted by an agent whose token may edit pull requests: one that pushes
+  // (dev's; boss reads the repository only, as \`init\` sets it up).
+  const editor = agents.find((a) => policyOf(a).pushes) ?? first;
   return {
     async openPullsOnto(repo, branch) {
       const pulls = await clientOf(first).listPulls(repo.fullName, 'open');

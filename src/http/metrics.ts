@@ -4,7 +4,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
+import type { DispatchNotice } from '../queue/dispatch-types.js';
+import type { RunRecords } from '../sessions/ports.js';
 import { bearerToken, tokenDigest, tokenMatches } from '../lib/token-match.js';
 
 export interface Metrics {
@@ -133,5 +137,29 @@ export function metricsGuard(token: Secret | undefined): (request: FastifyReques
       .code(401)
       .header('www-authenticate', 'Bearer realm="metrics"')
       .send({ error: 'missing or wrong metrics token: send "Authorization: Bearer <server.metricsToken>" (in Prometheus: authorization.credentials_file)', reason: 'unauthorized' });
+  };
+}
+
+/**
+ * A dispatcher listener that counts each finished job (by agent and outcome, with its time) and
+ * its run — outcome, duration and cost, read from the run's record.
+ */
+export function countJobs(options: { readonly metrics: Metrics; readonly runs: Pick<RunRecords, 'get'>; readonly clock: Clock; readonly log: Logger }): (notice: DispatchNotice) => void {
+  const { metrics, runs, clock, log } = options;
+  const countRun = async (runId: number) => {
+    const run = await runs.get(runId);
+    if (!run) return;
+    const agent = run.key.agent;
+    metrics.runs.inc({ agent, outcome: run.outcome ?? 'unknown' });
+    if (run.durationMs !== undefined) metrics.runSeconds.observe({ agent }, run.durationMs / 1000);
+    if (run.costUsd) metrics.costUsd.inc({ agent }, run.costUsd);
+  };
+  return (notice) => {
+    if (notice.type !== 'job-finished') return;
+    const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
+    metrics.jobsFinished.inc({ agent: notice.job.key.agent, outcome });
+    if (notice.job.startedAt !== null) metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
+    const runId = notice.outcome.facts?.runId;
+    if (runId !== undefined) countRun(runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
   };
 }

@@ -1,26 +1,26 @@
 /**
- * What `claude-hooks init` knows about each agent it can set up — its workspace, triggers and the
- * label that triggers it — and what each role needs from the forge, no more (docs/forge-setup.md,
+ * What `claude-hooks init` knows about each agent it can set up — its role, triggers and the label
+ * that triggers it — and what each role needs from the forge, no more (docs/forge-setup.md,
  * "Bot users" and "Tokens"): the access on every repository and the scopes of its token. The
  * service account that reads collaborators' permissions is described here too. The webhook events
  * are the ones the service handles (docs/forge-setup.md, "The webhook"), as Gitea's hook API names
  * them.
  */
-import type { Workspace } from '../config/schema.js';
+import type { Role } from '../config/roles.js';
 
 export interface AgentTemplate {
   readonly name: string;
   readonly fullName: string;
-  readonly workspace: Workspace;
+  readonly role: Role;
   /** Trigger kinds besides `label`. */
   readonly triggers: readonly string[];
   readonly label: string;
 }
 
 export const AGENT_TEMPLATES: readonly AgentTemplate[] = [
-  { name: 'boss', fullName: 'Boss (claude-hooks)', workspace: 'default-branch', triggers: ['issue_opened', 'mention'], label: 'agent/boss' },
-  { name: 'dev', fullName: 'Dev (claude-hooks)', workspace: 'issue-branch', triggers: ['assigned', 'mention', 'pr_feedback'], label: 'agent/dev' },
-  { name: 'reviewer', fullName: 'Reviewer (claude-hooks)', workspace: 'pr-head', triggers: ['review_requested', 'mention'], label: 'agent/reviewer' },
+  { name: 'boss', fullName: 'Boss (claude-hooks)', role: 'planner', triggers: ['issue_opened', 'mention'], label: 'agent/boss' },
+  { name: 'dev', fullName: 'Dev (claude-hooks)', role: 'implementer', triggers: ['assigned', 'mention', 'pr_feedback'], label: 'agent/dev' },
+  { name: 'reviewer', fullName: 'Reviewer (claude-hooks)', role: 'reviewer', triggers: ['review_requested', 'mention'], label: 'agent/reviewer' },
 ];
 
 export type NeededAccess = 'read' | 'write' | 'admin';
@@ -37,26 +37,26 @@ export interface Needs {
 }
 
 /**
- * What an agent needs, by its workspace — the role its forge tools follow
- * (`agent/forge-tools/roles.ts`). Gitea asks `write:repository` for every write under
+ * What an agent needs, by its role — what its forge tools and pushes call for
+ * (`config/roles.ts`). Gitea asks `write:repository` for every write under
  * `/repos/{o}/{r}` except issues and labels (`write:issue`), so submitting a review or opening a
  * pull request needs it as much as a push does.
  *
- * - `default-branch` (boss) comments, labels, assigns and opens issues: write access (Gitea
+ * - the planner (boss) comments, labels, assigns and opens issues: write access (Gitea
  *   labels and assigns only for writers) but a token that can change no code: `read:repository`.
- * - `issue-branch` (dev) pushes its branch and opens pull requests: write, `write:repository`.
- * - `pr-head` (reviewer) reviews: Gitea takes a review from any reader, and counts an approval
+ * - the implementer (dev) pushes its branch and opens pull requests: write, `write:repository`.
+ * - the reviewer reviews: Gitea takes a review from any reader, and counts an approval
  *   towards a protected branch's required approvals only from a writer. With read, no agent's
  *   approval can ever let a pull request be merged without a person's (`allowBotMerge` gives it
  *   write, so that its approvals count). Its token still needs `write:repository` to post one.
  */
-export function agentNeeds(workspace: Workspace, options: { readonly allowBotMerge?: boolean } = {}): Needs {
-  switch (workspace) {
-    case 'default-branch':
+export function agentNeeds(role: Role, options: { readonly allowBotMerge?: boolean } = {}): Needs {
+  switch (role) {
+    case 'planner':
       return { access: 'write', scopes: ['read:repository', 'write:issue', 'read:user'], tooBroad: ['write:repository'] };
-    case 'issue-branch':
+    case 'implementer':
       return { access: 'write', scopes: ['write:repository', 'write:issue', 'read:user'], tooBroad: [] };
-    case 'pr-head':
+    case 'reviewer':
       return { access: options.allowBotMerge === true ? 'write' : 'read', scopes: ['write:repository', 'write:issue', 'read:user'], tooBroad: [] };
   }
 }

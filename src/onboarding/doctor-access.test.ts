@@ -100,8 +100,8 @@ describe("doctor's forge.serviceToken checks", () => {
     );
   });
 
-  it('checks each agent for the access its workspace needs, whatever its name', async () => {
-    const qa: DoctorAgent = { name: 'qa', login: 'alice', token: '', tokenRef: 'agents.qa.token', workspace: 'pr-head' };
+  it('checks each agent for the access its role needs, whatever its name', async () => {
+    const qa: DoctorAgent = { name: 'qa', login: 'alice', token: '', tokenRef: 'agents.qa.token', role: 'reviewer' };
 
     const results = await runAll(accessChecks([qa], [REPO], forgeAs(rootToken)));
 

@@ -14,9 +14,9 @@ const INIT_HINT = 'or run `claude-hooks init` again, which repairs it';
 const pass = (detail: string): CheckResult => ({ ok: true, detail });
 const failure = (detail: string, fix: string): CheckResult => ({ ok: false, detail, fix });
 
-/** What an agent's role needs; an agent init does not know by name and no workspace was given for is taken as a dev (the most). */
+/** What an agent's role needs; an agent init does not know by name and no role was given for is taken as an implementer (the most). */
 export function needsOfAgent(agent: DoctorAgent): Needs {
-  return agentNeeds(agent.workspace ?? templateOf(agent.name)?.workspace ?? 'issue-branch');
+  return agentNeeds(agent.role ?? templateOf(agent.name)?.role ?? 'implementer');
 }
 
 /**

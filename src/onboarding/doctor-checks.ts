@@ -7,7 +7,7 @@
  * permissions.
  */
 import { stat, statfs } from 'node:fs/promises';
-import type { Workspace } from '../config/schema.js';
+import type { Role } from '../config/roles.js';
 import { ForgeApiError } from '../forge/client.js';
 import { formatBytes } from '../lib/format-bytes.js';
 import { missingHookEvents } from './agent-templates.js';
@@ -35,8 +35,8 @@ export interface DoctorAgent {
   readonly login: string;
   readonly token: string;
   readonly tokenRef: string;
-  /** `agents.<name>.workspace`: the role that sets the access and scopes it needs; else known from init's agent of that name. */
-  readonly workspace?: Workspace;
+  /** Its role (read from `agents.<name>.worktree`), which sets the access and scopes it needs; else known from init's agent of that name. */
+  readonly role?: Role;
 }
 
 export interface DoctorInput {

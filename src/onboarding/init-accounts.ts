@@ -24,7 +24,7 @@ export function agentAccount(agent: AgentTemplate, context: { layout: InitLayout
     login: agent.name,
     fullName: agent.fullName,
     email: `${agent.name}@noreply.${context.emailHost}`,
-    needs: agentNeeds(agent.workspace, { allowBotMerge: context.allowBotMerge }),
+    needs: agentNeeds(agent.role, { allowBotMerge: context.allowBotMerge }),
     tokenFile: tokenFileOf(context.layout, agent.name),
   };
 }

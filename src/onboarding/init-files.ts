@@ -9,6 +9,7 @@ import { readFile, writeFile, stat, chmod } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { ROLE_POLICY } from '../config/roles.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../lib/private-files.js';
 import type { AgentTemplate } from './agent-templates.js';
 
@@ -74,7 +75,7 @@ export function renderConfig(layout: InitLayout, input: ConfigInput): string {
     `    token: { file: ${quote(rel(tokenFileOf(layout, agent.name)))} }`,
     `    git: { name: ${quote(agent.fullName)}, email: ${quote(agent.email)} }`,
     `    skill: ${quote(rel(join(SKILLS_DIR, `${agent.name}.md`)))}`,
-    `    workspace: ${agent.workspace}`,
+    `    worktree: ${ROLE_POLICY[agent.role].worktree}`,
     `    triggers:`,
     ...agent.triggers.map((on) => `      - on: ${on}`),
     `      - on: label`,

@@ -56,3 +56,11 @@ export function doctorReadiness(dataDir: string): { name: string; run(): Promise
     },
   };
 }
+
+/** The last `doctor`, in one line for the dashboard: when, whether all passed, and which failed. */
+export async function doctorSummary(dataDir: string): Promise<{ readonly at: number; readonly ok: boolean; readonly summary: string } | undefined> {
+  const last = await readLastDoctorResult(dataDir);
+  if (!last) return undefined;
+  const failing = last.checks.filter((check) => !check.ok).map((check) => check.title);
+  return { at: Date.parse(last.at), ok: last.ok, summary: failing.length === 0 ? `${last.checks.length} checks passed` : `failing: ${failing.join(', ')}` };
+}

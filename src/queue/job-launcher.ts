@@ -18,6 +18,7 @@ import type { AgentRunner, Job, JobStore } from './ports.js';
 import type { RunOutcome } from '../core/run-outcome.js';
 import { nextRetryDelay, type RetryPolicy } from './retry-policy.js';
 import { isTransient } from '../core/transient.js';
+import { cappedBackoff } from '../lib/backoff.js';
 
 export interface JobLauncherOptions {
   readonly store: JobStore;
@@ -139,7 +140,7 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
         return;
       } catch (error) {
         if (stopping && failures > 0) throw error;
-        const delay = Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_MS * 2 ** failures);
+        const delay = cappedBackoff(failures + 1, RECORD_RETRY_MS, RECORD_RETRY_MAX_MS);
         jobLog.error({ err: error, retryInMs: delay }, 'could not record the end of a job; trying again (the job keeps its slot)');
         await pause(delay);
       }

@@ -13,6 +13,8 @@ import type { DispatchLimits } from './dispatch-types.js';
 import { pickJobs } from './pick-jobs.js';
 import type { JobStore, RunnableWindow } from './ports.js';
 import { repoKey } from '../core/events.js';
+import { Secret } from '../lib/secret.js';
+import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../test/support/postgres.js';
 
 const OTHER: RepoRef = { ...REPO, name: 'other', fullName: 'acme/other' };
 const agents = new Map([agent('dev'), agent('boss')].map((a) => [a.name, { ...a, limits: { ...a.limits, concurrency: 10, runsPerHour: 100 } }]));
@@ -78,4 +80,27 @@ describe('pickJobs', () => {
     assert.ok(rowsRead() - running.length <= 2 * limits.concurrency, `read ${rowsRead() - running.length} rows`);
     await store.close();
   });
+
+  for (const kind of ['sqlite', 'postgres'] as const) {
+    it(`cancels a queued job whose agent is no longer configured, and does not pick it (${kind})`, { skip: kind === 'postgres' ? postgresSkip() : false }, async () => {
+      const schema = freshSchemaName('pick');
+      const store =
+        kind === 'sqlite'
+          ? await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0 })
+          : await openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 0, leaseSeconds: 30 }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-pick-')), clock: systemClock, dedupWindowMs: 0, schema });
+      try {
+        await queue(store, [{ agent: 'retired', repo: REPO, issue: 1 }, { agent: 'dev', repo: REPO, issue: 2 }]);
+
+        const picked = await pickJobs({ store: store.jobs, agents, limits, breaker: noBreaker }, [], systemClock.now());
+
+        assert.deepEqual(picked.map((p) => p.job.key.agent), ['dev']);
+        const [retired] = (await store.jobs.listJobs({})).filter((job) => job.key.agent === 'retired');
+        assert.deepEqual([retired?.state, retired?.error], ['cancelled', 'agent retired is no longer configured']);
+      } finally {
+        await store.close();
+        if (kind === 'postgres') await dropSchema(schema);
+      }
+    });
+  }
 });
+

@@ -37,7 +37,8 @@ export async function pickJobs(deps: PickDeps, running: readonly Job[], now: num
       if (free() <= 0) break;
       const agent = agents.get(job.key.agent);
       if (!agent) {
-        await store.finishJob(job.id, { state: 'cancelled', error: `agent ${job.key.agent} is no longer configured` }, now);
+        // A queued job: `cancelQueued`, which both stores honour (`finishJob` is a running job's end).
+        await store.cancelQueued(job.id, `agent ${job.key.agent} is no longer configured`, now);
         continue;
       }
       const inUse = taken();

@@ -7,6 +7,8 @@
  * - any other retryable failure — tried at most `maxAttempts` times.
  * Counted from the job's stored attempts, so the policy holds across restarts.
  */
+import { cappedBackoff } from '../lib/backoff.js';
+
 export interface RetryPolicy {
   readonly maxAttempts: number;
   /** The first retry's delay; it doubles with each attempt. */
@@ -19,7 +21,7 @@ export interface RetryPolicy {
 
 /** The delay after the `attempt`-th attempt (1-based) failed. */
 export function backoffAfter(policy: RetryPolicy, attempt: number): number {
-  return Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
+  return cappedBackoff(attempt, policy.backoffMs, policy.maxBackoffMs);
 }
 
 /**

@@ -5,6 +5,7 @@
  * matched but was blocked becomes a recorded `skip`, so an operator can see why nothing ran.
  */
 import { isStatusComment } from '../core/status-marker.js';
+import { policyOf } from '../config/roles.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
 import { repoKey, type ForgeEvent, type PullEvent, type RepoRef } from '../core/events.js';
@@ -103,7 +104,7 @@ function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDec
   const author = event.pull.author.login.toLowerCase();
   const agent = agents.find((a) => a.login.toLowerCase() === author);
   if (!agent) return { kind: 'skip', agent: '*', reason: `pull request #${event.pull.number} was retargeted; its author ${event.pull.author.login} is no agent, so nobody is asked to rebase` };
-  const issue = agent.workspace === 'issue-branch' ? (issueOfBranch(event.pull.headRef) ?? event.pull.number) : event.pull.number;
+  const issue = policyOf(agent).pullsBelongToIssue ? (issueOfBranch(event.pull.headRef) ?? event.pull.number) : event.pull.number;
   return { kind: 'work', key: { agent: agent.name, repo: repoKey(event.repo), issue }, repoRef: event.repo, trigger: 'retargeted' };
 }
 
@@ -193,12 +194,13 @@ async function matchPrFeedback(agent: AgentConfig, event: ForgeEvent, forge: For
 
 /**
  * The issue an agent's work on this event belongs to. A PR whose head branch is
- * `issue-<N>-<slug>`, opened by an agent working on issue branches, belongs to issue N, so review
- * feedback reaches the conversation that wrote the code; any other PR is its own key.
+ * `issue-<N>-<slug>`, opened by an agent whose pull requests belong to their issue (the implementer,
+ * `config/roles.ts`), belongs to issue N, so review feedback reaches the conversation that wrote the
+ * code; any other PR is its own key.
  */
 async function workIssue(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup): Promise<number> {
   const number = eventNumber(event);
-  if (agent.workspace !== 'issue-branch') return number;
+  if (!policyOf(agent).pullsBelongToIssue) return number;
   return ownIssue(agent, await prHead(event, forge)) ?? number;
 }
 

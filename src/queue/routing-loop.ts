@@ -13,6 +13,7 @@ import type { JobStore, LabelSet, RoutingDecision, StoredEvent } from './ports.j
 import { workKeyString } from '../core/work-key.js';
 import { routeEvent, type RouteContext } from './route-event.js';
 import { isTransient } from '../core/transient.js';
+import { cappedBackoff } from '../lib/backoff.js';
 
 export interface RoutingLoopOptions {
   readonly store: JobStore;
@@ -96,7 +97,7 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
       return true;
     }
     failures++;
-    const delay = Math.min(60_000, 1000 * 2 ** (failures - 1));
+    const delay = cappedBackoff(failures, 1000, 60_000);
     log.warn({ deferred: routed.length - settled.length, retryInMs: delay }, 'could not route some events now; will retry');
     options.wakeAt(clock.now() + delay);
     return false;

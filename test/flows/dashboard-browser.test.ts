@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, request as playwrightRequest, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_TOKEN, dashboardApp, type DashboardApp } from '../support/dashboard-app.js';
 import { HOSTILE_BRANCH, HOSTILE_TITLE } from '../support/dashboard-seed.js';
+import { formatUsd } from '../../src/lib/format-usd.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
@@ -72,7 +73,7 @@ describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false
     for (const figure of compared) {
       const value = lookup(status, figure.path);
       if (figure.bytes !== null) assert.equal(Number(figure.bytes), value, figure.path);
-      else if (figure.path.endsWith('Usd')) assert.equal(figure.text, `$${(value as number).toFixed(2)}`, figure.path);
+      else if (figure.path.endsWith('Usd')) assert.equal(figure.text, formatUsd(value as number), figure.path);
       else assert.equal(figure.text, String(value), figure.path);
     }
   });

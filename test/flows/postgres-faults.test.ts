@@ -248,7 +248,7 @@ agents:
     token: { value: ${JSON.stringify(scene.tokens.dev)} }
     git: { name: Dev, email: dev@agents.test }
     skill: skill.md
-    workspace: issue-branch
+    worktree: issue-branch
     triggers: [{ on: mention }]
     limits: { runsPerHour: 1000 }
 `;

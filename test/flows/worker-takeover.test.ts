@@ -55,7 +55,7 @@ agents:
     token: { env: DEV_TOKEN }
     git: { name: Dev, email: dev@agents.test }
     skill: ${JSON.stringify(join(root, 'dev.md'))}
-    workspace: issue-branch
+    worktree: issue-branch
     triggers: [{ on: mention }]
 `,
       env: {

@@ -56,7 +56,7 @@ agents:
     token: { value: ${JSON.stringify(tokens.dev)} }
     git: { name: Dev, email: dev@agents.test }
     skill: skill.md
-    workspace: issue-branch
+    worktree: issue-branch
     triggers: [{ on: mention }]
     limits: { concurrency: ${LIMIT}, runsPerHour: 1000 }
 `;

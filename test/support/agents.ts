@@ -10,7 +10,7 @@ export function agent(name: string, overrides: Partial<AgentConfig> & { triggers
     token: new Secret(`${name}-token`),
     git: { name: `${name} (claude-hooks)`, email: `${name}@agents.test` },
     skillPath: `/dev/null`,
-    workspace: name === 'dev' ? 'issue-branch' : name === 'reviewer' ? 'pr-head' : 'default-branch',
+    role: name === 'dev' ? 'implementer' : name === 'reviewer' ? 'reviewer' : 'planner',
     triggers: [{ on: 'mention' }],
     limits: { runsPerHour: 6, concurrency: 2, maxTurns: 10, maxBudgetUsd: 1 },
     ...overrides,

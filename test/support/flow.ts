@@ -158,6 +158,8 @@ forge:
   webhookSecret: { env: FLOW_WEBHOOK_SECRET }
   serviceToken: { file: ${JSON.stringify(serviceTokenFile)} }
   repositories: [${REPO}]
+  # A loaded test machine may answer the token check late; a test of the forge hanging keeps the default.
+  startupWaitSeconds: ${options.listenOnly ? 1 : 10}
 dispatch:
   backoffSeconds: 0.05
 ${dispatch
@@ -171,7 +173,7 @@ agents:
     token: { env: BOSS_TOKEN }
     git: { name: Boss, email: boss@agents.test }
     skill: skills/boss.md
-    workspace: default-branch
+    worktree: default-branch
     triggers: [{ on: issue_opened }, { on: mention }, { on: label, label: agent/boss }]
     limits: { concurrency: 1 }
   dev:
@@ -179,14 +181,14 @@ agents:
     token: { env: DEV_TOKEN }
     git: { name: Dev, email: dev@agents.test }
     skill: skills/dev.md
-    workspace: issue-branch
+    worktree: issue-branch
     triggers: [{ on: assigned }, { on: mention }, { on: pr_feedback }, { on: label, label: agent/dev }]
 ${devRunsPerHour ? `    limits: { runsPerHour: ${devRunsPerHour} }\n` : ''}${options.dev ? `    ${options.dev}\n` : ''}  reviewer:
     login: reviewer
     token: { env: REVIEWER_TOKEN }
     git: { name: Reviewer, email: reviewer@agents.test }
     skill: skills/reviewer.md
-    workspace: pr-head
+    worktree: pr-head
     triggers: [{ on: review_requested }, { on: mention }]
     limits: { concurrency: 1 }
 `;

@@ -34,12 +34,12 @@ import type { ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
 import type { ForgeChange } from '../../core/forge-change.js';
 import { describeUnpushedWork } from '../status/local-work.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
-import type { BegunRun, Workspace, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
+import type { BegunRun, PreparedWorktree, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay } from './budget.js';
 import { formatUsd } from '../../lib/format-usd.js';
 import { classifyRun, describeTrouble } from './outcome.js';
 import type { ModelTroubleListener } from '../../sandbox/model-health.js';
-import { roleOf, sdkPolicyFor } from './role-policy.js';
+import { sdkPolicyFor } from './role-policy.js';
 import { openRunEnclosure } from './run-enclosure.js';
 import { summariseToolInput } from './tool-summary.js';
 import { runEnv } from './run-env.js';
@@ -210,8 +210,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       onRecovered: () => working('the model API answers again'),
     };
     const { budget } = prepared;
-    const role = roleOf(agent);
-    const enclosure = await openRunEnclosure(options.isolation, { request, role, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, trouble, log });
+    const enclosure = await openRunEnclosure(options.isolation, { request, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, trouble, log });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
     const stopper = createStopper(request.signal, limitsOf(agent).maxRunMinutes, { startedAt: request.startedAt ?? startedAt, now: () => options.clock.now() });
     // Every runtime of this run is spawned through `processes` (in its sandbox), so the run ends only when they have.
@@ -230,7 +229,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
         abortController: stopper.controller,
         spawnClaudeCodeProcess: processes.spawn,
-        ...sdkPolicyFor({ role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
+        ...sdkPolicyFor({ role: agent.role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
         // Eager: each transcript line reaches the database as it is written, so a worker that dies
         // mid-run leaves a session another worker can resume.
@@ -542,7 +541,7 @@ function promptRequest(request: RunRequest, skill: string, cursor: SessionCursor
   return { agent: request.agent, skill, repo: request.repo, issue: request.key.issue, events: request.events, cursor };
 }
 
-function workspaceOfPrompt(workspace: Workspace, projectInstructions: string | undefined): PromptWorkspace {
+function workspaceOfPrompt(workspace: PreparedWorktree, projectInstructions: string | undefined): PromptWorkspace {
   return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved, ...(projectInstructions ? { projectInstructions } : {}) };
 }
 

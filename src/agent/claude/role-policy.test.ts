@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isReadOnlyCommand, ROLE_POLICY, roleOf, sdkPolicyFor } from './role-policy.js';
+import { EDIT_TOOLS, ROLE_POLICY, ROLES } from '../../config/roles.js';
+import { isReadOnlyCommand, sdkPolicyFor } from './role-policy.js';
 
 describe('the role policy', () => {
   it('tells read-only commands from ones a shell could turn into a write or another program', () => {
@@ -31,10 +32,10 @@ describe('the role policy', () => {
   });
 
   it('gives each role exactly its tools, and no role a cross-session, subagent or scheduling tool', () => {
-    const dev = sdkPolicyFor({ role: 'dev', agent: {}, forgeTools: ['mcp__forge__comment'], sandboxed: true });
+    const dev = sdkPolicyFor({ role: 'implementer', agent: {}, forgeTools: ['mcp__forge__comment'], sandboxed: true });
     const reviewer = sdkPolicyFor({ role: 'reviewer', agent: {}, forgeTools: ['mcp__forge__submit_review'], sandboxed: true });
 
-    assert.deepEqual(dev.tools, ROLE_POLICY.dev.tools);
+    assert.deepEqual(dev.tools, ROLE_POLICY.implementer.tools);
     assert.ok(['Edit', 'Write', 'Bash', 'mcp__forge__comment'].every((tool) => dev.allowedTools?.includes(tool)));
     assert.ok(!(reviewer.tools as string[]).includes('Edit'));
     for (const policy of [dev, reviewer]) {
@@ -44,7 +45,7 @@ describe('the role policy', () => {
   });
 
   it('loads no settings, CLAUDE.md or MCP servers from any file, for every role', () => {
-    for (const role of ['boss', 'dev', 'reviewer'] as const) {
+    for (const role of ROLES) {
       const policy = sdkPolicyFor({ role, agent: {}, forgeTools: [], sandboxed: true });
 
       assert.deepEqual([policy.settingSources, policy.strictMcpConfig], [[], true]);
@@ -52,7 +53,7 @@ describe('the role policy', () => {
   });
 
   it('gives web tools only to an agent configured with them', () => {
-    const policy = sdkPolicyFor({ role: 'boss', agent: { webTools: true }, forgeTools: [], sandboxed: true });
+    const policy = sdkPolicyFor({ role: 'planner', agent: { webTools: true }, forgeTools: [], sandboxed: true });
 
     assert.ok(['WebFetch', 'WebSearch'].every((tool) => (policy.tools as string[]).includes(tool) && !policy.disallowedTools?.includes(tool)));
   });
@@ -72,7 +73,12 @@ describe('the role policy', () => {
     );
   });
 
-  it('reads the role from the kind of worktree an agent is configured with', () => {
-    assert.deepEqual([roleOf({ workspace: 'issue-branch' }), roleOf({ workspace: 'pr-head' }), roleOf({ workspace: 'default-branch' })], ['dev', 'reviewer', 'boss']);
+  it("offers each role exactly its table row's tools, and denies the editing tools by name to a role that does not write", () => {
+    for (const role of ROLES) {
+      const policy = sdkPolicyFor({ role, agent: {}, forgeTools: [], sandboxed: true });
+
+      assert.deepEqual(policy.tools, ROLE_POLICY[role].tools, role);
+      assert.equal(EDIT_TOOLS.every((tool) => policy.disallowedTools?.includes(tool)), !ROLE_POLICY[role].writes, role);
+    }
   });
 });

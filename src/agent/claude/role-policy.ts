@@ -1,8 +1,7 @@
 /**
- * What each role is allowed, in one table: the worktree it works in and whether it may write
- * there, whether it may push (its own branch only — the git proxy enforces it), its built-in
- * tools, and how its tool calls are approved. The SDK options of a run are read from it
- * (`sdkPolicyFor`); the sandbox's mounts and the git proxy read `writes` and `pushes`.
+ * A run's SDK options as its role's policy (`config/roles.ts`, one table) calls for: exactly the
+ * role's built-in tools and its forge tools, each approved without asking, everything else denied,
+ * and no settings from any file.
  *
  * The sandbox and the service decide an agent's reach, never this list alone: a tool list keeps a
  * role to its job and off the runtime's cross-session and scheduling tools (which let one session
@@ -11,28 +10,10 @@
  * readers keep the read-only command filter as a courtesy, and nothing is a boundary.
  */
 import type { CanUseTool, Options } from '@anthropic-ai/claude-agent-sdk';
+import { EDIT_TOOLS, ROLE_POLICY, type Role, type RolePolicy } from '../../config/roles.js';
 import type { AgentConfig } from '../../config/types.js';
-import type { Workspace } from '../../config/schema.js';
 
-export type Role = 'boss' | 'dev' | 'reviewer';
-
-export interface RolePolicy {
-  readonly worktree: Workspace;
-  /** The worktree is writable in the sandbox, and the role may push its own branch. */
-  readonly writes: boolean;
-  /** Built-in tools of the runtime (forge tools are added per run). */
-  readonly tools: readonly string[];
-}
-
-const READ = ['Read', 'Grep', 'Glob', 'TodoWrite', 'Bash'];
-const WRITE = ['Edit', 'Write', 'NotebookEdit'];
 const WEB = ['WebFetch', 'WebSearch'];
-
-export const ROLE_POLICY: Readonly<Record<Role, RolePolicy>> = {
-  boss: { worktree: 'default-branch', writes: false, tools: READ },
-  dev: { worktree: 'issue-branch', writes: true, tools: [...READ, ...WRITE] },
-  reviewer: { worktree: 'pr-head', writes: false, tools: READ },
-};
 
 /**
  * Tools no role gets, named as well so that a runtime that adds one to the defaults still keeps
@@ -41,10 +22,8 @@ export const ROLE_POLICY: Readonly<Record<Role, RolePolicy>> = {
  */
 const NEVER = ['Task', 'Agent', 'SendMessage', 'ListAgents', 'Workflow', 'ScheduleWakeup', 'CronCreate', 'RemoteTrigger', 'KillShell', 'BashOutput', 'Skill', 'SlashCommand', 'ExitPlanMode', 'EnterWorktree'];
 
-/** The role is the kind of worktree the agent is configured with. */
-export function roleOf(agent: Pick<AgentConfig, 'workspace'>): Role {
-  return agent.workspace === 'issue-branch' ? 'dev' : agent.workspace === 'pr-head' ? 'reviewer' : 'boss';
-}
+/** What a role's `settings` means to the SDK: `none` loads no settings file and no MCP server but the run's own. */
+const SETTINGS: Readonly<Record<RolePolicy['settings'], Pick<Options, 'settingSources' | 'strictMcpConfig'>>> = { none: { settingSources: [], strictMcpConfig: true } };
 
 export type SdkPolicy = Pick<Options, 'tools' | 'allowedTools' | 'disallowedTools' | 'permissionMode' | 'canUseTool' | 'permissionPrompts' | 'settingSources' | 'strictMcpConfig'>;
 
@@ -64,8 +43,8 @@ export interface PolicyInput {
 export function sdkPolicyFor(input: PolicyInput): SdkPolicy {
   const policy = ROLE_POLICY[input.role];
   const tools = [...policy.tools, ...(input.agent.webTools ? WEB : [])];
-  const denied = [...NEVER, ...(input.agent.webTools ? [] : WEB), ...(policy.writes ? [] : WRITE)];
-  const base: SdkPolicy = { tools, disallowedTools: denied, permissionMode: 'default', settingSources: [], strictMcpConfig: true };
+  const denied = [...NEVER, ...(input.agent.webTools ? [] : WEB), ...(policy.writes ? [] : EDIT_TOOLS)];
+  const base: SdkPolicy = { tools, disallowedTools: denied, permissionMode: 'default', ...SETTINGS[policy.settings] };
   if (policy.writes || input.sandboxed) return { ...base, allowedTools: [...tools, ...input.forgeTools], permissionPrompts: 'none' };
   // No sandbox: the readers' every call goes through the filter (an allowed name would skip it).
   return { ...base, allowedTools: [], canUseTool: readOnly(new Set([...tools.filter((tool) => tool !== 'Bash'), ...input.forgeTools])) };

@@ -23,7 +23,7 @@ export function readRefusal(ctx: ToolContext, number: number): string | undefine
 
 /** Why `requested` may not be asked for a review (each must be a configured reviewer), or undefined. */
 export function reviewerRefusal(ctx: ToolContext, requested: readonly string[]): string | undefined {
-  if (ctx.reviewers.length === 0) return 'Requesting a review refused: no reviewer is configured (an agent whose workspace is pr-head), so nobody may be asked.';
+  if (ctx.reviewers.length === 0) return 'Requesting a review refused: no reviewer is configured (an agent with worktree: pr-head), so nobody may be asked.';
   const others = requested.filter((login) => !ctx.reviewers.some((reviewer) => sameLogin(reviewer, login)));
   if (others.length === 0) return undefined;
   return `Requesting a review refused: only ${ctx.reviewers.join(', ')} may be asked for a review, not ${others.join(', ')}.`;

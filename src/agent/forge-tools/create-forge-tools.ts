@@ -4,11 +4,16 @@
  * agent's own token), repository, issue and branch; the agent cannot aim them elsewhere.
  */
 import { createSdkMcpServer } from '@anthropic-ai/claude-agent-sdk';
+import { policyOf, type ForgeToolName } from '../../config/roles.js';
 import { addLabelsTool, commentTool, createIssueTool, readThreadTool, removeLabelsTool } from './issue-tools.js';
 import { openPullRequestTool, requestReviewTool, submitReviewTool } from './pull-tools.js';
-import { FORGE_SERVER, qualified, TOOLS_BY_WORKSPACE, type ForgeToolName } from './roles.js';
 import type { AnyTool, ToolContext } from './tool-context.js';
 import type { ForgeTools, ForgeToolsOptions } from './types.js';
+
+/** The MCP server's name; the SDK calls its tools `mcp__forge__<tool>`. */
+const FORGE_SERVER = 'forge';
+
+const qualified = (name: ForgeToolName): string => `mcp__${FORGE_SERVER}__${name}`;
 
 const BUILDERS: Readonly<Record<ForgeToolName, (ctx: ToolContext) => AnyTool>> = {
   comment: commentTool,
@@ -24,11 +29,11 @@ const BUILDERS: Readonly<Record<ForgeToolName, (ctx: ToolContext) => AnyTool>> =
 export function createForgeTools(options: ForgeToolsOptions): ForgeTools {
   return {
     server: createSdkMcpServer({ name: FORGE_SERVER, tools: forgeToolDefinitions(options) }),
-    allowedTools: TOOLS_BY_WORKSPACE[options.agent.workspace].map(qualified),
+    allowedTools: policyOf(options.agent).forgeTools.map(qualified),
   };
 }
 
-/** The role's tools, bound to the run; `createForgeTools` serves them (tests call them directly too). */
+/** The role's forge tools (`config/roles.ts`), bound to the run; `createForgeTools` serves them (tests call them directly too). */
 export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
   const ctx: ToolContext = {
     client: options.client,
@@ -47,5 +52,5 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
     },
     openedPull: undefined,
   };
-  return TOOLS_BY_WORKSPACE[options.agent.workspace].map((name) => BUILDERS[name](ctx));
+  return policyOf(options.agent).forgeTools.map((name) => BUILDERS[name](ctx));
 }

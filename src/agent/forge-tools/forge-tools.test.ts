@@ -78,13 +78,13 @@ describe('forge tools', () => {
 
   describe('each role gets its own tools', () => {
     const table = [
-      { role: 'boss', workspace: 'default-branch', tools: ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'] },
-      { role: 'dev', workspace: 'issue-branch', tools: ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'] },
-      { role: 'reviewer', workspace: 'pr-head', tools: ['comment', 'submit_review', 'read_thread'] },
+      { name: 'boss', role: 'planner', tools: ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'] },
+      { name: 'dev', role: 'implementer', tools: ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'] },
+      { name: 'reviewer', role: 'reviewer', tools: ['comment', 'submit_review', 'read_thread'] },
     ] as const;
-    for (const { role, workspace, tools } of table) {
-      it(`gives the ${role} (${workspace}) ${tools.join(', ')}`, () => {
-        const options = { client: clients.get(role)!, repo, issue: 1, agent: agent(role, { workspace }), branch: undefined, reviewers: ['reviewer'], onChange: () => {} };
+    for (const { name, role, tools } of table) {
+      it(`gives the ${name} (${role}) ${tools.join(', ')}`, () => {
+        const options = { client: clients.get(name)!, repo, issue: 1, agent: agent(name, { role }), branch: undefined, reviewers: ['reviewer'], onChange: () => {} };
 
         const built = createForgeTools(options);
 

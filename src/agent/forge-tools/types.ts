@@ -1,10 +1,10 @@
 /**
  * The forge tools' contract: an in-process MCP server (`createSdkMcpServer`) built per run,
  * bound to one agent's token, repository and issue — and confined to them: a tool takes no other
- * issue, PR or repository than the run's own (see each tool). Which tools an agent gets depends on its
- * role, read from its `workspace` (`default-branch` → boss: comment, create issue, labels, read;
- * `issue-branch` → dev: comment, open PR, request review, labels, read; `pr-head` → reviewer:
- * comment, submit review, labels, read). A forge error comes back as a tool error the agent can
+ * issue, PR or repository than the run's own (see each tool). Which tools an agent gets is its
+ * role's `forgeTools` (`config/roles.ts`: the planner comments, creates issues, labels and reads;
+ * the implementer comments, opens a PR, requests a review, labels and reads; the reviewer
+ * comments, submits a review and reads). A forge error comes back as a tool error the agent can
  * read, never as a crash. Every change made on the forge is reported through `onChange`.
  */
 import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
@@ -23,8 +23,8 @@ export interface ForgeToolsOptions {
   /** The worktree's branch (dev's PR head); undefined for a detached checkout. */
   readonly branch: string | undefined;
   /**
-   * The forge logins `request_review` may ask (the configured agents whose workspace is
-   * `pr-head`); anyone else is refused, so a prompt cannot make the agent summon strangers.
+   * The forge logins `request_review` may ask (the configured agents whose role is reviewer);
+   * anyone else is refused, so a prompt cannot make the agent summon strangers.
    */
   readonly reviewers: readonly string[];
   readonly onChange: (change: ForgeChange) => void;

@@ -15,13 +15,13 @@ import type { ComposedPrompt, PromptComposer, PromptRequest } from './types.js';
 
 const REPO = 'acme/app';
 
-const agentFor = (login: string, workspace: AgentConfig['workspace']): AgentConfig => ({
-  name: workspace === 'pr-head' ? 'reviewer' : 'dev',
+const agentFor = (login: string, role: AgentConfig['role']): AgentConfig => ({
+  name: role === 'reviewer' ? 'reviewer' : 'dev',
   login,
   token: new Secret('unused'),
   git: { name: login, email: `${login}@example.test` },
   skillPath: '/unused',
-  workspace,
+  role,
   triggers: [],
   limits: { runsPerHour: 10, concurrency: 1, maxTurns: 10, maxBudgetUsd: 1 },
 });
@@ -37,8 +37,8 @@ describe('createPromptComposer against the forge double', () => {
   let now = new Date('2024-05-01T10:00:00Z');
   /** Each forge change happens a second after the one before, as they would. */
   const tick = () => (now = new Date(now.getTime() + 1000));
-  const dev = agentFor('dev-bot', 'issue-branch');
-  const reviewer = agentFor('review-bot', 'pr-head');
+  const dev = agentFor('dev-bot', 'implementer');
+  const reviewer = agentFor('review-bot', 'reviewer');
 
   /** The intake's part: the double's webhooks since the last call, normalised and given store ids. */
   let delivered = 0;

@@ -2,21 +2,22 @@
  * The fixed parts of a full prompt: who the agent is, the team's conventions for branches, PRs and
  * dependencies, and how an agent answers (only through the forge tools).
  */
+import { policyOf, type ForgeToolName, type RolePolicy } from '../../config/roles.js';
 import type { AgentConfig } from '../../config/types.js';
-import type { Workspace } from '../../config/schema.js';
 
-const ROLES: Readonly<Record<Workspace, string>> = {
-  'default-branch': 'you plan: you read issues, split work into stories and write them as issues; you do not change code',
-  'issue-branch': "you implement: you change code on the issue's branch and open one pull request for it",
-  'pr-head': "you review: you read the pull request's change at its head and submit a review",
+/** What the role line says the agent does, by its role's `conventions`. */
+const JOBS: Readonly<Record<RolePolicy['conventions'], string>> = {
+  plan: 'you plan: you read issues, split work into stories and write them as issues; you do not change code',
+  implement: "you implement: you change code on the issue's branch and open one pull request for it",
+  review: "you review: you read the pull request's change at its head and submit a review",
 };
 
 export function roleLine(agent: AgentConfig, target: string): string {
-  return `You are the ${agent.name} agent (forge user @${agent.login}) working on ${target}; ${ROLES[agent.workspace]}.`;
+  return `You are the ${agent.name} agent (forge user @${agent.login}) working on ${target}; ${JOBS[policyOf(agent).conventions]}.`;
 }
 
 /** The forge tools the agent can be given; which of them it has depends on its role. */
-export const FORGE_TOOLS = ['comment', 'open_pull_request', 'request_review', 'submit_review', 'add_labels', 'remove_labels', 'create_issue', 'read_thread'] as const;
+export const FORGE_TOOLS = ['comment', 'open_pull_request', 'request_review', 'submit_review', 'add_labels', 'remove_labels', 'create_issue', 'read_thread'] as const satisfies readonly ForgeToolName[];
 
 export const CONVENTIONS = [
   '## Conventions',

@@ -13,7 +13,7 @@ const agent: AgentConfig = {
   token: new Secret('never printed'),
   git: { name: 'Boss', email: 'boss@example.test' },
   skillPath: '/unused',
-  workspace: 'default-branch',
+  role: 'planner',
   triggers: [],
   limits: { runsPerHour: 10, concurrency: 1, maxTurns: 10, maxBudgetUsd: 1 },
 };

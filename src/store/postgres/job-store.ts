@@ -9,13 +9,16 @@
  * - the runnable window skips jobs being claimed right now (SKIP LOCKED) and leaves a key to the
  *   live worker that last ran it (warm worktree) until the job has waited `affinityWaitMs`;
  * - `requeueInterrupted` takes back only the running jobs of workers whose lease is gone.
- * Job changes other workers should schedule on are NOTIFYed in their transaction.
+ * Job changes other workers should schedule on are NOTIFYed in their transaction. The queue's
+ * rules — where work goes, whether a claim passes, what a job's row becomes — are decided by
+ * `queue/job-rules.ts` on what is read here, under these locks.
  */
 import type { RepoRef } from '../../core/events.js';
-import { assertTransition, type JobState } from '../../core/job-state.js';
+import type { JobState } from '../../core/job-state.js';
 import type { ClaimLimits, Job, JobStore, RoutingDecision } from '../../queue/ports.js';
+import { afterInterruption, afterRun, cancelQueued, claim, meetsFollowUp, placeWork, requeues, settle, takesCancelRequest, type ClaimFacts, type JobChange } from '../../queue/job-rules.js';
 import { workKeyString, type WorkKey } from '../../core/work-key.js';
-import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
+import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
@@ -67,48 +70,47 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
   const jobs = async (db: Db, where: string, params: unknown[]): Promise<Job[]> => (await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where}`, params)).rows.map(toJob);
 
-  const transition = async (
-    client: PoolClient,
-    job: Job,
-    to: JobState,
-    changes: Partial<{ attempts: number; notBefore: number; startedAt: number | null; finishedAt: number | null; error: string | null }>,
-  ) => {
-    assertTransition(job.id, job.state, to);
+  const setState = async (client: PoolClient, change: JobChange) => {
     await client.query('UPDATE jobs SET state = $2, attempts = $3, not_before = $4, started_at = $5, finished_at = $6, error = $7 WHERE id = $1', [
-      job.id,
-      to,
-      changes.attempts ?? job.attempts,
-      changes.notBefore ?? job.notBefore,
-      changes.startedAt === undefined ? job.startedAt : changes.startedAt,
-      changes.finishedAt === undefined ? job.finishedAt : changes.finishedAt,
-      changes.error === undefined ? job.error : changes.error,
+      change.id,
+      change.state,
+      change.attempts,
+      change.notBefore,
+      change.startedAt,
+      change.finishedAt,
+      change.error,
     ]);
   };
 
-  /** Back to queued; if the key already has a queued follow-up, its events join this job instead. */
-  const requeue = async (client: PoolClient, job: Job, notBefore: number, error: string | null, attempts = job.attempts) => {
-    const followUp = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKeyString(job.key)]);
-    const followUpId = followUp.rows[0]?.id;
-    if (followUpId !== undefined) {
-      await client.query(
-        `INSERT INTO job_events (job_id, event_id, trigger) SELECT $1, event_id, trigger FROM job_events WHERE job_id = $2 ON CONFLICT DO NOTHING`,
-        [job.id, followUpId],
-      );
-      await client.query('DELETE FROM jobs WHERE id = $1', [followUpId]);
-    }
-    await transition(client, job, 'queued', { notBefore, startedAt: null, error, attempts });
+  /** The key's queued job, if any, locked for this transaction. */
+  const queuedJobOf = async (client: PoolClient, key: WorkKey): Promise<number | undefined> => {
+    const { rows } = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKeyString(key)]);
+    return rows[0]?.id;
   };
 
-  /** The key's queued job, locked for this transaction, created when there is none. */
+  /** Writes `change` to `key`'s job as `settle` says, reading (and locking) the key's queued job when the change may meet it. */
+  const write = async (client: PoolClient, key: WorkKey, change: JobChange) => {
+    const followUp = meetsFollowUp(change) ? await queuedJobOf(client, key) : undefined;
+    const writes = settle(change, followUp);
+    if (writes.absorb !== undefined) {
+      await client.query(
+        `INSERT INTO job_events (job_id, event_id, trigger) SELECT $1, event_id, trigger FROM job_events WHERE job_id = $2 ON CONFLICT DO NOTHING`,
+        [change.id, writes.absorb],
+      );
+      await client.query('DELETE FROM jobs WHERE id = $1', [writes.absorb]);
+    }
+    await setState(client, writes.job);
+  };
+
+  /** The job that takes in new work for `key`, as `placeWork` says: its queued job, locked for this transaction, or a new one. */
   const queuedJobFor = async (client: PoolClient, key: WorkKey, repoRef: RepoRef, now: number): Promise<number> => {
-    const workKey = workKeyString(key);
     for (;;) {
-      const found = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKey]);
-      if (found.rows[0]) return found.rows[0].id;
+      const placement = placeWork(await queuedJobOf(client, key), now);
+      if (placement.kind === 'join') return placement.jobId;
       const inserted = await client.query<{ id: number }>(
-        `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)
+        `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)
          ON CONFLICT (work_key) WHERE state = 'queued' DO NOTHING RETURNING id`,
-        [key.agent, key.repo, key.issue, workKey, JSON.stringify(repoRef), now],
+        [key.agent, key.repo, key.issue, workKeyString(key), JSON.stringify(repoRef), placement.notBefore, placement.createdAt],
       );
       if (inserted.rows[0]) return inserted.rows[0].id;
       // Another transaction made one meanwhile: take it (or, if it started already, try again).
@@ -131,37 +133,45 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     await client.query('INSERT INTO job_events (job_id, event_id, trigger) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [jobId, eventId, decision.trigger]);
   };
 
-  /** The running jobs of all workers, overall and of this job's repo and agent. */
-  const runningCounts = async (client: PoolClient, job: Job): Promise<RunningCounts> => {
-    const { rows } = await client.query<RunningCounts>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE repo = $1)::int AS repo, count(*) FILTER (WHERE agent = $2)::int AS agent FROM jobs WHERE state = 'running'`,
-      [job.key.repo, job.key.agent],
+  /** What a claim decides on, read after its locks: the running jobs of all workers — of the key, overall, of its repo and agent — and whether a cleanup of the key runs. */
+  const claimFacts = async (client: PoolClient, job: Job): Promise<ClaimFacts> => {
+    const { rows } = await client.query<{ key_running: number; total: number; repo: number; agent: number; cleaning: boolean }>(
+      `SELECT count(*) FILTER (WHERE work_key = $1)::int AS key_running, count(*)::int AS total, count(*) FILTER (WHERE repo = $2)::int AS repo, count(*) FILTER (WHERE agent = $3)::int AS agent,
+              EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('$2', '$4')}) AS cleaning
+         FROM jobs WHERE state = 'running'`,
+      [workKeyString(job.key), job.key.repo, job.key.agent, job.key.issue],
     );
-    return rows[0]!;
+    const row = rows[0]!;
+    return { running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent }, cleanupRunning: row.cleaning };
   };
 
-  const claim = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
+  const claimJob = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
-    // Waits for a routing transaction adding events to it, then sees whether it is still queued.
+    // Waits for a routing transaction adding events to it. The lock takes a queued job only — the
+    // claim's first rule (`claim` answers 'not-queued' to any other), applied here as well so a
+    // job that moved on is neither locked nor read further.
     const locked = await client.query(`SELECT id FROM jobs WHERE id = $1 AND state = 'queued' FOR UPDATE`, [id]);
     if (!locked.rowCount) return undefined;
     const job = (await getJob(client, id))!;
-    const busy = await client.query(`SELECT 1 FROM jobs WHERE work_key = $1 AND state = 'running'`, [workKeyString(job.key)]);
-    if (busy.rowCount) return undefined;
-    const cleaning = await client.query(`SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('$1', '$2')}`, [job.key.repo, job.key.issue]);
-    if (cleaning.rowCount) return undefined;
-    if (limits && !withinLimits(await runningCounts(client, job), limits)) return undefined;
-    assertTransition(job.id, job.state, 'running');
-    await client.query(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = $2, finished_at = NULL, worker_id = $3 WHERE id = $1 AND state = 'queued'`, [
-      id,
-      now,
+    const claimed = claim(job, await claimFacts(client, job), now, limits);
+    if (!claimed.ok) return undefined;
+    const change = claimed.value;
+    await client.query('UPDATE jobs SET state = $2, attempts = $3, started_at = $4, finished_at = $5, worker_id = $6 WHERE id = $1', [
+      change.id,
+      change.state,
+      change.attempts,
+      change.startedAt,
+      change.finishedAt,
       workerId,
     ]);
     return getJob(client, id);
   };
 
-  // Runnable: as SQLite, plus affinity — a key last run by another worker that is alive waits
-  // for it until the job has waited affinityWaitMs. $6 is this worker (NULL: no affinity).
+  // Runnable: as SQLite — the claim rules (`claim` in queue/job-rules.ts: one running job per
+  // key, none under a running cleanup), the due time and pauses as a filter, kept in SQL so a
+  // scheduling pass reads only the jobs it could start (docs/decisions.md §17) — plus affinity: a
+  // key last run by another worker that is alive waits for it until the job has waited
+  // affinityWaitMs. $6 is this worker (NULL: no affinity).
   const runnableSql = `
     WITH candidates AS (
       SELECT j.id FROM jobs j
@@ -239,7 +249,7 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
     async startJob(id, now, limits) {
       try {
-        return await inTransaction(pool, (client) => claim(client, id, now, limits));
+        return await inTransaction(pool, (client) => claimJob(client, id, now, limits));
       } catch (error) {
         // The key's running job was started by another transaction after our check.
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
@@ -250,15 +260,13 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     async finishJob(id, finish, now) {
       await inTransaction(pool, async (client) => {
         // Back to queued meets routing on the key's queued job: take routing's lock first.
-        if (finish.state === 'retry' || finish.state === 'waiting') await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
+        if (requeues(finish)) await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
         // A job that moved on — re-queued because this worker's lease passed, perhaps running on
         // another worker now — is no longer this worker's to finish.
         const owner = await client.query<{ state: string; worker_id: string | null }>('SELECT state, worker_id FROM jobs WHERE id = $1 FOR UPDATE', [id]);
         if (owner.rows[0]?.state !== 'running' || owner.rows[0].worker_id !== workerId) return;
         const job = (await getJob(client, id))!;
-        if (finish.state === 'retry') await requeue(client, job, finish.notBefore, finish.error);
-        else if (finish.state === 'waiting') await requeue(client, job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
-        else await transition(client, job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
+        await write(client, job.key, afterRun(job, finish, now));
         await notifyJobs(client);
       });
     },
@@ -276,13 +284,9 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         const requeued: Job[] = [];
         for (const { id, cancel_request: cancelRequest } of gone.rows) {
           const job = (await getJob(client, id))!;
-          // Someone asked to cancel it: it ends cancelled instead of running again.
-          if (cancelRequest !== null) {
-            await transition(client, job, 'cancelled', { finishedAt: now, error: cancelRequest });
-            continue;
-          }
-          await requeue(client, job, now, 'interrupted: the process running it stopped (or its worker lease passed); queued again');
-          requeued.push((await getJob(client, id))!);
+          const change = afterInterruption(job, cancelRequest, now, 'interrupted: the process running it stopped (or its worker lease passed); queued again');
+          await write(client, job.key, change);
+          if (change.state === 'queued') requeued.push((await getJob(client, id))!);
         }
         if (gone.rows.length > 0) await notifyJobs(client);
         return requeued;
@@ -343,17 +347,18 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
     async cancelQueued(id, reason, now) {
       return inTransaction(pool, async (client) => {
-        const job = await getJob(client, id, true);
-        if (job?.state !== 'queued') return false;
-        await transition(client, job, 'cancelled', { finishedAt: now, error: reason });
+        const change = cancelQueued(await getJob(client, id, true), reason, now);
+        if (!change) return false;
+        await setState(client, change);
         return true;
       });
     },
 
     async requestCancel(id, reason) {
       return inTransaction(pool, async (client) => {
-        const { rowCount } = await client.query("UPDATE jobs SET cancel_request = $1 WHERE id = $2 AND state = 'running'", [reason, id]);
-        if (!rowCount) return false;
+        const { rows } = await client.query<{ state: JobState }>('SELECT state FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+        if (!takesCancelRequest(rows[0]?.state)) return false;
+        await client.query('UPDATE jobs SET cancel_request = $1 WHERE id = $2', [reason, id]);
         await notifyJobs(client);
         return true;
       });

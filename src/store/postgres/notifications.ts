@@ -19,6 +19,7 @@ import pg from 'pg';
 import type { EventListener, StoredEvent } from '../../core/stored-event.js';
 import { connectionConfig, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
 import type { Pool, PoolClient } from './pool.js';
+import { cappedBackoff } from '../../lib/backoff.js';
 
 export interface NotificationChannels {
   readonly events: string;
@@ -66,7 +67,7 @@ export interface EventNotifications {
 
 /** The wait before the next reconnect, after `failures` failed attempts in a row: doubling, capped. */
 export function reconnectDelay(failures: number, firstMs: number, maxMs: number): number {
-  return Math.min(maxMs, firstMs * 2 ** Math.max(0, failures));
+  return cappedBackoff(failures + 1, firstMs, maxMs);
 }
 
 export async function startEventNotifications(options: EventNotificationOptions): Promise<EventNotifications> {

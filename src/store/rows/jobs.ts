@@ -4,7 +4,7 @@
  */
 import type { RepoRef } from '../../core/events.js';
 import type { JobState } from '../../core/job-state.js';
-import type { ClaimLimits, Job, StoredEvent } from '../../queue/ports.js';
+import type { Job, StoredEvent } from '../../queue/ports.js';
 import type { WorkKey } from '../../core/work-key.js';
 
 export interface JobRow {
@@ -51,14 +51,3 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
 }
 
-/** The jobs running now: overall, of one repository, of one agent. */
-export interface RunningCounts {
-  readonly total: number;
-  readonly repo: number;
-  readonly agent: number;
-}
-
-/** Whether one more running job stays within the limits, given the jobs running now. */
-export function withinLimits(running: RunningCounts, limits: ClaimLimits): boolean {
-  return running.total < limits.concurrency && running.repo < limits.perRepository && running.agent < limits.perAgent;
-}

@@ -1,20 +1,29 @@
 /**
  * Dispatch's storage (`JobStore`) on SQLite: the per-key mailbox (at most one queued and one
  * running job per work key, enforced by partial unique indexes), the events each job answers,
- * routing skips, circuit-breaker pauses. Every state change goes through `assertTransition`.
+ * routing skips, circuit-breaker pauses. The queue's rules — where work goes, whether a claim
+ * passes, what a job's row becomes — are decided by `queue/job-rules.ts` on what is read here.
  */
-import { assertTransition, type JobState } from '../../core/job-state.js';
+import type { JobState } from '../../core/job-state.js';
 import type { Job, JobStore } from '../../queue/ports.js';
-import { workKeyString } from '../../core/work-key.js';
-import { toJob, toStoredEvent, withinLimits, type EventRow, type JobRow, type RunningCounts } from '../rows/jobs.js';
+import { afterInterruption, afterRun, cancelQueued, claim, meetsFollowUp, placeWork, settle, takesCancelRequest, type ClaimFacts, type JobChange } from '../../queue/job-rules.js';
+import { workKeyString, type WorkKey } from '../../core/work-key.js';
+import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
 const JOB_COLUMNS = `j.*, (SELECT group_concat(event_id) FROM (SELECT event_id FROM job_events WHERE job_id = j.id ORDER BY event_id)) AS event_ids`;
 
+/**
+ * A running cleanup task (`c`) touches the key of `repo` and `issue` (SQL expressions): the same
+ * test when a job is listed as runnable and when a claim reads its facts.
+ */
+const cleanupCovers = (repo: string, issue: string) => `c.state = 'running' AND c.repo = ${repo} AND (c.issues IS NULL OR ${issue} IN (SELECT value FROM json_each(c.issues)))`;
+
 export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStore {
   const q = {
-    requestCancel: db.prepare<[string, number]>(`UPDATE jobs SET cancel_request = ? WHERE id = ? AND state = 'running'`),
+    stateOf: db.prepare<[number], { state: JobState }>('SELECT state FROM jobs WHERE id = ?'),
+    requestCancel: db.prepare<[string, number]>('UPDATE jobs SET cancel_request = ? WHERE id = ?'),
     cancelRequests: db.prepare<[string], { id: number; cancel_request: string }>(
       `SELECT id, cancel_request FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'running' AND cancel_request IS NOT NULL`,
     ),
@@ -22,7 +31,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     markDispatched: db.prepare<[number, number]>('UPDATE events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
     queuedFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'queued'`),
     insertJob: db.prepare(
-      `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES (@agent, @repo, @issue, @workKey, @repoRef, 'queued', @now, @now)`,
+      `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES (@agent, @repo, @issue, @workKey, @repoRef, 'queued', @notBefore, @createdAt)`,
     ),
     insertCleanup: db.prepare(
       `INSERT INTO cleanup_tasks (event_id, repo, repo_ref, issues, task, state, not_before, created_at) VALUES (@eventId, @repo, @repoRef, @issues, @task, 'queued', @now, @now)`,
@@ -30,8 +39,11 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     attach: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)'),
     skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
     job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
-    // A negative LIMIT is no limit. Saturated repos and agents are left out here, so a pass over
-    // thousands of queued jobs reads only the few it can start (docs/decisions.md §17).
+    // The claim rules (`claim` in queue/job-rules.ts: one running job per key, none under a
+    // running cleanup) and the due time and pauses, as a filter: kept in SQL so a scheduling pass
+    // reads only the jobs it could start. A negative LIMIT is no limit. Saturated repos and agents
+    // are left out here, so a pass over thousands of queued jobs reads only the few it can start
+    // (docs/decisions.md §17).
     runnable: db.prepare<{ now: number; afterId: number; skipRepos: string; skipAgents: string; limit: number }, JobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE j.state = 'queued' AND j.not_before <= @now AND j.id > @afterId
@@ -40,8 +52,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
           AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.work_key = j.work_key AND r.state = 'running')
           AND NOT EXISTS (SELECT 1 FROM key_pauses p WHERE p.work_key = j.work_key AND p.until > @now)
           AND NOT EXISTS (SELECT 1 FROM dispatch_pauses d WHERE d.scope IN ('*', 'agent:' || j.agent, 'key:' || j.work_key))
-          AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE c.state = 'running' AND c.repo = j.repo
-                            AND (c.issues IS NULL OR j.issue IN (SELECT value FROM json_each(c.issues))))
+          AND NOT EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('j.repo', 'j.issue')})
         ORDER BY j.id
         LIMIT @limit`,
     ),
@@ -50,9 +61,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       `INSERT INTO label_sets (repo, issue, labels, event_id) VALUES (?, ?, ?, ?)
        ON CONFLICT (repo, issue) DO UPDATE SET labels = excluded.labels, event_id = excluded.event_id WHERE excluded.event_id > label_sets.event_id`,
     ),
-    runningFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'running'`),
-    runningCounts: db.prepare<{ repo: string; agent: string }, RunningCounts>(
-      `SELECT count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent FROM jobs WHERE state = 'running'`,
+    // What a claim decides on: the running jobs of the key, overall, of the repo and of the agent,
+    // and whether a cleanup of the key runs.
+    claimFacts: db.prepare<{ workKey: string; repo: string; agent: string; issue: number }, { key_running: number; total: number; repo: number; agent: number; cleaning: number }>(
+      `SELECT coalesce(sum(work_key = @workKey), 0) AS key_running, count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent,
+              EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('@repo', '@issue')}) AS cleaning
+         FROM jobs WHERE state = 'running'`,
     ),
     // `j.*` carries the cancel request too.
     running: db.prepare<[], JobRow & { cancel_request: string | null }>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
@@ -77,27 +91,20 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     return row && toJob(row);
   };
 
-  const transition = (job: Job, to: JobState, changes: Partial<{ attempts: number; notBefore: number; startedAt: number | null; finishedAt: number | null; error: string | null }>) => {
-    assertTransition(job.id, job.state, to);
-    q.setState.run({
-      id: job.id,
-      state: to,
-      attempts: changes.attempts ?? job.attempts,
-      notBefore: changes.notBefore ?? job.notBefore,
-      startedAt: changes.startedAt === undefined ? job.startedAt : changes.startedAt,
-      finishedAt: changes.finishedAt === undefined ? job.finishedAt : changes.finishedAt,
-      error: changes.error === undefined ? job.error : changes.error,
-    });
+  const claimFacts = (job: Job): ClaimFacts => {
+    const row = q.claimFacts.get({ workKey: workKeyString(job.key), repo: job.key.repo, agent: job.key.agent, issue: job.key.issue })!;
+    return { running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent }, cleanupRunning: row.cleaning === 1 };
   };
 
-  /** Back to queued; if the key already has a queued follow-up, its events join this job instead. */
-  const requeue = (job: Job, notBefore: number, error: string | null, attempts = job.attempts) => {
-    const followUp = q.queuedFor.get(workKeyString(job.key));
-    if (followUp) {
-      q.moveEvents.run(job.id, followUp.id);
-      q.deleteJob.run(followUp.id);
+  /** Writes `change` to `key`'s job as `settle` says, reading the key's queued job when the change may meet it. */
+  const write = (key: WorkKey, change: JobChange) => {
+    const followUp = meetsFollowUp(change) ? q.queuedFor.get(workKeyString(key))?.id : undefined;
+    const writes = settle(change, followUp);
+    if (writes.absorb !== undefined) {
+      q.moveEvents.run(change.id, writes.absorb);
+      q.deleteJob.run(writes.absorb);
     }
-    transition(job, 'queued', { notBefore, startedAt: null, error, attempts });
+    q.setState.run(writes.job);
   };
 
   return {
@@ -126,11 +133,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
               continue;
             }
             const workKey = workKeyString(decision.key);
+            const placement = placeWork(q.queuedFor.get(workKey)?.id, now);
+            const { agent, repo, issue } = decision.key;
             const jobId =
-              q.queuedFor.get(workKey)?.id ??
-              Number(
-                q.insertJob.run({ agent: decision.key.agent, repo: decision.key.repo, issue: decision.key.issue, workKey, repoRef: JSON.stringify(decision.repoRef), now }).lastInsertRowid,
-              );
+              placement.kind === 'join'
+                ? placement.jobId
+                : Number(q.insertJob.run({ agent, repo, issue, workKey, repoRef: JSON.stringify(decision.repoRef), notBefore: placement.notBefore, createdAt: placement.createdAt }).lastInsertRowid);
             q.attach.run(jobId, eventId, decision.trigger);
           }
         }
@@ -162,10 +170,10 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     startJob(id, now, limits) {
       return committer.submit(() => {
         const job = getJob(id);
-        if (job?.state !== 'queued') return undefined;
-        if (q.runningFor.get(workKeyString(job.key))) return undefined;
-        if (limits && !withinLimits(q.runningCounts.get({ repo: job.key.repo, agent: job.key.agent })!, limits)) return undefined;
-        transition(job, 'running', { attempts: job.attempts + 1, startedAt: now, finishedAt: null });
+        if (!job) return undefined;
+        const claimed = claim(job, claimFacts(job), now, limits);
+        if (!claimed.ok) return undefined;
+        q.setState.run(claimed.value);
         return getJob(id);
       });
     },
@@ -174,9 +182,7 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
       return committer.submit(() => {
         const job = getJob(id);
         if (!job) return;
-        if (finish.state === 'retry') requeue(job, finish.notBefore, finish.error);
-        else if (finish.state === 'waiting') requeue(job, finish.notBefore, `waiting: ${finish.reason}`, Math.max(0, job.attempts - 1));
-        else transition(job, finish.state, { finishedAt: now, error: finish.state === 'succeeded' ? null : finish.error });
+        write(job.key, afterRun(job, finish, now));
       });
     },
 
@@ -187,13 +193,9 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         for (const row of q.running.all()) {
           if (here.has(row.id)) continue;
           const job = toJob(row);
-          // Someone asked to cancel it: it ends cancelled instead of running again.
-          if (row.cancel_request !== null) {
-            transition(job, 'cancelled', { finishedAt: now, error: row.cancel_request });
-            continue;
-          }
-          requeue(job, now, 'interrupted: the service stopped while this job ran');
-          requeued.push(job);
+          const change = afterInterruption(job, row.cancel_request, now, 'interrupted: the service stopped while this job ran');
+          write(job.key, change);
+          if (change.state === 'queued') requeued.push(job);
         }
         return requeued.map((job) => getJob(job.id)).filter((job): job is Job => job !== undefined);
       });
@@ -243,15 +245,19 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
 
     cancelQueued(id, reason, now) {
       return committer.submit(() => {
-        const job = getJob(id);
-        if (job?.state !== 'queued') return false;
-        transition(job, 'cancelled', { finishedAt: now, error: reason });
+        const change = cancelQueued(getJob(id), reason, now);
+        if (!change) return false;
+        q.setState.run(change);
         return true;
       });
     },
 
     requestCancel(id, reason) {
-      return committer.submit(() => q.requestCancel.run(reason, id).changes > 0);
+      return committer.submit(() => {
+        if (!takesCancelRequest(q.stateOf.get(id)?.state)) return false;
+        q.requestCancel.run(reason, id);
+        return true;
+      });
     },
 
     async cancelRequests(ids) {

@@ -44,7 +44,7 @@ export function makeAgent(name: string, token: string): AgentConfig {
     token: new Secret(token),
     git: { name: `${name} agent`, email: `${name}@agents.test` },
     skillPath: '/dev/null',
-    workspace: name === 'dev' ? 'issue-branch' : name === 'reviewer' ? 'pr-head' : 'default-branch',
+    role: name === 'dev' ? 'implementer' : name === 'reviewer' ? 'reviewer' : 'planner',
     triggers: [{ on: 'mention' }],
     limits: { runsPerHour: 6, concurrency: 2, maxTurns: 10, maxBudgetUsd: 1 },
   };
