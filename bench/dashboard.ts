@@ -26,7 +26,11 @@ export async function run(): Promise<void> {
   try {
     await d.app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(d.app.server.address() as AddressInfo).port}`;
-    const signIn = await fetch(`${base}/dashboard/sign-in`, { method: 'POST', body: new URLSearchParams({ token: ADMIN_TOKEN }), redirect: 'manual' });
+    const signIn = await fetch(`${base}/dashboard/sign-in`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: ADMIN_TOKEN }),
+      redirect: 'manual',
+    });
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     if (!cookie.startsWith('claude_hooks_session=')) throw new Error('bench dashboard: sign-in gave no cookie');
 
@@ -36,8 +40,11 @@ export async function run(): Promise<void> {
       { url: `${base}/api/status`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
       { url: `${base}/`, headers: { cookie } },
     ])) as [Timing, Timing, Timing];
-    const json = (await (await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { runs: unknown[]; disk: { history: unknown[] } };
-    if (json.runs.length === 0 || json.disk.history.length < 2) throw new Error('bench dashboard: the seeded data is not in the status');
+    const json = (await (
+      await fetch(`${base}/api/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as { runs: unknown[]; disk: { history: unknown[] } };
+    if (json.runs.length === 0 || json.disk.history.length < 2)
+      throw new Error('bench dashboard: the seeded data is not in the status');
 
     writeReport({
       name: 'dashboard',
@@ -57,14 +64,19 @@ export async function run(): Promise<void> {
         page_p99_ms: { value: page.p99, max: 50 },
         page_html_kb: { value: page.bytes / 1024, max: 200 },
       },
-      notes: [`store: 10,000 runs, 1,000 extra sessions, 365 days of disk samples (thinned); ${REQUESTS} sequential requests each after ${WARMUP} warm-up`, 'baseline: GET /healthz on the same server'],
+      notes: [
+        `store: 10,000 runs, 1,000 extra sessions, 365 days of disk samples (thinned); ${REQUESTS} sequential requests each after ${WARMUP} warm-up`,
+        'baseline: GET /healthz on the same server',
+      ],
     });
   } finally {
     await d.close();
   }
 }
 
-async function timeRequests(targets: ReadonlyArray<{ url: string; headers: Record<string, string> }>): Promise<Timing[]> {
+async function timeRequests(
+  targets: ReadonlyArray<{ url: string; headers: Record<string, string> }>,
+): Promise<Timing[]> {
   const samples = targets.map(() => [] as number[]);
   const bytes = targets.map(() => 0);
   for (let i = 0; i < WARMUP + REQUESTS; i++) {

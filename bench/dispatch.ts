@@ -37,7 +37,10 @@ const SLOTS = 8;
 
 function deliveries(count: number, firstId: number): { requests: LoadRequest[]; commentIds: number[] } {
   const sample = loadSamplePayload('gitea-issue_comment-created');
-  const template = JSON.parse(sample.body.toString('utf8')) as { comment: { id: number; body: string }; issue: { number: number } };
+  const template = JSON.parse(sample.body.toString('utf8')) as {
+    comment: { id: number; body: string };
+    issue: { number: number };
+  };
   const requests: LoadRequest[] = [];
   const commentIds: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -47,7 +50,18 @@ function deliveries(count: number, firstId: number): { requests: LoadRequest[]; 
     payload.issue.number = 1 + (i % KEYS);
     commentIds.push(payload.comment.id);
     const body = Buffer.from(JSON.stringify(payload, null, 2));
-    requests.push({ path: '/webhook', body, headers: deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(`dispatch-${firstId + i}`), body, secret: SECRET, event: 'issue_comment', eventType: 'issue_comment' }) });
+    requests.push({
+      path: '/webhook',
+      body,
+      headers: deliveryHeaders({
+        forge: 'forgejo',
+        deliveryId: deliveryIdFor(`dispatch-${firstId + i}`),
+        body,
+        secret: SECRET,
+        event: 'issue_comment',
+        eventType: 'issue_comment',
+      }),
+    });
   }
   return { requests, commentIds };
 }
@@ -68,7 +82,13 @@ async function baselineWrite(): Promise<number[]> {
 }
 
 /** Jobs per second while a backlog drains: the first 1,000 jobs, the last 1,000, and overall. */
-async function backlogDrain(): Promise<{ first: number; last: number; total: number; windowReadMs: number; wholeQueueReadMs: number }> {
+async function backlogDrain(): Promise<{
+  first: number;
+  last: number;
+  total: number;
+  windowReadMs: number;
+  wholeQueueReadMs: number;
+}> {
   const hold = gate();
   let started = 0;
   const { runner } = scriptedRunner(async () => {
@@ -113,8 +133,14 @@ async function backlogDrain(): Promise<{ first: number; last: number; total: num
     first: 1000 / ((finishedAt[999]! - opened) / 1000),
     last: 1000 / ((finishedAt[n - 1]! - finishedAt[n - 1001]!) / 1000),
     total: n / ((finishedAt[n - 1]! - opened) / 1000),
-    windowReadMs: percentile(reads.window.sort((a, b) => a - b), 50),
-    wholeQueueReadMs: percentile(reads.whole.sort((a, b) => a - b), 50),
+    windowReadMs: percentile(
+      reads.window.sort((a, b) => a - b),
+      50,
+    ),
+    wholeQueueReadMs: percentile(
+      reads.whole.sort((a, b) => a - b),
+      50,
+    ),
   };
 }
 
@@ -141,7 +167,12 @@ agents:
       return { ok: true };
     },
   };
-  const service = await startService({ config: loaded.value, log: silentLogger(), jobRunner: runner, forgeClientFor: () => permissiveForge() });
+  const service = await startService({
+    config: loaded.value,
+    log: silentLogger(),
+    jobRunner: runner,
+    forgeClientFor: () => permissiveForge(),
+  });
   const acceptedAt = new Map<number, number>();
   // Eight clients, each sending its next delivery when the previous one was answered.
   const send = async ({ requests, commentIds }: ReturnType<typeof deliveries>) =>
@@ -163,7 +194,9 @@ agents:
   await service.dispatcher.idle();
   await service.close();
 
-  const overheads = commentIds.map((id) => (calledAt.get(id) ?? Number.NaN) - (acceptedAt.get(id) ?? Number.NaN)).map((ms) => Math.max(0, ms));
+  const overheads = commentIds
+    .map((id) => (calledAt.get(id) ?? Number.NaN) - (acceptedAt.get(id) ?? Number.NaN))
+    .map((ms) => Math.max(0, ms));
   const missing = overheads.filter((ms) => Number.isNaN(ms)).length;
   if (missing > 0) throw new Error(`${missing} events never reached the runner`);
   overheads.sort((a, b) => a - b);

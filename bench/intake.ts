@@ -46,15 +46,27 @@ export function makeDeliveries(count: number, salt: string): LoadRequest[] {
     }
     if (payload.ref && payload.ref_type) payload.ref = `issue-${i}-bench`;
     const body = Buffer.from(JSON.stringify(payload, null, 2));
-    const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(`${salt}-${i}`), body, secret: SECRET, event: sample.event, eventType: sample.eventType });
+    const headers = deliveryHeaders({
+      forge: 'forgejo',
+      deliveryId: deliveryIdFor(`${salt}-${i}`),
+      body,
+      secret: SECRET,
+      event: sample.event,
+      eventType: sample.eventType,
+    });
     return { path: '/webhook', headers, body };
   });
 }
 
-
 async function startBare(): Promise<ChildServer> {
   const port = await freePort();
-  return startChild(process.execPath, ['-e', BARE_SERVER], { ...process.env, PORT: String(port) }, `http://127.0.0.1:${port}`, '/');
+  return startChild(
+    process.execPath,
+    ['-e', BARE_SERVER],
+    { ...process.env, PORT: String(port) },
+    `http://127.0.0.1:${port}`,
+    '/',
+  );
 }
 
 export async function run(): Promise<void> {
@@ -65,7 +77,11 @@ export async function run(): Promise<void> {
   const bareRate = await openLoop(bare.url, makeDeliveries(RATE * RATE_SECONDS, 'bare-rate'), RATE);
   await bare.stop();
 
-  const { server, dataDir } = await serveInTempDir({ prefix: 'claude-hooks-bench-intake-', webhookSecret: SECRET, logLevel: 'info' });
+  const { server, dataDir } = await serveInTempDir({
+    prefix: 'claude-hooks-bench-intake-',
+    webhookSecret: SECRET,
+    logLevel: 'info',
+  });
   await closedLoop(server.url, makeDeliveries(2000, 'svc-warm'), 32);
   const svcRuns: LoadResult[] = [];
   for (const c of CONCURRENCIES) svcRuns.push(await closedLoop(server.url, makeDeliveries(TOTAL, `svc-${c}`), c));
@@ -75,7 +91,8 @@ export async function run(): Promise<void> {
 
   for (const run of svcRuns) {
     const accepted = run.statuses[202] ?? 0;
-    if (accepted !== TOTAL) throw new Error(`only ${accepted} of ${TOTAL} deliveries were accepted: ${JSON.stringify(run.statuses)}`);
+    if (accepted !== TOTAL)
+      throw new Error(`only ${accepted} of ${TOTAL} deliveries were accepted: ${JSON.stringify(run.statuses)}`);
   }
   const figures: Record<string, number> = { deliveries: TOTAL };
   CONCURRENCIES.forEach((c, i) => {

@@ -56,7 +56,10 @@ interface Measured {
 }
 
 async function measure(forge: ForgeDouble, composer: PromptComposer, repo: RepoRef, k: number): Promise<Measured> {
-  const issue = await forge.as('alice').openIssue(REPO, { title: `Login validation (${k} comments)`, body: 'The login form crashes on an empty password.\n\n## Dependencies\n- none' });
+  const issue = await forge.as('alice').openIssue(REPO, {
+    title: `Login validation (${k} comments)`,
+    body: 'The login form crashes on an empty password.\n\n## Dependencies\n- none',
+  });
   for (let i = 0; i < k; i++) await forge.as(i % 2 === 0 ? 'alice' : 'bob').comment(REPO, issue.number, commentText(i));
   const request = (cursor: SessionCursor | undefined): PromptRequest => ({
     agent,
@@ -72,7 +75,8 @@ async function measure(forge: ForgeDouble, composer: PromptComposer, repo: RepoR
 
   const full = await timed(() => composer.compose(request(undefined)));
   const delta = await timed(() => composer.compose(request(firstRun.cursor)));
-  if (delta.prompt.empty || !delta.prompt.text.includes(NEW_COMMENT)) throw new Error(`bench prompt: the delta at k=${k} misses the new comment`);
+  if (delta.prompt.empty || !delta.prompt.text.includes(NEW_COMMENT))
+    throw new Error(`bench prompt: the delta at k=${k} misses the new comment`);
   return { full: full.prompt.bytes, delta: delta.prompt.bytes, fullMs: full.ms, deltaMs: delta.ms };
 }
 
@@ -104,7 +108,8 @@ export async function run(): Promise<void> {
     const results = new Map<number, Measured>();
     for (const k of SIZES) results.set(k, await measure(forge, composer, repo, k));
 
-    const at = (k: number): Measured => results.get(k) ?? { full: Number.NaN, delta: Number.NaN, fullMs: Number.NaN, deltaMs: Number.NaN };
+    const at = (k: number): Measured =>
+      results.get(k) ?? { full: Number.NaN, delta: Number.NaN, fullMs: Number.NaN, deltaMs: Number.NaN };
     const figures: Record<string, number> = {};
     for (const k of SIZES) {
       figures[`full_bytes_k${k}`] = at(k).full;
@@ -145,12 +150,17 @@ async function wholeFirstRequests(): Promise<Map<number, { fresh: number; resume
   const model = await startScriptedModel({ respond: () => text('Noted.') });
   const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 100 });
   const sizes = new Map<number, { fresh: number; resumed: number }>();
-  const bytesOf = (request: TurnRequest | undefined): number => (request ? Buffer.byteLength(JSON.stringify(request.body)) : Number.NaN);
-  const devTurnAfter = (from: number): TurnRequest | undefined => model.turnRequests.slice(from).find((turn) => JSON.stringify(turn.body.messages).includes('You are the dev agent'));
+  const bytesOf = (request: TurnRequest | undefined): number =>
+    request ? Buffer.byteLength(JSON.stringify(request.body)) : Number.NaN;
+  const devTurnAfter = (from: number): TurnRequest | undefined =>
+    model.turnRequests.slice(from).find((turn) => JSON.stringify(turn.body.messages).includes('You are the dev agent'));
   try {
     const alice = flow.forge.as('alice');
     for (const k of REQUEST_SIZES) {
-      const issue = await alice.openIssue(FLOW_REPO, { title: `Login validation (${k} comments)`, body: 'The login form crashes on an empty password.' });
+      const issue = await alice.openIssue(FLOW_REPO, {
+        title: `Login validation (${k} comments)`,
+        body: 'The login form crashes on an empty password.',
+      });
       for (let i = 0; i < k; i++) await alice.comment(FLOW_REPO, issue.number, commentText(i));
       await flow.settle();
       const beforeFresh = model.turnRequests.length;

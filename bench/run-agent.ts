@@ -87,7 +87,7 @@ export async function run(): Promise<void> {
       },
       notes: [
         `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge while the worktree is fetched, status comment posted beside the run), the runtime started early (startup()) once the worktree is ready, in its bubblewrap sandbox.`,
-        'isolation_none: the same service with isolation: none (no sandbox; the same proxies over loopback TCP), measured in the same run: the baseline of the sandbox\'s cost.',
+        "isolation_none: the same service with isolation: none (no sandbox; the same proxies over loopback TCP), measured in the same run: the baseline of the sandbox's cost.",
         `proxy: ${PROXY_REQUESTS} streamed requests, one at a time, request → end of the response; direct to the scripted model, and through the run's endpoint as the sandbox reaches it (loopback port → the init script's forwarder → unix socket → model proxy → model). added latency = proxied − direct, at p50 and at p99.`,
         'breakdown (p50 of each step, from the service log): webhook → job started → workspace ready → asking the model → first model request.',
         'without_early_start: the same with the runtime started only once the prompt is ready (startRuntimeEarly: false).',
@@ -105,7 +105,13 @@ async function runtimeAlone(model: ScriptedModel, warm: boolean): Promise<number
   const times: number[] = [];
   try {
     for (let i = 0; i < RUNTIME_RUNS; i++) {
-      const options: Options = { cwd: root, env: sdkEnv({ modelUrl: model.url, configDir: join(root, 'claude') }), maxTurns: 1, permissionMode: 'bypassPermissions', allowDangerouslySkipPermissions: true };
+      const options: Options = {
+        cwd: root,
+        env: sdkEnv({ modelUrl: model.url, configDir: join(root, 'claude') }),
+        maxTurns: 1,
+        permissionMode: 'bypassPermissions',
+        allowDangerouslySkipPermissions: true,
+      };
       const before = model.turnRequests.length;
       const prepared = warm ? await startup({ options }) : undefined;
       const started = Date.now();
@@ -133,9 +139,16 @@ interface Timings {
 }
 
 /** Webhook received (the delivery's `receivedAt`) → the agent's first model request, per comment. */
-async function throughService(model: ScriptedModel, startRuntimeEarly: boolean, isolation: 'bwrap' | 'none'): Promise<Timings> {
+async function throughService(
+  model: ScriptedModel,
+  startRuntimeEarly: boolean,
+  isolation: 'bwrap' | 'none',
+): Promise<Timings> {
   const lines: Array<{ time: string; msg: string; agent?: string }> = [];
-  const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) } });
+  const log = createLogger({
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+  });
   const flow = await startFlow({ modelUrl: model.url, devRunsPerHour: 1000, startRuntimeEarly, log, isolation });
   try {
     const alice = flow.forge.as('alice');
@@ -151,13 +164,20 @@ async function throughService(model: ScriptedModel, startRuntimeEarly: boolean, 
       await flow.settle();
       // Everything was idle before the comment: its webhook is the first delivery after it (the
       // status comment's own webhooks come later).
-      const response = await fetch(`${flow.service.url}/api/deliveries?limit=20`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      const { deliveries } = (await response.json()) as { deliveries: Array<{ eventType: string; source: string; receivedAt: number }> };
+      const response = await fetch(`${flow.service.url}/api/deliveries?limit=20`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const { deliveries } = (await response.json()) as {
+        deliveries: Array<{ eventType: string; source: string; receivedAt: number }>;
+      };
       const delivery = deliveries.filter((d) => d.source === 'webhook' && d.receivedAt >= sent).at(-1);
       const first = model.turnRequests[before];
       if (!delivery || !first) continue;
       const at = (msg: string) => {
-        const line = lines.find((l) => l.msg === msg && (l.agent === undefined || l.agent === 'dev') && Date.parse(l.time) >= delivery.receivedAt);
+        const line = lines.find(
+          (l) =>
+            l.msg === msg && (l.agent === undefined || l.agent === 'dev') && Date.parse(l.time) >= delivery.receivedAt,
+        );
         return line ? Date.parse(line.time) - delivery.receivedAt : Number.NaN;
       };
       times.total.push(first.at - delivery.receivedAt);
@@ -180,11 +200,24 @@ async function proxyLatency(model: ScriptedModel): Promise<{ direct: number[]; p
   const root = mkdtempSync(join(tmpdir(), 'bench-run-proxy-'));
   const token = 'b'.repeat(64);
   const socket = join(root, 'service.sock');
-  const proxy = createModelProxy({ upstream: model.url, credential: { kind: 'api-key', secret: new Secret('bench-key') }, budgetUsd: undefined, log: silentLogger() });
-  const endpoint = await startRunEndpoint(token, { model: proxy, git: undefined, egress: {} as EgressProxy }, { socket });
+  const proxy = createModelProxy({
+    upstream: model.url,
+    credential: { kind: 'api-key', secret: new Secret('bench-key') },
+    budgetUsd: undefined,
+    log: silentLogger(),
+  });
+  const endpoint = await startRunEndpoint(
+    token,
+    { model: proxy, git: undefined, egress: {} as EgressProxy },
+    { socket },
+  );
   const init = await ensureInitScript(root);
   const port = 41_000 + Math.floor(Math.random() * 1000);
-  const forwarder = spawn(process.execPath, [init, socket, String(port), process.execPath, '-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
+  const forwarder = spawn(
+    process.execPath,
+    [init, socket, String(port), process.execPath, '-e', 'setTimeout(() => {}, 600000)'],
+    { stdio: 'ignore' },
+  );
   try {
     await waitForPort(port);
     const direct: number[] = [];
@@ -206,7 +239,13 @@ async function timedRequest(base: string, token: string): Promise<number> {
   const response = await fetch(`${base}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': token, 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hi.' }], tools: [{ name: 'noop', input_schema: { type: 'object' } }] }),
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'Say hi.' }],
+      tools: [{ name: 'noop', input_schema: { type: 'object' } }],
+    }),
   });
   await response.text();
   return performance.now() - started;
@@ -226,5 +265,8 @@ async function waitForPort(port: number): Promise<void> {
 
 /** The percentile of the figures that were measured (a step whose log line was missed is NaN). */
 function p(values: readonly number[], at: number): number {
-  return percentile([...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b), at);
+  return percentile(
+    [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b),
+    at,
+  );
 }

@@ -27,7 +27,11 @@ const DAY = 24 * 3600_000;
 function smallRepo(root: string): void {
   const bare = join(root, 'bench', 'small.git');
   const seed = join(root, 'seed');
-  const git = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', HOME: root } });
+  const git = (cwd: string, args: string[]) =>
+    execFileSync('git', args, {
+      cwd,
+      env: { PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', HOME: root },
+    });
   mkdirSync(bare, { recursive: true });
   git(bare, ['init', '--quiet', '--bare', '--initial-branch=main']);
   mkdirSync(seed);
@@ -51,16 +55,35 @@ export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'claude-hooks-bench-sweep-'));
   const token = `bench-${Math.random().toString(36).slice(2)}`;
   smallRepo(join(work, 'forge'));
-  const server = await startGitHttpServer({ projectRoot: join(work, 'forge'), authorize: ({ token: offered }) => offered === token });
+  const server = await startGitHttpServer({
+    projectRoot: join(work, 'forge'),
+    authorize: ({ token: offered }) => offered === token,
+  });
   const dataDir = join(work, 'data');
   const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: { now: () => Date.now() }, dedupWindowMs: 0 });
   try {
-    const repo: RepoSpec = { host: new URL(server.url).host, owner: 'bench', name: 'small', cloneUrl: `${server.url}/bench/small.git`, defaultBranch: 'main' };
-    const workdirs = createWorkdirs({ dataDir, minFreeBytes: 0, env: { PATH: process.env.PATH }, log: silentLogger(), clock: { now: () => Date.now() } });
+    const repo: RepoSpec = {
+      host: new URL(server.url).host,
+      owner: 'bench',
+      name: 'small',
+      cloneUrl: `${server.url}/bench/small.git`,
+      defaultBranch: 'main',
+    };
+    const workdirs = createWorkdirs({
+      dataDir,
+      minFreeBytes: 0,
+      env: { PATH: process.env.PATH },
+      log: silentLogger(),
+      clock: { now: () => Date.now() },
+    });
     const dev = benchAgent(token);
     say(`generating ${WORKTREES} worktrees`);
     for (let i = 1; i <= WORKTREES; i++) {
-      const lease = await workdirs.acquire({ repo, agent: dev, target: { kind: 'issue-branch', branch: `issue-${i}-bench` } });
+      const lease = await workdirs.acquire({
+        repo,
+        agent: dev,
+        target: { kind: 'issue-branch', branch: `issue-${i}-bench` },
+      });
       if (!lease.ok) throw new Error(lease.error.message);
       await lease.value.release();
     }
@@ -72,7 +95,10 @@ export async function run(): Promise<void> {
       const project = join(projects, `/w/${i}`.replace(/[^A-Za-z0-9]/g, '-'));
       mkdirSync(project, { recursive: true });
       writeFileSync(join(project, `${id}.jsonl`), line.repeat(20));
-      await store.sessions.started({ agent: 'dev', repo: `${repo.host}/bench/small`, issue: i + 1 }, { sessionId: id, worktree: `/w/${i}`, at: Date.now() });
+      await store.sessions.started(
+        { agent: 'dev', repo: `${repo.host}/bench/small`, issue: i + 1 },
+        { sessionId: id, worktree: `/w/${i}`, at: Date.now() },
+      );
     }
     await workdirs.diskUsage({ maxAgeMs: 0 });
     const later = Date.now() + 60 * DAY;
@@ -80,7 +106,13 @@ export async function run(): Promise<void> {
       ...sweepStorePorts(store),
       workdirs,
       transcripts: createTranscripts(join(dataDir, 'claude')),
-      limits: { sessionTtlMs: 30 * DAY, worktreeTtlMs: 14 * DAY, atticTtlMs: 90 * DAY, retentionMs: 30 * DAY, diskHighWaterBytes: 0 },
+      limits: {
+        sessionTtlMs: 30 * DAY,
+        worktreeTtlMs: 14 * DAY,
+        atticTtlMs: 90 * DAY,
+        retentionMs: 30 * DAY,
+        diskHighWaterBytes: 0,
+      },
       clock: { now: () => later },
       log: silentLogger(),
     });
@@ -89,8 +121,12 @@ export async function run(): Promise<void> {
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     const started = performance.now();
-    const report = await sweeper.sweep({ trigger: 'bench', ...(process.env.SWEEP_BENCH_TASK ? { task: process.env.SWEEP_BENCH_TASK } : {}) });
-    for (const t of report.tasks) say(`${t.task}: found ${t.found}, removed ${t.removed}, failures ${t.failures.length}`);
+    const report = await sweeper.sweep({
+      trigger: 'bench',
+      ...(process.env.SWEEP_BENCH_TASK ? { task: process.env.SWEEP_BENCH_TASK } : {}),
+    });
+    for (const t of report.tasks)
+      say(`${t.task}: found ${t.found}, removed ${t.removed}, failures ${t.failures.length}`);
     const durationMs = performance.now() - started;
     delay.disable();
     const p99 = delay.percentile(99) / 1e6;
@@ -100,7 +136,9 @@ export async function run(): Promise<void> {
     const failures = report.tasks.reduce((n, t) => n + t.failures.length, 0);
     const only = process.env.SWEEP_BENCH_TASK;
     if ((!only && (task('sessions').removed !== SESSIONS || task('worktrees').removed !== WORKTREES)) || failures > 0) {
-      throw new Error(`the sweep did not remove everything: ${JSON.stringify(report.tasks.map((t) => ({ task: t.task, removed: t.removed, failures: t.failures.slice(0, 3) })))}`);
+      throw new Error(
+        `the sweep did not remove everything: ${JSON.stringify(report.tasks.map((t) => ({ task: t.task, removed: t.removed, failures: t.failures.slice(0, 3) })))}`,
+      );
     }
     writeReport({
       name: 'sweep',

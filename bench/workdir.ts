@@ -59,17 +59,32 @@ export async function run(): Promise<void> {
   const bare = await ensureBenchRepo(forgeRoot, MID_SIZED, say);
   const packBytes = await diskBytes(join(bare, 'objects', 'pack'));
   const token = `bench-${Math.random().toString(36).slice(2)}`;
-  const server = await startGitHttpServer({ projectRoot: forgeRoot, authorize: ({ token: offered }) => offered === token });
+  const server = await startGitHttpServer({
+    projectRoot: forgeRoot,
+    authorize: ({ token: offered }) => offered === token,
+  });
   const work = mkdtempSync(join(tmpdir(), 'claude-hooks-bench-workdir-'));
   try {
     const url = `${server.url}/bench/project.git`;
-    const repo: RepoSpec = { host: new URL(server.url).host, owner: 'bench', name: 'project', cloneUrl: url, defaultBranch: 'main' };
+    const repo: RepoSpec = {
+      host: new URL(server.url).host,
+      owner: 'bench',
+      name: 'project',
+      cloneUrl: url,
+      defaultBranch: 'main',
+    };
     const dev = benchAgent(token);
     const home = join(work, 'home');
     mkdirSync(home);
     // The per-task baselines authenticate exactly as the workdirs do: the same helper and env.
     const helper = await ensureCredentialHelper(join(work, 'bin'));
-    const env = { PATH: process.env.PATH ?? '', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...leaseEnvironment({ helperPath: helper, agent: dev, cloneUrl: url }) };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      ...leaseEnvironment({ helperPath: helper, agent: dev, cloneUrl: url }),
+    };
     const clones = join(work, 'clones');
     const clone = (label: string, flags: readonly string[]) => async (i: number) => {
       await gitAsync(work, ['clone', '--quiet', ...flags, url, join(clones, `${label}-${i}`)], env);
@@ -82,7 +97,10 @@ export async function run(): Promise<void> {
     const blobless = await timed(CLONE_RUNS, clone('blobless', ['--filter=blob:none']));
     const shallow = await timed(CLONE_RUNS, clone('shallow', ['--depth=1']));
     // The same, with the parallel checkout the caches use: so the comparison is not only that.
-    const shallowParallel = await timed(CLONE_RUNS, clone('shallow-parallel', ['--depth=1', '--config', 'checkout.workers=0']));
+    const shallowParallel = await timed(
+      CLONE_RUNS,
+      clone('shallow-parallel', ['--depth=1', '--config', 'checkout.workers=0']),
+    );
     const bloblessGitBytes = await diskBytes(join(clones, 'blobless-0', '.git'));
     const shallowGitBytes = await diskBytes(join(clones, 'shallow-0', '.git'));
     // The clones stay until the end: deleting 1.5 GB mid-run (ext4 with online discard) slows the
@@ -90,7 +108,14 @@ export async function run(): Promise<void> {
 
     say('workdirs: cache, worktrees, re-dispatch');
     const git = recording();
-    const workdirs = createWorkdirs({ dataDir: join(work, 'data'), minFreeBytes: 0, env: { PATH: process.env.PATH }, log: silentLogger(), clock: systemClock, git });
+    const workdirs = createWorkdirs({
+      dataDir: join(work, 'data'),
+      minFreeBytes: 0,
+      env: { PATH: process.env.PATH },
+      log: silentLogger(),
+      clock: systemClock,
+      git,
+    });
     const firstStarted = performance.now();
     const first = await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-0' });
     const firstAcquire = performance.now() - firstStarted;
@@ -99,14 +124,19 @@ export async function run(): Promise<void> {
     const cacheCreation = git.log.slice(0, firstWorktreeCommand).reduce((sum, entry) => sum + entry.ms, 0);
     const firstWorktree = firstAcquire - cacheCreation;
 
-    const newWorktree = await timed(5, async (i) => (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: `bench-${i + 1}` })).release());
-    for (let i = 6; i < WORKTREES; i++) await (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: `bench-${i}` })).release();
+    const newWorktree = await timed(5, async (i) =>
+      (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: `bench-${i + 1}` })).release(),
+    );
+    for (let i = 6; i < WORKTREES; i++)
+      await (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: `bench-${i}` })).release();
 
     // Re-dispatch of a job whose branch is on the forge (the agent pushed it): fetch, then reuse.
     const pushed = await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' });
     await gitAsync(pushed.path, ['push', '--quiet', 'origin', 'HEAD'], { ...env, ...pushed.env });
     await pushed.release();
-    const redispatch = await timed(FAST_RUNS, async () => (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release());
+    const redispatch = await timed(FAST_RUNS, async () =>
+      (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release(),
+    );
     const fastForward = await timed(
       5,
       async () => (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release(),

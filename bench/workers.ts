@@ -39,21 +39,46 @@ const A_SLOTS = 2;
 // ---------------------------------------------------------------- 1. intake
 
 function serve(name: string, storeYaml: string, env: NodeJS.ProcessEnv): Promise<ServedService> {
-  return serveInTempDir({ prefix: `claude-hooks-bench-workers-${name}-`, webhookSecret: INTAKE_SECRET, configYaml: storeYaml, env });
+  return serveInTempDir({
+    prefix: `claude-hooks-bench-workers-${name}-`,
+    webhookSecret: INTAKE_SECRET,
+    configYaml: storeYaml,
+    env,
+  });
 }
 
 /** The same total load split evenly over `urls` (each its share of the requests and senders); one figure for all. */
-async function splitLoad(urls: readonly string[], salt: string, total: number, concurrency: number): Promise<LoadResult> {
+async function splitLoad(
+  urls: readonly string[],
+  salt: string,
+  total: number,
+  concurrency: number,
+): Promise<LoadResult> {
   const share = Math.floor(total / urls.length);
-  const runs = await Promise.all(urls.map((url, i) => closedLoop(url, makeDeliveries(share, `${salt}-${i}`), Math.floor(concurrency / urls.length))));
+  const runs = await Promise.all(
+    urls.map((url, i) => closedLoop(url, makeDeliveries(share, `${salt}-${i}`), Math.floor(concurrency / urls.length))),
+  );
   const statuses: Record<number, number> = {};
-  for (const run of runs) for (const [status, n] of Object.entries(run.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
+  for (const run of runs)
+    for (const [status, n] of Object.entries(run.statuses))
+      statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
   const count = runs.reduce((sum, r) => sum + r.count, 0);
   const seconds = Math.max(...runs.map((r) => r.seconds));
-  return { count, seconds, perSecond: count / seconds, latencies: runs.flatMap((r) => r.latencies).sort((a, b) => a - b), statuses };
+  return {
+    count,
+    seconds,
+    perSecond: count / seconds,
+    latencies: runs.flatMap((r) => r.latencies).sort((a, b) => a - b),
+    statuses,
+  };
 }
 
-async function intakeRun(name: string, storeYaml: string, env: NodeJS.ProcessEnv, workers: number): Promise<LoadResult> {
+async function intakeRun(
+  name: string,
+  storeYaml: string,
+  env: NodeJS.ProcessEnv,
+  workers: number,
+): Promise<LoadResult> {
   const started: ServedService[] = [];
   try {
     for (let i = 0; i < workers; i++) started.push(await serve(`${name}-${i}`, storeYaml, env));
@@ -61,7 +86,10 @@ async function intakeRun(name: string, storeYaml: string, env: NodeJS.ProcessEnv
     await splitLoad(urls, `${name}-warm`, 1000, INTAKE_CONCURRENCY);
     const result = await splitLoad(urls, name, INTAKE_N, INTAKE_CONCURRENCY);
     const accepted = result.statuses[202] ?? 0;
-    if (accepted !== result.count) throw new Error(`${name}: only ${accepted} of ${result.count} deliveries were accepted: ${JSON.stringify(result.statuses)}`);
+    if (accepted !== result.count)
+      throw new Error(
+        `${name}: only ${accepted} of ${result.count} deliveries were accepted: ${JSON.stringify(result.statuses)}`,
+      );
     return result;
   } finally {
     for (const s of started) {
@@ -74,8 +102,12 @@ async function intakeRun(name: string, storeYaml: string, env: NodeJS.ProcessEnv
 async function intake(pg: Pg) {
   const sqlite = await intakeRun('sqlite', 'store: sqlite\n', {}, 1);
   const postgresYaml = 'store: { postgres: { url: { env: DATABASE_URL } } }\n';
-  const one = await inFreshSchema(pg, 'bench_intake1', (schema) => intakeRun('pg1', postgresYaml, { DATABASE_URL: pg.urlInSchema(schema) }, 1));
-  const two = await inFreshSchema(pg, 'bench_intake2', (schema) => intakeRun('pg2', postgresYaml, { DATABASE_URL: pg.urlInSchema(schema) }, 2));
+  const one = await inFreshSchema(pg, 'bench_intake1', (schema) =>
+    intakeRun('pg1', postgresYaml, { DATABASE_URL: pg.urlInSchema(schema) }, 1),
+  );
+  const two = await inFreshSchema(pg, 'bench_intake2', (schema) =>
+    intakeRun('pg2', postgresYaml, { DATABASE_URL: pg.urlInSchema(schema) }, 2),
+  );
   return { sqlite, one, two };
 }
 
@@ -95,8 +127,24 @@ async function eventToClaim(pg: Pg) {
     const workers: BenchWorker[] = [];
     try {
       const databaseUrl = pg.urlInSchema(schema);
-      workers.push(await startBenchWorker({ name: 'a', databaseUrl, concurrency: A_SLOTS, runner: recordingRunner('a', claims, hold), maxConnections: 10 }));
-      workers.push(await startBenchWorker({ name: 'b', databaseUrl, concurrency: 64, runner: recordingRunner('b', claims), maxConnections: 10 }));
+      workers.push(
+        await startBenchWorker({
+          name: 'a',
+          databaseUrl,
+          concurrency: A_SLOTS,
+          runner: recordingRunner('a', claims, hold),
+          maxConnections: 10,
+        }),
+      );
+      workers.push(
+        await startBenchWorker({
+          name: 'b',
+          databaseUrl,
+          concurrency: 64,
+          runner: recordingRunner('b', claims),
+          maxConnections: 10,
+        }),
+      );
       const a = workers[0]!.service;
       let issue = 1;
 
@@ -204,7 +252,7 @@ export async function run(): Promise<void> {
       `event to claim: ${LATENCY_SAMPLES} comments (each its own issue) POSTed to worker A with both idle, then ${LATENCY_SAMPLES} with A's ${A_SLOTS} slots held so B must claim; from the POST's start to the no-op runner's call on the worker that claimed it; 20 ms between samples`,
       `fleet: ${BACKLOG} comments on ${BACKLOG} issues routed into queued jobs while dispatch was paused, then resumed on N in-process workers (one Node process, each worker its own pool of 4); jobs/s until every job finished; baseline N = 1`,
       `serial claims: ${SERIAL_CLAIMS} queued jobs claimed (startJob) and finished one after another through the ports, nobody else claiming; the claim holds the advisory lock throughout, so claim_lock_ceiling_per_s = 1000 / its p50 is all the workers' claims per second together`,
-      'claim_attempts / refused_claims / window_reads per job: claim transactions each worker\'s dispatcher ran (refused: another worker had claimed the job first, or a limit), and runnable-window reads, counted around the workers\' job stores',
+      "claim_attempts / refused_claims / window_reads per job: claim transactions each worker's dispatcher ran (refused: another worker had claimed the job first, or a limit), and runnable-window reads, counted around the workers' job stores",
       'claim_lock_waiters_mean: PostgreSQL sessions waiting on an advisory lock (sampled every 25 ms); bench_process_cores: CPU of the one process holding every worker, in cores',
     ],
   });

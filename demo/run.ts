@@ -29,7 +29,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 let values: { once?: boolean; verbose?: boolean; help?: boolean };
 try {
-  ({ values } = parseArgs({ options: { once: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({
+    options: { once: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  }));
 } catch (error) {
   process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
   process.exit(2);
@@ -69,7 +71,10 @@ async function main(): Promise<number> {
   // The real Claude runner (real SDK and runtime) against a model that plays each agent's part.
   const model = await (starting = startScriptedModel({ respond: storyResponder() }));
   releases.push(() => model.close());
-  const flow = await (starting = startFlow({ modelUrl: model.url, log: createLogger({ level: values.verbose ? 'info' : 'silent' }) }));
+  const flow = await (starting = startFlow({
+    modelUrl: model.url,
+    log: createLogger({ level: values.verbose ? 'info' : 'silent' }),
+  }));
   releases.push(async () => {
     await flow.close();
     rmSync(flow.dataDir, { recursive: true, force: true });
@@ -77,7 +82,9 @@ async function main(): Promise<number> {
   if (cleaning !== undefined) return 143;
 
   say('claude-hooks demo');
-  say(`  forge double     ${flow.forge.url}  (repository acme/widget; people: alice, mallory; agents: boss, dev, reviewer)`);
+  say(
+    `  forge double     ${flow.forge.url}  (repository acme/widget; people: alice, mallory; agents: boss, dev, reviewer)`,
+  );
   say(`  scripted model   ${model.url}`);
   say(`  service          ${flow.service.url}  (data dir ${flow.dataDir})`);
   say('');
@@ -95,12 +102,16 @@ async function main(): Promise<number> {
   say('');
   say('The service is still running. Look around:');
   say(`  dashboard    ${flow.service.url}/  (open it in a browser and sign in with the admin token)`);
-  say(`  admin token  ${ADMIN_TOKEN}  (the demo service's adminToken, fixed in test/support/flow.ts; the API calls below send it too)`);
+  say(
+    `  admin token  ${ADMIN_TOKEN}  (the demo service's adminToken, fixed in test/support/flow.ts; the API calls below send it too)`,
+  );
   say(`  jobs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/jobs`);
   say(`  runs         curl -H 'Authorization: Bearer ${ADMIN_TOKEN}' ${flow.service.url}/api/runs`);
   say(`  metrics      curl ${flow.service.url}/metrics`);
   say(`  readiness    curl ${flow.service.url}/readyz`);
-  say(`  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`);
+  say(
+    `  the forge    curl ${flow.forge.apiUrl}/repos/acme/widget/issues/1/comments -H 'Authorization: token ${flow.tokens.alice}'`,
+  );
   say(`  worktrees    ls ${flow.dataDir}/workdirs`);
   say('Ctrl-C stops everything and removes the temporary files.');
   await new Promise(() => setInterval(() => undefined, 1 << 30)); // until a signal

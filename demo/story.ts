@@ -18,7 +18,8 @@ interface Step {
 }
 
 const branch = 'issue-1-login-fails-for-names-with-spaces';
-const runsOf = async (flow: Flow, agent: string): Promise<RunRecord[]> => (await flow.service.store.runs.list({ agent })).reverse();
+const runsOf = async (flow: Flow, agent: string): Promise<RunRecord[]> =>
+  (await flow.service.store.runs.list({ agent })).reverse();
 const pullOf = (flow: Flow) => flow.forge.pulls(REPO)[0];
 
 function expect(condition: unknown, missing: string): asserts condition {
@@ -29,7 +30,9 @@ const STEPS: readonly Step[] = [
   {
     name: 'alice opens issue #1; boss triages it with a comment (mcp__forge__comment)',
     act: async (flow) => {
-      await flow.forge.as('alice').openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Steps: log in as "Ada Lovelace".' });
+      await flow.forge
+        .as('alice')
+        .openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Steps: log in as "Ada Lovelace".' });
     },
     check: async (flow) => {
       const [run] = await runsOf(flow, 'boss');
@@ -51,7 +54,10 @@ const STEPS: readonly Step[] = [
       expect(branches[branch], `dev did not push ${branch}`);
       const pull = pullOf(flow);
       expect(pull?.author === 'dev' && pull.pull?.headRef === branch, 'dev opened no PR from its branch');
-      expect(run.changes?.some((c) => c.kind === 'review-request'), 'dev asked nobody for a review');
+      expect(
+        run.changes?.some((c) => c.kind === 'review-request'),
+        'dev asked nobody for a review',
+      );
       return `dev run ${run.id}: ${branch} pushed at ${branches[branch]!.slice(0, 8)}; PR #${pull.number} "${pull.title}"; review requested from reviewer`;
     },
   },
@@ -59,19 +65,30 @@ const STEPS: readonly Step[] = [
     name: 'reviewer, asked for a review, checks out the PR head and requests changes (mcp__forge__submit_review)',
     check: async (flow) => {
       const [run] = await runsOf(flow, 'reviewer');
-      expect(run?.outcome === 'succeeded', `no succeeded reviewer run (${run?.outcome ?? 'none'}: ${run?.error ?? ''})`);
+      expect(
+        run?.outcome === 'succeeded',
+        `no succeeded reviewer run (${run?.outcome ?? 'none'}: ${run?.error ?? ''})`,
+      );
       const pull = pullOf(flow);
-      const review = pull && flow.forge.reviews(REPO, pull.number).find((r) => r.reviewer === 'reviewer' && r.state === 'REQUEST_CHANGES');
+      const review =
+        pull &&
+        flow.forge.reviews(REPO, pull.number).find((r) => r.reviewer === 'reviewer' && r.state === 'REQUEST_CHANGES');
       expect(review, 'reviewer submitted no REQUEST_CHANGES review');
       return `reviewer run ${run.id} on PR #${pull.number}: REQUEST_CHANGES "${review.body}"`;
     },
   },
   {
-    name: "dev answers the review in the same session, from a delta prompt holding only the review",
+    name: 'dev answers the review in the same session, from a delta prompt holding only the review',
     check: async (flow) => {
       const [first, second] = await runsOf(flow, 'dev');
-      expect(second?.outcome === 'succeeded', `dev did not run again (${second?.outcome ?? 'none'}: ${second?.error ?? ''})`);
-      expect(second.session === 'resumed' && second.sessionId === first?.sessionId, `dev's second run did not resume session ${first?.sessionId}`);
+      expect(
+        second?.outcome === 'succeeded',
+        `dev did not run again (${second?.outcome ?? 'none'}: ${second?.error ?? ''})`,
+      );
+      expect(
+        second.session === 'resumed' && second.sessionId === first?.sessionId,
+        `dev's second run did not resume session ${first?.sessionId}`,
+      );
       expect(second.prompt?.kind === 'delta', 'the resumed run got the full prompt again');
       const answered = flow.forge.comments(REPO, 1).find((c) => c.author === 'dev' && c.body === STORY.answered);
       expect(answered, 'dev did not answer on #1');
@@ -111,7 +128,10 @@ const STEPS: readonly Step[] = [
   },
 ];
 
-export async function playStory(flow: Flow, say: (line: string) => void): Promise<{ ok: true; steps: number } | { ok: false; failed: string }> {
+export async function playStory(
+  flow: Flow,
+  say: (line: string) => void,
+): Promise<{ ok: true; steps: number } | { ok: false; failed: string }> {
   for (const [i, step] of STEPS.entries()) {
     say(`${i + 1}. ${step.name}`);
     try {

@@ -33,7 +33,11 @@ export interface Claim {
 }
 
 /** A job runner that records when (and on which worker) it was called with each comment; `hold` keeps a run going. */
-export function recordingRunner(worker: string, claims: Map<number, Claim>, hold?: (text: string) => Promise<void> | undefined): AgentRunner {
+export function recordingRunner(
+  worker: string,
+  claims: Map<number, Claim>,
+  hold?: (text: string) => Promise<void> | undefined,
+): AgentRunner {
   return {
     async run(request) {
       const at = performance.now();
@@ -53,5 +57,3 @@ export async function post(url: string, request: LoadRequest): Promise<void> {
   const res = await fetch(`${url}${request.path}`, { method: 'POST', headers: request.headers, body: request.body });
   if (res.status !== 202) throw new Error(`delivery answered ${res.status}: ${await res.text()}`);
 }
-
-

@@ -41,8 +41,22 @@ describe('bench worker', { skip: postgresSkip() }, () => {
 
   before(async () => {
     await createSchema(schema);
-    workers.push(await startBenchWorker({ name: 'a', databaseUrl: urlInSchema(schema), concurrency: 1, runner: recorder('a', given, held) }));
-    workers.push(await startBenchWorker({ name: 'b', databaseUrl: urlInSchema(schema), concurrency: 8, runner: recorder('b', given, Promise.resolve()) }));
+    workers.push(
+      await startBenchWorker({
+        name: 'a',
+        databaseUrl: urlInSchema(schema),
+        concurrency: 1,
+        runner: recorder('a', given, held),
+      }),
+    );
+    workers.push(
+      await startBenchWorker({
+        name: 'b',
+        databaseUrl: urlInSchema(schema),
+        concurrency: 8,
+        runner: recorder('b', given, Promise.resolve()),
+      }),
+    );
   });
 
   after(async () => {
@@ -75,6 +89,7 @@ describe('bench worker', { skip: postgresSkip() }, () => {
     const samples = [200, 201, 202].map((issue) => commentDelivery(issue, 'sample'));
     for (const s of samples) assert.equal(await post(a.service.url, s.request), 202);
 
-    for (const s of samples) assert.equal(await until(() => given.get(s.commentId), `comment ${s.commentId} to be claimed`, 10_000), b.name);
+    for (const s of samples)
+      assert.equal(await until(() => given.get(s.commentId), `comment ${s.commentId} to be claimed`, 10_000), b.name);
   });
 });

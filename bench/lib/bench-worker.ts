@@ -52,11 +52,21 @@ agents:
   dev: { login: dev, token: { env: BENCH_SECRET }, git: { name: Dev, email: dev@bench.test }, skill: ${JSON.stringify(join(dataDir, 'skill.md'))}, worktree: issue-branch, triggers: [{ on: mention }], limits: { concurrency: ${n}, runsPerHour: 100000 } }
 `,
   );
-  const loaded = loadConfig({ path: join(dataDir, 'claude-hooks.yaml'), env: { BENCH_SECRET, DATABASE_URL: options.databaseUrl }, cwd: dataDir });
+  const loaded = loadConfig({
+    path: join(dataDir, 'claude-hooks.yaml'),
+    env: { BENCH_SECRET, DATABASE_URL: options.databaseUrl },
+    cwd: dataDir,
+  });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   let service: Service;
   try {
-    service = await startService({ config: loaded.value, log: silentLogger(), jobRunner: options.runner, forgeClientFor: () => permissiveForge(), workerId: `bench-${options.name}` });
+    service = await startService({
+      config: loaded.value,
+      log: silentLogger(),
+      jobRunner: options.runner,
+      forgeClientFor: () => permissiveForge(),
+      workerId: `bench-${options.name}`,
+    });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -76,12 +86,22 @@ let commentIds = 2_000_000;
 /** A signed comment delivery mentioning @dev on `issue` (its own work key), with a fresh comment id. */
 export function commentDelivery(issue: number, text: string): { request: LoadRequest; commentId: number } {
   const sample = loadSamplePayload('gitea-issue_comment-created');
-  const payload = JSON.parse(sample.body.toString('utf8')) as { comment: { id: number; body: string }; issue: { number: number } };
+  const payload = JSON.parse(sample.body.toString('utf8')) as {
+    comment: { id: number; body: string };
+    issue: { number: number };
+  };
   const commentId = commentIds++;
   payload.comment.id = commentId;
   payload.comment.body = `@dev ${text}`;
   payload.issue.number = issue;
   const body = Buffer.from(JSON.stringify(payload));
-  const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(`workers-${commentId}`), body, secret: BENCH_SECRET, event: 'issue_comment', eventType: 'issue_comment' });
+  const headers = deliveryHeaders({
+    forge: 'forgejo',
+    deliveryId: deliveryIdFor(`workers-${commentId}`),
+    body,
+    secret: BENCH_SECRET,
+    event: 'issue_comment',
+    eventType: 'issue_comment',
+  });
   return { request: { path: '/webhook', headers, body }, commentId };
 }

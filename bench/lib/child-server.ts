@@ -26,7 +26,13 @@ export interface ChildServer {
 }
 
 /** Spawns `command args`, waits until `GET <url>/healthz`-style `ready(url)` answers, then resolves. */
-export async function startChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv, url: string, readyPath: string): Promise<ChildServer> {
+export async function startChild(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  url: string,
+  readyPath: string,
+): Promise<ChildServer> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -66,7 +72,13 @@ export interface ServedService {
  * defaults), the webhook secret and `env` on top of this process's environment. The data dir is
  * the caller's to remove once the server is stopped; it is removed here if the start fails.
  */
-export async function serveInTempDir(options: { readonly prefix: string; readonly webhookSecret: string; readonly configYaml?: string; readonly env?: NodeJS.ProcessEnv; readonly logLevel?: string }): Promise<ServedService> {
+export async function serveInTempDir(options: {
+  readonly prefix: string;
+  readonly webhookSecret: string;
+  readonly configYaml?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logLevel?: string;
+}): Promise<ServedService> {
   const dataDir = mkdtempSync(join(tmpdir(), options.prefix));
   let config = '';
   if (options.configYaml !== undefined) {
@@ -84,7 +96,13 @@ export async function serveInTempDir(options: { readonly prefix: string; readonl
     CLAUDE_HOOKS_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? options.logLevel ?? 'warn',
   };
   try {
-    const server = await startChild(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve'], env, `http://127.0.0.1:${port}`, '/healthz');
+    const server = await startChild(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve'],
+      env,
+      `http://127.0.0.1:${port}`,
+      '/healthz',
+    );
     return { server, dataDir };
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

@@ -77,7 +77,8 @@ function sampleBackends(pg: Pg, schema: string): { stop(): Promise<{ waiting: nu
     async stop() {
       running = false;
       await loop;
-      const mean = (f: (s: { waiting: number; active: number }) => number) => samples.reduce((sum, s) => sum + f(s), 0) / Math.max(1, samples.length);
+      const mean = (f: (s: { waiting: number; active: number }) => number) =>
+        samples.reduce((sum, s) => sum + f(s), 0) / Math.max(1, samples.length);
       return { waiting: mean((s) => s.waiting), active: mean((s) => s.active) };
     },
   };
@@ -103,7 +104,12 @@ async function queueBacklog(service: Service, count: number): Promise<void> {
  */
 export async function serialClaims(pg: Pg, count: number): Promise<{ claimMs: number[]; finishMs: number[] }> {
   return inFreshSchema(pg, 'bench_claims', async (schema) => {
-    const worker = await startBenchWorker({ name: 'serial', databaseUrl: pg.urlInSchema(schema), concurrency: FLEET_SLOTS, runner: recordingRunner('serial', new Map()) });
+    const worker = await startBenchWorker({
+      name: 'serial',
+      databaseUrl: pg.urlInSchema(schema),
+      concurrency: FLEET_SLOTS,
+      runner: recordingRunner('serial', new Map()),
+    });
     try {
       const jobs = worker.service.store.jobs;
       await queueBacklog(worker.service, count);
@@ -112,7 +118,11 @@ export async function serialClaims(pg: Pg, count: number): Promise<{ claimMs: nu
       const finishMs: number[] = [];
       for (const job of queued) {
         let at = performance.now();
-        const started = await jobs.startJob(job.id, Date.now(), { concurrency: FLEET_SLOTS, perRepository: FLEET_SLOTS, perAgent: FLEET_SLOTS });
+        const started = await jobs.startJob(job.id, Date.now(), {
+          concurrency: FLEET_SLOTS,
+          perRepository: FLEET_SLOTS,
+          perAgent: FLEET_SLOTS,
+        });
         if (!started) throw new Error(`job ${job.id} could not be claimed`);
         claimMs.push(performance.now() - at);
         at = performance.now();
@@ -133,8 +143,17 @@ export async function fleetRun(pg: Pg, n: number, backlog: number): Promise<Flee
     const workers: BenchWorker[] = [];
     try {
       const databaseUrl = pg.urlInSchema(schema);
-      for (let i = 0; i < n; i++) workers.push(await startBenchWorker({ name: `w${i + 1}`, databaseUrl, concurrency: FLEET_SLOTS, runner: recordingRunner(`w${i + 1}`, claims) }));
-      for (const w of workers) w.service.dispatcher.subscribe((notice) => void (notice.type === 'job-finished' && finished++));
+      for (let i = 0; i < n; i++)
+        workers.push(
+          await startBenchWorker({
+            name: `w${i + 1}`,
+            databaseUrl,
+            concurrency: FLEET_SLOTS,
+            runner: recordingRunner(`w${i + 1}`, claims),
+          }),
+        );
+      for (const w of workers)
+        w.service.dispatcher.subscribe((notice) => void (notice.type === 'job-finished' && finished++));
       const first = workers[0]!.service;
       await queueBacklog(first, backlog);
 

@@ -24,10 +24,19 @@ function send(agent: Agent, base: URL, req: LoadRequest): Promise<{ status: numb
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
     const r = request(
-      { agent, host: base.hostname, port: base.port, method: 'POST', path: req.path, headers: { ...req.headers, 'content-length': String(req.body.length) } },
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: 'POST',
+        path: req.path,
+        headers: { ...req.headers, 'content-length': String(req.body.length) },
+      },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+        );
       },
     );
     r.on('error', reject);
@@ -38,10 +47,20 @@ function send(agent: Agent, base: URL, req: LoadRequest): Promise<{ status: numb
 function summarise(results: Array<{ status: number; ms: number }>, seconds: number): LoadResult {
   const statuses: Record<number, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-  return { count: results.length, seconds, perSecond: results.length / seconds, latencies: results.map((r) => r.ms).sort((a, b) => a - b), statuses };
+  return {
+    count: results.length,
+    seconds,
+    perSecond: results.length / seconds,
+    latencies: results.map((r) => r.ms).sort((a, b) => a - b),
+    statuses,
+  };
 }
 
-export async function closedLoop(url: string, requests: readonly LoadRequest[], concurrency: number): Promise<LoadResult> {
+export async function closedLoop(
+  url: string,
+  requests: readonly LoadRequest[],
+  concurrency: number,
+): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const base = new URL(url);
   const results: Array<{ status: number; ms: number }> = [];

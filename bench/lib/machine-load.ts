@@ -36,7 +36,10 @@ export function measureLoad(): LoadWindow {
       const endTicks = cpuTicks();
       const cpu = process.cpuUsage(startCpu);
       const seconds = (performance.now() - startAt) / 1000;
-      const machineBusy = startTicks && endTicks && endTicks.total > startTicks.total ? (endTicks.busy - startTicks.busy) / (endTicks.total - startTicks.total) : Number.NaN;
+      const machineBusy =
+        startTicks && endTicks && endTicks.total > startTicks.total
+          ? (endTicks.busy - startTicks.busy) / (endTicks.total - startTicks.total)
+          : Number.NaN;
       return { machineBusy, processCores: (cpu.user + cpu.system) / 1e6 / seconds };
     },
   };

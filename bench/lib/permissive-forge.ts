@@ -9,7 +9,30 @@ export function permissiveForge(): ForgeClient {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
-  return { whoami: unused, getRepository: unused, getIssue: unused, getPull: unused, listIssuesUpdatedSince: async () => [], listCommentsUpdatedSince: async () => [], createComment: unused, getPermission: async () => 'write', listTimelineSince: async () => [],
-    listIssueComments: unused, listPulls: unused, getPullDiffStat: unused, listPullReviews: unused, listReviewComments: unused,
-    editComment: unused, deleteComment: unused, findOpenPull: unused, createPull: unused, requestReviewers: unused, submitReview: unused, addLabels: unused, removeLabel: unused, createIssue: unused, editPullBase: unused };
+  return {
+    whoami: unused,
+    getRepository: unused,
+    getIssue: unused,
+    getPull: unused,
+    listIssuesUpdatedSince: async () => [],
+    listCommentsUpdatedSince: async () => [],
+    createComment: unused,
+    getPermission: async () => 'write',
+    listTimelineSince: async () => [],
+    listIssueComments: unused,
+    listPulls: unused,
+    getPullDiffStat: unused,
+    listPullReviews: unused,
+    listReviewComments: unused,
+    editComment: unused,
+    deleteComment: unused,
+    findOpenPull: unused,
+    createPull: unused,
+    requestReviewers: unused,
+    submitReview: unused,
+    addLabels: unused,
+    removeLabel: unused,
+    createIssue: unused,
+    editPullBase: unused,
+  };
 }

@@ -42,7 +42,12 @@ export function writeReport(report: BenchReport, resultsDir = join(import.meta.d
   console.log('');
   printTable(
     ['target', 'value', 'bound', 'met'],
-    Object.entries(targets).map(([k, t]) => [k, format(t.value), t.max !== undefined ? `<= ${format(t.max)}` : `>= ${format(t.min ?? 0)}`, t.met ? 'yes' : 'NO']),
+    Object.entries(targets).map(([k, t]) => [
+      k,
+      format(t.value),
+      t.max !== undefined ? `<= ${format(t.max)}` : `>= ${format(t.min ?? 0)}`,
+      t.met ? 'yes' : 'NO',
+    ]),
   );
   for (const note of report.notes ?? []) console.log(`  ${note}`);
   mkdirSync(resultsDir, { recursive: true });

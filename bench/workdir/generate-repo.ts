@@ -30,13 +30,19 @@ function random(seed: number): () => number {
   };
 }
 
-const WORDS = 'const let return function export import from async await if else for while switch case break new this value result error config store queue worker branch commit tree repo fetch push merge review issue agent token path file data log time map set list item key'.split(' ');
+const WORDS =
+  'const let return function export import from async await if else for while switch case break new this value result error config store queue worker branch commit tree repo fetch push merge review issue agent token path file data log time map set list item key'.split(
+    ' ',
+  );
 
 function lines(next: () => number, bytes: number): string[] {
   const out: string[] = [];
   let size = 0;
   while (size < bytes) {
-    const words = Array.from({ length: 4 + Math.floor(next() * 6) }, () => WORDS[Math.floor(next() * WORDS.length)]).join(' ');
+    const words = Array.from(
+      { length: 4 + Math.floor(next() * 6) },
+      () => WORDS[Math.floor(next() * WORDS.length)],
+    ).join(' ');
     const id = Math.floor(next() * 2 ** 48).toString(36);
     const line = `  ${words} v_${id} = ${Math.floor(next() * 1e9)}; // ${Math.floor(next() * 2 ** 52).toString(16)}`;
     out.push(line);
@@ -67,7 +73,9 @@ async function writeStream(shape: RepoShape, sink: Writable): Promise<void> {
   };
   const commitHeader = async (n: number, message: string) => {
     const when = 1_700_000_000 + n * 600;
-    await write(`commit refs/heads/main\nmark :${n + 1}\ncommitter Bench <bench@example.test> ${when} +0000\ndata ${Buffer.byteLength(message)}\n${message}\n`);
+    await write(
+      `commit refs/heads/main\nmark :${n + 1}\ncommitter Bench <bench@example.test> ${when} +0000\ndata ${Buffer.byteLength(message)}\n${message}\n`,
+    );
     if (n > 0) await write(`from :${n}\n`);
   };
 
@@ -92,7 +100,11 @@ async function writeStream(shape: RepoShape, sink: Writable): Promise<void> {
 }
 
 function git(cwd: string, args: readonly string[]): string {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } });
+  const result = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -111,11 +123,16 @@ export async function ensureBenchRepo(root: string, shape: RepoShape, say: (line
   git(bare, ['init', '--quiet', '--bare', '--initial-branch=main']);
   say(`generating ${shape.files} files × ${shape.commits} commits with git fast-import (once; cached in ${root})`);
   const started = Date.now();
-  const importer = spawn('git', ['fast-import', '--quiet', '--done'], { cwd: bare, stdio: ['pipe', 'inherit', 'inherit'] });
+  const importer = spawn('git', ['fast-import', '--quiet', '--done'], {
+    cwd: bare,
+    stdio: ['pipe', 'inherit', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => importer.on('close', resolve));
   await writeStream(shape, importer.stdin);
   if ((await exited) !== 0) throw new Error('git fast-import failed');
-  say(`imported in ${((Date.now() - started) / 1000).toFixed(0)} s; repacking with deltas and a bitmap as a forge's gc would`);
+  say(
+    `imported in ${((Date.now() - started) / 1000).toFixed(0)} s; repacking with deltas and a bitmap as a forge's gc would`,
+  );
   git(bare, ['repack', '-a', '-d', '-f', '-b', '--window=10', '--depth=50', '--quiet']);
   git(bare, ['commit-graph', 'write', '--reachable']);
   git(bare, ['prune-packed']);

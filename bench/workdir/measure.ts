@@ -9,11 +9,17 @@ const execFileAsync = promisify(execFile);
 export function median(samples: readonly number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Median milliseconds of `runs` runs of `step` (each given its run number); `prepare` is untimed. */
-export async function timed(runs: number, step: (i: number) => Promise<unknown>, prepare?: (i: number) => Promise<unknown> | void): Promise<number> {
+export async function timed(
+  runs: number,
+  step: (i: number) => Promise<unknown>,
+  prepare?: (i: number) => Promise<unknown> | void,
+): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     await prepare?.(i);
@@ -32,7 +38,11 @@ export async function gitAsync(cwd: string, args: readonly string[], env: Record
 
 /** Local git on the served repository (never while a request is in flight). */
 export function gitSync(cwd: string, args: readonly string[], env: Record<string, string> = {}): string {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...env } });
+  const result = spawnSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', ...env },
+  });
   if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -63,10 +73,20 @@ export function walkBytesSync(dir: string): number {
  */
 export function moveBranch(bare: string, branch: string, how: 'fast-forward' | 'force', n: number): string {
   const index = join(bare, `bench-index-${n}`);
-  const env = { GIT_INDEX_FILE: index, GIT_AUTHOR_NAME: 'Human', GIT_AUTHOR_EMAIL: 'h@example.test', GIT_COMMITTER_NAME: 'Human', GIT_COMMITTER_EMAIL: 'h@example.test' };
+  const env = {
+    GIT_INDEX_FILE: index,
+    GIT_AUTHOR_NAME: 'Human',
+    GIT_AUTHOR_EMAIL: 'h@example.test',
+    GIT_COMMITTER_NAME: 'Human',
+    GIT_COMMITTER_EMAIL: 'h@example.test',
+  };
   const parent = gitSync(bare, ['rev-parse', how === 'force' ? `refs/heads/${branch}~1` : `refs/heads/${branch}`]);
   gitSync(bare, ['read-tree', parent], env);
-  const blob = spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: bare, input: `change ${n} (${how})\n`, encoding: 'utf8' }).stdout.trim();
+  const blob = spawnSync('git', ['hash-object', '-w', '--stdin'], {
+    cwd: bare,
+    input: `change ${n} (${how})\n`,
+    encoding: 'utf8',
+  }).stdout.trim();
   gitSync(bare, ['update-index', '--add', '--cacheinfo', `100644,${blob},src/bench-change-${n % 3}.txt`], env);
   const tree = gitSync(bare, ['write-tree'], env);
   const commit = gitSync(bare, ['commit-tree', tree, '-p', parent, '-m', `bench ${how} ${n}`], env);

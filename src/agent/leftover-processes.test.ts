@@ -23,21 +23,36 @@ describe('leftover processes', () => {
   });
 
   /** Runs `script` in `sh` as a runtime would; answers it and the pids it prints on stdout, one a line, once it printed `count`. */
-  async function run(script: string, options: { mark?: string; detached?: boolean; count?: number } = {}): Promise<{ child: ChildProcess; pids: number[] }> {
+  async function run(
+    script: string,
+    options: { mark?: string; detached?: boolean; count?: number } = {},
+  ): Promise<{ child: ChildProcess; pids: number[] }> {
     const env = { PATH: process.env.PATH, ...(options.mark ? { [RUN_MARK_VARIABLE]: options.mark } : {}) };
-    const child = spawn('sh', ['-c', script], { env, detached: options.detached ?? false, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('sh', ['-c', script], {
+      env,
+      detached: options.detached ?? false,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     started.push(child.pid!);
     let out = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => (out += chunk));
-    const pids = () => out.split('\n').filter((line) => line !== '').map(Number);
+    const pids = () =>
+      out
+        .split('\n')
+        .filter((line) => line !== '')
+        .map(Number);
     while (pids().length < (options.count ?? 0)) await once(child.stdout!, 'data');
     started.push(...pids());
     return { child, pids: pids() };
   }
 
   const here = () => thisHost()!;
-  const recorded = (list: RunProcesses['list'], mark = 'no-process-has-this-mark'): RunProcesses => ({ host: here(), list, mark });
+  const recorded = (list: RunProcesses['list'], mark = 'no-process-has-this-mark'): RunProcesses => ({
+    host: here(),
+    list,
+    mark,
+  });
   const alive = (pid: number) => identify(pid) !== undefined;
 
   it('ends a runtime left running with every process of the group it leads, and waits until they are gone', async () => {
@@ -61,9 +76,14 @@ describe('leftover processes', () => {
   });
 
   it("ends what carries the run's mark though its runtime has exited and it left the runtime's session", async () => {
-    const { child, pids: [orphan] } = await run('setsid sleep 300 & echo $!', { mark: 'run-7-mark', count: 1 });
+    const {
+      child,
+      pids: [orphan],
+    } = await run('setsid sleep 300 & echo $!', { mark: 'run-7-mark', count: 1 });
     await once(child, 'exit');
-    const { pids: [bystander] } = await run('sleep 300 & echo $!', { mark: 'another-run', count: 1 });
+    const {
+      pids: [bystander],
+    } = await run('sleep 300 & echo $!', { mark: 'another-run', count: 1 });
 
     const ended = await endLeftovers(recorded([], 'run-7-mark'));
 
@@ -94,7 +114,10 @@ describe('leftover processes', () => {
     const answers = [];
     for (const [host] of cases) answers.push(await endLeftovers({ host, list, mark: 'm' }));
 
-    assert.deepEqual(answers, cases.map(([, answer]) => answer));
+    assert.deepEqual(
+      answers,
+      cases.map(([, answer]) => answer),
+    );
     assert.equal(alive(child.pid!), true);
   });
 });

@@ -44,7 +44,11 @@ interface ScannedProcess extends ProcessEntry {
 /** Where this process's pids mean something; undefined where `/proc` cannot say (not Linux). */
 export function thisHost(): ProcessHost | undefined {
   try {
-    return { hostname: hostname(), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidNamespace: readlinkSync('/proc/self/ns/pid') };
+    return {
+      hostname: hostname(),
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      pidNamespace: readlinkSync('/proc/self/ns/pid'),
+    };
   } catch {
     return undefined;
   }
@@ -72,7 +76,10 @@ export interface EndLeftoversOptions {
  * since — or undefined when the processes are on another machine, where only a start of that
  * machine can end them.
  */
-export async function endLeftovers(processes: RunProcesses, options: EndLeftoversOptions = {}): Promise<number | undefined> {
+export async function endLeftovers(
+  processes: RunProcesses,
+  options: EndLeftoversOptions = {},
+): Promise<number | undefined> {
   const here = options.here ?? thisHost();
   if (here === undefined || here.hostname !== processes.host.hostname) return undefined;
   if (here.bootId !== processes.host.bootId) return 0;
@@ -93,7 +100,11 @@ export async function endLeftovers(processes: RunProcesses, options: EndLeftover
 /** The run's processes among `table`: its runtimes, what carries its mark, and all below and led by them. */
 function leftoversIn(table: readonly ScannedProcess[], processes: RunProcesses): ProcessEntry[] {
   const tops = new Set(processes.list.map((top) => `${top.pid}:${top.startTicks}`));
-  const run = new Set(table.filter((entry) => tops.has(`${entry.pid}:${entry.startTicks}`) || entry.marked(processes.mark)).map((entry) => entry.pid));
+  const run = new Set(
+    table
+      .filter((entry) => tops.has(`${entry.pid}:${entry.startTicks}`) || entry.marked(processes.mark))
+      .map((entry) => entry.pid),
+  );
   for (let grew = true; grew; ) {
     grew = false;
     for (const entry of table) {
@@ -113,10 +124,19 @@ async function processTable(): Promise<ScannedProcess[]> {
       .filter((name) => /^\d+$/.test(name))
       .map(async (name) => {
         const pid = Number(name);
-        const [stat, environ] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''), readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '')]);
+        const [stat, environ] = await Promise.all([
+          readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''),
+          readFile(`/proc/${pid}/environ`, 'latin1').catch(() => ''),
+        ]);
         const entry = parseStat(pid, stat);
         const variables = environ.split('\0');
-        return entry && ({ ...entry, marked: (mark: string) => variables.includes(`${RUN_MARK_VARIABLE}=${mark}`) } satisfies ScannedProcess);
+        return (
+          entry &&
+          ({
+            ...entry,
+            marked: (mark: string) => variables.includes(`${RUN_MARK_VARIABLE}=${mark}`),
+          } satisfies ScannedProcess)
+        );
       }),
   );
   return entries.filter((entry) => entry !== undefined);
@@ -125,7 +145,9 @@ async function processTable(): Promise<ScannedProcess[]> {
 /** A live process's entry; undefined for a zombie or a stat line that cannot be read. */
 function parseStat(pid: number, text: string): ProcessEntry | undefined {
   const stat = parseProcStat(pid, text);
-  return stat && !isDead(stat) ? { pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, startTicks: stat.startTicks } : undefined;
+  return stat && !isDead(stat)
+    ? { pid, ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, startTicks: stat.startTicks }
+    : undefined;
 }
 
 function kill(entry: ProcessEntry): void {

@@ -19,7 +19,8 @@ import { endLeftovers } from './leftover-processes.js';
 import { finaliseOrphaned } from './status/finalise-orphaned.js';
 
 export const ORPHANED_ERROR = 'the service stopped during this run';
-export const MOVED_ERROR = 'the worker running it stopped answering (its lease passed); the job moved to another worker';
+export const MOVED_ERROR =
+  'the worker running it stopped answering (its lease passed); the job moved to another worker';
 
 export interface OrphanedRunsOptions {
   readonly runs: RunRecords;
@@ -32,7 +33,9 @@ export interface OrphanedRunsOptions {
 }
 
 /** Answers how many runs were finished, how many of their status comments were edited and how many of their processes ended. */
-export async function finishOrphanedRuns(options: OrphanedRunsOptions): Promise<{ runs: number; comments: number; leftovers: number }> {
+export async function finishOrphanedRuns(
+  options: OrphanedRunsOptions,
+): Promise<{ runs: number; comments: number; leftovers: number }> {
   const orphans = await options.runs.unfinished();
   let comments = 0;
   let leftovers = 0;
@@ -41,10 +44,15 @@ export async function finishOrphanedRuns(options: OrphanedRunsOptions): Promise<
     await options.runs.interrupted(run.id, options.clock.now(), options.moved ? MOVED_ERROR : ORPHANED_ERROR);
   }
   // The forge's part last, and all at once: a forge that hangs delays it by one timeout, not one per run.
-  for (const edited of await Promise.all(orphans.map((run) => finaliseComment(run, options)))) if (edited) comments += 1;
+  for (const edited of await Promise.all(orphans.map((run) => finaliseComment(run, options))))
+    if (edited) comments += 1;
   // Finished by a worker on another machine, which could not end what they left here.
   for (const run of await options.runs.leftoversUnchecked()) leftovers += await endLeftoversOf(run, options);
-  if (orphans.length > 0) options.log.warn({ runs: orphans.length, comments, leftovers }, 'runs left unfinished by a stopped service were finished as interrupted');
+  if (orphans.length > 0)
+    options.log.warn(
+      { runs: orphans.length, comments, leftovers },
+      'runs left unfinished by a stopped service were finished as interrupted',
+    );
   return { runs: orphans.length, comments, leftovers };
 }
 
@@ -62,15 +70,33 @@ async function endLeftoversOf(run: RunRecord, options: OrphanedRunsOptions): Pro
 async function finaliseComment(run: RunRecord, options: OrphanedRunsOptions): Promise<boolean> {
   const client = options.clients.get(run.key.agent);
   if (!client) {
-    options.log.warn({ runId: run.id, agent: run.key.agent }, 'orphaned status comment left as it was: its agent is no longer configured');
+    options.log.warn(
+      { runId: run.id, agent: run.key.agent },
+      'orphaned status comment left as it was: its agent is no longer configured',
+    );
     return false;
   }
   const target = { repo: repoOfKey(run.key.repo), issue: run.key.issue, commentId: run.statusCommentId };
-  return finaliseOrphaned({ client, ...target, agent: run.key.agent, jobId: run.jobId, moved: options.moved, log: options.log });
+  return finaliseOrphaned({
+    client,
+    ...target,
+    agent: run.key.agent,
+    jobId: run.jobId,
+    moved: options.moved,
+    log: options.log,
+  });
 }
 
 /** A work key's repository is `host/owner/name`; the forge API needs `owner/name`. */
 function repoOfKey(key: string): RepoRef {
   const [owner = '', name = ''] = key.split('/').slice(-2);
-  return { host: key.split('/')[0] ?? '', owner, name, fullName: `${owner}/${name}`, cloneUrl: '', defaultBranch: '', private: false };
+  return {
+    host: key.split('/')[0] ?? '',
+    owner,
+    name,
+    fullName: `${owner}/${name}`,
+    cloneUrl: '',
+    defaultBranch: '',
+    private: false,
+  };
 }

@@ -6,7 +6,8 @@
  */
 import type { WorkspaceAgentRunner } from './workspace-runner.js';
 
-export const UNAVAILABLE_MESSAGE = 'no model credential is configured (model.credential): the job was routed and its worktree prepared, but no Claude agent ran';
+export const UNAVAILABLE_MESSAGE =
+  'no model credential is configured (model.credential): the job was routed and its worktree prepared, but no Claude agent ran';
 
 /** `reason`: why no agent runs (no model credential by default; no working sandbox). */
 export function unavailableRunner(reason = UNAVAILABLE_MESSAGE): WorkspaceAgentRunner {

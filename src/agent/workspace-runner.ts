@@ -15,7 +15,17 @@ import type { AgentRunner, RunRequest } from '../queue/ports.js';
 import type { RunOutcome } from '../core/run-outcome.js';
 import { isTransient } from '../core/transient.js';
 import { DEFAULT_LIMITS } from './claude/budget.js';
-import { GitError, issueBranchName, type AcquireError, type AcquireTarget, type GitDirs, type Lease, type LocalWork, type SyncOutcome, type Workdirs } from '../workdir/index.js';
+import {
+  GitError,
+  issueBranchName,
+  type AcquireError,
+  type AcquireTarget,
+  type GitDirs,
+  type Lease,
+  type LocalWork,
+  type SyncOutcome,
+  type Workdirs,
+} from '../workdir/index.js';
 
 /** The worktree a job's run works in, prepared (acquired, fetched, synced) and leased to it. */
 export interface PreparedWorktree {
@@ -82,20 +92,46 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
       // The run's wall clock counts from the job's start: a worktree that is not ready in time
       // (a git server that hangs) ends the job rather than holding its slot.
       const minutes = request.agent.limits.maxRunMinutes ?? DEFAULT_LIMITS.maxRunMinutes;
-      const wallClock = AbortSignal.timeout(Math.max(0, minutes * 60_000 - (request.startedAt === undefined ? 0 : (options.clock ?? systemClock).now() - request.startedAt)));
+      const wallClock = AbortSignal.timeout(
+        Math.max(
+          0,
+          minutes * 60_000 -
+            (request.startedAt === undefined ? 0 : (options.clock ?? systemClock).now() - request.startedAt),
+        ),
+      );
       const signal = AbortSignal.any([request.signal, wallClock]);
       try {
         const target = await targetFor(request, options);
         // Reading the session and the thread from the forge overlaps the fetch and the sync — unless
         // another job holds the worktree: this one will wait, and must not read the forge each try.
-        const ahead = options.inner.begin && !(await options.workdirs.isLeased({ repo: request.repo, agent: request.agent, target }));
+        const ahead =
+          options.inner.begin &&
+          !(await options.workdirs.isLeased({ repo: request.repo, agent: request.agent, target }));
         begun = ahead ? options.inner.begin?.(request) : undefined;
-        acquired = await options.workdirs.acquire({ repo: request.repo, agent: request.agent, target, holder: `job ${request.jobId}`, signal });
+        acquired = await options.workdirs.acquire({
+          repo: request.repo,
+          agent: request.agent,
+          target,
+          holder: `job ${request.jobId}`,
+          signal,
+        });
       } catch (error) {
         begun?.abandon();
-        if (wallClock.aborted && !request.signal.aborted) return { ok: false, error: `workspace: not ready within the run's wall-clock limit of ${minutes} minutes (limits.maxRunMinutes)`, retryable: true, outage: true };
+        if (wallClock.aborted && !request.signal.aborted)
+          return {
+            ok: false,
+            error: `workspace: not ready within the run's wall-clock limit of ${minutes} minutes (limits.maxRunMinutes)`,
+            retryable: true,
+            outage: true,
+          };
         // A fetch that failed, or a forge that did not answer, can clear up; a bug will not.
-        if (error instanceof GitError || isTransient(error)) return { ok: false, error: `workspace: ${error instanceof Error ? error.message : String(error)}`, retryable: true, outage: true };
+        if (error instanceof GitError || isTransient(error))
+          return {
+            ok: false,
+            error: `workspace: ${error instanceof Error ? error.message : String(error)}`,
+            retryable: true,
+            outage: true,
+          };
         throw error;
       }
       if (!acquired.ok) {
@@ -103,7 +139,10 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
         return acquireFailure(acquired.error);
       }
       const lease = acquired.value;
-      options.log.info({ job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind }, 'workspace ready');
+      options.log.info(
+        { job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind },
+        'workspace ready',
+      );
       try {
         const workspace = workspaceOf(lease);
         return await (begun ? begun.run(workspace) : options.inner.run({ ...request, workspace }));
@@ -135,7 +174,11 @@ async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): 
     case 'default-branch':
       return { kind: 'default-branch' };
     case 'pr-head': {
-      const pull = latestPull(request.events.map((e) => e.event), request.key.issue) ?? (await options.pullHead(request.repo, request.key.issue));
+      const pull =
+        latestPull(
+          request.events.map((e) => e.event),
+          request.key.issue,
+        ) ?? (await options.pullHead(request.repo, request.key.issue));
       return { kind: 'pr-head', number: request.key.issue, sha: pull.headSha, ref: pull.headRef };
     }
     case 'issue-branch':
@@ -163,7 +206,13 @@ async function issueBranchFor(request: RunRequest, workdirs: Workdirs): Promise<
       issueOfBranch(w.target.branch) === issue,
   );
   if (existing && existing.target.kind === 'issue-branch') return existing.target.branch;
-  return issueBranchName(issue, titleOf(request.events.map((e) => e.event), issue));
+  return issueBranchName(
+    issue,
+    titleOf(
+      request.events.map((e) => e.event),
+      issue,
+    ),
+  );
 }
 
 function titleOf(events: readonly ForgeEvent[], issue: number): string {

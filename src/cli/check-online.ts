@@ -30,6 +30,8 @@ export async function checkOnline(config: Config, out: Writable, err: Writable):
   for (const problem of report.fatal) err.write(`error: ${problem.message}\n`);
   for (const problem of report.unreachable) err.write(`warning: forge unreachable: ${problem.message}\n`);
   const checked = agents.length - report.fatal.length - report.unreachable.length;
-  out.write(`online check: ${checked} of ${agents.length} agent token(s) accepted by ${baseUrl} as their configured login\n`);
+  out.write(
+    `online check: ${checked} of ${agents.length} agent token(s) accepted by ${baseUrl} as their configured login\n`,
+  );
   return report.fatal.length > 0 ? 1 : 0;
 }

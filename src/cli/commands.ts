@@ -50,9 +50,18 @@ interface CommandBase {
  * `nothing`: help texts.
  */
 export type Command =
-  | (CommandBase & { readonly needs: 'config'; run(config: Config, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
-  | (CommandBase & { readonly needs: 'store'; run(where: StoreLocation, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number> })
-  | (CommandBase & { readonly needs: 'nothing'; run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number> });
+  | (CommandBase & {
+      readonly needs: 'config';
+      run(config: Config, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number>;
+    })
+  | (CommandBase & {
+      readonly needs: 'store';
+      run(where: StoreLocation, values: OptionValues, io: CliIo, positionals: readonly string[]): Promise<number>;
+    })
+  | (CommandBase & {
+      readonly needs: 'nothing';
+      run(values: OptionValues, positionals: readonly string[], io: CliIo): Promise<number>;
+    });
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -63,7 +72,8 @@ export const GLOBAL_OPTIONS = {
 const GLOBAL_HELP = `  --config PATH    configuration file (default: $CLAUDE_HOOKS_CONFIG, else ./claude-hooks.yaml if present)
   -h, --help       this text`;
 
-const ADMIN_HELP = 'When a running service holds the data dir, this goes through its admin API (adminToken);\notherwise it works on the data dir directly, holding its lock. With store: postgres it always goes\nthrough a running worker\'s admin API (other workers may share the database). Either way it is audited.';
+const ADMIN_HELP =
+  "When a running service holds the data dir, this goes through its admin API (adminToken);\notherwise it works on the data dir directly, holding its lock. With store: postgres it always goes\nthrough a running worker's admin API (other workers may share the database). Either way it is audited.";
 
 export const COMMANDS: readonly Command[] = [
   {
@@ -79,7 +89,7 @@ export const COMMANDS: readonly Command[] = [
     name: 'config check',
     args: '[--online]',
     summary: 'validate the configuration and print it, secrets redacted',
-    help: 'Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file\'s own form, secrets as their references, and\nwarns about every secret written in the file itself (`{ value: … }`) instead of referenced, and\nabout every key written under its old name (`agents.<name>.workspace` is now `worktree`).\n\n  --online         also check every agent\'s token and login with the forge (GET /user)',
+    help: "Validates the configuration file and the environment overrides, listing every problem with\nwhere it comes from (file:line or the environment variable); exits 1 when there is one. Otherwise\nprints the effective configuration in the file's own form, secrets as their references, and\nwarns about every secret written in the file itself (`{ value: … }`) instead of referenced, and\nabout every key written under its old name (`agents.<name>.workspace` is now `worktree`).\n\n  --online         also check every agent's token and login with the forge (GET /user)",
     options: { online: { type: 'boolean' } },
     needs: 'config',
     run: async (config, values, io) => {
@@ -109,10 +119,11 @@ export const COMMANDS: readonly Command[] = [
     name: 'deliveries',
     args: '[--limit N] [--json]',
     summary: 'the latest webhook deliveries and what became of them (reads the data dir)',
-    help: 'Reads the store (the data dir\'s database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table',
+    help: "Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table",
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'store',
-    run: (where, values) => printDeliveries(where, { limit: values.limit as string | undefined, json: values.json === true }),
+    run: (where, values) =>
+      printDeliveries(where, { limit: values.limit as string | undefined, json: values.json === true }),
   },
   {
     name: 'jobs',
@@ -121,7 +132,16 @@ export const COMMANDS: readonly Command[] = [
     help: `Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need\nnot run, and no secret but the database URL has to be set.\n\n  --state S        only jobs in state S (queued, running, succeeded, failed, cancelled);\n                   repeat it or separate states with commas\n  --limit N        how many, newest first (default 50)\n  --json           JSON instead of a table`,
     options: { state: { type: 'string', multiple: true }, limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'store',
-    run: (where, values, io) => printJobs(where, { state: values.state as string[] | undefined, limit: values.limit as string | undefined, json: values.json === true }, io),
+    run: (where, values, io) =>
+      printJobs(
+        where,
+        {
+          state: values.state as string[] | undefined,
+          limit: values.limit as string | undefined,
+          json: values.json === true,
+        },
+        io,
+      ),
   },
   {
     name: 'workers',
@@ -140,7 +160,8 @@ export const COMMANDS: readonly Command[] = [
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'store',
     positionals: 1,
-    run: (where, values, _io, positionals) => printRuns(where, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
+    run: (where, values, _io, positionals) =>
+      printRuns(where, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
   },
   {
     name: 'init',
@@ -171,7 +192,15 @@ export const COMMANDS: readonly Command[] = [
     args: '[--agent A] [--repo OWNER/NAME] [--issue N] [--branch B] --scope session|worktree|cache|all [--dry-run] [--force]',
     summary: 'forget sessions, remove worktrees, drop caches for the keys named (POST /admin/reset)',
     help: `${ADMIN_HELP}\n\n  --agent, --repo, --issue, --branch   which keys (at least one)\n  --scope S        session, worktree, cache (needs --repo) or all\n  --dry-run        say what would be done, do nothing\n  --force          cancel a running job of those keys first (else refused)`,
-    options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' }, branch: { type: 'string' }, scope: { type: 'string' }, 'dry-run': { type: 'boolean' }, force: { type: 'boolean' } },
+    options: {
+      agent: { type: 'string' },
+      repo: { type: 'string' },
+      issue: { type: 'string' },
+      branch: { type: 'string' },
+      scope: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      force: { type: 'boolean' },
+    },
     needs: 'config',
     run: (config, values, io) => resetCommand(config, values, io),
   },
@@ -189,14 +218,19 @@ export const COMMANDS: readonly Command[] = [
     args: '[--agent A [--repo OWNER/NAME --issue N]] [--reason TEXT]',
     summary: 'hold dispatch: all, one agent, or one key (deliveries are still stored)',
     help: `${ADMIN_HELP}`,
-    options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' }, reason: { type: 'string' } },
+    options: {
+      agent: { type: 'string' },
+      repo: { type: 'string' },
+      issue: { type: 'string' },
+      reason: { type: 'string' },
+    },
     needs: 'config',
     run: (config, values, io) => pauseCommand('pause')(config, values, io),
   },
   {
     name: 'resume',
     args: '[--agent A [--repo OWNER/NAME --issue N]]',
-    summary: 'lift a pause (and a circuit breaker\'s) for all, one agent, or one key',
+    summary: "lift a pause (and a circuit breaker's) for all, one agent, or one key",
     help: `${ADMIN_HELP}`,
     options: { agent: { type: 'string' }, repo: { type: 'string' }, issue: { type: 'string' } },
     needs: 'config',
@@ -219,7 +253,8 @@ export const COMMANDS: readonly Command[] = [
     help: "Reads the store (the data dir's database, or PostgreSQL with store: postgres); the service need not run.\n\n  --limit N        how many, most recently used first (default 50)\n  --json           JSON instead of a table",
     options: { limit: { type: 'string' }, json: { type: 'boolean' } },
     needs: 'store',
-    run: (where, values, io) => printSessions(where, { limit: values.limit as string | undefined, json: values.json === true }, io),
+    run: (where, values, io) =>
+      printSessions(where, { limit: values.limit as string | undefined, json: values.json === true }, io),
   },
   {
     name: 'worktrees',
@@ -283,7 +318,15 @@ export function usage(): string {
 export function commandHelp(command: Command): string {
   if (command.needs === 'nothing' && command.help === '' && command.name !== 'help') return groupUsage(command.name);
   const line = `usage: claude-hooks ${command.name}${command.args ? ` ${command.args}` : ''} [--config PATH]`;
-  return [line, '', command.summary, ...(command.help ? ['', command.help] : []), '', 'options every command takes:', GLOBAL_HELP].join('\n');
+  return [
+    line,
+    '',
+    command.summary,
+    ...(command.help ? ['', command.help] : []),
+    '',
+    'options every command takes:',
+    GLOBAL_HELP,
+  ].join('\n');
 }
 
 /** `claude-hooks config`: the commands under one word. */

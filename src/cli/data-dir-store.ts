@@ -10,7 +10,11 @@ import type { Store } from '../store/ports.js';
 import { missingStore } from './missing-data-dir.js';
 
 /** Runs `read` against the configured store; exit code 1, saying why, when there is none yet. */
-export async function withDataDirStore(where: StoreLocation, read: (store: Store) => Promise<number>, io: { stderr: { write(text: string): unknown } } = process): Promise<number> {
+export async function withDataDirStore(
+  where: StoreLocation,
+  read: (store: Store) => Promise<number>,
+  io: { stderr: { write(text: string): unknown } } = process,
+): Promise<number> {
   const missing = missingStore(where);
   if (missing !== undefined) {
     io.stderr.write(`${missing}\n`);

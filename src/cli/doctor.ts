@@ -37,7 +37,9 @@ The result is saved for /readyz.
 export async function runDoctor(config: Config, values: OptionValues, io: CliIo): Promise<number> {
   const forgeUrl = config.forge.url;
   if (forgeUrl === undefined || config.agents.length === 0) {
-    io.stderr.write('doctor needs forge.url and at least one agent in the configuration: run `claude-hooks init` first\n');
+    io.stderr.write(
+      'doctor needs forge.url and at least one agent in the configuration: run `claude-hooks init` first\n',
+    );
     return 2;
   }
   const wait = values.wait === undefined ? 10 : Number(values.wait);
@@ -51,10 +53,22 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
   const [first] = config.agents;
   const serviceToken = config.forge.serviceToken;
   // What only a repository admin may see is read as the forge admin, else as the service user (an admin of the repositories), else as the first agent.
-  const readerToken = adminToken !== undefined && adminToken !== '' ? adminToken : (serviceToken?.reveal() ?? first?.token.reveal() ?? '');
+  const readerToken =
+    adminToken !== undefined && adminToken !== ''
+      ? adminToken
+      : (serviceToken?.reveal() ?? first?.token.reveal() ?? '');
   const checks = doctorChecks({
-    agents: config.agents.map((agent) => ({ name: agent.name, login: agent.login, token: agent.token.reveal(), tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`), role: agent.role })),
-    serviceToken: serviceToken === undefined ? 'missing' : { token: serviceToken.reveal(), ref: refOf(serviceToken.origin, 'forge.serviceToken') },
+    agents: config.agents.map((agent) => ({
+      name: agent.name,
+      login: agent.login,
+      token: agent.token.reveal(),
+      tokenRef: refOf(agent.token.origin, `agents.${agent.name}.token`),
+      role: agent.role,
+    })),
+    serviceToken:
+      serviceToken === undefined
+        ? 'missing'
+        : { token: serviceToken.reveal(), ref: refOf(serviceToken.origin, 'forge.serviceToken') },
     sandbox: { isolation: config.isolation, probe: () => probeSandbox({ env: io.env }) },
     repositories: config.forge.repositories,
     hookUrl: `${(config.server.publicUrl ?? serviceUrl).replace(/\/+$/, '')}/webhook`,
@@ -76,16 +90,28 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
     try {
       result = await check.run();
     } catch (error) {
-      result = { ok: false, detail: (error as Error).message, fix: 'check forge.url and that the forge answers, then run doctor again' };
+      result = {
+        ok: false,
+        detail: (error as Error).message,
+        fix: 'check forge.url and that the forge answers, then run doctor again',
+      };
     }
     results.push({ title: check.title, ...result });
-    if (values.json !== true) io.stdout.write(`${result.ok ? '✓' : '✗'} ${check.title}: ${result.detail}\n${result.fix === undefined ? '' : `    fix: ${result.fix}\n`}`);
+    if (values.json !== true)
+      io.stdout.write(
+        `${result.ok ? '✓' : '✗'} ${check.title}: ${result.detail}\n${result.fix === undefined ? '' : `    fix: ${result.fix}\n`}`,
+      );
   }
   const ok = results.every((result) => result.ok);
   const report: DoctorResult = { at: new Date().toISOString(), ok, checks: results };
   await saveDoctorResult(config.dataDir, report);
   if (values.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else io.stdout.write(ok ? `all ${results.length} checks passed\n` : `${results.filter((r) => !r.ok).length} of ${results.length} checks failed\n`);
+  else
+    io.stdout.write(
+      ok
+        ? `all ${results.length} checks passed\n`
+        : `${results.filter((r) => !r.ok).length} of ${results.length} checks failed\n`,
+    );
   return ok ? 0 : 1;
 }
 

@@ -53,7 +53,9 @@ export async function runInit(values: OptionValues, io: CliIo): Promise<number> 
   }
   const adminToken = io.env[ADMIN_TOKEN_ENV];
   if (adminToken === undefined || adminToken === '') {
-    io.stderr.write(`${ADMIN_TOKEN_ENV} is not set: create a token for a forge site administrator (Settings → Applications, scopes write:admin, write:repository, write:issue, read:user) and export it for this command\n`);
+    io.stderr.write(
+      `${ADMIN_TOKEN_ENV} is not set: create a token for a forge site administrator (Settings → Applications, scopes write:admin, write:repository, write:issue, read:user) and export it for this command\n`,
+    );
     return 2;
   }
   const dryRun = values['dry-run'] === true;
@@ -70,16 +72,27 @@ export async function runInit(values: OptionValues, io: CliIo): Promise<number> 
     return 1;
   }
   const options = { ...parsed, repositories: resolved.repositories };
-  const steps = initSteps(options, { admin, forgeAs: (token) => createOnboardingClient({ baseUrl: parsed.forgeUrl, token }) });
-  io.stdout.write(`claude-hooks init: ${parsed.forgeUrl}, ${[...parsed.orgs.map((org) => `organisation ${org}`), ...resolved.repositories].join(', ')}${dryRun ? ' (dry run: nothing is changed)' : ''}\n`);
+  const steps = initSteps(options, {
+    admin,
+    forgeAs: (token) => createOnboardingClient({ baseUrl: parsed.forgeUrl, token }),
+  });
+  io.stdout.write(
+    `claude-hooks init: ${parsed.forgeUrl}, ${[...parsed.orgs.map((org) => `organisation ${org}`), ...resolved.repositories].join(', ')}${dryRun ? ' (dry run: nothing is changed)' : ''}\n`,
+  );
   const report = await runPlan(steps, { dryRun, onStep: (step) => io.stdout.write(`${formatStep(step)}\n`) });
   const count = (outcome: string) => report.steps.filter((step) => step.outcome === outcome).length;
   if (!report.ok) {
     const failed = report.steps.find((step) => step.outcome === 'failed');
-    io.stderr.write(`init stopped at "${failed?.title}": ${failed?.detail}\n${count('changed')} step(s) were done, ${count('not-run')} not; fix the cause and run init again to finish\n`);
+    io.stderr.write(
+      `init stopped at "${failed?.title}": ${failed?.detail}\n${count('changed')} step(s) were done, ${count('not-run')} not; fix the cause and run init again to finish\n`,
+    );
     return 1;
   }
-  io.stdout.write(dryRun ? `dry run: ${count('would-change')} change(s) to make, ${count('ok')} already right\n` : `done: ${count('changed')} change(s), ${count('ok')} already right. Next: npm start, then npx claude-hooks doctor\n`);
+  io.stdout.write(
+    dryRun
+      ? `dry run: ${count('would-change')} change(s) to make, ${count('ok')} already right\n`
+      : `done: ${count('changed')} change(s), ${count('ok')} already right. Next: npm start, then npx claude-hooks doctor\n`,
+  );
   return 0;
 }
 
@@ -91,19 +104,28 @@ function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string 
   if (forgeUrl.startsWith('--')) return forgeUrl;
   const publicUrl = httpUrl(values['public-url'], '--public-url');
   if (publicUrl.startsWith('--')) return publicUrl;
-  const listed = (value: unknown) => ((value as string[] | undefined) ?? []).flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+  const listed = (value: unknown) =>
+    ((value as string[] | undefined) ?? [])
+      .flatMap((item) => item.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   const repos = listed(values.repo);
   const orgs = listed(values.org);
-  if (repos.length === 0 && orgs.length === 0) return '--org ORG or --repo OWNER/NAME is required (repeat them for more)';
+  if (repos.length === 0 && orgs.length === 0)
+    return '--org ORG or --repo OWNER/NAME is required (repeat them for more)';
   const badRepo = repos.find((repo) => !REPO.test(repo));
   if (badRepo !== undefined) return `--repo ${JSON.stringify(badRepo)} is not OWNER/NAME`;
   const badOrg = orgs.find((org) => !ORG.test(org));
   if (badOrg !== undefined) return `--org ${JSON.stringify(badOrg)} is not an organisation name`;
-  const names = ((values.agents as string | undefined) ?? AGENT_TEMPLATES.map((t) => t.name).join(',')).split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = ((values.agents as string | undefined) ?? AGENT_TEMPLATES.map((t) => t.name).join(','))
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const agents: AgentTemplate[] = [];
   for (const name of names) {
     const template = templateOf(name);
-    if (template === undefined) return `--agents: unknown agent ${JSON.stringify(name)}; init knows ${AGENT_TEMPLATES.map((t) => t.name).join(', ')}`;
+    if (template === undefined)
+      return `--agents: unknown agent ${JSON.stringify(name)}; init knows ${AGENT_TEMPLATES.map((t) => t.name).join(', ')}`;
     agents.push(template);
   }
   const kind = (values.kind as string | undefined) ?? 'forgejo';
@@ -115,7 +137,10 @@ function parseInitOptions(values: OptionValues, io: CliIo): ParsedInit | string 
     repos,
     orgs,
     agents,
-    layout: { dataDir: resolve(io.cwd, (values['data-dir'] as string | undefined) ?? 'data'), configPath: resolve(io.cwd, (values.config as string | undefined) ?? 'claude-hooks.yaml') },
+    layout: {
+      dataDir: resolve(io.cwd, (values['data-dir'] as string | undefined) ?? 'data'),
+      configPath: resolve(io.cwd, (values.config as string | undefined) ?? 'claude-hooks.yaml'),
+    },
     protectBranches: values['no-branch-protection'] !== true,
     allowBotMerge: values['allow-bot-merge'] === true,
   };
@@ -126,7 +151,8 @@ function httpUrl(value: unknown, option: string): string {
   if (typeof value !== 'string' || value === '') return `${option} URL is required`;
   try {
     const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${option} must be an http(s) URL, not ${JSON.stringify(value)}`;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return `${option} must be an http(s) URL, not ${JSON.stringify(value)}`;
   } catch {
     return `${option} must be an http(s) URL, not ${JSON.stringify(value)}`;
   }

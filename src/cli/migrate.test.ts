@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { commented } from '../../test/support/events.js';
-import { createSchema, dropSchema, freshSchemaName, postgresSkip, queryIn, urlInSchema } from '../../test/support/postgres.js';
+import {
+  createSchema,
+  dropSchema,
+  freshSchemaName,
+  postgresSkip,
+  queryIn,
+  urlInSchema,
+} from '../../test/support/postgres.js';
 import { systemClock } from '../lib/clock.js';
 import { lockDataDir } from '../lib/data-dir-lock.js';
 import { openStore } from '../store/open-store.js';
@@ -15,16 +22,33 @@ async function cli(args: readonly string[], options: { cwd?: string; env?: Recor
   let stdout = '';
   let stderr = '';
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'claude-hooks-migrate-'));
-  const status = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: options.env ?? {}, cwd });
+  const status = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: options.env ?? {},
+    cwd,
+  });
   return { status, stdout, stderr };
 }
 
 /** A folder with a SQLite data dir holding one accepted delivery. */
 async function sqliteFolder(): Promise<string> {
   const cwd = mkdtempSync(join(tmpdir(), 'claude-hooks-migrate-'));
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: join(cwd, 'data'), clock: systemClock, dedupWindowMs: 0 });
+  const store = await openStore(
+    { kind: 'sqlite' },
+    { dataDir: join(cwd, 'data'), clock: systemClock, dedupWindowMs: 0 },
+  );
   const event = commented(3, 'alice', '@dev hello');
-  await store.deliveries.record({ deliveryId: 'd-1', source: 'webhook', forge: 'forgejo', eventType: 'issue_comment', receivedAt: 1, headers: {}, body: Buffer.from(JSON.stringify(event)), outcome: { kind: 'event', event } });
+  await store.deliveries.record({
+    deliveryId: 'd-1',
+    source: 'webhook',
+    forge: 'forgejo',
+    eventType: 'issue_comment',
+    receivedAt: 1,
+    headers: {},
+    body: Buffer.from(JSON.stringify(event)),
+    outcome: { kind: 'event', event },
+  });
   await store.close();
   return cwd;
 }
@@ -34,7 +58,10 @@ describe('claude-hooks migrate', () => {
     const result = await cli(['migrate']);
 
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /the store is SQLite .*: it migrates itself when the service starts \(schema version \d+\); nothing to do/);
+    assert.match(
+      result.stdout,
+      /the store is SQLite .*: it migrates itself when the service starts \(schema version \d+\); nothing to do/,
+    );
   });
 
   it('refuses to copy a SQLite data dir a running service holds, naming its pid', async () => {
@@ -42,17 +69,31 @@ describe('claude-hooks migrate', () => {
     const lock = lockDataDir(join(cwd, 'data'));
 
     try {
-      const result = await cli(['migrate', '--from', 'sqlite:./data'], { cwd, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
+      const result = await cli(['migrate', '--from', 'sqlite:./data'], {
+        cwd,
+        env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+      });
 
       assert.equal(result.status, 1);
-      assert.match(result.stderr, new RegExp(`refusing to copy .*data: a claude-hooks service \\(pid ${process.pid}\\) holds it and is still writing to it; stop it first`));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `refusing to copy .*data: a claude-hooks service \\(pid ${process.pid}\\) holds it and is still writing to it; stop it first`,
+        ),
+      );
     } finally {
       lock.release();
     }
   });
 
   const refusals: ReadonlyArray<[string, string[], Record<string, string>, number, RegExp]> = [
-    ['a --from that is not sqlite:<dir>', ['--from', './data'], { DATABASE_URL: 'postgres://x' }, 2, /--from must be sqlite:<data dir>/],
+    [
+      'a --from that is not sqlite:<dir>',
+      ['--from', './data'],
+      { DATABASE_URL: 'postgres://x' },
+      2,
+      /--from must be sqlite:<data dir>/,
+    ],
     ['no PostgreSQL to copy to', ['--from', 'sqlite:./data'], {}, 1, /nowhere to copy to: set DATABASE_URL/],
   ];
   for (const [what, args, env, status, message] of refusals) {
@@ -71,7 +112,10 @@ describe('claude-hooks migrate', () => {
     const result = await cli(['migrate'], { cwd });
 
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /store\.postgres\.url \(claude-hooks\.yaml:1:\d+\): environment variable DATABASE_URL is not set/);
+    assert.match(
+      result.stderr,
+      /store\.postgres\.url \(claude-hooks\.yaml:1:\d+\): environment variable DATABASE_URL is not set/,
+    );
   });
 });
 
@@ -115,6 +159,9 @@ describe('claude-hooks migrate on PostgreSQL', { skip: postgresSkip() }, () => {
     const [row] = await queryIn<{ delivery_id: string }>(schema, 'SELECT delivery_id FROM deliveries');
     assert.equal(row?.delivery_id, 'd-1');
     assert.equal(again.status, 1);
-    assert.match(again.stderr, /refusing to copy .*: the PostgreSQL database already holds 1 deliveries and 0 jobs: an import goes into an empty database only/);
+    assert.match(
+      again.stderr,
+      /refusing to copy .*: the PostgreSQL database already holds 1 deliveries and 0 jobs: an import goes into an empty database only/,
+    );
   });
 });

@@ -25,7 +25,9 @@ export async function runMigrate(where: StoreLocation, values: { readonly from?:
   if (values.from !== undefined) return importFrom(where, values.from, io);
   const outcome = await migrateStore(where.store);
   if (outcome.kind === 'sqlite') {
-    io.stdout.write(`the store is SQLite (${where.dataDir}): it migrates itself when the service starts (schema version ${outcome.version}); nothing to do\n`);
+    io.stdout.write(
+      `the store is SQLite (${where.dataDir}): it migrates itself when the service starts (schema version ${outcome.version}); nothing to do\n`,
+    );
     return 0;
   }
   const applied = outcome.applied.length === 0 ? 'already up to date' : `applied ${outcome.applied.join(', ')}`;
@@ -41,7 +43,9 @@ async function importFrom(where: StoreLocation, from: string, io: CliIo): Promis
   }
   const target = importTarget(where.store, io.env);
   if (!target) {
-    io.stderr.write('nowhere to copy to: set DATABASE_URL, or store: { postgres: { url: { env: DATABASE_URL } } } in the configuration\n');
+    io.stderr.write(
+      'nowhere to copy to: set DATABASE_URL, or store: { postgres: { url: { env: DATABASE_URL } } } in the configuration\n',
+    );
     return 1;
   }
   const dataDir = resolve(io.cwd, match[1]!);
@@ -50,7 +54,9 @@ async function importFrom(where: StoreLocation, from: string, io: CliIo): Promis
     lock = lockDataDir(dataDir);
   } catch (error) {
     if (!(error instanceof DataDirLockedError)) throw error;
-    io.stderr.write(`refusing to copy ${dataDir}: a claude-hooks service (pid ${error.pid}) holds it and is still writing to it; stop it first, then run this again\n`);
+    io.stderr.write(
+      `refusing to copy ${dataDir}: a claude-hooks service (pid ${error.pid}) holds it and is still writing to it; stop it first, then run this again\n`,
+    );
     return 1;
   }
   try {
@@ -70,7 +76,13 @@ function importTarget(store: StoreConfig, env: CliIo['env']): StoreConfig | unde
   if (store.kind === 'postgres') return store;
   const url = env.DATABASE_URL;
   if (url === undefined || url === '') return undefined;
-  return { kind: 'postgres', url: new Secret(url, { env: 'DATABASE_URL' }), maxConnections: undefined, affinityWaitMs: 30_000, leaseSeconds: 30 };
+  return {
+    kind: 'postgres',
+    url: new Secret(url, { env: 'DATABASE_URL' }),
+    maxConnections: undefined,
+    affinityWaitMs: 30_000,
+    leaseSeconds: 30,
+  };
 }
 
 function printReport(io: CliIo, dataDir: string, report: ImportReport): void {
@@ -78,6 +90,11 @@ function printReport(io: CliIo, dataDir: string, report: ImportReport): void {
   io.stdout.write(`copied ${dataDir} into PostgreSQL in one transaction:\n`);
   for (const { table, rows } of report.counts) io.stdout.write(`  ${table.padEnd(width)}  ${rows}\n`);
   const { jobs, cleanupTasks, mergedFollowUps } = report.requeued;
-  if (jobs + cleanupTasks > 0) io.stdout.write(`back in the queue (they were running when the service stopped): ${jobs} jobs, ${cleanupTasks} cleanup tasks${mergedFollowUps > 0 ? ` (${mergedFollowUps} queued follow-ups merged into them)` : ''}\n`);
-  io.stdout.write('next: set store: { postgres: { url: { env: DATABASE_URL } } } in the configuration and start the service\n');
+  if (jobs + cleanupTasks > 0)
+    io.stdout.write(
+      `back in the queue (they were running when the service stopped): ${jobs} jobs, ${cleanupTasks} cleanup tasks${mergedFollowUps > 0 ? ` (${mergedFollowUps} queued follow-ups merged into them)` : ''}\n`,
+    );
+  io.stdout.write(
+    'next: set store: { postgres: { url: { env: DATABASE_URL } } } in the configuration and start the service\n',
+  );
 }

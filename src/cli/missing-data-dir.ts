@@ -21,5 +21,8 @@ export function missingDataDir(dataDir: string): string | undefined {
 export function missingStore(where: StoreLocation): string | undefined {
   if (where.store.kind === 'postgres') return undefined;
   if (storeExists(where.store, where.dataDir)) return undefined;
-  return missingDataDir(where.dataDir) ?? `no database in ${where.dataDir}: the service has not run with this data dir yet; ${HOW_TO_START}`;
+  return (
+    missingDataDir(where.dataDir) ??
+    `no database in ${where.dataDir}: the service has not run with this data dir yet; ${HOW_TO_START}`
+  );
 }

@@ -52,7 +52,10 @@ describe('printConfig', () => {
     assert.match(printed, /^ {2}serviceToken:\n {4}env: SERVICE_FORGE_TOKEN$/m);
     assert.match(printed, /^ {4}network:\n {6}allow:\n {8}- registry\.npmjs\.org\n {8}- "\*\.pypi\.org"$/m);
     assert.match(printed, /^ {4}webTools: true\n {4}projectInstructions: true$/m);
-    assert.match(printed, /^ {4}model:\n {6}name: claude-sonnet-4-5\n {6}credential:\n {8}env: ANTHROPIC_API_KEY\n {6}credentialKind: api-key\n {6}baseUrl: https:\/\/gateway\.example\.com$/m);
+    assert.match(
+      printed,
+      /^ {4}model:\n {6}name: claude-sonnet-4-5\n {6}credential:\n {8}env: ANTHROPIC_API_KEY\n {6}credentialKind: api-key\n {6}baseUrl: https:\/\/gateway\.example\.com$/m,
+    );
     assert.match(printed, /^ {2}sessionHours: 4$/m);
     for (const value of Object.values(ENV)) assert.ok(!printed.includes(value), `${value} printed`);
     assert.doesNotMatch(printed, /\[redacted\]/, 'every secret here has a reference to print');
@@ -74,12 +77,20 @@ describe('claude-hooks config check', () => {
     writeFileSync(join(cwd, 'claude-hooks.yaml'), file);
     let stdout = '';
     let stderr = '';
-    const status = await runCli(['config', 'check'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env, cwd });
+    const status = await runCli(['config', 'check'], {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      env,
+      cwd,
+    });
     return { status, stdout, stderr };
   }
 
   it('accepts secrets written in the file, and warns about each: its key, where it is, and what to write instead — never its value', async () => {
-    const result = await check('adminToken: { value: admin-token-in-file }\nserver: { metricsToken: { value: metrics-token-in-file } }\n', {});
+    const result = await check(
+      'adminToken: { value: admin-token-in-file }\nserver: { metricsToken: { value: metrics-token-in-file } }\n',
+      {},
+    );
 
     assert.equal(result.status, 0);
     assert.equal(
@@ -91,27 +102,43 @@ describe('claude-hooks config check', () => {
         '',
       ].join('\n'),
     );
-    for (const value of ['admin-token-in-file', 'metrics-token-in-file']) assert.ok(!`${result.stdout}${result.stderr}`.includes(value), `${value} printed`);
+    for (const value of ['admin-token-in-file', 'metrics-token-in-file'])
+      assert.ok(!`${result.stdout}${result.stderr}`.includes(value), `${value} printed`);
   });
 
   it('accepts agents.<name>.workspace, the old name of worktree, says what it is now, and prints worktree', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'claude-hooks-check-'));
     writeFileSync(join(cwd, 'skill.md'), 'skill');
-    const agent = '{ login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }';
-    writeFileSync(join(cwd, 'claude-hooks.yaml'), `forge: { url: "https://forge.example.com" }\nagents:\n  dev: ${agent}\n`);
+    const agent =
+      '{ login: dev, token: { env: DEV_FORGE_TOKEN }, git: { name: Dev, email: dev@example.com }, skill: skill.md, workspace: issue-branch, triggers: [{ on: assigned }] }';
+    writeFileSync(
+      join(cwd, 'claude-hooks.yaml'),
+      `forge: { url: "https://forge.example.com" }\nagents:\n  dev: ${agent}\n`,
+    );
     let stdout = '';
     let stderr = '';
 
-    const status = await runCli(['config', 'check'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: ENV, cwd });
+    const status = await runCli(['config', 'check'], {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      env: ENV,
+      cwd,
+    });
 
     assert.equal(status, 0, stderr);
-    assert.equal(stderr, 'warning: agents.dev.workspace is now agents.dev.worktree (claude-hooks.yaml:3:116): rename the key; the old name is still read, for now\n');
+    assert.equal(
+      stderr,
+      'warning: agents.dev.workspace is now agents.dev.worktree (claude-hooks.yaml:3:116): rename the key; the old name is still read, for now\n',
+    );
     assert.match(stdout, /^ {4}worktree: issue-branch$/m);
     assert.doesNotMatch(stdout, /workspace/);
   });
 
   it('warns about nothing when every secret is a reference or an environment override', async () => {
-    const result = await check('adminToken: { env: ADMIN_TOKEN }\n', { ADMIN_TOKEN: 'admin-token', CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret' });
+    const result = await check('adminToken: { env: ADMIN_TOKEN }\n', {
+      ADMIN_TOKEN: 'admin-token',
+      CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret',
+    });
 
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, '');

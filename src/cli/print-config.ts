@@ -22,7 +22,9 @@ export function printProblems(problems: readonly ConfigProblem[], out: Out): voi
 }
 
 export function printConfig(config: Config, out: Out): void {
-  out.write(`# effective configuration${config.source ? ` from ${config.source}` : ' (no file: defaults and environment)'}\n`);
+  out.write(
+    `# effective configuration${config.source ? ` from ${config.source}` : ' (no file: defaults and environment)'}\n`,
+  );
   out.write('# secrets are shown as their references ({ env: NAME } or { file: PATH }), never their values\n');
   out.write(stringify(JSON.parse(JSON.stringify(asFile(config))) as unknown));
 }
@@ -34,9 +36,13 @@ export function printConfig(config: Config, out: Out): void {
 export function printSecretsInFile(config: Config, out: Out): void {
   const written = config.secretsInFile ?? [];
   if (written.length === 0) return;
-  out.write(`warning: ${written.length === 1 ? 'a secret is' : `${written.length} secrets are`} written in the config file itself (whoever reads the file, a copy or a commit of it has ${written.length === 1 ? 'it' : 'them'}):\n`);
+  out.write(
+    `warning: ${written.length === 1 ? 'a secret is' : `${written.length} secrets are`} written in the config file itself (whoever reads the file, a copy or a commit of it has ${written.length === 1 ? 'it' : 'them'}):\n`,
+  );
   for (const { key, source } of written) {
-    out.write(`  - ${key}${source === undefined ? '' : ` (${source})`}: write { env: NAME } and set NAME in the service's environment, or { file: PATH } with the secret alone in that file (mode 0600)\n`);
+    out.write(
+      `  - ${key}${source === undefined ? '' : ` (${source})`}: write { env: NAME } and set NAME in the service's environment, or { file: PATH } with the secret alone in that file (mode 0600)\n`,
+    );
   }
 }
 
@@ -46,7 +52,9 @@ export function printSecretsInFile(config: Config, out: Out): void {
  */
 export function printRenamedKeys(config: Config, out: Out): void {
   for (const { key, now, source } of config.renamedKeys ?? []) {
-    out.write(`warning: ${key} is now ${now}${source === undefined ? '' : ` (${source})`}: rename the key; the old name is still read, for now\n`);
+    out.write(
+      `warning: ${key} is now ${now}${source === undefined ? '' : ` (${source})`}: rename the key; the old name is still read, for now\n`,
+    );
   }
 }
 
@@ -59,7 +67,11 @@ function asFile(config: Config) {
     logLevel: config.logLevel,
     isolation: config.isolation,
     adminToken: reference(config.adminToken),
-    forge: { ...config.forge, webhookSecret: reference(config.forge.webhookSecret), serviceToken: reference(config.forge.serviceToken) },
+    forge: {
+      ...config.forge,
+      webhookSecret: reference(config.forge.webhookSecret),
+      serviceToken: reference(config.forge.serviceToken),
+    },
     intake: config.intake,
     dispatch: config.dispatch,
     workdir: config.workdir,
@@ -90,7 +102,12 @@ function agentAsFile(agent: AgentConfig) {
 }
 
 function modelAsFile(model: ModelConfig) {
-  return { name: model.name, credential: reference(model.credential.secret), credentialKind: model.credential.kind, baseUrl: model.baseUrl };
+  return {
+    name: model.name,
+    credential: reference(model.credential.secret),
+    credentialKind: model.credential.kind,
+    baseUrl: model.baseUrl,
+  };
 }
 
 function storeAsFile(store: Config['store']) {
@@ -102,7 +119,9 @@ function storeAsFile(store: Config['store']) {
       affinityWaitMs: store.affinityWaitMs,
       leaseSeconds: store.leaseSeconds,
       ...(store.connectTimeoutSeconds !== undefined ? { connectTimeoutSeconds: store.connectTimeoutSeconds } : {}),
-      ...(store.statementTimeoutSeconds !== undefined ? { statementTimeoutSeconds: store.statementTimeoutSeconds } : {}),
+      ...(store.statementTimeoutSeconds !== undefined
+        ? { statementTimeoutSeconds: store.statementTimeoutSeconds }
+        : {}),
     },
   };
 }

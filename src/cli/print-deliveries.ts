@@ -7,7 +7,10 @@ import { formatTable } from '../lib/format-table.js';
 import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';
 
-export async function printDeliveries(where: StoreLocation, options: { limit: string | undefined; json: boolean }): Promise<number> {
+export async function printDeliveries(
+  where: StoreLocation,
+  options: { limit: string | undefined; json: boolean },
+): Promise<number> {
   const limit = Number(options.limit ?? 50);
   if (!Number.isInteger(limit) || limit < 1) {
     process.stderr.write(`--limit must be a whole number above 0, got ${options.limit}\n`);

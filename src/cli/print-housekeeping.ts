@@ -14,19 +14,39 @@ interface Io {
   readonly stderr: { write(text: string): unknown };
 }
 
-
-export async function printSessions(where: StoreLocation, options: { limit: string | undefined; json: boolean }, io: Io): Promise<number> {
+export async function printSessions(
+  where: StoreLocation,
+  options: { limit: string | undefined; json: boolean },
+  io: Io,
+): Promise<number> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     io.stderr.write(`--limit must be a positive whole number, got "${options.limit}"\n`);
     return 2;
   }
-  return withDataDirStore(where, async (store) => {
-    const sessions = await store.sessions.list({ limit });
-    if (options.json) io.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
-    else io.stdout.write(formatTable(['key', 'state', 'session', 'runs', 'cost', 'last used'], sessions.map((s) => [`${s.key.agent}:${s.key.repo}#${s.key.issue}`, s.state, s.sessionId ?? '(forgotten)', String(s.runCount), formatUsd(s.costUsd), isoSeconds(s.lastUsedAt)])));
-    return 0;
-  }, io);
+  return withDataDirStore(
+    where,
+    async (store) => {
+      const sessions = await store.sessions.list({ limit });
+      if (options.json) io.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+      else
+        io.stdout.write(
+          formatTable(
+            ['key', 'state', 'session', 'runs', 'cost', 'last used'],
+            sessions.map((s) => [
+              `${s.key.agent}:${s.key.repo}#${s.key.issue}`,
+              s.state,
+              s.sessionId ?? '(forgotten)',
+              String(s.runCount),
+              formatUsd(s.costUsd),
+              isoSeconds(s.lastUsedAt),
+            ]),
+          ),
+        );
+      return 0;
+    },
+    io,
+  );
 }
 
 export async function printWorktrees(dataDir: string, options: { json: boolean }, io: Io): Promise<number> {
@@ -39,8 +59,25 @@ export async function printWorktrees(dataDir: string, options: { json: boolean }
   const list = await workdirs.list();
   if (options.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
   else {
-    const target = (w: (typeof list)[number]) => (w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `PR #${w.target.number}` : 'default branch');
-    io.stdout.write(formatTable(['agent', 'repository', 'target', 'in use', 'last used', 'path'], list.map((w) => [w.agent, `${w.repo.owner}/${w.repo.name}`, target(w), w.leased ? `yes (${w.holder ?? '?'})` : 'no', isoSeconds(w.lastUsedAt), w.path])));
+    const target = (w: (typeof list)[number]) =>
+      w.target.kind === 'issue-branch'
+        ? w.target.branch
+        : w.target.kind === 'pr-head'
+          ? `PR #${w.target.number}`
+          : 'default branch';
+    io.stdout.write(
+      formatTable(
+        ['agent', 'repository', 'target', 'in use', 'last used', 'path'],
+        list.map((w) => [
+          w.agent,
+          `${w.repo.owner}/${w.repo.name}`,
+          target(w),
+          w.leased ? `yes (${w.holder ?? '?'})` : 'no',
+          isoSeconds(w.lastUsedAt),
+          w.path,
+        ]),
+      ),
+    );
   }
   return 0;
 }

@@ -8,7 +8,10 @@ import type { RunRecord } from '../sessions/ports.js';
 import type { StoreLocation } from '../config/types.js';
 import { withDataDirStore } from './data-dir-store.js';
 
-export async function printRuns(where: StoreLocation, options: { id?: string | undefined; limit: string | undefined; json: boolean }): Promise<number> {
+export async function printRuns(
+  where: StoreLocation,
+  options: { id?: string | undefined; limit: string | undefined; json: boolean },
+): Promise<number> {
   if (options.id !== undefined && !/^[1-9]\d*$/.test(options.id)) {
     process.stderr.write(`run id must be a positive whole number, got "${options.id}"\n`);
     return 2;
@@ -77,7 +80,9 @@ function refusedText(run: RunRecord): string {
   const blocked = run.blocked;
   if (!blocked || run.isolation === 'none') return '-';
   const parts = [
-    blocked.connections > 0 ? `${blocked.connections} connection${blocked.connections === 1 ? '' : 's'}${blocked.hosts.length > 0 ? ` (${blocked.hosts.join(', ')})` : ''}` : '',
+    blocked.connections > 0
+      ? `${blocked.connections} connection${blocked.connections === 1 ? '' : 's'}${blocked.hosts.length > 0 ? ` (${blocked.hosts.join(', ')})` : ''}`
+      : '',
     blocked.pushes > 0 ? `${blocked.pushes} push${blocked.pushes === 1 ? '' : 'es'}` : '',
   ].filter((part) => part !== '');
   return parts.length > 0 ? parts.join(', ') : 'nothing';

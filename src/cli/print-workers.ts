@@ -11,15 +11,25 @@ interface Io {
   readonly stderr: { write(text: string): unknown };
 }
 
-export async function printWorkers(where: StoreLocation, options: { json: boolean }, io: Io = process): Promise<number> {
+export async function printWorkers(
+  where: StoreLocation,
+  options: { json: boolean },
+  io: Io = process,
+): Promise<number> {
   if (where.store.kind === 'sqlite') {
-    io.stdout.write(`store: sqlite — one worker, the service on ${where.dataDir}; several workers need store: postgres (docs/operations.md, "Running several workers")\n`);
+    io.stdout.write(
+      `store: sqlite — one worker, the service on ${where.dataDir}; several workers need store: postgres (docs/operations.md, "Running several workers")\n`,
+    );
     return 0;
   }
-  return withDataDirStore(where, async (store) => {
-    const now = Date.now();
-    const workers = await store.workers.list(now);
-    io.stdout.write(options.json ? `${JSON.stringify(workers, null, 2)}\n` : formatWorkers(workers, now));
-    return 0;
-  }, io);
+  return withDataDirStore(
+    where,
+    async (store) => {
+      const now = Date.now();
+      const workers = await store.workers.list(now);
+      io.stdout.write(options.json ? `${JSON.stringify(workers, null, 2)}\n` : formatWorkers(workers, now));
+      return 0;
+    },
+    io,
+  );
 }

@@ -4,7 +4,15 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, loadStoreLocation, type ConfigProblem } from '../config/load-config.js';
-import { COMMANDS, commandHelp, findCommand, GLOBAL_OPTIONS, usage, type CliIo, type CommandOptions } from './commands.js';
+import {
+  COMMANDS,
+  commandHelp,
+  findCommand,
+  GLOBAL_OPTIONS,
+  usage,
+  type CliIo,
+  type CommandOptions,
+} from './commands.js';
 import { printProblems } from './print-config.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -34,7 +42,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...GLOBAL_OPTIONS, ...command.options } });
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+    });
   } catch (error) {
     return fail((error as Error).message, commandHelp(command));
   }

@@ -7,7 +7,13 @@ export async function serve(config: Config): Promise<number> {
   // One redactor for every string that leaves the service: the log's lines, and (through
   // `startService`) run records, job errors and status comments.
   const { redactor, log } = serviceLogging(config);
-  const service = await startService({ config, log, redactor, env: process.env, announce: (text: string) => process.stdout.write(`${text}\n`) });
+  const service = await startService({
+    config,
+    log,
+    redactor,
+    env: process.env,
+    announce: (text: string) => process.stdout.write(`${text}\n`),
+  });
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -48,7 +48,13 @@ describe('serviceLogging', () => {
     });
     const { log } = serviceLogging(configWithEverySecret(), destination);
 
-    log.error({ err: new Error(`gateway said: invalid x-api-key ${SECRETS.ANTHROPIC_API_KEY}`), seen: Object.values(SECRETS).join(' ') }, `failed with ${SECRETS.CLAUDE_HOOKS_ADMIN_TOKEN}`);
+    log.error(
+      {
+        err: new Error(`gateway said: invalid x-api-key ${SECRETS.ANTHROPIC_API_KEY}`),
+        seen: Object.values(SECRETS).join(' '),
+      },
+      `failed with ${SECRETS.CLAUDE_HOOKS_ADMIN_TOKEN}`,
+    );
 
     for (const [name, value] of Object.entries(SECRETS)) {
       const secret = name === 'DATABASE_URL' ? 'db-password-0006' : value;

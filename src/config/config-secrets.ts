@@ -9,7 +9,11 @@ import type { Config } from './types.js';
  */
 export function configSecrets(config: Config): SecretValue[] {
   return [
-    ...config.agents.flatMap((agent) => [agent.token, agent.model?.credential.secret, ...urlPasswords(agent.model?.baseUrl)]),
+    ...config.agents.flatMap((agent) => [
+      agent.token,
+      agent.model?.credential.secret,
+      ...urlPasswords(agent.model?.baseUrl),
+    ]),
     config.adminToken,
     config.forge.webhookSecret,
     config.forge.serviceToken,

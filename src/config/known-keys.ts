@@ -27,7 +27,16 @@ export function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): stri
   let current: z.ZodType | undefined = unwrap(schema);
   for (const segment of path) {
     const def: Def = defOf(current);
-    const next: z.ZodType | undefined = def.type === 'object' ? def.shape?.[String(segment)] : def.type === 'record' ? def.valueType : def.type === 'array' ? def.element : def.type === 'union' ? optionKey(def, String(segment)) : undefined;
+    const next: z.ZodType | undefined =
+      def.type === 'object'
+        ? def.shape?.[String(segment)]
+        : def.type === 'record'
+          ? def.valueType
+          : def.type === 'array'
+            ? def.element
+            : def.type === 'union'
+              ? optionKey(def, String(segment))
+              : undefined;
     if (!next) return [];
     current = unwrap(next);
   }

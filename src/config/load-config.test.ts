@@ -66,17 +66,29 @@ describe('loadConfig', () => {
     const dir = tempDir();
     copyFileSync(join(projectRoot, 'claude-hooks.example.yaml'), join(dir, 'claude-hooks.yaml'));
     cpSync(join(projectRoot, 'skills'), join(dir, 'skills'), { recursive: true });
-    const env = { BOSS_FORGE_TOKEN: 'b', DEV_FORGE_TOKEN: 'd', REVIEWER_FORGE_TOKEN: 'r', CLAUDE_HOOKS_WEBHOOK_SECRET: 's', CLAUDE_HOOKS_ADMIN_TOKEN: 'a' };
+    const env = {
+      BOSS_FORGE_TOKEN: 'b',
+      DEV_FORGE_TOKEN: 'd',
+      REVIEWER_FORGE_TOKEN: 'r',
+      CLAUDE_HOOKS_WEBHOOK_SECRET: 's',
+      CLAUDE_HOOKS_ADMIN_TOKEN: 'a',
+    };
 
     const result = loadConfig({ env, cwd: dir });
 
     assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
-    assert.deepEqual(result.value.agents.map((a) => a.name), ['boss', 'dev', 'reviewer']);
+    assert.deepEqual(
+      result.value.agents.map((a) => a.name),
+      ['boss', 'dev', 'reviewer'],
+    );
     const dev = result.value.agents.find((a) => a.name === 'dev');
     assert.equal(dev?.token.reveal(), 'd');
     assert.equal(dev?.skillPath, join(dir, 'skills', 'dev.md'));
     assert.equal(dev?.role, 'implementer');
-    assert.deepEqual(dev?.triggers.map((t) => t.on), ['assigned', 'mention', 'pr_feedback', 'label']);
+    assert.deepEqual(
+      dev?.triggers.map((t) => t.on),
+      ['assigned', 'mention', 'pr_feedback', 'label'],
+    );
   });
 
   it('reports every problem at once, each naming its key', () => {
@@ -101,7 +113,14 @@ describe('loadConfig', () => {
     const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
 
     const keys = problems.map((p) => p.key);
-    for (const key of ['server.port', 'forge.kind', 'forge.url', 'dispatch.concurrency', 'agents.dev.git.email', 'agents.dev.triggers.0.on']) {
+    for (const key of [
+      'server.port',
+      'forge.kind',
+      'forge.url',
+      'dispatch.concurrency',
+      'agents.dev.git.email',
+      'agents.dev.triggers.0.on',
+    ]) {
       assert.ok(keys.includes(key), `expected a problem for ${key}, got ${keys.join(', ')}`);
     }
   });
@@ -127,16 +146,13 @@ describe('loadConfig', () => {
 
     const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
 
-    assert.deepEqual(
-      problems.map((p) => `${p.key} @ ${p.source}`).sort(),
-      [
-        'adminToken @ claude-hooks.yaml:2:1',
-        'agents.dev.skill @ claude-hooks.yaml:9:5',
-        'agents.dev.token @ claude-hooks.yaml:7:5',
-        'agents.dev.triggers.0.on @ claude-hooks.yaml:11:18',
-        'server.port @ claude-hooks.yaml:1:11',
-      ],
-    );
+    assert.deepEqual(problems.map((p) => `${p.key} @ ${p.source}`).sort(), [
+      'adminToken @ claude-hooks.yaml:2:1',
+      'agents.dev.skill @ claude-hooks.yaml:9:5',
+      'agents.dev.token @ claude-hooks.yaml:7:5',
+      'agents.dev.triggers.0.on @ claude-hooks.yaml:11:18',
+      'server.port @ claude-hooks.yaml:1:11',
+    ]);
     assert.match(problems.find((p) => p.key === 'adminToken')!.message, /cannot read secret file .*secrets\/admin/);
     assert.match(problems.find((p) => p.key === 'agents.dev.token')!.message, /DEV_TOKEN is not set/);
   });
@@ -147,8 +163,16 @@ describe('loadConfig', () => {
     ['forge: { webhooksecret: { env: X } }', 'forge.webhooksecret', 'did you mean webhookSecret?'],
     ['agents: { dev: { limits: { maxTurn: 3 } } }', 'agents.dev.limits.maxTurn', 'did you mean maxTurns?'],
     ['store: { postgress: { url: { env: DATABASE_URL } } }', 'store.postgress', 'did you mean postgres?'],
-    ['store: { postgres: { url: { env: DATABASE_URL }, maxConection: 4 } }', 'store.postgres.maxConection', 'did you mean maxConnections?'],
-    ['server: { colour: blue }', 'server.colour', 'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections, metricsToken'],
+    [
+      'store: { postgres: { url: { env: DATABASE_URL }, maxConection: 4 } }',
+      'store.postgres.maxConection',
+      'did you mean maxConnections?',
+    ],
+    [
+      'server: { colour: blue }',
+      'server.colour',
+      'expected one of host, port, publicUrl, bodyLimitBytes, requestTimeoutSeconds, headersTimeoutSeconds, keepAliveTimeoutSeconds, maxConnections, metricsToken',
+    ],
   ];
   for (const [yaml, key, hint] of typos) {
     it(`suggests the nearest key for ${key}`, () => {
@@ -163,13 +187,16 @@ describe('loadConfig', () => {
     });
   }
 
-  it('says a typo\'d store kind once, as the unknown key', () => {
+  it("says a typo'd store kind once, as the unknown key", () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'claude-hooks.yaml'), 'store: { postgress: { url: { env: DATABASE_URL } } }\n');
 
     const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
 
-    assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`), ['store.postgress: unknown key; did you mean postgres?']);
+    assert.deepEqual(
+      problems.map((p) => `${p.key}: ${p.message}`),
+      ['store.postgress: unknown key; did you mean postgres?'],
+    );
   });
 
   it('keeps the state in SQLite under the data dir unless told otherwise', () => {
@@ -181,7 +208,10 @@ describe('loadConfig', () => {
 
   it('reads the PostgreSQL store with its URL from the environment, and prints it back as its reference', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'claude-hooks.yaml'), 'store:\n  postgres:\n    url: { env: DATABASE_URL }\n    maxConnections: 4\n');
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'store:\n  postgres:\n    url: { env: DATABASE_URL }\n    maxConnections: 4\n',
+    );
 
     const result = loadConfig({ env: { DATABASE_URL: 'postgres://claude@db.example/hooks' }, cwd: dir });
 
@@ -191,14 +221,32 @@ describe('loadConfig', () => {
     assert.equal(store.kind === 'postgres' && store.url.reveal(), 'postgres://claude@db.example/hooks');
     assert.equal(store.kind === 'postgres' && store.maxConnections, 4);
     assert.equal(store.kind === 'postgres' && store.affinityWaitMs, 30_000);
-    assert.match(print(result.value), /store:\n {2}postgres:\n {4}url:\n {6}env: DATABASE_URL\n {4}maxConnections: 4\n/);
+    assert.match(
+      print(result.value),
+      /store:\n {2}postgres:\n {4}url:\n {6}env: DATABASE_URL\n {4}maxConnections: 4\n/,
+    );
   });
 
   const badStores: ReadonlyArray<[string, Record<string, string>, string, RegExp]> = [
     ['store: postgres', {}, 'store', /expected sqlite, or \{ postgres: \{ url: \{ env: DATABASE_URL \} \} \}/],
-    ['store: { postgres: { url: "postgres://x" } }', {}, 'store.postgres.url', /expected \{ env: NAME \} or \{ file: PATH \}/],
-    ['store: { postgres: { url: { env: DATABASE_URL } } }', {}, 'store.postgres.url', /environment variable DATABASE_URL is not set/],
-    ['store: { postgres: { url: { env: DATABASE_URL }, maxConnections: 0 } }', { DATABASE_URL: 'postgres://x' }, 'store.postgres.maxConnections', /./],
+    [
+      'store: { postgres: { url: "postgres://x" } }',
+      {},
+      'store.postgres.url',
+      /expected \{ env: NAME \} or \{ file: PATH \}/,
+    ],
+    [
+      'store: { postgres: { url: { env: DATABASE_URL } } }',
+      {},
+      'store.postgres.url',
+      /environment variable DATABASE_URL is not set/,
+    ],
+    [
+      'store: { postgres: { url: { env: DATABASE_URL }, maxConnections: 0 } }',
+      { DATABASE_URL: 'postgres://x' },
+      'store.postgres.maxConnections',
+      /./,
+    ],
   ];
   for (const [yaml, env, key, message] of badStores) {
     it(`names ${key} for \`${yaml}\``, () => {
@@ -223,15 +271,13 @@ describe('loadConfig', () => {
 
     const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
 
-    assert.deepEqual(
-      problems.map((p) => p.key).sort(),
-      ['agents.dev.skill', 'agents.dev.token'],
-    );
+    assert.deepEqual(problems.map((p) => p.key).sort(), ['agents.dev.skill', 'agents.dev.token']);
     assert.match(problems.find((p) => p.key === 'agents.dev.token')?.message ?? '', /DEV_TOKEN is not set/);
   });
 
-  describe('an agent\'s worktree', () => {
-    const file = (name: string, keys: string) => `forge: { url: "https://forge.example.com" }\nagents:\n  ${name}: { login: ${name}, token: { env: T }, git: { name: X, email: x@x.org }, skill: skill.md, ${keys}triggers: [{ on: assigned }] }\n`;
+  describe("an agent's worktree", () => {
+    const file = (name: string, keys: string) =>
+      `forge: { url: "https://forge.example.com" }\nagents:\n  ${name}: { login: ${name}, token: { env: T }, git: { name: X, email: x@x.org }, skill: skill.md, ${keys}triggers: [{ on: assigned }] }\n`;
     const loadWith = (keys: string, name = 'dev') => {
       const dir = tempDir();
       writeFileSync(join(dir, 'skill.md'), 'skill');
@@ -258,19 +304,27 @@ describe('loadConfig', () => {
 
       assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
       assert.equal(result.value.agents[0]?.role, 'reviewer');
-      assert.deepEqual(result.value.renamedKeys, [{ key: 'agents.qa.workspace', now: 'agents.qa.worktree', source: 'claude-hooks.yaml:3:90' }]);
+      assert.deepEqual(result.value.renamedKeys, [
+        { key: 'agents.qa.workspace', now: 'agents.qa.worktree', source: 'claude-hooks.yaml:3:90' },
+      ]);
     });
 
     it('refuses worktree and workspace both given, naming the old key', () => {
       const problems = problemsOf(loadWith('worktree: issue-branch, workspace: issue-branch, '));
 
-      assert.deepEqual(problems.map((p) => `${p.key}: ${p.message}`), ['agents.dev.workspace: is the old name of worktree, and both are given: keep worktree only']);
+      assert.deepEqual(
+        problems.map((p) => `${p.key}: ${p.message}`),
+        ['agents.dev.workspace: is the old name of worktree, and both are given: keep worktree only'],
+      );
     });
 
     it('requires one of them, saying which kinds there are', () => {
       const problems = problemsOf(loadWith(''));
 
-      assert.deepEqual(problems.map((p) => p.key), ['agents.dev.worktree']);
+      assert.deepEqual(
+        problems.map((p) => p.key),
+        ['agents.dev.worktree'],
+      );
       assert.match(problems[0]!.message, /^required: .*default-branch.*issue-branch.*pr-head/);
     });
   });
@@ -305,7 +359,10 @@ describe('loadConfig', () => {
 
   it('takes the server timeouts and connection cap, and refuses a headers timeout longer than the request timeout', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: { requestTimeoutSeconds: 20, keepAliveTimeoutSeconds: 2, maxConnections: 300 }\n');
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'server: { requestTimeoutSeconds: 20, keepAliveTimeoutSeconds: 2, maxConnections: 300 }\n',
+    );
     const bad = tempDir();
     writeFileSync(join(bad, 'claude-hooks.yaml'), 'server: { requestTimeoutSeconds: 5, headersTimeoutSeconds: 10 }\n');
 
@@ -314,10 +371,18 @@ describe('loadConfig', () => {
 
     assert.ok(result.ok);
     assert.deepEqual(
-      [result.value.server.requestTimeoutSeconds, result.value.server.headersTimeoutSeconds, result.value.server.keepAliveTimeoutSeconds, result.value.server.maxConnections],
+      [
+        result.value.server.requestTimeoutSeconds,
+        result.value.server.headersTimeoutSeconds,
+        result.value.server.keepAliveTimeoutSeconds,
+        result.value.server.maxConnections,
+      ],
       [20, 10, 2, 300],
     );
-    assert.deepEqual(problems.map((p) => p.key), ['server.headersTimeoutSeconds']);
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ['server.headersTimeoutSeconds'],
+    );
   });
 
   it('sandboxes agent runs unless the operator writes isolation: none, and takes nothing else', () => {
@@ -332,12 +397,18 @@ describe('loadConfig', () => {
 
     assert.ok(defaults.ok && chosen.ok);
     assert.deepEqual([defaults.value.isolation, chosen.value.isolation], ['bwrap', 'none']);
-    assert.deepEqual(problems.map((p) => p.key), ['isolation']);
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ['isolation'],
+    );
   });
 
   it('reads the metrics token and the service forge token as secrets, and refuses a network entry that is not a host', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'claude-hooks.yaml'), 'server: { metricsToken: { env: M } }\nforge: { serviceToken: { env: S } }\n');
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'server: { metricsToken: { env: M } }\nforge: { serviceToken: { env: S } }\n',
+    );
     const bad = tempDir();
     mkdirSync(join(bad, 'skills'));
     writeFileSync(join(bad, 'skills', 'dev.md'), 'dev');
@@ -350,14 +421,21 @@ describe('loadConfig', () => {
     const problems = problemsOf(loadConfig({ env: { T: 'token-value' }, cwd: bad }));
 
     assert.ok(result.ok);
-    assert.deepEqual([result.value.server.metricsToken?.reveal(), result.value.forge.serviceToken?.reveal()], ['metrics-token-value', 'service-token-value']);
-    assert.deepEqual(problems.map((p) => p.key), ['agents.dev.network.allow.2']);
+    assert.deepEqual(
+      [result.value.server.metricsToken?.reveal(), result.value.forge.serviceToken?.reveal()],
+      ['metrics-token-value', 'service-token-value'],
+    );
+    assert.deepEqual(
+      problems.map((p) => p.key),
+      ['agents.dev.network.allow.2'],
+    );
   });
 
   it('accepts a secret written in the file as { value }, listing its key and where it is written, in file order; one from an environment override is not listed', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'skill.md'), 'skill');
-    const agent = (login: string, token: string) => `{ login: ${login}, token: ${token}, git: { name: X, email: x@x.org }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }] }`;
+    const agent = (login: string, token: string) =>
+      `{ login: ${login}, token: ${token}, git: { name: X, email: x@x.org }, skill: skill.md, worktree: issue-branch, triggers: [{ on: assigned }] }`;
     writeFileSync(
       join(dir, 'claude-hooks.yaml'),
       [
@@ -370,10 +448,20 @@ describe('loadConfig', () => {
       ].join('\n'),
     );
 
-    const result = loadConfig({ env: { BOSS_TOKEN: 'boss-token', CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret' }, cwd: dir });
+    const result = loadConfig({
+      env: { BOSS_TOKEN: 'boss-token', CLAUDE_HOOKS_WEBHOOK_SECRET: 'hook-secret' },
+      cwd: dir,
+    });
 
     assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
-    assert.deepEqual([result.value.adminToken?.reveal(), result.value.agents[0]?.token.reveal(), result.value.forge.webhookSecret?.reveal()], ['admin-token-in-file', 'dev-token-in-file', 'hook-secret']);
+    assert.deepEqual(
+      [
+        result.value.adminToken?.reveal(),
+        result.value.agents[0]?.token.reveal(),
+        result.value.forge.webhookSecret?.reveal(),
+      ],
+      ['admin-token-in-file', 'dev-token-in-file', 'hook-secret'],
+    );
     assert.deepEqual(result.value.secretsInFile, [
       { key: 'adminToken', source: 'claude-hooks.yaml:1:1' },
       { key: 'model.credential', source: 'claude-hooks.yaml:3:35' },
@@ -396,7 +484,10 @@ describe('loadConfig', () => {
 
     for (const problems of [fromFile, fromEnv]) {
       assert.equal(problems.length, 1);
-      assert.match(problems[0]!.message, /github is not supported yet: only a Forgejo\/Gitea API client exists.*Use forgejo or gitea/);
+      assert.match(
+        problems[0]!.message,
+        /github is not supported yet: only a Forgejo\/Gitea API client exists.*Use forgejo or gitea/,
+      );
     }
   });
 
@@ -431,8 +522,19 @@ describe('config check output', () => {
     cpSync(join(projectRoot, 'skills'), join(dir, 'skills'), { recursive: true });
     mkdirSync(join(dir, 'secrets'));
     writeFileSync(join(dir, 'secrets', 'admin'), 'admin-from-file\n');
-    const env = { BOSS_FORGE_TOKEN: 'b', DEV_FORGE_TOKEN: 'd', REVIEWER_FORGE_TOKEN: 'r', CLAUDE_HOOKS_WEBHOOK_SECRET: 's' };
-    writeFileSync(join(dir, 'claude-hooks.yaml'), readFileSync(join(dir, 'claude-hooks.yaml'), 'utf8').replace(/^adminToken:.*$/m, 'adminToken: { file: secrets/admin }'));
+    const env = {
+      BOSS_FORGE_TOKEN: 'b',
+      DEV_FORGE_TOKEN: 'd',
+      REVIEWER_FORGE_TOKEN: 'r',
+      CLAUDE_HOOKS_WEBHOOK_SECRET: 's',
+    };
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      readFileSync(join(dir, 'claude-hooks.yaml'), 'utf8').replace(
+        /^adminToken:.*$/m,
+        'adminToken: { file: secrets/admin }',
+      ),
+    );
     const first = loadConfig({ env, cwd: dir });
     assert.ok(first.ok, JSON.stringify(!first.ok && first.error));
     const printed = print(first.value);
@@ -442,7 +544,11 @@ describe('config check output', () => {
     const second = loadConfig({ path: pasted, env, cwd: dir });
 
     assert.ok(second.ok, JSON.stringify(!second.ok && second.error));
-    assert.match(printed, /^agents:\n {2}boss:\n {4}login: boss\n {4}token:\n {6}env: BOSS_FORGE_TOKEN\n/m, 'agents are the YAML map, not a list with name:');
+    assert.match(
+      printed,
+      /^agents:\n {2}boss:\n {4}login: boss\n {4}token:\n {6}env: BOSS_FORGE_TOKEN\n/m,
+      'agents are the YAML map, not a list with name:',
+    );
     assert.match(printed, new RegExp(`adminToken:\\n {2}file: ${join(dir, 'secrets', 'admin')}\\n`));
     assert.equal(print(second.value).split('\n').slice(1).join('\n'), printed.split('\n').slice(1).join('\n'));
     assert.equal(second.value.agents.find((a) => a.name === 'dev')?.token.reveal(), 'd');
@@ -452,7 +558,9 @@ describe('config check output', () => {
   it('names where each problem came from: file:line:column, or the environment variable', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'claude-hooks.yaml'), ['server:', '  port: eighty', 'forge:', '  kind: svn'].join('\n'));
-    const problems = problemsOf(loadConfig({ env: { CLAUDE_HOOKS_FORGE_KIND: 'cvs', CLAUDE_HOOKS_LOG_LEVEL: 'loud' }, cwd: dir }));
+    const problems = problemsOf(
+      loadConfig({ env: { CLAUDE_HOOKS_FORGE_KIND: 'cvs', CLAUDE_HOOKS_LOG_LEVEL: 'loud' }, cwd: dir }),
+    );
     let text = '';
 
     printProblems(problems, { write: (t: string) => (text += t) });
@@ -472,7 +580,13 @@ describe('config check output', () => {
   it('lists every problem on its own line', () => {
     let text = '';
 
-    printProblems([{ key: 'a.b', message: 'bad' }, { key: 'c', message: 'worse' }], { write: (t: string) => (text += t) });
+    printProblems(
+      [
+        { key: 'a.b', message: 'bad' },
+        { key: 'c', message: 'worse' },
+      ],
+      { write: (t: string) => (text += t) },
+    );
 
     assert.match(text, /2 problems/);
     assert.match(text, /- a\.b: bad\n {2}- c: worse/);
@@ -495,8 +609,14 @@ describe('config check output', () => {
 
       assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
       const [dev, boss] = result.value.agents;
-      assert.deepEqual([dev?.model?.name, dev?.model?.credential.kind, dev?.model?.credential.secret.reveal(), dev?.model?.baseUrl], ['claude-sonnet-4-5', 'api-key', 'sk-api', 'https://gateway.example.com']);
-      assert.deepEqual([boss?.model?.name, boss?.model?.credential.kind, boss?.model?.credential.secret.reveal()], ['claude-opus-4-1', 'oauth-token', 'oauth']);
+      assert.deepEqual(
+        [dev?.model?.name, dev?.model?.credential.kind, dev?.model?.credential.secret.reveal(), dev?.model?.baseUrl],
+        ['claude-sonnet-4-5', 'api-key', 'sk-api', 'https://gateway.example.com'],
+      );
+      assert.deepEqual(
+        [boss?.model?.name, boss?.model?.credential.kind, boss?.model?.credential.secret.reveal()],
+        ['claude-opus-4-1', 'oauth-token', 'oauth'],
+      );
     });
 
     it('leaves agents without a model when no credential is configured, and fills the budget defaults', () => {
@@ -504,15 +624,33 @@ describe('config check output', () => {
 
       assert.ok(result.ok);
       assert.equal(result.value.agents[0]?.model, undefined);
-      assert.deepEqual(result.value.agents[0]?.limits, { runsPerHour: 6, concurrency: 2, maxTurns: 50, maxBudgetUsd: 5, maxRunMinutes: 30, maxIssueUsd: 20, maxDailyUsd: 50 });
+      assert.deepEqual(result.value.agents[0]?.limits, {
+        runsPerHour: 6,
+        concurrency: 2,
+        maxTurns: 50,
+        maxBudgetUsd: 5,
+        maxRunMinutes: 30,
+        maxIssueUsd: 20,
+        maxDailyUsd: 50,
+      });
     });
 
     it('names a model credential variable that is not set, and a per-agent model with no name to fall back on', () => {
-      const problems = problemsOf(load(`model: { name: m, credential: { env: ANTHROPIC_API_KEY } }\nagents:\n${agentYaml('dev', 'dev')}`));
-      const nameless = problemsOf(load(`agents:\n${agentYaml('dev', 'dev', ', model: { credential: { env: TOKEN } }')}`));
+      const problems = problemsOf(
+        load(`model: { name: m, credential: { env: ANTHROPIC_API_KEY } }\nagents:\n${agentYaml('dev', 'dev')}`),
+      );
+      const nameless = problemsOf(
+        load(`agents:\n${agentYaml('dev', 'dev', ', model: { credential: { env: TOKEN } }')}`),
+      );
 
-      assert.deepEqual(problems.map((p) => [p.key, p.message]), [['model.credential', 'environment variable ANTHROPIC_API_KEY is not set']]);
-      assert.deepEqual(nameless.map((p) => p.key), ['agents.dev.model.name']);
+      assert.deepEqual(
+        problems.map((p) => [p.key, p.message]),
+        [['model.credential', 'environment variable ANTHROPIC_API_KEY is not set']],
+      );
+      assert.deepEqual(
+        nameless.map((p) => p.key),
+        ['agents.dev.model.name'],
+      );
     });
 
     for (const [written, model] of [
@@ -524,7 +662,12 @@ describe('config check output', () => {
 
         assert.deepEqual(
           problems.map((p) => [p.key, p.message]),
-          [['model.name', 'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)']],
+          [
+            [
+              'model.name',
+              'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)',
+            ],
+          ],
         );
         assert.match(problems[0]?.source ?? '', /^claude-hooks\.yaml:[23]:/);
       });

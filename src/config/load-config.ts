@@ -14,7 +14,14 @@ import { err, ok, type Result } from '../lib/result.js';
 import { Secret } from '../lib/secret.js';
 import { knownKeys } from './known-keys.js';
 import { roleWorkingIn, type Role } from './roles.js';
-import { configSchema, secretRefSchema, storeSchema, type ParsedConfig, type SecretRef, type StoreInput } from './schema.js';
+import {
+  configSchema,
+  secretRefSchema,
+  storeSchema,
+  type ParsedConfig,
+  type SecretRef,
+  type StoreInput,
+} from './schema.js';
 import type { AgentConfig, Config, ModelConfig, RenamedKey, StoreConfig, StoreLocation } from './types.js';
 import { isRecord } from '../lib/is-record.js';
 
@@ -58,13 +65,27 @@ export function loadConfig(options: LoadConfigOptions): Result<Config, ConfigPro
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) problems.push(...parsed.error.issues.flatMap(toProblems));
 
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources, secretsInFile: new Set(), renamedKeys: [] };
+  const ctx: ResolveContext = {
+    baseDir: file !== undefined ? dirname(file) : options.cwd,
+    cwd: options.cwd,
+    env: options.env,
+    file,
+    envSources,
+    secretsInFile: new Set(),
+    renamedKeys: [],
+  };
   // Secrets and skill files are checked even when the shape is wrong elsewhere: one pass, every problem.
   const resolved = parsed.success ? resolveConfig(parsed.data, ctx, problems) : checkReferences(merged, ctx, problems);
-  if (problems.length > 0 || resolved === undefined) return err(problems.map((problem) => locate(problem, envSources, doc)));
+  if (problems.length > 0 || resolved === undefined)
+    return err(problems.map((problem) => locate(problem, envSources, doc)));
   const offset = (key: string) => (doc ? offsetOf(doc.document, key.split('.')) : undefined) ?? 0;
-  const secretsInFile = [...ctx.secretsInFile].sort((a, b) => offset(a) - offset(b)).map((key) => ({ key, source: locate({ key, message: '' }, envSources, doc).source }));
-  const renamedKeys = ctx.renamedKeys.map((renamed) => ({ ...renamed, source: locate({ key: renamed.key, message: '' }, envSources, doc).source }));
+  const secretsInFile = [...ctx.secretsInFile]
+    .sort((a, b) => offset(a) - offset(b))
+    .map((key) => ({ key, source: locate({ key, message: '' }, envSources, doc).source }));
+  const renamedKeys = ctx.renamedKeys.map((renamed) => ({
+    ...renamed,
+    source: locate({ key: renamed.key, message: '' }, envSources, doc).source,
+  }));
   return ok(deepFreeze({ ...resolved, secretsInFile, renamedKeys }));
 }
 
@@ -89,13 +110,26 @@ export function loadStoreLocation(options: LoadConfigOptions): Result<StoreLocat
   const fields = isRecord(raw) ? raw : {};
   const fromEnv = options.env.CLAUDE_HOOKS_DATA_DIR;
   const problems: ConfigProblem[] = [];
-  const dataDir = configSchema.shape.dataDir.safeParse(fromEnv !== undefined && fromEnv !== '' ? fromEnv : fields.dataDir);
-  if (!dataDir.success) problems.push({ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' });
+  const dataDir = configSchema.shape.dataDir.safeParse(
+    fromEnv !== undefined && fromEnv !== '' ? fromEnv : fields.dataDir,
+  );
+  if (!dataDir.success)
+    problems.push({ key: 'dataDir', message: dataDir.error.issues[0]?.message ?? 'expected a path' });
   const store = storeSchema.safeParse(fields.store);
-  if (!store.success) problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
-  const ctx: ResolveContext = { baseDir: file !== undefined ? dirname(file) : options.cwd, cwd: options.cwd, env: options.env, file, envSources: new Map(), secretsInFile: new Set(), renamedKeys: [] };
+  if (!store.success)
+    problems.push(...store.error.issues.flatMap((issue) => toProblems({ ...issue, path: ['store', ...issue.path] })));
+  const ctx: ResolveContext = {
+    baseDir: file !== undefined ? dirname(file) : options.cwd,
+    cwd: options.cwd,
+    env: options.env,
+    file,
+    envSources: new Map(),
+    secretsInFile: new Set(),
+    renamedKeys: [],
+  };
   const resolved = store.success ? resolveStore(store.data, ctx, problems) : undefined;
-  if (problems.length > 0 || !dataDir.success || resolved === undefined) return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
+  if (problems.length > 0 || !dataDir.success || resolved === undefined)
+    return err(problems.map((problem) => locate(problem, ctx.envSources, doc)));
   return ok(deepFreeze({ dataDir: resolve(options.cwd, dataDir.data), store: resolved }));
 }
 
@@ -131,7 +165,11 @@ function readYaml(file: string, cwd: string): Result<ParsedFile, ConfigProblem[]
     return err(
       document.errors.map((error) => {
         const at = error.linePos?.[0];
-        return { key: '(file)', message: `not valid YAML: ${error.message}`, source: at ? `${label}:${at.line}:${at.col}` : label };
+        return {
+          key: '(file)',
+          message: `not valid YAML: ${error.message}`,
+          source: at ? `${label}:${at.line}:${at.col}` : label,
+        };
       }),
     );
   }
@@ -139,7 +177,11 @@ function readYaml(file: string, cwd: string): Result<ParsedFile, ConfigProblem[]
 }
 
 /** Names where a problem's value came from: the environment variable that set it, or file:line:column. */
-function locate(problem: ConfigProblem, envSources: ReadonlyMap<string, string>, doc: ParsedFile | undefined): ConfigProblem {
+function locate(
+  problem: ConfigProblem,
+  envSources: ReadonlyMap<string, string>,
+  doc: ParsedFile | undefined,
+): ConfigProblem {
   if (problem.source !== undefined || problem.key === '(file)' || /^[A-Z_]+$/.test(problem.key)) return problem;
   for (const [key, variable] of envSources) {
     if (problem.key === key || problem.key.startsWith(`${key}.`)) return { ...problem, source: variable };
@@ -228,12 +270,17 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
     const known = knownKeys(configSchema, issue.path);
     return issue.keys.map((unknown) => {
       const suggestion = nearest(unknown, known);
-      const hint = suggestion ? `; did you mean ${suggestion}?` : known.length > 0 ? `; expected one of ${known.join(', ')}` : '';
+      const hint = suggestion
+        ? `; did you mean ${suggestion}?`
+        : known.length > 0
+          ? `; expected one of ${known.join(', ')}`
+          : '';
       return { key: [...path, unknown].join('.'), message: `unknown key${hint}` };
     });
   }
   // Secret references (`…token`, `…Secret`, the database URL) are unions whose own messages say little.
-  if (issue.code === 'invalid_union' && (/(token|secret)$/i.test(key) || key === 'store.postgres.url')) return [{ key, message: 'expected { env: NAME } or { file: PATH }' }];
+  if (issue.code === 'invalid_union' && (/(token|secret)$/i.test(key) || key === 'store.postgres.url'))
+    return [{ key, message: 'expected { env: NAME } or { file: PATH }' }];
   if (issue.code === 'invalid_union' && key === 'store') return storeProblems(issue);
   return [{ key, message: issue.message }];
 }
@@ -243,11 +290,16 @@ function toProblems(issue: z.core.$ZodIssue): ConfigProblem[] {
  * key gets its "did you mean"); anything else is told the two forms.
  */
 function storeProblems(issue: z.core.$ZodIssueInvalidUnion): ConfigProblem[] {
-  const objectBranch = issue.errors.find((branch) => branch.some((inner) => inner.path.length > 0 || inner.code === 'unrecognized_keys'));
-  if (!objectBranch) return [{ key: 'store', message: 'expected sqlite, or { postgres: { url: { env: DATABASE_URL } } }' }];
+  const objectBranch = issue.errors.find((branch) =>
+    branch.some((inner) => inner.path.length > 0 || inner.code === 'unrecognized_keys'),
+  );
+  if (!objectBranch)
+    return [{ key: 'store', message: 'expected sqlite, or { postgres: { url: { env: DATABASE_URL } } }' }];
   // A typo'd `postgres` is said once, as the unknown key, not again as `postgres` missing.
   const typo = objectBranch.some((inner) => inner.code === 'unrecognized_keys' && inner.path.length === 0);
-  const kept = typo ? objectBranch.filter((inner) => !(inner.code === 'invalid_type' && inner.path.length === 1)) : objectBranch;
+  const kept = typo
+    ? objectBranch.filter((inner) => !(inner.code === 'invalid_type' && inner.path.length === 1))
+    : objectBranch;
   return kept.flatMap((inner) => toProblems({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
 }
 
@@ -264,7 +316,12 @@ interface ResolveContext {
   readonly renamedKeys: RenamedKey[];
 }
 
-function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problems: ConfigProblem[]): Secret | undefined {
+function resolveSecret(
+  ref: SecretRef,
+  key: string,
+  ctx: ResolveContext,
+  problems: ConfigProblem[],
+): Secret | undefined {
   if ('value' in ref) {
     const variable = ctx.envSources.get(key);
     if (variable === undefined) ctx.secretsInFile.add(key);
@@ -295,7 +352,8 @@ function resolveSecret(ref: SecretRef, key: string, ctx: ResolveContext, problem
  * satisfies the type).
  */
 function roleOf(name: string, agent: ParsedConfig['agents'][string], ctx: ResolveContext): Role {
-  if (agent.worktree === undefined && agent.workspace !== undefined) ctx.renamedKeys.push({ key: `agents.${name}.workspace`, now: `agents.${name}.worktree` });
+  if (agent.worktree === undefined && agent.workspace !== undefined)
+    ctx.renamedKeys.push({ key: `agents.${name}.workspace`, now: `agents.${name}.worktree` });
   return roleWorkingIn(agent.worktree ?? agent.workspace ?? 'issue-branch');
 }
 
@@ -312,8 +370,15 @@ function checkSkill(path: string, key: string, problems: ConfigProblem[]): void 
  * are still resolved and checked, so their problems show up in the same pass.
  */
 function checkReferences(merged: Record<string, unknown>, ctx: ResolveContext, problems: ConfigProblem[]): undefined {
-  const at = (path: readonly string[]) => path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), merged);
-  const secrets = [['adminToken'], ['forge', 'webhookSecret'], ['forge', 'serviceToken'], ['server', 'metricsToken'], ['store', 'postgres', 'url']];
+  const at = (path: readonly string[]) =>
+    path.reduce<unknown>((node, segment) => (isRecord(node) ? node[segment] : undefined), merged);
+  const secrets = [
+    ['adminToken'],
+    ['forge', 'webhookSecret'],
+    ['forge', 'serviceToken'],
+    ['server', 'metricsToken'],
+    ['store', 'postgres', 'url'],
+  ];
   const agents = at(['agents']);
   for (const name of isRecord(agents) ? Object.keys(agents) : []) {
     secrets.push(['agents', name, 'token']);
@@ -347,12 +412,19 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
 
   const forgeUrl = parsed.forge.url?.replace(/\/+$/, '');
   if (agents.length > 0 && forgeUrl === undefined) {
-    problems.push({ key: 'forge.url', message: 'agents are configured, so the forge base URL is required (or CLAUDE_HOOKS_FORGE_URL)' });
+    problems.push({
+      key: 'forge.url',
+      message: 'agents are configured, so the forge base URL is required (or CLAUDE_HOOKS_FORGE_URL)',
+    });
   }
 
   return {
     source: ctx.file,
-    server: { ...parsed.server, metricsToken: parsed.server.metricsToken && resolveSecret(parsed.server.metricsToken, 'server.metricsToken', ctx, problems) },
+    server: {
+      ...parsed.server,
+      metricsToken:
+        parsed.server.metricsToken && resolveSecret(parsed.server.metricsToken, 'server.metricsToken', ctx, problems),
+    },
     dataDir: resolve(ctx.cwd, parsed.dataDir),
     store: resolveStore(parsed.store, ctx, problems) ?? { kind: 'sqlite' },
     logLevel: parsed.logLevel,
@@ -361,8 +433,10 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     forge: {
       kind: parsed.forge.kind,
       url: forgeUrl,
-      webhookSecret: parsed.forge.webhookSecret && resolveSecret(parsed.forge.webhookSecret, 'forge.webhookSecret', ctx, problems),
-      serviceToken: parsed.forge.serviceToken && resolveSecret(parsed.forge.serviceToken, 'forge.serviceToken', ctx, problems),
+      webhookSecret:
+        parsed.forge.webhookSecret && resolveSecret(parsed.forge.webhookSecret, 'forge.webhookSecret', ctx, problems),
+      serviceToken:
+        parsed.forge.serviceToken && resolveSecret(parsed.forge.serviceToken, 'forge.serviceToken', ctx, problems),
       repositories: parsed.forge.repositories,
       requestTimeoutSeconds: parsed.forge.requestTimeoutSeconds,
       startupWaitSeconds: parsed.forge.startupWaitSeconds,
@@ -381,26 +455,46 @@ function resolveStore(store: StoreInput, ctx: ResolveContext, problems: ConfigPr
   if (store === 'sqlite') return { kind: 'sqlite' };
   const url = resolveSecret(store.postgres.url, 'store.postgres.url', ctx, problems);
   if (url === undefined) return undefined;
-  const { maxConnections, affinityWaitMs, leaseSeconds, connectTimeoutSeconds, statementTimeoutSeconds } = store.postgres;
-  return { kind: 'postgres', url, maxConnections, affinityWaitMs, leaseSeconds, connectTimeoutSeconds, statementTimeoutSeconds };
+  const { maxConnections, affinityWaitMs, leaseSeconds, connectTimeoutSeconds, statementTimeoutSeconds } =
+    store.postgres;
+  return {
+    kind: 'postgres',
+    url,
+    maxConnections,
+    affinityWaitMs,
+    leaseSeconds,
+    connectTimeoutSeconds,
+    statementTimeoutSeconds,
+  };
 }
 
 type ModelInput = NonNullable<ParsedConfig['model']>;
 type AgentModelInput = ParsedConfig['agents'][string]['model'];
 
 /** The global model with the agent's overrides on top; undefined when neither names a credential. */
-function resolveModel(global: ModelInput | undefined, own: AgentModelInput, key: string, ctx: ResolveContext, problems: ConfigProblem[]): ModelConfig | undefined {
+function resolveModel(
+  global: ModelInput | undefined,
+  own: AgentModelInput,
+  key: string,
+  ctx: ResolveContext,
+  problems: ConfigProblem[],
+): ModelConfig | undefined {
   const credential = own?.credential ?? global?.credential;
   if (credential === undefined) return undefined;
   const name = own?.name ?? global?.name;
   if (name === undefined) {
-    problems.push({ key: `${key}.name`, message: 'required: this agent names a model credential but no model, and there is no model.name to fall back on; write e.g. `name: claude-sonnet-4-5` here, or under the global model:' });
+    problems.push({
+      key: `${key}.name`,
+      message:
+        'required: this agent names a model credential but no model, and there is no model.name to fall back on; write e.g. `name: claude-sonnet-4-5` here, or under the global model:',
+    });
     return undefined;
   }
   const credentialKey = own?.credential ? `${key}.credential` : 'model.credential';
   const secret = resolveSecret(credential, credentialKey, ctx, problems);
   if (secret === undefined) return undefined;
-  const kind = (own?.credential ? own.credentialKind : undefined) ?? global?.credentialKind ?? credentialKindOf(credential);
+  const kind =
+    (own?.credential ? own.credentialKind : undefined) ?? global?.credentialKind ?? credentialKindOf(credential);
   const runtimeRetries = own?.runtimeRetries ?? global?.runtimeRetries;
   const streamIdleSeconds = own?.streamIdleSeconds ?? global?.streamIdleSeconds;
   return {
@@ -420,7 +514,11 @@ function checkAgents(agents: readonly AgentConfig[], parsed: ParsedConfig, probl
   const seen = new Map<string, string>();
   for (const agent of agents) {
     const other = seen.get(agent.login.toLowerCase());
-    if (other) problems.push({ key: `agents.${agent.name}.login`, message: `login "${agent.login}" is also used by agent ${other}` });
+    if (other)
+      problems.push({
+        key: `agents.${agent.name}.login`,
+        message: `login "${agent.login}" is also used by agent ${other}`,
+      });
     seen.set(agent.login.toLowerCase(), agent.name);
     checkSkill(agent.skillPath, `agents.${agent.name}.skill`, problems);
     if (agent.limits.concurrency > parsed.dispatch.concurrency) {

@@ -14,7 +14,13 @@ describe('the role policy table', () => {
   it('lets only the implementer write its worktree, push its branch, edit files and open pull requests', () => {
     const table = ROLES.map((role) => {
       const policy = ROLE_POLICY[role];
-      return [role, policy.writes, policy.pushes, EDIT_TOOLS.some((tool) => policy.tools.includes(tool)), policy.forgeTools.includes('open_pull_request')];
+      return [
+        role,
+        policy.writes,
+        policy.pushes,
+        EDIT_TOOLS.some((tool) => policy.tools.includes(tool)),
+        policy.forgeTools.includes('open_pull_request'),
+      ];
     });
 
     assert.deepEqual(table, [
@@ -46,7 +52,11 @@ describe('the role policy table', () => {
 
   it('loads no settings for any role, and reaches the network only through the service', () => {
     for (const role of ROLES) {
-      assert.deepEqual([ROLE_POLICY[role].settings, ROLE_POLICY[role].network], ['none', 'service-and-allow-list'], role);
+      assert.deepEqual(
+        [ROLE_POLICY[role].settings, ROLE_POLICY[role].network],
+        ['none', 'service-and-allow-list'],
+        role,
+      );
     }
   });
 });

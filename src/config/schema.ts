@@ -40,14 +40,16 @@ export type Trigger = z.infer<typeof triggerSchema>;
 export const worktreeSchema = z.enum(['default-branch', 'issue-branch', 'pr-head']);
 export type WorktreeKind = z.infer<typeof worktreeSchema>;
 
-const WORKTREE_REQUIRED = 'required: the kind of worktree the agent works in — default-branch (it plans), issue-branch (it implements) or pr-head (it reviews)';
+const WORKTREE_REQUIRED =
+  'required: the kind of worktree the agent works in — default-branch (it plans), issue-branch (it implements) or pr-head (it reviews)';
 const BOTH_WORKTREE_NAMES = 'is the old name of worktree, and both are given: keep worktree only';
 
 /**
  * No default model: the model sets what every run costs and how it behaves, and a name built into
  * the service would go stale with each release of Claude — so the operator names one.
  */
-const MODEL_NAME_REQUIRED = 'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)';
+const MODEL_NAME_REQUIRED =
+  'required, no default: name the model agents run on, e.g. `name: claude-sonnet-4-5` (any model the Messages API serves)';
 
 /**
  * The model an agent runs on and the credential the Claude Code runtime is given: an API key
@@ -115,7 +117,9 @@ const agentFields = z.strictObject({
    */
   network: z
     .strictObject({
-      allow: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'a host name, optionally *.-prefixed and with :port')).default([]),
+      allow: z
+        .array(z.string().regex(/^(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/, 'a host name, optionally *.-prefixed and with :port'))
+        .default([]),
     })
     .prefault({}),
   /**
@@ -133,8 +137,10 @@ const agentFields = z.strictObject({
 });
 /** `worktree` or its old name `workspace`: one of them, not both. */
 export const agentSchema = agentFields.superRefine((agent, ctx) => {
-  if (agent.worktree === undefined && agent.workspace === undefined) ctx.addIssue({ code: 'custom', path: ['worktree'], message: WORKTREE_REQUIRED });
-  if (agent.worktree !== undefined && agent.workspace !== undefined) ctx.addIssue({ code: 'custom', path: ['workspace'], message: BOTH_WORKTREE_NAMES });
+  if (agent.worktree === undefined && agent.workspace === undefined)
+    ctx.addIssue({ code: 'custom', path: ['worktree'], message: WORKTREE_REQUIRED });
+  if (agent.worktree !== undefined && agent.workspace !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['workspace'], message: BOTH_WORKTREE_NAMES });
 });
 export type AgentConfigInput = z.infer<typeof agentSchema>;
 
@@ -178,7 +184,11 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       /** The address the forge reaches us at, for the webhook URL printed on first start. */
       publicUrl: z.url().optional(),
-      bodyLimitBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
       /** A request not received whole (headers and body) within this is answered 408 and closed. */
       requestTimeoutSeconds: z.number().positive().default(30),
       /** A request whose headers are not all in within this is answered 408 and closed. */
@@ -214,7 +224,8 @@ export const configSchema = z.strictObject({
       kind: z
         .enum(['forgejo', 'gitea', 'github'])
         .refine((kind) => kind !== 'github', {
-          message: 'github is not supported yet: only a Forgejo/Gitea API client exists, so agents could not act on GitHub. Use forgejo or gitea',
+          message:
+            'github is not supported yet: only a Forgejo/Gitea API client exists, so agents could not act on GitHub. Use forgejo or gitea',
         })
         .default('forgejo'),
       url: z.url().optional(),
@@ -258,7 +269,11 @@ export const configSchema = z.strictObject({
   workdir: z
     .strictObject({
       /** Worktree creation refuses when free space under the data dir falls below this. */
-      minFreeBytes: z.number().int().nonnegative().default(2 * 1024 ** 3),
+      minFreeBytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(2 * 1024 ** 3),
       /** A git transfer that moves less than a byte a second for this long fails (curl's low-speed limit). */
       gitIdleTimeoutSeconds: z.number().int().positive().default(60),
       /** Any git command the service runs is killed after this long. */
@@ -287,7 +302,11 @@ export const configSchema = z.strictObject({
       /** Deliveries (with their bodies), finished jobs and runs older than this are deleted. */
       retentionDays: z.number().positive().default(30),
       /** Below this much free space under the data dir, the sweeper evicts least-recently-used idle worktrees. */
-      diskHighWaterBytes: z.number().int().nonnegative().default(5 * 1024 ** 3),
+      diskHighWaterBytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(5 * 1024 ** 3),
       /** An issue closed deletes its sessions and transcripts at once, instead of keeping them until their TTL. */
       deleteSessionsOnClose: z.boolean().default(false),
     })
@@ -295,7 +314,11 @@ export const configSchema = z.strictObject({
   health: z
     .strictObject({
       /** /readyz fails when free space under the data dir falls below this. */
-      minFreeBytes: z.number().int().nonnegative().default(1024 ** 3),
+      minFreeBytes: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(1024 ** 3),
     })
     .prefault({}),
   dashboard: z

@@ -23,11 +23,18 @@ describe('config: time limits on git and the forge', () => {
   });
 
   it('takes each limit from the file', () => {
-    const loaded = load('workdir: { gitIdleTimeoutSeconds: 20, gitTimeoutMinutes: 30, lockWaitSeconds: 45 }\nforge: { requestTimeoutSeconds: 10 }\n');
+    const loaded = load(
+      'workdir: { gitIdleTimeoutSeconds: 20, gitTimeoutMinutes: 30, lockWaitSeconds: 45 }\nforge: { requestTimeoutSeconds: 10 }\n',
+    );
 
     assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.error));
     assert.deepEqual(
-      [loaded.value.workdir.gitIdleTimeoutSeconds, loaded.value.workdir.gitTimeoutMinutes, loaded.value.workdir.lockWaitSeconds, loaded.value.forge.requestTimeoutSeconds],
+      [
+        loaded.value.workdir.gitIdleTimeoutSeconds,
+        loaded.value.workdir.gitTimeoutMinutes,
+        loaded.value.workdir.lockWaitSeconds,
+        loaded.value.forge.requestTimeoutSeconds,
+      ],
       [20, 30, 45, 10],
     );
   });
@@ -42,7 +49,10 @@ describe('config: time limits on git and the forge', () => {
       const loaded = load(`${yaml}\n`);
 
       assert.equal(loaded.ok, false);
-      assert.ok(!loaded.ok && loaded.error.some((problem) => problem.key === key), JSON.stringify(!loaded.ok && loaded.error));
+      assert.ok(
+        !loaded.ok && loaded.error.some((problem) => problem.key === key),
+        JSON.stringify(!loaded.ok && loaded.error),
+      );
     });
   }
 });

@@ -80,7 +80,9 @@ export interface StoreLocation {
 export interface Config {
   /** The file the config came from, if any. */
   readonly source: string | undefined;
-  readonly server: Readonly<Omit<ParsedConfig['server'], 'metricsToken'>> & { readonly metricsToken: Secret | undefined };
+  readonly server: Readonly<Omit<ParsedConfig['server'], 'metricsToken'>> & {
+    readonly metricsToken: Secret | undefined;
+  };
   readonly dataDir: string;
   readonly store: StoreConfig;
   readonly logLevel: ParsedConfig['logLevel'];

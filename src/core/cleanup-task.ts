@@ -10,7 +10,13 @@ import { issueOfBranch } from './pull-of.js';
 
 export type CleanupAction =
   /** PR merged or closed: its head branch's worktrees (every agent) and the reviewer's PR worktree go; their sessions are closed. */
-  | { readonly kind: 'pull-closed'; readonly number: number; readonly head: string; readonly base: string; readonly merged: boolean }
+  | {
+      readonly kind: 'pull-closed';
+      readonly number: number;
+      readonly head: string;
+      readonly base: string;
+      readonly merged: boolean;
+    }
   | { readonly kind: 'branch-deleted'; readonly branch: string }
   | { readonly kind: 'issue-closed'; readonly issue: number }
   | { readonly kind: 'issue-reopened'; readonly issue: number }
@@ -29,7 +35,9 @@ export interface CleanupDecision {
 
 export function cleanupFor(event: ForgeEvent): CleanupDecision[] {
   const repo = repoKey(event.repo);
-  const decision = (action: CleanupAction, issues: readonly number[] | undefined): CleanupDecision[] => [{ kind: 'cleanup', repo, repoRef: event.repo, issues, action }];
+  const decision = (action: CleanupAction, issues: readonly number[] | undefined): CleanupDecision[] => [
+    { kind: 'cleanup', repo, repoRef: event.repo, issues, action },
+  ];
   switch (event.type) {
     case 'pull_request': {
       if (event.action !== 'closed') return [];
@@ -38,8 +46,10 @@ export function cleanupFor(event: ForgeEvent): CleanupDecision[] {
     }
     case 'issue':
       if (event.issue.isPull) return [];
-      if (event.action === 'closed') return decision({ kind: 'issue-closed', issue: event.issue.number }, [event.issue.number]);
-      if (event.action === 'reopened') return decision({ kind: 'issue-reopened', issue: event.issue.number }, [event.issue.number]);
+      if (event.action === 'closed')
+        return decision({ kind: 'issue-closed', issue: event.issue.number }, [event.issue.number]);
+      if (event.action === 'reopened')
+        return decision({ kind: 'issue-reopened', issue: event.issue.number }, [event.issue.number]);
       return [];
     case 'ref_deleted': {
       if (event.refType !== 'branch') return [];

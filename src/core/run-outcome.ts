@@ -8,7 +8,13 @@
  * `model-unavailable`: the model API was unreachable, overloaded or stalled, and the runtime's
  * own retries did not get through — an outage, not the job's fault; the job is retried.
  */
-export type RunOutcomeKind = 'succeeded' | 'failed' | 'interrupted' | 'budget-exceeded' | 'max-turns' | 'model-unavailable';
+export type RunOutcomeKind =
+  | 'succeeded'
+  | 'failed'
+  | 'interrupted'
+  | 'budget-exceeded'
+  | 'max-turns'
+  | 'model-unavailable';
 
 /**
  * What a run did, told by runners that know (the Claude runner); dispatch only passes it on to
@@ -19,7 +25,12 @@ export interface RunFacts {
   readonly session?: 'new' | 'resumed';
   readonly prompt?: { readonly kind: 'full' | 'delta'; readonly bytes: number };
   readonly turns?: number;
-  readonly tokens?: { readonly input: number; readonly output: number; readonly cacheRead: number; readonly cacheCreation: number };
+  readonly tokens?: {
+    readonly input: number;
+    readonly output: number;
+    readonly cacheRead: number;
+    readonly cacheCreation: number;
+  };
   readonly costUsd?: number;
   /** The run record's id (`GET /api/runs/:id`). */
   readonly runId?: number;

@@ -13,35 +13,76 @@ export interface PlannedAction {
   run(): Promise<ActionResult>;
 }
 
-const jobField = z.object({ job: z.string().regex(/^[1-9]\d{0,15}$/, 'job must be a job id (a positive whole number)') });
-const keyField = z.object({ key: z.string().regex(/^[^:\s]+:[^#\s]+#[1-9]\d{0,9}$/, 'key must be a work key: agent:host/owner/name#issue') });
-const pauseFields = keyField.extend({ hours: z.string().regex(/^[1-9]\d{0,3}$/, 'hours must be a whole number from 1 to 9999').default('1') });
+const jobField = z.object({
+  job: z.string().regex(/^[1-9]\d{0,15}$/, 'job must be a job id (a positive whole number)'),
+});
+const keyField = z.object({
+  key: z.string().regex(/^[^:\s]+:[^#\s]+#[1-9]\d{0,9}$/, 'key must be a work key: agent:host/owner/name#issue'),
+});
+const pauseFields = keyField.extend({
+  hours: z
+    .string()
+    .regex(/^[1-9]\d{0,3}$/, 'hours must be a whole number from 1 to 9999')
+    .default('1'),
+});
 
-export function planAction(name: string, form: Readonly<Record<string, unknown>>, actions: DashboardActions): { ok: true; value: PlannedAction } | { ok: false; error: string } {
+export function planAction(
+  name: string,
+  form: Readonly<Record<string, unknown>>,
+  actions: DashboardActions,
+): { ok: true; value: PlannedAction } | { ok: false; error: string } {
   switch (name) {
     case 'cancel-job': {
       const parsed = jobField.safeParse(form);
       if (!parsed.success) return invalid(parsed.error);
       const id = Number(parsed.data.job);
-      return { ok: true, value: { question: `Cancel queued job ${id}?`, fields: { job: parsed.data.job }, run: () => actions.cancelJob(id) } };
+      return {
+        ok: true,
+        value: {
+          question: `Cancel queued job ${id}?`,
+          fields: { job: parsed.data.job },
+          run: () => actions.cancelJob(id),
+        },
+      };
     }
     case 'pause-key': {
       const parsed = pauseFields.safeParse(form);
       if (!parsed.success) return invalid(parsed.error);
       const hours = Number(parsed.data.hours);
-      return { ok: true, value: { question: `Pause ${parsed.data.key} for ${hours} h?`, fields: { key: parsed.data.key, hours: parsed.data.hours }, run: () => actions.pauseKey(parseKey(parsed.data.key), hours) } };
+      return {
+        ok: true,
+        value: {
+          question: `Pause ${parsed.data.key} for ${hours} h?`,
+          fields: { key: parsed.data.key, hours: parsed.data.hours },
+          run: () => actions.pauseKey(parseKey(parsed.data.key), hours),
+        },
+      };
     }
     case 'resume-key': {
       const parsed = keyField.safeParse(form);
       if (!parsed.success) return invalid(parsed.error);
-      return { ok: true, value: { question: `Resume ${parsed.data.key}?`, fields: { key: parsed.data.key }, run: () => actions.resumeKey(parseKey(parsed.data.key)) } };
+      return {
+        ok: true,
+        value: {
+          question: `Resume ${parsed.data.key}?`,
+          fields: { key: parsed.data.key },
+          run: () => actions.resumeKey(parseKey(parsed.data.key)),
+        },
+      };
     }
     case 'reset-session': {
       const reset = actions.resetSession;
       if (!reset) return { ok: false, error: 'reset-session is not available in this build' };
       const parsed = keyField.safeParse(form);
       if (!parsed.success) return invalid(parsed.error);
-      return { ok: true, value: { question: `Reset the session and worktree of ${parsed.data.key}?`, fields: { key: parsed.data.key }, run: () => reset(parseKey(parsed.data.key)) } };
+      return {
+        ok: true,
+        value: {
+          question: `Reset the session and worktree of ${parsed.data.key}?`,
+          fields: { key: parsed.data.key },
+          run: () => reset(parseKey(parsed.data.key)),
+        },
+      };
     }
     case 'run-sweeper': {
       const sweep = actions.runSweeper;
@@ -49,7 +90,10 @@ export function planAction(name: string, form: Readonly<Record<string, unknown>>
       return { ok: true, value: { question: 'Run the sweeper now?', fields: {}, run: () => sweep() } };
     }
     default:
-      return { ok: false, error: `unknown action "${name}": one of cancel-job, pause-key, resume-key, reset-session, run-sweeper` };
+      return {
+        ok: false,
+        error: `unknown action "${name}": one of cancel-job, pause-key, resume-key, reset-session, run-sweeper`,
+      };
   }
 }
 

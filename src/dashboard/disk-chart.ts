@@ -18,7 +18,12 @@ export function diskChart(history: ReadonlyArray<{ readonly at: number; readonly
   const low = Math.min(...history.map((p) => p.usedBytes));
   const high = Math.max(...history.map((p) => p.usedBytes));
   const range = Math.max(1, high - low);
-  const points = history.map((p) => `${(((p.at - first) / span) * WIDTH).toFixed(1)},${(PAD + HEIGHT - ((p.usedBytes - low) / range) * HEIGHT).toFixed(1)}`).join(' ');
+  const points = history
+    .map(
+      (p) =>
+        `${(((p.at - first) / span) * WIDTH).toFixed(1)},${(PAD + HEIGHT - ((p.usedBytes - low) / range) * HEIGHT).toFixed(1)}`,
+    )
+    .join(' ');
   return html`<svg class="chart" role="img" aria-label="disk use over time" viewBox="0 0 ${WIDTH} ${HEIGHT + 2 * PAD}" width="${WIDTH}" height="${HEIGHT + 2 * PAD}" xmlns="http://www.w3.org/2000/svg">
 <polyline fill="none" stroke="#b45309" stroke-width="1.5" points="${points}"><title>used</title></polyline>
 <text x="2" y="11" font-size="10" fill="#6b7280">${formatBytes(high)}</text>

@@ -24,10 +24,20 @@ describe('dashboard: the disk sampler', () => {
         env: { PATH: process.env.PATH },
         log: silentLogger(),
         clock,
-        alsoMeasure: { transcripts: [join(dataDir, 'claude')], database: [...storeFiles({ kind: 'sqlite' }, dataDir).slice(0, 2), join(dataDir, 'no-such-file')] },
+        alsoMeasure: {
+          transcripts: [join(dataDir, 'claude')],
+          database: [...storeFiles({ kind: 'sqlite' }, dataDir).slice(0, 2), join(dataDir, 'no-such-file')],
+        },
       });
       const told: DiskSample[] = [];
-      const sampler = createDiskSampler({ measure: () => workdirs.diskUsage({ maxAgeMs: 0 }), samples: store.diskSamples, clock, log: silentLogger(), intervalMs: 60_000, onSample: (s) => told.push(s) });
+      const sampler = createDiskSampler({
+        measure: () => workdirs.diskUsage({ maxAgeMs: 0 }),
+        samples: store.diskSamples,
+        clock,
+        log: silentLogger(),
+        intervalMs: 60_000,
+        onSample: (s) => told.push(s),
+      });
 
       const sample = await sampler.sampleOnce();
 
@@ -45,7 +55,10 @@ describe('dashboard: the disk sampler', () => {
   it('logs a failed measurement and keeps going', async () => {
     const clock = manualClock();
     const warnings: string[] = [];
-    const log = { ...silentLogger(), warn: (_fields: unknown, message: string) => warnings.push(message) } as unknown as ReturnType<typeof silentLogger>;
+    const log = {
+      ...silentLogger(),
+      warn: (_fields: unknown, message: string) => warnings.push(message),
+    } as unknown as ReturnType<typeof silentLogger>;
     let calls = 0;
     const sampler = createDiskSampler({
       measure: async () => {

@@ -43,7 +43,9 @@ export function createDiskSampler(options: DiskSamplerOptions): DiskSampler {
     return current;
   };
   const tick = () => {
-    sampleOnce().catch((error: unknown) => options.log.warn({ err: error }, 'disk measurement failed; the dashboard shows the previous sample'));
+    sampleOnce().catch((error: unknown) =>
+      options.log.warn({ err: error }, 'disk measurement failed; the dashboard shows the previous sample'),
+    );
   };
   return {
     sampleOnce,

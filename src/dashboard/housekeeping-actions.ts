@@ -22,7 +22,9 @@ export function sweepHistory(sweeps: Pick<SweepRecords, 'list'>): SweepHistory {
       return {
         startedAt: last.startedAt,
         reclaimedBytes: tasks.reduce((sum, task) => sum + task.reclaimedBytes, 0),
-        failures: tasks.flatMap((task) => task.failures.map((failure) => ({ target: `${task.task}: ${failure.what}`, reason: failure.reason }))),
+        failures: tasks.flatMap((task) =>
+          task.failures.map((failure) => ({ target: `${task.task}: ${failure.what}`, reason: failure.reason })),
+        ),
       };
     },
   };
@@ -37,8 +39,20 @@ export interface HousekeepingActionDeps {
 
 export function withHousekeeping(base: DashboardActions, deps: HousekeepingActionDeps): DashboardActions {
   const audited = async (action: string, params: unknown, run: () => Promise<ActionResult>): Promise<ActionResult> => {
-    const result = await run().catch((error: unknown): ActionResult => ({ ok: false, message: error instanceof Error ? error.message : String(error) }));
-    await deps.audit.record({ at: deps.clock.now(), source: 'dashboard', action, params, status: result.ok ? 200 : 409, result: result.message });
+    const result = await run().catch(
+      (error: unknown): ActionResult => ({
+        ok: false,
+        message: error instanceof Error ? error.message : String(error),
+      }),
+    );
+    await deps.audit.record({
+      at: deps.clock.now(),
+      source: 'dashboard',
+      action,
+      params,
+      status: result.ok ? 200 : 409,
+      result: result.message,
+    });
     return result;
   };
   return {
@@ -49,7 +63,10 @@ export function withHousekeeping(base: DashboardActions, deps: HousekeepingActio
         const removed = report.tasks.reduce((sum, task) => sum + task.removed, 0);
         const reclaimed = report.tasks.reduce((sum, task) => sum + task.reclaimedBytes, 0);
         const failures = report.tasks.reduce((sum, task) => sum + task.failures.length, 0);
-        return { ok: failures === 0, message: `sweep ${report.id}: ${removed} removed, ${formatBytes(reclaimed)} reclaimed, ${failures} failure(s)` };
+        return {
+          ok: failures === 0,
+          message: `sweep ${report.id}: ${removed} removed, ${formatBytes(reclaimed)} reclaimed, ${failures} failure(s)`,
+        };
       }),
     resetSession: (key) =>
       audited('reset', { ...key, scope: 'session' }, async () => {
@@ -57,7 +74,10 @@ export function withHousekeeping(base: DashboardActions, deps: HousekeepingActio
         const repo = key.repo.split('/').slice(1).join('/');
         const result = await deps.reset({ agent: key.agent, repo, issue: key.issue, scope: 'session' });
         if (!result.ok) return { ok: false, message: result.error.message };
-        return { ok: true, message: `forgot ${result.value.sessions.length} session(s) of ${key.agent} on ${key.repo}#${key.issue}` };
+        return {
+          ok: true,
+          message: `forgot ${result.value.sessions.length} session(s) of ${key.agent} on ${key.repo}#${key.issue}`,
+        };
       }),
   };
 }

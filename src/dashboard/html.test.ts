@@ -9,7 +9,10 @@ describe('dashboard: the html template', () => {
 
     const out = html`<td title="${title}">${branch}</td>`.text;
 
-    assert.equal(out, '<td title="&quot;quoted&quot; &amp; &#39;single&#39; &lt;/script&gt;">&lt;img src=x onerror=alert(1)&gt;</td>');
+    assert.equal(
+      out,
+      '<td title="&quot;quoted&quot; &amp; &#39;single&#39; &lt;/script&gt;">&lt;img src=x onerror=alert(1)&gt;</td>',
+    );
   });
 
   it('nests fragments without escaping them twice, and joins arrays', () => {
@@ -26,5 +29,4 @@ describe('dashboard: the html template', () => {
     assert.equal(html`${raw('<b>owned</b>')}`.text, '<b>owned</b>');
     assert.equal(html`${{ text: '<b>forged</b>' } as never}`.text, '[object Object]');
   });
-
 });

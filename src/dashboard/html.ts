@@ -46,4 +46,3 @@ export function html(strings: TemplateStringsArray, ...values: readonly Interpol
 export function raw(text: string): SafeHtml {
   return safe(text);
 }
-

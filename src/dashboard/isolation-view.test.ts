@@ -36,10 +36,20 @@ describe('dashboard: how runs are isolated', () => {
       try {
         const own = await signedInCookie(unconfined);
         const page = (await unconfined.app.inject({ method: 'GET', url: '/', headers: { cookie: own } })).body;
-        const status = await unconfined.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        const status = await unconfined.app.inject({
+          method: 'GET',
+          url: '/api/status',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
 
-        assert.match(page, /<p class="banner warning" role="alert" id="isolation-banner"><strong>isolation: none — agent runs are not sandboxed\.<\/strong>/);
-        assert.ok(page.indexOf('isolation-banner') < page.indexOf('<main id="status">'), 'the banner comes before the sections');
+        assert.match(
+          page,
+          /<p class="banner warning" role="alert" id="isolation-banner"><strong>isolation: none — agent runs are not sandboxed\.<\/strong>/,
+        );
+        assert.ok(
+          page.indexOf('isolation-banner') < page.indexOf('<main id="status">'),
+          'the banner comes before the sections',
+        );
         assert.equal(status.json().isolation, 'none');
       } finally {
         await unconfined.close();
@@ -47,7 +57,9 @@ describe('dashboard: how runs are isolated', () => {
     });
 
     it('marks the recent runs that were not sandboxed', async () => {
-      const status = (await d.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as {
+      const status = (
+        await d.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      ).json() as {
         isolation: string;
         runs: Array<{ id: number; isolation: string }>;
       };
@@ -57,7 +69,11 @@ describe('dashboard: how runs are isolated', () => {
 
       assert.equal(status.isolation, 'bwrap');
       assert.ok(unsandboxed.length > 0 && sandboxed, 'the seed has runs of both kinds');
-      for (const run of unsandboxed) assert.match(runRow(page, run.id), /<strong class="unsandboxed" title="this run was not sandboxed">none<\/strong>/);
+      for (const run of unsandboxed)
+        assert.match(
+          runRow(page, run.id),
+          /<strong class="unsandboxed" title="this run was not sandboxed">none<\/strong>/,
+        );
       assert.match(runRow(page, sandboxed.id), /<td>bwrap<\/td><\/tr>/);
     });
   });
@@ -67,25 +83,43 @@ describe('dashboard: how runs are isolated', () => {
       const page = await get(`/dashboard/runs/${d.seeded.hostileRunId}`);
 
       assert.match(page, /<p id="isolation">isolation: bwrap<\/p>/);
-      assert.match(page, /<li>3 connections refused by the egress proxy: evil\.example, &lt;img src=x onerror=alert\(1\)&gt;<\/li>/);
+      assert.match(
+        page,
+        /<li>3 connections refused by the egress proxy: evil\.example, &lt;img src=x onerror=alert\(1\)&gt;<\/li>/,
+      );
       assert.match(page, /<li>1 push refused by the git proxy<\/li>/);
       assert.ok(!page.includes(HOSTILE_BRANCH), 'a refused host name is text');
     });
 
     it('warns that an unsandboxed run was not sandboxed, and lists nothing refused (it had no proxy)', async () => {
-      const id = await d.store.runs.start({ jobId: 1, key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 4 }, attempt: 1, startedAt: d.seeded.now - HOUR, isolation: 'none' });
+      const id = await d.store.runs.start({
+        jobId: 1,
+        key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 4 },
+        attempt: 1,
+        startedAt: d.seeded.now - HOUR,
+        isolation: 'none',
+      });
       await d.store.runs.interrupted(id, d.seeded.now - HOUR + 1000, 'stopped');
 
       const page = await get(`/dashboard/runs/${id}`);
 
-      assert.match(page, /<p id="isolation" class="warning" role="alert"><strong>isolation: none — this run was not sandboxed<\/strong><\/p>/);
+      assert.match(
+        page,
+        /<p id="isolation" class="warning" role="alert"><strong>isolation: none — this run was not sandboxed<\/strong><\/p>/,
+      );
       assert.doesNotMatch(page, /id="blocked"/);
     });
 
     it('shows only the non-zero refusals, and says when nothing was refused', async () => {
       const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 5 };
       const finish = async (blocked: { connections: number; pushes: number; hosts: string[] }) => {
-        const id = await d.store.runs.start({ jobId: 1, key, attempt: 1, startedAt: d.seeded.now - HOUR, isolation: 'bwrap' });
+        const id = await d.store.runs.start({
+          jobId: 1,
+          key,
+          attempt: 1,
+          startedAt: d.seeded.now - HOUR,
+          isolation: 'bwrap',
+        });
         await d.store.runs.finish(id, runFinish({ finishedAt: d.seeded.now - HOUR + 1000, blocked }));
         return get(`/dashboard/runs/${id}`);
       };
@@ -99,7 +133,12 @@ describe('dashboard: how runs are isolated', () => {
     });
 
     it('says a run from before sandboxing has no isolation recorded', async () => {
-      const id = await d.store.runs.start({ jobId: 1, key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 6 }, attempt: 1, startedAt: d.seeded.now - HOUR });
+      const id = await d.store.runs.start({
+        jobId: 1,
+        key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 6 },
+        attempt: 1,
+        startedAt: d.seeded.now - HOUR,
+      });
       await d.store.runs.interrupted(id, d.seeded.now - HOUR + 1000, 'stopped');
 
       const page = await get(`/dashboard/runs/${id}`);

@@ -7,14 +7,22 @@ import type { JobStore } from '../queue/ports.js';
 import { workKeyString } from '../core/work-key.js';
 import type { DashboardActions } from './ports.js';
 
-export function jobStoreActions(jobs: Pick<JobStore, 'listJobs' | 'cancelQueued' | 'pauseKey' | 'pausedUntil'>, clock: Clock): DashboardActions {
+export function jobStoreActions(
+  jobs: Pick<JobStore, 'listJobs' | 'cancelQueued' | 'pauseKey' | 'pausedUntil'>,
+  clock: Clock,
+): DashboardActions {
   return {
     async cancelJob(jobId) {
       // The queue is bounded by the mailbox rule (one queued job per key), so this list is short.
       const queued = await jobs.listJobs({ states: ['queued'], limit: 100_000 });
       const job = queued.find((j) => j.id === jobId);
-      if (!job) return { ok: false, message: `job ${jobId} is not queued (it started, ended or does not exist): only a queued job can be cancelled` };
-      if (!(await jobs.cancelQueued(jobId, 'cancelled from the dashboard', clock.now()))) return { ok: false, message: `job ${jobId} started before it could be cancelled` };
+      if (!job)
+        return {
+          ok: false,
+          message: `job ${jobId} is not queued (it started, ended or does not exist): only a queued job can be cancelled`,
+        };
+      if (!(await jobs.cancelQueued(jobId, 'cancelled from the dashboard', clock.now())))
+        return { ok: false, message: `job ${jobId} started before it could be cancelled` };
       return { ok: true, message: `job ${jobId} (${workKeyString(job.key)}) was cancelled` };
     },
     async pauseKey(key, hours) {
@@ -22,7 +30,8 @@ export function jobStoreActions(jobs: Pick<JobStore, 'listJobs' | 'cancelQueued'
       return { ok: true, message: `${workKeyString(key)} is paused for ${hours} h` };
     },
     async resumeKey(key) {
-      if (!(await jobs.pausedUntil(key, clock.now()))) return { ok: false, message: `${workKeyString(key)} is not paused` };
+      if (!(await jobs.pausedUntil(key, clock.now())))
+        return { ok: false, message: `${workKeyString(key)} is not paused` };
       await jobs.pauseKey(key, clock.now(), 'resumed from the dashboard');
       return { ok: true, message: `${workKeyString(key)} was resumed` };
     },

@@ -45,7 +45,8 @@ export function statusSections(status: DashboardStatus, csrf: string): SafeHtml 
 }
 
 function diskSection({ disk }: DashboardStatus): SafeHtml {
-  if (!disk) return html`<section id="disk"><h2>Disk</h2><p class="muted">Not measured yet: the first measurement runs shortly after start-up.</p></section>`;
+  if (!disk)
+    return html`<section id="disk"><h2>Disk</h2><p class="muted">Not measured yet: the first measurement runs shortly after start-up.</p></section>`;
   const kinds = Object.entries(disk.kinds) as Array<[keyof typeof disk.kinds, number]>;
   return html`<section id="disk"><h2>Disk</h2>
 <p class="headline"><strong data-stat="disk.usedBytes" data-bytes="${disk.usedBytes}">${formatBytes(disk.usedBytes)}</strong> used by claude-hooks ·
@@ -65,7 +66,9 @@ function queueSection({ queue }: DashboardStatus, csrf: string): SafeHtml {
 <table><thead><tr><th>job</th><th>key</th><th>state</th><th>age</th><th>position</th><th>status</th><th></th></tr></thead><tbody>
 ${rowsOrNone(
   queue.jobs.map(
-    (job) => html`<tr><td>${job.id}</td><td><a href="${job.url}">${job.key}</a></td><td>${job.state}</td><td>${duration(job.ageMs)}</td><td>${job.position ?? ''}</td><td>${job.statusLine ?? ''}</td>
+    (
+      job,
+    ) => html`<tr><td>${job.id}</td><td><a href="${job.url}">${job.key}</a></td><td>${job.state}</td><td>${duration(job.ageMs)}</td><td>${job.position ?? ''}</td><td>${job.statusLine ?? ''}</td>
 <td>${job.state === 'queued' ? actionForm(csrf, 'cancel-job', { job: String(job.id) }, 'Cancel') : ''} ${actionForm(csrf, 'pause-key', { key: job.key, hours: '1' }, 'Pause 1 h')}</td></tr>`,
   ),
   7,
@@ -77,7 +80,9 @@ function agentsSection({ agents, pauses }: DashboardStatus, csrf: string): SafeH
 <table><thead><tr><th>agent</th><th>state</th><th>runs today</th><th>cost today</th><th>budget left</th></tr></thead><tbody>
 ${rowsOrNone(
   agents.map(
-    (a) => html`<tr data-agent="${a.name}"><th>${a.name}</th><td>${a.state}${a.pausedWhy ? html` <span class="muted">(${a.pausedWhy})</span>` : ''}</td>
+    (
+      a,
+    ) => html`<tr data-agent="${a.name}"><th>${a.name}</th><td>${a.state}${a.pausedWhy ? html` <span class="muted">(${a.pausedWhy})</span>` : ''}</td>
 <td data-stat="agents.${a.name}.runsToday">${a.runsToday}</td><td data-stat="agents.${a.name}.costTodayUsd">${formatUsd(a.costTodayUsd)}</td><td>${formatUsd(a.budgetLeftUsd)}</td></tr>`,
   ),
   5,
@@ -91,7 +96,9 @@ function runsSection({ runs }: DashboardStatus): SafeHtml {
 <table><thead><tr><th>run</th><th>agent</th><th>issue</th><th>outcome</th><th>duration</th><th>cost</th><th>session</th><th>prompt</th><th>isolation</th></tr></thead><tbody>
 ${rowsOrNone(
   runs.map(
-    (r) => html`<tr data-run="${r.id}"><td><a href="/dashboard/runs/${r.id}">#${r.id}</a></td><td>${r.agent}</td><td><a href="${r.url}">${r.repo}#${r.issue}</a></td><td class="outcome-${r.outcome}">${r.outcome}</td>
+    (
+      r,
+    ) => html`<tr data-run="${r.id}"><td><a href="/dashboard/runs/${r.id}">#${r.id}</a></td><td>${r.agent}</td><td><a href="${r.url}">${r.repo}#${r.issue}</a></td><td class="outcome-${r.outcome}">${r.outcome}</td>
 <td>${r.durationMs === undefined ? '' : duration(r.durationMs)}</td><td>${formatUsd(r.costUsd)}</td><td>${r.session ?? ''}</td><td>${r.prompt ?? ''}</td><td>${isolationCell(r.isolation)}</td></tr>`,
   ),
   9,
@@ -107,10 +114,18 @@ function isolationCell(isolation: RunRow['isolation']): SafeHtml | string {
 function sessionsSection({ sessions }: DashboardStatus): SafeHtml {
   return html`<section id="sessions"><h2>Sessions</h2>
 <p><strong data-stat="sessions.active">${sessions.active}</strong> active · <strong data-stat="sessions.closed">${sessions.closed}</strong> closed, awaiting expiry${
-    sessions.oldestActiveAt === undefined ? '' : html` · oldest active last used <time>${isoSeconds(sessions.oldestActiveAt)}</time>`
+    sessions.oldestActiveAt === undefined
+      ? ''
+      : html` · oldest active last used <time>${isoSeconds(sessions.oldestActiveAt)}</time>`
   }</p>
 <table><thead><tr><th>agent</th><th>active</th><th>closed</th><th>oldest active</th></tr></thead><tbody>
-${rowsOrNone(sessions.byAgent.map((s) => html`<tr><th>${s.agent}</th><td>${s.active}</td><td>${s.closed}</td><td>${s.oldestActiveAt === undefined ? '' : isoSeconds(s.oldestActiveAt)}</td></tr>`), 4)}
+${rowsOrNone(
+  sessions.byAgent.map(
+    (s) =>
+      html`<tr><th>${s.agent}</th><td>${s.active}</td><td>${s.closed}</td><td>${s.oldestActiveAt === undefined ? '' : isoSeconds(s.oldestActiveAt)}</td></tr>`,
+  ),
+  4,
+)}
 </tbody></table></section>`;
 }
 
@@ -138,13 +153,23 @@ function intakeSection({ intake, doctor }: DashboardStatus): SafeHtml {
 <strong data-stat="intake.lastHour.rejected">${h.rejected ?? 'n/a'}</strong> rejected · <strong data-stat="intake.lastHour.ignored">${h.ignored}</strong> ignored ·
 last poll ${intake.lastPoll ?? 'never'}</p>
 ${doctorLine(doctor)}
-<table><caption>routing skips</caption><tbody>${rowsOrNone(intake.skips.map((s) => html`<tr><th>${s.agent}</th><td>${s.reason}</td><td>${s.count}</td></tr>`), 3)}</tbody></table>
+<table><caption>routing skips</caption><tbody>${rowsOrNone(
+    intake.skips.map((s) => html`<tr><th>${s.agent}</th><td>${s.reason}</td><td>${s.count}</td></tr>`),
+    3,
+  )}</tbody></table>
 </section>`;
 }
 
 /** A POST form for one action; the server answers with a confirmation step before doing it. */
-export function actionForm(csrf: string, action: string, fields: Readonly<Record<string, string>>, label: string): SafeHtml {
-  return html`<form class="action" method="post" action="/dashboard/actions/${action}"><input type="hidden" name="csrf" value="${csrf}">${Object.entries(fields).map(
+export function actionForm(
+  csrf: string,
+  action: string,
+  fields: Readonly<Record<string, string>>,
+  label: string,
+): SafeHtml {
+  return html`<form class="action" method="post" action="/dashboard/actions/${action}"><input type="hidden" name="csrf" value="${csrf}">${Object.entries(
+    fields,
+  ).map(
     ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
   )}<button>${label}</button></form>`;
 }

@@ -13,21 +13,34 @@ export function signInPage(options: { readonly enabled: boolean; readonly error?
   const body = options.enabled
     ? html`<form method="post" action="/dashboard/sign-in" class="sign-in"><label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label><button>Sign in</button></form>`
     : html`<p>The dashboard is disabled: set CLAUDE_HOOKS_ADMIN_TOKEN (adminToken) to enable it.</p>`;
-  return layout('claude-hooks — sign in', html`<main class="narrow"><h1>claude-hooks</h1>${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}${body}</main>`);
+  return layout(
+    'claude-hooks — sign in',
+    html`<main class="narrow"><h1>claude-hooks</h1>${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ''}${body}</main>`,
+  );
 }
 
-export function confirmPage(options: { readonly action: string; readonly question: string; readonly csrf: string; readonly fields: Readonly<Record<string, string>> }): SafeHtml {
+export function confirmPage(options: {
+  readonly action: string;
+  readonly question: string;
+  readonly csrf: string;
+  readonly fields: Readonly<Record<string, string>>;
+}): SafeHtml {
   return layout(
     'claude-hooks — confirm',
     html`<main class="narrow"><h1>Confirm</h1><p>${options.question}</p>
-<form method="post" action="/dashboard/actions/${options.action}"><input type="hidden" name="csrf" value="${options.csrf}"><input type="hidden" name="confirm" value="yes">${Object.entries(options.fields).map(
+<form method="post" action="/dashboard/actions/${options.action}"><input type="hidden" name="csrf" value="${options.csrf}"><input type="hidden" name="confirm" value="yes">${Object.entries(
+      options.fields,
+    ).map(
       ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
     )}<button>Yes, do it</button> <a href="/">Cancel</a></form></main>`,
   );
 }
 
 export function resultPage(options: { readonly ok: boolean; readonly message: string }): SafeHtml {
-  return layout('claude-hooks', html`<main class="narrow"><h1>${options.ok ? 'Done' : 'Not done'}</h1><p class="${options.ok ? 'ok' : 'error'}">${options.message}</p><p><a href="/">Back to the dashboard</a></p></main>`);
+  return layout(
+    'claude-hooks',
+    html`<main class="narrow"><h1>${options.ok ? 'Done' : 'Not done'}</h1><p class="${options.ok ? 'ok' : 'error'}">${options.message}</p><p><a href="/">Back to the dashboard</a></p></main>`,
+  );
 }
 
 export function runPage(run: RunRecord, events: readonly AnsweredEvent[], issueUrl: string): SafeHtml {
@@ -61,7 +74,8 @@ ${run.prompt ? html`<pre class="prompt">${run.prompt.text}</pre>` : html`<p clas
 
 /** A run that was not sandboxed is a warning, not a detail: it could reach everything the service can. */
 function isolationLine(isolation: RunIsolation | undefined): SafeHtml {
-  if (isolation === 'none') return html`<p id="isolation" class="warning" role="alert"><strong>isolation: none — this run was not sandboxed</strong></p>`;
+  if (isolation === 'none')
+    return html`<p id="isolation" class="warning" role="alert"><strong>isolation: none — this run was not sandboxed</strong></p>`;
   if (isolation === 'bwrap') return html`<p id="isolation">isolation: bwrap</p>`;
   return html`<p id="isolation" class="muted">isolation: not recorded (the run is from before runs were sandboxed)</p>`;
 }
@@ -72,8 +86,12 @@ function isolationLine(isolation: RunIsolation | undefined): SafeHtml {
  */
 function blockedList(blocked: RunBlocked | undefined): SafeHtml {
   if (!blocked) return html``;
-  if (blocked.connections === 0 && blocked.pushes === 0) return html`<p id="blocked" class="muted">Nothing was refused.</p>`;
-  const hosts = blocked.hosts.length === 0 ? '' : html`: ${blocked.hosts.join(', ')}${blocked.hosts.length >= MAX_BLOCKED_HOSTS ? ` (the first ${MAX_BLOCKED_HOSTS} hosts)` : ''}`;
+  if (blocked.connections === 0 && blocked.pushes === 0)
+    return html`<p id="blocked" class="muted">Nothing was refused.</p>`;
+  const hosts =
+    blocked.hosts.length === 0
+      ? ''
+      : html`: ${blocked.hosts.join(', ')}${blocked.hosts.length >= MAX_BLOCKED_HOSTS ? ` (the first ${MAX_BLOCKED_HOSTS} hosts)` : ''}`;
   return html`<ul id="blocked">
 ${blocked.connections > 0 ? html`<li>${plural(blocked.connections, 'connection')} refused by the egress proxy${hosts}</li>` : ''}
 ${blocked.pushes > 0 ? html`<li>${plural(blocked.pushes, 'push', 'pushes')} refused by the git proxy</li>` : ''}

@@ -135,7 +135,9 @@ export interface RejectionCounter {
   countSince(since: number): Promise<number>;
 }
 
-export type ActionResult = { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
+export type ActionResult =
+  | { readonly ok: true; readonly message: string }
+  | { readonly ok: false; readonly message: string };
 
 /**
  * What an operator can do from the page. Each takes validated arguments and says what happened
@@ -144,7 +146,10 @@ export type ActionResult = { readonly ok: true; readonly message: string } | { r
  */
 export interface DashboardActions {
   cancelJob(jobId: number): Promise<ActionResult>;
-  pauseKey(key: { readonly agent: string; readonly repo: string; readonly issue: number }, hours: number): Promise<ActionResult>;
+  pauseKey(
+    key: { readonly agent: string; readonly repo: string; readonly issue: number },
+    hours: number,
+  ): Promise<ActionResult>;
   resumeKey(key: { readonly agent: string; readonly repo: string; readonly issue: number }): Promise<ActionResult>;
   runSweeper?(): Promise<ActionResult>;
   resetSession?(key: { readonly agent: string; readonly repo: string; readonly issue: number }): Promise<ActionResult>;

@@ -33,7 +33,11 @@ describe('dashboard: the rejection tally', () => {
     }
     total += 1;
 
-    assert.equal(await tally.countSince(clock.now() - 90_000), 11 - 8, 'the tick at 8 min (total 8) bounds the last 90 s');
+    assert.equal(
+      await tally.countSince(clock.now() - 90_000),
+      11 - 8,
+      'the tick at 8 min (total 8) bounds the last 90 s',
+    );
     assert.equal(await tally.countSince(0), 11 - 8, 'further back than it keeps, it counts from its oldest sample');
   });
 });

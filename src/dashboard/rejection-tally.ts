@@ -14,7 +14,12 @@ export interface RejectionTally extends RejectionCounter {
   stop(): void;
 }
 
-export function createRejectionTally(options: { readonly total: () => Promise<number>; readonly clock: Clock; readonly tickMs?: number; readonly keepMs?: number }): RejectionTally {
+export function createRejectionTally(options: {
+  readonly total: () => Promise<number>;
+  readonly clock: Clock;
+  readonly tickMs?: number;
+  readonly keepMs?: number;
+}): RejectionTally {
   const tickMs = options.tickMs ?? 30_000;
   const keepMs = options.keepMs ?? 2 * 3600_000;
   const samples: Array<{ at: number; total: number }> = [{ at: options.clock.now(), total: 0 }];

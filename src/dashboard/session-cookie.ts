@@ -19,7 +19,11 @@ export interface DashboardSessions {
   readonly clearCookie: string;
 }
 
-export function createDashboardSessions(options: { readonly adminToken: string; readonly ttlMs: number; readonly secure: boolean }): DashboardSessions {
+export function createDashboardSessions(options: {
+  readonly adminToken: string;
+  readonly ttlMs: number;
+  readonly secure: boolean;
+}): DashboardSessions {
   const key = createHmac('sha256', options.adminToken).update('claude-hooks dashboard session v1').digest();
   const mac = (text: string) => createHmac('sha256', key).update(text).digest('base64url');
   const flags = `Path=/; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
@@ -29,7 +33,10 @@ export function createDashboardSessions(options: { readonly adminToken: string; 
       const expires = now + options.ttlMs;
       const nonce = randomBytes(18).toString('base64url');
       const payload = `${expires}.${nonce}`;
-      return { cookie: `${COOKIE_NAME}=${payload}.${mac(payload)}; Max-Age=${Math.floor(options.ttlMs / 1000)}; ${flags}`, csrf: csrfOf(nonce) };
+      return {
+        cookie: `${COOKIE_NAME}=${payload}.${mac(payload)}; Max-Age=${Math.floor(options.ttlMs / 1000)}; ${flags}`,
+        csrf: csrfOf(nonce),
+      };
     },
     verify(cookieHeader, now) {
       const value = readCookie(cookieHeader, COOKIE_NAME);

@@ -33,19 +33,50 @@ describe('dashboard: the status model', () => {
   let seeded: Seeded;
 
   before(async () => {
-    store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 3600_000 });
+    store = await openStore(
+      { kind: 'sqlite' },
+      {
+        dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')),
+        clock: manualClock(),
+        dedupWindowMs: 3600_000,
+      },
+    );
     seeded = await seedDashboard(store, { runs: 30, sessions: 4, diskDays: 3 });
   });
   after(() => store.close());
 
   it('shows the queue: running first, then queued jobs by position, with age and a link to the issue', async () => {
-    const status = await loadStatus(sourcesOf(store, { liveStatus: (id) => (id === seeded.runningJobId ? 'editing src/login.ts' : undefined) }), seeded.now);
+    const status = await loadStatus(
+      sourcesOf(store, { liveStatus: (id) => (id === seeded.runningJobId ? 'editing src/login.ts' : undefined) }),
+      seeded.now,
+    );
 
     assert.deepEqual(
-      status.queue.jobs.map((j) => ({ id: j.id, state: j.state, position: j.position, ageMs: j.ageMs, url: j.url, statusLine: j.statusLine })),
+      status.queue.jobs.map((j) => ({
+        id: j.id,
+        state: j.state,
+        position: j.position,
+        ageMs: j.ageMs,
+        url: j.url,
+        statusLine: j.statusLine,
+      })),
       [
-        { id: seeded.runningJobId, state: 'running', position: undefined, ageMs: 5 * 60_000, url: 'http://forge.test/acme/widget/issues/7', statusLine: 'editing src/login.ts' },
-        { id: seeded.queuedJobId, state: 'queued', position: 1, ageMs: 10 * 60_000, url: 'http://forge.test/acme/widget/issues/8', statusLine: undefined },
+        {
+          id: seeded.runningJobId,
+          state: 'running',
+          position: undefined,
+          ageMs: 5 * 60_000,
+          url: 'http://forge.test/acme/widget/issues/7',
+          statusLine: 'editing src/login.ts',
+        },
+        {
+          id: seeded.queuedJobId,
+          state: 'queued',
+          position: 1,
+          ageMs: 10 * 60_000,
+          url: 'http://forge.test/acme/widget/issues/8',
+          statusLine: undefined,
+        },
       ],
     );
     assert.deepEqual({ queued: status.queue.queued, running: status.queue.running }, { queued: 1, running: 1 });
@@ -57,11 +88,21 @@ describe('dashboard: the status model', () => {
     // 30 runs at 0.25 each; today's (UTC) are the hostile one at 10:00 and those 3 h + 15 min·i before noon, i ≤ 36.
     const dev = status.agents.find((a) => a.name === 'dev');
     const boss = status.agents.find((a) => a.name === 'boss');
-    assert.deepEqual(dev, { name: 'dev', state: 'working', pausedWhy: undefined, runsToday: 15, costTodayUsd: 3.75, budgetLeftUsd: 0 });
+    assert.deepEqual(dev, {
+      name: 'dev',
+      state: 'working',
+      pausedWhy: undefined,
+      runsToday: 15,
+      costTodayUsd: 3.75,
+      budgetLeftUsd: 0,
+    });
     assert.equal(boss?.state, 'paused');
     assert.match(boss?.pausedWhy ?? '', /boss:forge\.test\/acme\/widget#3: the circuit breaker tripped/);
     assert.deepEqual({ runs: boss?.runsToday, left: boss?.budgetLeftUsd }, { runs: 15, left: 50 - 3.75 });
-    assert.deepEqual(status.agents.find((a) => a.name === 'reviewer'), { name: 'reviewer', state: 'idle', pausedWhy: undefined, runsToday: 0, costTodayUsd: 0, budgetLeftUsd: 50 });
+    assert.deepEqual(
+      status.agents.find((a) => a.name === 'reviewer'),
+      { name: 'reviewer', state: 'idle', pausedWhy: undefined, runsToday: 0, costTodayUsd: 0, budgetLeftUsd: 50 },
+    );
   });
 
   it('lists recent runs newest first with outcome, duration, cost, session, prompt kind and isolation', async () => {
@@ -88,7 +129,10 @@ describe('dashboard: the status model', () => {
     const status = await loadStatus(sourcesOf(store, { isolation: 'none' }), seeded.now);
 
     // The seed ran every seventh run (i = 3, 10, 17, 24 of the 25 newest) unsandboxed.
-    assert.deepEqual(status.runs.flatMap((run, i) => (run.isolation === 'none' ? [i] : [])), [3, 10, 17, 24]);
+    assert.deepEqual(
+      status.runs.flatMap((run, i) => (run.isolation === 'none' ? [i] : [])),
+      [3, 10, 17, 24],
+    );
     assert.ok(status.runs.every((run) => run.isolation === 'none' || run.isolation === 'bwrap'));
     assert.equal(status.isolation, 'none');
   });
@@ -114,7 +158,10 @@ describe('dashboard: the status model', () => {
     assert.deepEqual(status.intake.lastHour, { accepted: 3, duplicate: 1, rejected: 2, ignored: 1 });
     assert.equal(status.intake.skips.length, 1);
     assert.equal(status.intake.skips[0]?.agent, 'reviewer');
-    assert.ok(status.intake.skips[0]?.reason.includes(HOSTILE_BRANCH), 'the reason is kept as it was, for the view to escape');
+    assert.ok(
+      status.intake.skips[0]?.reason.includes(HOSTILE_BRANCH),
+      'the reason is kept as it was, for the view to escape',
+    );
   });
 
   it('reads disk use from the newest sample, by kind, agent and repository, with a bounded history', async () => {
@@ -127,14 +174,21 @@ describe('dashboard: the status model', () => {
       disk.byAgent.map((a) => a.name),
       ['dev', 'boss'],
     );
-    assert.equal(disk.usedBytes, disk.kinds.caches + disk.kinds.worktrees + disk.kinds.attic + disk.kinds.transcripts + disk.kinds.database);
+    assert.equal(
+      disk.usedBytes,
+      disk.kinds.caches + disk.kinds.worktrees + disk.kinds.attic + disk.kinds.transcripts + disk.kinds.database,
+    );
     assert.ok(disk.history.length > 2 && disk.history.length <= 241, `history of ${disk.history.length} points`);
     assert.equal(disk.history.at(-1)?.at, seeded.now);
   });
 
   it('says no sweep has run when housekeeping is not wired, and shows the last sweep when it is', async () => {
     const without = await loadStatus(sourcesOf(store), seeded.now);
-    const last = { startedAt: seeded.now - 3600_000, reclaimedBytes: 1024, failures: [{ target: 'dev/issue-1', reason: 'leased' }] };
+    const last = {
+      startedAt: seeded.now - 3600_000,
+      reclaimedBytes: 1024,
+      failures: [{ target: 'dev/issue-1', reason: 'leased' }],
+    };
     const withSweeps = await loadStatus(sourcesOf(store, { sweeps: { lastSweep: async () => last } }), seeded.now);
 
     assert.deepEqual(without.sweeper, { available: false, last: undefined });
@@ -142,7 +196,10 @@ describe('dashboard: the status model', () => {
   });
 
   it('has no disk section before the first measurement', async () => {
-    const empty = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 });
+    const empty = await openStore(
+      { kind: 'sqlite' },
+      { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 },
+    );
     try {
       const status = await loadStatus(sourcesOf(empty), seeded.now);
 

@@ -5,7 +5,15 @@
  */
 import type { JobStore } from '../queue/ports.js';
 import type { RunIsolation } from '../sessions/ports.js';
-import type { DashboardReads, DiskKinds, DiskSamples, DoctorResult, RejectionCounter, SweepHistory, SweepSummary } from './ports.js';
+import type {
+  DashboardReads,
+  DiskKinds,
+  DiskSamples,
+  DoctorResult,
+  RejectionCounter,
+  SweepHistory,
+  SweepSummary,
+} from './ports.js';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -101,11 +109,21 @@ export interface DashboardStatus {
     readonly active: number;
     readonly closed: number;
     readonly oldestActiveAt: number | undefined;
-    readonly byAgent: ReadonlyArray<{ readonly agent: string; readonly active: number; readonly closed: number; readonly oldestActiveAt: number | undefined }>;
+    readonly byAgent: ReadonlyArray<{
+      readonly agent: string;
+      readonly active: number;
+      readonly closed: number;
+      readonly oldestActiveAt: number | undefined;
+    }>;
   };
   readonly sweeper: { readonly available: boolean; readonly last: SweepSummary | undefined };
   readonly intake: {
-    readonly lastHour: { readonly accepted: number; readonly duplicate: number; readonly rejected: number | undefined; readonly ignored: number };
+    readonly lastHour: {
+      readonly accepted: number;
+      readonly duplicate: number;
+      readonly rejected: number | undefined;
+      readonly ignored: number;
+    };
     readonly skips: ReadonlyArray<{ readonly agent: string; readonly reason: string; readonly count: number }>;
     readonly lastPoll: string | undefined;
   };
@@ -113,7 +131,22 @@ export interface DashboardStatus {
 }
 
 export async function loadStatus(sources: StatusSources, now: number): Promise<DashboardStatus> {
-  const [counts, queued, running, runs, today, sessions, deliveries, skips, pauses, lastPoll, latest, history, lastSweep, rejected] = await Promise.all([
+  const [
+    counts,
+    queued,
+    running,
+    runs,
+    today,
+    sessions,
+    deliveries,
+    skips,
+    pauses,
+    lastPoll,
+    latest,
+    history,
+    lastSweep,
+    rejected,
+  ] = await Promise.all([
     sources.jobs.countByState(),
     sources.jobs.listJobs({ states: ['queued'], limit: QUEUE_LIMIT }),
     sources.jobs.listJobs({ states: ['running'], limit: QUEUE_LIMIT }),
@@ -134,7 +167,9 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
   // listJobs is newest first; the queue starts at the oldest.
   const queueJobs: QueueJob[] = [
     ...running.map((job) => ({ job, state: 'running' as const, position: undefined })),
-    ...[...queued].reverse().map((job, i) => ({ job, state: 'queued' as const, position: queuedCount - queued.length + i + 1 })),
+    ...[...queued]
+      .reverse()
+      .map((job, i) => ({ job, state: 'queued' as const, position: queuedCount - queued.length + i + 1 })),
   ].map(({ job, state, position }) => ({
     id: job.id,
     key: `${job.key.agent}:${job.key.repo}#${job.key.issue}`,
@@ -204,7 +239,10 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
   };
 }
 
-function diskStatus(latest: NonNullable<Awaited<ReturnType<DiskSamples['latest']>>>, history: Awaited<ReturnType<DiskSamples['history']>>): DiskStatus {
+function diskStatus(
+  latest: NonNullable<Awaited<ReturnType<DiskSamples['latest']>>>,
+  history: Awaited<ReturnType<DiskSamples['history']>>,
+): DiskStatus {
   const k = latest.kinds;
   const stride = Math.max(1, Math.ceil(history.length / CHART_POINTS));
   return {

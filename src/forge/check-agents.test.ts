@@ -19,7 +19,8 @@ describe('checkAgents', () => {
       baseUrl,
       token: new Secret(token),
       log: silentLogger(),
-      fetch: (input, init) => (reachable ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: connect ECONNREFUSED'))),
+      fetch: (input, init) =>
+        reachable ? fetch(input, init) : Promise.reject(new TypeError('fetch failed: connect ECONNREFUSED')),
     }),
   });
 
@@ -33,23 +34,41 @@ describe('checkAgents', () => {
   });
 
   it('finds nothing wrong when every token belongs to its agent’s login (in any case)', async () => {
-    const report = await checkAgents([agent('dev', 'dev-bot', tokens.dev!), agent('reviewer', 'Review-Bot', tokens.reviewer!)]);
+    const report = await checkAgents([
+      agent('dev', 'dev-bot', tokens.dev!),
+      agent('reviewer', 'Review-Bot', tokens.reviewer!),
+    ]);
 
     assert.deepEqual(report, { fatal: [], unreachable: [] });
   });
 
   it('names the agent whose token the forge refuses (401)', async () => {
-    const report = await checkAgents([agent('dev', 'dev-bot', tokens.dev!), agent('reviewer', 'review-bot', 'not-a-token')]);
+    const report = await checkAgents([
+      agent('dev', 'dev-bot', tokens.dev!),
+      agent('reviewer', 'review-bot', 'not-a-token'),
+    ]);
 
-    assert.deepEqual(report.fatal.map((p) => [p.agent, p.kind]), [['reviewer', 'token-refused']]);
-    assert.match(report.fatal[0]!.message, /agent "reviewer": the forge refused its token \(401\): check agents\.reviewer\.token/);
+    assert.deepEqual(
+      report.fatal.map((p) => [p.agent, p.kind]),
+      [['reviewer', 'token-refused']],
+    );
+    assert.match(
+      report.fatal[0]!.message,
+      /agent "reviewer": the forge refused its token \(401\): check agents\.reviewer\.token/,
+    );
   });
 
   it('names the agent whose token belongs to another forge user, and both logins', async () => {
     const report = await checkAgents([agent('dev', 'dev-bot', tokens.reviewer!)]);
 
-    assert.deepEqual(report.fatal.map((p) => [p.agent, p.kind]), [['dev', 'wrong-login']]);
-    assert.match(report.fatal[0]!.message, /agent "dev": its token belongs to forge user "review-bot", but agents\.dev\.login is "dev-bot"/);
+    assert.deepEqual(
+      report.fatal.map((p) => [p.agent, p.kind]),
+      [['dev', 'wrong-login']],
+    );
+    assert.match(
+      report.fatal[0]!.message,
+      /agent "dev": its token belongs to forge user "review-bot", but agents\.dev\.login is "dev-bot"/,
+    );
   });
 
   it('reports a forge it cannot reach as unreachable, not as a wrong token', async () => {
@@ -58,7 +77,10 @@ describe('checkAgents', () => {
       const report = await checkAgents([agent('dev', 'dev-bot', tokens.dev!)]);
 
       assert.deepEqual(report.fatal, []);
-      assert.deepEqual(report.unreachable.map((p) => p.agent), ['dev']);
+      assert.deepEqual(
+        report.unreachable.map((p) => p.agent),
+        ['dev'],
+      );
       assert.match(report.unreachable[0]!.message, /agent "dev": .*ECONNREFUSED/);
     } finally {
       reachable = true;
@@ -66,7 +88,11 @@ describe('checkAgents', () => {
   });
 
   it('gives up on a forge that does not answer within the timeout', async () => {
-    const silent: AgentToCheck = { name: 'dev', login: 'dev-bot', client: { whoami: () => new Promise(() => undefined) } };
+    const silent: AgentToCheck = {
+      name: 'dev',
+      login: 'dev-bot',
+      client: { whoami: () => new Promise(() => undefined) },
+    };
 
     const report = await checkAgents([silent], { timeoutMs: 50 });
 

@@ -34,15 +34,26 @@ export interface AgentCheckReport {
 }
 
 /** Asks the forge about every agent at once; never rejects. */
-export async function checkAgents(agents: readonly AgentToCheck[], options: { readonly timeoutMs?: number } = {}): Promise<AgentCheckReport> {
-  const problems = (await Promise.all(agents.map((agent) => checkAgent(agent, options.timeoutMs ?? 10_000)))).filter((p): p is AgentProblem => p !== undefined);
-  return { fatal: problems.filter((p) => p.kind !== 'unreachable'), unreachable: problems.filter((p) => p.kind === 'unreachable') };
+export async function checkAgents(
+  agents: readonly AgentToCheck[],
+  options: { readonly timeoutMs?: number } = {},
+): Promise<AgentCheckReport> {
+  const problems = (await Promise.all(agents.map((agent) => checkAgent(agent, options.timeoutMs ?? 10_000)))).filter(
+    (p): p is AgentProblem => p !== undefined,
+  );
+  return {
+    fatal: problems.filter((p) => p.kind !== 'unreachable'),
+    unreachable: problems.filter((p) => p.kind === 'unreachable'),
+  };
 }
 
 async function checkAgent(agent: AgentToCheck, timeoutMs: number): Promise<AgentProblem | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ForgeApiError('GET', '/user', 0, `no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new ForgeApiError('GET', '/user', 0, `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     const me = await Promise.race([agent.client.whoami(), timeout]);
@@ -63,15 +74,34 @@ function problemOf(agent: AgentToCheck, error: unknown): AgentProblem {
   const name = agent.name;
   const status = error instanceof ForgeApiError ? error.status : 0;
   if (status === 401) {
-    return { agent: name, kind: 'token-refused', message: `agent "${name}": the forge refused its token (401): check agents.${name}.token — it must be a valid access token of forge user "${agent.login}"` };
+    return {
+      agent: name,
+      kind: 'token-refused',
+      message: `agent "${name}": the forge refused its token (401): check agents.${name}.token — it must be a valid access token of forge user "${agent.login}"`,
+    };
   }
   if (status === 403) {
-    return { agent: name, kind: 'token-refused', message: `agent "${name}": the forge refused GET /user with its token (403): the token needs the read:user scope (see docs/forge-setup.md)` };
+    return {
+      agent: name,
+      kind: 'token-refused',
+      message: `agent "${name}": the forge refused GET /user with its token (403): the token needs the read:user scope (see docs/forge-setup.md)`,
+    };
   }
   if (status >= 400 && status < 500) {
-    return { agent: name, kind: 'forge-error', message: `agent "${name}": GET /user answered ${status}: check that forge.url is the forge's web address (the API is under /api/v1)` };
+    return {
+      agent: name,
+      kind: 'forge-error',
+      message: `agent "${name}": GET /user answered ${status}: check that forge.url is the forge's web address (the API is under /api/v1)`,
+    };
   }
-  const detail = status === 0 ? (error instanceof ForgeApiError ? error.body : error instanceof Error ? error.message : String(error)) : `GET /user answered ${status}`;
+  const detail =
+    status === 0
+      ? error instanceof ForgeApiError
+        ? error.body
+        : error instanceof Error
+          ? error.message
+          : String(error)
+      : `GET /user answered ${status}`;
   return { agent: name, kind: 'unreachable', message: `agent "${name}": ${detail}` };
 }
 
@@ -115,12 +145,22 @@ export function createForgeReadiness(options: {
   return {
     async status() {
       const checking = fresh();
-      const quick = await Promise.race([checking, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.answerWithinMs ?? 500).unref())]);
-      if (quick === undefined && last === undefined) return { ok: false, detail: "checking the agents' tokens with the forge" };
+      const quick = await Promise.race([
+        checking,
+        new Promise<undefined>((resolve) =>
+          setTimeout(() => resolve(undefined), options.answerWithinMs ?? 500).unref(),
+        ),
+      ]);
+      if (quick === undefined && last === undefined)
+        return { ok: false, detail: "checking the agents' tokens with the forge" };
       const report = quick ?? last!.report;
       const problems = [...report.fatal, ...report.unreachable];
-      if (problems.length === 0) return { ok: true, detail: `${options.agents.length} agent token(s) accepted by the forge` };
-      const unreachable = report.unreachable.length > 0 ? `forge unreachable: ${report.unreachable.map((p) => p.message).join('; ')}` : '';
+      if (problems.length === 0)
+        return { ok: true, detail: `${options.agents.length} agent token(s) accepted by the forge` };
+      const unreachable =
+        report.unreachable.length > 0
+          ? `forge unreachable: ${report.unreachable.map((p) => p.message).join('; ')}`
+          : '';
       return { ok: false, detail: [...report.fatal.map((p) => p.message), unreachable].filter(Boolean).join('; ') };
     },
     check: fresh,

@@ -56,9 +56,27 @@ export interface ReviewComment {
  * entry's `created_at`, which the forge writes in the same moment as the issue's `updated_at`.
  */
 export type TimelineEntry =
-  | { readonly kind: 'assignee'; readonly at: string; readonly actor: UserRef; readonly assignee: string; readonly removed: boolean }
-  | { readonly kind: 'label'; readonly at: string; readonly actor: UserRef; readonly label: string; readonly removed: boolean }
-  | { readonly kind: 'review_request'; readonly at: string; readonly actor: UserRef; readonly reviewer: string; readonly removed: boolean }
+  | {
+      readonly kind: 'assignee';
+      readonly at: string;
+      readonly actor: UserRef;
+      readonly assignee: string;
+      readonly removed: boolean;
+    }
+  | {
+      readonly kind: 'label';
+      readonly at: string;
+      readonly actor: UserRef;
+      readonly label: string;
+      readonly removed: boolean;
+    }
+  | {
+      readonly kind: 'review_request';
+      readonly at: string;
+      readonly actor: UserRef;
+      readonly reviewer: string;
+      readonly removed: boolean;
+    }
   | { readonly kind: 'review'; readonly at: string; readonly actor: UserRef; readonly reviewId: number };
 
 /** A submitted review of a PR (pending reviews and review requests are not listed). */
@@ -179,8 +197,19 @@ export class ForgeApiError extends Error {
  */
 export function submittedReviews(reviews: readonly PullReview[]): SubmittedReview[] {
   return reviews.flatMap((review) =>
-    (review.state === 'approved' || review.state === 'changes_requested' || review.state === 'comment') && review.author.login !== '' && review.submittedAt !== ''
-      ? [{ id: review.id, state: review.state, body: review.body, author: review.author, commitId: review.commitId, submittedAt: review.submittedAt }]
+    (review.state === 'approved' || review.state === 'changes_requested' || review.state === 'comment') &&
+    review.author.login !== '' &&
+    review.submittedAt !== ''
+      ? [
+          {
+            id: review.id,
+            state: review.state,
+            body: review.body,
+            author: review.author,
+            commitId: review.commitId,
+            submittedAt: review.submittedAt,
+          },
+        ]
       : [],
   );
 }

@@ -82,7 +82,12 @@ export interface CleanupResult {
    * PRs stacked on a merged PR, retargeted onto its base; `eventId` is the stored rebase request
    * routing turns into a job for the PR's agent (absent when it was stored by an earlier try).
    */
-  readonly retargeted?: readonly { readonly number: number; readonly from: string; readonly to: string; readonly eventId?: number }[];
+  readonly retargeted?: readonly {
+    readonly number: number;
+    readonly from: string;
+    readonly to: string;
+    readonly eventId?: number;
+  }[];
 }
 
 /** A worktree could not be removed now (leased by a job): try the task again shortly. */
@@ -118,8 +123,19 @@ export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<
     case 'repository-deleted': {
       const removal = await deps.workdirs.removeCache(task.repoRef);
       if (!removal.ok) throw removalFailure(removal.error);
-      const worktrees = removal.value.worktrees.map((r) => ({ id: r.id, agent: '', path: r.path, removed: r.removed, ...(r.saved ? { attic: r.saved.dir } : {}) }));
-      return { ...empty(), worktrees, cacheRemoved: removal.value.removed, sessionsDeleted: await deleteSessions(deps, await deps.rows.ofRepo(task.repo)) };
+      const worktrees = removal.value.worktrees.map((r) => ({
+        id: r.id,
+        agent: '',
+        path: r.path,
+        removed: r.removed,
+        ...(r.saved ? { attic: r.saved.dir } : {}),
+      }));
+      return {
+        ...empty(),
+        worktrees,
+        cacheRemoved: removal.value.removed,
+        sessionsDeleted: await deleteSessions(deps, await deps.rows.ofRepo(task.repo)),
+      };
     }
   }
 }
@@ -128,9 +144,17 @@ export async function runCleanup(task: CleanupTask, deps: CleanupDeps): Promise<
  * Of a repository's worktrees, those a PR's end or a branch's deletion is the end of: the head
  * branch's (every agent) and the reviewer's worktree of the PR; the deleted branch's.
  */
-export function worktreesEndedBy(action: Extract<CleanupAction, { kind: 'pull-closed' | 'branch-deleted' }>, worktrees: readonly WorktreeInfo[]): WorktreeInfo[] {
-  if (action.kind === 'branch-deleted') return worktrees.filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
-  return worktrees.filter((w) => (w.target.kind === 'issue-branch' && w.target.branch === action.head) || (w.target.kind === 'pr-head' && w.target.number === action.number));
+export function worktreesEndedBy(
+  action: Extract<CleanupAction, { kind: 'pull-closed' | 'branch-deleted' }>,
+  worktrees: readonly WorktreeInfo[],
+): WorktreeInfo[] {
+  if (action.kind === 'branch-deleted')
+    return worktrees.filter((w) => w.target.kind === 'issue-branch' && w.target.branch === action.branch);
+  return worktrees.filter(
+    (w) =>
+      (w.target.kind === 'issue-branch' && w.target.branch === action.head) ||
+      (w.target.kind === 'pr-head' && w.target.number === action.number),
+  );
 }
 
 function empty(): CleanupResult {
@@ -147,7 +171,13 @@ async function removeAll(deps: CleanupDeps, worktrees: readonly WorktreeInfo[]):
     const auth = deps.agents.find((a) => a.name === w.agent);
     const result = await deps.workdirs.removeWorktree({ id: w.id }, auth ? { auth } : {});
     if (!result.ok) throw removalFailure(result.error);
-    removed.push({ id: w.id, agent: w.agent, path: w.path, removed: result.value.removed, ...(result.value.saved ? { attic: result.value.saved.dir } : {}) });
+    removed.push({
+      id: w.id,
+      agent: w.agent,
+      path: w.path,
+      removed: result.value.removed,
+      ...(result.value.saved ? { attic: result.value.saved.dir } : {}),
+    });
   }
   return removed;
 }
@@ -157,14 +187,21 @@ function removalFailure(error: { kind: string; message: string }): Error {
 }
 
 /** Sessions that ran in a removed worktree are over: closed, kept until their TTL. */
-async function closeSessionsIn(deps: CleanupDeps, repo: string, worktrees: readonly RemovedWorktree[]): Promise<string[]> {
+async function closeSessionsIn(
+  deps: CleanupDeps,
+  repo: string,
+  worktrees: readonly RemovedWorktree[],
+): Promise<string[]> {
   const paths = new Set(worktrees.map((w) => w.path));
   const rows = (await deps.rows.ofRepo(repo)).filter((r) => paths.has(r.worktree) && r.state === 'active');
   for (const row of rows) await deps.sessions.close(row.key);
   return rows.map((r) => keyName(r.key));
 }
 
-async function deleteSessions(deps: CleanupDeps, rows: Awaited<ReturnType<HousekeepingSessions['ofRepo']>>): Promise<string[]> {
+async function deleteSessions(
+  deps: CleanupDeps,
+  rows: Awaited<ReturnType<HousekeepingSessions['ofRepo']>>,
+): Promise<string[]> {
   for (const row of rows) {
     if (row.sessionId) await deps.transcripts.remove(row.sessionId, row.worktree);
     await deps.rows.delete(row.key);
@@ -182,14 +219,23 @@ function keyName(key: { agent: string; repo: string; issue: number }): string {
  * Idempotent: a PR retargeted already is no longer "onto" the merged head, and the request's
  * delivery id is stored once.
  */
-async function retargetStacked(stack: StackDeps, task: CleanupTask, action: { number: number; head: string; base: string }) {
+async function retargetStacked(
+  stack: StackDeps,
+  task: CleanupTask,
+  action: { number: number; head: string; base: string },
+) {
   const stacked = await stack.forge.openPullsOnto(task.repoRef, action.head);
   const done: Array<{ number: number; from: string; to: string; eventId?: number }> = [];
   for (const pull of stacked) {
     const request = { forge: stack.forgeKind, repo: task.repoRef, pull, merged: action };
     const recorded = await stack.deliveries.record(rebaseDelivery(request, stack.clock.now()));
     await stack.forge.retarget(task.repoRef, pull.number, action.base, pull.author.login);
-    done.push({ number: pull.number, from: action.head, to: action.base, ...(recorded.status === 'accepted' ? { eventId: recorded.eventId } : {}) });
+    done.push({
+      number: pull.number,
+      from: action.head,
+      to: action.base,
+      ...(recorded.status === 'accepted' ? { eventId: recorded.eventId } : {}),
+    });
   }
   return done;
 }

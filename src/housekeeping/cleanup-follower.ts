@@ -54,8 +54,16 @@ export function createCleanupFollower(options: CleanupFollowerOptions): CleanupF
     const taskLog = log.child({ cleanup: task.id, repo: task.repo, action: action.kind });
     if (action.kind === 'repository-deleted') {
       const removed = await workdirs.removeCache(task.repoRef);
-      if (removed.ok) taskLog.info({ worktrees: removed.value.worktrees.length, removed: removed.value.removed }, "a deleted repository's cache removed from this worker's disk");
-      else taskLog.warn({ reason: removed.error.message }, "a deleted repository's cache left on this worker's disk for the sweeper");
+      if (removed.ok)
+        taskLog.info(
+          { worktrees: removed.value.worktrees.length, removed: removed.value.removed },
+          "a deleted repository's cache removed from this worker's disk",
+        );
+      else
+        taskLog.warn(
+          { reason: removed.error.message },
+          "a deleted repository's cache left on this worker's disk for the sweeper",
+        );
       return;
     }
     if (action.kind !== 'pull-closed' && action.kind !== 'branch-deleted') return;
@@ -67,8 +75,16 @@ export function createCleanupFollower(options: CleanupFollowerOptions): CleanupF
       }
       const auth = options.agents.find((a) => a.name === worktree.agent);
       const removed = await workdirs.removeWorktree({ id: worktree.id }, auth ? { auth } : {});
-      if (removed.ok) taskLog.info({ worktree: worktree.path, attic: removed.value.saved?.dir }, "worktree removed from this worker's disk");
-      else taskLog.warn({ worktree: worktree.path, reason: removed.error.message }, 'worktree not removed: left for the sweeper');
+      if (removed.ok)
+        taskLog.info(
+          { worktree: worktree.path, attic: removed.value.saved?.dir },
+          "worktree removed from this worker's disk",
+        );
+      else
+        taskLog.warn(
+          { worktree: worktree.path, reason: removed.error.message },
+          'worktree not removed: left for the sweeper',
+        );
     }
   };
 

@@ -49,7 +49,10 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
     try {
       const result = await runCleanup(task, options);
       await queue.finish(task.id, { state: 'done', result }, clock.now());
-      taskLog.info({ worktrees: result.worktrees.length, attic: result.worktrees.flatMap((w) => (w.attic ? [w.attic] : [])) }, 'cleanup done');
+      taskLog.info(
+        { worktrees: result.worktrees.length, attic: result.worktrees.flatMap((w) => (w.attic ? [w.attic] : [])) },
+        'cleanup done',
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof CleanupBusyError) {

@@ -107,6 +107,8 @@ export interface AuditLog {
 /** Old records the sweeper deletes (deliveries go through the delivery store's own retention). */
 export interface RecordRetention {
   /** What a delete at this cutoff would find: deliveries received, runs started, cleanup tasks finished before it. */
-  countBefore(cutoff: number): Promise<{ readonly deliveries: number; readonly runs: number; readonly cleanupTasks: number }>;
+  countBefore(
+    cutoff: number,
+  ): Promise<{ readonly deliveries: number; readonly runs: number; readonly cleanupTasks: number }>;
   deleteRunsBefore(cutoff: number): Promise<{ readonly runs: number; readonly cleanupTasks: number }>;
 }

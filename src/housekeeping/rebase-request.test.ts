@@ -29,6 +29,9 @@ describe('the request to rebase a stacked PR', () => {
     assert.notEqual(later.deliveryId, again.deliveryId);
     assert.match(again.deliveryId, /^housekeeping:/);
     assert.equal(again.source, 'poll');
-    assert.deepEqual(JSON.parse(again.body.toString()), again.outcome.kind === 'event' ? JSON.parse(JSON.stringify(again.outcome.event)) : undefined);
+    assert.deepEqual(
+      JSON.parse(again.body.toString()),
+      again.outcome.kind === 'event' ? JSON.parse(JSON.stringify(again.outcome.event)) : undefined,
+    );
   });
 });

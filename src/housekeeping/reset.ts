@@ -38,8 +38,17 @@ export interface ResetReport {
   readonly dryRun: boolean;
   readonly scope: ResetRequest['scope'];
   readonly cancelledJobs: readonly number[];
-  readonly sessions: readonly { readonly key: string; readonly sessionId: string | undefined; readonly transcriptBytes?: number }[];
-  readonly worktrees: readonly { readonly id: string; readonly agent: string; readonly path: string; readonly attic?: string }[];
+  readonly sessions: readonly {
+    readonly key: string;
+    readonly sessionId: string | undefined;
+    readonly transcriptBytes?: number;
+  }[];
+  readonly worktrees: readonly {
+    readonly id: string;
+    readonly agent: string;
+    readonly path: string;
+    readonly attic?: string;
+  }[];
   readonly caches: readonly { readonly repo: string; readonly removed?: boolean }[];
   readonly failures: readonly { readonly what: string; readonly reason: string }[];
 }
@@ -52,19 +61,41 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
   if (request.agent !== undefined && !deps.agents.some((a) => a.name === request.agent)) {
     const names = deps.agents.map((a) => a.name);
     const guess = nearest(request.agent, names);
-    return err({ kind: 'unknown-agent', message: `agent "${request.agent}" is not configured${guess ? ` (did you mean "${guess}"?)` : ''}; agents: ${names.join(', ') || 'none'}` });
+    return err({
+      kind: 'unknown-agent',
+      message: `agent "${request.agent}" is not configured${guess ? ` (did you mean "${guess}"?)` : ''}; agents: ${names.join(', ') || 'none'}`,
+    });
   }
   const running = (await deps.jobs.runningJobs()).filter((job) => jobMatches(job, request));
   if (running.length > 0 && !request.force) {
     const named = running.map((j) => `job ${j.id} (${j.key.agent}:${j.key.repo}#${j.key.issue})`).join(', ');
-    return err({ kind: 'running-job', jobs: running.map((j) => j.id), message: `${named} is running on a key this reset touches: wait for it to end, cancel it (POST /admin/jobs/${running[0]!.id}/cancel), or send force: true to cancel it first` });
+    return err({
+      kind: 'running-job',
+      jobs: running.map((j) => j.id),
+      message: `${named} is running on a key this reset touches: wait for it to end, cancel it (POST /admin/jobs/${running[0]!.id}/cancel), or send force: true to cancel it first`,
+    });
   }
   const dryRun = request.dryRun === true;
   const scopes = request.scope === 'all' ? new Set(['session', 'worktree', 'cache']) : new Set([request.scope]);
-  const sessions = scopes.has('session') ? (await deps.sessions.list({ limit: 100_000 })).filter((s) => keyMatches(s.key, request) && s.sessionId !== undefined) : [];
-  const worktrees = scopes.has('worktree') || scopes.has('cache') ? (await deps.workdirs.list()).filter((w) => worktreeMatches(w, request, scopes.has('cache'))) : [];
+  const sessions = scopes.has('session')
+    ? (await deps.sessions.list({ limit: 100_000 })).filter(
+        (s) => keyMatches(s.key, request) && s.sessionId !== undefined,
+      )
+    : [];
+  const worktrees =
+    scopes.has('worktree') || scopes.has('cache')
+      ? (await deps.workdirs.list()).filter((w) => worktreeMatches(w, request, scopes.has('cache')))
+      : [];
   const caches = scopes.has('cache') && request.repo ? [request.repo.toLowerCase()] : [];
-  const report = { dryRun, scope: request.scope, cancelledJobs: running.map((j) => j.id), sessions: [] as ResetReport['sessions'][number][], worktrees: [] as ResetReport['worktrees'][number][], caches: [] as ResetReport['caches'][number][], failures: [] as ResetReport['failures'][number][] };
+  const report = {
+    dryRun,
+    scope: request.scope,
+    cancelledJobs: running.map((j) => j.id),
+    sessions: [] as ResetReport['sessions'][number][],
+    worktrees: [] as ResetReport['worktrees'][number][],
+    caches: [] as ResetReport['caches'][number][],
+    failures: [] as ResetReport['failures'][number][],
+  };
   if (dryRun) {
     report.sessions.push(...sessions.map((s) => ({ key: keyName(s.key), sessionId: s.sessionId })));
     report.worktrees.push(...worktrees.map((w) => ({ id: w.id, agent: w.agent, path: w.path })));
@@ -74,27 +105,48 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
   for (const job of running) {
     // Several workers: a job running on another worker is stopped by that worker; its session
     // must not be forgotten under it, so the reset waits until the job has ended.
-    if ((await deps.cancelJob(job.id, 'cancelled by an operator reset (force)')) === 'requested' && !(await ended(deps, job.id))) {
-      return err({ kind: 'running-job', jobs: [job.id], message: `job ${job.id} runs on another worker, which was asked to cancel it and has not stopped it yet: run the reset again once it has ended (GET /api/jobs?state=running lists it until then)` });
+    if (
+      (await deps.cancelJob(job.id, 'cancelled by an operator reset (force)')) === 'requested' &&
+      !(await ended(deps, job.id))
+    ) {
+      return err({
+        kind: 'running-job',
+        jobs: [job.id],
+        message: `job ${job.id} runs on another worker, which was asked to cancel it and has not stopped it yet: run the reset again once it has ended (GET /api/jobs?state=running lists it until then)`,
+      });
     }
   }
   for (const session of sessions) {
-    const transcriptBytes = await deps.transcripts.remove(session.sessionId!, session.worktree).catch((error: unknown) => {
-      report.failures.push({ what: `transcript of ${keyName(session.key)}`, reason: String(error instanceof Error ? error.message : error) });
-      return 0;
-    });
+    const transcriptBytes = await deps.transcripts
+      .remove(session.sessionId!, session.worktree)
+      .catch((error: unknown) => {
+        report.failures.push({
+          what: `transcript of ${keyName(session.key)}`,
+          reason: String(error instanceof Error ? error.message : error),
+        });
+        return 0;
+      });
     await deps.sessions.forget(session.key, 'reset by an operator');
     report.sessions.push({ key: keyName(session.key), sessionId: session.sessionId, transcriptBytes });
   }
   for (const w of worktrees.filter(() => !scopes.has('cache') || scopes.has('worktree'))) {
     const removed = await deps.workdirs.removeWorktree({ id: w.id });
-    if (removed.ok) report.worktrees.push({ id: w.id, agent: w.agent, path: w.path, ...(removed.value.saved ? { attic: removed.value.saved.dir } : {}) });
+    if (removed.ok)
+      report.worktrees.push({
+        id: w.id,
+        agent: w.agent,
+        path: w.path,
+        ...(removed.value.saved ? { attic: removed.value.saved.dir } : {}),
+      });
     else report.failures.push({ what: `worktree ${w.path}`, reason: removed.error.message });
   }
   for (const repo of caches) {
     const spec = repoSpecOf(repo, worktrees, deps.forgeUrl);
     if (!spec) {
-      report.failures.push({ what: `cache of ${repo}`, reason: 'no worktree names its host and forge.url is not configured' });
+      report.failures.push({
+        what: `cache of ${repo}`,
+        reason: 'no worktree names its host and forge.url is not configured',
+      });
       continue;
     }
     const removed = await deps.workdirs.removeCache(spec);
@@ -102,7 +154,8 @@ export async function reset(deps: ResetDeps, request: ResetRequest): Promise<Res
       report.failures.push({ what: `cache of ${repo}`, reason: removed.error.message });
       continue;
     }
-    for (const r of removed.value.worktrees) report.worktrees.push({ id: r.id, agent: '', path: r.path, ...(r.saved ? { attic: r.saved.dir } : {}) });
+    for (const r of removed.value.worktrees)
+      report.worktrees.push({ id: r.id, agent: '', path: r.path, ...(r.saved ? { attic: r.saved.dir } : {}) });
     report.caches.push({ repo, removed: removed.value.removed });
   }
   return ok(report);
@@ -131,21 +184,37 @@ function worktreeMatches(w: WorktreeInfo, request: ResetRequest, wholeRepo: bool
   if (!repoMatches(repoKey(w.repo), request.repo)) return false;
   if (wholeRepo && request.scope === 'cache') return true;
   if (request.agent !== undefined && w.agent !== request.agent) return false;
-  if (request.branch !== undefined && !(w.target.kind === 'issue-branch' && w.target.branch === request.branch)) return false;
+  if (request.branch !== undefined && !(w.target.kind === 'issue-branch' && w.target.branch === request.branch))
+    return false;
   if (request.issue !== undefined) {
-    const issue = w.target.kind === 'issue-branch' ? issueOfBranch(w.target.branch) : w.target.kind === 'pr-head' ? w.target.number : undefined;
+    const issue =
+      w.target.kind === 'issue-branch'
+        ? issueOfBranch(w.target.branch)
+        : w.target.kind === 'pr-head'
+          ? w.target.number
+          : undefined;
     if (issue !== request.issue) return false;
   }
   return true;
 }
 
-function repoSpecOf(repo: string, worktrees: readonly WorktreeInfo[], forgeUrl: string | undefined): RepoSpec | undefined {
+function repoSpecOf(
+  repo: string,
+  worktrees: readonly WorktreeInfo[],
+  forgeUrl: string | undefined,
+): RepoSpec | undefined {
   const known = worktrees.find((w) => `${w.repo.owner}/${w.repo.name}`.toLowerCase() === repo);
   if (known) return known.repo;
   if (!forgeUrl) return undefined;
   const [owner = '', name = ''] = repo.split('/');
   const url = new URL(forgeUrl);
-  return { host: url.host, owner, name, cloneUrl: `${forgeUrl.replace(/\/+$/, '')}/${owner}/${name}.git`, defaultBranch: 'main' };
+  return {
+    host: url.host,
+    owner,
+    name,
+    cloneUrl: `${forgeUrl.replace(/\/+$/, '')}/${owner}/${name}.git`,
+    defaultBranch: 'main',
+  };
 }
 
 function keyName(key: KeyLike): string {

@@ -11,7 +11,14 @@ function recordingSweeper(): Sweeper & { readonly asked: SweepOptions[] } {
     asked,
     async sweep(options = {}) {
       asked.push(options);
-      return { id: asked.length, trigger: options.trigger ?? '', dryRun: false, startedAt: 0, finishedAt: 0, tasks: [] } satisfies SweepReport;
+      return {
+        id: asked.length,
+        trigger: options.trigger ?? '',
+        dryRun: false,
+        startedAt: 0,
+        finishedAt: 0,
+        tasks: [],
+      } satisfies SweepReport;
     },
   };
 }

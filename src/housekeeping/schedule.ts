@@ -24,11 +24,20 @@ export interface ScheduleOptions {
   readonly worker?: string;
 }
 
-export function scheduleSweeps(pattern: string, sweeper: Sweeper, log: Logger, options: ScheduleOptions = {}): SweepSchedule {
+export function scheduleSweeps(
+  pattern: string,
+  sweeper: Sweeper,
+  log: Logger,
+  options: ScheduleOptions = {},
+): SweepSchedule {
   const job = new Cron(pattern, { protect: true, unref: true }, async () => {
     const leads = options.leads?.() ?? true;
     try {
-      await sweeper.sweep(leads ? { trigger: 'schedule' } : { trigger: `schedule, disk of worker ${options.worker ?? '?'}`, diskOnly: true });
+      await sweeper.sweep(
+        leads
+          ? { trigger: 'schedule' }
+          : { trigger: `schedule, disk of worker ${options.worker ?? '?'}`, diskOnly: true },
+      );
     } catch (error) {
       log.error({ err: error }, 'scheduled sweep failed');
     }

@@ -11,7 +11,14 @@ const repo = { fullName: 'acme/widget' } as RepoRef;
 function recordingClients(agents: readonly AgentConfig[]): { clients: Map<string, ForgeClient>; edits: string[] } {
   const edits: string[] = [];
   const clients = new Map(
-    agents.map((agent) => [agent.name, { editPullBase: async (_repo: string, number: number, base: string) => (edits.push(`${agent.name}:${number}->${base}`), {}) } as unknown as ForgeClient]),
+    agents.map((agent) => [
+      agent.name,
+      {
+        editPullBase: async (_repo: string, number: number, base: string) => (
+          edits.push(`${agent.name}:${number}->${base}`), {}
+        ),
+      } as unknown as ForgeClient,
+    ]),
   );
   return { clients, edits };
 }
@@ -20,7 +27,7 @@ describe('the stack forge', () => {
   const boss = makeAgent('boss', 'tok-boss-stack');
   const dev = makeAgent('dev', 'tok-dev-stack');
 
-  it('retargets an agent\'s PR as that agent, and a person\'s PR as the agent that may edit pull requests (dev, not boss)', async () => {
+  it("retargets an agent's PR as that agent, and a person's PR as the agent that may edit pull requests (dev, not boss)", async () => {
     const { clients, edits } = recordingClients([boss, dev]);
     const forge = createStackForge([boss, dev], clients)!;
 

@@ -8,7 +8,10 @@ import type { AgentConfig } from '../config/types.js';
 import type { StackForge } from './cleanup-actions.js';
 import type { ForgeClient } from '../forge/client.js';
 
-export function createStackForge(agents: readonly AgentConfig[], clients: ReadonlyMap<string, ForgeClient>): StackForge | undefined {
+export function createStackForge(
+  agents: readonly AgentConfig[],
+  clients: ReadonlyMap<string, ForgeClient>,
+): StackForge | undefined {
   const first = agents[0];
   if (!first) return undefined;
   const clientOf = (agent: AgentConfig) => clients.get(agent.name)!;

@@ -13,7 +13,16 @@ import { repoKey } from '../core/events.js';
 import type { Transcripts } from './cleanup-actions.js';
 import type { CleanupQueue, HousekeepingSessions, RecordRetention } from './ports.js';
 
-export const SWEEP_TASKS = ['sessions', 'transcripts', 'worktrees', 'attic', 'strays', 'caches', 'retention', 'disk'] as const;
+export const SWEEP_TASKS = [
+  'sessions',
+  'transcripts',
+  'worktrees',
+  'attic',
+  'strays',
+  'caches',
+  'retention',
+  'disk',
+] as const;
 export type SweepTaskName = (typeof SWEEP_TASKS)[number];
 
 /**
@@ -43,7 +52,10 @@ export interface SweepLimits {
 }
 
 export interface SweepDeps {
-  readonly workdirs: Pick<Workdirs, 'list' | 'removeWorktree' | 'diskUsage' | 'attic' | 'removeAttic' | 'strays' | 'adoptStray' | 'prune' | 'maintain'>;
+  readonly workdirs: Pick<
+    Workdirs,
+    'list' | 'removeWorktree' | 'diskUsage' | 'attic' | 'removeAttic' | 'strays' | 'adoptStray' | 'prune' | 'maintain'
+  >;
   readonly rows: HousekeepingSessions;
   readonly transcripts: Transcripts;
   readonly queue: Pick<CleanupQueue, 'keysBusy'>;
@@ -72,7 +84,8 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
       }
       report.items.push(name);
       if (ctx.dryRun) continue;
-      if (session.sessionId) report.reclaimedBytes += await deps.transcripts.remove(session.sessionId, session.worktree);
+      if (session.sessionId)
+        report.reclaimedBytes += await deps.transcripts.remove(session.sessionId, session.worktree);
       await deps.rows.delete(session.key);
       report.removed++;
     }
@@ -155,12 +168,16 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
     const cutoff = ctx.now - deps.limits.retentionMs;
     const found = await deps.records.countBefore(cutoff);
     report.found = found.deliveries + found.runs + found.cleanupTasks;
-    report.notes.push(`before ${new Date(cutoff).toISOString()}: ${found.deliveries} deliveries, ${found.runs} runs, ${found.cleanupTasks} cleanup tasks`);
+    report.notes.push(
+      `before ${new Date(cutoff).toISOString()}: ${found.deliveries} deliveries, ${found.runs} runs, ${found.cleanupTasks} cleanup tasks`,
+    );
     if (ctx.dryRun) return;
     const deliveries = await deps.deliveries.deleteDeliveriesBefore(cutoff);
     const runs = await deps.records.deleteRunsBefore(cutoff);
     report.removed = deliveries.deliveries + runs.runs + runs.cleanupTasks;
-    report.notes.push(`deleted ${deliveries.deliveries} deliveries, ${deliveries.events} events, ${deliveries.jobs} jobs, ${runs.runs} runs, ${runs.cleanupTasks} cleanup tasks`);
+    report.notes.push(
+      `deleted ${deliveries.deliveries} deliveries, ${deliveries.events} events, ${deliveries.jobs} jobs, ${runs.runs} runs, ${runs.cleanupTasks} cleanup tasks`,
+    );
   },
 
   async disk(deps, ctx, report) {
@@ -180,14 +197,34 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
       freed += bytes.get(w.id) ?? 0;
     }
     report.found = chosen.length;
-    deps.log.warn({ freeBytes: usage.freeBytes, highWaterBytes: deps.limits.diskHighWaterBytes, evicting: chosen.length, dryRun: ctx.dryRun }, 'free disk under the high-water mark: evicting least-recently-used idle worktrees');
-    report.notes.push(`free ${usage.freeBytes} bytes is under the high-water mark ${deps.limits.diskHighWaterBytes}: evicting ${chosen.length} least-recently-used idle worktrees`);
+    deps.log.warn(
+      {
+        freeBytes: usage.freeBytes,
+        highWaterBytes: deps.limits.diskHighWaterBytes,
+        evicting: chosen.length,
+        dryRun: ctx.dryRun,
+      },
+      'free disk under the high-water mark: evicting least-recently-used idle worktrees',
+    );
+    report.notes.push(
+      `free ${usage.freeBytes} bytes is under the high-water mark ${deps.limits.diskHighWaterBytes}: evicting ${chosen.length} least-recently-used idle worktrees`,
+    );
     await removeWorktrees(deps, ctx, report, chosen, bytes);
   },
 };
 
-async function removeWorktrees(deps: SweepDeps, ctx: SweepContext, report: TaskReport, worktrees: readonly WorktreeInfo[], knownBytes?: Map<string, number>): Promise<void> {
-  const bytes = knownBytes ?? new Map((await deps.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })).worktrees.map((w) => [w.id, w.bytes]));
+async function removeWorktrees(
+  deps: SweepDeps,
+  ctx: SweepContext,
+  report: TaskReport,
+  worktrees: readonly WorktreeInfo[],
+  knownBytes?: Map<string, number>,
+): Promise<void> {
+  const bytes =
+    knownBytes ??
+    new Map(
+      (await deps.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })).worktrees.map((w) => [w.id, w.bytes]),
+    );
   for (const w of worktrees) {
     if (w.leased || (await deps.queue.keysBusy(repoKey(w.repo), issuesOf(w), w.agent))) {
       report.notes.push(`${w.path}: in use or has a queued or running job, left alone`);

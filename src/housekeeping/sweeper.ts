@@ -51,12 +51,22 @@ export function createSweeper(deps: SweepDeps & { readonly sweeps: SweepRecords;
       } catch (error) {
         report.failures.push({ what: `task ${task}`, reason: error instanceof Error ? error.message : String(error) });
       }
-      for (const failure of report.failures) deps.log.warn({ task, what: failure.what, reason: failure.reason }, 'sweep task failure');
+      for (const failure of report.failures)
+        deps.log.warn({ task, what: failure.what, reason: failure.reason }, 'sweep task failure');
       tasks.push(report);
     }
     const finishedAt = deps.clock.now();
     await deps.sweeps.finish(id, finishedAt, { tasks });
-    deps.log.info({ sweep: id, dryRun, trigger, removed: tasks.reduce((n, t) => n + t.removed, 0), failures: tasks.reduce((n, t) => n + t.failures.length, 0) }, 'sweep finished');
+    deps.log.info(
+      {
+        sweep: id,
+        dryRun,
+        trigger,
+        removed: tasks.reduce((n, t) => n + t.removed, 0),
+        failures: tasks.reduce((n, t) => n + t.failures.length, 0),
+      },
+      'sweep finished',
+    );
     return { id, trigger, dryRun, startedAt, finishedAt, tasks };
   };
   return {
@@ -72,7 +82,8 @@ export function createSweeper(deps: SweepDeps & { readonly sweeps: SweepRecords;
 
 function selected(task: string | undefined): readonly SweepTaskName[] {
   if (task === undefined) return SWEEP_TASKS;
-  if (!(SWEEP_TASKS as readonly string[]).includes(task)) throw new UnknownSweepTaskError(`unknown sweep task "${task}": the tasks are ${SWEEP_TASKS.join(', ')}`);
+  if (!(SWEEP_TASKS as readonly string[]).includes(task))
+    throw new UnknownSweepTaskError(`unknown sweep task "${task}": the tasks are ${SWEEP_TASKS.join(', ')}`);
   return [task as SweepTaskName];
 }
 
@@ -84,7 +95,13 @@ export function sweepStorePorts(store: {
   readonly recordRetention: SweepDeps['records'];
   readonly sweeps: SweepRecords;
 }) {
-  return { rows: store.housekeepingSessions, queue: store.cleanup, deliveries: store.deliveries, records: store.recordRetention, sweeps: store.sweeps };
+  return {
+    rows: store.housekeepingSessions,
+    queue: store.cleanup,
+    deliveries: store.deliveries,
+    records: store.recordRetention,
+    sweeps: store.sweeps,
+  };
 }
 
 /** The sweep's limits, from the configuration's `housekeeping` section. */

@@ -10,10 +10,16 @@ export function adminGuard(token: Secret | undefined) {
   const expected = token && tokenDigest(token.reveal());
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!expected) {
-      return reply.code(403).send({ error: 'the operator API is disabled: set CLAUDE_HOOKS_ADMIN_TOKEN (adminToken) to enable it', reason: 'no-admin-token' });
+      return reply.code(403).send({
+        error: 'the operator API is disabled: set CLAUDE_HOOKS_ADMIN_TOKEN (adminToken) to enable it',
+        reason: 'no-admin-token',
+      });
     }
     if (!tokenMatches(bearerToken(request.headers.authorization), expected)) {
-      return reply.code(401).send({ error: 'missing or wrong admin token: send "Authorization: Bearer <CLAUDE_HOOKS_ADMIN_TOKEN>"', reason: 'unauthorized' });
+      return reply.code(401).send({
+        error: 'missing or wrong admin token: send "Authorization: Bearer <CLAUDE_HOOKS_ADMIN_TOKEN>"',
+        reason: 'unauthorized',
+      });
     }
     return undefined;
   };

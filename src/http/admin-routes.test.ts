@@ -18,7 +18,11 @@ describe('the admin routes with no admin token configured', () => {
       const app = Fastify();
       adminRoutes({ adminToken: undefined, clock: systemClock } as unknown as AdminRoutesOptions)(app);
 
-      const response = await app.inject({ method, url, payload: method === 'POST' ? { agent: 'dev', scope: 'all' } : undefined });
+      const response = await app.inject({
+        method,
+        url,
+        payload: method === 'POST' ? { agent: 'dev', scope: 'all' } : undefined,
+      });
 
       assert.equal(response.statusCode, 403);
       assert.match(response.json<{ error: string }>().error, /set CLAUDE_HOOKS_ADMIN_TOKEN/);
@@ -36,13 +40,19 @@ describe('POST /admin/sweep', () => {
       adminToken: new Secret('admin'),
       audit: { record: async (entry: unknown) => void audit.push(entry) },
       sweep: async (options: { task?: string }) => {
-        if (options.task === 'everything') throw Object.assign(new Error('unknown sweep task "everything"'), { code: 'UNKNOWN_SWEEP_TASK' });
+        if (options.task === 'everything')
+          throw Object.assign(new Error('unknown sweep task "everything"'), { code: 'UNKNOWN_SWEEP_TASK' });
         calls.push(options);
         return { swept: true };
       },
       clock: systemClock,
     } as unknown as AdminRoutesOptions)(app);
-    const response = await app.inject({ method: 'POST', url: '/admin/sweep', headers: { authorization: 'Bearer admin' }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/admin/sweep',
+      headers: { authorization: 'Bearer admin' },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
     await app.close();
     return { status: response.statusCode, body: response.json<{ error?: string; reason?: string }>(), calls };
   }
@@ -68,6 +78,9 @@ describe('POST /admin/sweep', () => {
   it('answers 400 for a task the sweeper does not know, and 500 naming the action for any other failure', async () => {
     const unknown = await sweepWith({ task: 'everything' });
 
-    assert.deepEqual([unknown.status, unknown.body], [400, { error: 'unknown sweep task "everything"', reason: 'unknown-task' }]);
+    assert.deepEqual(
+      [unknown.status, unknown.body],
+      [400, { error: 'unknown sweep task "everything"', reason: 'unknown-task' }],
+    );
   });
 });

@@ -7,7 +7,14 @@
 import type { CancelAnswer } from '../queue/dispatcher.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { describeIssues, pauseScope, pauseSchema, resetSchema, sweepSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
+import {
+  describeIssues,
+  pauseScope,
+  pauseSchema,
+  resetSchema,
+  sweepSchema,
+  type PauseRequest,
+} from '../housekeeping/admin-schema.js';
 import type { AuditLog, DispatchPauses, SweepRecords } from '../housekeeping/ports.js';
 import { reset, type ResetDeps } from '../housekeeping/reset.js';
 import type { Clock } from '../lib/clock.js';
@@ -43,62 +50,108 @@ export function adminRoutes(options: AdminRoutesOptions) {
     const preHandler = adminGuard(options.adminToken);
 
     /** Runs an action and writes its audit record, with the status it was answered with. */
-    const audited = (action: string, handler: (request: FastifyRequest) => Promise<Answer>) => async (request: FastifyRequest, reply: FastifyReply) => {
-      let answer: Answer;
-      try {
-        answer = await handler(request);
-      } catch (error) {
-        answer = answerForError(action, error);
-      }
-      await options.audit.record({ at: options.clock.now(), source: `api ${request.ip}`, action, params: { ...(request.params as object), ...(isRecord(request.body) ? request.body : {}) }, status: answer.status, result: answer.body });
-      return reply.code(answer.status).send(answer.body);
-    };
+    const audited =
+      (action: string, handler: (request: FastifyRequest) => Promise<Answer>) =>
+      async (request: FastifyRequest, reply: FastifyReply) => {
+        let answer: Answer;
+        try {
+          answer = await handler(request);
+        } catch (error) {
+          answer = answerForError(action, error);
+        }
+        await options.audit.record({
+          at: options.clock.now(),
+          source: `api ${request.ip}`,
+          action,
+          params: { ...(request.params as object), ...(isRecord(request.body) ? request.body : {}) },
+          status: answer.status,
+          result: answer.body,
+        });
+        return reply.code(answer.status).send(answer.body);
+      };
 
-    app.post('/admin/reset', { preHandler }, audited('reset', async (request) => {
-      const body = parse(resetSchema, request.body);
-      if (!body.ok) return body.answer;
-      const result = await reset(options.resetDeps, body.value);
-      if (result.ok) return { status: 200, body: result.value };
-      if (result.error.kind === 'running-job') return { status: 409, body: { error: result.error.message, reason: 'running-job', jobs: result.error.jobs } };
-      return { status: 400, body: { error: result.error.message, reason: result.error.kind } };
-    }));
+    app.post(
+      '/admin/reset',
+      { preHandler },
+      audited('reset', async (request) => {
+        const body = parse(resetSchema, request.body);
+        if (!body.ok) return body.answer;
+        const result = await reset(options.resetDeps, body.value);
+        if (result.ok) return { status: 200, body: result.value };
+        if (result.error.kind === 'running-job')
+          return { status: 409, body: { error: result.error.message, reason: 'running-job', jobs: result.error.jobs } };
+        return { status: 400, body: { error: result.error.message, reason: result.error.kind } };
+      }),
+    );
 
-    app.post<{ Params: { id: string } }>('/admin/jobs/:id/cancel', { preHandler }, audited('cancel', async (request) => {
-      const raw = (request.params as { id: string }).id;
-      const id = Number(raw);
-      if (!/^\d+$/.test(raw) || id < 1) return { status: 400, body: { error: `job id must be a positive whole number, got "${raw}"`, reason: 'bad-id' } };
-      const was = await options.cancelJob(id, 'cancelled by an operator');
-      if (was === 'not-found') return { status: 404, body: { error: `no job ${id}`, reason: 'not-found' } };
-      if (was === 'finished') return { status: 409, body: { error: `job ${id} has already ended; nothing to cancel`, reason: 'finished' } };
-      if (was === 'requested') return { status: 202, body: { job: id, cancelled: was, note: `job ${id} runs on another worker, which was asked to stop it: it ends as cancelled within seconds (GET /api/jobs shows when)` } };
-      return { status: 200, body: { job: id, cancelled: was } };
-    }));
+    app.post<{ Params: { id: string } }>(
+      '/admin/jobs/:id/cancel',
+      { preHandler },
+      audited('cancel', async (request) => {
+        const raw = (request.params as { id: string }).id;
+        const id = Number(raw);
+        if (!/^\d+$/.test(raw) || id < 1)
+          return {
+            status: 400,
+            body: { error: `job id must be a positive whole number, got "${raw}"`, reason: 'bad-id' },
+          };
+        const was = await options.cancelJob(id, 'cancelled by an operator');
+        if (was === 'not-found') return { status: 404, body: { error: `no job ${id}`, reason: 'not-found' } };
+        if (was === 'finished')
+          return { status: 409, body: { error: `job ${id} has already ended; nothing to cancel`, reason: 'finished' } };
+        if (was === 'requested')
+          return {
+            status: 202,
+            body: {
+              job: id,
+              cancelled: was,
+              note: `job ${id} runs on another worker, which was asked to stop it: it ends as cancelled within seconds (GET /api/jobs shows when)`,
+            },
+          };
+        return { status: 200, body: { job: id, cancelled: was } };
+      }),
+    );
 
     const pauseRoute = (path: string, action: 'pause' | 'resume') =>
-      app.post(path, { preHandler }, audited(action, async (request) => {
-        const body = parse(pauseSchema, request.body ?? {});
-        if (!body.ok) return body.answer;
-        const scope = scopeOf(body.value, options);
-        if (typeof scope !== 'string') return scope;
-        if (action === 'pause') {
-          await options.pauses.pause(scope, body.value.reason ?? 'paused by an operator', options.clock.now());
-          return { status: 200, body: { paused: scope, note: 'deliveries are still stored; no job of this scope starts until it is resumed' } };
-        }
-        const lifted = await options.pauses.resume(scope);
-        options.resumed();
-        return { status: 200, body: { resumed: scope, ...lifted } };
-      }));
+      app.post(
+        path,
+        { preHandler },
+        audited(action, async (request) => {
+          const body = parse(pauseSchema, request.body ?? {});
+          if (!body.ok) return body.answer;
+          const scope = scopeOf(body.value, options);
+          if (typeof scope !== 'string') return scope;
+          if (action === 'pause') {
+            await options.pauses.pause(scope, body.value.reason ?? 'paused by an operator', options.clock.now());
+            return {
+              status: 200,
+              body: {
+                paused: scope,
+                note: 'deliveries are still stored; no job of this scope starts until it is resumed',
+              },
+            };
+          }
+          const lifted = await options.pauses.resume(scope);
+          options.resumed();
+          return { status: 200, body: { resumed: scope, ...lifted } };
+        }),
+      );
     pauseRoute('/admin/pause', 'pause');
     pauseRoute('/admin/resume', 'resume');
 
-    app.post('/admin/sweep', { preHandler }, audited('sweep', async (request) => {
-      if (!options.sweep) return { status: 503, body: { error: 'the sweeper is not running in this service', reason: 'no-sweeper' } };
-      // No body at all is a sweep of every task, for real.
-      const parsed = parse(sweepSchema, request.body ?? {});
-      if (!parsed.ok) return parsed.answer;
-      const { dryRun, task } = parsed.value;
-      return { status: 200, body: await options.sweep({ dryRun: dryRun === true, ...(task ? { task } : {}) }) };
-    }));
+    app.post(
+      '/admin/sweep',
+      { preHandler },
+      audited('sweep', async (request) => {
+        if (!options.sweep)
+          return { status: 503, body: { error: 'the sweeper is not running in this service', reason: 'no-sweeper' } };
+        // No body at all is a sweep of every task, for real.
+        const parsed = parse(sweepSchema, request.body ?? {});
+        if (!parsed.ok) return parsed.answer;
+        const { dryRun, task } = parsed.value;
+        return { status: 200, body: await options.sweep({ dryRun: dryRun === true, ...(task ? { task } : {}) }) };
+      }),
+    );
 
     const limitOf = (request: FastifyRequest, reply: FastifyReply): number | undefined => {
       const raw = (request.query as { limit?: string }).limit;
@@ -113,13 +166,22 @@ export function adminRoutes(options: AdminRoutesOptions) {
       return { sessions: await options.sessions.list({ limit }) };
     });
     app.get('/api/worktrees', { preHandler }, async () => {
-      const [worktrees, cached] = await Promise.all([options.workdirs.list(), options.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER })]);
+      const [worktrees, cached] = await Promise.all([
+        options.workdirs.list(),
+        options.workdirs.diskUsage({ maxAgeMs: Number.MAX_SAFE_INTEGER }),
+      ]);
       // The last measurement (the dashboard's background sampler takes one every few minutes); a
       // worktree made since is not in it, and only then is the data dir measured again.
       const measured = new Set(cached.worktrees.map((w) => w.id));
-      const usage = worktrees.every((w) => measured.has(w.id)) ? cached : await options.workdirs.diskUsage({ maxAgeMs: 0 });
+      const usage = worktrees.every((w) => measured.has(w.id))
+        ? cached
+        : await options.workdirs.diskUsage({ maxAgeMs: 0 });
       const bytes = new Map(usage.worktrees.map((w) => [w.id, w.bytes]));
-      return { measuredAt: usage.measuredAt, freeBytes: usage.freeBytes, worktrees: worktrees.map((w) => ({ ...w, bytes: bytes.get(w.id) ?? null })) };
+      return {
+        measuredAt: usage.measuredAt,
+        freeBytes: usage.freeBytes,
+        worktrees: worktrees.map((w) => ({ ...w, bytes: bytes.get(w.id) ?? null })),
+      };
     });
     app.get('/api/sweeps', { preHandler }, async (request, reply) => {
       const limit = limitOf(request, reply);
@@ -135,13 +197,21 @@ export function adminRoutes(options: AdminRoutesOptions) {
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; answer: Answer } {
-  if (!isRecord(body)) return { ok: false, answer: { status: 400, body: { error: 'the body must be a JSON object', reason: 'bad-body' } } };
+  if (!isRecord(body))
+    return {
+      ok: false,
+      answer: { status: 400, body: { error: 'the body must be a JSON object', reason: 'bad-body' } },
+    };
   const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, answer: { status: 400, body: { error: describeIssues(parsed.error), reason: 'bad-body' } } };
 }
 
 function scopeOf(body: PauseRequest, options: AdminRoutesOptions): string | Answer {
-  const scope = pauseScope(body, options.resetDeps.agents.map((a) => a.name), options.forgeHost);
+  const scope = pauseScope(
+    body,
+    options.resetDeps.agents.map((a) => a.name),
+    options.forgeHost,
+  );
   return scope.ok ? scope.scope : { status: 400, body: { error: scope.error, reason: scope.reason } };
 }

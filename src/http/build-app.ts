@@ -49,7 +49,10 @@ export function buildHttpApp(options: HttpAppOptions): FastifyInstance {
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) options.log.error({ err: error }, 'request failed');
-    return reply.code(status).send({ error: status >= 500 ? 'internal error; see the service log' : error.message, reason: error.code ?? 'error' });
+    return reply.code(status).send({
+      error: status >= 500 ? 'internal error; see the service log' : error.message,
+      reason: error.code ?? 'error',
+    });
   });
 
   app.get('/healthz', async () => ({ ok: true }));

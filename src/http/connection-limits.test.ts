@@ -111,7 +111,11 @@ describe('connection limits', () => {
 
       assert.equal(health.status, 200);
       assert.ok(Date.now() - started < 5000);
-      assert.equal(slow.filter((c) => c.socket.destroyed).length, 0, 'the slow ones are still open (under the cap and the timeout)');
+      assert.equal(
+        slow.filter((c) => c.socket.destroyed).length,
+        0,
+        'the slow ones are still open (under the cap and the timeout)',
+      );
     } finally {
       for (const client of slow) client.socket.destroy();
       await intake.close();

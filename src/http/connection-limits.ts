@@ -50,16 +50,26 @@ function answerClientError(limits: ConnectionLimits) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, text, body] =
       error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? ([408, 'Request Timeout', {
-            error: `the request was not received in time: headers must arrive within ${limits.headersTimeoutMs / 1000} s (server.headersTimeoutSeconds) and the whole body within ${limits.requestTimeoutMs / 1000} s (server.requestTimeoutSeconds)`,
-            reason: 'timeout',
-          }] as const)
+        ? ([
+            408,
+            'Request Timeout',
+            {
+              error: `the request was not received in time: headers must arrive within ${limits.headersTimeoutMs / 1000} s (server.headersTimeoutSeconds) and the whole body within ${limits.requestTimeoutMs / 1000} s (server.requestTimeoutSeconds)`,
+              reason: 'timeout',
+            },
+          ] as const)
         : error.code === 'HPE_HEADER_OVERFLOW'
-          ? ([431, 'Request Header Fields Too Large', { error: 'the request headers are larger than the server accepts', reason: 'headers-too-large' }] as const)
+          ? ([
+              431,
+              'Request Header Fields Too Large',
+              { error: 'the request headers are larger than the server accepts', reason: 'headers-too-large' },
+            ] as const)
           : ([400, 'Bad Request', { error: 'the request is not valid HTTP', reason: 'bad-request' }] as const);
     const json = JSON.stringify(body);
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\n\r\n${json}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json\r\n\r\n${json}`,
+      );
     }
     socket.destroy();
   };

@@ -4,7 +4,11 @@ import { ADMIN_TOKEN, dashboardApp, type DashboardApp } from '../../test/support
 import { HOSTILE_BRANCH, HOSTILE_TITLE } from '../../test/support/dashboard-seed.js';
 
 async function signIn(d: DashboardApp): Promise<{ cookie: string; csrf: string }> {
-  const response = await d.app.inject({ method: 'POST', url: '/dashboard/sign-in', ...formRequest({ token: ADMIN_TOKEN }) });
+  const response = await d.app.inject({
+    method: 'POST',
+    url: '/dashboard/sign-in',
+    ...formRequest({ token: ADMIN_TOKEN }),
+  });
   const setCookie = String(response.headers['set-cookie']);
   const cookie = setCookie.split(';')[0]!;
   const page = await d.app.inject({ method: 'GET', url: '/', headers: { cookie } });
@@ -32,8 +36,16 @@ describe('the dashboard route', () => {
 
     it('refuses the JSON status without the admin token, and serves it with the bearer token', async () => {
       const none = await d.app.inject({ method: 'GET', url: '/api/status' });
-      const wrong = await d.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: 'Bearer nope' } });
-      const right = await d.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const wrong = await d.app.inject({
+        method: 'GET',
+        url: '/api/status',
+        headers: { authorization: 'Bearer nope' },
+      });
+      const right = await d.app.inject({
+        method: 'GET',
+        url: '/api/status',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
 
       assert.deepEqual([none.statusCode, wrong.statusCode, right.statusCode], [401, 401, 200]);
       assert.match(none.json().error, /CLAUDE_HOOKS_ADMIN_TOKEN/);
@@ -41,14 +53,25 @@ describe('the dashboard route', () => {
     });
 
     it('refuses a wrong token at sign-in, and sets a signed HttpOnly, SameSite=Strict, expiring cookie for the right one', async () => {
-      const wrong = await d.app.inject({ method: 'POST', url: '/dashboard/sign-in', ...formRequest({ token: 'guess' }) });
-      const right = await d.app.inject({ method: 'POST', url: '/dashboard/sign-in', ...formRequest({ token: ADMIN_TOKEN }) });
+      const wrong = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/sign-in',
+        ...formRequest({ token: 'guess' }),
+      });
+      const right = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/sign-in',
+        ...formRequest({ token: ADMIN_TOKEN }),
+      });
 
       assert.equal(wrong.statusCode, 401);
       assert.equal(wrong.headers['set-cookie'], undefined);
       assert.equal(right.statusCode, 303);
       assert.equal(right.headers.location, '/');
-      assert.match(String(right.headers['set-cookie']), /^claude_hooks_session=\d+\.[\w-]+\.[\w-]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
+      assert.match(
+        String(right.headers['set-cookie']),
+        /^claude_hooks_session=\d+\.[\w-]+\.[\w-]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/,
+      );
     });
 
     it('does not accept a tampered or expired cookie', async () => {
@@ -84,7 +107,10 @@ describe('the dashboard route', () => {
       const response = await d.app.inject({ method: 'GET', url: '/', headers: { cookie } });
 
       assert.equal(response.statusCode, 200);
-      assert.ok(!response.body.includes(HOSTILE_BRANCH) && !response.body.includes('</script><script>'), 'no payload markup reaches the page');
+      assert.ok(
+        !response.body.includes(HOSTILE_BRANCH) && !response.body.includes('</script><script>'),
+        'no payload markup reaches the page',
+      );
       assert.ok(response.body.includes('&lt;img src=x onerror=alert(1)&gt;'));
       assert.match(String(response.headers['content-security-policy']), /script-src 'self'/);
       assert.doesNotMatch(response.body, /<script>/);
@@ -93,7 +119,11 @@ describe('the dashboard route', () => {
     it("shows one run's prompt, tool calls and forge changes, escaped", async () => {
       const { cookie } = await signIn(d);
 
-      const response = await d.app.inject({ method: 'GET', url: `/dashboard/runs/${d.seeded.hostileRunId}`, headers: { cookie } });
+      const response = await d.app.inject({
+        method: 'GET',
+        url: `/dashboard/runs/${d.seeded.hostileRunId}`,
+        headers: { cookie },
+      });
 
       assert.equal(response.statusCode, 200);
       assert.ok(!response.body.includes(HOSTILE_TITLE) && !response.body.includes(HOSTILE_BRANCH));
@@ -117,7 +147,11 @@ describe('the dashboard route', () => {
     it('refuses an action without the session cookie', async () => {
       const { csrf } = await signIn(d);
 
-      const response = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest({ csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' }) });
+      const response = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest({ csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' }),
+      });
 
       assert.equal(response.statusCode, 401);
       assert.equal((await d.store.jobs.listJobs({ states: ['queued'] })).length, 1);
@@ -127,8 +161,16 @@ describe('the dashboard route', () => {
       const mine = await signIn(d);
       const theirs = await signIn(d);
 
-      const missing = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest({ job: String(d.seeded.queuedJobId), confirm: 'yes' }, mine.cookie) });
-      const foreign = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest({ csrf: theirs.csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' }, mine.cookie) });
+      const missing = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest({ job: String(d.seeded.queuedJobId), confirm: 'yes' }, mine.cookie),
+      });
+      const foreign = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest({ csrf: theirs.csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' }, mine.cookie),
+      });
 
       assert.deepEqual([missing.statusCode, foreign.statusCode], [403, 403]);
       assert.match(missing.body, /CSRF/);
@@ -139,9 +181,17 @@ describe('the dashboard route', () => {
       const { cookie, csrf } = await signIn(d);
       const fields = { csrf, job: String(d.seeded.queuedJobId) };
 
-      const asked = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest(fields, cookie) });
+      const asked = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest(fields, cookie),
+      });
       const stillQueued = (await d.store.jobs.listJobs({ states: ['queued'] })).length;
-      const done = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest({ ...fields, confirm: 'yes' }, cookie) });
+      const done = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest({ ...fields, confirm: 'yes' }, cookie),
+      });
 
       assert.equal(asked.statusCode, 200);
       assert.match(asked.body, /Cancel queued job \d+\?/);
@@ -155,9 +205,21 @@ describe('the dashboard route', () => {
     it('names what is wrong with a bad field or an unknown action', async () => {
       const { cookie, csrf } = await signIn(d);
 
-      const badJob = await d.app.inject({ method: 'POST', url: '/dashboard/actions/cancel-job', ...formRequest({ csrf, job: '1; drop' }, cookie) });
-      const unknown = await d.app.inject({ method: 'POST', url: '/dashboard/actions/format-disk', ...formRequest({ csrf }, cookie) });
-      const sweep = await d.app.inject({ method: 'POST', url: '/dashboard/actions/run-sweeper', ...formRequest({ csrf }, cookie) });
+      const badJob = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/cancel-job',
+        ...formRequest({ csrf, job: '1; drop' }, cookie),
+      });
+      const unknown = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/format-disk',
+        ...formRequest({ csrf }, cookie),
+      });
+      const sweep = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/run-sweeper',
+        ...formRequest({ csrf }, cookie),
+      });
 
       assert.deepEqual([badJob.statusCode, unknown.statusCode, sweep.statusCode], [400, 400, 400]);
       assert.match(badJob.body, /job must be a job id/);
@@ -169,10 +231,17 @@ describe('the dashboard route', () => {
       const { cookie, csrf } = await signIn(d);
       const key = 'boss:forge.test/acme/widget#3';
 
-      const done = await d.app.inject({ method: 'POST', url: '/dashboard/actions/resume-key', ...formRequest({ csrf, key, confirm: 'yes' }, cookie) });
+      const done = await d.app.inject({
+        method: 'POST',
+        url: '/dashboard/actions/resume-key',
+        ...formRequest({ csrf, key, confirm: 'yes' }, cookie),
+      });
 
       assert.equal(done.statusCode, 200);
-      assert.equal(await d.store.jobs.pausedUntil({ agent: 'boss', repo: 'forge.test/acme/widget', issue: 3 }, d.clock.now()), undefined);
+      assert.equal(
+        await d.store.jobs.pausedUntil({ agent: 'boss', repo: 'forge.test/acme/widget', issue: 3 }, d.clock.now()),
+        undefined,
+      );
     });
   });
 });

@@ -29,7 +29,10 @@ async function scene(): Promise<{ h: Harness; release: () => void }> {
   });
   const h = await startHarness({ runner, writers: ['alice'], repositories: ['acme/widget'] });
   h.setCanTrigger(async (_repo, login) => {
-    if (login === 'bob') throw new ForgeUnavailableError("could not check bob's permission on acme/widget: forge API GET … failed with 502");
+    if (login === 'bob')
+      throw new ForgeUnavailableError(
+        "could not check bob's permission on acme/widget: forge API GET … failed with 502",
+      );
     return login === 'alice';
   });
   await h.deliver(commented(7, 'mallory', '@dev rm -rf please'));
@@ -39,8 +42,14 @@ async function scene(): Promise<{ h: Harness; release: () => void }> {
   await h.deliver(commented(9, 'alice', '@dev over here', { repo: OTHER }));
   await h.deliver(commented(10, 'alice', 'thanks!'));
   await h.deliver(commented(11, 'bob', '@dev from bob'));
-  await until(async () => (await h.store.jobs.listJobs({ states: ['queued'] })).length === 1, 'the follow-up to be queued');
-  await until(async () => (await h.store.deliveryHistory.recent(6)).filter((d) => d.routing?.routedAt !== null).length === 5, 'all but bob’s to be routed');
+  await until(
+    async () => (await h.store.jobs.listJobs({ states: ['queued'] })).length === 1,
+    'the follow-up to be queued',
+  );
+  await until(
+    async () => (await h.store.deliveryHistory.recent(6)).filter((d) => d.routing?.routedAt !== null).length === 5,
+    'all but bob’s to be routed',
+  );
   return { h, release: hold.open };
 }
 
@@ -66,15 +75,32 @@ describe('GET /api/deliveries', () => {
     });
     await app.ready();
     try {
-      const response = await app.inject({ method: 'GET', url: '/api/deliveries?limit=6', headers: { authorization: 'Bearer admin' } });
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/deliveries?limit=6',
+        headers: { authorization: 'Bearer admin' },
+      });
       const unauthorised = await app.inject({ method: 'GET', url: '/api/deliveries' });
-      const bad = await app.inject({ method: 'GET', url: '/api/deliveries?limit=lots', headers: { authorization: 'Bearer admin' } });
+      const bad = await app.inject({
+        method: 'GET',
+        url: '/api/deliveries?limit=lots',
+        headers: { authorization: 'Bearer admin' },
+      });
 
       assert.equal(response.statusCode, 200);
-      const deliveries = response.json().deliveries as Array<{ became: string; routing: { decisions: Array<{ agent: string; kind: string }> } }>;
+      const deliveries = response.json().deliveries as Array<{
+        became: string;
+        routing: { decisions: Array<{ agent: string; kind: string }> };
+      }>;
       assert.equal(deliveries.length, EXPECTED.length);
       for (const [i, d] of deliveries.entries()) assert.match(d.became, EXPECTED[i]!);
-      assert.deepEqual(deliveries[5]!.routing.decisions, [{ agent: 'dev', kind: 'skipped', reason: 'mallory has no write access to acme/widget and is not in dispatch.allowUsers' }]);
+      assert.deepEqual(deliveries[5]!.routing.decisions, [
+        {
+          agent: 'dev',
+          kind: 'skipped',
+          reason: 'mallory has no write access to acme/widget and is not in dispatch.allowUsers',
+        },
+      ]);
       assert.equal(unauthorised.statusCode, 401);
       assert.equal(bad.statusCode, 400);
       assert.match(bad.json().error, /limit must be a whole number/);
@@ -90,15 +116,25 @@ describe('claude-hooks deliveries', () => {
   it('prints each agent’s decision and its reason beside the delivery', async () => {
     const { h, release } = await scene();
     release();
-    await until(async () => (await h.store.jobs.listJobs({ states: ['succeeded'] })).length === 2, 'both jobs to finish');
+    await until(
+      async () => (await h.store.jobs.listJobs({ states: ['succeeded'] })).length === 2,
+      'both jobs to finish',
+    );
     await h.close();
 
-    const result = spawnSync(process.execPath, [CLI, 'deliveries', '--limit', '6'], { cwd: h.dataDir, env: { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: h.dataDir }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [CLI, 'deliveries', '--limit', '6'], {
+      cwd: h.dataDir,
+      env: { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: h.dataDir },
+      encoding: 'utf8',
+    });
 
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trim().split('\n').slice(1);
     assert.match(lines[2]!, /all agents: skipped — acme\/other is not in forge.repositories$/);
     assert.match(lines[3]!, /dev: job 2 succeeded \(mention\)$/);
-    assert.match(lines[5]!, /dev: skipped — mallory has no write access to acme\/widget and is not in dispatch.allowUsers$/);
+    assert.match(
+      lines[5]!,
+      /dev: skipped — mallory has no write access to acme\/widget and is not in dispatch.allowUsers$/,
+    );
   });
 });

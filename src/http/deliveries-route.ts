@@ -10,11 +10,16 @@ import { adminGuard } from './admin-auth.js';
 
 export function deliveriesRoute(options: { history: DeliveryHistory; adminToken: Secret | undefined }) {
   return (app: FastifyInstance) => {
-    app.get<{ Querystring: { limit?: string } }>('/api/deliveries', { preHandler: adminGuard(options.adminToken) }, async (request, reply) => {
-      const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000', reason: 'bad-query' });
-      const deliveries = await options.history.recent(limit);
-      return { deliveries: deliveries.map((delivery) => ({ ...delivery, became: describeOutcome(delivery) })) };
-    });
+    app.get<{ Querystring: { limit?: string } }>(
+      '/api/deliveries',
+      { preHandler: adminGuard(options.adminToken) },
+      async (request, reply) => {
+        const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          return reply.code(400).send({ error: 'limit must be a whole number from 1 to 1000', reason: 'bad-query' });
+        const deliveries = await options.history.recent(limit);
+        return { deliveries: deliveries.map((delivery) => ({ ...delivery, became: describeOutcome(delivery) })) };
+      },
+    );
   };
 }

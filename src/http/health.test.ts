@@ -22,18 +22,26 @@ function appWith(readiness: readonly ReadinessCheck[], log: Logger = silentLogge
   });
 }
 
-
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 const dataDir = '/srv/claude-hooks/data';
-const failing = (name: string, detail: string, internal?: string): ReadinessCheck => ({ name, run: async () => ({ ok: false, detail, ...(internal ? { internal } : {}) }) });
+const failing = (name: string, detail: string, internal?: string): ReadinessCheck => ({
+  name,
+  run: async () => ({ ok: false, detail, ...(internal ? { internal } : {}) }),
+});
 
 describe('GET /readyz', () => {
   it('names the failing check with a reason, and no path, host or port, even from a check that gives them', async () => {
     const app = appWith([
-      failing('databaseWritable', 'could not reach postgres://hooks:***@db.internal:5432/hooks: connect ECONNREFUSED 10.0.0.4:5432'),
+      failing(
+        'databaseWritable',
+        'could not reach postgres://hooks:***@db.internal:5432/hooks: connect ECONNREFUSED 10.0.0.4:5432',
+      ),
       failing('forge', 'forge unreachable: agent "boss": getaddrinfo ENOTFOUND forge.corp.internal'),
-      { name: 'dataDirBroken', run: async () => Promise.reject(new Error(`EACCES: permission denied, open '${dataDir}/.readyz-1'`)) },
+      {
+        name: 'dataDirBroken',
+        run: async () => Promise.reject(new Error(`EACCES: permission denied, open '${dataDir}/.readyz-1'`)),
+      },
       { name: 'fine', run: async () => ({ ok: true, detail: 'all good' }) },
     ]);
 
@@ -43,7 +51,10 @@ describe('GET /readyz', () => {
     assert.deepEqual(response.json(), {
       ok: false,
       checks: {
-        databaseWritable: { ok: false, detail: 'could not reach [internal address]: connect ECONNREFUSED [internal address]' },
+        databaseWritable: {
+          ok: false,
+          detail: 'could not reach [internal address]: connect ECONNREFUSED [internal address]',
+        },
         forge: { ok: false, detail: 'forge unreachable: agent "boss": getaddrinfo ENOTFOUND [internal address]' },
         dataDirBroken: { ok: false, detail: "EACCES: permission denied, open '[path]'" },
         fine: { ok: true, detail: 'all good' },
@@ -62,7 +73,11 @@ describe('GET /readyz', () => {
           run: async () =>
             state === 'up'
               ? { ok: true, detail: 'the data dir takes writes' }
-              : { ok: false, detail: 'the data dir does not take writes (EACCES)', internal: `cannot write in ${dataDir}: ${state}` },
+              : {
+                  ok: false,
+                  detail: 'the data dir does not take writes (EACCES)',
+                  internal: `cannot write in ${dataDir}: ${state}`,
+                },
         },
       ],
       log,
@@ -75,7 +90,9 @@ describe('GET /readyz', () => {
     await settle();
 
     assert.deepEqual(
-      lines.filter((line) => String(line.msg).startsWith('readiness check')).map((line) => [line.msg, line.check, line.detail]),
+      lines
+        .filter((line) => String(line.msg).startsWith('readiness check'))
+        .map((line) => [line.msg, line.check, line.detail]),
       [
         ['readiness check failed', 'dataDirWritable', `cannot write in ${dataDir}: down`],
         ['readiness check failed', 'dataDirWritable', `cannot write in ${dataDir}: worse`],
@@ -105,7 +122,10 @@ describe('dataDirWritableCheck and freeDiskCheck', () => {
     const result = await dataDirWritableCheck(gone).run();
 
     assert.deepEqual([result.ok, result.detail], [false, 'the data dir does not take writes (ENOENT)']);
-    assert.match(result.internal ?? '', new RegExp(`^cannot write in the data dir ${gone}: ENOENT: no such file or directory`));
+    assert.match(
+      result.internal ?? '',
+      new RegExp(`^cannot write in the data dir ${gone}: ENOENT: no such file or directory`),
+    );
   });
 
   it('says free disk is below the floor, naming the setting, without the path', async () => {

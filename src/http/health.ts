@@ -57,7 +57,9 @@ async function runOne(check: ReadinessCheck): Promise<Required<CheckResult>> {
 
 /** The report as `/readyz` shows it: names, outcomes and public reasons only. */
 export function publicReadiness(report: ReadinessReport): PublicReadiness {
-  const checks = Object.entries(report.checks).map(([name, result]) => [name, { ok: result.ok, detail: scrubPublicText(result.detail) }] as const);
+  const checks = Object.entries(report.checks).map(
+    ([name, result]) => [name, { ok: result.ok, detail: scrubPublicText(result.detail) }] as const,
+  );
   return { ok: report.ok, checks: Object.fromEntries(checks) };
 }
 
@@ -91,7 +93,11 @@ export function dataDirWritableCheck(dataDir: string): ReadinessCheck {
         await unlink(probe);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? 'error';
-        return { ok: false, detail: `the data dir does not take writes (${code})`, internal: `cannot write in the data dir ${dataDir}: ${(error as Error).message}` };
+        return {
+          ok: false,
+          detail: `the data dir does not take writes (${code})`,
+          internal: `cannot write in the data dir ${dataDir}: ${(error as Error).message}`,
+        };
       }
       return { ok: true, detail: 'the data dir takes writes', internal: `the data dir ${dataDir} takes writes` };
     },
@@ -105,8 +111,14 @@ export function freeDiskCheck(dataDir: string, minFreeBytes: number): ReadinessC
       const stats = await statfs(dataDir);
       const free = stats.bavail * stats.bsize;
       const ok = free >= minFreeBytes;
-      const below = ok ? '' : `, below the floor of ${formatBytes(minFreeBytes)} (health.minFreeBytes): free some space`;
-      return { ok, detail: `${formatBytes(free)} free${below}`, internal: `${formatBytes(free)} free under ${dataDir}${below}` };
+      const below = ok
+        ? ''
+        : `, below the floor of ${formatBytes(minFreeBytes)} (health.minFreeBytes): free some space`;
+      return {
+        ok,
+        detail: `${formatBytes(free)} free${below}`,
+        internal: `${formatBytes(free)} free under ${dataDir}${below}`,
+      };
     },
   };
 }

@@ -44,8 +44,16 @@ describe('GET /api/jobs', () => {
   it('filters by state and rejects an unknown one', async () => {
     const { h, app } = await appWith(new Secret('admin'));
 
-    const queued = await app.inject({ method: 'GET', url: '/api/jobs?state=queued', headers: { authorization: 'Bearer admin' } });
-    const bad = await app.inject({ method: 'GET', url: '/api/jobs?state=sleeping', headers: { authorization: 'Bearer admin' } });
+    const queued = await app.inject({
+      method: 'GET',
+      url: '/api/jobs?state=queued',
+      headers: { authorization: 'Bearer admin' },
+    });
+    const bad = await app.inject({
+      method: 'GET',
+      url: '/api/jobs?state=sleeping',
+      headers: { authorization: 'Bearer admin' },
+    });
 
     assert.deepEqual(queued.json(), { jobs: [] });
     assert.equal(bad.statusCode, 400);
@@ -58,14 +66,18 @@ describe('GET /api/jobs', () => {
     const { h, app } = await appWith(new Secret('admin'));
     await h.deliver(commented(7, 'alice', '@dev please'));
     await h.dispatcher.idle();
-    const get = (query: string) => app.inject({ method: 'GET', url: `/api/jobs?${query}`, headers: { authorization: 'Bearer admin' } });
+    const get = (query: string) =>
+      app.inject({ method: 'GET', url: `/api/jobs?${query}`, headers: { authorization: 'Bearer admin' } });
 
     const repeated = await get('state=queued&state=succeeded');
     const commas = await get('state=queued,succeeded');
     const without = await get('state=queued&state=failed');
 
     assert.equal(repeated.statusCode, 200);
-    assert.deepEqual(repeated.json().jobs.map((j: { state: string }) => j.state), ['succeeded']);
+    assert.deepEqual(
+      repeated.json().jobs.map((j: { state: string }) => j.state),
+      ['succeeded'],
+    );
     assert.deepEqual(commas.json(), repeated.json());
     assert.deepEqual(without.json(), { jobs: [] });
     await app.close();
@@ -75,9 +87,16 @@ describe('GET /api/jobs', () => {
   it('rejects a limit that is not a whole number from 1 to 1000', async () => {
     const { h, app } = await appWith(new Secret('admin'));
 
-    const answers = await Promise.all(['abc', '-5', '0', '1001', '5&limit=6'].map((limit) => app.inject({ method: 'GET', url: `/api/jobs?limit=${limit}`, headers: { authorization: 'Bearer admin' } })));
+    const answers = await Promise.all(
+      ['abc', '-5', '0', '1001', '5&limit=6'].map((limit) =>
+        app.inject({ method: 'GET', url: `/api/jobs?limit=${limit}`, headers: { authorization: 'Bearer admin' } }),
+      ),
+    );
 
-    assert.deepEqual(answers.map((a) => a.statusCode), [400, 400, 400, 400, 400]);
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      [400, 400, 400, 400, 400],
+    );
     assert.match(answers[0]!.json().error, /limit must be a whole number from 1 to 1000, got "abc"/);
     await app.close();
     await h.close();
@@ -87,9 +106,17 @@ describe('GET /api/jobs', () => {
     const guarded = await appWith(new Secret('admin'));
     const closed = await appWith(undefined);
 
-    const wrong = await guarded.app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: 'Bearer nope' } });
+    const wrong = await guarded.app.inject({
+      method: 'GET',
+      url: '/api/jobs',
+      headers: { authorization: 'Bearer nope' },
+    });
     const missing = await guarded.app.inject({ method: 'GET', url: '/api/jobs' });
-    const disabled = await closed.app.inject({ method: 'GET', url: '/api/jobs', headers: { authorization: 'Bearer admin' } });
+    const disabled = await closed.app.inject({
+      method: 'GET',
+      url: '/api/jobs',
+      headers: { authorization: 'Bearer admin' },
+    });
 
     assert.equal(wrong.statusCode, 401);
     assert.equal(missing.statusCode, 401);

@@ -35,12 +35,26 @@ describe('GET /metrics', () => {
   it('asks for the token with 401 and a clear message when it is missing or wrong', async () => {
     const app = appWith(new Secret(TOKEN));
 
-    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, TOKEN, `Basic ${TOKEN}`, 'Bearer ']) {
-      const response = await app.inject({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+    for (const authorization of [
+      undefined,
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      TOKEN,
+      `Basic ${TOKEN}`,
+      'Bearer ',
+    ]) {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: authorization === undefined ? {} : { authorization },
+      });
 
       assert.equal(response.statusCode, 401, String(authorization));
       assert.equal(response.headers['www-authenticate'], 'Bearer realm="metrics"');
-      assert.match(response.json().error, /^missing or wrong metrics token: send "Authorization: Bearer <server\.metricsToken>"/);
+      assert.match(
+        response.json().error,
+        /^missing or wrong metrics token: send "Authorization: Bearer <server\.metricsToken>"/,
+      );
       assert.doesNotMatch(response.body, /claude_hooks_/);
     }
     await app.close();
@@ -49,7 +63,11 @@ describe('GET /metrics', () => {
   it('answers the scrape with the right bearer token', async () => {
     const app = appWith(new Secret(TOKEN));
 
-    const response = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
 
     assert.equal(response.statusCode, 200);
     assert.match(response.body, /claude_hooks_deliveries_total/);

@@ -128,15 +128,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
  * and costs, so an installation reachable from outside can ask Prometheus for a bearer token.
  * Open when no token is configured, as before. Compared like the admin token (`lib/token-match.ts`).
  */
-export function metricsGuard(token: Secret | undefined): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+export function metricsGuard(
+  token: Secret | undefined,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
   const expected = token && tokenDigest(token.reveal());
   return async (request, reply) => {
     if (!expected) return undefined;
     if (tokenMatches(bearerToken(request.headers.authorization), expected)) return undefined;
-    return reply
-      .code(401)
-      .header('www-authenticate', 'Bearer realm="metrics"')
-      .send({ error: 'missing or wrong metrics token: send "Authorization: Bearer <server.metricsToken>" (in Prometheus: authorization.credentials_file)', reason: 'unauthorized' });
+    return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({
+      error:
+        'missing or wrong metrics token: send "Authorization: Bearer <server.metricsToken>" (in Prometheus: authorization.credentials_file)',
+      reason: 'unauthorized',
+    });
   };
 }
 
@@ -144,7 +147,12 @@ export function metricsGuard(token: Secret | undefined): (request: FastifyReques
  * A dispatcher listener that counts each finished job (by agent and outcome, with its time) and
  * its run — outcome, duration and cost, read from the run's record.
  */
-export function countJobs(options: { readonly metrics: Metrics; readonly runs: Pick<RunRecords, 'get'>; readonly clock: Clock; readonly log: Logger }): (notice: DispatchNotice) => void {
+export function countJobs(options: {
+  readonly metrics: Metrics;
+  readonly runs: Pick<RunRecords, 'get'>;
+  readonly clock: Clock;
+  readonly log: Logger;
+}): (notice: DispatchNotice) => void {
   const { metrics, runs, clock, log } = options;
   const countRun = async (runId: number) => {
     const run = await runs.get(runId);
@@ -158,8 +166,12 @@ export function countJobs(options: { readonly metrics: Metrics; readonly runs: P
     if (notice.type !== 'job-finished') return;
     const outcome = notice.outcome.ok ? 'succeeded' : notice.outcome.retryable ? 'failed-retryable' : 'failed';
     metrics.jobsFinished.inc({ agent: notice.job.key.agent, outcome });
-    if (notice.job.startedAt !== null) metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
+    if (notice.job.startedAt !== null)
+      metrics.jobSeconds.observe({ agent: notice.job.key.agent }, (clock.now() - notice.job.startedAt) / 1000);
     const runId = notice.outcome.facts?.runId;
-    if (runId !== undefined) countRun(runId).catch((error: unknown) => log.warn({ err: error, runId }, 'could not read a run record for the metrics'));
+    if (runId !== undefined)
+      countRun(runId).catch((error: unknown) =>
+        log.warn({ err: error, runId }, 'could not read a run record for the metrics'),
+      );
   };
 }

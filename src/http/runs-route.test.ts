@@ -17,7 +17,13 @@ import { runsRoute } from './runs-route.js';
 const key = { agent: 'dev', repo: 'forge.test/acme/widget', issue: 7 };
 
 async function recordRun(store: Store): Promise<number> {
-  const id = await store.runs.start({ jobId: 3, key, attempt: 1, startedAt: Date.parse('2026-12-01T10:00:00Z'), isolation: 'bwrap' });
+  const id = await store.runs.start({
+    jobId: 3,
+    key,
+    attempt: 1,
+    startedAt: Date.parse('2026-12-01T10:00:00Z'),
+    isolation: 'bwrap',
+  });
   await store.runs.finish(id, {
     sessionId: 'session-1',
     session: 'new',
@@ -79,7 +85,10 @@ describe('GET /api/runs', () => {
 
     assert.equal(response.statusCode, 200);
     const [run] = response.json().runs;
-    assert.deepEqual([run.id, run.session, run.outcome, run.costUsd, run.prompt.bytes, run.prompt.text], [id, 'new', 'succeeded', 0.0123, 24, '']);
+    assert.deepEqual(
+      [run.id, run.session, run.outcome, run.costUsd, run.prompt.bytes, run.prompt.text],
+      [id, 'new', 'succeeded', 0.0123, 24, ''],
+    );
   });
 
   it('shows one run with its prompt, tool calls and forge changes', async () => {
@@ -120,15 +129,25 @@ describe('GET /api/runs', () => {
   });
 
   it('is what `claude-hooks runs` and `claude-hooks runs <id>` print from the data dir', async () => {
-    assert.ok(await store.runs.get(id), "the run is committed before the CLI reads it");
+    assert.ok(await store.runs.get(id), 'the run is committed before the CLI reads it');
     const env = { PATH: process.env.PATH, CLAUDE_HOOKS_DATA_DIR: dataDir };
 
     const list = spawnSync(process.execPath, [CLI, 'runs'], { cwd: dataDir, env, encoding: 'utf8' });
     const one = spawnSync(process.execPath, [CLI, 'runs', String(id)], { cwd: dataDir, env, encoding: 'utf8' });
 
     assert.equal(list.status, 0, list.stderr);
-    assert.match(list.stdout, new RegExp(`^${id} +3 +dev:forge.test/acme/widget#7 +2026-12-01T10:00:00.000Z +new +full 24B +2 +\\$0\\.0123 +succeeded +bwrap$`, 'm'));
-    assert.match(list.stdout, new RegExp(`^${oldId} +2 +.* +interrupted +-$`, 'm'), 'a run from before sandboxing has no isolation');
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `^${id} +3 +dev:forge.test/acme/widget#7 +2026-12-01T10:00:00.000Z +new +full 24B +2 +\\$0\\.0123 +succeeded +bwrap$`,
+        'm',
+      ),
+    );
+    assert.match(
+      list.stdout,
+      new RegExp(`^${oldId} +2 +.* +interrupted +-$`, 'm'),
+      'a run from before sandboxing has no isolation',
+    );
     assert.equal(one.status, 0, one.stderr);
     assert.match(one.stdout, /outcome: +succeeded/);
     assert.match(one.stdout, /isolation: +bwrap\n/);

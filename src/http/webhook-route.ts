@@ -36,7 +36,9 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
   // biome-ignore lint/nursery/noMisusedPromises: fastify awaits an async plugin (its documented form)
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimitBytes }, (_req, body, done) =>
+      done(null, body),
+    );
 
     const answer = async (request: FastifyRequest, reply: FastifyReply, body: Buffer) => {
       const started = process.hrtime.bigint();
@@ -47,7 +49,9 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       } catch (error) {
         options.log.error({ err: error }, 'could not store a delivery');
         options.metrics.deliveries.inc({ ...labels, outcome: 'error' });
-        return reply.code(503).send({ error: 'the delivery could not be stored; see the service log', reason: 'store-failed' });
+        return reply
+          .code(503)
+          .send({ error: 'the delivery could not be stored; see the service log', reason: 'store-failed' });
       }
       const label = outcomeLabel(outcome);
       options.metrics.deliveries.inc({ ...labels, outcome: label });
@@ -62,7 +66,9 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       return answer(request, reply, Buffer.alloc(0));
     });
 
-    scope.post('/webhook', async (request, reply) => answer(request, reply, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)));
+    scope.post('/webhook', async (request, reply) =>
+      answer(request, reply, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
+    );
   });
 }
 
@@ -97,11 +103,15 @@ function outcomeLabel(outcome: IntakeOutcome): string {
 function logOutcome(log: Logger, outcome: IntakeOutcome): void {
   if (outcome.kind === 'accepted') {
     const { event } = outcome;
-    log.child({ delivery: outcome.deliveryId, forge: event.forge, event: event.type, repo: event.repo.fullName }).info({ eventId: outcome.eventId }, 'delivery accepted');
+    log
+      .child({ delivery: outcome.deliveryId, forge: event.forge, event: event.type, repo: event.repo.fullName })
+      .info({ eventId: outcome.eventId }, 'delivery accepted');
     return;
   }
   if (outcome.kind === 'rejected') {
-    log.child({ forge: outcome.forge, event: outcome.eventType }).warn({ reason: outcome.reason, field: outcome.field, detail: outcome.message }, 'delivery rejected');
+    log
+      .child({ forge: outcome.forge, event: outcome.eventType })
+      .warn({ reason: outcome.reason, field: outcome.field, detail: outcome.message }, 'delivery rejected');
     return;
   }
   const child = log.child({ delivery: outcome.deliveryId, forge: outcome.forge, event: outcome.eventType });

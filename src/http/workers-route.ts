@@ -9,7 +9,12 @@ import type { Secret } from '../lib/secret.js';
 import type { WorkerRegistry } from '../workers/ports.js';
 import { adminGuard } from './admin-auth.js';
 
-export function workersRoute(options: { workers: WorkerRegistry; adminToken: Secret | undefined; clock: Clock; self: string }) {
+export function workersRoute(options: {
+  workers: WorkerRegistry;
+  adminToken: Secret | undefined;
+  clock: Clock;
+  self: string;
+}) {
   return (app: FastifyInstance) => {
     app.get('/api/workers', { preHandler: adminGuard(options.adminToken) }, async () => {
       const workers = await options.workers.list(options.clock.now());

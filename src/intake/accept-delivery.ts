@@ -17,7 +17,13 @@ export type RejectionReason = 'bad-headers' | 'unsigned' | 'bad-signature' | 'no
 
 export type IntakeOutcome =
   | { readonly kind: 'accepted'; readonly deliveryId: string; readonly eventId: number; readonly event: ForgeEvent }
-  | { readonly kind: 'ignored'; readonly deliveryId: string; readonly forge: ForgeKind; readonly eventType: string; readonly reason: string }
+  | {
+      readonly kind: 'ignored';
+      readonly deliveryId: string;
+      readonly forge: ForgeKind;
+      readonly eventType: string;
+      readonly reason: string;
+    }
   | {
       readonly kind: 'duplicate';
       readonly deliveryId: string;
@@ -49,12 +55,19 @@ export interface IntakeOptions {
   readonly secretSetting?: string;
 }
 
-export type AcceptDelivery = (headers: Readonly<Record<string, string | string[] | undefined>>, body: Buffer) => Promise<IntakeOutcome>;
+export type AcceptDelivery = (
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  body: Buffer,
+) => Promise<IntakeOutcome>;
 
 /** Headers kept with a stored delivery: enough to replay or audit it, never the signature. */
 const KEPT_HEADERS = new Set(
   ['forgejo', 'gitea', 'github']
-    .flatMap((forge) => ['delivery', 'event', 'event-type', 'hook-id', 'hook-installation-target-type'].map((name) => `x-${forge}-${name}`))
+    .flatMap((forge) =>
+      ['delivery', 'event', 'event-type', 'hook-id', 'hook-installation-target-type'].map(
+        (name) => `x-${forge}-${name}`,
+      ),
+    )
     .concat(['content-type', 'user-agent']),
 );
 
@@ -99,10 +112,20 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
       json = JSON.parse(body.toString('utf8'));
     } catch (error) {
       const detail = body.length === 0 ? 'the body is empty' : (error as Error).message;
-      return { kind: 'rejected', reason: 'not-json', ...context, message: `body is not JSON (${detail}); set the webhook's content type to application/json` };
+      return {
+        kind: 'rejected',
+        reason: 'not-json',
+        ...context,
+        message: `body is not JSON (${detail}); set the webhook's content type to application/json`,
+      };
     }
 
-    const normalised = normalise({ forge: delivery.forge, eventType: delivery.eventType, body: json, forgeUrl: options.forgeUrl });
+    const normalised = normalise({
+      forge: delivery.forge,
+      eventType: delivery.eventType,
+      body: json,
+      forgeUrl: options.forgeUrl,
+    });
     if (!normalised.ok) {
       const { field, message } = normalised.error;
       return {
@@ -114,9 +137,10 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
       };
     }
 
-    const outcome = normalised.value.kind === 'event'
-      ? ({ kind: 'event', event: normalised.value.event } as const)
-      : ({ kind: 'ignored', reason: normalised.value.reason } as const);
+    const outcome =
+      normalised.value.kind === 'event'
+        ? ({ kind: 'event', event: normalised.value.event } as const)
+        : ({ kind: 'ignored', reason: normalised.value.reason } as const);
     const result = await options.store.record({
       deliveryId: delivery.deliveryId,
       source: 'webhook',
@@ -130,13 +154,28 @@ export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
 
     switch (result.status) {
       case 'accepted':
-        return { kind: 'accepted', deliveryId: delivery.deliveryId, eventId: result.eventId, event: (outcome as { event: ForgeEvent }).event };
+        return {
+          kind: 'accepted',
+          deliveryId: delivery.deliveryId,
+          eventId: result.eventId,
+          event: (outcome as { event: ForgeEvent }).event,
+        };
       case 'ignored':
-        return { kind: 'ignored', deliveryId: delivery.deliveryId, ...context, reason: (outcome as { reason: string }).reason };
+        return {
+          kind: 'ignored',
+          deliveryId: delivery.deliveryId,
+          ...context,
+          reason: (outcome as { reason: string }).reason,
+        };
       case 'duplicate-delivery':
         return { kind: 'duplicate', deliveryId: delivery.deliveryId, ...context };
       case 'duplicate-event':
-        return { kind: 'duplicate', deliveryId: delivery.deliveryId, ...context, originalDeliveryId: result.originalDeliveryId };
+        return {
+          kind: 'duplicate',
+          deliveryId: delivery.deliveryId,
+          ...context,
+          originalDeliveryId: result.originalDeliveryId,
+        };
     }
   };
 }

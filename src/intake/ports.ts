@@ -18,7 +18,9 @@ export interface DeliveryRecord {
   readonly headers: Readonly<Record<string, string>>;
   /** The raw body as received, or the JSON of a polled event. */
   readonly body: Buffer;
-  readonly outcome: { readonly kind: 'event'; readonly event: ForgeEvent } | { readonly kind: 'ignored'; readonly reason: string };
+  readonly outcome:
+    | { readonly kind: 'event'; readonly event: ForgeEvent }
+    | { readonly kind: 'ignored'; readonly reason: string };
 }
 
 export type RecordResult =
@@ -51,7 +53,13 @@ export interface DeliverySummary {
 
 /** One agent's part in a routed event: a job (and where it is now), or why not. */
 export type AgentDecision =
-  | { readonly agent: string; readonly kind: 'job'; readonly jobId: number; readonly trigger: string; readonly state: string }
+  | {
+      readonly agent: string;
+      readonly kind: 'job';
+      readonly jobId: number;
+      readonly trigger: string;
+      readonly state: string;
+    }
   /** `agent` is `*` when the reason concerns every agent (a repository not configured). */
   | { readonly agent: string; readonly kind: 'skipped'; readonly reason: string };
 

@@ -32,7 +32,11 @@ describe('lockDataDir', () => {
 
     assert.throws(
       () => lockDataDir(dataDir, { pid: process.pid + 1 }),
-      (error: unknown) => error instanceof DataDirLockedError && error.pid === process.pid && error.message.includes(`pid ${process.pid}`) && error.message.includes(join(dataDir, LOCK_FILE)),
+      (error: unknown) =>
+        error instanceof DataDirLockedError &&
+        error.pid === process.pid &&
+        error.message.includes(`pid ${process.pid}`) &&
+        error.message.includes(join(dataDir, LOCK_FILE)),
     );
     first.release();
   });

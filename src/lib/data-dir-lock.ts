@@ -33,7 +33,10 @@ export class DataDirLockedError extends Error {
   }
 }
 
-export function lockDataDir(dataDir: string, options: { pid?: number; isRunning?: (pid: number) => boolean } = {}): DataDirLock {
+export function lockDataDir(
+  dataDir: string,
+  options: { pid?: number; isRunning?: (pid: number) => boolean } = {},
+): DataDirLock {
   const pid = options.pid ?? process.pid;
   const isRunning = options.isRunning ?? processIsRunning;
   const path = join(dataDir, LOCK_FILE);
@@ -54,7 +57,9 @@ export function lockDataDir(dataDir: string, options: { pid?: number; isRunning?
     // Stale: its process is gone (or the file is unreadable garbage). Take it over.
     rmSync(path, { force: true });
   }
-  throw new Error(`could not take the lock file ${path}: it keeps reappearing; is another service starting on this data dir?`);
+  throw new Error(
+    `could not take the lock file ${path}: it keeps reappearing; is another service starting on this data dir?`,
+  );
 }
 
 function readPid(path: string): number | undefined {

@@ -5,7 +5,13 @@ import { formatTable } from './format-table.js';
 
 describe('formatTable', () => {
   it('pads each column to its widest cell and leaves the last ragged', () => {
-    const table = formatTable(['ID', 'REPO'], [['1', 'acme/widget'], ['10', 'a/b']]);
+    const table = formatTable(
+      ['ID', 'REPO'],
+      [
+        ['1', 'acme/widget'],
+        ['10', 'a/b'],
+      ],
+    );
 
     assert.equal(table, 'ID  REPO\n1   acme/widget\n10  a/b\n');
   });

@@ -14,7 +14,8 @@ function capture(redactor?: Redactor) {
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
       text += chunk.toString('utf8');
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -25,7 +26,15 @@ describe('logger', () => {
   it('redacts tokens, secrets, passwords and Authorization headers wherever they are logged', () => {
     const { log, text } = capture();
 
-    log.info({ token: 'tok-1', headers: { authorization: 'token tok-2' }, payload: { secret: 'tok-3', hook: { secret: 'tok-4' } }, config: { adminToken: new Secret('tok-5') } }, 'something');
+    log.info(
+      {
+        token: 'tok-1',
+        headers: { authorization: 'token tok-2' },
+        payload: { secret: 'tok-3', hook: { secret: 'tok-4' } },
+        config: { adminToken: new Secret('tok-5') },
+      },
+      'something',
+    );
 
     assert.doesNotMatch(text(), /tok-\d/);
     assert.match(text(), /\[redacted\]/);
@@ -36,7 +45,11 @@ describe('logger', () => {
     const { log, text } = capture(createRedactor([apiKey, 'db-password-123']));
 
     log.child({ module: 'agent' }).error(
-      { err: new Error(`gateway answered 401: invalid x-api-key ${apiKey}`), upstream: { request: { note: `key=${apiKey}` } }, url: 'postgres://hooks:db-password-123@db/hooks' },
+      {
+        err: new Error(`gateway answered 401: invalid x-api-key ${apiKey}`),
+        upstream: { request: { note: `key=${apiKey}` } },
+        url: 'postgres://hooks:db-password-123@db/hooks',
+      },
       `run failed: ${apiKey}`,
     );
 
@@ -53,10 +66,13 @@ describe('logger', () => {
     drop();
     log.info('after the run: run-token-abcdef is only a string now');
 
-    assert.deepEqual(lines.map((line) => [line.msg, line.env]), [
-      ['run started', { GIT_TOKEN_FOR_RUN: '[redacted]' }],
-      ['after the run: run-token-abcdef is only a string now', undefined],
-    ]);
+    assert.deepEqual(
+      lines.map((line) => [line.msg, line.env]),
+      [
+        ['run started', { GIT_TOKEN_FOR_RUN: '[redacted]' }],
+        ['after the run: run-token-abcdef is only a string now', undefined],
+      ],
+    );
   });
 
   it('logs each delivery through a child logger carrying its id, forge, event and repository', async () => {

@@ -19,6 +19,9 @@ describe('nearest', () => {
   }
 
   it('counts insertions, deletions and substitutions', () => {
-    assert.deepEqual([editDistance('kitten', 'sitting'), editDistance('', 'abc'), editDistance('same', 'same')], [3, 3, 0]);
+    assert.deepEqual(
+      [editDistance('kitten', 'sitting'), editDistance('', 'abc'), editDistance('same', 'same')],
+      [3, 3, 0],
+    );
   });
 });

@@ -81,7 +81,7 @@ describe('scrubPublicText', () => {
     },
     {
       what: 'a git remote written scp-like',
-      text: "fatal: could not read from git@forge.internal:acme/widget.git",
+      text: 'fatal: could not read from git@forge.internal:acme/widget.git',
       shown: 'fatal: could not read from [internal address]',
     },
   ];
@@ -94,10 +94,22 @@ describe('scrubPublicText', () => {
   const kept: ReadonlyArray<{ what: string; text: string }> = [
     { what: 'a budget message', text: 'spent $1.02 of $1.00; the per-issue budget is reached' },
     { what: 'a model status code', text: 'model API answered 529: overloaded' },
-    { what: 'a forge API request path', text: 'forge API POST /repos/acme/widget/issues/3/comments failed with 403: forbidden' },
-    { what: 'where the forge API lives', text: "GET /user answered 404: check that forge.url is the forge's web address (the API is under /api/v1)" },
-    { what: 'an ISO timestamp and a time of day', text: 'last run 2026-12-01T03:00:00.000Z: all 23 checks passed at 12:30:45' },
-    { what: 'a repository, a branch and a relative file', text: 'acme/widget: issue-12-login-fails pushed src/login.ts:12, README.md:40 and ./data/x' },
+    {
+      what: 'a forge API request path',
+      text: 'forge API POST /repos/acme/widget/issues/3/comments failed with 403: forbidden',
+    },
+    {
+      what: 'where the forge API lives',
+      text: "GET /user answered 404: check that forge.url is the forge's web address (the API is under /api/v1)",
+    },
+    {
+      what: 'an ISO timestamp and a time of day',
+      text: 'last run 2026-12-01T03:00:00.000Z: all 23 checks passed at 12:30:45',
+    },
+    {
+      what: 'a repository, a branch and a relative file',
+      text: 'acme/widget: issue-12-login-fails pushed src/login.ts:12, README.md:40 and ./data/x',
+    },
     { what: 'the words after a socket error code', text: 'read ECONNRESET while the run was streaming' },
     { what: 'a version number and a ratio', text: 'git 2.43.0, 3/4 done, issue:3, and/or' },
     { what: 'the other placeholders', text: '[redacted] [path] [internal address]' },

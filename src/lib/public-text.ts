@@ -24,7 +24,8 @@ function keepingTrailingPunctuation(replacement: string) {
 const RESOLVER_ERRORS = 'ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL';
 
 /** `login.ts:12` is a file and its line, not a host and its port. */
-const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|json[l5]?|md|ya?ml|toml|txt|py|go|rs|rb|java|kt|c|h|cc|cpp|hpp|cs|php|sh|sql|css|scss|html?|lock|log)$/i;
+const SOURCE_FILE =
+  /\.(?:[cm]?[jt]sx?|json[l5]?|md|ya?ml|toml|txt|py|go|rs|rb|java|kt|c|h|cc|cpp|hpp|cs|php|sh|sql|css|scss|html?|lock|log)$/i;
 
 const HTTP_METHOD = 'GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS';
 
@@ -38,12 +39,18 @@ const RULES: readonly Rule[] = [
   // An scp-like git remote: git@forge.internal:acme/widget.git.
   [/(?<![\w.-])[\w.-]+@[a-z0-9][a-z0-9.-]*:[\w.~-][\w./~-]*/gi, keepingTrailingPunctuation(INTERNAL_ADDRESS)],
   // `getaddrinfo ENOTFOUND forge.internal`: a bare host name is only recognisable by what precedes it.
-  [new RegExp(`\\b(${RESOLVER_ERRORS})(\\s+)[a-z0-9][a-z0-9.-]*`, 'gi'), (_match, code = '', space = '') => `${code}${space}${INTERNAL_ADDRESS}`],
+  [
+    new RegExp(`\\b(${RESOLVER_ERRORS})(\\s+)[a-z0-9][a-z0-9.-]*`, 'gi'),
+    (_match, code = '', space = '') => `${code}${space}${INTERNAL_ADDRESS}`,
+  ],
   // Bracketed IPv6, with or without a port: [::1]:4321.
   [/\[[0-9a-f.]*:[0-9a-f.]*:[0-9a-f:.]*(?:%[\w.]+)?\](?::\d{1,5})?/gi, () => INTERNAL_ADDRESS],
   // IPv6 written bare: it has a `::` or all eight groups (times like 12:30:45 have neither); Node
   // writes a port after it with one more colon.
-  [/(?<![\w:.])(?=[0-9a-f:.]*::|(?:[0-9a-f]{1,4}:){7})(?:[0-9a-f]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4})?(?:%[\w.]+)?(?![\w:])/gi, () => INTERNAL_ADDRESS],
+  [
+    /(?<![\w:.])(?=[0-9a-f:.]*::|(?:[0-9a-f]{1,4}:){7})(?:[0-9a-f]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4})?(?:%[\w.]+)?(?![\w:])/gi,
+    () => INTERNAL_ADDRESS,
+  ],
   // Absolute paths (a unix socket, the data dir, a file in it), with a :line:column after a file.
   [
     new RegExp(`(?<![\\w.~\\-/\\]]|(?:${HTTP_METHOD}) )(?!/api/)~?(?:/[^\\s/'"\`<>()[\\]{},;:|*]+)+/?(?::\\d+)*`, 'g'),

@@ -7,7 +7,9 @@ describe('createRedactor', () => {
   it('replaces every known secret wherever it appears in the text', () => {
     const redactor = createRedactor(['sk-ant-api03-abcdef', new Secret('forge-token-1234'), undefined]);
 
-    const text = redactor.redact('401 from gateway: invalid x-api-key sk-ant-api03-abcdef (token forge-token-1234, again sk-ant-api03-abcdef)');
+    const text = redactor.redact(
+      '401 from gateway: invalid x-api-key sk-ant-api03-abcdef (token forge-token-1234, again sk-ant-api03-abcdef)',
+    );
 
     assert.equal(text, '401 from gateway: invalid x-api-key [redacted] (token [redacted], again [redacted])');
   });
@@ -29,7 +31,10 @@ describe('createRedactor', () => {
     const redactor = createRedactor([secret]);
 
     assert.equal(redactor.redact(JSON.stringify({ msg: `failed with ${secret}` })), '{"msg":"failed with [redacted]"}');
-    assert.equal(redactor.redact(`https://user:${encodeURIComponent(secret)}@gateway/v1`), 'https://user:[redacted]@gateway/v1');
+    assert.equal(
+      redactor.redact(`https://user:${encodeURIComponent(secret)}@gateway/v1`),
+      'https://user:[redacted]@gateway/v1',
+    );
   });
 
   it('learns a secret at run time and forgets it when its remover is called', () => {
@@ -57,7 +62,10 @@ describe('createRedactor', () => {
 
 describe('urlPasswords', () => {
   it('gives the password of a URL as written and decoded', () => {
-    assert.deepEqual(urlPasswords('postgres://hooks:s3cr%40t-pass@db.internal:5432/hooks'), ['s3cr%40t-pass', 's3cr@t-pass']);
+    assert.deepEqual(urlPasswords('postgres://hooks:s3cr%40t-pass@db.internal:5432/hooks'), [
+      's3cr%40t-pass',
+      's3cr@t-pass',
+    ]);
     assert.deepEqual(urlPasswords(new Secret('postgres://hooks:plainpassword@db/hooks')), ['plainpassword']);
   });
 

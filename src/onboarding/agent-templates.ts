@@ -18,9 +18,27 @@ export interface AgentTemplate {
 }
 
 export const AGENT_TEMPLATES: readonly AgentTemplate[] = [
-  { name: 'boss', fullName: 'Boss (claude-hooks)', role: 'planner', triggers: ['issue_opened', 'mention'], label: 'agent/boss' },
-  { name: 'dev', fullName: 'Dev (claude-hooks)', role: 'implementer', triggers: ['assigned', 'mention', 'pr_feedback'], label: 'agent/dev' },
-  { name: 'reviewer', fullName: 'Reviewer (claude-hooks)', role: 'reviewer', triggers: ['review_requested', 'mention'], label: 'agent/reviewer' },
+  {
+    name: 'boss',
+    fullName: 'Boss (claude-hooks)',
+    role: 'planner',
+    triggers: ['issue_opened', 'mention'],
+    label: 'agent/boss',
+  },
+  {
+    name: 'dev',
+    fullName: 'Dev (claude-hooks)',
+    role: 'implementer',
+    triggers: ['assigned', 'mention', 'pr_feedback'],
+    label: 'agent/dev',
+  },
+  {
+    name: 'reviewer',
+    fullName: 'Reviewer (claude-hooks)',
+    role: 'reviewer',
+    triggers: ['review_requested', 'mention'],
+    label: 'agent/reviewer',
+  },
 ];
 
 export type NeededAccess = 'read' | 'write' | 'admin';
@@ -53,11 +71,19 @@ export interface Needs {
 export function agentNeeds(role: Role, options: { readonly allowBotMerge?: boolean } = {}): Needs {
   switch (role) {
     case 'planner':
-      return { access: 'write', scopes: ['read:repository', 'write:issue', 'read:user'], tooBroad: ['write:repository'] };
+      return {
+        access: 'write',
+        scopes: ['read:repository', 'write:issue', 'read:user'],
+        tooBroad: ['write:repository'],
+      };
     case 'implementer':
       return { access: 'write', scopes: ['write:repository', 'write:issue', 'read:user'], tooBroad: [] };
     case 'reviewer':
-      return { access: options.allowBotMerge === true ? 'write' : 'read', scopes: ['write:repository', 'write:issue', 'read:user'], tooBroad: [] };
+      return {
+        access: options.allowBotMerge === true ? 'write' : 'read',
+        scopes: ['write:repository', 'write:issue', 'read:user'],
+        tooBroad: [],
+      };
   }
 }
 

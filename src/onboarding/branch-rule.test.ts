@@ -26,7 +26,10 @@ describe('the default branch rule init makes and doctor judges', () => {
   });
 
   it('closes pushes when only agents were on the push allowlist', () => {
-    assert.deepEqual(judgeRule(rule({ enablePush: true, pushAllowlist: ['dev'] }), { bots }).change, { enablePush: false, pushAllowlist: null });
+    assert.deepEqual(judgeRule(rule({ enablePush: true, pushAllowlist: ['dev'] }), { bots }).change, {
+      enablePush: false,
+      pushAllowlist: null,
+    });
   });
 
   it('accepts pushes by people on an allowlist', () => {
@@ -45,14 +48,23 @@ describe('the default branch rule init makes and doctor judges', () => {
   });
 
   it('takes agents off the approvals and merge allowlists, and drops an allowlist left empty', () => {
-    assert.deepEqual(judgeRule(rule({ approvalsAllowlist: ['alice', 'reviewer'], mergeAllowlist: ['dev'] }), { bots }), {
-      problems: ['its approvals allowlist names reviewer', 'its merge allowlist names dev'],
-      change: { approvalsAllowlist: ['alice'], mergeAllowlist: null },
-    });
+    assert.deepEqual(
+      judgeRule(rule({ approvalsAllowlist: ['alice', 'reviewer'], mergeAllowlist: ['dev'] }), { bots }),
+      {
+        problems: ['its approvals allowlist names reviewer', 'its merge allowlist names dev'],
+        change: { approvalsAllowlist: ['alice'], mergeAllowlist: null },
+      },
+    );
   });
 
   it('with allowBotMerge, still closes pushes and asks for an approval, but leaves allowlists and stale approvals alone', () => {
-    const loose = rule({ enablePush: true, pushAllowlist: null, requiredApprovals: 0, dismissStaleApprovals: false, mergeAllowlist: ['dev'] });
+    const loose = rule({
+      enablePush: true,
+      pushAllowlist: null,
+      requiredApprovals: 0,
+      dismissStaleApprovals: false,
+      mergeAllowlist: ['dev'],
+    });
 
     assert.deepEqual(judgeRule(loose, { bots, allowBotMerge: true }), {
       problems: ['anyone with write (the agents too) may push to it', 'it requires no approval to merge'],

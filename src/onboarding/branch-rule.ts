@@ -40,9 +40,16 @@ export interface RuleVerdict {
 export function judgeRule(rule: BranchRule, options: RuleOptions): RuleVerdict {
   const parts = [pushPart(rule, options.bots), approvalsPart(rule)];
   if (options.allowBotMerge !== true) {
-    parts.push(stalePart(rule), allowlistPart(rule.approvalsAllowlist, options.bots, 'approvalsAllowlist', 'approvals'), allowlistPart(rule.mergeAllowlist, options.bots, 'mergeAllowlist', 'merge'));
+    parts.push(
+      stalePart(rule),
+      allowlistPart(rule.approvalsAllowlist, options.bots, 'approvalsAllowlist', 'approvals'),
+      allowlistPart(rule.mergeAllowlist, options.bots, 'mergeAllowlist', 'merge'),
+    );
   }
-  return { problems: parts.flatMap((part) => part.problems), change: Object.assign({}, ...parts.map((part) => part.change)) as BranchRuleChange };
+  return {
+    problems: parts.flatMap((part) => part.problems),
+    change: Object.assign({}, ...parts.map((part) => part.change)) as BranchRuleChange,
+  };
 }
 
 const RIGHT: RuleVerdict = { problems: [], change: {} };
@@ -55,33 +62,50 @@ function botsIn(list: readonly string[], bots: readonly string[]): string[] {
 /** Pushes closed, or open to people on an allowlist only; agents are taken off it. */
 function pushPart(rule: BranchRule, bots: readonly string[]): RuleVerdict {
   if (!rule.enablePush) return RIGHT;
-  if (rule.pushAllowlist === null) return { problems: ['anyone with write (the agents too) may push to it'], change: { enablePush: false, pushAllowlist: null } };
+  if (rule.pushAllowlist === null)
+    return {
+      problems: ['anyone with write (the agents too) may push to it'],
+      change: { enablePush: false, pushAllowlist: null },
+    };
   const listed = botsIn(rule.pushAllowlist, bots);
   if (listed.length === 0) return RIGHT;
   const people = rule.pushAllowlist.filter((login) => !listed.includes(login));
   return {
     problems: [`its push allowlist names ${listed.join(', ')}`],
-    change: people.length === 0 ? { enablePush: false, pushAllowlist: null } : { enablePush: true, pushAllowlist: people },
+    change:
+      people.length === 0 ? { enablePush: false, pushAllowlist: null } : { enablePush: true, pushAllowlist: people },
   };
 }
 
 function approvalsPart(rule: BranchRule): RuleVerdict {
-  return rule.requiredApprovals >= 1 ? RIGHT : { problems: ['it requires no approval to merge'], change: { requiredApprovals: 1 } };
+  return rule.requiredApprovals >= 1
+    ? RIGHT
+    : { problems: ['it requires no approval to merge'], change: { requiredApprovals: 1 } };
 }
 
 /** Without it, an agent could push new commits after a person approved, then merge them. */
 function stalePart(rule: BranchRule): RuleVerdict {
-  return rule.dismissStaleApprovals ? RIGHT : { problems: ['approvals outlive new commits'], change: { dismissStaleApprovals: true } };
+  return rule.dismissStaleApprovals
+    ? RIGHT
+    : { problems: ['approvals outlive new commits'], change: { dismissStaleApprovals: true } };
 }
 
 /**
  * Agents taken off an approvals or merge allowlist. An allowlist left with nobody goes: an empty
  * one would let nobody at all approve or merge, and without one the approvals rule still holds.
  */
-function allowlistPart(list: readonly string[] | null, bots: readonly string[], field: 'approvalsAllowlist' | 'mergeAllowlist', what: string): RuleVerdict {
+function allowlistPart(
+  list: readonly string[] | null,
+  bots: readonly string[],
+  field: 'approvalsAllowlist' | 'mergeAllowlist',
+  what: string,
+): RuleVerdict {
   if (list === null) return RIGHT;
   const listed = botsIn(list, bots);
   if (listed.length === 0) return RIGHT;
   const people = list.filter((login) => !listed.includes(login));
-  return { problems: [`its ${what} allowlist names ${listed.join(', ')}`], change: { [field]: people.length === 0 ? null : people } };
+  return {
+    problems: [`its ${what} allowlist names ${listed.join(', ')}`],
+    change: { [field]: people.length === 0 ? null : people },
+  };
 }

@@ -29,13 +29,22 @@ describe("doctor's forge.serviceToken checks", () => {
     return admin.createToken(login, 'one-time-pw', `t-${Date.now()}-${Math.random()}`, scopes);
   }
   const checksOf = (input: ServiceTokenInput) => runAll(serviceTokenChecks(input, agents, [REPO], forgeAs));
-  const service = async (login: string, scopes: readonly string[] = ['read:repository', 'read:user']): Promise<ServiceTokenInput> => ({ token: await tokenOf(login, scopes), ref: 'data/secrets/service-forge-token (forge.serviceToken)' });
+  const service = async (
+    login: string,
+    scopes: readonly string[] = ['read:repository', 'read:user'],
+  ): Promise<ServiceTokenInput> => ({
+    token: await tokenOf(login, scopes),
+    ref: 'data/secrets/service-forge-token (forge.serviceToken)',
+  });
 
   before(async () => {
     forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
     rootToken = forge.addUser('root', { admin: true }).token;
     for (const login of ['boss', 'dev', 'svc', 'alice']) forge.addUser(login);
-    await forge.createRepo('acme', 'widget', { private: true, collaborators: { boss: 'write', dev: 'write', svc: 'admin', alice: 'write' } });
+    await forge.createRepo('acme', 'widget', {
+      private: true,
+      collaborators: { boss: 'write', dev: 'write', svc: 'admin', alice: 'write' },
+    });
     agents = [
       { name: 'boss', login: 'boss', token: '', tokenRef: 'agents.boss.token' },
       { name: 'dev', login: 'dev', token: '', tokenRef: 'agents.dev.token' },
@@ -53,7 +62,10 @@ describe("doctor's forge.serviceToken checks", () => {
     assert.equal(only?.title, 'forge.serviceToken is set');
     assert.equal(only?.ok, false);
     assert.equal(only?.detail, "not set: who may trigger an agent is read with boss's token, which then needs admin");
-    assert.match(only?.fix ?? '', /run `claude-hooks init` again \(it creates the user claude-hooks-service, its token and the key\)/);
+    assert.match(
+      only?.fix ?? '',
+      /run `claude-hooks init` again \(it creates the user claude-hooks-service, its token and the key\)/,
+    );
   });
 
   it("passes for a repository admin's read-only token", async () => {
@@ -118,7 +130,10 @@ describe("doctor's forge.serviceToken checks", () => {
     const [access] = await runAll(accessChecks(agents, [REPO], forgeAs(await tokenOf('dev', ['read:repository']))));
 
     assert.equal(access?.ok, false);
-    assert.match(access?.fix ?? '', /set CLAUDE_HOOKS_FORGE_ADMIN_TOKEN, or forge\.serviceToken \(a repository admin\), so that doctor may read it/);
+    assert.match(
+      access?.fix ?? '',
+      /set CLAUDE_HOOKS_FORGE_ADMIN_TOKEN, or forge\.serviceToken \(a repository admin\), so that doctor may read it/,
+    );
   });
 });
 
@@ -133,15 +148,29 @@ describe("doctor's sandbox check", () => {
   });
 
   it('passes when a sandbox starts', async () => {
-    const check = sandboxCheck({ isolation: 'bwrap', probe: async () => ({ ok: true, detail: 'bubblewrap 0.8.0: a sandbox starts' }) });
+    const check = sandboxCheck({
+      isolation: 'bwrap',
+      probe: async () => ({ ok: true, detail: 'bubblewrap 0.8.0: a sandbox starts' }),
+    });
 
     assert.equal(check.title, 'agent runs are sandboxed (isolation: bwrap)');
     assert.deepEqual(await check.run(), { ok: true, detail: 'bubblewrap 0.8.0: a sandbox starts' });
   });
 
   it("fails with the probe's problem and fix when none can start", async () => {
-    const result = await sandboxCheck({ isolation: 'bwrap', probe: async () => ({ ok: false, problem: 'bubblewrap (bwrap) cannot be started: ENOENT', fix: 'install bubblewrap' }) }).run();
+    const result = await sandboxCheck({
+      isolation: 'bwrap',
+      probe: async () => ({
+        ok: false,
+        problem: 'bubblewrap (bwrap) cannot be started: ENOENT',
+        fix: 'install bubblewrap',
+      }),
+    }).run();
 
-    assert.deepEqual(result, { ok: false, detail: 'bubblewrap (bwrap) cannot be started: ENOENT', fix: 'install bubblewrap' });
+    assert.deepEqual(result, {
+      ok: false,
+      detail: 'bubblewrap (bwrap) cannot be started: ENOENT',
+      fix: 'install bubblewrap',
+    });
   });
 });

@@ -31,7 +31,10 @@ describe('doctor read with forge.serviceToken', () => {
     await root.createHook({ repo: REPO }, { url: HOOK_URL, secret: 's', events: HOOK_EVENTS });
     await root.protectBranch(REPO, 'main', PROTECTED_RULE);
     await root.setPassword('claude-hooks-service', 'one-time-pw');
-    const serviceToken = await root.createToken('claude-hooks-service', 'one-time-pw', 'service', ['read:repository', 'read:user']);
+    const serviceToken = await root.createToken('claude-hooks-service', 'one-time-pw', 'service', [
+      'read:repository',
+      'read:user',
+    ]);
     dir = await mkdtemp(join(tmpdir(), 'doctor-checks-'));
     const forgeAs = (token: string) => createOnboardingClient({ baseUrl: forge.url, token });
     input = {
@@ -57,12 +60,17 @@ describe('doctor read with forge.serviceToken', () => {
   });
 
   it('says the test delivery was not sent, and how to send one, when the forge will not take it from a read-only token', async () => {
-    const check = doctorChecks(input).find((candidate) => candidate.title.startsWith('a test delivery from acme/widget'));
+    const check = doctorChecks(input).find((candidate) =>
+      candidate.title.startsWith('a test delivery from acme/widget'),
+    );
 
     const result = await check?.run();
 
     assert.equal(result?.ok, true);
-    assert.match(result?.detail ?? '', /^hook \d+: not tested \(sending a test delivery takes a repository admin's token with write:repository: set CLAUDE_HOOKS_FORGE_ADMIN_TOKEN for doctor/);
+    assert.match(
+      result?.detail ?? '',
+      /^hook \d+: not tested \(sending a test delivery takes a repository admin's token with write:repository: set CLAUDE_HOOKS_FORGE_ADMIN_TOKEN for doctor/,
+    );
     assert.deepEqual(forge.deliveries(), []);
   });
 
@@ -74,15 +82,22 @@ describe('doctor read with forge.serviceToken', () => {
       `webhook on acme/widget exists and points at ${HOOK_URL}`,
     ];
     const results = [];
-    for (const check of doctorChecks(input).filter((candidate) => wanted.includes(candidate.title))) results.push([check.title, (await check.run()).ok]);
+    for (const check of doctorChecks(input).filter((candidate) => wanted.includes(candidate.title)))
+      results.push([check.title, (await check.run()).ok]);
 
-    assert.deepEqual(results, wanted.map((title) => [title, true]));
+    assert.deepEqual(
+      results,
+      wanted.map((title) => [title, true]),
+    );
   });
 
   it('lists the forge.serviceToken and sandbox checks only when given them', () => {
     const sandbox = { isolation: 'none' as const, probe: async () => ({ ok: true as const, detail: '' }) };
 
     assert.equal(titles({}).filter((title) => /serviceToken|sandboxed/.test(title)).length, 0);
-    assert.deepEqual(titles({ serviceToken: 'missing', sandbox }).filter((title) => /serviceToken|sandboxed/.test(title)), ['forge.serviceToken is set', 'agent runs are sandboxed (isolation: none)']);
+    assert.deepEqual(
+      titles({ serviceToken: 'missing', sandbox }).filter((title) => /serviceToken|sandboxed/.test(title)),
+      ['forge.serviceToken is set', 'agent runs are sandboxed (isolation: none)'],
+    );
   });
 });

@@ -17,7 +17,11 @@ export function sandboxCheck(input: SandboxInput): DoctorCheck {
     title: `agent runs are sandboxed (isolation: ${input.isolation})`,
     async run(): Promise<CheckResult> {
       if (input.isolation === 'none') {
-        return { ok: true, detail: 'warning: runs are not sandboxed (isolation: none): each agent runs as the service\'s own user and reaches what it can (docs/security.md)' };
+        return {
+          ok: true,
+          detail:
+            "warning: runs are not sandboxed (isolation: none): each agent runs as the service's own user and reaches what it can (docs/security.md)",
+        };
       }
       const probe = await input.probe();
       return probe.ok ? { ok: true, detail: probe.detail } : { ok: false, detail: probe.problem, fix: probe.fix };

@@ -8,7 +8,17 @@ import type { z } from 'zod';
 import { ForgeApiError } from '../forge/client.js';
 import { createTransport } from '../forge/rest/transport.js';
 import type { BranchRule, BranchRuleChange, HookOwner, OnboardingForge, RepoAccess } from './ports.js';
-import { AccountData, BranchRuleData, CreatedToken, HookData, LabelData, OrgRepoData, PermissionData, ProtectionData, RepositoryData } from './gitea-onboarding-schema.js';
+import {
+  AccountData,
+  BranchRuleData,
+  CreatedToken,
+  HookData,
+  LabelData,
+  OrgRepoData,
+  PermissionData,
+  ProtectionData,
+  RepositoryData,
+} from './gitea-onboarding-schema.js';
 
 export interface OnboardingClientOptions {
   readonly baseUrl: string;
@@ -24,7 +34,12 @@ const ACCESS: readonly RepoAccess[] = ['owner', 'admin', 'write', 'read', 'none'
 export function createOnboardingClient(options: OnboardingClientOptions): OnboardingForge {
   const transport = createTransport(options);
 
-  async function call(method: string, path: string, body?: unknown, authorization = `token ${options.token}`): Promise<{ status: number; json: unknown; text: string }> {
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    authorization = `token ${options.token}`,
+  ): Promise<{ status: number; json: unknown; text: string }> {
     const { status, text } = await transport(method, path, { authorization, body });
     let json: unknown;
     try {
@@ -35,17 +50,31 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
     return { status, json, text };
   }
 
-  async function expect<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown, authorization?: string): Promise<z.infer<S>> {
+  async function expect<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body?: unknown,
+    authorization?: string,
+  ): Promise<z.infer<S>> {
     const answer = await call(method, path, body, authorization);
-    if (answer.status < 200 || answer.status > 299) throw new ForgeApiError(method, path, answer.status, messageOf(answer));
+    if (answer.status < 200 || answer.status > 299)
+      throw new ForgeApiError(method, path, answer.status, messageOf(answer));
     const parsed = schema.safeParse(answer.json);
-    if (!parsed.success) throw new ForgeApiError(method, path, answer.status, `answer does not have the fields onboarding reads: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    if (!parsed.success)
+      throw new ForgeApiError(
+        method,
+        path,
+        answer.status,
+        `answer does not have the fields onboarding reads: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+      );
     return parsed.data;
   }
 
   async function done(method: string, path: string, body?: unknown): Promise<void> {
     const answer = await call(method, path, body);
-    if (answer.status < 200 || answer.status > 299) throw new ForgeApiError(method, path, answer.status, messageOf(answer));
+    if (answer.status < 200 || answer.status > 299)
+      throw new ForgeApiError(method, path, answer.status, messageOf(answer));
   }
 
   async function list<S extends z.ZodType>(schema: S, path: string): Promise<Array<z.infer<S>>> {
@@ -65,7 +94,8 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
         const parsed = AccountData.safeParse(answer.json);
         if (parsed.success) return { ok: true, login: parsed.data.login };
       }
-      if (answer.status === 0 || answer.status >= 500) throw new ForgeApiError('GET', '/user', answer.status, messageOf(answer));
+      if (answer.status === 0 || answer.status >= 500)
+        throw new ForgeApiError('GET', '/user', answer.status, messageOf(answer));
       return { ok: false, status: answer.status, message: messageOf(answer) };
     },
     async user(login) {
@@ -76,23 +106,49 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
       return { login: data.login, fullName: data.full_name ?? '', email: data.email ?? '' };
     },
     createUser: (account) =>
-      done('POST', '/admin/users', { username: name(account.login), full_name: account.fullName, email: account.email, password: account.password, must_change_password: false, send_notify: false }),
-    setPassword: (login, password) => done('PATCH', `/admin/users/${name(login)}`, { login_name: login, source_id: 0, password, must_change_password: false }),
+      done('POST', '/admin/users', {
+        username: name(account.login),
+        full_name: account.fullName,
+        email: account.email,
+        password: account.password,
+        must_change_password: false,
+        send_notify: false,
+      }),
+    setPassword: (login, password) =>
+      done('PATCH', `/admin/users/${name(login)}`, {
+        login_name: login,
+        source_id: 0,
+        password,
+        must_change_password: false,
+      }),
     async createToken(login, password, tokenName, scopes) {
       const basic = `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
-      const created = await expect(CreatedToken, 'POST', `/users/${name(login)}/tokens`, { name: tokenName, scopes }, basic);
+      const created = await expect(
+        CreatedToken,
+        'POST',
+        `/users/${name(login)}/tokens`,
+        { name: tokenName, scopes },
+        basic,
+      );
       return created.sha1;
     },
     async hasScope(scope, repo) {
       const probe = scopeProbe(scope, repoPath(repo));
       const answer = await call(probe.method, probe.path);
-      if (answer.status === 0 || answer.status >= 500) throw new ForgeApiError(probe.method, probe.path, answer.status, messageOf(answer));
+      if (answer.status === 0 || answer.status >= 500)
+        throw new ForgeApiError(probe.method, probe.path, answer.status, messageOf(answer));
       return !(answer.status === 403 && /scope/i.test(messageOf(answer)));
     },
     async access(repo, login) {
       const answer = await call('GET', `${repoPath(repo)}/collaborators/${name(login)}/permission`);
       if (answer.status === 404) return 'none';
-      if (answer.status !== 200) throw new ForgeApiError('GET', `${repoPath(repo)}/collaborators/${login}/permission`, answer.status, messageOf(answer));
+      if (answer.status !== 200)
+        throw new ForgeApiError(
+          'GET',
+          `${repoPath(repo)}/collaborators/${login}/permission`,
+          answer.status,
+          messageOf(answer),
+        );
       const level = PermissionData.parse(answer.json).permission as RepoAccess;
       return ACCESS.includes(level) ? level : 'none';
     },
@@ -105,7 +161,8 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
     },
     grant: (repo, login, level) => done('PUT', `${repoPath(repo)}/collaborators/${name(login)}`, { permission: level }),
     labels: async (repo) => (await list(LabelData, `${repoPath(repo)}/labels`)).map((label) => label.name),
-    createLabel: (repo, labelName, color) => done('POST', `${repoPath(repo)}/labels`, { name: labelName, color: `#${color}` }),
+    createLabel: (repo, labelName, color) =>
+      done('POST', `${repoPath(repo)}/labels`, { name: labelName, color: `#${color}` }),
     async hooks(owner) {
       if ('org' in owner && (await call('GET', `/orgs/${name(owner.org)}`)).status === 404) return [];
       return (await list(HookData, `${hooksPath(owner)}`)).map((hook) => ({
@@ -117,16 +174,30 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
       }));
     },
     createHook: (owner, spec) =>
-      done('POST', hooksPath(owner), { type: 'gitea', config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
+      done('POST', hooksPath(owner), {
+        type: 'gitea',
+        config: { url: spec.url, content_type: 'json', secret: spec.secret },
+        events: spec.events,
+        branch_filter: '*',
+        active: true,
+      }),
     repairHook: (owner, id, spec) =>
-      done('PATCH', `${hooksPath(owner)}/${id}`, { config: { url: spec.url, content_type: 'json', secret: spec.secret }, events: spec.events, branch_filter: '*', active: true }),
+      done('PATCH', `${hooksPath(owner)}/${id}`, {
+        config: { url: spec.url, content_type: 'json', secret: spec.secret },
+        events: spec.events,
+        branch_filter: '*',
+        active: true,
+      }),
     async orgRepos(org) {
       if ((await call('GET', `/orgs/${name(org)}`)).status === 404) return undefined;
       return (await list(OrgRepoData, `/orgs/${name(org)}/repos`)).map((repo) => repo.full_name);
     },
     testHook: (repo, id) => done('POST', `${repoPath(repo)}/hooks/${id}/tests`),
     defaultBranch: async (repo) => (await expect(RepositoryData, 'GET', repoPath(repo))).default_branch,
-    protectedBranches: async (repo) => (await expect(ProtectionData.array(), 'GET', `${repoPath(repo)}/branch_protections`)).map((rule) => rule.rule_name ?? rule.branch_name ?? ''),
+    protectedBranches: async (repo) =>
+      (await expect(ProtectionData.array(), 'GET', `${repoPath(repo)}/branch_protections`)).map(
+        (rule) => rule.rule_name ?? rule.branch_name ?? '',
+      ),
     async branchRule(repo, branch) {
       const path = rulePath(repo, branch);
       const answer = await call('GET', path);
@@ -134,7 +205,8 @@ export function createOnboardingClient(options: OnboardingClientOptions): Onboar
       if (answer.status !== 200) throw new ForgeApiError('GET', path, answer.status, messageOf(answer));
       return toBranchRule(BranchRuleData.parse(answer.json));
     },
-    protectBranch: (repo, branch, rule) => done('POST', `${repoPath(repo)}/branch_protections`, { rule_name: branch, ...ruleFields(rule) }),
+    protectBranch: (repo, branch, rule) =>
+      done('POST', `${repoPath(repo)}/branch_protections`, { rule_name: branch, ...ruleFields(rule) }),
     editBranchRule: (repo, branch, change) => done('PATCH', rulePath(repo, branch), ruleFields(change)),
   };
 }
@@ -159,7 +231,7 @@ function ruleFields(change: BranchRuleChange): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   if (change.enablePush !== undefined || change.pushAllowlist !== undefined) {
     // An allowlist given without `enablePush` is meant to be in force.
-    fields.enable_push = change.enablePush ?? (change.pushAllowlist !== null);
+    fields.enable_push = change.enablePush ?? change.pushAllowlist !== null;
     if (change.pushAllowlist !== undefined) {
       fields.enable_push_whitelist = change.pushAllowlist !== null;
       fields.push_whitelist_usernames = [...(change.pushAllowlist ?? [])];
@@ -199,7 +271,10 @@ function scopeProbe(scope: string, repo: string): { method: string; path: string
 }
 
 function messageOf(answer: { json: unknown; text: string }): string {
-  const message = typeof answer.json === 'object' && answer.json !== null ? (answer.json as Record<string, unknown>).message : undefined;
+  const message =
+    typeof answer.json === 'object' && answer.json !== null
+      ? (answer.json as Record<string, unknown>).message
+      : undefined;
   return typeof message === 'string' ? message : answer.text.slice(0, 200);
 }
 
@@ -218,6 +293,7 @@ function hooksPath(owner: HookOwner): string {
 
 function repoPath(repo: string): string {
   const [owner, repoName, ...rest] = repo.split('/');
-  if (owner === undefined || repoName === undefined || rest.length > 0 || !NAME.test(owner) || !NAME.test(repoName)) throw new Error(`${JSON.stringify(repo)} is not owner/name`);
+  if (owner === undefined || repoName === undefined || rest.length > 0 || !NAME.test(owner) || !NAME.test(repoName))
+    throw new Error(`${JSON.stringify(repo)} is not owner/name`);
   return `/repos/${owner}/${repoName}`;
 }

@@ -1,7 +1,11 @@
 /** The fields onboarding reads from Gitea's admin, token, hook, label and protection answers. */
 import { z } from 'zod';
 
-export const AccountData = z.object({ login: z.string(), full_name: z.string().nullish(), email: z.string().nullish() });
+export const AccountData = z.object({
+  login: z.string(),
+  full_name: z.string().nullish(),
+  email: z.string().nullish(),
+});
 export const CreatedToken = z.object({ sha1: z.string().min(1) });
 export const PermissionData = z.object({ permission: z.string() });
 export const LabelData = z.object({ id: z.number().int(), name: z.string() });

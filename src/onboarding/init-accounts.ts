@@ -6,7 +6,15 @@
  * is replaced).
  */
 import { agentNeeds, SERVICE_ACCOUNT, type AgentTemplate, type Needs } from './agent-templates.js';
-import { generateSecret, isPrivate, readSecretFile, serviceTokenFileOf, tokenFileOf, writeSecretFile, type InitLayout } from './init-files.js';
+import {
+  generateSecret,
+  isPrivate,
+  readSecretFile,
+  serviceTokenFileOf,
+  tokenFileOf,
+  writeSecretFile,
+  type InitLayout,
+} from './init-files.js';
 import type { Step } from './plan.js';
 import type { OnboardingForge } from './ports.js';
 
@@ -19,7 +27,10 @@ export interface BotAccount {
   readonly tokenFile: string;
 }
 
-export function agentAccount(agent: AgentTemplate, context: { layout: InitLayout; emailHost: string; allowBotMerge: boolean }): BotAccount {
+export function agentAccount(
+  agent: AgentTemplate,
+  context: { layout: InitLayout; emailHost: string; allowBotMerge: boolean },
+): BotAccount {
   return {
     login: agent.name,
     fullName: agent.fullName,
@@ -55,7 +66,9 @@ export function userStep(account: BotAccount, deps: AccountDeps): Step {
     title: `user ${account.login}`,
     async check() {
       const found = await deps.admin.user(account.login);
-      return found === undefined ? { ok: false, needs: `create forge user ${describe}` } : { ok: true, note: `exists (${found.fullName || 'no full name'}); adopted` };
+      return found === undefined
+        ? { ok: false, needs: `create forge user ${describe}` }
+        : { ok: true, note: `exists (${found.fullName || 'no full name'}); adopted` };
     },
     async change() {
       const password = generateSecret();
@@ -87,7 +100,12 @@ export function tokenStep(account: BotAccount, deps: AccountDeps): Step {
         password = generateSecret();
         await deps.admin.setPassword(account.login, password);
       }
-      const token = await deps.admin.createToken(account.login, password, `claude-hooks-${Date.now()}`, account.needs.scopes);
+      const token = await deps.admin.createToken(
+        account.login,
+        password,
+        `claude-hooks-${Date.now()}`,
+        account.needs.scopes,
+      );
       await writeSecretFile(file, token);
       return `created a token with ${scopes}${reset ? ' (after setting a one-time password)' : ''}, saved to ${file} (0600)`;
     },
@@ -95,7 +113,11 @@ export function tokenStep(account: BotAccount, deps: AccountDeps): Step {
 }
 
 /** Why the token will not do for `account`, in words; undefined when it will. */
-async function tokenProblem(forge: OnboardingForge, account: BotAccount, probeRepo: string): Promise<string | undefined> {
+async function tokenProblem(
+  forge: OnboardingForge,
+  account: BotAccount,
+  probeRepo: string,
+): Promise<string | undefined> {
   const owner = await forge.whoAmI();
   if (!owner.ok) return `the forge refused it (${owner.status})`;
   if (owner.login.toLowerCase() !== account.login.toLowerCase()) return `it belongs to ${owner.login}`;

@@ -14,13 +14,26 @@ describe('adding forge.serviceToken to a config init did not write', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('adds the key under forge, keeping comments, order and the other keys', async () => {
-    await writeFile(layout().configPath, ['# ours', 'forge:', '  kind: gitea # the old one', '  url: "https://forge.example.com"', 'agents: {}', ''].join('\n'));
+    await writeFile(
+      layout().configPath,
+      ['# ours', 'forge:', '  kind: gitea # the old one', '  url: "https://forge.example.com"', 'agents: {}', ''].join(
+        '\n',
+      ),
+    );
 
     await addServiceTokenToConfig(layout());
 
     assert.equal(
       await readFile(layout().configPath, 'utf8'),
-      ['# ours', 'forge:', '  kind: gitea # the old one', '  url: "https://forge.example.com"', '  serviceToken: { file: ./data/secrets/service-forge-token }', 'agents: {}', ''].join('\n'),
+      [
+        '# ours',
+        'forge:',
+        '  kind: gitea # the old one',
+        '  url: "https://forge.example.com"',
+        '  serviceToken: { file: ./data/secrets/service-forge-token }',
+        'agents: {}',
+        '',
+      ].join('\n'),
     );
     assert.equal(await configHasServiceToken(layout().configPath), true);
   });
@@ -30,7 +43,10 @@ describe('adding forge.serviceToken to a config init did not write', () => {
 
     await addServiceTokenToConfig(layout());
 
-    assert.equal(await readFile(layout().configPath, 'utf8'), 'dataDir: ./data\nforge:\n  serviceToken: { file: ./data/secrets/service-forge-token }\n');
+    assert.equal(
+      await readFile(layout().configPath, 'utf8'),
+      'dataDir: ./data\nforge:\n  serviceToken: { file: ./data/secrets/service-forge-token }\n',
+    );
   });
 
   it('takes a service token set from the environment as set', async () => {

@@ -19,7 +19,8 @@ export interface InitLayout {
 }
 
 /** An agent's token file, or the service user's (`service`). */
-export const tokenFileOf = (layout: InitLayout, agent: string): string => join(layout.dataDir, 'secrets', `${agent}-forge-token`);
+export const tokenFileOf = (layout: InitLayout, agent: string): string =>
+  join(layout.dataDir, 'secrets', `${agent}-forge-token`);
 export const serviceTokenFileOf = (layout: InitLayout): string => tokenFileOf(layout, 'service');
 export const adminTokenFileOf = (layout: InitLayout): string => join(layout.dataDir, 'secrets', 'admin-token');
 export const webhookSecretFileOf = (layout: InitLayout): string => join(layout.dataDir, 'webhook-secret');
@@ -114,7 +115,10 @@ export async function configHasServiceToken(path: string): Promise<boolean> {
 export async function addServiceTokenToConfig(layout: InitLayout): Promise<void> {
   const text = await readFile(layout.configPath, 'utf8');
   const document = parseConfigDocument(layout.configPath, text);
-  document.setIn(['forge', 'serviceToken'], document.createNode({ file: relativeToConfig(layout, serviceTokenFileOf(layout)) }, { flow: true }));
+  document.setIn(
+    ['forge', 'serviceToken'],
+    document.createNode({ file: relativeToConfig(layout, serviceTokenFileOf(layout)) }, { flow: true }),
+  );
   await writeFile(layout.configPath, document.toString());
 }
 

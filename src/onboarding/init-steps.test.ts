@@ -21,7 +21,13 @@ describe('init with allowBotMerge', () => {
   let adminToken: string;
   let options: InitOptions;
   const run = (dryRun = false): Promise<PlanReport> =>
-    runPlan(initSteps(options, { admin: createOnboardingClient({ baseUrl: forge.url, token: adminToken }), forgeAs: (token) => createOnboardingClient({ baseUrl: forge.url, token }) }), { dryRun });
+    runPlan(
+      initSteps(options, {
+        admin: createOnboardingClient({ baseUrl: forge.url, token: adminToken }),
+        forgeAs: (token) => createOnboardingClient({ baseUrl: forge.url, token }),
+      }),
+      { dryRun },
+    );
 
   before(async () => {
     forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
@@ -49,7 +55,12 @@ describe('init with allowBotMerge', () => {
     const report = await run();
 
     assert.equal(report.ok, true, JSON.stringify(report.steps.filter((step) => step.outcome === 'failed')));
-    assert.deepEqual(forge.collaborators(REPO), { boss: 'write', dev: 'write', reviewer: 'write', 'claude-hooks-service': 'admin' });
+    assert.deepEqual(forge.collaborators(REPO), {
+      boss: 'write',
+      dev: 'write',
+      reviewer: 'write',
+      'claude-hooks-service': 'admin',
+    });
   });
 
   it('still protects the default branch against direct pushes and merges without an approval', () => {
@@ -68,7 +79,10 @@ describe('init with allowBotMerge', () => {
 
     const report = await run(true);
 
-    assert.deepEqual(report.steps.filter((step) => step.outcome !== 'ok'), []);
+    assert.deepEqual(
+      report.steps.filter((step) => step.outcome !== 'ok'),
+      [],
+    );
     assert.deepEqual(forge.protections(REPO)[0]?.mergeWhitelist, ['dev']);
   });
 
@@ -79,7 +93,10 @@ describe('init with allowBotMerge', () => {
 
     assert.deepEqual(
       report.steps.filter((step) => step.outcome === 'changed').map((step) => `${step.title}: ${step.detail}`),
-      ['reviewer on acme/widget: lowered reviewer to read (had write)', 'default branch of acme/widget protected: repaired the rule of main: its merge allowlist names dev'],
+      [
+        'reviewer on acme/widget: lowered reviewer to read (had write)',
+        'default branch of acme/widget protected: repaired the rule of main: its merge allowlist names dev',
+      ],
     );
   });
 });

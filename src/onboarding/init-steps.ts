@@ -9,8 +9,28 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { accessSuffices, HOOK_EVENTS, missingHookEvents, type AgentTemplate } from './agent-templates.js';
 import { judgeRule, PROTECTED_RULE } from './branch-rule.js';
-import { agentAccount, serviceAccount, tokenStep, userStep, type AccountDeps, type BotAccount } from './init-accounts.js';
-import { addServiceTokenToConfig, adminTokenFileOf, configHasServiceToken, generateSecret, isPrivate, readSecretFile, relativeToConfig, renderConfig, serviceTokenFileOf, webhookSecretFileOf, writeSecretFile, type InitLayout } from './init-files.js';
+import {
+  agentAccount,
+  serviceAccount,
+  tokenStep,
+  userStep,
+  type AccountDeps,
+  type BotAccount,
+} from './init-accounts.js';
+import {
+  addServiceTokenToConfig,
+  adminTokenFileOf,
+  configHasServiceToken,
+  generateSecret,
+  isPrivate,
+  readSecretFile,
+  relativeToConfig,
+  renderConfig,
+  serviceTokenFileOf,
+  webhookSecretFileOf,
+  writeSecretFile,
+  type InitLayout,
+} from './init-files.js';
 import type { Step } from './plan.js';
 import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type RepoAccess } from './ports.js';
 
@@ -50,10 +70,18 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
   let secretReplaced = false;
   const hookUrl = `${options.publicUrl.replace(/\/+$/, '')}/webhook`;
   const emailHost = new URL(options.forgeUrl).hostname;
-  const agents = options.agents.map((agent) => ({ agent, account: agentAccount(agent, { layout, emailHost, allowBotMerge }) }));
+  const agents = options.agents.map((agent) => ({
+    agent,
+    account: agentAccount(agent, { layout, emailHost, allowBotMerge }),
+  }));
   const service = serviceAccount({ layout, emailHost });
   const accounts = [...agents.map(({ account }) => account), service];
-  const accountDeps: AccountDeps = { admin, forgeAs: deps.forgeAs, probeRepo: options.repositories[0] ?? '', passwords: new Map() };
+  const accountDeps: AccountDeps = {
+    admin,
+    forgeAs: deps.forgeAs,
+    probeRepo: options.repositories[0] ?? '',
+    passwords: new Map(),
+  };
   const bots = agents.map(({ account }) => account.login);
 
   const secretFileStep = (title: string, file: string, onReplace?: () => void): Step => ({
@@ -78,7 +106,11 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     title: `config ${layout.configPath}`,
     async check() {
       if (!existsSync(layout.configPath)) return { ok: false, needs: `write ${layout.configPath}` };
-      if (!(await configHasServiceToken(layout.configPath))) return { ok: false, needs: `add forge.serviceToken: { file: ${relativeToConfig(layout, serviceTokenFileOf(layout))} } to ${layout.configPath} (the rest is left as is)` };
+      if (!(await configHasServiceToken(layout.configPath)))
+        return {
+          ok: false,
+          needs: `add forge.serviceToken: { file: ${relativeToConfig(layout, serviceTokenFileOf(layout))} } to ${layout.configPath} (the rest is left as is)`,
+        };
       return { ok: true, note: 'exists; left as is (init writes it only when there is none)' };
     },
     async change() {
@@ -87,7 +119,17 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
         return `added forge.serviceToken to ${layout.configPath}; the rest is as it was`;
       }
       const rendered = agents.map(({ agent, account }) => ({ ...agent, login: account.login, email: account.email }));
-      await writeFile(layout.configPath, renderConfig(layout, { forgeUrl: options.forgeUrl, forgeKind: options.forgeKind, publicUrl: options.publicUrl, repositories: options.repositories, agents: rendered }), { mode: 0o644 });
+      await writeFile(
+        layout.configPath,
+        renderConfig(layout, {
+          forgeUrl: options.forgeUrl,
+          forgeKind: options.forgeKind,
+          publicUrl: options.publicUrl,
+          repositories: options.repositories,
+          agents: rendered,
+        }),
+        { mode: 0o644 },
+      );
       return `wrote ${layout.configPath}`;
     },
   };
@@ -96,16 +138,28 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
   const agentAccessStep = (repo: string, account: BotAccount): Step => {
     const needed = account.needs.access;
     const notOwner = (access: RepoAccess): void => {
-      if (access === 'owner') throw new Error(`${account.login} is a site administrator or owns ${repo}, which init cannot lower: make it an ordinary user (Site administration → User accounts), then run init again`);
+      if (access === 'owner')
+        throw new Error(
+          `${account.login} is a site administrator or owns ${repo}, which init cannot lower: make it an ordinary user (Site administration → User accounts), then run init again`,
+        );
     };
     return {
       title: `${account.login} on ${repo}`,
       async check() {
         const access = await admin.access(repo, account.login);
-        if (access === 'owner') return { ok: false, needs: `lower ${account.login} to ${needed}: it is a site administrator or owns ${repo}` };
-        if (access !== needed) return { ok: false, needs: `${accessSuffices(access, needed) ? `lower ${account.login} to` : `give ${account.login}`} ${needed} (has ${access})` };
+        if (access === 'owner')
+          return {
+            ok: false,
+            needs: `lower ${account.login} to ${needed}: it is a site administrator or owns ${repo}`,
+          };
+        if (access !== needed)
+          return {
+            ok: false,
+            needs: `${accessSuffices(access, needed) ? `lower ${account.login} to` : `give ${account.login}`} ${needed} (has ${access})`,
+          };
         // Everyone reads a public repository; the reviewer is made a collaborator all the same, so that it still may if the repository goes private.
-        if (!(await admin.isCollaborator(repo, account.login))) return { ok: false, needs: `make ${account.login} a collaborator with ${needed}` };
+        if (!(await admin.isCollaborator(repo, account.login)))
+          return { ok: false, needs: `make ${account.login} a collaborator with ${needed}` };
         return { ok: true, note: access };
       },
       async change() {
@@ -123,7 +177,12 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     title: `${service.login} on ${repo}`,
     async check() {
       const access = await admin.access(repo, service.login);
-      return accessSuffices(access, 'admin') ? { ok: true, note: `${access}: reads who may trigger agents` } : { ok: false, needs: `give ${service.login} admin (has ${access}), so that it may read collaborators' permissions` };
+      return accessSuffices(access, 'admin')
+        ? { ok: true, note: `${access}: reads who may trigger agents` }
+        : {
+            ok: false,
+            needs: `give ${service.login} admin (has ${access}), so that it may read collaborators' permissions`,
+          };
     },
     async change() {
       await admin.grant(repo, service.login, 'admin');
@@ -134,7 +193,9 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
   const labelStep = (repo: string, agent: AgentTemplate): Step => ({
     title: `label ${agent.label} on ${repo}`,
     async check() {
-      return (await admin.labels(repo)).includes(agent.label) ? { ok: true } : { ok: false, needs: `create label ${agent.label}` };
+      return (await admin.labels(repo)).includes(agent.label)
+        ? { ok: true }
+        : { ok: false, needs: `create label ${agent.label}` };
     },
     async change() {
       await admin.createLabel(repo, agent.label, LABEL_COLOURS[agent.name] ?? 'e11d21');
@@ -150,10 +211,16 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
         const hooks = await admin.hooks(owner);
         // Ours points at the URL, or (moved service) at some other `/webhook`.
         found = hooks.find((hook) => hook.url === hookUrl) ?? hooks.find((hook) => /\/webhook\/?$/.test(hook.url));
-        if (found === undefined) return { ok: false, needs: `create a webhook to ${hookUrl} (application/json, the secret, ${HOOK_EVENTS.length} events, active)` };
+        if (found === undefined)
+          return {
+            ok: false,
+            needs: `create a webhook to ${hookUrl} (application/json, the secret, ${HOOK_EVENTS.length} events, active)`,
+          };
         const drift = hookDrift(found, hookUrl);
         if (secretReplaced) drift.push('a new secret');
-        return drift.length === 0 ? { ok: true, note: `${hookUrl}, ${HOOK_EVENTS.length} events, active` } : { ok: false, needs: `repair webhook ${found.id}: ${drift.join('; ')}` };
+        return drift.length === 0
+          ? { ok: true, note: `${hookUrl}, ${HOOK_EVENTS.length} events, active` }
+          : { ok: false, needs: `repair webhook ${found.id}: ${drift.join('; ')}` };
       },
       async change() {
         const secret = await readSecretFile(webhookSecretFileOf(layout));
@@ -178,7 +245,10 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
       if (rule === undefined) return { ok: false, needs: `protect ${branch}: ${describeProtection(allowBotMerge)}` };
       const { problems } = judgeRule(rule, { bots, allowBotMerge });
       if (problems.length > 0) return { ok: false, needs: `repair the rule of ${branch}: ${problems.join('; ')}` };
-      return { ok: true, note: `${branch}: no agent pushes, ${rule.requiredApprovals} approval(s) to merge${allowBotMerge ? ' (agents may give it: --allow-bot-merge)' : ", a person's"}` };
+      return {
+        ok: true,
+        note: `${branch}: no agent pushes, ${rule.requiredApprovals} approval(s) to merge${allowBotMerge ? ' (agents may give it: --allow-bot-merge)' : ", a person's"}`,
+      };
     },
     async change() {
       const branch = await admin.defaultBranch(repo);
@@ -193,7 +263,8 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     },
   });
 
-  const inOrg = (repo: string): boolean => options.orgs.some((org) => repo.toLowerCase().startsWith(`${org.toLowerCase()}/`));
+  const inOrg = (repo: string): boolean =>
+    options.orgs.some((org) => repo.toLowerCase().startsWith(`${org.toLowerCase()}/`));
   return [
     ...accounts.map((account) => userStep(account, accountDeps)),
     ...accounts.map((account) => tokenStep(account, accountDeps)),
@@ -229,13 +300,25 @@ export function hookDrift(hook: ForgeHook, url: string): string[] {
 }
 
 /** The repositories named with `--repo` and every repository of each `--org`, once each. */
-export async function resolveRepositories(admin: OnboardingForge, orgs: readonly string[], repos: readonly string[]): Promise<{ ok: true; repositories: string[] } | { ok: false; message: string }> {
+export async function resolveRepositories(
+  admin: OnboardingForge,
+  orgs: readonly string[],
+  repos: readonly string[],
+): Promise<{ ok: true; repositories: string[] } | { ok: false; message: string }> {
   const all = new Map(repos.map((repo) => [repo.toLowerCase(), repo]));
   for (const org of orgs) {
     const found = await admin.orgRepos(org);
-    if (found === undefined) return { ok: false, message: `organisation ${org} not found on the forge (check --org, or name repositories with --repo)` };
+    if (found === undefined)
+      return {
+        ok: false,
+        message: `organisation ${org} not found on the forge (check --org, or name repositories with --repo)`,
+      };
     for (const repo of found) if (!all.has(repo.toLowerCase())) all.set(repo.toLowerCase(), repo);
   }
-  if (all.size === 0) return { ok: false, message: `no repository to set up: ${orgs.join(', ')} has none yet; create one, or name it with --repo` };
+  if (all.size === 0)
+    return {
+      ok: false,
+      message: `no repository to set up: ${orgs.join(', ')} has none yet; create one, or name it with --repo`,
+    };
   return { ok: true, repositories: [...all.values()] };
 }

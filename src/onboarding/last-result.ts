@@ -49,18 +49,29 @@ export function doctorReadiness(dataDir: string): { name: string; run(): Promise
     name: 'doctor',
     async run() {
       const last = await readLastDoctorResult(dataDir);
-      if (last === undefined) return { ok: true, detail: 'never run: run `claude-hooks doctor` to check the installation' };
+      if (last === undefined)
+        return { ok: true, detail: 'never run: run `claude-hooks doctor` to check the installation' };
       const failed = last.checks.filter((check) => !check.ok);
-      if (failed.length === 0) return { ok: true, detail: `last run ${last.at}: all ${last.checks.length} checks passed` };
-      return { ok: true, detail: `last run ${last.at}: ${failed.length} of ${last.checks.length} checks failed: ${failed.map((check) => check.title).join('; ')} (informational; run \`claude-hooks doctor\` for the fixes)` };
+      if (failed.length === 0)
+        return { ok: true, detail: `last run ${last.at}: all ${last.checks.length} checks passed` };
+      return {
+        ok: true,
+        detail: `last run ${last.at}: ${failed.length} of ${last.checks.length} checks failed: ${failed.map((check) => check.title).join('; ')} (informational; run \`claude-hooks doctor\` for the fixes)`,
+      };
     },
   };
 }
 
 /** The last `doctor`, in one line for the dashboard: when, whether all passed, and which failed. */
-export async function doctorSummary(dataDir: string): Promise<{ readonly at: number; readonly ok: boolean; readonly summary: string } | undefined> {
+export async function doctorSummary(
+  dataDir: string,
+): Promise<{ readonly at: number; readonly ok: boolean; readonly summary: string } | undefined> {
   const last = await readLastDoctorResult(dataDir);
   if (!last) return undefined;
   const failing = last.checks.filter((check) => !check.ok).map((check) => check.title);
-  return { at: Date.parse(last.at), ok: last.ok, summary: failing.length === 0 ? `${last.checks.length} checks passed` : `failing: ${failing.join(', ')}` };
+  return {
+    at: Date.parse(last.at),
+    ok: last.ok,
+    summary: failing.length === 0 ? `${last.checks.length} checks passed` : `failing: ${failing.join(', ')}`,
+  };
 }

@@ -4,7 +4,11 @@ import { Secret } from '../lib/secret.js';
 import { startScriptedModel } from '../../test/support/model/index.js';
 import { probeModel } from './model-probe.js';
 
-const model = (baseUrl: string) => ({ name: 'claude-sonnet-4-5', credential: { kind: 'api-key' as const, secret: new Secret('sk-test') }, baseUrl });
+const model = (baseUrl: string) => ({
+  name: 'claude-sonnet-4-5',
+  credential: { kind: 'api-key' as const, secret: new Secret('sk-test') },
+  baseUrl,
+});
 
 describe('the model check of claude-hooks doctor', () => {
   it('passes when the model answers one tiny request', async () => {
@@ -28,6 +32,10 @@ describe('the model check of claude-hooks doctor', () => {
   });
 
   it('fails when no credential is configured', async () => {
-    assert.deepEqual(await probeModel(undefined), { ok: false, detail: 'no model credential is configured', fix: 'set model.credential (docs/configuration.md)' });
+    assert.deepEqual(await probeModel(undefined), {
+      ok: false,
+      detail: 'no model credential is configured',
+      fix: 'set model.credential (docs/configuration.md)',
+    });
   });
 });

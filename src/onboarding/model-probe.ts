@@ -3,10 +3,16 @@ import type { ModelConfig } from '../config/types.js';
 import type { CheckResult } from './doctor-checks.js';
 
 export async function probeModel(model: ModelConfig | undefined): Promise<CheckResult> {
-  if (model === undefined) return { ok: false, detail: 'no model credential is configured', fix: 'set model.credential (docs/configuration.md)' };
+  if (model === undefined)
+    return {
+      ok: false,
+      detail: 'no model credential is configured',
+      fix: 'set model.credential (docs/configuration.md)',
+    };
   const base = (model.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
   const secret = model.credential.secret.reveal();
-  const auth: Record<string, string> = model.credential.kind === 'api-key' ? { 'x-api-key': secret } : { authorization: `Bearer ${secret}` };
+  const auth: Record<string, string> =
+    model.credential.kind === 'api-key' ? { 'x-api-key': secret } : { authorization: `Bearer ${secret}` };
   try {
     const response = await fetch(`${base}/v1/messages`, {
       method: 'POST',
@@ -16,9 +22,22 @@ export async function probeModel(model: ModelConfig | undefined): Promise<CheckR
     });
     await response.arrayBuffer();
     if (response.ok) return { ok: true, detail: `${model.name} answered` };
-    if (response.status === 401 || response.status === 403) return { ok: false, detail: `the model API refused the credential (${response.status})`, fix: 'check model.credential: a valid API key (or OAuth token with credentialKind oauth-token)' };
-    return { ok: false, detail: `the model API answered ${response.status}`, fix: `check model.name (${model.name}) and model.baseUrl` };
+    if (response.status === 401 || response.status === 403)
+      return {
+        ok: false,
+        detail: `the model API refused the credential (${response.status})`,
+        fix: 'check model.credential: a valid API key (or OAuth token with credentialKind oauth-token)',
+      };
+    return {
+      ok: false,
+      detail: `the model API answered ${response.status}`,
+      fix: `check model.name (${model.name}) and model.baseUrl`,
+    };
   } catch (error) {
-    return { ok: false, detail: `no answer from ${base}: ${(error as Error).message}`, fix: 'check model.baseUrl and the network' };
+    return {
+      ok: false,
+      detail: `no answer from ${base}: ${(error as Error).message}`,
+      fix: 'check model.baseUrl and the network',
+    };
   }
 }

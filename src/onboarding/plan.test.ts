@@ -18,10 +18,15 @@ describe('runPlan', () => {
   it('changes only what its check finds wrong', async () => {
     const changed: string[] = [];
 
-    const report = await runPlan([step('a', { ok: true }, changed), step('b', { ok: false }, changed)], { dryRun: false });
+    const report = await runPlan([step('a', { ok: true }, changed), step('b', { ok: false }, changed)], {
+      dryRun: false,
+    });
 
     assert.deepEqual(changed, ['b']);
-    assert.deepEqual(report.steps.map((s) => s.outcome), ['ok', 'changed']);
+    assert.deepEqual(
+      report.steps.map((s) => s.outcome),
+      ['ok', 'changed'],
+    );
     assert.equal(report.ok, true);
   });
 
@@ -38,10 +43,20 @@ describe('runPlan', () => {
     const changed: string[] = [];
     const seen: string[] = [];
 
-    const report = await runPlan([step('a', { ok: false }, changed), step('b', { ok: false, fails: true }, changed), step('c', { ok: false }, changed)], { dryRun: false, onStep: (s) => seen.push(s.title) });
+    const report = await runPlan(
+      [
+        step('a', { ok: false }, changed),
+        step('b', { ok: false, fails: true }, changed),
+        step('c', { ok: false }, changed),
+      ],
+      { dryRun: false, onStep: (s) => seen.push(s.title) },
+    );
 
     assert.equal(report.ok, false);
-    assert.deepEqual(report.steps.map((s) => s.outcome), ['changed', 'failed', 'not-run']);
+    assert.deepEqual(
+      report.steps.map((s) => s.outcome),
+      ['changed', 'failed', 'not-run'],
+    );
     assert.equal(report.steps[1]?.detail, 'the forge refused b');
     assert.deepEqual(changed, ['a']);
     assert.deepEqual(seen, ['a', 'b', 'c']);

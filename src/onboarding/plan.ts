@@ -28,7 +28,10 @@ export interface PlanReport {
   readonly steps: readonly StepReport[];
 }
 
-export async function runPlan(steps: readonly Step[], options: { dryRun: boolean; onStep?: (report: StepReport) => void }): Promise<PlanReport> {
+export async function runPlan(
+  steps: readonly Step[],
+  options: { dryRun: boolean; onStep?: (report: StepReport) => void },
+): Promise<PlanReport> {
   const reports: StepReport[] = [];
   const report = (entry: StepReport): void => {
     reports.push(entry);
@@ -37,7 +40,11 @@ export async function runPlan(steps: readonly Step[], options: { dryRun: boolean
   let failed = false;
   for (const step of steps) {
     if (failed) {
-      report({ title: step.title, outcome: 'not-run', detail: 'not done: an earlier step failed; run init again once it is fixed' });
+      report({
+        title: step.title,
+        outcome: 'not-run',
+        detail: 'not done: an earlier step failed; run init again once it is fixed',
+      });
       continue;
     }
     try {

@@ -21,7 +21,8 @@ export interface HookSpec {
 /** Where a webhook lives: on one repository, or on an organisation (delivering for all its repositories). */
 export type HookOwner = { readonly repo: string } | { readonly org: string };
 
-export const describeHookOwner = (owner: HookOwner): string => ('org' in owner ? `organisation ${owner.org}` : owner.repo);
+export const describeHookOwner = (owner: HookOwner): string =>
+  'org' in owner ? `organisation ${owner.org}` : owner.repo;
 
 export interface ForgeHook {
   readonly id: number;
@@ -54,7 +55,9 @@ export interface BranchRule {
 export type BranchRuleChange = Partial<BranchRule>;
 
 /** The answer of `GET /user`: whose token it is, or why the forge refused it. */
-export type TokenOwner = { readonly ok: true; readonly login: string } | { readonly ok: false; readonly status: number; readonly message: string };
+export type TokenOwner =
+  | { readonly ok: true; readonly login: string }
+  | { readonly ok: false; readonly status: number; readonly message: string };
 
 export interface OnboardingForge {
   whoAmI(): Promise<TokenOwner>;
@@ -113,4 +116,6 @@ export interface ServiceProbe {
  * Whether agent runs can be sandboxed on this machine — the answer of `probeSandbox()`
  * (`sandbox/probe.ts`), which doctor is given rather than imports, so that its checks run anywhere.
  */
-export type SandboxProbe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly problem: string; readonly fix: string };
+export type SandboxProbe =
+  | { readonly ok: true; readonly detail: string }
+  | { readonly ok: false; readonly problem: string; readonly fix: string };

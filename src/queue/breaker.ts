@@ -18,7 +18,14 @@ export interface Breaker {
 
 const HOUR = 3600_000;
 
-export function createBreaker(options: { store: JobStore; forge: ForgeLookup; pauseMs: number; clock: Clock; log: Logger; emit: Emit }): Breaker {
+export function createBreaker(options: {
+  store: JobStore;
+  forge: ForgeLookup;
+  pauseMs: number;
+  clock: Clock;
+  log: Logger;
+  emit: Emit;
+}): Breaker {
   const { store, clock, log } = options;
   return {
     async trip(job, agent) {
@@ -29,7 +36,10 @@ export function createBreaker(options: { store: JobStore; forge: ForgeLookup; pa
       const reason = `${agent.name} ran ${starts} times on this issue in the last hour (limit ${agent.limits.runsPerHour}, agents.${agent.name}.limits.runsPerHour)`;
       // Another worker may be tripping the same key right now: only the one that paused it speaks.
       if (!(await store.tripKey(job.key, until, reason, now))) return true;
-      log.warn({ job: job.id, key: workKeyString(job.key), until: new Date(until).toISOString(), reason }, 'circuit breaker tripped: key paused');
+      log.warn(
+        { job: job.id, key: workKeyString(job.key), until: new Date(until).toISOString(), reason },
+        'circuit breaker tripped: key paused',
+      );
       options.emit({ type: 'key-paused', job, reason });
       const body = `⏸ **claude-hooks paused ${agent.name} on this issue** until ${new Date(until).toISOString()}: ${reason}. This usually means agents are answering each other in a loop. The ${job.eventIds.length} pending event(s) are kept and will be answered when the pause ends.`;
       await options.forge.comment(job.repoRef, job.key.issue, body, agent.name).catch((error: unknown) => {

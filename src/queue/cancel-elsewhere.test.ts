@@ -21,13 +21,20 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
   });
 
   it('is asked of the worker that runs it, which stops the run; a forced reset on the other worker waits for that, then forgets the session', async () => {
-    const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 3, affinityWaitMs: 30_000, leaseSeconds: 30 } as const;
+    const config = {
+      kind: 'postgres',
+      url: new Secret(TEST_DATABASE_URL!),
+      maxConnections: 3,
+      affinityWaitMs: 30_000,
+      leaseSeconds: 30,
+    } as const;
     const started: number[] = [];
     const worker = async (id: string, runner = scriptedRunner().runner) => {
       const harness = await startHarness({
         store: { config, schema, workerId: id },
         runner,
-        beforeStart: (store) => store.workers.register({ id, host: 'test', pid: 1, dataDir: `/data/${id}` }, Date.now(), 60_000),
+        beforeStart: (store) =>
+          store.workers.register({ id, host: 'test', pid: 1, dataDir: `/data/${id}` }, Date.now(), 60_000),
       });
       harnesses.push(harness);
       return harness;
@@ -44,7 +51,15 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
       reset(
         {
           agents: [{ name: 'dev' }],
-          workdirs: { list: async () => [], removeWorktree: async () => { throw new Error('not reached'); }, removeCache: async () => { throw new Error('not reached'); } },
+          workdirs: {
+            list: async () => [],
+            removeWorktree: async () => {
+              throw new Error('not reached');
+            },
+            removeCache: async () => {
+              throw new Error('not reached');
+            },
+          },
           sessions: b.store.sessions,
           rows: b.store.housekeepingSessions,
           transcripts: { remove: async () => 0, idle: async () => [] },
@@ -70,13 +85,21 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
     await a.deliver(commented(7, 'alice', '@dev try again'));
     const second = await until(() => started[1], 'worker A to run the second job');
     const [running] = (await b.store.jobs.runningJobs()).filter((job) => job.id === second);
-    await b.store.sessions.started(running!.key, { sessionId: 'session-on-a', worktree: '/data/worker-a/w', at: Date.now() });
+    await b.store.sessions.started(running!.key, {
+      sessionId: 'session-on-a',
+      worktree: '/data/worker-a/w',
+      at: Date.now(),
+    });
 
     const done = await resetOnB(7);
 
     assert.ok(done.ok, JSON.stringify(done));
     assert.deepEqual(done.value.cancelledJobs, [second]);
-    assert.equal((await b.store.jobs.getJob(second))?.state, 'cancelled', 'the reset went on only once the job had ended');
+    assert.equal(
+      (await b.store.jobs.getJob(second))?.state,
+      'cancelled',
+      'the reset went on only once the job had ended',
+    );
     assert.equal((await b.store.sessions.get(running!.key))?.sessionId, undefined, 'then it forgot the session');
   });
 });

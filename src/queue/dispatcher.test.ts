@@ -20,7 +20,13 @@ import type { Store } from '../store/ports.js';
 /** The agents' "not for me" decisions, oldest event first, as the delivery history reports them. */
 async function routingSkips(store: Store): Promise<Array<{ agent: string; reason: string }>> {
   const deliveries = await store.deliveryHistory.recent(1000);
-  return deliveries.reverse().flatMap((d) => (d.routing?.decisions ?? []).flatMap((decision) => (decision.kind === 'skipped' ? [{ agent: decision.agent, reason: decision.reason }] : [])));
+  return deliveries
+    .reverse()
+    .flatMap((d) =>
+      (d.routing?.decisions ?? []).flatMap((decision) =>
+        decision.kind === 'skipped' ? [{ agent: decision.agent, reason: decision.reason }] : [],
+      ),
+    );
 }
 
 describe('dispatcher', () => {
@@ -36,7 +42,10 @@ describe('dispatcher', () => {
     await h.deliver(burst[0]!);
     await until(() => runs.length === 1, 'the first job to start');
     for (const event of burst.slice(1)) await h.deliver(event);
-    await until(async () => (await h.store.jobs.listJobs({ states: ['queued'] }))[0]?.eventIds.length === 19, 'the follow-up to hold 19 events');
+    await until(
+      async () => (await h.store.jobs.listJobs({ states: ['queued'] }))[0]?.eventIds.length === 19,
+      'the follow-up to hold 19 events',
+    );
     const running = await h.store.jobs.listJobs({ states: ['running'] });
     hold.open();
     await h.dispatcher.idle();
@@ -44,14 +53,24 @@ describe('dispatcher', () => {
     assert.equal(running.length, 1);
     assert.equal(runs.length, 2);
     assert.deepEqual(runs[0]!.events, [burst[0]!.fingerprint]);
-    assert.deepEqual(runs[1]!.events, burst.slice(1).map((e) => e.fingerprint));
-    assert.deepEqual((await h.store.jobs.listJobs({})).map((j) => j.state), ['succeeded', 'succeeded']);
+    assert.deepEqual(
+      runs[1]!.events,
+      burst.slice(1).map((e) => e.fingerprint),
+    );
+    assert.deepEqual(
+      (await h.store.jobs.listJobs({})).map((j) => j.state),
+      ['succeeded', 'succeeded'],
+    );
     await h.close();
   });
 
   it('answers every event of a concurrent burst over many keys, none stranded', async () => {
     const { runner, runs } = scriptedRunner();
-    const h = await startHarness({ runner, limits: { concurrency: 20, perRepository: 20 }, agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 20, runsPerHour: 1000 } })) });
+    const h = await startHarness({
+      runner,
+      limits: { concurrency: 20, perRepository: 20 },
+      agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 20, runsPerHour: 1000 } })),
+    });
     const events = Array.from({ length: 400 }, (_, i) => commented(1 + (i % 40), 'alice', `@dev ${i}`));
 
     await Promise.all(
@@ -70,7 +89,10 @@ describe('dispatcher', () => {
     // The news of an event arrives k microtasks after a routing write returns: for some k that is
     // after the routing loop found its inbox empty and before it marked itself finished.
     for (let hops = 0; hops < 12; hops++) {
-      const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wakeup-')), clock: systemClock, dedupWindowMs: 3600_000 });
+      const store = await openStore(
+        { kind: 'sqlite' },
+        { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wakeup-')), clock: systemClock, dedupWindowMs: 3600_000 },
+      );
       const { runner, runs } = scriptedRunner();
       let lateNews: (() => void) | undefined;
       const jobs: JobStore = {
@@ -86,14 +108,28 @@ describe('dispatcher', () => {
       const dispatcher = createDispatcher({
         store: jobs,
         runner,
-        route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+        route: {
+          agents: teamOfThree(),
+          repositories: [],
+          allowUsers: [],
+          forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined },
+        },
         limits: { concurrency: 2, perRepository: 2, maxAttempts: 1, backoffMs: 1, pauseMs: 1 },
         clock: systemClock,
         log: silentLogger(),
       });
       await dispatcher.start();
       const record = async (event: ForgeEvent, deliveryId: string): Promise<StoredEvent> => {
-        const result = await store.deliveries.record({ deliveryId, source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+        const result = await store.deliveries.record({
+          deliveryId,
+          source: 'webhook',
+          forge: 'forgejo',
+          eventType: 'comment',
+          receivedAt: Date.now(),
+          headers: {},
+          body: Buffer.from('{}'),
+          outcome: { kind: 'event', event },
+        });
         assert.ok(result.status === 'accepted');
         return { id: result.eventId, deliveryId, receivedAt: Date.now(), event };
       };
@@ -104,7 +140,11 @@ describe('dispatcher', () => {
       dispatcher.notify(first);
       await dispatcher.idle();
 
-      assert.deepEqual(runs.flatMap((r) => r.events).sort(), [first.event.fingerprint, late.event.fingerprint].sort(), `news ${hops} microtasks after a routing write`);
+      assert.deepEqual(
+        runs.flatMap((r) => r.events).sort(),
+        [first.event.fingerprint, late.event.fingerprint].sort(),
+        `news ${hops} microtasks after a routing write`,
+      );
       await dispatcher.stop();
       await store.close();
     }
@@ -115,7 +155,8 @@ describe('dispatcher', () => {
     let down = true;
     const h = await startHarness({ runner, writers: ['alice'] });
     h.setCanTrigger(async (_repo, login) => {
-      if (login === 'bob' && down) throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
+      if (login === 'bob' && down)
+        throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
       return login === 'alice' || login === 'bob';
     });
 
@@ -125,7 +166,10 @@ describe('dispatcher', () => {
     down = false;
     await until(() => runs.length === 2, 'bob’s event to be answered once the forge is back', 5000);
 
-    assert.deepEqual(runs.map((r) => r.request.key.issue), [8, 7]);
+    assert.deepEqual(
+      runs.map((r) => r.request.key.issue),
+      [8, 7],
+    );
     await h.close();
   });
 
@@ -133,7 +177,8 @@ describe('dispatcher', () => {
     const { runner, runs } = scriptedRunner();
     const h = await startHarness({ runner });
     h.setCanTrigger(async (_repo, login) => {
-      if (login === 'bob') throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 404, 'not found');
+      if (login === 'bob')
+        throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 404, 'not found');
       return true;
     });
 
@@ -142,7 +187,10 @@ describe('dispatcher', () => {
     await h.dispatcher.idle();
 
     const skips = await routingSkips(h.store);
-    assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
+    assert.deepEqual(
+      runs.map((r) => r.request.key.issue),
+      [8],
+    );
     assert.equal(skips.length, 1);
     assert.match(skips[0]!.reason, /could not be routed: forge API GET .* failed with 404/);
     await h.close();
@@ -164,9 +212,18 @@ describe('dispatcher', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past the first retry of an outage
 
     const [, bobs] = await h.store.deliveryHistory.recent(2);
-    assert.deepEqual(runs.map((r) => r.request.key.issue), [8]);
+    assert.deepEqual(
+      runs.map((r) => r.request.key.issue),
+      [8],
+    );
     assert.equal(checks, 1);
-    assert.deepEqual(bobs!.routing?.decisions, [{ agent: '*', kind: 'skipped', reason: "could not be routed: Cannot read properties of undefined (reading 'permission')" }]);
+    assert.deepEqual(bobs!.routing?.decisions, [
+      {
+        agent: '*',
+        kind: 'skipped',
+        reason: "could not be routed: Cannot read properties of undefined (reading 'permission')",
+      },
+    ]);
     await h.close();
   });
 
@@ -181,7 +238,10 @@ describe('dispatcher', () => {
       await h.dispatcher.idle();
     }
 
-    assert.deepEqual(runs.map((r) => r.events), [[events[0]!.fingerprint], [events[4]!.fingerprint]]);
+    assert.deepEqual(
+      runs.map((r) => r.events),
+      [[events[0]!.fingerprint], [events[4]!.fingerprint]],
+    );
     await h.close();
   });
 
@@ -194,13 +254,18 @@ describe('dispatcher', () => {
     const h = await startHarness({ runner });
     await h.deliver(commented(9, 'alice', '@dev something else'));
     await until(() => runs.length === 1, 'the first job to hold the dev slot');
-    const events = [['agent/dev'], ['agent/dev', 'bug'], ['bug'], ['bug', 'agent/dev']].map((labels) => issueLabelled(7, labels));
+    const events = [['agent/dev'], ['agent/dev', 'bug'], ['bug'], ['bug', 'agent/dev']].map((labels) =>
+      issueLabelled(7, labels),
+    );
 
     for (const event of events) await h.deliver(event);
     hold.open();
     await h.dispatcher.idle();
 
-    assert.deepEqual(runs.slice(1).flatMap((r) => r.events), [events[0]!.fingerprint, events[3]!.fingerprint]);
+    assert.deepEqual(
+      runs.slice(1).flatMap((r) => r.events),
+      [events[0]!.fingerprint, events[3]!.fingerprint],
+    );
     await h.close();
   });
 
@@ -210,7 +275,16 @@ describe('dispatcher', () => {
     const second = issueLabelled(7, ['agent/dev', 'bug'], 'alice');
     const stored = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
     for (const [i, event] of [first, second].entries()) {
-      await stored.deliveries.record({ deliveryId: `labels-${i}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_label', receivedAt: i, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+      await stored.deliveries.record({
+        deliveryId: `labels-${i}`,
+        source: 'webhook',
+        forge: 'forgejo',
+        eventType: 'issue_label',
+        receivedAt: i,
+        headers: {},
+        body: Buffer.from('{}'),
+        outcome: { kind: 'event', event },
+      });
     }
     await stored.close(); // both wait in the store: start-up routes them in one batch
     let down = true;
@@ -220,7 +294,8 @@ describe('dispatcher', () => {
       dataDir,
       runner,
       canTrigger: async (_repo, login) => {
-        if (login === 'bob' && down) throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
+        if (login === 'bob' && down)
+          throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
         return true;
       },
     });
@@ -231,7 +306,10 @@ describe('dispatcher', () => {
     await h.dispatcher.idle();
 
     assert.equal(whileDown, 0);
-    assert.deepEqual(runs.map((r) => r.events), [[first.fingerprint]]);
+    assert.deepEqual(
+      runs.map((r) => r.events),
+      [[first.fingerprint]],
+    );
     await h.close();
   });
 
@@ -283,8 +361,16 @@ describe('dispatcher', () => {
       active--;
       return { ok: true };
     });
-    const repos: RepoRef[] = Array.from({ length: 10 }, (_, i) => ({ ...REPO, name: `repo${i}`, fullName: `acme/repo${i}` }));
-    const h = await startHarness({ runner, limits: { concurrency: 3, perRepository: 3 }, agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 3 } })) });
+    const repos: RepoRef[] = Array.from({ length: 10 }, (_, i) => ({
+      ...REPO,
+      name: `repo${i}`,
+      fullName: `acme/repo${i}`,
+    }));
+    const h = await startHarness({
+      runner,
+      limits: { concurrency: 3, perRepository: 3 },
+      agents: teamOfThree().map((a) => ({ ...a, limits: { ...a.limits, concurrency: 3 } })),
+    });
 
     for (let i = 0; i < 50; i++) await h.deliver(commented(100 + i, 'alice', '@dev go', { repo: repos[i % 10] }));
     await h.dispatcher.idle();
@@ -292,7 +378,11 @@ describe('dispatcher', () => {
     assert.equal(runs.length, 50);
     assert.equal(maxActive, 3);
     const order = runs.map((r) => r.request.jobId);
-    assert.deepEqual(order, [...order].sort((a, b) => a - b), 'jobs start in the order they were queued');
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      'jobs start in the order they were queued',
+    );
     await h.close();
   });
 
@@ -312,11 +402,15 @@ describe('dispatcher', () => {
       counts.agent.set(request.key.agent, (counts.agent.get(request.key.agent) ?? 1) - 1);
       return { ok: true };
     });
-    const agents = [agent('dev', { limits: { runsPerHour: 6, concurrency: 1, maxTurns: 1, maxBudgetUsd: 1 } }), agent('boss')];
+    const agents = [
+      agent('dev', { limits: { runsPerHour: 6, concurrency: 1, maxTurns: 1, maxBudgetUsd: 1 } }),
+      agent('boss'),
+    ];
     const other: RepoRef = { ...REPO, name: 'other', fullName: 'acme/other' };
     const h = await startHarness({ runner, agents, limits: { concurrency: 5, perRepository: 2 } });
 
-    for (let i = 0; i < 6; i++) await h.deliver(commented(i + 1, 'alice', '@dev @boss', { repo: i % 2 ? other : REPO }));
+    for (let i = 0; i < 6; i++)
+      await h.deliver(commented(i + 1, 'alice', '@dev @boss', { repo: i % 2 ? other : REPO }));
     await h.dispatcher.idle();
 
     assert.equal(maxRepo, 2, 'dispatch.perRepository');
@@ -359,8 +453,17 @@ describe('dispatcher', () => {
 
   it('rides out an outage past maxAttempts, with capped backoff, until the delays reach the outage horizon', async () => {
     const clock = manualClock();
-    const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'model-unavailable: overloaded (529)', retryable: true, outage: true }));
-    const h = await startHarness({ runner, clock, limits: { maxAttempts: 2, backoffMs: 1000, maxBackoffMs: 2000, outageHorizonMs: 6000 } });
+    const { runner, runs } = scriptedRunner(() => ({
+      ok: false,
+      error: 'model-unavailable: overloaded (529)',
+      retryable: true,
+      outage: true,
+    }));
+    const h = await startHarness({
+      runner,
+      clock,
+      limits: { maxAttempts: 2, backoffMs: 1000, maxBackoffMs: 2000, outageHorizonMs: 6000 },
+    });
     const delays: number[] = [];
 
     await h.deliver(commented(7, 'alice', '@dev'));
@@ -389,7 +492,10 @@ describe('dispatcher', () => {
       answers.push([request.nextRetry?.(false), request.nextRetry?.(true)]);
       return { ok: true };
     });
-    const h = await startHarness({ runner, limits: { maxAttempts: 1, backoffMs: 1000, maxBackoffMs: 60_000, outageHorizonMs: 600_000 } });
+    const h = await startHarness({
+      runner,
+      limits: { maxAttempts: 1, backoffMs: 1000, maxBackoffMs: 60_000, outageHorizonMs: 600_000 },
+    });
 
     await h.deliver(commented(7, 'alice', '@dev'));
     await h.dispatcher.idle();
@@ -399,7 +505,10 @@ describe('dispatcher', () => {
   });
 
   it('records the end of a job even when the store refuses it at first (disk full), keeping its slot meanwhile', async () => {
-    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-full-')), clock: systemClock, dedupWindowMs: 0 });
+    const store = await openStore(
+      { kind: 'sqlite' },
+      { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-full-')), clock: systemClock, dedupWindowMs: 0 },
+    );
     let refusals = 2;
     const jobs: JobStore = Object.assign(Object.create(store.jobs) as JobStore, {
       finishJob: async (...args: Parameters<JobStore['finishJob']>) => {
@@ -414,7 +523,12 @@ describe('dispatcher', () => {
     const dispatcher = createDispatcher({
       store: jobs,
       runner,
-      route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+      route: {
+        agents: teamOfThree(),
+        repositories: [],
+        allowUsers: [],
+        forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined },
+      },
       limits: { concurrency: 1, perRepository: 1, maxAttempts: 3, backoffMs: 1, pauseMs: 1 },
       clock: systemClock,
       log: silentLogger(),
@@ -422,12 +536,34 @@ describe('dispatcher', () => {
     store.onEvent((stored) => dispatcher.notify(stored));
     await dispatcher.start();
     try {
-      await store.deliveries.record({ deliveryId: 'full-1', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event: commented(7, 'alice', '@dev') } });
-      await store.deliveries.record({ deliveryId: 'full-2', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event: commented(8, 'alice', '@dev') } });
+      await store.deliveries.record({
+        deliveryId: 'full-1',
+        source: 'webhook',
+        forge: 'forgejo',
+        eventType: 'comment',
+        receivedAt: Date.now(),
+        headers: {},
+        body: Buffer.from('{}'),
+        outcome: { kind: 'event', event: commented(7, 'alice', '@dev') },
+      });
+      await store.deliveries.record({
+        deliveryId: 'full-2',
+        source: 'webhook',
+        forge: 'forgejo',
+        eventType: 'comment',
+        receivedAt: Date.now(),
+        headers: {},
+        body: Buffer.from('{}'),
+        outcome: { kind: 'event', event: commented(8, 'alice', '@dev') },
+      });
       await until(() => runs.length === 1, 'the first job to run');
       const whileRefused = await store.jobs.listJobs({ states: ['running'] });
 
-      await until(async () => (await store.jobs.listJobs({ states: ['succeeded'] })).length === 2, 'both jobs to be recorded as succeeded', 15_000);
+      await until(
+        async () => (await store.jobs.listJobs({ states: ['succeeded'] })).length === 2,
+        'both jobs to be recorded as succeeded',
+        15_000,
+      );
 
       assert.equal(whileRefused.length, 1, 'the job stays running (its slot held) while its end cannot be recorded');
       assert.equal(refusals, 0);
@@ -483,7 +619,9 @@ describe('dispatcher', () => {
 
   it('gives the attempt back to a job whose run could not begin (its worktree is leased), and runs it when it can', async () => {
     const { runner, runs } = scriptedRunner((request) =>
-      runs.length === 1 ? { ok: false, error: 'workspace: worktree is leased to job 1', retryable: true, wait: true } : { ok: true },
+      runs.length === 1
+        ? { ok: false, error: 'workspace: worktree is leased to job 1', retryable: true, wait: true }
+        : { ok: true },
     );
     const waits: string[] = [];
     const h = await startHarness({ runner, limits: { maxAttempts: 1, leaseWaitMs: 10 } });
@@ -497,7 +635,10 @@ describe('dispatcher', () => {
 
     const [job] = await h.store.jobs.listJobs({});
     assert.deepEqual(waits, ['workspace: worktree is leased to job 1']);
-    assert.deepEqual(runs.map((r) => r.request.attempt), [1, 1]);
+    assert.deepEqual(
+      runs.map((r) => r.request.attempt),
+      [1, 1],
+    );
     assert.equal(job!.state, 'succeeded');
     assert.equal(job!.attempts, 1);
     await h.close();
@@ -554,7 +695,10 @@ describe('dispatcher', () => {
 
     assert.equal(runs.length, 0);
     const skips = await routingSkips(h.store);
-    assert.deepEqual(skips.map((s) => s.agent), ['dev', 'boss']);
+    assert.deepEqual(
+      skips.map((s) => s.agent),
+      ['dev', 'boss'],
+    );
     assert.match(skips[0]!.reason, /mallory has no write access/);
     await h.close();
   });
@@ -580,7 +724,10 @@ describe('dispatcher', () => {
 describe('dispatcher: when to look again', () => {
   it('starts a retry that fell due while a scheduling pass was reading the queue', async () => {
     const clock = manualClock();
-    const store = await openStore({ kind: 'sqlite' }, { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wake-')), clock, dedupWindowMs: 0 });
+    const store = await openStore(
+      { kind: 'sqlite' },
+      { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-wake-')), clock, dedupWindowMs: 0 },
+    );
     // Time passes while the runnable jobs are read: a job due 1 ms after the read is due before
     // the pass asks when to look again.
     const jobs: JobStore = Object.assign(Object.create(store.jobs) as JobStore, {
@@ -597,7 +744,12 @@ describe('dispatcher: when to look again', () => {
     const dispatcher = createDispatcher({
       store: jobs,
       runner,
-      route: { agents: teamOfThree(), repositories: [], allowUsers: [], forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined } },
+      route: {
+        agents: teamOfThree(),
+        repositories: [],
+        allowUsers: [],
+        forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined },
+      },
       limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 1, pauseMs: 1 },
       clock,
       log: silentLogger(),
@@ -606,7 +758,16 @@ describe('dispatcher: when to look again', () => {
     await dispatcher.start();
     try {
       const event = commented(7, 'alice', '@dev');
-      await store.deliveries.record({ deliveryId: 'wake-1', source: 'webhook', forge: 'forgejo', eventType: 'comment', receivedAt: clock.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } });
+      await store.deliveries.record({
+        deliveryId: 'wake-1',
+        source: 'webhook',
+        forge: 'forgejo',
+        eventType: 'comment',
+        receivedAt: clock.now(),
+        headers: {},
+        body: Buffer.from('{}'),
+        outcome: { kind: 'event', event },
+      });
 
       await until(() => runs.length === 2, 'the retry to run', 5000);
       await dispatcher.idle();

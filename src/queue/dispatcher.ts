@@ -91,24 +91,48 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const setWake = (at: number) => {
     if (stopped) return;
     if (wakeTimer) clearTimeout(wakeTimer);
-    wakeTimer = setTimeout(() => {
-      wakeTimer = undefined;
-      routing.hand();
-      void routing.run();
-    }, Math.max(0, at - clock.now()));
+    wakeTimer = setTimeout(
+      () => {
+        wakeTimer = undefined;
+        routing.hand();
+        void routing.run();
+      },
+      Math.max(0, at - clock.now()),
+    );
     wakeTimer.unref();
   };
 
-  const routing = createRoutingLoop({ store, route: options.route, clock, log, wakeAt: setWake, afterRun: () => void schedule() });
+  const routing = createRoutingLoop({
+    store,
+    route: options.route,
+    clock,
+    log,
+    wakeAt: setWake,
+    afterRun: () => void schedule(),
+  });
   const breaker = createBreaker({ store, forge: options.route.forge, pauseMs: limits.pauseMs, clock, log, emit });
-  const jobs = createJobLauncher({ store, runner: options.runner, limits, clock, log, emit, ended: () => void schedule() });
+  const jobs = createJobLauncher({
+    store,
+    runner: options.runner,
+    limits,
+    clock,
+    log,
+    emit,
+    ended: () => void schedule(),
+  });
 
   const startRunnable = async (now: number) => {
     const chosen = await pickJobs({ store, agents, limits, breaker }, jobs.running(), now);
     // One group commit starts them all.
     // The store checks the limits again as it claims: other workers may have started jobs since.
     const started = await Promise.all(
-      chosen.map(({ job, agent }) => store.startJob(job.id, now, { concurrency: limits.concurrency, perRepository: limits.perRepository, perAgent: agent.limits.concurrency })),
+      chosen.map(({ job, agent }) =>
+        store.startJob(job.id, now, {
+          concurrency: limits.concurrency,
+          perRepository: limits.perRepository,
+          perAgent: agent.limits.concurrency,
+        }),
+      ),
     );
     started.forEach((job, i) => {
       if (job) jobs.launch(job, chosen[i]!.agent);
@@ -121,7 +145,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (mine.length === 0) return;
     for (const request of await store.cancelRequests(mine)) {
       log.info({ job: request.id, reason: request.reason }, 'cancelling a job another worker was asked to cancel');
-      jobs.cancel(request.id, request.reason).catch((error: unknown) => log.warn({ err: error, job: request.id }, 'could not cancel the job'));
+      jobs
+        .cancel(request.id, request.reason)
+        .catch((error: unknown) => log.warn({ err: error, job: request.id }, 'could not cancel the job'));
     }
   };
 
@@ -170,9 +196,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const recover = async (): Promise<number> => {
     // Never what runs here: a worker that stalled past its own lease still runs its jobs.
-    const interrupted = await store.requeueInterrupted(clock.now(), { runningHere: jobs.running().map((job) => job.id) });
+    const interrupted = await store.requeueInterrupted(clock.now(), {
+      runningHere: jobs.running().map((job) => job.id),
+    });
     for (const job of interrupted) {
-      log.warn({ job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts }, 'job was running in a process that is gone; re-queued with its events');
+      log.warn(
+        { job: job.id, key: workKeyString(job.key), events: job.eventIds.length, attempts: job.attempts },
+        'job was running in a process that is gone; re-queued with its events',
+      );
     }
     return interrupted.length;
   };
@@ -194,7 +225,10 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     notify(stored) {
       if (stopped) return;
       // A cancel request is a job change: only a wake-up from elsewhere can carry one.
-      if (!stored) honourCancelRequests().catch((error: unknown) => log.warn({ err: error }, 'could not read cancel requests; will look again'));
+      if (!stored)
+        honourCancelRequests().catch((error: unknown) =>
+          log.warn({ err: error }, 'could not read cancel requests; will look again'),
+        );
       routing.hand(stored);
       void routing.run();
     },

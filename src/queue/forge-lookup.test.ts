@@ -11,7 +11,12 @@ import { createGiteaClient } from '../forge/rest/gitea-client.js';
 
 /** A Gitea client whose every request gets `answer` (a forge's reply, or a network failure). */
 function lookupAnswering(answer: () => Promise<Response>) {
-  const client: ForgeClient = createGiteaClient({ baseUrl: 'http://forge.test', token: new Secret('t'), log: silentLogger(), fetch: async () => answer() });
+  const client: ForgeClient = createGiteaClient({
+    baseUrl: 'http://forge.test',
+    token: new Secret('t'),
+    log: silentLogger(),
+    fetch: async () => answer(),
+  });
   return createForgeLookup({ clients: new Map([['dev', client]]), cacheMs: 0, clock: manualClock(0) });
 }
 
@@ -19,8 +24,14 @@ describe('createForgeLookup', () => {
   const failures: ReadonlyArray<{ story: string; answer: () => Promise<Response> }> = [
     { story: 'the forge cannot be reached', answer: async () => Promise.reject(new TypeError('fetch failed')) },
     { story: 'the forge answers 502', answer: async () => new Response('bad gateway', { status: 502 }) },
-    { story: 'the forge answers 401 (a token it no longer takes)', answer: async () => new Response('{"message":"token is required"}', { status: 401 }) },
-    { story: 'the forge answers 200 with a page that is not JSON (a proxy’s login page)', answer: async () => new Response('<html>sign in</html>', { status: 200 }) },
+    {
+      story: 'the forge answers 401 (a token it no longer takes)',
+      answer: async () => new Response('{"message":"token is required"}', { status: 401 }),
+    },
+    {
+      story: 'the forge answers 200 with a page that is not JSON (a proxy’s login page)',
+      answer: async () => new Response('<html>sign in</html>', { status: 200 }),
+    },
     { story: 'the forge answers 200 without a permission', answer: async () => Response.json({ role_name: 'owner' }) },
   ];
   for (const { story, answer } of failures) {
@@ -44,12 +55,22 @@ describe('createForgeLookup', () => {
         asked.push(`${name} ${String(url).replace('http://forge.test/api/v1', '')}`);
         return Response.json({ permission, role_name: permission });
       };
-      return createGiteaClient({ baseUrl: 'http://forge.test', token: new Secret(name), log: silentLogger(), fetch: fetch as typeof globalThis.fetch });
+      return createGiteaClient({
+        baseUrl: 'http://forge.test',
+        token: new Secret(name),
+        log: silentLogger(),
+        fetch: fetch as typeof globalThis.fetch,
+      });
     }
 
     it('reads permissions with the reader, not with an agent', async () => {
       const asked: string[] = [];
-      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', asked)]]), permissionReader: clientAs('service', asked), cacheMs: 0, clock: manualClock(0) });
+      const lookup = createForgeLookup({
+        clients: new Map([['boss', clientAs('boss', asked)]]),
+        permissionReader: clientAs('service', asked),
+        cacheMs: 0,
+        clock: manualClock(0),
+      });
 
       const allowed = await lookup.canTrigger(REPO, 'alice');
 
@@ -59,7 +80,14 @@ describe('createForgeLookup', () => {
 
     it('reads them with the first agent when there is no reader', async () => {
       const asked: string[] = [];
-      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', asked)], ['dev', clientAs('dev', asked)]]), cacheMs: 0, clock: manualClock(0) });
+      const lookup = createForgeLookup({
+        clients: new Map([
+          ['boss', clientAs('boss', asked)],
+          ['dev', clientAs('dev', asked)],
+        ]),
+        cacheMs: 0,
+        clock: manualClock(0),
+      });
 
       await lookup.canTrigger(REPO, 'alice');
 
@@ -67,7 +95,12 @@ describe('createForgeLookup', () => {
     });
 
     it('answers no for a reader of the repository', async () => {
-      const lookup = createForgeLookup({ clients: new Map([['boss', clientAs('boss', [])]]), permissionReader: clientAs('service', [], 'read'), cacheMs: 0, clock: manualClock(0) });
+      const lookup = createForgeLookup({
+        clients: new Map([['boss', clientAs('boss', [])]]),
+        permissionReader: clientAs('service', [], 'read'),
+        cacheMs: 0,
+        clock: manualClock(0),
+      });
 
       assert.equal(await lookup.canTrigger(REPO, 'mallory'), false);
     });

@@ -43,7 +43,10 @@ export function createForgeLookup(options: ForgeLookupOptions): ForgeLookup {
           // Forge down, or an answer that could not be read: the event is routed again later
           // rather than dropped for every agent. A bug (not a ForgeApiError) stays a fault.
           if (!(error instanceof ForgeApiError)) throw error;
-          throw new ForgeUnavailableError(`could not check ${login}'s permission on ${repo.fullName}: ${error.message}`, { cause: error });
+          throw new ForgeUnavailableError(
+            `could not check ${login}'s permission on ${repo.fullName}: ${error.message}`,
+            { cause: error },
+          );
         });
       const allowed = permission === 'write' || permission === 'admin';
       cache.set(key, { allowed, at: now });

@@ -98,7 +98,12 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
     } catch (error) {
       // A port that said its error is transient (a forge or database away) is an outage.
       const transient = isTransient(error);
-      return { ok: false, error: error instanceof Error ? error.message : String(error), retryable: transient, ...(transient ? { outage: true as const } : {}) };
+      return {
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        retryable: transient,
+        ...(transient ? { outage: true as const } : {}),
+      };
     }
   };
 
@@ -122,7 +127,10 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
     } else if (outcome.retryable && retryDelay(job, outcome) !== undefined) {
       const notBefore = now + retryDelay(job, outcome)!;
       await store.finishJob(job.id, { state: 'retry', error: outcome.error, notBefore }, now);
-      jobLog.warn({ error: outcome.error, outage: outcome.outage === true, retryAt: new Date(notBefore).toISOString() }, 'job failed; will retry');
+      jobLog.warn(
+        { error: outcome.error, outage: outcome.outage === true, retryAt: new Date(notBefore).toISOString() },
+        'job failed; will retry',
+      );
     } else {
       await store.finishJob(job.id, { state: 'failed', error: outcome.error }, now);
       jobLog.error({ error: outcome.error }, 'job failed for good');
@@ -130,7 +138,8 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
     options.emit({ type: 'job-finished', job, outcome });
   };
 
-  const retryDelay = (job: Job, outcome: Extract<RunOutcome, { ok: false }>) => nextRetryDelay(policy, job.attempts, outcome.outage === true);
+  const retryDelay = (job: Job, outcome: Extract<RunOutcome, { ok: false }>) =>
+    nextRetryDelay(policy, job.attempts, outcome.outage === true);
 
   /** Records the end until the store takes it; a stopping service tries once more, then leaves it to recovery. */
   const recordUntilStored = async (job: Job, outcome: RunOutcome, aborted: boolean, jobLog: Logger) => {
@@ -141,7 +150,10 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
       } catch (error) {
         if (stopping && failures > 0) throw error;
         const delay = cappedBackoff(failures + 1, RECORD_RETRY_MS, RECORD_RETRY_MAX_MS);
-        jobLog.error({ err: error, retryInMs: delay }, 'could not record the end of a job; trying again (the job keeps its slot)');
+        jobLog.error(
+          { err: error, retryInMs: delay },
+          'could not record the end of a job; trying again (the job keeps its slot)',
+        );
         await pause(delay);
       }
     }
@@ -150,14 +162,25 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
   return {
     launch(job, agent) {
       const controller = new AbortController();
-      const jobLog = log.child({ job: job.id, agent: job.key.agent, repo: job.key.repo, issue: job.key.issue, attempt: job.attempts });
+      const jobLog = log.child({
+        job: job.id,
+        agent: job.key.agent,
+        repo: job.key.repo,
+        issue: job.key.issue,
+        attempt: job.attempts,
+      });
       options.emit({ type: 'job-started', job });
       jobLog.info({ events: job.eventIds.length }, 'job started');
       const done = (async () => {
         const outcome = await runJob(job, agent, controller.signal);
         await recordUntilStored(job, outcome, controller.signal.aborted, jobLog);
       })()
-        .catch((error: unknown) => jobLog.error({ err: error }, 'could not record the end of a job; the service is stopping, and its next start re-queues the job'))
+        .catch((error: unknown) =>
+          jobLog.error(
+            { err: error },
+            'could not record the end of a job; the service is stopping, and its next start re-queues the job',
+          ),
+        )
         .finally(() => {
           running.delete(job.id);
           options.ended();

@@ -9,7 +9,11 @@ describe('parseJobQuery', () => {
     ['nothing: every state, the default limit', {}, { states: [], limit: 50 }],
     ['one state', { state: 'queued' }, { states: ['queued'], limit: 50 }],
     ['comma-separated states', { state: 'queued,running' }, { states: ['queued', 'running'], limit: 50 }],
-    ['repeated states', { state: ['queued', 'failed,running'] }, { states: ['queued', 'failed', 'running'], limit: 50 }],
+    [
+      'repeated states',
+      { state: ['queued', 'failed,running'] },
+      { states: ['queued', 'failed', 'running'], limit: 50 },
+    ],
     ['a state given twice, once', { state: ['queued', 'queued'] }, { states: ['queued'], limit: 50 }],
     ['a limit', { limit: '5' }, { states: [], limit: 5 }],
   ];
@@ -20,7 +24,11 @@ describe('parseJobQuery', () => {
   }
 
   const refused: ReadonlyArray<[string, Parameters<typeof parseJobQuery>[0], RegExp]> = [
-    ['an unknown state', { state: ['queued', 'sleeping'] }, /unknown job state\(s\): sleeping; expected queued, running/],
+    [
+      'an unknown state',
+      { state: ['queued', 'sleeping'] },
+      /unknown job state\(s\): sleeping; expected queued, running/,
+    ],
     ['a limit that is not a number', { limit: 'abc' }, /limit must be a whole number from 1 to 1000, got "abc"/],
     ['a negative limit', { limit: '-5' }, /got "-5"/],
     ['a zero limit', { limit: '0' }, /got "0"/],

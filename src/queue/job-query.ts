@@ -13,7 +13,10 @@ export interface JobQueryInput {
   readonly limit?: string | undefined;
 }
 
-export function parseJobQuery(input: JobQueryInput, bounds: { defaultLimit: number; maxLimit: number }): Result<Required<JobQuery>, string> {
+export function parseJobQuery(
+  input: JobQueryInput,
+  bounds: { defaultLimit: number; maxLimit: number },
+): Result<Required<JobQuery>, string> {
   const states = parseJobStates(input.state);
   if (!states.ok) return states;
   const limit = parseLimit(input.limit, bounds);
@@ -22,14 +25,20 @@ export function parseJobQuery(input: JobQueryInput, bounds: { defaultLimit: numb
 }
 
 export function parseJobStates(input: string | readonly string[] | undefined): Result<JobState[], string> {
-  const given = (typeof input === 'string' ? [input] : (input ?? [])).flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const given = (typeof input === 'string' ? [input] : (input ?? []))
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = given.filter((s) => !isJobState(s));
   if (unknown.length > 0) return err(`unknown job state(s): ${unknown.join(', ')}; expected ${JOB_STATES.join(', ')}`);
   return ok([...new Set(given as JobState[])]);
 }
 
 /** A positive whole number no larger than `maxLimit`; `defaultLimit` when not given. */
-export function parseLimit(input: string | undefined, bounds: { defaultLimit: number; maxLimit: number }): Result<number, string> {
+export function parseLimit(
+  input: string | undefined,
+  bounds: { defaultLimit: number; maxLimit: number },
+): Result<number, string> {
   if (input === undefined) return ok(bounds.defaultLimit);
   const limit = /^\d+$/.test(input.trim()) ? Number(input.trim()) : NaN;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > bounds.maxLimit) {

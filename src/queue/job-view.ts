@@ -26,7 +26,9 @@ export interface JobView {
 
 export async function listJobViews(store: JobStore, query: JobQuery): Promise<JobView[]> {
   const jobs = await store.listJobs(query);
-  const events = new Map((await store.getEvents([...new Set(jobs.flatMap((j) => j.eventIds))])).map((e) => [e.id, e.event]));
+  const events = new Map(
+    (await store.getEvents([...new Set(jobs.flatMap((j) => j.eventIds))])).map((e) => [e.id, e.event]),
+  );
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return jobs.map((job) => ({
     id: job.id,

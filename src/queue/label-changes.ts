@@ -15,7 +15,10 @@ export interface LabelChange {
   readonly set: LabelSet;
 }
 
-export async function labelChanges(batch: readonly StoredEvent[], store: Pick<JobStore, 'labelSets'>): Promise<Map<number, LabelChange>> {
+export async function labelChanges(
+  batch: readonly StoredEvent[],
+  store: Pick<JobStore, 'labelSets'>,
+): Promise<Map<number, LabelChange>> {
   const changes = new Map<number, LabelChange>();
   const labelled = batch.flatMap((stored) => {
     const set = labelSetOf(stored.event);
@@ -23,7 +26,9 @@ export async function labelChanges(batch: readonly StoredEvent[], store: Pick<Jo
   });
   if (labelled.length === 0) return changes;
 
-  const issues = [...new Map(labelled.map(({ set }) => [issueKey(set), { repo: set.repo, issue: set.issue }])).values()];
+  const issues = [
+    ...new Map(labelled.map(({ set }) => [issueKey(set), { repo: set.repo, issue: set.issue }])).values(),
+  ];
   const known = new Map((await store.labelSets(issues)).map((set) => [issueKey(set), set.labels]));
   for (const { eventId, set } of labelled) {
     const before = known.get(issueKey(set));
@@ -35,8 +40,10 @@ export async function labelChanges(batch: readonly StoredEvent[], store: Pick<Jo
 }
 
 function labelSetOf(event: ForgeEvent): LabelSet | undefined {
-  if (event.type === 'issue' && event.action === 'labelled') return { repo: repoKey(event.repo), issue: event.issue.number, labels: event.issue.labels };
-  if (event.type === 'pull_request' && event.action === 'labelled') return { repo: repoKey(event.repo), issue: event.pull.number, labels: event.pull.labels };
+  if (event.type === 'issue' && event.action === 'labelled')
+    return { repo: repoKey(event.repo), issue: event.issue.number, labels: event.issue.labels };
+  if (event.type === 'pull_request' && event.action === 'labelled')
+    return { repo: repoKey(event.repo), issue: event.pull.number, labels: event.pull.labels };
   return undefined;
 }
 

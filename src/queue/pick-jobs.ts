@@ -53,12 +53,18 @@ export async function pickJobs(deps: PickDeps, running: readonly Job[], now: num
 }
 
 /** Repositories and agents with no slot left, given the jobs running or chosen. */
-function saturated(jobs: readonly Job[], limits: DispatchLimits, agents: ReadonlyMap<string, AgentConfig>): { repos: string[]; agents: string[] } {
+function saturated(
+  jobs: readonly Job[],
+  limits: DispatchLimits,
+  agents: ReadonlyMap<string, AgentConfig>,
+): { repos: string[]; agents: string[] } {
   const perRepo = countBy(jobs, (j) => j.key.repo);
   const perAgent = countBy(jobs, (j) => j.key.agent);
   return {
     repos: [...perRepo].filter(([, n]) => n >= limits.perRepository).map(([repo]) => repo),
-    agents: [...perAgent].filter(([name, n]) => n >= (agents.get(name)?.limits.concurrency ?? Infinity)).map(([name]) => name),
+    agents: [...perAgent]
+      .filter(([name, n]) => n >= (agents.get(name)?.limits.concurrency ?? Infinity))
+      .map(([name]) => name),
   };
 }
 

@@ -88,7 +88,10 @@ describe('reconciliation poller', () => {
 
     assert.equal(first, 1);
     assert.equal(second, 0);
-    assert.deepEqual(runs.map((r) => r.events), [[lost.fingerprint]]);
+    assert.deepEqual(
+      runs.map((r) => r.events),
+      [[lost.fingerprint]],
+    );
     await h.close();
   });
 
@@ -96,7 +99,10 @@ describe('reconciliation poller', () => {
     const { runner, runs } = scriptedRunner();
     const h = await startHarness({ runner });
     const now = Date.now();
-    const fresh = issueRef(8, { createdAt: new Date(now - 1000).toISOString(), updatedAt: new Date(now - 1000).toISOString() });
+    const fresh = issueRef(8, {
+      createdAt: new Date(now - 1000).toISOString(),
+      updatedAt: new Date(now - 1000).toISOString(),
+    });
     const old = issueRef(9, { createdAt: '2020-01-01T00:00:00Z', updatedAt: new Date(now - 1000).toISOString() });
     const poller = createPoller({
       repositories: ['acme/widget'],
@@ -112,7 +118,10 @@ describe('reconciliation poller', () => {
     await poller.pollOnce();
     await h.dispatcher.idle();
 
-    assert.deepEqual(runs.map((r) => `${r.request.key.agent}#${r.request.key.issue}`), ['boss#8']);
+    assert.deepEqual(
+      runs.map((r) => `${r.request.key.agent}#${r.request.key.issue}`),
+      ['boss#8'],
+    );
     await h.close();
   });
 
@@ -126,7 +135,10 @@ describe('reconciliation poller', () => {
     await poller.pollOnce();
 
     const second = Date.parse(client.sinces[1]!);
-    assert.ok(second <= before - 60_000 + 1000 && second >= before - 60_000 - 5000, `second poll starts a minute before the first: ${client.sinces[1]}`);
+    assert.ok(
+      second <= before - 60_000 + 1000 && second >= before - 60_000 - 5000,
+      `second poll starts a minute before the first: ${client.sinces[1]}`,
+    );
     await h.close();
   });
 });

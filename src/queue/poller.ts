@@ -50,7 +50,9 @@ export function createPoller(options: PollerOptions): Poller {
 
   const pollRepo = async (fullName: string): Promise<number> => {
     const startedAt = clock.now();
-    const since = (await options.cursors.get(fullName)) ?? new Date(startedAt - (options.firstLookbackMs ?? 3600_000)).toISOString();
+    const since =
+      (await options.cursors.get(fullName)) ??
+      new Date(startedAt - (options.firstLookbackMs ?? 3600_000)).toISOString();
     const repo = await options.client.getRepository(fullName);
     const issues = await options.client.listIssuesUpdatedSince(fullName, since);
     const comments = await options.client.listCommentsUpdatedSince(fullName, since);
@@ -58,7 +60,9 @@ export function createPoller(options: PollerOptions): Poller {
     const events: ForgeEvent[] = [];
 
     for (const issue of issues) {
-      events.push(...reconcileEvents({ forge: options.forgeKind, repo, since }, await readUpdated(fullName, issue, since)));
+      events.push(
+        ...reconcileEvents({ forge: options.forgeKind, repo, since }, await readUpdated(fullName, issue, since)),
+      );
     }
     for (const { issueNumber, comment } of comments) {
       const issue = byNumber.get(issueNumber) ?? (await options.client.getIssue(fullName, issueNumber));

@@ -93,7 +93,11 @@ export interface JobStore {
    * stored already).
    */
   commitRouting(
-    batch: ReadonlyArray<{ readonly eventId: number; readonly decisions: readonly RoutingDecision[]; readonly labels?: LabelSet }>,
+    batch: ReadonlyArray<{
+      readonly eventId: number;
+      readonly decisions: readonly RoutingDecision[];
+      readonly labels?: LabelSet;
+    }>,
     now: number,
   ): Promise<void>;
   /** The last known label sets of these issues (`repo` + issue); issues never labelled are absent. */

@@ -36,18 +36,23 @@ export function reconcileEvents(ctx: ReconcileContext, found: UpdatedIssue): For
   const entries = found.timeline.filter((entry) => time(entry.at) <= snapshot).sort((a, b) => time(a.at) - time(b.at));
   const drafts: UnfingerprintedEvent[] = [
     ...opening(ctx, found),
-    ...entries.flatMap((entry) => (entry.kind === 'assignee' || entry.kind === 'review_request' ? [changeEvent(ctx, found, entries, entry)] : [])),
+    ...entries.flatMap((entry) =>
+      entry.kind === 'assignee' || entry.kind === 'review_request' ? [changeEvent(ctx, found, entries, entry)] : [],
+    ),
     ...labelChanges(entries).map((group) => changeEvent(ctx, found, entries, group)),
     ...reviewEvents(ctx, found, snapshot),
   ].filter((draft): draft is UnfingerprintedEvent => draft !== undefined);
   // In the order they happened, as the webhooks would have come (an opening before its assignment).
-  const ordered = drafts.map((draft, index) => ({ draft, index, at: happenedAt(draft) })).sort((a, b) => a.at - b.at || a.index - b.index);
+  const ordered = drafts
+    .map((draft, index) => ({ draft, index, at: happenedAt(draft) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index);
   return ordered.map(({ draft }) => ({ ...draft, fingerprint: fingerprintOf(draft) }) as ForgeEvent);
 }
 
 /** An opening comes before everything else that happened to its issue or PR. */
 function happenedAt(draft: UnfingerprintedEvent): number {
-  if ((draft.type === 'issue' || draft.type === 'pull_request') && draft.action === 'opened') return Number.NEGATIVE_INFINITY;
+  if ((draft.type === 'issue' || draft.type === 'pull_request') && draft.action === 'opened')
+    return Number.NEGATIVE_INFINITY;
   if (draft.type === 'issue') return time(draft.issue.updatedAt);
   if (draft.type === 'pull_request' || draft.type === 'review') return time(draft.pull.updatedAt);
   return Number.POSITIVE_INFINITY;
@@ -79,12 +84,21 @@ function labelChanges(entries: readonly TimelineEntry[]): LabelChange[] {
   return [...groups.values()];
 }
 
-function changeEvent(ctx: ReconcileContext, found: UpdatedIssue, entries: readonly TimelineEntry[], change: Change): UnfingerprintedEvent | undefined {
+function changeEvent(
+  ctx: ReconcileContext,
+  found: UpdatedIssue,
+  entries: readonly TimelineEntry[],
+  change: Change,
+): UnfingerprintedEvent | undefined {
   const base = { forge: ctx.forge, repo: ctx.repo, actor: change.actor };
-  const labels = setAt(found.issue.labels, entries, change.at, (entry) => (entry.kind === 'label' ? entry.label : undefined));
+  const labels = setAt(found.issue.labels, entries, change.at, (entry) =>
+    entry.kind === 'label' ? entry.label : undefined,
+  );
   if (!found.issue.isPull) {
     if (change.kind === 'review_request') return undefined;
-    const assignees = setAt(found.issue.assignees, entries, change.at, (entry) => (entry.kind === 'assignee' ? entry.assignee : undefined));
+    const assignees = setAt(found.issue.assignees, entries, change.at, (entry) =>
+      entry.kind === 'assignee' ? entry.assignee : undefined,
+    );
     const issue: IssueRef = { ...found.issue, updatedAt: change.at, labels, assignees };
     if (change.kind === 'labels') return { ...base, type: 'issue', action: 'labelled', issue };
     return { ...base, type: 'issue', action: change.removed ? 'unassigned' : 'assigned', issue };
@@ -97,7 +111,13 @@ function changeEvent(ctx: ReconcileContext, found: UpdatedIssue, entries: readon
     case 'assignee':
       return { ...base, type: 'pull_request', action: change.removed ? 'unassigned' : 'assigned', pull };
     case 'review_request':
-      return { ...base, type: 'pull_request', action: change.removed ? 'review_request_removed' : 'review_requested', pull, requestedReviewer: change.reviewer };
+      return {
+        ...base,
+        type: 'pull_request',
+        action: change.removed ? 'review_request_removed' : 'review_requested',
+        pull,
+        requestedReviewer: change.reviewer,
+      };
   }
 }
 
@@ -106,7 +126,11 @@ function changeEvent(ctx: ReconcileContext, found: UpdatedIssue, entries: readon
  * (its `updated_at` then, the reviewed head), which is what its fingerprint holds; GitHub's
  * carries the id.
  */
-function reviewEvents(ctx: ReconcileContext, { issue, pull, reviews }: UpdatedIssue, snapshot: number): UnfingerprintedEvent[] {
+function reviewEvents(
+  ctx: ReconcileContext,
+  { issue, pull, reviews }: UpdatedIssue,
+  snapshot: number,
+): UnfingerprintedEvent[] {
   if (!issue.isPull || pull === undefined) return [];
   return reviews
     .filter((review) => time(review.submittedAt) >= time(ctx.since) && time(review.submittedAt) <= snapshot)
@@ -122,7 +146,12 @@ function reviewEvents(ctx: ReconcileContext, { issue, pull, reviews }: UpdatedIs
 }
 
 /** `current` as it was just after the changes made at `at`: every later addition or removal undone. */
-function setAt(current: readonly string[], entries: readonly TimelineEntry[], at: string, name: (entry: TimelineEntry) => string | undefined): string[] {
+function setAt(
+  current: readonly string[],
+  entries: readonly TimelineEntry[],
+  at: string,
+  name: (entry: TimelineEntry) => string | undefined,
+): string[] {
   const set = new Set(current);
   for (const entry of [...entries].reverse()) {
     const value = name(entry);

@@ -16,7 +16,9 @@ describe('dispatch recovery after a crash', () => {
     const eventsFile = join(dataDir, 'events.json');
     writeFileSync(eventsFile, JSON.stringify(events));
 
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, eventsFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, eventsFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     t.after(() => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     });

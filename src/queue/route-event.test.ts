@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { teamOfThree } from '../../test/support/agents.js';
-import { commented, issueAssigned, issueLabelled, issueOpened, pullAssigned, pullRef, REPO, reviewed, reviewRequested } from '../../test/support/events.js';
+import {
+  commented,
+  issueAssigned,
+  issueLabelled,
+  issueOpened,
+  pullAssigned,
+  pullRef,
+  REPO,
+  reviewed,
+  reviewRequested,
+} from '../../test/support/events.js';
 import type { ForgeEvent } from '../core/events.js';
 import { rebaseEvent } from '../housekeeping/rebase-request.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
@@ -10,7 +20,10 @@ import { ForgeUnavailableError } from '../core/transient.js';
 
 const writers = new Set(['alice', 'boss', 'dev', 'reviewer']);
 
-function context(overrides: Partial<RouteContext> = {}, pulls: Record<number, { headRef: string; author: string }> = {}): RouteContext {
+function context(
+  overrides: Partial<RouteContext> = {},
+  pulls: Record<number, { headRef: string; author: string }> = {},
+): RouteContext {
   const forge: ForgeLookup = {
     canTrigger: async (_repo, login) => writers.has(login),
     pullHead: async (_repo, number) => pulls[number],
@@ -32,14 +45,38 @@ describe('routeEvent', () => {
     { story: 'a new issue goes to boss', event: issueOpened(7), expected: ['boss#7 (issue_opened)'] },
     { story: 'an issue assigned to dev goes to dev', event: issueAssigned(7, 'dev'), expected: ['dev#7 (assigned)'] },
     { story: 'an issue assigned to someone else goes to nobody', event: issueAssigned(7, 'bob'), expected: [] },
-    { story: 'a PR assigned to dev (Gitea: the assignee set) goes to dev', event: pullAssigned(pullRef(12, { author: { login: 'bob', id: 1 } }), ['dev']), expected: ['dev#12 (assigned)'] },
-    { story: 'dev’s own issue-7 PR assigned to dev reaches dev’s issue 7 conversation', event: pullAssigned(pullRef(12), ['dev']), expected: ['dev#7 (assigned)'] },
-    { story: 'a PR assigned (GitHub: the login named) to someone else goes to nobody', event: { ...pullAssigned(pullRef(12), ['dev', 'bob']), assignee: 'bob' }, expected: [] },
-    { story: 'a comment mentioning @dev goes to dev', event: commented(7, 'alice', 'please look, @dev'), expected: ['dev#7 (mention)'] },
-    { story: 'a comment mentioning two agents goes to both', event: commented(7, 'alice', '@boss and @reviewer?'), expected: ['boss#7 (mention)', 'reviewer#7 (mention)'] },
+    {
+      story: 'a PR assigned to dev (Gitea: the assignee set) goes to dev',
+      event: pullAssigned(pullRef(12, { author: { login: 'bob', id: 1 } }), ['dev']),
+      expected: ['dev#12 (assigned)'],
+    },
+    {
+      story: 'dev’s own issue-7 PR assigned to dev reaches dev’s issue 7 conversation',
+      event: pullAssigned(pullRef(12), ['dev']),
+      expected: ['dev#7 (assigned)'],
+    },
+    {
+      story: 'a PR assigned (GitHub: the login named) to someone else goes to nobody',
+      event: { ...pullAssigned(pullRef(12), ['dev', 'bob']), assignee: 'bob' },
+      expected: [],
+    },
+    {
+      story: 'a comment mentioning @dev goes to dev',
+      event: commented(7, 'alice', 'please look, @dev'),
+      expected: ['dev#7 (mention)'],
+    },
+    {
+      story: 'a comment mentioning two agents goes to both',
+      event: commented(7, 'alice', '@boss and @reviewer?'),
+      expected: ['boss#7 (mention)', 'reviewer#7 (mention)'],
+    },
     { story: 'a plain comment goes to nobody', event: commented(7, 'alice', 'thanks!'), expected: [] },
     { story: 'an e-mail address is not a mention', event: commented(7, 'alice', 'mail dev@example.com'), expected: [] },
-    { story: 'a review requested from reviewer goes to reviewer on the PR', event: reviewRequested(pullRef(12), 'reviewer'), expected: ['reviewer#12 (review_requested)'] },
+    {
+      story: 'a review requested from reviewer goes to reviewer on the PR',
+      event: reviewRequested(pullRef(12), 'reviewer'),
+      expected: ['reviewer#12 (review_requested)'],
+    },
     {
       story: 'changes requested on dev’s issue-7 PR reach dev’s issue 7 conversation',
       event: reviewed(pullRef(12, { headRef: 'issue-7-fix-login' }), 'changes_requested'),
@@ -75,7 +112,12 @@ describe('routeEvent', () => {
   });
 
   it('gives a stacked PR retargeted by housekeeping to its author’s agent, on the key of its issue branch, to rebase', async () => {
-    const event = rebaseEvent({ forge: 'forgejo', repo: REPO, pull: pullRef(12, { headRef: 'issue-9-on-top', baseRef: 'issue-7-fix' }), merged: { number: 11, head: 'issue-7-fix', base: 'main' } });
+    const event = rebaseEvent({
+      forge: 'forgejo',
+      repo: REPO,
+      pull: pullRef(12, { headRef: 'issue-9-on-top', baseRef: 'issue-7-fix' }),
+      merged: { number: 11, head: 'issue-7-fix', base: 'main' },
+    });
 
     const decisions = await routeEvent(event, context());
 
@@ -83,12 +125,19 @@ describe('routeEvent', () => {
   });
 
   it('asks nobody to rebase a retargeted PR a human opened, and says why', async () => {
-    const event = rebaseEvent({ forge: 'forgejo', repo: REPO, pull: pullRef(12, { author: { login: 'bob', id: 1 } }), merged: { number: 11, head: 'topic', base: 'main' } });
+    const event = rebaseEvent({
+      forge: 'forgejo',
+      repo: REPO,
+      pull: pullRef(12, { author: { login: 'bob', id: 1 } }),
+      merged: { number: 11, head: 'topic', base: 'main' },
+    });
 
     const decisions = await routeEvent(event, context());
 
     assert.deepEqual(work(decisions), []);
-    assert.deepEqual(skips(decisions), ['*: pull request #12 was retargeted; its author bob is no agent, so nobody is asked to rebase']);
+    assert.deepEqual(skips(decisions), [
+      '*: pull request #12 was retargeted; its author bob is no agent, so nobody is asked to rebase',
+    ]);
   });
 
   it('never lets an agent react to its own comment', async () => {
@@ -107,7 +156,7 @@ describe('routeEvent', () => {
     assert.deepEqual(work(mention), ['dev#7 (mention)']);
   });
 
-  it('ignores an agent\'s status comment, created or edited, whatever it says', async () => {
+  it("ignores an agent's status comment, created or edited, whatever it says", async () => {
     const status = '<!-- claude-hooks:status job=3 -->\nasked @dev and @boss';
 
     const created = await routeEvent(commented(7, 'reviewer', status), context());
@@ -117,8 +166,11 @@ describe('routeEvent', () => {
     assert.deepEqual(edited, []);
   });
 
-  it('routes a person\'s comment that copies the status marker like any other', async () => {
-    const decisions = await routeEvent(commented(7, 'alice', '<!-- claude-hooks:status job=3 -->\n@dev look'), context());
+  it("routes a person's comment that copies the status marker like any other", async () => {
+    const decisions = await routeEvent(
+      commented(7, 'alice', '<!-- claude-hooks:status job=3 -->\n@dev look'),
+      context(),
+    );
 
     assert.deepEqual(work(decisions), ['dev#7 (mention)']);
   });
@@ -127,7 +179,9 @@ describe('routeEvent', () => {
     const decisions = await routeEvent(commented(7, 'mallory', '@dev rm -rf please'), context());
 
     assert.deepEqual(work(decisions), []);
-    assert.deepEqual(skips(decisions), ['dev: mallory has no write access to acme/widget and is not in dispatch.allowUsers']);
+    assert.deepEqual(skips(decisions), [
+      'dev: mallory has no write access to acme/widget and is not in dispatch.allowUsers',
+    ]);
   });
 
   it('lets a user on the allow-list trigger without write access', async () => {
@@ -145,7 +199,11 @@ describe('routeEvent', () => {
 
   it('lets a failed permission check through as an error, so the event is routed again later', async () => {
     const down = context({
-      forge: { canTrigger: async () => Promise.reject(new ForgeUnavailableError('forge down')), pullHead: async () => undefined, comment: async () => undefined },
+      forge: {
+        canTrigger: async () => Promise.reject(new ForgeUnavailableError('forge down')),
+        pullHead: async () => undefined,
+        comment: async () => undefined,
+      },
     });
 
     await assert.rejects(routeEvent(commented(7, 'mallory', '@dev hi'), down), /forge down/);
@@ -153,8 +211,16 @@ describe('routeEvent', () => {
 
   const labelTable: ReadonlyArray<{ story: string; added: readonly string[] | undefined; expected: string[] }> = [
     { story: 'a label event that added agent/dev goes to dev', added: ['agent/dev'], expected: ['dev#7 (label)'] },
-    { story: 'a label event that added another label, agent/dev still set, goes to nobody', added: ['bug'], expected: [] },
-    { story: 'a label event with no known history counts its whole set', added: undefined, expected: ['dev#7 (label)'] },
+    {
+      story: 'a label event that added another label, agent/dev still set, goes to nobody',
+      added: ['bug'],
+      expected: [],
+    },
+    {
+      story: 'a label event with no known history counts its whole set',
+      added: undefined,
+      expected: ['dev#7 (label)'],
+    },
   ];
   for (const { story, added, expected } of labelTable) {
     it(story, async () => {
@@ -185,9 +251,13 @@ describe('who may trigger an agent (personMayTrigger)', () => {
     });
   }
 
-  it('asks the forge only about people, never about an agent\'s login', async () => {
+  it("asks the forge only about people, never about an agent's login", async () => {
     const asked: string[] = [];
-    const rule = { agents: teamOfThree(), allowUsers: [], forge: { canTrigger: async (_repo: unknown, login: string) => (asked.push(login), true) } };
+    const rule = {
+      agents: teamOfThree(),
+      allowUsers: [],
+      forge: { canTrigger: async (_repo: unknown, login: string) => (asked.push(login), true) },
+    };
 
     await personMayTrigger(rule, REPO, 'reviewer');
     await personMayTrigger(rule, REPO, 'alice');

@@ -27,7 +27,9 @@ export interface RouteContext {
  * login is not decided by it (agents hand off only by explicit triggers, see `handOffAllowed`).
  * Live follow-ups and the budget's `continue` apply it too, so nobody gets in by another door.
  */
-export type TriggerRule = Pick<RouteContext, 'agents' | 'allowUsers'> & { readonly forge: Pick<ForgeLookup, 'canTrigger'> };
+export type TriggerRule = Pick<RouteContext, 'agents' | 'allowUsers'> & {
+  readonly forge: Pick<ForgeLookup, 'canTrigger'>;
+};
 
 /**
  * Whether `login` is a person (not one of the configured agents) who may start runs on `repo`.
@@ -51,7 +53,11 @@ interface Match {
   readonly issue: number;
 }
 
-export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: RouteFacts = {}): Promise<RoutingDecision[]> {
+export async function routeEvent(
+  event: ForgeEvent,
+  ctx: RouteContext,
+  facts: RouteFacts = {},
+): Promise<RoutingDecision[]> {
   if (!repositoryConfigured(event.repo, ctx.repositories)) {
     return [{ kind: 'skip', agent: '*', reason: `${event.repo.fullName} is not in forge.repositories` }];
   }
@@ -81,7 +87,11 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: Ro
     } else {
       actorAllowed ??= await personMayTrigger(ctx, event.repo, event.actor.login);
       if (!actorAllowed) {
-        decisions.push({ kind: 'skip', agent: agent.name, reason: `${event.actor.login} has no write access to ${event.repo.fullName} and is not in dispatch.allowUsers` });
+        decisions.push({
+          kind: 'skip',
+          agent: agent.name,
+          reason: `${event.actor.login} has no write access to ${event.repo.fullName} and is not in dispatch.allowUsers`,
+        });
         continue;
       }
     }
@@ -103,14 +113,30 @@ export async function routeEvent(event: ForgeEvent, ctx: RouteContext, facts: Ro
 function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDecision {
   const author = event.pull.author.login.toLowerCase();
   const agent = agents.find((a) => a.login.toLowerCase() === author);
-  if (!agent) return { kind: 'skip', agent: '*', reason: `pull request #${event.pull.number} was retargeted; its author ${event.pull.author.login} is no agent, so nobody is asked to rebase` };
-  const issue = policyOf(agent).pullsBelongToIssue ? (issueOfBranch(event.pull.headRef) ?? event.pull.number) : event.pull.number;
-  return { kind: 'work', key: { agent: agent.name, repo: repoKey(event.repo), issue }, repoRef: event.repo, trigger: 'retargeted' };
+  if (!agent)
+    return {
+      kind: 'skip',
+      agent: '*',
+      reason: `pull request #${event.pull.number} was retargeted; its author ${event.pull.author.login} is no agent, so nobody is asked to rebase`,
+    };
+  const issue = policyOf(agent).pullsBelongToIssue
+    ? (issueOfBranch(event.pull.headRef) ?? event.pull.number)
+    : event.pull.number;
+  return {
+    kind: 'work',
+    key: { agent: agent.name, repo: repoKey(event.repo), issue },
+    repoRef: event.repo,
+    trigger: 'retargeted',
+  };
 }
 
 /** A run's status comment (posted and edited by the agent's user) is bookkeeping, not a message to anyone. */
 function isAgentStatusComment(event: ForgeEvent, agentLogins: ReadonlySet<string>): boolean {
-  return event.type === 'comment' && agentLogins.has(event.comment.author.login.toLowerCase()) && isStatusComment(event.comment.body);
+  return (
+    event.type === 'comment' &&
+    agentLogins.has(event.comment.author.login.toLowerCase()) &&
+    isStatusComment(event.comment.body)
+  );
 }
 
 function repositoryConfigured(repo: RepoRef, repositories: readonly string[]): boolean {
@@ -133,7 +159,12 @@ function handOffAllowed(trigger: Trigger['on'], event: ForgeEvent): boolean {
   }
 }
 
-async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
+async function matchTriggers(
+  agent: AgentConfig,
+  event: ForgeEvent,
+  forge: ForgeLookup,
+  facts: RouteFacts,
+): Promise<Match | undefined> {
   for (const trigger of agent.triggers) {
     const match = await matchTrigger(agent, trigger, event, forge, facts);
     if (match) return match;
@@ -141,11 +172,18 @@ async function matchTriggers(agent: AgentConfig, event: ForgeEvent, forge: Forge
   return undefined;
 }
 
-async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEvent, forge: ForgeLookup, facts: RouteFacts): Promise<Match | undefined> {
+async function matchTrigger(
+  agent: AgentConfig,
+  trigger: Trigger,
+  event: ForgeEvent,
+  forge: ForgeLookup,
+  facts: RouteFacts,
+): Promise<Match | undefined> {
   const login = agent.login.toLowerCase();
   switch (trigger.on) {
     case 'issue_opened':
-      if (event.type === 'issue' && event.action === 'opened' && !event.issue.isPull) return { trigger: 'issue_opened', issue: event.issue.number };
+      if (event.type === 'issue' && event.action === 'opened' && !event.issue.isPull)
+        return { trigger: 'issue_opened', issue: event.issue.number };
       return undefined;
 
     case 'mention': {
@@ -159,20 +197,31 @@ async function matchTrigger(agent: AgentConfig, trigger: Trigger, event: ForgeEv
         // GitHub names the login assigned; Gitea sends only the resulting set.
         const assignees = event.type === 'issue' ? event.issue.assignees : event.pull.assignees;
         const target = event.assignee !== undefined ? [event.assignee] : assignees;
-        if (target.some((a) => a.toLowerCase() === login)) return { trigger: 'assigned', issue: await workIssue(agent, event, forge) };
+        if (target.some((a) => a.toLowerCase() === login))
+          return { trigger: 'assigned', issue: await workIssue(agent, event, forge) };
       }
       return undefined;
 
     case 'label': {
-      const set = event.type === 'issue' && event.action === 'labelled' ? event.issue.labels : event.type === 'pull_request' && event.action === 'labelled' ? event.pull.labels : undefined;
+      const set =
+        event.type === 'issue' && event.action === 'labelled'
+          ? event.issue.labels
+          : event.type === 'pull_request' && event.action === 'labelled'
+            ? event.pull.labels
+            : undefined;
       // Gitea sends the whole set: only a label this event added triggers (docs/decisions.md §16).
       const labels = set === undefined ? undefined : (facts.addedLabels ?? set);
-      if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase())) return { trigger: 'label', issue: await workIssue(agent, event, forge) };
+      if (labels?.some((l) => l.toLowerCase() === trigger.label.toLowerCase()))
+        return { trigger: 'label', issue: await workIssue(agent, event, forge) };
       return undefined;
     }
 
     case 'review_requested':
-      if (event.type === 'pull_request' && event.action === 'review_requested' && event.requestedReviewer?.toLowerCase() === login) {
+      if (
+        event.type === 'pull_request' &&
+        event.action === 'review_requested' &&
+        event.requestedReviewer?.toLowerCase() === login
+      ) {
         return { trigger: 'review_requested', issue: event.pull.number };
       }
       return undefined;
@@ -208,7 +257,8 @@ async function workIssue(agent: AgentConfig, event: ForgeEvent, forge: ForgeLook
 async function prHead(event: ForgeEvent, forge: ForgeLookup): Promise<{ headRef: string; author: string } | undefined> {
   const pull = pullOf(event);
   if (pull) return { headRef: pull.headRef, author: pull.author.login };
-  if ((event.type === 'comment' || event.type === 'issue') && event.issue.isPull) return forge.pullHead(event.repo, event.issue.number);
+  if ((event.type === 'comment' || event.type === 'issue') && event.issue.isPull)
+    return forge.pullHead(event.repo, event.issue.number);
   return undefined;
 }
 

@@ -61,18 +61,31 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
   };
 
   /** Routes one event; a fault (not transient) is final for this event and recorded. */
-  const routeOne = async (stored: StoredEvent, addedLabels: readonly string[] | undefined): Promise<RoutingDecision[] | undefined> => {
+  const routeOne = async (
+    stored: StoredEvent,
+    addedLabels: readonly string[] | undefined,
+  ): Promise<RoutingDecision[] | undefined> => {
     // Cleanup needs no forge answer: it is decided from the event alone, whatever the agents do.
     const cleanup = cleanupFor(stored.event);
     try {
-      return [...(await routeEvent(stored.event, options.route, addedLabels === undefined ? {} : { addedLabels })), ...cleanup];
+      return [
+        ...(await routeEvent(stored.event, options.route, addedLabels === undefined ? {} : { addedLabels })),
+        ...cleanup,
+      ];
     } catch (error) {
       if (isTransient(error)) {
         log.warn({ err: error, eventId: stored.id }, 'could not route an event: the forge did not answer');
         return undefined;
       }
       log.error({ err: error, eventId: stored.id }, 'could not route an event');
-      return [{ kind: 'skip', agent: '*', reason: `could not be routed: ${error instanceof Error ? error.message : String(error)}` }, ...cleanup];
+      return [
+        {
+          kind: 'skip',
+          agent: '*',
+          reason: `could not be routed: ${error instanceof Error ? error.message : String(error)}`,
+        },
+        ...cleanup,
+      ];
     }
   };
 
@@ -88,7 +101,11 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
     const routed = holdLaterLabelEvents(results);
     const settled = routed.filter((r) => r.decisions !== undefined);
     await store.commitRouting(
-      settled.map(({ stored, decisions, labels: set }) => ({ eventId: stored.id, decisions: decisions ?? [], ...(set ? { labels: set } : {}) })),
+      settled.map(({ stored, decisions, labels: set }) => ({
+        eventId: stored.id,
+        decisions: decisions ?? [],
+        ...(set ? { labels: set } : {}),
+      })),
       clock.now(),
     );
     for (const { stored, decisions } of settled) logDecisions(stored, decisions ?? []);
@@ -98,16 +115,22 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
     }
     failures++;
     const delay = cappedBackoff(failures, 1000, 60_000);
-    log.warn({ deferred: routed.length - settled.length, retryInMs: delay }, 'could not route some events now; will retry');
+    log.warn(
+      { deferred: routed.length - settled.length, retryInMs: delay },
+      'could not route some events now; will retry',
+    );
     options.wakeAt(clock.now() + delay);
     return false;
   };
 
   const logDecisions = (stored: StoredEvent, decisions: readonly RoutingDecision[]) => {
     for (const decision of decisions) {
-      if (decision.kind === 'skip') log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
-      else if (decision.kind === 'cleanup') log.info({ eventId: stored.id, repo: decision.repo, cleanup: decision.action.kind }, 'cleanup queued');
-      else log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
+      if (decision.kind === 'skip')
+        log.info({ eventId: stored.id, agent: decision.agent, reason: decision.reason }, 'event not routed to agent');
+      else if (decision.kind === 'cleanup')
+        log.info({ eventId: stored.id, repo: decision.repo, cleanup: decision.action.kind }, 'cleanup queued');
+      else
+        log.info({ eventId: stored.id, job: workKeyString(decision.key), trigger: decision.trigger }, 'event routed');
     }
   };
 

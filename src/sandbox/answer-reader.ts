@@ -80,20 +80,28 @@ function jsonReader(): AnswerReader {
       const body = parseJson(Buffer.concat(chunks).toString('utf8'));
       if (!body) return { used: undefined, error: undefined };
       if (body.type === 'error') return { used: undefined, error: apiErrorOf(body) };
-      return { used: { model: typeof body.model === 'string' ? body.model : '', usage: usageFrom(body.usage) }, error: undefined };
+      return {
+        used: { model: typeof body.model === 'string' ? body.model : '', usage: usageFrom(body.usage) },
+        error: undefined,
+      };
     },
   };
 }
 
 function apiErrorOf(body: Record<string, unknown>): ApiError {
   const error = (typeof body.error === 'object' && body.error !== null ? body.error : {}) as Record<string, unknown>;
-  return { type: typeof error.type === 'string' ? error.type : 'unknown_error', message: typeof error.message === 'string' ? error.message : '' };
+  return {
+    type: typeof error.type === 'string' ? error.type : 'unknown_error',
+    message: typeof error.message === 'string' ? error.message : '',
+  };
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

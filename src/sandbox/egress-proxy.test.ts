@@ -22,7 +22,9 @@ async function listen(server: Server, host = '0.0.0.0'): Promise<number> {
 /** `CONNECT target` through the proxy; answers the proxy's status line. */
 function tunnel(proxyPort: number, target: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(proxyPort, '127.0.0.1', () => socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`));
+    const socket = connect(proxyPort, '127.0.0.1', () =>
+      socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`),
+    );
     socket.once('data', (chunk) => {
       resolve(chunk.toString('latin1').split('\r\n')[0] ?? '');
       socket.destroy();
@@ -33,11 +35,20 @@ function tunnel(proxyPort: number, target: string): Promise<string> {
 
 function get(proxyPort: number, url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: proxyPort, path: url, method: 'GET', headers: { host: url.startsWith('http') ? new URL(url).host : 'x' } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: proxyPort,
+        path: url,
+        method: 'GET',
+        headers: { host: url.startsWith('http') ? new URL(url).host : 'x' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -54,7 +65,11 @@ describe('the egress proxy', () => {
   before(async () => {
     target = createServer((_req, res) => res.end('reached'));
     targetPort = await listen(target);
-    proxy = createEgressProxy({ allow: [`${address ?? '192.0.2.1'}:${targetPort}`, 'localhost', '*.example.test'], outbound: outboundFrom({}), log: silentLogger() });
+    proxy = createEgressProxy({
+      allow: [`${address ?? '192.0.2.1'}:${targetPort}`, 'localhost', '*.example.test'],
+      outbound: outboundFrom({}),
+      log: silentLogger(),
+    });
     proxyServer = createServer((req, res) => proxy.forward(req, res));
     proxyServer.on('connect', (req, socket, head) => proxy.tunnel(req, socket, head));
     proxyPort = await listen(proxyServer, '127.0.0.1');
@@ -65,7 +80,9 @@ describe('the egress proxy', () => {
     proxyServer.close();
   });
 
-  it('tunnels to a listed host and port, and forwards a plain http request to it', { skip: address === undefined ? 'this machine has no non-loopback address (NOT RUN)' : false }, async () => {
+  it('tunnels to a listed host and port, and forwards a plain http request to it', {
+    skip: address === undefined ? 'this machine has no non-loopback address (NOT RUN)' : false,
+  }, async () => {
     const status = await tunnel(proxyPort, `${address}:${targetPort}`);
     const plain = await get(proxyPort, `http://${address}:${targetPort}/x`);
 
@@ -73,12 +90,21 @@ describe('the egress proxy', () => {
     assert.deepEqual(plain, { status: 200, body: 'reached' });
   });
 
-  it('refuses an unlisted host, a listed host on another port, and a wildcard\'s bare domain, and counts each', async () => {
+  it("refuses an unlisted host, a listed host on another port, and a wildcard's bare domain, and counts each", async () => {
     const before = proxy.blocked().connections;
 
-    const answers = [await tunnel(proxyPort, 'evil.test:443'), await tunnel(proxyPort, `${address ?? '192.0.2.1'}:22`), await tunnel(proxyPort, 'example.test:443'), (await get(proxyPort, 'http://evil.test/')).status];
+    const answers = [
+      await tunnel(proxyPort, 'evil.test:443'),
+      await tunnel(proxyPort, `${address ?? '192.0.2.1'}:22`),
+      await tunnel(proxyPort, 'example.test:443'),
+      (await get(proxyPort, 'http://evil.test/')).status,
+    ];
 
-    assert.deepEqual(answers.slice(0, 3), ['HTTP/1.1 403 Forbidden', 'HTTP/1.1 403 Forbidden', 'HTTP/1.1 403 Forbidden']);
+    assert.deepEqual(answers.slice(0, 3), [
+      'HTTP/1.1 403 Forbidden',
+      'HTTP/1.1 403 Forbidden',
+      'HTTP/1.1 403 Forbidden',
+    ]);
     assert.equal(answers[3], 403);
     assert.equal(proxy.blocked().connections - before, 4);
     assert.ok(proxy.blocked().hosts.includes('evil.test') && proxy.blocked().hosts.includes('example.test'));

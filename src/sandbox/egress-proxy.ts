@@ -54,32 +54,47 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxy {
     tunnel(req, client, head) {
       const target = parseAuthority(req.url ?? '');
       if (!target) return endTunnel(client, 400, 'expected CONNECT host:port');
-      void permitted(target.host, target.port).then(async (why) => {
-        if (why !== undefined) {
-          block(target.host, why);
-          return endTunnel(client, 403, `claude-hooks: ${why}`);
-        }
-        const server = await options.outbound.connect(target.host, target.port);
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        if (head.length > 0) server.write(head);
-        splice(client, server);
-      }).catch((error: unknown) => endTunnel(client, 502, `claude-hooks: ${target.host}:${target.port} could not be reached (${error instanceof Error ? error.message : String(error)})`));
+      void permitted(target.host, target.port)
+        .then(async (why) => {
+          if (why !== undefined) {
+            block(target.host, why);
+            return endTunnel(client, 403, `claude-hooks: ${why}`);
+          }
+          const server = await options.outbound.connect(target.host, target.port);
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          if (head.length > 0) server.write(head);
+          splice(client, server);
+        })
+        .catch((error: unknown) =>
+          endTunnel(
+            client,
+            502,
+            `claude-hooks: ${target.host}:${target.port} could not be reached (${error instanceof Error ? error.message : String(error)})`,
+          ),
+        );
     },
 
     forward(req, res) {
       const url = safeUrl(req.url ?? '');
-      if (url?.protocol !== 'http:') return answer(res, 400, 'claude-hooks: only http:// requests in absolute form and CONNECT tunnels are proxied');
+      if (url?.protocol !== 'http:')
+        return answer(res, 400, 'claude-hooks: only http:// requests in absolute form and CONNECT tunnels are proxied');
       const port = Number(url.port || 80);
       void permitted(url.hostname, port).then((why) => {
         if (why !== undefined) {
           block(url.hostname, why);
           return answer(res, 403, `claude-hooks: ${why}`);
         }
-        const upstream = httpRequest(url, { method: req.method, headers: withoutProxyHeaders(req.headers), agent: options.outbound.agentFor(url) }, (answerIn) => {
-          res.writeHead(answerIn.statusCode ?? 502, answerIn.headers);
-          answerIn.pipe(res);
-        });
-        upstream.on('error', () => (res.headersSent ? res.destroy() : answer(res, 502, `claude-hooks: ${url.hostname} could not be reached`)));
+        const upstream = httpRequest(
+          url,
+          { method: req.method, headers: withoutProxyHeaders(req.headers), agent: options.outbound.agentFor(url) },
+          (answerIn) => {
+            res.writeHead(answerIn.statusCode ?? 502, answerIn.headers);
+            answerIn.pipe(res);
+          },
+        );
+        upstream.on('error', () =>
+          res.headersSent ? res.destroy() : answer(res, 502, `claude-hooks: ${url.hostname} could not be reached`),
+        );
         req.pipe(upstream);
       });
     },
@@ -108,8 +123,12 @@ function matches(rule: Rule, host: string, port: number): boolean {
 }
 
 async function internalAddress(host: string): Promise<boolean> {
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((entry) => entry.address);
-  return addresses.some((address) => /^(127\.|0\.|169\.254\.)/.test(address) || /^(::1$|::$|fe[89ab][0-9a-f]:|::ffff:127\.)/i.test(address));
+  const addresses = isIP(host)
+    ? [host]
+    : (await lookup(host, { all: true }).catch(() => [])).map((entry) => entry.address);
+  return addresses.some(
+    (address) => /^(127\.|0\.|169\.254\.)/.test(address) || /^(::1$|::$|fe[89ab][0-9a-f]:|::ffff:127\.)/i.test(address),
+  );
 }
 
 function parseAuthority(value: string): { host: string; port: number } | undefined {
@@ -129,7 +148,8 @@ function safeUrl(value: string): URL | undefined {
 
 function withoutProxyHeaders(headers: IncomingMessage['headers']): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !name.startsWith('proxy-')) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !name.startsWith('proxy-')) out[name] = value;
   return out;
 }
 
@@ -142,7 +162,9 @@ function splice(client: Duplex, server: Socket): void {
 }
 
 function endTunnel(client: Duplex, status: number, message: string): void {
-  client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`);
+  client.end(
+    `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`,
+  );
 }
 
 function answer(res: ServerResponse, status: number, message: string): void {

@@ -90,7 +90,8 @@ describe('the git proxy', () => {
     return git(dir, 'rev-parse', 'HEAD');
   }
 
-  const forgeRef = (ref: string, repo = bare): Promise<string> => git(repo, 'rev-parse', '--verify', '--quiet', ref).catch(() => '');
+  const forgeRef = (ref: string, repo = bare): Promise<string> =>
+    git(repo, 'rev-parse', '--verify', '--quiet', ref).catch(() => '');
 
   async function createBare(path: string, objectFormat: 'sha1' | 'sha256'): Promise<void> {
     await mkdir(path, { recursive: true });
@@ -111,7 +112,8 @@ describe('the git proxy', () => {
       const raw = req.url ?? '/';
       const query = raw.indexOf('?');
       const pathname = query < 0 ? raw : raw.slice(0, query);
-      if (pathname.startsWith('/git/')) return gitProxy.handle(req, res, pathname.slice(5), query < 0 ? '' : raw.slice(query));
+      if (pathname.startsWith('/git/'))
+        return gitProxy.handle(req, res, pathname.slice(5), query < 0 ? '' : raw.slice(query));
       res.writeHead(404).end();
     });
     server.on('connection', record);
@@ -142,18 +144,44 @@ describe('the git proxy', () => {
   }
 
   function proxyOptions(upstream: string, overrides: Partial<GitProxyOptions> = {}): GitProxyOptions {
-    return { upstream, credentials: { username: LOGIN, password: new Secret(TOKEN) }, log: silentLogger(), ...overrides };
+    return {
+      upstream,
+      credentials: { username: LOGIN, password: new Secret(TOKEN) },
+      log: silentLogger(),
+      ...overrides,
+    };
   }
 
   /** One HTTP request as a client sends it, path untouched. */
-  function send(base: string, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Answer> {
+  function send(
+    base: string,
+    method: string,
+    path: string,
+    body?: Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const { hostname, port } = new URL(base);
     return new Promise((resolve, reject) => {
-      const req = request({ host: hostname, port, method, path, headers: body ? { 'content-length': String(body.length), ...headers } : headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
-      });
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method,
+          path,
+          headers: body ? { 'content-length': String(body.length), ...headers } : headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('latin1'),
+            }),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -177,7 +205,13 @@ describe('the git proxy', () => {
       },
     });
     const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
-    proxy = createGitProxy(proxyOptions(`${forge.url}/acme/widget.git`, { push: ownBranchOnly(BRANCH), log, onPushed: (updates) => void pushed.push(updates) }));
+    proxy = createGitProxy(
+      proxyOptions(`${forge.url}/acme/widget.git`, {
+        push: ownBranchOnly(BRANCH),
+        log,
+        onPushed: (updates) => void pushed.push(updates),
+      }),
+    );
     proxyUrl = `${await serve(proxy)}/git`;
     readOnlyUrl = `${await serve(createGitProxy(proxyOptions(`${forge.url}/acme/widget.git/`, { log })))}/git`;
   });
@@ -285,7 +319,10 @@ describe('the git proxy', () => {
 
     const stderr = await gitFails(dir, 'push', 'origin', `:${BRANCH}`);
 
-    assert.match(stderr, /! \[remote rejected\] issue-1-x \(deleting refs is not allowed; only branch issue-1-x may be pushed\)/);
+    assert.match(
+      stderr,
+      /! \[remote rejected\] issue-1-x \(deleting refs is not allowed; only branch issue-1-x may be pushed\)/,
+    );
     assert.equal(await forgeRef(`refs/heads/${BRANCH}`), head);
   });
 
@@ -295,7 +332,10 @@ describe('the git proxy', () => {
 
     const stderr = await gitFails(dir, 'push', 'origin', 'v1.0');
 
-    assert.match(stderr, /! \[remote rejected\] v1\.0 -> v1\.0 \(tags may not be pushed; only branch issue-1-x may be pushed\)/);
+    assert.match(
+      stderr,
+      /! \[remote rejected\] v1\.0 -> v1\.0 \(tags may not be pushed; only branch issue-1-x may be pushed\)/,
+    );
     assert.equal(await forgeRef('refs/tags/v1.0'), '');
   });
 
@@ -308,7 +348,10 @@ describe('the git proxy', () => {
     const stderr = await gitFails(dir, 'push', 'origin', `HEAD:refs/heads/${BRANCH}`, 'HEAD:refs/heads/main');
 
     assert.match(stderr, /! \[remote rejected\] HEAD -> main \(only branch issue-1-x may be pushed\)/);
-    assert.match(stderr, /! \[remote rejected\] HEAD -> issue-1-x \(not pushed: another ref of this push was refused\)/);
+    assert.match(
+      stderr,
+      /! \[remote rejected\] HEAD -> issue-1-x \(not pushed: another ref of this push was refused\)/,
+    );
     assert.equal(await forgeRef('refs/heads/main'), main);
     assert.equal(await forgeRef(`refs/heads/${BRANCH}`), own);
   });
@@ -359,7 +402,13 @@ describe('the git proxy', () => {
     await commit(dir, 'sneaky.txt');
 
     const stderr = await gitFails(dir, 'push', 'origin', `HEAD:refs/heads/${BRANCH}`);
-    const post = await send(readOnlyUrl, 'POST', '/git/git-receive-pack', pushBody(encodePktLine(`${ZERO} ${'1'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`), FLUSH_PKT), pushHeaders);
+    const post = await send(
+      readOnlyUrl,
+      'POST',
+      '/git/git-receive-pack',
+      pushBody(encodePktLine(`${ZERO} ${'1'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`), FLUSH_PKT),
+      pushHeaders,
+    );
 
     assert.match(stderr, /403/);
     assert.equal(post.status, 403);
@@ -396,9 +445,21 @@ describe('the git proxy', () => {
 
   it('answers a client without side-band with a plain report-status', async () => {
     const base = proxyUrl.replace(/\/git$/, '');
-    const command = (ref: string, caps = '') => encodePktLine(`${ZERO} ${'a'.repeat(40)} ${ref}${caps ? `\0${caps}` : ''}\n`);
+    const command = (ref: string, caps = '') =>
+      encodePktLine(`${ZERO} ${'a'.repeat(40)} ${ref}${caps ? `\0${caps}` : ''}\n`);
 
-    const answer = await send(base, 'POST', '/git/git-receive-pack', pushBody(command('refs/heads/main', 'report-status'), command(`refs/heads/${BRANCH}`), FLUSH_PKT, Buffer.from('PACK not really')), pushHeaders);
+    const answer = await send(
+      base,
+      'POST',
+      '/git/git-receive-pack',
+      pushBody(
+        command('refs/heads/main', 'report-status'),
+        command(`refs/heads/${BRANCH}`),
+        FLUSH_PKT,
+        Buffer.from('PACK not really'),
+      ),
+      pushHeaders,
+    );
 
     assert.equal(answer.status, 200);
     assert.equal(answer.headers['content-type'], 'application/x-git-receive-pack-result');
@@ -413,7 +474,10 @@ describe('the git proxy', () => {
 
   it('reads SHA-256 object names in a command list', async () => {
     const base = proxyUrl.replace(/\/git$/, '');
-    const body = pushBody(encodePktLine(`${'b'.repeat(64)} ${'c'.repeat(64)} refs/heads/main\0report-status object-format=sha256\n`), FLUSH_PKT);
+    const body = pushBody(
+      encodePktLine(`${'b'.repeat(64)} ${'c'.repeat(64)} refs/heads/main\0report-status object-format=sha256\n`),
+      FLUSH_PKT,
+    );
 
     const answer = await send(base, 'POST', '/git/git-receive-pack', body, pushHeaders);
 
@@ -429,7 +493,11 @@ describe('the git proxy', () => {
       pushBody(encodePktLine('not a command\0report-status\n'), FLUSH_PKT),
       pushBody(encodePktLine(`${ZERO} ${'a'.repeat(64)} refs/heads/${BRANCH}\0report-status\n`), FLUSH_PKT),
       pushBody(encodePktLine(`${ZERO} ${'a'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`)),
-      pushBody(encodePktLine(`${ZERO} ${'a'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`), Buffer.from('0001'), FLUSH_PKT),
+      pushBody(
+        encodePktLine(`${ZERO} ${'a'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`),
+        Buffer.from('0001'),
+        FLUSH_PKT,
+      ),
     ];
 
     for (const body of bodies) {
@@ -443,10 +511,24 @@ describe('the git proxy', () => {
   it('refuses with 413 a command list over 1 MiB or over 10,000 refs', async () => {
     const base = proxyUrl.replace(/\/git$/, '');
     const commands = (count: number, ref: (i: number) => string) =>
-      Array.from({ length: count }, (_, i) => encodePktLine(`${ZERO} ${'a'.repeat(40)} ${ref(i)}${i === 0 ? '\0report-status' : ''}\n`));
+      Array.from({ length: count }, (_, i) =>
+        encodePktLine(`${ZERO} ${'a'.repeat(40)} ${ref(i)}${i === 0 ? '\0report-status' : ''}\n`),
+      );
 
-    const huge = await send(base, 'POST', '/git/git-receive-pack', pushBody(...commands(12_000, (i) => `refs/heads/branch-number-${i}`)), pushHeaders);
-    const many = await send(base, 'POST', '/git/git-receive-pack', pushBody(...commands(10_001, (i) => `r${i}`), FLUSH_PKT), pushHeaders);
+    const huge = await send(
+      base,
+      'POST',
+      '/git/git-receive-pack',
+      pushBody(...commands(12_000, (i) => `refs/heads/branch-number-${i}`)),
+      pushHeaders,
+    );
+    const many = await send(
+      base,
+      'POST',
+      '/git/git-receive-pack',
+      pushBody(...commands(10_001, (i) => `r${i}`), FLUSH_PKT),
+      pushHeaders,
+    );
 
     assert.equal(huge.status, 413);
     assert.equal(many.status, 413);
@@ -454,9 +536,14 @@ describe('the git proxy', () => {
 
   it('refuses a gzip-compressed push with 415', async () => {
     const base = proxyUrl.replace(/\/git$/, '');
-    const body = gzipSync(pushBody(encodePktLine(`${ZERO} ${'a'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`), FLUSH_PKT));
+    const body = gzipSync(
+      pushBody(encodePktLine(`${ZERO} ${'a'.repeat(40)} refs/heads/${BRANCH}\0report-status\n`), FLUSH_PKT),
+    );
 
-    const answer = await send(base, 'POST', '/git/git-receive-pack', body, { ...pushHeaders, 'content-encoding': 'gzip' });
+    const answer = await send(base, 'POST', '/git/git-receive-pack', body, {
+      ...pushHeaders,
+      'content-encoding': 'gzip',
+    });
 
     assert.equal(answer.status, 415);
     assert.match(answer.body, /uncompressed/);
@@ -488,7 +575,11 @@ describe('the git proxy', () => {
 
   it("answers 502, not 401, when the forge refuses the agent's token, so that git does not ask for a password", async () => {
     // Forgejo answers a revoked token with 401 (the test's git backend with 403).
-    const forgejo = await listen(createServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="Gitea"' }).end('Unauthorized\n')));
+    const forgejo = await listen(
+      createServer((_req, res) =>
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="Gitea"' }).end('Unauthorized\n'),
+      ),
+    );
     const url = `${await serve(createGitProxy(proxyOptions(`${forgejo}/acme/widget.git`)))}/git`;
 
     const answer = await send(url.replace(/\/git$/, ''), 'GET', '/git/info/refs?service=git-upload-pack');
@@ -501,7 +592,11 @@ describe('the git proxy', () => {
   });
 
   it('takes no upstream URL that carries credentials, a query or another scheme', () => {
-    for (const upstream of ['http://dev:tok@127.0.0.1:3000/acme/widget.git', 'http://127.0.0.1:3000/acme/widget.git?x=1', 'file:///srv/acme/widget.git']) {
+    for (const upstream of [
+      'http://dev:tok@127.0.0.1:3000/acme/widget.git',
+      'http://127.0.0.1:3000/acme/widget.git?x=1',
+      'file:///srv/acme/widget.git',
+    ]) {
       assert.throws(() => createGitProxy(proxyOptions(upstream)), TypeError, upstream);
     }
   });

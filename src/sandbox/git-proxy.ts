@@ -21,11 +21,30 @@
  * - The credentials are never logged and never part of an answer; upstream failures are 502,
  *   an upstream silent for `responseTimeoutMs` is 504, neither naming the forge's address.
  */
-import { request as httpRequest, type Agent as HttpAgent, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type RequestOptions,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
-import { encodePktLine, encodeSideBand, FLUSH_PKT, MAX_PKT_LENGTH, PktLineDecoder, PktLineError, readSection, SIDE_BAND_PKT_LENGTH, type Packet } from './pkt-line.js';
+import {
+  encodePktLine,
+  encodeSideBand,
+  FLUSH_PKT,
+  MAX_PKT_LENGTH,
+  PktLineDecoder,
+  PktLineError,
+  readSection,
+  SIDE_BAND_PKT_LENGTH,
+  type Packet,
+} from './pkt-line.js';
 
 /** One ref update of a push: `0000…` as old means create, as new means delete. */
 export interface RefUpdate {
@@ -79,8 +98,22 @@ const MAX_REASON_LENGTH = 300;
 const NOT_PUSHED = 'not pushed: another ref of this push was refused';
 
 /** What git needs of the client's headers. Authorization, cookies and Host are the proxy's to set. */
-const FORWARDED_REQUEST_HEADERS = ['content-type', 'accept', 'git-protocol', 'content-encoding', 'user-agent', 'content-length'] as const;
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'content-encoding', 'content-length', 'expires', 'pragma'] as const;
+const FORWARDED_REQUEST_HEADERS = [
+  'content-type',
+  'accept',
+  'git-protocol',
+  'content-encoding',
+  'user-agent',
+  'content-length',
+] as const;
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-encoding',
+  'content-length',
+  'expires',
+  'pragma',
+] as const;
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
 type Route = { readonly kind: 'advertisement' | 'rpc'; readonly service: Service };
@@ -138,10 +171,13 @@ export function ownBranchOnly(branch: string): PushPolicy {
 
 function upstreamBase(upstream: string): string {
   const url = new URL(upstream);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('the git proxy upstream must be an http(s) URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError('the git proxy upstream must be an http(s) URL');
   // The credentials have their own option; a URL carrying some would get them logged somewhere.
-  if (url.username !== '' || url.password !== '') throw new TypeError('the git proxy upstream must not carry credentials');
-  if (url.search !== '' || url.hash !== '') throw new TypeError('the git proxy upstream must not have a query or fragment');
+  if (url.username !== '' || url.password !== '')
+    throw new TypeError('the git proxy upstream must not carry credentials');
+  if (url.search !== '' || url.hash !== '')
+    throw new TypeError('the git proxy upstream must not have a query or fragment');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -153,12 +189,19 @@ function handle(context: Context, req: IncomingMessage, res: ServerResponse, res
   const route = routeOf(req.method ?? 'GET', rest, search);
   if ('status' in route) return refuseRequest(context, req, res, route, rest);
   // The query is rebuilt rather than passed on, so nothing but the service reaches the forge.
-  if (route.service === 'git-upload-pack') return forward(context, req, res, { path: route.kind === 'advertisement' ? 'info/refs?service=git-upload-pack' : 'git-upload-pack' });
+  if (route.service === 'git-upload-pack')
+    return forward(context, req, res, {
+      path: route.kind === 'advertisement' ? 'info/refs?service=git-upload-pack' : 'git-upload-pack',
+    });
   const policy = context.options.push;
-  if (policy === undefined) return refuseRequest(context, req, res, { status: 403, reason: 'this run may fetch but not push' }, rest);
+  if (policy === undefined)
+    return refuseRequest(context, req, res, { status: 403, reason: 'this run may fetch but not push' }, rest);
   if (route.kind === 'advertisement') return forward(context, req, res, { path: 'info/refs?service=git-receive-pack' });
   receivePack(context, req, res, policy).catch((error: unknown) => {
-    context.log.error({ err: error instanceof Error ? error.message : String(error) }, 'git proxy failed to handle a push');
+    context.log.error(
+      { err: error instanceof Error ? error.message : String(error) },
+      'git proxy failed to handle a push',
+    );
     if (res.headersSent) res.destroy();
     else answerText(res, 500, 'the git proxy failed to handle this push');
   });
@@ -181,15 +224,29 @@ function isService(name: string): name is Service {
   return name === 'git-upload-pack' || name === 'git-receive-pack';
 }
 
-function refuseRequest(context: Context, req: IncomingMessage, res: ServerResponse, refusal: Refusal, rest: string): void {
+function refuseRequest(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: Refusal,
+  rest: string,
+): void {
   context.refused(1);
-  context.log.warn({ method: req.method, path: rest.slice(0, 200), status: refusal.status, reason: refusal.reason }, 'git proxy refused a request');
+  context.log.warn(
+    { method: req.method, path: rest.slice(0, 200), status: refusal.status, reason: refusal.reason },
+    'git proxy refused a request',
+  );
   answerText(res, refusal.status, refusal.reason, refusal.headers);
   // Whatever body the client is still sending is read and dropped, so it sees the answer.
   req.resume();
 }
 
-function answerText(res: ServerResponse, status: number, text: string, headers: Readonly<Record<string, string>> = {}): void {
+function answerText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache', ...headers });
   res.end(`${text}\n`);
 }
@@ -203,18 +260,35 @@ interface CommandList {
   readonly capabilities: ReadonlySet<string>;
 }
 
-type ParsedCommands = { readonly kind: 'incomplete' } | { readonly kind: 'commands'; readonly list: CommandList } | { readonly kind: 'refused'; readonly refusal: Refusal };
+type ParsedCommands =
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'commands'; readonly list: CommandList }
+  | { readonly kind: 'refused'; readonly refusal: Refusal };
 
-type ReadCommands = { readonly kind: 'commands'; readonly list: CommandList; readonly head: Buffer } | { readonly kind: 'refused'; readonly refusal: Refusal } | { readonly kind: 'aborted' };
+type ReadCommands =
+  | { readonly kind: 'commands'; readonly list: CommandList; readonly head: Buffer }
+  | { readonly kind: 'refused'; readonly refusal: Refusal }
+  | { readonly kind: 'aborted' };
 
 interface Verdict {
   readonly update: RefUpdate;
   readonly reason: string | undefined;
 }
 
-async function receivePack(context: Context, req: IncomingMessage, res: ServerResponse, policy: PushPolicy): Promise<void> {
+async function receivePack(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  policy: PushPolicy,
+): Promise<void> {
   if (!isIdentity(req.headers['content-encoding'])) {
-    return refuseRequest(context, req, res, { status: 415, reason: 'compressed push requests are not supported; send the body uncompressed' }, 'git-receive-pack');
+    return refuseRequest(
+      context,
+      req,
+      res,
+      { status: 415, reason: 'compressed push requests are not supported; send the body uncompressed' },
+      'git-receive-pack',
+    );
   }
   const read = await readCommandList(req);
   if (read.kind === 'aborted') return void res.destroy();
@@ -223,7 +297,10 @@ async function receivePack(context: Context, req: IncomingMessage, res: ServerRe
   const refused = verdicts.filter((verdict) => verdict.reason !== undefined);
   if (refused.length === 0) return forwardPush(context, req, res, read.list, read.head);
   context.refused(refused.length);
-  context.log.warn({ refused: refused.map(({ update, reason }) => ({ ref: update.ref, reason })) }, 'git proxy refused a push');
+  context.log.warn(
+    { refused: refused.map(({ update, reason }) => ({ ref: update.ref, reason })) },
+    'git proxy refused a push',
+  );
   // A client that asked for no report-status (git always asks) could not read one: plain text.
   if (!reportsStatus(read.list.capabilities)) {
     answerText(res, 403, refused.map(({ update, reason }) => `${update.ref}: ${reason}`).join('; '));
@@ -263,7 +340,10 @@ function readCommandList(req: IncomingMessage): Promise<ReadCommands> {
 }
 
 function tooLarge(): Refusal {
-  return { status: 413, reason: `a push may update at most ${MAX_COMMANDS} refs in a command list of at most ${MAX_COMMAND_LIST_BYTES} bytes` };
+  return {
+    status: 413,
+    reason: `a push may update at most ${MAX_COMMANDS} refs in a command list of at most ${MAX_COMMAND_LIST_BYTES} bytes`,
+  };
 }
 
 function malformed(reason: string): Refusal {
@@ -289,14 +369,18 @@ function parseCommandList(head: Buffer): ParsedCommands {
   if (first < 0) return { kind: 'commands', list: { updates: [], capabilities: new Set() } };
   if (lines.length - first > MAX_COMMANDS) return { kind: 'refused', refusal: tooLarge() };
   const [firstCommand = '', capabilities = ''] = (lines[first] ?? '').split('\0', 2);
-  if (firstCommand.startsWith('push-cert')) return { kind: 'refused', refusal: { status: 400, reason: 'signed pushes are not supported' } };
+  if (firstCommand.startsWith('push-cert'))
+    return { kind: 'refused', refusal: { status: 400, reason: 'signed pushes are not supported' } };
   const updates: RefUpdate[] = [];
   for (const [index, line] of [firstCommand, ...lines.slice(first + 1)].entries()) {
     const update = parseCommand(line);
     if (!update) return { kind: 'refused', refusal: malformed(`command ${index + 1} is not "<old> <new> <ref>"`) };
     updates.push(update);
   }
-  return { kind: 'commands', list: { updates, capabilities: new Set(capabilities.split(' ').filter((word) => word !== '')) } };
+  return {
+    kind: 'commands',
+    list: { updates, capabilities: new Set(capabilities.split(' ').filter((word) => word !== '')) },
+  };
 }
 
 const COMMAND = /^([0-9a-f]{40}|[0-9a-f]{64}) ([0-9a-f]{40}|[0-9a-f]{64}) ([^\x00-\x20\x7f]+)$/;
@@ -320,7 +404,10 @@ function isIdentity(encoding: string | undefined): boolean {
 /** A policy's reason as one short line: it goes into a pkt-line git prints. */
 function cleanReason(reason: string | undefined): string | undefined {
   if (reason === undefined) return undefined;
-  const line = reason.replace(/[\x00-\x1f\x7f]+/g, ' ').trim().slice(0, MAX_REASON_LENGTH);
+  const line = reason
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
+    .trim()
+    .slice(0, MAX_REASON_LENGTH);
   return line === '' ? 'refused' : line;
 }
 
@@ -359,7 +446,13 @@ function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
-function forwardPush(context: Context, req: IncomingMessage, res: ServerResponse, list: CommandList, head: Buffer): void {
+function forwardPush(
+  context: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  list: CommandList,
+  head: Buffer,
+): void {
   context.log.info({ refs: list.updates.map((update) => update.ref) }, 'git proxy forwarding a push');
   forward(context, req, res, { path: 'git-receive-pack', head, watch: (answer) => watchPush(context, answer, list) });
 }
@@ -368,7 +461,10 @@ function forwardPush(context: Context, req: IncomingMessage, res: ServerResponse
 function watchPush(context: Context, answer: IncomingMessage, list: CommandList): void {
   if (answer.statusCode !== 200 || list.updates.length === 0) return;
   // Unreadable reports (the client asked for none, or the forge compressed it): a 200 is all we know.
-  const report = reportsStatus(list.capabilities) && isIdentity(answer.headers['content-encoding']) ? new PushReport(sideBandLimit(list.capabilities) !== undefined) : undefined;
+  const report =
+    reportsStatus(list.capabilities) && isIdentity(answer.headers['content-encoding'])
+      ? new PushReport(sideBandLimit(list.capabilities) !== undefined)
+      : undefined;
   if (report) answer.on('data', (chunk: Buffer) => report.push(chunk));
   answer.on('end', () => {
     const accepted = report ? report.accepted(list.updates) : list.updates;
@@ -416,7 +512,8 @@ class PushReport {
     const band = packet.payload[0];
     if (band === 3) this.#broken = true;
     if (band !== 1) return; // 2 is progress
-    for (const inner of this.#inner.push(packet.payload.subarray(1))) if (inner.kind === 'data') this.#line(inner.payload);
+    for (const inner of this.#inner.push(packet.payload.subarray(1)))
+      if (inner.kind === 'data') this.#line(inner.payload);
   }
 
   #line(payload: Buffer): void {
@@ -471,7 +568,12 @@ function upstreamHeaders(headers: IncomingHttpHeaders, authorization: string): O
   return out;
 }
 
-function relay(context: Context, res: ServerResponse, answer: IncomingMessage, watch: ((answer: IncomingMessage) => void) | undefined): void {
+function relay(
+  context: Context,
+  res: ServerResponse,
+  answer: IncomingMessage,
+  watch: ((answer: IncomingMessage) => void) | undefined,
+): void {
   const status = answer.statusCode ?? 502;
   // Passed on, a 401 would have the agent's git ask for credentials it does not have; the
   // credentials at fault are the service's.
@@ -497,7 +599,10 @@ function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 
 function upstreamFailed(context: Context, res: ServerResponse, error: Error, timedOut: boolean): void {
   // The error's message may name the forge's address: fine for the log, not for the agent.
-  context.log.warn({ err: error.message, code: (error as NodeJS.ErrnoException).code }, timedOut ? 'git proxy: the forge timed out' : 'git proxy: the request to the forge failed');
+  context.log.warn(
+    { err: error.message, code: (error as NodeJS.ErrnoException).code },
+    timedOut ? 'git proxy: the forge timed out' : 'git proxy: the request to the forge failed',
+  );
   if (res.headersSent) return void res.destroy();
   if (timedOut) answerText(res, 504, 'the forge did not answer in time');
   else answerText(res, 502, 'the forge could not be reached');

@@ -15,7 +15,7 @@ import type { Lease } from '../workdir/types.js';
 import { createIsolation, type Isolation, type RunEnclosure } from './isolation.js';
 import { ownBranchOnly } from './git-proxy.js';
 
-describe('a run\'s sandbox', () => {
+describe("a run's sandbox", () => {
   let h: Harness;
   let origin: Origin;
   let isolation: Isolation;
@@ -26,10 +26,23 @@ describe('a run\'s sandbox', () => {
   before(async () => {
     h = await createHarness();
     origin = h.origin('acme', 'widget', 3);
-    isolation = createIsolation({ kind: 'bwrap', dataDir: h.dataDir, env: { PATH: process.env.PATH }, log: silentLogger() });
+    isolation = createIsolation({
+      kind: 'bwrap',
+      dataDir: h.dataDir,
+      env: { PATH: process.env.PATH },
+      log: silentLogger(),
+    });
     const workdirs = h.workdirs();
-    const devLease = await workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-sandbox' } });
-    const bossLease = await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } });
+    const devLease = await workdirs.acquire({
+      repo: origin.repo,
+      agent: h.agents.dev,
+      target: { kind: 'issue-branch', branch: 'issue-1-sandbox' },
+    });
+    const bossLease = await workdirs.acquire({
+      repo: origin.repo,
+      agent: h.agents.boss,
+      target: { kind: 'default-branch' },
+    });
     assert.ok(devLease.ok && bossLease.ok);
     dev = devLease.value;
     boss = bossLease.value;
@@ -50,7 +63,11 @@ describe('a run\'s sandbox', () => {
     const enclosure = await isolation.open({
       label: 'test',
       agent,
-      model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('sk-never-inside') }, baseUrl: 'http://127.0.0.1:9' },
+      model: {
+        name: 'claude-sonnet-4-5',
+        credential: { kind: 'api-key', secret: new Secret('sk-never-inside') },
+        baseUrl: 'http://127.0.0.1:9',
+      },
       budgetUsd: 1,
       worktree: { path: lease.path, ...lease.gitDirs, writable, scratch },
       git: { upstream: lease.remoteUrl, push: writable && lease.branch ? ownBranchOnly(lease.branch) : undefined },
@@ -61,7 +78,11 @@ describe('a run\'s sandbox', () => {
   }
 
   /** Runs a shell script in the enclosure's sandbox, with the environment a run gets. */
-  function inside(enclosure: RunEnclosure, lease: Lease, script: string): Promise<{ status: number | null; out: string }> {
+  function inside(
+    enclosure: RunEnclosure,
+    lease: Lease,
+    script: string,
+  ): Promise<{ status: number | null; out: string }> {
     const { command, args } = enclosure.wrap('/usr/bin/sh', ['-c', script], {});
     const env = { PATH: '/usr/bin:/bin', ...lease.identity, ...enclosure.env };
     // Asynchronously: the sandbox reaches the service's proxies, which answer in this process.
@@ -77,28 +98,39 @@ describe('a run\'s sandbox', () => {
   it('lets dev write its worktree, commit, and push its own branch through the service, holding no credential', async () => {
     const enclosure = await enclose(dev, true);
 
-    const run = await inside(enclosure, dev, 'echo work > work.txt && git add work.txt && git commit -qm work && git push -q origin HEAD 2>&1 && env');
+    const run = await inside(
+      enclosure,
+      dev,
+      'echo work > work.txt && git add work.txt && git commit -qm work && git push -q origin HEAD 2>&1 && env',
+    );
 
     assert.equal(run.status, 0, run.out);
     assert.ok(existsSync(join(dev.path, 'work.txt')));
-    assert.equal(origin.head('refs/heads/issue-1-sandbox'), spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dev.path, encoding: 'utf8' }).stdout.trim());
+    assert.equal(
+      origin.head('refs/heads/issue-1-sandbox'),
+      spawnSync('git', ['rev-parse', 'HEAD'], { cwd: dev.path, encoding: 'utf8' }).stdout.trim(),
+    );
     assert.ok(!run.out.includes(h.agents.dev.token.reveal()), 'the forge token is inside');
     assert.ok(!run.out.includes('sk-never-inside'), 'the model key is inside');
   });
 
-  it('keeps the cache\'s config, the worktree\'s git pointers and every other worktree out of reach', async () => {
+  it("keeps the cache's config, the worktree's git pointers and every other worktree out of reach", async () => {
     const enclosure = await enclose(dev, true);
     const common = dev.gitDirs.commonDir;
     const before = readFileSync(join(common, 'config'), 'utf8');
 
-    const run = await inside(enclosure, dev, [
-      `echo '[core] fsmonitor = x' >> ${common}/config; echo config=$?`,
-      `echo 'gitdir: /tmp' > .git; echo dotgit=$?`,
-      `echo '[filter "x"] smudge = x' >> ${dev.gitDirs.adminDir}/config.worktree; echo worktree=$?`,
-      `ls ${boss.path} 2>&1; echo boss=$?`,
-      `ls ${common}/worktrees`,
-      'ls /proc | grep -c "^[0-9]"',
-    ].join('; '));
+    const run = await inside(
+      enclosure,
+      dev,
+      [
+        `echo '[core] fsmonitor = x' >> ${common}/config; echo config=$?`,
+        `echo 'gitdir: /tmp' > .git; echo dotgit=$?`,
+        `echo '[filter "x"] smudge = x' >> ${dev.gitDirs.adminDir}/config.worktree; echo worktree=$?`,
+        `ls ${boss.path} 2>&1; echo boss=$?`,
+        `ls ${common}/worktrees`,
+        'ls /proc | grep -c "^[0-9]"',
+      ].join('; '),
+    );
 
     assert.match(run.out, /config=[1-9]/);
     assert.match(run.out, /dotgit=[1-9]/);
@@ -114,7 +146,11 @@ describe('a run\'s sandbox', () => {
     const enclosure = await enclose(boss, false);
     const later = origin.commit('main', 'later.txt', 'written after the cache was made\n');
 
-    const run = await inside(enclosure, boss, `touch boss-wrote 2>&1; echo touch=$?; git fetch -q --no-write-fetch-head origin ${later} 2>&1; git show --stat --format= ${later} 2>&1; git push origin HEAD:main 2>&1; echo push=$?`);
+    const run = await inside(
+      enclosure,
+      boss,
+      `touch boss-wrote 2>&1; echo touch=$?; git fetch -q --no-write-fetch-head origin ${later} 2>&1; git show --stat --format= ${later} 2>&1; git push origin HEAD:main 2>&1; echo push=$?`,
+    );
 
     assert.match(run.out, /Read-only file system/);
     assert.match(run.out, /later\.txt \| 1 \+/);
@@ -127,7 +163,11 @@ describe('a run\'s sandbox', () => {
     const enclosure = await enclose(boss, false, true);
     const before = readdirSync(boss.path).sort();
 
-    const run = await inside(enclosure, boss, 'touch test-output && f=$(git ls-files | head -1) && echo more >> "$f" && ls test-output && git status --short');
+    const run = await inside(
+      enclosure,
+      boss,
+      'touch test-output && f=$(git ls-files | head -1) && echo more >> "$f" && ls test-output && git status --short',
+    );
     const scratch = join(h.dataDir, 'sandbox', 'scratch');
     const copies = readdirSync(scratch);
     await enclosure.close();

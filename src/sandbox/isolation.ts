@@ -79,7 +79,11 @@ export interface RunEnclosure {
    * runtime's: a `CLAUDE_CONFIG_DIR` other than the run's own (the SDK's private copy of a session
    * resumed from the database) is bound too.
    */
-  wrap(command: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>): { readonly command: string; readonly args: string[] };
+  wrap(
+    command: string,
+    args: readonly string[],
+    env: Readonly<Record<string, string | undefined>>,
+  ): { readonly command: string; readonly args: string[] };
   report(): EnclosureReport;
   /** Ends the run's token and proxies. Call once the runtime has exited. */
   close(): Promise<void>;
@@ -114,7 +118,14 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const token = randomBytes(32).toString('hex');
       const log = options.log.child({ run: request.label });
       const upstream = request.model.baseUrl ?? ANTHROPIC_API;
-      const model = createModelProxy({ ...request.modelWatch, upstream, credential: request.model.credential, budgetUsd: request.budgetUsd, agent: outbound.agentFor(new URL(upstream)), log });
+      const model = createModelProxy({
+        ...request.modelWatch,
+        upstream,
+        credential: request.model.credential,
+        budgetUsd: request.budgetUsd,
+        agent: outbound.agentFor(new URL(upstream)),
+        log,
+      });
       const git = createGitProxy({
         upstream: request.git.upstream,
         credentials: { username: request.agent.login, password: request.agent.token },
@@ -128,7 +139,10 @@ export function createIsolation(options: IsolationOptions): Isolation {
       const bwrap = options.kind === 'bwrap';
       if (bwrap) await prepareGitFiles(request.worktree);
       const socket = bwrap ? join(await socketDir(), `${randomBytes(6).toString('hex')}.sock`) : undefined;
-      const copy = bwrap && request.worktree.scratch && !request.worktree.writable ? await copyOf(request.worktree.path, await scratchDir()) : undefined;
+      const copy =
+        bwrap && request.worktree.scratch && !request.worktree.writable
+          ? await copyOf(request.worktree.path, await scratchDir())
+          : undefined;
       const worktree: WorktreeView = copy ? { ...request.worktree, source: copy } : request.worktree;
       const endpoint: RunEndpoint = await startRunEndpoint(token, routes, socket ? { socket } : { loopback: true });
       const base = endpoint.url ?? `http://127.0.0.1:${SANDBOX_PORT}`;
@@ -139,7 +153,10 @@ export function createIsolation(options: IsolationOptions): Isolation {
         env: { ...runtimeEnv(base, token, request), ...(bwrap ? sandboxEnv(request.worktree) : {}) },
         wrap(command, args, env) {
           if (!socket) return { command, args: [...args] };
-          const configDirs = [request.configDir, ...(env.CLAUDE_CONFIG_DIR && env.CLAUDE_CONFIG_DIR !== request.configDir ? [env.CLAUDE_CONFIG_DIR] : [])];
+          const configDirs = [
+            request.configDir,
+            ...(env.CLAUDE_CONFIG_DIR && env.CLAUDE_CONFIG_DIR !== request.configDir ? [env.CLAUDE_CONFIG_DIR] : []),
+          ];
           const mounts: Mount[] = runMounts({ system, worktree, configDirs, command, initScript: script, socket });
           const argv = [process.execPath, INSIDE.init, INSIDE.socket, String(SANDBOX_PORT), command, ...args];
           return { command: options.bwrap ?? 'bwrap', args: bwrapArgs({ mounts, cwd: request.worktree.path, argv }) };
@@ -183,7 +200,12 @@ function runtimeEnv(base: string, token: string, request: EnclosureRequest): Rec
     no_proxy: '127.0.0.1,localhost',
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_COUNT: String(config.length),
-    ...Object.fromEntries(config.flatMap(([key, value], i) => [[`GIT_CONFIG_KEY_${i}`, key], [`GIT_CONFIG_VALUE_${i}`, value]])),
+    ...Object.fromEntries(
+      config.flatMap(([key, value], i) => [
+        [`GIT_CONFIG_KEY_${i}`, key],
+        [`GIT_CONFIG_VALUE_${i}`, value],
+      ]),
+    ),
   };
 }
 
@@ -195,7 +217,11 @@ function runtimeEnv(base: string, token: string, request: EnclosureRequest): Rec
 function sandboxEnv(worktree: WorktreeView): Record<string, string> {
   const env: Record<string, string> = { HOME: INSIDE.home, TMPDIR: '/tmp' };
   if (worktree.writable || worktree.adminDir === worktree.commonDir) return env;
-  return { ...env, GIT_OBJECT_DIRECTORY: INSIDE.objects, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(worktree.commonDir, 'objects') };
+  return {
+    ...env,
+    GIT_OBJECT_DIRECTORY: INSIDE.objects,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: join(worktree.commonDir, 'objects'),
+  };
 }
 
 /** A throw-away copy of a worktree's files (its `.git` pointer included, bound read-only over it). */

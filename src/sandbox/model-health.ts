@@ -53,7 +53,11 @@ export interface HealthCounter {
   health(): ModelHealth;
 }
 
-export const HEALTHY: ModelHealth = { stalls: 0, failures: { count: 0, lastStatus: undefined, lastMessage: undefined }, consecutiveFailures: 0 };
+export const HEALTHY: ModelHealth = {
+  stalls: 0,
+  failures: { count: 0, lastStatus: undefined, lastMessage: undefined },
+  consecutiveFailures: 0,
+};
 
 /** 429 and every 5xx (529 overloaded included): the statuses the runtime retries as the API's trouble. */
 export function isTroubleStatus(status: number): boolean {
@@ -66,7 +70,10 @@ export function createHealthCounter(listener: ModelTroubleListener, log: Logger)
     try {
       call();
     } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error), callback: what }, 'model proxy: a model trouble callback failed');
+      log.warn(
+        { err: error instanceof Error ? error.message : String(error), callback: what },
+        'model proxy: a model trouble callback failed',
+      );
     }
   };
 

@@ -70,16 +70,30 @@ async function serve(upstream: string, watch: ModelWatch = {}): Promise<Served> 
   return { url, proxy, troubles, recoveries, nextTrouble: () => new Promise((resolve) => waiting.push(resolve)) };
 }
 
-const turn = { model: 'claude-sonnet-4-5', max_tokens: 1024, stream: true, tools: [{ name: 'Bash', input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'Go.' }] };
+const turn = {
+  model: 'claude-sonnet-4-5',
+  max_tokens: 1024,
+  stream: true,
+  tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+  messages: [{ role: 'user', content: 'Go.' }],
+};
 
 const ask = (url: string, init: { signal?: AbortSignal; headers?: Record<string, string> } = {}) =>
-  fetch(`${url}/v1/messages?beta=true`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'run-token', ...init.headers }, body: JSON.stringify(turn), signal: init.signal });
+  fetch(`${url}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'run-token', ...init.headers },
+    body: JSON.stringify(turn),
+    signal: init.signal,
+  });
 
 /** Reads the whole body; 'broken' when the stream was cut. */
 const bodyOf = (response: Response): Promise<string> => response.text().catch(() => 'broken');
 
-const sse = (type: string, data: Record<string, unknown> = {}) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
-const MESSAGE_START = sse('message_start', { message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 1000, output_tokens: 1 } } });
+const sse = (type: string, data: Record<string, unknown> = {}) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const MESSAGE_START = sse('message_start', {
+  message: { model: 'claude-sonnet-4-5', usage: { input_tokens: 1000, output_tokens: 1 } },
+});
 
 describe('the model proxy, when the model API is in trouble', () => {
   it('cuts a stream that sends nothing for the idle timeout, counts a stall, and still counts what it used', async () => {
@@ -92,10 +106,18 @@ describe('the model proxy, when the model API is in trouble', () => {
 
     assert.equal(response.status, 200);
     assert.equal(body, 'broken');
-    assert.deepEqual(await told, { attempt: 1, status: 'stalled', message: 'the model API\'s answer stalled: nothing for 0.2 s' });
+    assert.deepEqual(await told, {
+      attempt: 1,
+      status: 'stalled',
+      message: "the model API's answer stalled: nothing for 0.2 s",
+    });
     const { model: health, usage } = proxy.usage();
     assert.equal(health.stalls, 1);
-    assert.deepEqual(health.failures, { count: 1, lastStatus: 'stalled', lastMessage: 'the model API\'s answer stalled: nothing for 0.2 s' });
+    assert.deepEqual(health.failures, {
+      count: 1,
+      lastStatus: 'stalled',
+      lastMessage: "the model API's answer stalled: nothing for 0.2 s",
+    });
     assert.equal(health.consecutiveFailures, 1);
     assert.ok(usage.inputTokens > 0, 'the input the cut answer reported is counted');
   });
@@ -110,7 +132,10 @@ describe('the model proxy, when the model API is in trouble', () => {
         sent += 1;
         if (sent < 8) return void res.write(sse('ping'));
         clearInterval(tick);
-        res.end(sse('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } }) + sse('message_stop'));
+        res.end(
+          sse('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } }) +
+            sse('message_stop'),
+        );
       }, 100);
     });
     const { url, proxy, troubles } = await serve(upstream, { idleTimeoutMs: 500 });
@@ -152,7 +177,11 @@ describe('the model proxy, when the model API is in trouble', () => {
       { attempt: 2, status: 529, message: 'Overloaded' },
     ]);
     assert.equal(recoveries.count, 1);
-    assert.deepEqual(proxy.usage().model, { stalls: 0, failures: { count: 2, lastStatus: 529, lastMessage: 'Overloaded' }, consecutiveFailures: 0 });
+    assert.deepEqual(proxy.usage().model, {
+      stalls: 0,
+      failures: { count: 2, lastStatus: 529, lastMessage: 'Overloaded' },
+      consecutiveFailures: 0,
+    });
   });
 
   it('counts 429 and 5xx as failed attempts, and neither a client error nor a success between them as one', async () => {
@@ -164,9 +193,17 @@ describe('the model proxy, when the model API is in trouble', () => {
     });
     const { url, proxy, troubles, recoveries } = await serve(upstream);
 
-    for (const status of [429, 500, 400, 503, 404]) await (await ask(url, { headers: { 'x-answer-status': String(status) } })).text();
+    for (const status of [429, 500, 400, 503, 404])
+      await (await ask(url, { headers: { 'x-answer-status': String(status) } })).text();
 
-    assert.deepEqual(troubles.map((trouble) => [trouble.attempt, trouble.status]), [[1, 429], [2, 500], [3, 503]]);
+    assert.deepEqual(
+      troubles.map((trouble) => [trouble.attempt, trouble.status]),
+      [
+        [1, 429],
+        [2, 500],
+        [3, 503],
+      ],
+    );
     assert.equal(recoveries.count, 0);
     assert.equal(proxy.usage().model.consecutiveFailures, 3);
   });
@@ -199,11 +236,17 @@ describe('the model proxy, when the model API is in trouble', () => {
     assert.equal(refused.status, 502);
     assert.equal(cut, 'broken');
     const told = [...unreachable.troubles, ...broken.troubles];
-    assert.deepEqual(told.map((trouble) => trouble.status), ['no-answer', 'no-answer']);
-    assert.ok(told.every((trouble) => !/127\.0\.0\.1|:9\b/.test(trouble.message)), JSON.stringify(told));
+    assert.deepEqual(
+      told.map((trouble) => trouble.status),
+      ['no-answer', 'no-answer'],
+    );
+    assert.ok(
+      told.every((trouble) => !/127\.0\.0\.1|:9\b/.test(trouble.message)),
+      JSON.stringify(told),
+    );
   });
 
-  it('does not count the runtime hanging up as the API\'s failure', async () => {
+  it("does not count the runtime hanging up as the API's failure", async () => {
     let upstreamClosed: () => void = () => undefined;
     const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
     const upstream = await listen((req: IncomingMessage, res: ServerResponse) => {

@@ -7,7 +7,12 @@ import { Secret } from '../lib/secret.js';
 import { createModelProxy, type ModelProxyOptions } from './model-proxy.js';
 
 /** An Anthropic-like API on loopback: streams a reply with usage, records what it was sent. */
-async function startApi(): Promise<{ url: string; seen: IncomingHttpHeaders[]; paths: string[]; close(): Promise<void> }> {
+async function startApi(): Promise<{
+  url: string;
+  seen: IncomingHttpHeaders[];
+  paths: string[];
+  close(): Promise<void>;
+}> {
   const seen: IncomingHttpHeaders[] = [];
   const paths: string[] = [];
   const server = createServer((req, res) => {
@@ -21,7 +26,10 @@ async function startApi(): Promise<{ url: string; seen: IncomingHttpHeaders[]; p
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const events = [
-        { type: 'message_start', message: { model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1_000_000, output_tokens: 1 } } },
+        {
+          type: 'message_start',
+          message: { model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1_000_000, output_tokens: 1 } },
+        },
         { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'hi' } },
         { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 100_000 } },
         { type: 'message_stop' },
@@ -33,10 +41,17 @@ async function startApi(): Promise<{ url: string; seen: IncomingHttpHeaders[]; p
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, paths, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    paths,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
-async function serve(options: Omit<ModelProxyOptions, 'log'>): Promise<{ url: string; proxy: ReturnType<typeof createModelProxy>; server: Server }> {
+async function serve(
+  options: Omit<ModelProxyOptions, 'log'>,
+): Promise<{ url: string; proxy: ReturnType<typeof createModelProxy>; server: Server }> {
   const proxy = createModelProxy({ ...options, log: silentLogger() });
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -47,7 +62,16 @@ async function serve(options: Omit<ModelProxyOptions, 'log'>): Promise<{ url: st
 }
 
 const ask = (url: string, path = '/v1/messages?beta=true', headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'the-run-token', 'anthropic-version': '2023-06-01', ...headers }, body: '{"model":"claude-sonnet-4-5","messages":[]}' });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-api-key': 'the-run-token',
+      'anthropic-version': '2023-06-01',
+      ...headers,
+    },
+    body: '{"model":"claude-sonnet-4-5","messages":[]}',
+  });
 
 describe('the model proxy', () => {
   let api: Awaited<ReturnType<typeof startApi>>;
@@ -62,8 +86,12 @@ describe('the model proxy', () => {
     await api.close();
   });
 
-  it('sends the real credential to the API in place of the run\'s token, and passes the stream through', async () => {
-    const { url, server } = await serve({ upstream: api.url, credential: { kind: 'api-key', secret: new Secret('sk-real-key') }, budgetUsd: undefined });
+  it("sends the real credential to the API in place of the run's token, and passes the stream through", async () => {
+    const { url, server } = await serve({
+      upstream: api.url,
+      credential: { kind: 'api-key', secret: new Secret('sk-real-key') },
+      budgetUsd: undefined,
+    });
     servers.push(server);
 
     const response = await ask(url);
@@ -77,7 +105,11 @@ describe('the model proxy', () => {
   });
 
   it('sends an OAuth credential as a bearer token, with no API key', async () => {
-    const { url, server } = await serve({ upstream: api.url, credential: { kind: 'oauth-token', secret: new Secret('oauth-real') }, budgetUsd: undefined });
+    const { url, server } = await serve({
+      upstream: api.url,
+      credential: { kind: 'oauth-token', secret: new Secret('oauth-real') },
+      budgetUsd: undefined,
+    });
     servers.push(server);
 
     await (await ask(url, '/v1/messages', { authorization: 'Bearer the-run-token', 'x-api-key': '' })).text();
@@ -87,7 +119,11 @@ describe('the model proxy', () => {
   });
 
   it('counts the cost of each response from its usage', async () => {
-    const { url, proxy, server } = await serve({ upstream: api.url, credential: { kind: 'api-key', secret: new Secret('k') }, budgetUsd: undefined });
+    const { url, proxy, server } = await serve({
+      upstream: api.url,
+      credential: { kind: 'api-key', secret: new Secret('k') },
+      budgetUsd: undefined,
+    });
     servers.push(server);
 
     await (await ask(url)).text();
@@ -100,8 +136,12 @@ describe('the model proxy', () => {
     assert.deepEqual([usage.usage.inputTokens, usage.usage.outputTokens, usage.requests], [2_000_000, 200_000, 3]);
   });
 
-  it('refuses further requests once the run\'s budget is spent, without asking the API', async () => {
-    const { url, proxy, server } = await serve({ upstream: api.url, credential: { kind: 'api-key', secret: new Secret('k') }, budgetUsd: 1 });
+  it("refuses further requests once the run's budget is spent, without asking the API", async () => {
+    const { url, proxy, server } = await serve({
+      upstream: api.url,
+      credential: { kind: 'api-key', secret: new Secret('k') },
+      budgetUsd: 1,
+    });
     servers.push(server);
     await (await ask(url)).text();
     const before = api.paths.length;
@@ -116,18 +156,30 @@ describe('the model proxy', () => {
   });
 
   it('serves only the Messages API: anything else is refused and never reaches the API with the credential', async () => {
-    const { url, server } = await serve({ upstream: api.url, credential: { kind: 'api-key', secret: new Secret('k') }, budgetUsd: undefined });
+    const { url, server } = await serve({
+      upstream: api.url,
+      credential: { kind: 'api-key', secret: new Secret('k') },
+      budgetUsd: undefined,
+    });
     servers.push(server);
     const before = api.paths.length;
 
-    const statuses = [(await ask(url, '/v1/files')).status, (await ask(url, '/v1/messages/batches')).status, (await fetch(`${url}/v1/messages`)).status];
+    const statuses = [
+      (await ask(url, '/v1/files')).status,
+      (await ask(url, '/v1/messages/batches')).status,
+      (await fetch(`${url}/v1/messages`)).status,
+    ];
 
     assert.deepEqual(statuses, [404, 404, 404]);
     assert.equal(api.paths.length, before);
   });
 
   it('answers 502 without naming the API when it cannot be reached', async () => {
-    const { url, server } = await serve({ upstream: 'http://127.0.0.1:9', credential: { kind: 'api-key', secret: new Secret('k') }, budgetUsd: undefined });
+    const { url, server } = await serve({
+      upstream: 'http://127.0.0.1:9',
+      credential: { kind: 'api-key', secret: new Secret('k') },
+      budgetUsd: undefined,
+    });
     servers.push(server);
 
     const response = await ask(url);

@@ -13,12 +13,25 @@
  * broken stream and retries or gives up at once, instead of holding the run's slot until its wall
  * clock — and every failed attempt (a stall, 429, 5xx, no answer) is counted and told as it happens.
  */
-import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent as HttpAgent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../lib/logger.js';
 import type { Secret } from '../lib/secret.js';
 import { answerReader, type AnswerRead, type ApiError } from './answer-reader.js';
-import { createHealthCounter, isTroubleStatus, type AttemptOutcome, type ModelHealth, type ModelTroubleListener } from './model-health.js';
+import {
+  createHealthCounter,
+  isTroubleStatus,
+  type AttemptOutcome,
+  type ModelHealth,
+  type ModelTroubleListener,
+} from './model-health.js';
 import { addUsage, costOf, NO_USAGE, type Usage } from './pricing.js';
 
 export interface ModelCredential {
@@ -66,7 +79,20 @@ const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 const SERVED = new Set(['/v1/messages', '/v1/messages/count_tokens']);
 
 /** Hop-by-hop and credential headers: never forwarded either way. */
-const DROPPED = new Set(['host', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-api-key', 'authorization', 'cookie']);
+const DROPPED = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-api-key',
+  'authorization',
+  'cookie',
+]);
 
 export function createModelProxy(options: ModelProxyOptions): ModelProxy {
   let requests = 0;
@@ -90,12 +116,23 @@ export function createModelProxy(options: ModelProxyOptions): ModelProxy {
 
   return {
     handle(req, res, path, search) {
-      if (req.method !== 'POST' || !SERVED.has(path)) return refuse(res, 404, 'not_found_error', `claude-hooks serves only POST /v1/messages to agents, not ${req.method} ${path}`);
+      if (req.method !== 'POST' || !SERVED.has(path))
+        return refuse(
+          res,
+          404,
+          'not_found_error',
+          `claude-hooks serves only POST /v1/messages to agents, not ${req.method} ${path}`,
+        );
       const counted = path === '/v1/messages';
       if (counted && options.budgetUsd !== undefined && costUsd >= options.budgetUsd) {
         budgetExceeded = true;
         req.resume();
-        return refuse(res, 400, 'invalid_request_error', `claude-hooks: this run's budget of $${options.budgetUsd.toFixed(4)} is spent ($${costUsd.toFixed(4)} counted by the service)`);
+        return refuse(
+          res,
+          400,
+          'invalid_request_error',
+          `claude-hooks: this run's budget of $${options.budgetUsd.toFixed(4)} is spent ($${costUsd.toFixed(4)} counted by the service)`,
+        );
       }
       requests += 1;
       forward(route, req, res, path + search, counted ? { count, record: health.record } : undefined);
@@ -125,10 +162,20 @@ interface Tally {
  * stalled, or the runtime hanging up first — ends it once (`end`), before anything is destroyed,
  * so that the destruction that follows is not counted again as a failure of its own.
  */
-function forward(route: Route, req: IncomingMessage, res: ServerResponse, pathAndSearch: string, tally: Tally | undefined): void {
+function forward(
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathAndSearch: string,
+  tally: Tally | undefined,
+): void {
   const target = new URL(route.base + pathAndSearch);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  const upstream = send(target, { method: 'POST', headers: outgoing(req.headers, route.credential), agent: route.agent });
+  const upstream = send(target, {
+    method: 'POST',
+    headers: outgoing(req.headers, route.credential),
+    agent: route.agent,
+  });
   const watchdog = createWatchdog();
   let ended = false;
   const end = (outcome: AttemptOutcome) => {
@@ -178,7 +225,11 @@ function forward(route: Route, req: IncomingMessage, res: ServerResponse, pathAn
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     route.log.warn({ err: error.message }, 'model proxy: the request to the model API failed');
     // The code only (ECONNREFUSED, ECONNRESET): the message would name the API's address.
-    end({ kind: 'failed', status: 'no-answer', message: `the model API could not be reached${error.code ? ` (${error.code})` : ''}` });
+    end({
+      kind: 'failed',
+      status: 'no-answer',
+      message: `the model API could not be reached${error.code ? ` (${error.code})` : ''}`,
+    });
     answerFailure(res, 502, 'claude-hooks could not reach the model API');
   });
   res.on('close', () => {
@@ -190,17 +241,25 @@ function forward(route: Route, req: IncomingMessage, res: ServerResponse, pathAn
 }
 
 /** An `error` event in a stream that began 200, as the status the same trouble has as an answer. */
-const STREAMED_TROUBLE: Readonly<Record<string, number>> = { overloaded_error: 529, rate_limit_error: 429, api_error: 500, timeout_error: 504 };
+const STREAMED_TROUBLE: Readonly<Record<string, number>> = {
+  overloaded_error: 529,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+};
 const MAX_MESSAGE_CHARS = 300;
 
 function outcomeOf(status: number, complete: boolean, error: ApiError | undefined): AttemptOutcome {
   if (!complete) return { kind: 'failed', status: 'no-answer', message: 'the model API broke off its answer' };
   const message = error?.message.slice(0, MAX_MESSAGE_CHARS);
-  if (isTroubleStatus(status)) return { kind: 'failed', status, message: message || `the model API answered ${status}` };
+  if (isTroubleStatus(status))
+    return { kind: 'failed', status, message: message || `the model API answered ${status}` };
   if (status >= 300) return { kind: 'neither' };
   if (!error) return { kind: 'answered' };
   const streamed = STREAMED_TROUBLE[error.type];
-  return streamed === undefined ? { kind: 'neither' } : { kind: 'failed', status: streamed, message: message || error.type };
+  return streamed === undefined
+    ? { kind: 'neither' }
+    : { kind: 'failed', status: streamed, message: message || error.type };
 }
 
 const stalled = (message: string): AttemptOutcome => ({ kind: 'failed', status: 'stalled', message });
@@ -246,7 +305,8 @@ function outgoing(headers: IncomingHttpHeaders, credential: ModelCredential): Ou
 
 function incoming(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !DROPPED.has(name) && name !== 'set-cookie') out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined && !DROPPED.has(name) && name !== 'set-cookie') out[name] = value;
   return out;
 }
 

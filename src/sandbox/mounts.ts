@@ -31,7 +31,18 @@ export interface SandboxCommand {
 const ISOLATING = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
 
 export function bwrapArgs(command: SandboxCommand): string[] {
-  return [...ISOLATING, '--proc', '/proc', '--dev', '/dev', ...command.mounts.flatMap(mountArgs), '--chdir', command.cwd, '--', ...command.argv];
+  return [
+    ...ISOLATING,
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    ...command.mounts.flatMap(mountArgs),
+    '--chdir',
+    command.cwd,
+    '--',
+    ...command.argv,
+  ];
 }
 
 function mountArgs(mount: Mount): string[] {

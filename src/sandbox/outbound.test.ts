@@ -9,7 +9,7 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-describe('the service\'s way out', () => {
+describe("the service's way out", () => {
   let target: Server;
   let targetPort: number;
   let operatorProxy: Server;
@@ -48,7 +48,7 @@ describe('the service\'s way out', () => {
         .end();
     });
 
-  it('goes through the operator\'s HTTPS_PROXY, by CONNECT, for the service\'s own requests', async () => {
+  it("goes through the operator's HTTPS_PROXY, by CONNECT, for the service's own requests", async () => {
     const outbound = outboundFrom({ HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` });
     const url = new URL(`http://localhost:${targetPort}/x`);
 

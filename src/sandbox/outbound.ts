@@ -17,7 +17,10 @@ export interface Outbound {
 
 export function outboundFrom(env: Readonly<Record<string, string | undefined>>): Outbound {
   const proxy = env.HTTPS_PROXY ?? env.https_proxy ?? env.HTTP_PROXY ?? env.http_proxy;
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? '')
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
   const proxyUrl = proxy ? new URL(proxy) : undefined;
   const via = (host: string): URL | undefined => (proxyUrl && !bypasses(host, noProxy) ? proxyUrl : undefined);
   const agents = new Map<string, HttpAgent>();
@@ -33,7 +36,11 @@ export function outboundFrom(env: Readonly<Record<string, string | undefined>>):
       const key = `${url.protocol}//${url.host}`;
       const existing = agents.get(key);
       if (existing) return existing;
-      const agent = via(url.hostname) ? tunnellingAgent(url, connect) : url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      const agent = via(url.hostname)
+        ? tunnellingAgent(url, connect)
+        : url.protocol === 'https:'
+          ? new HttpsAgent({ keepAlive: true })
+          : new HttpAgent({ keepAlive: true });
       agents.set(key, agent);
       return agent;
     },
@@ -42,7 +49,10 @@ export function outboundFrom(env: Readonly<Record<string, string | undefined>>):
 
 function bypasses(host: string, noProxy: readonly string[]): boolean {
   const name = host.toLowerCase();
-  return noProxy.some((entry) => entry === '*' || name === entry.replace(/^\./, '') || name.endsWith(entry.startsWith('.') ? entry : `.${entry}`));
+  return noProxy.some(
+    (entry) =>
+      entry === '*' || name === entry.replace(/^\./, '') || name.endsWith(entry.startsWith('.') ? entry : `.${entry}`),
+  );
 }
 
 function direct(host: string, port: number): Promise<Socket> {
@@ -57,9 +67,13 @@ function direct(host: string, port: number): Promise<Socket> {
 function tunnel(proxy: URL, host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: proxy.hostname, port: Number(proxy.port || 80) });
-    const auth = proxy.username ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n` : '';
+    const auth = proxy.username
+      ? `Proxy-Authorization: Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}\r\n`
+      : '';
     socket.once('error', reject);
-    socket.once('connect', () => socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth}\r\n`));
+    socket.once('connect', () =>
+      socket.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${auth}\r\n`),
+    );
     let head = '';
     const onData = (chunk: Buffer) => {
       head += chunk.toString('latin1');

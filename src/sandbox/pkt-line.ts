@@ -29,12 +29,17 @@ export class PktLineError extends Error {
 }
 
 const HEX4 = /^[0-9a-fA-F]{4}$/;
-const SPECIAL: Readonly<Record<number, Packet>> = { 0: { kind: 'flush' }, 1: { kind: 'delim' }, 2: { kind: 'response-end' } };
+const SPECIAL: Readonly<Record<number, Packet>> = {
+  0: { kind: 'flush' },
+  1: { kind: 'delim' },
+  2: { kind: 'response-end' },
+};
 
 export function encodePktLine(payload: string | Buffer): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   const length = body.length + 4;
-  if (length > MAX_PKT_LENGTH) throw new RangeError(`a pkt-line holds at most ${MAX_PKT_LENGTH - 4} bytes, not ${body.length}`);
+  if (length > MAX_PKT_LENGTH)
+    throw new RangeError(`a pkt-line holds at most ${MAX_PKT_LENGTH - 4} bytes, not ${body.length}`);
   return Buffer.concat([Buffer.from(length.toString(16).padStart(4, '0'), 'ascii'), body]);
 }
 
@@ -42,7 +47,10 @@ export function encodePktLine(payload: string | Buffer): Buffer {
  * Reads the packet starting at `offset`: undefined when `buffer` does not hold all of it yet.
  * Throws PktLineError when the bytes there cannot be a packet.
  */
-export function readPacket(buffer: Buffer, offset: number): { readonly packet: Packet; readonly next: number } | undefined {
+export function readPacket(
+  buffer: Buffer,
+  offset: number,
+): { readonly packet: Packet; readonly next: number } | undefined {
   if (buffer.length - offset < 4) return undefined;
   const digits = buffer.toString('latin1', offset, offset + 4);
   if (!HEX4.test(digits)) throw new PktLineError('a pkt-line length is not four hex digits');

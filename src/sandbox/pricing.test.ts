@@ -13,11 +13,20 @@ describe('model pricing', () => {
       ['some-gateway-alias', 15, 75],
     ];
 
-    assert.deepEqual(cases.map(([model]) => [model, priceOf(model).input, priceOf(model).output]), cases);
+    assert.deepEqual(
+      cases.map(([model]) => [model, priceOf(model).input, priceOf(model).output]),
+      cases,
+    );
   });
 
   it('counts cache reads at a tenth and cache writes at 1.25× (5 minutes) or 2× (1 hour) the input price', () => {
-    const usage = usageFrom({ input_tokens: 1_000_000, output_tokens: 100_000, cache_read_input_tokens: 1_000_000, cache_creation_input_tokens: 2_000_000, cache_creation: { ephemeral_1h_input_tokens: 1_000_000 } });
+    const usage = usageFrom({
+      input_tokens: 1_000_000,
+      output_tokens: 100_000,
+      cache_read_input_tokens: 1_000_000,
+      cache_creation_input_tokens: 2_000_000,
+      cache_creation: { ephemeral_1h_input_tokens: 1_000_000 },
+    });
 
     const cost = costOf('claude-sonnet-4-5', usage);
 
@@ -25,7 +34,7 @@ describe('model pricing', () => {
     assert.equal(cost.toFixed(4), (3 + 1.5 + 0.3 + 3.75 + 6).toFixed(4));
   });
 
-  it('takes a message_delta\'s counts as the message\'s totals for the fields it names', () => {
+  it("takes a message_delta's counts as the message's totals for the fields it names", () => {
     const start = usageFrom({ input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 });
 
     const merged = mergeUsage(start, { output_tokens: 42 });

@@ -16,7 +16,13 @@ export interface Usage {
   readonly cacheWrite1hTokens: number;
 }
 
-export const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWrite5mTokens: 0, cacheWrite1hTokens: 0 };
+export const NO_USAGE: Usage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWrite5mTokens: 0,
+  cacheWrite1hTokens: 0,
+};
 
 interface Price {
   readonly input: number;
@@ -49,7 +55,8 @@ export function priceOf(model: string): Price {
 
 export function costOf(model: string, usage: Usage): number {
   const price = priceOf(model);
-  const inputs = usage.inputTokens + usage.cacheReadTokens * 0.1 + usage.cacheWrite5mTokens * 1.25 + usage.cacheWrite1hTokens * 2;
+  const inputs =
+    usage.inputTokens + usage.cacheReadTokens * 0.1 + usage.cacheWrite5mTokens * 1.25 + usage.cacheWrite1hTokens * 2;
   return (inputs * price.input + usage.outputTokens * price.output) / 1_000_000;
 }
 
@@ -71,7 +78,10 @@ export function usageFrom(raw: unknown): Usage {
   if (typeof raw !== 'object' || raw === null) return NO_USAGE;
   const fields = raw as Record<string, unknown>;
   const n = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
-  const split = typeof fields.cache_creation === 'object' && fields.cache_creation !== null ? (fields.cache_creation as Record<string, unknown>) : undefined;
+  const split =
+    typeof fields.cache_creation === 'object' && fields.cache_creation !== null
+      ? (fields.cache_creation as Record<string, unknown>)
+      : undefined;
   const oneHour = n(split?.ephemeral_1h_input_tokens);
   const total = n(fields.cache_creation_input_tokens);
   return {

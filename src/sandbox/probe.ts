@@ -8,7 +8,9 @@ import { spawn } from 'node:child_process';
 import { bwrapArgs } from './mounts.js';
 import { systemMounts } from './system-mounts.js';
 
-export type SandboxProbe = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly problem: string; readonly fix: string };
+export type SandboxProbe =
+  | { readonly ok: true; readonly detail: string }
+  | { readonly ok: false; readonly problem: string; readonly fix: string };
 
 export interface ProbeOptions {
   /** The bubblewrap executable; `bwrap` from PATH unless told. */
@@ -25,14 +27,26 @@ const FIX =
 export async function probeSandbox(options: ProbeOptions = {}): Promise<SandboxProbe> {
   const binary = options.bwrap ?? 'bwrap';
   const version = await run(binary, ['--version'], options);
-  if (version.error !== undefined) return { ok: false, problem: `bubblewrap (${binary}) cannot be started: ${version.error}`, fix: FIX };
-  const args = bwrapArgs({ mounts: systemMounts({ node: process.execPath }), cwd: '/', argv: ['/usr/bin/env', 'true'] });
+  if (version.error !== undefined)
+    return { ok: false, problem: `bubblewrap (${binary}) cannot be started: ${version.error}`, fix: FIX };
+  const args = bwrapArgs({
+    mounts: systemMounts({ node: process.execPath }),
+    cwd: '/',
+    argv: ['/usr/bin/env', 'true'],
+  });
   const tried = await run(binary, args, options);
   if (tried.error !== undefined || tried.code !== 0) {
     const why = tried.error ?? (tried.stderr.trim() || `exit code ${tried.code}`);
-    return { ok: false, problem: `bubblewrap is installed (${version.stdout.trim()}) but cannot make a sandbox here: ${why}`, fix: FIX };
+    return {
+      ok: false,
+      problem: `bubblewrap is installed (${version.stdout.trim()}) but cannot make a sandbox here: ${why}`,
+      fix: FIX,
+    };
   }
-  return { ok: true, detail: `${version.stdout.trim()}: a sandbox with its own user, process and network namespaces starts` };
+  return {
+    ok: true,
+    detail: `${version.stdout.trim()}: a sandbox with its own user, process and network namespaces starts`,
+  };
 }
 
 interface Ran {
@@ -44,12 +58,18 @@ interface Ran {
 
 function run(binary: string, args: readonly string[], options: ProbeOptions): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(binary, args, { env: { PATH: options.env?.PATH ?? process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 10_000 });
+    const child = spawn(binary, args, {
+      env: { PATH: options.env?.PATH ?? process.env.PATH ?? '/usr/bin:/bin' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 10_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8').slice(0, 2000)));
     child.on('error', (error) => resolve({ code: null, stdout, stderr, error: error.message }));
-    child.on('close', (code, signal) => resolve({ code, stdout, stderr, error: signal ? `ended by ${signal}` : undefined }));
+    child.on('close', (code, signal) =>
+      resolve({ code, stdout, stderr, error: signal ? `ended by ${signal}` : undefined }),
+    );
   });
 }

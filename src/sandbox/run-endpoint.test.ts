@@ -10,14 +10,21 @@ import { startRunEndpoint, type RunEndpoint } from './run-endpoint.js';
 const TOKEN = 'a'.repeat(64);
 const answered = (res: ServerResponse, what: string) => res.end(what);
 
-describe('a run\'s endpoint', () => {
+describe("a run's endpoint", () => {
   let endpoint: RunEndpoint;
   const tunnels: string[] = [];
 
   before(async () => {
-    const model = { handle: (_q: unknown, res: ServerResponse) => answered(res, 'model'), usage: () => undefined } as unknown as ModelProxy;
+    const model = {
+      handle: (_q: unknown, res: ServerResponse) => answered(res, 'model'),
+      usage: () => undefined,
+    } as unknown as ModelProxy;
     const git = { handle: (_q, res, rest) => answered(res, `git:${rest}`), refusals: () => 0 } as GitProxy;
-    const egress = { forward: (_q, res) => answered(res, 'egress'), tunnel: (req, client) => (tunnels.push(req.url ?? ''), client.end('HTTP/1.1 200 OK\r\n\r\n')), blocked: () => ({ connections: 0, hosts: [] }) } as EgressProxy;
+    const egress = {
+      forward: (_q, res) => answered(res, 'egress'),
+      tunnel: (req, client) => (tunnels.push(req.url ?? ''), client.end('HTTP/1.1 200 OK\r\n\r\n')),
+      blocked: () => ({ connections: 0, hosts: [] }),
+    } as EgressProxy;
     endpoint = await startRunEndpoint(TOKEN, { model, git, egress }, { loopback: true });
   });
 
@@ -25,10 +32,15 @@ describe('a run\'s endpoint', () => {
 
   const basic = (password: string) => `Basic ${Buffer.from(`run:${password}`).toString('base64')}`;
 
-  it('routes the model, git and plain proxy requests that carry the run\'s token', async () => {
+  it("routes the model, git and plain proxy requests that carry the run's token", async () => {
     const model = await fetch(`${endpoint.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': TOKEN } });
-    const bearer = await fetch(`${endpoint.url}/v1/messages`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
-    const git = await fetch(`${endpoint.url}/git/info/refs?service=git-upload-pack`, { headers: { authorization: basic(TOKEN) } });
+    const bearer = await fetch(`${endpoint.url}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const git = await fetch(`${endpoint.url}/git/info/refs?service=git-upload-pack`, {
+      headers: { authorization: basic(TOKEN) },
+    });
 
     assert.deepEqual([await model.text(), await bearer.text(), await git.text()], ['model', 'model', 'git:info/refs']);
   });
@@ -49,7 +61,9 @@ describe('a run\'s endpoint', () => {
     const ask = (auth: string) =>
       new Promise<string>((resolve, reject) => {
         const port = Number(new URL(endpoint.url!).port);
-        const socket = connect(port, '127.0.0.1', () => socket.write(`CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n${auth}\r\n`));
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(`CONNECT example.test:443 HTTP/1.1\r\nHost: example.test:443\r\n${auth}\r\n`),
+        );
         socket.once('data', (chunk) => (resolve(chunk.toString('latin1').split('\r\n')[0] ?? ''), socket.destroy()));
         socket.once('error', reject);
       });

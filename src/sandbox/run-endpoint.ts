@@ -35,7 +35,10 @@ export async function startRunEndpoint(token: string, routes: RunRoutes, listen:
   const owns = (presented: string | undefined) => tokenMatches(presented, expected);
   const server = createServer((req, res) => route(req, res, routes, owns));
   server.on('connect', (req: IncomingMessage, client: Duplex, head: Buffer) => {
-    if (!owns(proxyPassword(req))) return void client.end('HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="claude-hooks"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    if (!owns(proxyPassword(req)))
+      return void client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm="claude-hooks"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n',
+      );
     routes.egress.tunnel(req, client, head);
   });
   const sockets = new Set<Socket>();
@@ -45,7 +48,10 @@ export async function startRunEndpoint(token: string, routes: RunRoutes, listen:
   });
   await listenOn(server, listen);
   const address = server.address();
-  const url = 'loopback' in listen && address && typeof address === 'object' ? `http://127.0.0.1:${(address as AddressInfo).port}` : undefined;
+  const url =
+    'loopback' in listen && address && typeof address === 'object'
+      ? `http://127.0.0.1:${(address as AddressInfo).port}`
+      : undefined;
   return {
     url,
     close: () =>
@@ -56,7 +62,12 @@ export async function startRunEndpoint(token: string, routes: RunRoutes, listen:
   };
 }
 
-function route(req: IncomingMessage, res: ServerResponse, routes: RunRoutes, owns: (token: string | undefined) => boolean): void {
+function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: RunRoutes,
+  owns: (token: string | undefined) => boolean,
+): void {
   const raw = req.url ?? '/';
   if (/^https?:\/\//i.test(raw)) {
     if (!owns(proxyPassword(req))) return deny(res, 407, { 'proxy-authenticate': 'Basic realm="claude-hooks"' });
@@ -65,7 +76,8 @@ function route(req: IncomingMessage, res: ServerResponse, routes: RunRoutes, own
   const url = new URL(raw, 'http://run.invalid');
   if (url.pathname.startsWith('/git/')) {
     if (!routes.git) return deny(res, 404);
-    if (!owns(basicPassword(req.headers.authorization))) return deny(res, 401, { 'www-authenticate': 'Basic realm="claude-hooks"' });
+    if (!owns(basicPassword(req.headers.authorization)))
+      return deny(res, 401, { 'www-authenticate': 'Basic realm="claude-hooks"' });
     return routes.git.handle(req, res, url.pathname.slice('/git/'.length), url.search);
   }
   if (url.pathname.startsWith('/v1/')) {
@@ -93,7 +105,7 @@ function basicPassword(header: string | undefined): string | undefined {
 }
 
 function deny(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  const reason = status === 404 ? 'not served here' : 'this run\'s token is required';
+  const reason = status === 404 ? 'not served here' : "this run's token is required";
   res.req.resume();
   res.writeHead(status, { 'content-type': 'text/plain', ...headers });
   res.end(`claude-hooks: ${reason}\n`);

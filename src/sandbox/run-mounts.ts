@@ -69,7 +69,11 @@ function worktreeMounts(worktree: WorktreeView): Mount[] {
   const admin = worktree.adminDir;
   const files = worktree.source ?? worktree.path;
   // A plain repository (its git dir inside it, not a worktree of a cache): only its config is kept read-only.
-  if (admin === common) return [{ kind: access, source: files, target: worktree.path }, { kind: 'ro', source: join(common, 'config'), target: join(common, 'config') }];
+  if (admin === common)
+    return [
+      { kind: access, source: files, target: worktree.path },
+      { kind: 'ro', source: join(common, 'config'), target: join(common, 'config') },
+    ];
   return [
     // A reader's copy is writable; the git files behind it stay read-only, as for any reader.
     { kind: worktree.source === undefined ? access : 'rw', source: files, target: worktree.path },
@@ -78,7 +82,13 @@ function worktreeMounts(worktree: WorktreeView): Mount[] {
     { kind: 'tmpfs', target: join(common, 'worktrees') },
     { kind: access, source: admin, target: admin },
     // `openEnclosure` makes sure all three exist first: a missing one could be created by the agent.
-    ...['config.worktree', 'commondir', 'gitdir'].map((name): Mount => ({ kind: 'ro', source: join(admin, name), target: join(admin, name) })),
-    ...(worktree.writable ? ['objects', 'refs', 'logs'].map((name): Mount => ({ kind: 'rw', source: join(common, name), target: join(common, name) })) : []),
+    ...['config.worktree', 'commondir', 'gitdir'].map(
+      (name): Mount => ({ kind: 'ro', source: join(admin, name), target: join(admin, name) }),
+    ),
+    ...(worktree.writable
+      ? ['objects', 'refs', 'logs'].map(
+          (name): Mount => ({ kind: 'rw', source: join(common, name), target: join(common, name) }),
+        )
+      : []),
   ];
 }

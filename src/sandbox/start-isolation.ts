@@ -14,7 +14,9 @@ export interface StartedIsolation {
   readonly unavailable: string | undefined;
 }
 
-export async function startIsolation(options: IsolationOptions & { readonly probe?: () => Promise<SandboxProbe>; readonly agentsRun: boolean }): Promise<StartedIsolation> {
+export async function startIsolation(
+  options: IsolationOptions & { readonly probe?: () => Promise<SandboxProbe>; readonly agentsRun: boolean },
+): Promise<StartedIsolation> {
   const isolation = createIsolation(options);
   if (options.kind === 'none') {
     if (options.agentsRun) warnNone(options.log);
@@ -27,10 +29,15 @@ export async function startIsolation(options: IsolationOptions & { readonly prob
     return { isolation, unavailable: undefined };
   }
   const unavailable = `no agent runs: isolation is bwrap but ${probe.problem}. Fix: ${probe.fix}`;
-  options.log.error({ problem: probe.problem, fix: probe.fix }, 'no working sandbox: agents will not run until it is fixed');
+  options.log.error(
+    { problem: probe.problem, fix: probe.fix },
+    'no working sandbox: agents will not run until it is fixed',
+  );
   return { isolation, unavailable };
 }
 
 function warnNone(log: Logger): void {
-  log.warn('isolation: none — agent runs are NOT sandboxed: an agent can read everything the service\'s user can, including its secrets (docs/security.md)');
+  log.warn(
+    "isolation: none — agent runs are NOT sandboxed: an agent can read everything the service's user can, including its secrets (docs/security.md)",
+  );
 }

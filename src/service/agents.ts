@@ -29,12 +29,25 @@ export interface Agents {
 export async function startAgents(ctx: ServiceContext, infra: Infrastructure): Promise<Agents> {
   const { config, log, clock, options, lifecycle, redactor } = ctx;
   const { store, clients } = infra;
-  const forgeLookup = createForgeLookup({ clients, permissionReader: serviceForgeClient(config, log), cacheMs: config.dispatch.permissionCacheSeconds * 1000, clock });
+  const forgeLookup = createForgeLookup({
+    clients,
+    permissionReader: serviceForgeClient(config, log),
+    cacheMs: config.dispatch.permissionCacheSeconds * 1000,
+    clock,
+  });
   const trigger: TriggerRule = { agents: config.agents, allowUsers: config.dispatch.allowUsers, forge: forgeLookup };
   const agentsRun = !options.runner && !options.jobRunner && config.agents.some((agent) => agent.model);
-  const { isolation, unavailable } = await startIsolation({ kind: config.isolation, dataDir: config.dataDir, env: options.env ?? {}, log: log.child({ module: 'sandbox' }), agentsRun, probe: options.sandboxProbe });
+  const { isolation, unavailable } = await startIsolation({
+    kind: config.isolation,
+    dataDir: config.dataDir,
+    env: options.env ?? {},
+    log: log.child({ module: 'sandbox' }),
+    agentsRun,
+    probe: options.sandboxProbe,
+  });
   lifecycle.defer('isolation', () => isolation.close());
-  const claude = options.runner || options.jobRunner || unavailable ? undefined : claudeRunner(ctx, infra, isolation, trigger);
+  const claude =
+    options.runner || options.jobRunner || unavailable ? undefined : claudeRunner(ctx, infra, isolation, trigger);
   if (claude) store.onEvent(liveFollowUps(claude, trigger, log.child({ module: 'agent' })));
   const runner =
     options.jobRunner ??
@@ -43,13 +56,19 @@ export async function startAgents(ctx: ServiceContext, infra: Infrastructure): P
       inner: options.runner ?? claude ?? unavailableRunner(unavailable),
       pullHead: async (repo, number) => {
         const client = clients.values().next().value;
-        if (!client) throw new Error('no agent is configured, so there is no forge token to read the pull request with');
+        if (!client)
+          throw new Error('no agent is configured, so there is no forge token to read the pull request with');
         return client.getPull(repo.fullName, number);
       },
       log: log.child({ module: 'workspace' }),
       clock,
     });
-  return { forgeLookup, trigger, runner: redactingRunner(runner, redactor.redact), sandboxCheck: unavailable ? sandboxReadiness(unavailable) : undefined };
+  return {
+    forgeLookup,
+    trigger,
+    runner: redactingRunner(runner, redactor.redact),
+    sandboxCheck: unavailable ? sandboxReadiness(unavailable) : undefined,
+  };
 }
 
 /**
@@ -57,14 +76,28 @@ export async function startAgents(ctx: ServiceContext, infra: Infrastructure): P
  * tools and status comments (each agent through its own forge client) unless a test replaces one;
  * else undefined, said once at start-up, and jobs fail with the unavailable runner's message.
  */
-function claudeRunner(ctx: ServiceContext, infra: Infrastructure, isolation: Parameters<typeof createClaudeRunner>[0]['isolation'], trigger: TriggerRule) {
+function claudeRunner(
+  ctx: ServiceContext,
+  infra: Infrastructure,
+  isolation: Parameters<typeof createClaudeRunner>[0]['isolation'],
+  trigger: TriggerRule,
+) {
   const { config, options, clock, log, redactor } = ctx;
   const { store } = infra;
   if (!config.agents.some((agent) => agent.model)) {
-    if (config.agents.length > 0) log.warn('no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs');
+    if (config.agents.length > 0)
+      log.warn(
+        'no model credential is configured (model.credential): jobs are routed and their worktrees prepared, but no agent runs',
+      );
     return undefined;
   }
-  const defaults = createAgentParts({ clients: infra.clients, clock, live: infra.live, log: log.child({ module: 'status' }), redact: redactor.redact });
+  const defaults = createAgentParts({
+    clients: infra.clients,
+    clock,
+    live: infra.live,
+    log: log.child({ module: 'status' }),
+    redact: redactor.redact,
+  });
   const publicUrl = config.server.publicUrl?.replace(/\/+$/, '');
   return createClaudeRunner({
     sessions: store.sessions,
@@ -107,5 +140,12 @@ function redactingRunner(inner: AgentRunner, redact: (text: string) => string): 
 
 /** `/readyz` fails while agents cannot run for want of a sandbox (the log and the jobs say how to fix it). */
 function sandboxReadiness(why: string): ReadinessCheck {
-  return { name: 'sandbox', run: async () => ({ ok: false, detail: 'no working sandbox: agents do not run (install bubblewrap, or see docs/security.md)', internal: why }) };
+  return {
+    name: 'sandbox',
+    run: async () => ({
+      ok: false,
+      detail: 'no working sandbox: agents do not run (install bubblewrap, or see docs/security.md)',
+      internal: why,
+    }),
+  };
 }

@@ -68,7 +68,14 @@ export async function startDispatch(ctx: ServiceContext, infra: Infrastructure, 
   lifecycle.defer('dispatcher', () => dispatcher.stop());
   return {
     dispatcher,
-    orphans: () => finishOrphanedRuns({ runs: store.runs, clients: infra.clients, clock, moved: several, log: log.child({ module: 'agent' }) }),
+    orphans: () =>
+      finishOrphanedRuns({
+        runs: store.runs,
+        clients: infra.clients,
+        clock,
+        moved: several,
+        log: log.child({ module: 'agent' }),
+      }),
   };
 }
 
@@ -80,9 +87,15 @@ export async function startDispatch(ctx: ServiceContext, infra: Infrastructure, 
 export function startDispatching(ctx: ServiceContext, dispatch: Dispatch): Promise<void> {
   const { log, lifecycle } = ctx;
   const started = (async () => {
-    await dispatch.orphans().catch((error: unknown) => log.warn({ err: error }, 'could not finish the runs a stopped service left; the recovery tries again'));
+    await dispatch
+      .orphans()
+      .catch((error: unknown) =>
+        log.warn({ err: error }, 'could not finish the runs a stopped service left; the recovery tries again'),
+      );
     await dispatch.dispatcher.start();
-  })().catch((error: unknown) => log.error({ err: error }, 'the dispatcher could not start; jobs wait until the next start'));
+  })().catch((error: unknown) =>
+    log.error({ err: error }, 'the dispatcher could not start; jobs wait until the next start'),
+  );
   lifecycle.defer('dispatcher start', () => started);
   return started;
 }

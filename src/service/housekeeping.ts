@@ -36,7 +36,11 @@ export interface Housekeeping {
   readonly leadership: Leadership;
 }
 
-export async function startHousekeeping(ctx: ServiceContext, infra: Infrastructure, dispatch: Dispatch): Promise<Housekeeping> {
+export async function startHousekeeping(
+  ctx: ServiceContext,
+  infra: Infrastructure,
+  dispatch: Dispatch,
+): Promise<Housekeeping> {
   const { config, log, clock, lifecycle } = ctx;
   const { store, workdirs, several } = infra;
   const { dispatcher } = dispatch;
@@ -61,14 +65,32 @@ export async function startHousekeeping(ctx: ServiceContext, infra: Infrastructu
   lifecycle.defer('cleanup', () => cleanup.stop());
   if (several) {
     // A cleanup task runs on one worker; each worker applies its disk part to its own disk.
-    const follower = createCleanupFollower({ queue: store.cleanup, workdirs, agents: config.agents, cursorFile: join(config.dataDir, 'cleanup-cursor'), log: log.child({ module: 'housekeeping' }) });
+    const follower = createCleanupFollower({
+      queue: store.cleanup,
+      workdirs,
+      agents: config.agents,
+      cursorFile: join(config.dataDir, 'cleanup-cursor'),
+      log: log.child({ module: 'housekeeping' }),
+    });
     const following = repeat(CLEANUP_FOLLOW_MS, async () => {
-      await follower.catchUp().catch((error: unknown) => log.warn({ err: error }, 'following the cleanup queue failed; will try again'));
+      await follower
+        .catchUp()
+        .catch((error: unknown) => log.warn({ err: error }, 'following the cleanup queue failed; will try again'));
     });
     await following.round();
     lifecycle.defer('cleanup follower', () => following.stop());
   }
-  const sweeper = countSweeps(createSweeper({ ...sweepStorePorts(store), workdirs, transcripts, limits: sweepLimits(config), clock, log: log.child({ module: 'sweeper' }) }), infra.metrics);
+  const sweeper = countSweeps(
+    createSweeper({
+      ...sweepStorePorts(store),
+      workdirs,
+      transcripts,
+      limits: sweepLimits(config),
+      clock,
+      log: log.child({ module: 'sweeper' }),
+    }),
+    infra.metrics,
+  );
   const resetDeps: ResetDeps = {
     agents: config.agents,
     workdirs,
@@ -80,12 +102,22 @@ export async function startHousekeeping(ctx: ServiceContext, infra: Infrastructu
     forgeUrl: config.forge.url,
   };
   const poller = pollerFor(ctx, infra);
-  const leadership = createLeadership({ registry: store.workers, holder: infra.identity.id, roles: leaderRoles(ctx, infra, dispatch, cleanup, poller), ttlMs: infra.leaseMs, clock, log: log.child({ module: 'workers' }) });
+  const leadership = createLeadership({
+    registry: store.workers,
+    holder: infra.identity.id,
+    roles: leaderRoles(ctx, infra, dispatch, cleanup, poller),
+    ttlMs: infra.leaseMs,
+    clock,
+    log: log.child({ module: 'workers' }),
+  });
   infra.leadsSweeps = () => leadership.leads().includes('sweeper');
   await leadership.start();
   lifecycle.defer('leadership', () => leadership.stop());
   // Every worker sweeps its own disk on the schedule; the sweeper's leader sweeps the database too.
-  const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }), { leads: infra.leadsSweeps, worker: infra.identity.id });
+  const schedule = scheduleSweeps(config.housekeeping.sweepCron, sweeper, log.child({ module: 'sweeper' }), {
+    leads: infra.leadsSweeps,
+    worker: infra.identity.id,
+  });
   lifecycle.defer('sweep schedule', () => schedule.stop());
   return { cleanup, sweeper, resetDeps, poller, leadership };
 }
@@ -96,7 +128,13 @@ export async function startHousekeeping(ctx: ServiceContext, infra: Infrastructu
  * process its start-up recovery was all there was to do), the sweeper (held, not run: the
  * schedule asks who holds it at each tick), and the poller.
  */
-function leaderRoles(ctx: ServiceContext, infra: Infrastructure, dispatch: Dispatch, cleanup: CleanupWorker, poller: Poller | undefined): LeaderRole[] {
+function leaderRoles(
+  ctx: ServiceContext,
+  infra: Infrastructure,
+  dispatch: Dispatch,
+  cleanup: CleanupWorker,
+  poller: Poller | undefined,
+): LeaderRole[] {
   const recovery = periodicRole(
     'recovery',
     Math.max(1000, Math.floor(infra.leaseMs / 2)),

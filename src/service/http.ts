@@ -34,7 +34,10 @@ export interface Parts {
 }
 
 /** Listens, and answers the URL it listens on (`http://host:port`; the configured port may be 0). */
-export async function startHttp(ctx: ServiceContext, { infra, agents, dispatch, housekeeping }: Parts): Promise<string> {
+export async function startHttp(
+  ctx: ServiceContext,
+  { infra, agents, dispatch, housekeeping }: Parts,
+): Promise<string> {
   const { config, log, clock, lifecycle } = ctx;
   const { store, tokenCheck } = infra;
   const { dispatcher } = dispatch;
@@ -113,12 +116,18 @@ export async function startHttp(ctx: ServiceContext, { infra, agents, dispatch, 
   lifecycle.defer('http', () => app.close());
   const { port } = app.server.address() as AddressInfo;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-  log.info({ url, dataDir: config.dataDir, store: store.location, agents: config.agents.map((a) => a.name) }, 'claude-hooks listening');
+  log.info(
+    { url, dataDir: config.dataDir, store: store.location, agents: config.agents.map((a) => a.name) },
+    'claude-hooks listening',
+  );
   // Where the CLI finds this service's admin API.
   writeFileSync(join(config.dataDir, SERVICE_URL_FILE), `${url}\n`, { mode: 0o600 });
   lifecycle.defer('service url', () => rmSync(join(config.dataDir, SERVICE_URL_FILE), { force: true }));
   const { webhookSecret } = infra;
-  if (webhookSecret.generated) ctx.options.announce?.(secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()));
+  if (webhookSecret.generated)
+    ctx.options.announce?.(
+      secretNotice(config.server.publicUrl ?? url, webhookSecret.path, webhookSecret.secret.reveal()),
+    );
   return url;
 }
 

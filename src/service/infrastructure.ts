@@ -59,7 +59,11 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
   const { config, log, clock, lifecycle, options } = ctx;
   loopbackOrToken(config);
   const tightened = ensurePrivateDir(config.dataDir);
-  if (tightened) log.warn({ dataDir: tightened.path, was: tightened.was, now: '0700' }, 'data dir was readable by other users; tightened it to 0700');
+  if (tightened)
+    log.warn(
+      { dataDir: tightened.path, was: tightened.was, now: '0700' },
+      'data dir was readable by other users; tightened it to 0700',
+    );
   const dataDirLock = lockDataDir(config.dataDir);
   lifecycle.defer('data dir lock', () => dataDirLock.release());
   const identity = workerIdentity(config.dataDir, options.workerId);
@@ -69,7 +73,8 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
     clock,
     dedupWindowMs: config.intake.dedupWindowHours * 3600_000,
     onBackgroundError: (error) => log.warn({ error }, 'WAL checkpoint failed; the WAL grows until one succeeds'),
-    onConnectionError: ({ connection, error }) => log.warn({ connection, err: error }, 'a connection to PostgreSQL failed; the store reconnects by itself'),
+    onConnectionError: ({ connection, error }) =>
+      log.warn({ connection, err: error }, 'a connection to PostgreSQL failed; the store reconnects by itself'),
   });
   lifecycle.defer('database', () => store.close());
   const several = config.store.kind === 'postgres';
@@ -78,9 +83,17 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
   // A generated secret is known only from here on.
   ctx.redactor.add(webhookSecret.secret);
   const metrics = createMetrics({ jobCounts: () => store.jobs.countByState() });
-  const acceptDelivery = createAcceptDelivery({ secret: webhookSecret.secret, secretSetting: webhookSecret.setting, store: store.deliveries, clock, forgeUrl: config.forge.url });
+  const acceptDelivery = createAcceptDelivery({
+    secret: webhookSecret.secret,
+    secretSetting: webhookSecret.setting,
+    store: store.deliveries,
+    clock,
+    forgeUrl: config.forge.url,
+  });
 
-  const clients = new Map(config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? agentForgeClient(config, log))(agent)]));
+  const clients = new Map(
+    config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? agentForgeClient(config, log))(agent)]),
+  );
   const tokenCheck = checkAgentTokens(config, clients, clock, log);
   const workdirs = createWorkdirs({
     dataDir: config.dataDir,
@@ -116,7 +129,11 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
       intervalMs: config.dashboard.diskSampleMinutes * 60_000,
       onSample: (sample) => {
         for (const [kind, bytes] of Object.entries(sample.kinds)) metrics.diskBytes.set({ kind }, bytes);
-        lastDisk = { freeBytes: sample.freeBytes, worktreesBytes: sample.kinds.worktrees, cachesBytes: sample.kinds.caches };
+        lastDisk = {
+          freeBytes: sample.freeBytes,
+          worktreesBytes: sample.kinds.worktrees,
+          cachesBytes: sample.kinds.caches,
+        };
       },
     }),
     lastDisk: () => lastDisk,
@@ -133,7 +150,12 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
 
 /** Who this worker is: a fresh id per start, so a restarted worker never inherits its old leases. */
 function workerIdentity(dataDir: string, id: string | undefined): WorkerIdentity {
-  return { id: id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`, host: hostname(), pid: process.pid, dataDir: resolve(dataDir) };
+  return {
+    id: id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    host: hostname(),
+    pid: process.pid,
+    dataDir: resolve(dataDir),
+  };
 }
 
 export interface WebhookSecret {
@@ -148,7 +170,12 @@ export interface WebhookSecret {
 
 function resolveWebhookSecret(config: Config): WebhookSecret {
   if (config.forge.webhookSecret) {
-    return { secret: config.forge.webhookSecret, generated: false, path: '', setting: 'CLAUDE_HOOKS_WEBHOOK_SECRET (forge.webhookSecret)' };
+    return {
+      secret: config.forge.webhookSecret,
+      generated: false,
+      path: '',
+      setting: 'CLAUDE_HOOKS_WEBHOOK_SECRET (forge.webhookSecret)',
+    };
   }
   const generated = ensureWebhookSecret(config.dataDir);
   return { ...generated, setting: `the generated secret in ${generated.path}` };
@@ -164,13 +191,23 @@ async function rejectedTotal(metrics: Metrics): Promise<number> {
 export function serviceForgeClient(config: Config, log: Logger): ForgeClient | undefined {
   const token = config.forge.serviceToken;
   if (token === undefined || config.forge.url === undefined) return undefined;
-  return createGiteaClient({ baseUrl: config.forge.url, token, timeoutMs: config.forge.requestTimeoutSeconds * 1000, log: log.child({ module: 'forge', agent: 'service' }) });
+  return createGiteaClient({
+    baseUrl: config.forge.url,
+    token,
+    timeoutMs: config.forge.requestTimeoutSeconds * 1000,
+    log: log.child({ module: 'forge', agent: 'service' }),
+  });
 }
 
 function agentForgeClient(config: Config, log: Logger) {
   return (agent: AgentConfig): ForgeClient => {
     if (!config.forge.url) throw new Error('forge.url is required when agents are configured');
-    return createGiteaClient({ baseUrl: config.forge.url, token: agent.token, timeoutMs: config.forge.requestTimeoutSeconds * 1000, log: log.child({ module: 'forge', agent: agent.name }) });
+    return createGiteaClient({
+      baseUrl: config.forge.url,
+      token: agent.token,
+      timeoutMs: config.forge.requestTimeoutSeconds * 1000,
+      log: log.child({ module: 'forge', agent: agent.name }),
+    });
   };
 }
 
@@ -187,7 +224,12 @@ export interface TokenCheck {
  * later is logged as an error and keeps `/readyz` failing, naming it. An unreachable forge is a
  * warning, and `/readyz` says "forge unreachable: …" until a later check gets through.
  */
-function checkAgentTokens(config: Config, clients: ReadonlyMap<string, ForgeClient>, clock: Clock, log: Logger): TokenCheck | undefined {
+function checkAgentTokens(
+  config: Config,
+  clients: ReadonlyMap<string, ForgeClient>,
+  clock: Clock,
+  log: Logger,
+): TokenCheck | undefined {
   const agents = config.agents.flatMap((agent) => {
     const client = clients.get(agent.name);
     return client ? [{ name: agent.name, login: agent.login, client }] : [];
@@ -199,15 +241,27 @@ function checkAgentTokens(config: Config, clients: ReadonlyMap<string, ForgeClie
   const deadline = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), waitMs).unref());
   let started = false;
   void first.then((report) => {
-    for (const problem of report.unreachable) log.warn({ agent: problem.agent, detail: problem.message }, 'forge unreachable at start-up: agent token not checked; /readyz fails until a check gets through');
-    if (started && report.fatal.length > 0) log.error({ problems: report.fatal.map((p) => p.message) }, 'the forge does not accept the agents as configured; /readyz fails until this is fixed');
+    for (const problem of report.unreachable)
+      log.warn(
+        { agent: problem.agent, detail: problem.message },
+        'forge unreachable at start-up: agent token not checked; /readyz fails until a check gets through',
+      );
+    if (started && report.fatal.length > 0)
+      log.error(
+        { problems: report.fatal.map((p) => p.message) },
+        'the forge does not accept the agents as configured; /readyz fails until this is fixed',
+      );
   });
   return {
     readiness,
     async beforeListen() {
       const report = await Promise.race([first, deadline]);
       started = true;
-      if (report === undefined) log.warn({ waitedMs: waitMs }, 'the forge has not answered the token check yet: starting anyway; the check goes on in the background');
+      if (report === undefined)
+        log.warn(
+          { waitedMs: waitMs },
+          'the forge has not answered the token check yet: starting anyway; the check goes on in the background',
+        );
       else if (report.fatal.length > 0) throw new AgentCheckError(report.fatal);
     },
   };

@@ -37,9 +37,20 @@ export interface SessionStore {
    * run that crashes is still resumed next time. A different id replaces the stored one (and its
    * cursor); the cost and run count of the key are kept.
    */
-  started(key: WorkKey, started: { readonly sessionId: string; readonly worktree: string; readonly at: number }): Promise<void>;
+  started(
+    key: WorkKey,
+    started: { readonly sessionId: string; readonly worktree: string; readonly at: number },
+  ): Promise<void>;
   /** A run ended (any outcome): its cost is added, the run counted, the cursor moved when given. */
-  finished(key: WorkKey, finished: { readonly sessionId: string; readonly cursor: SessionCursor | undefined; readonly costUsd: number; readonly at: number }): Promise<void>;
+  finished(
+    key: WorkKey,
+    finished: {
+      readonly sessionId: string;
+      readonly cursor: SessionCursor | undefined;
+      readonly costUsd: number;
+      readonly at: number;
+    },
+  ): Promise<void>;
   /** The session cannot be resumed: drop its id and cursor (never retried), keep why. */
   forget(key: WorkKey, reason: string): Promise<void>;
   close(key: WorkKey): Promise<void>;

@@ -15,7 +15,9 @@ export function sessionsFolder(claudeDir: string): string {
 
 /** The `CLAUDE_CONFIG_DIR` of one work key's runs: readable name, exact hash. */
 export function sessionConfigDir(claudeDir: string, key: WorkKey): string {
-  const readable = `${key.agent}-${key.repo.split('/').slice(-1)[0] ?? 'repo'}-${key.issue}`.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60);
+  const readable = `${key.agent}-${key.repo.split('/').slice(-1)[0] ?? 'repo'}-${key.issue}`
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(0, 60);
   const hash = createHash('sha256').update(`${key.agent}\0${key.repo}\0${key.issue}`).digest('hex').slice(0, 12);
   return join(sessionsFolder(claudeDir), `${readable}-${hash}`);
 }

@@ -27,7 +27,8 @@ function sourceFiles(dir: string): string[] {
 
 /** Why an import from `file` crosses the boundary, or undefined when it does not. */
 function violation(file: string, specifier: string): string | undefined {
-  if (specifier === 'better-sqlite3' || specifier === 'pg' || specifier.startsWith('pg/') || specifier === 'postgres') return `imports the driver ${specifier}`;
+  if (specifier === 'better-sqlite3' || specifier === 'pg' || specifier.startsWith('pg/') || specifier === 'postgres')
+    return `imports the driver ${specifier}`;
   if (/(^|\/)store\/(sqlite|postgres)\//.test(specifier) || /^\.\.?\/(sqlite|postgres)\//.test(specifier)) {
     const target = join(file, '..', specifier);
     if (/\/src\/store\/(sqlite|postgres)\//.test(target)) return `imports the store implementation ${specifier}`;

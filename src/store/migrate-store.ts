@@ -16,7 +16,12 @@ export { ImportRefusedError, type ImportReport };
 export type MigrateOutcome =
   /** SQLite migrates itself when the service opens it; nothing is done here. */
   | { readonly kind: 'sqlite'; readonly version: number }
-  | { readonly kind: 'postgres'; readonly location: string; readonly applied: readonly number[]; readonly version: number };
+  | {
+      readonly kind: 'postgres';
+      readonly location: string;
+      readonly applied: readonly number[];
+      readonly version: number;
+    };
 
 export interface SchemaOptions {
   /** PostgreSQL only: a schema of its own (tests). */
@@ -41,15 +46,24 @@ export async function migrateStore(config: StoreConfig, options: SchemaOptions =
  * written) when the store configured is not PostgreSQL, the SQLite schema is not this release's,
  * or the target already holds deliveries or jobs.
  */
-export async function importSqliteDataDir(config: StoreConfig, sqliteDataDir: string, options: SchemaOptions & { readonly now: number }): Promise<ImportReport> {
+export async function importSqliteDataDir(
+  config: StoreConfig,
+  sqliteDataDir: string,
+  options: SchemaOptions & { readonly now: number },
+): Promise<ImportReport> {
   if (config.kind !== 'postgres') {
-    throw new ImportRefusedError('the configured store is sqlite: set store: { postgres: { url: { env: DATABASE_URL } } } in the configuration to say where to copy to');
+    throw new ImportRefusedError(
+      'the configured store is sqlite: set store: { postgres: { url: { env: DATABASE_URL } } } in the configuration to say where to copy to',
+    );
   }
   const url = config.url.reveal();
   const pool = createPool({ url, schema: options.schema, max: 1, applicationName: 'claude-hooks migrate' });
   try {
     await migratePostgres(pool, options.schema);
-    return await importSqlite(pool, join(sqliteDataDir, DATABASE_FILE), { now: options.now, transcriptsDir: join(sqliteDataDir, 'claude') });
+    return await importSqlite(pool, join(sqliteDataDir, DATABASE_FILE), {
+      now: options.now,
+      transcriptsDir: join(sqliteDataDir, 'claude'),
+    });
   } finally {
     await pool.end();
   }

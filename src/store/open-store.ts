@@ -33,7 +33,12 @@ export interface OpenStoreOptions {
 
 export async function openStore(config: StoreConfig, options: OpenStoreOptions): Promise<Store> {
   if (config.kind === 'sqlite') {
-    return openSqliteStore({ dataDir: options.dataDir, clock: options.clock, dedupWindowMs: options.dedupWindowMs, onCheckpointError: options.onBackgroundError });
+    return openSqliteStore({
+      dataDir: options.dataDir,
+      clock: options.clock,
+      dedupWindowMs: options.dedupWindowMs,
+      onCheckpointError: options.onBackgroundError,
+    });
   }
   // Not a literal on purpose: `workerId` and `affinityWaitMs` are read by the PostgreSQL store
   // once its job store claims with them (docs/decisions.md §26).
@@ -47,7 +52,8 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions):
     affinityWaitMs: config.affinityWaitMs,
     timeouts: {
       connectTimeoutMs: config.connectTimeoutSeconds === undefined ? undefined : config.connectTimeoutSeconds * 1000,
-      statementTimeoutMs: config.statementTimeoutSeconds === undefined ? undefined : config.statementTimeoutSeconds * 1000,
+      statementTimeoutMs:
+        config.statementTimeoutSeconds === undefined ? undefined : config.statementTimeoutSeconds * 1000,
     },
     onConnectionError: options.onConnectionError,
   };

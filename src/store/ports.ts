@@ -6,7 +6,14 @@
  * `store/` sees a driver type or writes SQL.
  */
 import type { DashboardReads, DiskSamples } from '../dashboard/ports.js';
-import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../housekeeping/ports.js';
+import type {
+  AuditLog,
+  CleanupQueue,
+  DispatchPauses,
+  HousekeepingSessions,
+  RecordRetention,
+  SweepRecords,
+} from '../housekeeping/ports.js';
 import type { DeliveryHistory, DeliveryRetention, DeliveryStore } from '../intake/ports.js';
 import type { EventListener } from '../core/stored-event.js';
 import type { PollCursors } from '../queue/poller.js';

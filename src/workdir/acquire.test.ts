@@ -22,10 +22,11 @@ describe('workdirs: acquire', () => {
   });
   after(() => h.close());
 
-  const dev = (branch: string) => workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
+  const dev = (branch: string) =>
+    workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
 
-  it('tells where the worktree\'s git files are, and reads a file as the default branch has it, not as the worktree does', async () => {
-    origin.commit('main', 'CLAUDE.md', 'the project\'s rules\n');
+  it("tells where the worktree's git files are, and reads a file as the default branch has it, not as the worktree does", async () => {
+    origin.commit('main', 'CLAUDE.md', "the project's rules\n");
     const lease = leased(await dev('issue-1-git-files'));
     writeFileSync(join(lease.path, 'CLAUDE.md'), 'rules the agent wrote\n');
 
@@ -34,11 +35,16 @@ describe('workdirs: acquire', () => {
     await assert.rejects(lease.readDefaultBranchFile('../secret'), /not a path inside the repository/);
     await lease.release();
 
-    assert.equal(read, 'the project\'s rules\n');
+    assert.equal(read, "the project's rules\n");
     assert.equal(missing, undefined);
     assert.equal(lease.gitDirs.commonDir, git(lease.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']));
     assert.equal(lease.gitDirs.adminDir, git(lease.path, ['rev-parse', '--path-format=absolute', '--git-dir']));
-    assert.deepEqual(Object.keys(lease.identity).sort(), ['GIT_AUTHOR_EMAIL', 'GIT_AUTHOR_NAME', 'GIT_COMMITTER_EMAIL', 'GIT_COMMITTER_NAME']);
+    assert.deepEqual(Object.keys(lease.identity).sort(), [
+      'GIT_AUTHOR_EMAIL',
+      'GIT_AUTHOR_NAME',
+      'GIT_COMMITTER_EMAIL',
+      'GIT_COMMITTER_NAME',
+    ]);
   });
 
   it('creates one bare partial cache per repository, with gc off and an explicit refspec', async () => {
@@ -188,7 +194,12 @@ describe('workdirs: acquire', () => {
     const second = leased(await dev('issue-8-dirty'));
     await second.release();
 
-    assert.deepEqual(second.sync, { kind: 'kept-local-work', remoteHead: origin.head('issue-8-dirty'), uncommitted: true, unpushedCommits: 0 });
+    assert.deepEqual(second.sync, {
+      kind: 'kept-local-work',
+      remoteHead: origin.head('issue-8-dirty'),
+      uncommitted: true,
+      unpushedCommits: 0,
+    });
     assert.equal(second.head, first.head);
   });
 
@@ -227,11 +238,23 @@ describe('workdirs: acquire', () => {
     origin.setPullHead(11, head);
     const devLease = leased(await dev('issue-11-pr'));
 
-    const review = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'pr-head', number: 11, sha: head } }));
+    const review = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.reviewer,
+        target: { kind: 'pr-head', number: 11, sha: head },
+      }),
+    );
     await review.release();
     const updated = origin.commit('issue-11-pr', 'h.txt', 'two\n');
     origin.setPullHead(11, updated);
-    const again = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'pr-head', number: 11, sha: updated } }));
+    const again = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.reviewer,
+        target: { kind: 'pr-head', number: 11, sha: updated },
+      }),
+    );
     await again.release();
     await devLease.release();
 
@@ -245,24 +268,38 @@ describe('workdirs: acquire', () => {
   it('fetches a PR head by its branch when the forge has no refs/pull', async () => {
     const head = origin.commit('issue-12-fork', 'i.txt', 'one\n');
 
-    const review = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'pr-head', number: 12, sha: head, ref: 'issue-12-fork' } }));
+    const review = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.reviewer,
+        target: { kind: 'pr-head', number: 12, sha: head, ref: 'issue-12-fork' },
+      }),
+    );
     await review.release();
 
     assert.equal(review.head, head);
   });
 
   it('refuses a PR head commit the remote does not have', async () => {
-    const result = await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'pr-head', number: 13, sha: 'f'.repeat(40) } });
+    const result = await workdirs.acquire({
+      repo: origin.repo,
+      agent: h.agents.reviewer,
+      target: { kind: 'pr-head', number: 13, sha: 'f'.repeat(40) },
+    });
 
     assert.equal(!result.ok && result.error.kind, 'commit-not-found');
   });
 
   it('gives boss a detached worktree of the default branch that follows it', async () => {
-    const first = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }));
+    const first = leased(
+      await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }),
+    );
     await first.release();
     const moved = origin.commit('main', 'README.md', 'updated\n');
 
-    const second = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }));
+    const second = leased(
+      await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }),
+    );
     await second.release();
 
     assert.equal(git(first.path, ['rev-parse', '--abbrev-ref', 'HEAD']), 'HEAD');
@@ -273,7 +310,11 @@ describe('workdirs: acquire', () => {
     const owner = leased(await dev('issue-14-mine'));
     const otherWriter = makeAgent('writer', h.agents.dev.token.reveal());
 
-    const refused = await workdirs.acquire({ repo: origin.repo, agent: otherWriter, target: { kind: 'issue-branch', branch: 'issue-14-mine' } });
+    const refused = await workdirs.acquire({
+      repo: origin.repo,
+      agent: otherWriter,
+      target: { kind: 'issue-branch', branch: 'issue-14-mine' },
+    });
     await owner.release();
 
     assert.equal(!refused.ok && refused.error.kind, 'invalid-request');
@@ -308,8 +349,18 @@ describe('workdirs: acquire', () => {
     await existing.release();
     const tight = h.workdirs({ minFreeBytes: Number.MAX_SAFE_INTEGER });
 
-    const refused = await tight.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-16-other' } });
-    const reused = leased(await tight.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-16-disk' } }));
+    const refused = await tight.acquire({
+      repo: origin.repo,
+      agent: h.agents.dev,
+      target: { kind: 'issue-branch', branch: 'issue-16-other' },
+    });
+    const reused = leased(
+      await tight.acquire({
+        repo: origin.repo,
+        agent: h.agents.dev,
+        target: { kind: 'issue-branch', branch: 'issue-16-disk' },
+      }),
+    );
     await reused.release();
 
     assert.equal(!refused.ok && refused.error.kind, 'low-disk');

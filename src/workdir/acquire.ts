@@ -51,10 +51,17 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
   const log = deps.log.child({ worktree: id, agent: agent.name, repo: `${repo.owner}/${repo.name}` });
 
   const releaseLease = await deps.leases.take(id, request.holder);
-  if (!releaseLease) return err({ kind: 'leased', id, message: `worktree ${path} is in use by another job; try again when it is released` });
+  if (!releaseLease)
+    return err({
+      kind: 'leased',
+      id,
+      message: `worktree ${path} is in use by another job; try again when it is released`,
+    });
   try {
     const ctx = { ...(await gitContextFor(deps, repoKey, repo, agent, request.signal)), log };
-    const prepared = await deps.locks.withLock(repoKey, request.signal, () => prepare(deps, ctx, { request, target, repoKey, id, path, cloneUrl: remoteUrlOf(deps, repo) }));
+    const prepared = await deps.locks.withLock(repoKey, request.signal, () =>
+      prepare(deps, ctx, { request, target, repoKey, id, path, cloneUrl: remoteUrlOf(deps, repo) }),
+    );
     if (!prepared.ok) {
       await releaseLease();
       return prepared;
@@ -62,7 +69,8 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
     const { head, remoteHead, sync } = prepared.value;
     const remoteMoved = sync.kind === 'kept-local-work' || sync.kind === 'remote-branch-deleted';
     const state = await inspectWorktree(path, cacheDirOf(deps.layout, repoKey));
-    if (state.kind !== 'present') throw new Error(`the worktree at ${path} is not usable after it was prepared (${state.kind})`);
+    if (state.kind !== 'present')
+      throw new Error(`the worktree at ${path} is not usable after it was prepared (${state.kind})`);
     log.info({ path, head, sync: sync.kind, remoteMoved }, 'worktree acquired');
     let released = false;
     return ok({
@@ -77,7 +85,13 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       identity: identityEnvironment(agent),
       gitDirs: { adminDir: state.adminDir, commonDir: cacheDirOf(deps.layout, repoKey) },
       remoteUrl: remoteUrlOf(deps, repo),
-      readDefaultBranchFile: (file) => readDefaultBranchFile({ ...ctx, signal: undefined }, cacheDirOf(deps.layout, repoKey), repo.defaultBranch, file),
+      readDefaultBranchFile: (file) =>
+        readDefaultBranchFile(
+          { ...ctx, signal: undefined },
+          cacheDirOf(deps.layout, repoKey),
+          repo.defaultBranch,
+          file,
+        ),
       // Not the request's signal: the run it aborted is exactly the one whose work must be looked at.
       localWork: () => localWorkOf({ ...ctx, signal: undefined }, path),
       async release() {
@@ -97,8 +111,14 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
   }
 }
 
-async function readDefaultBranchFile(ctx: GitContext, cacheDir: string, branch: string, file: string): Promise<string | undefined> {
-  if (file.startsWith('/') || file.split('/').includes('..')) throw new Error(`not a path inside the repository: ${file}`);
+async function readDefaultBranchFile(
+  ctx: GitContext,
+  cacheDir: string,
+  branch: string,
+  file: string,
+): Promise<string | undefined> {
+  if (file.startsWith('/') || file.split('/').includes('..'))
+    throw new Error(`not a path inside the repository: ${file}`);
   const shown = await gitIn(ctx, cacheDir, ['show', `refs/remotes/origin/${branch}:${file}`], [128]);
   return shown.exitCode === 0 ? shown.stdout : undefined;
 }
@@ -154,7 +174,16 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
     if (low) return err(low);
     await clearPath(deps, ctx, cacheDir, job, state.kind, record);
     const now = deps.clock.now();
-    await deps.registry.put(recordOf(job, { state: 'creating', head: undefined, base: undefined, remoteHead: undefined, createdAt: now, lastUsedAt: now }));
+    await deps.registry.put(
+      recordOf(job, {
+        state: 'creating',
+        head: undefined,
+        base: undefined,
+        remoteHead: undefined,
+        createdAt: now,
+        lastUsedAt: now,
+      }),
+    );
     const created = await createWorktree(ctx, cacheDir, job, wanted.value);
     if (!created.ok) {
       await deps.registry.delete(job.id);
@@ -166,19 +195,36 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
     base = head;
     if (sync.kind === 'created' && sync.from === 'local-branch') {
       // A branch that outlived its worktree may be behind its remote: follow it like a reuse.
-      const followed = await syncWorktree(ctx, { path: job.path, head, wanted: wanted.value.checkout, known, wasOnRemote: false, mode });
+      const followed = await syncWorktree(ctx, {
+        path: job.path,
+        head,
+        wanted: wanted.value.checkout,
+        known,
+        wasOnRemote: false,
+        mode,
+      });
       if (followed.outcome.kind !== 'unchanged') sync = followed.outcome;
       head = base = followed.head;
     }
   }
   const now = deps.clock.now();
   await deps.registry.put(
-    recordOf(job, { state: 'ready', head, base, remoteHead: wanted.value.remoteHead, createdAt: record?.state === 'ready' ? record.createdAt : now, lastUsedAt: now }),
+    recordOf(job, {
+      state: 'ready',
+      head,
+      base,
+      remoteHead: wanted.value.remoteHead,
+      createdAt: record?.state === 'ready' ? record.createdAt : now,
+      lastUsedAt: now,
+    }),
   );
   return ok({ head, remoteHead: wanted.value.remoteHead, sync });
 }
 
-function recordOf(job: Job, fields: Pick<WorktreeRecord, 'state' | 'head' | 'base' | 'remoteHead' | 'createdAt' | 'lastUsedAt'>): WorktreeRecord {
+function recordOf(
+  job: Job,
+  fields: Pick<WorktreeRecord, 'state' | 'head' | 'base' | 'remoteHead' | 'createdAt' | 'lastUsedAt'>,
+): WorktreeRecord {
   const { host, owner, name, defaultBranch } = job.request.repo;
   const cloneUrl = job.cloneUrl;
   return {
@@ -193,11 +239,21 @@ function recordOf(job: Job, fields: Pick<WorktreeRecord, 'state' | 'head' | 'bas
   };
 }
 
-async function createWorktree(ctx: GitContext, cacheDir: string, job: Job, wanted: Wanted): Promise<Result<SyncOutcome, AcquireError>> {
+async function createWorktree(
+  ctx: GitContext,
+  cacheDir: string,
+  job: Job,
+  wanted: Wanted,
+): Promise<Result<SyncOutcome, AcquireError>> {
   const target = job.target;
   const spec: WorktreeSpec =
     target.kind === 'issue-branch'
-      ? { kind: 'branch', branch: target.branch, startPoint: wanted.startPoint, localExists: wanted.localHead !== undefined }
+      ? {
+          kind: 'branch',
+          branch: target.branch,
+          startPoint: wanted.startPoint,
+          localExists: wanted.localHead !== undefined,
+        }
       : { kind: 'detached', commit: wanted.startPoint };
   await mkdir(dirname(job.path), { recursive: true });
   await gitIn(ctx, cacheDir, ['worktree', 'prune']);
@@ -206,11 +262,15 @@ async function createWorktree(ctx: GitContext, cacheDir: string, job: Job, wante
     how = await addWorktree(ctx, cacheDir, job.path, spec);
   } catch (error) {
     if (!(error instanceof BranchInUseError)) throw error;
-    return err({ kind: 'invalid-request', message: `${error.message}: a branch can be written from one worktree only` });
+    return err({
+      kind: 'invalid-request',
+      message: `${error.message}: a branch can be written from one worktree only`,
+    });
   }
   if (spec.kind === 'branch' && how === 'new-branch') await setUpstream(ctx, cacheDir, spec.branch);
   if (how === 'local-branch') return ok({ kind: 'created', from: 'local-branch' });
-  if (how === 'commit') return ok({ kind: 'created', from: target.kind === 'default-branch' ? 'default-branch' : 'commit' });
+  if (how === 'commit')
+    return ok({ kind: 'created', from: target.kind === 'default-branch' ? 'default-branch' : 'commit' });
   return ok({ kind: 'created', from: wanted.checkout !== undefined ? 'remote-branch' : 'default-branch' });
 }
 

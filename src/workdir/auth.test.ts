@@ -6,7 +6,14 @@ import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../lib/logger.js';
-import { createHarness, git, gitAsync, startForge, type Harness, type Origin } from '../../test/support/workdir/fixture.js';
+import {
+  createHarness,
+  git,
+  gitAsync,
+  startForge,
+  type Harness,
+  type Origin,
+} from '../../test/support/workdir/fixture.js';
 import type { Lease, Workdirs } from './types.js';
 
 function leased(result: Awaited<ReturnType<Workdirs['acquire']>>): Lease {
@@ -66,7 +73,8 @@ describe('workdirs: git identity and auth', () => {
   });
   after(() => h.close());
 
-  const dev = (branch: string) => workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
+  const dev = (branch: string) =>
+    workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
   const author = (path: string) => git(path, ['log', '-1', '--format=%an <%ae> / %cn <%ce>']);
 
   it('commits as the agent through the lease env, even when the user config names someone else', async () => {
@@ -97,7 +105,13 @@ describe('workdirs: git identity and auth', () => {
   it('keeps each agent’s identity to its own worktree of the shared cache', async () => {
     const head = origin.head('main');
     origin.setPullHead(3, head);
-    const review = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'pr-head', number: 3, sha: head } }));
+    const review = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.reviewer,
+        target: { kind: 'pr-head', number: 3, sha: head },
+      }),
+    );
 
     writeFileSync(join(review.path, 'c.txt'), 'c\n');
     git(review.path, ['add', 'c.txt'], { PATH: h.env.PATH ?? '', HOME: h.home });
@@ -132,11 +146,20 @@ describe('workdirs: git identity and auth', () => {
     chmodSync(join(shim, 'git'), 0o755);
     const env = { ...h.env, PATH: `${shim}:${h.env.PATH}`, ARGV_LOG: argvLog };
     const lines: string[] = [];
-    const log = createLogger({ level: 'trace', destination: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }) });
+    const log = createLogger({
+      level: 'trace',
+      destination: new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) }),
+    });
     const watched = h.workdirs({ env, log, dataDir: join(h.dir, 'data-leak-check') });
     const watcher = watchArgv(token);
 
-    const lease = leased(await watched.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-5-leak' } }));
+    const lease = leased(
+      await watched.acquire({
+        repo: origin.repo,
+        agent: h.agents.dev,
+        target: { kind: 'issue-branch', branch: 'issue-5-leak' },
+      }),
+    );
     writeFileSync(join(lease.path, 'e.txt'), 'e\n');
     await gitAsync(lease.path, ['add', 'e.txt'], { ...env, ...lease.env });
     await gitAsync(lease.path, ['commit', '--quiet', '-m', 'e'], { ...env, ...lease.env });
@@ -145,7 +168,10 @@ describe('workdirs: git identity and auth', () => {
     writeFileSync(join(lease.path, 'f.txt'), 'uncommitted\n');
     await lease.release();
     origin.commit('issue-5-leak', 'g.txt', 'upstream\n');
-    const removed = await watched.removeWorktree({ repo: origin.repo, agent: 'dev', target: { kind: 'issue-branch', branch: 'issue-5-leak' } }, { auth: h.agents.dev });
+    const removed = await watched.removeWorktree(
+      { repo: origin.repo, agent: 'dev', target: { kind: 'issue-branch', branch: 'issue-5-leak' } },
+      { auth: h.agents.dev },
+    );
     const { sweeps, leaks } = await watcher.stop();
 
     assert.ok(removed.ok && removed.value.saved?.patch, 'the removal saved a patch to the attic');
@@ -155,7 +181,10 @@ describe('workdirs: git identity and auth', () => {
     assert.ok(sweeps > 0);
     assert.deepEqual(leaks, []);
     assert.ok(lines.length > 0);
-    assert.deepEqual(lines.filter((l) => l.includes(token)), []);
+    assert.deepEqual(
+      lines.filter((l) => l.includes(token)),
+      [],
+    );
     assert.ok(h.forge.offered.includes(token), 'the forge did receive the token, through the helper');
   });
 

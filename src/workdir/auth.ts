@@ -115,6 +115,10 @@ const REDACTING = Object.freeze({
 
 /** The environment handed to an agent: identity plus auth; it serialises with the token hidden. */
 export function leaseEnvironment(options: AuthEnvironmentOptions): Readonly<Record<string, string>> {
-  const env = Object.assign(Object.create(REDACTING) as Record<string, string>, identityEnvironment(options.agent), authEnvironment(options));
+  const env = Object.assign(
+    Object.create(REDACTING) as Record<string, string>,
+    identityEnvironment(options.agent),
+    authEnvironment(options),
+  );
   return Object.freeze(env);
 }

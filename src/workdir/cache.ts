@@ -25,7 +25,9 @@ export interface GitContext {
 
 /** Runs git in `cwd`, clearing a stale lock and retrying once if that is what stopped it. */
 export function gitIn(ctx: GitContext, cwd: string, args: readonly string[], allowExitCodes?: readonly number[]) {
-  return retryingStaleLock(ctx.cleaner, ctx.repoDirs, () => ctx.git.run(args, { cwd, env: ctx.env, signal: ctx.signal, allowExitCodes }));
+  return retryingStaleLock(ctx.cleaner, ctx.repoDirs, () =>
+    ctx.git.run(args, { cwd, env: ctx.env, signal: ctx.signal, allowExitCodes }),
+  );
 }
 
 /** Settings of every cache; see docs/workdirs.md for why each is there. */
@@ -72,7 +74,8 @@ export async function ensureCache(ctx: GitContext, dir: string, cloneUrl: string
   await removeLeftovers(parent, basename(dir));
   const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   await ctx.git.run(['init', '--bare', '--quiet', tmp], { cwd: parent, env: ctx.env, signal: ctx.signal });
-  const config = (args: readonly string[]) => ctx.git.run(['config', ...args], { cwd: tmp, env: ctx.env, signal: ctx.signal });
+  const config = (args: readonly string[]) =>
+    ctx.git.run(['config', ...args], { cwd: tmp, env: ctx.env, signal: ctx.signal });
   await config(['remote.origin.url', cloneUrl]);
   for (const [key, value] of CACHE_CONFIG) await config([key, value]);
   // With per-worktree config on, `core.bare = true` in the shared config would make every linked
@@ -99,7 +102,9 @@ export async function ensureRemoteUrl(ctx: GitContext, dir: string, url: string)
 /** A half-made cache from a crashed process (we hold the repository lock, so none is in progress). */
 async function removeLeftovers(parent: string, name: string): Promise<void> {
   const names = await readdir(parent).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(`${name}.tmp-`)).map((n) => rm(join(parent, n), { recursive: true, force: true })));
+  await Promise.all(
+    names.filter((n) => n.startsWith(`${name}.tmp-`)).map((n) => rm(join(parent, n), { recursive: true, force: true })),
+  );
 }
 
 export interface RefToFetch {
@@ -131,16 +136,25 @@ export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonl
     if (wanted.length === 0) return { missing, previous: new Map() };
     const refspecs = wanted.map((r) => (r.dst === undefined ? r.src : `+${r.src}:${r.dst}`));
     try {
-      const { stderr } = await gitIn(ctx, cacheDir, ['fetch', '--no-tags', '--no-write-fetch-head', '--no-progress', 'origin', ...refspecs]);
+      const { stderr } = await gitIn(ctx, cacheDir, [
+        'fetch',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-progress',
+        'origin',
+        ...refspecs,
+      ]);
       return { missing, previous: previousValues(stderr) };
     } catch (error) {
       const absent = missingRemoteRef(error);
       const dropped = wanted.find((r) => r.optional && r.src === absent);
       if (!dropped) throw error;
       wanted = wanted.filter((r) => r !== dropped);
-      const before = dropped.dst === undefined ? undefined : (await readRefs(ctx, cacheDir, [dropped.dst])).get(dropped.dst);
+      const before =
+        dropped.dst === undefined ? undefined : (await readRefs(ctx, cacheDir, [dropped.dst])).get(dropped.dst);
       missing.set(dropped.src, before);
-      if (before !== undefined && dropped.dst !== undefined) await gitIn(ctx, cacheDir, ['update-ref', '-d', dropped.dst]);
+      if (before !== undefined && dropped.dst !== undefined)
+        await gitIn(ctx, cacheDir, ['update-ref', '-d', dropped.dst]);
     }
   }
 }

@@ -31,7 +31,12 @@ function killLeftoverChildren(): void {
 }
 
 /** Another service process on the same data dir, in its own process group (so a crash takes its git children too). */
-function startChild(args: ChildArgs): { child: ChildProcess; exited: Promise<unknown>; next(): Promise<unknown>; send(): void } {
+function startChild(args: ChildArgs): {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  next(): Promise<unknown>;
+  send(): void;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { ...args.env, WORKDIR_CHILD: JSON.stringify(args) },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -83,7 +88,11 @@ describe('workdirs: crashes and concurrency', () => {
     target,
     pauseBefore,
   });
-  const dev = (branch: string): Parameters<Workdirs['acquire']>[0] => ({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch } });
+  const dev = (branch: string): Parameters<Workdirs['acquire']>[0] => ({
+    repo: origin.repo,
+    agent: h.agents.dev,
+    target: { kind: 'issue-branch', branch },
+  });
 
   it('recovers a worktree whose `worktree add` was killed mid-checkout', async () => {
     origin.commit('issue-1-crash-add', 'new-file.txt', 'needs a blob fetch during checkout\n');

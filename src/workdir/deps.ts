@@ -54,7 +54,15 @@ export async function gitContextFor(
 ): Promise<GitContext> {
   const noHooks = [['core.hooksPath', '/dev/null']] as const;
   const env = agent
-    ? { ...identityEnvironment(agent), ...authEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo), extraConfig: noHooks }) }
+    ? {
+        ...identityEnvironment(agent),
+        ...authEnvironment({
+          helperPath: await deps.credentialHelper(),
+          agent,
+          cloneUrl: remoteUrlOf(deps, repo),
+          extraConfig: noHooks,
+        }),
+      }
     : { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: noHooks[0][0], GIT_CONFIG_VALUE_0: noHooks[0][1] };
   return {
     git: deps.git,

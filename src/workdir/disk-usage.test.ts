@@ -21,10 +21,18 @@ describe('workdirs: disk usage', () => {
     h = await createHarness();
     origin = h.origin('acme', 'sizes');
     workdirs = h.workdirs();
-    devLease = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-big' } }));
+    devLease = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.dev,
+        target: { kind: 'issue-branch', branch: 'issue-1-big' },
+      }),
+    );
     writeFileSync(join(devLease.path, 'build-output.bin'), Buffer.alloc(2 * 1024 * 1024, 1));
     await devLease.release();
-    bossLease = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }));
+    bossLease = leased(
+      await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }),
+    );
     await bossLease.release();
   });
   after(() => h.close());
@@ -66,7 +74,13 @@ describe('workdirs: disk usage', () => {
   });
 
   it('counts what removals saved in the attic', async () => {
-    const lease = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-2-attic' } }));
+    const lease = leased(
+      await workdirs.acquire({
+        repo: origin.repo,
+        agent: h.agents.dev,
+        target: { kind: 'issue-branch', branch: 'issue-2-attic' },
+      }),
+    );
     writeFileSync(join(lease.path, 'unsaved.txt'), 'x'.repeat(64 * 1024));
     await lease.release();
     await workdirs.removeWorktree({ id: lease.id });

@@ -54,16 +54,39 @@ export function createDiskMeter(options: DiskMeterOptions): DiskMeter {
 async function measureNow(options: DiskMeterOptions): Promise<DiskUsage> {
   const { layout } = options;
   await mkdir(layout.root, { recursive: true });
-  const [records, cacheNames, space] = await Promise.all([options.registry.list(), readdir(layout.caches).catch(() => [] as string[]), freeBytes(layout.root)]);
-  const caches = cacheNames.filter((n) => n.endsWith('.git')).map((n) => ({ repoKey: n.slice(0, -4), path: join(layout.caches, n) }));
+  const [records, cacheNames, space] = await Promise.all([
+    options.registry.list(),
+    readdir(layout.caches).catch(() => [] as string[]),
+    freeBytes(layout.root),
+  ]);
+  const caches = cacheNames
+    .filter((n) => n.endsWith('.git'))
+    .map((n) => ({ repoKey: n.slice(0, -4), path: join(layout.caches, n) }));
   const extra = Object.entries(options.alsoMeasure ?? {});
-  const existing = (await Promise.all(extra.flatMap(([, paths]) => paths).map(async (p) => ((await stat(p).catch(() => undefined)) ? p : undefined)))).filter((p): p is string => p !== undefined);
-  const sizes = await du([...caches.map((c) => c.path), ...records.map((r) => r.path), layout.attic, ...existing], options.env);
+  const existing = (
+    await Promise.all(
+      extra.flatMap(([, paths]) => paths).map(async (p) => ((await stat(p).catch(() => undefined)) ? p : undefined)),
+    )
+  ).filter((p): p is string => p !== undefined);
+  const sizes = await du(
+    [...caches.map((c) => c.path), ...records.map((r) => r.path), layout.attic, ...existing],
+    options.env,
+  );
   const size = (path: string) => sizes.get(path) ?? 0;
 
   const repoNames = new Map(records.map((r) => [r.repoKey, repositoryName(r)]));
-  const cacheUsage = caches.map((c) => ({ repoKey: c.repoKey, repository: repoNames.get(c.repoKey) ?? c.repoKey, bytes: size(c.path) }));
-  const worktrees = records.map((r) => ({ id: r.id, repository: repositoryName(r), agent: r.agent, path: r.path, bytes: size(r.path) }));
+  const cacheUsage = caches.map((c) => ({
+    repoKey: c.repoKey,
+    repository: repoNames.get(c.repoKey) ?? c.repoKey,
+    bytes: size(c.path),
+  }));
+  const worktrees = records.map((r) => ({
+    id: r.id,
+    repository: repositoryName(r),
+    agent: r.agent,
+    path: r.path,
+    bytes: size(r.path),
+  }));
   const byAgent: Record<string, number> = {};
   const byRepository: Record<string, number> = {};
   for (const w of worktrees) {

@@ -23,9 +23,18 @@ export interface Wanted {
 }
 
 const remoteRef = (branch: string) => `refs/remotes/origin/${branch}`;
-const fetchBranch = (branch: string, optional: boolean): RefToFetch => ({ src: `refs/heads/${branch}`, dst: remoteRef(branch), optional });
+const fetchBranch = (branch: string, optional: boolean): RefToFetch => ({
+  src: `refs/heads/${branch}`,
+  dst: remoteRef(branch),
+  optional,
+});
 
-export async function fetchForTarget(ctx: GitContext, cacheDir: string, request: AcquireRequest, record: WorktreeRecord | undefined): Promise<Result<Wanted, AcquireError>> {
+export async function fetchForTarget(
+  ctx: GitContext,
+  cacheDir: string,
+  request: AcquireRequest,
+  record: WorktreeRecord | undefined,
+): Promise<Result<Wanted, AcquireError>> {
   const target = request.target;
   const defaultRef = remoteRef(request.repo.defaultBranch);
   const defaultFetch = fetchBranch(request.repo.defaultBranch, false);
@@ -54,7 +63,14 @@ export async function fetchForTarget(ctx: GitContext, cacheDir: string, request:
   if (target.kind === 'default-branch') {
     await fetchRefs(ctx, cacheDir, [defaultFetch]);
     const head = required(await readRefs(ctx, cacheDir, [defaultRef]), defaultRef);
-    return ok({ checkout: head, startPoint: head, remoteHead: head, localHead: undefined, known: [], wasOnRemote: true });
+    return ok({
+      checkout: head,
+      startPoint: head,
+      remoteHead: head,
+      localHead: undefined,
+      known: [],
+      wasOnRemote: true,
+    });
   }
 
   const pullRef = `refs/remotes/origin/pull/${target.number}/head`;
@@ -69,10 +85,21 @@ export async function fetchForTarget(ctx: GitContext, cacheDir: string, request:
       await fetchRefs(ctx, cacheDir, [{ src: target.sha, optional: false }]);
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      return err({ kind: 'commit-not-found', sha: target.sha, message: `commit ${target.sha} of PR #${target.number} is not on the remote: ${error.stderr.trim()}` });
+      return err({
+        kind: 'commit-not-found',
+        sha: target.sha,
+        message: `commit ${target.sha} of PR #${target.number} is not on the remote: ${error.stderr.trim()}`,
+      });
     }
   }
-  return ok({ checkout: target.sha, startPoint: target.sha, remoteHead, localHead: undefined, known: [], wasOnRemote: true });
+  return ok({
+    checkout: target.sha,
+    startPoint: target.sha,
+    remoteHead,
+    localHead: undefined,
+    known: [],
+    wasOnRemote: true,
+  });
 }
 
 function required(refs: Map<string, string>, name: string): string {

@@ -33,7 +33,9 @@ describe('workdirs with a configured forge URL', () => {
   it('fetches from the forge, never from the clone URL a request carries, and the other host sees no token', async () => {
     const repo = { ...origin.repo, cloneUrl: `${catcher.url}/acme/guarded.git` };
 
-    const lease = leased(await workdirs.acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-fetch' } }));
+    const lease = leased(
+      await workdirs.acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-fetch' } }),
+    );
     await lease.release();
 
     assert.deepEqual(catcher.requests, []);
@@ -55,19 +57,29 @@ describe('workdirs with a configured forge URL', () => {
     const other = h.origin('acme', 'repointed');
     const alias = `${h.forge.url.replace('127.0.0.1', 'localhost')}/acme/repointed.git`;
     const unguarded = h.workdirs();
-    const first = leased(await unguarded.acquire({ repo: { ...other.repo, cloneUrl: alias }, agent: h.agents.dev, target: { kind: 'default-branch' } }));
+    const first = leased(
+      await unguarded.acquire({
+        repo: { ...other.repo, cloneUrl: alias },
+        agent: h.agents.dev,
+        target: { kind: 'default-branch' },
+      }),
+    );
     await first.release();
     const cache = git(first.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
     assert.equal(git(cache, ['config', '--get', 'remote.origin.url']), alias);
 
-    const again = leased(await workdirs.acquire({ repo: other.repo, agent: h.agents.dev, target: { kind: 'default-branch' } }));
+    const again = leased(
+      await workdirs.acquire({ repo: other.repo, agent: h.agents.dev, target: { kind: 'default-branch' } }),
+    );
     await again.release();
 
     assert.equal(git(cache, ['config', '--get', 'remote.origin.url']), `${h.forge.url}/acme/repointed.git`);
   });
 
   it('gives the agent a credential helper that answers no other host, even when the agent asks git to go there', async () => {
-    const lease = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'default-branch' } }));
+    const lease = leased(
+      await workdirs.acquire({ repo: origin.repo, agent: h.agents.reviewer, target: { kind: 'default-branch' } }),
+    );
 
     const attempt = gitAsync(lease.path, ['ls-remote', `${catcher.url}/acme/guarded.git`], { ...h.env, ...lease.env });
     await assert.rejects(attempt, /could not read Username|Authentication failed|terminal prompts disabled/);
@@ -86,9 +98,16 @@ describe('workdirs with a configured forge URL', () => {
   for (const { name, input, answers } of helperCases) {
     it(`has the credential helper ${answers ? 'answer' : 'stay silent'} for ${name}`, async () => {
       const helper = await ensureCredentialHelper(join(h.dir, 'helper-bin'));
-      const env = { PATH: h.env.PATH ?? '', ...authEnvironment({ helperPath: helper, agent: h.agents.dev, cloneUrl: `${h.forge.url}/acme/guarded.git` }) };
+      const env = {
+        PATH: h.env.PATH ?? '',
+        ...authEnvironment({ helperPath: helper, agent: h.agents.dev, cloneUrl: `${h.forge.url}/acme/guarded.git` }),
+      };
 
-      const output = execFileSync(helper, ['get'], { env, input: input.replace('HOST', new URL(h.forge.url).host), encoding: 'utf8' });
+      const output = execFileSync(helper, ['get'], {
+        env,
+        input: input.replace('HOST', new URL(h.forge.url).host),
+        encoding: 'utf8',
+      });
 
       assert.equal(output.includes(h.agents.dev.token.reveal()), answers, output);
     });

@@ -19,12 +19,22 @@ describe('workdirs: a git server that accepts and never answers', () => {
     await h.close();
   });
 
-  const hungRepo = (name: string): RepoSpec => ({ host: new URL(silent.url).host, owner: 'acme', name, cloneUrl: `${silent.url}/acme/${name}.git`, defaultBranch: 'main' });
+  const hungRepo = (name: string): RepoSpec => ({
+    host: new URL(silent.url).host,
+    owner: 'acme',
+    name,
+    cloneUrl: `${silent.url}/acme/${name}.git`,
+    defaultBranch: 'main',
+  });
 
   it('fails the fetch of an acquire within the idle time, with a GitError that says it timed out', async () => {
     const workdirs = h.workdirs({ gitIdleTimeoutSeconds: 1 });
 
-    const attempt = workdirs.acquire({ repo: hungRepo('never'), agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-hung' } });
+    const attempt = workdirs.acquire({
+      repo: hungRepo('never'),
+      agent: h.agents.dev,
+      target: { kind: 'issue-branch', branch: 'issue-1-hung' },
+    });
 
     await assert.rejects(attempt, (error: unknown) => {
       assert.ok(error instanceof GitError, String(error));
@@ -46,7 +56,12 @@ describe('workdirs: a git server that accepts and never answers', () => {
       sameProcess = h.workdirs({ gitIdleTimeoutSeconds: 60, lockWaitMs: 300 });
       const connected = silent.connections();
       held = sameProcess
-        .acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-2-holder' }, signal: holder.signal })
+        .acquire({
+          repo,
+          agent: h.agents.dev,
+          target: { kind: 'issue-branch', branch: 'issue-2-holder' },
+          signal: holder.signal,
+        })
         .catch((error: unknown) => error);
       await until(() => silent.connections() > connected, 'the first job to be stuck fetching');
     });
@@ -63,7 +78,10 @@ describe('workdirs: a git server that accepts and never answers', () => {
       await assert.rejects(attempt, (error: unknown) => {
         assert.ok(error instanceof LockTimeoutError, String(error));
         assert.ok(isTransient(error), 'a lock timeout is retried');
-        assert.match(error.message, /^waited [\d.]+ s \(workdir\.lockWaitSeconds\) for the repository lock \S+\/acme-held-[0-9a-f]+\.lock: another job or process is still fetching/);
+        assert.match(
+          error.message,
+          /^waited [\d.]+ s \(workdir\.lockWaitSeconds\) for the repository lock \S+\/acme-held-[0-9a-f]+\.lock: another job or process is still fetching/,
+        );
         return true;
       });
     });
@@ -79,7 +97,12 @@ describe('workdirs: a git server that accepts and never answers', () => {
       const patient = h.workdirs({ lockWaitMs: 60_000 });
       const attempts = [
         patient.acquire({ repo, agent: h.agents.boss, target: { kind: 'default-branch' }, signal: waiter.signal }),
-        sameProcess.acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-3-waiter' }, signal: waiter.signal }),
+        sameProcess.acquire({
+          repo,
+          agent: h.agents.dev,
+          target: { kind: 'issue-branch', branch: 'issue-3-waiter' },
+          signal: waiter.signal,
+        }),
       ];
 
       waiter.abort(new Error('the job was stopped'));

@@ -71,7 +71,13 @@ const DEFAULT_LOCK_WAIT_MS = 120_000;
 export function createWorkdirs(options: WorkdirsOptions): Workdirs {
   const layout = layoutOf(options.dataDir);
   const log = options.log.child({ module: 'workdir' });
-  const git = options.git ?? createGitRunner({ env: options.env, idleTimeoutSeconds: options.gitIdleTimeoutSeconds, timeoutMs: options.gitTimeoutMs });
+  const git =
+    options.git ??
+    createGitRunner({
+      env: options.env,
+      idleTimeoutSeconds: options.gitIdleTimeoutSeconds,
+      timeoutMs: options.gitTimeoutMs,
+    });
   const staleMs = options.staleLockMs ?? 20_000;
   const registry = options.registry ?? createFileRegistry(layout.registry);
   let helper: Promise<string> | undefined;
@@ -94,11 +100,19 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
       return helper;
     },
   };
-  const meter = createDiskMeter({ layout, registry, clock: options.clock, env: options.env, alsoMeasure: options.alsoMeasure });
+  const meter = createDiskMeter({
+    layout,
+    registry,
+    clock: options.clock,
+    env: options.env,
+    alsoMeasure: options.alsoMeasure,
+  });
 
   return {
     acquire: (request) => acquire(deps, request),
-    isLeased: async (request) => (await deps.leases.status(worktreeIdOf(request.repo, request.agent.name, worktreeTargetOf(request.target)))).leased,
+    isLeased: async (request) =>
+      (await deps.leases.status(worktreeIdOf(request.repo, request.agent.name, worktreeTargetOf(request.target))))
+        .leased,
     removeWorktree: (ref, removeOptions) => removeWorktree(deps, ref, removeOptions),
     removeCache: (repo, removeOptions) => removeCache(deps, repo, removeOptions),
     async list() {

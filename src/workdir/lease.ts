@@ -36,7 +36,10 @@ export function createLeases(options: LeasesOptions): Leases {
       await mkdir(options.dir, { recursive: true });
       const release = await tryFileLock(lockPath(id), options);
       if (!release) return undefined;
-      await writeFile(holderPath(id), JSON.stringify({ holder: holder ?? null, pid: process.pid, since: options.clock.now() }));
+      await writeFile(
+        holderPath(id),
+        JSON.stringify({ holder: holder ?? null, pid: process.pid, since: options.clock.now() }),
+      );
       let released = false;
       return async () => {
         if (released) return;

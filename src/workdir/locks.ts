@@ -23,7 +23,10 @@ export type Release = () => Promise<void>;
 export class LockTimeoutError extends Error {
   readonly code = 'WORKDIR_LOCK_TIMEOUT';
   readonly transient = true;
-  constructor(readonly lockPath: string, readonly waitedMs: number) {
+  constructor(
+    readonly lockPath: string,
+    readonly waitedMs: number,
+  ) {
     super(
       `waited ${(waitedMs / 1000).toFixed(waitedMs < 10_000 ? 1 : 0)} s (workdir.lockWaitSeconds) for the repository lock ${lockPath}: another job or process is still fetching or changing this repository; the job is tried again later, and a lock left by a dead process goes stale on its own`,
     );
@@ -70,7 +73,12 @@ export function createRepoLocks(options: RepoLocksOptions): RepoLocks {
   const queues = new Map<string, Promise<unknown>>();
   const pathOf = (repoKey: string) => join(options.dir, `${repoKey}.lock`);
 
-  async function holdFileLock<T>(repoKey: string, signal: AbortSignal | undefined, started: number, work: () => Promise<T>): Promise<T> {
+  async function holdFileLock<T>(
+    repoKey: string,
+    signal: AbortSignal | undefined,
+    started: number,
+    work: () => Promise<T>,
+  ): Promise<T> {
     await mkdir(options.dir, { recursive: true });
     const path = pathOf(repoKey);
     let delay = 20;
@@ -81,7 +89,9 @@ export function createRepoLocks(options: RepoLocksOptions): RepoLocks {
         try {
           return await work();
         } finally {
-          await release().catch((error: unknown) => options.log.warn({ err: error, lock: path }, 'workdir lock release failed'));
+          await release().catch((error: unknown) =>
+            options.log.warn({ err: error, lock: path }, 'workdir lock release failed'),
+          );
         }
       }
       const waited = Date.now() - started;
@@ -95,7 +105,9 @@ export function createRepoLocks(options: RepoLocksOptions): RepoLocks {
     withLock(repoKey, signal, work) {
       const started = Date.now();
       const previous = queues.get(repoKey) ?? Promise.resolve();
-      const run = turnOf(previous, pathOf(repoKey), options.waitMs, signal).then(() => holdFileLock(repoKey, signal, started, work));
+      const run = turnOf(previous, pathOf(repoKey), options.waitMs, signal).then(() =>
+        holdFileLock(repoKey, signal, started, work),
+      );
       // The next in line waits for the holder even when this waiter gave up before its turn.
       const settled = Promise.allSettled([previous, run]);
       queues.set(repoKey, settled);
@@ -112,7 +124,12 @@ export function createRepoLocks(options: RepoLocksOptions): RepoLocks {
  * abort: a job ahead stuck on a git server that never answers once held its followers for the
  * whole 15 minutes this wait used to be (fault injection).
  */
-function turnOf(previous: Promise<unknown>, lockPath: string, waitMs: number, signal: AbortSignal | undefined): Promise<void> {
+function turnOf(
+  previous: Promise<unknown>,
+  lockPath: string,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -127,7 +144,10 @@ function turnOf(previous: Promise<unknown>, lockPath: string, waitMs: number, si
     const timer = setTimeout(() => done(() => reject(new LockTimeoutError(lockPath, Date.now() - started))), waitMs);
     const onAbort = () => done(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
-    void previous.then(() => done(resolve), () => done(resolve));
+    void previous.then(
+      () => done(resolve),
+      () => done(resolve),
+    );
   });
 }
 

@@ -51,7 +51,10 @@ describe('workdir paths', () => {
   });
 
   it('names PR and default-branch worktrees by what they are', () => {
-    assert.match(worktreeDirOf(layout, repoKeyOf(repo), 'reviewer', { kind: 'pr-head', number: 12 }), /\/reviewer\/pr-12$/);
+    assert.match(
+      worktreeDirOf(layout, repoKeyOf(repo), 'reviewer', { kind: 'pr-head', number: 12 }),
+      /\/reviewer\/pr-12$/,
+    );
     assert.match(worktreeDirOf(layout, repoKeyOf(repo), 'boss', { kind: 'default-branch' }), /\/boss\/default-branch$/);
   });
 

@@ -98,7 +98,11 @@ function targetDirOf(target: WorktreeTarget): string {
 }
 
 /** A worktree's stable id: 16 hex digits of (host, owner, name, agent, target). */
-export function worktreeIdOf(repo: Pick<RepoSpec, 'host' | 'owner' | 'name'>, agent: string, target: WorktreeTarget): string {
+export function worktreeIdOf(
+  repo: Pick<RepoSpec, 'host' | 'owner' | 'name'>,
+  agent: string,
+  target: WorktreeTarget,
+): string {
   return hashOf(...repoIdentity(repo), agent, targetKeyOf(target)).slice(0, 16);
 }
 
@@ -112,7 +116,9 @@ export function worktreeDirOf(layout: Layout, repoKey: string, agent: string, ta
 
 /** Where work saved from a worktree goes: its path under `trees/`, mirrored under `attic/`, plus the time. */
 export function atticDirOf(layout: Layout, worktreePath: string, at: number): string {
-  const where = isWithin(worktreePath, layout.trees) ? relative(layout.trees, worktreePath) : join('elsewhere', basename(worktreePath));
+  const where = isWithin(worktreePath, layout.trees)
+    ? relative(layout.trees, worktreePath)
+    : join('elsewhere', basename(worktreePath));
   return join(layout.attic, where, new Date(at).toISOString().replace(/[:.]/g, '-'));
 }
 

@@ -28,7 +28,9 @@ async function statOf(pid: number): Promise<Stat | undefined> {
 /** `pid` and every process below it, parents first. */
 export async function processTreeOf(pid: number): Promise<ProcessId[]> {
   const names = await readdir('/proc').catch(() => [] as string[]);
-  const stats = await Promise.all(names.filter((name) => /^\d+$/.test(name)).map(async (name) => [Number(name), await statOf(Number(name))] as const));
+  const stats = await Promise.all(
+    names.filter((name) => /^\d+$/.test(name)).map(async (name) => [Number(name), await statOf(Number(name))] as const),
+  );
   const children = new Map<number, number[]>();
   const started = new Map<number, string>();
   for (const [child, stat] of stats) {

@@ -25,7 +25,8 @@ export function branchNameProblem(name: string): string | undefined {
   for (const component of name.split('/')) {
     if (component.startsWith('.')) return 'has a component starting with "."';
     if (component.endsWith('.lock')) return 'has a component ending with ".lock"';
-    if (Buffer.byteLength(component) > MAX_COMPONENT_BYTES) return `has a component longer than ${MAX_COMPONENT_BYTES} bytes`;
+    if (Buffer.byteLength(component) > MAX_COMPONENT_BYTES)
+      return `has a component longer than ${MAX_COMPONENT_BYTES} bytes`;
   }
   return undefined;
 }

@@ -40,7 +40,13 @@ const targetSchema = z.discriminatedUnion('kind', [
 
 const recordSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{16}$/),
-  repo: z.object({ host: z.string(), owner: z.string(), name: z.string(), cloneUrl: z.string(), defaultBranch: z.string() }),
+  repo: z.object({
+    host: z.string(),
+    owner: z.string(),
+    name: z.string(),
+    cloneUrl: z.string(),
+    defaultBranch: z.string(),
+  }),
   repoKey: z.string(),
   agent: z.string(),
   target: targetSchema,

@@ -23,8 +23,10 @@ describe('workdirs: removal', () => {
   after(() => h.close());
 
   const branchTarget = (branch: string) => ({ kind: 'issue-branch', branch }) as const satisfies WorktreeTarget;
-  const dev = (branch: string) => workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: branchTarget(branch) });
-  const remove = (branch: string) => workdirs.removeWorktree({ repo: origin.repo, agent: 'dev', target: branchTarget(branch) }, { auth: h.agents.dev });
+  const dev = (branch: string) =>
+    workdirs.acquire({ repo: origin.repo, agent: h.agents.dev, target: branchTarget(branch) });
+  const remove = (branch: string) =>
+    workdirs.removeWorktree({ repo: origin.repo, agent: 'dev', target: branchTarget(branch) }, { auth: h.agents.dev });
   const cacheOf = (lease: Lease) => git(lease.path, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
 
   it('deletes a clean, fully pushed worktree with its branch and metadata, saving nothing', async () => {
@@ -41,7 +43,10 @@ describe('workdirs: removal', () => {
     assert.ok(!existsSync(lease.path));
     assert.equal(git(cache, ['for-each-ref', 'refs/heads/issue-1-clean']), '');
     assert.ok(!git(cache, ['worktree', 'list', '--porcelain']).includes(lease.path));
-    assert.equal((await workdirs.list()).find((w) => w.id === lease.id), undefined);
+    assert.equal(
+      (await workdirs.list()).find((w) => w.id === lease.id),
+      undefined,
+    );
   });
 
   it('saves unpushed commits as a bundle and uncommitted changes as a patch before deleting', async () => {
@@ -103,7 +108,9 @@ describe('workdirs: removal', () => {
   });
 
   it('removes a worktree by the id list() reports', async () => {
-    const lease = leased(await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }));
+    const lease = leased(
+      await workdirs.acquire({ repo: origin.repo, agent: h.agents.boss, target: { kind: 'default-branch' } }),
+    );
     await lease.release();
     const listed = (await workdirs.list()).find((w) => w.path === lease.path);
 

@@ -14,7 +14,17 @@ import type { Release } from './locks.js';
 import { atticDirOf, cacheDirOf, isWithin, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
 import { GitError } from './run-git.js';
-import type { CacheRemoval, RemoveOptions, Removal, RemovalError, RepoSpec, SavedWork, WorktreeIdentity, WorktreeRef, WorktreeTarget } from './types.js';
+import type {
+  CacheRemoval,
+  RemoveOptions,
+  Removal,
+  RemovalError,
+  RepoSpec,
+  SavedWork,
+  WorktreeIdentity,
+  WorktreeRef,
+  WorktreeTarget,
+} from './types.js';
 import { clearWorktreeLocks, inspectWorktree, recoverPath, unpushedCount, worktreeStatus } from './worktree.js';
 
 interface Subject extends WorktreeIdentity {
@@ -29,10 +39,22 @@ async function resolve(deps: WorkdirDeps, ref: WorktreeRef): Promise<Subject | u
   const repoKey = repoKeyOf(ref.repo);
   const id = worktreeIdOf(ref.repo, ref.agent, ref.target);
   const record = await deps.registry.get(id);
-  return { id, repo: ref.repo, repoKey, agent: ref.agent, target: ref.target, path: worktreeDirOf(deps.layout, repoKey, ref.agent, ref.target), record };
+  return {
+    id,
+    repo: ref.repo,
+    repoKey,
+    agent: ref.agent,
+    target: ref.target,
+    path: worktreeDirOf(deps.layout, repoKey, ref.agent, ref.target),
+    record,
+  };
 }
 
-export async function removeWorktree(deps: WorkdirDeps, ref: WorktreeRef, options: RemoveOptions = {}): Promise<Result<Removal, RemovalError>> {
+export async function removeWorktree(
+  deps: WorkdirDeps,
+  ref: WorktreeRef,
+  options: RemoveOptions = {},
+): Promise<Result<Removal, RemovalError>> {
   const subject = await resolve(deps, ref);
   if (!subject) return ok({ id: 'id' in ref ? ref.id : '', path: '', removed: false, saved: undefined });
   const release = await deps.leases.take(subject.id, 'removal');
@@ -48,7 +70,11 @@ export async function removeWorktree(deps: WorkdirDeps, ref: WorktreeRef, option
   }
 }
 
-export async function removeCache(deps: WorkdirDeps, repo: RepoSpec, options: RemoveOptions = {}): Promise<Result<CacheRemoval, RemovalError>> {
+export async function removeCache(
+  deps: WorkdirDeps,
+  repo: RepoSpec,
+  options: RemoveOptions = {},
+): Promise<Result<CacheRemoval, RemovalError>> {
   const repoKey = repoKeyOf(repo);
   const records = (await deps.registry.list()).filter((r) => r.repoKey === repoKey);
   const releases: Release[] = [];
@@ -84,7 +110,13 @@ export async function removeCache(deps: WorkdirDeps, repo: RepoSpec, options: Re
 }
 
 /** Worktrees git knows in this cache that have no record (a lost registry file): saved and removed too. */
-async function removeUnregistered(deps: WorkdirDeps, ctx: GitContext, repo: RepoSpec, repoKey: string, cacheDir: string): Promise<Removal[]> {
+async function removeUnregistered(
+  deps: WorkdirDeps,
+  ctx: GitContext,
+  repo: RepoSpec,
+  repoKey: string,
+  cacheDir: string,
+): Promise<Removal[]> {
   const { stdout } = await gitIn(ctx, cacheDir, ['worktree', 'list', '--porcelain']);
   const paths = stdout
     .split('\n')
@@ -104,7 +136,11 @@ async function removeUnregistered(deps: WorkdirDeps, ctx: GitContext, repo: Repo
 }
 
 function leasedError(ids: readonly string[]): RemovalError {
-  return { kind: 'leased', ids, message: `worktree ${ids.join(', ')} is in use by a job; remove it after the job releases it` };
+  return {
+    kind: 'leased',
+    ids,
+    message: `worktree ${ids.join(', ')} is in use by a job; remove it after the job releases it`,
+  };
 }
 
 /**
@@ -112,21 +148,44 @@ function leasedError(ids: readonly string[]): RemovalError {
  * cannot be reached (a deleted repository), the refs as last fetched decide: that can only make
  * the removal save more, never less.
  */
-async function refreshRemote(ctx: GitContext, deps: WorkdirDeps, subject: Subject, options: RemoveOptions): Promise<void> {
+async function refreshRemote(
+  ctx: GitContext,
+  deps: WorkdirDeps,
+  subject: Subject,
+  options: RemoveOptions,
+): Promise<void> {
   const cacheDir = cacheDirOf(deps.layout, subject.repoKey);
   if (!options.auth || !(await cacheExists(cacheDir))) return;
-  const refs: RefToFetch[] = [{ src: `refs/heads/${subject.repo.defaultBranch}`, dst: `refs/remotes/origin/${subject.repo.defaultBranch}`, optional: true }];
-  if (subject.target.kind === 'issue-branch') refs.push({ src: `refs/heads/${subject.target.branch}`, dst: `refs/remotes/origin/${subject.target.branch}`, optional: true });
+  const refs: RefToFetch[] = [
+    {
+      src: `refs/heads/${subject.repo.defaultBranch}`,
+      dst: `refs/remotes/origin/${subject.repo.defaultBranch}`,
+      optional: true,
+    },
+  ];
+  if (subject.target.kind === 'issue-branch')
+    refs.push({
+      src: `refs/heads/${subject.target.branch}`,
+      dst: `refs/remotes/origin/${subject.target.branch}`,
+      optional: true,
+    });
   try {
     await ensureRemoteUrl(ctx, cacheDir, remoteUrlOf(deps, subject.repo));
     await fetchRefs(ctx, cacheDir, refs);
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
-    deps.log.warn({ err: error, worktree: subject.id }, 'fetch before removal failed; deciding from the refs as last fetched');
+    deps.log.warn(
+      { err: error, worktree: subject.id },
+      'fetch before removal failed; deciding from the refs as last fetched',
+    );
   }
 }
 
-async function removeLocked(deps: WorkdirDeps, ctx: GitContext, subject: Subject): Promise<Result<Removal, RemovalError>> {
+async function removeLocked(
+  deps: WorkdirDeps,
+  ctx: GitContext,
+  subject: Subject,
+): Promise<Result<Removal, RemovalError>> {
   const cacheDir = cacheDirOf(deps.layout, subject.repoKey);
   const branch = subject.target.kind === 'issue-branch' ? subject.target.branch : undefined;
   const hasCache = await cacheExists(cacheDir);
@@ -136,13 +195,23 @@ async function removeLocked(deps: WorkdirDeps, ctx: GitContext, subject: Subject
 
   if (state.kind === 'broken') {
     if (subject.record?.state !== 'creating') {
-      return err({ kind: 'unreadable', id: subject.id, path: subject.path, message: `${subject.path} is not a readable worktree (${state.reason}): inspect it and delete it by hand` });
+      return err({
+        kind: 'unreadable',
+        id: subject.id,
+        path: subject.path,
+        message: `${subject.path} is not a readable worktree (${state.reason}): inspect it and delete it by hand`,
+      });
     }
     await recoverPath(ctx, cacheDir, subject.path);
   } else if (state.kind === 'present') {
     const lock = await lockReason(state.adminDir);
     if (lock !== undefined && lock !== 'initializing') {
-      return err({ kind: 'locked', id: subject.id, reason: lock, message: `worktree ${subject.path} was locked with "git worktree lock" (${lock}); unlock it to remove it` });
+      return err({
+        kind: 'locked',
+        id: subject.id,
+        reason: lock,
+        message: `worktree ${subject.path} was locked with "git worktree lock" (${lock}); unlock it to remove it`,
+      });
     }
     await clearWorktreeLocks(ctx, state.adminDir);
     saved = await saveWork(deps, ctx, subject, subject.path, 'HEAD', known);
@@ -158,11 +227,15 @@ async function removeLocked(deps: WorkdirDeps, ctx: GitContext, subject: Subject
       await gitIn(ctx, cacheDir, ['branch', '--quiet', '-D', branch]);
     }
   }
-  if (hasCache && subject.target.kind === 'pr-head') await gitIn(ctx, cacheDir, ['update-ref', '-d', `refs/remotes/origin/pull/${subject.target.number}/head`]);
+  if (hasCache && subject.target.kind === 'pr-head')
+    await gitIn(ctx, cacheDir, ['update-ref', '-d', `refs/remotes/origin/pull/${subject.target.number}/head`]);
   if (hasCache) await gitIn(ctx, cacheDir, ['worktree', 'prune']);
   if (subject.id !== '') await deps.registry.delete(subject.id);
   const removed = state.kind !== 'absent' || subject.record !== undefined;
-  deps.log.info({ worktree: subject.id, path: subject.path, saved: saved?.dir }, removed ? 'worktree removed' : 'worktree already absent');
+  deps.log.info(
+    { worktree: subject.id, path: subject.path, saved: saved?.dir },
+    removed ? 'worktree removed' : 'worktree already absent',
+  );
   return ok({ id: subject.id, path: subject.path, removed, saved });
 }
 
@@ -176,7 +249,14 @@ async function lockReason(adminDir: string): Promise<string | undefined> {
  * is the worktree, uncommitted changes (patch, built in a throw-away index so the worktree's own
  * index is untouched). Answers undefined when there was nothing to save.
  */
-async function saveWork(deps: WorkdirDeps, ctx: GitContext, subject: Subject, cwd: string, rev: string, known: readonly string[]): Promise<SavedWork | undefined> {
+async function saveWork(
+  deps: WorkdirDeps,
+  ctx: GitContext,
+  subject: Subject,
+  cwd: string,
+  rev: string,
+  known: readonly string[],
+): Promise<SavedWork | undefined> {
   const inWorktree = rev === 'HEAD';
   const status = inWorktree ? await worktreeStatus(ctx, cwd) : undefined;
   const unpushed = await unpushedCount(ctx, cwd, known, rev);
@@ -197,7 +277,16 @@ async function saveWork(deps: WorkdirDeps, ctx: GitContext, subject: Subject, cw
     const scratch = { ...ctx, env: { ...ctx.env, GIT_INDEX_FILE: index } };
     await gitIn(scratch, cwd, ['read-tree', 'HEAD']);
     await gitIn(scratch, cwd, ['add', '--all']);
-    await gitIn(scratch, cwd, ['diff', '--cached', '--binary', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', `--output=${patch}`, 'HEAD']);
+    await gitIn(scratch, cwd, [
+      'diff',
+      '--cached',
+      '--binary',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--ignore-submodules=all',
+      `--output=${patch}`,
+      'HEAD',
+    ]);
     await rm(index, { force: true });
   }
   const saved: SavedWork = { dir, bundle, unpushedCommits: unpushed, patch, head };
@@ -221,6 +310,9 @@ async function saveWork(deps: WorkdirDeps, ctx: GitContext, subject: Subject, cw
       2,
     )}\n`,
   );
-  deps.log.warn({ worktree: subject.id, attic: dir, unpushedCommits: unpushed, uncommitted: Boolean(patch) }, 'saved unpushed work to the attic before removal');
+  deps.log.warn(
+    { worktree: subject.id, attic: dir, unpushedCommits: unpushed, uncommitted: Boolean(patch) },
+    'saved unpushed work to the attic before removal',
+  );
   return saved;
 }

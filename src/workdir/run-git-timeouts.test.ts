@@ -52,7 +52,10 @@ describe('runGit: time limits', () => {
     const attempt = runner.run(['ls-remote', url], { cwd: dir });
 
     await assert.rejects(attempt, timedOut('idle'));
-    assert.match(String(await attempt.catch((error: unknown) => error)), /the remote sent nothing for 1 s \(workdir\.gitIdleTimeoutSeconds\)/);
+    assert.match(
+      String(await attempt.catch((error: unknown) => error)),
+      /the remote sent nothing for 1 s \(workdir\.gitIdleTimeoutSeconds\)/,
+    );
     assert.deepEqual(processesFor(url), []);
   });
 

@@ -8,7 +8,9 @@ import { configEnvironment, createGitRunner, GitError } from './run-git.js';
 describe('runGit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'run-git-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const runner = createGitRunner({ env: { PATH: process.env.PATH, GIT_DIR: '/nonexistent', GIT_INDEX_FILE: '/nonexistent' } });
+  const runner = createGitRunner({
+    env: { PATH: process.env.PATH, GIT_DIR: '/nonexistent', GIT_INDEX_FILE: '/nonexistent' },
+  });
 
   it('passes arguments to git as they are, never through a shell', async () => {
     const marker = join(dir, 'pwned');
@@ -42,7 +44,10 @@ describe('runGit', () => {
   });
 
   it('answers allowed exit codes instead of failing', async () => {
-    const { exitCode } = await runner.run(['show-ref', '--verify', '--quiet', 'refs/heads/none'], { cwd: join(dir, 'repo'), allowExitCodes: [1] });
+    const { exitCode } = await runner.run(['show-ref', '--verify', '--quiet', 'refs/heads/none'], {
+      cwd: join(dir, 'repo'),
+      allowExitCodes: [1],
+    });
 
     assert.equal(exitCode, 1);
   });
@@ -57,7 +62,7 @@ describe('runGit', () => {
     assert.equal(runner.isRunningIn(dir), false);
   });
 
-  describe('never runs what a repository\'s own files name', () => {
+  describe("never runs what a repository's own files name", () => {
     function plantedRepo(name: string): { path: string; marker: string } {
       const path = join(dir, name);
       const marker = join(dir, `${name}-ran`);
@@ -84,7 +89,12 @@ describe('runGit', () => {
       await runner.run(['config', 'core.hooksPath', join(path, 'hooks-planted')], { cwd: path });
       writeFileSync(join(path, 'hooks-planted', 'post-checkout'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
       writeFileSync(join(path, 'f'), 'x');
-      const identity = { GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@b', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@b' };
+      const identity = {
+        GIT_AUTHOR_NAME: 'a',
+        GIT_AUTHOR_EMAIL: 'a@b',
+        GIT_COMMITTER_NAME: 'a',
+        GIT_COMMITTER_EMAIL: 'a@b',
+      };
       await runner.run(['add', 'f'], { cwd: path });
       await runner.run(['commit', '--quiet', '-m', 'f'], { cwd: path, env: identity });
 
@@ -93,10 +103,13 @@ describe('runGit', () => {
       assert.ok(!existsSync(marker), 'a planted hook ran');
     });
 
-    it('keeps the caller\'s own command-scope config beside the hardening', async () => {
+    it("keeps the caller's own command-scope config beside the hardening", async () => {
       await runner.run(['init', '--quiet', 'scoped'], { cwd: dir });
 
-      const { stdout } = await runner.run(['config', '--get', 'x.y'], { cwd: join(dir, 'scoped'), env: configEnvironment([['x.y', 'mine']]) });
+      const { stdout } = await runner.run(['config', '--get', 'x.y'], {
+        cwd: join(dir, 'scoped'),
+        env: configEnvironment([['x.y', 'mine']]),
+      });
 
       assert.equal(stdout.trim(), 'mine');
     });

@@ -65,14 +65,18 @@ export class GitError extends Error {
     /** Set when a time limit ended the command. */
     readonly timeout?: GitTimeout,
   ) {
-    super(`git ${args.join(' ')} ${howItEnded(exitCode, signal, timeout)} in ${cwd}: ${stderr.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`);
+    super(
+      `git ${args.join(' ')} ${howItEnded(exitCode, signal, timeout)} in ${cwd}: ${stderr.trim().split('\n').slice(-3).join(' | ') || '(no output)'}`,
+    );
     this.name = 'GitError';
   }
 }
 
 function howItEnded(exitCode: number | null, signal: NodeJS.Signals | null, timeout: GitTimeout | undefined): string {
-  if (timeout?.kind === 'idle') return `timed out: the remote sent nothing for ${timeout.seconds} s (workdir.gitIdleTimeoutSeconds)`;
-  if (timeout?.kind === 'overall') return `timed out: still running after ${timeout.seconds} s (workdir.gitTimeoutMinutes), so it was killed`;
+  if (timeout?.kind === 'idle')
+    return `timed out: the remote sent nothing for ${timeout.seconds} s (workdir.gitIdleTimeoutSeconds)`;
+  if (timeout?.kind === 'overall')
+    return `timed out: still running after ${timeout.seconds} s (workdir.gitTimeoutMinutes), so it was killed`;
   return exitCode === null ? `was ended by ${signal ?? 'an error'}` : `exited with ${exitCode}`;
 }
 
@@ -101,7 +105,10 @@ const DEFAULT_KILL_GRACE_MS = 5000;
 
 export function createGitRunner(options: GitRunnerOptions): GitRunner {
   const idleSeconds = options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
-  const limits: Limits = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, graceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS };
+  const limits: Limits = {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    graceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+  };
   const base = baseEnvironment(options.env);
   const binary = options.gitBinary ?? 'git';
   const running = new Map<number, string>();
@@ -188,7 +195,12 @@ interface RunLimit {
  * Ends the command at the hard cap or when `abort` fires: SIGTERM to git and its helpers, SIGKILL
  * to those still there `graceMs` later, and `stuck` a second after that if it has not closed.
  */
-function limitRun(pid: number | undefined, limits: Limits, abort: AbortSignal | undefined, stuck: () => void): RunLimit {
+function limitRun(
+  pid: number | undefined,
+  limits: Limits,
+  abort: AbortSignal | undefined,
+  stuck: () => void,
+): RunLimit {
   let reason: 'timeout' | 'abort' | undefined;
   const end = (why: 'timeout' | 'abort') => {
     if (reason !== undefined || pid === undefined) return;

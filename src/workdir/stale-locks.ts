@@ -63,7 +63,11 @@ export function createStaleLockCleaner(deps: { git: GitRunner; log: Logger }): S
  * Runs a git step; when it fails on a lock file that turns out to be stale, removes the lock and
  * runs the step once more.
  */
-export async function retryingStaleLock<T>(cleaner: StaleLockCleaner, dirs: readonly string[], step: () => Promise<T>): Promise<T> {
+export async function retryingStaleLock<T>(
+  cleaner: StaleLockCleaner,
+  dirs: readonly string[],
+  step: () => Promise<T>,
+): Promise<T> {
   try {
     return await step();
   } catch (error) {

@@ -21,7 +21,10 @@ export async function atticEntries(deps: WorkdirDeps): Promise<AtticEntry[]> {
   const entries: AtticEntry[] = [];
   for (const file of files.filter((f) => f === 'saved.json' || f.endsWith('/saved.json'))) {
     const dir = dirname(join(deps.layout.attic, file));
-    const saved = await readFile(join(dir, 'saved.json'), 'utf8').then((t) => JSON.parse(t) as { savedAt?: string }, () => undefined);
+    const saved = await readFile(join(dir, 'saved.json'), 'utf8').then(
+      (t) => JSON.parse(t) as { savedAt?: string },
+      () => undefined,
+    );
     const savedAt = saved?.savedAt ? Date.parse(saved.savedAt) : (await stat(dir)).mtimeMs;
     entries.push({ dir, savedAt: Number.isNaN(savedAt) ? 0 : savedAt, bytes: await bytesUnder(dir) });
   }
@@ -47,14 +50,22 @@ export async function strays(deps: WorkdirDeps): Promise<{ folders: string[]; re
   }
   const gone: string[] = [];
   for (const record of records) {
-    if (record.state === 'ready' && !(await stat(record.path).then(() => true, () => false))) gone.push(record.id);
+    if (
+      record.state === 'ready' &&
+      !(await stat(record.path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      gone.push(record.id);
   }
   return { folders, records: gone };
 }
 
 /** Moves a stray folder (not leased, named by no record) into the attic; answers where. */
 export async function adoptStray(deps: WorkdirDeps, folder: string): Promise<string> {
-  if (!isWithin(folder, deps.layout.trees) || relative(deps.layout.trees, folder).split('/').length !== 3) throw new Error(`${folder} is not a worktree folder`);
+  if (!isWithin(folder, deps.layout.trees) || relative(deps.layout.trees, folder).split('/').length !== 3)
+    throw new Error(`${folder} is not a worktree folder`);
   const dir = atticDirOf(deps.layout, folder, deps.clock.now());
   await mkdir(dir, { recursive: true });
   await rename(folder, join(dir, 'folder'));

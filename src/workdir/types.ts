@@ -68,7 +68,12 @@ export type SyncOutcome =
   | { readonly kind: 'fast-forwarded'; readonly from: string; readonly to: string }
   | { readonly kind: 'moved'; readonly from: string; readonly to: string }
   | { readonly kind: 'reset'; readonly from: string; readonly to: string }
-  | { readonly kind: 'kept-local-work'; readonly remoteHead: string | undefined; readonly uncommitted: boolean; readonly unpushedCommits: number }
+  | {
+      readonly kind: 'kept-local-work';
+      readonly remoteHead: string | undefined;
+      readonly uncommitted: boolean;
+      readonly unpushedCommits: number;
+    }
   | { readonly kind: 'remote-branch-deleted' };
 
 /**
@@ -132,7 +137,9 @@ export type AcquireError =
   | { readonly kind: 'commit-not-found'; readonly sha: string; readonly message: string };
 
 /** Names a worktree for removal: by id (from `list()`), or by what it is. */
-export type WorktreeRef = { readonly id: string } | { readonly repo: RepoSpec; readonly agent: string; readonly target: WorktreeTarget };
+export type WorktreeRef =
+  | { readonly id: string }
+  | { readonly repo: RepoSpec; readonly agent: string; readonly target: WorktreeTarget };
 
 export interface RemoveOptions {
   /** Credentials for the fetch that decides what is already on the remote; without them, the
@@ -198,7 +205,13 @@ export interface DiskUsage {
   readonly freeBytes: number;
   readonly totalBytes: number;
   readonly caches: readonly { readonly repoKey: string; readonly repository: string; readonly bytes: number }[];
-  readonly worktrees: readonly { readonly id: string; readonly repository: string; readonly agent: string; readonly path: string; readonly bytes: number }[];
+  readonly worktrees: readonly {
+    readonly id: string;
+    readonly repository: string;
+    readonly agent: string;
+    readonly path: string;
+    readonly bytes: number;
+  }[];
   /** Worktree bytes by agent name. */
   readonly byAgent: Readonly<Record<string, number>>;
   /** Cache plus worktree bytes by `host/owner/name`. */

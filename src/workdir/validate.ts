@@ -15,7 +15,8 @@ export function validateRepo(repo: RepoSpec): string | undefined {
     return `clone URL ${JSON.stringify(repo.cloneUrl)} is not a URL`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `clone URL must be http(s), not ${url.protocol}`;
-  if (url.username !== '' || url.password !== '') return 'clone URL must not carry credentials: the token is supplied by the credential helper';
+  if (url.username !== '' || url.password !== '')
+    return 'clone URL must not carry credentials: the token is supplied by the credential helper';
   if (repo.host === '' || repo.owner === '' || repo.name === '') return 'repository host, owner and name are required';
   const problem = branchNameProblem(repo.defaultBranch);
   return problem === undefined ? undefined : `default branch ${JSON.stringify(repo.defaultBranch)} ${problem}`;
@@ -35,8 +36,10 @@ export function validateTarget(target: WorktreeTarget | AcquireRequest['target']
     const problem = branchNameProblem(target.branch);
     return problem === undefined ? undefined : `branch name ${JSON.stringify(target.branch)} ${problem}`;
   }
-  if (!Number.isSafeInteger(target.number) || target.number <= 0) return `PR number ${target.number} is not a positive integer`;
-  if ('sha' in target && !isCommitId(target.sha)) return `head ${JSON.stringify(target.sha)} is not a full lower-case commit id`;
+  if (!Number.isSafeInteger(target.number) || target.number <= 0)
+    return `PR number ${target.number} is not a positive integer`;
+  if ('sha' in target && !isCommitId(target.sha))
+    return `head ${JSON.stringify(target.sha)} is not a full lower-case commit id`;
   if ('ref' in target && target.ref !== undefined) {
     const problem = branchNameProblem(target.ref);
     if (problem !== undefined) return `PR head branch ${JSON.stringify(target.ref)} ${problem}`;
@@ -45,7 +48,9 @@ export function validateTarget(target: WorktreeTarget | AcquireRequest['target']
 }
 
 export function validateAgentName(name: string): string | undefined {
-  return AGENT_NAME.test(name) ? undefined : `agent name ${JSON.stringify(name)} must be lower-case letters, digits and -`;
+  return AGENT_NAME.test(name)
+    ? undefined
+    : `agent name ${JSON.stringify(name)} must be lower-case letters, digits and -`;
 }
 
 export function validateAcquire(request: AcquireRequest): string | undefined {

@@ -26,7 +26,8 @@ export async function inspectWorktree(path: string, cacheDir: string): Promise<W
   const dotGit = await readFile(join(path, '.git'), 'utf8').catch(() => undefined);
   const adminDir = dotGit === undefined ? undefined : /^gitdir: (.+)$/m.exec(dotGit)?.[1]?.trim();
   if (adminDir === undefined) return { kind: 'broken', reason: 'no .git file', adminDir: undefined };
-  if (!isWithin(adminDir, join(cacheDir, 'worktrees'))) return { kind: 'broken', reason: 'belongs to another repository', adminDir: undefined };
+  if (!isWithin(adminDir, join(cacheDir, 'worktrees')))
+    return { kind: 'broken', reason: 'belongs to another repository', adminDir: undefined };
   const head = await stat(join(adminDir, 'HEAD')).then(
     () => true,
     () => false,
@@ -72,7 +73,12 @@ export class BranchInUseError extends Error {
  * --force --force`, delete what is left at the path, `worktree prune` — and tries again; a second
  * failure is thrown as the `GitError` of that attempt. Answers how the branch was started.
  */
-export async function addWorktree(ctx: GitContext, cacheDir: string, path: string, spec: WorktreeSpec): Promise<'local-branch' | 'new-branch' | 'commit'> {
+export async function addWorktree(
+  ctx: GitContext,
+  cacheDir: string,
+  path: string,
+  spec: WorktreeSpec,
+): Promise<'local-branch' | 'new-branch' | 'commit'> {
   try {
     return await addOnce(ctx, cacheDir, path, spec);
   } catch (error) {
@@ -86,13 +92,20 @@ export async function addWorktree(ctx: GitContext, cacheDir: string, path: strin
   }
 }
 
-async function addOnce(ctx: GitContext, cacheDir: string, path: string, spec: WorktreeSpec): Promise<'local-branch' | 'new-branch' | 'commit'> {
+async function addOnce(
+  ctx: GitContext,
+  cacheDir: string,
+  path: string,
+  spec: WorktreeSpec,
+): Promise<'local-branch' | 'new-branch' | 'commit'> {
   if (spec.kind === 'detached') {
     await gitIn(ctx, cacheDir, ['worktree', 'add', '--detach', path, spec.commit]);
     return 'commit';
   }
   // A local branch may outlive its worktree (a crash after `-b`, a recreated worktree): reuse it.
-  const exists = spec.localExists ?? (await gitIn(ctx, cacheDir, ['show-ref', '--verify', '--quiet', `refs/heads/${spec.branch}`], [1])).exitCode === 0;
+  const exists =
+    spec.localExists ??
+    (await gitIn(ctx, cacheDir, ['show-ref', '--verify', '--quiet', `refs/heads/${spec.branch}`], [1])).exitCode === 0;
   if (exists) {
     await gitIn(ctx, cacheDir, ['worktree', 'add', path, spec.branch]);
     return 'local-branch';
@@ -114,7 +127,11 @@ export async function recoverPath(ctx: GitContext, cacheDir: string, path: strin
 }
 
 /** Per-worktree settings: the agent's identity, so any git run here commits as the agent. */
-export async function configureWorktree(ctx: GitContext, path: string, identity: { name: string; email: string }): Promise<void> {
+export async function configureWorktree(
+  ctx: GitContext,
+  path: string,
+  identity: { name: string; email: string },
+): Promise<void> {
   await gitIn(ctx, path, ['config', '--worktree', 'user.name', identity.name]);
   await gitIn(ctx, path, ['config', '--worktree', 'user.email', identity.email]);
 }
@@ -131,7 +148,13 @@ export interface WorktreeStatus {
 }
 
 export async function worktreeStatus(ctx: GitContext, path: string): Promise<WorktreeStatus> {
-  const { stdout } = await gitIn(ctx, path, ['status', '--porcelain=v2', '--branch', '--untracked-files=normal', '--ignore-submodules=all']);
+  const { stdout } = await gitIn(ctx, path, [
+    'status',
+    '--porcelain=v2',
+    '--branch',
+    '--untracked-files=normal',
+    '--ignore-submodules=all',
+  ]);
   const lines = stdout.split('\n').filter((l) => l !== '');
   const head = lines.find((l) => l.startsWith('# branch.oid '))?.slice('# branch.oid '.length) ?? '';
   return { head, dirty: lines.some((l) => !l.startsWith('#')) };
@@ -142,7 +165,11 @@ export async function worktreeStatus(ctx: GitContext, path: string): Promise<Wor
  * itself when detached, `branchHead` when HEAD is on `branch`; undefined when HEAD is elsewhere
  * (the agent switched branches), so the caller asks git instead.
  */
-export async function headOf(adminDir: string, branch: string | undefined, branchHead: string | undefined): Promise<string | undefined> {
+export async function headOf(
+  adminDir: string,
+  branch: string | undefined,
+  branchHead: string | undefined,
+): Promise<string | undefined> {
   const text = (await readFile(join(adminDir, 'HEAD'), 'utf8').catch(() => '')).trim();
   if (/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(text)) return branch === undefined ? text : undefined;
   return branch !== undefined && text === `ref: refs/heads/${branch}` ? branchHead : undefined;
@@ -171,7 +198,8 @@ export interface SyncInput {
 export async function syncWorktree(ctx: GitContext, input: SyncInput): Promise<{ outcome: SyncOutcome; head: string }> {
   const { path, wanted } = input;
   const current = input.head ?? (await worktreeStatus(ctx, path)).head;
-  if (wanted === undefined) return { outcome: input.wasOnRemote ? { kind: 'remote-branch-deleted' } : { kind: 'unchanged' }, head: current };
+  if (wanted === undefined)
+    return { outcome: input.wasOnRemote ? { kind: 'remote-branch-deleted' } : { kind: 'unchanged' }, head: current };
   if (wanted === current) return { outcome: { kind: 'unchanged' }, head: current };
   const status = await worktreeStatus(ctx, path);
   const outcome = await follow(ctx, input, status, wanted);
@@ -184,7 +212,8 @@ async function follow(ctx: GitContext, input: SyncInput, status: WorktreeStatus,
   const move = { from: status.head, to: wanted };
   if (input.mode === 'detached') {
     const unpushed = await unpushedCount(ctx, path, input.known);
-    if (status.dirty || unpushed > 0) return { kind: 'kept-local-work', remoteHead: wanted, uncommitted: status.dirty, unpushedCommits: unpushed };
+    if (status.dirty || unpushed > 0)
+      return { kind: 'kept-local-work', remoteHead: wanted, uncommitted: status.dirty, unpushedCommits: unpushed };
     await gitIn(ctx, path, ['switch', '--quiet', '--detach', wanted]);
     return { kind: 'moved', ...move };
   }
@@ -192,7 +221,8 @@ async function follow(ctx: GitContext, input: SyncInput, status: WorktreeStatus,
   if (await isAncestor(ctx, path, wanted, status.head)) return { kind: 'unchanged' };
   const behindOnly = await isAncestor(ctx, path, status.head, wanted);
   const unpushed = behindOnly ? 0 : await unpushedCount(ctx, path, input.known);
-  if (status.dirty || unpushed > 0) return { kind: 'kept-local-work', remoteHead: wanted, uncommitted: status.dirty, unpushedCommits: unpushed };
+  if (status.dirty || unpushed > 0)
+    return { kind: 'kept-local-work', remoteHead: wanted, uncommitted: status.dirty, unpushedCommits: unpushed };
   if (behindOnly) {
     await gitIn(ctx, path, ['merge', '--quiet', '--ff-only', wanted]);
     return { kind: 'fast-forwarded', ...move };
@@ -207,8 +237,21 @@ async function isAncestor(ctx: GitContext, cwd: string, ancestor: string, descen
 }
 
 /** Commits on `rev` that are on no remote-tracking ref and not among `known` commits. */
-export async function unpushedCount(ctx: GitContext, cwd: string, known: readonly string[], rev = 'HEAD'): Promise<number> {
-  const { stdout } = await gitIn(ctx, cwd, ['rev-list', '--count', '--ignore-missing', rev, '--not', '--remotes=origin', ...known]);
+export async function unpushedCount(
+  ctx: GitContext,
+  cwd: string,
+  known: readonly string[],
+  rev = 'HEAD',
+): Promise<number> {
+  const { stdout } = await gitIn(ctx, cwd, [
+    'rev-list',
+    '--count',
+    '--ignore-missing',
+    rev,
+    '--not',
+    '--remotes=origin',
+    ...known,
+  ]);
   return Number.parseInt(stdout.trim(), 10) || 0;
 }
 

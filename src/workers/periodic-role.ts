@@ -8,7 +8,10 @@ import { repeat, type Repeater } from '../lib/repeat.js';
 import type { LeaderRole } from './leadership.js';
 
 export function periodicRole(name: string, intervalMs: number, work: () => Promise<void>, log: Logger): LeaderRole {
-  const guarded = () => work().catch((error: unknown) => log.warn({ err: error, role: name }, 'a leader round failed; the next one tries again'));
+  const guarded = () =>
+    work().catch((error: unknown) =>
+      log.warn({ err: error, role: name }, 'a leader round failed; the next one tries again'),
+    );
   let rounds: Repeater | undefined;
   return {
     name,

@@ -36,7 +36,10 @@ export function createPresence(options: PresenceOptions): Presence {
   let leaseUntil = 0;
 
   const lost = async (reason: string) => {
-    log.error({ worker: identity.id, reason }, 'this worker lost its lease: stopping its runs (their jobs go to other workers), then registering again');
+    log.error(
+      { worker: identity.id, reason },
+      'this worker lost its lease: stopping its runs (their jobs go to other workers), then registering again',
+    );
     await options.onLeaseLost(reason);
     const now = clock.now();
     await registry.register(identity, now, leaseMs);
@@ -50,7 +53,10 @@ export function createPresence(options: PresenceOptions): Presence {
       if (held) leaseUntil = now + leaseMs;
       else await lost('the lease had passed when this worker renewed it');
     } catch (error) {
-      if (now > leaseUntil) await lost(`the lease passed while the database could not be reached (${(error as Error).message})`).catch(() => undefined);
+      if (now > leaseUntil)
+        await lost(`the lease passed while the database could not be reached (${(error as Error).message})`).catch(
+          () => undefined,
+        );
       else log.warn({ err: error }, 'heartbeat failed; retrying at the next beat');
     }
   };
@@ -65,7 +71,11 @@ export function createPresence(options: PresenceOptions): Presence {
     beat,
     async stop() {
       await beats?.stop();
-      await registry.stopped(identity.id, clock.now()).catch((error: unknown) => log.warn({ err: error }, 'could not mark this worker stopped; its lease simply runs out'));
+      await registry
+        .stopped(identity.id, clock.now())
+        .catch((error: unknown) =>
+          log.warn({ err: error }, 'could not mark this worker stopped; its lease simply runs out'),
+        );
     },
   };
 }

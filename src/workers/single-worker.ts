@@ -6,7 +6,16 @@
 import type { WorkerDisk, WorkerIdentity, WorkerRegistry, WorkerStatus } from './ports.js';
 
 export function createSingleWorkerRegistry(): WorkerRegistry {
-  let me: { identity: WorkerIdentity; startedAt: number; heartbeatAt: number; leaseUntil: number; stoppedAt: number | null; disk: WorkerDisk | null } | undefined;
+  let me:
+    | {
+        identity: WorkerIdentity;
+        startedAt: number;
+        heartbeatAt: number;
+        leaseUntil: number;
+        stoppedAt: number | null;
+        disk: WorkerDisk | null;
+      }
+    | undefined;
   const leads = new Set<string>();
   return {
     async register(identity, now, leaseMs) {
@@ -23,7 +32,19 @@ export function createSingleWorkerRegistry(): WorkerRegistry {
     },
     async list(now): Promise<WorkerStatus[]> {
       if (!me) return [];
-      return [{ ...me.identity, startedAt: me.startedAt, heartbeatAt: me.heartbeatAt, leaseUntil: me.leaseUntil, stoppedAt: me.stoppedAt, alive: me.stoppedAt === null && me.leaseUntil >= now, disk: me.disk, running: [], leads: [...leads] }];
+      return [
+        {
+          ...me.identity,
+          startedAt: me.startedAt,
+          heartbeatAt: me.heartbeatAt,
+          leaseUntil: me.leaseUntil,
+          stoppedAt: me.stoppedAt,
+          alive: me.stoppedAt === null && me.leaseUntil >= now,
+          disk: me.disk,
+          running: [],
+          leads: [...leads],
+        },
+      ];
     },
     async lead(name) {
       leads.add(name);

@@ -25,7 +25,17 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
 
   before(async () => {
     // Two stores on one schema: two worker processes' views of the database.
-    const open = () => openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 30_000, leaseSeconds: 30 }, { dataDir: '/nonexistent', schema, clock: manualClock(), dedupWindowMs: 0 });
+    const open = () =>
+      openStore(
+        {
+          kind: 'postgres',
+          url: new Secret(TEST_DATABASE_URL!),
+          maxConnections: 2,
+          affinityWaitMs: 30_000,
+          leaseSeconds: 30,
+        },
+        { dataDir: '/nonexistent', schema, clock: manualClock(), dedupWindowMs: 0 },
+      );
     stores = [await open(), await open()];
     [a, b] = stores.map((store) => store.workers) as [WorkerRegistry, WorkerRegistry];
   });
@@ -38,7 +48,10 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
     const clock = manualClock();
     await a.register(identity('w-alive'), clock.now(), 10_000);
     clock.advance(8_000);
-    assert.equal(await a.heartbeat('w-alive', clock.now(), 10_000, { freeBytes: 5, worktreesBytes: 6, cachesBytes: 7 }), true);
+    assert.equal(
+      await a.heartbeat('w-alive', clock.now(), 10_000, { freeBytes: 5, worktreesBytes: 6, cachesBytes: 7 }),
+      true,
+    );
     clock.advance(9_000);
     const [seen] = (await b.list(clock.now())).filter((w) => w.id === 'w-alive');
     assert.deepEqual([seen?.alive, seen?.disk?.worktreesBytes, seen?.dataDir], [true, 6, '/data/w-alive']);
@@ -50,7 +63,14 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
   it('refuses to renew a lease that has passed: the worker must stop its runs and register again', async () => {
     const clock = manualClock();
     const lostReasons: string[] = [];
-    const presence = createPresence({ registry: a, identity: identity('w-stalled'), leaseMs: 1_000, clock, log: silentLogger(), onLeaseLost: (reason) => void lostReasons.push(reason) });
+    const presence = createPresence({
+      registry: a,
+      identity: identity('w-stalled'),
+      leaseMs: 1_000,
+      clock,
+      log: silentLogger(),
+      onLeaseLost: (reason) => void lostReasons.push(reason),
+    });
     await presence.start();
     await presence.beat();
     assert.deepEqual(lostReasons, []);
@@ -66,9 +86,27 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
   it('gives each leader lease to one worker, and to another once the holder stops renewing it', async () => {
     const clock = manualClock();
     const events: string[] = [];
-    const role = (who: string) => ({ name: 'poller', start: () => void events.push(`${who} leads`), stop: () => void events.push(`${who} stops`) });
-    const one = createLeadership({ registry: a, holder: 'w-1', roles: [role('w-1')], ttlMs: 3_000, clock, log: silentLogger() });
-    const two = createLeadership({ registry: b, holder: 'w-2', roles: [role('w-2')], ttlMs: 3_000, clock, log: silentLogger() });
+    const role = (who: string) => ({
+      name: 'poller',
+      start: () => void events.push(`${who} leads`),
+      stop: () => void events.push(`${who} stops`),
+    });
+    const one = createLeadership({
+      registry: a,
+      holder: 'w-1',
+      roles: [role('w-1')],
+      ttlMs: 3_000,
+      clock,
+      log: silentLogger(),
+    });
+    const two = createLeadership({
+      registry: b,
+      holder: 'w-2',
+      roles: [role('w-2')],
+      ttlMs: 3_000,
+      clock,
+      log: silentLogger(),
+    });
 
     await one.tick();
     await two.tick();
@@ -92,7 +130,9 @@ describe('workers on one database', { skip: postgresSkip() }, () => {
 
   it('lets only one of two workers take a free lease when both try at the same moment', async () => {
     const now = Date.now();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).lead('sweeper', `w-${i}`, now, 60_000)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).lead('sweeper', `w-${i}`, now, 60_000)),
+    );
     assert.equal(results.filter(Boolean).length, 1);
   });
 });

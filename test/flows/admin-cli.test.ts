@@ -31,9 +31,19 @@ const runner: WorkspaceAgentRunner = {
 async function cli(flow: Flow, args: readonly string[]) {
   let stdout = '';
   let stderr = '';
-  const env: Record<string, string> = { FLOW_ADMIN_TOKEN: ADMIN_TOKEN, FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_MODEL_KEY: 'k', PATH: process.env.PATH ?? '' };
+  const env: Record<string, string> = {
+    FLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    FLOW_MODEL_KEY: 'k',
+    PATH: process.env.PATH ?? '',
+  };
   for (const name of ['boss', 'dev', 'reviewer']) env[`${name.toUpperCase()}_TOKEN`] = flow.tokens[name] ?? '';
-  const status = await runCli([...args, '--config', join(flow.dataDir, 'claude-hooks.yaml')], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env, cwd: flow.dataDir });
+  const status = await runCli([...args, '--config', join(flow.dataDir, 'claude-hooks.yaml')], {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env,
+    cwd: flow.dataDir,
+  });
   return { status, stdout, stderr };
 }
 
@@ -62,10 +72,16 @@ describe('the admin commands', () => {
       assert.equal(removed.worktrees.length, 1);
       assert.ok(removed.worktrees[0]!.attic, 'the unpushed commit went to the attic');
       assert.doesNotMatch(worktrees.stdout, /issue-1-/);
-      const store = await openStore({ kind: 'sqlite' }, { dataDir: flow.dataDir, clock: systemClock, dedupWindowMs: 0 });
+      const store = await openStore(
+        { kind: 'sqlite' },
+        { dataDir: flow.dataDir, clock: systemClock, dedupWindowMs: 0 },
+      );
       const audit = await store.audit.list(10);
       await store.close();
-      assert.deepEqual(audit.map((a) => `${a.action} ${a.status} ${a.source.split(' ')[0]}`), ['reset 200 cli', 'reset 400 api', 'reset 200 api']);
+      assert.deepEqual(
+        audit.map((a) => `${a.action} ${a.status} ${a.source.split(' ')[0]}`),
+        ['reset 200 cli', 'reset 400 api', 'reset 200 api'],
+      );
     } finally {
       await flow.close();
     }

@@ -13,7 +13,14 @@ import type { WorkspaceAgentRunner } from '../../src/agent/workspace-runner.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
 import { until } from '../support/wait.js';
 import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
-import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
+import {
+  bash,
+  lastUserMessage,
+  startScriptedModel,
+  textsOf,
+  transcriptPath,
+  type ScriptedModel,
+} from '../support/model/index.js';
 
 /** dev's runs wait, while `hold` is set, until released or aborted (a cancel). */
 function heldRunner(state: { hold: boolean; release?: () => void; started: number }): WorkspaceAgentRunner {
@@ -34,7 +41,10 @@ function heldRunner(state: { hold: boolean; release?: () => void; started: numbe
 async function call(flow: Flow, path: string, body?: unknown, token: string | undefined = ADMIN_TOKEN) {
   const response = await fetch(`${flow.service.url}${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -56,13 +66,50 @@ describe('the admin API', () => {
   });
 
   const refusals = [
-    { name: 'no token', body: { agent: 'dev', scope: 'session' }, token: '', status: 401, error: /missing or wrong admin token/ },
-    { name: 'a wrong token', body: { agent: 'dev', scope: 'session' }, token: 'nope', status: 401, error: /missing or wrong admin token/ },
-    { name: 'an unknown agent', body: { agent: 'deve', scope: 'session' }, status: 400, error: /agent "deve" is not configured \(did you mean "dev"\?\)/ },
-    { name: 'repo "../x"', body: { repo: '../x', scope: 'worktree' }, status: 400, error: /^repo: must be owner\/name/ },
-    { name: 'issue "seven"', body: { issue: 'seven', scope: 'worktree' }, status: 400, error: /^issue: must be an issue number/ },
-    { name: 'an empty selector', body: { scope: 'all' }, status: 400, error: /name at least one of agent, repo, issue, branch/ },
-    { name: 'an unknown scope', body: { agent: 'dev', scope: 'everything' }, status: 400, error: /^scope: must be one of session, worktree, cache, all/ },
+    {
+      name: 'no token',
+      body: { agent: 'dev', scope: 'session' },
+      token: '',
+      status: 401,
+      error: /missing or wrong admin token/,
+    },
+    {
+      name: 'a wrong token',
+      body: { agent: 'dev', scope: 'session' },
+      token: 'nope',
+      status: 401,
+      error: /missing or wrong admin token/,
+    },
+    {
+      name: 'an unknown agent',
+      body: { agent: 'deve', scope: 'session' },
+      status: 400,
+      error: /agent "deve" is not configured \(did you mean "dev"\?\)/,
+    },
+    {
+      name: 'repo "../x"',
+      body: { repo: '../x', scope: 'worktree' },
+      status: 400,
+      error: /^repo: must be owner\/name/,
+    },
+    {
+      name: 'issue "seven"',
+      body: { issue: 'seven', scope: 'worktree' },
+      status: 400,
+      error: /^issue: must be an issue number/,
+    },
+    {
+      name: 'an empty selector',
+      body: { scope: 'all' },
+      status: 400,
+      error: /name at least one of agent, repo, issue, branch/,
+    },
+    {
+      name: 'an unknown scope',
+      body: { agent: 'dev', scope: 'everything' },
+      status: 400,
+      error: /^scope: must be one of session, worktree, cache, all/,
+    },
   ];
   for (const refusal of refusals) {
     it(`answers a reset with ${refusal.name}: ${refusal.status} with a clear message`, async () => {
@@ -76,12 +123,17 @@ describe('the admin API', () => {
   it('reports on a dry run exactly what the real reset then does', async () => {
     const dry = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'worktree', dryRun: true });
     assert.equal(dry.status, 200);
-    assert.equal((await flow.service.workdirs.list()).filter((w) => w.agent === 'dev').length, 1, 'a dry run removes nothing');
+    assert.equal(
+      (await flow.service.workdirs.list()).filter((w) => w.agent === 'dev').length,
+      1,
+      'a dry run removes nothing',
+    );
 
     const real = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'worktree' });
 
     assert.equal(real.status, 200);
-    const ids = (body: Record<string, unknown>) => (body.worktrees as { id: string; path: string }[]).map((w) => `${w.id} ${w.path}`);
+    const ids = (body: Record<string, unknown>) =>
+      (body.worktrees as { id: string; path: string }[]).map((w) => `${w.id} ${w.path}`);
     assert.equal(ids(dry.body).length, 1);
     assert.deepEqual(ids(real.body), ids(dry.body));
     assert.equal((await flow.service.workdirs.list()).filter((w) => w.agent === 'dev').length, 0);
@@ -90,7 +142,10 @@ describe('the admin API', () => {
   it('refuses to reset a key whose job is running, naming the job, and with force cancels it first', async () => {
     state.hold = true;
     await flow.forge.as('alice').comment(REPO, 1, '@dev again');
-    const running = await until(async () => (await flow.service.store.jobs.runningJobs()).find((j) => j.key.agent === 'dev'), 'dev running');
+    const running = await until(
+      async () => (await flow.service.store.jobs.runningJobs()).find((j) => j.key.agent === 'dev'),
+      'dev running',
+    );
 
     const refused = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'all' });
     const forced = await call(flow, '/admin/reset', { agent: 'dev', issue: 1, scope: 'all', force: true });
@@ -188,11 +243,14 @@ describe('the admin API resetting sessions that real runs wrote', { timeout: 180
   });
 
   const session = async (agent: string, issue: number): Promise<SessionRecord> => {
-    const found = (await flow.service.store.sessions.list()).find((s) => s.key.agent === agent && s.key.issue === issue);
+    const found = (await flow.service.store.sessions.list()).find(
+      (s) => s.key.agent === agent && s.key.issue === issue,
+    );
     assert.ok(found?.sessionId, `${agent} has a session for issue ${issue}`);
     return found;
   };
-  const transcriptOf = (s: SessionRecord) => transcriptPath(sessionConfigDir(join(flow.dataDir, 'claude'), s.key), s.worktree, s.sessionId!);
+  const transcriptOf = (s: SessionRecord) =>
+    transcriptPath(sessionConfigDir(join(flow.dataDir, 'claude'), s.key), s.worktree, s.sessionId!);
 
   it('forgets dev’s session of one issue and deletes exactly its transcript; a dry run deletes nothing', async () => {
     const dev1 = await session('dev', 1);
@@ -208,7 +266,9 @@ describe('the admin API resetting sessions that real runs wrote', { timeout: 180
     assert.equal(dry.status, 200);
     assert.equal(keptByDryRun, true);
     assert.equal(real.status, 200);
-    assert.deepEqual(real.body.sessions, [{ key: `dev:${dev1.key.repo}#1`, sessionId: dev1.sessionId, transcriptBytes: bytes }]);
+    assert.deepEqual(real.body.sessions, [
+      { key: `dev:${dev1.key.repo}#1`, sessionId: dev1.sessionId, transcriptBytes: bytes },
+    ]);
     assert.deepEqual(dry.body.sessions, [{ key: `dev:${dev1.key.repo}#1`, sessionId: dev1.sessionId }]);
     assert.equal(existsSync(file), false, 'the transcript is gone');
     const forgotten = await flow.service.store.sessions.get(dev1.key);
@@ -223,8 +283,14 @@ describe('the admin API resetting sessions that real runs wrote', { timeout: 180
   it('refuses to reset the session of a key whose run is going on, and with force cancels it, then deletes its transcript', async () => {
     const dev2 = await session('dev', 2);
     await flow.forge.as('alice').comment(REPO, 2, `@dev ${HELD}`);
-    const running = await until(async () => (await flow.service.store.jobs.runningJobs()).find((j) => j.key.agent === 'dev' && j.key.issue === 2), 'dev running on issue 2');
-    await until(async () => model.turnRequests.some((r) => textsOf(lastUserMessage(r.body)!).join('\n').includes(HELD)), 'the held run to reach the model');
+    const running = await until(
+      async () => (await flow.service.store.jobs.runningJobs()).find((j) => j.key.agent === 'dev' && j.key.issue === 2),
+      'dev running on issue 2',
+    );
+    await until(
+      async () => model.turnRequests.some((r) => textsOf(lastUserMessage(r.body)!).join('\n').includes(HELD)),
+      'the held run to reach the model',
+    );
 
     const refused = await call(flow, '/admin/reset', { agent: 'dev', issue: 2, scope: 'session' });
     const forced = await call(flow, '/admin/reset', { agent: 'dev', issue: 2, scope: 'session', force: true });
@@ -233,7 +299,10 @@ describe('the admin API resetting sessions that real runs wrote', { timeout: 180
     assert.match(String(refused.body.error), new RegExp(`job ${running.id} \\(dev:.*#2\\) is running`));
     assert.equal(forced.status, 200);
     assert.deepEqual(forced.body.cancelledJobs, [running.id]);
-    assert.deepEqual((forced.body.sessions as { sessionId: string }[]).map((s) => s.sessionId), [dev2.sessionId]);
+    assert.deepEqual(
+      (forced.body.sessions as { sessionId: string }[]).map((s) => s.sessionId),
+      [dev2.sessionId],
+    );
     assert.equal((await flow.service.store.jobs.getJob(running.id))?.state, 'cancelled');
     assert.equal(existsSync(transcriptOf(dev2)), false, 'the transcript is gone');
     assert.equal((await flow.service.store.sessions.get(dev2.key))?.sessionId, undefined);

@@ -28,7 +28,10 @@ describe('agent token check at start-up', () => {
     try {
       await assert.rejects(startFlow({ scene, tokens: { dev: 'not-dev-s-token' } }), (error: unknown) => {
         assert.ok(error instanceof AgentCheckError);
-        assert.deepEqual(error.problems.map((p) => p.agent), ['dev']);
+        assert.deepEqual(
+          error.problems.map((p) => p.agent),
+          ['dev'],
+        );
         assert.match(error.message, /agent "dev": the forge refused its token \(401\)/);
         return true;
       });
@@ -40,7 +43,10 @@ describe('agent token check at start-up', () => {
   it('refuses to start when an agent’s token belongs to another user, naming both', async () => {
     const scene = await startScene();
     try {
-      await assert.rejects(startFlow({ scene, tokens: { reviewer: scene.tokens.alice! } }), /agent "reviewer": its token belongs to forge user "alice", but agents\.reviewer\.login is "reviewer"/);
+      await assert.rejects(
+        startFlow({ scene, tokens: { reviewer: scene.tokens.alice! } }),
+        /agent "reviewer": its token belongs to forge user "alice", but agents\.reviewer\.login is "reviewer"/,
+      );
     } finally {
       await scene.forge.close();
     }
@@ -63,7 +69,9 @@ describe('agent token check at start-up', () => {
   it('is ready when every agent’s token is accepted', async () => {
     const flow = await startFlow();
     try {
-      const body = (await (await fetch(`${flow.service.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+      const body = (await (await fetch(`${flow.service.url}/readyz`)).json()) as {
+        checks: Record<string, { ok: boolean; detail: string }>;
+      };
 
       assert.deepEqual(body.checks.forge, { ok: true, detail: '3 agent token(s) accepted by the forge' });
     } finally {
@@ -75,7 +83,11 @@ describe('agent token check at start-up', () => {
 describe('claude-hooks config check --online', () => {
   const run = async (configPath: string, env: Record<string, string>) => {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, 'config', 'check', '--online', '--config', configPath], { env: { PATH: process.env.PATH, ...env } });
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'config', 'check', '--online', '--config', configPath],
+        { env: { PATH: process.env.PATH, ...env } },
+      );
       return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
@@ -88,7 +100,13 @@ describe('claude-hooks config check --online', () => {
     await flow.stopService();
     try {
       const configPath = join(flow.dataDir, 'claude-hooks.yaml');
-      const env = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN, BOSS_TOKEN: flow.tokens.boss!, DEV_TOKEN: flow.tokens.dev!, REVIEWER_TOKEN: flow.tokens.reviewer! };
+      const env = {
+        FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        FLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+        BOSS_TOKEN: flow.tokens.boss!,
+        DEV_TOKEN: flow.tokens.dev!,
+        REVIEWER_TOKEN: flow.tokens.reviewer!,
+      };
 
       const good = await run(configPath, env);
       const bad = await run(configPath, { ...env, DEV_TOKEN: 'wrong' });

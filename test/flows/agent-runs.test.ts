@@ -26,7 +26,9 @@ describe('agent runs through the service', () => {
     await flow.settle();
     await alice.comment(REPO, issue.number, '@dev also handle tabs');
     await flow.settle();
-    const response = await fetch(`${flow.service.url}/api/runs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${flow.service.url}/api/runs`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     runs = ((await response.json()) as { runs: RunRecord[] }).runs;
   });
 
@@ -35,10 +37,16 @@ describe('agent runs through the service', () => {
     await model?.close();
   });
 
-  it('runs each job in its key\'s session: dev starts one, then resumes it for the comment', () => {
+  it("runs each job in its key's session: dev starts one, then resumes it for the comment", () => {
     const dev = runs.filter((run) => run.key.agent === 'dev').reverse();
 
-    assert.deepEqual(dev.map((run) => [run.outcome, run.session, run.prompt?.kind]), [['succeeded', 'new', 'full'], ['succeeded', 'resumed', 'delta']]);
+    assert.deepEqual(
+      dev.map((run) => [run.outcome, run.session, run.prompt?.kind]),
+      [
+        ['succeeded', 'new', 'full'],
+        ['succeeded', 'resumed', 'delta'],
+      ],
+    );
     assert.equal(dev[1]?.sessionId, dev[0]?.sessionId);
   });
 
@@ -53,7 +61,9 @@ describe('agent runs through the service', () => {
   it('shows one run with its prompt through GET /api/runs/:id', async () => {
     const latest = runs.find((run) => run.key.agent === 'dev');
 
-    const response = await fetch(`${flow.service.url}/api/runs/${latest?.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${flow.service.url}/api/runs/${latest?.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
 
     const { run } = (await response.json()) as { run: RunRecord };
     assert.match(run.prompt?.text ?? '', /alice commented: @dev also handle tabs/);
@@ -63,17 +73,26 @@ describe('agent runs through the service', () => {
 describe('the service with no model credential', () => {
   it('says so at start-up, and fails each job with that message once its worktree is ready', async () => {
     const lines: string[] = [];
-    const flow = await startFlow({ log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }) });
+    const flow = await startFlow({
+      log: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } }),
+    });
     try {
       const alice = flow.forge.as('alice');
       const issue = await alice.openIssue(REPO, { title: 'Nothing will run', body: '' });
       await alice.assign(REPO, issue.number, 'dev');
       await flow.settle();
 
-      const response = await fetch(`${flow.service.url}/api/jobs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      const { jobs } = (await response.json()) as { jobs: Array<{ agent: string; state: string; error: string | null }> };
+      const response = await fetch(`${flow.service.url}/api/jobs`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
+      const { jobs } = (await response.json()) as {
+        jobs: Array<{ agent: string; state: string; error: string | null }>;
+      };
       const dev = jobs.find((job) => job.agent === 'dev');
-      assert.ok(lines.some((line) => /no model credential is configured \(model\.credential\)/.test(line)), lines.filter((l) => l.includes('model')).join('') || 'no warning');
+      assert.ok(
+        lines.some((line) => /no model credential is configured \(model\.credential\)/.test(line)),
+        lines.filter((l) => l.includes('model')).join('') || 'no warning',
+      );
       assert.equal(dev?.state, 'failed');
       assert.ok(dev?.error?.startsWith(UNAVAILABLE_MESSAGE), dev?.error ?? '');
     } finally {

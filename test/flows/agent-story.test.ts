@@ -13,7 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import type { RunRecord } from '../../src/sessions/ports.js';
 import { STORY, storyResponder } from '../support/agent/story-model.js';
 import { ADMIN_TOKEN, REPO, startFlow, type Flow } from '../support/flow.js';
-import { dialogue, lastUserMessage, textsOf, type ScriptedModel, startScriptedModel, type TurnRequest } from '../support/model/index.js';
+import {
+  dialogue,
+  lastUserMessage,
+  textsOf,
+  type ScriptedModel,
+  startScriptedModel,
+  type TurnRequest,
+} from '../support/model/index.js';
 
 const TITLE = 'Login fails for names with spaces';
 const BODY = 'Steps: log in as "Ada Lovelace".';
@@ -26,7 +33,9 @@ describe('the agent story: triage, implement, review, answer in the same session
   let pull: number;
 
   const turnsOf = (role: string): TurnRequest[] =>
-    model.turnRequests.filter((request) => textsOf(dialogue(request.body)[0]!).join('').includes(`You are the ${role} agent`));
+    model.turnRequests.filter((request) =>
+      textsOf(dialogue(request.body)[0]!).join('').includes(`You are the ${role} agent`),
+    );
 
   before(async () => {
     model = await startScriptedModel({ respond: storyResponder() });
@@ -37,7 +46,9 @@ describe('the agent story: triage, implement, review, answer in the same session
     await alice.assign(REPO, 1, 'dev');
     await flow.settle();
     pull = flow.forge.pulls(REPO)[0]?.number ?? 0;
-    const response = await fetch(`${flow.service.url}/api/runs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${flow.service.url}/api/runs`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     runs = ((await response.json()) as { runs: RunRecord[] }).runs.reverse();
   });
 
@@ -73,12 +84,25 @@ describe('the agent story: triage, implement, review, answer in the same session
     const worktree = (await flow.service.workdirs.list()).find((w) => w.agent === 'dev');
 
     assert.equal(branch, 'issue-1-login-fails-for-names-with-spaces');
-    assert.deepEqual([pr?.author, pr?.title, pr?.pull?.headRef, pr?.pull?.baseRef], ['dev', STORY.pullTitle, branch, 'main']);
-    assert.ok(flow.forge.reviews(REPO, pull).some((review) => review.reviewer === 'reviewer' && review.state === 'REQUEST_CHANGES'));
+    assert.deepEqual(
+      [pr?.author, pr?.title, pr?.pull?.headRef, pr?.pull?.baseRef],
+      ['dev', STORY.pullTitle, branch, 'main'],
+    );
+    assert.ok(
+      flow.forge
+        .reviews(REPO, pull)
+        .some((review) => review.reviewer === 'reviewer' && review.state === 'REQUEST_CHANGES'),
+    );
     assert.equal(worktree?.branch, branch);
-    assert.equal(branches[branch!], git(worktree!.path, 'rev-parse', 'HEAD'), 'the worktree\'s head is pushed');
-    assert.deepEqual(git(worktree!.path, 'log', '-2', '--format=%an <%ae>').split('\n'), ['Dev <dev@agents.test>', 'Dev <dev@agents.test>']);
-    assert.deepEqual(runs[1]?.changes?.map((change) => change.kind), ['pull', 'review-request']);
+    assert.equal(branches[branch!], git(worktree!.path, 'rev-parse', 'HEAD'), "the worktree's head is pushed");
+    assert.deepEqual(git(worktree!.path, 'log', '-2', '--format=%an <%ae>').split('\n'), [
+      'Dev <dev@agents.test>',
+      'Dev <dev@agents.test>',
+    ]);
+    assert.deepEqual(
+      runs[1]?.changes?.map((change) => change.kind),
+      ['pull', 'review-request'],
+    );
   });
 
   it('has reviewer work on the PR head and request changes with mcp__forge__submit_review', () => {
@@ -87,9 +111,11 @@ describe('the agent story: triage, implement, review, answer in the same session
     assert.deepEqual([review?.reviewer, review?.body], ['reviewer', STORY.review]);
   });
 
-  it('resumes dev\'s session: same id, and the first request carries the first run\'s messages', () => {
+  it("resumes dev's session: same id, and the first request carries the first run's messages", () => {
     const dev = turnsOf('dev');
-    const second = dev.find((request) => textsOf(lastUserMessage(request.body)!).join('').includes('This resumes your session'));
+    const second = dev.find((request) =>
+      textsOf(lastUserMessage(request.body)!).join('').includes('This resumes your session'),
+    );
 
     assert.equal(runs[3]?.sessionId, runs[1]?.sessionId);
     assert.equal(second?.headers['x-claude-code-session-id'], runs[1]?.sessionId);
@@ -98,14 +124,19 @@ describe('the agent story: triage, implement, review, answer in the same session
   });
 
   it('sends the resumed run a delta holding the review, not the whole thread again', async () => {
-    const response = await fetch(`${flow.service.url}/api/runs/${runs[3]?.id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${flow.service.url}/api/runs/${runs[3]?.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const delta = ((await response.json()) as { run: RunRecord }).run.prompt?.text ?? '';
 
     assert.equal(runs[3]?.prompt?.kind, 'delta');
     assert.ok(delta.includes(STORY.review), delta);
     assert.ok(!delta.includes(BODY) && !delta.includes('## Conventions'), delta);
     assert.ok((runs[3]?.prompt?.bytes ?? Infinity) < (runs[1]?.prompt?.bytes ?? 0) / 2);
-    assert.ok(flow.forge.comments(REPO, 1).some((comment) => comment.body === STORY.answered && comment.author === 'dev'), 'dev answered the review');
+    assert.ok(
+      flow.forge.comments(REPO, 1).some((comment) => comment.body === STORY.answered && comment.author === 'dev'),
+      'dev answered the review',
+    );
   });
 
   it('lists the runs through GET /api/runs with new/resumed and full/delta', () => {
@@ -121,7 +152,9 @@ describe('the agent story: triage, implement, review, answer in the same session
   });
 
   it('keeps one status comment per run, edited in place to finished', () => {
-    const statuses = [...flow.forge.comments(REPO, 1), ...flow.forge.comments(REPO, pull)].filter((comment) => MARKER.test(comment.body));
+    const statuses = [...flow.forge.comments(REPO, 1), ...flow.forge.comments(REPO, pull)].filter((comment) =>
+      MARKER.test(comment.body),
+    );
 
     assert.equal(statuses.length, runs.length);
     for (const run of runs) {
@@ -132,9 +165,11 @@ describe('the agent story: triage, implement, review, answer in the same session
     }
   });
 
-  it('leaves no token in the worktrees\' .git/config nor in the transcripts', async () => {
+  it("leaves no token in the worktrees' .git/config nor in the transcripts", async () => {
     const tokens = Object.values(flow.tokens);
-    const configs = (await flow.service.workdirs.list()).map((w) => readFileSync(join(gitDir(w.path), 'config'), 'utf8'));
+    const configs = (await flow.service.workdirs.list()).map((w) =>
+      readFileSync(join(gitDir(w.path), 'config'), 'utf8'),
+    );
     const transcripts = filesUnder(join(flow.dataDir, 'claude')).filter((file) => file.endsWith('.jsonl'));
 
     assert.ok(configs.length >= 3 && transcripts.length >= 3);
@@ -153,7 +188,9 @@ function gitDir(worktree: string): string {
 }
 
 function filesUnder(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' }).map((name) => join(root, name)).filter((path) => statSync(path).isFile());
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(root, name))
+    .filter((path) => statSync(path).isFile());
 }
 
 function git(cwd: string, ...args: string[]): string {

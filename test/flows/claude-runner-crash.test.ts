@@ -23,7 +23,15 @@ import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { processesUnder } from '../support/processes.js';
-import { bash, dialogue, startScriptedModel, text, transcriptPath, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import {
+  bash,
+  dialogue,
+  startScriptedModel,
+  text,
+  transcriptPath,
+  type ScriptedModel,
+  type TurnRequest,
+} from '../support/model/index.js';
 
 const CHILD = join(import.meta.dirname, '..', 'support', 'agent', 'crash-child.ts');
 
@@ -37,7 +45,8 @@ describe('the Claude runner after a crash', () => {
 
   after(async () => {
     // Whatever a failed test left: each killed service's group, and every process still in a test's folder (a run's, in its own group).
-    for (const started of children) if (started.pid && started.exitCode === null && started.signalCode === null) killGroupAndProcess(started.pid);
+    for (const started of children)
+      if (started.pid && started.exitCode === null && started.signalCode === null) killGroupAndProcess(started.pid);
     for (const left of processesUnder(root)) killGroupAndProcess(left.pid);
     await store?.close();
     for (const opened of stores) await opened.close();
@@ -46,8 +55,16 @@ describe('the Claude runner after a crash', () => {
   });
 
   /** The service: a process that runs one dev job on `issue` and is killed by the test. Its own process group. */
-  function startService(place: { dataDir: string; configDir: string; home: string; cwd: string }, issue: number, isolation: IsolationKind = 'bwrap'): ChildProcess {
-    const started = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ ...place, modelUrl: model!.url, issue, isolation })], { detached: true, stdio: 'ignore' });
+  function startService(
+    place: { dataDir: string; configDir: string; home: string; cwd: string },
+    issue: number,
+    isolation: IsolationKind = 'bwrap',
+  ): ChildProcess {
+    const started = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD, JSON.stringify({ ...place, modelUrl: model!.url, issue, isolation })],
+      { detached: true, stdio: 'ignore' },
+    );
     children.push(started);
     return started;
   }
@@ -80,7 +97,9 @@ describe('the Claude runner after a crash', () => {
     child = startService({ dataDir, configDir, home, cwd }, 21);
     store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
     const sessions = store.sessions;
-    await waitFor(async () => (await sessions.get(key))?.sessionId !== undefined && model!.requests.some((r) => r.kind === 'turn'));
+    await waitFor(
+      async () => (await sessions.get(key))?.sessionId !== undefined && model!.requests.some((r) => r.kind === 'turn'),
+    );
     const stored = (await sessions.get(key))?.sessionId;
     // Killed while the agent's command runs: the runtime has written the transcript by then (it
     // writes none before the first reply; a kill before that leaves nothing to resume, and the
@@ -122,9 +141,16 @@ describe('the Claude runner after a crash', () => {
     model ??= await startScriptedModel();
     const { dataDir, configDir, home, cwd } = place('killed');
     // A background process of the agent's own, then a long foreground one: both must die with the service.
-    model.setScript([bash('(node -e "setInterval(() => {}, 1000)" &) ; node -e "setTimeout(() => {}, 60000)"'), text('never reached')]);
+    model.setScript([
+      bash('(node -e "setInterval(() => {}, 1000)" &) ; node -e "setTimeout(() => {}, 60000)"'),
+      text('never reached'),
+    ]);
     child = startService({ dataDir, configDir, home, cwd }, 22);
-    await waitFor(async () => processesUnder(cwd).filter((p) => p.command.includes('setInterval') || p.command.includes('setTimeout')).length >= 2);
+    await waitFor(
+      async () =>
+        processesUnder(cwd).filter((p) => p.command.includes('setInterval') || p.command.includes('setTimeout'))
+          .length >= 2,
+    );
 
     process.kill(child.pid!, 'SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
@@ -134,10 +160,18 @@ describe('the Claude runner after a crash', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.equal(model.requests.length, requests, 'something of the killed run still asked the model');
     const restarted = await reopen(dataDir);
-    const finished = await finishOrphanedRuns({ runs: restarted.runs, clients: new Map(), clock: systemClock, log: silentLogger() });
+    const finished = await finishOrphanedRuns({
+      runs: restarted.runs,
+      clients: new Map(),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     const [run] = await restarted.runs.list({ agent: 'dev' });
     assert.equal(finished.leftovers, 0, 'the sandbox left nothing for the next start to end');
-    assert.deepEqual([run?.outcome, run?.isolation, run?.processes?.list.length, run?.leftoversEnded], ['interrupted', 'bwrap', 1, 0]);
+    assert.deepEqual(
+      [run?.outcome, run?.isolation, run?.processes?.list.length, run?.leftoversEnded],
+      ['interrupted', 'bwrap', 1, 0],
+    );
   });
 
   it('ends, at the next start, everything a run without a sandbox left running when the service alone was SIGKILLed: no write and no push after', async () => {
@@ -146,21 +180,37 @@ describe('the Claude runner after a crash', () => {
     const remote = join(root, 'unconfined', 'remote.git');
     git(root, ['init', '--quiet', '--bare', remote], testEnv(home));
     // What fault injection saw an orphaned run do: go on writing and pushing while the service was down.
-    writeFileSync(join(root, 'unconfined', 'beat.sh'), `while true; do echo beat >> beats; git commit --quiet --allow-empty -m beat && git push --quiet ${remote} HEAD:refs/heads/beats; sleep 0.1; done\n`);
+    writeFileSync(
+      join(root, 'unconfined', 'beat.sh'),
+      `while true; do echo beat >> beats; git commit --quiet --allow-empty -m beat && git push --quiet ${remote} HEAD:refs/heads/beats; sleep 0.1; done\n`,
+    );
     // In the background, away from the runtime (the runtime gives each Bash command a session of its own), then a long foreground command.
-    model.setScript([bash('(sh ../beat.sh >/dev/null 2>&1 &) ; node -e "setTimeout(() => {}, 60000)"'), text('never reached')]);
+    model.setScript([
+      bash('(sh ../beat.sh >/dev/null 2>&1 &) ; node -e "setTimeout(() => {}, 60000)"'),
+      text('never reached'),
+    ]);
     child = startService({ dataDir, configDir, home, cwd }, 23, 'none');
-    await waitFor(async () => pushes(remote, home) >= 2 && processesUnder(cwd).some((p) => p.command.includes('setTimeout')));
+    await waitFor(
+      async () => pushes(remote, home) >= 2 && processesUnder(cwd).some((p) => p.command.includes('setTimeout')),
+    );
 
     process.kill(child.pid!, 'SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     const outlived = processesUnder(cwd);
     const restarted = await reopen(dataDir);
-    const finished = await finishOrphanedRuns({ runs: restarted.runs, clients: new Map(), clock: systemClock, log: silentLogger() });
+    const finished = await finishOrphanedRuns({
+      runs: restarted.runs,
+      clients: new Map(),
+      clock: systemClock,
+      log: silentLogger(),
+    });
     const [written, pushed] = [statSync(join(cwd, 'beats')).size, pushes(remote, home)];
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
-    assert.ok(outlived.some((p) => p.command.includes('beat.sh')), 'the run outlived the service (without that, this test proves nothing)');
+    assert.ok(
+      outlived.some((p) => p.command.includes('beat.sh')),
+      'the run outlived the service (without that, this test proves nothing)',
+    );
     assert.deepEqual(processesUnder(cwd), [], 'a process of the killed run is still alive');
     assert.equal(statSync(join(cwd, 'beats')).size, written, 'something of the killed run still writes');
     assert.equal(pushes(remote, home), pushed, 'something of the killed run still pushes');
@@ -168,7 +218,10 @@ describe('the Claude runner after a crash', () => {
     assert.deepEqual([run?.outcome, run?.isolation, run?.processes?.list.length], ['interrupted', 'none', 1]);
     // The loop and the foreground command at least (a `sleep 0.1` or a `git push` of the loop may have ended by itself).
     const lasting = outlived.filter((p) => p.command.includes('beat.sh') || p.command.includes('setTimeout'));
-    assert.ok(finished.leftovers >= lasting.length, `ended ${finished.leftovers} processes; these were left: ${outlived.map((p) => p.command).join('; ')}`);
+    assert.ok(
+      finished.leftovers >= lasting.length,
+      `ended ${finished.leftovers} processes; these were left: ${outlived.map((p) => p.command).join('; ')}`,
+    );
     assert.equal(run?.leftoversEnded, finished.leftovers);
   });
 });

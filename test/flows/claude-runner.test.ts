@@ -9,7 +9,11 @@ import { rmSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import { createClaudeRunner, type ClaudeRunnerOptions, type RunStatusReporter } from '../../src/agent/claude/claude-runner.js';
+import {
+  createClaudeRunner,
+  type ClaudeRunnerOptions,
+  type RunStatusReporter,
+} from '../../src/agent/claude/claude-runner.js';
 import { renderStatus } from '../../src/agent/status/render-status.js';
 import type { RunStatus } from '../../src/agent/status/types.js';
 import { createWorkspaceRunner } from '../../src/agent/workspace-runner.js';
@@ -31,7 +35,18 @@ import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
 import { processesUnder, type ProcessInFolder } from '../support/processes.js';
-import { bash, dialogue, lastUserMessage, startScriptedModel, text, textsOf, tool, toolResultsIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import {
+  bash,
+  dialogue,
+  lastUserMessage,
+  startScriptedModel,
+  text,
+  textsOf,
+  tool,
+  toolResultsIn,
+  type ScriptedModel,
+  type TurnRequest,
+} from '../support/model/index.js';
 
 describe('the Claude runner', () => {
   let h: Harness;
@@ -64,7 +79,11 @@ describe('the Claude runner', () => {
     return {
       ...base,
       limits: { ...base.limits, ...limits },
-      model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('scripted-model-key') }, baseUrl: model.url },
+      model: {
+        name: 'claude-sonnet-4-5',
+        credential: { kind: 'api-key', secret: new Secret('scripted-model-key') },
+        baseUrl: model.url,
+      },
     };
   }
 
@@ -107,7 +126,12 @@ describe('the Claude runner', () => {
     readonly turns: readonly TurnRequest[];
   }
 
-  async function job(agentConfig: AgentConfig, issue: number, events: readonly StoredEvent[], run: AgentRunner = runner().workspace): Promise<Job> {
+  async function job(
+    agentConfig: AgentConfig,
+    issue: number,
+    events: readonly StoredEvent[],
+    run: AgentRunner = runner().workspace,
+  ): Promise<Job> {
     const from = model.requests.length;
     const outcome = await run.run({
       jobId: nextJobId++,
@@ -154,7 +178,7 @@ describe('the Claude runner', () => {
       assert.equal(session?.cursor?.lastEventId, 2);
     });
 
-    it('resumes the same session: run 1\'s messages come first, and the new message holds only the new comment', () => {
+    it("resumes the same session: run 1's messages come first, and the new message holds only the new comment", () => {
       const request = second.turns[0]!;
       const messages = dialogue(request.body);
 
@@ -165,10 +189,13 @@ describe('the Claude runner', () => {
       assert.deepEqual(textsOf(lastUserMessage(request.body)!), ['New on #7:\nalice commented: also handle tabs']);
     });
 
-    it('reports each run\'s facts: new then resumed, full then delta prompt, turns and cost', () => {
+    it("reports each run's facts: new then resumed, full then delta prompt, turns and cost", () => {
       assert.ok(first.outcome.ok && second.outcome.ok);
       assert.deepEqual([first.outcome.facts?.session, first.outcome.facts?.prompt?.kind], ['new', 'full']);
-      assert.deepEqual([second.outcome.facts?.session, second.outcome.facts?.prompt?.kind, second.outcome.facts?.sessionId], ['resumed', 'delta', firstSession]);
+      assert.deepEqual(
+        [second.outcome.facts?.session, second.outcome.facts?.prompt?.kind, second.outcome.facts?.sessionId],
+        ['resumed', 'delta', firstSession],
+      );
       assert.equal(second.outcome.facts?.turns, 1);
       // The SDK's total for a resumed session includes the earlier runs; the runner counts this run only.
       // Two runs of similar size: a cumulative total would be about twice the first run's cost.
@@ -179,19 +206,29 @@ describe('the Claude runner', () => {
     it('records both runs with their prompts, outcome and status comment', async () => {
       const [latest, earlier] = await store.runs.list({ agent: 'dev' });
 
-      assert.deepEqual([earlier?.session, earlier?.prompt?.kind, earlier?.outcome, earlier?.statusCommentId], ['new', 'full', 'succeeded', 4242]);
-      assert.deepEqual([latest?.session, latest?.prompt?.text, latest?.sessionId, latest?.turns], ['resumed', 'New on #7:\nalice commented: also handle tabs', firstSession, 1]);
+      assert.deepEqual(
+        [earlier?.session, earlier?.prompt?.kind, earlier?.outcome, earlier?.statusCommentId],
+        ['new', 'full', 'succeeded', 4242],
+      );
+      assert.deepEqual(
+        [latest?.session, latest?.prompt?.text, latest?.sessionId, latest?.turns],
+        ['resumed', 'New on #7:\nalice commented: also handle tabs', firstSession, 1],
+      );
       assert.ok((latest?.tokens?.input ?? 0) > 0);
     });
   });
 
-  it('asks the model while its status comment is still being posted, and records the comment once it is', { timeout: 120_000 }, async (t) => {
+  it('asks the model while its status comment is still being posted, and records the comment once it is', {
+    timeout: 120_000,
+  }, async (t) => {
     // The status post is held until the runtime has named the session (it asks the model right
     // after): a runner that waited for the post before starting the run would never get there, and
     // the test would time out — which aborts the run (its signal is the test's), ending the runtime.
     let sessionStarted!: () => void;
     const started = new Promise<void>((resolve) => (sessionStarted = resolve));
-    const timedOut = new Promise<void>((resolve) => t.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const timedOut = new Promise<void>((resolve) =>
+      t.signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
     const sessions: SessionStore = {
       ...store.sessions,
       async started(key, session) {
@@ -233,7 +270,7 @@ describe('the Claude runner', () => {
     assert.equal(record?.statusCommentId, 5151);
   });
 
-  it('never resumes issue A\'s session for a comment on issue B, though boss uses one worktree for both', async () => {
+  it("never resumes issue A's session for a comment on issue B, though boss uses one worktree for both", async () => {
     model.setScript([text('Triaged 1.'), text('Triaged 2.')]);
     await job(agent('boss'), 1, [comment(1, '@boss-bot triage')]);
     const two = await job(agent('boss'), 2, [comment(2, '@boss-bot triage this one')]);
@@ -313,10 +350,21 @@ describe('the Claude runner', () => {
     model.setScript([text('Going on.')]);
     const lifted = await job(tight, 11, [comment(11, '@dev-bot continue')]);
 
-    assert.ok(!stopped.outcome.ok && stopped.outcome.error.startsWith('budget-exceeded'), JSON.stringify(stopped.outcome));
-    assert.ok(!refused.outcome.ok && /this issue has cost \$0\.\d+ over 1 run\(s\).*@dev-bot continue/.test(refused.outcome.error), JSON.stringify(refused.outcome));
+    assert.ok(
+      !stopped.outcome.ok && stopped.outcome.error.startsWith('budget-exceeded'),
+      JSON.stringify(stopped.outcome),
+    );
+    assert.ok(
+      !refused.outcome.ok &&
+        /this issue has cost \$0\.\d+ over 1 run\(s\).*@dev-bot continue/.test(refused.outcome.error),
+      JSON.stringify(refused.outcome),
+    );
     assert.equal(refused.turns.length, 0);
-    assert.ok(refusedStatus?.phase === 'finished' && refusedStatus.outcome === 'budget-exceeded' && refusedStatus.detail?.includes('limits.maxIssueUsd'));
+    assert.ok(
+      refusedStatus?.phase === 'finished' &&
+        refusedStatus.outcome === 'budget-exceeded' &&
+        refusedStatus.detail?.includes('limits.maxIssueUsd'),
+    );
     assert.ok(lifted.turns.length > 0);
   });
   it('stops a run at its wall-clock limit and says so', async () => {
@@ -330,7 +378,10 @@ describe('the Claude runner', () => {
     assert.match(run.outcome.error, /^budget-exceeded: stopped after 0.25 minutes.*limits\.maxRunMinutes/);
     const finished = statuses.at(-1);
     assert.ok(finished?.phase === 'finished' && finished.outcome === 'budget-exceeded');
-    assert.ok(statuses.some((status) => status.phase === 'working' && status.activity.startsWith('Bash: command: node -e')), JSON.stringify([run.turns.length, statuses]));
+    assert.ok(
+      statuses.some((status) => status.phase === 'working' && status.activity.startsWith('Bash: command: node -e')),
+      JSON.stringify([run.turns.length, statuses]),
+    );
     model.setScript([]);
   });
 
@@ -343,8 +394,17 @@ describe('the Claude runner', () => {
     const second = comment(16, 'and the lexer too');
     const stop = new AbortController();
     const asked = model.requests.length;
-    const interrupted = runner().workspace.run({ jobId: nextJobId++, key: keyOf('dev', 16), agent: agent('dev'), repo, attempt: 1, events: [second], signal: stop.signal });
-    while (!model.requests.slice(asked).some((r) => r.kind === 'turn')) await new Promise((resolve) => setTimeout(resolve, 50));
+    const interrupted = runner().workspace.run({
+      jobId: nextJobId++,
+      key: keyOf('dev', 16),
+      agent: agent('dev'),
+      repo,
+      attempt: 1,
+      events: [second],
+      signal: stop.signal,
+    });
+    while (!model.requests.slice(asked).some((r) => r.kind === 'turn'))
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 500));
     stop.abort(new Error('service shutting down'));
     const stopped = await interrupted;
@@ -357,7 +417,9 @@ describe('the Claude runner', () => {
     assert.deepEqual(after, before);
     assert.equal(retry.outcome.ok, true, JSON.stringify(retry.outcome));
     assert.ok(retry.turns.length > 0, 'the retry asked the model');
-    assert.deepEqual(textsOf(lastUserMessage(retry.turns[0]!.body)!), ['New on #16:\nalice commented: and the lexer too']);
+    assert.deepEqual(textsOf(lastUserMessage(retry.turns[0]!.body)!), [
+      'New on #16:\nalice commented: and the lexer too',
+    ]);
     assert.equal((await store.sessions.get(keyOf('dev', 16)))?.cursor?.lastEventId, second.id);
     model.setScript([]);
   });
@@ -389,11 +451,20 @@ describe('the Claude runner', () => {
     model.injectFault({ kind: 'overloaded', count: 1 });
     statuses.length = 0;
 
-    const run = await job({ ...agent('dev'), model: { ...agent('dev').model!, runtimeRetries: 1 } }, 18, [comment(18, '@dev-bot go')]);
+    const run = await job({ ...agent('dev'), model: { ...agent('dev').model!, runtimeRetries: 1 } }, 18, [
+      comment(18, '@dev-bot go'),
+    ]);
 
     assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
     const activities = statuses.flatMap((status) => (status.phase === 'working' ? [status.activity] : []));
-    assert.ok(activities.some((a) => /^waiting for the model API, which answered 529 overloaded \(Overloaded\): the runtime tries again \(attempt 2 of 2\)$/.test(a)), JSON.stringify(activities));
+    assert.ok(
+      activities.some((a) =>
+        /^waiting for the model API, which answered 529 overloaded \(Overloaded\): the runtime tries again \(attempt 2 of 2\)$/.test(
+          a,
+        ),
+      ),
+      JSON.stringify(activities),
+    );
     assert.ok(activities.includes('the model API answers again'), JSON.stringify(activities));
     model.injectFault(undefined);
     model.setScript([]);
@@ -416,8 +487,15 @@ describe('the Claude runner', () => {
     });
     model.injectFault(undefined);
 
-    assert.ok(!outcome.ok && outcome.retryable && outcome.outage && outcome.error.startsWith('model-unavailable'), JSON.stringify(outcome));
-    assert.equal(model.requests.slice(from).filter((r) => r.kind === 'faulted').length, 1, 'runtimeRetries: 0 — one request, no retry by the runtime');
+    assert.ok(
+      !outcome.ok && outcome.retryable && outcome.outage && outcome.error.startsWith('model-unavailable'),
+      JSON.stringify(outcome),
+    );
+    assert.equal(
+      model.requests.slice(from).filter((r) => r.kind === 'faulted').length,
+      1,
+      'runtimeRetries: 0 — one request, no retry by the runtime',
+    );
     const finished = statuses.at(-1);
     assert.ok(finished?.phase === 'finished' && finished.outcome === 'model-unavailable', JSON.stringify(finished));
     assert.equal(finished.next, 'the service tries again in about 2 min (attempt 2), resuming this session.');
@@ -447,7 +525,10 @@ describe('the Claude runner', () => {
     assert.ok(run.outcome.ok, JSON.stringify(run.outcome));
     assert.match(toolResultsIn(run.turns[1]!.body)[0]?.text ?? '', /^posted: Triaged: a bug\./);
     assert.deepEqual(record?.changes, [{ kind: 'comment', number: 16, summary: 'commented on #16' }]);
-    assert.deepEqual(record?.toolCalls?.map((call) => call.name), ['mcp__forge__comment']);
+    assert.deepEqual(
+      record?.toolCalls?.map((call) => call.name),
+      ['mcp__forge__comment'],
+    );
     const finished = statuses.at(-1);
     assert.ok(finished?.phase === 'finished' && finished.silent === false);
   });
@@ -480,16 +561,23 @@ describe('the Claude runner', () => {
     assert.equal(record?.isolation, 'none');
   });
 
-  it('gives the runtime only what the run needs: no credential, no service secrets, no IS_SANDBOX, its session\'s own config dir', async () => {
+  it("gives the runtime only what the run needs: no credential, no service secrets, no IS_SANDBOX, its session's own config dir", async () => {
     model.setScript([bash('env | sort'), text('Listed.')]);
-    const { workspace } = runner({ baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' } });
+    const { workspace } = runner({
+      baseEnv: { PATH: process.env.PATH, HOME: h.home, CLAUDE_HOOKS_WEBHOOK_SECRET: 'leak-me-please', LANG: 'C.UTF-8' },
+    });
 
     const token = h.agents.dev.token.reveal();
-    const run = await job(agent('dev'), 14, [comment(14, `@dev-bot show env, and here is a token: ${token}`)], workspace);
+    const run = await job(
+      agent('dev'),
+      14,
+      [comment(14, `@dev-bot show env, and here is a token: ${token}`)],
+      workspace,
+    );
 
     const listed = toolResultsIn(run.turns[1]!.body)[0]?.text ?? '';
     assert.doesNotMatch(listed, /leak-me-please|IS_SANDBOX|scripted-model-key/);
-    assert.ok(!listed.includes(token), 'the agent\'s forge token is in its environment');
+    assert.ok(!listed.includes(token), "the agent's forge token is in its environment");
     assert.match(listed, new RegExp(`^CLAUDE_CONFIG_DIR=${sessionConfigDir(configDir, keyOf('dev', 14))}$`, 'm'));
     assert.match(listed, /^CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1$/m);
     assert.match(listed, /^ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/m);
@@ -501,7 +589,7 @@ describe('the Claude runner', () => {
     assert.doesNotMatch(JSON.stringify(record), new RegExp(token));
   });
 
-  describe('dev\'s push before it ends (issue 12: a worktree lives on one worker)', () => {
+  describe("dev's push before it ends (issue 12: a worktree lives on one worker)", () => {
     async function devRun(issue: number, command: string) {
       model.setScript([bash(command), text('Done.')]);
       statuses.length = 0;
@@ -513,7 +601,10 @@ describe('the Claude runner', () => {
     }
 
     it('says in the status comment and the run record that a commit and changes were not pushed', async () => {
-      const { run, finished, record } = await devRun(40, 'git commit -q --allow-empty -m "work in progress" && echo draft > notes.txt');
+      const { run, finished, record } = await devRun(
+        40,
+        'git commit -q --allow-empty -m "work in progress" && echo draft > notes.txt',
+      );
 
       assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
       assert.ok(finished?.phase === 'finished', JSON.stringify(finished));
@@ -527,7 +618,10 @@ describe('the Claude runner', () => {
     });
 
     it('says nothing of the kind when the run pushed its commit', async () => {
-      const { run, finished, record } = await devRun(41, 'git commit -q --allow-empty -m "the fix" && git push -q origin HEAD');
+      const { run, finished, record } = await devRun(
+        41,
+        'git commit -q --allow-empty -m "the fix" && git push -q origin HEAD',
+      );
 
       assert.equal(run.outcome.ok, true, JSON.stringify(run.outcome));
       assert.ok(finished?.phase === 'finished', JSON.stringify(finished));
@@ -561,7 +655,9 @@ describe('the Claude runner', () => {
 
     it('delivers the comment into the running session, and the model receives it before the run ends', async () => {
       const session = await store.sessions.get(keyOf('dev', 12));
-      const carrying = live.turns.filter((turn) => JSON.stringify(turn.body.messages).includes('alice commented: also handle tabs'));
+      const carrying = live.turns.filter((turn) =>
+        JSON.stringify(turn.body.messages).includes('alice commented: also handle tabs'),
+      );
 
       assert.equal(delivered, true);
       assert.ok(live.outcome.ok, JSON.stringify(live.outcome));

@@ -46,7 +46,8 @@ function devRunner(options: { dirty?: boolean; gate?: Gate; seen?: WorkspaceRunR
       await run('git', ['commit', '-m', `Work ${runs}`], { cwd, env });
       await run('git', ['push', 'origin', 'HEAD'], { cwd, env });
       if (options.dirty) writeFileSync(join(cwd, 'unfinished.txt'), 'half a thought\n');
-      if (options.gate?.hold) await new Promise<void>((resolve) => ((options.gate!.open = resolve), gateStarted(options.gate!)));
+      if (options.gate?.hold)
+        await new Promise<void>((resolve) => ((options.gate!.open = resolve), gateStarted(options.gate!)));
       return { ok: true };
     },
   };
@@ -79,7 +80,10 @@ async function twoIssuesAndAPull(flow: Flow): Promise<{ pull: number }> {
 async function worktrees(flow: Flow): Promise<string[]> {
   const list = await flow.service.workdirs.list();
   return list
-    .map((w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `pr-${w.target.number}` : 'default'}`)
+    .map(
+      (w) =>
+        `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind === 'pr-head' ? `pr-${w.target.number}` : 'default'}`,
+    )
     .sort();
 }
 
@@ -94,7 +98,12 @@ describe('cleanup on forge events', () => {
     const flow = await startFlow({ runner: devRunner() });
     try {
       const { pull } = await twoIssuesAndAPull(flow);
-      assert.deepEqual(await worktrees(flow), ['boss:default', `dev:${BRANCH}`, 'dev:issue-2-other-work', `reviewer:pr-${pull}`]);
+      assert.deepEqual(await worktrees(flow), [
+        'boss:default',
+        `dev:${BRANCH}`,
+        'dev:issue-2-other-work',
+        `reviewer:pr-${pull}`,
+      ]);
 
       await flow.forge.as('alice').mergePull(REPO, pull);
       await flow.settle();
@@ -156,7 +165,9 @@ describe('cleanup on forge events', () => {
     }
   });
 
-  it('retargets a PR stacked on a merged PR onto its base and queues a job for its dev, whose delta says to rebase', { timeout: 180_000 }, async () => {
+  it('retargets a PR stacked on a merged PR onto its base and queues a job for its dev, whose delta says to rebase', {
+    timeout: 180_000,
+  }, async () => {
     const model = await startScriptedModel();
     const flow = await startFlow({ modelUrl: model.url });
     try {
@@ -167,7 +178,9 @@ describe('cleanup on forge events', () => {
         await alice.assign(REPO, issue.number, 'dev');
         await flow.settle();
       }
-      const stackedBranch = (await flow.service.workdirs.list()).find((w) => w.agent === 'dev' && w.target.kind === 'issue-branch' && w.target.branch.startsWith('issue-2-'));
+      const stackedBranch = (await flow.service.workdirs.list()).find(
+        (w) => w.agent === 'dev' && w.target.kind === 'issue-branch' && w.target.branch.startsWith('issue-2-'),
+      );
       assert.ok(stackedBranch?.target.kind === 'issue-branch', 'dev worked on issue 2 in its own worktree');
       const head = stackedBranch.target.branch;
       await dev.pushCommit(REPO, { branch: BRANCH, files: { 'login.md': 'fixed\n' }, message: 'Fix login' });
@@ -175,7 +188,11 @@ describe('cleanup on forge events', () => {
       await dev.pushCommit(REPO, { branch: head, files: { 'stacked.md': 'on top\n' }, message: 'Stacked' });
       const stacked = await dev.openPull(REPO, { head, base: 'main', title: 'Stacked work' });
       // The double opens from main; retarget the second onto the first's head to stack it.
-      await fetch(`${flow.forge.url}/api/v1/repos/${REPO}/pulls/${stacked.number}`, { method: 'PATCH', headers: { authorization: `token ${flow.tokens.dev}`, 'content-type': 'application/json' }, body: JSON.stringify({ base: BRANCH }) });
+      await fetch(`${flow.forge.url}/api/v1/repos/${REPO}/pulls/${stacked.number}`, {
+        method: 'PATCH',
+        headers: { authorization: `token ${flow.tokens.dev}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ base: BRANCH }),
+      });
       await flow.settle();
       assert.equal(flow.forge.issue(REPO, stacked.number)?.pull?.baseRef, BRANCH);
       const before = new Set((await flow.service.store.runs.list()).map((r) => r.id));
@@ -187,18 +204,37 @@ describe('cleanup on forge events', () => {
       const result = (await lastCleanup(flow)).result as CleanupResult;
       const [retargeted, ...more] = result.retargeted ?? [];
       assert.deepEqual(more, []);
-      assert.deepEqual({ ...retargeted, eventId: undefined }, { number: stacked.number, from: BRANCH, to: 'main', eventId: undefined });
+      assert.deepEqual(
+        { ...retargeted, eventId: undefined },
+        { number: stacked.number, from: BRANCH, to: 'main', eventId: undefined },
+      );
       const jobs = await flow.service.store.jobs.listJobs({});
       const rebase = jobs.find((j) => j.eventIds.includes(retargeted!.eventId!));
-      assert.equal(rebase && `${rebase.key.agent}#${rebase.key.issue} ${rebase.state}`, 'dev#2 succeeded', 'the rebase request became a job on dev’s key for issue 2, and it ran');
-      const [run, ...otherRuns] = (await flow.service.store.runs.list()).filter((r) => !before.has(r.id) && r.key.agent === 'dev');
+      assert.equal(
+        rebase && `${rebase.key.agent}#${rebase.key.issue} ${rebase.state}`,
+        'dev#2 succeeded',
+        'the rebase request became a job on dev’s key for issue 2, and it ran',
+      );
+      const [run, ...otherRuns] = (await flow.service.store.runs.list()).filter(
+        (r) => !before.has(r.id) && r.key.agent === 'dev',
+      );
       assert.deepEqual(otherRuns, [], 'dev ran once, for the rebase');
       assert.equal(run?.jobId, rebase!.id);
       assert.equal(run?.session, 'resumed', 'in issue 2’s session');
       assert.equal(run?.prompt?.kind, 'delta');
       const said = run?.prompt?.text ?? '';
-      assert.ok(said.includes(`### The base PR #${base.number} was merged into "main": your PR #${stacked.number} was retargeted to "main"`), said);
-      assert.ok(said.includes(`Rebase "${head}" onto "main" (dropping the commits merged with #${base.number}) and push it with --force-with-lease.`), said);
+      assert.ok(
+        said.includes(
+          `### The base PR #${base.number} was merged into "main": your PR #${stacked.number} was retargeted to "main"`,
+        ),
+        said,
+      );
+      assert.ok(
+        said.includes(
+          `Rebase "${head}" onto "main" (dropping the commits merged with #${base.number}) and push it with --force-with-lease.`,
+        ),
+        said,
+      );
       assert.deepEqual(flow.forge.openApiViolations(), []);
     } finally {
       await flow.close();
@@ -213,7 +249,11 @@ describe('cleanup on forge events', () => {
       const issue = await alice.openIssue(REPO, { title: 'Login fails', body: '' });
       await flow.settle();
       const key = { agent: 'dev', repo: `${new URL(flow.forge.url).host}/${REPO}`.toLowerCase(), issue: issue.number };
-      await flow.service.store.sessions.started(key, { sessionId: '33333333-3333-4333-8333-333333333333', worktree: '/w', at: Date.now() });
+      await flow.service.store.sessions.started(key, {
+        sessionId: '33333333-3333-4333-8333-333333333333',
+        worktree: '/w',
+        at: Date.now(),
+      });
 
       await alice.closeIssue(REPO, issue.number);
       await flow.settle();
@@ -236,23 +276,42 @@ describe('cleanup on forge events', () => {
     try {
       const { pull } = await twoIssuesAndAPull(flow);
       // Another worker's data dir, holding its own copies of dev's branches and the reviewer's PR.
-      const other = createWorkdirs({ dataDir: otherDisk, minFreeBytes: 0, forgeUrl: flow.config.forge.url, env: { PATH: process.env.PATH }, log: silentLogger(), clock: systemClock });
+      const other = createWorkdirs({
+        dataDir: otherDisk,
+        minFreeBytes: 0,
+        forgeUrl: flow.config.forge.url,
+        env: { PATH: process.env.PATH },
+        log: silentLogger(),
+        clock: systemClock,
+      });
       const repo = (await flow.service.workdirs.list())[0]!.repo;
       const agent = (name: string) => flow.config.agents.find((a) => a.name === name)!;
       const sha = flow.forge.pulls(REPO).find((p) => p.number === pull)!.pull!.headSha;
-      for (const [name, target] of [['dev', { kind: 'issue-branch', branch: BRANCH }], ['dev', { kind: 'issue-branch', branch: 'issue-2-other-work' }], ['reviewer', { kind: 'pr-head', number: pull, sha }]] as const) {
+      for (const [name, target] of [
+        ['dev', { kind: 'issue-branch', branch: BRANCH }],
+        ['dev', { kind: 'issue-branch', branch: 'issue-2-other-work' }],
+        ['reviewer', { kind: 'pr-head', number: pull, sha }],
+      ] as const) {
         const lease = await other.acquire({ repo, agent: agent(name), target, holder: 'a job on the other worker' });
         assert.ok(lease.ok, JSON.stringify(lease));
         await lease.value.release();
       }
-      const follower = createCleanupFollower({ queue: flow.service.store.cleanup, workdirs: other, agents: flow.config.agents, cursorFile: join(otherDisk, 'cleanup-cursor'), log: silentLogger() });
+      const follower = createCleanupFollower({
+        queue: flow.service.store.cleanup,
+        workdirs: other,
+        agents: flow.config.agents,
+        cursorFile: join(otherDisk, 'cleanup-cursor'),
+        log: silentLogger(),
+      });
       assert.equal(await follower.catchUp(), 0, 'a disk with no cursor starts at the newest task');
 
       await flow.forge.as('alice').mergePull(REPO, pull);
       await flow.settle();
       const through = await follower.catchUp();
 
-      const left = (await other.list()).map((w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind}`);
+      const left = (await other.list()).map(
+        (w) => `${w.agent}:${w.target.kind === 'issue-branch' ? w.target.branch : w.target.kind}`,
+      );
       assert.equal(through, 1);
       assert.deepEqual(left, ['dev:issue-2-other-work']);
       assert.equal(await follower.catchUp(), 0, 'a task is applied once');

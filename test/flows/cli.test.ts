@@ -15,14 +15,24 @@ import { CLI, PROJECT_ROOT } from '../support/service-process.js';
 
 function cli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'claude-hooks-cli-'));
-  return spawnSync(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 /** The command line in-process, its output captured. */
 async function run(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const status = await runCli(args, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: mkdtempSync(join(tmpdir(), 'claude-hooks-cli-')) });
+  const status = await runCli(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: {},
+    cwd: mkdtempSync(join(tmpdir(), 'claude-hooks-cli-')),
+  });
   return { status, stdout, stderr };
 }
 
@@ -31,7 +41,10 @@ async function exampleFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'claude-hooks-cli-'));
   copyFileSync(join(PROJECT_ROOT, 'claude-hooks.example.yaml'), join(dir, 'claude-hooks.yaml'));
   cpSync(join(PROJECT_ROOT, 'skills'), join(dir, 'skills'), { recursive: true });
-  const store = await openStore({ kind: 'sqlite' }, { dataDir: join(dir, 'data'), clock: systemClock, dedupWindowMs: 0 });
+  const store = await openStore(
+    { kind: 'sqlite' },
+    { dataDir: join(dir, 'data'), clock: systemClock, dedupWindowMs: 0 },
+  );
   await store.close();
   return dir;
 }
@@ -59,7 +72,8 @@ describe('the claude-hooks command line', () => {
 
     assert.equal(help.status, 0);
     assert.equal(help.stdout, flag.stdout);
-    for (const command of ['serve', 'config check', 'deliveries', 'jobs', 'help']) assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['serve', 'config check', 'deliveries', 'jobs', 'help'])
+      assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
   });
 
   it('lists the config subcommands for `config`, and refuses an unknown one', async () => {
@@ -127,7 +141,18 @@ describe('the claude-hooks command line', () => {
   });
 
   // Every command that reads the data dir or acts on it, as a newcomer runs it before `serve`.
-  for (const command of [['jobs'], ['deliveries'], ['runs'], ['sessions'], ['worktrees'], ['sweep'], ['pause'], ['resume'], ['cancel', '7'], ['reset', '--agent', 'dev', '--scope', 'session']]) {
+  for (const command of [
+    ['jobs'],
+    ['deliveries'],
+    ['runs'],
+    ['sessions'],
+    ['worktrees'],
+    ['sweep'],
+    ['pause'],
+    ['resume'],
+    ['cancel', '7'],
+    ['reset', '--agent', 'dev', '--scope', 'session'],
+  ]) {
     it(`says \`${command.join(' ')}\` found no data dir, and how to start the service, instead of a raw ENOENT`, () => {
       const dataDir = join(mkdtempSync(join(tmpdir(), 'claude-hooks-cli-')), 'nope');
 
@@ -151,7 +176,12 @@ describe('the claude-hooks command line', () => {
 
     for (const result of [jobs, pause]) {
       assert.equal(result.status, 1, result.stderr);
-      assert.match(result.stderr, new RegExp(`^no database in ${dataDir}: the service has not run with this data dir yet; start the service once with this configuration \\(\`claude-hooks serve\`, `));
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `^no database in ${dataDir}: the service has not run with this data dir yet; start the service once with this configuration \\(\`claude-hooks serve\`, `,
+        ),
+      );
     }
     assert.deepEqual(readdirSync(dataDir), []);
   });

@@ -16,9 +16,19 @@ import { formatUsd } from '../../src/lib/format-usd.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
-describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs it)` }, () => {
+describe('the dashboard in a real browser', {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (.ci/run installs it)`,
+}, () => {
   let d: DashboardApp;
   let base: string;
   let profile: string;
@@ -32,7 +42,12 @@ describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false
     await d.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(d.app.server.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'claude-hooks-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1200, height: 900 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
@@ -65,7 +80,11 @@ describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false
   it('shows the same figures as /api/status', async () => {
     const status = (await page.evaluate(async () => (await fetch('/api/status')).json())) as Record<string, unknown>;
     const shown = await page.locator('[data-stat]').evaluateAll((elements) =>
-      elements.map((e) => ({ path: e.getAttribute('data-stat') ?? '', text: e.textContent ?? '', bytes: e.getAttribute('data-bytes') })),
+      elements.map((e) => ({
+        path: e.getAttribute('data-stat') ?? '',
+        text: e.textContent ?? '',
+        bytes: e.getAttribute('data-bytes'),
+      })),
     );
 
     const compared = shown.filter((s) => s.path !== 'generatedAt');
@@ -95,16 +114,26 @@ describe('the dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false
     const csrf = await page.locator('input[name=csrf]').first().inputValue();
     const stranger = await playwrightRequest.newContext();
     try {
-      const noCookie = await stranger.post(`${base}/dashboard/actions/cancel-job`, { form: { csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' } });
+      const noCookie = await stranger.post(`${base}/dashboard/actions/cancel-job`, {
+        form: { csrf, job: String(d.seeded.queuedJobId), confirm: 'yes' },
+      });
       const noCsrf = await page.evaluate(
-        async (job) => (await fetch('/dashboard/actions/cancel-job', { method: 'POST', body: new URLSearchParams({ job, confirm: 'yes' }) })).status,
+        async (job) =>
+          (
+            await fetch('/dashboard/actions/cancel-job', {
+              method: 'POST',
+              body: new URLSearchParams({ job, confirm: 'yes' }),
+            })
+          ).status,
         String(d.seeded.queuedJobId),
       );
 
       assert.equal(noCookie.status(), 401);
       assert.equal(noCsrf, 403);
       // The refused fetch is logged by the browser; nothing else may be.
-      assert.deepEqual(problems.splice(0), ['console: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+      assert.deepEqual(problems.splice(0), [
+        'console: Failed to load resource: the server responded with a status of 403 (Forbidden)',
+      ]);
       assert.equal((await d.store.jobs.listJobs({ states: ['queued'] })).length, 1);
     } finally {
       await stranger.dispose();

@@ -18,12 +18,23 @@ describe('the dashboard in the running service', () => {
     await flow.service.diskSampler.sampleOnce();
     const rejected = await fetch(`${flow.service.url}/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-gitea-event': 'issues', 'x-gitea-delivery': 'd-bad', 'x-gitea-signature': '0'.repeat(64) },
+      headers: {
+        'content-type': 'application/json',
+        'x-gitea-event': 'issues',
+        'x-gitea-delivery': 'd-bad',
+        'x-gitea-signature': '0'.repeat(64),
+      },
       body: '{}',
     });
 
-    const response = await fetch(`${flow.service.url}/api/status`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-    const status = (await response.json()) as { disk: { kinds: Record<string, number> }; agents: Array<{ name: string }>; intake: { lastHour: { rejected: number } } };
+    const response = await fetch(`${flow.service.url}/api/status`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const status = (await response.json()) as {
+      disk: { kinds: Record<string, number> };
+      agents: Array<{ name: string }>;
+      intake: { lastHour: { rejected: number } };
+    };
 
     assert.equal(rejected.status, 401);
     assert.equal(response.status, 200);
@@ -41,7 +52,13 @@ describe('the dashboard in the running service', () => {
     const text = await (await fetch(`${flow.service.url}/metrics`)).text();
 
     assert.match(text, /^claude_hooks_disk_bytes\{kind="database"\} [1-9]\d*$/m);
-    for (const name of ['claude_hooks_runs_total', 'claude_hooks_run_duration_seconds', 'claude_hooks_cost_usd_total', 'claude_hooks_sweeper_reclaimed_bytes_total', 'claude_hooks_sweeper_failures_total']) {
+    for (const name of [
+      'claude_hooks_runs_total',
+      'claude_hooks_run_duration_seconds',
+      'claude_hooks_cost_usd_total',
+      'claude_hooks_sweeper_reclaimed_bytes_total',
+      'claude_hooks_sweeper_failures_total',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.match(text, /^claude_hooks_jobs\{state="queued"\} \d+$/m, 'the queue depth');

@@ -18,7 +18,11 @@ describe('npm run demo, stopped by a signal', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`removes its temporary folders on ${signal} in the middle of the story`, async () => {
       const temp = mkdtempSync(join(tmpdir(), 'claude-hooks-demo-test-'));
-      const child = spawn(process.execPath, ['--import', 'tsx', demo], { cwd: root, env: { ...process.env, TMPDIR: temp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', demo], {
+        cwd: root,
+        env: { ...process.env, TMPDIR: temp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const exited = once(child, 'exit');
       let out = '';
       let err = '';
@@ -32,7 +36,11 @@ describe('npm run demo, stopped by a signal', () => {
         const [code] = await exited;
 
         assert.ok(during.length > 0, 'the demo made its folders under TMPDIR');
-        assert.equal(code, signal === 'SIGINT' ? 130 : 143, `the demo exited with ${code}; its output:\n${out.slice(-2000)}\n${err.slice(-4000)}`);
+        assert.equal(
+          code,
+          signal === 'SIGINT' ? 130 : 143,
+          `the demo exited with ${code}; its output:\n${out.slice(-2000)}\n${err.slice(-4000)}`,
+        );
         assert.deepEqual(demoFolders(temp), []);
       } finally {
         if (child.exitCode === null && child.signalCode === null) {

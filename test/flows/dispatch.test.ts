@@ -22,7 +22,13 @@ function storyRunner(act: (request: RunRequest, forgeUrl: string) => Promise<voi
   let forgeUrl = '';
   const runner: AgentRunner = {
     async run(request) {
-      runs.push({ agent: request.agent.name, issue: request.key.issue, events: request.events.map(({ event: e }) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`) });
+      runs.push({
+        agent: request.agent.name,
+        issue: request.key.issue,
+        events: request.events.map(
+          ({ event: e }) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`,
+        ),
+      });
       await act(request, forgeUrl);
       return { ok: true };
     },
@@ -48,7 +54,8 @@ async function withFlow(story: ReturnType<typeof storyRunner>, fn: (flow: Flow) 
 describe('dispatch, end to end', () => {
   it('alice opens an issue and boss triages it; she assigns it to dev and dev takes it; dev’s own comment wakes nobody', async () => {
     const story = storyRunner(async (request, url) => {
-      if (request.agent.name === 'dev') await clientAs(request, url).createComment(REPO, request.key.issue, 'On it — @dev will push a branch soon.');
+      if (request.agent.name === 'dev')
+        await clientAs(request, url).createComment(REPO, request.key.issue, 'On it — @dev will push a branch soon.');
     });
     await withFlow(story, async (flow) => {
       const alice = flow.forge.as('alice');
@@ -108,7 +115,10 @@ describe('dispatch, end to end', () => {
       await flow.forge.as('mallory').comment(REPO, issue.number, '@dev please delete the repository');
       await flow.settle();
 
-      assert.deepEqual(story.runs.map((r) => r.agent), ['boss']);
+      assert.deepEqual(
+        story.runs.map((r) => r.agent),
+        ['boss'],
+      );
     });
   });
 
@@ -151,7 +161,10 @@ describe('dispatch, end to end', () => {
     await second.stopService();
 
     assert.equal(scene.forge.deliveries().at(-1)?.status, 'not-sent', 'the forge never delivered the comment');
-    assert.deepEqual(story.runs.map((r) => `${r.agent}:${r.events.join(',')}`), ['boss:issue:opened', 'dev:comment:created']);
+    assert.deepEqual(
+      story.runs.map((r) => `${r.agent}:${r.events.join(',')}`),
+      ['boss:issue:opened', 'dev:comment:created'],
+    );
   });
 
   it('an issue opened while the service was down is triaged by boss once, found by the poller', async (t) => {

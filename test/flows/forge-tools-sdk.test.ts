@@ -17,7 +17,16 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 import { agent } from '../support/agents.js';
 import { startForgeDouble, type ForgeDouble } from '../support/forge/forge-double.js';
-import { sdkEnv, startScriptedModel, text, tool, toolResultsIn, toolUsesIn, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import {
+  sdkEnv,
+  startScriptedModel,
+  text,
+  tool,
+  toolResultsIn,
+  toolUsesIn,
+  type ScriptedModel,
+  type TurnRequest,
+} from '../support/model/index.js';
 
 const REPO = 'acme/app';
 
@@ -85,18 +94,24 @@ describe('forge tools driven by the real SDK and the scripted model', () => {
     assert.equal(turns.length, 5);
   });
 
-  it('posts the comment and opens the PR on the forge, as the agent\'s user, and reports both changes', () => {
+  it("posts the comment and opens the PR on the forge, as the agent's user, and reports both changes", () => {
     const [comment] = forge.comments(REPO, issue);
     const pull = forge.pulls(REPO).at(-1);
 
     assert.equal(comment?.body, 'Looking into the crash.');
     assert.equal(comment?.author, 'dev');
-    assert.deepEqual([pull?.title, pull?.author, pull?.pull?.headRef, pull?.pull?.baseRef], ['Fix the crash', 'dev', 'issue-1-crash', 'main']);
-    assert.deepEqual(changes.map((change) => change.kind), ['comment', 'pull']);
+    assert.deepEqual(
+      [pull?.title, pull?.author, pull?.pull?.headRef, pull?.pull?.baseRef],
+      ['Fix the crash', 'dev', 'issue-1-crash', 'main'],
+    );
+    assert.deepEqual(
+      changes.map((change) => change.kind),
+      ['comment', 'pull'],
+    );
     assert.deepEqual(forge.openApiViolations(), []);
   });
 
-  it('sends each successful call\'s text back to the model as a tool_result', () => {
+  it("sends each successful call's text back to the model as a tool_result", () => {
     // Each request carries the whole conversation; the last tool_result is the newest call's.
     const commented = toolResultsIn(turns[1]!.body).at(-1);
     const opened = toolResultsIn(turns[2]!.body).at(-1);
@@ -114,7 +129,10 @@ describe('forge tools driven by the real SDK and the scripted model', () => {
     assert.equal(call?.name, 'mcp__forge__open_pull_request');
     assert.equal(refused?.toolUseId, call?.id);
     assert.equal(refused?.isError, true);
-    assert.match(refused?.text ?? '', /pull request #\d+ \(http:[^)]+\) from issue-1-crash into main is already open.*pull request already exists for these targets/);
+    assert.match(
+      refused?.text ?? '',
+      /pull request #\d+ \(http:[^)]+\) from issue-1-crash into main is already open.*pull request already exists for these targets/,
+    );
   });
 
   it('gives the dev no submit_review: the call comes back as an error and the forge has no review', () => {

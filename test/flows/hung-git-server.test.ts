@@ -21,7 +21,15 @@ describe('a job whose repository is on a git server that never answers', () => {
     const silent = await startSilentServer();
     const healthy = git.origin('acme', 'healthy', 4);
     const healthyRepo: RepoRef = { ...healthy.repo, fullName: 'acme/healthy', private: true };
-    const hungRepo: RepoRef = { host: new URL(silent.url).host, owner: 'acme', name: 'hung', fullName: 'acme/hung', cloneUrl: `${silent.url}/acme/hung.git`, defaultBranch: 'main', private: true };
+    const hungRepo: RepoRef = {
+      host: new URL(silent.url).host,
+      owner: 'acme',
+      name: 'hung',
+      fullName: 'acme/hung',
+      cloneUrl: `${silent.url}/acme/hung.git`,
+      defaultBranch: 'main',
+      private: true,
+    };
     // Boss and dev both answer a new issue: two jobs on one repository, as in the fault.
     const agents = [
       { ...git.agents.boss, triggers: [{ on: 'issue_opened' as const }] },
@@ -35,15 +43,27 @@ describe('a job whose repository is on a git server that never answers', () => {
       },
     };
     const workdirs = git.workdirs({ gitIdleTimeoutSeconds: 1, lockWaitMs: 5000 });
-    const runner = createWorkspaceRunner({ workdirs, inner, pullHead: async () => assert.fail('no PR here'), log: silentLogger() });
-    const h = await startHarness({ runner, agents, limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 3600_000 } });
+    const runner = createWorkspaceRunner({
+      workdirs,
+      inner,
+      pullHead: async () => assert.fail('no PR here'),
+      log: silentLogger(),
+    });
+    const h = await startHarness({
+      runner,
+      agents,
+      limits: { concurrency: 2, perRepository: 2, maxAttempts: 3, backoffMs: 3600_000 },
+    });
     try {
       await h.deliver(issueOpened(1, 'alice', '', hungRepo));
-      const jobsOf = async (name: string) => (await h.store.jobs.listJobs({})).filter((job) => job.repoRef.fullName === `acme/${name}`);
+      const jobsOf = async (name: string) =>
+        (await h.store.jobs.listJobs({})).filter((job) => job.repoRef.fullName === `acme/${name}`);
       const hung = await until(async () => {
         const jobs = await jobsOf('hung');
         // A retry is a job queued again, with its error and a backoff.
-        return jobs.length === 2 && jobs.every((job) => job.state === 'queued' && job.error !== null) ? jobs : undefined;
+        return jobs.length === 2 && jobs.every((job) => job.state === 'queued' && job.error !== null)
+          ? jobs
+          : undefined;
       }, 'both jobs on the hung repository to end as retries');
 
       await h.deliver(issueOpened(2, 'alice', '', healthyRepo));
@@ -52,9 +72,16 @@ describe('a job whose repository is on a git server that never answers', () => {
         return jobs.length === 2 && jobs.every((job) => job.state === 'succeeded') ? jobs : undefined;
       }, 'both jobs on a healthy repository to run in the freed slots');
 
-      assert.deepEqual(hung.map((job) => job.attempts), [1, 1]);
-      assert.ok(hung.every((job) => job.notBefore > Date.now() + 60_000), 'retried after the backoff, not at once');
-      for (const job of hung) assert.match(job.error ?? '', /^workspace: git fetch .* timed out: the remote sent nothing for 1 s/);
+      assert.deepEqual(
+        hung.map((job) => job.attempts),
+        [1, 1],
+      );
+      assert.ok(
+        hung.every((job) => job.notBefore > Date.now() + 60_000),
+        'retried after the backoff, not at once',
+      );
+      for (const job of hung)
+        assert.match(job.error ?? '', /^workspace: git fetch .* timed out: the remote sent nothing for 1 s/);
       assert.equal(freed.length, 2);
       assert.deepEqual(ran.sort(), ['boss healthy', 'dev healthy']);
     } finally {

@@ -20,7 +20,8 @@ function project(): { root: string; run(): string; age(path: string, secondsAgo:
   writeFileSync(join(root, 'src', 'cli', 'main.ts'), "const from: string = 'src';\nprocess.stdout.write(from);\n");
   return {
     root,
-    run: () => spawnSync(process.execPath, [join(root, 'bin', 'claude-hooks.js')], { encoding: 'utf8', timeout: 60_000 }).stdout,
+    run: () =>
+      spawnSync(process.execPath, [join(root, 'bin', 'claude-hooks.js')], { encoding: 'utf8', timeout: 60_000 }).stdout,
     age: (path, secondsAgo) => {
       const when = new Date(Date.now() - secondsAgo * 1000);
       utimesSync(join(root, path), when, when);

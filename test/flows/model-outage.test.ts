@@ -37,14 +37,22 @@ describe('a model outage', () => {
     model.setScript([text('Fixed the login form.')]);
     model.injectFault({ kind: 'overloaded', count: 2 });
     await alice.assign(REPO, issue.number, 'dev');
-    job = await until(async () => {
-      const response = await fetch(`${flow.service.url}/api/jobs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      const { jobs } = (await response.json()) as { jobs: Array<{ agent: string; state: string; attempts: number }> };
-      const found = jobs.find((j) => j.agent === 'dev');
-      return found && (found.state === 'succeeded' || found.state === 'failed') ? found : undefined;
-    }, 'the dev job to end', 90_000);
+    job = await until(
+      async () => {
+        const response = await fetch(`${flow.service.url}/api/jobs`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+        const { jobs } = (await response.json()) as { jobs: Array<{ agent: string; state: string; attempts: number }> };
+        const found = jobs.find((j) => j.agent === 'dev');
+        return found && (found.state === 'succeeded' || found.state === 'failed') ? found : undefined;
+      },
+      'the dev job to end',
+      90_000,
+    );
     dev = (await flow.service.store.runs.list({ agent: 'dev' })).reverse();
-    const statuses = flow.forge.comments(REPO, issue.number).filter((c) => c.author === 'dev' && c.body.includes('claude-hooks:status'));
+    const statuses = flow.forge
+      .comments(REPO, issue.number)
+      .filter((c) => c.author === 'dev' && c.body.includes('claude-hooks:status'));
     statusCount = statuses.length;
     statusText = statuses[0]?.body ?? '';
   });
@@ -58,7 +66,10 @@ describe('a model outage', () => {
     const during = dev.filter((run) => run.outcome !== 'succeeded');
 
     assert.ok(during.length >= 1, JSON.stringify(dev.map((r) => r.outcome)));
-    assert.ok(during.every((run) => run.outcome === 'model-unavailable'), JSON.stringify(during.map((r) => [r.outcome, r.error])));
+    assert.ok(
+      during.every((run) => run.outcome === 'model-unavailable'),
+      JSON.stringify(during.map((r) => [r.outcome, r.error])),
+    );
     assert.match(during[0]!.error ?? '', /request\(s\) in a row failed, the last answered 529 overloaded/);
   });
 

@@ -38,7 +38,9 @@ describe('a run against a model API in trouble', () => {
     h = await createHarness();
     const origin = h.origin('acme', 'widget', 1);
     model = await startScriptedModel();
-    const acquired = await h.workdirs().acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-trouble' } });
+    const acquired = await h
+      .workdirs()
+      .acquire({ repo: origin.repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-1-trouble' } });
     assert.ok(acquired.ok);
     lease = acquired.value;
   });
@@ -50,7 +52,11 @@ describe('a run against a model API in trouble', () => {
   });
 
   /** One run of one turn: the runtime in its enclosure, the scripted model behind the proxy playing `fault`. */
-  async function run(kind: IsolationKind, fault: Fault, options: { maxRetries: number; idleTimeoutMs?: number }): Promise<TroubledRun> {
+  async function run(
+    kind: IsolationKind,
+    fault: Fault,
+    options: { maxRetries: number; idleTimeoutMs?: number },
+  ): Promise<TroubledRun> {
     model.injectFault(fault);
     model.setScript([text('Done, despite the trouble.')]);
     const troubles: ModelTrouble[] = [];
@@ -61,9 +67,17 @@ describe('a run against a model API in trouble', () => {
     const enclosure = await isolation.open({
       label: 'trouble',
       agent: h.agents.dev,
-      model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('sk-real') }, baseUrl: model.url },
+      model: {
+        name: 'claude-sonnet-4-5',
+        credential: { kind: 'api-key', secret: new Secret('sk-real') },
+        baseUrl: model.url,
+      },
       budgetUsd: undefined,
-      modelWatch: { idleTimeoutMs: options.idleTimeoutMs, onTrouble: (trouble) => void troubles.push(trouble), onRecovered: () => void (recoveries += 1) },
+      modelWatch: {
+        idleTimeoutMs: options.idleTimeoutMs,
+        onTrouble: (trouble) => void troubles.push(trouble),
+        onRecovered: () => void (recoveries += 1),
+      },
       worktree: { path: lease.path, ...lease.gitDirs, writable: true },
       git: { upstream: lease.remoteUrl, push: lease.branch ? ownBranchOnly(lease.branch) : undefined },
       configDir,
@@ -71,8 +85,24 @@ describe('a run against a model API in trouble', () => {
     const processes = createRuntimeProcesses(kind === 'bwrap' ? enclosure.wrap : undefined);
     const messages: SDKMessage[] = [];
     try {
-      const env = runEnv({ base: { PATH: process.env.PATH, HOME: h.home }, identity: lease.identity, enclosure: enclosure.env, configDir, maxRetries: options.maxRetries });
-      const turns = query({ prompt: 'Say you are done.', options: { cwd: lease.path, env, model: 'claude-sonnet-4-5', tools: ['Read'], settingSources: [], spawnClaudeCodeProcess: processes.spawn } });
+      const env = runEnv({
+        base: { PATH: process.env.PATH, HOME: h.home },
+        identity: lease.identity,
+        enclosure: enclosure.env,
+        configDir,
+        maxRetries: options.maxRetries,
+      });
+      const turns = query({
+        prompt: 'Say you are done.',
+        options: {
+          cwd: lease.path,
+          env,
+          model: 'claude-sonnet-4-5',
+          tools: ['Read'],
+          settingSources: [],
+          spawnClaudeCodeProcess: processes.spawn,
+        },
+      });
       for await (const message of turns) messages.push(message);
     } catch {
       // A run that ends on an error result throws after it: the result was kept.
@@ -92,30 +122,62 @@ describe('a run against a model API in trouble', () => {
       it('cuts a stalled stream after the idle timeout: the runtime retries, the run succeeds, and the stall is reported', async () => {
         const from = model.requests.length;
 
-        const { result, report, troubles, recoveries } = await run(kind, { kind: 'stall', count: 1 }, { maxRetries: 2, idleTimeoutMs: 1_000 });
+        const { result, report, troubles, recoveries } = await run(
+          kind,
+          { kind: 'stall', count: 1 },
+          { maxRetries: 2, idleTimeoutMs: 1_000 },
+        );
 
-        assert.equal(result?.subtype === 'success' && result.result, 'Done, despite the trouble.', JSON.stringify(result));
-        assert.deepEqual(model.requests.slice(from).map((request) => (request.kind === 'faulted' ? request.fault : request.kind)).filter((kind) => kind !== 'auxiliary'), ['stall', 'turn']);
-        assert.deepEqual(troubles.map((trouble) => [trouble.attempt, trouble.status]), [[1, 'stalled']]);
+        assert.equal(
+          result?.subtype === 'success' && result.result,
+          'Done, despite the trouble.',
+          JSON.stringify(result),
+        );
+        assert.deepEqual(
+          model.requests
+            .slice(from)
+            .map((request) => (request.kind === 'faulted' ? request.fault : request.kind))
+            .filter((kind) => kind !== 'auxiliary'),
+          ['stall', 'turn'],
+        );
+        assert.deepEqual(
+          troubles.map((trouble) => [trouble.attempt, trouble.status]),
+          [[1, 'stalled']],
+        );
         assert.equal(recoveries, 1);
-        assert.deepEqual({ ...report.model, failures: { ...report.model.failures, lastMessage: undefined } }, { stalls: 1, failures: { count: 1, lastStatus: 'stalled', lastMessage: undefined }, consecutiveFailures: 0 });
+        assert.deepEqual(
+          { ...report.model, failures: { ...report.model.failures, lastMessage: undefined } },
+          { stalls: 1, failures: { count: 1, lastStatus: 'stalled', lastMessage: undefined }, consecutiveFailures: 0 },
+        );
       });
 
       it('counts each 529 the runtime retries, tells it with its attempt, and tells the recovery', async () => {
-        const { result, report, troubles, recoveries } = await run(kind, { kind: 'overloaded', count: 2 }, { maxRetries: 2 });
+        const { result, report, troubles, recoveries } = await run(
+          kind,
+          { kind: 'overloaded', count: 2 },
+          { maxRetries: 2 },
+        );
 
-        assert.equal(result?.subtype === 'success' && result.result, 'Done, despite the trouble.', JSON.stringify(result));
+        assert.equal(
+          result?.subtype === 'success' && result.result,
+          'Done, despite the trouble.',
+          JSON.stringify(result),
+        );
         assert.deepEqual(troubles, [
           { attempt: 1, status: 529, message: 'Overloaded' },
           { attempt: 2, status: 529, message: 'Overloaded' },
         ]);
         assert.equal(recoveries, 1);
-        assert.deepEqual(report.model, { stalls: 0, failures: { count: 2, lastStatus: 529, lastMessage: 'Overloaded' }, consecutiveFailures: 0 });
+        assert.deepEqual(report.model, {
+          stalls: 0,
+          failures: { count: 2, lastStatus: 529, lastMessage: 'Overloaded' },
+          consecutiveFailures: 0,
+        });
       });
     });
   }
 
-  it('caps the runtime\'s own retries with maxRetries: with 1, a turn the API always refuses is asked at most twice', async () => {
+  it("caps the runtime's own retries with maxRetries: with 1, a turn the API always refuses is asked at most twice", async () => {
     const from = model.requests.length;
 
     const { result, report, recoveries } = await run('none', { kind: 'overloaded' }, { maxRetries: 1 });

@@ -13,7 +13,11 @@ import { freePort } from '../../bench/lib/child-server.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { until } from '../support/wait.js';
 
-const answers = (url: string) => fetch(url).then((r) => r.ok, () => false);
+const answers = (url: string) =>
+  fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 function groupAlive(pgid: number): boolean {
   try {
@@ -33,7 +37,13 @@ describe('npm start', () => {
     writeFileSync(config, '');
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CLAUDE_HOOKS_CONFIG: config, CLAUDE_HOOKS_DATA_DIR: dataDir, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        CLAUDE_HOOKS_CONFIG: config,
+        CLAUDE_HOOKS_DATA_DIR: dataDir,
+        CLAUDE_HOOKS_PORT: String(port),
+        CLAUDE_HOOKS_LOG_LEVEL: 'warn',
+      },
       stdio: 'ignore',
       detached: true, // its own process group, npm the leader, as under a terminal or a supervisor
     });

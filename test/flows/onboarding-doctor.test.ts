@@ -34,10 +34,13 @@ async function freePort(): Promise<number> {
 /** A reverse proxy in front of the service, as the forge would reach it in production. */
 async function startProxy(target: number, port = 0): Promise<Server> {
   const proxy = createServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -63,9 +66,19 @@ describe('claude-hooks doctor', () => {
     const servicePort = await freePort();
     proxy = await startProxy(servicePort);
     proxyPort = (proxy.address() as AddressInfo).port;
-    env = { CLAUDE_HOOKS_PORT: String(servicePort), CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken, PATH: process.env.PATH ?? '' };
+    env = {
+      CLAUDE_HOOKS_PORT: String(servicePort),
+      CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken,
+      PATH: process.env.PATH ?? '',
+    };
     const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: dir };
-    assert.equal(await runCli(['init', '--forge', forge.url, '--repo', REPO, '--public-url', `http://127.0.0.1:${proxyPort}`], quiet), 0);
+    assert.equal(
+      await runCli(
+        ['init', '--forge', forge.url, '--repo', REPO, '--public-url', `http://127.0.0.1:${proxyPort}`],
+        quiet,
+      ),
+      0,
+    );
     const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env, cwd: dir });
     assert.ok(loaded.ok);
     service = await startService({ config: loaded.value, log: silentLogger(), env: { PATH: process.env.PATH } });
@@ -80,13 +93,25 @@ describe('claude-hooks doctor', () => {
 
   async function doctor(extra: string[] = []): Promise<{ code: number; stdout: string; failed: string[] }> {
     let stdout = '';
-    const code = await runCli(['doctor', '--wait', '2', ...extra], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env, cwd: dir });
-    const failed = stdout.split('\n').filter((line) => line.startsWith('✗ ')).map((line) => line.slice(2, line.indexOf(': ')));
+    const code = await runCli(['doctor', '--wait', '2', ...extra], {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stdout += t) },
+      env,
+      cwd: dir,
+    });
+    const failed = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('✗ '))
+      .map((line) => line.slice(2, line.indexOf(': ')));
     return { code, stdout, failed };
   }
   const hook = () => forge.hooks(REPO)[0] ?? assert.fail('no hook');
   const api = async (method: string, path: string, body: unknown) => {
-    const response = await fetch(`${forge.apiUrl}${path}`, { method, headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${forge.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.ok(response.ok, `${method} ${path}: ${response.status}`);
   };
   const editHook = (body: unknown) => api('PATCH', `/repos/${REPO}/hooks/${hook().id}`, body);
@@ -96,16 +121,24 @@ describe('claude-hooks doctor', () => {
 
     assert.equal(run.code, 0, run.stdout);
     assert.deepEqual(run.failed, []);
-    assert.match(run.stdout, /✓ a test delivery from acme\/widget reaches the service and passes the signature check: hook \d+: recorded by the service/);
+    assert.match(
+      run.stdout,
+      /✓ a test delivery from acme\/widget reaches the service and passes the signature check: hook \d+: recorded by the service/,
+    );
     assert.match(run.stdout, /all \d+ checks passed/);
     assert.match(run.stdout, /✓ reviewer has read on acme\/widget: read/);
     assert.match(run.stdout, /✓ forge\.serviceToken is no agent's and only reads: claude-hooks-service, read-only/);
     assert.match(run.stdout, /✓ forge\.serviceToken reads permissions on acme\/widget: boss has write/);
     assert.match(run.stdout, /✓ agent runs are sandboxed \(isolation: bwrap\)/);
     assert.match(run.stdout, /✓ no agent has admin on acme\/widget: boss, dev, reviewer: none above write/);
-    assert.match(run.stdout, /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; every merge needs a person's approval/);
+    assert.match(
+      run.stdout,
+      /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; every merge needs a person's approval/,
+    );
     assert.equal((await readLastDoctorResult(join(dir, 'data')))?.ok, true);
-    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
     assert.match(ready.checks.doctor?.detail ?? '', /all \d+ checks passed/);
     assert.deepEqual(forge.openApiViolations(), []);
   });
@@ -116,7 +149,10 @@ describe('claude-hooks doctor', () => {
       const run = await doctor();
 
       assert.deepEqual(run.failed, [], run.stdout);
-      assert.match(run.stdout, /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; note: reviewer has write, so its approval counts and agents can merge without a person/);
+      assert.match(
+        run.stdout,
+        /✓ the default branch of acme\/widget is protected against agents' pushes and merges: main: no agent pushes, 1 approval\(s\) to merge; note: reviewer has write, so its approval counts and agents can merge without a person/,
+      );
     } finally {
       await api('PUT', `/repos/${REPO}/collaborators/reviewer`, { permission: 'read' });
     }
@@ -148,7 +184,14 @@ describe('claude-hooks doctor', () => {
         const file = join(dir, 'data', 'secrets', 'reviewer-forge-token');
         const good = await readFile(file, 'utf8');
         await api('PATCH', '/admin/users/reviewer', { login_name: 'reviewer', source_id: 0, password: 'one-time-pw' });
-        const made = await fetch(`${forge.apiUrl}/users/reviewer/tokens`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('reviewer:one-time-pw').toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `weak-${Date.now()}`, scopes: ['write:repository', 'read:user'] }) });
+        const made = await fetch(`${forge.apiUrl}/users/reviewer/tokens`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from('reviewer:one-time-pw').toString('base64')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ name: `weak-${Date.now()}`, scopes: ['write:repository', 'read:user'] }),
+        });
         await writeFile(file, `${((await made.json()) as { sha1: string }).sha1}\n`);
         return () => writeFile(file, good);
       },
@@ -161,7 +204,17 @@ describe('claude-hooks doctor', () => {
         const file = join(dir, 'data', 'secrets', 'boss-forge-token');
         const good = await readFile(file, 'utf8');
         await api('PATCH', '/admin/users/boss', { login_name: 'boss', source_id: 0, password: 'one-time-pw' });
-        const made = await fetch(`${forge.apiUrl}/users/boss/tokens`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('boss:one-time-pw').toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `broad-${Date.now()}`, scopes: ['write:repository', 'write:issue', 'read:user'] }) });
+        const made = await fetch(`${forge.apiUrl}/users/boss/tokens`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from('boss:one-time-pw').toString('base64')}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            name: `broad-${Date.now()}`,
+            scopes: ['write:repository', 'write:issue', 'read:user'],
+          }),
+        });
         await writeFile(file, `${((await made.json()) as { sha1: string }).sha1}\n`);
         return () => writeFile(file, good);
       },
@@ -180,7 +233,10 @@ describe('claude-hooks doctor', () => {
     {
       name: 'a default branch every writer may push to',
       async breakIt() {
-        await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: false });
+        await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+          enable_push: true,
+          enable_push_whitelist: false,
+        });
         return () => api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: false });
       },
       title: /^the default branch of acme\/widget is protected against agents' pushes and merges$/,
@@ -189,8 +245,15 @@ describe('claude-hooks doctor', () => {
     {
       name: 'a merge allowlist naming dev',
       async breakIt() {
-        await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_merge_whitelist: true, merge_whitelist_usernames: ['dev'] });
-        return () => api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_merge_whitelist: false, merge_whitelist_usernames: [] });
+        await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+          enable_merge_whitelist: true,
+          merge_whitelist_usernames: ['dev'],
+        });
+        return () =>
+          api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+            enable_merge_whitelist: false,
+            merge_whitelist_usernames: [],
+          });
       },
       title: /^the default branch of acme\/widget is protected against agents' pushes and merges$/,
       fix: /main: its merge allowlist names dev\n/,
@@ -200,7 +263,13 @@ describe('claude-hooks doctor', () => {
       async breakIt() {
         const path = join(dir, 'claude-hooks.yaml');
         const good = await readFile(path, 'utf8');
-        await writeFile(path, good.split('\n').filter((line) => !line.includes('serviceToken')).join('\n'));
+        await writeFile(
+          path,
+          good
+            .split('\n')
+            .filter((line) => !line.includes('serviceToken'))
+            .join('\n'),
+        );
         return () => writeFile(path, good);
       },
       title: /^forge\.serviceToken is set$/,
@@ -295,17 +364,32 @@ describe('claude-hooks doctor on an organisation installation', () => {
     await forge.createRepo('acme', 'widget', { collaborators: { alice: 'write' } });
     const dir = await mkdtemp(join(tmpdir(), 'doctor-org-'));
     const port = await freePort();
-    const env = { CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken, PATH: process.env.PATH ?? '' };
+    const env = {
+      CLAUDE_HOOKS_PORT: String(port),
+      CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken,
+      PATH: process.env.PATH ?? '',
+    };
     let service: Service | undefined;
     try {
       const quiet = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: dir };
-      assert.equal(await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', `http://127.0.0.1:${port}`], quiet), 0);
+      assert.equal(
+        await runCli(
+          ['init', '--forge', forge.url, '--org', 'acme', '--public-url', `http://127.0.0.1:${port}`],
+          quiet,
+        ),
+        0,
+      );
       const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env, cwd: dir });
       assert.ok(loaded.ok);
       service = await startService({ config: loaded.value, log: silentLogger(), env: { PATH: process.env.PATH } });
       let stdout = '';
 
-      const code = await runCli(['doctor', '--wait', '2'], { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env, cwd: dir });
+      const code = await runCli(['doctor', '--wait', '2'], {
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: (t: string) => (stdout += t) },
+        env,
+        cwd: dir,
+      });
 
       assert.equal(code, 0, stdout);
       assert.match(stdout, /✓ webhook on acme\/widget exists and points at .*: hook \d+ of organisation acme/);

@@ -37,7 +37,12 @@ async function scene(): Promise<{ forge: ForgeDouble; dir: string; adminToken: s
 async function init(forge: ForgeDouble, dir: string, adminToken: string, extra: string[] = []): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken }, cwd: dir };
+  const io = {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken },
+    cwd: dir,
+  };
   const code = await runCli(['init', '--forge', forge.url, '--repo', REPO, '--public-url', PUBLIC_URL, ...extra], io);
   return { code, stdout, stderr };
 }
@@ -49,11 +54,20 @@ const SCOPES: Record<string, string[]> = {
   reviewer: ['read:user', 'write:issue', 'write:repository'],
   'claude-hooks-service': ['read:repository', 'read:user'],
 };
-const TOKEN_FILES: Record<string, string> = { boss: 'boss-forge-token', dev: 'dev-forge-token', reviewer: 'reviewer-forge-token', 'claude-hooks-service': 'service-forge-token' };
+const TOKEN_FILES: Record<string, string> = {
+  boss: 'boss-forge-token',
+  dev: 'dev-forge-token',
+  reviewer: 'reviewer-forge-token',
+  'claude-hooks-service': 'service-forge-token',
+};
 /** The access each bot gets: only what its role needs; the service user reads permissions, which takes admin. */
 const ACCESS = { boss: 'write', dev: 'write', reviewer: 'read', 'claude-hooks-service': 'admin' };
 
-const writes = (forge: ForgeDouble, from = 0) => forge.requests().slice(from).filter((r) => r.kind === 'api' && ['POST', 'PUT', 'PATCH'].includes(r.method));
+const writes = (forge: ForgeDouble, from = 0) =>
+  forge
+    .requests()
+    .slice(from)
+    .filter((r) => r.kind === 'api' && ['POST', 'PUT', 'PATCH'].includes(r.method));
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -78,12 +92,19 @@ describe('claude-hooks init', () => {
     it('succeeds and says what it did, step by step', () => {
       assert.equal(first.code, 0, first.stderr + first.stdout);
       assert.match(first.stdout, /\+ user boss: created forge user boss \(Boss \(claude-hooks\)/);
-      assert.match(first.stdout, /\+ webhook on acme\/widget: created a webhook to http:\/\/hooks\.example\.test:8080\/webhook/);
+      assert.match(
+        first.stdout,
+        /\+ webhook on acme\/widget: created a webhook to http:\/\/hooks\.example\.test:8080\/webhook/,
+      );
       assert.match(first.stdout, /done: \d+ change\(s\)/);
     });
 
     it('creates each bot user with its full name and e-mail', () => {
-      assert.deepEqual(forge.user('boss'), { login: 'boss', fullName: 'Boss (claude-hooks)', email: 'boss@noreply.127.0.0.1' });
+      assert.deepEqual(forge.user('boss'), {
+        login: 'boss',
+        fullName: 'Boss (claude-hooks)',
+        email: 'boss@noreply.127.0.0.1',
+      });
       assert.equal(forge.user('dev')?.fullName, 'Dev (claude-hooks)');
       assert.equal(forge.user('reviewer')?.fullName, 'Reviewer (claude-hooks)');
     });
@@ -102,7 +123,11 @@ describe('claude-hooks init', () => {
     });
 
     it('creates the service user that reads permissions, which no agent is', () => {
-      assert.deepEqual(forge.user('claude-hooks-service'), { login: 'claude-hooks-service', fullName: 'claude-hooks service (permission reads)', email: 'claude-hooks-service@noreply.127.0.0.1' });
+      assert.deepEqual(forge.user('claude-hooks-service'), {
+        login: 'claude-hooks-service',
+        fullName: 'claude-hooks service (permission reads)',
+        email: 'claude-hooks-service@noreply.127.0.0.1',
+      });
       assert.match(first.stdout, /\+ user claude-hooks-service: created forge user/);
     });
 
@@ -113,8 +138,14 @@ describe('claude-hooks init', () => {
       assert.match(text, /serviceToken: \{ file: "\.\/data\/secrets\/service-forge-token" \}/);
       const loaded = loadConfig({ path: join(dir, 'claude-hooks.yaml'), env: {}, cwd: dir });
       assert.ok(loaded.ok, JSON.stringify(loaded.ok ? '' : loaded.error));
-      assert.deepEqual(loaded.value.agents.map((a) => a.name), ['boss', 'dev', 'reviewer']);
-      assert.equal(loaded.value.forge.webhookSecret?.reveal(), (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim());
+      assert.deepEqual(
+        loaded.value.agents.map((a) => a.name),
+        ['boss', 'dev', 'reviewer'],
+      );
+      assert.equal(
+        loaded.value.forge.webhookSecret?.reveal(),
+        (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim(),
+      );
       assert.equal(loaded.value.forge.serviceToken?.reveal(), forge.tokens('claude-hooks-service')[0]?.token);
       assert.equal((await stat(join(dir, 'data', 'webhook-secret'))).mode & 0o777, 0o600);
     });
@@ -133,12 +164,24 @@ describe('claude-hooks init', () => {
       const secret = (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim();
       const hook = hooks[0];
       assert.deepEqual(
-        { url: hook?.url, contentType: hook?.contentType, secret: hook?.secret, events: [...(hook?.events ?? [])].sort(), active: hook?.active },
-        { url: `${PUBLIC_URL}/webhook`, contentType: 'application/json', secret, events: [...HOOK_EVENTS].sort(), active: true },
+        {
+          url: hook?.url,
+          contentType: hook?.contentType,
+          secret: hook?.secret,
+          events: [...(hook?.events ?? [])].sort(),
+          active: hook?.active,
+        },
+        {
+          url: `${PUBLIC_URL}/webhook`,
+          contentType: 'application/json',
+          secret,
+          events: [...HOOK_EVENTS].sort(),
+          active: true,
+        },
       );
     });
 
-    it("protects the default branch: no pushes, one approval to merge, stale approvals dismissed, no allowlist", () => {
+    it('protects the default branch: no pushes, one approval to merge, stale approvals dismissed, no allowlist', () => {
       const rules = forge.protections(REPO).map((p) => ({
         branch: p.branch,
         enablePush: p.enablePush,
@@ -146,7 +189,15 @@ describe('claude-hooks init', () => {
         dismissStaleApprovals: p.dismissStaleApprovals,
         allowlists: [p.enablePushWhitelist, p.enableApprovalsWhitelist, p.enableMergeWhitelist],
       }));
-      assert.deepEqual(rules, [{ branch: 'main', enablePush: false, requiredApprovals: 1, dismissStaleApprovals: true, allowlists: [false, false, false] }]);
+      assert.deepEqual(rules, [
+        {
+          branch: 'main',
+          enablePush: false,
+          requiredApprovals: 1,
+          dismissStaleApprovals: true,
+          allowlists: [false, false, false],
+        },
+      ]);
     });
 
     it('calls the forge only as the swagger allows', () => {
@@ -186,18 +237,29 @@ describe('claude-hooks init', () => {
     });
 
     const api = async (method: string, path: string, body: unknown) => {
-      const response = await fetch(`${forge.apiUrl}${path}`, { method, headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${forge.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.ok(response.ok, `${method} ${path}: ${response.status}`);
     };
 
     it('a webhook with a missing event and a wrong URL, made inactive', async () => {
       const hook = forge.hooks(REPO)[0];
-      await api('PATCH', `/repos/${REPO}/hooks/${hook?.id}`, { config: { url: 'http://old.example.test/webhook', content_type: 'json' }, events: HOOK_EVENTS.filter((e) => e !== 'issue_label'), active: false });
+      await api('PATCH', `/repos/${REPO}/hooks/${hook?.id}`, {
+        config: { url: 'http://old.example.test/webhook', content_type: 'json' },
+        events: HOOK_EVENTS.filter((e) => e !== 'issue_label'),
+        active: false,
+      });
 
       const run = await init(forge, dir, adminToken);
 
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /\+ webhook on acme\/widget: repaired webhook \d+: URL http:\/\/old\.example\.test\/webhook instead of .*; missing events issue_label; inactive/);
+      assert.match(
+        run.stdout,
+        /\+ webhook on acme\/widget: repaired webhook \d+: URL http:\/\/old\.example\.test\/webhook instead of .*; missing events issue_label; inactive/,
+      );
       const repaired = forge.hooks(REPO);
       assert.equal(repaired.length, 1);
       assert.equal(repaired[0]?.url, `${PUBLIC_URL}/webhook`);
@@ -217,7 +279,14 @@ describe('claude-hooks init', () => {
     });
 
     it('a protection rule loosened by hand', async () => {
-      await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: false, required_approvals: 0, dismiss_stale_approvals: false, enable_merge_whitelist: true, merge_whitelist_usernames: ['dev'] });
+      await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+        enable_push: true,
+        enable_push_whitelist: false,
+        required_approvals: 0,
+        dismiss_stale_approvals: false,
+        enable_merge_whitelist: true,
+        merge_whitelist_usernames: ['dev'],
+      });
 
       const run = await init(forge, dir, adminToken);
 
@@ -226,14 +295,21 @@ describe('claude-hooks init', () => {
         /\+ default branch of acme\/widget protected: repaired the rule of main: anyone with write \(the agents too\) may push to it; it requires no approval to merge; approvals outlive new commits; its merge allowlist names dev/,
       );
       const [rule] = forge.protections(REPO);
-      assert.deepEqual([rule?.enablePush, rule?.requiredApprovals, rule?.dismissStaleApprovals, rule?.enableMergeWhitelist], [false, 1, true, false]);
+      assert.deepEqual(
+        [rule?.enablePush, rule?.requiredApprovals, rule?.dismissStaleApprovals, rule?.enableMergeWhitelist],
+        [false, 1, true, false],
+      );
       assert.deepEqual(forge.openApiViolations(), []);
     });
 
     it("a person's push allowlist keeps the people and loses the agents", async () => {
       forge.addUser('alice');
       await api('PUT', `/repos/${REPO}/collaborators/alice`, { permission: 'write' });
-      await api('PATCH', `/repos/${REPO}/branch_protections/main`, { enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['alice', 'dev'] });
+      await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+        enable_push: true,
+        enable_push_whitelist: true,
+        push_whitelist_usernames: ['alice', 'dev'],
+      });
 
       const run = await init(forge, dir, adminToken);
 
@@ -249,7 +325,10 @@ describe('claude-hooks init', () => {
 
       assert.match(run.stdout, /\+ token of dev: created a token .* \(after setting a one-time password\)/);
       assert.equal(forge.tokens('dev').length, 2);
-      assert.equal((await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(), forge.tokens('dev')[1]?.token);
+      assert.equal(
+        (await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(),
+        forge.tokens('dev')[1]?.token,
+      );
     });
 
     it('a secret file others may read', async () => {
@@ -273,14 +352,29 @@ describe('claude-hooks init', () => {
       // Replace reviewer's token by one made without write:issue.
       const password = 'one-time-test-password';
       await api('PATCH', '/admin/users/reviewer', { login_name: 'reviewer', source_id: 0, password });
-      const made = await fetch(`${forge.apiUrl}/users/reviewer/tokens`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`reviewer:${password}`).toString('base64')}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'weak', scopes: ['write:repository', 'read:user'] }) });
-      await writeFile(join(dir, 'data', 'secrets', 'reviewer-forge-token'), `${((await made.json()) as { sha1: string }).sha1}\n`, { mode: 0o600 });
+      const made = await fetch(`${forge.apiUrl}/users/reviewer/tokens`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`reviewer:${password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name: 'weak', scopes: ['write:repository', 'read:user'] }),
+      });
+      await writeFile(
+        join(dir, 'data', 'secrets', 'reviewer-forge-token'),
+        `${((await made.json()) as { sha1: string }).sha1}\n`,
+        { mode: 0o600 },
+      );
 
       const run = await init(forge, dir, adminToken);
 
       assert.match(run.stdout, /\+ token of reviewer: created a token/);
       const current = (await readFile(join(dir, 'data', 'secrets', 'reviewer-forge-token'), 'utf8')).trim();
-      assert.deepEqual([...(forge.tokens('reviewer').find((t) => t.token === current)?.scopes ?? [])].sort(), ['read:user', 'write:issue', 'write:repository']);
+      assert.deepEqual([...(forge.tokens('reviewer').find((t) => t.token === current)?.scopes ?? [])].sort(), [
+        'read:user',
+        'write:issue',
+        'write:repository',
+      ]);
       assert.deepEqual(forge.openApiViolations(), []);
     });
   });
@@ -296,18 +390,35 @@ describe('claude-hooks init', () => {
       forge = await startForgeDouble({ webhookSecret: '', checkOpenApi: true });
       adminToken = forge.addUser('root', { admin: true }).token;
       // The double's own tokens may do anything: like the write:repository tokens that init made for every agent.
-      const tokens = Object.fromEntries(['boss', 'dev', 'reviewer'].map((login) => [login, forge.addUser(login).token]));
+      const tokens = Object.fromEntries(
+        ['boss', 'dev', 'reviewer'].map((login) => [login, forge.addUser(login).token]),
+      );
       await forge.createRepo('acme', 'widget', { collaborators: { boss: 'admin', dev: 'write', reviewer: 'write' } });
       dir = await mkdtemp(join(tmpdir(), 'init-upgrade-'));
       const layout = { dataDir: join(dir, 'data'), configPath: configPath() };
-      for (const [login, token] of Object.entries(tokens)) await writeSecretFile(join(dir, 'data', 'secrets', `${login}-forge-token`), token);
+      for (const [login, token] of Object.entries(tokens))
+        await writeSecretFile(join(dir, 'data', 'secrets', `${login}-forge-token`), token);
       await writeSecretFile(join(dir, 'data', 'webhook-secret'), 'an-old-secret');
       await writeSecretFile(join(dir, 'data', 'secrets', 'admin-token'), 'an-old-admin-token');
-      const agents = ['boss', 'dev', 'reviewer'].map((name) => ({ ...(templateOf(name) ?? assert.fail(name)), login: name, email: `${name}@noreply.127.0.0.1` }));
-      const rendered = renderConfig(layout, { forgeUrl: forge.url, forgeKind: 'forgejo', publicUrl: PUBLIC_URL, repositories: [REPO], agents });
+      const agents = ['boss', 'dev', 'reviewer'].map((name) => ({
+        ...(templateOf(name) ?? assert.fail(name)),
+        login: name,
+        email: `${name}@noreply.127.0.0.1`,
+      }));
+      const rendered = renderConfig(layout, {
+        forgeUrl: forge.url,
+        forgeKind: 'forgejo',
+        publicUrl: PUBLIC_URL,
+        repositories: [REPO],
+        agents,
+      });
       const old = rendered.split('\n').filter((line) => !/serviceToken|Reads who may trigger/.test(line));
-      await writeFile(configPath(), ['# the operator\'s own note, which init keeps', ...old].join('\n'));
-      const response = await fetch(`${forge.apiUrl}/repos/${REPO}/branch_protections`, { method: 'POST', headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ rule_name: 'main', enable_push: false }) });
+      await writeFile(configPath(), ["# the operator's own note, which init keeps", ...old].join('\n'));
+      const response = await fetch(`${forge.apiUrl}/repos/${REPO}/branch_protections`, {
+        method: 'POST',
+        headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ rule_name: 'main', enable_push: false }),
+      });
       assert.equal(response.status, 201);
 
       plan = await init(forge, dir, adminToken, ['--dry-run']);
@@ -320,10 +431,16 @@ describe('claude-hooks init', () => {
 
     it('says in a dry run what it would change, and why', () => {
       assert.equal(plan.code, 0, plan.stderr);
-      assert.match(plan.stdout, /~ token of boss: would replace the token in .*boss-forge-token: it holds write:repository, more than boss needs/);
+      assert.match(
+        plan.stdout,
+        /~ token of boss: would replace the token in .*boss-forge-token: it holds write:repository, more than boss needs/,
+      );
       assert.match(plan.stdout, /✓ token of dev: valid/);
       assert.match(plan.stdout, /~ boss on acme\/widget: would lower boss to write \(has admin\)/);
-      assert.match(plan.stdout, /~ config .*claude-hooks\.yaml: would add forge\.serviceToken: \{ file: \.\/data\/secrets\/service-forge-token \}/);
+      assert.match(
+        plan.stdout,
+        /~ config .*claude-hooks\.yaml: would add forge\.serviceToken: \{ file: \.\/data\/secrets\/service-forge-token \}/,
+      );
     });
 
     it('lowers boss to write and reviewer to read, and makes the service user admin', () => {
@@ -335,7 +452,10 @@ describe('claude-hooks init', () => {
 
     it("replaces boss's token by one that cannot write code, and keeps the others", async () => {
       assert.deepEqual([...(forge.tokens('boss')[0]?.scopes ?? [])].sort(), SCOPES.boss);
-      assert.equal((await readFile(join(dir, 'data', 'secrets', 'boss-forge-token'), 'utf8')).trim(), forge.tokens('boss')[0]?.token);
+      assert.equal(
+        (await readFile(join(dir, 'data', 'secrets', 'boss-forge-token'), 'utf8')).trim(),
+        forge.tokens('boss')[0]?.token,
+      );
       assert.deepEqual([forge.tokens('dev'), forge.tokens('reviewer')], [[], []]);
     });
 
@@ -350,7 +470,10 @@ describe('claude-hooks init', () => {
     });
 
     it('repairs the rule, which only closed pushes', () => {
-      assert.match(run.stdout, /\+ default branch of acme\/widget protected: repaired the rule of main: it requires no approval to merge; approvals outlive new commits/);
+      assert.match(
+        run.stdout,
+        /\+ default branch of acme\/widget protected: repaired the rule of main: it requires no approval to merge; approvals outlive new commits/,
+      );
       assert.deepEqual(forge.openApiViolations(), []);
     });
 
@@ -373,8 +496,14 @@ describe('claude-hooks init', () => {
 
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /✓ user dev: exists \(no full name\); adopted/);
-        assert.match(run.stdout, /\+ token of dev: created a token with write:repository, write:issue, read:user \(after setting a one-time password\)/);
-        assert.equal((await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(), forge.tokens('dev')[0]?.token);
+        assert.match(
+          run.stdout,
+          /\+ token of dev: created a token with write:repository, write:issue, read:user \(after setting a one-time password\)/,
+        );
+        assert.equal(
+          (await readFile(join(dir, 'data', 'secrets', 'dev-forge-token'), 'utf8')).trim(),
+          forge.tokens('dev')[0]?.token,
+        );
         assert.deepEqual(forge.openApiViolations(), []);
       } finally {
         await forge.close();
@@ -393,7 +522,12 @@ describe('claude-hooks init', () => {
       const dir = await mkdtemp(join(tmpdir(), 'init-org-'));
       try {
         let stdout = '';
-        const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stdout += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken }, cwd: dir };
+        const io = {
+          stdout: { write: (t: string) => (stdout += t) },
+          stderr: { write: (t: string) => (stdout += t) },
+          env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken },
+          cwd: dir,
+        };
 
         const code = await runCli(['init', '--forge', forge.url, '--org', 'acme', '--public-url', PUBLIC_URL], io);
 
@@ -426,7 +560,12 @@ describe('claude-hooks init', () => {
       const { forge, dir, adminToken } = await scene();
       try {
         let stderr = '';
-        const code = await runCli(['init', '--forge', forge.url, '--org', 'nosuch', '--public-url', PUBLIC_URL], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken }, cwd: dir });
+        const code = await runCli(['init', '--forge', forge.url, '--org', 'nosuch', '--public-url', PUBLIC_URL], {
+          stdout: { write: () => true },
+          stderr: { write: (t: string) => (stderr += t) },
+          env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: adminToken },
+          cwd: dir,
+        });
 
         assert.equal(code, 1);
         assert.match(stderr, /organisation nosuch not found on the forge/);
@@ -445,8 +584,14 @@ describe('claude-hooks init', () => {
 
         assert.equal(run.code, 0, run.stderr);
         assert.equal(forge.collaborators(REPO).reviewer, 'write');
-        assert.match(run.stdout, /\+ default branch of acme\/widget protected: protected main: no direct pushes, 1 approval to merge \(agents may approve and merge: --allow-bot-merge\)/);
-        assert.deepEqual(forge.protections(REPO).map((p) => [p.enablePush, p.requiredApprovals]), [[false, 1]]);
+        assert.match(
+          run.stdout,
+          /\+ default branch of acme\/widget protected: protected main: no direct pushes, 1 approval to merge \(agents may approve and merge: --allow-bot-merge\)/,
+        );
+        assert.deepEqual(
+          forge.protections(REPO).map((p) => [p.enablePush, p.requiredApprovals]),
+          [[false, 1]],
+        );
       } finally {
         await forge.close();
         await rm(dir, { recursive: true, force: true });
@@ -463,7 +608,10 @@ describe('claude-hooks init', () => {
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /~ user dev: would create forge user dev/);
         assert.match(run.stdout, /~ user claude-hooks-service: would create forge user claude-hooks-service/);
-        assert.match(run.stdout, /~ default branch of acme\/widget protected: would protect main: no direct pushes, 1 approval to merge/);
+        assert.match(
+          run.stdout,
+          /~ default branch of acme\/widget protected: would protect main: no direct pushes, 1 approval to merge/,
+        );
         assert.match(run.stdout, /~ webhook on acme\/widget: would create a webhook/);
         assert.match(run.stdout, /dry run: \d+ change\(s\) to make/);
         assert.deepEqual(writes(forge), []);
@@ -484,9 +632,15 @@ describe('claude-hooks init', () => {
         const failed = await init(forge, dir, adminToken);
 
         assert.equal(failed.code, 1);
-        assert.match(failed.stdout, /✗ label agent\/boss on acme\/widget: forge API POST \/repos\/acme\/widget\/labels failed with 500/);
+        assert.match(
+          failed.stdout,
+          /✗ label agent\/boss on acme\/widget: forge API POST \/repos\/acme\/widget\/labels failed with 500/,
+        );
         assert.match(failed.stdout, /· webhook on acme\/widget: not done/);
-        assert.match(failed.stderr, /init stopped at "label agent\/boss on acme\/widget".*\n\d+ step\(s\) were done, \d+ not; fix the cause and run init again/);
+        assert.match(
+          failed.stderr,
+          /init stopped at "label agent\/boss on acme\/widget".*\n\d+ step\(s\) were done, \d+ not; fix the cause and run init again/,
+        );
         assert.deepEqual(forge.hooks(REPO), []);
 
         const again = await init(forge, dir, adminToken);
@@ -506,15 +660,32 @@ describe('claude-hooks init', () => {
   it('names what is wrong with its options', async () => {
     const cases: Array<{ args: string[]; message: RegExp }> = [
       { args: ['--repo', REPO, '--public-url', PUBLIC_URL], message: /--forge URL is required/ },
-      { args: ['--forge', 'ftp://x', '--repo', REPO, '--public-url', PUBLIC_URL], message: /--forge must be an http\(s\) URL/ },
-      { args: ['--forge', 'http://x', '--public-url', PUBLIC_URL], message: /--org ORG or --repo OWNER\/NAME is required/ },
-      { args: ['--forge', 'http://x', '--repo', 'widget', '--public-url', PUBLIC_URL], message: /--repo "widget" is not OWNER\/NAME/ },
+      {
+        args: ['--forge', 'ftp://x', '--repo', REPO, '--public-url', PUBLIC_URL],
+        message: /--forge must be an http\(s\) URL/,
+      },
+      {
+        args: ['--forge', 'http://x', '--public-url', PUBLIC_URL],
+        message: /--org ORG or --repo OWNER\/NAME is required/,
+      },
+      {
+        args: ['--forge', 'http://x', '--repo', 'widget', '--public-url', PUBLIC_URL],
+        message: /--repo "widget" is not OWNER\/NAME/,
+      },
       { args: ['--forge', 'http://x', '--repo', REPO], message: /--public-url URL is required/ },
-      { args: ['--forge', 'http://x', '--repo', REPO, '--public-url', PUBLIC_URL, '--agents', 'boss,qa'], message: /--agents: unknown agent "qa"; init knows boss, dev, reviewer/ },
+      {
+        args: ['--forge', 'http://x', '--repo', REPO, '--public-url', PUBLIC_URL, '--agents', 'boss,qa'],
+        message: /--agents: unknown agent "qa"; init knows boss, dev, reviewer/,
+      },
     ];
     for (const { args, message } of cases) {
       let stderr = '';
-      const code = await runCli(['init', ...args], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: 'x' }, cwd: tmpdir() });
+      const code = await runCli(['init', ...args], {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => (stderr += t) },
+        env: { CLAUDE_HOOKS_FORGE_ADMIN_TOKEN: 'x' },
+        cwd: tmpdir(),
+      });
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, message);
     }
@@ -522,7 +693,12 @@ describe('claude-hooks init', () => {
 
   it('refuses to run without the admin token in the environment, naming the variable', async () => {
     let stderr = '';
-    const code = await runCli(['init', '--forge', 'http://127.0.0.1:1', '--repo', REPO, '--public-url', PUBLIC_URL], { stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) }, env: {}, cwd: tmpdir() });
+    const code = await runCli(['init', '--forge', 'http://127.0.0.1:1', '--repo', REPO, '--public-url', PUBLIC_URL], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (stderr += t) },
+      env: {},
+      cwd: tmpdir(),
+    });
     assert.equal(code, 2);
     assert.match(stderr, /CLAUDE_HOOKS_FORGE_ADMIN_TOKEN is not set/);
   });

@@ -24,9 +24,27 @@ describe('runs left unfinished by a stopped service', { timeout: 120_000 }, () =
     scene = await startScene();
     const issue = await scene.forge.as('alice').openIssue(REPO, { title: 'Crash on start' });
     const first = await startFlow({ scene });
-    runId = await first.service.store.runs.start({ jobId: 99, key: { agent: 'dev', repo: `${new URL(scene.forge.url).host}/${REPO}`, issue: issue.number }, attempt: 1, startedAt: Date.now() });
-    const client = createGiteaClient({ baseUrl: scene.forge.url, token: new Secret(scene.tokens.dev!), log: silentLogger() });
-    const status = createStatusReporter({ client, repo: await client.getRepository(REPO), issue: issue.number, agent: 'dev', jobId: 99, clock: systemClock, startedAt: Date.now(), log: silentLogger() });
+    runId = await first.service.store.runs.start({
+      jobId: 99,
+      key: { agent: 'dev', repo: `${new URL(scene.forge.url).host}/${REPO}`, issue: issue.number },
+      attempt: 1,
+      startedAt: Date.now(),
+    });
+    const client = createGiteaClient({
+      baseUrl: scene.forge.url,
+      token: new Secret(scene.tokens.dev!),
+      log: silentLogger(),
+    });
+    const status = createStatusReporter({
+      client,
+      repo: await client.getRepository(REPO),
+      issue: issue.number,
+      agent: 'dev',
+      jobId: 99,
+      clock: systemClock,
+      startedAt: Date.now(),
+      log: silentLogger(),
+    });
     await status.update({ phase: 'working', elapsedMs: 0, activity: 'running Bash' });
     commentId = status.commentId!;
     await first.service.store.runs.statusComment(runId, commentId);
@@ -50,6 +68,9 @@ describe('runs left unfinished by a stopped service', { timeout: 120_000 }, () =
     const comment = scene.forge.comments(REPO).find((c) => c.id === commentId);
 
     assert.equal(comment?.author, 'dev');
-    assert.match(comment?.body ?? '', /^<!-- claude-hooks:status job=99 -->\n⏹️ \*\*dev\*\* was interrupted: the service stopped during this run; it will be retried\.$/);
+    assert.match(
+      comment?.body ?? '',
+      /^<!-- claude-hooks:status job=99 -->\n⏹️ \*\*dev\*\* was interrupted: the service stopped during this run; it will be retried\.$/,
+    );
   });
 });

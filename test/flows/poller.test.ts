@@ -20,7 +20,12 @@ function recordingRunner(): { runner: AgentRunner; runs: Run[] } {
   const runs: Run[] = [];
   const runner: AgentRunner = {
     async run(request) {
-      runs.push({ agent: request.agent.name, events: request.events.map(({ event: e }) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`) });
+      runs.push({
+        agent: request.agent.name,
+        events: request.events.map(
+          ({ event: e }) => `${e.type}:${'action' in e ? e.action : e.type === 'review' ? e.state : ''}`,
+        ),
+      });
       return { ok: true };
     },
   };
@@ -28,9 +33,14 @@ function recordingRunner(): { runner: AgentRunner; runs: Run[] } {
 }
 
 /** What "Replay" in the forge UI does: the same body and signature under a new delivery id. */
-async function replay(flow: Flow, delivery: WebhookDelivery): Promise<{ status: number; body: Record<string, unknown> }> {
+async function replay(
+  flow: Flow,
+  delivery: WebhookDelivery,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const id = randomUUID();
-  const headers = Object.fromEntries(Object.entries(delivery.headers).map(([name, value]) => [name, name.endsWith('-delivery') ? id : value]));
+  const headers = Object.fromEntries(
+    Object.entries(delivery.headers).map(([name, value]) => [name, name.endsWith('-delivery') ? id : value]),
+  );
   const response = await fetch(`${flow.service.url}/webhook`, { method: 'POST', headers, body: delivery.body });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -44,7 +54,9 @@ interface Story {
 }
 
 const lastOf = (flow: Flow, eventType: string, action?: string): WebhookDelivery | undefined =>
-  flow.forge.deliveries().findLast((d) => d.eventType === eventType && (action === undefined || d.payload.action === action));
+  flow.forge
+    .deliveries()
+    .findLast((d) => d.eventType === eventType && (action === undefined || d.payload.action === action));
 
 const stories: Story[] = [
   {
@@ -88,9 +100,18 @@ const stories: Story[] = [
     async act(flow) {
       const issue = await flow.forge.as('alice').openIssue(REPO, { title: 'Names with spaces', body: '' });
       const dev = flow.forge.as('dev');
-      await dev.pushCommit(REPO, { branch: `issue-${issue.number}-names-with-spaces`, files: { 'src/login.js': 'export const login = (u) => u.name.trim();\n' } });
-      const pull = await dev.openPull(REPO, { head: `issue-${issue.number}-names-with-spaces`, title: 'Trim names', body: `Closes #${issue.number}` });
-      await flow.forge.as('alice').submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Please add a test' });
+      await dev.pushCommit(REPO, {
+        branch: `issue-${issue.number}-names-with-spaces`,
+        files: { 'src/login.js': 'export const login = (u) => u.name.trim();\n' },
+      });
+      const pull = await dev.openPull(REPO, {
+        head: `issue-${issue.number}-names-with-spaces`,
+        title: 'Trim names',
+        body: `Closes #${issue.number}`,
+      });
+      await flow.forge
+        .as('alice')
+        .submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Please add a test' });
       return lastOf(flow, 'pull_request_review_rejected');
     },
   },
@@ -100,7 +121,10 @@ const stories: Story[] = [
     expected: 'pull_request:opened',
     async act(flow) {
       const alice = flow.forge.as('alice');
-      await alice.pushCommit(REPO, { branch: 'faster-login', files: { 'src/login.js': 'export const login = (u) => u.name;\n' } });
+      await alice.pushCommit(REPO, {
+        branch: 'faster-login',
+        files: { 'src/login.js': 'export const login = (u) => u.name;\n' },
+      });
       await alice.openPull(REPO, { head: 'faster-login', title: 'Faster login', body: '@reviewer please have a look' });
       return lastOf(flow, 'pull_request', 'opened');
     },
@@ -147,7 +171,9 @@ describe('reconciliation poller, end to end', () => {
       }
       await flow.settle();
 
-      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter((d) => d.source === 'poll' && d.outcome === 'accepted');
+      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter(
+        (d) => d.source === 'poll' && d.outcome === 'accepted',
+      );
       assert.deepEqual(recovered, [], 'the poller found nothing the webhooks had not brought');
       for (const agent of ['dev', 'reviewer']) {
         const expected = stories.filter((story) => story.agent === agent).map((story) => story.expected);
@@ -171,9 +197,14 @@ describe('reconciliation poller, end to end', () => {
       await flow.forge.idle();
       await flow.settle();
 
-      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter((d) => d.source === 'poll' && d.outcome === 'accepted');
+      const recovered = (await flow.service.store.deliveryHistory.recent(1000)).filter(
+        (d) => d.source === 'poll' && d.outcome === 'accepted',
+      );
       assert.deepEqual(recovered, []);
-      assert.deepEqual(runs.filter((r) => r.agent === 'reviewer').flatMap((r) => r.events), ['pull_request:opened']);
+      assert.deepEqual(
+        runs.filter((r) => r.agent === 'reviewer').flatMap((r) => r.events),
+        ['pull_request:opened'],
+      );
     } finally {
       await flow.close();
     }

@@ -26,7 +26,14 @@ import type { Store } from '../../src/store/ports.js';
 import { commented } from '../support/events.js';
 import { startScene, WEBHOOK_SECRET, type Scene } from '../support/flow.js';
 import { deliveryHeaders, deliveryIdFor, loadSamplePayload } from '../support/payloads.js';
-import { createSchema, dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL, urlInSchema } from '../support/postgres.js';
+import {
+  createSchema,
+  dropSchema,
+  freshSchemaName,
+  postgresSkip,
+  TEST_DATABASE_URL,
+  urlInSchema,
+} from '../support/postgres.js';
 import { startTcpFaultProxy, type TcpFaultProxy } from '../support/tcp-fault-proxy.js';
 import { until } from '../support/wait.js';
 import { createWorkerProcesses, listeningLine, type WorkerProcess } from '../support/workers/worker-processes.js';
@@ -38,8 +45,18 @@ async function proxyToDatabase(): Promise<TcpFaultProxy> {
   return startTcpFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
 }
 
-function postgresConfig(url: string, timeouts: { connectTimeoutSeconds: number; statementTimeoutSeconds: number }): StoreConfig {
-  return { kind: 'postgres', url: new Secret(url), maxConnections: 2, affinityWaitMs: 30_000, leaseSeconds: 30, ...timeouts };
+function postgresConfig(
+  url: string,
+  timeouts: { connectTimeoutSeconds: number; statementTimeoutSeconds: number },
+): StoreConfig {
+  return {
+    kind: 'postgres',
+    url: new Secret(url),
+    maxConnections: 2,
+    affinityWaitMs: 30_000,
+    leaseSeconds: 30,
+    ...timeouts,
+  };
 }
 
 /** How long `work` took, in ms, and what it gave. */
@@ -64,24 +81,46 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
 
   const comment = (id: number) => {
     const event = commented(7, 'alice', `@dev look (${id})`, { id });
-    return { deliveryId: `other-${id}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_comment', receivedAt: Date.now(), headers: {}, body: Buffer.from('{}'), outcome: { kind: 'event', event } } as const;
+    return {
+      deliveryId: `other-${id}`,
+      source: 'webhook',
+      forge: 'forgejo',
+      eventType: 'issue_comment',
+      receivedAt: Date.now(),
+      headers: {},
+      body: Buffer.from('{}'),
+      outcome: { kind: 'event', event },
+    } as const;
   };
   const deliver = () => {
     const sample = loadSamplePayload('gitea-issue_comment-created', { forge: 'forgejo' });
     const deliveryId = deliveryIdFor(`fault-${++sent}-${schema}`);
     const body = sample.body;
-    const headers = deliveryHeaders({ forge: 'forgejo', deliveryId, event: sample.event, eventType: sample.eventType, body, secret: SECRET });
+    const headers = deliveryHeaders({
+      forge: 'forgejo',
+      deliveryId,
+      event: sample.event,
+      eventType: sample.eventType,
+      body,
+      secret: SECRET,
+    });
     return app.inject({ method: 'POST', url: '/webhook', headers, payload: body });
   };
 
   before(async () => {
     proxy = await proxyToDatabase();
     const options = { dataDir, schema, clock: systemClock, dedupWindowMs: 0 };
-    store = await openStore(postgresConfig(proxy.via(TEST_DATABASE_URL!), { connectTimeoutSeconds: 1, statementTimeoutSeconds: 1 }), {
-      ...options,
-      onConnectionError: (fault) => faults.push(fault),
-    });
-    other = await openStore(postgresConfig(TEST_DATABASE_URL!, { connectTimeoutSeconds: 5, statementTimeoutSeconds: 30 }), options);
+    store = await openStore(
+      postgresConfig(proxy.via(TEST_DATABASE_URL!), { connectTimeoutSeconds: 1, statementTimeoutSeconds: 1 }),
+      {
+        ...options,
+        onConnectionError: (fault) => faults.push(fault),
+      },
+    );
+    other = await openStore(
+      postgresConfig(TEST_DATABASE_URL!, { connectTimeoutSeconds: 5, statementTimeoutSeconds: 30 }),
+      options,
+    );
     store.onEvent((stored) => heard.push(stored));
     store.onJobsChanged(() => (jobWakeUps += 1));
     app = buildHttpApp({
@@ -116,7 +155,10 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
     });
 
     it('reports each lost connection instead of throwing it, the pooled ones and the listening one', async () => {
-      await until(() => faults.some((f) => f.connection === 'pool') && faults.some((f) => f.connection === 'listen'), 'the lost connections to be reported');
+      await until(
+        () => faults.some((f) => f.connection === 'pool') && faults.some((f) => f.connection === 'listen'),
+        'the lost connections to be reported',
+      );
 
       assert.ok(faults.every((f) => f.error instanceof Error));
     });
@@ -135,7 +177,7 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
       const recorded = await other.deliveries.record(comment(101));
 
       assert.equal(recorded.status, 'accepted');
-      await until(() => heard.some((h) => h.deliveryId === 'other-101'), 'the other worker\'s event to be heard');
+      await until(() => heard.some((h) => h.deliveryId === 'other-101'), "the other worker's event to be heard");
     });
   });
 
@@ -144,13 +186,16 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
     let closing: Store;
 
     before(async () => {
-      closing = await openStore(postgresConfig(proxy.via(TEST_DATABASE_URL!), { connectTimeoutSeconds: 1, statementTimeoutSeconds: 1 }), { dataDir, schema, clock: systemClock, dedupWindowMs: 0 });
+      closing = await openStore(
+        postgresConfig(proxy.via(TEST_DATABASE_URL!), { connectTimeoutSeconds: 1, statementTimeoutSeconds: 1 }),
+        { dataDir, schema, clock: systemClock, dedupWindowMs: 0 },
+      );
       await Promise.all([store.jobs.countByState(), closing.jobs.countByState()]);
       proxy.stall();
     });
     after(() => proxy.resume());
 
-    it('fails a query within its timeouts (1 s to connect, 1 s per statement, a second\'s grace) instead of hanging', async () => {
+    it("fails a query within its timeouts (1 s to connect, 1 s per statement, a second's grace) instead of hanging", async () => {
       const { ms } = await timed(() => assert.rejects(store.jobs.countByState()));
 
       assert.ok(ms < 4_000, `gave up after ${ms} ms`);
@@ -160,7 +205,8 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
       const { ms, value: response } = await timed(() => app.inject({ method: 'GET', url: '/readyz' }));
 
       assert.equal(response.statusCode, 503);
-      const check = (response.json() as { checks: Record<string, { ok: boolean; detail: string }> }).checks.databaseWritable;
+      const check = (response.json() as { checks: Record<string, { ok: boolean; detail: string }> }).checks
+        .databaseWritable;
       assert.equal(check?.ok, false);
       assert.match(check?.detail ?? '', /^PostgreSQL (does not take writes|did not answer within 2 s)/);
       assert.ok(ms < 3_000, `answered after ${ms} ms`);
@@ -183,7 +229,14 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
 
   describe('once the database answers again', () => {
     it('answers queries, /readyz and deliveries', async () => {
-      await until(() => store.jobs.countByState().then(() => true, () => false), 'a query to succeed again');
+      await until(
+        () =>
+          store.jobs.countByState().then(
+            () => true,
+            () => false,
+          ),
+        'a query to succeed again',
+      );
 
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200, ready.body);
@@ -199,8 +252,8 @@ describe('the PostgreSQL store when the database fails', { skip: postgresSkip() 
       await other.deliveries.record(comment(102));
 
       const deliveryId = (delivered.json() as { delivery: string }).delivery;
-      await until(() => woken.some((w) => w.deliveryId === deliveryId), 'the other worker to hear this one\'s event');
-      await until(() => heard.some((h) => h.deliveryId === 'other-102'), 'this worker to hear the other\'s event');
+      await until(() => woken.some((w) => w.deliveryId === deliveryId), "the other worker to hear this one's event");
+      await until(() => heard.some((h) => h.deliveryId === 'other-102'), "this worker to hear the other's event");
     });
   });
 });
@@ -221,7 +274,8 @@ describe('a worker whose database blips', { skip: postgresSkip() }, () => {
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { phase: string; comments?: number[] });
-  const answered = (commentId: number) => ran().some((line) => line.phase === 'start' && line.comments?.includes(commentId));
+  const answered = (commentId: number) =>
+    ran().some((line) => line.phase === 'start' && line.comments?.includes(commentId));
   const ask = async (text: string) => (await scene.forge.as('alice').comment('acme/widget', issue, `@dev ${text}`)).id;
 
   before(async () => {
@@ -258,7 +312,8 @@ agents:
       ready: (output) => listeningLine(output),
     });
     scene.forge.setWebhookUrl(`${worker.url}/webhook`);
-    issue = (await scene.forge.as('alice').openIssue('acme/widget', { title: 'Login fails for names with spaces' })).number;
+    issue = (await scene.forge.as('alice').openIssue('acme/widget', { title: 'Login fails for names with spaces' }))
+      .number;
     const first = await ask('please look');
     await until(() => answered(first), 'the first job to run', 30_000);
   });

@@ -3,7 +3,13 @@
  * model: proves the model double before the agent runner needs it, and pins the SDK
  * facts docs/decisions.md §1 and §2 rest on, so an SDK upgrade that changes them fails here.
  */
-import { createSdkMcpServer, type Options, query, type SDKMessage, tool as sdkTool } from '@anthropic-ai/claude-agent-sdk';
+import {
+  createSdkMcpServer,
+  type Options,
+  query,
+  type SDKMessage,
+  tool as sdkTool,
+} from '@anthropic-ai/claude-agent-sdk';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -112,7 +118,10 @@ describe('the Claude Agent SDK against the scripted model', () => {
     before(async () => {
       cwd = await createRepo(join(root, 'commit-repo'));
       model.setScript([
-        [text('Adding the file.'), bash('printf "hello\\n" > hello.txt && git add hello.txt && git commit -m "Add hello"')],
+        [
+          text('Adding the file.'),
+          bash('printf "hello\\n" > hello.txt && git add hello.txt && git commit -m "Add hello"'),
+        ],
         text('Committed hello.txt.'),
       ]);
       first = await runAgent(prompt, { cwd });
@@ -131,11 +140,17 @@ describe('the Claude Agent SDK against the scripted model', () => {
       assert.match(sessionId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       assert.equal(first.messages[0]?.type, 'system');
       assert.equal(result.session_id, sessionId);
-      assert.deepEqual(first.messages.filter((message) => message.session_id !== sessionId), []);
+      assert.deepEqual(
+        first.messages.filter((message) => message.session_id !== sessionId),
+        [],
+      );
       assert.equal(result.subtype, 'success');
       assert.equal(result.subtype === 'success' && result.result, 'Committed hello.txt.');
       // The runtime also names the session in a header of every model request.
-      assert.deepEqual(first.turns.map((request) => request.headers['x-claude-code-session-id']), [sessionId, sessionId]);
+      assert.deepEqual(
+        first.turns.map((request) => request.headers['x-claude-code-session-id']),
+        [sessionId, sessionId],
+      );
     });
 
     it('sends the tool_result of the Bash call in the next request', () => {
@@ -152,7 +167,10 @@ describe('the Claude Agent SDK against the scripted model', () => {
     });
 
     it('sends nothing but the agent turns with non-essential traffic disabled', () => {
-      assert.deepEqual(first.requests.map((request) => request.kind), ['turn', 'turn']);
+      assert.deepEqual(
+        first.requests.map((request) => request.kind),
+        ['turn', 'turn'],
+      );
     });
 
     it('writes the transcript to <CLAUDE_CONFIG_DIR>/projects/<cwd, / → ->/<session_id>.jsonl', () => {
@@ -175,7 +193,10 @@ describe('the Claude Agent SDK against the scripted model', () => {
         ['user', 'assistant', 'user', 'assistant', 'user'],
       );
       assert.deepEqual(textsOf(messages[0]!), [prompt]);
-      assert.deepEqual(toolUsesIn(firstRequest).map((call) => call.name), ['Bash']);
+      assert.deepEqual(
+        toolUsesIn(firstRequest).map((call) => call.name),
+        ['Bash'],
+      );
       assert.match(toolResultsIn(firstRequest)[0]?.text ?? '', /Add hello/);
       assert.deepEqual(textsOf(messages[3]!), ['Committed hello.txt.']);
       assert.deepEqual(textsOf(lastUserMessage(firstRequest)!), ['Anything left?']);
@@ -184,13 +205,20 @@ describe('the Claude Agent SDK against the scripted model', () => {
 
   it('applies scripted Write and Edit calls to files in cwd', async () => {
     const cwd = await createRepo(join(root, 'edit-repo'));
-    model.setScript([write('notes.md', '# Notes\n\nDraft.\n'), edit('notes.md', 'Draft.', 'Final.'), text('Wrote the notes.')]);
+    model.setScript([
+      write('notes.md', '# Notes\n\nDraft.\n'),
+      edit('notes.md', 'Draft.', 'Final.'),
+      text('Wrote the notes.'),
+    ]);
 
     const run = await runAgent('Write the notes.', { cwd });
 
     assert.equal(run.error, undefined);
     assert.equal(await readFile(join(cwd, 'notes.md'), 'utf8'), '# Notes\n\nFinal.\n');
-    assert.deepEqual(run.turns.slice(1).map((request) => toolResultsIn(request.body).at(-1)?.isError), [false, false]);
+    assert.deepEqual(
+      run.turns.slice(1).map((request) => toolResultsIn(request.body).at(-1)?.isError),
+      [false, false],
+    );
   });
 
   it('calls an in-process MCP tool when the model emits mcp__forge__<name>', async () => {
@@ -211,10 +239,13 @@ describe('the Claude Agent SDK against the scripted model', () => {
 
     assert.equal(run.error, undefined);
     assert.deepEqual(calls, [{ issue: 4, body: 'Working on it.' }]);
-    assert.deepEqual(toolResultsIn(run.turns[1]!.body).map((result) => result.text), ['comment 17 posted']);
+    assert.deepEqual(
+      toolResultsIn(run.turns[1]!.body).map((result) => result.text),
+      ['comment 17 posted'],
+    );
   });
 
-  it('answers the runtime\'s auxiliary requests without consuming the script when non-essential traffic is on', async () => {
+  it("answers the runtime's auxiliary requests without consuming the script when non-essential traffic is on", async () => {
     const cwd = await createRepo(join(root, 'chatty-repo'));
     const { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: _, ...env } = sdkEnv({ modelUrl: model.url, configDir });
     model.setScript([text('Hello back.')]);
@@ -224,7 +255,9 @@ describe('the Claude Agent SDK against the scripted model', () => {
     const result = resultOf(run);
     assert.equal(result.subtype === 'success' && result.result, 'Hello back.');
     assert.equal(model.remaining, 0);
-    const auxiliary = run.requests.flatMap((request) => (request.kind === 'auxiliary' ? [`${request.reason}: ${request.method} ${request.path}`] : []));
+    const auxiliary = run.requests.flatMap((request) =>
+      request.kind === 'auxiliary' ? [`${request.reason}: ${request.method} ${request.path}`] : [],
+    );
     assert.deepEqual(auxiliary.sort(), ['HEAD probe: HEAD /api/hello', 'no tools: POST /v1/messages']);
   });
 
@@ -234,14 +267,20 @@ describe('the Claude Agent SDK against the scripted model', () => {
 
     const run = await runAgent('Go on.', { cwd, resume: unknown });
 
-    assert.deepEqual(run.messages.map((message) => message.type), ['result']);
+    assert.deepEqual(
+      run.messages.map((message) => message.type),
+      ['result'],
+    );
     const result = resultOf(run);
     assert.equal(result.subtype, 'error_during_execution');
     assert.equal(result.is_error, true);
     assert.equal(result.session_id, unknown);
     assert.deepEqual(result.errors, [`No conversation found with session ID: ${unknown}`]);
     assert.ok(run.error instanceof Error);
-    assert.equal(run.error.message, `Claude Code returned an error result: No conversation found with session ID: ${unknown}`);
+    assert.equal(
+      run.error.message,
+      `Claude Code returned an error result: No conversation found with session ID: ${unknown}`,
+    );
     assert.equal((run.error as Error & { errorClass?: string }).errorClass, 'error_result');
     assert.deepEqual(run.turns, []);
   });
@@ -251,7 +290,10 @@ describe('the Claude Agent SDK against the scripted model', () => {
     const original = join(root, 'worktree-a');
     const moved = join(root, 'worktree-b');
     await git(repo, 'worktree', 'add', '-q', '-b', 'issue-4', original);
-    model.setScript([bash('printf "one\\n" > one.txt && git add one.txt && git commit -m "Add one"'), text('Added one.txt.')]);
+    model.setScript([
+      bash('printf "one\\n" > one.txt && git add one.txt && git commit -m "Add one"'),
+      text('Added one.txt.'),
+    ]);
     const started = await runAgent('Add one.txt.', { cwd: original });
     const sessionId = initOf(started).session_id;
     await git(repo, 'worktree', 'remove', '--force', original);
@@ -269,11 +311,17 @@ describe('the Claude Agent SDK against the scripted model', () => {
     // The runtime tells the model the cwd moved, in a system message after the new prompt.
     const update = firstRequest.messages.at(-1);
     assert.equal(update?.role, 'system');
-    assert.match(JSON.stringify(update?.content), new RegExp(`Primary working directory: ${moved} \\(was ${original}\\)`));
+    assert.match(
+      JSON.stringify(update?.content),
+      new RegExp(`Primary working directory: ${moved} \\(was ${original}\\)`),
+    );
     // The transcript stays where the session started; the new cwd gets no project folder.
     const transcript = await readFile(transcriptPath(configDir, original, sessionId), 'utf8');
     assert.match(transcript, /Are you still there\?/);
     assert.equal(existsSync(transcriptPath(configDir, moved, sessionId)), false);
-    assert.deepEqual((await readdir(join(configDir, 'projects'))).filter((name) => name.endsWith('worktree-b')), []);
+    assert.deepEqual(
+      (await readdir(join(configDir, 'projects'))).filter((name) => name.endsWith('worktree-b')),
+      [],
+    );
   });
 });

@@ -12,7 +12,9 @@ const MiB = 1024 * 1024;
 
 /** Resident memory now (`VmRSS`) or at its peak so far (`VmHWM`), from /proc. */
 function rssBytes(pid: number, which: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${which}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${which}:`));
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? NaN) * 1024;
 }
 
@@ -37,12 +39,21 @@ async function unsignedDelivery(url: string, body: Buffer, abandonAfter?: number
 
 describe('the service process under hostile clients', () => {
   it('stays under 300 MiB of RSS after 400 unsigned 5 MiB bodies, half of them abandoned half-way', async () => {
-    const service = await spawnService({ dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-limits-')), env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 's3cret' } });
+    const service = await spawnService({
+      dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-limits-')),
+      env: { CLAUDE_HOOKS_WEBHOOK_SECRET: 's3cret' },
+    });
     const body = Buffer.alloc(5 * MiB - 1024, ' ');
     try {
       const before = rssBytes(service.child.pid!);
       const answers: string[] = [];
-      answers.push(...(await Promise.all(Array.from({ length: 400 }, (_, i) => unsignedDelivery(service.url, body, i % 2 === 0 ? undefined : 2.5 * MiB)))));
+      answers.push(
+        ...(await Promise.all(
+          Array.from({ length: 400 }, (_, i) =>
+            unsignedDelivery(service.url, body, i % 2 === 0 ? undefined : 2.5 * MiB),
+          ),
+        )),
+      );
       await sleep(500);
       const after = rssBytes(service.child.pid!);
       const peak = rssBytes(service.child.pid!, 'VmHWM');
@@ -50,7 +61,10 @@ describe('the service process under hostile clients', () => {
 
       assert.equal(health.status, 200);
       assert.equal(answers.filter((a) => a === 'no answer').length, 0, 'every connection was closed');
-      assert.ok(peak < 300 * MiB, `RSS went from ${Math.round(before / MiB)} MiB to a peak of ${Math.round(peak / MiB)} MiB (${Math.round(after / MiB)} MiB after)`);
+      assert.ok(
+        peak < 300 * MiB,
+        `RSS went from ${Math.round(before / MiB)} MiB to a peak of ${Math.round(peak / MiB)} MiB (${Math.round(after / MiB)} MiB after)`,
+      );
     } finally {
       service.child.kill('SIGTERM');
       await service.exited();

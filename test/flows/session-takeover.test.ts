@@ -25,7 +25,15 @@ import { createHarness, type Harness } from '../support/workdir/fixture.js';
 import { anyoneMayTrigger, testIsolation } from '../support/agent/isolation.js';
 import { simplePrompts } from '../support/agent/simple-prompts.js';
 import { commented, REPO } from '../support/events.js';
-import { dialogue, lastUserMessage, startScriptedModel, text, textsOf, type ScriptedModel, type TurnRequest } from '../support/model/index.js';
+import {
+  dialogue,
+  lastUserMessage,
+  startScriptedModel,
+  text,
+  textsOf,
+  type ScriptedModel,
+  type TurnRequest,
+} from '../support/model/index.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../support/postgres.js';
 
 describe('a session started on one worker, resumed on another', { skip: postgresSkip() }, () => {
@@ -43,7 +51,16 @@ describe('a session started on one worker, resumed on another', { skip: postgres
     repo = { ...REPO, host: origin.repo.host, cloneUrl: origin.repo.cloneUrl };
     model = await startScriptedModel();
     // The database both workers share: session rows, run records and transcripts.
-    sessions = await openStore({ kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000, leaseSeconds: 30 }, { dataDir: h.dataDir, schema, clock: systemClock, dedupWindowMs: 0 });
+    sessions = await openStore(
+      {
+        kind: 'postgres',
+        url: new Secret(TEST_DATABASE_URL!),
+        maxConnections: 4,
+        affinityWaitMs: 30_000,
+        leaseSeconds: 30,
+      },
+      { dataDir: h.dataDir, schema, clock: systemClock, dedupWindowMs: 0 },
+    );
     transcripts = sessions.transcripts!;
   });
 
@@ -56,7 +73,11 @@ describe('a session started on one worker, resumed on another', { skip: postgres
 
   const dev = (): AgentConfig => ({
     ...h.agents.dev,
-    model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('scripted-model-key') }, baseUrl: model.url },
+    model: {
+      name: 'claude-sonnet-4-5',
+      credential: { kind: 'api-key', secret: new Secret('scripted-model-key') },
+      baseUrl: model.url,
+    },
   });
 
   /** One worker: its own data dir (cache, worktrees, CLAUDE_CONFIG_DIR), the shared database. */
@@ -103,7 +124,7 @@ describe('a session started on one worker, resumed on another', { skip: postgres
     return { outcome, turns: model.requests.slice(from).filter((r): r is TurnRequest => r.kind === 'turn') };
   }
 
-  it('resumes the same session on worker B, which never saw it, with run 1\'s messages and only the new comment', async () => {
+  it("resumes the same session on worker B, which never saw it, with run 1's messages and only the new comment", async () => {
     const a = worker('a');
     const b = worker('b');
     model.setScript([text('I will fix the login form.')]);
@@ -111,7 +132,10 @@ describe('a session started on one worker, resumed on another', { skip: postgres
     assert.equal(first.outcome.ok, true, JSON.stringify(first.outcome));
     const sessionId = (await sessions.sessions.get(key()))?.sessionId;
     assert.match(sessionId ?? '', /^[0-9a-f-]{36}$/);
-    assert.ok(((await transcripts.load(sessionId!, undefined)) ?? []).length > 0, 'the transcript is mirrored to the database');
+    assert.ok(
+      ((await transcripts.load(sessionId!, undefined)) ?? []).length > 0,
+      'the transcript is mirrored to the database',
+    );
     assert.equal(existsSync(b.configDir), false, 'worker B has never run anything');
 
     model.setScript([text('Tabs handled too.')]);
@@ -119,7 +143,10 @@ describe('a session started on one worker, resumed on another', { skip: postgres
 
     assert.equal(second.outcome.ok, true, JSON.stringify(second.outcome));
     assert.ok(second.outcome.ok);
-    assert.deepEqual([second.outcome.facts?.session, second.outcome.facts?.prompt?.kind, second.outcome.facts?.sessionId], ['resumed', 'delta', sessionId]);
+    assert.deepEqual(
+      [second.outcome.facts?.session, second.outcome.facts?.prompt?.kind, second.outcome.facts?.sessionId],
+      ['resumed', 'delta', sessionId],
+    );
     const request = second.turns[0]!;
     assert.equal(request.headers['x-claude-code-session-id'], sessionId);
     const messages = dialogue(request.body);

@@ -15,12 +15,19 @@ import { startFlow, startScene } from '../support/flow.js';
 import { startSilentServer } from '../support/hung-server.js';
 
 describe('start-up with a forge that hangs', () => {
-  it('listens at once, says the token check is under way, and finishes the old run in the background', { timeout: 60_000 }, async () => {
+  it('listens at once, says the token check is under way, and finishes the old run in the background', {
+    timeout: 60_000,
+  }, async () => {
     const forge = await startSilentServer();
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-hanging-forge-'));
     // A run a stopped service left unfinished, with its status comment on the forge.
     const seeded = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
-    const runId = await seeded.runs.start({ jobId: 1, key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 3 }, attempt: 1, startedAt: Date.now() - 60_000 });
+    const runId = await seeded.runs.start({
+      jobId: 1,
+      key: { agent: 'dev', repo: 'forge.test/acme/widget', issue: 3 },
+      attempt: 1,
+      startedAt: Date.now() - 60_000,
+    });
     await seeded.runs.statusComment(runId, 77);
     await seeded.close();
 
@@ -30,7 +37,9 @@ describe('start-up with a forge that hangs', () => {
     try {
       const health = await fetch(`${flow.service.url}/healthz`);
       const listenedAfterMs = Date.now() - began;
-      const ready = (await (await fetch(`${flow.service.url}/readyz`)).json()) as { checks: Record<string, { ok: boolean; detail: string }> };
+      const ready = (await (await fetch(`${flow.service.url}/readyz`)).json()) as {
+        checks: Record<string, { ok: boolean; detail: string }>;
+      };
       let run = await flow.service.store.runs.get(runId);
       for (let i = 0; i < 100 && run?.outcome === undefined; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 50));

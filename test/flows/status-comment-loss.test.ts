@@ -36,7 +36,9 @@ describe('a run whose first status POST loses its answer', { timeout: 120_000 },
     issue = (await alice.openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Please fix.' })).number;
     await alice.assign(REPO, issue, 'dev');
     await flow.settle();
-    const response = await fetch(`${flow.service.url}/api/runs`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const response = await fetch(`${flow.service.url}/api/runs`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     dev = ((await response.json()) as { runs: RunRecord[] }).runs.find((run) => run.key.agent === 'dev');
   });
 
@@ -46,14 +48,26 @@ describe('a run whose first status POST loses its answer', { timeout: 120_000 },
     await model?.close();
   });
 
-  it('lost the answer of dev\'s status POST', () => {
-    const posts = flow.forge.requests().filter((request) => request.method === 'POST' && request.login === 'dev' && COMMENT_POST.test(request.path.slice('/api/v1'.length)));
+  it("lost the answer of dev's status POST", () => {
+    const posts = flow.forge
+      .requests()
+      .filter(
+        (request) =>
+          request.method === 'POST' &&
+          request.login === 'dev' &&
+          COMMENT_POST.test(request.path.slice('/api/v1'.length)),
+      );
 
-    assert.deepEqual(posts.map((request) => request.status), [0]);
+    assert.deepEqual(
+      posts.map((request) => request.status),
+      [0],
+    );
   });
 
-  it('leaves exactly one status comment for dev\'s job, showing it finished', () => {
-    const statuses = flow.forge.comments(REPO, issue).filter((comment) => comment.author === 'dev' && MARKER.test(comment.body));
+  it("leaves exactly one status comment for dev's job, showing it finished", () => {
+    const statuses = flow.forge
+      .comments(REPO, issue)
+      .filter((comment) => comment.author === 'dev' && MARKER.test(comment.body));
 
     assert.equal(dev?.outcome, 'succeeded');
     assert.equal(statuses.length, 1, statuses.map((comment) => comment.body).join('\n---\n'));
@@ -62,7 +76,9 @@ describe('a run whose first status POST loses its answer', { timeout: 120_000 },
   });
 
   it('records that comment on the run, found by its marker', () => {
-    const status = flow.forge.comments(REPO, issue).find((comment) => comment.author === 'dev' && MARKER.test(comment.body));
+    const status = flow.forge
+      .comments(REPO, issue)
+      .find((comment) => comment.author === 'dev' && MARKER.test(comment.body));
 
     assert.equal(dev?.statusCommentId, status?.id);
   });
@@ -78,16 +94,34 @@ describe('a run left by a process that stopped before its status POST was answer
     const scene = await startScene();
     const issue = await scene.forge.as('alice').openIssue(REPO, { title: 'Crash while posting' });
     const first = await startFlow({ scene });
-    const runId = await first.service.store.runs.start({ jobId: 77, key: { agent: 'dev', repo: `${new URL(scene.forge.url).host}/${REPO}`, issue: issue.number }, attempt: 1, startedAt: Date.now() });
-    const client = createGiteaClient({ baseUrl: scene.forge.url, token: new Secret(scene.tokens.dev!), log: silentLogger() });
+    const runId = await first.service.store.runs.start({
+      jobId: 77,
+      key: { agent: 'dev', repo: `${new URL(scene.forge.url).host}/${REPO}`, issue: issue.number },
+      attempt: 1,
+      startedAt: Date.now(),
+    });
+    const client = createGiteaClient({
+      baseUrl: scene.forge.url,
+      token: new Secret(scene.tokens.dev!),
+      log: silentLogger(),
+    });
     scene.forge.loseAnswerOfNext('POST', COMMENT_POST, 'dev');
-    posted = await client.createComment(REPO, issue.number, renderStatus({ phase: 'working', elapsedMs: 0, activity: 'starting' }, { agent: 'dev', jobId: 77 })).catch((error: unknown) => error);
+    posted = await client
+      .createComment(
+        REPO,
+        issue.number,
+        renderStatus({ phase: 'working', elapsedMs: 0, activity: 'starting' }, { agent: 'dev', jobId: 77 }),
+      )
+      .catch((error: unknown) => error);
     await first.stopService();
 
     const { log, lines } = capturingLogger();
     restarted = await startFlow({ scene, dataDir: first.dataDir, log });
     // The start-up clean-up runs beside the start; its closing warning says it is done.
-    await until(() => lines.some((line) => line.msg === 'runs left unfinished by a stopped service were finished as interrupted'), 'the start-up clean-up');
+    await until(
+      () => lines.some((line) => line.msg === 'runs left unfinished by a stopped service were finished as interrupted'),
+      'the start-up clean-up',
+    );
     run = await restarted.service.store.runs.get(runId);
     comment = scene.forge.comments(REPO, issue.number).find((c) => MARKER.test(c.body));
   });
@@ -96,13 +130,16 @@ describe('a run left by a process that stopped before its status POST was answer
     await restarted?.close();
   });
 
-  it('never learnt the comment\'s id: the POST got no answer and the record has none', () => {
+  it("never learnt the comment's id: the POST got no answer and the record has none", () => {
     assert.ok(posted instanceof ForgeApiError && posted.status === 0, String(posted));
     assert.equal(run?.statusCommentId, undefined);
   });
 
   it('edits the comment found by its marker from "working" to interrupted', () => {
     assert.equal(run?.outcome, 'interrupted');
-    assert.equal(comment?.body, '<!-- claude-hooks:status job=77 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.');
+    assert.equal(
+      comment?.body,
+      '<!-- claude-hooks:status job=77 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.',
+    );
   });
 });

@@ -17,7 +17,14 @@ import { silentLogger } from '../../src/lib/logger.js';
 import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
 import { sessionConfigDir } from '../../src/sessions/transcript-layout.js';
-import { bash, lastUserMessage, startScriptedModel, textsOf, transcriptPath, type ScriptedModel } from '../support/model/index.js';
+import {
+  bash,
+  lastUserMessage,
+  startScriptedModel,
+  textsOf,
+  transcriptPath,
+  type ScriptedModel,
+} from '../support/model/index.js';
 import { until } from '../support/wait.js';
 
 const DAY = 24 * 3600_000;
@@ -46,7 +53,8 @@ async function twoIssues(flow: Flow) {
     await flow.settle();
   }
   const list = await flow.service.workdirs.list();
-  const worktree = (n: number) => list.find((w) => w.target.kind === 'issue-branch' && w.target.branch.startsWith(`issue-${n}-`))!;
+  const worktree = (n: number) =>
+    list.find((w) => w.target.kind === 'issue-branch' && w.target.branch.startsWith(`issue-${n}-`))!;
   const sessions = await flow.service.store.sessions.list();
   const session = (n: number) => sessions.find((s) => s.key.agent === 'dev' && s.key.issue === n)!;
   assert.ok(session(1)?.sessionId && session(2)?.sessionId, 'dev’s runs started a session for each issue');
@@ -54,16 +62,31 @@ async function twoIssues(flow: Flow) {
 }
 
 function transcriptOf(flow: Flow, session: SessionRecord): string {
-  return transcriptPath(sessionConfigDir(join(flow.dataDir, 'claude'), session.key), session.worktree, session.sessionId!);
+  return transcriptPath(
+    sessionConfigDir(join(flow.dataDir, 'claude'), session.key),
+    session.worktree,
+    session.sessionId!,
+  );
 }
 
-function sweeperFor(flow: Flow, now: number, cutoffs: { worktree: number; session: number }, transcripts?: Transcripts) {
+function sweeperFor(
+  flow: Flow,
+  now: number,
+  cutoffs: { worktree: number; session: number },
+  transcripts?: Transcripts,
+) {
   const { store, workdirs } = flow.service;
   return createSweeper({
     ...sweepStorePorts(store),
     workdirs,
     transcripts: transcripts ?? createTranscripts(join(flow.dataDir, 'claude')),
-    limits: { sessionTtlMs: now - cutoffs.session, worktreeTtlMs: now - cutoffs.worktree, atticTtlMs: 90 * DAY, retentionMs: 30 * DAY, diskHighWaterBytes: 0 },
+    limits: {
+      sessionTtlMs: now - cutoffs.session,
+      worktreeTtlMs: now - cutoffs.worktree,
+      atticTtlMs: 90 * DAY,
+      retentionMs: 30 * DAY,
+      diskHighWaterBytes: 0,
+    },
     clock: { now: () => now },
     log: silentLogger(),
   });
@@ -83,7 +106,8 @@ describe('the sweeper', { timeout: 180_000 }, () => {
       const old = sessions.filter((s) => s.lastUsedAt < cutoff);
       const fresh = sessions.filter((s) => s.lastUsedAt >= cutoff);
       assert.ok(fresh.includes(dev(2)));
-      for (const s of sessions) assert.ok(existsSync(transcriptOf(flow, s)), `the run wrote ${workKeyString(s.key)}’s transcript`);
+      for (const s of sessions)
+        assert.ok(existsSync(transcriptOf(flow, s)), `the run wrote ${workKeyString(s.key)}’s transcript`);
       // Every dev worktree is past its TTL; a job for issue 2 starts while the sweep expires sessions.
       let started = false;
       const transcripts = createTranscripts(join(flow.dataDir, 'claude'));
@@ -92,7 +116,10 @@ describe('the sweeper', { timeout: 180_000 }, () => {
           if (!started) {
             started = true;
             await flow.forge.as('alice').comment(REPO, 2, `@dev ${HELD}`);
-            await until(async () => (await flow.service.store.jobs.runningJobs()).some((j) => j.key.issue === 2), 'the job on issue 2 to start');
+            await until(
+              async () => (await flow.service.store.jobs.runningJobs()).some((j) => j.key.issue === 2),
+              'the job on issue 2 to start',
+            );
           }
           return transcripts.remove(id, cwd);
         },
@@ -106,17 +133,27 @@ describe('the sweeper', { timeout: 180_000 }, () => {
       assert.deepEqual([...task('sessions').items].sort(), old.map((s) => workKeyString(s.key)).sort());
       for (const s of old) {
         assert.equal(existsSync(transcriptOf(flow, s)), false, `${workKeyString(s.key)}’s transcript is deleted`);
-        assert.equal(await flow.service.store.sessions.get(s.key), undefined, `${workKeyString(s.key)}’s row is deleted`);
+        assert.equal(
+          await flow.service.store.sessions.get(s.key),
+          undefined,
+          `${workKeyString(s.key)}’s row is deleted`,
+        );
       }
       for (const s of fresh) {
         assert.ok(existsSync(transcriptOf(flow, s)), `${workKeyString(s.key)}’s transcript is kept`);
         assert.equal((await flow.service.store.sessions.get(s.key))?.sessionId, s.sessionId);
       }
       assert.ok(task('worktrees').items.includes(older.path), 'the idle worktree is removed');
-      assert.ok(!task('worktrees').items.includes(newer.path), 'the worktree of the key whose job started mid-sweep is left alone');
+      assert.ok(
+        !task('worktrees').items.includes(newer.path),
+        'the worktree of the key whose job started mid-sweep is left alone',
+      );
       assert.ok(existsSync(newer.path));
       assert.equal(existsSync(older.path), false);
-      assert.deepEqual(report.tasks.flatMap((t) => t.failures), []);
+      assert.deepEqual(
+        report.tasks.flatMap((t) => t.failures),
+        [],
+      );
       const [recorded] = await flow.service.store.sweeps.list(1);
       assert.equal(recorded?.id, report.id);
     } finally {
@@ -139,10 +176,18 @@ describe('the sweeper', { timeout: 180_000 }, () => {
       const transcriptKept = existsSync(transcriptOf(flow, dev(1)));
       const real = await sweeper.sweep({});
 
-      const items = (r: typeof dry) => r.tasks.filter((t) => t.task !== 'retention').map((t) => ({ task: t.task, items: t.items }));
+      const items = (r: typeof dry) =>
+        r.tasks.filter((t) => t.task !== 'retention').map((t) => ({ task: t.task, items: t.items }));
       assert.deepEqual(items(real), items(dry));
-      assert.ok(dry.tasks.find((t) => t.task === 'sessions')?.items.includes(workKeyString(dev(1).key)), 'the dry run found dev’s old session');
-      assert.deepEqual(dry.tasks.map((t) => t.removed), dry.tasks.map(() => 0), 'a dry run removes nothing');
+      assert.ok(
+        dry.tasks.find((t) => t.task === 'sessions')?.items.includes(workKeyString(dev(1).key)),
+        'the dry run found dev’s old session',
+      );
+      assert.deepEqual(
+        dry.tasks.map((t) => t.removed),
+        dry.tasks.map(() => 0),
+        'a dry run removes nothing',
+      );
       assert.equal(transcriptKept, true, 'the dry run left the transcript');
       assert.equal(existsSync(transcriptOf(flow, dev(1))), false, 'the real sweep deleted it');
     } finally {
@@ -164,11 +209,22 @@ describe('the sweeper', { timeout: 180_000 }, () => {
 
       const report = await sweeper.sweep({ diskOnly: true, trigger: 'schedule, disk of worker w-2' });
 
-      assert.deepEqual(report.tasks.map((t) => t.task), ['transcripts', 'worktrees', 'attic', 'strays', 'caches', 'disk']);
+      assert.deepEqual(
+        report.tasks.map((t) => t.task),
+        ['transcripts', 'worktrees', 'attic', 'strays', 'caches', 'disk'],
+      );
       assert.deepEqual(report.tasks.find((t) => t.task === 'transcripts')?.items, [transcriptOf(flow, gone)]);
       assert.equal(existsSync(transcriptOf(flow, gone)), false, 'the orphaned transcript was deleted');
-      assert.equal(existsSync(transcriptOf(flow, kept)), true, 'a transcript its session still names is the sessions task’s');
-      assert.equal((await flow.service.store.sessions.get(kept.key))?.sessionId, kept.sessionId, 'the idle session was left to the leader');
+      assert.equal(
+        existsSync(transcriptOf(flow, kept)),
+        true,
+        'a transcript its session still names is the sessions task’s',
+      );
+      assert.equal(
+        (await flow.service.store.sessions.get(kept.key))?.sessionId,
+        kept.sessionId,
+        'the idle session was left to the leader',
+      );
     } finally {
       await flow.close();
       await model.close();
@@ -178,7 +234,10 @@ describe('the sweeper', { timeout: 180_000 }, () => {
   it('refuses an unknown task by name, listing the tasks', async () => {
     const flow = await startFlow();
     try {
-      assert.throws(() => sweeperFor(flow, Date.now(), { worktree: 0, session: 0 }).sweep({ task: 'everything' }), /unknown sweep task "everything": the tasks are sessions, transcripts, worktrees, attic, strays, caches, retention, disk/);
+      assert.throws(
+        () => sweeperFor(flow, Date.now(), { worktree: 0, session: 0 }).sweep({ task: 'everything' }),
+        /unknown sweep task "everything": the tasks are sessions, transcripts, worktrees, attic, strays, caches, retention, disk/,
+      );
     } finally {
       await flow.close();
     }

@@ -29,7 +29,13 @@ function withValue(body: Json, path: string, value: unknown): Json {
 }
 
 function post(intake: IntakeApp, body: string, event = 'issue_comment') {
-  const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(body), body, secret: TEST_SECRET, event });
+  const headers = deliveryHeaders({
+    forge: 'forgejo',
+    deliveryId: deliveryIdFor(body),
+    body,
+    secret: TEST_SECRET,
+    event,
+  });
   return intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body });
 }
 
@@ -43,14 +49,40 @@ describe('POST /webhook with a signed payload that does not deserve trust', () =
   const cases: { name: string; body: Json; field: string }[] = [
     {
       name: 'an allowed full_name whose clone URL is on another host',
-      body: withValue(sample(), 'repository', { ...sample().repository, full_name: 'acme/widget', owner: { login: 'acme' }, name: 'widget', clone_url: 'http://127.0.0.1:9/acme/widget.git' }),
+      body: withValue(sample(), 'repository', {
+        ...sample().repository,
+        full_name: 'acme/widget',
+        owner: { login: 'acme' },
+        name: 'widget',
+        clone_url: 'http://127.0.0.1:9/acme/widget.git',
+      }),
       field: 'repository.clone_url',
     },
-    { name: 'a full_name other than owner/name', body: withValue(sample(), 'repository.full_name', 'acme/widget'), field: 'repository.full_name' },
-    { name: 'a clone URL naming another repository', body: withValue(sample(), 'repository.clone_url', `${FORGE_URL}/acme/widget.git`), field: 'repository.clone_url' },
-    { name: 'an owner with a newline, $(…) and U+202E', body: withValue(sample(), 'repository.owner.login', 'gogits\n$(id)\u202E'), field: 'repository.owner.login' },
-    { name: 'a repository name with a bidi override', body: withValue(sample(), 'repository.name', 'hello\u202Eworld'), field: 'repository.name' },
-    { name: 'a default branch with a newline', body: withValue(sample(), 'repository.default_branch', 'master\nx'), field: 'repository.default_branch' },
+    {
+      name: 'a full_name other than owner/name',
+      body: withValue(sample(), 'repository.full_name', 'acme/widget'),
+      field: 'repository.full_name',
+    },
+    {
+      name: 'a clone URL naming another repository',
+      body: withValue(sample(), 'repository.clone_url', `${FORGE_URL}/acme/widget.git`),
+      field: 'repository.clone_url',
+    },
+    {
+      name: 'an owner with a newline, $(…) and U+202E',
+      body: withValue(sample(), 'repository.owner.login', 'gogits\n$(id)\u202E'),
+      field: 'repository.owner.login',
+    },
+    {
+      name: 'a repository name with a bidi override',
+      body: withValue(sample(), 'repository.name', 'hello\u202Eworld'),
+      field: 'repository.name',
+    },
+    {
+      name: 'a default branch with a newline',
+      body: withValue(sample(), 'repository.default_branch', 'master\nx'),
+      field: 'repository.default_branch',
+    },
     { name: 'issue number -5', body: withValue(sample(), 'issue.number', -5), field: 'issue.number' },
     { name: 'issue number 1.5', body: withValue(sample(), 'issue.number', 1.5), field: 'issue.number' },
     { name: 'issue number 1e21', body: withValue(sample(), 'issue.number', 1e21), field: 'issue.number' },
@@ -93,7 +125,12 @@ describe('POST /webhook with a signed payload that does not deserve trust', () =
   it('refuses 65 levels of nesting and accepts 64, counting no bracket inside a string', async () => {
     const nested = (levels: number) => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`) as unknown;
     // The payload object itself is the first level.
-    const deep = (levels: number) => JSON.stringify({ ...sample(), extra: nested(levels - 1), comment: { ...sample().comment, id: 4242, body: `[{[{ ${'['.repeat(200)}` } });
+    const deep = (levels: number) =>
+      JSON.stringify({
+        ...sample(),
+        extra: nested(levels - 1),
+        comment: { ...sample().comment, id: 4242, body: `[{[{ ${'['.repeat(200)}` },
+      });
 
     const tooDeep = await post(intake, deep(65));
     const deepEnough = await post(intake, deep(64));
@@ -123,7 +160,13 @@ describe('the service, given a signed comment whose repository points at another
     assert.ok(genuine, 'the forge sent the comment webhook');
     const forged = withValue(genuine.payload as Json, 'repository.clone_url', `${catcher.url}/${REPO}.git`);
     const body = JSON.stringify(forged);
-    const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: deliveryIdFor(body), body, secret: WEBHOOK_SECRET, event: 'issue_comment' });
+    const headers = deliveryHeaders({
+      forge: 'forgejo',
+      deliveryId: deliveryIdFor(body),
+      body,
+      secret: WEBHOOK_SECRET,
+      event: 'issue_comment',
+    });
 
     const response = await fetch(`${flow.service.url}/webhook`, { method: 'POST', headers, body });
     const answer = (await response.json()) as { field?: string; error?: string };

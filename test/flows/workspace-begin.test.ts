@@ -55,11 +55,24 @@ describe('a runner begun before its worktree is ready', () => {
         };
       },
     };
-    return createWorkspaceRunner({ workdirs: logged, inner, pullHead: () => Promise.reject(new Error('no PR here')), log: silentLogger() });
+    return createWorkspaceRunner({
+      workdirs: logged,
+      inner,
+      pullHead: () => Promise.reject(new Error('no PR here')),
+      log: silentLogger(),
+    });
   }
 
   const runIssue = (runner: ReturnType<typeof workspaceRunner>, issue: number): Promise<RunOutcome> =>
-    runner.run({ jobId: nextJobId++, key: { agent: 'dev', repo: `${repo.host}/${repo.fullName}`, issue }, agent: h.agents.dev, repo, attempt: 1, events: [], signal: new AbortController().signal });
+    runner.run({
+      jobId: nextJobId++,
+      key: { agent: 'dev', repo: `${repo.host}/${repo.fullName}`, issue },
+      agent: h.agents.dev,
+      repo,
+      attempt: 1,
+      events: [],
+      signal: new AbortController().signal,
+    });
 
   it('begins the run before acquiring the worktree, then runs it in the worktree', async () => {
     const steps: string[] = [];
@@ -72,7 +85,12 @@ describe('a runner begun before its worktree is ready', () => {
 
   it('does not begin a run whose worktree another job holds: it will wait, and must not read ahead on every try', async () => {
     const workdirs = h.workdirs();
-    const held = await workdirs.acquire({ repo, agent: h.agents.dev, target: { kind: 'issue-branch', branch: 'issue-6-held' }, holder: 'another job' });
+    const held = await workdirs.acquire({
+      repo,
+      agent: h.agents.dev,
+      target: { kind: 'issue-branch', branch: 'issue-6-held' },
+      holder: 'another job',
+    });
     assert.ok(held.ok);
     const steps: string[] = [];
     try {

@@ -56,7 +56,9 @@ describe('the worktree a job gets', () => {
 
       const branches = await flow.forge.branches(REPO);
       assert.ok(branches[branch], 'dev pushed its branch to the forge');
-      const { stdout: author } = await run('git', ['log', '-1', '--format=%an <%ae>|%cn <%ce>'], { cwd: devRuns[1]!.workspace.path });
+      const { stdout: author } = await run('git', ['log', '-1', '--format=%an <%ae>|%cn <%ce>'], {
+        cwd: devRuns[1]!.workspace.path,
+      });
       assert.equal(author.trim(), 'Dev <dev@agents.test>|Dev <dev@agents.test>');
 
       const token = flow.tokens.dev!;

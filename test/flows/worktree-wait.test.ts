@@ -18,7 +18,11 @@ describe('a job whose worktree is leased to another job', () => {
     const git = await createHarness();
     const origin = git.origin('acme', 'widget', 4);
     const repo: RepoRef = { ...origin.repo, fullName: 'acme/widget', private: true };
-    const boss = { ...git.agents.boss, triggers: [{ on: 'issue_opened' as const }], limits: { ...git.agents.boss.limits, concurrency: 2 } };
+    const boss = {
+      ...git.agents.boss,
+      triggers: [{ on: 'issue_opened' as const }],
+      limits: { ...git.agents.boss.limits, concurrency: 2 },
+    };
     const hold = gate();
     const ran: number[] = [];
     const inner: WorkspaceAgentRunner = {
@@ -28,8 +32,17 @@ describe('a job whose worktree is leased to another job', () => {
         return { ok: true };
       },
     };
-    const runner = createWorkspaceRunner({ workdirs: git.workdirs(), inner, pullHead: async () => assert.fail('boss reads no PR'), log: silentLogger() });
-    const h = await startHarness({ runner, agents: [boss], limits: { concurrency: 2, perRepository: 2, maxAttempts: 1, leaseWaitMs: 20 } });
+    const runner = createWorkspaceRunner({
+      workdirs: git.workdirs(),
+      inner,
+      pullHead: async () => assert.fail('boss reads no PR'),
+      log: silentLogger(),
+    });
+    const h = await startHarness({
+      runner,
+      agents: [boss],
+      limits: { concurrency: 2, perRepository: 2, maxAttempts: 1, leaseWaitMs: 20 },
+    });
     const waits: number[] = [];
     h.dispatcher.subscribe((notice) => {
       if (notice.type === 'job-waiting') waits.push(notice.job.key.issue);

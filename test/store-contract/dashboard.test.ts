@@ -22,23 +22,90 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     const { store } = await open();
     const old = await store.runs.start({ jobId: 1, key: key('dev', 3), attempt: 1, startedAt: 50 });
     await store.runs.interrupted(old, 60, 'stopped');
-    const first = await store.runs.start({ jobId: 1, key: key('dev', 1), attempt: 1, startedAt: 100, isolation: 'none' });
-    await store.runs.finish(first, runFinish({ finishedAt: 200, costUsd: 0.5, session: 'resumed', prompt: { kind: 'delta', bytes: 1, text: 'x' }, outcome: 'failed', isolation: 'none' }));
-    const second = await store.runs.start({ jobId: 2, key: key('boss', 2), attempt: 1, startedAt: 300, isolation: 'bwrap' });
+    const first = await store.runs.start({
+      jobId: 1,
+      key: key('dev', 1),
+      attempt: 1,
+      startedAt: 100,
+      isolation: 'none',
+    });
+    await store.runs.finish(
+      first,
+      runFinish({
+        finishedAt: 200,
+        costUsd: 0.5,
+        session: 'resumed',
+        prompt: { kind: 'delta', bytes: 1, text: 'x' },
+        outcome: 'failed',
+        isolation: 'none',
+      }),
+    );
+    const second = await store.runs.start({
+      jobId: 2,
+      key: key('boss', 2),
+      attempt: 1,
+      startedAt: 300,
+      isolation: 'bwrap',
+    });
 
     const runs = await store.dashboard.recentRuns(10);
 
     assert.deepEqual(runs, [
-      { id: second, agent: 'boss', repo: REPO_KEY, issue: 2, startedAt: 300, finishedAt: undefined, outcome: undefined, costUsd: 0, session: undefined, promptKind: undefined, isolation: 'bwrap' },
-      { id: first, agent: 'dev', repo: REPO_KEY, issue: 1, startedAt: 100, finishedAt: 200, outcome: 'failed', costUsd: 0.5, session: 'resumed', promptKind: 'delta', isolation: 'none' },
-      { id: old, agent: 'dev', repo: REPO_KEY, issue: 3, startedAt: 50, finishedAt: 60, outcome: 'interrupted', costUsd: 0, session: undefined, promptKind: undefined, isolation: undefined },
+      {
+        id: second,
+        agent: 'boss',
+        repo: REPO_KEY,
+        issue: 2,
+        startedAt: 300,
+        finishedAt: undefined,
+        outcome: undefined,
+        costUsd: 0,
+        session: undefined,
+        promptKind: undefined,
+        isolation: 'bwrap',
+      },
+      {
+        id: first,
+        agent: 'dev',
+        repo: REPO_KEY,
+        issue: 1,
+        startedAt: 100,
+        finishedAt: 200,
+        outcome: 'failed',
+        costUsd: 0.5,
+        session: 'resumed',
+        promptKind: 'delta',
+        isolation: 'none',
+      },
+      {
+        id: old,
+        agent: 'dev',
+        repo: REPO_KEY,
+        issue: 3,
+        startedAt: 50,
+        finishedAt: 60,
+        outcome: 'interrupted',
+        costUsd: 0,
+        session: undefined,
+        promptKind: undefined,
+        isolation: undefined,
+      },
     ]);
-    assert.deepEqual((await store.dashboard.recentRuns(1)).map((r) => r.id), [second]);
+    assert.deepEqual(
+      (await store.dashboard.recentRuns(1)).map((r) => r.id),
+      [second],
+    );
   });
 
-  it('counts each agent\'s runs and cost since a time, agents in name order', async () => {
+  it("counts each agent's runs and cost since a time, agents in name order", async () => {
     const { store } = await open();
-    for (const [agent, startedAt, costUsd] of [['dev', 10, 1], ['dev', 100, 2], ['dev', 150, 0.5], ['boss', 120, 4], ['reviewer', 5, 8]] as const) {
+    for (const [agent, startedAt, costUsd] of [
+      ['dev', 10, 1],
+      ['dev', 100, 2],
+      ['dev', 150, 0.5],
+      ['boss', 120, 4],
+      ['reviewer', 5, 8],
+    ] as const) {
       const id = await store.runs.start({ jobId: 1, key: key(agent, 1), attempt: 1, startedAt });
       await store.runs.finish(id, runFinish({ costUsd }));
     }
@@ -50,7 +117,7 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     ]);
   });
 
-  it('counts each agent\'s active and closed sessions, with the last use of its least recently used active one', async () => {
+  it("counts each agent's active and closed sessions, with the last use of its least recently used active one", async () => {
     const { store } = await open();
     await store.sessions.started(key('dev', 1), { sessionId: 'a', worktree: '/w', at: 30 });
     await store.sessions.started(key('dev', 2), { sessionId: 'b', worktree: '/w', at: 10 });
@@ -69,7 +136,13 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     const { store } = await open();
 
     assert.deepEqual(
-      [await store.dashboard.recentRuns(5), await store.dashboard.runsSince(0), await store.dashboard.sessionCounts(), await store.diskSamples.latest(), await store.diskSamples.history(0)],
+      [
+        await store.dashboard.recentRuns(5),
+        await store.dashboard.runsSince(0),
+        await store.dashboard.sessionCounts(),
+        await store.diskSamples.latest(),
+        await store.diskSamples.history(0),
+      ],
       [[], [], [], undefined, []],
     );
   });
@@ -79,7 +152,16 @@ forEachStore('store contract: dashboard reads', ({ kind, open }) => {
     await recordEvent(store, 1, 50);
     await recordEvent(store, 2, 100);
     await recordEvent(store, 3, 200);
-    await store.deliveries.record({ deliveryId: 'push-1', source: 'webhook', forge: 'forgejo', eventType: 'push', receivedAt: 150, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'ignored', reason: 'push' } });
+    await store.deliveries.record({
+      deliveryId: 'push-1',
+      source: 'webhook',
+      forge: 'forgejo',
+      eventType: 'push',
+      receivedAt: 150,
+      headers: {},
+      body: Buffer.from('{}'),
+      outcome: { kind: 'ignored', reason: 'push' },
+    });
 
     assert.deepEqual(await store.dashboard.deliveriesSince(100), { accepted: 2, ignored: 1 });
   });
@@ -168,7 +250,10 @@ forEachStore('store contract: disk samples', ({ open }) => {
     await store.diskSamples.record(sample(1000, 5));
     const before = await store.diskSamples.history(0);
 
-    await store.diskSamples.record({ ...sample(2000), kinds: { caches: 1, worktrees: 2, attic: 3, transcripts: 4, database: 5 } });
+    await store.diskSamples.record({
+      ...sample(2000),
+      kinds: { caches: 1, worktrees: 2, attic: 3, transcripts: 4, database: 5 },
+    });
 
     assert.deepEqual(before, [{ at: 1000, usedBytes: 5, freeBytes: 1 }]);
     assert.deepEqual(await store.diskSamples.history(1500), [{ at: 2000, usedBytes: 15, freeBytes: 1 }]);

@@ -7,12 +7,32 @@ import { forEachStore } from './stores.js';
 
 const DAY = 24 * 3600_000;
 
-function delivery(deliveryId: string, receivedAt: number, outcome: DeliveryRecord['outcome'], body = Buffer.from(`{"delivery":"${deliveryId}"}`)): DeliveryRecord {
-  return { deliveryId, source: 'webhook', forge: 'forgejo', eventType: 'issues', receivedAt, headers: { 'x-test': deliveryId }, body, outcome };
+function delivery(
+  deliveryId: string,
+  receivedAt: number,
+  outcome: DeliveryRecord['outcome'],
+  body = Buffer.from(`{"delivery":"${deliveryId}"}`),
+): DeliveryRecord {
+  return {
+    deliveryId,
+    source: 'webhook',
+    forge: 'forgejo',
+    eventType: 'issues',
+    receivedAt,
+    headers: { 'x-test': deliveryId },
+    body,
+    outcome,
+  };
 }
 
 const ignored = { kind: 'ignored', reason: "event type 'release' is not handled" } as const;
-const work = (agent: string, issue: number) => ({ kind: 'work', key: { agent, repo: 'forge.test/acme/widget', issue }, repoRef: REPO, trigger: 'assigned' }) as const;
+const work = (agent: string, issue: number) =>
+  ({
+    kind: 'work',
+    key: { agent, repo: 'forge.test/acme/widget', issue },
+    repoRef: REPO,
+    trigger: 'assigned',
+  }) as const;
 
 forEachStore('the delivery store', ({ open }) => {
   it('accepts a new change as an event, tells the listeners after the commit, and ignores what carries no change', async () => {
@@ -27,8 +47,14 @@ forEachStore('the delivery store', ({ open }) => {
 
     assert.equal(accepted.status, 'accepted');
     assert.deepEqual(skipped, { status: 'ignored' });
-    assert.deepEqual(heard.map((e) => [e.id, e.deliveryId, e.event.fingerprint]), [[(accepted as { eventId: number }).eventId, 'd1', event.fingerprint]]);
-    assert.deepEqual(pending.map((e) => e.deliveryId), ['d1']);
+    assert.deepEqual(
+      heard.map((e) => [e.id, e.deliveryId, e.event.fingerprint]),
+      [[(accepted as { eventId: number }).eventId, 'd1', event.fingerprint]],
+    );
+    assert.deepEqual(
+      pending.map((e) => e.deliveryId),
+      ['d1'],
+    );
     assert.deepEqual(pending[0]!.event, event);
   });
 
@@ -36,7 +62,9 @@ forEachStore('the delivery store', ({ open }) => {
     const { store, clock, rows } = await open({ dedupWindowMs: DAY });
     await store.deliveries.record(delivery('same', clock.now(), { kind: 'event', event: issueOpened(1) }));
 
-    const again = await store.deliveries.record(delivery('same', clock.now(), { kind: 'event', event: issueOpened(2) }));
+    const again = await store.deliveries.record(
+      delivery('same', clock.now(), { kind: 'event', event: issueOpened(2) }),
+    );
 
     assert.deepEqual(again, { status: 'duplicate-delivery' });
     assert.deepEqual(await rows().then((r) => [r.deliveries, r.events]), [1, 1]);
@@ -69,7 +97,10 @@ forEachStore('the delivery store', ({ open }) => {
     await store.deliveries.record(delivery('d1', clock.now(), { kind: 'event', event: issueOpened(1) }));
     await store.deliveries.record(delivery('d2', clock.now(), { kind: 'event', event: issueOpened(2) }));
     const [first] = await store.jobs.undispatchedEvents(10);
-    await store.jobs.commitRouting([{ eventId: first!.id, decisions: [work('dev', 1), { kind: 'skip', agent: 'boss', reason: 'not mentioned' }] }], clock.now());
+    await store.jobs.commitRouting(
+      [{ eventId: first!.id, decisions: [work('dev', 1), { kind: 'skip', agent: 'boss', reason: 'not mentioned' }] }],
+      clock.now(),
+    );
 
     const [second, routed] = await store.deliveryHistory.recent(10);
     const [job] = await store.jobs.listJobs({});
@@ -93,7 +124,11 @@ forEachStore('the delivery store', ({ open }) => {
     await store.deliveries.record(delivery('again', clock.now(), ignored, body));
     await store.deliveries.record(delivery('other', clock.now(), ignored, Buffer.alloc(64 * 1024, 'b')));
     const counted = await rows();
-    const [first, again, unknown] = [await store.deliveryHistory.body('first'), await store.deliveryHistory.body('again'), await store.deliveryHistory.body('nope')];
+    const [first, again, unknown] = [
+      await store.deliveryHistory.body('first'),
+      await store.deliveryHistory.body('again'),
+      await store.deliveryHistory.body('nope'),
+    ];
 
     assert.equal(counted.deliveries, 3);
     assert.equal(counted.bodyBytes, 2 * 64 * 1024, 'two distinct bodies, each stored once');
@@ -127,7 +162,10 @@ forEachStore('the delivery store', ({ open }) => {
     const [oldEvent, newEvent] = await store.jobs.undispatchedEvents(10);
     await store.jobs.commitRouting(
       [
-        { eventId: oldEvent!.id, decisions: [work('dev', 1), { kind: 'skip', agent: 'boss', reason: 'not mentioned' }] },
+        {
+          eventId: oldEvent!.id,
+          decisions: [work('dev', 1), { kind: 'skip', agent: 'boss', reason: 'not mentioned' }],
+        },
         { eventId: newEvent!.id, decisions: [work('dev', 2)] },
       ],
       old,
@@ -143,8 +181,15 @@ forEachStore('the delivery store', ({ open }) => {
 
     assert.deepEqual(report, { deliveries: 2, events: 1, jobs: 1 });
     assert.deepEqual(left, ['new-event']);
-    assert.deepEqual(jobs.map((j) => j.key.issue), [2], 'the job of the new event stays');
-    assert.deepEqual({ events: counted.events, jobEvents: counted.jobEvents, routingSkips: counted.routingSkips }, { events: 1, jobEvents: 1, routingSkips: 0 });
+    assert.deepEqual(
+      jobs.map((j) => j.key.issue),
+      [2],
+      'the job of the new event stays',
+    );
+    assert.deepEqual(
+      { events: counted.events, jobEvents: counted.jobEvents, routingSkips: counted.routingSkips },
+      { events: 1, jobEvents: 1, routingSkips: 0 },
+    );
   });
 
   it('keeps an old delivery whose event is not routed yet or is answered by a queued job', async () => {
@@ -175,7 +220,11 @@ forEachStore('the delivery store', ({ open }) => {
     await store.deliveries.record(delivery('late-copy', now, ignored, body));
 
     const report = await store.deliveries.deleteDeliveriesBefore(now - 30 * DAY);
-    const bodies = [await store.deliveryHistory.body('heir'), await store.deliveryHistory.body('late-copy'), await store.deliveryHistory.body('holder')];
+    const bodies = [
+      await store.deliveryHistory.body('heir'),
+      await store.deliveryHistory.body('late-copy'),
+      await store.deliveryHistory.body('holder'),
+    ];
     const counted = await rows();
 
     assert.equal(report.deliveries, 2);

@@ -12,7 +12,13 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     const { store } = await open();
 
     assert.deepEqual(
-      [await store.cleanup.claimNext(1000), await store.cleanup.list(10), await store.cleanup.pending(), await store.cleanup.requeueInterrupted(), await store.cleanup.keysBusy(REPO_KEY, undefined)],
+      [
+        await store.cleanup.claimNext(1000),
+        await store.cleanup.list(10),
+        await store.cleanup.pending(),
+        await store.cleanup.requeueInterrupted(),
+        await store.cleanup.keysBusy(REPO_KEY, undefined),
+      ],
       [undefined, [], 0, 0, false],
     );
   });
@@ -29,7 +35,13 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     const rest = await store.cleanup.after(first!.id, 10);
 
     assert.deepEqual([first!.id, first!.state], [claimed!.id, 'running']);
-    assert.deepEqual(rest.map((t) => [t.issues, t.state]), [[[4], 'queued'], [[5], 'queued']]);
+    assert.deepEqual(
+      rest.map((t) => [t.issues, t.state]),
+      [
+        [[4], 'queued'],
+        [[5], 'queued'],
+      ],
+    );
     assert.equal(await store.cleanup.lastId(), rest[1]!.id);
     assert.deepEqual(await store.cleanup.after(rest[1]!.id, 10), []);
   });
@@ -42,10 +54,26 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     const task = await store.cleanup.claimNext(200);
 
     assert.deepEqual(
-      [task?.eventId, task?.repo, task?.repoRef.fullName, task?.issues, task?.action, task?.state, task?.attempts, task?.createdAt, task?.finishedAt],
+      [
+        task?.eventId,
+        task?.repo,
+        task?.repoRef.fullName,
+        task?.issues,
+        task?.action,
+        task?.state,
+        task?.attempts,
+        task?.createdAt,
+        task?.finishedAt,
+      ],
       [eventId, REPO_KEY, 'acme/widget', [3], { kind: 'issue-closed', issue: 3 }, 'running', 1, 100, null],
     );
-    assert.deepEqual((await store.cleanup.list(10)).map((t) => [t.issues, t.state]), [[[4], 'queued'], [[3], 'running']]);
+    assert.deepEqual(
+      (await store.cleanup.list(10)).map((t) => [t.issues, t.state]),
+      [
+        [[4], 'queued'],
+        [[3], 'running'],
+      ],
+    );
   });
 
   it('leaves a task whose keys have a queued or running job until the jobs are done, and takes the next one', async () => {
@@ -86,16 +114,29 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
   it('finishes a task done, failed, or queued again for a retry at a later time', async () => {
     const { store } = await open();
     for (let issue = 1; issue <= 3; issue++) await route(store, issue, [closed(issue)], 100 + issue);
-    const [a, b, c] = [await store.cleanup.claimNext(200), await store.cleanup.claimNext(200), await store.cleanup.claimNext(200)];
+    const [a, b, c] = [
+      await store.cleanup.claimNext(200),
+      await store.cleanup.claimNext(200),
+      await store.cleanup.claimNext(200),
+    ];
 
     await store.cleanup.finish(a!.id, { state: 'done', result: { removed: ['/w/dev'] } }, 300);
     await store.cleanup.finish(b!.id, { state: 'failed', error: 'no such branch', result: { removed: [] } }, 300);
     await store.cleanup.finish(c!.id, { state: 'retry', error: 'the worktree is busy', notBefore: 1000 }, 300);
 
     const byId = new Map((await store.cleanup.list(10)).map((t) => [t.id, t]));
-    assert.deepEqual([byId.get(a!.id)?.state, byId.get(a!.id)?.result, byId.get(a!.id)?.error, byId.get(a!.id)?.finishedAt], ['done', { removed: ['/w/dev'] }, null, 300]);
-    assert.deepEqual([byId.get(b!.id)?.state, byId.get(b!.id)?.result, byId.get(b!.id)?.error], ['failed', { removed: [] }, 'no such branch']);
-    assert.deepEqual([byId.get(c!.id)?.state, byId.get(c!.id)?.error, byId.get(c!.id)?.finishedAt], ['queued', 'the worktree is busy', null]);
+    assert.deepEqual(
+      [byId.get(a!.id)?.state, byId.get(a!.id)?.result, byId.get(a!.id)?.error, byId.get(a!.id)?.finishedAt],
+      ['done', { removed: ['/w/dev'] }, null, 300],
+    );
+    assert.deepEqual(
+      [byId.get(b!.id)?.state, byId.get(b!.id)?.result, byId.get(b!.id)?.error],
+      ['failed', { removed: [] }, 'no such branch'],
+    );
+    assert.deepEqual(
+      [byId.get(c!.id)?.state, byId.get(c!.id)?.error, byId.get(c!.id)?.finishedAt],
+      ['queued', 'the worktree is busy', null],
+    );
     assert.equal(await store.cleanup.claimNext(999), undefined, 'not due before its retry time');
     assert.deepEqual([(await store.cleanup.claimNext(1000))?.attempts, await store.cleanup.pending()], [2, 1]);
   });
@@ -109,7 +150,10 @@ forEachStore('store contract: the cleanup queue', ({ kind, open }) => {
     const requeued = await store.cleanup.requeueInterrupted();
 
     assert.equal(requeued, 1);
-    assert.deepEqual((await store.cleanup.list(10)).map((t) => t.state), ['queued', 'queued']);
+    assert.deepEqual(
+      (await store.cleanup.list(10)).map((t) => t.state),
+      ['queued', 'queued'],
+    );
   });
 
   it('tells whether a queued or running job touches some keys, of one agent or any', async () => {
@@ -143,8 +187,14 @@ forEachStore('store contract: housekeeping sessions', ({ open }) => {
     await store.sessions.started(key('dev', 2), { sessionId: 'c', worktree: '/w', at: 20 });
     await store.sessions.started(key('dev', 1, 'forge.test/acme/gadget'), { sessionId: 'd', worktree: '/w', at: 5 });
 
-    assert.deepEqual((await store.housekeepingSessions.ofRepo(REPO_KEY)).map((s) => s.sessionId), ['b', 'c', 'a']);
-    assert.deepEqual((await store.housekeepingSessions.ofIssue(REPO_KEY, 1)).map((s) => s.sessionId), ['b', 'a']);
+    assert.deepEqual(
+      (await store.housekeepingSessions.ofRepo(REPO_KEY)).map((s) => s.sessionId),
+      ['b', 'c', 'a'],
+    );
+    assert.deepEqual(
+      (await store.housekeepingSessions.ofIssue(REPO_KEY, 1)).map((s) => s.sessionId),
+      ['b', 'a'],
+    );
   });
 
   it('finds the sessions idle since a time, oldest first, up to a limit', async () => {
@@ -154,8 +204,14 @@ forEachStore('store contract: housekeeping sessions', ({ open }) => {
     await store.sessions.started(key('dev', 3), { sessionId: 'c', worktree: '/w', at: 20 });
     await store.sessions.started(key('dev', 4), { sessionId: 'd', worktree: '/w', at: 40 });
 
-    assert.deepEqual((await store.housekeepingSessions.idleSince(35, 2)).map((s) => s.sessionId), ['b', 'c']);
-    assert.deepEqual((await store.housekeepingSessions.idleSince(10, 10)).map((s) => s.sessionId), []);
+    assert.deepEqual(
+      (await store.housekeepingSessions.idleSince(35, 2)).map((s) => s.sessionId),
+      ['b', 'c'],
+    );
+    assert.deepEqual(
+      (await store.housekeepingSessions.idleSince(10, 10)).map((s) => s.sessionId),
+      [],
+    );
   });
 
   it('says which of some session ids a stored session still names', async () => {
@@ -168,7 +224,7 @@ forEachStore('store contract: housekeeping sessions', ({ open }) => {
     assert.deepEqual([...(await store.housekeepingSessions.named([]))], []);
   });
 
-  it('deletes one key\'s session row', async () => {
+  it("deletes one key's session row", async () => {
     const { store } = await open();
     await store.sessions.started(key('dev', 1), { sessionId: 'a', worktree: '/w', at: 1 });
     await store.sessions.started(key('boss', 1), { sessionId: 'b', worktree: '/w', at: 2 });
@@ -203,11 +259,14 @@ forEachStore('store contract: dispatch pauses', ({ kind, open }) => {
     const missing = await store.pauses.resume('agent:reviewer');
     const all = await store.pauses.resume('*');
 
-    assert.deepEqual([one, missing, all], [
-      { pauses: 1, breakerPauses: 0 },
-      { pauses: 0, breakerPauses: 0 },
-      { pauses: 2, breakerPauses: 0 },
-    ]);
+    assert.deepEqual(
+      [one, missing, all],
+      [
+        { pauses: 1, breakerPauses: 0 },
+        { pauses: 0, breakerPauses: 0 },
+        { pauses: 2, breakerPauses: 0 },
+      ],
+    );
     assert.deepEqual(await store.pauses.list(), []);
   });
 
@@ -227,7 +286,10 @@ forEachStore('store contract: dispatch pauses', ({ kind, open }) => {
     const left = (await store.dashboard.pausesAt(0)).map((p) => p.key);
     const all = await store.pauses.resume('*');
 
-    assert.deepEqual([oneKey.breakerPauses, underscored.breakerPauses, agent.breakerPauses, all.breakerPauses], [1, 1, 2, 2]);
+    assert.deepEqual(
+      [oneKey.breakerPauses, underscored.breakerPauses, agent.breakerPauses, all.breakerPauses],
+      [1, 1, 2, 2],
+    );
     assert.deepEqual(left.sort(), [`boss:${REPO_KEY}#2`, `devx:${REPO_KEY}#1`]);
   });
 });
@@ -241,15 +303,39 @@ forEachStore('store contract: sweep records and the audit', ({ open }) => {
 
     assert.deepEqual(await store.sweeps.list(10), [
       { id: second, trigger: 'api', dryRun: true, startedAt: 200, finishedAt: null, report: undefined },
-      { id: first, trigger: 'schedule', dryRun: false, startedAt: 100, finishedAt: 150, report: { tasks: [{ name: 'idle-sessions', removed: 2 }] } },
+      {
+        id: first,
+        trigger: 'schedule',
+        dryRun: false,
+        startedAt: 100,
+        finishedAt: 150,
+        report: { tasks: [{ name: 'idle-sessions', removed: 2 }] },
+      },
     ]);
-    assert.deepEqual((await store.sweeps.list(1)).map((s) => s.id), [second]);
+    assert.deepEqual(
+      (await store.sweeps.list(1)).map((s) => s.id),
+      [second],
+    );
   });
 
   it('keeps every audited action with its parameters and result, newest first', async () => {
     const { store } = await open();
-    await store.audit.record({ at: 1, source: 'api 127.0.0.1', action: 'pause', params: { scope: '*' }, status: 200, result: { paused: '*' } });
-    await store.audit.record({ at: 2, source: 'cli alice', action: 'reset', params: undefined, status: 409, result: 'a job is running' });
+    await store.audit.record({
+      at: 1,
+      source: 'api 127.0.0.1',
+      action: 'pause',
+      params: { scope: '*' },
+      status: 200,
+      result: { paused: '*' },
+    });
+    await store.audit.record({
+      at: 2,
+      source: 'cli alice',
+      action: 'reset',
+      params: undefined,
+      status: 409,
+      result: 'a job is running',
+    });
 
     const entries = await store.audit.list(10);
 
@@ -257,7 +343,14 @@ forEachStore('store contract: sweep records and the audit', ({ open }) => {
       entries.map(({ id: _id, ...entry }) => entry),
       [
         { at: 2, source: 'cli alice', action: 'reset', params: null, status: 409, result: 'a job is running' },
-        { at: 1, source: 'api 127.0.0.1', action: 'pause', params: { scope: '*' }, status: 200, result: { paused: '*' } },
+        {
+          at: 1,
+          source: 'api 127.0.0.1',
+          action: 'pause',
+          params: { scope: '*' },
+          status: 200,
+          result: { paused: '*' },
+        },
       ],
     );
     assert.ok(entries[0]!.id > entries[1]!.id);
@@ -279,7 +372,10 @@ forEachStore('store contract: record retention', ({ kind, open }) => {
 
     assert.deepEqual(counted, { deliveries: 0, runs: 1, cleanupTasks: 0 });
     assert.deepEqual(deleted, { runs: 1, cleanupTasks: 0 });
-    assert.deepEqual((await store.runs.list()).map((r) => r.id), [recent, oldUnfinished]);
+    assert.deepEqual(
+      (await store.runs.list()).map((r) => r.id),
+      [recent, oldUnfinished],
+    );
   });
 
   it('counts the deliveries received before a cutoff, and deletes the cleanup tasks finished before it', async () => {
@@ -288,7 +384,11 @@ forEachStore('store contract: record retention', ({ kind, open }) => {
     await route(store, 2, [closed(2)], 20);
     await route(store, 3, [closed(3)], 30);
     await route(store, 4, [closed(4)], 40);
-    const [done, failed, running] = [await store.cleanup.claimNext(40), await store.cleanup.claimNext(40), await store.cleanup.claimNext(40)];
+    const [done, failed, running] = [
+      await store.cleanup.claimNext(40),
+      await store.cleanup.claimNext(40),
+      await store.cleanup.claimNext(40),
+    ];
     await store.cleanup.finish(done!.id, { state: 'done', result: null }, 45);
     await store.cleanup.finish(failed!.id, { state: 'failed', error: 'gone' }, 200);
 

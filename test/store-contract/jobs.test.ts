@@ -16,9 +16,22 @@ const NO_LIMITS = { concurrency: 100, perRepository: 100, perAgent: 100 };
 let deliveries = 0;
 
 /** Records `event` as a new delivery and answers its event id. */
-async function stored(store: Store, now: number, event: ForgeEvent = commented(1, 'alice', `note ${deliveries}`)): Promise<number> {
+async function stored(
+  store: Store,
+  now: number,
+  event: ForgeEvent = commented(1, 'alice', `note ${deliveries}`),
+): Promise<number> {
   const id = `delivery-${++deliveries}`;
-  const result = await store.deliveries.record({ deliveryId: id, source: 'webhook', forge: 'forgejo', eventType: 'issues', receivedAt: now, headers: {}, body: Buffer.from(id), outcome: { kind: 'event', event } });
+  const result = await store.deliveries.record({
+    deliveryId: id,
+    source: 'webhook',
+    forge: 'forgejo',
+    eventType: 'issues',
+    receivedAt: now,
+    headers: {},
+    body: Buffer.from(id),
+    outcome: { kind: 'event', event },
+  });
   assert.equal(result.status, 'accepted');
   return (result as { eventId: number }).eventId;
 }
@@ -27,7 +40,10 @@ async function stored(store: Store, now: number, event: ForgeEvent = commented(1
 async function route(store: Store, now: number, ...decisions: RoutingDecision[][]): Promise<number[]> {
   const ids: number[] = [];
   for (const _ of decisions) ids.push(await stored(store, now));
-  await store.jobs.commitRouting(decisions.map((d, i) => ({ eventId: ids[i]!, decisions: d })), now);
+  await store.jobs.commitRouting(
+    decisions.map((d, i) => ({ eventId: ids[i]!, decisions: d })),
+    now,
+  );
   return ids;
 }
 
@@ -55,7 +71,10 @@ forEachStore('the job store', ({ open }) => {
     assert.deepEqual(job!.repoRef, REPO);
     assert.deepEqual(job!.eventIds, [e1, e2], 'the second event merged into the queued job');
     assert.deepEqual(await store.jobs.undispatchedEvents(10), []);
-    assert.deepEqual((await store.jobs.getEvents([e2!, e1!])).map((e) => e.id), [e1, e2]);
+    assert.deepEqual(
+      (await store.jobs.getEvents([e2!, e1!])).map((e) => e.id),
+      [e1, e2],
+    );
   });
 
   it('skips an event routed already, and records skips without making jobs', async () => {
@@ -84,14 +103,25 @@ forEachStore('the job store', ({ open }) => {
     assert.equal(started!.startedAt, clock.now());
     assert.deepEqual(whileRunning, []);
     assert.equal(refused, undefined, 'one running job per key');
-    assert.deepEqual(afterwards.map((j) => j.eventIds), [[followUpEvent]]);
+    assert.deepEqual(
+      afterwards.map((j) => j.eventIds),
+      [[followUpEvent]],
+    );
     assert.equal((await store.jobs.getJob(first!.id))!.state, 'succeeded');
   });
 
   it('lists runnable jobs FIFO, by window, leaving out future, paused and saturated ones', async () => {
     const { store, clock } = await open();
     const now = clock.now();
-    await route(store, now, [work(key('dev', 1))], [work(key('dev', 2))], [work(key('boss', 3))], [work(key('dev', 4, GADGET))], [work(key('dev', 5))]);
+    await route(
+      store,
+      now,
+      [work(key('dev', 1))],
+      [work(key('dev', 2))],
+      [work(key('boss', 3))],
+      [work(key('dev', 4, GADGET))],
+      [work(key('dev', 5))],
+    );
     const all = await store.jobs.runnableJobs(now);
     await store.jobs.pauseKey(key('dev', 5), now + 60_000, 'breaker');
 
@@ -99,10 +129,22 @@ forEachStore('the job store', ({ open }) => {
     const window = await store.jobs.runnableJobs(now, { limit: 2, afterId: all[0]!.id });
     const skipping = await store.jobs.runnableJobs(now, { limit: 10, skipRepos: [GADGET], skipAgents: ['boss'] });
 
-    assert.deepEqual(all.map((j) => j.key.issue), [1, 2, 3, 4, 5]);
-    assert.deepEqual(runnable.map((j) => j.key.issue), [1, 2, 3, 4]);
-    assert.deepEqual(window.map((j) => j.key.issue), [2, 3]);
-    assert.deepEqual(skipping.map((j) => j.key.issue), [1, 2]);
+    assert.deepEqual(
+      all.map((j) => j.key.issue),
+      [1, 2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      runnable.map((j) => j.key.issue),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      window.map((j) => j.key.issue),
+      [2, 3],
+    );
+    assert.deepEqual(
+      skipping.map((j) => j.key.issue),
+      [1, 2],
+    );
     assert.deepEqual(await store.jobs.pausedUntil(key('dev', 5), now), { until: now + 60_000, reason: 'breaker' });
     assert.equal(await store.jobs.pausedUntil(key('dev', 5), now + 60_000), undefined);
     assert.equal(await store.jobs.nextWakeAt(now), now + 60_000, 'the pause end of a key with queued work');
@@ -125,7 +167,10 @@ forEachStore('the job store', ({ open }) => {
     const outcomes = [];
     for (const { limits, job } of cases) outcomes.push((await store.jobs.startJob(job.id, now, limits)) !== undefined);
 
-    assert.deepEqual(outcomes, cases.map((x) => x.started));
+    assert.deepEqual(
+      outcomes,
+      cases.map((x) => x.started),
+    );
     assert.deepEqual(await store.jobs.countByState(), { running: 3 });
   });
 
@@ -145,10 +190,17 @@ forEachStore('the job store', ({ open }) => {
     assert.equal(retried!.error, 'model overloaded');
     assert.equal(retried!.startedAt, null);
     assert.deepEqual(retried!.eventIds, [e1, e2]);
-    assert.deepEqual((await store.jobs.listJobs({})).map((j) => j.id), [job!.id], 'the follow-up is gone');
+    assert.deepEqual(
+      (await store.jobs.listJobs({})).map((j) => j.id),
+      [job!.id],
+      'the follow-up is gone',
+    );
     assert.deepEqual(await store.jobs.runnableJobs(now), [], 'not before its time');
     assert.equal(await store.jobs.nextWakeAt(now), now + 5_000);
-    assert.deepEqual((await store.jobs.runnableJobs(now + 5_000)).map((j) => j.id), [job!.id]);
+    assert.deepEqual(
+      (await store.jobs.runnableJobs(now + 5_000)).map((j) => j.id),
+      [job!.id],
+    );
   });
 
   it('puts a job that could not begin back without using up an attempt', async () => {
@@ -180,8 +232,15 @@ forEachStore('the job store', ({ open }) => {
     assert.deepEqual([q!.state, q!.error, q!.finishedAt], ['cancelled', 'operator reset', now + 20]);
     assert.deepEqual([f!.state, f!.error, f!.finishedAt], ['failed', 'boom', now + 10]);
     assert.deepEqual(await store.jobs.countByState(), { failed: 1, cancelled: 1 });
-    assert.deepEqual((await store.jobs.listJobs({ states: ['failed'] })).map((j) => j.id), [failing!.id]);
-    assert.deepEqual((await store.jobs.listJobs({ limit: 1 })).map((j) => j.id), [queued!.id], 'newest first');
+    assert.deepEqual(
+      (await store.jobs.listJobs({ states: ['failed'] })).map((j) => j.id),
+      [failing!.id],
+    );
+    assert.deepEqual(
+      (await store.jobs.listJobs({ limit: 1 })).map((j) => j.id),
+      [queued!.id],
+      'newest first',
+    );
     assert.equal(await store.jobs.getJob(9999), undefined);
   });
 
@@ -193,10 +252,16 @@ forEachStore('the job store', ({ open }) => {
     await store.jobs.startJob(running!.id, now);
     await store.jobs.startJob(other!.id, now);
 
-    const asked = [await store.jobs.requestCancel(running!.id, 'operator on worker B'), await store.jobs.requestCancel(queued!.id, 'too early'), await store.jobs.requestCancel(9999, 'nobody')];
+    const asked = [
+      await store.jobs.requestCancel(running!.id, 'operator on worker B'),
+      await store.jobs.requestCancel(queued!.id, 'too early'),
+      await store.jobs.requestCancel(9999, 'nobody'),
+    ];
 
     assert.deepEqual(asked, [true, false, false]);
-    assert.deepEqual(await store.jobs.cancelRequests([running!.id, other!.id, queued!.id]), [{ id: running!.id, reason: 'operator on worker B' }]);
+    assert.deepEqual(await store.jobs.cancelRequests([running!.id, other!.id, queued!.id]), [
+      { id: running!.id, reason: 'operator on worker B' },
+    ]);
     assert.deepEqual(await store.jobs.cancelRequests([]), []);
     await store.jobs.finishJob(running!.id, { state: 'cancelled', error: 'operator on worker B' }, now + 5);
     assert.deepEqual(await store.jobs.cancelRequests([running!.id]), [], 'an ended job has no request to honour');
@@ -221,10 +286,22 @@ forEachStore('the job store', ({ open }) => {
     const older = await stored(store, now, issueOpened(1));
     const newer = await stored(store, now, issueOpened(2));
 
-    await store.jobs.commitRouting([{ eventId: newer, decisions: [], labels: { repo: WIDGET, issue: 1, labels: ['bug', 'dev'] } }], now);
-    await store.jobs.commitRouting([{ eventId: older, decisions: [], labels: { repo: WIDGET, issue: 1, labels: ['stale'] } }], now);
+    await store.jobs.commitRouting(
+      [{ eventId: newer, decisions: [], labels: { repo: WIDGET, issue: 1, labels: ['bug', 'dev'] } }],
+      now,
+    );
+    await store.jobs.commitRouting(
+      [{ eventId: older, decisions: [], labels: { repo: WIDGET, issue: 1, labels: ['stale'] } }],
+      now,
+    );
 
-    assert.deepEqual(await store.jobs.labelSets([{ repo: WIDGET, issue: 1 }, { repo: WIDGET, issue: 2 }]), [{ repo: WIDGET, issue: 1, labels: ['bug', 'dev'] }]);
+    assert.deepEqual(
+      await store.jobs.labelSets([
+        { repo: WIDGET, issue: 1 },
+        { repo: WIDGET, issue: 2 },
+      ]),
+      [{ repo: WIDGET, issue: 1, labels: ['bug', 'dev'] }],
+    );
   });
 
   it('puts jobs left running by a dead process back in the queue with their events', async () => {
@@ -236,7 +313,10 @@ forEachStore('the job store', ({ open }) => {
 
     const requeued = await store.jobs.requeueInterrupted(now + 1);
 
-    assert.deepEqual(requeued.map((j) => [j.id, j.state, j.eventIds]), [[job!.id, 'queued', [e1]]]);
+    assert.deepEqual(
+      requeued.map((j) => [j.id, j.state, j.eventIds]),
+      [[job!.id, 'queued', [e1]]],
+    );
     assert.match(requeued[0]!.error ?? '', /interrupted/);
     assert.deepEqual(await store.jobs.runningJobs(), []);
   });
@@ -251,7 +331,10 @@ forEachStore('the job store', ({ open }) => {
 
     const requeued = await store.jobs.requeueInterrupted(now + 1, { runningHere: [mine!.id] });
 
-    assert.deepEqual(requeued.map((j) => j.id), [gone!.id]);
+    assert.deepEqual(
+      requeued.map((j) => j.id),
+      [gone!.id],
+    );
     assert.equal((await store.jobs.getJob(mine!.id))?.state, 'running');
   });
 
@@ -266,8 +349,14 @@ forEachStore('the job store', ({ open }) => {
 
     const requeued = await store.jobs.requeueInterrupted(now + 1);
 
-    assert.deepEqual(requeued.map((j) => j.id), [other!.id]);
+    assert.deepEqual(
+      requeued.map((j) => j.id),
+      [other!.id],
+    );
     const cancelled = await store.jobs.getJob(asked!.id);
-    assert.deepEqual([cancelled!.state, cancelled!.error, cancelled!.finishedAt], ['cancelled', 'cancelled by an operator', now + 1]);
+    assert.deepEqual(
+      [cancelled!.state, cancelled!.error, cancelled!.finishedAt],
+      ['cancelled', 'cancelled by an operator', now + 1],
+    );
   });
 });

@@ -37,7 +37,15 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
     schemas.push(schema);
     const clock = manualClock();
     const openOne = async (workerId: string) => {
-      const store = await openPostgresStore({ url: TEST_DATABASE_URL!, schema, clock, dedupWindowMs: 60_000, maxConnections: 6, workerId, affinityWaitMs: options.affinityWaitMs });
+      const store = await openPostgresStore({
+        url: TEST_DATABASE_URL!,
+        schema,
+        clock,
+        dedupWindowMs: 60_000,
+        maxConnections: 6,
+        workerId,
+        affinityWaitMs: options.affinityWaitMs,
+      });
       opened.push(store);
       return store;
     };
@@ -45,14 +53,28 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
   }
 
   const record = (store: Store, deliveryId: string, event: ForgeEvent, now: number) =>
-    store.deliveries.record({ deliveryId, source: 'webhook', forge: 'forgejo', eventType: 'issues', receivedAt: now, headers: {}, body: Buffer.from(deliveryId), outcome: { kind: 'event', event } });
+    store.deliveries.record({
+      deliveryId,
+      source: 'webhook',
+      forge: 'forgejo',
+      eventType: 'issues',
+      receivedAt: now,
+      headers: {},
+      body: Buffer.from(deliveryId),
+      outcome: { kind: 'event', event },
+    });
 
   it('makes one event of one change delivered to two workers at the same moment', async () => {
     const { a, b, clock } = await twoWorkers();
     const events = Array.from({ length: 10 }, (_, i) => issueOpened(i + 1));
 
-    const results = await Promise.all(events.flatMap((event, i) => [record(a, `a-${i}`, event, clock.now()), record(b, `b-${i}`, event, clock.now())]));
-    const sameId = await Promise.all([record(a, 'twice', commented(1, 'alice', 'x'), clock.now()), record(b, 'twice', commented(1, 'alice', 'x'), clock.now())]);
+    const results = await Promise.all(
+      events.flatMap((event, i) => [record(a, `a-${i}`, event, clock.now()), record(b, `b-${i}`, event, clock.now())]),
+    );
+    const sameId = await Promise.all([
+      record(a, 'twice', commented(1, 'alice', 'x'), clock.now()),
+      record(b, 'twice', commented(1, 'alice', 'x'), clock.now()),
+    ]);
 
     for (let i = 0; i < events.length; i++) {
       const statuses = [results[2 * i]!.status, results[2 * i + 1]!.status].sort();
@@ -66,20 +88,33 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
     const { a, b, clock } = await twoWorkers();
     const key = { agent: 'dev', repo: WIDGET, issue: 1 };
     const ids: number[] = [];
-    for (let i = 0; i < 10; i++) ids.push(((await record(i % 2 ? a : b, `d-${i}`, commented(1, 'alice', `c${i}`), clock.now())) as { eventId: number }).eventId);
+    for (let i = 0; i < 10; i++)
+      ids.push(
+        ((await record(i % 2 ? a : b, `d-${i}`, commented(1, 'alice', `c${i}`), clock.now())) as { eventId: number })
+          .eventId,
+      );
 
-    await Promise.all(ids.map((eventId, i) => (i % 2 ? a : b).jobs.commitRouting([{ eventId, decisions: [work(key)] }], clock.now())));
+    await Promise.all(
+      ids.map((eventId, i) => (i % 2 ? a : b).jobs.commitRouting([{ eventId, decisions: [work(key)] }], clock.now())),
+    );
     const jobs = await a.jobs.listJobs({});
 
     assert.equal(jobs.length, 1);
-    assert.deepEqual(jobs[0]!.eventIds, [...ids].sort((x, y) => x - y));
+    assert.deepEqual(
+      jobs[0]!.eventIds,
+      [...ids].sort((x, y) => x - y),
+    );
   });
 
   it('never runs more jobs than the limits when 20 claims race across two workers', async () => {
     const { a, b, clock } = await twoWorkers();
     const now = clock.now();
     const limits = { concurrency: 5, perRepository: 3, perAgent: 4 };
-    const keys = Array.from({ length: 20 }, (_, i) => ({ agent: i % 2 ? 'dev' : 'boss', repo: (i >> 1) % 2 ? WIDGET : GADGET, issue: i + 1 }));
+    const keys = Array.from({ length: 20 }, (_, i) => ({
+      agent: i % 2 ? 'dev' : 'boss',
+      repo: (i >> 1) % 2 ? WIDGET : GADGET,
+      issue: i + 1,
+    }));
     for (const [i, key] of keys.entries()) {
       const { eventId } = (await record(a, `k-${i}`, commented(key.issue, 'alice', 'go'), now)) as { eventId: number };
       await a.jobs.commitRouting([{ eventId, decisions: [work(key)] }], now);
@@ -88,7 +123,8 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
 
     const claims = await Promise.all(queued.map((job, i) => (i % 2 ? a : b).jobs.startJob(job.id, now, limits)));
     const running = await b.jobs.runningJobs();
-    const count = (pick: (key: WorkKey) => string) => Math.max(...running.map((j) => running.filter((o) => pick(o.key) === pick(j.key)).length));
+    const count = (pick: (key: WorkKey) => string) =>
+      Math.max(...running.map((j) => running.filter((o) => pick(o.key) === pick(j.key)).length));
 
     assert.equal(queued.length, 20);
     assert.equal(claims.filter(Boolean).length, running.length);
@@ -111,11 +147,17 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
 
     const result = await record(a, 'from-a', event, clock.now());
     const stored = await until(() => heardByB[0], 'worker B to hear of the event');
-    await a.jobs.commitRouting([{ eventId: stored.id, decisions: [work({ agent: 'dev', repo: WIDGET, issue: 7 })] }], clock.now());
+    await a.jobs.commitRouting(
+      [{ eventId: stored.id, decisions: [work({ agent: 'dev', repo: WIDGET, issue: 7 })] }],
+      clock.now(),
+    );
     await until(() => jobChangesAtB > 0, 'worker B to hear that a job was queued');
 
     assert.equal(result.status, 'accepted');
-    assert.deepEqual([stored.id, stored.deliveryId, stored.event], [(result as { eventId: number }).eventId, 'from-a', event]);
+    assert.deepEqual(
+      [stored.id, stored.deliveryId, stored.event],
+      [(result as { eventId: number }).eventId, 'from-a', event],
+    );
     assert.equal(heardByA.length, 1, 'worker A told its own listeners once, after its commit');
     assert.equal(jobChangesAtA, 0, 'worker A ignores its own job notification');
   });
@@ -127,7 +169,10 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     try {
-      const killed = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`claude-hooks-listen-${schema}`]);
+      const killed = await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [`claude-hooks-listen-${schema}`],
+      );
       assert.equal(killed.rowCount, 2, 'both workers were listening');
     } finally {
       await admin.end();
@@ -176,7 +221,10 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
     await putWorker(schema, { id: 'worker-b', leaseUntil: now + 60_000 });
     for (const [i, store] of [a, b].entries()) {
       const { eventId } = (await record(store, `r-${i}`, commented(i + 1, 'alice', 'go'), now)) as { eventId: number };
-      await store.jobs.commitRouting([{ eventId, decisions: [work({ agent: 'dev', repo: WIDGET, issue: i + 1 })] }], now);
+      await store.jobs.commitRouting(
+        [{ eventId, decisions: [work({ agent: 'dev', repo: WIDGET, issue: i + 1 })] }],
+        now,
+      );
       const [job] = await store.jobs.runnableJobs(now, { limit: 1 });
       assert.ok(await store.jobs.startJob(job!.id, now));
     }
@@ -187,7 +235,13 @@ describe('the PostgreSQL store with several workers', { skip: postgresSkip() }, 
     const afterALeaseEnded = await b.jobs.requeueInterrupted(now + 60_001);
 
     assert.deepEqual(whileAlive, []);
-    assert.deepEqual(afterBStopped.map((j) => j.key.issue), [2]);
-    assert.deepEqual(afterALeaseEnded.map((j) => j.key.issue), [1]);
+    assert.deepEqual(
+      afterBStopped.map((j) => j.key.issue),
+      [2],
+    );
+    assert.deepEqual(
+      afterALeaseEnded.map((j) => j.key.issue),
+      [1],
+    );
   });
 });

@@ -25,9 +25,20 @@ describe('the PostgreSQL store takes back only what dead workers left', { skip: 
     schemas.push(schema);
     const clock = manualClock();
     const openOne = async (workerId: string) => {
-      const store = await openPostgresStore({ url: TEST_DATABASE_URL!, schema, clock, dedupWindowMs: 0, maxConnections: 4, workerId });
+      const store = await openPostgresStore({
+        url: TEST_DATABASE_URL!,
+        schema,
+        clock,
+        dedupWindowMs: 0,
+        maxConnections: 4,
+        workerId,
+      });
       opened.push(store);
-      await store.workers.register({ id: workerId, host: 'test', pid: 1, dataDir: `/data/${workerId}` }, clock.now(), 10_000);
+      await store.workers.register(
+        { id: workerId, host: 'test', pid: 1, dataDir: `/data/${workerId}` },
+        clock.now(),
+        10_000,
+      );
       return store;
     };
     return { clock, a: await openOne('worker-a'), b: await openOne('worker-b') };
@@ -112,7 +123,11 @@ describe('the PostgreSQL store takes back only what dead workers left', { skip: 
     await route(b, 7, [work('dev', 7)], clock.now());
     const [job] = await b.jobs.listJobs({ states: ['queued'] });
 
-    const whileCleaning = await b.jobs.startJob(job!.id, clock.now(), { concurrency: 10, perRepository: 10, perAgent: 10 });
+    const whileCleaning = await b.jobs.startJob(job!.id, clock.now(), {
+      concurrency: 10,
+      perRepository: 10,
+      perAgent: 10,
+    });
     await a.cleanup.finish(task!.id, { state: 'done', result: {} }, clock.now());
     const after = await b.jobs.startJob(job!.id, clock.now(), { concurrency: 10, perRepository: 10, perAgent: 10 });
 
@@ -121,7 +136,11 @@ describe('the PostgreSQL store takes back only what dead workers left', { skip: 
 
   it('lets one of two workers trip the circuit breaker on a key both try at the same moment', async () => {
     const { a, b, clock } = await twoWorkers();
-    const tries = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).jobs.tripKey(key(9), clock.now() + 60_000, `try ${i}`, clock.now())));
+    const tries = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).jobs.tripKey(key(9), clock.now() + 60_000, `try ${i}`, clock.now()),
+      ),
+    );
     assert.equal(tries.filter(Boolean).length, 1);
   });
 });

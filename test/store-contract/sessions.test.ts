@@ -54,12 +54,18 @@ forEachStore('store contract: sessions', ({ open }) => {
     const session = await store.sessions.get(boss(1));
 
     assert.deepEqual(
-      { runCount: session?.runCount, costUsd: session?.costUsd, cursor: session?.cursor, createdAt: session?.createdAt, lastUsedAt: session?.lastUsedAt },
+      {
+        runCount: session?.runCount,
+        costUsd: session?.costUsd,
+        cursor: session?.cursor,
+        createdAt: session?.createdAt,
+        lastUsedAt: session?.lastUsedAt,
+      },
       { runCount: 2, costUsd: 0.75, cursor: cursor(7), createdAt: 1, lastUsedAt: 9 },
     );
   });
 
-  it('ignores a finish reported for a session that is no longer the key\'s', async () => {
+  it("ignores a finish reported for a session that is no longer the key's", async () => {
     const { store } = await open();
     await store.sessions.started(boss(1), { sessionId: 'old', worktree: '/w', at: 1 });
     await store.sessions.started(boss(1), { sessionId: 'new', worktree: '/w', at: 2 });
@@ -74,13 +80,17 @@ forEachStore('store contract: sessions', ({ open }) => {
     const { store } = await open();
     await store.sessions.started(boss(1), { sessionId: 's', worktree: '/w', at: 1 });
 
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.sessions.finished(boss(1), { sessionId: 's', cursor: undefined, costUsd: 0.5, at: 10 + i })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.sessions.finished(boss(1), { sessionId: 's', cursor: undefined, costUsd: 0.5, at: 10 + i }),
+      ),
+    );
 
     const session = await store.sessions.get(boss(1));
     assert.deepEqual([session?.runCount, session?.costUsd], [20, 10]);
   });
 
-  it('forgets a dead session id and its cursor but keeps the issue\'s cost, and a new session replaces it', async () => {
+  it("forgets a dead session id and its cursor but keeps the issue's cost, and a new session replaces it", async () => {
     const { store } = await open();
     await store.sessions.started(boss(1), { sessionId: 'old', worktree: '/w', at: 1 });
     await store.sessions.finished(boss(1), { sessionId: 'old', cursor: cursor(3), costUsd: 1, at: 2 });
@@ -90,8 +100,21 @@ forEachStore('store contract: sessions', ({ open }) => {
     await store.sessions.started(boss(1), { sessionId: 'new', worktree: '/w2', at: 3 });
     const replaced = await store.sessions.get(boss(1));
 
-    assert.deepEqual([forgotten?.sessionId, forgotten?.cursor, forgotten?.forgottenReason, forgotten?.costUsd], [undefined, undefined, 'transcript gone', 1]);
-    assert.deepEqual([replaced?.sessionId, replaced?.cursor, replaced?.worktree, replaced?.costUsd, replaced?.createdAt, replaced?.forgottenReason], ['new', undefined, '/w2', 1, 3, undefined]);
+    assert.deepEqual(
+      [forgotten?.sessionId, forgotten?.cursor, forgotten?.forgottenReason, forgotten?.costUsd],
+      [undefined, undefined, 'transcript gone', 1],
+    );
+    assert.deepEqual(
+      [
+        replaced?.sessionId,
+        replaced?.cursor,
+        replaced?.worktree,
+        replaced?.costUsd,
+        replaced?.createdAt,
+        replaced?.forgottenReason,
+      ],
+      ['new', undefined, '/w2', 1, 3, undefined],
+    );
   });
 
   it('closes and reopens a session, and lists the latest used first', async () => {
@@ -105,17 +128,26 @@ forEachStore('store contract: sessions', ({ open }) => {
 
     assert.equal(closed, 'closed');
     assert.equal((await store.sessions.get(boss(1)))?.state, 'active');
-    assert.deepEqual((await store.sessions.list()).map((s) => s.sessionId), ['b', 'a']);
+    assert.deepEqual(
+      (await store.sessions.list()).map((s) => s.sessionId),
+      ['b', 'a'],
+    );
   });
 
-  it('lists one agent\'s sessions, up to a limit', async () => {
+  it("lists one agent's sessions, up to a limit", async () => {
     const { store } = await open();
     await store.sessions.started(boss(1), { sessionId: 'a', worktree: '/w', at: 1 });
     await store.sessions.started(boss(2), { sessionId: 'b', worktree: '/w', at: 2 });
     await store.sessions.started(boss(3), { sessionId: 'c', worktree: '/w', at: 3 });
     await store.sessions.started({ ...boss(1), agent: 'dev' }, { sessionId: 'd', worktree: '/w', at: 4 });
 
-    assert.deepEqual((await store.sessions.list({ agent: 'boss', limit: 2 })).map((s) => s.sessionId), ['c', 'b']);
-    assert.deepEqual((await store.sessions.list({ agent: 'dev' })).map((s) => s.sessionId), ['d']);
+    assert.deepEqual(
+      (await store.sessions.list({ agent: 'boss', limit: 2 })).map((s) => s.sessionId),
+      ['c', 'b'],
+    );
+    assert.deepEqual(
+      (await store.sessions.list({ agent: 'dev' })).map((s) => s.sessionId),
+      ['d'],
+    );
   });
 });

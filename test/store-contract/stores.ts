@@ -49,7 +49,11 @@ const implementations: readonly Implementation[] = [
     async open(clock, options) {
       const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-contract-'));
       const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
-      return { store, rows: async () => storeRows(join(dataDir, 'claude-hooks.sqlite')), dispose: async () => rmSync(dataDir, { recursive: true, force: true }) };
+      return {
+        store,
+        rows: async () => storeRows(join(dataDir, 'claude-hooks.sqlite')),
+        dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+      };
     },
   },
   {
@@ -57,8 +61,19 @@ const implementations: readonly Implementation[] = [
     skip: postgresSkip(),
     async open(clock, options) {
       const schema = freshSchemaName('contract');
-      const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 4, affinityWaitMs: 30_000, leaseSeconds: 30 } as const;
-      const store = await openStore(config, { dataDir: tmpdir(), schema, clock, dedupWindowMs: options.dedupWindowMs ?? 0 });
+      const config = {
+        kind: 'postgres',
+        url: new Secret(TEST_DATABASE_URL!),
+        maxConnections: 4,
+        affinityWaitMs: 30_000,
+        leaseSeconds: 30,
+      } as const;
+      const store = await openStore(config, {
+        dataDir: tmpdir(),
+        schema,
+        clock,
+        dedupWindowMs: options.dedupWindowMs ?? 0,
+      });
       return { store, rows: () => pgStoreRows(schema), dispose: () => dropSchema(schema) };
     },
   },

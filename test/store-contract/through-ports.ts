@@ -27,12 +27,26 @@ export async function recordEvent(store: Store, issue: number, receivedAt: numbe
   return result.eventId;
 }
 
-export const work = (agent: string, issue: number, trigger = 'mention'): RoutingDecision => ({ kind: 'work', key: { agent, repo: REPO_KEY, issue }, repoRef: REPO, trigger });
+export const work = (agent: string, issue: number, trigger = 'mention'): RoutingDecision => ({
+  kind: 'work',
+  key: { agent, repo: REPO_KEY, issue },
+  repoRef: REPO,
+  trigger,
+});
 export const skip = (agent: string, reason: string): RoutingDecision => ({ kind: 'skip', agent, reason });
-export const cleanup = (action: CleanupAction, issues: readonly number[] | undefined, repo = REPO_KEY): RoutingDecision => ({ kind: 'cleanup', repo, repoRef: REPO, issues, action });
+export const cleanup = (
+  action: CleanupAction,
+  issues: readonly number[] | undefined,
+  repo = REPO_KEY,
+): RoutingDecision => ({ kind: 'cleanup', repo, repoRef: REPO, issues, action });
 
 /** Records an event on `issue` and routes it with `decisions`; answers the event id. */
-export async function route(store: Store, issue: number, decisions: readonly RoutingDecision[], at: number): Promise<number> {
+export async function route(
+  store: Store,
+  issue: number,
+  decisions: readonly RoutingDecision[],
+  at: number,
+): Promise<number> {
   const eventId = await recordEvent(store, issue, at);
   await store.jobs.commitRouting([{ eventId, decisions }], at);
   return eventId;

@@ -20,7 +20,9 @@ export function agent(name: string, overrides: Partial<AgentConfig> & { triggers
 export function teamOfThree(): AgentConfig[] {
   return [
     agent('boss', { triggers: [{ on: 'issue_opened' }, { on: 'mention' }, { on: 'label', label: 'agent/boss' }] }),
-    agent('dev', { triggers: [{ on: 'assigned' }, { on: 'mention' }, { on: 'pr_feedback' }, { on: 'label', label: 'agent/dev' }] }),
+    agent('dev', {
+      triggers: [{ on: 'assigned' }, { on: 'mention' }, { on: 'pr_feedback' }, { on: 'label', label: 'agent/dev' }],
+    }),
     agent('reviewer', { triggers: [{ on: 'review_requested' }, { on: 'mention' }] }),
   ];
 }

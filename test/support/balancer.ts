@@ -13,7 +13,10 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
-export async function startBalancer(targets: () => readonly string[], pick: (targets: readonly string[]) => string = (t) => t[Math.floor(Math.random() * t.length)]!): Promise<Balancer> {
+export async function startBalancer(
+  targets: () => readonly string[],
+  pick: (targets: readonly string[]) => string = (t) => t[Math.floor(Math.random() * t.length)]!,
+): Promise<Balancer> {
   const counts = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const target = pick(targets());

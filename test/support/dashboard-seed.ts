@@ -43,7 +43,16 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
   const now = options.now ?? SEED_NOW;
   let delivery = 0;
   const record = async (issue: number, body: string, receivedAt: number, event = commented(issue, 'alice', body)) =>
-    store.deliveries.record({ deliveryId: `seed-${++delivery}`, source: 'webhook', forge: 'forgejo', eventType: 'issue_comment', receivedAt, headers: {}, body: Buffer.from(`{"n":${delivery}}`), outcome: { kind: 'event', event } });
+    store.deliveries.record({
+      deliveryId: `seed-${++delivery}`,
+      source: 'webhook',
+      forge: 'forgejo',
+      eventType: 'issue_comment',
+      receivedAt,
+      headers: {},
+      body: Buffer.from(`{"n":${delivery}}`),
+      outcome: { kind: 'event', event },
+    });
   const eventIdOf = (result: Awaited<ReturnType<typeof record>>) => {
     if (result.status !== 'accepted') throw new Error(`seed delivery was ${result.status}`);
     return result.eventId;
@@ -55,20 +64,43 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
   const queued = eventIdOf(await record(8, '', now - 40 * 60_000, queuedEvent));
   await record(8, '', now - 39 * 60_000, queuedEvent);
   const skipped = eventIdOf(await record(9, `${HOSTILE_TITLE} on ${HOSTILE_BRANCH}`, now - 30 * 60_000));
-  await store.deliveries.record({ deliveryId: `seed-${++delivery}`, source: 'webhook', forge: 'forgejo', eventType: 'push', receivedAt: now - 20 * 60_000, headers: {}, body: Buffer.from('{}'), outcome: { kind: 'ignored', reason: 'push events do not trigger agents' } });
-  const work = (issue: number) => ({ kind: 'work', key: { agent: 'dev', repo: repoKey(REPO), issue }, repoRef: REPO, trigger: 'mention' }) as const;
+  await store.deliveries.record({
+    deliveryId: `seed-${++delivery}`,
+    source: 'webhook',
+    forge: 'forgejo',
+    eventType: 'push',
+    receivedAt: now - 20 * 60_000,
+    headers: {},
+    body: Buffer.from('{}'),
+    outcome: { kind: 'ignored', reason: 'push events do not trigger agents' },
+  });
+  const work = (issue: number) =>
+    ({ kind: 'work', key: { agent: 'dev', repo: repoKey(REPO), issue }, repoRef: REPO, trigger: 'mention' }) as const;
   await store.jobs.commitRouting(
     [
       { eventId: running, decisions: [work(7)] },
       { eventId: queued, decisions: [work(8)] },
-      { eventId: skipped, decisions: [{ kind: 'skip', agent: 'reviewer', reason: `branch ${HOSTILE_BRANCH} is not a pull request (${HOSTILE_TITLE})` }] },
+      {
+        eventId: skipped,
+        decisions: [
+          {
+            kind: 'skip',
+            agent: 'reviewer',
+            reason: `branch ${HOSTILE_BRANCH} is not a pull request (${HOSTILE_TITLE})`,
+          },
+        ],
+      },
     ],
     now - 10 * 60_000,
   );
   const [first, second] = [...(await store.jobs.listJobs({ states: ['queued'] }))].sort((a, b) => a.id - b.id);
   if (!first || !second) throw new Error('seed: expected two queued jobs');
   await store.jobs.startJob(first.id, now - 5 * 60_000);
-  await store.jobs.pauseKey({ agent: 'boss', repo: repoKey(REPO), issue: 3 }, now + HOUR, 'the circuit breaker tripped: 5 runs in an hour');
+  await store.jobs.pauseKey(
+    { agent: 'boss', repo: repoKey(REPO), issue: 3 },
+    now + HOUR,
+    'the circuit breaker tripped: 5 runs in an hour',
+  );
 
   // Runs: the newest is today's hostile one, refused by its sandbox (HOSTILE_BLOCKED); the rest
   // spread back over the days before, every seventh unsandboxed. Written
@@ -85,7 +117,11 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
       sessionId,
       session: i % 3 === 0 ? 'new' : 'resumed',
       resumeFallback: undefined,
-      prompt: { kind: i % 3 === 0 ? 'full' : 'delta', bytes: 120, text: `Issue: ${HOSTILE_TITLE}\nBranch: ${HOSTILE_BRANCH}\ntoken [redacted]` },
+      prompt: {
+        kind: i % 3 === 0 ? 'full' : 'delta',
+        bytes: 120,
+        text: `Issue: ${HOSTILE_TITLE}\nBranch: ${HOSTILE_BRANCH}\ntoken [redacted]`,
+      },
       finishedAt: startedAt + 90_000,
       turns: 4,
       tokens: { input: 100, output: 50, cacheRead: 0, cacheCreation: 0 },
@@ -93,7 +129,14 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
       outcome: i % 5 === 4 ? 'failed' : 'succeeded',
       error: i % 5 === 4 ? 'the model stopped' : undefined,
       toolCalls: [{ name: 'Bash', summary: `git push origin ${HOSTILE_BRANCH}` }],
-      changes: [{ kind: 'pull', number: 12, url: 'http://forge.test/acme/widget/pulls/12', summary: `opened a pull request from ${HOSTILE_BRANCH}` }],
+      changes: [
+        {
+          kind: 'pull',
+          number: 12,
+          url: 'http://forge.test/acme/widget/pulls/12',
+          summary: `opened a pull request from ${HOSTILE_BRANCH}`,
+        },
+      ],
       statusCommentId: undefined,
       isolation,
       blocked: i === 0 ? HOSTILE_BLOCKED : NOTHING_BLOCKED,
@@ -104,7 +147,8 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
   const hostileRunId = await seedRun(0);
   // One session per key the runs used (issues 1..50 per agent), then the extra ones.
   const keys = new Map<string, { agent: string; repo: string; issue: number }>();
-  for (let i = 0; i < Math.min(total, 100); i++) keys.set(`${i % 2}:${i % 50}`, { agent: i % 2 === 0 ? 'dev' : 'boss', repo: repoKey(REPO), issue: 1 + (i % 50) });
+  for (let i = 0; i < Math.min(total, 100); i++)
+    keys.set(`${i % 2}:${i % 50}`, { agent: i % 2 === 0 ? 'dev' : 'boss', repo: repoKey(REPO), issue: 1 + (i % 50) });
   for (const key of keys.values()) {
     const sessionId = `session-${key.agent}-${key.issue}`;
     const lastAt = now - 3 * HOUR - (key.issue - 1) * 15 * 60_000;
@@ -114,7 +158,11 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
   const extra = options.sessions ?? 2;
   await inChunks(extra, async (i) => {
     const key = { agent: 'dev', repo: repoKey(REPO), issue: 1000 + i };
-    await store.sessions.started(key, { sessionId: `extra-${i}`, worktree: '/data/workdirs/trees/dev', at: now - DAY - i * 60_000 });
+    await store.sessions.started(key, {
+      sessionId: `extra-${i}`,
+      worktree: '/data/workdirs/trees/dev',
+      at: now - DAY - i * 60_000,
+    });
     if (i % 2 === 1) await store.sessions.close(key);
   });
 
@@ -131,7 +179,13 @@ export async function seedDashboard(store: Store, options: SeedOptions = {}): Pr
       measuredAt: at,
       freeBytes: 50 * 1024 ** 3 - n * 1024 ** 2,
       totalBytes: 100 * 1024 ** 3,
-      kinds: { caches: 300 * 1024 ** 2 + n * 1024 ** 2, worktrees: 200 * 1024 ** 2, attic: 10 * 1024 ** 2, transcripts: 5 * 1024 ** 2, database: 1024 ** 2 },
+      kinds: {
+        caches: 300 * 1024 ** 2 + n * 1024 ** 2,
+        worktrees: 200 * 1024 ** 2,
+        attic: 10 * 1024 ** 2,
+        transcripts: 5 * 1024 ** 2,
+        database: 1024 ** 2,
+      },
       byAgent: { dev: 150 * 1024 ** 2, boss: 50 * 1024 ** 2 },
       byRepository: { [repoKey(REPO)]: 500 * 1024 ** 2 + n * 1024 ** 2 },
     });

@@ -11,7 +11,9 @@ const [dataDir, eventsFile] = process.argv.slice(2);
 if (!dataDir || !eventsFile) throw new Error('usage: dispatch-child <dataDir> <events.json>');
 const events = JSON.parse(readFileSync(eventsFile, 'utf8')) as ForgeEvent[];
 const { runner } = scriptedRunner((request) => {
-  process.stdout.write(`STARTED ${JSON.stringify({ jobId: request.jobId, events: request.events.map((e) => e.event.fingerprint) })}\n`);
+  process.stdout.write(
+    `STARTED ${JSON.stringify({ jobId: request.jobId, events: request.events.map((e) => e.event.fingerprint) })}\n`,
+  );
   return new Promise(() => undefined);
 });
 const harness = await startHarness({ dataDir, runner });

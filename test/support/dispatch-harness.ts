@@ -23,7 +23,9 @@ export interface RecordedRun {
 }
 
 /** A runner whose behaviour a test scripts; it records every call. */
-export function scriptedRunner(behaviour: (request: RunRequest) => Promise<RunOutcome> | RunOutcome = () => ({ ok: true })) {
+export function scriptedRunner(
+  behaviour: (request: RunRequest) => Promise<RunOutcome> | RunOutcome = () => ({ ok: true }),
+) {
   const runs: RecordedRun[] = [];
   const runner: AgentRunner = {
     async run(request) {
@@ -78,7 +80,13 @@ let deliveries = 0;
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'claude-hooks-dispatch-'));
   const clock = options.clock ?? systemClock;
-  const store = await openStore(options.store?.config ?? { kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000, schema: options.store?.schema, workerId: options.store?.workerId });
+  const store = await openStore(options.store?.config ?? { kind: 'sqlite' }, {
+    dataDir,
+    clock,
+    dedupWindowMs: 3600_000,
+    schema: options.store?.schema,
+    workerId: options.store?.workerId,
+  });
   const writers = new Set(options.writers ?? ['alice', 'bob', 'boss', 'dev', 'reviewer']);
   const comments: Harness['comments'] = [];
   let canTrigger: ForgeLookup['canTrigger'] = options.canTrigger ?? (async (_repo, login) => writers.has(login));
@@ -129,4 +137,3 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   };
 }
-

@@ -2,7 +2,18 @@
  * Normalised events for tests, built the way the intake builds them (fingerprint included), so
  * dispatch tests can speak in stories: "alice comments on #7", "boss is mentioned".
  */
-import type { CommentEvent, ForgeEvent, IssueEvent, IssueRef, PullEvent, PullRef, RepoRef, ReviewEvent, ReviewState, UserRef } from '../../src/core/events.js';
+import type {
+  CommentEvent,
+  ForgeEvent,
+  IssueEvent,
+  IssueRef,
+  PullEvent,
+  PullRef,
+  RepoRef,
+  ReviewEvent,
+  ReviewState,
+  UserRef,
+} from '../../src/core/events.js';
 import { fingerprintOf } from '../../src/forge/webhook/fingerprint.js';
 
 export const REPO: RepoRef = {
@@ -62,7 +73,14 @@ function finish<T extends ForgeEvent>(draft: Omit<T, 'fingerprint'>): T {
 }
 
 export function issueOpened(number: number, by = 'alice', body = '', repo = REPO): IssueEvent {
-  return finish<IssueEvent>({ type: 'issue', action: 'opened', forge: 'forgejo', repo, actor: user(by), issue: issueRef(number, { body, author: user(by) }) });
+  return finish<IssueEvent>({
+    type: 'issue',
+    action: 'opened',
+    forge: 'forgejo',
+    repo,
+    actor: user(by),
+    issue: issueRef(number, { body, author: user(by) }),
+  });
 }
 
 export function issueAssigned(number: number, assignee: string, by = 'alice', repo = REPO): IssueEvent {
@@ -77,7 +95,12 @@ export function issueAssigned(number: number, assignee: string, by = 'alice', re
   });
 }
 
-export function commented(number: number, by: string, body: string, options: { repo?: RepoRef; pull?: PullRef; id?: number } = {}): CommentEvent {
+export function commented(
+  number: number,
+  by: string,
+  body: string,
+  options: { repo?: RepoRef; pull?: PullRef; id?: number } = {},
+): CommentEvent {
   const id = options.id ?? nextId++;
   return finish<CommentEvent>({
     type: 'comment',
@@ -87,24 +110,61 @@ export function commented(number: number, by: string, body: string, options: { r
     actor: user(by),
     issue: issueRef(number, { isPull: options.pull !== undefined }),
     ...(options.pull ? { pull: options.pull } : {}),
-    comment: { id, body, author: user(by), createdAt: at(id), updatedAt: at(id), htmlUrl: `http://forge.test/acme/widget/issues/${number}#issuecomment-${id}` },
+    comment: {
+      id,
+      body,
+      author: user(by),
+      createdAt: at(id),
+      updatedAt: at(id),
+      htmlUrl: `http://forge.test/acme/widget/issues/${number}#issuecomment-${id}`,
+    },
   });
 }
 
 /** Gitea's `issue_label` event: the whole label set after the change, no diff. */
 export function issueLabelled(number: number, labels: readonly string[], by = 'alice', repo = REPO): IssueEvent {
-  return finish<IssueEvent>({ type: 'issue', action: 'labelled', forge: 'forgejo', repo, actor: user(by), issue: issueRef(number, { labels, updatedAt: at(nextId++) }) });
+  return finish<IssueEvent>({
+    type: 'issue',
+    action: 'labelled',
+    forge: 'forgejo',
+    repo,
+    actor: user(by),
+    issue: issueRef(number, { labels, updatedAt: at(nextId++) }),
+  });
 }
 
 export function pullAssigned(pull: PullRef, assignees: readonly string[], by = 'alice'): PullEvent {
-  return finish<PullEvent>({ type: 'pull_request', action: 'assigned', forge: 'forgejo', repo: REPO, actor: user(by), pull: { ...pull, assignees, updatedAt: at(nextId++) } });
+  return finish<PullEvent>({
+    type: 'pull_request',
+    action: 'assigned',
+    forge: 'forgejo',
+    repo: REPO,
+    actor: user(by),
+    pull: { ...pull, assignees, updatedAt: at(nextId++) },
+  });
 }
 
 export function reviewRequested(pull: PullRef, reviewer: string, by = 'dev'): PullEvent {
-  return finish<PullEvent>({ type: 'pull_request', action: 'review_requested', forge: 'forgejo', repo: REPO, actor: user(by), pull, requestedReviewer: reviewer });
+  return finish<PullEvent>({
+    type: 'pull_request',
+    action: 'review_requested',
+    forge: 'forgejo',
+    repo: REPO,
+    actor: user(by),
+    pull,
+    requestedReviewer: reviewer,
+  });
 }
 
 export function reviewed(pull: PullRef, state: ReviewState, by = 'reviewer', body = ''): ReviewEvent {
   const id = nextId++;
-  return finish<ReviewEvent>({ type: 'review', state, forge: 'forgejo', repo: REPO, actor: user(by), pull, review: { id, body, author: user(by) } });
+  return finish<ReviewEvent>({
+    type: 'review',
+    state,
+    forge: 'forgejo',
+    repo: REPO,
+    actor: user(by),
+    pull,
+    review: { id, body, author: user(by) },
+  });
 }

@@ -76,7 +76,8 @@ export interface Flow extends Scene {
 export async function startScene(): Promise<Scene> {
   const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, checkOpenApi: true });
   const tokens: Record<string, string> = {};
-  for (const login of ['alice', 'mallory', 'claude-hooks-service', ...AGENTS]) tokens[login] = forge.addUser(login).token;
+  for (const login of ['alice', 'mallory', 'claude-hooks-service', ...AGENTS])
+    tokens[login] = forge.addUser(login).token;
   const repo = await forge.createRepo('acme', 'widget', {
     files: { 'README.md': '# widget\n', 'src/login.js': 'export function login(user) {\n  return user.name;\n}\n' },
     // No agent is an admin: the permission check runs as the service user (forge.serviceToken), which is.
@@ -135,13 +136,22 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
   return flow;
 }
 
-function flowConfig(forgeUrl: string, dataDir: string, tokens: Readonly<Record<string, string>>, options: FlowOptions): Config {
+function flowConfig(
+  forgeUrl: string,
+  dataDir: string,
+  tokens: Readonly<Record<string, string>>,
+  options: FlowOptions,
+): Config {
   const { modelUrl, devRunsPerHour } = options;
   const dispatch = options.dispatch ?? '';
   const skills = join(dataDir, 'skills');
   mkdirSync(skills, { recursive: true });
   for (const name of AGENTS) writeFileSync(join(skills, `${name}.md`), `# You are ${name}\n`);
-  const env: Record<string, string> = { FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET, FLOW_ADMIN_TOKEN: ADMIN_TOKEN, FLOW_MODEL_KEY: 'scripted-model-key' };
+  const env: Record<string, string> = {
+    FLOW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    FLOW_ADMIN_TOKEN: ADMIN_TOKEN,
+    FLOW_MODEL_KEY: 'scripted-model-key',
+  };
   for (const name of AGENTS) env[`${name.toUpperCase()}_TOKEN`] = tokens[name] ?? '';
   // In a file, like init writes it: tests that load this config again with their own environment need not know it.
   const serviceTokenFile = join(dataDir, 'service-forge-token');

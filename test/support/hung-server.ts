@@ -51,7 +51,9 @@ export function startSilentServer(): Promise<HungServer> {
 export function startTricklingServer(everyMs = 100): Promise<HungServer> {
   return listen((socket) => {
     socket.resume();
-    socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/x-git-upload-pack-advertisement\r\ntransfer-encoding: chunked\r\n\r\n');
+    socket.write(
+      'HTTP/1.1 200 OK\r\ncontent-type: application/x-git-upload-pack-advertisement\r\ntransfer-encoding: chunked\r\n\r\n',
+    );
     const timer = setInterval(() => socket.write('1\r\na\r\n'), everyMs);
     socket.on('close', () => clearInterval(timer));
   });

@@ -27,12 +27,19 @@ export interface IntakeApp {
   close(): Promise<void>;
 }
 
-export async function buildIntakeApp(options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string; connections?: ConnectionLimits } = {}): Promise<IntakeApp> {
+export async function buildIntakeApp(
+  options: { bodyLimitBytes?: number; log?: Logger; forgeUrl?: string; connections?: ConnectionLimits } = {},
+): Promise<IntakeApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-intake-'));
   const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 3600_000 });
   const databaseFile = storeFiles({ kind: 'sqlite' }, dataDir)[0]!;
   const app = buildHttpApp({
-    acceptDelivery: createAcceptDelivery({ secret: new Secret(TEST_SECRET), store: store.deliveries, clock: systemClock, forgeUrl: options.forgeUrl }),
+    acceptDelivery: createAcceptDelivery({
+      secret: new Secret(TEST_SECRET),
+      store: store.deliveries,
+      clock: systemClock,
+      forgeUrl: options.forgeUrl,
+    }),
     metrics: createMetrics({ defaultMetrics: false }),
     log: options.log ?? silentLogger(),
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,

@@ -64,11 +64,19 @@ export function loadSamplePayloads(options: SampleOptions = {}): SamplePayload[]
 export function loadSamplePayload(name: string, options: SampleOptions = {}): SamplePayload {
   const known = SAMPLES[name];
   if (known === undefined) {
-    throw new Error(`no headers known for the sample '${name}': add its event and event type to SAMPLES in test/support/payloads.ts`);
+    throw new Error(
+      `no headers known for the sample '${name}': add its event and event type to SAMPLES in test/support/payloads.ts`,
+    );
   }
   const body = readFileSync(join(payloadsDir(), `${name}.json`));
   const deliveryId = deliveryIdFor(name);
-  const headers = deliveryHeaders({ forge: options.forge ?? 'gitea', deliveryId, body, ...known, ...(options.secret === undefined ? {} : { secret: options.secret }) });
+  const headers = deliveryHeaders({
+    forge: options.forge ?? 'gitea',
+    deliveryId,
+    body,
+    ...known,
+    ...(options.secret === undefined ? {} : { secret: options.secret }),
+  });
   return { name, headers, body, ...known };
 }
 
@@ -88,18 +96,33 @@ export function deliveryHeaders(spec: HeaderSpec): Record<string, string> {
   const sha1 = spec.secret === undefined ? '' : createHmac('sha1', spec.secret).update(spec.body).digest('hex');
   const common = { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sha256}` };
   if (spec.forge === 'github') {
-    return { ...common, 'user-agent': 'GitHub-Hookshot/0000000', 'x-github-delivery': spec.deliveryId, 'x-github-event': spec.event, 'x-hub-signature': `sha1=${sha1}` };
+    return {
+      ...common,
+      'user-agent': 'GitHub-Hookshot/0000000',
+      'x-github-delivery': spec.deliveryId,
+      'x-github-event': spec.event,
+      'x-hub-signature': `sha1=${sha1}`,
+    };
   }
   const eventType = spec.eventType ?? spec.event;
   const copies = spec.forge === 'forgejo' ? ['forgejo', 'gitea', 'gogs'] : ['gitea', 'gogs'];
-  const headers: Record<string, string> = { ...common, 'user-agent': 'Go-http-client/1.1', 'x-hub-signature': `sha1=${sha1}` };
+  const headers: Record<string, string> = {
+    ...common,
+    'user-agent': 'Go-http-client/1.1',
+    'x-hub-signature': `sha1=${sha1}`,
+  };
   for (const copy of copies) {
     headers[`x-${copy}-delivery`] = spec.deliveryId;
     headers[`x-${copy}-event`] = spec.event;
     headers[`x-${copy}-event-type`] = eventType;
     headers[`x-${copy}-signature`] = sha256;
   }
-  return { ...headers, 'x-github-delivery': spec.deliveryId, 'x-github-event': spec.event, 'x-github-event-type': eventType };
+  return {
+    ...headers,
+    'x-github-delivery': spec.deliveryId,
+    'x-github-event': spec.event,
+    'x-github-event-type': eventType,
+  };
 }
 
 /** A stable UUID-shaped id per sample, so repeated runs store the same delivery. */

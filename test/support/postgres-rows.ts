@@ -9,14 +9,17 @@ import { withClient } from './postgres.js';
 
 export function pgStoreRows(schema: string): Promise<StoreRows> {
   return withClient(schema, async (client) => {
-    const count = async (table: string) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+    const count = async (table: string) =>
+      Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
     return {
       deliveries: await count('deliveries'),
       events: await count('events'),
       jobs: await count('jobs'),
       jobEvents: await count('job_events'),
       routingSkips: await count('routing_skips'),
-      bodyBytes: Number((await client.query<{ n: string }>('SELECT coalesce(sum(length(body)), 0) AS n FROM deliveries')).rows[0]!.n),
+      bodyBytes: Number(
+        (await client.query<{ n: string }>('SELECT coalesce(sum(length(body)), 0) AS n FROM deliveries')).rows[0]!.n,
+      ),
     };
   });
 }

@@ -14,7 +14,8 @@ export function postgresSkip(): string | false {
   return SKIP_REASON;
 }
 
-const SKIP_REASON = 'SKIPPED: CLAUDE_HOOKS_TEST_DATABASE_URL is not set, so the PostgreSQL tests did not run (.ci/run sets it)';
+const SKIP_REASON =
+  'SKIPPED: CLAUDE_HOOKS_TEST_DATABASE_URL is not set, so the PostgreSQL tests did not run (.ci/run sets it)';
 let warned = false;
 if (!TEST_DATABASE_URL && !warned) {
   warned = true;
@@ -28,7 +29,10 @@ export function freshSchemaName(prefix = 't'): string {
 
 /** Runs `work` on a connection of its own to the test database (in `schema`, when given), then closes it. */
 export async function withClient<T>(schema: string | undefined, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const client = new pg.Client({
+    connectionString: TEST_DATABASE_URL,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
   await client.connect();
   try {
     return await work(client);
@@ -50,7 +54,11 @@ export async function createSchema(schema: string): Promise<void> {
 }
 
 /** Runs one query in `schema` and returns its rows (assertions about what a PostgreSQL store holds). */
-export async function queryIn<T extends pg.QueryResultRow>(schema: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function queryIn<T extends pg.QueryResultRow>(
+  schema: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   return withClient(schema, async (client) => (await client.query<T>(sql, params)).rows);
 }
 

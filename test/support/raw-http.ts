@@ -27,5 +27,7 @@ export function openRaw(url: string): Promise<RawConnection> {
 
 /** The request line and headers of a POST, ending with the blank line; the body is the caller's to send. */
 export function postHead(path: string, headers: Readonly<Record<string, string>>): string {
-  return `POST ${path} HTTP/1.1\r\nHost: localhost\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`;
+  return `POST ${path} HTTP/1.1\r\nHost: localhost\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
 }

@@ -21,11 +21,22 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnService(options: { dataDir: string; env?: NodeJS.ProcessEnv; args?: string[]; cwd?: string }): Promise<ServiceProcess> {
+export async function spawnService(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  cwd?: string;
+}): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
     cwd: options.cwd ?? options.dataDir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CLAUDE_HOOKS_PORT: String(port), CLAUDE_HOOKS_DATA_DIR: options.dataDir, ...options.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      CLAUDE_HOOKS_PORT: String(port),
+      CLAUDE_HOOKS_DATA_DIR: options.dataDir,
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -39,10 +50,17 @@ export async function spawnService(options: { dataDir: string; env?: NodeJS.Proc
     await exit;
   };
   try {
-    await until(async () => {
-      if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${err}`);
-      return fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    }, 'the service to listen', 30_000);
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${err}`);
+        return fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      'the service to listen',
+      30_000,
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -35,7 +35,9 @@ export function storeRows(file: string): StoreRows {
 export function storedDelivery(file: string, deliveryId: string): { body: Buffer; outcome: string } | undefined {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare('SELECT body, outcome FROM deliveries WHERE delivery_id = ?').get(deliveryId) as { body: Buffer; outcome: string } | undefined;
+    return db.prepare('SELECT body, outcome FROM deliveries WHERE delivery_id = ?').get(deliveryId) as
+      | { body: Buffer; outcome: string }
+      | undefined;
   } finally {
     db.close();
   }

@@ -19,7 +19,8 @@ const loaded = loadConfig({ path: configPath, env: process.env, cwd: process.cwd
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
 
 let workerId = '?';
-const line = (fields: Record<string, unknown>) => appendFileSync(logPath, `${JSON.stringify({ worker: workerId, at: Date.now(), ...fields })}\n`);
+const line = (fields: Record<string, unknown>) =>
+  appendFileSync(logPath, `${JSON.stringify({ worker: workerId, at: Date.now(), ...fields })}\n`);
 const runner: AgentRunner = {
   async run(request) {
     const comments = request.events.flatMap((e) => (e.event.type === 'comment' ? [e.event.comment.id] : []));
@@ -30,7 +31,12 @@ const runner: AgentRunner = {
   },
 };
 
-const service = await startService({ config: loaded.value, log: createLogger({ level: 'warn' }), env: process.env, jobRunner: runner });
+const service = await startService({
+  config: loaded.value,
+  log: createLogger({ level: 'warn' }),
+  env: process.env,
+  jobRunner: runner,
+});
 workerId = service.workerId;
 process.stdout.write(`LISTENING ${service.url} ${service.workerId}\n`);
 process.on('SIGTERM', () => {

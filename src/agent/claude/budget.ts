@@ -50,7 +50,11 @@ export async function checkBudgets(input: BudgetInput): Promise<BudgetCheck> {
       detail: `this issue has cost ${formatUsd(input.issueSpentUsd)} over ${input.issueRuns} run(s), its budget of ${formatUsd(maxIssue)} (limits.maxIssueUsd): comment "@${agent.login} continue" to allow one more run`,
     };
   }
-  const left = [agent.limits.maxBudgetUsd, maxDaily - input.todaySpentUsd, lifted ? Infinity : maxIssue - input.issueSpentUsd];
+  const left = [
+    agent.limits.maxBudgetUsd,
+    maxDaily - input.todaySpentUsd,
+    lifted ? Infinity : maxIssue - input.issueSpentUsd,
+  ];
   return { ok: true, maxBudgetUsd: Math.min(...left), lifted };
 }
 
@@ -59,10 +63,18 @@ export async function checkBudgets(input: BudgetInput): Promise<BudgetCheck> {
  * trigger agents. Both the comment's author and the event's sender count (one person for a new
  * comment); the forge is asked only about comments that say it.
  */
-export async function continueRequested(events: readonly StoredEvent[], login: string, trigger: TriggerRule): Promise<boolean> {
+export async function continueRequested(
+  events: readonly StoredEvent[],
+  login: string,
+  trigger: TriggerRule,
+): Promise<boolean> {
   for (const { event } of events) {
     if (event.type !== 'comment' || event.action !== 'created' || !saysContinue(event.comment.body, login)) continue;
-    if ((await personMayTrigger(trigger, event.repo, event.comment.author.login)) && (await personMayTrigger(trigger, event.repo, event.actor.login))) return true;
+    if (
+      (await personMayTrigger(trigger, event.repo, event.comment.author.login)) &&
+      (await personMayTrigger(trigger, event.repo, event.actor.login))
+    )
+      return true;
   }
   return false;
 }

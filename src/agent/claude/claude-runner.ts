@@ -59,7 +59,13 @@ import type { RunTokens } from '../../sessions/ports.js';
 export type { RunStatusReporter };
 
 /** `attempt` > 1: a retried job, whose earlier attempt's status comment is edited rather than another posted. */
-export type StatusReporterFactory = (target: { readonly agent: AgentConfig; readonly key: WorkKey; readonly jobId: number; readonly attempt?: number; readonly repo: WorkspaceRunRequest['repo'] }) => RunStatusReporter;
+export type StatusReporterFactory = (target: {
+  readonly agent: AgentConfig;
+  readonly key: WorkKey;
+  readonly jobId: number;
+  readonly attempt?: number;
+  readonly repo: WorkspaceRunRequest['repo'];
+}) => RunStatusReporter;
 
 export interface ClaudeRunnerOptions {
   readonly sessions: SessionStore;
@@ -180,7 +186,10 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
    * clock, runtime processes, status comment), compose its prompt and decide whether the model is
    * asked at all, ask it (with the fallback to a new session), then record and report.
    */
-  async function runPrepared(request: WorkspaceRunRequest, preparing: Promise<Prepared> | undefined): Promise<RunOutcome> {
+  async function runPrepared(
+    request: WorkspaceRunRequest,
+    preparing: Promise<Prepared> | undefined,
+  ): Promise<RunOutcome> {
     const model = request.agent.model;
     if (!model || !preparing) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
     const run = await openRun(request, await preparing, model);
@@ -200,40 +209,77 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     if (prepared.fallback) await forget(key, prepared.fallback, log);
     const configDir = sessionConfigDir(options.configDir, key);
     const runtimeRetries = model.runtimeRetries ?? DEFAULT_RUNTIME_RETRIES;
-    const working = (activity: string) => void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity }, log);
+    const working = (activity: string) =>
+      void report(status, { phase: 'working', elapsedMs: options.clock.now() - startedAt, activity }, log);
     // The runtime retries a failing model request itself, a few times: the comment says so as it happens.
     const trouble: ModelTroubleListener = {
       onTrouble: (failed) => {
-        const next = failed.attempt <= runtimeRetries ? `the runtime tries again (attempt ${failed.attempt + 1} of ${runtimeRetries + 1})` : 'the runtime gives up; the service will retry the job';
+        const next =
+          failed.attempt <= runtimeRetries
+            ? `the runtime tries again (attempt ${failed.attempt + 1} of ${runtimeRetries + 1})`
+            : 'the runtime gives up; the service will retry the job';
         working(`waiting for the model API, which ${describeTrouble(failed.status, failed.message)}: ${next}`);
       },
       onRecovered: () => working('the model API answers again'),
     };
     const { budget } = prepared;
-    const enclosure = await openRunEnclosure(options.isolation, { request, model, budgetUsd: budget.ok ? budget.maxBudgetUsd : 0, configDir, trouble, log });
+    const enclosure = await openRunEnclosure(options.isolation, {
+      request,
+      model,
+      budgetUsd: budget.ok ? budget.maxBudgetUsd : 0,
+      configDir,
+      trouble,
+      log,
+    });
     const redactor = options.redactor ?? createRedactor([model.credential.secret, agent.token]);
-    const stopper = createStopper(request.signal, limitsOf(agent).maxRunMinutes, { startedAt: request.startedAt ?? startedAt, now: () => options.clock.now() });
+    const stopper = createStopper(request.signal, limitsOf(agent).maxRunMinutes, {
+      startedAt: request.startedAt ?? startedAt,
+      now: () => options.clock.now(),
+    });
     // Every runtime of this run is spawned through `processes` (in its sandbox), so the run ends only when they have.
     // Their pids go on the run's record, so a later start can end what a killed service left (`none` has no sandbox to).
     const recorder = recordRunProcesses(options.runs, log);
-    const processes = createRuntimeProcesses(enclosure.wrap, { ownGroup: enclosure.isolation === 'none', onSpawn: recorder.spawned });
+    const processes = createRuntimeProcesses(enclosure.wrap, {
+      ownGroup: enclosure.isolation === 'none',
+      onSpawn: recorder.spawned,
+    });
     const changes: ForgeChange[] = [];
     const sdkOptionsFor = (resume: string | undefined): Options => {
-      const tools = options.forgeTools?.({ repo: request.repo, issue: key.issue, agent, branch: request.workspace.branch, reviewers: options.reviewers ?? [], onChange: (change) => changes.push(change) });
+      const tools = options.forgeTools?.({
+        repo: request.repo,
+        issue: key.issue,
+        agent,
+        branch: request.workspace.branch,
+        reviewers: options.reviewers ?? [],
+        onChange: (change) => changes.push(change),
+      });
       return {
         cwd: request.workspace.path,
-        env: runEnv({ base: options.baseEnv, identity: request.workspace.identity, enclosure: enclosure.env, configDir, maxRetries: runtimeRetries }),
+        env: runEnv({
+          base: options.baseEnv,
+          identity: request.workspace.identity,
+          enclosure: enclosure.env,
+          configDir,
+          maxRetries: runtimeRetries,
+        }),
         model: model.name,
         resume,
         maxTurns: agent.limits.maxTurns,
         maxBudgetUsd: budget.ok ? budget.maxBudgetUsd : agent.limits.maxBudgetUsd,
         abortController: stopper.controller,
         spawnClaudeCodeProcess: processes.spawn,
-        ...sdkPolicyFor({ role: agent.role, agent, forgeTools: tools?.allowedTools ?? [], sandboxed: enclosure.isolation === 'bwrap' }),
+        ...sdkPolicyFor({
+          role: agent.role,
+          agent,
+          forgeTools: tools?.allowedTools ?? [],
+          sandboxed: enclosure.isolation === 'bwrap',
+        }),
         ...(tools ? { mcpServers: { forge: tools.server } } : {}),
         // Eager: each transcript line reaches the database as it is written, so a worker that dies
         // mid-run leaves a session another worker can resume.
-        ...(options.transcripts ? { sessionStore: sdkSessionStore(options.transcripts), sessionStoreFlush: 'eager' as const } : {}),
+        ...(options.transcripts
+          ? { sessionStore: sdkSessionStore(options.transcripts), sessionStoreFlush: 'eager' as const }
+          : {}),
       };
     };
     return {
@@ -251,7 +297,8 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       changes,
       sdkOptionsFor,
       working,
-      early: budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(prepared.resumeId)) : undefined,
+      early:
+        budget.ok && options.startRuntimeEarly !== false ? startRuntime(sdkOptionsFor(prepared.resumeId)) : undefined,
       held: () => (request.stillHeld ? request.stillHeld().catch(() => true) : Promise.resolve(true)),
       resumeId: prepared.resumeId,
       fallback: prepared.fallback,
@@ -278,9 +325,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   async function composeOrStop(run: RunState): Promise<RunOutcome | undefined> {
     const { request, prepared, log } = run;
     try {
-      const instructions = request.agent.projectInstructions ? await request.workspace.readDefaultBranchFile('CLAUDE.md') : undefined;
+      const instructions = request.agent.projectInstructions
+        ? await request.workspace.readDefaultBranchFile('CLAUDE.md')
+        : undefined;
       run.workspaceText = workspaceOfPrompt(request.workspace, instructions);
-      run.prompt = prepared.composing ? await prepared.composing(run.workspaceText) : await compose(request, prepared.skill, prepared.cursor);
+      run.prompt = prepared.composing
+        ? await prepared.composing(run.workspaceText)
+        : await compose(request, prepared.skill, prepared.cursor);
     } catch (error) {
       await abandon(run);
       throw error;
@@ -289,12 +340,30 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     if (run.resumeId && prompt.empty) {
       await abandon(run);
       log.info('nothing new since the session last saw the issue (answered live): no model call');
-      return { ok: true, summary: 'nothing new: answered in the running session', facts: { sessionId: run.resumeId, session: 'resumed', prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns: 0, costUsd: 0 } };
+      return {
+        ok: true,
+        summary: 'nothing new: answered in the running session',
+        facts: {
+          sessionId: run.resumeId,
+          session: 'resumed',
+          prompt: { kind: prompt.kind, bytes: prompt.bytes },
+          turns: 0,
+          costUsd: 0,
+        },
+      };
     }
     if (!prepared.budget.ok) {
       await abandon(run);
       log.warn({ spentUsd: prepared.budget.spentUsd }, 'run not started: budget spent');
-      await report(run.status, finished('budget-exceeded', { detail: prepared.budget.detail, session: run.resumeId ? 'resumed' : 'new', prompt: prompt.kind }), log);
+      await report(
+        run.status,
+        finished('budget-exceeded', {
+          detail: prepared.budget.detail,
+          session: run.resumeId ? 'resumed' : 'new',
+          prompt: prompt.kind,
+        }),
+        log,
+      );
       return { ok: false, error: `budget: ${prepared.budget.detail}`, retryable: false };
     }
     if (!(await run.held())) {
@@ -309,7 +378,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   async function startRecord(run: RunState): Promise<number> {
     const { request } = run;
     try {
-      const runId = await options.runs.start({ jobId: request.jobId, key: request.key, attempt: request.attempt, startedAt: run.startedAt, isolation: run.enclosure.isolation });
+      const runId = await options.runs.start({
+        jobId: request.jobId,
+        key: request.key,
+        attempt: request.attempt,
+        startedAt: run.startedAt,
+        isolation: run.enclosure.isolation,
+      });
       run.recorder.started(runId);
       return runId;
     } catch (error) {
@@ -329,13 +404,29 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     // The status comment is posted beside the run, not before it: the model is asked at once. The
     // reporter sends updates in order, so the later ones (tool calls, finished) follow this one.
     const statusPosted = postWorking(run.status, runId, log);
-    const liveRun: LiveRun = { input: undefined, cursor: run.prompt!.cursor, request, skill: run.prepared.skill, chain: Promise.resolve() };
+    const liveRun: LiveRun = {
+      input: undefined,
+      cursor: run.prompt!.cursor,
+      request,
+      skill: run.prepared.skill,
+      chain: Promise.resolve(),
+    };
     run.live = liveRun;
     live.set(key, liveRun);
     let attempt: SessionRunResult;
     let spent: EnclosureReport;
     try {
-      log.info({ runId, session: run.resumeId ? 'resumed' : 'new', prompt: run.prompt!.kind, bytes: run.prompt!.bytes, runtime: run.early ? 'started early' : 'cold', isolation: run.enclosure.isolation }, 'asking the model');
+      log.info(
+        {
+          runId,
+          session: run.resumeId ? 'resumed' : 'new',
+          prompt: run.prompt!.kind,
+          bytes: run.prompt!.bytes,
+          runtime: run.early ? 'started early' : 'cold',
+          isolation: run.enclosure.isolation,
+        },
+        'asking the model',
+      );
       attempt = await once(run, run.resumeId, run.early);
       if (attempt.noConversation && run.resumeId) {
         run.fallback = `session ${run.resumeId} could not be resumed: ${attempt.result?.subtype === 'success' ? '' : (attempt.result?.errors.join('; ') ?? attempt.thrown?.message)}`;
@@ -365,7 +456,11 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       started: started?.warm,
       onInit: async (sessionId) => {
         if (!(await run.held())) return run.stopper.stop({ kind: 'lease-lost' });
-        await options.sessions.started(request.key, { sessionId, worktree: request.workspace.path, at: options.clock.now() });
+        await options.sessions.started(request.key, {
+          sessionId,
+          worktree: request.workspace.path,
+          at: options.clock.now(),
+        });
         log.info({ sessionId, resumed: resume !== undefined }, 'session started');
       },
       onInput: (input) => {
@@ -385,7 +480,13 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const { request, log, redact } = run;
     const { agent, key } = request;
     const prompt = run.prompt!;
-    const classified = classifyRun(attempt.result, withStderr(attempt.thrown, run.processes.stderrTail()), run.stopper.reason(), spent.budgetExceeded, spent.model);
+    const classified = classifyRun(
+      attempt.result,
+      withStderr(attempt.thrown, run.processes.stderrTail()),
+      run.stopper.reason(),
+      spent.budgetExceeded,
+      spent.model,
+    );
     // Counted by the model proxy, where the agent cannot reach it (the runtime's own total is not trusted).
     const costUsd = spent.costUsd;
     const tokens = tokensFrom(spent);
@@ -396,26 +497,47 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       // Another worker may be running the job already: of this run only its own record is
       // closed, as interrupted; the session, the cursor and the status comment are left alone.
       run.forgetToken();
-      await options.runs.interrupted(runId, finishedAt, LEASE_LOST).catch((error: unknown) => log.warn({ err: error, runId }, 'could not close the record of a run whose job moved'));
+      await options.runs
+        .interrupted(runId, finishedAt, LEASE_LOST)
+        .catch((error: unknown) =>
+          log.warn({ err: error, runId }, 'could not close the record of a run whose job moved'),
+        );
       log.warn({ runId }, "the job is no longer this worker's (its lease passed): nothing of this run is recorded");
       return { ok: false, error: LEASE_LOST, retryable: false };
     }
     // A run that did not succeed leaves the cursor where it was: its retry, or the next run, is
     // given again everything this one was asked to answer.
     const cursor = classified.outcome === 'succeeded' ? run.live?.cursor : undefined;
-    if (attempt.sessionId) await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor, costUsd, at: finishedAt });
-    const spentDetail = classified.outcome === 'budget-exceeded' ? `${classified.detail}; spent ${formatUsd(costUsd)} in this run` : classified.detail;
+    if (attempt.sessionId)
+      await options.sessions.finished(key, { sessionId: attempt.sessionId, cursor, costUsd, at: finishedAt });
+    const spentDetail =
+      classified.outcome === 'budget-exceeded'
+        ? `${classified.detail}; spent ${formatUsd(costUsd)} in this run`
+        : classified.detail;
     // Whatever the model API or the runtime said may quote a credential: redacted before it is kept or shown.
     const detail = spentDetail === undefined ? undefined : redact(spentDetail);
     const unpushed = await unpushedWorkOf(agent, request.workspace, log);
     // Only a run that never reached the model (the runtime failed to start), one stopped by an
     // outage of the model API, or one interrupted, is worth trying again.
     const outage = classified.outcome === 'model-unavailable';
-    const retryable = outage || classified.outcome === 'interrupted' || (classified.outcome === 'failed' && attempt.sessionId === undefined);
+    const retryable =
+      outage ||
+      classified.outcome === 'interrupted' ||
+      (classified.outcome === 'failed' && attempt.sessionId === undefined);
     // An interrupted run is re-queued by whoever stopped it (a restart, another worker), or not at all (a cancel).
-    const next = classified.outcome === 'succeeded' || classified.outcome === 'interrupted' ? undefined : whatNext(retryable ? request.nextRetry?.(outage) : undefined, request.attempt, sessionKind !== 'new' || attempt.sessionId !== undefined);
+    const next =
+      classified.outcome === 'succeeded' || classified.outcome === 'interrupted'
+        ? undefined
+        : whatNext(
+            retryable ? request.nextRetry?.(outage) : undefined,
+            request.attempt,
+            sessionKind !== 'new' || attempt.sessionId !== undefined,
+          );
     // The record has no field of its own for it: it goes with the run's error, where problems show.
-    const recordError = [detail, unpushed && describeUnpushedWork(unpushed)].filter((part) => part !== undefined && part !== '').join('; ') || undefined;
+    const recordError =
+      [detail, unpushed && describeUnpushedWork(unpushed)]
+        .filter((part) => part !== undefined && part !== '')
+        .join('; ') || undefined;
     await options.runs.finish(runId, {
       sessionId: attempt.sessionId,
       session: sessionKind,
@@ -436,18 +558,62 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     });
     await report(
       run.status,
-      finished(classified.outcome, { detail, session: sessionKind, prompt: prompt.kind, fallback: run.fallback, turns, costUsd, durationMs: finishedAt - run.startedAt, silent: run.changes.length === 0, runUrl: options.runUrl?.(runId), unpushed, next }),
+      finished(classified.outcome, {
+        detail,
+        session: sessionKind,
+        prompt: prompt.kind,
+        fallback: run.fallback,
+        turns,
+        costUsd,
+        durationMs: finishedAt - run.startedAt,
+        silent: run.changes.length === 0,
+        runUrl: options.runUrl?.(runId),
+        unpushed,
+        next,
+      }),
       log,
     );
-    log.info({ outcome: classified.outcome, turns, costUsd, session: sessionKind, resumeFallback: run.fallback, runId, isolation: run.enclosure.isolation, blocked: spent.blocked }, 'agent run finished');
+    log.info(
+      {
+        outcome: classified.outcome,
+        turns,
+        costUsd,
+        session: sessionKind,
+        resumeFallback: run.fallback,
+        runId,
+        isolation: run.enclosure.isolation,
+        blocked: spent.blocked,
+      },
+      'agent run finished',
+    );
     // The token died with the enclosure; what was said with it has been redacted.
     run.forgetToken();
-    const facts: RunFacts = { sessionId: attempt.sessionId, session: sessionKind, prompt: { kind: prompt.kind, bytes: prompt.bytes }, turns, tokens, costUsd, runId };
-    if (classified.outcome === 'succeeded') return { ok: true, summary: `${turns} turn(s), ${formatUsd(costUsd)}`, facts };
-    return { ok: false, error: `${classified.outcome}: ${detail ?? ''}`, retryable, ...(outage ? { outage: true as const } : {}), facts };
+    const facts: RunFacts = {
+      sessionId: attempt.sessionId,
+      session: sessionKind,
+      prompt: { kind: prompt.kind, bytes: prompt.bytes },
+      turns,
+      tokens,
+      costUsd,
+      runId,
+    };
+    if (classified.outcome === 'succeeded')
+      return { ok: true, summary: `${turns} turn(s), ${formatUsd(costUsd)}`, facts };
+    return {
+      ok: false,
+      error: `${classified.outcome}: ${detail ?? ''}`,
+      retryable,
+      ...(outage ? { outage: true as const } : {}),
+      facts,
+    };
   }
 
-  function compose(request: WorkspaceRunRequest, skill: string, cursor: SessionCursor | undefined, workspace = workspaceOfPrompt(request.workspace, undefined)): Promise<ComposedPrompt> {
+  function compose(
+    request: WorkspaceRunRequest,
+    skill: string,
+    cursor: SessionCursor | undefined,
+    workspace = workspaceOfPrompt(request.workspace, undefined),
+  ): Promise<ComposedPrompt> {
     return options.prompts.compose({ ...promptRequest(request, skill, cursor), workspace });
   }
 
@@ -537,25 +703,39 @@ interface Prepared {
   readonly composing: ((workspace: PromptWorkspace) => Promise<ComposedPrompt>) | undefined;
 }
 
-function promptRequest(request: RunRequest, skill: string, cursor: SessionCursor | undefined): Omit<PromptRequest, 'workspace'> {
+function promptRequest(
+  request: RunRequest,
+  skill: string,
+  cursor: SessionCursor | undefined,
+): Omit<PromptRequest, 'workspace'> {
   return { agent: request.agent, skill, repo: request.repo, issue: request.key.issue, events: request.events, cursor };
 }
 
 function workspaceOfPrompt(workspace: PreparedWorktree, projectInstructions: string | undefined): PromptWorkspace {
-  return { branch: workspace.branch, head: workspace.head, remoteMoved: workspace.remoteMoved, ...(projectInstructions ? { projectInstructions } : {}) };
+  return {
+    branch: workspace.branch,
+    head: workspace.head,
+    remoteMoved: workspace.remoteMoved,
+    ...(projectInstructions ? { projectInstructions } : {}),
+  };
 }
 
 const LEASE_LOST = 'interrupted: this worker lost the job (its lease passed); it is not recorded here';
 
-export const NO_MODEL_MESSAGE = 'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';
+export const NO_MODEL_MESSAGE =
+  'no model credential is configured (model.credential, or agents.<name>.model.credential): no Claude agent can run';
 
 /** The runtime's own retries of a failed model request before the service's retry policy takes over. */
 export const DEFAULT_RUNTIME_RETRIES = 2;
 
 /** The status comment's "Next:" for a run that did not succeed. */
 function whatNext(retryInMs: number | undefined, attempt: number, hasSession: boolean): string {
-  if (retryInMs === undefined) return 'this job is not retried; a new comment or `@<agent> continue` starts the agent again.';
-  const when = retryInMs < 60_000 ? `in ${Math.max(1, Math.round(retryInMs / 1000))} s` : `in about ${Math.round(retryInMs / 60_000)} min`;
+  if (retryInMs === undefined)
+    return 'this job is not retried; a new comment or `@<agent> continue` starts the agent again.';
+  const when =
+    retryInMs < 60_000
+      ? `in ${Math.max(1, Math.round(retryInMs / 1000))} s`
+      : `in about ${Math.round(retryInMs / 60_000)} min`;
   return `the service tries again ${when} (attempt ${attempt + 1})${hasSession ? ', resuming this session' : ''}.`;
 }
 
@@ -566,7 +746,12 @@ function limitsOf(agent: AgentConfig) {
 /** The run's tokens, as the model proxy counted them. */
 function tokensFrom(report: EnclosureReport): RunTokens {
   const { usage } = report;
-  return { input: usage.inputTokens, output: usage.outputTokens, cacheRead: usage.cacheReadTokens, cacheCreation: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens };
+  return {
+    input: usage.inputTokens,
+    output: usage.outputTokens,
+    cacheRead: usage.cacheReadTokens,
+    cacheCreation: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+  };
 }
 
 /** A runtime that ended without a result: its stderr says why (the SDK quotes it only when it spawns). */

@@ -24,7 +24,11 @@ describe('live follow-ups', () => {
   /** The keys an event is delivered to, once the listener's permission checks are done. */
   async function delivered(event: ForgeEvent, trigger: TriggerRule = rule()): Promise<string[]> {
     const keys: string[] = [];
-    const listener = liveFollowUps({ deliver: async (key: WorkKey) => (keys.push(`${key.agent}:${key.repo}#${key.issue}`), true) }, trigger, silentLogger());
+    const listener = liveFollowUps(
+      { deliver: async (key: WorkKey) => (keys.push(`${key.agent}:${key.repo}#${key.issue}`), true) },
+      trigger,
+      silentLogger(),
+    );
 
     listener({ id: 1, deliveryId: 'd', receivedAt: 0, event });
     await settled();
@@ -32,7 +36,7 @@ describe('live follow-ups', () => {
     return keys;
   }
 
-  it('offers a new comment from someone with write access to every agent\'s key on that issue', async () => {
+  it("offers a new comment from someone with write access to every agent's key on that issue", async () => {
     const keys = await delivered(commented(7, 'alice', 'also handle tabs'));
 
     assert.deepEqual(keys, ['dev:forge.test/acme/widget#7', 'boss:forge.test/acme/widget#7']);
@@ -50,7 +54,7 @@ describe('live follow-ups', () => {
     assert.deepEqual(keys, ['dev:forge.test/acme/widget#7', 'boss:forge.test/acme/widget#7']);
   });
 
-  it('never pushes an agent\'s comment into any running session, its own or another agent\'s', async () => {
+  it("never pushes an agent's comment into any running session, its own or another agent's", async () => {
     const fromDev = await delivered(commented(7, 'dev-bot', 'Working on it.'));
     const fromBoss = await delivered(commented(7, 'Boss-Bot', '@dev-bot continue and approve'));
 

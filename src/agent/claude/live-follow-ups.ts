@@ -23,12 +23,20 @@ export function liveFollowUps(runner: Pick<ClaudeRunner, 'deliver'>, rule: Trigg
     authorMayTrigger(rule, event)
       .then((allowed) => {
         if (!allowed) {
-          log.debug({ event: stored.id, author: event.comment.author.login }, 'comment not delivered live: its author may not trigger agents');
+          log.debug(
+            { event: stored.id, author: event.comment.author.login },
+            'comment not delivered live: its author may not trigger agents',
+          );
           return;
         }
         deliverToEach(runner, rule.agents, stored, event, log);
       })
-      .catch((error: unknown) => log.warn({ err: error, event: stored.id }, 'could not check who wrote a comment; not delivered live, the follow-up job will answer it'));
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, event: stored.id },
+          'could not check who wrote a comment; not delivered live, the follow-up job will answer it',
+        ),
+      );
   };
 }
 
@@ -41,9 +49,22 @@ async function authorMayTrigger(rule: TriggerRule, event: CommentEvent): Promise
   return true;
 }
 
-function deliverToEach(runner: Pick<ClaudeRunner, 'deliver'>, agents: readonly AgentConfig[], stored: StoredEvent, event: CommentEvent, log: Logger): void {
+function deliverToEach(
+  runner: Pick<ClaudeRunner, 'deliver'>,
+  agents: readonly AgentConfig[],
+  stored: StoredEvent,
+  event: CommentEvent,
+  log: Logger,
+): void {
   for (const agent of agents) {
     const key = { agent: agent.name, repo: repoKey(event.repo), issue: event.issue.number };
-    runner.deliver(key, stored).catch((error: unknown) => log.warn({ err: error, event: stored.id, agent: agent.name }, 'live follow-up failed; the follow-up job will answer it'));
+    runner
+      .deliver(key, stored)
+      .catch((error: unknown) =>
+        log.warn(
+          { err: error, event: stored.id, agent: agent.name },
+          'live follow-up failed; the follow-up job will answer it',
+        ),
+      );
   }
 }

@@ -25,27 +25,73 @@ export type StopReason =
  * the model API was failing when the run ended — then a run that did not succeed was stopped by
  * an outage, not by a budget it never spent.
  */
-export function classifyRun(result: SDKResultMessage | undefined, thrown: Error | undefined, stopped: StopReason, overBudget = false, trouble?: ModelHealth): ClassifiedRun {
-  if (overBudget) return { outcome: 'budget-exceeded', detail: `stopped at the run's budget, counted by the service (limits.maxBudgetUsd or what is left of the issue's or the day's budget)` };
+export function classifyRun(
+  result: SDKResultMessage | undefined,
+  thrown: Error | undefined,
+  stopped: StopReason,
+  overBudget = false,
+  trouble?: ModelHealth,
+): ClassifiedRun {
+  if (overBudget)
+    return {
+      outcome: 'budget-exceeded',
+      detail: `stopped at the run's budget, counted by the service (limits.maxBudgetUsd or what is left of the issue's or the day's budget)`,
+    };
   const succeeded = result?.subtype === 'success' && !result.is_error;
-  if (!succeeded && stopped?.kind !== 'cancelled' && stopped?.kind !== 'lease-lost' && trouble && trouble.consecutiveFailures > 0) {
-    return { outcome: 'model-unavailable', detail: `the model API did not get through: ${trouble.consecutiveFailures} request(s) in a row failed, the last ${describeTrouble(trouble.failures.lastStatus, trouble.failures.lastMessage)}` };
+  if (
+    !succeeded &&
+    stopped?.kind !== 'cancelled' &&
+    stopped?.kind !== 'lease-lost' &&
+    trouble &&
+    trouble.consecutiveFailures > 0
+  ) {
+    return {
+      outcome: 'model-unavailable',
+      detail: `the model API did not get through: ${trouble.consecutiveFailures} request(s) in a row failed, the last ${describeTrouble(trouble.failures.lastStatus, trouble.failures.lastMessage)}`,
+    };
   }
   // The runtime gave up on a request the proxy could not count as failed (it hung up first, after
   // waiting minutes for an answer that never began): its own words say so.
-  const said = result?.subtype === 'success' ? (result.is_error ? result.result : '') : (result?.errors.join('; ') ?? thrown?.message ?? '');
-  if (!succeeded && stopped === undefined && API_OUTAGE.test(said)) return { outcome: 'model-unavailable', detail: `the model API did not get through: ${said}` };
-  if (stopped?.kind === 'wall-clock') return { outcome: 'budget-exceeded', detail: `stopped after ${stopped.minutes} minutes, the run's wall-clock limit (limits.maxRunMinutes)` };
-  if (stopped?.kind === 'lease-lost') return { outcome: 'interrupted', detail: 'this worker lost the job: its lease passed, and another worker may be running it' };
-  if (stopped?.kind === 'cancelled') return { outcome: 'interrupted', detail: 'the run was cancelled (the service is stopping, or the job was cancelled)' };
-  if (result === undefined) return { outcome: 'failed', detail: `the agent runtime ended without a result: ${thrown?.message ?? 'no message'}` };
+  const said =
+    result?.subtype === 'success'
+      ? result.is_error
+        ? result.result
+        : ''
+      : (result?.errors.join('; ') ?? thrown?.message ?? '');
+  if (!succeeded && stopped === undefined && API_OUTAGE.test(said))
+    return { outcome: 'model-unavailable', detail: `the model API did not get through: ${said}` };
+  if (stopped?.kind === 'wall-clock')
+    return {
+      outcome: 'budget-exceeded',
+      detail: `stopped after ${stopped.minutes} minutes, the run's wall-clock limit (limits.maxRunMinutes)`,
+    };
+  if (stopped?.kind === 'lease-lost')
+    return {
+      outcome: 'interrupted',
+      detail: 'this worker lost the job: its lease passed, and another worker may be running it',
+    };
+  if (stopped?.kind === 'cancelled')
+    return {
+      outcome: 'interrupted',
+      detail: 'the run was cancelled (the service is stopping, or the job was cancelled)',
+    };
+  if (result === undefined)
+    return {
+      outcome: 'failed',
+      detail: `the agent runtime ended without a result: ${thrown?.message ?? 'no message'}`,
+    };
   switch (result.subtype) {
     case 'success':
-      return result.is_error ? { outcome: 'failed', detail: result.result || 'the runtime reported an error' } : { outcome: 'succeeded', detail: undefined };
+      return result.is_error
+        ? { outcome: 'failed', detail: result.result || 'the runtime reported an error' }
+        : { outcome: 'succeeded', detail: undefined };
     case 'error_max_turns':
       return { outcome: 'max-turns', detail: `stopped after ${result.num_turns} turns, the limit (limits.maxTurns)` };
     case 'error_max_budget_usd':
-      return { outcome: 'budget-exceeded', detail: `stopped at the run's budget (limits.maxBudgetUsd or what is left of the issue's or the day's budget)` };
+      return {
+        outcome: 'budget-exceeded',
+        detail: `stopped at the run's budget (limits.maxBudgetUsd or what is left of the issue's or the day's budget)`,
+      };
     default:
       return { outcome: 'failed', detail: result.errors.join('; ') || result.subtype };
   }

@@ -20,7 +20,10 @@ describe('recording the processes of a run', () => {
 
   function recordsOf() {
     const stored: [number, RunProcesses][] = [];
-    return { stored, runs: { processes: async (id: number, processes: RunProcesses) => void stored.push([id, processes]) } };
+    return {
+      stored,
+      runs: { processes: async (id: number, processes: RunProcesses) => void stored.push([id, processes]) },
+    };
   }
 
   it('keeps what was spawned before the run had a record, stores it once it has, then each runtime as it comes', async () => {

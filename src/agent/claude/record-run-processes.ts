@@ -30,7 +30,9 @@ export function recordRunProcesses(runs: Pick<RunRecords, 'processes'>, log: Log
     if (runId === undefined || host === undefined || mark === undefined) return;
     const id = runId;
     const processes = { host, list: [...list], mark };
-    writing = writing.then(() => runs.processes(id, processes)).catch((error: unknown) => log.warn({ err: error, runId: id }, 'could not store the processes of a run'));
+    writing = writing
+      .then(() => runs.processes(id, processes))
+      .catch((error: unknown) => log.warn({ err: error, runId: id }, 'could not store the processes of a run'));
   };
 
   return {

@@ -20,12 +20,39 @@ const WEB = ['WebFetch', 'WebSearch'];
  * it away: subagents and workflows (a second model loop outside the run's accounting), messages
  * between sessions, wake-ups scheduled for later, background shells.
  */
-const NEVER = ['Task', 'Agent', 'SendMessage', 'ListAgents', 'Workflow', 'ScheduleWakeup', 'CronCreate', 'RemoteTrigger', 'KillShell', 'BashOutput', 'Skill', 'SlashCommand', 'ExitPlanMode', 'EnterWorktree'];
+const NEVER = [
+  'Task',
+  'Agent',
+  'SendMessage',
+  'ListAgents',
+  'Workflow',
+  'ScheduleWakeup',
+  'CronCreate',
+  'RemoteTrigger',
+  'KillShell',
+  'BashOutput',
+  'Skill',
+  'SlashCommand',
+  'ExitPlanMode',
+  'EnterWorktree',
+];
 
 /** What a role's `settings` means to the SDK: `none` loads no settings file and no MCP server but the run's own. */
-const SETTINGS: Readonly<Record<RolePolicy['settings'], Pick<Options, 'settingSources' | 'strictMcpConfig'>>> = { none: { settingSources: [], strictMcpConfig: true } };
+const SETTINGS: Readonly<Record<RolePolicy['settings'], Pick<Options, 'settingSources' | 'strictMcpConfig'>>> = {
+  none: { settingSources: [], strictMcpConfig: true },
+};
 
-export type SdkPolicy = Pick<Options, 'tools' | 'allowedTools' | 'disallowedTools' | 'permissionMode' | 'canUseTool' | 'permissionPrompts' | 'settingSources' | 'strictMcpConfig'>;
+export type SdkPolicy = Pick<
+  Options,
+  | 'tools'
+  | 'allowedTools'
+  | 'disallowedTools'
+  | 'permissionMode'
+  | 'canUseTool'
+  | 'permissionPrompts'
+  | 'settingSources'
+  | 'strictMcpConfig'
+>;
 
 export interface PolicyInput {
   readonly role: Role;
@@ -45,21 +72,56 @@ export function sdkPolicyFor(input: PolicyInput): SdkPolicy {
   const tools = [...policy.tools, ...(input.agent.webTools ? WEB : [])];
   const denied = [...NEVER, ...(input.agent.webTools ? [] : WEB), ...(policy.writes ? [] : EDIT_TOOLS)];
   const base: SdkPolicy = { tools, disallowedTools: denied, permissionMode: 'default', ...SETTINGS[policy.settings] };
-  if (policy.writes || input.sandboxed) return { ...base, allowedTools: [...tools, ...input.forgeTools], permissionPrompts: 'none' };
+  if (policy.writes || input.sandboxed)
+    return { ...base, allowedTools: [...tools, ...input.forgeTools], permissionPrompts: 'none' };
   // No sandbox: the readers' every call goes through the filter (an allowed name would skip it).
-  return { ...base, allowedTools: [], canUseTool: readOnly(new Set([...tools.filter((tool) => tool !== 'Bash'), ...input.forgeTools])) };
+  return {
+    ...base,
+    allowedTools: [],
+    canUseTool: readOnly(new Set([...tools.filter((tool) => tool !== 'Bash'), ...input.forgeTools])),
+  };
 }
 
 function readOnly(allowed: ReadonlySet<string>): CanUseTool {
   return async (name, input) => {
     if (allowed.has(name)) return { behavior: 'allow', updatedInput: input };
-    if (name === 'Bash' && typeof input.command === 'string' && isReadOnlyCommand(input.command)) return { behavior: 'allow', updatedInput: input };
-    return { behavior: 'deny', message: `${name === 'Bash' ? 'this command' : name} is not available: this agent only reads (Read, Grep, Glob, read-only git and shell commands)` };
+    if (name === 'Bash' && typeof input.command === 'string' && isReadOnlyCommand(input.command))
+      return { behavior: 'allow', updatedInput: input };
+    return {
+      behavior: 'deny',
+      message: `${name === 'Bash' ? 'this command' : name} is not available: this agent only reads (Read, Grep, Glob, read-only git and shell commands)`,
+    };
   };
 }
 
-const READ_ONLY_PROGRAMS = new Set(['ls', 'cat', 'head', 'tail', 'wc', 'grep', 'find', 'stat', 'file', 'pwd', 'echo', 'diff', 'du']);
-const READ_ONLY_GIT = new Set(['log', 'show', 'diff', 'status', 'blame', 'ls-files', 'rev-parse', 'describe', 'shortlog', 'cat-file', 'merge-base']);
+const READ_ONLY_PROGRAMS = new Set([
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'wc',
+  'grep',
+  'find',
+  'stat',
+  'file',
+  'pwd',
+  'echo',
+  'diff',
+  'du',
+]);
+const READ_ONLY_GIT = new Set([
+  'log',
+  'show',
+  'diff',
+  'status',
+  'blame',
+  'ls-files',
+  'rev-parse',
+  'describe',
+  'shortlog',
+  'cat-file',
+  'merge-base',
+]);
 
 /**
  * One simple command (optionally a pipeline of them) whose programs only read — a courtesy filter
@@ -74,7 +136,14 @@ export function isReadOnlyCommand(command: string): boolean {
     const [program, sub] = words;
     if (program === undefined || program === '') return false;
     if (program === 'find' && words.some((w) => /^-(exec|execdir|delete|ok|okdir|fprint.*|fls)$/.test(w))) return false;
-    if (program === 'git') return sub !== undefined && READ_ONLY_GIT.has(sub) && !words.some((w) => /^(--output|--ext-diff|--textconv|-c$|--exec|--upload-pack|--open-files-in-pager|-O)/.test(w));
+    if (program === 'git')
+      return (
+        sub !== undefined &&
+        READ_ONLY_GIT.has(sub) &&
+        !words.some((w) =>
+          /^(--output|--ext-diff|--textconv|-c$|--exec|--upload-pack|--open-files-in-pager|-O)/.test(w),
+        )
+      );
     return READ_ONLY_PROGRAMS.has(program);
   });
 }

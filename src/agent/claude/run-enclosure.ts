@@ -37,12 +37,21 @@ export async function openRunEnclosure(isolation: Isolation, input: RunEnclosure
     agent: request.agent,
     model: input.model,
     budgetUsd: input.budgetUsd,
-    modelWatch: { idleTimeoutMs: (input.model.streamIdleSeconds ?? DEFAULT_STREAM_IDLE_SECONDS) * 1000, ...input.trouble },
-    worktree: { path: workspace.path, ...workspace.gitDirs, writable: writes, scratch: request.agent.scratchWorktree === true },
+    modelWatch: {
+      idleTimeoutMs: (input.model.streamIdleSeconds ?? DEFAULT_STREAM_IDLE_SECONDS) * 1000,
+      ...input.trouble,
+    },
+    worktree: {
+      path: workspace.path,
+      ...workspace.gitDirs,
+      writable: writes,
+      scratch: request.agent.scratchWorktree === true,
+    },
     git: {
       upstream: workspace.remoteUrl,
       push: pushes && workspace.branch !== undefined ? ownBranchOnly(workspace.branch) : undefined,
-      onPushed: (updates) => log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
+      onPushed: (updates) =>
+        log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
     },
     configDir: input.configDir,
   });

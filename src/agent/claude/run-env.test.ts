@@ -3,14 +3,19 @@ import { describe, it } from 'node:test';
 import { runEnv, type RunEnvOptions } from './run-env.js';
 
 const options: RunEnvOptions = {
-  base: { PATH: '/usr/bin', HOME: '/home/service', CLAUDE_HOOKS_ADMIN_TOKEN: 'admin-secret', HTTPS_PROXY: 'http://operator-proxy:3128' },
+  base: {
+    PATH: '/usr/bin',
+    HOME: '/home/service',
+    CLAUDE_HOOKS_ADMIN_TOKEN: 'admin-secret',
+    HTTPS_PROXY: 'http://operator-proxy:3128',
+  },
   identity: { GIT_AUTHOR_NAME: 'dev' },
   enclosure: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:41741', ANTHROPIC_API_KEY: 'run-token' },
   configDir: '/data/claude/sessions/dev-1',
 };
 
 describe('the environment of a run', () => {
-  it('takes the basics from the service, the enclosure\'s routing and the session\'s folder, and no other variable of the service', () => {
+  it("takes the basics from the service, the enclosure's routing and the session's folder, and no other variable of the service", () => {
     const env = runEnv(options);
 
     assert.equal(env.PATH, '/usr/bin');
@@ -20,7 +25,7 @@ describe('the environment of a run', () => {
     assert.equal(env.HTTPS_PROXY, undefined);
   });
 
-  it('caps the runtime\'s own retries of a failed model request with maxRetries (CLAUDE_CODE_MAX_RETRIES)', () => {
+  it("caps the runtime's own retries of a failed model request with maxRetries (CLAUDE_CODE_MAX_RETRIES)", () => {
     const table: { maxRetries: number | undefined; expected: string | undefined }[] = [
       { maxRetries: 2, expected: '2' },
       { maxRetries: 0, expected: '0' },
@@ -29,6 +34,7 @@ describe('the environment of a run', () => {
       { maxRetries: undefined, expected: undefined },
     ];
 
-    for (const { maxRetries, expected } of table) assert.equal(runEnv({ ...options, maxRetries }).CLAUDE_CODE_MAX_RETRIES, expected, String(maxRetries));
+    for (const { maxRetries, expected } of table)
+      assert.equal(runEnv({ ...options, maxRetries }).CLAUDE_CODE_MAX_RETRIES, expected, String(maxRetries));
   });
 });

@@ -8,7 +8,17 @@
  */
 
 /** Basics passed through from the service's environment when set: paths, locale, certificates. */
-const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS'] as const;
+const PASSED_THROUGH = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+] as const;
 
 export interface RunEnvOptions {
   /** The service's environment (the CLI's `process.env`); only the basics above are read. */
@@ -38,6 +48,7 @@ export function runEnv(options: RunEnvOptions): Record<string, string> {
   Object.assign(env, options.identity, options.enclosure);
   env.CLAUDE_CONFIG_DIR = options.configDir;
   env.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC = '1';
-  if (options.maxRetries !== undefined) env.CLAUDE_CODE_MAX_RETRIES = String(Math.max(0, Math.floor(options.maxRetries)));
+  if (options.maxRetries !== undefined)
+    env.CLAUDE_CODE_MAX_RETRIES = String(Math.max(0, Math.floor(options.maxRetries)));
   return env;
 }

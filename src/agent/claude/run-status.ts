@@ -12,7 +12,19 @@ export interface RunStatusReporter {
 
 export function finished(
   outcome: RunOutcomeKind,
-  facts: { detail?: string; session: 'new' | 'resumed'; prompt: 'full' | 'delta'; fallback?: string; turns?: number; costUsd?: number; durationMs?: number; silent?: boolean; runUrl?: string; unpushed?: UnpushedWork; next?: string },
+  facts: {
+    detail?: string;
+    session: 'new' | 'resumed';
+    prompt: 'full' | 'delta';
+    fallback?: string;
+    turns?: number;
+    costUsd?: number;
+    durationMs?: number;
+    silent?: boolean;
+    runUrl?: string;
+    unpushed?: UnpushedWork;
+    next?: string;
+  },
 ): RunStatus {
   return {
     phase: 'finished',

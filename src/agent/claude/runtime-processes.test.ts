@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { identify } from '../leftover-processes.js';
 import { createRuntimeProcesses, type SpawnedRuntime } from './runtime-processes.js';
 
-const sh = (script: string) => ({ command: 'sh', args: ['-c', script], env: { PATH: process.env.PATH }, signal: new AbortController().signal });
+const sh = (script: string) => ({
+  command: 'sh',
+  args: ['-c', script],
+  env: { PATH: process.env.PATH },
+  signal: new AbortController().signal,
+});
 
 describe('runtime processes', () => {
   it('settles once every spawned runtime has exited on its own', async () => {
@@ -47,7 +52,10 @@ describe('runtime processes', () => {
   });
 
   it('starts each runtime through the wrapper it was given (the sandbox)', async () => {
-    const processes = createRuntimeProcesses((command, args) => ({ command: 'sh', args: ['-c', 'echo "wrapped $0 $*" >&2', command, ...args] }));
+    const processes = createRuntimeProcesses((command, args) => ({
+      command: 'sh',
+      args: ['-c', 'echo "wrapped $0 $*" >&2', command, ...args],
+    }));
     const child = processes.spawn(sh('echo not wrapped >&2'));
     child.stdin.end();
 
@@ -79,7 +87,7 @@ describe('runtime processes', () => {
     try {
       await processes.settled(100);
 
-      assert.equal(identify(background), undefined, 'the runtime\'s background process is alive');
+      assert.equal(identify(background), undefined, "the runtime's background process is alive");
       assert.equal(child.signalCode, 'SIGKILL');
     } finally {
       killQuietly(background);

@@ -57,7 +57,11 @@ export interface RuntimeProcessesOptions {
 }
 
 /** Turns the runtime's command into the one that starts it in the run's sandbox. */
-export type Wrap = (command: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>) => { readonly command: string; readonly args: readonly string[] };
+export type Wrap = (
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+) => { readonly command: string; readonly args: readonly string[] };
 
 export function createRuntimeProcesses(wrap?: Wrap, processOptions: RuntimeProcessesOptions = {}): RuntimeProcesses {
   const running = new Map<ChildProcess, Promise<void>>();

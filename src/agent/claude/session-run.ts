@@ -7,7 +7,15 @@
  * The session id is handed to `onInit` the moment `system/init` names it, and awaited, so it is
  * stored before the agent does anything.
  */
-import { query, type Options, type Query, type SDKMessage, type SDKResultMessage, type SDKUserMessage, type WarmQuery } from '@anthropic-ai/claude-agent-sdk';
+import {
+  query,
+  type Options,
+  type Query,
+  type SDKMessage,
+  type SDKResultMessage,
+  type SDKUserMessage,
+  type WarmQuery,
+} from '@anthropic-ai/claude-agent-sdk';
 import type { ToolCall } from '../../sessions/ports.js';
 import { isNoConversation } from './outcome.js';
 
@@ -72,7 +80,8 @@ export async function runSession(run: SessionRunOptions): Promise<SessionRunResu
     run.onInput(undefined);
   }
   const errors = result?.subtype === 'success' ? [] : (result?.errors ?? []);
-  const noConversation = sessionId === undefined && (errors.some(isNoConversation) || isNoConversation(thrown?.message));
+  const noConversation =
+    sessionId === undefined && (errors.some(isNoConversation) || isNoConversation(thrown?.message));
   return { sessionId, result, thrown, noConversation, toolCalls };
 }
 
@@ -81,10 +90,17 @@ async function open(run: SessionRunOptions, input: Input): Promise<Query> {
   return warm ? warm.query(input.messages()) : query({ prompt: input.messages(), options: run.options });
 }
 
-function toolCallsOf(message: Extract<SDKMessage, { type: 'assistant' }>, summarise: SessionRunOptions['summarise']): ToolCall[] {
+function toolCallsOf(
+  message: Extract<SDKMessage, { type: 'assistant' }>,
+  summarise: SessionRunOptions['summarise'],
+): ToolCall[] {
   const content = message.message.content;
   if (!Array.isArray(content)) return [];
-  return content.flatMap((block) => (block.type === 'tool_use' ? [{ name: block.name, summary: summarise(block.name, block.input as Record<string, unknown>) }] : []));
+  return content.flatMap((block) =>
+    block.type === 'tool_use'
+      ? [{ name: block.name, summary: summarise(block.name, block.input as Record<string, unknown>) }]
+      : [],
+  );
 }
 
 interface Input extends LiveInput {

@@ -18,7 +18,11 @@ export interface Stopper {
  * One controller for cancellation (the job's signal) and the wall-clock limit of `minutes` from
  * `startedAt` (`now()` is the clock's time; both default to now).
  */
-export function createStopper(signal: AbortSignal, minutes: number, clock?: { readonly startedAt: number; now(): number }): Stopper {
+export function createStopper(
+  signal: AbortSignal,
+  minutes: number,
+  clock?: { readonly startedAt: number; now(): number },
+): Stopper {
   const controller = new AbortController();
   let reason: StopReason;
   const cancel = () => {
@@ -28,10 +32,13 @@ export function createStopper(signal: AbortSignal, minutes: number, clock?: { re
   if (signal.aborted) cancel();
   signal.addEventListener('abort', cancel, { once: true });
   const spent = clock ? Math.max(0, clock.now() - clock.startedAt) : 0;
-  const timer = setTimeout(() => {
-    reason ??= { kind: 'wall-clock', minutes };
-    controller.abort();
-  }, Math.max(0, minutes * 60_000 - spent));
+  const timer = setTimeout(
+    () => {
+      reason ??= { kind: 'wall-clock', minutes };
+      controller.abort();
+    },
+    Math.max(0, minutes * 60_000 - spent),
+  );
   timer.unref();
   return {
     controller,

@@ -37,7 +37,8 @@ export async function adoptSharedTranscript(root: string, configDir: string, ses
     if (!existsSync(file)) continue;
     await mkdir(join(configDir, 'projects', folder), { recursive: true });
     await rename(file, join(configDir, 'projects', folder, `${sessionId}.jsonl`));
-    if (existsSync(join(shared, folder, sessionId))) await rename(join(shared, folder, sessionId), join(configDir, 'projects', folder, sessionId));
+    if (existsSync(join(shared, folder, sessionId)))
+      await rename(join(shared, folder, sessionId), join(configDir, 'projects', folder, sessionId));
     moved = true;
   }
   return moved;
@@ -51,11 +52,19 @@ export function createTranscripts(root: string): Transcripts {
       // The folder of the cwd the session ran in first; every project folder only if it is not there.
       const likely = cwd === undefined ? undefined : cwd.replace(/[^A-Za-z0-9]/g, '-');
       for (const projects of await projectRoots(root)) {
-        const found = likely !== undefined && (await stat(join(projects, likely, `${sessionId}.jsonl`)).then(() => true, () => false));
+        const found =
+          likely !== undefined &&
+          (await stat(join(projects, likely, `${sessionId}.jsonl`)).then(
+            () => true,
+            () => false,
+          ));
         const dirs = found ? [likely] : await readdir(projects).catch(() => [] as string[]);
         for (const dir of dirs) {
           const file = join(projects, dir, `${sessionId}.jsonl`);
-          const size = await stat(file).then((s) => s.size, () => undefined);
+          const size = await stat(file).then(
+            (s) => s.size,
+            () => undefined,
+          );
           if (size === undefined) continue;
           bytes += size;
           await rm(file, { force: true });

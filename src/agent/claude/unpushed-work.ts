@@ -11,7 +11,11 @@ import type { UnpushedWork } from '../status/local-work.js';
 import type { PreparedWorktree } from '../workspace-runner.js';
 
 /** Undefined when everything was pushed, for an agent that does not push a branch, or when git could not tell. */
-export async function unpushedWorkOf(agent: AgentConfig, workspace: PreparedWorktree, log: Logger): Promise<UnpushedWork | undefined> {
+export async function unpushedWorkOf(
+  agent: AgentConfig,
+  workspace: PreparedWorktree,
+  log: Logger,
+): Promise<UnpushedWork | undefined> {
   if (!policyOf(agent).pushes) return undefined;
   let work: UnpushedWork;
   try {
@@ -22,6 +26,14 @@ export async function unpushedWorkOf(agent: AgentConfig, workspace: PreparedWork
     return undefined;
   }
   if (!work.uncommitted && work.unpushedCommits === 0) return undefined;
-  log.warn({ path: workspace.path, branch: workspace.branch, uncommitted: work.uncommitted, unpushedCommits: work.unpushedCommits }, 'the run left work that was not pushed: it is lost if the job moves to another worker');
+  log.warn(
+    {
+      path: workspace.path,
+      branch: workspace.branch,
+      uncommitted: work.uncommitted,
+      unpushedCommits: work.unpushedCommits,
+    },
+    'the run left work that was not pushed: it is lost if the job moves to another worker',
+  );
   return work;
 }

@@ -17,13 +17,17 @@ export function readableNumbers(ctx: ToolContext): number[] {
 /** Why `number` may not be read, or undefined when it may. */
 export function readRefusal(ctx: ToolContext, number: number): string | undefined {
   if (readableNumbers(ctx).includes(number)) return undefined;
-  const opened = ctx.openedPull === undefined || ctx.openedPull === ctx.issue ? '' : ` and #${ctx.openedPull} (the pull request it opened)`;
+  const opened =
+    ctx.openedPull === undefined || ctx.openedPull === ctx.issue
+      ? ''
+      : ` and #${ctx.openedPull} (the pull request it opened)`;
   return `Reading #${number} refused: this run may read only #${ctx.issue} (its own issue or pull request)${opened}.`;
 }
 
 /** Why `requested` may not be asked for a review (each must be a configured reviewer), or undefined. */
 export function reviewerRefusal(ctx: ToolContext, requested: readonly string[]): string | undefined {
-  if (ctx.reviewers.length === 0) return 'Requesting a review refused: no reviewer is configured (an agent with worktree: pr-head), so nobody may be asked.';
+  if (ctx.reviewers.length === 0)
+    return 'Requesting a review refused: no reviewer is configured (an agent with worktree: pr-head), so nobody may be asked.';
   const others = requested.filter((login) => !ctx.reviewers.some((reviewer) => sameLogin(reviewer, login)));
   if (others.length === 0) return undefined;
   return `Requesting a review refused: only ${ctx.reviewers.join(', ')} may be asked for a review, not ${others.join(', ')}.`;
@@ -56,12 +60,20 @@ export async function reviewTarget(ctx: ToolContext, wanted: number | undefined)
   if (wanted === undefined && ctx.openedPull !== undefined) return ctx.openedPull;
   if (wanted !== undefined && wanted === ctx.openedPull) return wanted;
   const own = await ownPulls(ctx);
-  const none = ctx.branch === undefined ? 'this worktree is not on a branch' : `none is open from this worktree's branch ${ctx.branch}`;
+  const none =
+    ctx.branch === undefined
+      ? 'this worktree is not on a branch'
+      : `none is open from this worktree's branch ${ctx.branch}`;
   const which = own.length === 0 ? none : own.map((number) => `#${number}`).join(', ');
-  if (wanted !== undefined) return own.includes(wanted) ? wanted : `Requesting a review of #${wanted} refused: this run may ask for reviews only of its own pull request (${which}).`;
+  if (wanted !== undefined)
+    return own.includes(wanted)
+      ? wanted
+      : `Requesting a review of #${wanted} refused: this run may ask for reviews only of its own pull request (${which}).`;
   const [only, ...more] = own;
-  if (only === undefined) return `Requesting a review failed: this run has no open pull request of its own (${which}); open one with open_pull_request first.`;
-  if (more.length > 0) return `Requesting a review failed: this run has several open pull requests (${which}); say which with \`pull\`.`;
+  if (only === undefined)
+    return `Requesting a review failed: this run has no open pull request of its own (${which}); open one with open_pull_request first.`;
+  if (more.length > 0)
+    return `Requesting a review failed: this run has several open pull requests (${which}); say which with \`pull\`.`;
   return only;
 }
 
@@ -77,10 +89,14 @@ export function branchNameRefusal(name: string): string | undefined {
 function branchNameProblem(name: string): string | undefined {
   if (name.length > 255) return 'it is longer than 255 characters';
   // Control characters, space and git's special characters; DEL and anything beyond ASCII too.
-  if (/[^\x21-\x7e]|[~^:?*[\\]/.test(name)) return 'it has a space, a control or non-ASCII character, or one of ~ ^ : ? * [ \\';
-  if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return 'it starts with "-" or "/", or ends with "/" or "."';
-  if (name.includes('..') || name.includes('//') || name.includes('@{') || name === '@') return 'it has "..", "//" or "@{", or is "@"';
-  if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return 'a part of it starts with "." or ends with ".lock"';
+  if (/[^\x21-\x7e]|[~^:?*[\\]/.test(name))
+    return 'it has a space, a control or non-ASCII character, or one of ~ ^ : ? * [ \\';
+  if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.'))
+    return 'it starts with "-" or "/", or ends with "/" or "."';
+  if (name.includes('..') || name.includes('//') || name.includes('@{') || name === '@')
+    return 'it has "..", "//" or "@{", or is "@"';
+  if (name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+    return 'a part of it starts with "." or ends with ".lock"';
   if (/^(refs|heads|remotes|tags)\//i.test(name) || name === 'HEAD') return 'it names a ref, not a branch';
   return undefined;
 }

@@ -13,58 +13,113 @@ import { failure, success } from './tool-result.js';
 const labelNames = z.array(z.string().min(1)).min(1).describe('Label names, as the repository spells them');
 
 export function commentTool(ctx: ToolContext): AnyTool {
-  return erased(tool('comment', `Post a comment on ${ctx.repo.fullName}#${ctx.issue} (the issue or pull request this run is about). Markdown.`, { body: z.string().min(1) }, (args) =>
-    guarded(`Commenting on #${ctx.issue}`, async () => {
-      const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, args.body);
-      ctx.onChange({ kind: 'comment', number: comment.id, url: comment.htmlUrl, summary: `commented on #${ctx.issue}` });
-      return success(`Posted comment ${comment.id} on #${ctx.issue}: ${comment.htmlUrl}`);
-    }),
-  ));
+  return erased(
+    tool(
+      'comment',
+      `Post a comment on ${ctx.repo.fullName}#${ctx.issue} (the issue or pull request this run is about). Markdown.`,
+      { body: z.string().min(1) },
+      (args) =>
+        guarded(`Commenting on #${ctx.issue}`, async () => {
+          const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, args.body);
+          ctx.onChange({
+            kind: 'comment',
+            number: comment.id,
+            url: comment.htmlUrl,
+            summary: `commented on #${ctx.issue}`,
+          });
+          return success(`Posted comment ${comment.id} on #${ctx.issue}: ${comment.htmlUrl}`);
+        }),
+    ),
+  );
 }
 
 export function addLabelsTool(ctx: ToolContext): AnyTool {
-  return erased(tool('add_labels', `Add labels to #${ctx.issue}. Only labels the repository already has can be added.`, { labels: labelNames }, (args) =>
-    guarded(`Adding labels to #${ctx.issue}`, async () => {
-      const now = await ctx.client.addLabels(ctx.repo.fullName, ctx.issue, args.labels);
-      const missing = args.labels.filter((name) => !now.includes(name));
-      const added = args.labels.filter((name) => now.includes(name));
-      if (added.length === 0) return failure(`No label was added to #${ctx.issue}: the repository has no label named ${quoted(missing)}.`);
-      ctx.onChange({ kind: 'labels', number: ctx.issue, url: undefined, summary: `labelled #${ctx.issue} ${quoted(added)}` });
-      const note = missing.length === 0 ? '' : ` Not added (the repository has no such label): ${quoted(missing)}.`;
-      return success(`#${ctx.issue} now has the labels ${quoted(now)}.${note}`);
-    }),
-  ));
+  return erased(
+    tool(
+      'add_labels',
+      `Add labels to #${ctx.issue}. Only labels the repository already has can be added.`,
+      { labels: labelNames },
+      (args) =>
+        guarded(`Adding labels to #${ctx.issue}`, async () => {
+          const now = await ctx.client.addLabels(ctx.repo.fullName, ctx.issue, args.labels);
+          const missing = args.labels.filter((name) => !now.includes(name));
+          const added = args.labels.filter((name) => now.includes(name));
+          if (added.length === 0)
+            return failure(
+              `No label was added to #${ctx.issue}: the repository has no label named ${quoted(missing)}.`,
+            );
+          ctx.onChange({
+            kind: 'labels',
+            number: ctx.issue,
+            url: undefined,
+            summary: `labelled #${ctx.issue} ${quoted(added)}`,
+          });
+          const note = missing.length === 0 ? '' : ` Not added (the repository has no such label): ${quoted(missing)}.`;
+          return success(`#${ctx.issue} now has the labels ${quoted(now)}.${note}`);
+        }),
+    ),
+  );
 }
 
 export function removeLabelsTool(ctx: ToolContext): AnyTool {
-  return erased(tool('remove_labels', `Remove labels from #${ctx.issue}.`, { labels: labelNames }, (args) =>
-    guarded(`Removing labels from #${ctx.issue}`, async () => {
-      const removed: string[] = [];
-      const unknown: string[] = [];
-      for (const name of args.labels) {
-        const outcome = await ctx.client.removeLabel(ctx.repo.fullName, ctx.issue, name);
-        (outcome === 'removed' ? removed : unknown).push(name);
-      }
-      if (removed.length === 0) return failure(`No label was removed from #${ctx.issue}: the repository has no label named ${quoted(unknown)}.`);
-      ctx.onChange({ kind: 'labels', number: ctx.issue, url: undefined, summary: `removed ${quoted(removed)} from #${ctx.issue}` });
-      const note = unknown.length === 0 ? '' : ` The repository has no label named ${quoted(unknown)}.`;
-      return success(`Removed ${quoted(removed)} from #${ctx.issue}.${note}`);
-    }),
-  ));
+  return erased(
+    tool('remove_labels', `Remove labels from #${ctx.issue}.`, { labels: labelNames }, (args) =>
+      guarded(`Removing labels from #${ctx.issue}`, async () => {
+        const removed: string[] = [];
+        const unknown: string[] = [];
+        for (const name of args.labels) {
+          const outcome = await ctx.client.removeLabel(ctx.repo.fullName, ctx.issue, name);
+          (outcome === 'removed' ? removed : unknown).push(name);
+        }
+        if (removed.length === 0)
+          return failure(
+            `No label was removed from #${ctx.issue}: the repository has no label named ${quoted(unknown)}.`,
+          );
+        ctx.onChange({
+          kind: 'labels',
+          number: ctx.issue,
+          url: undefined,
+          summary: `removed ${quoted(removed)} from #${ctx.issue}`,
+        });
+        const note = unknown.length === 0 ? '' : ` The repository has no label named ${quoted(unknown)}.`;
+        return success(`Removed ${quoted(removed)} from #${ctx.issue}.${note}`);
+      }),
+    ),
+  );
 }
 
 export function createIssueTool(ctx: ToolContext): AnyTool {
-  const shape = { title: z.string().min(1), body: z.string(), labels: z.array(z.string().min(1)).optional().describe('Label names the repository has') };
-  return erased(tool('create_issue', `Open a new issue in ${ctx.repo.fullName} (for example one story of a larger request).`, shape, (args) =>
-    guarded('Creating the issue', async () => {
-      const wanted = args.labels ?? [];
-      const issue = await ctx.client.createIssue(ctx.repo.fullName, { title: args.title, body: args.body, labels: wanted });
-      ctx.onChange({ kind: 'issue', number: issue.number, url: issue.htmlUrl, summary: `opened issue #${issue.number} ${JSON.stringify(issue.title)}` });
-      const missing = wanted.filter((name) => !issue.labels.includes(name));
-      const note = missing.length === 0 ? '' : ` Not labelled (the repository has no such label): ${quoted(missing)}.`;
-      return success(`Opened issue #${issue.number}: ${issue.htmlUrl}.${note}`);
-    }),
-  ));
+  const shape = {
+    title: z.string().min(1),
+    body: z.string(),
+    labels: z.array(z.string().min(1)).optional().describe('Label names the repository has'),
+  };
+  return erased(
+    tool(
+      'create_issue',
+      `Open a new issue in ${ctx.repo.fullName} (for example one story of a larger request).`,
+      shape,
+      (args) =>
+        guarded('Creating the issue', async () => {
+          const wanted = args.labels ?? [];
+          const issue = await ctx.client.createIssue(ctx.repo.fullName, {
+            title: args.title,
+            body: args.body,
+            labels: wanted,
+          });
+          ctx.onChange({
+            kind: 'issue',
+            number: issue.number,
+            url: issue.htmlUrl,
+            summary: `opened issue #${issue.number} ${JSON.stringify(issue.title)}`,
+          });
+          const missing = wanted.filter((name) => !issue.labels.includes(name));
+          const note =
+            missing.length === 0 ? '' : ` Not labelled (the repository has no such label): ${quoted(missing)}.`;
+          return success(`Opened issue #${issue.number}: ${issue.htmlUrl}.${note}`);
+        }),
+    ),
+  );
 }
 
 /**
@@ -72,20 +127,36 @@ export function createIssueTool(ctx: ToolContext): AnyTool {
  * (a thread the agent was not asked about is text from strangers it has no reason to read).
  */
 export function readThreadTool(ctx: ToolContext): AnyTool {
-  const shape = { number: z.number().int().positive().optional().describe(`#${ctx.issue} when omitted; the only other number allowed is a pull request this run opened`) };
+  const shape = {
+    number: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(`#${ctx.issue} when omitted; the only other number allowed is a pull request this run opened`),
+  };
   const description = `Read #${ctx.issue} of ${ctx.repo.fullName} (this run's issue or pull request), or a pull request this run opened, as it is now: its text and comments, and for a PR its branches and reviews.`;
-  return erased(tool('read_thread', description, shape, (args) => {
-    const number = args.number ?? ctx.issue;
-    const refusal = readRefusal(ctx, number);
-    if (refusal !== undefined) return Promise.resolve(failure(refusal));
-    return guarded(`Reading #${number}`, async () => {
-      const repo = ctx.repo.fullName;
-      const [issue, comments] = await Promise.all([ctx.client.getIssue(repo, number), ctx.client.listIssueComments(repo, number)]);
-      if (!issue.isPull) return success(renderThread({ issue, comments }));
-      const [pull, reviews] = await Promise.all([ctx.client.getPull(repo, number), ctx.client.listPullReviews(repo, number)]);
-      return success(renderThread({ issue, comments, pull, reviews }));
-    });
-  }));
+  return erased(
+    tool('read_thread', description, shape, (args) => {
+      const number = args.number ?? ctx.issue;
+      const refusal = readRefusal(ctx, number);
+      if (refusal !== undefined) return Promise.resolve(failure(refusal));
+      return guarded(`Reading #${number}`, async () => {
+        const repo = ctx.repo.fullName;
+        const [issue, comments] = await Promise.all([
+          ctx.client.getIssue(repo, number),
+          ctx.client.listIssueComments(repo, number),
+        ]);
+        if (!issue.isPull) return success(renderThread({ issue, comments }));
+        const [pull, reviews] = await Promise.all([
+          ctx.client.getPull(repo, number),
+          ctx.client.listPullReviews(repo, number),
+        ]);
+        return success(renderThread({ issue, comments, pull, reviews }));
+      });
+    }),
+  );
 }
 
-const quoted = (names: readonly string[]): string => (names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', '));
+const quoted = (names: readonly string[]): string =>
+  names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', ');

@@ -26,16 +26,32 @@ export function renderThread(thread: Thread): string {
     `${kind} #${issue.number}: ${inlineUntrusted(issue.title)}`,
     `State: ${pull?.merged === true ? 'merged' : issue.state} · author: ${issue.author.login} · labels: ${list(issue.labels)} · assignees: ${list(issue.assignees)}`,
   ];
-  if (pull !== undefined) lines.push(`Branches: ${inlineUntrusted(pull.headRef)} → ${inlineUntrusted(pull.baseRef)} (head ${pull.headSha.slice(0, 12)}) · review requested from: ${list(pull.requestedReviewers)}`);
-  lines.push('', UNTRUSTED_NOTICE, '', `Body (by ${issue.author.login}):`, quoteUntrusted(issue.body, { author: issue.author.login, kind: `${issue.isPull ? 'pull request' : 'issue'} body` }));
+  if (pull !== undefined)
+    lines.push(
+      `Branches: ${inlineUntrusted(pull.headRef)} → ${inlineUntrusted(pull.baseRef)} (head ${pull.headSha.slice(0, 12)}) · review requested from: ${list(pull.requestedReviewers)}`,
+    );
+  lines.push(
+    '',
+    UNTRUSTED_NOTICE,
+    '',
+    `Body (by ${issue.author.login}):`,
+    quoteUntrusted(issue.body, { author: issue.author.login, kind: `${issue.isPull ? 'pull request' : 'issue'} body` }),
+  );
   const comments = thread.comments.filter((comment) => !isStatusComment(comment.body));
   for (const comment of comments) {
     const edited = comment.updatedAt !== comment.createdAt ? `, edited ${comment.updatedAt}` : '';
-    lines.push('', `--- Comment ${comment.id} by ${comment.author.login} at ${comment.createdAt}${edited}:`, quoteUntrusted(comment.body, { author: comment.author.login, kind: `comment ${comment.id}` }));
+    lines.push(
+      '',
+      `--- Comment ${comment.id} by ${comment.author.login} at ${comment.createdAt}${edited}:`,
+      quoteUntrusted(comment.body, { author: comment.author.login, kind: `comment ${comment.id}` }),
+    );
   }
   for (const review of thread.reviews ?? []) {
     const who = review.author.login === '' ? '(a team)' : review.author.login;
-    lines.push('', `--- Review ${review.id} by ${who}: ${review.state}${review.submittedAt === '' ? '' : ` at ${review.submittedAt}`}`);
+    lines.push(
+      '',
+      `--- Review ${review.id} by ${who}: ${review.state}${review.submittedAt === '' ? '' : ` at ${review.submittedAt}`}`,
+    );
     if (review.body !== '') lines.push(quoteUntrusted(review.body, { author: who, kind: `review ${review.id}` }));
   }
   if (comments.length === 0 && (thread.reviews ?? []).length === 0) lines.push('', '(no comments yet)');
@@ -44,4 +60,5 @@ export function renderThread(thread: Thread): string {
   return lines.join('\n');
 }
 
-const list = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.map(inlineUntrusted).join(', '));
+const list = (items: readonly string[]): string =>
+  items.length === 0 ? 'none' : items.map(inlineUntrusted).join(', ');

@@ -19,8 +19,8 @@ export function failure(text: string): ToolResult {
 }
 
 const MEANING: Readonly<Record<number, string>> = {
-  401: 'the forge did not accept the agent\'s token',
-  403: 'the agent\'s forge user is not allowed to do this',
+  401: "the forge did not accept the agent's token",
+  403: "the agent's forge user is not allowed to do this",
   404: 'the forge found no such repository, issue, pull request, branch, user or label',
   409: 'it conflicts with what is already there',
   422: 'the forge rejected the input as invalid',
@@ -29,11 +29,15 @@ const MEANING: Readonly<Record<number, string>> = {
 
 /** `<action> failed: <why>` for any error a forge call can end in. */
 export function forgeFailure(action: string, error: unknown): ToolResult {
-  if (!(error instanceof ForgeApiError)) return failure(`${action} failed: ${error instanceof Error ? error.message : String(error)}`);
-  if (error.status === 0) return failure(`${action} failed: the forge did not answer (${error.body}). Try again later or report it.`);
+  if (!(error instanceof ForgeApiError))
+    return failure(`${action} failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (error.status === 0)
+    return failure(`${action} failed: the forge did not answer (${error.body}). Try again later or report it.`);
   const meaning = MEANING[error.status] ?? 'the forge answered with an error';
   const said = forgeMessage(error.body);
-  return failure(`${action} failed (HTTP ${error.status}): ${meaning}.${said === '' ? '' : ` The forge said: ${said}`}`);
+  return failure(
+    `${action} failed (HTTP ${error.status}): ${meaning}.${said === '' ? '' : ` The forge said: ${said}`}`,
+  );
 }
 
 /** Gitea's `APIError` carries `message` (and sometimes `errors`); anything else is quoted as is, briefly. */

@@ -18,12 +18,20 @@ export const EMPTY_CURSOR: SessionCursor = {
   labels: [],
 };
 
-export function advanceCursor(previous: SessionCursor | undefined, thread: Thread, comments: readonly CommentRef[], events: readonly StoredEvent[]): SessionCursor {
+export function advanceCursor(
+  previous: SessionCursor | undefined,
+  thread: Thread,
+  comments: readonly CommentRef[],
+  events: readonly StoredEvent[],
+): SessionCursor {
   const from = previous ?? EMPTY_CURSOR;
   return {
     lastEventId: Math.max(from.lastEventId, ...events.map((stored) => stored.id)),
     lastCommentId: Math.max(from.lastCommentId, ...comments.map((comment) => comment.id)),
-    lastCommentUpdatedAt: latest(from.lastCommentUpdatedAt, comments.map((comment) => comment.updatedAt)),
+    lastCommentUpdatedAt: latest(
+      from.lastCommentUpdatedAt,
+      comments.map((comment) => comment.updatedAt),
+    ),
     lastReviewId: Math.max(from.lastReviewId, ...(thread.pull?.reviews ?? []).map((review) => review.id)),
     headSha: thread.pull?.ref.headSha ?? null,
     issueState: thread.issue.state,

@@ -39,7 +39,11 @@ export function createPromptComposer(deps: PromptComposerDeps): Required<PromptC
 }
 
 /** The whole thread for a full prompt; only what changed since the cursor for a delta. */
-function read(forge: ThreadReader, request: Omit<PromptRequest, 'workspace'>, cursor: SessionCursor | undefined): Promise<Thread> {
+function read(
+  forge: ThreadReader,
+  request: Omit<PromptRequest, 'workspace'>,
+  cursor: SessionCursor | undefined,
+): Promise<Thread> {
   if (cursor === undefined) return readThread(forge, request.repo.fullName, request.issue, { linkedPulls: true });
   return readThread(forge, request.repo.fullName, request.issue, {
     commentsSince: cursor.lastCommentUpdatedAt,
@@ -49,13 +53,31 @@ function read(forge: ThreadReader, request: Omit<PromptRequest, 'workspace'>, cu
 }
 
 function composeFull(request: PromptRequest, thread: Thread): ComposedPrompt {
-  const text = fullPrompt({ agent: request.agent, skill: request.skill, repo: request.repo, thread, workspace: request.workspace });
+  const text = fullPrompt({
+    agent: request.agent,
+    skill: request.skill,
+    repo: request.repo,
+    thread,
+    workspace: request.workspace,
+  });
   return composed('full', text, advanceCursor(undefined, thread, thread.comments, request.events), false);
 }
 
 function composeDelta(request: PromptRequest, thread: Thread, cursor: SessionCursor): ComposedPrompt {
-  const news = findNews({ thread, cursor, events: request.events, agentLogin: request.agent.login, workspace: request.workspace });
-  const text = deltaPrompt({ agent: request.agent, repoName: request.repo.fullName, thread, items: news.items, workspace: request.workspace });
+  const news = findNews({
+    thread,
+    cursor,
+    events: request.events,
+    agentLogin: request.agent.login,
+    workspace: request.workspace,
+  });
+  const text = deltaPrompt({
+    agent: request.agent,
+    repoName: request.repo.fullName,
+    thread,
+    items: news.items,
+    workspace: request.workspace,
+  });
   return composed('delta', text, advanceCursor(cursor, thread, news.comments, request.events), news.items.length === 0);
 }
 

@@ -17,12 +17,21 @@ export function roleLine(agent: AgentConfig, target: string): string {
 }
 
 /** The forge tools the agent can be given; which of them it has depends on its role. */
-export const FORGE_TOOLS = ['comment', 'open_pull_request', 'request_review', 'submit_review', 'add_labels', 'remove_labels', 'create_issue', 'read_thread'] as const satisfies readonly ForgeToolName[];
+export const FORGE_TOOLS = [
+  'comment',
+  'open_pull_request',
+  'request_review',
+  'submit_review',
+  'add_labels',
+  'remove_labels',
+  'create_issue',
+  'read_thread',
+] as const satisfies readonly ForgeToolName[];
 
 export const CONVENTIONS = [
   '## Conventions',
   '- One branch per issue, named `issue-<N>-<slug>`: N the issue number, slug a few lower-case words joined by `-` (`issue-7-fix-login-crash`).',
-  '- One pull request per issue, from that branch. A story that builds on another story is stacked: its pull request is based on that story\'s branch (base = that branch), not on the default branch.',
+  "- One pull request per issue, from that branch. A story that builds on another story is stacked: its pull request is based on that story's branch (base = that branch), not on the default branch.",
   '- Every issue and pull request ends with a `## Dependencies` footer listing the issues it builds on (`- #12`), or `- none`.',
 ].join('\n');
 

@@ -38,7 +38,10 @@ function itemText(item: NewsItem, input: DeltaPromptInput): string {
     case 'comment':
       return commentBlock(item.comment, commentHeading(item.comment, you, 'New comment'));
     case 'edited-comment':
-      return commentBlock(item.comment, `### Comment ${item.comment.id} by ${who(item.comment.author.login, you)} was edited (${item.comment.updatedAt}); it now reads:`);
+      return commentBlock(
+        item.comment,
+        `### Comment ${item.comment.id} by ${who(item.comment.author.login, you)} was edited (${item.comment.updatedAt}); it now reads:`,
+      );
     case 'review':
       return reviewBlock(item.review, you);
     case 'push': {
@@ -50,7 +53,10 @@ function itemText(item: NewsItem, input: DeltaPromptInput): string {
       return `### The ${issue.isPull ? 'pull request' : 'issue'} was ${item.merged ? 'merged' : item.to === 'closed' ? 'closed' : 'reopened'}`;
     case 'labels': {
       const list = (names: readonly string[]): string => names.map((name) => inlineUntrusted(name)).join(', ');
-      const parts = [...(item.added.length > 0 ? [`added ${list(item.added)}`] : []), ...(item.removed.length > 0 ? [`removed ${list(item.removed)}`] : [])];
+      const parts = [
+        ...(item.added.length > 0 ? [`added ${list(item.added)}`] : []),
+        ...(item.removed.length > 0 ? [`removed ${list(item.removed)}`] : []),
+      ];
       return `### Labels changed: ${parts.join('; ')}`;
     }
     case 'description':

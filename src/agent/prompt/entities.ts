@@ -38,11 +38,14 @@ const NAMED: Readonly<Record<string, string>> = {
 const REFERENCE = /&(?:#(\d{1,8});?|#[xX]([0-9a-fA-F]{1,7});?|([A-Za-z][A-Za-z0-9]{1,31});)/g;
 
 export function decodeEntities(text: string): string {
-  return text.replace(REFERENCE, (reference: string, decimal: string | undefined, hex: string | undefined, name: string | undefined) => {
-    if (decimal !== undefined) return fromCodePoint(Number.parseInt(decimal, 10));
-    if (hex !== undefined) return fromCodePoint(Number.parseInt(hex, 16));
-    return (name !== undefined && Object.hasOwn(NAMED, name) ? NAMED[name] : undefined) ?? reference;
-  });
+  return text.replace(
+    REFERENCE,
+    (reference: string, decimal: string | undefined, hex: string | undefined, name: string | undefined) => {
+      if (decimal !== undefined) return fromCodePoint(Number.parseInt(decimal, 10));
+      if (hex !== undefined) return fromCodePoint(Number.parseInt(hex, 16));
+      return (name !== undefined && Object.hasOwn(NAMED, name) ? NAMED[name] : undefined) ?? reference;
+    },
+  );
 }
 
 /** A browser shows U+FFFD for a reference to nothing (0, a surrogate, beyond U+10FFFF). */

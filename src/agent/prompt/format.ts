@@ -28,11 +28,17 @@ export function reviewBlock(review: ThreadReview, you: string): string {
   if (review.state === 'requested') return `### Review requested from ${reviewer}`;
   const at = review.commitId === '' ? '' : ` on ${review.commitId.slice(0, 12)}`;
   const when = review.submittedAt === '' ? '' : `, ${review.submittedAt}`;
-  const lines = [`### Review ${review.id === 0 ? '' : `${review.id} `}by ${reviewer}: ${VERDICTS[review.state]}${at}${when}`];
-  if (review.body.trim() !== '') lines.push(quoteUntrusted(review.body, { author: review.author.login, kind: `review ${review.id}` }));
+  const lines = [
+    `### Review ${review.id === 0 ? '' : `${review.id} `}by ${reviewer}: ${VERDICTS[review.state]}${at}${when}`,
+  ];
+  if (review.body.trim() !== '')
+    lines.push(quoteUntrusted(review.body, { author: review.author.login, kind: `review ${review.id}` }));
   for (const comment of review.comments) {
     const line = comment.line > 0 ? `:${comment.line}` : '';
-    lines.push(`- on ${inlineUntrusted(comment.path)}${line}:`, quoteUntrusted(comment.body, { author: comment.author.login, kind: `review comment ${comment.id}` }));
+    lines.push(
+      `- on ${inlineUntrusted(comment.path)}${line}:`,
+      quoteUntrusted(comment.body, { author: comment.author.login, kind: `review comment ${comment.id}` }),
+    );
   }
   return lines.join('\n');
 }
@@ -41,7 +47,10 @@ export const diffStatLine = (diff: DiffStat): string =>
   `${diff.changedFiles} file${diff.changedFiles === 1 ? '' : 's'} changed, +${diff.additions} −${diff.deletions}`;
 
 export function workspaceSection(workspace: PromptRequest['workspace']): string {
-  const where = workspace.branch === undefined ? `a detached head at ${workspace.head}` : `branch ${inlineUntrusted(workspace.branch)} at ${workspace.head}`;
+  const where =
+    workspace.branch === undefined
+      ? `a detached head at ${workspace.head}`
+      : `branch ${inlineUntrusted(workspace.branch)} at ${workspace.head}`;
   const lines = ['## Your workspace', `Your working directory is a git worktree of the repository, on ${where}.`];
   if (workspace.remoteMoved) lines.push(remoteMovedLine());
   return lines.join('\n');
@@ -51,4 +60,5 @@ export const remoteMovedLine = (): string =>
   'The remote moved under your local work: the branch on the forge has commits your local branch does not. Fetch and look at them before you push (rebase or merge; never force-push over them).';
 
 /** `@alice`, or `you (@dev-bot)` for the agent itself. */
-export const who = (login: string, you: string): string => (login.toLowerCase() === you.toLowerCase() ? `you (@${login})` : `@${login}`);
+export const who = (login: string, you: string): string =>
+  login.toLowerCase() === you.toLowerCase() ? `you (@${login})` : `@${login}`;

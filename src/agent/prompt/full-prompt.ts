@@ -49,7 +49,8 @@ function projectSection(instructions: string, repo: RepoRef): string {
 function threadSection(thread: Thread, you: string): string {
   const { issue } = thread;
   const merged = thread.pull?.ref.merged === true ? ' (merged)' : '';
-  const names = (list: readonly string[]): string => (list.length === 0 ? 'none' : list.map((name) => inlineUntrusted(name)).join(', '));
+  const names = (list: readonly string[]): string =>
+    list.length === 0 ? 'none' : list.map((name) => inlineUntrusted(name)).join(', ');
   return [
     `## ${issue.isPull ? 'Pull request' : 'Issue'} #${issue.number}: ${inlineUntrusted(issue.title)}`,
     `Opened by ${who(issue.author.login, you)}; state: ${issue.state}${merged}; labels: ${names(issue.labels)}; assignees: ${names(issue.assignees)}.`,
@@ -65,7 +66,8 @@ function pullSection(thread: Thread, you: string): string {
     `Head ${inlineUntrusted(pull.ref.headRef)} at ${pull.ref.headSha} into base ${inlineUntrusted(pull.ref.baseRef)}: ${diffStatLine(pull.diff)}.`,
   ];
   if (pull.forIssue !== undefined) lines.push(`It is the pull request for issue #${pull.forIssue}.`);
-  if (pull.ref.requestedReviewers.length > 0) lines.push(`Reviews requested from: ${pull.ref.requestedReviewers.map((login) => who(login, you)).join(', ')}.`);
+  if (pull.ref.requestedReviewers.length > 0)
+    lines.push(`Reviews requested from: ${pull.ref.requestedReviewers.map((login) => who(login, you)).join(', ')}.`);
   const reviews = pull.reviews.filter((review) => review.state !== 'requested' && review.state !== 'pending');
   lines.push('', `## Reviews (${reviews.length})`);
   if (reviews.length === 0) lines.push('No reviews yet.');
@@ -83,5 +85,8 @@ function linkedPullsSection(thread: Thread): string {
 
 function commentsSection(thread: Thread, you: string): string {
   if (thread.comments.length === 0) return '## Comments\nNo comments yet.';
-  return [`## Comments (${thread.comments.length}, oldest first)`, ...thread.comments.map((comment) => commentBlock(comment, commentHeading(comment, you)))].join('\n\n');
+  return [
+    `## Comments (${thread.comments.length}, oldest first)`,
+    ...thread.comments.map((comment) => commentBlock(comment, commentHeading(comment, you))),
+  ].join('\n\n');
 }

@@ -49,11 +49,37 @@ function removeDelimited(text: string, open: string, close: string): string {
 const escapeRegExp = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Elements whose content is never on the page. */
-const HIDDEN_ELEMENTS = new Set(['script', 'style', 'template', 'noscript', 'noembed', 'noframes', 'iframe', 'title', 'desc', 'metadata']);
+const HIDDEN_ELEMENTS = new Set([
+  'script',
+  'style',
+  'template',
+  'noscript',
+  'noembed',
+  'noframes',
+  'iframe',
+  'title',
+  'desc',
+  'metadata',
+]);
 /** Utility classes that hide an element (Gitea's own `tw-hidden`/`gt-hidden`, and the common ones). */
 const HIDING_CLASS = /^(hidden|tw-hidden|gt-hidden|d-none|sr-only|visually-hidden|invisible|tw-invisible)$/;
 /** Elements without content: hiding one hides only itself. */
-const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID_ELEMENTS = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 
 /** Hidden elements, from their start tag to their matching end tag (to the end of the text when it has none). */
 export function stripHiddenElements(text: string): string {
@@ -90,7 +116,10 @@ function hides(tag: Tag): boolean {
     (attribute) =>
       attribute.name === 'hidden' ||
       (attribute.name === 'style' && hidingStyle(attribute.value ?? '')) ||
-      (attribute.name === 'class' && decodeEntities(attribute.value ?? '').split(/\s+/).some((name) => HIDING_CLASS.test(name.toLowerCase()))),
+      (attribute.name === 'class' &&
+        decodeEntities(attribute.value ?? '')
+          .split(/\s+/)
+          .some((name) => HIDING_CLASS.test(name.toLowerCase()))),
   );
 }
 
@@ -120,7 +149,8 @@ function hidingStyle(value: string): boolean {
   return HIDING_CSS.some((pattern) => pattern.test(css));
 }
 
-const codePoint = (value: number): string => (value > 0 && value <= 0x10ffff && (value < 0xd800 || value > 0xdfff) ? String.fromCodePoint(value) : '\uFFFD');
+const codePoint = (value: number): string =>
+  value > 0 && value <= 0x10ffff && (value < 0xd800 || value > 0xdfff) ? String.fromCodePoint(value) : '\uFFFD';
 
 /** Attributes whose text a reader never sees on the page (a tooltip, a screen reader's label, data). */
 function hiddenAttribute(name: string): boolean {

@@ -24,7 +24,8 @@ const INLINE_TITLE =
 /** A mermaid comment or directive line (`%% …`, `%%{init: …}%%`): the diagram never shows it. */
 const MERMAID_COMMENT = /^[ \t>]*%%.*(?:\n|$)/gm;
 /** Display math, to its end (or the text's): `$$…$$`, or a code block whose info string is `math`. */
-const DISPLAY_MATH = /\$\$[\s\S]*?(?:\$\$|(?![\s\S]))|^[ \t>]*(`{3,}|~{3,})[ \t]*math\b[\s\S]*?(?:\n[ \t>]*\1|(?![\s\S]))/gm;
+const DISPLAY_MATH =
+  /\$\$[\s\S]*?(?:\$\$|(?![\s\S]))|^[ \t>]*(`{3,}|~{3,})[ \t]*math\b[\s\S]*?(?:\n[ \t>]*\1|(?![\s\S]))/gm;
 /** A TeX comment: `%` (not `\%`) to the end of the line. */
 const TEX_COMMENT = /(^|[^\\])%[^\n]*/g;
 

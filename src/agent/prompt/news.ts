@@ -17,13 +17,25 @@ export type NewsItem =
   | { readonly kind: 'comment'; readonly comment: CommentRef }
   | { readonly kind: 'edited-comment'; readonly comment: CommentRef }
   | { readonly kind: 'review'; readonly review: ThreadReview }
-  | { readonly kind: 'push'; readonly pushers: readonly string[]; readonly before: string | null; readonly after: string }
+  | {
+      readonly kind: 'push';
+      readonly pushers: readonly string[];
+      readonly before: string | null;
+      readonly after: string;
+    }
   | { readonly kind: 'state'; readonly from: string; readonly to: string; readonly merged: boolean }
   | { readonly kind: 'labels'; readonly added: readonly string[]; readonly removed: readonly string[] }
   | { readonly kind: 'description'; readonly by: string }
   | { readonly kind: 'assigned'; readonly assignee: string; readonly by: string }
   /** Housekeeping retargeted a stacked PR onto the base of the PR it was stacked on, which merged. */
-  | { readonly kind: 'retargeted'; readonly pull: number; readonly headRef: string; readonly from: string; readonly to: string; readonly mergedPull: number };
+  | {
+      readonly kind: 'retargeted';
+      readonly pull: number;
+      readonly headRef: string;
+      readonly from: string;
+      readonly to: string;
+      readonly mergedPull: number;
+    };
 
 export interface NewsInput {
   readonly thread: Thread;
@@ -46,7 +58,9 @@ export function findNews(input: NewsInput): News {
   const mine = (login: string): boolean => login.toLowerCase() === input.agentLogin.toLowerCase();
   const items: NewsItem[] = [
     ...commentNews(comments, input.cursor).filter((item) => !mine(item.comment.author.login)),
-    ...reviewNews(input.thread, events, input.cursor).filter((item) => !mine(item.review.author.login) || item.review.state === 'requested'),
+    ...reviewNews(input.thread, events, input.cursor).filter(
+      (item) => !mine(item.review.author.login) || item.review.state === 'requested',
+    ),
     ...pushNews(input, events, mine),
     ...stateNews(input.thread, input.cursor),
     ...labelNews(input.thread, input.cursor),
@@ -63,7 +77,8 @@ export function findNews(input: NewsInput): News {
 function relevantEvents(input: NewsInput): ForgeEvent[] {
   const number = input.thread.issue.number;
   const headRef = input.thread.pull?.ref.headRef;
-  const ownPull = (pull: PullRef | undefined): boolean => !input.thread.issue.isPull && pull !== undefined && issueOfBranch(pull.headRef) === number;
+  const ownPull = (pull: PullRef | undefined): boolean =>
+    !input.thread.issue.isPull && pull !== undefined && issueOfBranch(pull.headRef) === number;
   const about = (event: ForgeEvent): boolean => {
     switch (event.type) {
       case 'issue':
@@ -79,7 +94,9 @@ function relevantEvents(input: NewsInput): ForgeEvent[] {
         return false;
     }
   };
-  return input.events.filter((stored) => stored.id > input.cursor.lastEventId && about(stored.event)).map((stored) => stored.event);
+  return input.events
+    .filter((stored) => stored.id > input.cursor.lastEventId && about(stored.event))
+    .map((stored) => stored.event);
 }
 
 function mergeComments(fromForge: readonly CommentRef[], events: readonly ForgeEvent[]): CommentRef[] {
@@ -92,7 +109,10 @@ function mergeComments(fromForge: readonly CommentRef[], events: readonly ForgeE
 
 const time = (value: string | null): number => (value === null ? Number.NEGATIVE_INFINITY : Date.parse(value));
 
-function commentNews(comments: readonly CommentRef[], cursor: SessionCursor): Array<NewsItem & { comment: CommentRef }> {
+function commentNews(
+  comments: readonly CommentRef[],
+  cursor: SessionCursor,
+): Array<NewsItem & { comment: CommentRef }> {
   return comments.flatMap((comment): Array<NewsItem & { comment: CommentRef }> => {
     if (comment.id > cursor.lastCommentId) return [{ kind: 'comment', comment }];
     if (time(comment.updatedAt) > time(cursor.lastCommentUpdatedAt)) return [{ kind: 'edited-comment', comment }];
@@ -100,24 +120,63 @@ function commentNews(comments: readonly CommentRef[], cursor: SessionCursor): Ar
   });
 }
 
-const EVENT_REVIEW_STATES: Readonly<Record<ReviewState, PullReviewState>> = { approved: 'approved', changes_requested: 'changes_requested', comment: 'comment' };
+const EVENT_REVIEW_STATES: Readonly<Record<ReviewState, PullReviewState>> = {
+  approved: 'approved',
+  changes_requested: 'changes_requested',
+  comment: 'comment',
+};
 
 /**
  * The forge's reviews after the cursor, plus reviews and review requests that only events carry
  * (Gitea's review payloads have no review id, so they are matched by reviewer).
  */
-function reviewNews(thread: Thread, events: readonly ForgeEvent[], cursor: SessionCursor): Array<NewsItem & { review: ThreadReview }> {
-  const fromForge = (thread.pull?.reviews ?? []).filter((review) => review.id > cursor.lastReviewId && review.state !== 'pending');
+function reviewNews(
+  thread: Thread,
+  events: readonly ForgeEvent[],
+  cursor: SessionCursor,
+): Array<NewsItem & { review: ThreadReview }> {
+  const fromForge = (thread.pull?.reviews ?? []).filter(
+    (review) => review.id > cursor.lastReviewId && review.state !== 'pending',
+  );
   const listed = (login: string, requested: boolean): boolean =>
-    fromForge.some((review) => review.author.login.toLowerCase() === login.toLowerCase() && (review.state === 'requested') === requested);
+    fromForge.some(
+      (review) =>
+        review.author.login.toLowerCase() === login.toLowerCase() && (review.state === 'requested') === requested,
+    );
   const extra: ThreadReview[] = [];
   for (const event of events) {
-    if (event.type === 'review' && (event.review.id > cursor.lastReviewId || event.review.id === 0) && !fromForge.some((review) => review.id === event.review.id) && !listed(event.review.author.login, false)) {
-      extra.push({ id: event.review.id, author: event.review.author, state: EVENT_REVIEW_STATES[event.state], body: event.review.body, submittedAt: '', commitId: event.pull.headSha, comments: [] });
+    if (
+      event.type === 'review' &&
+      (event.review.id > cursor.lastReviewId || event.review.id === 0) &&
+      !fromForge.some((review) => review.id === event.review.id) &&
+      !listed(event.review.author.login, false)
+    ) {
+      extra.push({
+        id: event.review.id,
+        author: event.review.author,
+        state: EVENT_REVIEW_STATES[event.state],
+        body: event.review.body,
+        submittedAt: '',
+        commitId: event.pull.headSha,
+        comments: [],
+      });
     }
-    const reviewer = event.type === 'pull_request' && event.action === 'review_requested' ? event.requestedReviewer : undefined;
-    if (reviewer !== undefined && !listed(reviewer, true) && !extra.some((review) => review.state === 'requested' && review.author.login === reviewer)) {
-      extra.push({ id: 0, author: { login: reviewer, id: 0 }, state: 'requested', body: '', submittedAt: '', commitId: '', comments: [] });
+    const reviewer =
+      event.type === 'pull_request' && event.action === 'review_requested' ? event.requestedReviewer : undefined;
+    if (
+      reviewer !== undefined &&
+      !listed(reviewer, true) &&
+      !extra.some((review) => review.state === 'requested' && review.author.login === reviewer)
+    ) {
+      extra.push({
+        id: 0,
+        author: { login: reviewer, id: 0 },
+        state: 'requested',
+        body: '',
+        submittedAt: '',
+        commitId: '',
+        comments: [],
+      });
     }
   }
   return [...fromForge, ...extra].map((review) => ({ kind: 'review', review }));
@@ -131,12 +190,24 @@ function pushNews(input: NewsInput, events: readonly ForgeEvent[], mine: (login:
   const pull = input.thread.pull;
   if (pull === undefined || input.cursor.headSha === null || pull.ref.headSha === input.cursor.headSha) return [];
   const pushers = [
-    ...new Set(events.flatMap((event) => ((event.type === 'pull_request' && event.action === 'synchronized') || event.type === 'push' ? [event.actor.login] : []))),
+    ...new Set(
+      events.flatMap((event) =>
+        (event.type === 'pull_request' && event.action === 'synchronized') || event.type === 'push'
+          ? [event.actor.login]
+          : [],
+      ),
+    ),
   ];
   const others = pushers.filter((login) => !mine(login));
   if (pushers.length > 0 && others.length === 0) return [];
   const { workspace } = input;
-  if (pushers.length === 0 && workspace.branch === pull.ref.headRef && workspace.head === pull.ref.headSha && !workspace.remoteMoved) return [];
+  if (
+    pushers.length === 0 &&
+    workspace.branch === pull.ref.headRef &&
+    workspace.head === pull.ref.headSha &&
+    !workspace.remoteMoved
+  )
+    return [];
   return [{ kind: 'push', pushers: others, before: input.cursor.headSha, after: pull.ref.headSha }];
 }
 
@@ -157,7 +228,14 @@ function labelNews(thread: Thread, cursor: SessionCursor): NewsItem[] {
 function retargetNews(event: ForgeEvent): Extract<NewsItem, { kind: 'retargeted' }> | undefined {
   if (event.type !== 'pull_request' || event.action !== 'retargeted' || !event.retargeted) return undefined;
   const { pull, retargeted } = event;
-  return { kind: 'retargeted', pull: pull.number, headRef: pull.headRef, from: retargeted.from, to: pull.baseRef, mergedPull: retargeted.mergedPull };
+  return {
+    kind: 'retargeted',
+    pull: pull.number,
+    headRef: pull.headRef,
+    from: retargeted.from,
+    to: pull.baseRef,
+    mergedPull: retargeted.mergedPull,
+  };
 }
 
 /** What only an event tells: that the title or description was edited, assignments, and a stacked PR retargeted. */
@@ -165,11 +243,14 @@ function eventNews(events: readonly ForgeEvent[], mine: (login: string) => boole
   const items: NewsItem[] = [];
   for (const event of events) {
     const retargeted = retargetNews(event);
-    if (retargeted && !items.some((item) => item.kind === 'retargeted' && item.mergedPull === retargeted.mergedPull)) items.push(retargeted);
+    if (retargeted && !items.some((item) => item.kind === 'retargeted' && item.mergedPull === retargeted.mergedPull))
+      items.push(retargeted);
     if (mine(event.actor.login) || (event.type !== 'issue' && event.type !== 'pull_request')) continue;
-    if (event.action === 'edited' && !items.some((item) => item.kind === 'description')) items.push({ kind: 'description', by: event.actor.login });
+    if (event.action === 'edited' && !items.some((item) => item.kind === 'description'))
+      items.push({ kind: 'description', by: event.actor.login });
     const assignee = event.action === 'assigned' ? (event.type === 'issue' ? event.assignee : undefined) : undefined;
-    if (assignee !== undefined && !items.some((item) => item.kind === 'assigned' && item.assignee === assignee)) items.push({ kind: 'assigned', assignee, by: event.actor.login });
+    if (assignee !== undefined && !items.some((item) => item.kind === 'assigned' && item.assignee === assignee))
+      items.push({ kind: 'assigned', assignee, by: event.actor.login });
   }
   return items;
 }

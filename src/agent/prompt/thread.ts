@@ -46,20 +46,43 @@ export interface ReadThreadOptions {
   readonly linkedPulls: boolean;
 }
 
-export async function readThread(reader: ThreadReader, repo: RepoName, number: number, options: ReadThreadOptions): Promise<Thread> {
+export async function readThread(
+  reader: ThreadReader,
+  repo: RepoName,
+  number: number,
+  options: ReadThreadOptions,
+): Promise<Thread> {
   const since = options.commentsSince ?? undefined;
-  const [issue, comments] = await Promise.all([reader.getIssue(repo, number), reader.listIssueComments(repo, number, since)]);
+  const [issue, comments] = await Promise.all([
+    reader.getIssue(repo, number),
+    reader.listIssueComments(repo, number, since),
+  ]);
   const pull = issue.isPull ? await readPull(reader, repo, number, options.reviewsAfter ?? 0) : undefined;
-  const linkedPulls = !issue.isPull && options.linkedPulls ? (await reader.listPulls(repo, 'all')).filter((candidate) => issueOfBranch(candidate.headRef) === number) : [];
+  const linkedPulls =
+    !issue.isPull && options.linkedPulls
+      ? (await reader.listPulls(repo, 'all')).filter((candidate) => issueOfBranch(candidate.headRef) === number)
+      : [];
   return { issue, pull, comments: [...comments].sort((a, b) => a.id - b.id), linkedPulls };
 }
 
-async function readPull(reader: ThreadReader, repo: RepoName, number: number, reviewsAfter: number): Promise<ThreadPull> {
-  const [ref, diff, reviews] = await Promise.all([reader.getPull(repo, number), reader.getPullDiffStat(repo, number), reader.listPullReviews(repo, number)]);
+async function readPull(
+  reader: ThreadReader,
+  repo: RepoName,
+  number: number,
+  reviewsAfter: number,
+): Promise<ThreadPull> {
+  const [ref, diff, reviews] = await Promise.all([
+    reader.getPull(repo, number),
+    reader.getPullDiffStat(repo, number),
+    reader.listPullReviews(repo, number),
+  ]);
   const fresh = reviews.filter((review) => review.id > reviewsAfter);
   const withComments = await Promise.all(
     fresh.map(async (review): Promise<ThreadReview> => {
-      const comments = review.state === 'requested' || review.state === 'pending' ? [] : await reader.listReviewComments(repo, number, review.id);
+      const comments =
+        review.state === 'requested' || review.state === 'pending'
+          ? []
+          : await reader.listReviewComments(repo, number, review.id);
       return { ...review, comments };
     }),
   );

@@ -29,12 +29,22 @@ export interface OrphanedStatus {
 
 export async function finaliseOrphaned(orphan: OrphanedStatus): Promise<boolean> {
   const log = orphan.log.child({ jobId: orphan.jobId, repo: orphan.repo.fullName, issue: orphan.issue });
-  const query: StatusCommentQuery = { client: orphan.client, repo: orphan.repo.fullName, issue: orphan.issue, jobId: orphan.jobId, login: orphan.login };
+  const query: StatusCommentQuery = {
+    client: orphan.client,
+    repo: orphan.repo.fullName,
+    issue: orphan.issue,
+    jobId: orphan.jobId,
+    login: orphan.login,
+  };
   let commentId = orphan.commentId;
   try {
     if (commentId === undefined) commentId = (await findStatusComments(query))[0]?.id;
     if (commentId === undefined) return false;
-    await orphan.client.editComment(orphan.repo.fullName, commentId, renderOrphaned({ agent: orphan.agent, jobId: orphan.jobId }, orphan.moved));
+    await orphan.client.editComment(
+      orphan.repo.fullName,
+      commentId,
+      renderOrphaned({ agent: orphan.agent, jobId: orphan.jobId }, orphan.moved),
+    );
   } catch (error) {
     log.warn({ err: error, commentId }, 'orphaned status comment not finalised');
     return false;

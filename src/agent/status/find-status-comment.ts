@@ -24,7 +24,9 @@ export interface StatusCommentQuery {
 export async function findStatusComments(query: StatusCommentQuery): Promise<CommentRef[]> {
   const login = (query.login ?? (await query.client.whoami()).login).toLowerCase();
   const comments = await query.client.listIssueComments(query.repo, query.issue);
-  return comments.filter((comment) => statusJobOf(comment.body) === query.jobId && comment.author.login.toLowerCase() === login);
+  return comments.filter(
+    (comment) => statusJobOf(comment.body) === query.jobId && comment.author.login.toLowerCase() === login,
+  );
 }
 
 /**

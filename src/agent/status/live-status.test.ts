@@ -5,7 +5,10 @@ import type { RunStatus } from './types.js';
 
 const recorder = () => {
   const seen: RunStatus[] = [];
-  return { seen, reporter: { commentId: 7 as number | undefined, update: async (status: RunStatus) => void seen.push(status) } };
+  return {
+    seen,
+    reporter: { commentId: 7 as number | undefined, update: async (status: RunStatus) => void seen.push(status) },
+  };
 };
 
 describe('live status', () => {
@@ -16,7 +19,17 @@ describe('live status', () => {
 
     await tracked.update({ phase: 'working', elapsedMs: 1000, activity: 'Bash: npm test' });
     const during = live.of(12);
-    await tracked.update({ phase: 'finished', outcome: 'succeeded', turns: 3, costUsd: 0.1, durationMs: 2000, session: 'new', prompt: 'full', silent: false, runUrl: undefined });
+    await tracked.update({
+      phase: 'finished',
+      outcome: 'succeeded',
+      turns: 3,
+      costUsd: 0.1,
+      durationMs: 2000,
+      session: 'new',
+      prompt: 'full',
+      silent: false,
+      runUrl: undefined,
+    });
 
     assert.equal(during, 'Bash: npm test');
     assert.equal(live.of(12), undefined);

@@ -21,7 +21,11 @@ const done = {
 
 describe('renderStatus', () => {
   const table: ReadonlyArray<{ says: string; status: RunStatus; startedAt?: number; lines: readonly RegExp[] }> = [
-    { says: 'a queued run with its position', status: { phase: 'queued', position: 2 }, lines: [/^⏳ \*\*dev\*\* is queued \(position 2\)\.$/] },
+    {
+      says: 'a queued run with its position',
+      status: { phase: 'queued', position: 2 },
+      lines: [/^⏳ \*\*dev\*\* is queued \(position 2\)\.$/],
+    },
     {
       says: 'a working run with elapsed time, start and what it is doing',
       status: { phase: 'working', elapsedMs: 125_000, activity: 'Running the tests' },
@@ -31,18 +35,38 @@ describe('renderStatus', () => {
     {
       says: 'a finished run with turns, cost, duration, session and prompt',
       status: done,
-      lines: [/^✅ \*\*dev\*\* finished\.$/, /^\| Turns \| Cost \| Duration \| Session \| Prompt \|$/, /^\| 7 \| \$0\.1234 \| 3m 12s \| new \| full \|$/],
+      lines: [
+        /^✅ \*\*dev\*\* finished\.$/,
+        /^\| Turns \| Cost \| Duration \| Session \| Prompt \|$/,
+        /^\| 7 \| \$0\.1234 \| 3m 12s \| new \| full \|$/,
+      ],
     },
     {
       says: 'a resumed run with a delta prompt, costing dollars, over an hour',
       status: { ...done, session: 'resumed', prompt: 'delta', costUsd: 2.5, durationMs: 3_780_000 },
       lines: [/^\| 7 \| \$2\.50 \| 1h 3m \| resumed \| delta \|$/],
     },
-    { says: 'a failed run with its error', status: { ...done, outcome: 'failed', detail: 'model API answered 529' }, lines: [/^❌ \*\*dev\*\* failed\.$/, /^model API answered 529$/] },
-    { says: 'an interrupted run', status: { ...done, outcome: 'interrupted' }, lines: [/^⏹️ \*\*dev\*\* was interrupted\.$/] },
-    { says: 'a run that hit its budget', status: { ...done, outcome: 'budget-exceeded', detail: 'spent $1.02 of $1.00' }, lines: [/cost budget\.$/, /^spent \$1\.02 of \$1\.00$/] },
+    {
+      says: 'a failed run with its error',
+      status: { ...done, outcome: 'failed', detail: 'model API answered 529' },
+      lines: [/^❌ \*\*dev\*\* failed\.$/, /^model API answered 529$/],
+    },
+    {
+      says: 'an interrupted run',
+      status: { ...done, outcome: 'interrupted' },
+      lines: [/^⏹️ \*\*dev\*\* was interrupted\.$/],
+    },
+    {
+      says: 'a run that hit its budget',
+      status: { ...done, outcome: 'budget-exceeded', detail: 'spent $1.02 of $1.00' },
+      lines: [/cost budget\.$/, /^spent \$1\.02 of \$1\.00$/],
+    },
     { says: 'a run that hit its turn limit', status: { ...done, outcome: 'max-turns' }, lines: [/turn limit\.$/] },
-    { says: 'a silent run, plainly', status: { ...done, silent: true }, lines: [/^⚠️ The run ended without posting anything to the forge\.$/] },
+    {
+      says: 'a silent run, plainly',
+      status: { ...done, silent: true },
+      lines: [/^⚠️ The run ended without posting anything to the forge\.$/],
+    },
     {
       says: 'why a resume fell back to a new session',
       status: { ...done, resumeFallback: 'No conversation found' },
@@ -51,9 +75,15 @@ describe('renderStatus', () => {
     {
       says: 'commits and changes the run did not push, and what that means',
       status: { ...done, unpushed: { uncommitted: true, unpushedCommits: 2 } },
-      lines: [/^⚠️ 2 commits and uncommitted changes were not pushed: they stay on this worker only, and are lost if the job moves to another worker\.$/],
+      lines: [
+        /^⚠️ 2 commits and uncommitted changes were not pushed: they stay on this worker only, and are lost if the job moves to another worker\.$/,
+      ],
     },
-    { says: 'a link to the run', status: { ...done, runUrl: 'https://hooks.example/jobs/12' }, lines: [/^\[Run details \(job 12\)\]\(https:\/\/hooks\.example\/jobs\/12\)$/] },
+    {
+      says: 'a link to the run',
+      status: { ...done, runUrl: 'https://hooks.example/jobs/12' },
+      lines: [/^\[Run details \(job 12\)\]\(https:\/\/hooks\.example\/jobs\/12\)$/],
+    },
   ];
   for (const { says, status, startedAt, lines } of table) {
     it(`renders ${says}, under the job's marker`, () => {
@@ -61,7 +91,11 @@ describe('renderStatus', () => {
 
       const [first, ...rest] = body.split('\n');
       assert.equal(first, '<!-- claude-hooks:status job=12 -->');
-      for (const line of lines) assert.ok(rest.some((candidate) => line.test(candidate)), `${line} in:\n${body}`);
+      for (const line of lines)
+        assert.ok(
+          rest.some((candidate) => line.test(candidate)),
+          `${line} in:\n${body}`,
+        );
     });
   }
 
@@ -72,7 +106,10 @@ describe('renderStatus', () => {
   });
 
   it('makes text from the run inert: one line, no mention, no HTML', () => {
-    const body = renderStatus({ phase: 'working', elapsedMs: 0, activity: 'Asking @reviewer\n<!-- claude-hooks:status job=99 --> & more' }, context);
+    const body = renderStatus(
+      { phase: 'working', elapsedMs: 0, activity: 'Asking @reviewer\n<!-- claude-hooks:status job=99 --> & more' },
+      context,
+    );
 
     assert.doesNotMatch(body, /@/);
     assert.equal(body.match(/<!--/g)?.length, 1);
@@ -113,8 +150,14 @@ describe('renderStatus, text from a failed run', () => {
   }
 
   it('hides addresses and paths in what a working run is doing and in why a resume fell back', () => {
-    const working = renderStatus({ phase: 'working', elapsedMs: 0, activity: 'Bash: command: curl http://10.0.0.7:9000/health' }, context);
-    const fallback = renderStatus({ ...done, resumeFallback: 'ENOENT: no such file, open /srv/data/claude/projects/x/1.jsonl' }, context);
+    const working = renderStatus(
+      { phase: 'working', elapsedMs: 0, activity: 'Bash: command: curl http://10.0.0.7:9000/health' },
+      context,
+    );
+    const fallback = renderStatus(
+      { ...done, resumeFallback: 'ENOENT: no such file, open /srv/data/claude/projects/x/1.jsonl' },
+      context,
+    );
 
     assert.match(working, /^Now: Bash: command: curl \[internal address\]$/m);
     assert.match(fallback, /could not be resumed \(ENOENT: no such file, open \[path\]\)/);
@@ -125,7 +168,10 @@ describe('renderStatus, text from a failed run', () => {
     const redact = createRedactor([apiKey]).redact;
     const detail = `${'x'.repeat(270)} invalid x-api-key ${apiKey}`;
 
-    const body = renderStatus({ ...done, outcome: 'failed', detail: `model gateway answered 401: invalid x-api-key ${apiKey}` }, { ...context, redact });
+    const body = renderStatus(
+      { ...done, outcome: 'failed', detail: `model gateway answered 401: invalid x-api-key ${apiKey}` },
+      { ...context, redact },
+    );
     const cut = renderStatus({ ...done, outcome: 'failed', detail }, { ...context, redact });
 
     assert.match(body, /^model gateway answered 401: invalid x-api-key \[redacted\]$/m);
@@ -133,26 +179,34 @@ describe('renderStatus, text from a failed run', () => {
   });
 
   it('keeps the link to the run, which the operator configured', () => {
-    const body = renderStatus({ ...done, outcome: 'failed', detail: 'x', runUrl: 'https://hooks.example:8443/api/runs/3' }, context);
+    const body = renderStatus(
+      { ...done, outcome: 'failed', detail: 'x', runUrl: 'https://hooks.example:8443/api/runs/3' },
+      context,
+    );
 
     assert.match(body, /\(https:\/\/hooks\.example:8443\/api\/runs\/3\)$/m);
   });
 });
 
 describe('describeUnpushedWork', () => {
-  const table: ReadonlyArray<{ work: { uncommitted: boolean; unpushedCommits: number }; starts: string | undefined }> = [
-    { work: { uncommitted: false, unpushedCommits: 0 }, starts: undefined },
-    { work: { uncommitted: false, unpushedCommits: 1 }, starts: '1 commit was not pushed: ' },
-    { work: { uncommitted: false, unpushedCommits: 3 }, starts: '3 commits were not pushed: ' },
-    { work: { uncommitted: true, unpushedCommits: 0 }, starts: 'Uncommitted changes were not pushed: ' },
-    { work: { uncommitted: true, unpushedCommits: 1 }, starts: '1 commit and uncommitted changes were not pushed: ' },
-  ];
+  const table: ReadonlyArray<{ work: { uncommitted: boolean; unpushedCommits: number }; starts: string | undefined }> =
+    [
+      { work: { uncommitted: false, unpushedCommits: 0 }, starts: undefined },
+      { work: { uncommitted: false, unpushedCommits: 1 }, starts: '1 commit was not pushed: ' },
+      { work: { uncommitted: false, unpushedCommits: 3 }, starts: '3 commits were not pushed: ' },
+      { work: { uncommitted: true, unpushedCommits: 0 }, starts: 'Uncommitted changes were not pushed: ' },
+      { work: { uncommitted: true, unpushedCommits: 1 }, starts: '1 commit and uncommitted changes were not pushed: ' },
+    ];
   for (const { work, starts } of table) {
     it(`says ${starts === undefined ? 'nothing' : `"${starts.trim()}"`} for ${work.unpushedCommits} unpushed commit(s)${work.uncommitted ? ' and uncommitted changes' : ''}`, () => {
       const sentence = describeUnpushedWork(work);
 
       if (starts === undefined) assert.equal(sentence, undefined);
-      else assert.ok(sentence?.startsWith(starts) && sentence.endsWith('lost if the job moves to another worker.'), sentence);
+      else
+        assert.ok(
+          sentence?.startsWith(starts) && sentence.endsWith('lost if the job moves to another worker.'),
+          sentence,
+        );
     });
   }
 });

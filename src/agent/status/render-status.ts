@@ -40,7 +40,10 @@ export function renderStatus(status: RunStatus, context: StatusContext): string 
       lines.push(`⏳ **${agent}** is queued (position ${status.position}).`);
       break;
     case 'working': {
-      const started = context.startedAt === undefined ? '' : `, started ${new Date(context.startedAt).toISOString().slice(11, 16)} UTC`;
+      const started =
+        context.startedAt === undefined
+          ? ''
+          : `, started ${new Date(context.startedAt).toISOString().slice(11, 16)} UTC`;
       lines.push(`🔧 **${agent}** is working on this (${formatDuration(status.elapsedMs)} so far${started}).`);
       if (status.activity.trim() !== '') lines.push('', `Now: ${publicText(status.activity, context.redact)}`);
       break;
@@ -54,7 +57,8 @@ export function renderStatus(status: RunStatus, context: StatusContext): string 
 
 function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: string, context: StatusContext): string[] {
   const lines = [`${OUTCOME[status.outcome].replace('{agent}', agent)}.`];
-  if (status.detail !== undefined && status.detail.trim() !== '') lines.push('', publicText(status.detail, context.redact));
+  if (status.detail !== undefined && status.detail.trim() !== '')
+    lines.push('', publicText(status.detail, context.redact));
   // The service's own words (when it tries again), not the run's: shown as they are.
   if (status.next !== undefined) lines.push('', `Next: ${status.next}`);
   if (status.silent) lines.push('', SILENT_LINE);
@@ -66,9 +70,14 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
     '|---|---|---|---|---|',
     `| ${status.turns} | ${formatUsd(status.costUsd)} | ${formatDuration(status.durationMs)} | ${status.session} | ${status.prompt} |`,
   );
-  if (status.resumeFallback !== undefined) lines.push('', `The stored session could not be resumed (${publicText(status.resumeFallback, context.redact)}); this run started a new one.`);
+  if (status.resumeFallback !== undefined)
+    lines.push(
+      '',
+      `The stored session could not be resumed (${publicText(status.resumeFallback, context.redact)}); this run started a new one.`,
+    );
   // The link is the operator's configured public URL, not text from the run: shown as it is.
-  if (status.runUrl !== undefined) lines.push('', `[Run details (job ${context.jobId})](${status.runUrl.replace(/[()\s]/g, encodeURIComponent)})`);
+  if (status.runUrl !== undefined)
+    lines.push('', `[Run details (job ${context.jobId})](${status.runUrl.replace(/[()\s]/g, encodeURIComponent)})`);
   return lines;
 }
 
@@ -77,6 +86,8 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
  * the run's worker stopped answering and another worker of the same installation takes the job.
  */
 export function renderOrphaned(context: StatusContext, moved = false): string {
-  const why = moved ? 'the worker running it stopped answering; the job moved to another worker' : 'the service stopped during this run; it will be retried';
+  const why = moved
+    ? 'the worker running it stopped answering; the job moved to another worker'
+    : 'the service stopped during this run; it will be retried';
   return [statusMarker(context.jobId), `⏹️ **${inert(context.agent)}** was interrupted: ${why}.`].join('\n');
 }

@@ -20,10 +20,19 @@ import { createStatusReporter, type StatusReporterOptions } from './status-repor
 import type { RunStatus } from './types.js';
 
 const REPO = 'acme/app';
-const finished: RunStatus = { phase: 'finished', outcome: 'succeeded', turns: 3, costUsd: 0.05, durationMs: 40_000, session: 'new', prompt: 'full', silent: false, runUrl: undefined };
+const finished: RunStatus = {
+  phase: 'finished',
+  outcome: 'succeeded',
+  turns: 3,
+  costUsd: 0.05,
+  durationMs: 40_000,
+  session: 'new',
+  prompt: 'full',
+  silent: false,
+  runUrl: undefined,
+};
 const working = (elapsedMs: number, activity: string): RunStatus => ({ phase: 'working', elapsedMs, activity });
 const COMMENT_POST = /^\/repos\/acme\/app\/issues\/\d+\/comments$/;
-
 
 describe('createStatusReporter', () => {
   let forge: ForgeDouble;
@@ -66,7 +75,10 @@ describe('createStatusReporter', () => {
     assert.equal(comments[0]?.author, 'dev');
     assert.match(comments[0]?.body ?? '', /^<!-- claude-hooks:status job=12 -->\n✅ \*\*dev\*\* finished\./);
     assert.deepEqual(
-      forge.deliveries().slice(hooks).map((delivery) => (delivery.payload as { action: string }).action),
+      forge
+        .deliveries()
+        .slice(hooks)
+        .map((delivery) => (delivery.payload as { action: string }).action),
       ['created', 'edited', 'edited'],
     );
   });
@@ -90,7 +102,12 @@ describe('createStatusReporter', () => {
     assert.match(afterSecond, /Now: first$/);
     assert.match(afterThird, /Now: third$/);
     assert.match(bodies(), /finished\./);
-    const edits = forge.requests().filter((request) => request.method === 'PATCH' && request.path === `/api/v1/repos/${REPO}/issues/comments/${reporter.commentId}`);
+    const edits = forge
+      .requests()
+      .filter(
+        (request) =>
+          request.method === 'PATCH' && request.path === `/api/v1/repos/${REPO}/issues/comments/${reporter.commentId}`,
+      );
     assert.equal(edits.length, 2, 'the second working update was dropped; the third and the final one went out');
   });
 
@@ -101,7 +118,10 @@ describe('createStatusReporter', () => {
     const reporter = reporterFor(issue, { commentId: earlier.id });
     await reporter.update(working(0, 'again'));
 
-    assert.deepEqual(forge.comments(REPO, issue).map((comment) => comment.id), [earlier.id]);
+    assert.deepEqual(
+      forge.comments(REPO, issue).map((comment) => comment.id),
+      [earlier.id],
+    );
     assert.match(forge.comments(REPO, issue)[0]?.body ?? '', /Now: again$/);
   });
 
@@ -120,7 +140,11 @@ describe('createStatusReporter', () => {
     const apiKey = 'sk-ant-api03-leaked-by-the-gateway';
     const reporter = reporterFor(issue, { redact: createRedactor([apiKey]).redact });
 
-    await reporter.update({ ...finished, outcome: 'failed', detail: `gateway http://10.2.0.9:8080/v1/messages answered 401: invalid x-api-key ${apiKey}` });
+    await reporter.update({
+      ...finished,
+      outcome: 'failed',
+      detail: `gateway http://10.2.0.9:8080/v1/messages answered 401: invalid x-api-key ${apiKey}`,
+    });
 
     const body = forge.comments(REPO, issue)[0]?.body ?? '';
     assert.match(body, /^gateway \[internal address\] answered 401: invalid x-api-key \[redacted\]$/m);
@@ -140,8 +164,16 @@ describe('createStatusReporter', () => {
     assert.equal(comments.length, 1);
     assert.equal(reporter.commentId, comments[0]?.id);
     assert.match(comments[0]?.body ?? '', /^<!-- claude-hooks:status job=12 -->\n✅ \*\*dev\*\* finished\./);
-    const posts = forge.requests().filter((request) => request.method === 'POST' && request.path === `/api/v1/repos/${REPO}/issues/${issue}/comments`);
-    assert.deepEqual(posts.map((request) => request.status), [0], 'the lost POST is never sent again');
+    const posts = forge
+      .requests()
+      .filter(
+        (request) => request.method === 'POST' && request.path === `/api/v1/repos/${REPO}/issues/${issue}/comments`,
+      );
+    assert.deepEqual(
+      posts.map((request) => request.status),
+      [0],
+      'the lost POST is never sent again',
+    );
   });
 
   it('posts again when the forge answered 502 and made no comment', async () => {
@@ -164,7 +196,12 @@ describe('createStatusReporter', () => {
       async createComment(repoName, number, body) {
         if (late !== undefined) return client.createComment(repoName, number, body);
         late = () => client.createComment(repoName, number, body);
-        throw new ForgeApiError('POST', `/repos/${repoName}/issues/${number}/comments`, 0, 'The operation was aborted due to timeout');
+        throw new ForgeApiError(
+          'POST',
+          `/repos/${repoName}/issues/${number}/comments`,
+          0,
+          'The operation was aborted due to timeout',
+        );
       },
     };
     const reporter = createStatusReporter({ client: slow, repo, issue, agent: 'dev', jobId: 12, log: silentLogger() });
@@ -174,7 +211,10 @@ describe('createStatusReporter', () => {
     await reporter.update(finished);
 
     const comments = forge.comments(REPO, issue);
-    assert.deepEqual(comments.map((comment) => comment.id), [reporter.commentId]);
+    assert.deepEqual(
+      comments.map((comment) => comment.id),
+      [reporter.commentId],
+    );
     assert.match(comments[0]?.body ?? '', /finished\./);
   });
 
@@ -186,7 +226,10 @@ describe('createStatusReporter', () => {
     const retry = reporterFor(issue, { attempt: 2 });
     await retry.update(working(0, 'again'));
 
-    assert.deepEqual(forge.comments(REPO, issue).map((comment) => comment.id), [first.commentId]);
+    assert.deepEqual(
+      forge.comments(REPO, issue).map((comment) => comment.id),
+      [first.commentId],
+    );
     assert.equal(retry.commentId, first.commentId);
     assert.match(forge.comments(REPO, issue)[0]?.body ?? '', /Now: again$/);
   });
@@ -198,7 +241,13 @@ describe('createStatusReporter', () => {
     const retry = reporterFor(issue, { attempt: 2 });
     await retry.update(working(0, 'again'));
 
-    assert.deepEqual(forge.comments(REPO, issue).map((comment) => [comment.author, /not the agent/.test(comment.body)]), [['alice', true], ['dev', false]]);
+    assert.deepEqual(
+      forge.comments(REPO, issue).map((comment) => [comment.author, /not the agent/.test(comment.body)]),
+      [
+        ['alice', true],
+        ['dev', false],
+      ],
+    );
   });
 
   it('logs a lookup that fails and posts: a status comment never fails a run', async () => {
@@ -210,12 +259,19 @@ describe('createStatusReporter', () => {
     await retry.update(working(0, 'again'));
 
     assert.equal(forge.comments(REPO, issue).length, 1);
-    assert.deepEqual(lines.filter((line) => line.msg === 'status comment not looked up by its marker').map((line) => line.level), ['warn']);
+    assert.deepEqual(
+      lines.filter((line) => line.msg === 'status comment not looked up by its marker').map((line) => line.level),
+      ['warn'],
+    );
   });
 
   it('logs a failed update and carries on: a status comment never fails a run', async () => {
     const { log, lines } = capturingLogger();
-    const unreachable = createGiteaClient({ baseUrl: 'http://127.0.0.1:1', token: new Secret('x'), log: silentLogger() });
+    const unreachable = createGiteaClient({
+      baseUrl: 'http://127.0.0.1:1',
+      token: new Secret('x'),
+      log: silentLogger(),
+    });
     const reporter = createStatusReporter({ client: unreachable, repo, issue: 1, agent: 'dev', jobId: 12, log });
 
     await reporter.update({ phase: 'queued', position: 1 });
@@ -224,7 +280,13 @@ describe('createStatusReporter', () => {
 
     assert.equal(reporter.commentId, undefined);
     const warnings = lines.filter((line) => line.msg === 'status comment not updated');
-    assert.deepEqual(warnings.map((line) => [line.level, line.phase, line.jobId]), [['warn', 'queued', 12], ['warn', 'finished', 12]]);
+    assert.deepEqual(
+      warnings.map((line) => [line.level, line.phase, line.jobId]),
+      [
+        ['warn', 'queued', 12],
+        ['warn', 'finished', 12],
+      ],
+    );
   });
 });
 
@@ -246,37 +308,91 @@ describe('finaliseOrphaned', () => {
 
   it('edits a run\'s "working" comment to say the service stopped and the run will be retried', async () => {
     const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
-    const reporter = createStatusReporter({ client, repo, issue: issue.number, agent: 'dev', jobId: 5, log: silentLogger() });
+    const reporter = createStatusReporter({
+      client,
+      repo,
+      issue: issue.number,
+      agent: 'dev',
+      jobId: 5,
+      log: silentLogger(),
+    });
     await reporter.update(working(1_000, 'Editing files'));
 
-    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: reporter.commentId!, agent: 'dev', jobId: 5, log: silentLogger() });
+    const done = await finaliseOrphaned({
+      client,
+      repo,
+      issue: issue.number,
+      commentId: reporter.commentId!,
+      agent: 'dev',
+      jobId: 5,
+      log: silentLogger(),
+    });
 
     assert.equal(done, true);
-    assert.equal(forge.comments(REPO, issue.number)[0]?.body, '<!-- claude-hooks:status job=5 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.');
+    assert.equal(
+      forge.comments(REPO, issue.number)[0]?.body,
+      '<!-- claude-hooks:status job=5 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.',
+    );
   });
 
   it('finds the comment by its marker when the run never learnt its id, and edits it', async () => {
     const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
-    await client.createComment(REPO, issue.number, '<!-- claude-hooks:status job=6 -->\n⏳ **dev** is working… Now: starting');
+    await client.createComment(
+      REPO,
+      issue.number,
+      '<!-- claude-hooks:status job=6 -->\n⏳ **dev** is working… Now: starting',
+    );
 
-    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: undefined, agent: 'dev', jobId: 6, log: silentLogger() });
+    const done = await finaliseOrphaned({
+      client,
+      repo,
+      issue: issue.number,
+      commentId: undefined,
+      agent: 'dev',
+      jobId: 6,
+      log: silentLogger(),
+    });
 
     assert.equal(done, true);
-    assert.deepEqual(forge.comments(REPO, issue.number).map((comment) => comment.body), ['<!-- claude-hooks:status job=6 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.']);
+    assert.deepEqual(
+      forge.comments(REPO, issue.number).map((comment) => comment.body),
+      [
+        '<!-- claude-hooks:status job=6 -->\n⏹️ **dev** was interrupted: the service stopped during this run; it will be retried.',
+      ],
+    );
   });
 
   it('answers false when the run never learnt its id and no comment of its job is on the issue', async () => {
     const issue = await forge.as('dev').openIssue(REPO, { title: 'Work' });
     await client.createComment(REPO, issue.number, '<!-- claude-hooks:status job=8 -->\nanother job');
 
-    const done = await finaliseOrphaned({ client, repo, issue: issue.number, commentId: undefined, agent: 'dev', jobId: 7, log: silentLogger() });
+    const done = await finaliseOrphaned({
+      client,
+      repo,
+      issue: issue.number,
+      commentId: undefined,
+      agent: 'dev',
+      jobId: 7,
+      log: silentLogger(),
+    });
 
     assert.equal(done, false);
-    assert.deepEqual(forge.comments(REPO, issue.number).map((comment) => comment.body), ['<!-- claude-hooks:status job=8 -->\nanother job']);
+    assert.deepEqual(
+      forge.comments(REPO, issue.number).map((comment) => comment.body),
+      ['<!-- claude-hooks:status job=8 -->\nanother job'],
+    );
   });
 
   it('answers false, without throwing, when the comment cannot be edited', async () => {
-    const done = await finaliseOrphaned({ client, repo, issue: 1, commentId: 9_999, agent: 'dev', jobId: 5, log: silentLogger() });
+    const done = await finaliseOrphaned({
+      client,
+      repo,
+      issue: 1,
+      commentId: 9_999,
+      agent: 'dev',
+      jobId: 5,
+      log: silentLogger(),
+    });
 
     assert.equal(done, false);
   });

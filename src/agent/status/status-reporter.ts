@@ -126,7 +126,8 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
   return {
     update(status) {
       queue = queue.then(() => {
-        const tooSoon = status.phase === 'working' && lastWorking !== undefined && clock.now() - lastWorking < minInterval;
+        const tooSoon =
+          status.phase === 'working' && lastWorking !== undefined && clock.now() - lastWorking < minInterval;
         return tooSoon ? undefined : write(status);
       });
       return queue;

@@ -39,8 +39,17 @@ describe('createGiteaClient reading a thread', () => {
     const all = await client.listIssueComments(REPO, issue.number);
     const recent = await client.listIssueComments(REPO, issue.number, second.updatedAt);
 
-    assert.deepEqual(all.map((comment) => [comment.id, comment.author.login, comment.body]), [[first.id, 'alice', 'first'], [second.id, 'bob', 'second']]);
-    assert.deepEqual(recent.map((comment) => comment.id), [second.id]);
+    assert.deepEqual(
+      all.map((comment) => [comment.id, comment.author.login, comment.body]),
+      [
+        [first.id, 'alice', 'first'],
+        [second.id, 'bob', 'second'],
+      ],
+    );
+    assert.deepEqual(
+      recent.map((comment) => comment.id),
+      [second.id],
+    );
   });
 
   it('lists pull requests in every state with their head and base', async () => {
@@ -51,7 +60,10 @@ describe('createGiteaClient reading a thread', () => {
     const open = await client.listPulls(REPO, 'open');
     const all = await client.listPulls(REPO, 'all');
 
-    assert.equal(open.some((candidate) => candidate.number === pull.number), false);
+    assert.equal(
+      open.some((candidate) => candidate.number === pull.number),
+      false,
+    );
     const found = all.find((candidate) => candidate.number === pull.number);
     assert.equal(found?.headRef, 'issue-1-crash');
     assert.equal(found?.baseRef, 'main');
@@ -59,7 +71,9 @@ describe('createGiteaClient reading a thread', () => {
   });
 
   it("reads a pull request's diff stat, reviews and the code comments of a review", async () => {
-    await forge.as('alice').pushCommit(REPO, { branch: 'issue-2-feature', files: { 'a.txt': 'one\ntwo\n', 'b.txt': 'three\n' } });
+    await forge
+      .as('alice')
+      .pushCommit(REPO, { branch: 'issue-2-feature', files: { 'a.txt': 'one\ntwo\n', 'b.txt': 'three\n' } });
     const pull = await forge.as('alice').openPull(REPO, { head: 'issue-2-feature', title: 'Feature' });
     await forge.as('alice').requestReview(REPO, pull.number, 'bob');
     tick();
@@ -76,10 +90,19 @@ describe('createGiteaClient reading a thread', () => {
     assert.deepEqual(diff, { changedFiles: 2, additions: 3, deletions: 0 });
     assert.deepEqual(
       reviews.map((found) => [found.author.login, found.state, found.body]),
-      [['bob', 'requested', ''], ['bob', 'changes_requested', 'Two things']],
+      [
+        ['bob', 'requested', ''],
+        ['bob', 'changes_requested', 'Two things'],
+      ],
     );
-    assert.equal(reviews[1]?.commitId, forge.pulls(REPO).find((candidate) => candidate.number === pull.number)?.pull?.headSha);
+    assert.equal(
+      reviews[1]?.commitId,
+      forge.pulls(REPO).find((candidate) => candidate.number === pull.number)?.pull?.headSha,
+    );
     assert.equal(reviews[1]?.submittedAt, '2024-05-01T10:02:00Z');
-    assert.deepEqual(comments.map((comment) => [comment.author.login, comment.path, comment.line, comment.body]), [['bob', 'a.txt', 2, 'not two']]);
+    assert.deepEqual(
+      comments.map((comment) => [comment.author.login, comment.path, comment.line, comment.body]),
+      [['bob', 'a.txt', 2, 'not two']],
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('createGiteaClient: changes made on the forge', () => {
     forge.addUser('alice');
     const devUser = forge.addUser('dev-bot');
     const reviewerUser = forge.addUser('reviewer-bot');
-    await forge.createRepo('acme', 'app', { collaborators: { alice: 'write', 'dev-bot': 'write', 'reviewer-bot': 'write' }, labels: ['bug', 'ready'] });
+    await forge.createRepo('acme', 'app', {
+      collaborators: { alice: 'write', 'dev-bot': 'write', 'reviewer-bot': 'write' },
+      labels: ['bug', 'ready'],
+    });
     dev = createGiteaClient({ baseUrl: forge.url, token: new Secret(devUser.token), log: silentLogger() });
     reviewer = createGiteaClient({ baseUrl: forge.url, token: new Secret(reviewerUser.token), log: silentLogger() });
   });
@@ -37,7 +40,11 @@ describe('createGiteaClient: changes made on the forge', () => {
   it('creates an issue with labels given by name (sent as ids), announced as opened, then labelled', async () => {
     const hooks = forge.deliveries().length;
 
-    const issue = await dev.createIssue(REPO, { title: 'Split the parser', body: 'Part of #1', labels: ['bug', 'no-such'] });
+    const issue = await dev.createIssue(REPO, {
+      title: 'Split the parser',
+      body: 'Part of #1',
+      labels: ['bug', 'no-such'],
+    });
     await forge.idle();
 
     assert.equal(issue.title, 'Split the parser');
@@ -45,7 +52,10 @@ describe('createGiteaClient: changes made on the forge', () => {
     assert.match(issue.htmlUrl, new RegExp(`/acme/app/issues/${issue.number}$`));
     assert.deepEqual(forge.issue(REPO, issue.number)?.labels, ['bug']);
     assert.deepEqual(
-      forge.deliveries().slice(hooks).map((delivery) => `${delivery.eventType}:${(delivery.payload as { action: string }).action}`),
+      forge
+        .deliveries()
+        .slice(hooks)
+        .map((delivery) => `${delivery.eventType}:${(delivery.payload as { action: string }).action}`),
       ['issues:opened', 'issue_label:label_updated'],
     );
   });
@@ -59,7 +69,10 @@ describe('createGiteaClient: changes made on the forge', () => {
 
     assert.equal(edited.id, comment.id);
     assert.equal(edited.body, 'Working.');
-    assert.deepEqual(forge.comments(REPO, issue.number).map((c) => c.body), ['Working.']);
+    assert.deepEqual(
+      forge.comments(REPO, issue.number).map((c) => c.body),
+      ['Working.'],
+    );
     assert.equal((lastHook()?.payload as { action: string }).action, 'edited');
   });
 
@@ -70,7 +83,13 @@ describe('createGiteaClient: changes made on the forge', () => {
 
     const comments = await dev.listIssueComments(REPO, issue.number);
 
-    assert.deepEqual(comments.map((c) => [c.author.login, c.body]), [['alice', 'first'], ['dev-bot', 'second']]);
+    assert.deepEqual(
+      comments.map((c) => [c.author.login, c.body]),
+      [
+        ['alice', 'first'],
+        ['dev-bot', 'second'],
+      ],
+    );
   });
 
   it('adds labels by name and removes one by name, each announced as label_updated', async () => {
@@ -100,7 +119,12 @@ describe('createGiteaClient: changes made on the forge', () => {
     });
 
     it('opens a PR from a branch, announced as opened', async () => {
-      const pull = await dev.createPull(REPO, { head: 'issue-9-fix', base: 'main', title: 'Fix it', body: 'Closes #9' });
+      const pull = await dev.createPull(REPO, {
+        head: 'issue-9-fix',
+        base: 'main',
+        title: 'Fix it',
+        body: 'Closes #9',
+      });
       await forge.idle();
       number = pull.number;
 
@@ -146,9 +170,17 @@ describe('createGiteaClient: changes made on the forge', () => {
 
       assert.equal(review.state, 'REQUEST_CHANGES');
       assert.equal(review.author?.login, 'reviewer-bot');
-      assert.deepEqual(forge.reviews(REPO, number).at(-1)?.comments, [{ path: 'fix.txt', line: 2, body: 'Say three.' }]);
+      assert.deepEqual(forge.reviews(REPO, number).at(-1)?.comments, [
+        { path: 'fix.txt', line: 2, body: 'Say three.' },
+      ]);
       assert.equal(lastHook()?.eventType, 'pull_request_review_rejected');
-      assert.deepEqual(reviews.map((r) => [r.state, r.author?.login]), [['requested', 'reviewer-bot'], ['changes_requested', 'reviewer-bot']]);
+      assert.deepEqual(
+        reviews.map((r) => [r.state, r.author?.login]),
+        [
+          ['requested', 'reviewer-bot'],
+          ['changes_requested', 'reviewer-bot'],
+        ],
+      );
     });
 
     it('fails with 422 when the author approves their own PR', async () => {

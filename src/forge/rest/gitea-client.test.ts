@@ -15,7 +15,8 @@ describe('createGiteaClient against the forge double', () => {
   let outsider: ForgeUser;
   let client: ForgeClient;
   let now = new Date('2024-05-01T10:00:00Z');
-  const clientAs = (user: ForgeUser) => createGiteaClient({ baseUrl: forge.url, token: new Secret(user.token), log: silentLogger() });
+  const clientAs = (user: ForgeUser) =>
+    createGiteaClient({ baseUrl: forge.url, token: new Secret(user.token), log: silentLogger() });
 
   before(async () => {
     forge = await startForgeDouble({ webhookSecret: 'secret', checkOpenApi: true, clock: () => now });
@@ -72,7 +73,9 @@ describe('createGiteaClient against the forge double', () => {
     await forge.as('alice').addLabels(REPO, issue.number, ['bug']);
     await forge.as('alice').assign(REPO, issue.number, 'dev-bot');
     await forge.as('alice').pushCommit(REPO, { branch: 'issue-1-crash', files: { 'fix.txt': 'fix\n' } });
-    const pull = await forge.as('alice').openPull(REPO, { head: 'issue-1-crash', title: 'Fix the crash', body: 'Closes #1' });
+    const pull = await forge
+      .as('alice')
+      .openPull(REPO, { head: 'issue-1-crash', title: 'Fix the crash', body: 'Closes #1' });
     await forge.as('alice').requestReview(REPO, pull.number, 'dev-bot');
     await forge.as('alice').assign(REPO, pull.number, 'dev-bot');
 
@@ -160,7 +163,9 @@ describe('createGiteaClient against the forge double', () => {
     await forge.as('alice').addLabels(REPO, pull.number, ['bug']);
     await forge.as('alice').requestReview(REPO, pull.number, 'dev-bot');
     now = new Date('2024-05-06T10:00:05Z');
-    const review = await forge.as('dev-bot').submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Rename it' });
+    const review = await forge
+      .as('dev-bot')
+      .submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Rename it' });
 
     const timeline = await client.listTimelineSince(REPO, pull.number, '2024-05-06T00:00:00Z');
     const reviews = submittedReviews(await client.listPullReviews(REPO, pull.number));
@@ -173,19 +178,36 @@ describe('createGiteaClient against the forge double', () => {
       { kind: 'review', at: '2024-05-06T10:00:05Z', actor: { login: 'dev-bot', id: bot.id }, reviewId: review.id },
     ]);
     assert.deepEqual(reviews, [
-      { id: review.id, state: 'changes_requested', body: 'Rename it', author: { login: 'dev-bot', id: bot.id }, commitId: pull.pull?.headSha, submittedAt: '2024-05-06T10:00:05Z' },
+      {
+        id: review.id,
+        state: 'changes_requested',
+        body: 'Rename it',
+        author: { login: 'dev-bot', id: bot.id },
+        commitId: pull.pull?.headSha,
+        submittedAt: '2024-05-06T10:00:05Z',
+      },
     ]);
     assert.deepEqual(await client.listTimelineSince(REPO, pull.number, '2024-05-06T10:00:01Z'), timeline.slice(3));
   });
 
   it('fails with a ForgeApiError carrying the status when the forge refuses', async () => {
-    await assert.rejects(client.getIssue(REPO, 999), (error: unknown) => error instanceof ForgeApiError && error.status === 404 && error.code === 'FORGE_API');
+    await assert.rejects(
+      client.getIssue(REPO, 999),
+      (error: unknown) => error instanceof ForgeApiError && error.status === 404 && error.code === 'FORGE_API',
+    );
   });
 
   it('fails with status 0 when no answer comes', async () => {
-    const unreachable = createGiteaClient({ baseUrl: 'http://127.0.0.1:1', token: new Secret('x'), log: silentLogger() });
+    const unreachable = createGiteaClient({
+      baseUrl: 'http://127.0.0.1:1',
+      token: new Secret('x'),
+      log: silentLogger(),
+    });
 
-    await assert.rejects(unreachable.whoami(), (error: unknown) => error instanceof ForgeApiError && error.status === 0);
+    await assert.rejects(
+      unreachable.whoami(),
+      (error: unknown) => error instanceof ForgeApiError && error.status === 0,
+    );
   });
 
   it('fails with a ForgeApiError naming the field when an answer lacks what the service reads', async () => {

@@ -13,8 +13,33 @@ import { createTransport } from './transport.js';
 import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
-import { CollaboratorPermission, Comment, CreatedIssue, CreatedPull, CurrentUser, Issue, PullDiffStat, PullRequest, PullReview, RepoLabel, Repository, ReviewComment, TimelineComment } from './schema.js';
-import { issueNumberOf, toComment, toIssue, toPermission, toPull, toRepo, toReview, toReviewComment, toReviewSummary, toTimelineEntry } from './to-refs.js';
+import {
+  CollaboratorPermission,
+  Comment,
+  CreatedIssue,
+  CreatedPull,
+  CurrentUser,
+  Issue,
+  PullDiffStat,
+  PullRequest,
+  PullReview,
+  RepoLabel,
+  Repository,
+  ReviewComment,
+  TimelineComment,
+} from './schema.js';
+import {
+  issueNumberOf,
+  toComment,
+  toIssue,
+  toPermission,
+  toPull,
+  toRepo,
+  toReview,
+  toReviewComment,
+  toReviewSummary,
+  toTimelineEntry,
+} from './to-refs.js';
 
 export interface GiteaClientOptions {
   /** The forge's web URL (`https://forge.example.com`, a sub-path allowed); the API is `/api/v1` below it. */
@@ -30,7 +55,9 @@ export interface GiteaClientOptions {
 export class InvalidForgeNameError extends Error {
   readonly code = 'INVALID_FORGE_NAME';
   constructor(readonly value: string) {
-    super(`${JSON.stringify(value)} is not a valid forge name: expected owner/name (or a login) of letters, digits, _ . -`);
+    super(
+      `${JSON.stringify(value)} is not a valid forge name: expected owner/name (or a login) of letters, digits, _ . -`,
+    );
     this.name = 'InvalidForgeNameError';
   }
 }
@@ -53,11 +80,20 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
   const transport = createTransport(options);
   const { log } = options;
 
-  async function call(method: string, path: string, request: { query?: Query; body?: unknown; allow?: readonly number[] } = {}): Promise<Answer> {
-    const search = new URLSearchParams(Object.entries(request.query ?? {}).map(([key, value]): [string, string] => [key, String(value)])).toString();
+  async function call(
+    method: string,
+    path: string,
+    request: { query?: Query; body?: unknown; allow?: readonly number[] } = {},
+  ): Promise<Answer> {
+    const search = new URLSearchParams(
+      Object.entries(request.query ?? {}).map(([key, value]): [string, string] => [key, String(value)]),
+    ).toString();
     const target = search === '' ? path : `${path}?${search}`;
     const started = Date.now();
-    const response = await transport(method, target, { authorization: `token ${options.token.reveal()}`, body: request.body }).catch((error: unknown) => {
+    const response = await transport(method, target, {
+      authorization: `token ${options.token.reveal()}`,
+      body: request.body,
+    }).catch((error: unknown) => {
       log.warn({ method, path: target, err: error }, 'forge API call got no response');
       throw error;
     });
@@ -80,15 +116,27 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
   function parse<S extends z.ZodType>(schema: S, answer: Answer, method: string, path: string): z.infer<S> {
     const parsed = schema.safeParse(answer.json);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new ForgeApiError(method, path, answer.status, `response does not have the fields the service reads (${problems})`);
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ');
+    throw new ForgeApiError(
+      method,
+      path,
+      answer.status,
+      `response does not have the fields the service reads (${problems})`,
+    );
   }
 
   async function get<S extends z.ZodType>(schema: S, path: string, query?: Query): Promise<z.infer<S>> {
     return parse(schema, await call('GET', path, { query }), 'GET', path);
   }
 
-  async function listAll<S extends z.ZodType>(schema: S, path: string, query: Query, key: (item: z.infer<S>) => number): Promise<Array<z.infer<S>>> {
+  async function listAll<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    query: Query,
+    key: (item: z.infer<S>) => number,
+  ): Promise<Array<z.infer<S>>> {
     const byKey = new Map<number, z.infer<S>>();
     for (let page = 1; page <= MAX_PAGES; page++) {
       const answer = await call('GET', path, { query: { ...query, page, limit: PAGE_LIMIT } });
@@ -102,7 +150,12 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     return [...byKey.values()];
   }
 
-  async function send<S extends z.ZodType>(schema: S, method: string, path: string, body: unknown): Promise<z.infer<S>> {
+  async function send<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    body: unknown,
+  ): Promise<z.infer<S>> {
     return parse(schema, await call(method, path, { body }), method, path);
   }
 
@@ -148,7 +201,11 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     },
     async listIssueComments(repo, number, since) {
       // Gitea answers this list in one page, without `page`/`limit`.
-      const comments = await get(Comment.array(), `${repoPath(repo)}/issues/${positive(number)}/comments`, since === undefined ? undefined : { since });
+      const comments = await get(
+        Comment.array(),
+        `${repoPath(repo)}/issues/${positive(number)}/comments`,
+        since === undefined ? undefined : { since },
+      );
       return comments.map((comment) => toComment(comment));
     },
     async listPulls(repo, state) {
@@ -160,18 +217,32 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       return { changedFiles: stat.changed_files ?? 0, additions: stat.additions ?? 0, deletions: stat.deletions ?? 0 };
     },
     async listPullReviews(repo, number) {
-      const reviews = await listAll(PullReview, `${repoPath(repo)}/pulls/${positive(number)}/reviews`, {}, (review) => review.id);
+      const reviews = await listAll(
+        PullReview,
+        `${repoPath(repo)}/pulls/${positive(number)}/reviews`,
+        {},
+        (review) => review.id,
+      );
       return reviews.map((review) => toReview(review)).sort((a, b) => a.id - b.id);
     },
     async listReviewComments(repo, number, reviewId) {
-      const comments = await get(ReviewComment.array(), `${repoPath(repo)}/pulls/${positive(number)}/reviews/${positive(reviewId)}/comments`);
+      const comments = await get(
+        ReviewComment.array(),
+        `${repoPath(repo)}/pulls/${positive(number)}/reviews/${positive(reviewId)}/comments`,
+      );
       return comments.map((comment) => toReviewComment(comment));
     },
     async listTimelineSince(repo, number, since) {
-      const entries = await listAll(TimelineComment, `${repoPath(repo)}/issues/${positive(number)}/timeline`, { since }, (entry) => entry.id);
+      const entries = await listAll(
+        TimelineComment,
+        `${repoPath(repo)}/issues/${positive(number)}/timeline`,
+        { since },
+        (entry) => entry.id,
+      );
       return entries.flatMap((entry) => toTimelineEntry(entry) ?? []);
     },
-    editComment: async (repo, commentId, body) => toComment(await send(Comment, 'PATCH', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { body })),
+    editComment: async (repo, commentId, body) =>
+      toComment(await send(Comment, 'PATCH', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { body })),
     async deleteComment(repo, commentId) {
       // Gitea answers 204, or 404 for a comment that is already gone.
       await call('DELETE', `${repoPath(repo)}/issues/comments/${positive(commentId)}`, { allow: [404] });
@@ -185,21 +256,37 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       return { ...toPull(found), htmlUrl: found.html_url };
     },
     async createPull(repo, pull) {
-      const created = await send(CreatedPull, 'POST', `${repoPath(repo)}/pulls`, { head: pull.head, base: pull.base, title: pull.title, body: pull.body });
+      const created = await send(CreatedPull, 'POST', `${repoPath(repo)}/pulls`, {
+        head: pull.head,
+        base: pull.base,
+        title: pull.title,
+        body: pull.body,
+      });
       return { ...toPull(created), htmlUrl: created.html_url };
     },
     async requestReviewers(repo, pullNumber, reviewers) {
-      await call('POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/requested_reviewers`, { body: { reviewers } });
+      await call('POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/requested_reviewers`, {
+        body: { reviewers },
+      });
     },
     async submitReview(repo, pullNumber, review) {
       // A line comment on the new version of a file: `new_position` is the line, `old_position` 0.
-      const comments = review.comments.map((comment) => ({ path: comment.path, body: comment.body, new_position: comment.line, old_position: 0 }));
+      const comments = review.comments.map((comment) => ({
+        path: comment.path,
+        body: comment.body,
+        new_position: comment.line,
+        old_position: 0,
+      }));
       const body = { event: review.event, body: review.body, ...(comments.length > 0 ? { comments } : {}) };
-      return toReviewSummary(await send(PullReview, 'POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/reviews`, body));
+      return toReviewSummary(
+        await send(PullReview, 'POST', `${repoPath(repo)}/pulls/${positive(pullNumber)}/reviews`, body),
+      );
     },
     async addLabels(repo, issueNumber, names) {
       // IssueLabelsOption takes names or ids; names spare a lookup.
-      const labels = await send(RepoLabel.array(), 'POST', `${repoPath(repo)}/issues/${positive(issueNumber)}/labels`, { labels: names });
+      const labels = await send(RepoLabel.array(), 'POST', `${repoPath(repo)}/issues/${positive(issueNumber)}/labels`, {
+        labels: names,
+      });
       return labels.map((label) => label.name);
     },
     async removeLabel(repo, issueNumber, name) {
@@ -211,7 +298,11 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async createIssue(repo, issue) {
       // CreateIssueOption takes label ids only.
       const ids = issue.labels.length === 0 ? [] : [...(await labelIds(repo, issue.labels)).values()];
-      const created = await send(CreatedIssue, 'POST', `${repoPath(repo)}/issues`, { title: issue.title, body: issue.body, ...(ids.length > 0 ? { labels: ids } : {}) });
+      const created = await send(CreatedIssue, 'POST', `${repoPath(repo)}/issues`, {
+        title: issue.title,
+        body: issue.body,
+        ...(ids.length > 0 ? { labels: ids } : {}),
+      });
       return { ...toIssue(created), htmlUrl: created.html_url };
     },
   };
@@ -219,7 +310,8 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
 
 function repoPath(repo: RepoName): string {
   const [owner, name, ...rest] = repo.split('/');
-  if (owner === undefined || name === undefined || rest.length > 0 || !NAME.test(owner) || !NAME.test(name)) throw new InvalidForgeNameError(repo);
+  if (owner === undefined || name === undefined || rest.length > 0 || !NAME.test(owner) || !NAME.test(name))
+    throw new InvalidForgeNameError(repo);
   return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 }
 

@@ -122,4 +122,3 @@ export const CreatedPull = PullRequest.extend({ html_url: z.string() });
 export const CreatedIssue = Issue.extend({ html_url: z.string() });
 
 export const RepoLabel = z.object({ id: z.number().int(), name: z.string() });
-

@@ -3,7 +3,14 @@
  * (`../webhook/refs.ts`), so an issue polled through the API and one delivered by a webhook are
  * the same value and get the same fingerprint.
  */
-import type { Permission, PullReview, PullReviewState, ReviewComment, ReviewSummary, TimelineEntry } from '../client.js';
+import type {
+  Permission,
+  PullReview,
+  PullReviewState,
+  ReviewComment,
+  ReviewSummary,
+  TimelineEntry,
+} from '../client.js';
 import type { CommentRef, RepoRef } from '../../core/events.js';
 import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
 
@@ -73,7 +80,13 @@ export function toReview(data: PullReviewData): PullReview {
 }
 
 export function toReviewComment(data: ReviewCommentData): ReviewComment {
-  return { id: data.id, author: { login: data.user.login, id: data.user.id }, path: data.path, line: data.position ?? 0, body: data.body };
+  return {
+    id: data.id,
+    author: { login: data.user.login, id: data.user.id },
+    path: data.path,
+    line: data.position ?? 0,
+    body: data.body,
+  };
 }
 /**
  * A timeline entry the poller reconciles, or `undefined` for the kinds it does not (comments are
@@ -97,7 +110,6 @@ export function toTimelineEntry(data: TimelineCommentData): TimelineEntry | unde
       return undefined;
   }
 }
-
 
 /** A review as the forge answered its creation: state as the forge says it. */
 export function toReviewSummary(data: PullReviewData): ReviewSummary {

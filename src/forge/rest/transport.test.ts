@@ -41,7 +41,12 @@ describe('forge transport: a forge that does not answer', () => {
   });
 
   it('holds the service client and the onboarding client to the limit they are given', async () => {
-    const service = createGiteaClient({ baseUrl: silent.url, token: new Secret('t'), timeoutMs: 300, log: silentLogger() });
+    const service = createGiteaClient({
+      baseUrl: silent.url,
+      token: new Secret('t'),
+      timeoutMs: 300,
+      log: silentLogger(),
+    });
     const onboarding = createOnboardingClient({ baseUrl: silent.url, token: 't', timeoutMs: 300 });
 
     await assert.rejects(service.whoami(), noAnswer);

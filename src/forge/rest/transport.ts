@@ -20,7 +20,11 @@ export interface RawAnswer {
   readonly headers: Headers;
 }
 
-export type ForgeTransport = (method: string, target: string, request: { readonly authorization: string; readonly body?: unknown }) => Promise<RawAnswer>;
+export type ForgeTransport = (
+  method: string,
+  target: string,
+  request: { readonly authorization: string; readonly body?: unknown },
+) => Promise<RawAnswer>;
 
 /** A forge that accepts and never answers (or stops halfway through) fails here instead of hanging a job. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -33,7 +37,11 @@ export function createTransport(options: TransportOptions): ForgeTransport {
     try {
       const response = await doFetch(`${apiBase}${target}`, {
         method,
-        headers: { authorization: request.authorization, accept: 'application/json', ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: request.authorization,
+          accept: 'application/json',
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -45,6 +53,7 @@ export function createTransport(options: TransportOptions): ForgeTransport {
 }
 
 function reasonOf(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no whole answer within ${timeoutMs / 1000} s (forge.requestTimeoutSeconds)`;
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return `no whole answer within ${timeoutMs / 1000} s (forge.requestTimeoutSeconds)`;
   return error instanceof Error ? error.message : String(error);
 }

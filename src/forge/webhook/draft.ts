@@ -18,7 +18,9 @@ export interface HandlerContext {
   readonly forgeUrl?: string;
 }
 
-export type Draft = { readonly kind: 'event'; readonly event: UnfingerprintedEvent } | { readonly kind: 'ignored'; readonly reason: string };
+export type Draft =
+  | { readonly kind: 'event'; readonly event: UnfingerprintedEvent }
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 export type Handler = (body: unknown, context: HandlerContext) => Result<Draft, PayloadProblem>;
 
@@ -41,7 +43,8 @@ export function pickAction<A extends string>(
   if (!read.ok) return err(read.error);
   const { action } = read.value;
   const mapped = Object.hasOwn(actions, action) ? actions[action] : undefined;
-  if (mapped === undefined) return ok({ ignored: `action '${action}' of event type '${context.eventType}' is not handled` });
+  if (mapped === undefined)
+    return ok({ ignored: `action '${action}' of event type '${context.eventType}' is not handled` });
   return ok({ action: mapped });
 }
 
@@ -51,7 +54,10 @@ export interface EventBase {
   readonly actor: UserRef;
 }
 
-export function eventBase(payload: { repository: RepositoryData; sender: UserData }, context: HandlerContext): Result<EventBase, PayloadProblem> {
+export function eventBase(
+  payload: { repository: RepositoryData; sender: UserData },
+  context: HandlerContext,
+): Result<EventBase, PayloadProblem> {
   const repo = toRepo(payload.repository, context.forgeUrl);
   if (!repo.ok) return repo;
   return ok({ forge: context.forge, repo: repo.value, actor: toUser(payload.sender) });

@@ -13,7 +13,14 @@ function read(headers: HeaderMap): DeliveryHeaders {
 
 describe('readDeliveryHeaders', () => {
   it('recognises Forgejo by its x-forgejo-* headers, though it also sends Gitea and GitHub copies', () => {
-    const headers = deliveryHeaders({ forge: 'forgejo', deliveryId: 'd-1', event: 'pull_request_approved', eventType: 'pull_request_review_approved', body: '{}', secret: 's' });
+    const headers = deliveryHeaders({
+      forge: 'forgejo',
+      deliveryId: 'd-1',
+      event: 'pull_request_approved',
+      eventType: 'pull_request_review_approved',
+      body: '{}',
+      secret: 's',
+    });
 
     const delivery = read(headers);
 
@@ -26,7 +33,14 @@ describe('readDeliveryHeaders', () => {
   });
 
   it('recognises Gitea by its x-gitea-* headers and dispatches on the event type, not the event', () => {
-    const headers = deliveryHeaders({ forge: 'gitea', deliveryId: 'd-2', event: 'issue_comment', eventType: 'pull_request_comment', body: '{}', secret: 's' });
+    const headers = deliveryHeaders({
+      forge: 'gitea',
+      deliveryId: 'd-2',
+      event: 'issue_comment',
+      eventType: 'pull_request_comment',
+      body: '{}',
+      secret: 's',
+    });
 
     const delivery = read(headers);
 
@@ -37,7 +51,11 @@ describe('readDeliveryHeaders', () => {
   });
 
   it('recognises GitHub when no Forgejo or Gitea header is present, and strips sha256= from the signature', () => {
-    const headers = { 'x-github-delivery': 'g-1', 'x-github-event': 'pull_request_review', 'x-hub-signature-256': `sha256=${HEX}` };
+    const headers = {
+      'x-github-delivery': 'g-1',
+      'x-github-event': 'pull_request_review',
+      'x-hub-signature-256': `sha256=${HEX}`,
+    };
 
     const delivery = read(headers);
 
@@ -80,7 +98,12 @@ describe('readDeliveryHeaders', () => {
   });
 
   it('takes header names in any case and the first of repeated values', () => {
-    const headers = { 'X-Gitea-Delivery': ['d-1', 'd-2'], 'X-Gitea-Event': 'push', 'X-Gitea-Event-Type': 'push', 'X-Gitea-Signature': ` ${HEX} ` };
+    const headers = {
+      'X-Gitea-Delivery': ['d-1', 'd-2'],
+      'X-Gitea-Event': 'push',
+      'X-Gitea-Event-Type': 'push',
+      'X-Gitea-Signature': ` ${HEX} `,
+    };
 
     const delivery = read(headers);
 
@@ -90,12 +113,40 @@ describe('readDeliveryHeaders', () => {
 
   describe('refuses a delivery it cannot identify', () => {
     const cases: { name: string; headers: HeaderMap; header?: string; message: RegExp }[] = [
-      { name: 'no forge headers at all', headers: { 'content-type': 'application/json' }, message: /none of the x-forgejo-event, x-gitea-event or x-github-event headers/ },
-      { name: 'a Gogs-only delivery', headers: { 'x-gogs-event': 'push', 'x-gogs-delivery': 'd' }, message: /not a webhook delivery/ },
-      { name: 'Gitea without a delivery id', headers: { 'x-gitea-event': 'push', 'x-gitea-event-type': 'push' }, header: 'x-gitea-delivery', message: /x-gitea-delivery header is missing/ },
-      { name: 'Gitea with an empty event', headers: { 'x-gitea-delivery': 'd', 'x-gitea-event': '' }, header: 'x-gitea-event', message: /x-gitea-event header is missing or empty/ },
-      { name: 'Forgejo without its event header', headers: { 'x-forgejo-delivery': 'd', 'x-gitea-delivery': 'd', 'x-gitea-event': 'push' }, header: 'x-forgejo-event', message: /x-forgejo-event header/ },
-      { name: 'GitHub without a delivery id', headers: { 'x-github-event': 'push' }, header: 'x-github-delivery', message: /x-github-delivery header is missing/ },
+      {
+        name: 'no forge headers at all',
+        headers: { 'content-type': 'application/json' },
+        message: /none of the x-forgejo-event, x-gitea-event or x-github-event headers/,
+      },
+      {
+        name: 'a Gogs-only delivery',
+        headers: { 'x-gogs-event': 'push', 'x-gogs-delivery': 'd' },
+        message: /not a webhook delivery/,
+      },
+      {
+        name: 'Gitea without a delivery id',
+        headers: { 'x-gitea-event': 'push', 'x-gitea-event-type': 'push' },
+        header: 'x-gitea-delivery',
+        message: /x-gitea-delivery header is missing/,
+      },
+      {
+        name: 'Gitea with an empty event',
+        headers: { 'x-gitea-delivery': 'd', 'x-gitea-event': '' },
+        header: 'x-gitea-event',
+        message: /x-gitea-event header is missing or empty/,
+      },
+      {
+        name: 'Forgejo without its event header',
+        headers: { 'x-forgejo-delivery': 'd', 'x-gitea-delivery': 'd', 'x-gitea-event': 'push' },
+        header: 'x-forgejo-event',
+        message: /x-forgejo-event header/,
+      },
+      {
+        name: 'GitHub without a delivery id',
+        headers: { 'x-github-event': 'push' },
+        header: 'x-github-delivery',
+        message: /x-github-delivery header is missing/,
+      },
     ];
     for (const { name, headers, header, message } of cases) {
       it(name, () => {

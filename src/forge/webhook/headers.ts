@@ -60,7 +60,8 @@ export function readDeliveryHeaders(headers: HeaderMap): Result<DeliveryHeaders,
   if (sender === undefined) {
     return err({
       kind: 'unknown-sender',
-      message: 'not a webhook delivery: none of the x-forgejo-event, x-gitea-event or x-github-event headers is present; point only a Forgejo, Gitea or GitHub webhook at this URL',
+      message:
+        'not a webhook delivery: none of the x-forgejo-event, x-gitea-event or x-github-event headers is present; point only a Forgejo, Gitea or GitHub webhook at this URL',
     });
   }
 

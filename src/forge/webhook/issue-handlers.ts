@@ -56,7 +56,9 @@ export function commentHandler(options: { readonly onPull?: boolean } = {}): Han
       ...base.value,
       type: 'comment',
       action: picked.value.action,
-      issue: toIssue(issue, { isPull: options.onPull === true || isPull === true || (pull !== null && pull !== undefined) }),
+      issue: toIssue(issue, {
+        isPull: options.onPull === true || isPull === true || (pull !== null && pull !== undefined),
+      }),
       ...(pull === null || pull === undefined ? {} : { pull: toPull(pull) }),
       comment: toComment(comment),
     });

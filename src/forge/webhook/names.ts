@@ -11,7 +11,8 @@ import { UNSAFE_CHARACTER } from '../../lib/escape-text.js';
 const OWNER = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/;
 const REPO = /^[A-Za-z0-9_.-]{1,100}$/;
 
-export const OWNER_RULE = 'expected a user or organisation name the forge allows (letters, digits, -, _ and ., not starting with - or .)';
+export const OWNER_RULE =
+  'expected a user or organisation name the forge allows (letters, digits, -, _ and ., not starting with - or .)';
 export const REPO_RULE = 'expected a repository name the forge allows (letters, digits, -, _ and ., not . or ..)';
 export const ID_RULE = 'expected a positive whole number (a safe integer)';
 
@@ -33,7 +34,9 @@ export function refNameProblem(value: string): string | undefined {
   if (value.length > 255) return 'is longer than 255 characters';
   if (UNSAFE_CHARACTER.test(value)) return 'must not contain control or bidi characters';
   if (/[ ~^:?*[\\]/.test(value)) return 'must not contain spaces or any of ~ ^ : ? * [ \\';
-  if (value.includes('..') || value.includes('@{') || value.includes('//') || value === '@') return 'must not contain .., @{ or //, nor be @';
-  if (/^[-/.]|[/.]$|\.lock$|\/\./.test(value)) return 'must not start with - / or ., end with / . or .lock, or have a part starting with .';
+  if (value.includes('..') || value.includes('@{') || value.includes('//') || value === '@')
+    return 'must not contain .., @{ or //, nor be @';
+  if (/^[-/.]|[/.]$|\.lock$|\/\./.test(value))
+    return 'must not start with - / or ., end with / . or .lock, or have a part starting with .';
   return undefined;
 }

@@ -13,16 +13,34 @@ interface Definition {
 const require = createRequire(import.meta.url);
 const EDITIONS = ['api.github.com', 'ghes-31', 'ghes-32', 'ghes-33', 'ghes-34', 'ghes-35'];
 const definitions: { edition: string; definition: Definition }[] = EDITIONS.flatMap((edition) =>
-  (require(`@octokit/webhooks-examples/${edition}/index.json`) as Definition[]).map((definition) => ({ edition, definition })),
+  (require(`@octokit/webhooks-examples/${edition}/index.json`) as Definition[]).map((definition) => ({
+    edition,
+    definition,
+  })),
 );
 
 /** For each GitHub event the service reads: the actions that make an event, and its type. */
 const HANDLED: Record<string, { type: ForgeEventType | undefined; actions: readonly string[] | 'all' }> = {
-  issues: { type: 'issue', actions: ['opened', 'edited', 'closed', 'reopened', 'deleted', 'assigned', 'unassigned', 'labeled', 'unlabeled'] },
+  issues: {
+    type: 'issue',
+    actions: ['opened', 'edited', 'closed', 'reopened', 'deleted', 'assigned', 'unassigned', 'labeled', 'unlabeled'],
+  },
   issue_comment: { type: 'comment', actions: ['created', 'edited'] },
   pull_request: {
     type: 'pull_request',
-    actions: ['opened', 'edited', 'closed', 'reopened', 'synchronize', 'review_requested', 'review_request_removed', 'assigned', 'unassigned', 'labeled', 'unlabeled'],
+    actions: [
+      'opened',
+      'edited',
+      'closed',
+      'reopened',
+      'synchronize',
+      'review_requested',
+      'review_request_removed',
+      'assigned',
+      'unassigned',
+      'labeled',
+      'unlabeled',
+    ],
   },
   pull_request_review: { type: 'review', actions: ['submitted'] },
   delete: { type: 'ref_deleted', actions: 'all' },
@@ -34,7 +52,12 @@ const HANDLED: Record<string, { type: ForgeEventType | undefined; actions: reado
 function examplesOf(name: string): { label: string; example: Example }[] {
   return definitions
     .filter(({ definition }) => definition.name === name)
-    .flatMap(({ edition, definition }) => definition.examples.map((example, index) => ({ label: `${edition} ${name}[${index}] ${example.action ?? ''}`, example })));
+    .flatMap(({ edition, definition }) =>
+      definition.examples.map((example, index) => ({
+        label: `${edition} ${name}[${index}] ${example.action ?? ''}`,
+        example,
+      })),
+    );
 }
 
 function eventOf(eventType: string, example: Example): ForgeEvent {
@@ -72,11 +95,13 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
   }
 
   it('names github.com as the host of api.github.com examples, and the enterprise host of the others', () => {
-    const hosts = new Set(['api.github.com', 'ghes-35'].map((edition) => {
-      const [first] = examplesOf('push').filter(({ label }) => label.startsWith(`${edition} `));
-      assert.ok(first !== undefined);
-      return eventOf('push', first.example).repo.host;
-    }));
+    const hosts = new Set(
+      ['api.github.com', 'ghes-35'].map((edition) => {
+        const [first] = examplesOf('push').filter(({ label }) => label.startsWith(`${edition} `));
+        assert.ok(first !== undefined);
+        return eventOf('push', first.example).repo.host;
+      }),
+    );
 
     assert.deepEqual([...hosts], ['github.com', 'octocoders.github.io']);
   });
@@ -87,7 +112,13 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
 
     const result = normalise({ forge: 'github', eventType: 'ping', body: ping.example });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: 'ping: the forge is checking that the webhook reaches this service; nothing to do' } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: {
+        kind: 'ignored',
+        reason: 'ping: the forge is checking that the webhook reaches this service; nothing to do',
+      },
+    });
   });
 
   it('ignores events the service does not act on, naming them', () => {
@@ -97,7 +128,11 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
       const [first] = examplesOf(name);
       const result = normalise({ forge: 'github', eventType: name, body: first?.example ?? {} });
 
-      assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: `event type '${name}' is not handled` } }, name);
+      assert.deepEqual(
+        result,
+        { ok: true, value: { kind: 'ignored', reason: `event type '${name}' is not handled` } },
+        name,
+      );
     }
   });
 
@@ -136,7 +171,10 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
 
     const result = normalise({ forge: 'github', eventType: 'pull_request', body });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: "review_requested for team 'justice-league' is not handled: only users are" } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { kind: 'ignored', reason: "review_requested for team 'justice-league' is not handled: only users are" },
+    });
   });
 
   it("reads a submitted review's id, text, state and reviewer", () => {
@@ -155,7 +193,11 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
 
       assert.ok(event.type === 'review');
       assert.equal(event.state, expected, state);
-      assert.deepEqual(event.review, { id: review.id, body: review.body ?? '', author: { login: review.user.login, id: review.user.id } });
+      assert.deepEqual(event.review, {
+        id: review.id,
+        body: review.body ?? '',
+        author: { login: review.user.login, id: review.user.id },
+      });
     }
   });
 
@@ -166,13 +208,19 @@ describe('normalise, on the GitHub examples of @octokit/webhooks-examples', () =
 
     const result = normalise({ forge: 'github', eventType: 'pull_request_review', body });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: "review in state 'dismissed' is not handled" } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { kind: 'ignored', reason: "review in state 'dismissed' is not handled" },
+    });
   });
 
   it('reads a comment on a PR as on a PR, from issue.pull_request', () => {
     const created = examplesOf('issue_comment').find(({ example }) => example.action === 'created');
     assert.ok(created !== undefined);
-    const issue = { ...(created.example.issue as object), pull_request: { url: 'https://api.github.com/repos/o/r/pulls/1' } };
+    const issue = {
+      ...(created.example.issue as object),
+      pull_request: { url: 'https://api.github.com/repos/o/r/pulls/1' },
+    };
 
     const event = eventOf('issue_comment', { ...created.example, issue });
 

@@ -45,22 +45,114 @@ const deletion = sampleBody('gitea-delete-branch');
 const giteaReview = sampleBody('gitea-pull_request_approved-reviewed');
 
 describe('normalise, on payloads that do not fit', () => {
-  const cases: { name: string; forge: ForgeKind; eventType: string; body: unknown; field: string; message: string }[] = [
-    { name: 'an array body', forge: 'gitea', eventType: 'push', body: [], field: '(body)', message: 'expected an object, got an array' },
-    { name: 'a string body', forge: 'gitea', eventType: 'issues', body: 'hello', field: '(body)', message: 'expected an object, got a string ("hello")' },
-    { name: 'a null body', forge: 'github', eventType: 'pull_request', body: null, field: '(body)', message: 'expected an object, got null' },
-    { name: 'a PR without a head sha', forge: 'gitea', eventType: 'pull_request_sync', body: without(pull, 'pull_request.head.sha'), field: 'pull_request.head.sha', message: 'expected a string, got undefined' },
-    { name: 'a PR in an unknown state', forge: 'gitea', eventType: 'pull_request', body: withValue(pull, 'pull_request.state', 'merged'), field: 'pull_request.state', message: 'expected one of "open", "closed", got a string ("merged")' },
-    { name: 'an issue numbered by a string', forge: 'gitea', eventType: 'issues', body: withValue(issue, 'issue.number', '1'), field: 'issue.number', message: 'expected a number, got a string ("1")' },
-    { name: 'a label without a name', forge: 'gitea', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.labels', [{ id: 8 }]), field: 'pull_request.labels[0].name', message: 'expected a string, got undefined' },
-    { name: 'an issue payload without an action', forge: 'gitea', eventType: 'issues', body: without(issue, 'action'), field: 'action', message: 'expected a string, got undefined' },
-    { name: 'a comment without an id', forge: 'gitea', eventType: 'issue_comment', body: without(comment, 'comment.id'), field: 'comment.id', message: 'expected a number, got undefined' },
-    { name: 'a payload without a sender', forge: 'gitea', eventType: 'delete', body: without(deletion, 'sender'), field: 'sender', message: 'expected an object, got undefined' },
-    { name: 'a deletion of an unknown kind of ref', forge: 'gitea', eventType: 'delete', body: withValue(deletion, 'ref_type', 'commit'), field: 'ref_type', message: 'expected one of "branch", "tag", got a string ("commit")' },
-    { name: 'a Gitea review with a null review', forge: 'gitea', eventType: 'pull_request_review_approved', body: withValue(giteaReview, 'review', null), field: 'review', message: 'expected an object, got null' },
-    // GitHub's header with a Gitea review shaped as a GitHub one would be: Gitea's review has no id.
-    { name: "GitHub's pull_request_review header over a Gitea review", forge: 'github', eventType: 'pull_request_review', body: { ...giteaReview, action: 'submitted' }, field: 'review.id', message: 'expected a number, got undefined' },
-  ];
+  const cases: { name: string; forge: ForgeKind; eventType: string; body: unknown; field: string; message: string }[] =
+    [
+      {
+        name: 'an array body',
+        forge: 'gitea',
+        eventType: 'push',
+        body: [],
+        field: '(body)',
+        message: 'expected an object, got an array',
+      },
+      {
+        name: 'a string body',
+        forge: 'gitea',
+        eventType: 'issues',
+        body: 'hello',
+        field: '(body)',
+        message: 'expected an object, got a string ("hello")',
+      },
+      {
+        name: 'a null body',
+        forge: 'github',
+        eventType: 'pull_request',
+        body: null,
+        field: '(body)',
+        message: 'expected an object, got null',
+      },
+      {
+        name: 'a PR without a head sha',
+        forge: 'gitea',
+        eventType: 'pull_request_sync',
+        body: without(pull, 'pull_request.head.sha'),
+        field: 'pull_request.head.sha',
+        message: 'expected a string, got undefined',
+      },
+      {
+        name: 'a PR in an unknown state',
+        forge: 'gitea',
+        eventType: 'pull_request',
+        body: withValue(pull, 'pull_request.state', 'merged'),
+        field: 'pull_request.state',
+        message: 'expected one of "open", "closed", got a string ("merged")',
+      },
+      {
+        name: 'an issue numbered by a string',
+        forge: 'gitea',
+        eventType: 'issues',
+        body: withValue(issue, 'issue.number', '1'),
+        field: 'issue.number',
+        message: 'expected a number, got a string ("1")',
+      },
+      {
+        name: 'a label without a name',
+        forge: 'gitea',
+        eventType: 'pull_request_sync',
+        body: withValue(pull, 'pull_request.labels', [{ id: 8 }]),
+        field: 'pull_request.labels[0].name',
+        message: 'expected a string, got undefined',
+      },
+      {
+        name: 'an issue payload without an action',
+        forge: 'gitea',
+        eventType: 'issues',
+        body: without(issue, 'action'),
+        field: 'action',
+        message: 'expected a string, got undefined',
+      },
+      {
+        name: 'a comment without an id',
+        forge: 'gitea',
+        eventType: 'issue_comment',
+        body: without(comment, 'comment.id'),
+        field: 'comment.id',
+        message: 'expected a number, got undefined',
+      },
+      {
+        name: 'a payload without a sender',
+        forge: 'gitea',
+        eventType: 'delete',
+        body: without(deletion, 'sender'),
+        field: 'sender',
+        message: 'expected an object, got undefined',
+      },
+      {
+        name: 'a deletion of an unknown kind of ref',
+        forge: 'gitea',
+        eventType: 'delete',
+        body: withValue(deletion, 'ref_type', 'commit'),
+        field: 'ref_type',
+        message: 'expected one of "branch", "tag", got a string ("commit")',
+      },
+      {
+        name: 'a Gitea review with a null review',
+        forge: 'gitea',
+        eventType: 'pull_request_review_approved',
+        body: withValue(giteaReview, 'review', null),
+        field: 'review',
+        message: 'expected an object, got null',
+      },
+      // GitHub's header with a Gitea review shaped as a GitHub one would be: Gitea's review has no id.
+      {
+        name: "GitHub's pull_request_review header over a Gitea review",
+        forge: 'github',
+        eventType: 'pull_request_review',
+        body: { ...giteaReview, action: 'submitted' },
+        field: 'review.id',
+        message: 'expected a number, got undefined',
+      },
+    ];
   for (const { name, forge, eventType, body, field, message } of cases) {
     it(`names the field at fault in ${name}`, () => {
       const result = normalise({ forge, eventType, body });
@@ -68,16 +160,23 @@ describe('normalise, on payloads that do not fit', () => {
       assert.deepEqual(result, { ok: false, error: { field, message } });
     });
   }
-
 });
 
 describe('normalise, on a repository the payload names inconsistently (hardening #1)', () => {
   const FORGE = 'http://try.gitea.io';
-  const repository = (changes: Record<string, unknown>) => ({ ...deletion, repository: { ...deletion.repository, ...changes } });
+  const repository = (changes: Record<string, unknown>) => ({
+    ...deletion,
+    repository: { ...deletion.repository, ...changes },
+  });
   const cases: { name: string; body: unknown; field: string; message: RegExp }[] = [
     {
       name: 'an allowed full_name with a clone URL on another host',
-      body: repository({ full_name: 'acme/widget', owner: { login: 'acme' }, name: 'widget', clone_url: 'http://127.0.0.1:9/acme/widget.git' }),
+      body: repository({
+        full_name: 'acme/widget',
+        owner: { login: 'acme' },
+        name: 'widget',
+        clone_url: 'http://127.0.0.1:9/acme/widget.git',
+      }),
       field: 'repository.clone_url',
       message: /is on host a string \("127\.0\.0\.1:9"\), not on the forge \(try\.gitea\.io\)/,
     },
@@ -93,14 +192,24 @@ describe('normalise, on a repository the payload names inconsistently (hardening
       field: 'repository.clone_url',
       message: /expected the path "\/gogits\/hello-world\.git"/,
     },
-    { name: 'a clone URL that is not a URL', body: repository({ clone_url: 'gogits/hello-world.git' }), field: 'repository.clone_url', message: /expected an http\(s\) URL/ },
+    {
+      name: 'a clone URL that is not a URL',
+      body: repository({ clone_url: 'gogits/hello-world.git' }),
+      field: 'repository.clone_url',
+      message: /expected an http\(s\) URL/,
+    },
     {
       name: 'a clone URL carrying credentials',
       body: repository({ clone_url: 'http://u:p@try.gitea.io/gogits/hello-world.git' }),
       field: 'repository.clone_url',
       message: /without credentials/,
     },
-    { name: 'a file clone URL', body: repository({ clone_url: 'file:///tmp/gogits/hello-world.git' }), field: 'repository.clone_url', message: /expected an http\(s\) URL/ },
+    {
+      name: 'a file clone URL',
+      body: repository({ clone_url: 'file:///tmp/gogits/hello-world.git' }),
+      field: 'repository.clone_url',
+      message: /expected an http\(s\) URL/,
+    },
   ];
   for (const { name, body, field, message } of cases) {
     it(`refuses ${name}, naming ${field}`, () => {
@@ -113,14 +222,23 @@ describe('normalise, on a repository the payload names inconsistently (hardening
   }
 
   it('refuses a clone URL on another host even with no forge URL configured, when its path names another repository', () => {
-    const result = normalise({ forge: 'gitea', eventType: 'delete', body: repository({ clone_url: 'http://127.0.0.1:9/x.git' }) });
+    const result = normalise({
+      forge: 'gitea',
+      eventType: 'delete',
+      body: repository({ clone_url: 'http://127.0.0.1:9/x.git' }),
+    });
 
     assert.ok(!result.ok);
     assert.equal(result.error.field, 'repository.clone_url');
   });
 
   it('names the repository by the forge host and builds its clone URL from forge.url, whatever else the payload says', () => {
-    const result = normalise({ forge: 'gitea', eventType: 'delete', body: repository({ html_url: 'http://127.0.0.1:9/elsewhere' }), forgeUrl: 'https://TRY.gitea.io/' });
+    const result = normalise({
+      forge: 'gitea',
+      eventType: 'delete',
+      body: repository({ html_url: 'http://127.0.0.1:9/elsewhere' }),
+      forgeUrl: 'https://TRY.gitea.io/',
+    });
 
     assert.ok(result.ok && result.value.kind === 'event');
     assert.equal(result.value.event.repo.host, 'try.gitea.io');
@@ -131,21 +249,111 @@ describe('normalise, on a repository the payload names inconsistently (hardening
 describe('normalise, on names and numbers the forge would never send (hardening #6, #7)', () => {
   const sneaky = 'evil\n$(touch /tmp/x)\u202Egnp';
   const cases: { name: string; eventType: string; body: unknown; field: string; message: RegExp }[] = [
-    { name: 'an owner with a newline, $(…) and U+202E', eventType: 'delete', body: withValue(deletion, 'repository.owner.login', sneaky), field: 'repository.owner.login', message: /user or organisation name .* got a string \("evil\\n\$\(touch \/tmp\/x\)\\u202egnp"\)/ },
-    { name: 'an owner starting with -', eventType: 'delete', body: withValue(deletion, 'repository.owner.login', '-acme'), field: 'repository.owner.login', message: /user or organisation name/ },
-    { name: 'a repository name ..', eventType: 'delete', body: withValue(deletion, 'repository.name', '..'), field: 'repository.name', message: /repository name/ },
-    { name: 'a repository name with a slash', eventType: 'delete', body: withValue(deletion, 'repository.name', 'a/b'), field: 'repository.name', message: /repository name/ },
-    { name: 'a default branch with U+202E', eventType: 'delete', body: withValue(deletion, 'repository.default_branch', 'main\u202E'), field: 'repository.default_branch', message: /control or bidi/ },
-    { name: 'a deleted ref with a newline', eventType: 'delete', body: withValue(deletion, 'ref', 'feature\nINFO forged'), field: 'ref', message: /control or bidi/ },
-    { name: 'a PR head branch git refuses', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.head.ref', 'a..b'), field: 'pull_request.head.ref', message: /not a branch name git accepts/ },
-    { name: 'a PR base branch starting with -', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.base.ref', '-main'), field: 'pull_request.base.ref', message: /not a branch name git accepts/ },
-    { name: 'a sender login with a control character', eventType: 'delete', body: withValue(deletion, 'sender.login', 'bob\u001b[2J'), field: 'sender.login', message: /control or bidi/ },
-    { name: 'an issue numbered -5', eventType: 'issues', body: withValue(issue, 'issue.number', -5), field: 'issue.number', message: /positive whole number .* got a number \(-5\)/ },
-    { name: 'an issue numbered 1.5', eventType: 'issues', body: withValue(issue, 'issue.number', 1.5), field: 'issue.number', message: /positive whole number/ },
-    { name: 'an issue numbered 1e21', eventType: 'issues', body: withValue(issue, 'issue.number', 1e21), field: 'issue.number', message: /positive whole number/ },
-    { name: 'an issue numbered 0', eventType: 'issues', body: withValue(issue, 'issue.number', 0), field: 'issue.number', message: /positive whole number/ },
-    { name: 'a PR numbered 2^53', eventType: 'pull_request_sync', body: withValue(pull, 'pull_request.number', 2 ** 53), field: 'pull_request.number', message: /positive whole number/ },
-    { name: 'a comment with id -1', eventType: 'issue_comment', body: withValue(comment, 'comment.id', -1), field: 'comment.id', message: /positive whole number/ },
+    {
+      name: 'an owner with a newline, $(…) and U+202E',
+      eventType: 'delete',
+      body: withValue(deletion, 'repository.owner.login', sneaky),
+      field: 'repository.owner.login',
+      message: /user or organisation name .* got a string \("evil\\n\$\(touch \/tmp\/x\)\\u202egnp"\)/,
+    },
+    {
+      name: 'an owner starting with -',
+      eventType: 'delete',
+      body: withValue(deletion, 'repository.owner.login', '-acme'),
+      field: 'repository.owner.login',
+      message: /user or organisation name/,
+    },
+    {
+      name: 'a repository name ..',
+      eventType: 'delete',
+      body: withValue(deletion, 'repository.name', '..'),
+      field: 'repository.name',
+      message: /repository name/,
+    },
+    {
+      name: 'a repository name with a slash',
+      eventType: 'delete',
+      body: withValue(deletion, 'repository.name', 'a/b'),
+      field: 'repository.name',
+      message: /repository name/,
+    },
+    {
+      name: 'a default branch with U+202E',
+      eventType: 'delete',
+      body: withValue(deletion, 'repository.default_branch', 'main\u202E'),
+      field: 'repository.default_branch',
+      message: /control or bidi/,
+    },
+    {
+      name: 'a deleted ref with a newline',
+      eventType: 'delete',
+      body: withValue(deletion, 'ref', 'feature\nINFO forged'),
+      field: 'ref',
+      message: /control or bidi/,
+    },
+    {
+      name: 'a PR head branch git refuses',
+      eventType: 'pull_request_sync',
+      body: withValue(pull, 'pull_request.head.ref', 'a..b'),
+      field: 'pull_request.head.ref',
+      message: /not a branch name git accepts/,
+    },
+    {
+      name: 'a PR base branch starting with -',
+      eventType: 'pull_request_sync',
+      body: withValue(pull, 'pull_request.base.ref', '-main'),
+      field: 'pull_request.base.ref',
+      message: /not a branch name git accepts/,
+    },
+    {
+      name: 'a sender login with a control character',
+      eventType: 'delete',
+      body: withValue(deletion, 'sender.login', 'bob\u001b[2J'),
+      field: 'sender.login',
+      message: /control or bidi/,
+    },
+    {
+      name: 'an issue numbered -5',
+      eventType: 'issues',
+      body: withValue(issue, 'issue.number', -5),
+      field: 'issue.number',
+      message: /positive whole number .* got a number \(-5\)/,
+    },
+    {
+      name: 'an issue numbered 1.5',
+      eventType: 'issues',
+      body: withValue(issue, 'issue.number', 1.5),
+      field: 'issue.number',
+      message: /positive whole number/,
+    },
+    {
+      name: 'an issue numbered 1e21',
+      eventType: 'issues',
+      body: withValue(issue, 'issue.number', 1e21),
+      field: 'issue.number',
+      message: /positive whole number/,
+    },
+    {
+      name: 'an issue numbered 0',
+      eventType: 'issues',
+      body: withValue(issue, 'issue.number', 0),
+      field: 'issue.number',
+      message: /positive whole number/,
+    },
+    {
+      name: 'a PR numbered 2^53',
+      eventType: 'pull_request_sync',
+      body: withValue(pull, 'pull_request.number', 2 ** 53),
+      field: 'pull_request.number',
+      message: /positive whole number/,
+    },
+    {
+      name: 'a comment with id -1',
+      eventType: 'issue_comment',
+      body: withValue(comment, 'comment.id', -1),
+      field: 'comment.id',
+      message: /positive whole number/,
+    },
   ];
   for (const { name, eventType, body, field, message } of cases) {
     it(`refuses ${name}, naming ${field}`, () => {
@@ -175,10 +383,30 @@ describe('normalise, on event types and actions it does not act on', () => {
     { forge: 'gitea', eventType: 'status', body: 'not even an object', reason: "event type 'status' is not handled" },
     { forge: 'github', eventType: 'check_run', body: {}, reason: "event type 'check_run' is not handled" },
     { forge: 'gitea', eventType: 'constructor', body: {}, reason: "event type 'constructor' is not handled" },
-    { forge: 'gitea', eventType: 'issue_comment', body: { ...comment, action: 'deleted' }, reason: "action 'deleted' of event type 'issue_comment' is not handled" },
-    { forge: 'gitea', eventType: 'issue_milestone', body: { ...issue, action: 'milestoned' }, reason: "action 'milestoned' of event type 'issue_milestone' is not handled" },
-    { forge: 'gitea', eventType: 'issues', body: { ...issue, action: 'toString' }, reason: "action 'toString' of event type 'issues' is not handled" },
-    { forge: 'gitea', eventType: 'ping', body: {}, reason: 'ping: the forge is checking that the webhook reaches this service; nothing to do' },
+    {
+      forge: 'gitea',
+      eventType: 'issue_comment',
+      body: { ...comment, action: 'deleted' },
+      reason: "action 'deleted' of event type 'issue_comment' is not handled",
+    },
+    {
+      forge: 'gitea',
+      eventType: 'issue_milestone',
+      body: { ...issue, action: 'milestoned' },
+      reason: "action 'milestoned' of event type 'issue_milestone' is not handled",
+    },
+    {
+      forge: 'gitea',
+      eventType: 'issues',
+      body: { ...issue, action: 'toString' },
+      reason: "action 'toString' of event type 'issues' is not handled",
+    },
+    {
+      forge: 'gitea',
+      eventType: 'ping',
+      body: {},
+      reason: 'ping: the forge is checking that the webhook reaches this service; nothing to do',
+    },
   ];
   for (const { forge, eventType, body, reason } of cases) {
     it(`ignores ${forge} '${eventType}'${typeof body === 'object' && body !== null && 'action' in body ? ` action '${String(body.action)}'` : ''}`, () => {
@@ -191,23 +419,43 @@ describe('normalise, given the headers of one forge and the body of another', ()
   it("ignores a Gitea approval under GitHub's pull_request event: its action 'reviewed' is not GitHub's", () => {
     const result = normalise({ forge: 'github', eventType: 'pull_request', body: giteaReview });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: "action 'reviewed' of event type 'pull_request' is not handled" } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { kind: 'ignored', reason: "action 'reviewed' of event type 'pull_request' is not handled" },
+    });
   });
 
   it("ignores a Gitea approval under the x-github-event copy Gitea sends ('pull_request_approved')", () => {
     const result = normalise({ forge: 'github', eventType: 'pull_request_approved', body: giteaReview });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: "event type 'pull_request_approved' is not handled" } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { kind: 'ignored', reason: "event type 'pull_request_approved' is not handled" },
+    });
   });
 
   it("ignores a GitHub review under Gitea's approval event type: its action 'submitted' is not Gitea's", () => {
-    const result = normalise({ forge: 'gitea', eventType: 'pull_request_review_approved', body: githubExample('pull_request_review', 'submitted') });
+    const result = normalise({
+      forge: 'gitea',
+      eventType: 'pull_request_review_approved',
+      body: githubExample('pull_request_review', 'submitted'),
+    });
 
-    assert.deepEqual(result, { ok: true, value: { kind: 'ignored', reason: "action 'submitted' of event type 'pull_request_review_approved' is not handled" } });
+    assert.deepEqual(result, {
+      ok: true,
+      value: {
+        kind: 'ignored',
+        reason: "action 'submitted' of event type 'pull_request_review_approved' is not handled",
+      },
+    });
   });
 
   it("reads a GitHub comment under Gitea's headers as the comment it is: the shapes agree", () => {
-    const result = normalise({ forge: 'gitea', eventType: 'issue_comment', body: githubExample('issue_comment', 'created') });
+    const result = normalise({
+      forge: 'gitea',
+      eventType: 'issue_comment',
+      body: githubExample('issue_comment', 'created'),
+    });
 
     assert.ok(result.ok && result.value.kind === 'event');
     assert.equal(result.value.event.type, 'comment');

@@ -8,12 +8,19 @@ import { normalise, type NormaliseInput } from './normalise.js';
 type EventOf<T extends ForgeEvent['type']> = Extract<ForgeEvent, { type: T }>;
 
 /** A captured delivery through the headers and `normalise`, as the intake runs it. */
-function eventFromSample<T extends ForgeEvent['type']>(name: string, type: T, options: SampleOptions & { forgeUrl?: string } = {}): EventOf<T> {
+function eventFromSample<T extends ForgeEvent['type']>(
+  name: string,
+  type: T,
+  options: SampleOptions & { forgeUrl?: string } = {},
+): EventOf<T> {
   const sample = loadSamplePayload(name, options);
   const headers = readDeliveryHeaders(sample.headers);
   assert.ok(headers.ok, `headers of ${name}: ${JSON.stringify(headers)}`);
   const { forge, eventType } = headers.value;
-  return expectEvent({ forge, eventType, body: JSON.parse(sample.body.toString('utf8')), forgeUrl: options.forgeUrl }, type);
+  return expectEvent(
+    { forge, eventType, body: JSON.parse(sample.body.toString('utf8')), forgeUrl: options.forgeUrl },
+    type,
+  );
 }
 
 function expectEvent<T extends ForgeEvent['type']>(input: NormaliseInput, type: T): EventOf<T> {
@@ -47,7 +54,11 @@ describe('normalise, on the captured Gitea deliveries', () => {
     const outcomes = samples.map((sample) => {
       const headers = readDeliveryHeaders(sample.headers);
       assert.ok(headers.ok);
-      return normalise({ forge: headers.value.forge, eventType: headers.value.eventType, body: JSON.parse(sample.body.toString('utf8')) });
+      return normalise({
+        forge: headers.value.forge,
+        eventType: headers.value.eventType,
+        body: JSON.parse(sample.body.toString('utf8')),
+      });
     });
 
     assert.equal(samples.length, 8);
@@ -129,7 +140,11 @@ describe('normalise, on the captured Gitea deliveries', () => {
   });
 
   it('carries the PR of a comment on one when the payload sends it (current Gitea: is_pull, pull_request)', () => {
-    const body = { ...sampleBody('gitea-issue_comment-created'), is_pull: true, pull_request: sampleBody('gitea-pull_request-synchronized').pull_request };
+    const body = {
+      ...sampleBody('gitea-issue_comment-created'),
+      is_pull: true,
+      pull_request: sampleBody('gitea-pull_request-synchronized').pull_request,
+    };
 
     const event = expectEvent({ forge: 'forgejo', eventType: 'issue_comment', body }, 'comment');
 
@@ -165,7 +180,10 @@ describe('normalise, on the captured Gitea deliveries', () => {
       requestedReviewers: [],
       updatedAt: '2023-12-05T18:35:31Z',
     });
-    assert.equal(event.fingerprint, 'gitea.com/anbraten/test-repo:pr:1:closed:merged:d555a5dd07f4d0148a58d4686ec381502ae6a2d4');
+    assert.equal(
+      event.fingerprint,
+      'gitea.com/anbraten/test-repo:pr:1:closed:merged:d555a5dd07f4d0148a58d4686ec381502ae6a2d4',
+    );
   });
 
   it('reads a review request (gitea-pull_request-review_requested, event type pull_request_review_request)', () => {
@@ -191,14 +209,21 @@ describe('normalise, on the captured Gitea deliveries', () => {
     assert.equal(event.pull.headRef, 'test-patch-1');
     assert.deepEqual(event.pull.labels, ['Kind/Bug', 'Kind/Security']);
     assert.equal(event.pull.updatedAt, '2024-02-22T01:42:03+01:00');
-    assert.equal(event.fingerprint, '127.0.0.1:3000/test-ci/multi-line-secrets:pr:2:synchronized:788ed8d02d3b7fcfcf6386dbcbca696aa1d4dc25');
+    assert.equal(
+      event.fingerprint,
+      '127.0.0.1:3000/test-ci/multi-line-secrets:pr:2:synchronized:788ed8d02d3b7fcfcf6386dbcbca696aa1d4dc25',
+    );
   });
 
   it('reads an approval, the sender being the reviewer (gitea-pull_request_approved-reviewed)', () => {
     const event = eventFromSample('gitea-pull_request_approved-reviewed', 'review');
 
     assert.equal(event.state, 'approved');
-    assert.deepEqual(event.review, { id: 0, body: 'juhu thats a great idea', author: { login: 'a_nice_user', id: 349 } });
+    assert.deepEqual(event.review, {
+      id: 0,
+      body: 'juhu thats a great idea',
+      author: { login: 'a_nice_user', id: 349 },
+    });
     assert.deepEqual(event.actor, { login: 'a_nice_user', id: 349 });
     assert.equal(event.pull.number, 7);
     assert.equal(event.pull.headSha, '07977177c2cd7d46bad37b8472a9d50e7acb9d1f');
@@ -216,7 +241,9 @@ describe('normalise, on the captured Gitea deliveries', () => {
       const fromGitea = normalise({ forge: gitea.value.forge, eventType: gitea.value.eventType, body });
       const fromForgejo = normalise({ forge: forgejo.value.forge, eventType: forgejo.value.eventType, body });
 
-      assert.ok(fromGitea.ok && fromGitea.value.kind === 'event' && fromForgejo.ok && fromForgejo.value.kind === 'event');
+      assert.ok(
+        fromGitea.ok && fromGitea.value.kind === 'event' && fromForgejo.ok && fromForgejo.value.kind === 'event',
+      );
       assert.equal(fromForgejo.value.event.forge, 'forgejo');
       assert.deepEqual({ ...fromForgejo.value.event, forge: 'gitea' }, fromGitea.value.event, sample.name);
     }
@@ -235,7 +262,10 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
     const body = sampleBody('gitea-delete-branch');
     const repository = { ...(body.repository as object), clone_url: 'http://try.gitea.io/git/gogits/hello-world.git' };
 
-    const event = expectEvent({ forge: 'gitea', eventType: 'delete', body: { ...body, repository }, forgeUrl: 'https://try.gitea.io/git/' }, 'ref_deleted');
+    const event = expectEvent(
+      { forge: 'gitea', eventType: 'delete', body: { ...body, repository }, forgeUrl: 'https://try.gitea.io/git/' },
+      'ref_deleted',
+    );
 
     assert.equal(event.repo.cloneUrl, 'https://try.gitea.io/git/gogits/hello-world.git');
   });
@@ -287,7 +317,11 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
 
   it('reads the assignees of a PR assigned on Gitea (pull_request_assign), which names no login', () => {
     const body = sampleBody('gitea-pull_request-synchronized');
-    const assigned = { ...body, action: 'assigned', pull_request: { ...(body.pull_request as object), assignees: [{ login: 'dev' }, { login: 'bob' }] } };
+    const assigned = {
+      ...body,
+      action: 'assigned',
+      pull_request: { ...(body.pull_request as object), assignees: [{ login: 'dev' }, { login: 'bob' }] },
+    };
 
     const event = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: assigned }, 'pull_request');
 
@@ -299,7 +333,11 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
   it('reads the login a GitHub PR was assigned to, and the PR’s single assignee of old payloads', () => {
     const body = sampleBody('gitea-pull_request-synchronized');
     const github = { ...body, action: 'assigned', assignee: { login: 'dev' } };
-    const old = { ...body, action: 'assigned', pull_request: { ...(body.pull_request as object), assignees: null, assignee: { login: 'dev' } } };
+    const old = {
+      ...body,
+      action: 'assigned',
+      pull_request: { ...(body.pull_request as object), assignees: null, assignee: { login: 'dev' } },
+    };
 
     const fromGithub = expectEvent({ forge: 'github', eventType: 'pull_request', body: github }, 'pull_request');
     const fromOld = expectEvent({ forge: 'gitea', eventType: 'pull_request_assign', body: old }, 'pull_request');
@@ -331,11 +369,21 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
   });
 
   it('reads a push with its commit count', () => {
-    const body = { ...sampleBody('gitea-delete-branch'), ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40), commits: [{}, {}], total_commits: 3 };
+    const body = {
+      ...sampleBody('gitea-delete-branch'),
+      ref: 'refs/heads/main',
+      before: 'a'.repeat(40),
+      after: 'b'.repeat(40),
+      commits: [{}, {}],
+      total_commits: 3,
+    };
 
     const event = expectEvent({ forge: 'gitea', eventType: 'push', body }, 'push');
 
-    assert.deepEqual({ ref: event.ref, before: event.before, after: event.after, commitCount: event.commitCount }, { ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40), commitCount: 3 });
+    assert.deepEqual(
+      { ref: event.ref, before: event.before, after: event.after, commitCount: event.commitCount },
+      { ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40), commitCount: 3 },
+    );
   });
 
   it('reads a repository deletion, and ignores its creation', () => {
@@ -345,6 +393,9 @@ describe('normalise, on Forgejo/Gitea specifics', () => {
     const created = normalise({ forge: 'gitea', eventType: 'repository', body: { ...body, action: 'created' } });
 
     assert.equal(deleted.fingerprint, 'try.gitea.io/gogits/hello-world:repository:deleted');
-    assert.deepEqual(created, { ok: true, value: { kind: 'ignored', reason: "action 'created' of event type 'repository' is not handled" } });
+    assert.deepEqual(created, {
+      ok: true,
+      value: { kind: 'ignored', reason: "action 'created' of event type 'repository' is not handled" },
+    });
   });
 });

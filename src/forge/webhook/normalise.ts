@@ -33,13 +33,19 @@ export interface NormaliseInput {
   readonly forgeUrl?: string | undefined;
 }
 
-export type Normalised = { readonly kind: 'event'; readonly event: ForgeEvent } | { readonly kind: 'ignored'; readonly reason: string };
+export type Normalised =
+  | { readonly kind: 'event'; readonly event: ForgeEvent }
+  | { readonly kind: 'ignored'; readonly reason: string };
 
 export function normalise(input: NormaliseInput): Result<Normalised, PayloadProblem> {
   const handler = handlerFor(input.forge, input.eventType);
   if (handler === undefined) return ok({ kind: 'ignored', reason: `event type '${input.eventType}' is not handled` });
 
-  const context = { forge: input.forge, eventType: input.eventType, ...(input.forgeUrl === undefined ? {} : { forgeUrl: input.forgeUrl }) };
+  const context = {
+    forge: input.forge,
+    eventType: input.eventType,
+    ...(input.forgeUrl === undefined ? {} : { forgeUrl: input.forgeUrl }),
+  };
   const drafted = handler(input.body, context);
   if (!drafted.ok) return drafted;
   if (drafted.value.kind === 'ignored') return ok(drafted.value);

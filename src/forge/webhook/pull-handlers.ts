@@ -23,14 +23,24 @@ export function pullHandler(actions: Readonly<Record<string, PullAction>>): Hand
     if (!base.ok) return base;
 
     const assignee = payload.value.assignee?.login;
-    const event = { ...base.value, type: 'pull_request', action, pull: toPull(payload.value.pull_request), ...(assignee !== undefined ? { assignee } : {}) } as const;
+    const event = {
+      ...base.value,
+      type: 'pull_request',
+      action,
+      pull: toPull(payload.value.pull_request),
+      ...(assignee !== undefined ? { assignee } : {}),
+    } as const;
     if (action !== 'review_requested' && action !== 'review_request_removed') return drafted(event);
 
     const reviewer = payload.value.requested_reviewer?.login;
     if (reviewer !== undefined) return drafted({ ...event, requestedReviewer: reviewer });
     // Agents are users; a team's review request names no one they could act as.
     const team = payload.value.requested_team?.slug;
-    return ignored(team === undefined ? `${action} names no reviewer` : `${action} for team '${team}' is not handled: only users are`);
+    return ignored(
+      team === undefined
+        ? `${action} names no reviewer`
+        : `${action} for team '${team}' is not handled: only users are`,
+    );
   };
 }
 
@@ -53,7 +63,8 @@ export const giteaReviewHandler: Handler = (body, context) => {
   if (!payload.ok) return err(payload.error);
   const { review, pull_request: pull, sender } = payload.value;
   const state = stateOf(GITEA_REVIEW_STATES, context.eventType) ?? stateOf(GITEA_REVIEW_STATES, review.type ?? '');
-  if (state === undefined) return ignored(`review of type '${review.type ?? ''}' in event type '${context.eventType}' is not handled`);
+  if (state === undefined)
+    return ignored(`review of type '${review.type ?? ''}' in event type '${context.eventType}' is not handled`);
   const base = eventBase(payload.value, context);
   if (!base.ok) return base;
 

@@ -30,7 +30,10 @@ export function toRepo(data: RepositoryData, forgeUrl: string | undefined): Resu
   }
   const clone = httpUrl(data.clone_url);
   if (clone === undefined) {
-    return err({ field: 'repository.clone_url', message: `expected an http(s) URL without credentials, got ${describeValue(data.clone_url)}` });
+    return err({
+      field: 'repository.clone_url',
+      message: `expected an http(s) URL without credentials, got ${describeValue(data.clone_url)}`,
+    });
   }
   const forge = forgeUrl === undefined ? clone : new URL(forgeUrl);
   if (clone.host.toLowerCase() !== forge.host.toLowerCase()) {
@@ -39,7 +42,8 @@ export function toRepo(data: RepositoryData, forgeUrl: string | undefined): Resu
       message: `is on host ${describeValue(clone.host)}, not on the forge (${forge.host}); the service only works on the forge in forge.url`,
     });
   }
-  const prefix = forgeUrl === undefined ? clone.pathname.slice(0, -`/${owner}/${name}.git`.length) : forgePathPrefix(forge);
+  const prefix =
+    forgeUrl === undefined ? clone.pathname.slice(0, -`/${owner}/${name}.git`.length) : forgePathPrefix(forge);
   if (clone.pathname.toLowerCase() !== `${prefix}/${owner}/${name}.git`.toLowerCase()) {
     return err({
       field: 'repository.clone_url',
@@ -92,7 +96,9 @@ export function toPull(data: PullData): PullRef {
     baseRef: data.base.ref,
     labels: (data.labels ?? []).map((label) => label.name),
     assignees: assignees.map((user) => user.login),
-    requestedReviewers: (data.requested_reviewers ?? []).flatMap((user) => (user.login === undefined ? [] : [user.login])),
+    requestedReviewers: (data.requested_reviewers ?? []).flatMap((user) =>
+      user.login === undefined ? [] : [user.login],
+    ),
     updatedAt: data.updated_at ?? '',
   };
 }

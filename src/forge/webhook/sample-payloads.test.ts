@@ -29,7 +29,10 @@ describe('the captured sample deliveries (test/support/payloads)', () => {
   it('gives each capture a stable delivery id of its own', () => {
     const ids = loadSamplePayloads().map((sample) => sample.headers['x-gitea-delivery']);
 
-    assert.deepEqual(loadSamplePayloads().map((sample) => sample.headers['x-gitea-delivery']), ids);
+    assert.deepEqual(
+      loadSamplePayloads().map((sample) => sample.headers['x-gitea-delivery']),
+      ids,
+    );
     assert.equal(new Set(ids).size, ids.length);
   });
 
@@ -41,7 +44,10 @@ describe('the captured sample deliveries (test/support/payloads)', () => {
     try {
       const samples = loadSamplePayloads();
 
-      assert.deepEqual(samples.map((sample) => [sample.name, sample.body.toString()]), [['gitea-issues-opened', '{}']]);
+      assert.deepEqual(
+        samples.map((sample) => [sample.name, sample.body.toString()]),
+        [['gitea-issues-opened', '{}']],
+      );
     } finally {
       if (previous === undefined) delete process.env.CLAUDE_HOOKS_PAYLOADS_DIR;
       else process.env.CLAUDE_HOOKS_PAYLOADS_DIR = previous;

@@ -9,7 +9,16 @@
  * repository lacks `private`.
  */
 import { z } from 'zod';
-import { hasNoUnsafeCharacter, ID_RULE, isOwnerName, isPositiveId, isRepoName, OWNER_RULE, refNameProblem, REPO_RULE } from './names.js';
+import {
+  hasNoUnsafeCharacter,
+  ID_RULE,
+  isOwnerName,
+  isPositiveId,
+  isRepoName,
+  OWNER_RULE,
+  refNameProblem,
+  REPO_RULE,
+} from './names.js';
 
 /** Issue and PR numbers, comment and review ids (−5, 1.5 and 1e21 each made a worktree). */
 const Id = z.number().refine(isPositiveId, { error: ID_RULE });

@@ -50,11 +50,21 @@ export function connectionConfig(url: string, timeouts: ConnectionTimeouts = {})
   };
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** SQLSTATEs of a server going away: admin or crash shutdown, cannot connect now, idle-in-transaction timeout. */
 const SERVER_GONE = new Set(['57P01', '57P02', '57P03', '25P03']);
 /** What `pg` says when a connection broke or an answer never came. */
-const DRIVER_MESSAGES = /^(Query read timeout|Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+const DRIVER_MESSAGES =
+  /^(Query read timeout|Connection terminated|timeout expired|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
 
 /**
  * Whether `error` says the connection itself failed (reset, refused, timed out, the server shut
@@ -63,6 +73,7 @@ const DRIVER_MESSAGES = /^(Query read timeout|Connection terminated|timeout expi
 export function isConnectionFault(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith('08')))
+    return true;
   return DRIVER_MESSAGES.test(error.message);
 }

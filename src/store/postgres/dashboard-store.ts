@@ -6,7 +6,26 @@
  * or workers are thinned as if written one after another.
  */
 import type { DashboardReads, DiskSamples } from '../../dashboard/ports.js';
-import { toAgentRuns, toAnsweredEvent, toDiskPoint, toKeyPause, toOutcomeCounts, toRunSummary, toSample, toSessionCounts, toSkipCount, type AgentRunsRow, type AnsweredEventRow, type DiskPointRow, type KeyPauseRow, type OutcomeCountRow, type RunSummaryRow, type SampleRow, type SessionCountsRow, type SkipCountRow } from '../rows/dashboard.js';
+import {
+  toAgentRuns,
+  toAnsweredEvent,
+  toDiskPoint,
+  toKeyPause,
+  toOutcomeCounts,
+  toRunSummary,
+  toSample,
+  toSessionCounts,
+  toSkipCount,
+  type AgentRunsRow,
+  type AnsweredEventRow,
+  type DiskPointRow,
+  type KeyPauseRow,
+  type OutcomeCountRow,
+  type RunSummaryRow,
+  type SampleRow,
+  type SessionCountsRow,
+  type SkipCountRow,
+} from '../rows/dashboard.js';
 import { inTransaction, type Pool } from './pool.js';
 
 const HOUR = 3600_000;
@@ -63,7 +82,8 @@ export function createPgDiskSamples(pool: Pool): DiskSamples {
 }
 
 export function createPgDashboardReads(pool: Pool): DashboardReads {
-  const all = async <Row extends object>(sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query<Row>(sql, params)).rows;
+  const all = async <Row extends object>(sql: string, params: unknown[] = []): Promise<Row[]> =>
+    (await pool.query<Row>(sql, params)).rows;
   return {
     async recentRuns(limit) {
       const rows = await all<RunSummaryRow>(
@@ -88,7 +108,10 @@ export function createPgDashboardReads(pool: Pool): DashboardReads {
       return rows.map(toSessionCounts);
     },
     async deliveriesSince(since) {
-      const rows = await all<OutcomeCountRow>('SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= $1 GROUP BY outcome', [since]);
+      const rows = await all<OutcomeCountRow>(
+        'SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= $1 GROUP BY outcome',
+        [since],
+      );
       return toOutcomeCounts(rows);
     },
     async skipsSince(since, limit) {
@@ -99,7 +122,10 @@ export function createPgDashboardReads(pool: Pool): DashboardReads {
       return rows.map(toSkipCount);
     },
     async pausesAt(now) {
-      const rows = await all<KeyPauseRow>('SELECT work_key, until, reason FROM key_pauses WHERE until > $1 ORDER BY until', [now]);
+      const rows = await all<KeyPauseRow>(
+        'SELECT work_key, until, reason FROM key_pauses WHERE until > $1 ORDER BY until',
+        [now],
+      );
       return rows.map(toKeyPause);
     },
     async lastPoll() {

@@ -23,7 +23,8 @@ export function createPgDeliveryRetention(pool: Pool): DeliveryRetention {
         await client.query(`INSERT INTO retention_spent (id) ${SPENT_EVENTS}`, [cutoff]);
         await client.query('DELETE FROM routing_skips WHERE event_id IN (SELECT id FROM retention_spent)');
         await client.query('DELETE FROM job_events WHERE event_id IN (SELECT id FROM retention_spent)');
-        const events = (await client.query('DELETE FROM events WHERE id IN (SELECT id FROM retention_spent)')).rowCount ?? 0;
+        const events =
+          (await client.query('DELETE FROM events WHERE id IN (SELECT id FROM retention_spent)')).rowCount ?? 0;
         const jobs =
           (
             await client.query(
@@ -32,7 +33,9 @@ export function createPgDeliveryRetention(pool: Pool): DeliveryRetention {
               [cutoff],
             )
           ).rowCount ?? 0;
-        await client.query('CREATE TEMP TABLE retention_doomed (seq BIGINT PRIMARY KEY, delivery_id TEXT NOT NULL, body_of TEXT) ON COMMIT DROP');
+        await client.query(
+          'CREATE TEMP TABLE retention_doomed (seq BIGINT PRIMARY KEY, delivery_id TEXT NOT NULL, body_of TEXT) ON COMMIT DROP',
+        );
         await client.query(
           `INSERT INTO retention_doomed (seq, delivery_id, body_of) SELECT seq, delivery_id, body_of FROM deliveries
              WHERE received_at < $1 AND (event_id IS NULL OR NOT EXISTS (SELECT 1 FROM events WHERE id = deliveries.event_id))`,
@@ -46,10 +49,17 @@ export function createPgDeliveryRetention(pool: Pool): DeliveryRetention {
             WHERE heir IS NOT NULL`,
         );
         for (const { holder, heir } of moves.rows) {
-          await client.query('UPDATE deliveries SET body = (SELECT body FROM deliveries WHERE delivery_id = $1), body_of = NULL WHERE delivery_id = $2', [holder, heir]);
-          await client.query('UPDATE deliveries SET body_of = $2 WHERE body_of = $1 AND delivery_id <> $2', [holder, heir]);
+          await client.query(
+            'UPDATE deliveries SET body = (SELECT body FROM deliveries WHERE delivery_id = $1), body_of = NULL WHERE delivery_id = $2',
+            [holder, heir],
+          );
+          await client.query('UPDATE deliveries SET body_of = $2 WHERE body_of = $1 AND delivery_id <> $2', [
+            holder,
+            heir,
+          ]);
         }
-        const deliveries = (await client.query('DELETE FROM deliveries WHERE seq IN (SELECT seq FROM retention_doomed)')).rowCount ?? 0;
+        const deliveries =
+          (await client.query('DELETE FROM deliveries WHERE seq IN (SELECT seq FROM retention_doomed)')).rowCount ?? 0;
         return { deliveries, events, jobs };
       }),
   };

@@ -7,7 +7,10 @@ export function routingReader(pool: Pool): (eventIds: readonly number[]) => Prom
   return async (eventIds) => {
     if (eventIds.length === 0) return new Map();
     const ids = [...eventIds];
-    const events = await pool.query<RoutedEventRow>('SELECT id, dispatched_at FROM events WHERE id = ANY($1::bigint[])', [ids]);
+    const events = await pool.query<RoutedEventRow>(
+      'SELECT id, dispatched_at FROM events WHERE id = ANY($1::bigint[])',
+      [ids],
+    );
     const jobs = await pool.query<JobDecisionRow>(
       `SELECT je.event_id, j.agent, j.id AS job_id, je.trigger, j.state FROM job_events je JOIN jobs j ON j.id = je.job_id
         WHERE je.event_id = ANY($1::bigint[]) ORDER BY j.id`,

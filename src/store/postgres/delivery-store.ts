@@ -11,7 +11,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, RecordResult } from '../../intake/ports.js';
+import type {
+  DeliveryHistory,
+  DeliveryRecord,
+  DeliveryRetention,
+  DeliveryStore,
+  RecordResult,
+} from '../../intake/ports.js';
 import type { EventListener } from '../../core/stored-event.js';
 import { eventIdsOf, toDeliverySummary, type SummaryRow } from '../rows/deliveries.js';
 import { createPgDeliveryRetention } from './delivery-retention.js';
@@ -38,7 +44,12 @@ export interface PgDeliveryStoreOptions {
 export function createPgDeliveryStore(options: PgDeliveryStoreOptions): DeliveryStore & DeliveryRetention {
   const { pool, clock, channels } = options;
 
-  const insertDelivery = (client: PoolClient, delivery: DeliveryRecord, body: { sha256: string; holder: string | null }, outcome: { outcome: string; reason?: string; fingerprint?: string; eventId?: number }) =>
+  const insertDelivery = (
+    client: PoolClient,
+    delivery: DeliveryRecord,
+    body: { sha256: string; holder: string | null },
+    outcome: { outcome: string; reason?: string; fingerprint?: string; eventId?: number },
+  ) =>
     client.query(
       `INSERT INTO deliveries (delivery_id, source, forge, event_type, received_at, headers, body, body_sha256, body_of, outcome, reason, fingerprint, event_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -62,28 +73,46 @@ export function createPgDeliveryStore(options: PgDeliveryStoreOptions): Delivery
   const write = async (client: PoolClient, delivery: DeliveryRecord, sha256: string): Promise<RecordResult> => {
     const event = delivery.outcome.kind === 'event' ? delivery.outcome.event : undefined;
     // Fingerprint first, body last: every transaction takes them in this order, so none deadlock.
-    if (event) await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK, event.fingerprint]);
+    if (event)
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK, event.fingerprint]);
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [BODY_LOCK, sha256]);
     const known = await client.query('SELECT 1 FROM deliveries WHERE delivery_id = $1', [delivery.deliveryId]);
     if (known.rowCount) return { status: 'duplicate-delivery' };
-    const holderRows = await client.query<{ delivery_id: string }>('SELECT delivery_id FROM deliveries WHERE body_sha256 = $1 AND body_of IS NULL LIMIT 1', [sha256]);
+    const holderRows = await client.query<{ delivery_id: string }>(
+      'SELECT delivery_id FROM deliveries WHERE body_sha256 = $1 AND body_of IS NULL LIMIT 1',
+      [sha256],
+    );
     const body = { sha256, holder: holderRows.rows[0]?.delivery_id ?? null };
     if (delivery.outcome.kind === 'ignored' || !event) {
-      await insertDelivery(client, delivery, body, { outcome: 'ignored', reason: delivery.outcome.kind === 'ignored' ? delivery.outcome.reason : undefined });
+      await insertDelivery(client, delivery, body, {
+        outcome: 'ignored',
+        reason: delivery.outcome.kind === 'ignored' ? delivery.outcome.reason : undefined,
+      });
       return { status: 'ignored' };
     }
-    const original = await client.query<{ delivery_id: string }>('SELECT delivery_id FROM events WHERE fingerprint = $1 AND received_at >= $2 ORDER BY id LIMIT 1', [
-      event.fingerprint,
-      clock.now() - options.dedupWindowMs,
-    ]);
+    const original = await client.query<{ delivery_id: string }>(
+      'SELECT delivery_id FROM events WHERE fingerprint = $1 AND received_at >= $2 ORDER BY id LIMIT 1',
+      [event.fingerprint, clock.now() - options.dedupWindowMs],
+    );
     const originalId = original.rows[0]?.delivery_id;
     if (originalId !== undefined) {
-      await insertDelivery(client, delivery, body, { outcome: 'duplicate', reason: `same event as delivery ${originalId}`, fingerprint: event.fingerprint });
+      await insertDelivery(client, delivery, body, {
+        outcome: 'duplicate',
+        reason: `same event as delivery ${originalId}`,
+        fingerprint: event.fingerprint,
+      });
       return { status: 'duplicate-event', originalDeliveryId: originalId };
     }
     const inserted = await client.query<{ id: number }>(
       'INSERT INTO events (delivery_id, fingerprint, repo, type, event, received_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-      [delivery.deliveryId, event.fingerprint, `${event.repo.host}/${event.repo.fullName}`.toLowerCase(), event.type, JSON.stringify(event), delivery.receivedAt],
+      [
+        delivery.deliveryId,
+        event.fingerprint,
+        `${event.repo.host}/${event.repo.fullName}`.toLowerCase(),
+        event.type,
+        JSON.stringify(event),
+        delivery.receivedAt,
+      ],
     );
     const eventId = inserted.rows[0]!.id;
     await insertDelivery(client, delivery, body, { outcome: 'accepted', fingerprint: event.fingerprint, eventId });
@@ -103,7 +132,12 @@ export function createPgDeliveryStore(options: PgDeliveryStoreOptions): Delivery
         throw error;
       }
       if (result.status === 'accepted' && delivery.outcome.kind === 'event') {
-        options.onEvent?.({ id: result.eventId, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt, event: delivery.outcome.event });
+        options.onEvent?.({
+          id: result.eventId,
+          deliveryId: delivery.deliveryId,
+          receivedAt: delivery.receivedAt,
+          event: delivery.outcome.event,
+        });
       }
       return result;
     },

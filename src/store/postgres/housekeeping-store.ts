@@ -6,16 +6,27 @@
  * task runs once.
  */
 import { systemClock, type Clock } from '../../lib/clock.js';
-import type { AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, RecordRetention, SweepRecords } from '../../housekeeping/ports.js';
+import type {
+  AuditLog,
+  CleanupQueue,
+  DispatchPauses,
+  HousekeepingSessions,
+  RecordRetention,
+  SweepRecords,
+} from '../../housekeeping/ports.js';
 import { toAuditEntry, toSweep, toTask, type AuditRow, type SweepRow, type TaskRow } from '../rows/housekeeping.js';
 import { toSession, type SessionRow } from '../rows/sessions.js';
 import { CLAIM_LOCK } from './job-store.js';
 import { inTransaction, type Pool } from './pool.js';
 import { SESSION_COLUMNS } from './session-store.js';
 
-const TASK_COLUMNS = 'id, event_id, repo, repo_ref, issues, task, state, attempts, created_at, finished_at, result, error';
+const TASK_COLUMNS =
+  'id, event_id, repo, repo_ref, issues, task, state, attempts, created_at, finished_at, result, error';
 
-export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: string; readonly clock?: Clock } = {}): CleanupQueue {
+export function createPgCleanupQueue(
+  pool: Pool,
+  options: { readonly workerId?: string; readonly clock?: Clock } = {},
+): CleanupQueue {
   return {
     claimNext(now) {
       return inTransaction(pool, async (client) => {
@@ -33,20 +44,26 @@ export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: 
           [now],
         );
         if (!rows[0]) return undefined;
-        const claimed = await client.query<TaskRow>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1, worker_id = $2 WHERE id = $1 RETURNING ${TASK_COLUMNS}`, [rows[0].id, options.workerId ?? null]);
+        const claimed = await client.query<TaskRow>(
+          `UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1, worker_id = $2 WHERE id = $1 RETURNING ${TASK_COLUMNS}`,
+          [rows[0].id, options.workerId ?? null],
+        );
         return toTask(claimed.rows[0]!);
       });
     },
     async finish(id, finish, now) {
       const retry = finish.state === 'retry';
-      await pool.query('UPDATE cleanup_tasks SET state = $2, finished_at = $3, result = $4, error = $5, not_before = $6 WHERE id = $1', [
-        id,
-        retry ? 'queued' : finish.state,
-        retry ? null : now,
-        'result' in finish && finish.result !== undefined ? JSON.stringify(finish.result) : null,
-        finish.state === 'done' ? null : finish.error,
-        retry ? finish.notBefore : now,
-      ]);
+      await pool.query(
+        'UPDATE cleanup_tasks SET state = $2, finished_at = $3, result = $4, error = $5, not_before = $6 WHERE id = $1',
+        [
+          id,
+          retry ? 'queued' : finish.state,
+          retry ? null : now,
+          'result' in finish && finish.result !== undefined ? JSON.stringify(finish.result) : null,
+          finish.state === 'done' ? null : finish.error,
+          retry ? finish.notBefore : now,
+        ],
+      );
     },
     async requeueInterrupted() {
       // Only the tasks of workers gone: a live worker's running task is its own business.
@@ -67,7 +84,10 @@ export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: 
       return rows[0]?.busy ?? false;
     },
     async after(afterId, limit) {
-      const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM cleanup_tasks WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+      const { rows } = await pool.query<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM cleanup_tasks WHERE id > $1 ORDER BY id LIMIT $2`,
+        [afterId, limit],
+      );
       return rows.map(toTask);
     },
     async lastId() {
@@ -75,28 +95,41 @@ export function createPgCleanupQueue(pool: Pool, options: { readonly workerId?: 
       return Number(rows[0]?.id ?? 0);
     },
     async list(limit) {
-      const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM cleanup_tasks ORDER BY id DESC LIMIT $1`, [limit]);
+      const { rows } = await pool.query<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM cleanup_tasks ORDER BY id DESC LIMIT $1`,
+        [limit],
+      );
       return rows.map(toTask);
     },
     async pending() {
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`);
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`,
+      );
       return rows[0]?.n ?? 0;
     },
   };
 }
 
 export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
-  const sessions = async (sql: string, params: unknown[]) => (await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
+  const sessions = async (sql: string, params: unknown[]) =>
+    (await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions ${sql}`, params)).rows.map(toSession);
   return {
     ofRepo: (repo) => sessions('WHERE repo = $1 ORDER BY last_used_at', [repo]),
     ofIssue: (repo, issue) => sessions('WHERE repo = $1 AND issue = $2 ORDER BY agent COLLATE "C"', [repo, issue]),
     idleSince: (before, limit) => sessions('WHERE last_used_at < $1 ORDER BY last_used_at LIMIT $2', [before, limit]),
     async named(ids) {
-      const { rows } = await pool.query<{ session_id: string }>('SELECT session_id FROM sessions WHERE session_id = ANY($1::text[])', [ids]);
+      const { rows } = await pool.query<{ session_id: string }>(
+        'SELECT session_id FROM sessions WHERE session_id = ANY($1::text[])',
+        [ids],
+      );
       return new Set(rows.map((row) => row.session_id));
     },
     async delete(key) {
-      await pool.query('DELETE FROM sessions WHERE agent = $1 AND repo = $2 AND issue = $3', [key.agent, key.repo, key.issue]);
+      await pool.query('DELETE FROM sessions WHERE agent = $1 AND repo = $2 AND issue = $3', [
+        key.agent,
+        key.repo,
+        key.issue,
+      ]);
     },
   };
 }
@@ -104,21 +137,38 @@ export function createPgHousekeepingSessions(pool: Pool): HousekeepingSessions {
 export function createPgDispatchPauses(pool: Pool): DispatchPauses {
   return {
     async pause(scope, reason, at) {
-      await pool.query('INSERT INTO dispatch_pauses (scope, reason, at) VALUES ($1, $2, $3) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at', [scope, reason, at]);
+      await pool.query(
+        'INSERT INTO dispatch_pauses (scope, reason, at) VALUES ($1, $2, $3) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at',
+        [scope, reason, at],
+      );
     },
     resume(scope) {
       return inTransaction(pool, async (client) => {
         const count = async (sql: string, params: unknown[] = []) => (await client.query(sql, params)).rowCount ?? 0;
-        if (scope === '*') return { pauses: await count('DELETE FROM dispatch_pauses'), breakerPauses: await count('DELETE FROM key_pauses') };
+        if (scope === '*')
+          return {
+            pauses: await count('DELETE FROM dispatch_pauses'),
+            breakerPauses: await count('DELETE FROM key_pauses'),
+          };
         const pauses = await count('DELETE FROM dispatch_pauses WHERE scope = $1', [scope]);
         if (scope.startsWith('agent:')) {
-          return { pauses, breakerPauses: await count(`DELETE FROM key_pauses WHERE work_key LIKE $1 ESCAPE '\\'`, [`${likeEscape(scope.slice('agent:'.length))}:%`]) };
+          return {
+            pauses,
+            breakerPauses: await count(`DELETE FROM key_pauses WHERE work_key LIKE $1 ESCAPE '\\'`, [
+              `${likeEscape(scope.slice('agent:'.length))}:%`,
+            ]),
+          };
         }
-        return { pauses, breakerPauses: await count('DELETE FROM key_pauses WHERE work_key = $1', [scope.slice('key:'.length)]) };
+        return {
+          pauses,
+          breakerPauses: await count('DELETE FROM key_pauses WHERE work_key = $1', [scope.slice('key:'.length)]),
+        };
       });
     },
     async list() {
-      const { rows } = await pool.query<{ scope: string; reason: string; at: number }>('SELECT scope, reason, at FROM dispatch_pauses ORDER BY scope COLLATE "C"');
+      const { rows } = await pool.query<{ scope: string; reason: string; at: number }>(
+        'SELECT scope, reason, at FROM dispatch_pauses ORDER BY scope COLLATE "C"',
+      );
       return rows;
     },
   };
@@ -131,11 +181,18 @@ function likeEscape(text: string): string {
 export function createPgSweepRecords(pool: Pool): SweepRecords {
   return {
     async start(trigger, dryRun, at) {
-      const { rows } = await pool.query<{ id: number }>('INSERT INTO sweeps (trigger, dry_run, started_at) VALUES ($1, $2, $3) RETURNING id', [trigger, dryRun, at]);
+      const { rows } = await pool.query<{ id: number }>(
+        'INSERT INTO sweeps (trigger, dry_run, started_at) VALUES ($1, $2, $3) RETURNING id',
+        [trigger, dryRun, at],
+      );
       return rows[0]!.id;
     },
     async finish(id, at, report) {
-      await pool.query('UPDATE sweeps SET finished_at = $2, report = $3 WHERE id = $1', [id, at, JSON.stringify(report)]);
+      await pool.query('UPDATE sweeps SET finished_at = $2, report = $3 WHERE id = $1', [
+        id,
+        at,
+        JSON.stringify(report),
+      ]);
     },
     async list(limit) {
       const { rows } = await pool.query<SweepRow>(
@@ -150,14 +207,17 @@ export function createPgSweepRecords(pool: Pool): SweepRecords {
 export function createPgAuditLog(pool: Pool): AuditLog {
   return {
     async record(entry) {
-      await pool.query('INSERT INTO audit (at, source, action, params, status, result) VALUES ($1, $2, $3, $4, $5, $6)', [
-        entry.at,
-        entry.source,
-        entry.action,
-        JSON.stringify(entry.params ?? null),
-        entry.status,
-        JSON.stringify(entry.result ?? null),
-      ]);
+      await pool.query(
+        'INSERT INTO audit (at, source, action, params, status, result) VALUES ($1, $2, $3, $4, $5, $6)',
+        [
+          entry.at,
+          entry.source,
+          entry.action,
+          JSON.stringify(entry.params ?? null),
+          entry.status,
+          JSON.stringify(entry.result ?? null),
+        ],
+      );
     },
     async list(limit) {
       const { rows } = await pool.query<AuditRow>(

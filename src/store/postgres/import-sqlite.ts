@@ -32,28 +32,147 @@ const TABLES: readonly TableCopy[] = [
   {
     table: 'deliveries',
     identity: 'seq',
-    columns: ['seq', 'delivery_id', 'source', 'forge', 'event_type', 'received_at', 'headers', 'body', 'outcome', 'reason', 'fingerprint', 'event_id', 'body_sha256', 'body_of'],
+    columns: [
+      'seq',
+      'delivery_id',
+      'source',
+      'forge',
+      'event_type',
+      'received_at',
+      'headers',
+      'body',
+      'outcome',
+      'reason',
+      'fingerprint',
+      'event_id',
+      'body_sha256',
+      'body_of',
+    ],
     convert: (row) => ({ ...row, body: typeof row.body === 'string' ? Buffer.from(row.body) : row.body }),
   },
-  { table: 'events', identity: 'id', columns: ['id', 'delivery_id', 'fingerprint', 'repo', 'type', 'event', 'received_at', 'dispatched_at'] },
-  { table: 'jobs', identity: 'id', columns: ['id', 'agent', 'repo', 'issue', 'work_key', 'repo_ref', 'state', 'attempts', 'not_before', 'created_at', 'started_at', 'finished_at', 'error'] },
+  {
+    table: 'events',
+    identity: 'id',
+    columns: ['id', 'delivery_id', 'fingerprint', 'repo', 'type', 'event', 'received_at', 'dispatched_at'],
+  },
+  {
+    table: 'jobs',
+    identity: 'id',
+    columns: [
+      'id',
+      'agent',
+      'repo',
+      'issue',
+      'work_key',
+      'repo_ref',
+      'state',
+      'attempts',
+      'not_before',
+      'created_at',
+      'started_at',
+      'finished_at',
+      'error',
+    ],
+  },
   { table: 'job_events', columns: ['job_id', 'event_id', 'trigger'] },
   // SQLite's routing_skips has no id column: its rowid becomes the id.
-  { table: 'routing_skips', identity: 'id', columns: ['id', 'event_id', 'agent', 'reason', 'at'], select: 'SELECT rowid AS id, event_id, agent, reason, at FROM routing_skips ORDER BY rowid' },
+  {
+    table: 'routing_skips',
+    identity: 'id',
+    columns: ['id', 'event_id', 'agent', 'reason', 'at'],
+    select: 'SELECT rowid AS id, event_id, agent, reason, at FROM routing_skips ORDER BY rowid',
+  },
   { table: 'key_pauses', columns: ['work_key', 'until', 'reason'] },
   { table: 'poll_cursors', columns: ['repo', 'polled_at'] },
   { table: 'label_sets', columns: ['repo', 'issue', 'labels', 'event_id'] },
-  { table: 'sessions', columns: ['agent', 'repo', 'issue', 'session_id', 'worktree', 'created_at', 'last_used_at', 'run_count', 'cost_usd', 'state', 'cursor', 'forgotten_reason'] },
+  {
+    table: 'sessions',
+    columns: [
+      'agent',
+      'repo',
+      'issue',
+      'session_id',
+      'worktree',
+      'created_at',
+      'last_used_at',
+      'run_count',
+      'cost_usd',
+      'state',
+      'cursor',
+      'forgotten_reason',
+    ],
+  },
   {
     table: 'runs',
     identity: 'id',
-    columns: ['id', 'job_id', 'agent', 'repo', 'issue', 'attempt', 'started_at', 'finished_at', 'session_id', 'session', 'resume_fallback', 'prompt_kind', 'prompt_bytes', 'prompt', 'turns', 'tokens', 'cost_usd', 'outcome', 'error', 'tool_calls', 'changes', 'status_comment_id', 'isolation', 'blocked'],
+    columns: [
+      'id',
+      'job_id',
+      'agent',
+      'repo',
+      'issue',
+      'attempt',
+      'started_at',
+      'finished_at',
+      'session_id',
+      'session',
+      'resume_fallback',
+      'prompt_kind',
+      'prompt_bytes',
+      'prompt',
+      'turns',
+      'tokens',
+      'cost_usd',
+      'outcome',
+      'error',
+      'tool_calls',
+      'changes',
+      'status_comment_id',
+      'isolation',
+      'blocked',
+    ],
   },
-  { table: 'cleanup_tasks', identity: 'id', columns: ['id', 'event_id', 'repo', 'repo_ref', 'issues', 'task', 'state', 'attempts', 'not_before', 'created_at', 'finished_at', 'result', 'error'] },
+  {
+    table: 'cleanup_tasks',
+    identity: 'id',
+    columns: [
+      'id',
+      'event_id',
+      'repo',
+      'repo_ref',
+      'issues',
+      'task',
+      'state',
+      'attempts',
+      'not_before',
+      'created_at',
+      'finished_at',
+      'result',
+      'error',
+    ],
+  },
   { table: 'dispatch_pauses', columns: ['scope', 'reason', 'at'] },
-  { table: 'sweeps', identity: 'id', columns: ['id', 'trigger', 'dry_run', 'started_at', 'finished_at', 'report'], convert: (row) => ({ ...row, dry_run: row.dry_run !== 0 && row.dry_run !== null }) },
+  {
+    table: 'sweeps',
+    identity: 'id',
+    columns: ['id', 'trigger', 'dry_run', 'started_at', 'finished_at', 'report'],
+    convert: (row) => ({ ...row, dry_run: row.dry_run !== 0 && row.dry_run !== null }),
+  },
   { table: 'audit', identity: 'id', columns: ['id', 'at', 'source', 'action', 'params', 'status', 'result'] },
-  { table: 'disk_samples', columns: ['measured_at', 'free_bytes', 'total_bytes', 'caches_bytes', 'worktrees_bytes', 'attic_bytes', 'transcripts_bytes', 'database_bytes', 'detail'] },
+  {
+    table: 'disk_samples',
+    columns: [
+      'measured_at',
+      'free_bytes',
+      'total_bytes',
+      'caches_bytes',
+      'worktrees_bytes',
+      'attic_bytes',
+      'transcripts_bytes',
+      'database_bytes',
+      'detail',
+    ],
+  },
 ];
 
 export const IMPORTED_TABLES: readonly string[] = TABLES.map((t) => t.table);
@@ -77,7 +196,11 @@ export class ImportRefusedError extends Error {
   }
 }
 
-export async function importSqlite(pool: Pool, sqliteFile: string, options: { readonly now: number; readonly transcriptsDir?: string }): Promise<ImportReport> {
+export async function importSqlite(
+  pool: Pool,
+  sqliteFile: string,
+  options: { readonly now: number; readonly transcriptsDir?: string },
+): Promise<ImportReport> {
   const source = openReadOnly(sqliteFile);
   try {
     checkVersion(source, sqliteFile);
@@ -85,7 +208,11 @@ export async function importSqlite(pool: Pool, sqliteFile: string, options: { re
       await refuseUnlessEmpty(client);
       const counts: Array<{ table: string; rows: number }> = [];
       for (const spec of TABLES) counts.push({ table: spec.table, rows: await copyTable(source, client, spec) });
-      if (options.transcriptsDir) counts.push({ table: 'transcript_entries', rows: await copyTranscripts(source, client, options.transcriptsDir) });
+      if (options.transcriptsDir)
+        counts.push({
+          table: 'transcript_entries',
+          rows: await copyTranscripts(source, client, options.transcriptsDir),
+        });
       const requeued = await requeueInterrupted(client, options.now);
       return { counts, requeued };
     });
@@ -105,12 +232,19 @@ function openReadOnly(file: string): Database.Database {
 function checkVersion(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === MIGRATIONS.length) return;
-  const fix = version < MIGRATIONS.length ? 'start this claude-hooks once on that data dir (it migrates its SQLite store at start), stop it, then import' : 'use the claude-hooks release that wrote it';
-  throw new ImportRefusedError(`the SQLite database ${file} is at schema version ${version}, this claude-hooks imports version ${MIGRATIONS.length}: ${fix}`);
+  const fix =
+    version < MIGRATIONS.length
+      ? 'start this claude-hooks once on that data dir (it migrates its SQLite store at start), stop it, then import'
+      : 'use the claude-hooks release that wrote it';
+  throw new ImportRefusedError(
+    `the SQLite database ${file} is at schema version ${version}, this claude-hooks imports version ${MIGRATIONS.length}: ${fix}`,
+  );
 }
 
 async function refuseUnlessEmpty(client: PoolClient): Promise<void> {
-  const { rows } = await client.query<{ deliveries: number; jobs: number }>('SELECT (SELECT count(*) FROM deliveries) AS deliveries, (SELECT count(*) FROM jobs) AS jobs');
+  const { rows } = await client.query<{ deliveries: number; jobs: number }>(
+    'SELECT (SELECT count(*) FROM deliveries) AS deliveries, (SELECT count(*) FROM jobs) AS jobs',
+  );
   const { deliveries, jobs } = rows[0]!;
   if (deliveries > 0 || jobs > 0) {
     throw new ImportRefusedError(
@@ -128,7 +262,10 @@ async function copyTable(source: Database.Database, client: PoolClient, spec: Ta
     if (batch.length === 0) return;
     const width = spec.columns.length;
     const tuples = batch.map((_, r) => `(${spec.columns.map((_, c) => `$${r * width + c + 1}`).join(', ')})`);
-    await client.query(`INSERT INTO ${spec.table} (${spec.columns.join(', ')})${overriding} VALUES ${tuples.join(', ')}`, batch.flat());
+    await client.query(
+      `INSERT INTO ${spec.table} (${spec.columns.join(', ')})${overriding} VALUES ${tuples.join(', ')}`,
+      batch.flat(),
+    );
     copied += batch.length;
     batch = [];
   };
@@ -154,7 +291,9 @@ async function requeueInterrupted(client: PoolClient, now: number): Promise<Impo
       FROM jobs r JOIN jobs q ON q.work_key = r.work_key AND q.state = 'queued' JOIN job_events e ON e.job_id = q.id
      WHERE r.state = 'running'
     ON CONFLICT DO NOTHING`);
-  const merged = await client.query(`DELETE FROM jobs q USING jobs r WHERE q.work_key = r.work_key AND q.state = 'queued' AND r.state = 'running'`);
+  const merged = await client.query(
+    `DELETE FROM jobs q USING jobs r WHERE q.work_key = r.work_key AND q.state = 'queued' AND r.state = 'running'`,
+  );
   const jobs = await client.query(
     `UPDATE jobs SET state = 'queued', not_before = $1, started_at = NULL, error = 'interrupted: the service stopped while this job ran' WHERE state = 'running'`,
     [now],
@@ -171,7 +310,11 @@ async function requeueInterrupted(client: PoolClient, now: number): Promise<Impo
  * saying so, as it would have on SQLite.
  */
 async function copyTranscripts(source: Database.Database, client: PoolClient, claudeDir: string): Promise<number> {
-  const ids = (source.prepare('SELECT DISTINCT session_id FROM sessions WHERE session_id IS NOT NULL').all() as Array<{ session_id: string }>).map((r) => r.session_id);
+  const ids = (
+    source.prepare('SELECT DISTINCT session_id FROM sessions WHERE session_id IS NOT NULL').all() as Array<{
+      session_id: string;
+    }>
+  ).map((r) => r.session_id);
   const keys = existsSync(sessionsFolder(claudeDir)) ? readdirSync(sessionsFolder(claudeDir)) : [];
   const folders = projectsFolders(claudeDir, keys).flatMap((projects) =>
     existsSync(projects) ? readdirSync(projects).map((folder) => join(projects, folder)) : [],
@@ -193,7 +336,9 @@ async function copyTranscripts(source: Database.Database, client: PoolClient, cl
 }
 
 async function copyTranscript(client: PoolClient, sessionId: string, subpath: string, file: string): Promise<number> {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   const entries = lines.flatMap((line) => {
     try {
       return [JSON.parse(line) as TranscriptEntry];

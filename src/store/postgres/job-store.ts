@@ -16,7 +16,19 @@
 import type { RepoRef } from '../../core/events.js';
 import type { JobState } from '../../core/job-state.js';
 import type { ClaimLimits, Job, JobStore, RoutingDecision } from '../../queue/ports.js';
-import { afterInterruption, afterRun, cancelQueued, claim, meetsFollowUp, placeWork, requeues, settle, takesCancelRequest, type ClaimFacts, type JobChange } from '../../queue/job-rules.js';
+import {
+  afterInterruption,
+  afterRun,
+  cancelQueued,
+  claim,
+  meetsFollowUp,
+  placeWork,
+  requeues,
+  settle,
+  takesCancelRequest,
+  type ClaimFacts,
+  type JobChange,
+} from '../../queue/job-rules.js';
 import { workKeyString, type WorkKey } from '../../core/work-key.js';
 import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import { notifyInTransaction, type NotificationChannels } from './notifications.js';
@@ -68,23 +80,22 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     return rows[0] && toJob(rows[0]);
   };
 
-  const jobs = async (db: Db, where: string, params: unknown[]): Promise<Job[]> => (await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where}`, params)).rows.map(toJob);
+  const jobs = async (db: Db, where: string, params: unknown[]): Promise<Job[]> =>
+    (await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j ${where}`, params)).rows.map(toJob);
 
   const setState = async (client: PoolClient, change: JobChange) => {
-    await client.query('UPDATE jobs SET state = $2, attempts = $3, not_before = $4, started_at = $5, finished_at = $6, error = $7 WHERE id = $1', [
-      change.id,
-      change.state,
-      change.attempts,
-      change.notBefore,
-      change.startedAt,
-      change.finishedAt,
-      change.error,
-    ]);
+    await client.query(
+      'UPDATE jobs SET state = $2, attempts = $3, not_before = $4, started_at = $5, finished_at = $6, error = $7 WHERE id = $1',
+      [change.id, change.state, change.attempts, change.notBefore, change.startedAt, change.finishedAt, change.error],
+    );
   };
 
   /** The key's queued job, if any, locked for this transaction. */
   const queuedJobOf = async (client: PoolClient, key: WorkKey): Promise<number | undefined> => {
-    const { rows } = await client.query<{ id: number }>(`SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`, [workKeyString(key)]);
+    const { rows } = await client.query<{ id: number }>(
+      `SELECT id FROM jobs WHERE work_key = $1 AND state = 'queued' FOR UPDATE`,
+      [workKeyString(key)],
+    );
     return rows[0]?.id;
   };
 
@@ -110,7 +121,15 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
       const inserted = await client.query<{ id: number }>(
         `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)
          ON CONFLICT (work_key) WHERE state = 'queued' DO NOTHING RETURNING id`,
-        [key.agent, key.repo, key.issue, workKeyString(key), JSON.stringify(repoRef), placement.notBefore, placement.createdAt],
+        [
+          key.agent,
+          key.repo,
+          key.issue,
+          workKeyString(key),
+          JSON.stringify(repoRef),
+          placement.notBefore,
+          placement.createdAt,
+        ],
       );
       if (inserted.rows[0]) return inserted.rows[0].id;
       // Another transaction made one meanwhile: take it (or, if it started already, try again).
@@ -119,33 +138,62 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
   const route = async (client: PoolClient, eventId: number, decision: RoutingDecision, now: number) => {
     if (decision.kind === 'skip') {
-      await client.query('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES ($1, $2, $3, $4)', [eventId, decision.agent, decision.reason, now]);
+      await client.query('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES ($1, $2, $3, $4)', [
+        eventId,
+        decision.agent,
+        decision.reason,
+        now,
+      ]);
       return;
     }
     if (decision.kind === 'cleanup') {
       await client.query(
         `INSERT INTO cleanup_tasks (event_id, repo, repo_ref, issues, task, state, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)`,
-        [eventId, decision.repo, JSON.stringify(decision.repoRef), decision.issues ? JSON.stringify(decision.issues) : null, JSON.stringify(decision.action), now],
+        [
+          eventId,
+          decision.repo,
+          JSON.stringify(decision.repoRef),
+          decision.issues ? JSON.stringify(decision.issues) : null,
+          JSON.stringify(decision.action),
+          now,
+        ],
       );
       return;
     }
     const jobId = await queuedJobFor(client, decision.key, decision.repoRef, now);
-    await client.query('INSERT INTO job_events (job_id, event_id, trigger) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [jobId, eventId, decision.trigger]);
+    await client.query(
+      'INSERT INTO job_events (job_id, event_id, trigger) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [jobId, eventId, decision.trigger],
+    );
   };
 
   /** What a claim decides on, read after its locks: the running jobs of all workers — of the key, overall, of its repo and agent — and whether a cleanup of the key runs. */
   const claimFacts = async (client: PoolClient, job: Job): Promise<ClaimFacts> => {
-    const { rows } = await client.query<{ key_running: number; total: number; repo: number; agent: number; cleaning: boolean }>(
+    const { rows } = await client.query<{
+      key_running: number;
+      total: number;
+      repo: number;
+      agent: number;
+      cleaning: boolean;
+    }>(
       `SELECT count(*) FILTER (WHERE work_key = $1)::int AS key_running, count(*)::int AS total, count(*) FILTER (WHERE repo = $2)::int AS repo, count(*) FILTER (WHERE agent = $3)::int AS agent,
               EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('$2', '$4')}) AS cleaning
          FROM jobs WHERE state = 'running'`,
       [workKeyString(job.key), job.key.repo, job.key.agent, job.key.issue],
     );
     const row = rows[0]!;
-    return { running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent }, cleanupRunning: row.cleaning };
+    return {
+      running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent },
+      cleanupRunning: row.cleaning,
+    };
   };
 
-  const claimJob = async (client: PoolClient, id: number, now: number, limits?: ClaimLimits): Promise<Job | undefined> => {
+  const claimJob = async (
+    client: PoolClient,
+    id: number,
+    now: number,
+    limits?: ClaimLimits,
+  ): Promise<Job | undefined> => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [CLAIM_LOCK]);
     // Waits for a routing transaction adding events to it. The lock takes a queued job only — the
     // claim's first rule (`claim` answers 'not-queued' to any other), applied here as well so a
@@ -156,14 +204,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     const claimed = claim(job, await claimFacts(client, job), now, limits);
     if (!claimed.ok) return undefined;
     const change = claimed.value;
-    await client.query('UPDATE jobs SET state = $2, attempts = $3, started_at = $4, finished_at = $5, worker_id = $6 WHERE id = $1', [
-      change.id,
-      change.state,
-      change.attempts,
-      change.startedAt,
-      change.finishedAt,
-      workerId,
-    ]);
+    await client.query(
+      'UPDATE jobs SET state = $2, attempts = $3, started_at = $4, finished_at = $5, worker_id = $6 WHERE id = $1',
+      [change.id, change.state, change.attempts, change.startedAt, change.finishedAt, workerId],
+    );
     return getJob(client, id);
   };
 
@@ -192,13 +236,19 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
   return {
     async undispatchedEvents(limit) {
-      const { rows } = await pool.query<EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1', [limit]);
+      const { rows } = await pool.query<EventRow>(
+        'SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1',
+        [limit],
+      );
       return rows.map(toStoredEvent);
     },
 
     async getEvents(ids) {
       if (ids.length === 0) return [];
-      const { rows } = await pool.query<EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE id = ANY($1::bigint[]) ORDER BY id', [[...ids]]);
+      const { rows } = await pool.query<EventRow>(
+        'SELECT id, delivery_id, received_at, event FROM events WHERE id = ANY($1::bigint[]) ORDER BY id',
+        [[...ids]],
+      );
       return rows.map(toStoredEvent);
     },
 
@@ -207,7 +257,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
         let queued = false;
         for (const { eventId, decisions, labels } of batch) {
-          const marked = await client.query('UPDATE events SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL', [now, eventId]);
+          const marked = await client.query(
+            'UPDATE events SET dispatched_at = $1 WHERE id = $2 AND dispatched_at IS NULL',
+            [now, eventId],
+          );
           if (!marked.rowCount) continue; // routed already
           if (labels) {
             await client.query(
@@ -239,7 +292,15 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     },
 
     async runnableJobs(now, window) {
-      const params = [now, window?.afterId ?? 0, [...(window?.skipRepos ?? [])], [...(window?.skipAgents ?? [])], window?.limit ?? null, workerId, affinityWaitMs];
+      const params = [
+        now,
+        window?.afterId ?? 0,
+        [...(window?.skipRepos ?? [])],
+        [...(window?.skipAgents ?? [])],
+        window?.limit ?? null,
+        workerId,
+        affinityWaitMs,
+      ];
       return (await pool.query<JobRow>(runnableSql, params)).rows.map(toJob);
     },
 
@@ -263,7 +324,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         if (requeues(finish)) await client.query('SELECT pg_advisory_xact_lock($1)', [ROUTING_LOCK]);
         // A job that moved on — re-queued because this worker's lease passed, perhaps running on
         // another worker now — is no longer this worker's to finish.
-        const owner = await client.query<{ state: string; worker_id: string | null }>('SELECT state, worker_id FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+        const owner = await client.query<{ state: string; worker_id: string | null }>(
+          'SELECT state, worker_id FROM jobs WHERE id = $1 FOR UPDATE',
+          [id],
+        );
         if (owner.rows[0]?.state !== 'running' || owner.rows[0].worker_id !== workerId) return;
         const job = (await getJob(client, id))!;
         await write(client, job.key, afterRun(job, finish, now));
@@ -284,7 +348,12 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
         const requeued: Job[] = [];
         for (const { id, cancel_request: cancelRequest } of gone.rows) {
           const job = (await getJob(client, id))!;
-          const change = afterInterruption(job, cancelRequest, now, 'interrupted: the process running it stopped (or its worker lease passed); queued again');
+          const change = afterInterruption(
+            job,
+            cancelRequest,
+            now,
+            'interrupted: the process running it stopped (or its worker lease passed); queued again',
+          );
           await write(client, job.key, change);
           if (change.state === 'queued') requeued.push((await getJob(client, id))!);
         }
@@ -303,7 +372,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     },
 
     async countStartsSince(key, since) {
-      const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs WHERE work_key = $1 AND started_at >= $2', [workKeyString(key), since]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM jobs WHERE work_key = $1 AND started_at >= $2',
+        [workKeyString(key), since],
+      );
       return rows[0]?.n ?? 0;
     },
 
@@ -320,11 +392,17 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     async listJobs(query) {
       const states = query.states ?? [];
       const where = states.length > 0 ? 'WHERE j.state = ANY($2::text[])' : '';
-      return jobs(pool, `${where} ORDER BY j.id DESC LIMIT $1`, states.length > 0 ? [query.limit ?? 100, [...states]] : [query.limit ?? 100]);
+      return jobs(
+        pool,
+        `${where} ORDER BY j.id DESC LIMIT $1`,
+        states.length > 0 ? [query.limit ?? 100, [...states]] : [query.limit ?? 100],
+      );
     },
 
     async countByState() {
-      const { rows } = await pool.query<{ state: JobState; n: number }>('SELECT state, count(*)::int AS n FROM jobs GROUP BY state');
+      const { rows } = await pool.query<{ state: JobState; n: number }>(
+        'SELECT state, count(*)::int AS n FROM jobs GROUP BY state',
+      );
       return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
 
@@ -338,11 +416,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     },
 
     async pauseKey(key, until, reason) {
-      await pool.query('INSERT INTO key_pauses (work_key, until, reason) VALUES ($1, $2, $3) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason', [
-        workKeyString(key),
-        until,
-        reason,
-      ]);
+      await pool.query(
+        'INSERT INTO key_pauses (work_key, until, reason) VALUES ($1, $2, $3) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason',
+        [workKeyString(key), until, reason],
+      );
     },
 
     async cancelQueued(id, reason, now) {
@@ -356,7 +433,9 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
 
     async requestCancel(id, reason) {
       return inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ state: JobState }>('SELECT state FROM jobs WHERE id = $1 FOR UPDATE', [id]);
+        const { rows } = await client.query<{ state: JobState }>('SELECT state FROM jobs WHERE id = $1 FOR UPDATE', [
+          id,
+        ]);
         if (!takesCancelRequest(rows[0]?.state)) return false;
         await client.query('UPDATE jobs SET cancel_request = $1 WHERE id = $2', [reason, id]);
         await notifyJobs(client);
@@ -365,7 +444,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     },
 
     async cancelRequests(ids) {
-      const { rows } = await pool.query<{ id: number; cancel_request: string }>("SELECT id, cancel_request FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' AND cancel_request IS NOT NULL", [ids]);
+      const { rows } = await pool.query<{ id: number; cancel_request: string }>(
+        "SELECT id, cancel_request FROM jobs WHERE id = ANY($1::bigint[]) AND state = 'running' AND cancel_request IS NOT NULL",
+        [ids],
+      );
       return rows.map((row) => ({ id: Number(row.id), reason: row.cancel_request }));
     },
 
@@ -374,7 +456,10 @@ export function createPgJobStore(pool: Pool, options: PgJobStoreOptions = {}): J
     },
 
     async pausedUntil(key, now) {
-      const { rows } = await pool.query<{ until: number; reason: string }>('SELECT until, reason FROM key_pauses WHERE work_key = $1 AND until > $2', [workKeyString(key), now]);
+      const { rows } = await pool.query<{ until: number; reason: string }>(
+        'SELECT until, reason FROM key_pauses WHERE work_key = $1 AND until > $2',
+        [workKeyString(key), now],
+      );
       return rows[0];
     },
   };

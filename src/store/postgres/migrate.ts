@@ -14,16 +14,26 @@ export interface MigrateReport {
   readonly version: number;
 }
 
-export async function migratePostgres(pool: Pool, schema?: string, migrations: readonly string[] = POSTGRES_MIGRATIONS): Promise<MigrateReport> {
+export async function migratePostgres(
+  pool: Pool,
+  schema?: string,
+  migrations: readonly string[] = POSTGRES_MIGRATIONS,
+): Promise<MigrateReport> {
   return inTransaction(pool, async (client) => {
     // The lock is per database; a schema of its own (tests) gets its own key.
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK, schema ?? '']);
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
-    const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+    );
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations',
+    );
     const current = rows[0]!.version;
     if (current > migrations.length) {
-      throw new Error(`the database schema is at version ${current}, newer than this claude-hooks knows (${migrations.length}): upgrade claude-hooks`);
+      throw new Error(
+        `the database schema is at version ${current}, newer than this claude-hooks knows (${migrations.length}): upgrade claude-hooks`,
+      );
     }
     const applied: number[] = [];
     for (let version = current + 1; version <= migrations.length; version++) {

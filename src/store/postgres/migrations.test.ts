@@ -33,11 +33,20 @@ describe('the PostgreSQL schema', { skip: postgresSkip() }, () => {
       await pool.end();
     }
 
-    const config = { kind: 'postgres', url: new Secret(TEST_DATABASE_URL!), maxConnections: 2, affinityWaitMs: 30_000, leaseSeconds: 30 } as const;
+    const config = {
+      kind: 'postgres',
+      url: new Secret(TEST_DATABASE_URL!),
+      maxConnections: 2,
+      affinityWaitMs: 30_000,
+      leaseSeconds: 30,
+    } as const;
     const store = await openStore(config, { dataDir: tmpdir(), schema, clock: manualClock(), dedupWindowMs: 0 });
     const run = await store.runs.get(1);
     await store.close();
 
-    assert.deepEqual([run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked], ['succeeded', 0.5, 3000, undefined, undefined]);
+    assert.deepEqual(
+      [run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked],
+      ['succeeded', 0.5, 3000, undefined, undefined],
+    );
   });
 });

@@ -31,12 +31,22 @@ export interface NotificationChannels {
 export function notificationChannels(schema?: string): NotificationChannels {
   // Channel names are identifiers (under 64 bytes): a long or unusual schema name is hashed.
   const plain = schema !== undefined && /^[a-z0-9_]{1,40}$/.test(schema);
-  const suffix = schema === undefined ? '' : `_${plain ? schema : createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
-  return { events: `claude_hooks_events${suffix}`, jobs: `claude_hooks_jobs${suffix}`, token: randomBytes(6).toString('hex') };
+  const suffix =
+    schema === undefined ? '' : `_${plain ? schema : createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+  return {
+    events: `claude_hooks_events${suffix}`,
+    jobs: `claude_hooks_jobs${suffix}`,
+    token: randomBytes(6).toString('hex'),
+  };
 }
 
 /** Queues a notification in the caller's transaction: sent at its commit, dropped at rollback. */
-export async function notifyInTransaction(client: PoolClient, channel: string, token: string, payload = ''): Promise<void> {
+export async function notifyInTransaction(
+  client: PoolClient,
+  channel: string,
+  token: string,
+  payload = '',
+): Promise<void> {
   await client.query('SELECT pg_notify($1, $2)', [channel, `${token}:${payload}`]);
 }
 
@@ -87,7 +97,14 @@ export async function startEventNotifications(options: EventNotificationOptions)
       [id],
     );
     const row = rows[0];
-    return row && { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
+    return (
+      row && {
+        id: row.id,
+        deliveryId: row.delivery_id,
+        receivedAt: row.received_at,
+        event: JSON.parse(row.event) as StoredEvent['event'],
+      }
+    );
   };
 
   const onNotification = (message: pg.Notification) => {
@@ -139,21 +156,24 @@ export async function startEventNotifications(options: EventNotificationOptions)
 
   const scheduleReconnect = () => {
     if (stopped || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect().then(
-        () => {
-          failures = 0;
-          // Whatever changed while nobody listened: have the dispatcher look.
-          if (!stopped) options.onJobsChanged();
-        },
-        (error: unknown) => {
-          failures += 1;
-          if (!stopped) report(error);
-          scheduleReconnect();
-        },
-      );
-    }, reconnectDelay(failures, firstDelay, maxDelay));
+    retry = setTimeout(
+      () => {
+        retry = undefined;
+        connect().then(
+          () => {
+            failures = 0;
+            // Whatever changed while nobody listened: have the dispatcher look.
+            if (!stopped) options.onJobsChanged();
+          },
+          (error: unknown) => {
+            failures += 1;
+            if (!stopped) report(error);
+            scheduleReconnect();
+          },
+        );
+      },
+      reconnectDelay(failures, firstDelay, maxDelay),
+    );
     retry.unref();
   };
 

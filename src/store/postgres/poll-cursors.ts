@@ -5,11 +5,16 @@ import type { Pool } from './pool.js';
 export function createPgPollCursors(pool: Pool): PollCursors {
   return {
     async get(repo) {
-      const { rows } = await pool.query<{ polled_at: string }>('SELECT polled_at FROM poll_cursors WHERE repo = $1', [repo.toLowerCase()]);
+      const { rows } = await pool.query<{ polled_at: string }>('SELECT polled_at FROM poll_cursors WHERE repo = $1', [
+        repo.toLowerCase(),
+      ]);
       return rows[0]?.polled_at;
     },
     async set(repo, polledAt) {
-      await pool.query('INSERT INTO poll_cursors (repo, polled_at) VALUES ($1, $2) ON CONFLICT (repo) DO UPDATE SET polled_at = excluded.polled_at', [repo.toLowerCase(), polledAt]);
+      await pool.query(
+        'INSERT INTO poll_cursors (repo, polled_at) VALUES ($1, $2) ON CONFLICT (repo) DO UPDATE SET polled_at = excluded.polled_at',
+        [repo.toLowerCase(), polledAt],
+      );
     },
   };
 }

@@ -26,7 +26,12 @@ describe('the PostgreSQL pool', { skip: postgresSkip() }, () => {
 
   const open = () => {
     reported = [];
-    pool = createPool({ url: proxy.via(TEST_DATABASE_URL!), max: 2, timeouts: { connectTimeoutMs: 500, statementTimeoutMs: 500 }, onError: (error) => reported.push(error) });
+    pool = createPool({
+      url: proxy.via(TEST_DATABASE_URL!),
+      max: 2,
+      timeouts: { connectTimeoutMs: 500, statementTimeoutMs: 500 },
+      onError: (error) => reported.push(error),
+    });
   };
   afterEach(async () => {
     proxy.resume();
@@ -65,14 +70,20 @@ describe('the PostgreSQL pool', { skip: postgresSkip() }, () => {
 
     proxy.stall();
     const started = Date.now();
-    await assert.rejects(inTransaction(pool, (client) => client.query('SELECT 1')), (error: Error) => isConnectionFault(error));
+    await assert.rejects(
+      inTransaction(pool, (client) => client.query('SELECT 1')),
+      (error: Error) => isConnectionFault(error),
+    );
     const waited = Date.now() - started;
     proxy.resume();
 
     // One statement's wait (500 ms + a second's grace) at most, not two.
     assert.ok(waited < 2_500, `gave up after ${waited} ms`);
     assert.equal(pool.totalCount, 0, 'the connection that got no answer is not reused');
-    assert.deepEqual(await inTransaction(pool, async (client) => (await client.query<{ one: number }>('SELECT 1 AS one')).rows), [{ one: 1 }]);
+    assert.deepEqual(
+      await inTransaction(pool, async (client) => (await client.query<{ one: number }>('SELECT 1 AS one')).rows),
+      [{ one: 1 }],
+    );
   });
 
   it('gives up opening a connection after the connect timeout when the database does not answer', async () => {
@@ -88,14 +99,17 @@ describe('the PostgreSQL pool', { skip: postgresSkip() }, () => {
   it('keeps a connection whose statement failed on its own (a statement timeout): it rolled back and is reused', async () => {
     open();
 
-    await assert.rejects(inTransaction(pool, (client) => client.query('SELECT pg_sleep(2)')), (error: Error & { code?: string }) => error.code === '57014');
+    await assert.rejects(
+      inTransaction(pool, (client) => client.query('SELECT pg_sleep(2)')),
+      (error: Error & { code?: string }) => error.code === '57014',
+    );
 
     assert.equal(pool.totalCount, 1);
     assert.equal(pool.idleCount, 1);
   });
 });
 
-describe('the listening connection\'s reconnect delay', () => {
+describe("the listening connection's reconnect delay", () => {
   const cases: ReadonlyArray<[number, number]> = [
     [0, 1_000],
     [1, 2_000],

@@ -37,7 +37,8 @@ export interface PoolOptions {
 
 export function createPool(options: PoolOptions): Pool {
   const schema = options.schema;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema "${schema}" must be lower-case letters, digits and _`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new Error(`schema "${schema}" must be lower-case letters, digits and _`);
   const client = connectionConfig(options.url, options.timeouts);
   const pool = new pg.Pool({
     ...client,

@@ -13,7 +13,14 @@ import type { EventListener } from '../../core/stored-event.js';
 import type { Store } from '../ports.js';
 import { createPgDashboardReads, createPgDiskSamples } from './dashboard-store.js';
 import { createPgDeliveryHistory, createPgDeliveryStore } from './delivery-store.js';
-import { createPgAuditLog, createPgCleanupQueue, createPgDispatchPauses, createPgHousekeepingSessions, createPgRecordRetention, createPgSweepRecords } from './housekeeping-store.js';
+import {
+  createPgAuditLog,
+  createPgCleanupQueue,
+  createPgDispatchPauses,
+  createPgHousekeepingSessions,
+  createPgRecordRetention,
+  createPgSweepRecords,
+} from './housekeeping-store.js';
 import { createPgJobStore } from './job-store.js';
 import { migratePostgres } from './migrate.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
@@ -52,14 +59,24 @@ export interface PgConnectionFault {
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const timeouts = { connectTimeoutMs: options.timeouts?.connectTimeoutMs, statementTimeoutMs: options.timeouts?.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
-  const onError = (connection: PgConnectionFault['connection']) => (error: Error) => options.onConnectionError?.({ connection, error });
+  const timeouts = {
+    connectTimeoutMs: options.timeouts?.connectTimeoutMs,
+    statementTimeoutMs: options.timeouts?.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+  };
+  const onError = (connection: PgConnectionFault['connection']) => (error: Error) =>
+    options.onConnectionError?.({ connection, error });
   try {
     await migrate(options, onError('pool'));
   } catch (error) {
     throw new Error(`cannot open the PostgreSQL store at ${redactUrl(options.url)}: ${(error as Error).message}`);
   }
-  const pool = createPool({ url: options.url, schema: options.schema, max: options.maxConnections, timeouts, onError: onError('pool') });
+  const pool = createPool({
+    url: options.url,
+    schema: options.schema,
+    max: options.maxConnections,
+    timeouts,
+    onError: onError('pool'),
+  });
   const listeners: EventListener[] = [];
   const tell: EventListener = (stored) => {
     for (const listener of listeners) listener(stored);
@@ -72,10 +89,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // on its own search path) do not hear each other.
   const { rows } = await pool.query<{ schema: string }>('SELECT current_schema() AS schema');
   const channels = notificationChannels(options.schema ?? rows[0]?.schema ?? undefined);
-  const deliveries = createPgDeliveryStore({ pool, clock: options.clock, dedupWindowMs: options.dedupWindowMs, channels, onEvent: tell });
+  const deliveries = createPgDeliveryStore({
+    pool,
+    clock: options.clock,
+    dedupWindowMs: options.dedupWindowMs,
+    channels,
+    onEvent: tell,
+  });
   let notifications: { stop(): Promise<void> };
   try {
-    notifications = await startEventNotifications({ url: options.url, schema: options.schema, pool, channels, onEvent: tell, onJobsChanged: tellJobs, timeouts, onError: onError('listen') });
+    notifications = await startEventNotifications({
+      url: options.url,
+      schema: options.schema,
+      pool,
+      channels,
+      onEvent: tell,
+      onJobsChanged: tellJobs,
+      timeouts,
+      onError: onError('listen'),
+    });
   } catch (error) {
     await pool.end().catch(() => undefined);
     throw new Error(`cannot listen for notifications on ${redactUrl(options.url)}: ${(error as Error).message}`);
@@ -118,7 +150,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
  * longer than a query of the service, and so may a second worker's wait for the first's lock.
  */
 async function migrate(options: PostgresStoreOptions, onError: (error: Error) => void): Promise<void> {
-  const pool: Pool = createPool({ url: options.url, schema: options.schema, max: 1, applicationName: 'claude-hooks migrate', timeouts: { connectTimeoutMs: options.timeouts?.connectTimeoutMs }, onError });
+  const pool: Pool = createPool({
+    url: options.url,
+    schema: options.schema,
+    max: 1,
+    applicationName: 'claude-hooks migrate',
+    timeouts: { connectTimeoutMs: options.timeouts?.connectTimeoutMs },
+    onError,
+  });
   try {
     await migratePostgres(pool, options.schema);
   } finally {

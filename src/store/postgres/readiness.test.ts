@@ -18,7 +18,11 @@ describe('the PostgreSQL readiness check', { skip: postgresSkip() }, () => {
     const target = new URL(TEST_DATABASE_URL ?? 'postgres://unset');
     proxy = await startTcpFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
     // Timeouts far longer than the check's deadline: the deadline alone makes it answer.
-    pool = createPool({ url: proxy.via(TEST_DATABASE_URL!), max: 4, timeouts: { connectTimeoutMs: 20_000, statementTimeoutMs: 20_000 } });
+    pool = createPool({
+      url: proxy.via(TEST_DATABASE_URL!),
+      max: 4,
+      timeouts: { connectTimeoutMs: 20_000, statementTimeoutMs: 20_000 },
+    });
   });
   after(async () => {
     proxy.resume();

@@ -46,7 +46,11 @@ async function probe(pool: Pool, location: string): Promise<CheckResult> {
     }
   } catch (error) {
     const message = (error as Error).message;
-    return { ok: false, detail: `PostgreSQL does not take writes: ${message}`, internal: `PostgreSQL at ${location} does not take writes: ${message}` };
+    return {
+      ok: false,
+      detail: `PostgreSQL does not take writes: ${message}`,
+      internal: `PostgreSQL at ${location} does not take writes: ${message}`,
+    };
   }
   return { ok: true, detail: 'PostgreSQL takes writes', internal: location };
 }
@@ -56,7 +60,11 @@ function withinDeadline(probe: Promise<CheckResult>, timeoutMs: number, location
   const late = new Promise<CheckResult>((resolve) => {
     timer = setTimeout(() => {
       const detail = `PostgreSQL did not answer within ${timeoutMs / 1000} s`;
-      resolve({ ok: false, detail, internal: `${detail} (${location}): the database stalls or the network to it does` });
+      resolve({
+        ok: false,
+        detail,
+        internal: `${detail} (${location}): the database stalls or the network to it does`,
+      });
     }, timeoutMs);
     timer.unref();
   });

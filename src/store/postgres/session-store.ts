@@ -10,7 +10,8 @@ import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import { blockedColumn, toRun, toSession, type RunRow, type SessionRow } from '../rows/sessions.js';
 import type { Pool } from './pool.js';
 
-export const SESSION_COLUMNS = 'agent, repo, issue, session_id, worktree, created_at, last_used_at, run_count, cost_usd, state, cursor, forgotten_reason';
+export const SESSION_COLUMNS =
+  'agent, repo, issue, session_id, worktree, created_at, last_used_at, run_count, cost_usd, state, cursor, forgotten_reason';
 
 const keyParams = (key: WorkKey): [string, string, number] => [key.agent, key.repo, key.issue];
 const BY_KEY = 'agent = $1 AND repo = $2 AND issue = $3';
@@ -21,7 +22,10 @@ export function createPgSessionStore(pool: Pool): SessionStore {
   };
   return {
     async get(key) {
-      const { rows } = await pool.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${BY_KEY}`, keyParams(key));
+      const { rows } = await pool.query<SessionRow>(
+        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ${BY_KEY}`,
+        keyParams(key),
+      );
       return rows[0] && toSession(rows[0]);
     },
     started(key, started) {
@@ -41,11 +45,20 @@ export function createPgSessionStore(pool: Pool): SessionStore {
       return execute(
         `UPDATE sessions SET run_count = run_count + 1, cost_usd = cost_usd + $5, last_used_at = $6, cursor = coalesce($7::text, cursor)
          WHERE ${BY_KEY} AND session_id = $4`,
-        [...keyParams(key), finished.sessionId, finished.costUsd, finished.at, finished.cursor ? JSON.stringify(finished.cursor) : null],
+        [
+          ...keyParams(key),
+          finished.sessionId,
+          finished.costUsd,
+          finished.at,
+          finished.cursor ? JSON.stringify(finished.cursor) : null,
+        ],
       );
     },
     forget(key, reason) {
-      return execute(`UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = $4 WHERE ${BY_KEY}`, [...keyParams(key), reason]);
+      return execute(`UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = $4 WHERE ${BY_KEY}`, [
+        ...keyParams(key),
+        reason,
+      ]);
     },
     close(key) {
       return execute(`UPDATE sessions SET state = 'closed' WHERE ${BY_KEY}`, keyParams(key));
@@ -85,7 +98,16 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
     async start(run) {
       const { rows } = await pool.query<{ id: number }>(
         'INSERT INTO runs (job_id, agent, repo, issue, attempt, started_at, worker_id, isolation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
-        [run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, options.workerId ?? null, run.isolation ?? null],
+        [
+          run.jobId,
+          run.key.agent,
+          run.key.repo,
+          run.key.issue,
+          run.attempt,
+          run.startedAt,
+          options.workerId ?? null,
+          run.isolation ?? null,
+        ],
       );
       return rows[0]!.id;
     },
@@ -131,7 +153,10 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
       return rows.map(toRun);
     },
     interrupted(id, at, error) {
-      return execute("UPDATE runs SET finished_at = $2, outcome = 'interrupted', error = $3 WHERE id = $1 AND outcome IS NULL", [id, at, error]);
+      return execute(
+        "UPDATE runs SET finished_at = $2, outcome = 'interrupted', error = $3 WHERE id = $1 AND outcome IS NULL",
+        [id, at, error],
+      );
     },
     processes(id, processes) {
       return execute('UPDATE runs SET processes = $2 WHERE id = $1', [id, JSON.stringify(processes)]);
@@ -150,10 +175,10 @@ export function createPgRunRecords(pool: Pool, options: PgRunRecordsOptions = {}
       return rows[0] && toRun(rows[0]);
     },
     async list(query = {}) {
-      const { rows } = await pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR agent = $1) ORDER BY id DESC LIMIT $2`, [
-        query.agent ?? null,
-        query.limit ?? 50,
-      ]);
+      const { rows } = await pool.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE ($1::text IS NULL OR agent = $1) ORDER BY id DESC LIMIT $2`,
+        [query.agent ?? null, query.limit ?? 50],
+      );
       return rows.map(toRun);
     },
     costSince(agent, since) {

@@ -36,31 +36,44 @@ export function createPgWorkerRegistry(pool: Pool): WorkerRegistry {
       return rowCount === 1;
     },
     async stopped(id, now) {
-      await pool.query('UPDATE workers SET stopped_at = $2, lease_until = LEAST(lease_until, $2) WHERE id = $1', [id, now]);
+      await pool.query('UPDATE workers SET stopped_at = $2, lease_until = LEAST(lease_until, $2) WHERE id = $1', [
+        id,
+        now,
+      ]);
       await pool.query('DELETE FROM leader_leases WHERE holder = $1', [id]);
     },
     async list(now, sinceMs = 24 * 3600_000) {
-      const { rows } = await pool.query<WorkerRow>('SELECT * FROM workers WHERE heartbeat_at >= $1 ORDER BY started_at', [now - sinceMs]);
+      const { rows } = await pool.query<WorkerRow>(
+        'SELECT * FROM workers WHERE heartbeat_at >= $1 ORDER BY started_at',
+        [now - sinceMs],
+      );
       const ids = rows.map((row) => row.id);
       const running = await pool.query<{ worker_id: string; id: number; work_key: string; started_at: number | null }>(
         `SELECT worker_id, id, work_key, started_at FROM jobs WHERE state = 'running' AND worker_id = ANY($1) ORDER BY id`,
         [ids],
       );
-      const leases = await pool.query<{ holder: string; name: string }>('SELECT holder, name FROM leader_leases WHERE until >= $1 ORDER BY name', [now]);
-      const statuses = rows.map((row): WorkerStatus => ({
-        id: row.id,
-        host: row.host,
-        pid: row.pid,
-        dataDir: row.data_dir,
-        startedAt: row.started_at,
-        heartbeatAt: row.heartbeat_at,
-        leaseUntil: row.lease_until,
-        stoppedAt: row.stopped_at,
-        alive: row.stopped_at === null && row.lease_until >= now,
-        disk: row.disk ? (JSON.parse(row.disk) as WorkerDisk) : null,
-        running: running.rows.filter((job) => job.worker_id === row.id).map((job) => ({ jobId: job.id, key: job.work_key, startedAt: job.started_at })),
-        leads: leases.rows.filter((lease) => lease.holder === row.id).map((lease) => lease.name),
-      }));
+      const leases = await pool.query<{ holder: string; name: string }>(
+        'SELECT holder, name FROM leader_leases WHERE until >= $1 ORDER BY name',
+        [now],
+      );
+      const statuses = rows.map(
+        (row): WorkerStatus => ({
+          id: row.id,
+          host: row.host,
+          pid: row.pid,
+          dataDir: row.data_dir,
+          startedAt: row.started_at,
+          heartbeatAt: row.heartbeat_at,
+          leaseUntil: row.lease_until,
+          stoppedAt: row.stopped_at,
+          alive: row.stopped_at === null && row.lease_until >= now,
+          disk: row.disk ? (JSON.parse(row.disk) as WorkerDisk) : null,
+          running: running.rows
+            .filter((job) => job.worker_id === row.id)
+            .map((job) => ({ jobId: job.id, key: job.work_key, startedAt: job.started_at })),
+          leads: leases.rows.filter((lease) => lease.holder === row.id).map((lease) => lease.name),
+        }),
+      );
       return [...statuses.filter((s) => s.alive), ...statuses.filter((s) => !s.alive)];
     },
     async lead(name, holder, now, ttlMs) {

@@ -3,7 +3,16 @@
  * one mapping from each to the dashboard's view of it. Aggregates (`count`, `sum`) arrive as
  * numbers in both dialects (see `postgres/pool.ts`).
  */
-import type { AgentRunsToday, AnsweredEvent, DiskPoint, DiskSample, KeyPause, RunSummary, SessionCounts, SkipCount } from '../../dashboard/ports.js';
+import type {
+  AgentRunsToday,
+  AnsweredEvent,
+  DiskPoint,
+  DiskSample,
+  KeyPause,
+  RunSummary,
+  SessionCounts,
+  SkipCount,
+} from '../../dashboard/ports.js';
 
 export interface SampleRow {
   measured_at: number;
@@ -23,7 +32,13 @@ export function toSample(row: SampleRow): DiskSample {
     measuredAt: row.measured_at,
     freeBytes: row.free_bytes,
     totalBytes: row.total_bytes,
-    kinds: { caches: row.caches_bytes, worktrees: row.worktrees_bytes, attic: row.attic_bytes, transcripts: row.transcripts_bytes, database: row.database_bytes },
+    kinds: {
+      caches: row.caches_bytes,
+      worktrees: row.worktrees_bytes,
+      attic: row.attic_bytes,
+      transcripts: row.transcripts_bytes,
+      database: row.database_bytes,
+    },
     byAgent: detail.byAgent ?? {},
     byRepository: detail.byRepository ?? {},
   };
@@ -73,7 +88,11 @@ export interface AgentRunsRow {
   cost: number;
 }
 
-export const toAgentRuns = (row: AgentRunsRow): AgentRunsToday => ({ agent: row.agent, runs: row.runs, costUsd: row.cost });
+export const toAgentRuns = (row: AgentRunsRow): AgentRunsToday => ({
+  agent: row.agent,
+  runs: row.runs,
+  costUsd: row.cost,
+});
 
 export interface SessionCountsRow {
   agent: string;
@@ -82,14 +101,20 @@ export interface SessionCountsRow {
   oldest: number | null;
 }
 
-export const toSessionCounts = (row: SessionCountsRow): SessionCounts => ({ agent: row.agent, active: row.active, closed: row.closed, oldestActiveAt: row.oldest ?? undefined });
+export const toSessionCounts = (row: SessionCountsRow): SessionCounts => ({
+  agent: row.agent,
+  active: row.active,
+  closed: row.closed,
+  oldestActiveAt: row.oldest ?? undefined,
+});
 
 export interface OutcomeCountRow {
   outcome: string;
   n: number;
 }
 
-export const toOutcomeCounts = (rows: readonly OutcomeCountRow[]): Readonly<Record<string, number>> => Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
+export const toOutcomeCounts = (rows: readonly OutcomeCountRow[]): Readonly<Record<string, number>> =>
+  Object.fromEntries(rows.map((r) => [r.outcome, r.n]));
 
 export interface SkipCountRow {
   agent: string;
@@ -106,7 +131,12 @@ export interface KeyPauseRow {
 }
 
 /** The agent is the work key's part before the first colon (`agent:host/owner/name#issue`). */
-export const toKeyPause = (row: KeyPauseRow): KeyPause => ({ key: row.work_key, agent: row.work_key.slice(0, row.work_key.indexOf(':')), until: row.until, reason: row.reason });
+export const toKeyPause = (row: KeyPauseRow): KeyPause => ({
+  key: row.work_key,
+  agent: row.work_key.slice(0, row.work_key.indexOf(':')),
+  until: row.until,
+  reason: row.reason,
+});
 
 export interface AnsweredEventRow {
   id: number;
@@ -116,4 +146,10 @@ export interface AnsweredEventRow {
   trigger: string;
 }
 
-export const toAnsweredEvent = (row: AnsweredEventRow): AnsweredEvent => ({ id: row.id, type: row.type, deliveryId: row.delivery_id, receivedAt: row.received_at, trigger: row.trigger });
+export const toAnsweredEvent = (row: AnsweredEventRow): AnsweredEvent => ({
+  id: row.id,
+  type: row.type,
+  deliveryId: row.delivery_id,
+  receivedAt: row.received_at,
+  trigger: row.trigger,
+});

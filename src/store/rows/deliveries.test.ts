@@ -16,13 +16,22 @@ const summary = (eventId: number | null): SummaryRow => ({
 describe('delivery rows', () => {
   it('routes each event: its jobs first, then its skips, and an unrouted event with no decisions', () => {
     const routings = toEventRoutings(
-      [{ id: 1, dispatched_at: 5 }, { id: 2, dispatched_at: null }],
+      [
+        { id: 1, dispatched_at: 5 },
+        { id: 2, dispatched_at: null },
+      ],
       [{ event_id: 1, agent: 'dev', job_id: 7, trigger: 'label', state: 'queued' }],
       [{ event_id: 1, agent: 'boss', reason: 'not mentioned' }],
     );
 
     assert.deepEqual(Object.fromEntries(routings), {
-      1: { routedAt: 5, decisions: [{ agent: 'dev', kind: 'job', jobId: 7, trigger: 'label', state: 'queued' }, { agent: 'boss', kind: 'skipped', reason: 'not mentioned' }] },
+      1: {
+        routedAt: 5,
+        decisions: [
+          { agent: 'dev', kind: 'job', jobId: 7, trigger: 'label', state: 'queued' },
+          { agent: 'boss', kind: 'skipped', reason: 'not mentioned' },
+        ],
+      },
       2: { routedAt: null, decisions: [] },
     });
   });
@@ -39,6 +48,12 @@ describe('delivery rows', () => {
     const summaries = rows.map((r) => toDeliverySummary(r, new Map()));
 
     assert.deepEqual(eventIdsOf(rows), [3]);
-    assert.deepEqual(summaries.map((s) => [s.eventId, s.routing]), [[null, null], [3, null]]);
+    assert.deepEqual(
+      summaries.map((s) => [s.eventId, s.routing]),
+      [
+        [null, null],
+        [3, null],
+      ],
+    );
   });
 });

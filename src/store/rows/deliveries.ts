@@ -16,7 +16,8 @@ export interface SummaryRow {
 }
 
 /** The events the summaries became, to read their routing for. */
-export const eventIdsOf = (rows: readonly SummaryRow[]): number[] => rows.flatMap((r) => (r.event_id === null ? [] : [r.event_id]));
+export const eventIdsOf = (rows: readonly SummaryRow[]): number[] =>
+  rows.flatMap((r) => (r.event_id === null ? [] : [r.event_id]));
 
 export function toDeliverySummary(row: SummaryRow, routing: ReadonlyMap<number, EventRouting>): DeliverySummary {
   return {
@@ -54,10 +55,17 @@ export interface SkipDecisionRow {
 }
 
 /** Each event's routing: when, and per agent (jobs first, then skips, each in the order given) the job it joined or why not. */
-export function toEventRoutings(events: readonly RoutedEventRow[], jobs: readonly JobDecisionRow[], skips: readonly SkipDecisionRow[]): Map<number, EventRouting> {
+export function toEventRoutings(
+  events: readonly RoutedEventRow[],
+  jobs: readonly JobDecisionRow[],
+  skips: readonly SkipDecisionRow[],
+): Map<number, EventRouting> {
   const result = new Map<number, { routedAt: number | null; decisions: AgentDecision[] }>();
   for (const e of events) result.set(e.id, { routedAt: e.dispatched_at, decisions: [] });
-  for (const j of jobs) result.get(j.event_id)?.decisions.push({ agent: j.agent, kind: 'job', jobId: j.job_id, trigger: j.trigger, state: j.state });
+  for (const j of jobs)
+    result
+      .get(j.event_id)
+      ?.decisions.push({ agent: j.agent, kind: 'job', jobId: j.job_id, trigger: j.trigger, state: j.state });
   for (const k of skips) result.get(k.event_id)?.decisions.push({ agent: k.agent, kind: 'skipped', reason: k.reason });
   return result;
 }

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toSweep, type SweepRow } from './housekeeping.js';
 
-const row = (dryRun: SweepRow['dry_run']): SweepRow => ({ id: 1, trigger: 'cli', dry_run: dryRun, started_at: 10, finished_at: null, report: null });
+const row = (dryRun: SweepRow['dry_run']): SweepRow => ({
+  id: 1,
+  trigger: 'cli',
+  dry_run: dryRun,
+  started_at: 10,
+  finished_at: null,
+  report: null,
+});
 
 describe('a sweeps row', () => {
   it('reads dry_run as PostgreSQL gives it (BOOLEAN) and as SQLite gives it (0 or 1)', () => {
@@ -15,7 +22,10 @@ describe('a sweeps row', () => {
 
     const read = cases.map(([dryRun]) => toSweep(row(dryRun)).dryRun);
 
-    assert.deepEqual(read, cases.map(([, expected]) => expected));
+    assert.deepEqual(
+      read,
+      cases.map(([, expected]) => expected),
+    );
   });
 
   it('has no report until the sweep finished, then the report as it was stored', () => {

@@ -68,5 +68,13 @@ export interface AuditRow {
 }
 
 export function toAuditEntry(row: AuditRow): AuditEntry & { readonly id: number } {
-  return { id: row.id, at: row.at, source: row.source, action: row.action, params: JSON.parse(row.params) as unknown, status: row.status, result: JSON.parse(row.result) as unknown };
+  return {
+    id: row.id,
+    at: row.at,
+    source: row.source,
+    action: row.action,
+    params: JSON.parse(row.params) as unknown,
+    status: row.status,
+    result: JSON.parse(row.result) as unknown,
+  };
 }

@@ -48,6 +48,10 @@ export interface EventRow {
 }
 
 export function toStoredEvent(row: EventRow): StoredEvent {
-  return { id: row.id, deliveryId: row.delivery_id, receivedAt: row.received_at, event: JSON.parse(row.event) as StoredEvent['event'] };
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    receivedAt: row.received_at,
+    event: JSON.parse(row.event) as StoredEvent['event'],
+  };
 }
-

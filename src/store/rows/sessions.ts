@@ -4,7 +4,15 @@
  * (see `postgres/pool.ts`) and JSON columns as TEXT in both, so one mapping serves both.
  */
 import type { SessionCursor } from '../../sessions/cursor.js';
-import { MAX_BLOCKED_HOSTS, type RunBlocked, type RunIsolation, type RunProcesses, type RunRecord, type SessionRecord, type SessionState } from '../../sessions/ports.js';
+import {
+  MAX_BLOCKED_HOSTS,
+  type RunBlocked,
+  type RunIsolation,
+  type RunProcesses,
+  type RunRecord,
+  type SessionRecord,
+  type SessionState,
+} from '../../sessions/ports.js';
 
 export interface SessionRow {
   agent: string;
@@ -77,7 +85,10 @@ export function toRun(row: RunRow): RunRecord {
     sessionId: row.session_id ?? undefined,
     session: row.session ?? undefined,
     resumeFallback: row.resume_fallback ?? undefined,
-    prompt: row.prompt_kind === null ? undefined : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
+    prompt:
+      row.prompt_kind === null
+        ? undefined
+        : { kind: row.prompt_kind, bytes: row.prompt_bytes ?? 0, text: row.prompt ?? '' },
     turns: row.turns ?? undefined,
     tokens: row.tokens === null ? undefined : JSON.parse(row.tokens),
     costUsd: row.cost_usd,

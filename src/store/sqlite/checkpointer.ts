@@ -24,11 +24,18 @@ export interface Checkpointer {
   stop(): Promise<void>;
 }
 
-export function startCheckpointer(file: string, options: { intervalMs?: number; onError?: (message: string) => void } = {}): Checkpointer {
+export function startCheckpointer(
+  file: string,
+  options: { intervalMs?: number; onError?: (message: string) => void } = {},
+): Checkpointer {
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER, { eval: true, workerData: { file, module, intervalMs: options.intervalMs ?? 1000 } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { file, module, intervalMs: options.intervalMs ?? 1000 },
+  });
   worker.on('message', (message: unknown) => {
-    if (typeof message === 'object' && message !== null && 'error' in message) options.onError?.(String((message as { error: unknown }).error));
+    if (typeof message === 'object' && message !== null && 'error' in message)
+      options.onError?.(String((message as { error: unknown }).error));
   });
   // After the listener: attaching a 'message' listener refs the worker again.
   worker.unref();

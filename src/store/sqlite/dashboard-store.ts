@@ -4,7 +4,26 @@
  * hour for 30 days, the first of each day before that.
  */
 import type { DashboardReads, DiskPoint, DiskSamples } from '../../dashboard/ports.js';
-import { toAgentRuns, toAnsweredEvent, toDiskPoint, toKeyPause, toOutcomeCounts, toRunSummary, toSample, toSessionCounts, toSkipCount, type AgentRunsRow, type AnsweredEventRow, type DiskPointRow, type KeyPauseRow, type OutcomeCountRow, type RunSummaryRow, type SampleRow, type SessionCountsRow, type SkipCountRow } from '../rows/dashboard.js';
+import {
+  toAgentRuns,
+  toAnsweredEvent,
+  toDiskPoint,
+  toKeyPause,
+  toOutcomeCounts,
+  toRunSummary,
+  toSample,
+  toSessionCounts,
+  toSkipCount,
+  type AgentRunsRow,
+  type AnsweredEventRow,
+  type DiskPointRow,
+  type KeyPauseRow,
+  type OutcomeCountRow,
+  type RunSummaryRow,
+  type SampleRow,
+  type SessionCountsRow,
+  type SkipCountRow,
+} from '../rows/dashboard.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
 
@@ -73,11 +92,15 @@ export function createSqliteDashboardReads(db: Db): DashboardReads {
               min(CASE WHEN state = 'active' THEN last_used_at END) AS oldest
        FROM sessions GROUP BY agent ORDER BY agent`,
     ),
-    deliveries: db.prepare<[number], OutcomeCountRow>('SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= ? GROUP BY outcome'),
+    deliveries: db.prepare<[number], OutcomeCountRow>(
+      'SELECT outcome, count(*) AS n FROM deliveries WHERE received_at >= ? GROUP BY outcome',
+    ),
     skips: db.prepare<[number, number], SkipCountRow>(
       'SELECT agent, reason, count(*) AS n FROM routing_skips WHERE at >= ? GROUP BY agent, reason ORDER BY n DESC, agent LIMIT ?',
     ),
-    pauses: db.prepare<[number], KeyPauseRow>('SELECT work_key, until, reason FROM key_pauses WHERE until > ? ORDER BY until'),
+    pauses: db.prepare<[number], KeyPauseRow>(
+      'SELECT work_key, until, reason FROM key_pauses WHERE until > ? ORDER BY until',
+    ),
     lastPoll: db.prepare<[], { at: string | null }>('SELECT max(polled_at) AS at FROM poll_cursors'),
     events: db.prepare<[number], AnsweredEventRow>(
       'SELECT e.id, e.type, e.delivery_id, e.received_at, je.trigger FROM job_events je JOIN events e ON e.id = je.event_id WHERE je.job_id = ? ORDER BY e.id',

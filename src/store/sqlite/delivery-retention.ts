@@ -36,7 +36,9 @@ export function createSqliteDeliveryRetention(db: Db, committer: GroupCommitter)
     inherit: db.prepare<{ holder: string; heir: string }>(
       'UPDATE deliveries SET body = (SELECT body FROM deliveries WHERE delivery_id = @holder), body_of = NULL WHERE delivery_id = @heir',
     ),
-    repoint: db.prepare<{ holder: string; heir: string }>('UPDATE deliveries SET body_of = @heir WHERE body_of = @holder AND delivery_id <> @heir'),
+    repoint: db.prepare<{ holder: string; heir: string }>(
+      'UPDATE deliveries SET body_of = @heir WHERE body_of = @holder AND delivery_id <> @heir',
+    ),
     deleteDoomed: db.prepare('DELETE FROM deliveries WHERE seq IN (SELECT seq FROM temp.retention_doomed)'),
   };
 

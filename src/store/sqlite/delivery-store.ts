@@ -12,9 +12,24 @@
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
-import type { DeliveryHistory, DeliveryRecord, DeliveryRetention, DeliveryStore, EventRouting, RecordResult } from '../../intake/ports.js';
+import type {
+  DeliveryHistory,
+  DeliveryRecord,
+  DeliveryRetention,
+  DeliveryStore,
+  EventRouting,
+  RecordResult,
+} from '../../intake/ports.js';
 import type { EventListener } from '../../core/stored-event.js';
-import { eventIdsOf, toDeliverySummary, toEventRoutings, type JobDecisionRow, type RoutedEventRow, type SkipDecisionRow, type SummaryRow } from '../rows/deliveries.js';
+import {
+  eventIdsOf,
+  toDeliverySummary,
+  toEventRoutings,
+  type JobDecisionRow,
+  type RoutedEventRow,
+  type SkipDecisionRow,
+  type SummaryRow,
+} from '../rows/deliveries.js';
 import { createSqliteDeliveryRetention } from './delivery-retention.js';
 import type { GroupCommitter } from './group-commit.js';
 import type { Db } from './open-database.js';
@@ -32,7 +47,9 @@ export interface SqliteDeliveryStoreOptions {
 
 export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): DeliveryStore & DeliveryRetention {
   const { db, committer, clock } = options;
-  const bodyHolder = db.prepare<[string], { delivery_id: string }>('SELECT delivery_id FROM deliveries WHERE body_sha256 = ? AND body_of IS NULL LIMIT 1');
+  const bodyHolder = db.prepare<[string], { delivery_id: string }>(
+    'SELECT delivery_id FROM deliveries WHERE body_sha256 = ? AND body_of IS NULL LIMIT 1',
+  );
   const deliveryExists = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM deliveries WHERE delivery_id = ?');
   const sameEvent = db.prepare<[string, number], { delivery_id: string }>(
     'SELECT delivery_id FROM events WHERE fingerprint = ? AND received_at >= ? ORDER BY id LIMIT 1',
@@ -71,7 +88,12 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
     const event = delivery.outcome.event;
     const original = sameEvent.get(event.fingerprint, clock.now() - options.dedupWindowMs);
     if (original) {
-      insertDelivery.run({ ...row, outcome: 'duplicate', reason: `same event as delivery ${original.delivery_id}`, fingerprint: event.fingerprint });
+      insertDelivery.run({
+        ...row,
+        outcome: 'duplicate',
+        reason: `same event as delivery ${original.delivery_id}`,
+        fingerprint: event.fingerprint,
+      });
       return { status: 'duplicate-event', originalDeliveryId: original.delivery_id };
     }
     const eventId = Number(
@@ -93,7 +115,12 @@ export function createSqliteDeliveryStore(options: SqliteDeliveryStoreOptions): 
       const bodySha256 = createHash('sha256').update(delivery.body).digest('hex');
       const result = await committer.submit(() => write(delivery, bodySha256));
       if (result.status === 'accepted' && delivery.outcome.kind === 'event') {
-        options.onEvent?.({ id: result.eventId, deliveryId: delivery.deliveryId, receivedAt: delivery.receivedAt, event: delivery.outcome.event });
+        options.onEvent?.({
+          id: result.eventId,
+          deliveryId: delivery.deliveryId,
+          receivedAt: delivery.receivedAt,
+          event: delivery.outcome.event,
+        });
       }
       return result;
     },
@@ -126,7 +153,11 @@ function routingReader(db: Db): (eventIds: readonly number[]) => Map<number, Eve
   return (eventIds) => {
     if (eventIds.length === 0) return new Map();
     const ids = JSON.stringify(eventIds);
-    const events = db.prepare<[string], RoutedEventRow>('SELECT id, dispatched_at FROM events WHERE id IN (SELECT value FROM json_each(?))').all(ids);
+    const events = db
+      .prepare<[string], RoutedEventRow>(
+        'SELECT id, dispatched_at FROM events WHERE id IN (SELECT value FROM json_each(?))',
+      )
+      .all(ids);
     const jobs = db
       .prepare<[string], JobDecisionRow>(
         `SELECT je.event_id, j.agent, j.id AS job_id, je.trigger, j.state FROM job_events je JOIN jobs j ON j.id = je.job_id
@@ -134,7 +165,9 @@ function routingReader(db: Db): (eventIds: readonly number[]) => Map<number, Eve
       )
       .all(ids);
     const skips = db
-      .prepare<[string], SkipDecisionRow>('SELECT event_id, agent, reason FROM routing_skips WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY rowid')
+      .prepare<[string], SkipDecisionRow>(
+        'SELECT event_id, agent, reason FROM routing_skips WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY rowid',
+      )
       .all(ids);
     return toEventRoutings(events, jobs, skips);
   };

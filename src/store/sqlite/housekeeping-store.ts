@@ -3,7 +3,14 @@
  * idleness, dispatch pauses, sweep records and the audit trail. Writes go through the group
  * committer like every other writer.
  */
-import type { RecordRetention, AuditLog, CleanupQueue, DispatchPauses, HousekeepingSessions, SweepRecords } from '../../housekeeping/ports.js';
+import type {
+  RecordRetention,
+  AuditLog,
+  CleanupQueue,
+  DispatchPauses,
+  HousekeepingSessions,
+  SweepRecords,
+} from '../../housekeeping/ports.js';
 import type { WorkKey } from '../../core/work-key.js';
 import { toAuditEntry, toSweep, toTask, type AuditRow, type SweepRow, type TaskRow } from '../rows/housekeeping.js';
 import { toSession, type SessionRow } from '../rows/sessions.js';
@@ -30,15 +37,23 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
         ORDER BY c.id
         LIMIT 1`,
     ),
-    busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(`SELECT ${busy('@repo', '@issues', '@agent')} AS busy`),
-    claim: db.prepare<[number]>(`UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`),
+    busy: db.prepare<{ repo: string; issues: string | null; agent: string | null }, { busy: number }>(
+      `SELECT ${busy('@repo', '@issues', '@agent')} AS busy`,
+    ),
+    claim: db.prepare<[number]>(
+      `UPDATE cleanup_tasks SET state = 'running', attempts = attempts + 1 WHERE id = ? AND state = 'queued'`,
+    ),
     get: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id = ?'),
-    finish: db.prepare(`UPDATE cleanup_tasks SET state = @state, finished_at = @finishedAt, result = @result, error = @error, not_before = @notBefore WHERE id = @id`),
+    finish: db.prepare(
+      `UPDATE cleanup_tasks SET state = @state, finished_at = @finishedAt, result = @result, error = @error, not_before = @notBefore WHERE id = @id`,
+    ),
     requeue: db.prepare(`UPDATE cleanup_tasks SET state = 'queued' WHERE state = 'running'`),
     list: db.prepare<[number], TaskRow>('SELECT * FROM cleanup_tasks ORDER BY id DESC LIMIT ?'),
     after: db.prepare<[number, number], TaskRow>('SELECT * FROM cleanup_tasks WHERE id > ? ORDER BY id LIMIT ?'),
     lastId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM cleanup_tasks'),
-    pending: db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`),
+    pending: db.prepare<[], { n: number }>(
+      `SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('queued', 'running')`,
+    ),
   };
   return {
     async claimNext(now) {
@@ -89,9 +104,15 @@ export function createSqliteCleanupQueue(db: Db, committer: GroupCommitter): Cle
 export function createSqliteHousekeepingSessions(db: Db, committer: GroupCommitter): HousekeepingSessions {
   const q = {
     ofRepo: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE repo = ? ORDER BY last_used_at'),
-    ofIssue: db.prepare<[string, number], SessionRow>('SELECT * FROM sessions WHERE repo = ? AND issue = ? ORDER BY agent'),
-    idle: db.prepare<[number, number], SessionRow>('SELECT * FROM sessions WHERE last_used_at < ? ORDER BY last_used_at LIMIT ?'),
-    named: db.prepare<[string], { session_id: string }>('SELECT session_id FROM sessions WHERE session_id IN (SELECT value FROM json_each(?))'),
+    ofIssue: db.prepare<[string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE repo = ? AND issue = ? ORDER BY agent',
+    ),
+    idle: db.prepare<[number, number], SessionRow>(
+      'SELECT * FROM sessions WHERE last_used_at < ? ORDER BY last_used_at LIMIT ?',
+    ),
+    named: db.prepare<[string], { session_id: string }>(
+      'SELECT session_id FROM sessions WHERE session_id IN (SELECT value FROM json_each(?))',
+    ),
     delete: db.prepare<[string, string, number]>('DELETE FROM sessions WHERE agent = ? AND repo = ? AND issue = ?'),
   };
   return {
@@ -109,13 +130,17 @@ export function createSqliteHousekeepingSessions(db: Db, committer: GroupCommitt
 
 export function createSqliteDispatchPauses(db: Db, committer: GroupCommitter): DispatchPauses {
   const q = {
-    pause: db.prepare<[string, string, number]>('INSERT INTO dispatch_pauses (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at'),
+    pause: db.prepare<[string, string, number]>(
+      'INSERT INTO dispatch_pauses (scope, reason, at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET reason = excluded.reason, at = excluded.at',
+    ),
     resume: db.prepare<[string]>('DELETE FROM dispatch_pauses WHERE scope = ?'),
     resumeAll: db.prepare('DELETE FROM dispatch_pauses'),
     breakerAll: db.prepare('DELETE FROM key_pauses'),
     breakerAgent: db.prepare<[string]>(`DELETE FROM key_pauses WHERE work_key LIKE ? ESCAPE '\\'`),
     breakerKey: db.prepare<[string]>('DELETE FROM key_pauses WHERE work_key = ?'),
-    list: db.prepare<[], { scope: string; reason: string; at: number }>('SELECT scope, reason, at FROM dispatch_pauses ORDER BY scope'),
+    list: db.prepare<[], { scope: string; reason: string; at: number }>(
+      'SELECT scope, reason, at FROM dispatch_pauses ORDER BY scope',
+    ),
   };
   return {
     pause(scope, reason, at) {
@@ -127,7 +152,8 @@ export function createSqliteDispatchPauses(db: Db, committer: GroupCommitter): D
       return committer.submit(() => {
         if (scope === '*') return { pauses: q.resumeAll.run().changes, breakerPauses: q.breakerAll.run().changes };
         const pauses = q.resume.run(scope).changes;
-        if (scope.startsWith('agent:')) return { pauses, breakerPauses: q.breakerAgent.run(`${likeEscape(scope.slice('agent:'.length))}:%`).changes };
+        if (scope.startsWith('agent:'))
+          return { pauses, breakerPauses: q.breakerAgent.run(`${likeEscape(scope.slice('agent:'.length))}:%`).changes };
         return { pauses, breakerPauses: q.breakerKey.run(scope.slice('key:'.length)).changes };
       });
     },
@@ -143,12 +169,11 @@ export function createSqliteSweepRecords(db: Db, committer: GroupCommitter): Swe
   const q = {
     start: db.prepare<[string, number, number]>('INSERT INTO sweeps (trigger, dry_run, started_at) VALUES (?, ?, ?)'),
     finish: db.prepare<[number, string, number]>('UPDATE sweeps SET finished_at = ?, report = ? WHERE id = ?'),
-    list: db.prepare<[number], SweepRow>(
-      'SELECT * FROM sweeps ORDER BY id DESC LIMIT ?',
-    ),
+    list: db.prepare<[number], SweepRow>('SELECT * FROM sweeps ORDER BY id DESC LIMIT ?'),
   };
   return {
-    start: (trigger, dryRun, at) => committer.submit(() => Number(q.start.run(trigger, dryRun ? 1 : 0, at).lastInsertRowid)),
+    start: (trigger, dryRun, at) =>
+      committer.submit(() => Number(q.start.run(trigger, dryRun ? 1 : 0, at).lastInsertRowid)),
     finish(id, at, report) {
       return committer.submit(() => {
         q.finish.run(at, JSON.stringify(report), id);
@@ -162,13 +187,19 @@ export function createSqliteSweepRecords(db: Db, committer: GroupCommitter): Swe
 
 export function createSqliteAuditLog(db: Db, committer: GroupCommitter): AuditLog {
   const q = {
-    insert: db.prepare('INSERT INTO audit (at, source, action, params, status, result) VALUES (@at, @source, @action, @params, @status, @result)'),
+    insert: db.prepare(
+      'INSERT INTO audit (at, source, action, params, status, result) VALUES (@at, @source, @action, @params, @status, @result)',
+    ),
     list: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
   };
   return {
     record(entry) {
       return committer.submit(() => {
-        q.insert.run({ ...entry, params: JSON.stringify(entry.params ?? null), result: JSON.stringify(entry.result ?? null) });
+        q.insert.run({
+          ...entry,
+          params: JSON.stringify(entry.params ?? null),
+          result: JSON.stringify(entry.result ?? null),
+        });
       });
     },
     async list(limit) {
@@ -180,17 +211,30 @@ export function createSqliteAuditLog(db: Db, committer: GroupCommitter): AuditLo
 export function createSqliteRecordRetention(db: Db, committer: GroupCommitter): RecordRetention {
   const q = {
     deliveries: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM deliveries WHERE received_at < ?'),
-    runs: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM runs WHERE started_at < ? AND finished_at IS NOT NULL'),
-    tasks: db.prepare<[number], { n: number }>(`SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`),
+    runs: db.prepare<[number], { n: number }>(
+      'SELECT count(*) AS n FROM runs WHERE started_at < ? AND finished_at IS NOT NULL',
+    ),
+    tasks: db.prepare<[number], { n: number }>(
+      `SELECT count(*) AS n FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`,
+    ),
     deleteRuns: db.prepare<[number]>('DELETE FROM runs WHERE started_at < ? AND finished_at IS NOT NULL'),
-    deleteTasks: db.prepare<[number]>(`DELETE FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`),
+    deleteTasks: db.prepare<[number]>(
+      `DELETE FROM cleanup_tasks WHERE state IN ('done', 'failed') AND finished_at < ?`,
+    ),
   };
   return {
     async countBefore(cutoff) {
-      return { deliveries: q.deliveries.get(cutoff)?.n ?? 0, runs: q.runs.get(cutoff)?.n ?? 0, cleanupTasks: q.tasks.get(cutoff)?.n ?? 0 };
+      return {
+        deliveries: q.deliveries.get(cutoff)?.n ?? 0,
+        runs: q.runs.get(cutoff)?.n ?? 0,
+        cleanupTasks: q.tasks.get(cutoff)?.n ?? 0,
+      };
     },
     deleteRunsBefore(cutoff) {
-      return committer.submit(() => ({ runs: q.deleteRuns.run(cutoff).changes, cleanupTasks: q.deleteTasks.run(cutoff).changes }));
+      return committer.submit(() => ({
+        runs: q.deleteRuns.run(cutoff).changes,
+        cleanupTasks: q.deleteTasks.run(cutoff).changes,
+      }));
     },
   };
 }

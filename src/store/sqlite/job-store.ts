@@ -6,7 +6,18 @@
  */
 import type { JobState } from '../../core/job-state.js';
 import type { Job, JobStore } from '../../queue/ports.js';
-import { afterInterruption, afterRun, cancelQueued, claim, meetsFollowUp, placeWork, settle, takesCancelRequest, type ClaimFacts, type JobChange } from '../../queue/job-rules.js';
+import {
+  afterInterruption,
+  afterRun,
+  cancelQueued,
+  claim,
+  meetsFollowUp,
+  placeWork,
+  settle,
+  takesCancelRequest,
+  type ClaimFacts,
+  type JobChange,
+} from '../../queue/job-rules.js';
 import { workKeyString, type WorkKey } from '../../core/work-key.js';
 import { toJob, toStoredEvent, type EventRow, type JobRow } from '../rows/jobs.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -18,7 +29,8 @@ const JOB_COLUMNS = `j.*, (SELECT group_concat(event_id) FROM (SELECT event_id F
  * A running cleanup task (`c`) touches the key of `repo` and `issue` (SQL expressions): the same
  * test when a job is listed as runnable and when a claim reads its facts.
  */
-const cleanupCovers = (repo: string, issue: string) => `c.state = 'running' AND c.repo = ${repo} AND (c.issues IS NULL OR ${issue} IN (SELECT value FROM json_each(c.issues)))`;
+const cleanupCovers = (repo: string, issue: string) =>
+  `c.state = 'running' AND c.repo = ${repo} AND (c.issues IS NULL OR ${issue} IN (SELECT value FROM json_each(c.issues)))`;
 
 export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStore {
   const q = {
@@ -27,8 +39,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     cancelRequests: db.prepare<[string], { id: number; cancel_request: string }>(
       `SELECT id, cancel_request FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND state = 'running' AND cancel_request IS NOT NULL`,
     ),
-    undispatched: db.prepare<[number], EventRow>('SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?'),
-    markDispatched: db.prepare<[number, number]>('UPDATE events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL'),
+    undispatched: db.prepare<[number], EventRow>(
+      'SELECT id, delivery_id, received_at, event FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ?',
+    ),
+    markDispatched: db.prepare<[number, number]>(
+      'UPDATE events SET dispatched_at = ? WHERE id = ? AND dispatched_at IS NULL',
+    ),
     queuedFor: db.prepare<[string], { id: number }>(`SELECT id FROM jobs WHERE work_key = ? AND state = 'queued'`),
     insertJob: db.prepare(
       `INSERT INTO jobs (agent, repo, issue, work_key, repo_ref, state, not_before, created_at) VALUES (@agent, @repo, @issue, @workKey, @repoRef, 'queued', @notBefore, @createdAt)`,
@@ -36,15 +52,22 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     insertCleanup: db.prepare(
       `INSERT INTO cleanup_tasks (event_id, repo, repo_ref, issues, task, state, not_before, created_at) VALUES (@eventId, @repo, @repoRef, @issues, @task, 'queued', @now, @now)`,
     ),
-    attach: db.prepare<[number, number, string]>('INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)'),
-    skip: db.prepare<[number, string, string, number]>('INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)'),
+    attach: db.prepare<[number, number, string]>(
+      'INSERT OR IGNORE INTO job_events (job_id, event_id, trigger) VALUES (?, ?, ?)',
+    ),
+    skip: db.prepare<[number, string, string, number]>(
+      'INSERT INTO routing_skips (event_id, agent, reason, at) VALUES (?, ?, ?, ?)',
+    ),
     job: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.id = ?`),
     // The claim rules (`claim` in queue/job-rules.ts: one running job per key, none under a
     // running cleanup) and the due time and pauses, as a filter: kept in SQL so a scheduling pass
     // reads only the jobs it could start. A negative LIMIT is no limit. Saturated repos and agents
     // are left out here, so a pass over thousands of queued jobs reads only the few it can start
     // (docs/decisions.md §17).
-    runnable: db.prepare<{ now: number; afterId: number; skipRepos: string; skipAgents: string; limit: number }, JobRow>(
+    runnable: db.prepare<
+      { now: number; afterId: number; skipRepos: string; skipAgents: string; limit: number },
+      JobRow
+    >(
       `SELECT ${JOB_COLUMNS} FROM jobs j
         WHERE j.state = 'queued' AND j.not_before <= @now AND j.id > @afterId
           AND j.repo NOT IN (SELECT value FROM json_each(@skipRepos))
@@ -56,34 +79,51 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         ORDER BY j.id
         LIMIT @limit`,
     ),
-    labelSet: db.prepare<[string, number], { labels: string }>('SELECT labels FROM label_sets WHERE repo = ? AND issue = ?'),
+    labelSet: db.prepare<[string, number], { labels: string }>(
+      'SELECT labels FROM label_sets WHERE repo = ? AND issue = ?',
+    ),
     saveLabelSet: db.prepare<[string, number, string, number]>(
       `INSERT INTO label_sets (repo, issue, labels, event_id) VALUES (?, ?, ?, ?)
        ON CONFLICT (repo, issue) DO UPDATE SET labels = excluded.labels, event_id = excluded.event_id WHERE excluded.event_id > label_sets.event_id`,
     ),
     // What a claim decides on: the running jobs of the key, overall, of the repo and of the agent,
     // and whether a cleanup of the key runs.
-    claimFacts: db.prepare<{ workKey: string; repo: string; agent: string; issue: number }, { key_running: number; total: number; repo: number; agent: number; cleaning: number }>(
+    claimFacts: db.prepare<
+      { workKey: string; repo: string; agent: string; issue: number },
+      { key_running: number; total: number; repo: number; agent: number; cleaning: number }
+    >(
       `SELECT coalesce(sum(work_key = @workKey), 0) AS key_running, count(*) AS total, coalesce(sum(repo = @repo), 0) AS repo, coalesce(sum(agent = @agent), 0) AS agent,
               EXISTS (SELECT 1 FROM cleanup_tasks c WHERE ${cleanupCovers('@repo', '@issue')}) AS cleaning
          FROM jobs WHERE state = 'running'`,
     ),
     // `j.*` carries the cancel request too.
-    running: db.prepare<[], JobRow & { cancel_request: string | null }>(`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`),
+    running: db.prepare<[], JobRow & { cancel_request: string | null }>(
+      `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.state = 'running' ORDER BY j.id`,
+    ),
     setState: db.prepare(
       `UPDATE jobs SET state = @state, attempts = @attempts, not_before = @notBefore, started_at = @startedAt, finished_at = @finishedAt, error = @error WHERE id = @id`,
     ),
     moveEvents: db.prepare<[number, number]>('UPDATE OR IGNORE job_events SET job_id = ? WHERE job_id = ?'),
     deleteJob: db.prepare<[number]>('DELETE FROM jobs WHERE id = ?'),
-    startsSince: db.prepare<[string, number], { n: number }>('SELECT count(*) AS n FROM jobs WHERE work_key = ? AND started_at >= ?'),
+    startsSince: db.prepare<[string, number], { n: number }>(
+      'SELECT count(*) AS n FROM jobs WHERE work_key = ? AND started_at >= ?',
+    ),
     // Without INDEXED BY the planner walks every queued job through jobs_state: O(queue) per pass.
-    nextWake: db.prepare<[number], { at: number | null }>(`SELECT min(not_before) AS at FROM jobs INDEXED BY jobs_queued_not_before WHERE state = 'queued' AND not_before > ?`),
+    nextWake: db.prepare<[number], { at: number | null }>(
+      `SELECT min(not_before) AS at FROM jobs INDEXED BY jobs_queued_not_before WHERE state = 'queued' AND not_before > ?`,
+    ),
     nextPauseEnd: db.prepare<[number], { at: number | null }>(
       `SELECT min(p.until) AS at FROM key_pauses p WHERE p.until > ? AND EXISTS (SELECT 1 FROM jobs j WHERE j.work_key = p.work_key AND j.state = 'queued')`,
     ),
-    pause: db.prepare<[string, number, string]>('INSERT INTO key_pauses (work_key, until, reason) VALUES (?, ?, ?) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason'),
-    countByState: db.prepare<[], { state: JobState; n: number }>('SELECT state, count(*) AS n FROM jobs GROUP BY state'),
-    pausedUntil: db.prepare<[string, number], { until: number; reason: string }>('SELECT until, reason FROM key_pauses WHERE work_key = ? AND until > ?'),
+    pause: db.prepare<[string, number, string]>(
+      'INSERT INTO key_pauses (work_key, until, reason) VALUES (?, ?, ?) ON CONFLICT (work_key) DO UPDATE SET until = excluded.until, reason = excluded.reason',
+    ),
+    countByState: db.prepare<[], { state: JobState; n: number }>(
+      'SELECT state, count(*) AS n FROM jobs GROUP BY state',
+    ),
+    pausedUntil: db.prepare<[string, number], { until: number; reason: string }>(
+      'SELECT until, reason FROM key_pauses WHERE work_key = ? AND until > ?',
+    ),
   };
 
   const getJob = (id: number): Job | undefined => {
@@ -92,8 +132,16 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
   };
 
   const claimFacts = (job: Job): ClaimFacts => {
-    const row = q.claimFacts.get({ workKey: workKeyString(job.key), repo: job.key.repo, agent: job.key.agent, issue: job.key.issue })!;
-    return { running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent }, cleanupRunning: row.cleaning === 1 };
+    const row = q.claimFacts.get({
+      workKey: workKeyString(job.key),
+      repo: job.key.repo,
+      agent: job.key.agent,
+      issue: job.key.issue,
+    })!;
+    return {
+      running: { key: row.key_running, total: row.total, repo: row.repo, agent: row.agent },
+      cleanupRunning: row.cleaning === 1,
+    };
   };
 
   /** Writes `change` to `key`'s job as `settle` says, reading the key's queued job when the change may meet it. */
@@ -114,7 +162,11 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
 
     async getEvents(ids) {
       if (ids.length === 0) return [];
-      const rows = db.prepare<number[], EventRow>(`SELECT id, delivery_id, received_at, event FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`).all(...ids);
+      const rows = db
+        .prepare<number[], EventRow>(
+          `SELECT id, delivery_id, received_at, event FROM events WHERE id IN (${ids.map(() => '?').join(',')}) ORDER BY id`,
+        )
+        .all(...ids);
       return rows.map(toStoredEvent);
     },
 
@@ -129,7 +181,14 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
               continue;
             }
             if (decision.kind === 'cleanup') {
-              q.insertCleanup.run({ eventId, repo: decision.repo, repoRef: JSON.stringify(decision.repoRef), issues: decision.issues ? JSON.stringify(decision.issues) : null, task: JSON.stringify(decision.action), now });
+              q.insertCleanup.run({
+                eventId,
+                repo: decision.repo,
+                repoRef: JSON.stringify(decision.repoRef),
+                issues: decision.issues ? JSON.stringify(decision.issues) : null,
+                task: JSON.stringify(decision.action),
+                now,
+              });
               continue;
             }
             const workKey = workKeyString(decision.key);
@@ -138,7 +197,17 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
             const jobId =
               placement.kind === 'join'
                 ? placement.jobId
-                : Number(q.insertJob.run({ agent, repo, issue, workKey, repoRef: JSON.stringify(decision.repoRef), notBefore: placement.notBefore, createdAt: placement.createdAt }).lastInsertRowid);
+                : Number(
+                    q.insertJob.run({
+                      agent,
+                      repo,
+                      issue,
+                      workKey,
+                      repoRef: JSON.stringify(decision.repoRef),
+                      notBefore: placement.notBefore,
+                      createdAt: placement.createdAt,
+                    }).lastInsertRowid,
+                  );
             q.attach.run(jobId, eventId, decision.trigger);
           }
         }
@@ -193,7 +262,12 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
         for (const row of q.running.all()) {
           if (here.has(row.id)) continue;
           const job = toJob(row);
-          const change = afterInterruption(job, row.cancel_request, now, 'interrupted: the service stopped while this job ran');
+          const change = afterInterruption(
+            job,
+            row.cancel_request,
+            now,
+            'interrupted: the service stopped while this job ran',
+          );
           write(job.key, change);
           if (change.state === 'queued') requeued.push(job);
         }
@@ -211,7 +285,9 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     },
 
     async nextWakeAt(now) {
-      const candidates = [q.nextWake.get(now)?.at, q.nextPauseEnd.get(now)?.at].filter((x): x is number => typeof x === 'number');
+      const candidates = [q.nextWake.get(now)?.at, q.nextPauseEnd.get(now)?.at].filter(
+        (x): x is number => typeof x === 'number',
+      );
       return candidates.length > 0 ? Math.min(...candidates) : undefined;
     },
 
@@ -273,4 +349,3 @@ export function createSqliteJobStore(db: Db, committer: GroupCommitter): JobStor
     },
   };
 }
-

@@ -29,9 +29,15 @@ export function createSqliteSessionStore(db: Db, committer: GroupCommitter): Ses
          cursor = coalesce(@cursor, cursor)
        WHERE agent = @agent AND repo = @repo AND issue = @issue AND session_id = @sessionId`,
     ),
-    forget: db.prepare<[string, ...KeyParams]>('UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = ? WHERE agent = ? AND repo = ? AND issue = ?'),
-    setState: db.prepare<[SessionState, ...KeyParams]>('UPDATE sessions SET state = ? WHERE agent = ? AND repo = ? AND issue = ?'),
-    list: db.prepare<[string | null, string | null, number], SessionRow>('SELECT * FROM sessions WHERE (? IS NULL OR agent = ?) ORDER BY last_used_at DESC LIMIT ?'),
+    forget: db.prepare<[string, ...KeyParams]>(
+      'UPDATE sessions SET session_id = NULL, cursor = NULL, forgotten_reason = ? WHERE agent = ? AND repo = ? AND issue = ?',
+    ),
+    setState: db.prepare<[SessionState, ...KeyParams]>(
+      'UPDATE sessions SET state = ? WHERE agent = ? AND repo = ? AND issue = ?',
+    ),
+    list: db.prepare<[string | null, string | null, number], SessionRow>(
+      'SELECT * FROM sessions WHERE (? IS NULL OR agent = ?) ORDER BY last_used_at DESC LIMIT ?',
+    ),
   };
   return {
     async get(key) {
@@ -45,7 +51,13 @@ export function createSqliteSessionStore(db: Db, committer: GroupCommitter): Ses
     },
     finished(key, finished) {
       return committer.submit(() => {
-        q.finished.run({ ...key, sessionId: finished.sessionId, costUsd: finished.costUsd, at: finished.at, cursor: finished.cursor ? JSON.stringify(finished.cursor) : null });
+        q.finished.run({
+          ...key,
+          sessionId: finished.sessionId,
+          costUsd: finished.costUsd,
+          at: finished.at,
+          cursor: finished.cursor ? JSON.stringify(finished.cursor) : null,
+        });
       });
     },
     forget(key, reason) {
@@ -84,17 +96,37 @@ export function createSqliteRunRecords(db: Db, committer: GroupCommitter): RunRe
     ),
     statusComment: db.prepare<[number, number]>('UPDATE runs SET status_comment_id = ? WHERE id = ?'),
     unfinished: db.prepare<[], RunRow>('SELECT * FROM runs WHERE outcome IS NULL ORDER BY id'),
-    interrupted: db.prepare<[number, string, number]>("UPDATE runs SET finished_at = ?, outcome = 'interrupted', error = ? WHERE id = ? AND outcome IS NULL"),
+    interrupted: db.prepare<[number, string, number]>(
+      "UPDATE runs SET finished_at = ?, outcome = 'interrupted', error = ? WHERE id = ? AND outcome IS NULL",
+    ),
     processes: db.prepare<[string, number]>('UPDATE runs SET processes = ? WHERE id = ?'),
     leftoversEnded: db.prepare<[number, number]>('UPDATE runs SET leftovers_ended = ? WHERE id = ?'),
-    leftoversUnchecked: db.prepare<[], RunRow>("SELECT * FROM runs WHERE outcome = 'interrupted' AND processes IS NOT NULL AND leftovers_ended IS NULL ORDER BY id"),
+    leftoversUnchecked: db.prepare<[], RunRow>(
+      "SELECT * FROM runs WHERE outcome = 'interrupted' AND processes IS NOT NULL AND leftovers_ended IS NULL ORDER BY id",
+    ),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    list: db.prepare<[string | null, string | null, number], RunRow>('SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?'),
-    costSince: db.prepare<[string, number], { cost: number | null }>('SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?'),
+    list: db.prepare<[string | null, string | null, number], RunRow>(
+      'SELECT * FROM runs WHERE (? IS NULL OR agent = ?) ORDER BY id DESC LIMIT ?',
+    ),
+    costSince: db.prepare<[string, number], { cost: number | null }>(
+      'SELECT sum(cost_usd) AS cost FROM runs WHERE agent = ? AND started_at >= ?',
+    ),
   };
   return {
     start(run) {
-      return committer.submit(() => Number(q.insert.run(run.jobId, run.key.agent, run.key.repo, run.key.issue, run.attempt, run.startedAt, run.isolation ?? null).lastInsertRowid));
+      return committer.submit(() =>
+        Number(
+          q.insert.run(
+            run.jobId,
+            run.key.agent,
+            run.key.repo,
+            run.key.issue,
+            run.attempt,
+            run.startedAt,
+            run.isolation ?? null,
+          ).lastInsertRowid,
+        ),
+      );
     },
     finish(id, finish) {
       return committer.submit(() => {

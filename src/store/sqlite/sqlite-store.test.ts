@@ -16,7 +16,9 @@ describe('the SQLite store', () => {
     const script = `import { openSqliteStore } from ${JSON.stringify(join(import.meta.dirname, 'sqlite-store.ts'))};
       openSqliteStore({ dataDir: ${JSON.stringify(temp())}, clock: { now: () => Date.now() }, dedupWindowMs: 0 });`;
 
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 20_000 });
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 20_000,
+    });
 
     assert.equal(result.signal, null, 'the process exited by itself');
     assert.equal(result.status, 0, result.stderr?.toString());
@@ -29,12 +31,19 @@ describe('the SQLite store', () => {
     db.exec('CREATE TABLE t (n INTEGER NOT NULL)');
     const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
 
-    const results = await Promise.allSettled([committer.submit(() => insert.run(1)), committer.submit(() => insert.run(null)), committer.submit(() => insert.run(3))]);
+    const results = await Promise.allSettled([
+      committer.submit(() => insert.run(1)),
+      committer.submit(() => insert.run(null)),
+      committer.submit(() => insert.run(3)),
+    ]);
     const other = new Database(file, { readonly: true });
     const rows = other.prepare('SELECT n FROM t ORDER BY n').all();
     other.close();
 
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.deepEqual(rows, [{ n: 1 }, { n: 3 }]);
     await store.close();
   });
@@ -48,7 +57,10 @@ describe('the SQLite store', () => {
     await store.close();
 
     assert.equal(version, MIGRATIONS.length);
-    assert.throws(() => openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 }), /newer than this release knows/);
+    assert.throws(
+      () => openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 }),
+      /newer than this release knows/,
+    );
   });
 
   it('upgrades a database from before runs were sandboxed: its runs keep what they had and read isolation and blocked as undefined', async () => {
@@ -56,17 +68,22 @@ describe('the SQLite store', () => {
     const old = new Database(join(dataDir, DATABASE_FILE));
     for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
     old.pragma('user_version = 8');
-    old.prepare(
-      `INSERT INTO runs (id, job_id, agent, repo, issue, attempt, started_at, finished_at, session, turns, tokens, cost_usd, outcome, tool_calls, changes)
+    old
+      .prepare(
+        `INSERT INTO runs (id, job_id, agent, repo, issue, attempt, started_at, finished_at, session, turns, tokens, cost_usd, outcome, tool_calls, changes)
        VALUES (1, 3, 'dev', 'forge.test/acme/widget', 7, 1, 1000, 4000, 'new', 2, '{"input":1,"output":2,"cacheRead":0,"cacheCreation":0}', 0.5, 'succeeded', '[]', '[]')`,
-    ).run();
+      )
+      .run();
     old.close();
 
     const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
     const run = await store.runs.get(1);
     await store.close();
 
-    assert.deepEqual([run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked], ['succeeded', 0.5, 3000, undefined, undefined]);
+    assert.deepEqual(
+      [run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked],
+      ['succeeded', 0.5, 3000, undefined, undefined],
+    );
   });
 
   it('keeps the database, its WAL and SHM readable by their owner only, in a dir made 0700', async () => {
@@ -75,11 +92,17 @@ describe('the SQLite store', () => {
     const { db, committer } = sqliteInternals(store);
     await committer.submit(() => db.exec('CREATE TABLE t (n INTEGER)'));
 
-    const modes = Object.fromEntries(readdirSync(dataDir).map((name) => [name, statSync(join(dataDir, name)).mode & 0o777]));
+    const modes = Object.fromEntries(
+      readdirSync(dataDir).map((name) => [name, statSync(join(dataDir, name)).mode & 0o777]),
+    );
     await store.close();
 
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
-    assert.deepEqual(modes, { 'claude-hooks.sqlite': 0o600, 'claude-hooks.sqlite-wal': 0o600, 'claude-hooks.sqlite-shm': 0o600 });
+    assert.deepEqual(modes, {
+      'claude-hooks.sqlite': 0o600,
+      'claude-hooks.sqlite-wal': 0o600,
+      'claude-hooks.sqlite-shm': 0o600,
+    });
   });
 
   it('tightens a database and WAL that an older release left readable by everyone', async () => {

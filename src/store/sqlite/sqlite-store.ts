@@ -13,7 +13,14 @@ import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import { createSingleWorkerRegistry } from '../../workers/single-worker.js';
 import { startCheckpointer } from './checkpointer.js';
-import { createSqliteAuditLog, createSqliteRecordRetention, createSqliteCleanupQueue, createSqliteDispatchPauses, createSqliteHousekeepingSessions, createSqliteSweepRecords } from './housekeeping-store.js';
+import {
+  createSqliteAuditLog,
+  createSqliteRecordRetention,
+  createSqliteCleanupQueue,
+  createSqliteDispatchPauses,
+  createSqliteHousekeepingSessions,
+  createSqliteSweepRecords,
+} from './housekeeping-store.js';
 import { createGroupCommitter, type GroupCommitter } from './group-commit.js';
 import { openDatabase, type Db } from './open-database.js';
 

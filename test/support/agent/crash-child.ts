@@ -12,7 +12,15 @@ import { crashAgent, crashRequest } from './crash-request.js';
 import { anyoneMayTrigger, testIsolation } from './isolation.js';
 import { simplePrompts } from './simple-prompts.js';
 
-const input = JSON.parse(process.argv[2] ?? '{}') as { dataDir: string; configDir: string; home: string; cwd: string; modelUrl: string; issue: number; isolation?: IsolationKind };
+const input = JSON.parse(process.argv[2] ?? '{}') as {
+  dataDir: string;
+  configDir: string;
+  home: string;
+  cwd: string;
+  modelUrl: string;
+  issue: number;
+  isolation?: IsolationKind;
+};
 const store = await openStore({ kind: 'sqlite' }, { dataDir: input.dataDir, clock: systemClock, dedupWindowMs: 0 });
 const runner = createClaudeRunner({
   sessions: store.sessions,

@@ -7,19 +7,39 @@ import { makeAgent } from '../workdir/fixture.js';
 import { commented, REPO } from '../events.js';
 
 export function crashAgent(modelUrl: string): AgentConfig {
-  return { ...makeAgent('dev', 'tok-dev-crash'), model: { name: 'claude-sonnet-4-5', credential: { kind: 'api-key', secret: new Secret('scripted-model-key') }, baseUrl: modelUrl } };
+  return {
+    ...makeAgent('dev', 'tok-dev-crash'),
+    model: {
+      name: 'claude-sonnet-4-5',
+      credential: { kind: 'api-key', secret: new Secret('scripted-model-key') },
+      baseUrl: modelUrl,
+    },
+  };
 }
 
-const IDENTITY = { GIT_AUTHOR_NAME: 'dev agent', GIT_AUTHOR_EMAIL: 'dev@agents.test', GIT_COMMITTER_NAME: 'dev agent', GIT_COMMITTER_EMAIL: 'dev@agents.test' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'dev agent',
+  GIT_AUTHOR_EMAIL: 'dev@agents.test',
+  GIT_COMMITTER_NAME: 'dev agent',
+  GIT_COMMITTER_EMAIL: 'dev@agents.test',
+};
 
-export function crashRequest(agent: AgentConfig, cwd: string, issue: number, body: string, eventId = 1): WorkspaceRunRequest {
+export function crashRequest(
+  agent: AgentConfig,
+  cwd: string,
+  issue: number,
+  body: string,
+  eventId = 1,
+): WorkspaceRunRequest {
   return {
     jobId: eventId,
     key: { agent: agent.name, repo: 'forge.test/acme/widget', issue },
     agent,
     repo: REPO,
     attempt: 1,
-    events: [{ id: eventId, deliveryId: `crash-${eventId}`, receivedAt: Date.now(), event: commented(issue, 'alice', body) }],
+    events: [
+      { id: eventId, deliveryId: `crash-${eventId}`, receivedAt: Date.now(), event: commented(issue, 'alice', body) },
+    ],
     signal: new AbortController().signal,
     workspace: {
       path: cwd,

@@ -16,8 +16,15 @@ export function simplePrompts(): PromptComposer & { readonly requests: PromptReq
       const seen = request.cursor?.lastEventId ?? 0;
       const fresh = request.events.filter((stored) => stored.id > seen);
       const lines = fresh.map(line);
-      const text = request.cursor ? `New on #${request.issue}:\n${lines.join('\n')}` : `You are ${request.agent.name} on ${request.repo.fullName}#${request.issue}.\n${lines.join('\n')}`;
-      return prompt(request.cursor ? 'delta' : 'full', text, cursorAfter(request.cursor, request.events), request.cursor !== undefined && fresh.length === 0);
+      const text = request.cursor
+        ? `New on #${request.issue}:\n${lines.join('\n')}`
+        : `You are ${request.agent.name} on ${request.repo.fullName}#${request.issue}.\n${lines.join('\n')}`;
+      return prompt(
+        request.cursor ? 'delta' : 'full',
+        text,
+        cursorAfter(request.cursor, request.events),
+        request.cursor !== undefined && fresh.length === 0,
+      );
     },
   };
 }
@@ -31,7 +38,15 @@ function line(stored: StoredEvent): string {
 
 function cursorAfter(cursor: SessionCursor | undefined, events: readonly StoredEvent[]): SessionCursor {
   const lastEventId = Math.max(cursor?.lastEventId ?? 0, ...events.map((e) => e.id));
-  return { lastEventId, lastCommentId: 0, lastCommentUpdatedAt: null, lastReviewId: 0, headSha: null, issueState: 'open', labels: [] };
+  return {
+    lastEventId,
+    lastCommentId: 0,
+    lastCommentUpdatedAt: null,
+    lastReviewId: 0,
+    headSha: null,
+    issueState: 'open',
+    labels: [],
+  };
 }
 
 function prompt(kind: 'full' | 'delta', text: string, cursor: SessionCursor, empty: boolean): ComposedPrompt {

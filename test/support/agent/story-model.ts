@@ -30,7 +30,8 @@ type Role = 'boss' | 'dev' | 'reviewer';
 /** What one agent's run does, step by step; past the end the model answers a closing text. */
 function scriptFor(role: Role, resumed: boolean): readonly Turn[] {
   if (role === 'boss') return [tool('mcp__forge__comment', { body: STORY.triage }), text('Triaged.')];
-  if (role === 'reviewer') return [tool('mcp__forge__submit_review', { event: 'REQUEST_CHANGES', body: STORY.review }), text('Reviewed.')];
+  if (role === 'reviewer')
+    return [tool('mcp__forge__submit_review', { event: 'REQUEST_CHANGES', body: STORY.review }), text('Reviewed.')];
   if (resumed) {
     return [
       bash(commitAndPush(TABS, 'Handle tabs in names')),

@@ -4,9 +4,25 @@
  * the REST API, so it changes state and sends the webhooks Forgejo would. A refused action
  * rejects with a `ForgeRefusal` naming why (not found, forbidden, conflict, invalid).
  */
-import { addLabels, assign, createComment, editComment, editIssue, openIssue, type IssueEdit } from './issue-operations.js';
+import {
+  addLabels,
+  assign,
+  createComment,
+  editComment,
+  editIssue,
+  openIssue,
+  type IssueEdit,
+} from './issue-operations.js';
 import type { OperationContext } from './operation-context.js';
-import { mergePull, openPull, requestReviews, submitReview, type PullInput, type ReviewCommentInput, type ReviewEventName } from './pull-operations.js';
+import {
+  mergePull,
+  openPull,
+  requestReviews,
+  submitReview,
+  type PullInput,
+  type ReviewCommentInput,
+  type ReviewEventName,
+} from './pull-operations.js';
 import { deleteBranch, pushCommit } from './ref-operations.js';
 import type { CommentRecord, IssueRecord, ReviewRecord } from './state.js';
 
@@ -22,12 +38,19 @@ export interface ForgeActor {
   /** Label names the repository has (see `createRepo({ labels })`); unknown names are ignored. */
   addLabels(repo: string, number: number, labels: readonly string[]): Promise<IssueRecord>;
   /** Commits `files` (`null` deletes one) on `branch` — created from the default branch when missing — as a push would. */
-  pushCommit(repo: string, input: { branch: string; files: Readonly<Record<string, string | null>>; message?: string }): Promise<{ before: string; after: string }>;
+  pushCommit(
+    repo: string,
+    input: { branch: string; files: Readonly<Record<string, string | null>>; message?: string },
+  ): Promise<{ before: string; after: string }>;
   /** `base` defaults to the default branch. */
   openPull(repo: string, input: PullInput): Promise<IssueRecord>;
   requestReview(repo: string, number: number, reviewers: string | readonly string[]): Promise<ReviewRecord[]>;
   /** `comments` are code comments on lines of the diff, made with the review. */
-  submitReview(repo: string, number: number, input: { event: ReviewEventName; body?: string; comments?: readonly ReviewCommentInput[] }): Promise<ReviewRecord>;
+  submitReview(
+    repo: string,
+    number: number,
+    input: { event: ReviewEventName; body?: string; comments?: readonly ReviewCommentInput[] },
+  ): Promise<ReviewRecord>;
   mergePull(repo: string, number: number, options?: { deleteBranch?: boolean }): Promise<IssueRecord>;
   deleteBranch(repo: string, branch: string): Promise<void>;
 }
@@ -45,7 +68,8 @@ export function createActor(ctx: OperationContext, login: string): ForgeActor {
     addLabels: async (repo, number, labels) => addLabels(ctx, login, repo, number, labels),
     pushCommit: (repo, input) => pushCommit(ctx, login, repo, input),
     openPull: (repo, input) => openPull(ctx, login, repo, input),
-    requestReview: async (repo, number, reviewers) => requestReviews(ctx, login, repo, number, typeof reviewers === 'string' ? [reviewers] : reviewers),
+    requestReview: async (repo, number, reviewers) =>
+      requestReviews(ctx, login, repo, number, typeof reviewers === 'string' ? [reviewers] : reviewers),
     submitReview: async (repo, number, input) => submitReview(ctx, login, repo, number, input),
     mergePull: (repo, number, options) => mergePull(ctx, login, repo, number, options),
     deleteBranch: (repo, branch) => deleteBranch(ctx, login, repo, branch),

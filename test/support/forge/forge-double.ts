@@ -23,7 +23,13 @@ import type { OperationContext } from './operation-context.js';
 import { API_PREFIX, createRestApi } from './rest-api.js';
 import { authenticate } from './rest-router.js';
 import { addUser, createRepo, type ForgeUser, type RepoOptions } from './seed.js';
-import { createForgeState, type CommentRecord, type IssueRecord, type ProtectionRecord, type ReviewRecord } from './state.js';
+import {
+  createForgeState,
+  type CommentRecord,
+  type IssueRecord,
+  type ProtectionRecord,
+  type ReviewRecord,
+} from './state.js';
 import { createWebhookSender, hooksFor, type ForgeFlavour, type WebhookDelivery } from './webhooks.js';
 
 export type { ForgeActor } from './actors.js';
@@ -92,7 +98,17 @@ export interface ForgeDouble {
   /** Tokens made through the API, with their scopes; `token` is the secret itself. */
   tokens(login: string): ReadonlyArray<{ name: string; token: string; scopes: readonly string[] }>;
   /** Webhooks made through the API on a repository, or on an organisation with `org`. */
-  hooks(repo: string, scope?: 'org'): ReadonlyArray<{ id: number; url: string; contentType: string; secret: string; events: readonly string[]; active: boolean }>;
+  hooks(
+    repo: string,
+    scope?: 'org',
+  ): ReadonlyArray<{
+    id: number;
+    url: string;
+    contentType: string;
+    secret: string;
+    events: readonly string[];
+    active: boolean;
+  }>;
   /** Collaborators of a repository and their access. */
   collaborators(repo: string): Readonly<Record<string, string>>;
   labels(repo: string): readonly string[];
@@ -122,7 +138,13 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   const reposRoot = join(dataDir, 'repos');
   const checker = options.checkOpenApi === true ? await createOpenApiChecker() : undefined;
   const state = createForgeState(options.clock ?? (() => new Date()));
-  const hooks = createWebhookSender({ url: options.webhookUrl, secret: options.webhookSecret, flavour, timeoutMs: options.webhookTimeoutMs, hooksFor: (eventType, payload) => hooksFor(state, eventType, payload) });
+  const hooks = createWebhookSender({
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    flavour,
+    timeoutMs: options.webhookTimeoutMs,
+    hooksFor: (eventType, payload) => hooksFor(state, eventType, payload),
+  });
   const violations: OpenApiViolation[] = [];
   const faults: unknown[] = [];
   const requests: ForgeRequest[] = [];
@@ -134,17 +156,27 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ctx: OperationContext = { state, hooks, flavour, render: { state, baseUrl: url } };
-  const api = createRestApi({ ctx, checker, onViolations: (found) => violations.push(...found), onError: (error) => faults.push(error) });
+  const api = createRestApi({
+    ctx,
+    checker,
+    onViolations: (found) => violations.push(...found),
+    onError: (error) => faults.push(error),
+  });
   const git = createGitMount(ctx, reposRoot, (error) => faults.push(error));
 
   server.on('request', (req, res) => {
     const path = new URL(req.url ?? '/', url).pathname;
     const kind = path.startsWith(`${API_PREFIX}/`) ? 'api' : isGitPath(path) ? 'git' : undefined;
     res.on('finish', () => requests.push(logEntry(req, kind ?? 'api', res.statusCode)));
-    const refusal = kind === 'api' ? refusals.findIndex((r) => r.method === req.method && r.path.test(path.slice(API_PREFIX.length))) : -1;
+    const refusal =
+      kind === 'api'
+        ? refusals.findIndex((r) => r.method === req.method && r.path.test(path.slice(API_PREFIX.length)))
+        : -1;
     if (refusal >= 0) {
       const status = refusals.splice(refusal, 1)[0]?.status ?? 500;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'refused by the test', url: `${url}/api/swagger` }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ message: 'refused by the test', url: `${url}/api/swagger` }));
       return;
     }
     if (kind === 'api' && takeLoss(req, path)) {
@@ -158,7 +190,12 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
   function takeLoss(req: IncomingMessage, path: string): boolean {
     const user = authenticate(req.headers.authorization, state, flavour);
     const login = typeof user === 'object' ? user.login.toLowerCase() : undefined;
-    const index = losses.findIndex((loss) => loss.method === req.method && loss.path.test(path.slice(API_PREFIX.length)) && (loss.login === undefined || loss.login === login));
+    const index = losses.findIndex(
+      (loss) =>
+        loss.method === req.method &&
+        loss.path.test(path.slice(API_PREFIX.length)) &&
+        (loss.login === undefined || loss.login === login),
+    );
     if (index < 0) return false;
     losses.splice(index, 1);
     return true;
@@ -199,18 +236,27 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     issues: (repo) => state.issues.filter(inRepo(repo)),
     issue: (repo, number) => state.issue(repo, number),
     pulls: (repo) => state.issues.filter((issue) => inRepo(repo)(issue) && issue.pull !== undefined),
-    comments: (repo, number) => state.comments.filter((comment) => inRepo(repo)(comment) && (number === undefined || comment.issueNumber === number)),
+    comments: (repo, number) =>
+      state.comments.filter(
+        (comment) => inRepo(repo)(comment) && (number === undefined || comment.issueNumber === number),
+      ),
     reviews: (repo, number) => state.reviews.filter((review) => inRepo(repo)(review) && review.number === number),
     async branches(repo) {
       const record = state.repo(repo);
       if (record === undefined) throw new Error(`forge double: no repository ${repo}`);
       const refs = await readRefs(record.gitDir);
-      return Object.fromEntries([...refs].filter(([ref]) => ref.startsWith('refs/heads/')).map(([ref, sha]) => [ref.slice('refs/heads/'.length), sha]));
+      return Object.fromEntries(
+        [...refs]
+          .filter(([ref]) => ref.startsWith('refs/heads/'))
+          .map(([ref, sha]) => [ref.slice('refs/heads/'.length), sha]),
+      );
     },
     deliveries: () => hooks.deliveries(),
     user(login) {
       const user = state.user(login);
-      return user === undefined ? undefined : { login: user.login, fullName: user.fullName ?? '', email: user.email ?? '' };
+      return user === undefined
+        ? undefined
+        : { login: user.login, fullName: user.fullName ?? '', email: user.email ?? '' };
     },
     tokens: (login) => state.tokens.filter((t) => t.login.toLowerCase() === login.toLowerCase()),
     hooks: (repo, scope) => (scope === 'org' ? state.orgHooks : state.hooks).filter(inRepo(repo)),

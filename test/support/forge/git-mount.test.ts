@@ -18,7 +18,16 @@ describe('forge double git over HTTP', () => {
 
   // Async git only: the double answers from this very process.
   const git = async (cwd: string, ...args: string[]): Promise<string> => {
-    const env = { PATH: process.env.PATH, HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_NAME: 'dev', GIT_AUTHOR_EMAIL: 'dev@example.test', GIT_COMMITTER_NAME: 'dev', GIT_COMMITTER_EMAIL: 'dev@example.test' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_AUTHOR_NAME: 'dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.test',
+      GIT_COMMITTER_NAME: 'dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.test',
+    };
     return (await exec('git', args, { cwd, env })).stdout.trim();
   };
   const urlAs = (user: ForgeUser | undefined): string => {
@@ -43,7 +52,11 @@ describe('forge double git over HTTP', () => {
     forge = await startForgeDouble({ webhookSecret: 'secret' });
     dev = forge.addUser('dev');
     reader = forge.addUser('reader');
-    await forge.createRepo('acme', 'app', { private: true, files: { 'README.md': 'hello\n' }, collaborators: { dev: 'write', reader: 'read' } });
+    await forge.createRepo('acme', 'app', {
+      private: true,
+      files: { 'README.md': 'hello\n' },
+      collaborators: { dev: 'write', reader: 'read' },
+    });
   });
   after(async () => {
     await forge.close();
@@ -68,12 +81,25 @@ describe('forge double git over HTTP', () => {
     await forge.idle();
 
     const sent = forge.deliveries().slice(from);
-    assert.deepEqual(sent.map((d) => d.eventType), ['create', 'push']);
-    const push = sent[1]?.payload as { ref: string; before: string; after: string; total_commits: number; commits: Array<{ id: string; added: string[] }>; pusher: { login: string } };
+    assert.deepEqual(
+      sent.map((d) => d.eventType),
+      ['create', 'push'],
+    );
+    const push = sent[1]?.payload as {
+      ref: string;
+      before: string;
+      after: string;
+      total_commits: number;
+      commits: Array<{ id: string; added: string[] }>;
+      pusher: { login: string };
+    };
     assert.equal(push.ref, 'refs/heads/issue-1-fix');
     assert.equal(push.before, '0000000000000000000000000000000000000000');
     assert.equal(push.after, head);
-    assert.deepEqual(push.commits.map((c) => [c.id, c.added]), [[head, ['fix.txt']]]);
+    assert.deepEqual(
+      push.commits.map((c) => [c.id, c.added]),
+      [[head, ['fix.txt']]],
+    );
     assert.equal(push.pusher.login, 'dev');
     assert.equal((await forge.branches(REPO)).main, base);
   });
@@ -91,7 +117,10 @@ describe('forge double git over HTTP', () => {
     await forge.idle();
 
     const sent = forge.deliveries().slice(from);
-    assert.deepEqual(sent.map((d) => `${d.eventType} ${String(d.payload.action ?? d.payload.after)}`), [`push ${head}`, 'pull_request_sync synchronized']);
+    assert.deepEqual(
+      sent.map((d) => `${d.eventType} ${String(d.payload.action ?? d.payload.after)}`),
+      [`push ${head}`, 'pull_request_sync synchronized'],
+    );
     assert.equal((sent[1]?.payload.pull_request as { head: { sha: string } }).head.sha, head);
     assert.equal(forge.issue(REPO, pull.number)?.pull?.headSha, head);
   });
@@ -109,7 +138,9 @@ describe('forge double git over HTTP', () => {
       await assert.rejects(git(dir, 'push', '--quiet', urlAs(refusal.as()), 'HEAD:main'));
       await forge.idle();
 
-      assert.ok(forge.requests().some((r) => r.kind === 'git' && r.path.endsWith('/info/refs') && r.status === refusal.status));
+      assert.ok(
+        forge.requests().some((r) => r.kind === 'git' && r.path.endsWith('/info/refs') && r.status === refusal.status),
+      );
       assert.equal(forge.deliveries().length, from);
     });
   }

@@ -25,7 +25,11 @@ export interface GitMount {
   settled(): Promise<void>;
 }
 
-export function createGitMount(ctx: OperationContext, projectRoot: string, onError: (error: unknown) => void): GitMount {
+export function createGitMount(
+  ctx: OperationContext,
+  projectRoot: string,
+  onError: (error: unknown) => void,
+): GitMount {
   const pushQueues = new Map<string, Promise<void>>();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -70,23 +74,26 @@ function receivePack(
   onError: (error: unknown) => void,
 ): Promise<void> {
   return new Promise<void>((release) => {
-    readRefs(repo.gitDir).then((before) => {
-      let pushed = false;
-      res.on('close', () => {
-        if (!pushed) release();
-      });
-      serve(() => {
-        pushed = true;
-        const login = pusher()?.login;
-        readRefs(repo.gitDir)
-          .then((after) => (login === undefined ? undefined : refsChanged(ctx, login, repo, before, after)))
-          .catch(onError)
-          .finally(release);
-      });
-    }, (error: unknown) => {
-      onError(error);
-      res.writeHead(500).end('cannot read refs\n');
-      release();
-    });
+    readRefs(repo.gitDir).then(
+      (before) => {
+        let pushed = false;
+        res.on('close', () => {
+          if (!pushed) release();
+        });
+        serve(() => {
+          pushed = true;
+          const login = pusher()?.login;
+          readRefs(repo.gitDir)
+            .then((after) => (login === undefined ? undefined : refsChanged(ctx, login, repo, before, after)))
+            .catch(onError)
+            .finally(release);
+        });
+      },
+      (error: unknown) => {
+        onError(error);
+        res.writeHead(500).end('cannot read refs\n');
+        release();
+      },
+    );
   });
 }

@@ -38,7 +38,13 @@ interface RunOptions {
 export function runGit(args: readonly string[], options: RunOptions): Promise<{ stdout: string; exitCode: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
-      env: { PATH: process.env.PATH, HOME: options.gitDir, GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: options.gitDir, ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: options.gitDir,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_DIR: options.gitDir,
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -56,11 +62,20 @@ export function runGit(args: readonly string[], options: RunOptions): Promise<{ 
   });
 }
 
-const git = async (gitDir: string, args: readonly string[], env?: Record<string, string>, input?: string): Promise<string> =>
-  (await runGit(args, { gitDir, env, input })).stdout.trim();
+const git = async (
+  gitDir: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+  input?: string,
+): Promise<string> => (await runGit(args, { gitDir, env, input })).stdout.trim();
 
 function identity(author: Signature): Record<string, string> {
-  return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+  return {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
 }
 
 export async function initBareRepo(gitDir: string, defaultBranch: string): Promise<void> {
@@ -81,7 +96,12 @@ export interface CommitRequest {
 /** Commits on top of `branch` (creating it when missing); returns the branch's old and new sha. */
 export async function commitFiles(gitDir: string, request: CommitRequest): Promise<{ before: string; after: string }> {
   const before = (await resolveRef(gitDir, `refs/heads/${request.branch}`)) ?? ZERO_SHA;
-  const parent = before !== ZERO_SHA ? before : request.from === undefined ? undefined : await resolveRef(gitDir, `refs/heads/${request.from}`);
+  const parent =
+    before !== ZERO_SHA
+      ? before
+      : request.from === undefined
+        ? undefined
+        : await resolveRef(gitDir, `refs/heads/${request.from}`);
   const indexDir = await mkdtemp(join(tmpdir(), 'forge-double-index-'));
   const env = { ...identity(request.author), GIT_INDEX_FILE: join(indexDir, 'index') };
   try {
@@ -105,7 +125,10 @@ export async function commitFiles(gitDir: string, request: CommitRequest): Promi
 }
 
 export async function resolveRef(gitDir: string, ref: string): Promise<string | undefined> {
-  const { stdout, exitCode } = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { gitDir, okCodes: [1] });
+  const { stdout, exitCode } = await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    gitDir,
+    okCodes: [1],
+  });
   return exitCode === 0 ? stdout.trim() : undefined;
 }
 
@@ -129,7 +152,11 @@ export async function mergeBaseOf(gitDir: string, a: string, b: string): Promise
   return stdout.trim();
 }
 
-export async function diffStats(gitDir: string, base: string, head: string): Promise<{ additions: number; deletions: number; changedFiles: number }> {
+export async function diffStats(
+  gitDir: string,
+  base: string,
+  head: string,
+): Promise<{ additions: number; deletions: number; changedFiles: number }> {
   const since = (await mergeBaseOf(gitDir, base, head)) || base;
   const out = await git(gitDir, ['diff', '--numstat', since, head]);
   let additions = 0;
@@ -163,7 +190,14 @@ export async function commitsBetween(gitDir: string, after: string, exclude: rea
     const [sha, an, ae, cn, ce, timestamp, message] = record.replace(/^\n/, '').split('\x1f');
     if (!sha || timestamp === undefined) continue;
     const files = await changedFiles(gitDir, sha);
-    commits.push({ sha, message: message ?? '', author: { name: an ?? '', email: ae ?? '' }, committer: { name: cn ?? '', email: ce ?? '' }, timestamp, ...files });
+    commits.push({
+      sha,
+      message: message ?? '',
+      author: { name: an ?? '', email: ae ?? '' },
+      committer: { name: cn ?? '', email: ce ?? '' },
+      timestamp,
+      ...files,
+    });
   }
   return commits;
 }
@@ -183,21 +217,31 @@ async function changedFiles(gitDir: string, sha: string): Promise<Pick<CommitInf
 
 export class MergeConflictError extends Error {
   readonly code = 'MERGE_CONFLICT';
-  constructor(readonly base: string, readonly head: string) {
+  constructor(
+    readonly base: string,
+    readonly head: string,
+  ) {
     super(`merging ${head} into ${base} conflicts`);
     this.name = 'MergeConflictError';
   }
 }
 
 /** A merge commit of `head` into `base` (Gitea's default "merge" style), moving `base`. */
-export async function mergeIntoBase(gitDir: string, request: { base: string; head: string; message: string; author: Signature }): Promise<{ before: string; after: string }> {
+export async function mergeIntoBase(
+  gitDir: string,
+  request: { base: string; head: string; message: string; author: Signature },
+): Promise<{ before: string; after: string }> {
   const before = await resolveRef(gitDir, `refs/heads/${request.base}`);
   const headSha = await resolveRef(gitDir, `refs/heads/${request.head}`);
   if (before === undefined || headSha === undefined) throw new MergeConflictError(request.base, request.head);
   const { stdout, exitCode } = await runGit(['merge-tree', '--write-tree', before, headSha], { gitDir, okCodes: [1] });
   if (exitCode !== 0) throw new MergeConflictError(request.base, request.head);
   const tree = stdout.split('\n')[0]?.trim() ?? '';
-  const after = await git(gitDir, ['commit-tree', tree, '-p', before, '-p', headSha, '-m', request.message], identity(request.author));
+  const after = await git(
+    gitDir,
+    ['commit-tree', tree, '-p', before, '-p', headSha, '-m', request.message],
+    identity(request.author),
+  );
   await git(gitDir, ['update-ref', `refs/heads/${request.base}`, after, before]);
   return { before, after };
 }

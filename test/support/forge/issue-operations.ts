@@ -7,7 +7,12 @@ import { commentPayload, issuePayload, pullPayload } from './payloads.js';
 import type { CommentRecord, IssueRecord, RepoRecord, TimelineRecord } from './state.js';
 
 /** A new open issue (a PR adds its `pull` part), numbered in the repository's shared sequence. */
-export function newIssue(ctx: OperationContext, repo: RepoRecord, author: string, input: { title: string; body?: string }): IssueRecord {
+export function newIssue(
+  ctx: OperationContext,
+  repo: RepoRecord,
+  author: string,
+  input: { title: string; body?: string },
+): IssueRecord {
   const now = ctx.state.now();
   return {
     id: ctx.state.nextId('issue'),
@@ -26,7 +31,12 @@ export function newIssue(ctx: OperationContext, repo: RepoRecord, author: string
 }
 
 /** `labelIds` as `CreateIssueOption.labels`: ids only; an id the repository lacks is refused, as Gitea does. */
-export function openIssue(ctx: OperationContext, actor: string, repoName: string, input: { title: string; body?: string; labelIds?: readonly number[] }): IssueRecord {
+export function openIssue(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  input: { title: string; body?: string; labelIds?: readonly number[] },
+): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   if (input.title.trim() === '') throw new ForgeRefusal('invalid', 'title must not be empty');
   const labels = (input.labelIds ?? []).map((id) => {
@@ -34,7 +44,8 @@ export function openIssue(ctx: OperationContext, actor: string, repoName: string
     if (label === undefined) throw new ForgeRefusal('invalid', `label ${id} does not exist in ${repo.fullName}`);
     return label.name;
   });
-  if (labels.length > 0 && !mayWrite(ctx, repo, actor)) throw new ForgeRefusal('forbidden', `${actor} may not label issues in ${repo.fullName}`);
+  if (labels.length > 0 && !mayWrite(ctx, repo, actor))
+    throw new ForgeRefusal('forbidden', `${actor} may not label issues in ${repo.fullName}`);
   const issue = newIssue(ctx, repo, actorLogin(ctx, actor), input);
   issue.labels = labels;
   ctx.state.issues.push(issue);
@@ -44,7 +55,13 @@ export function openIssue(ctx: OperationContext, actor: string, repoName: string
   return issue;
 }
 
-export function createComment(ctx: OperationContext, actor: string, repoName: string, number: number, body: string): CommentRecord {
+export function createComment(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  body: string,
+): CommentRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = issueIn(ctx, repo, number);
   if (body.trim() === '') throw new ForgeRefusal('invalid', 'comment body must not be empty');
@@ -60,7 +77,10 @@ export function createComment(ctx: OperationContext, actor: string, repoName: st
   };
   ctx.state.comments.push(comment);
   issue.updatedAt = now;
-  ctx.hooks.emit(issue.pull === undefined ? 'issue_comment' : 'pull_request_comment', commentPayload(ctx.render, 'created', comment, comment.author));
+  ctx.hooks.emit(
+    issue.pull === undefined ? 'issue_comment' : 'pull_request_comment',
+    commentPayload(ctx.render, 'created', comment, comment.author),
+  );
   return comment;
 }
 
@@ -70,11 +90,18 @@ export function commentIn(ctx: OperationContext, repo: RepoRecord, id: number): 
   return comment;
 }
 
-export function editComment(ctx: OperationContext, actor: string, repoName: string, id: number, body: string): CommentRecord {
+export function editComment(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  id: number,
+  body: string,
+): CommentRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const comment = commentIn(ctx, repo, id);
   const login = actorLogin(ctx, actor);
-  if (comment.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not edit comment ${id}`);
+  if (comment.author !== login && !mayWrite(ctx, repo, login))
+    throw new ForgeRefusal('forbidden', `${login} may not edit comment ${id}`);
   const from = comment.body;
   comment.body = body;
   comment.updatedAt = ctx.state.now();
@@ -89,7 +116,8 @@ export function deleteComment(ctx: OperationContext, actor: string, repoName: st
   const repo = repoFor(ctx, actor, repoName, 'read');
   const comment = commentIn(ctx, repo, id);
   const login = actorLogin(ctx, actor);
-  if (comment.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not delete comment ${id}`);
+  if (comment.author !== login && !mayWrite(ctx, repo, login))
+    throw new ForgeRefusal('forbidden', `${login} may not delete comment ${id}`);
   const issue = issueIn(ctx, repo, comment.issueNumber);
   const payload = commentPayload(ctx.render, 'deleted', comment, login);
   ctx.state.comments.splice(ctx.state.comments.indexOf(comment), 1);
@@ -103,11 +131,18 @@ export interface IssueEdit {
 }
 
 /** Title, body, then state, each with its own webhook, as Forgejo's `EditIssue` does. */
-export function editIssue(ctx: OperationContext, actor: string, repoName: string, number: number, edit: IssueEdit): IssueRecord {
+export function editIssue(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  edit: IssueEdit,
+): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = issueIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
-  if (issue.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not edit ${repo.fullName}#${number}`);
+  if (issue.author !== login && !mayWrite(ctx, repo, login))
+    throw new ForgeRefusal('forbidden', `${login} may not edit ${repo.fullName}#${number}`);
   if (edit.title !== undefined && edit.title !== issue.title) {
     const from = issue.title;
     issue.title = edit.title;
@@ -130,7 +165,13 @@ export function editIssue(ctx: OperationContext, actor: string, repoName: string
   return issue;
 }
 
-export function assign(ctx: OperationContext, actor: string, repoName: string, number: number, assignee: string): IssueRecord {
+export function assign(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  assignee: string,
+): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = issueIn(ctx, repo, number);
   const user = ctx.state.user(assignee);
@@ -139,14 +180,26 @@ export function assign(ctx: OperationContext, actor: string, repoName: string, n
   issue.assignees.push(user.login);
   touch(ctx, issue);
   const login = actorLogin(ctx, actor);
-  recordTimeline(ctx, issue, { type: 'assignees', actor: login, assignee: user.login, removedAssignee: false, body: '' });
+  recordTimeline(ctx, issue, {
+    type: 'assignees',
+    actor: login,
+    assignee: user.login,
+    removedAssignee: false,
+    body: '',
+  });
   if (issue.pull === undefined) ctx.hooks.emit('issue_assign', issuePayload(ctx.render, 'assigned', issue, login));
   else ctx.hooks.emit('pull_request_assign', pullPayload(ctx.render, 'assigned', issue, login));
   return issue;
 }
 
 /** Adds labels by name or id; names the repository does not have are ignored, as Gitea does. */
-export function addLabels(ctx: OperationContext, actor: string, repoName: string, number: number, labels: ReadonlyArray<string | number>): IssueRecord {
+export function addLabels(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  labels: ReadonlyArray<string | number>,
+): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = issueIn(ctx, repo, number);
   const wanted = repo.labels.filter((label) => labels.some((name) => label.name === name || label.id === name));
@@ -162,7 +215,13 @@ export function addLabels(ctx: OperationContext, actor: string, repoName: string
 }
 
 /** Removes one label by id: 404 when the repository has no such label, as Gitea answers. */
-export function removeLabel(ctx: OperationContext, actor: string, repoName: string, number: number, labelId: number): IssueRecord {
+export function removeLabel(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  labelId: number,
+): IssueRecord {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = issueIn(ctx, repo, number);
   const label = repo.labels.find((candidate) => candidate.id === labelId);
@@ -192,8 +251,18 @@ export function touch(ctx: OperationContext, issue: IssueRecord): void {
 }
 
 /** A timeline entry for a change just made to `issue`, stamped with the issue's `updated_at`. */
-export function recordTimeline(ctx: OperationContext, issue: IssueRecord, entry: Omit<TimelineRecord, 'id' | 'repo' | 'issueNumber' | 'createdAt'>): TimelineRecord {
-  const record: TimelineRecord = { ...entry, id: ctx.state.nextId('comment'), repo: issue.repo, issueNumber: issue.number, createdAt: issue.updatedAt };
+export function recordTimeline(
+  ctx: OperationContext,
+  issue: IssueRecord,
+  entry: Omit<TimelineRecord, 'id' | 'repo' | 'issueNumber' | 'createdAt'>,
+): TimelineRecord {
+  const record: TimelineRecord = {
+    ...entry,
+    id: ctx.state.nextId('comment'),
+    repo: issue.repo,
+    issueNumber: issue.number,
+    createdAt: issue.updatedAt,
+  };
   ctx.state.timeline.push(record);
   return record;
 }

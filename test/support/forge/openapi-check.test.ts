@@ -3,7 +3,14 @@ import { before, describe, it } from 'node:test';
 import { startForgeDouble } from './forge-double.js';
 import { createOpenApiChecker, type CheckedRequest, type OpenApiChecker } from './openapi-check.js';
 
-const user = { id: 3, login: 'alice', full_name: '', email: 'alice@noreply.localhost', created: '2024-05-01T10:00:00Z', username: 'alice' };
+const user = {
+  id: 3,
+  login: 'alice',
+  full_name: '',
+  email: 'alice@noreply.localhost',
+  created: '2024-05-01T10:00:00Z',
+  username: 'alice',
+};
 const comment = {
   id: 12,
   html_url: 'http://forge.test/acme/app/issues/7#issuecomment-12',
@@ -28,18 +35,43 @@ describe('openapi-check', () => {
   });
 
   it('accepts the nulls Gitea sends for unset pointers and slices', () => {
-    const issue = { id: 1, number: 7, user, title: 't', body: '', labels: [], milestone: null, assignee: null, assignees: null, state: 'open', closed_at: null, pull_request: null, updated_at: '2024-05-01T10:00:00Z' };
+    const issue = {
+      id: 1,
+      number: 7,
+      user,
+      title: 't',
+      body: '',
+      labels: [],
+      milestone: null,
+      assignee: null,
+      assignees: null,
+      state: 'open',
+      closed_at: null,
+      pull_request: null,
+      updated_at: '2024-05-01T10:00:00Z',
+    };
 
-    const violations = checker.checkResponse({ method: 'GET', path: '/api/v1/repos/acme/app/issues/7' }, { status: 200, body: issue });
+    const violations = checker.checkResponse(
+      { method: 'GET', path: '/api/v1/repos/acme/app/issues/7' },
+      { status: 200, body: issue },
+    );
 
     assert.deepEqual(violations, []);
   });
 
   const wrongResponses = [
     { what: 'a comment whose id is a string', body: { ...comment, id: '12' }, says: /\/id must be integer/ },
-    { what: 'a comment whose created_at is not an RFC 3339 time', body: { ...comment, created_at: 'yesterday' }, says: /\/created_at must match format "date-time"/ },
+    {
+      what: 'a comment whose created_at is not an RFC 3339 time',
+      body: { ...comment, created_at: 'yesterday' },
+      says: /\/created_at must match format "date-time"/,
+    },
     { what: 'a comment whose user is a login instead of a user', body: { ...comment, user: 'alice' }, says: /\/user/ },
-    { what: 'a comment whose updated_at is null (Gitea never sends one)', body: { ...comment, updated_at: null }, says: /\/updated_at must be string/ },
+    {
+      what: 'a comment whose updated_at is null (Gitea never sends one)',
+      body: { ...comment, updated_at: null },
+      says: /\/updated_at must be string/,
+    },
   ];
   for (const { what, body, says } of wrongResponses) {
     it(`rejects ${what}`, () => {
@@ -52,28 +84,69 @@ describe('openapi-check', () => {
   }
 
   it('rejects a status the operation does not document (a review is created with 200, not 201)', () => {
-    const violations = checker.checkResponse({ method: 'POST', path: '/api/v1/repos/acme/app/pulls/2/reviews' }, { status: 201, body: {} });
+    const violations = checker.checkResponse(
+      { method: 'POST', path: '/api/v1/repos/acme/app/pulls/2/reviews' },
+      { status: 201, body: {} },
+    );
 
     assert.match(violations[0]?.message ?? '', /status 201 is not a documented answer/);
   });
 
   it('lets any operation answer 401, which the swagger documents nowhere', () => {
-    assert.deepEqual(checker.checkResponse({ method: 'GET', path: '/api/v1/user' }, { status: 401, body: { message: 'token is required' } }), []);
+    assert.deepEqual(
+      checker.checkResponse(
+        { method: 'GET', path: '/api/v1/user' },
+        { status: 401, body: { message: 'token is required' } },
+      ),
+      [],
+    );
   });
 
-  it("lets any operation refuse a token without the scope its path needs (403), but no other 403 it does not document", () => {
+  it('lets any operation refuse a token without the scope its path needs (403), but no other 403 it does not document', () => {
     const test = { method: 'POST', path: '/api/v1/repos/acme/app/hooks/1/tests' };
 
-    assert.deepEqual(checker.checkResponse(test, { status: 403, body: { message: 'token does not have at least one of required scope(s): [write:repository]' } }), []);
-    assert.equal(checker.checkResponse(test, { status: 403, body: { message: 'user should be an owner or a collaborator with admin write of a repository' } }).length, 1);
+    assert.deepEqual(
+      checker.checkResponse(test, {
+        status: 403,
+        body: { message: 'token does not have at least one of required scope(s): [write:repository]' },
+      }),
+      [],
+    );
+    assert.equal(
+      checker.checkResponse(test, {
+        status: 403,
+        body: { message: 'user should be an owner or a collaborator with admin write of a repository' },
+      }).length,
+      1,
+    );
   });
 
   const wrongRequests: Array<{ what: string; request: CheckedRequest; says: RegExp }> = [
-    { what: 'a since that is not RFC 3339', request: { method: 'GET', path: '/api/v1/repos/acme/app/issues/comments', query: { since: 'yesterday' } }, says: /since must match format "date-time"/ },
-    { what: 'a page that is not a number', request: { method: 'GET', path: '/api/v1/repos/acme/app/issues', query: { page: 'two' } }, says: /page must be integer/ },
-    { what: 'an issue type Gitea does not know', request: { method: 'GET', path: '/api/v1/repos/acme/app/issues', query: { type: 'prs' } }, says: /type must be equal to one of the allowed values/ },
-    { what: 'a comment body that is not a string', request: { method: 'POST', path: '/api/v1/repos/acme/app/issues/7/comments', body: { body: 5 } }, says: /body must be string/ },
-    { what: 'a path the Gitea API does not have', request: { method: 'GET', path: '/api/v1/repos/acme/app/tickets/7' }, says: /no such operation/ },
+    {
+      what: 'a since that is not RFC 3339',
+      request: { method: 'GET', path: '/api/v1/repos/acme/app/issues/comments', query: { since: 'yesterday' } },
+      says: /since must match format "date-time"/,
+    },
+    {
+      what: 'a page that is not a number',
+      request: { method: 'GET', path: '/api/v1/repos/acme/app/issues', query: { page: 'two' } },
+      says: /page must be integer/,
+    },
+    {
+      what: 'an issue type Gitea does not know',
+      request: { method: 'GET', path: '/api/v1/repos/acme/app/issues', query: { type: 'prs' } },
+      says: /type must be equal to one of the allowed values/,
+    },
+    {
+      what: 'a comment body that is not a string',
+      request: { method: 'POST', path: '/api/v1/repos/acme/app/issues/7/comments', body: { body: 5 } },
+      says: /body must be string/,
+    },
+    {
+      what: 'a path the Gitea API does not have',
+      request: { method: 'GET', path: '/api/v1/repos/acme/app/tickets/7' },
+      says: /no such operation/,
+    },
   ];
   for (const { what, request, says } of wrongRequests) {
     it(`rejects a request with ${what}`, () => {
@@ -95,11 +168,16 @@ describe('a forge double with checkOpenApi', () => {
     const { token } = forge.addUser('dev');
     await forge.createRepo('acme', 'app');
 
-    await fetch(`${forge.apiUrl}/repos/acme/app/issues?since=yesterday`, { headers: { authorization: `token ${token}` } });
+    await fetch(`${forge.apiUrl}/repos/acme/app/issues?since=yesterday`, {
+      headers: { authorization: `token ${token}` },
+    });
 
     assert.deepEqual(
       forge.openApiViolations().map((v) => `${v.direction} ${v.message}`),
-      ['request /query/since must match format "date-time"', 'response status 422 is not a documented answer (documented: 200, 404)'],
+      [
+        'request /query/since must match format "date-time"',
+        'response status 422 is not a documented answer (documented: 200, 404)',
+      ],
     );
     await forge.close();
   });

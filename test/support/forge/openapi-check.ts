@@ -100,26 +100,55 @@ async function buildChecker(swaggerPath: string): Promise<OpenApiChecker> {
       const base = { direction: 'request' as const, method: request.method, path: request.path };
       const operation = operationOf(request.method, request.path);
       if (operation === undefined) return [{ ...base, message: 'no such operation in the Gitea API' }];
-      const headers = Object.fromEntries(Object.entries(request.headers ?? {}).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers ?? {}).filter(
+          (entry): entry is [string, string | string[]] => entry[1] !== undefined,
+        ),
+      );
       const result = api.validator.validateRequest(
-        { method: request.method.toLowerCase(), path: request.path, query: { ...request.query }, headers, body: request.body as never },
+        {
+          method: request.method.toLowerCase(),
+          path: request.path,
+          query: { ...request.query },
+          headers,
+          body: request.body as never,
+        },
         operation,
       );
-      return (result.errors ?? []).map((error) => ({ ...base, operationId: operation.operationId, message: `${error.instancePath || '/'} ${error.message ?? error.keyword}` }));
+      return (result.errors ?? []).map((error) => ({
+        ...base,
+        operationId: operation.operationId,
+        message: `${error.instancePath || '/'} ${error.message ?? error.keyword}`,
+      }));
     },
     checkResponse(request, response) {
-      const base = { direction: 'response' as const, method: request.method, path: request.path, status: response.status };
+      const base = {
+        direction: 'response' as const,
+        method: request.method,
+        path: request.path,
+        status: response.status,
+      };
       const operation = operationOf(request.method, request.path);
       if (operation === undefined) return [{ ...base, message: 'no such operation in the Gitea API' }];
       const documented = operation.responses?.[String(response.status)] ?? operation.responses?.default;
       if (documented === undefined) {
         if (response.status === 401 || isScopeRefusal(response)) return [];
         const known = Object.keys(operation.responses ?? {}).join(', ');
-        return [{ ...base, operationId: operation.operationId, message: `status ${response.status} is not a documented answer (documented: ${known})` }];
+        return [
+          {
+            ...base,
+            operationId: operation.operationId,
+            message: `status ${response.status} is not a documented answer (documented: ${known})`,
+          },
+        ];
       }
       if (!('content' in documented) || documented.content?.['application/json']?.schema === undefined) return [];
       const result = api.validator.validateResponse(response.body, operation, response.status);
-      return (result.errors ?? []).map((error) => ({ ...base, operationId: operation.operationId, message: `${error.instancePath || '/'} ${error.message ?? error.keyword}` }));
+      return (result.errors ?? []).map((error) => ({
+        ...base,
+        operationId: operation.operationId,
+        message: `${error.instancePath || '/'} ${error.message ?? error.keyword}`,
+      }));
     },
     checkSchema(name, value) {
       if (components?.schemas?.[name] === undefined) return [`no definition named ${name}`];
@@ -132,7 +161,10 @@ async function buildChecker(swaggerPath: string): Promise<OpenApiChecker> {
 }
 
 function isScopeRefusal(response: CheckedResponse): boolean {
-  const message = typeof response.body === 'object' && response.body !== null ? (response.body as { message?: unknown }).message : undefined;
+  const message =
+    typeof response.body === 'object' && response.body !== null
+      ? (response.body as { message?: unknown }).message
+      : undefined;
   return response.status === 403 && typeof message === 'string' && /required scope\(s\)/.test(message);
 }
 

@@ -29,14 +29,20 @@ export class ForgeRefusal extends Error {
   }
 }
 
-export const STATUS_OF_REFUSAL: Record<RefusalKind, number> = { 'not-found': 404, forbidden: 403, conflict: 409, invalid: 422 };
+export const STATUS_OF_REFUSAL: Record<RefusalKind, number> = {
+  'not-found': 404,
+  forbidden: 403,
+  conflict: 409,
+  invalid: 422,
+};
 
 /** The repository as `actor` may see it; a private one without access is "not found", as on Forgejo. */
 export function repoFor(ctx: OperationContext, actor: string, name: string, need: 'read' | 'write'): RepoRecord {
   const repo = ctx.state.repo(name);
   const permission = repo === undefined ? 'none' : ctx.state.permission(repo, actor);
   if (repo === undefined || permission === 'none') throw new ForgeRefusal('not-found', `repository ${name} not found`);
-  if (need === 'write' && !canWrite(permission)) throw new ForgeRefusal('forbidden', `${actor} may not write to ${name}`);
+  if (need === 'write' && !canWrite(permission))
+    throw new ForgeRefusal('forbidden', `${actor} may not write to ${name}`);
   return repo;
 }
 
@@ -44,7 +50,8 @@ export function repoFor(ctx: OperationContext, actor: string, name: string, need
 export function adminRepoFor(ctx: OperationContext, actor: string, name: string): RepoRecord {
   const repo = repoFor(ctx, actor, name, 'read');
   const permission = ctx.state.permission(repo, actor);
-  if (permission !== 'owner' && permission !== 'admin') throw new ForgeRefusal('forbidden', `${actor} is not an administrator of ${repo.fullName}`);
+  if (permission !== 'owner' && permission !== 'admin')
+    throw new ForgeRefusal('forbidden', `${actor} is not an administrator of ${repo.fullName}`);
   return repo;
 }
 
@@ -54,9 +61,14 @@ export function issueIn(ctx: OperationContext, repo: RepoRecord, number: number)
   return issue;
 }
 
-export function pullIn(ctx: OperationContext, repo: RepoRecord, number: number): IssueRecord & { pull: NonNullable<IssueRecord['pull']> } {
+export function pullIn(
+  ctx: OperationContext,
+  repo: RepoRecord,
+  number: number,
+): IssueRecord & { pull: NonNullable<IssueRecord['pull']> } {
   const issue = issueIn(ctx, repo, number);
-  if (issue.pull === undefined) throw new ForgeRefusal('not-found', `pull request ${repo.fullName}#${number} not found`);
+  if (issue.pull === undefined)
+    throw new ForgeRefusal('not-found', `pull request ${repo.fullName}#${number} not found`);
   return issue as IssueRecord & { pull: NonNullable<IssueRecord['pull']> };
 }
 
@@ -65,4 +77,7 @@ export function mayWrite(ctx: OperationContext, repo: RepoRecord, actor: string)
 }
 
 /** The git identity a forge user commits and merges as. */
-export const signatureOf = (login: string): { name: string; email: string } => ({ name: login, email: `${login}@noreply.localhost` });
+export const signatureOf = (login: string): { name: string; email: string } => ({
+  name: login,
+  email: `${login}@noreply.localhost`,
+});

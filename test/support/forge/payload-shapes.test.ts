@@ -17,13 +17,21 @@ function shapeProblems(sample: unknown, ours: unknown, path = ''): string[] {
   if (typeof sample === 'object') {
     if (typeof ours !== 'object' || Array.isArray(ours)) return [`${path}: not an object`];
     const mine = ours as Record<string, unknown>;
-    return Object.entries(sample).flatMap(([key, value]) => (key in mine ? shapeProblems(value, mine[key], `${path}.${key}`) : [`${path}.${key}: missing`]));
+    return Object.entries(sample).flatMap(([key, value]) =>
+      key in mine ? shapeProblems(value, mine[key], `${path}.${key}`) : [`${path}.${key}: missing`],
+    );
   }
   return typeof sample === typeof ours ? [] : [`${path}: ${typeof ours}, the sample has ${typeof sample}`];
 }
 
 /** Which swagger definition each payload part is. */
-const PARTS: Record<string, string> = { issue: 'Issue', pull_request: 'PullRequest', comment: 'Comment', repository: 'Repository', sender: 'User' };
+const PARTS: Record<string, string> = {
+  issue: 'Issue',
+  pull_request: 'PullRequest',
+  comment: 'Comment',
+  repository: 'Repository',
+  sender: 'User',
+};
 
 describe('forge double payloads compared with captured deliveries', () => {
   let forge: ForgeDouble;
@@ -56,8 +64,14 @@ describe('forge double payloads compared with captured deliveries', () => {
     { sample: 'gitea-issue_comment-created-on-pr.json', pick: (d) => d.eventType === 'pull_request_comment' },
     { sample: 'gitea-pull_request-review_requested.json', pick: (d) => d.eventType === 'pull_request_review_request' },
     { sample: 'gitea-pull_request-synchronized.json', pick: (d) => d.eventType === 'pull_request_sync' },
-    { sample: 'gitea-pull_request_approved-reviewed.json', pick: (d) => d.eventType === 'pull_request_review_approved' },
-    { sample: 'gitea-pull_request-closed-merged.json', pick: (d) => d.eventType === 'pull_request' && d.payload.action === 'closed' },
+    {
+      sample: 'gitea-pull_request_approved-reviewed.json',
+      pick: (d) => d.eventType === 'pull_request_review_approved',
+    },
+    {
+      sample: 'gitea-pull_request-closed-merged.json',
+      pick: (d) => d.eventType === 'pull_request' && d.payload.action === 'closed',
+    },
     { sample: 'gitea-delete-branch.json', pick: (d) => d.eventType === 'delete' },
   ];
   for (const { sample, pick } of cases) {
@@ -75,7 +89,9 @@ describe('forge double payloads compared with captured deliveries', () => {
   }
 
   it('marks a merge as closed with merged set, and a comment on a PR with is_pull and the PR', () => {
-    const merged = forge.deliveries().find((d) => d.eventType === 'pull_request' && d.payload.action === 'closed')?.payload;
+    const merged = forge
+      .deliveries()
+      .find((d) => d.eventType === 'pull_request' && d.payload.action === 'closed')?.payload;
     const onPull = forge.deliveries().find((d) => d.eventType === 'pull_request_comment')?.payload;
 
     assert.equal((merged?.pull_request as { merged: boolean }).merged, true);

@@ -58,7 +58,13 @@ const repository = (ctx: RenderContext, name: string, viewer: string): Json => {
 
 type Changes = { readonly body?: { from: string }; readonly title?: { from: string } };
 
-export function issuePayload(ctx: RenderContext, action: string, issue: IssueRecord, sender: string, changes?: Changes): Json {
+export function issuePayload(
+  ctx: RenderContext,
+  action: string,
+  issue: IssueRecord,
+  sender: string,
+  changes?: Changes,
+): Json {
   return {
     action,
     number: issue.number,
@@ -70,7 +76,13 @@ export function issuePayload(ctx: RenderContext, action: string, issue: IssueRec
   };
 }
 
-export function commentPayload(ctx: RenderContext, action: string, comment: CommentRecord, sender: string, changes?: Changes): Json {
+export function commentPayload(
+  ctx: RenderContext,
+  action: string,
+  comment: CommentRecord,
+  sender: string,
+  changes?: Changes,
+): Json {
   const issue = ctx.state.issue(comment.repo, comment.issueNumber);
   if (issue === undefined) throw new Error(`forge double: no issue for comment ${comment.id}`);
   return {
@@ -91,7 +103,13 @@ export interface PullPayloadExtras {
   readonly review?: { readonly type: HookEventType; readonly content: string };
 }
 
-export function pullPayload(ctx: RenderContext, action: string, issue: IssueRecord, sender: string, extras: PullPayloadExtras = {}): Json {
+export function pullPayload(
+  ctx: RenderContext,
+  action: string,
+  issue: IssueRecord,
+  sender: string,
+  extras: PullPayloadExtras = {},
+): Json {
   return {
     action,
     number: issue.number,
@@ -149,6 +167,7 @@ export function refPayload(
   sender: string,
 ): Json {
   const repo = apiRepo(ctx, repoOf(ctx, ref.repo), kind === 'create' ? 'none' : 'owner');
-  if (kind === 'create') return { sha: ref.sha, ref: ref.ref, ref_type: ref.refType, repository: repo, sender: userJson(ctx, sender) };
+  if (kind === 'create')
+    return { sha: ref.sha, ref: ref.ref, ref_type: ref.refType, repository: repo, sender: userJson(ctx, sender) };
   return { ref: ref.ref, ref_type: ref.refType, pusher_type: 'user', repository: repo, sender: userJson(ctx, sender) };
 }

@@ -17,19 +17,32 @@ export interface PullInput {
   readonly body?: string;
 }
 
-export async function openPull(ctx: OperationContext, actor: string, repoName: string, input: PullInput): Promise<IssueRecord> {
+export async function openPull(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  input: PullInput,
+): Promise<IssueRecord> {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const login = actorLogin(ctx, actor);
   const base = input.base ?? repo.defaultBranch;
   const headSha = await resolveRef(repo.gitDir, `refs/heads/${input.head}`);
   const baseSha = await resolveRef(repo.gitDir, `refs/heads/${base}`);
-  if (headSha === undefined || baseSha === undefined) throw new ForgeRefusal('not-found', `branch ${headSha === undefined ? input.head : base} not found`);
+  if (headSha === undefined || baseSha === undefined)
+    throw new ForgeRefusal('not-found', `branch ${headSha === undefined ? input.head : base} not found`);
   if (input.head === base) throw new ForgeRefusal('invalid', 'head and base must differ');
   const existing = ctx.state.issues.find(
-    (issue) => issue.repo === repo.fullName && issue.state === 'open' && issue.pull?.headRef === input.head && issue.pull.baseRef === base,
+    (issue) =>
+      issue.repo === repo.fullName &&
+      issue.state === 'open' &&
+      issue.pull?.headRef === input.head &&
+      issue.pull.baseRef === base,
   );
   if (existing !== undefined) {
-    throw new ForgeRefusal('conflict', `pull request already exists for these targets [id: ${existing.pull?.id}, issue_id: ${existing.id}, head_branch: ${input.head}, base_branch: ${base}]`);
+    throw new ForgeRefusal(
+      'conflict',
+      `pull request already exists for these targets [id: ${existing.pull?.id}, issue_id: ${existing.id}, head_branch: ${input.head}, base_branch: ${base}]`,
+    );
   }
   const issue: IssueRecord = {
     ...newIssue(ctx, repo, login, input),
@@ -53,23 +66,40 @@ export async function openPull(ctx: OperationContext, actor: string, repoName: s
   return issue;
 }
 
-export function requestReviews(ctx: OperationContext, actor: string, repoName: string, number: number, reviewers: readonly string[]): ReviewRecord[] {
+export function requestReviews(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  reviewers: readonly string[],
+): ReviewRecord[] {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
-  if (issue.author !== login && !mayWrite(ctx, repo, login)) throw new ForgeRefusal('forbidden', `${login} may not request reviews on #${number}`);
+  if (issue.author !== login && !mayWrite(ctx, repo, login))
+    throw new ForgeRefusal('forbidden', `${login} may not request reviews on #${number}`);
   const users = reviewers.map((name) => {
     const user = ctx.state.user(name);
     if (user === undefined) throw new ForgeRefusal('not-found', `user ${name} does not exist`);
-    if (user.login === issue.author) throw new ForgeRefusal('invalid', `${user.login} is the poster and cannot review their own pull request`);
+    if (user.login === issue.author)
+      throw new ForgeRefusal('invalid', `${user.login} is the poster and cannot review their own pull request`);
     return user.login;
   });
   return users.map((reviewer) => {
     const review = addReview(ctx, issue, reviewer, 'REQUEST_REVIEW', '');
     if (!issue.pull.requestedReviewers.includes(reviewer)) issue.pull.requestedReviewers.push(reviewer);
     touch(ctx, issue);
-    recordTimeline(ctx, issue, { type: 'review_request', actor: login, assignee: reviewer, removedAssignee: false, body: '' });
-    ctx.hooks.emit('pull_request_review_request', pullPayload(ctx.render, 'review_requested', issue, login, { requestedReviewer: reviewer }));
+    recordTimeline(ctx, issue, {
+      type: 'review_request',
+      actor: login,
+      assignee: reviewer,
+      removedAssignee: false,
+      body: '',
+    });
+    ctx.hooks.emit(
+      'pull_request_review_request',
+      pullPayload(ctx.render, 'review_requested', issue, login, { requestedReviewer: reviewer }),
+    );
     return review;
   });
 }
@@ -89,14 +119,25 @@ const REVIEW_HOOK: Record<ReviewEventName, HookEventType> = {
   COMMENT: 'pull_request_review_comment',
 };
 
-export function submitReview(ctx: OperationContext, actor: string, repoName: string, number: number, input: { event: string; body?: string; comments?: readonly ReviewCommentInput[] }): ReviewRecord {
+export function submitReview(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  input: { event: string; body?: string; comments?: readonly ReviewCommentInput[] },
+): ReviewRecord {
   const repo = repoFor(ctx, actor, repoName, 'read');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
   const event = input.event as ReviewEventName;
   const body = input.body ?? '';
-  if (!(event in REVIEW_HOOK)) throw new ForgeRefusal('invalid', `review event ${input.event} is not supported by the double (APPROVED, REQUEST_CHANGES, COMMENT)`);
-  if (event !== 'APPROVED' && body.trim() === '') throw new ForgeRefusal('invalid', `review event ${event} requires a body`);
+  if (!(event in REVIEW_HOOK))
+    throw new ForgeRefusal(
+      'invalid',
+      `review event ${input.event} is not supported by the double (APPROVED, REQUEST_CHANGES, COMMENT)`,
+    );
+  if (event !== 'APPROVED' && body.trim() === '')
+    throw new ForgeRefusal('invalid', `review event ${event} requires a body`);
   if (event !== 'COMMENT' && issue.author === login) {
     throw new ForgeRefusal('invalid', `${event === 'APPROVED' ? 'approve' : 'reject'} your own pull is not allowed`);
   }
@@ -108,11 +149,23 @@ export function submitReview(ctx: OperationContext, actor: string, repoName: str
   issue.updatedAt = review.submittedAt;
   recordTimeline(ctx, issue, { type: 'review', actor: login, reviewId: review.id, body });
   const hook = REVIEW_HOOK[event];
-  ctx.hooks.emit(hook, pullPayload(ctx.render, 'reviewed', issue, login, { requestedReviewer: login, review: { type: hook, content: body } }));
+  ctx.hooks.emit(
+    hook,
+    pullPayload(ctx.render, 'reviewed', issue, login, {
+      requestedReviewer: login,
+      review: { type: hook, content: body },
+    }),
+  );
   return review;
 }
 
-function addReview(ctx: OperationContext, issue: IssueRecord & { pull: NonNullable<IssueRecord['pull']> }, reviewer: string, state: ReviewState, body: string): ReviewRecord {
+function addReview(
+  ctx: OperationContext,
+  issue: IssueRecord & { pull: NonNullable<IssueRecord['pull']> },
+  reviewer: string,
+  state: ReviewState,
+  body: string,
+): ReviewRecord {
   const repo = ctx.state.repo(issue.repo);
   const review: ReviewRecord = {
     id: ctx.state.nextId('review'),
@@ -148,7 +201,13 @@ function addReviewComment(ctx: OperationContext, review: ReviewRecord, input: Re
 }
 
 /** A merge commit on the base, then `pull_request` closed (merged) and `push` of the base. */
-export async function mergePull(ctx: OperationContext, actor: string, repoName: string, number: number, options: { deleteBranch?: boolean } = {}): Promise<IssueRecord> {
+export async function mergePull(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  options: { deleteBranch?: boolean } = {},
+): Promise<IssueRecord> {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
@@ -157,7 +216,12 @@ export async function mergePull(ctx: OperationContext, actor: string, repoName: 
   const message = `Merge pull request '${issue.title}' (#${number}) from ${pull.headRef} into ${pull.baseRef}`;
   let merge: { before: string; after: string };
   try {
-    merge = await mergeIntoBase(repo.gitDir, { base: pull.baseRef, head: pull.headRef, message, author: signatureOf(login) });
+    merge = await mergeIntoBase(repo.gitDir, {
+      base: pull.baseRef,
+      head: pull.headRef,
+      message,
+      author: signatureOf(login),
+    });
   } catch (error) {
     if (error instanceof MergeConflictError) throw new ForgeRefusal('conflict', error.message);
     throw error;
@@ -168,13 +232,24 @@ export async function mergePull(ctx: OperationContext, actor: string, repoName: 
   pull.mergedAt = issue.updatedAt;
   issue.closedAt = issue.updatedAt;
   emitIssueOrPull(ctx, issue, 'closed', login);
-  await emitPush(ctx, login, repo, { ref: `refs/heads/${pull.baseRef}`, before: merge.before, after: merge.after, exclude: [merge.before] });
+  await emitPush(ctx, login, repo, {
+    ref: `refs/heads/${pull.baseRef}`,
+    before: merge.before,
+    after: merge.after,
+    exclude: [merge.before],
+  });
   if (options.deleteBranch === true) await deleteBranch(ctx, login, repo.fullName, pull.headRef);
   return issue;
 }
 
 /** `PATCH /repos/{o}/{r}/pulls/{index}` with `base`: the PR now targets another branch (Gitea sends `edited`). */
-export async function retargetPull(ctx: OperationContext, actor: string, repoName: string, number: number, base: string): Promise<IssueRecord> {
+export async function retargetPull(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  number: number,
+  base: string,
+): Promise<IssueRecord> {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = pullIn(ctx, repo, number);
   const login = actorLogin(ctx, actor);
@@ -183,7 +258,12 @@ export async function retargetPull(ctx: OperationContext, actor: string, repoNam
   if (base === pull.headRef) throw new ForgeRefusal('invalid', 'the base must differ from the head');
   const baseSha = await resolveRef(repo.gitDir, `refs/heads/${base}`);
   if (baseSha === undefined) throw new ForgeRefusal('not-found', `branch ${base} not found`);
-  Object.assign(pull, { baseRef: base, baseSha, mergeBase: await mergeBaseOf(repo.gitDir, baseSha, pull.headSha), diff: await diffStats(repo.gitDir, baseSha, pull.headSha) });
+  Object.assign(pull, {
+    baseRef: base,
+    baseSha,
+    mergeBase: await mergeBaseOf(repo.gitDir, baseSha, pull.headSha),
+    diff: await diffStats(repo.gitDir, baseSha, pull.headSha),
+  });
   touch(ctx, issue);
   emitIssueOrPull(ctx, issue, 'edited', login);
   return issue;

@@ -4,7 +4,16 @@
  * `push` then `pull_request_sync` for a PR's head, closing the PRs of a deleted branch and then
  * `delete` (Gitea `services/repository/push.go`, `services/pull/pull.go`).
  */
-import { commitFiles, commitsBetween, deleteRef, diffStats, mergeBaseOf, readRefs, resolveRef, ZERO_SHA } from './git-repos.js';
+import {
+  commitFiles,
+  commitsBetween,
+  deleteRef,
+  diffStats,
+  mergeBaseOf,
+  readRefs,
+  resolveRef,
+  ZERO_SHA,
+} from './git-repos.js';
 import { actorLogin, emitIssueOrPull, touch } from './issue-operations.js';
 import { ForgeRefusal, repoFor, signatureOf, type OperationContext } from './operation-context.js';
 import { pullPayload, pushPayload, refPayload } from './payloads.js';
@@ -30,7 +39,12 @@ export async function pushCommit(
   return result;
 }
 
-export async function deleteBranch(ctx: OperationContext, actor: string, repoName: string, branch: string): Promise<void> {
+export async function deleteBranch(
+  ctx: OperationContext,
+  actor: string,
+  repoName: string,
+  branch: string,
+): Promise<void> {
   const repo = repoFor(ctx, actor, repoName, 'write');
   if (branch === repo.defaultBranch) throw new ForgeRefusal('forbidden', 'the default branch cannot be deleted');
   const ref = `refs/heads/${branch}`;
@@ -41,7 +55,13 @@ export async function deleteBranch(ctx: OperationContext, actor: string, repoNam
 }
 
 /** Everything Forgejo sends after refs moved from `before` to `after`. */
-export async function refsChanged(ctx: OperationContext, pusher: string, repo: RepoRecord, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): Promise<void> {
+export async function refsChanged(
+  ctx: OperationContext,
+  pusher: string,
+  repo: RepoRecord,
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): Promise<void> {
   const refs = [...new Set([...before.keys(), ...after.keys()])].sort();
   for (const ref of refs) {
     const old = before.get(ref);
@@ -52,7 +72,15 @@ export async function refsChanged(ctx: OperationContext, pusher: string, repo: R
       continue;
     }
     if (old === undefined) {
-      ctx.hooks.emit('create', refPayload(ctx.render, 'create', { repo: repo.fullName, ref: refName(ctx, ref), refType: refTypeOf(ref), sha: now }, pusher));
+      ctx.hooks.emit(
+        'create',
+        refPayload(
+          ctx.render,
+          'create',
+          { repo: repo.fullName, ref: refName(ctx, ref), refType: refTypeOf(ref), sha: now },
+          pusher,
+        ),
+      );
       const others = [...before.values()];
       await emitPush(ctx, pusher, repo, { ref, before: ZERO_SHA, after: now, exclude: others });
     } else {
@@ -70,11 +98,24 @@ export async function emitPush(
 ): Promise<void> {
   const commits = await commitsBetween(repo.gitDir, push.after, push.exclude);
   repo.updatedAt = ctx.state.now();
-  ctx.hooks.emit('push', pushPayload(ctx.render, { repo: repo.fullName, ref: push.ref, before: push.before, after: push.after, commits }, pusher));
+  ctx.hooks.emit(
+    'push',
+    pushPayload(
+      ctx.render,
+      { repo: repo.fullName, ref: push.ref, before: push.before, after: push.after, commits },
+      pusher,
+    ),
+  );
 }
 
 /** Open PRs follow their branches: a new head is a `synchronized` PR, a new base only new data. */
-async function branchMoved(ctx: OperationContext, pusher: string, repo: RepoRecord, ref: string, sha: string): Promise<void> {
+async function branchMoved(
+  ctx: OperationContext,
+  pusher: string,
+  repo: RepoRecord,
+  ref: string,
+  sha: string,
+): Promise<void> {
   if (!ref.startsWith('refs/heads/')) return;
   const branch = ref.slice('refs/heads/'.length);
   for (const issue of openPulls(ctx, repo)) {
@@ -92,7 +133,15 @@ async function branchMoved(ctx: OperationContext, pusher: string, repo: RepoReco
 
 function refDeleted(ctx: OperationContext, pusher: string, repo: RepoRecord, ref: string, sha: string): void {
   if (ref.startsWith('refs/heads/')) closeBranchPulls(ctx, pusher, repo, ref.slice('refs/heads/'.length));
-  ctx.hooks.emit('delete', refPayload(ctx.render, 'delete', { repo: repo.fullName, ref: refName(ctx, ref), refType: refTypeOf(ref), sha }, pusher));
+  ctx.hooks.emit(
+    'delete',
+    refPayload(
+      ctx.render,
+      'delete',
+      { repo: repo.fullName, ref: refName(ctx, ref), refType: refTypeOf(ref), sha },
+      pusher,
+    ),
+  );
 }
 
 /** Deleting a branch closes the open PRs from or into it (Gitea `CloseBranchPulls`). */
@@ -109,7 +158,9 @@ function closeBranchPulls(ctx: OperationContext, pusher: string, repo: RepoRecor
 type OpenPull = IssueRecord & { pull: NonNullable<IssueRecord['pull']> };
 
 function openPulls(ctx: OperationContext, repo: RepoRecord): OpenPull[] {
-  return ctx.state.issues.filter((issue): issue is OpenPull => issue.repo === repo.fullName && issue.pull !== undefined && issue.state === 'open');
+  return ctx.state.issues.filter(
+    (issue): issue is OpenPull => issue.repo === repo.fullName && issue.pull !== undefined && issue.state === 'open',
+  );
 }
 
 const refTypeOf = (ref: string): 'branch' | 'tag' => (ref.startsWith('refs/tags/') ? 'tag' : 'branch');

@@ -5,7 +5,18 @@
  * unset pointer is `null` (`milestone`, `closed_at`, `merged_by`). The captured samples in
  * `test/fixtures/gitea/payloads/` are the reference, and a test compares against them field by field.
  */
-import type { CommentRecord, ForgeState, IssueRecord, LabelRecord, RepoPermission, RepoRecord, ReviewCommentRecord, ReviewRecord, TimelineRecord, UserRecord } from './state.js';
+import type {
+  CommentRecord,
+  ForgeState,
+  IssueRecord,
+  LabelRecord,
+  RepoPermission,
+  RepoRecord,
+  ReviewCommentRecord,
+  ReviewRecord,
+  TimelineRecord,
+  UserRecord,
+} from './state.js';
 
 export interface RenderContext {
   readonly state: ForgeState;
@@ -96,7 +107,11 @@ export function apiRepo(ctx: RenderContext, repo: RepoRecord, permission: RepoPe
       pull: permission !== 'none',
     },
     has_issues: true,
-    internal_tracker: { enable_time_tracker: true, allow_only_contributors_to_track_time: true, enable_issue_dependencies: true },
+    internal_tracker: {
+      enable_time_tracker: true,
+      allow_only_contributors_to_track_time: true,
+      enable_issue_dependencies: true,
+    },
     has_wiki: true,
     has_pull_requests: true,
     has_projects: true,
@@ -143,7 +158,8 @@ function labelsOf(ctx: RenderContext, issue: IssueRecord): Json[] {
 }
 
 /** A nil Go slice marshals as `null`. */
-const usersOrNull = (ctx: RenderContext, logins: readonly string[]): Json[] | null => (logins.length === 0 ? null : logins.map((login) => userJson(ctx, login)));
+const usersOrNull = (ctx: RenderContext, logins: readonly string[]): Json[] | null =>
+  logins.length === 0 ? null : logins.map((login) => userJson(ctx, login));
 
 export const issueHtmlUrl = (ctx: RenderContext, issue: IssueRecord): string =>
   `${ctx.baseUrl}/${issue.repo}/${issue.pull === undefined ? 'issues' : 'pulls'}/${issue.number}`;
@@ -179,7 +195,9 @@ export function apiIssue(ctx: RenderContext, issue: IssueRecord): Json {
     due_date: null,
     time_estimate: 0,
     pull_request:
-      pull === undefined ? null : { merged: pull.merged, merged_at: pull.mergedAt, draft: false, html_url: issueHtmlUrl(ctx, issue) },
+      pull === undefined
+        ? null
+        : { merged: pull.merged, merged_at: pull.mergedAt, draft: false, html_url: issueHtmlUrl(ctx, issue) },
     repository: { id: repo?.id ?? 0, name: repo?.name ?? '', owner: repo?.owner ?? '', full_name: issue.repo },
     pin_order: 0,
   };
@@ -188,7 +206,8 @@ export function apiIssue(ctx: RenderContext, issue: IssueRecord): Json {
 export function apiPull(ctx: RenderContext, issue: IssueRecord): Json {
   const pull = issue.pull;
   const repo = ctx.state.repo(issue.repo);
-  if (pull === undefined || repo === undefined) throw new Error(`forge double: ${issue.repo}#${issue.number} is not a pull request`);
+  if (pull === undefined || repo === undefined)
+    throw new Error(`forge double: ${issue.repo}#${issue.number} is not a pull request`);
   const htmlUrl = issueHtmlUrl(ctx, issue);
   const branch = (ref: string, sha: string): Json => ({
     label: ref,
@@ -303,7 +322,10 @@ export function apiReviewComment(ctx: RenderContext, comment: ReviewCommentRecor
  * A timeline entry as Gitea's `convert.ToTimelineComment` renders it: every field present, unset
  * pointers `null`, unset numbers 0 and strings empty. Comments appear as entries of type `comment`.
  */
-export function apiTimelineEntry(ctx: RenderContext, entry: TimelineRecord | (CommentRecord & { type: 'comment' })): Json {
+export function apiTimelineEntry(
+  ctx: RenderContext,
+  entry: TimelineRecord | (CommentRecord & { type: 'comment' }),
+): Json {
   const issue = ctx.state.issue(entry.repo, entry.issueNumber);
   const issueUrl = issue === undefined ? '' : issueHtmlUrl(ctx, issue);
   const isPull = issue?.pull !== undefined;

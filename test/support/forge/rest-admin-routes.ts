@@ -21,20 +21,23 @@ export function adminRoutes(ctx: OperationContext): Route[] {
   function siteAdmin(req: ApiRequest): void {
     if (!req.user.admin) throw new ForgeRefusal('forbidden', 'must be a site administrator');
   }
-  const repoAdmin = (req: ApiRequest, params: Readonly<Record<string, string>>): RepoRecord => adminRepoFor(ctx, req.user.login, repoName(params));
+  const repoAdmin = (req: ApiRequest, params: Readonly<Record<string, string>>): RepoRecord =>
+    adminRepoFor(ctx, req.user.login, repoName(params));
   function namedUser(login: string): UserRecord {
     const user = state.user(login);
     if (user === undefined) throw new ForgeRefusal('not-found', `user ${login} does not exist`);
     return user;
   }
   function asThatUserWithPassword(req: ApiRequest, login: string): UserRecord {
-    if (req.via !== 'password' || req.user.login.toLowerCase() !== login.toLowerCase()) throw new ForgeRefusal('forbidden', 'auth required: basic authentication as the user, with a password');
+    if (req.via !== 'password' || req.user.login.toLowerCase() !== login.toLowerCase())
+      throw new ForgeRefusal('forbidden', 'auth required: basic authentication as the user, with a password');
     return req.user;
   }
   function orgNamed(req: ApiRequest, name: string, need: 'see' | 'own' = 'own'): string {
     if (!state.orgs.has(name.toLowerCase())) throw new ForgeRefusal('not-found', `organisation ${name} not found`);
     // Anyone sees a public organisation; only site admins administer one in the double (Gitea: its owners team too).
-    if (need === 'own' && !req.user.admin) throw new ForgeRefusal('forbidden', `${req.user.login} is not an owner of ${name}`);
+    if (need === 'own' && !req.user.admin)
+      throw new ForgeRefusal('forbidden', `${req.user.login} is not an owner of ${name}`);
     return state.user(name)?.login ?? name;
   }
   function hookOf(repo: RepoRecord, id: number): HookRecord {
@@ -46,7 +49,11 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     id: hook.id,
     type: 'gitea',
     branch_filter: '*',
-    config: { url: hook.url, content_type: hook.contentType === 'application/json' ? 'json' : 'form', http_method: 'post' },
+    config: {
+      url: hook.url,
+      content_type: hook.contentType === 'application/json' ? 'json' : 'form',
+      http_method: 'post',
+    },
     events: [...hook.events],
     authorization_header: '',
     active: hook.active,
@@ -66,7 +73,12 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     const config = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).config : undefined;
     if (typeof config !== 'object' || config === null) return {};
     const type = stringField(config, 'content_type');
-    return { url: stringField(config, 'url'), contentType: type === undefined ? undefined : type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded', secret: stringField(config, 'secret') };
+    return {
+      url: stringField(config, 'url'),
+      contentType:
+        type === undefined ? undefined : type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+      secret: stringField(config, 'secret'),
+    };
   }
 
   function editHook(hook: HookRecord, body: unknown): void {
@@ -86,9 +98,20 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       siteAdmin(req);
       const username = stringField(req.body, 'username');
       const email = stringField(req.body, 'email');
-      if (username === undefined || email === undefined) throw new ForgeRefusal('invalid', 'username and email are required');
-      if (state.user(username) !== undefined) throw new ForgeRefusal('invalid', `user already exists [name: ${username}]`);
-      const user: UserRecord = { id: state.nextId('user'), login: username, token: state.newToken(), admin: false, createdAt: state.now(), email, fullName: stringField(req.body, 'full_name') ?? '', password: stringField(req.body, 'password') };
+      if (username === undefined || email === undefined)
+        throw new ForgeRefusal('invalid', 'username and email are required');
+      if (state.user(username) !== undefined)
+        throw new ForgeRefusal('invalid', `user already exists [name: ${username}]`);
+      const user: UserRecord = {
+        id: state.nextId('user'),
+        login: username,
+        token: state.newToken(),
+        admin: false,
+        createdAt: state.now(),
+        email,
+        fullName: stringField(req.body, 'full_name') ?? '',
+        password: stringField(req.body, 'password'),
+      };
       state.users.set(username.toLowerCase(), user);
       return ok(apiUser(r, user), 201);
     }),
@@ -106,16 +129,31 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     route('GET', '/users/{username}', (_req, params) => ok(apiUser(r, namedUser(params.username ?? '')))),
     route('GET', '/users/{username}/tokens', (req, params) => {
       const user = asThatUserWithPassword(req, params.username ?? '');
-      const { page, headers } = paginate(state.tokens.filter((t) => t.login === user.login), req);
-      return ok(page.map((t) => apiToken(t, false)), 200, headers);
+      const { page, headers } = paginate(
+        state.tokens.filter((t) => t.login === user.login),
+        req,
+      );
+      return ok(
+        page.map((t) => apiToken(t, false)),
+        200,
+        headers,
+      );
     }),
     route('POST', '/users/{username}/tokens', (req, params) => {
       const user = asThatUserWithPassword(req, params.username ?? '');
       const name = stringField(req.body, 'name');
       if (name === undefined || name === '') return apiError(r.baseUrl, 400, 'name is required');
-      if (state.tokens.some((t) => t.login === user.login && t.name === name)) return apiError(r.baseUrl, 400, 'access token name has been used already');
+      if (state.tokens.some((t) => t.login === user.login && t.name === name))
+        return apiError(r.baseUrl, 400, 'access token name has been used already');
       const scopes = (arrayField(req.body, 'scopes') ?? []).filter((s): s is string => typeof s === 'string');
-      const token: TokenRecord = { id: state.nextId('token'), login: user.login, name, token: state.newToken(), scopes, createdAt: state.now() };
+      const token: TokenRecord = {
+        id: state.nextId('token'),
+        login: user.login,
+        name,
+        token: state.newToken(),
+        scopes,
+        createdAt: state.now(),
+      };
       state.tokens.push(token);
       return ok(apiToken(token, true), 201);
     }),
@@ -124,14 +162,16 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const user = state.user(params.collaborator ?? '');
       if (user === undefined) throw new ForgeRefusal('invalid', `user ${params.collaborator} does not exist`);
       // A collaborator in its own right; the owner and site admins are not listed (Gitea's IsCollaborator).
-      if (!repo.collaborators.has(user.login.toLowerCase())) throw new ForgeRefusal('not-found', `${user.login} is not a collaborator of ${repo.fullName}`);
+      if (!repo.collaborators.has(user.login.toLowerCase()))
+        throw new ForgeRefusal('not-found', `${user.login} is not a collaborator of ${repo.fullName}`);
       return { status: 204 };
     }),
     route('PUT', '/repos/{owner}/{repo}/collaborators/{collaborator}', (req, params) => {
       const repo = repoAdmin(req, params);
       const user = namedUser(params.collaborator ?? '');
       const permission = stringField(req.body, 'permission') ?? 'write';
-      if (!['read', 'write', 'admin'].includes(permission)) throw new ForgeRefusal('invalid', `permission ${permission} is not read, write or admin`);
+      if (!['read', 'write', 'admin'].includes(permission))
+        throw new ForgeRefusal('invalid', `permission ${permission} is not read, write or admin`);
       repo.collaborators.set(user.login.toLowerCase(), permission as AccessLevel);
       return { status: 204 };
     }),
@@ -146,7 +186,10 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     }),
     route('GET', '/repos/{owner}/{repo}/hooks', (req, params) => {
       const repo = repoAdmin(req, params);
-      const { page, headers } = paginate(state.hooks.filter((h) => h.repo === repo.fullName), req);
+      const { page, headers } = paginate(
+        state.hooks.filter((h) => h.repo === repo.fullName),
+        req,
+      );
       return ok(page.map(apiHook), 200, headers);
     }),
     route('POST', '/repos/{owner}/{repo}/hooks', (req, params) => {
@@ -156,7 +199,17 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const now = state.now();
       const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
       const active = (req.body as Record<string, unknown>).active === true;
-      const hook: HookRecord = { id: state.nextId('hook'), repo: repo.fullName, url: config.url, contentType: config.contentType ?? 'application/x-www-form-urlencoded', secret: config.secret ?? '', events, active, createdAt: now, updatedAt: now };
+      const hook: HookRecord = {
+        id: state.nextId('hook'),
+        repo: repo.fullName,
+        url: config.url,
+        contentType: config.contentType ?? 'application/x-www-form-urlencoded',
+        secret: config.secret ?? '',
+        events,
+        active,
+        createdAt: now,
+        updatedAt: now,
+      };
       state.hooks.push(hook);
       return ok(apiHook(hook), 201);
     }),
@@ -171,24 +224,53 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       // Gitea sends a push of the default branch's last commit, whatever the hook's events.
       const sha = (await readRefs(repo.gitDir)).get(`refs/heads/${repo.defaultBranch}`) ?? '';
       const commits = sha === '' ? [] : (await commitsBetween(repo.gitDir, sha, [])).slice(-1);
-      const payload = pushPayload(r, { repo: repo.fullName, ref: `refs/heads/${repo.defaultBranch}`, before: sha, after: sha, commits }, req.user.login);
-      ctx.hooks.sendTo({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }, 'push', payload);
+      const payload = pushPayload(
+        r,
+        { repo: repo.fullName, ref: `refs/heads/${repo.defaultBranch}`, before: sha, after: sha, commits },
+        req.user.login,
+      );
+      ctx.hooks.sendTo(
+        { hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType },
+        'push',
+        payload,
+      );
       return { status: 204 };
     }),
     route('GET', '/orgs/{org}', (req, params) => {
       const name = orgNamed(req, params.org ?? '', 'see');
       const user = state.user(name);
-      return ok({ id: user?.id ?? 0, name, username: name, full_name: '', email: '', avatar_url: `${r.baseUrl}/avatars/${user?.id ?? 0}`, description: '', website: '', location: '', visibility: 'public', repo_admin_change_team_access: false });
+      return ok({
+        id: user?.id ?? 0,
+        name,
+        username: name,
+        full_name: '',
+        email: '',
+        avatar_url: `${r.baseUrl}/avatars/${user?.id ?? 0}`,
+        description: '',
+        website: '',
+        location: '',
+        visibility: 'public',
+        repo_admin_change_team_access: false,
+      });
     }),
     route('GET', '/orgs/{org}/repos', (req, params) => {
       const name = orgNamed(req, params.org ?? '', 'see');
-      const repos = [...state.repos.values()].filter((repo) => repo.owner.toLowerCase() === name.toLowerCase()).sort((a, b) => a.id - b.id);
+      const repos = [...state.repos.values()]
+        .filter((repo) => repo.owner.toLowerCase() === name.toLowerCase())
+        .sort((a, b) => a.id - b.id);
       const { page, headers } = paginate(repos, req);
-      return ok(page.map((repo) => apiRepo(r, repo, state.permission(repo, req.user.login))), 200, headers);
+      return ok(
+        page.map((repo) => apiRepo(r, repo, state.permission(repo, req.user.login))),
+        200,
+        headers,
+      );
     }),
     route('GET', '/orgs/{org}/hooks', (req, params) => {
       const name = orgNamed(req, params.org ?? '');
-      const { page, headers } = paginate(state.orgHooks.filter((h) => h.repo.toLowerCase() === name.toLowerCase()), req);
+      const { page, headers } = paginate(
+        state.orgHooks.filter((h) => h.repo.toLowerCase() === name.toLowerCase()),
+        req,
+      );
       return ok(page.map(apiHook), 200, headers);
     }),
     route('POST', '/orgs/{org}/hooks', (req, params) => {
@@ -197,13 +279,25 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
       const now = state.now();
       const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
-      const hook: HookRecord = { id: state.nextId('hook'), repo: name, url: config.url, contentType: config.contentType ?? 'application/x-www-form-urlencoded', secret: config.secret ?? '', events, active: (req.body as Record<string, unknown>).active === true, createdAt: now, updatedAt: now };
+      const hook: HookRecord = {
+        id: state.nextId('hook'),
+        repo: name,
+        url: config.url,
+        contentType: config.contentType ?? 'application/x-www-form-urlencoded',
+        secret: config.secret ?? '',
+        events,
+        active: (req.body as Record<string, unknown>).active === true,
+        createdAt: now,
+        updatedAt: now,
+      };
       state.orgHooks.push(hook);
       return ok(apiHook(hook), 201);
     }),
     route('PATCH', '/orgs/{org}/hooks/{id}', (req, params) => {
       const name = orgNamed(req, params.org ?? '');
-      const hook = state.orgHooks.find((h) => h.repo.toLowerCase() === name.toLowerCase() && h.id === Number(params.id));
+      const hook = state.orgHooks.find(
+        (h) => h.repo.toLowerCase() === name.toLowerCase() && h.id === Number(params.id),
+      );
       if (hook === undefined) throw new ForgeRefusal('not-found', `hook ${params.id} not found`);
       editHook(hook, req.body);
       return ok(apiHook(hook));

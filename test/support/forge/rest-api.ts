@@ -26,12 +26,18 @@ export const API_PREFIX = '/api/v1';
 /** `lose`: run the request, then drop the connection without an answer (a reply lost on the way). */
 export type AnswerFate = 'send' | 'lose';
 
-export function createRestApi(options: RestApiOptions): (req: IncomingMessage, res: ServerResponse, fate?: AnswerFate) => void {
+export function createRestApi(
+  options: RestApiOptions,
+): (req: IncomingMessage, res: ServerResponse, fate?: AnswerFate) => void {
   const { ctx } = options;
   const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx), ...protectionRoutes(ctx)];
   const baseUrl = ctx.render.baseUrl;
 
-  async function answer(req: IncomingMessage, url: URL, raw: string): Promise<{ response: ApiResponse; body: unknown }> {
+  async function answer(
+    req: IncomingMessage,
+    url: URL,
+    raw: string,
+  ): Promise<{ response: ApiResponse; body: unknown }> {
     let body: unknown;
     try {
       body = raw === '' ? undefined : JSON.parse(raw);
@@ -40,20 +46,32 @@ export function createRestApi(options: RestApiOptions): (req: IncomingMessage, r
     }
     const credentials = credentialsOf(req.headers.authorization, ctx.state, ctx.flavour);
     if (credentials === undefined) return { response: apiError(baseUrl, 401, 'token is required'), body };
-    if (credentials === 'invalid') return { response: apiError(baseUrl, 401, 'invalid username, password or token'), body };
+    if (credentials === 'invalid')
+      return { response: apiError(baseUrl, 401, 'invalid username, password or token'), body };
     const { user, via, scopes } = credentials;
     const method = req.method ?? 'GET';
     const needed = requiredScope(method, url.pathname.slice(API_PREFIX.length));
     if (scopes !== undefined && needed !== undefined && !scopeAllows(scopes, needed)) {
-      return { response: apiError(baseUrl, 403, `token does not have at least one of required scope(s): [${needed}]`), body };
+      return {
+        response: apiError(baseUrl, 403, `token does not have at least one of required scope(s): [${needed}]`),
+        body,
+      };
     }
     const found = matchRoute(routes, method, url.pathname.slice(API_PREFIX.length));
-    if (found === undefined) return { response: apiError(baseUrl, 404, `the forge double does not implement ${method} ${url.pathname}`), body };
+    if (found === undefined)
+      return {
+        response: apiError(baseUrl, 404, `the forge double does not implement ${method} ${url.pathname}`),
+        body,
+      };
     try {
-      const response = await found.route.handler({ method, url, query: url.searchParams, body, user, via, scopes }, found.params);
+      const response = await found.route.handler(
+        { method, url, query: url.searchParams, body, user, via, scopes },
+        found.params,
+      );
       return { response, body };
     } catch (error) {
-      if (error instanceof ForgeRefusal) return { response: apiError(baseUrl, STATUS_OF_REFUSAL[error.kind], error.message), body };
+      if (error instanceof ForgeRefusal)
+        return { response: apiError(baseUrl, STATUS_OF_REFUSAL[error.kind], error.message), body };
       options.onError(error);
       return { response: apiError(baseUrl, 500, error instanceof Error ? error.message : String(error)), body };
     }
@@ -70,7 +88,10 @@ export function createRestApi(options: RestApiOptions): (req: IncomingMessage, r
           return;
         }
         const text = response.body === undefined ? '' : JSON.stringify(response.body);
-        res.writeHead(response.status, { ...(text === '' ? {} : { 'content-type': 'application/json;charset=utf-8' }), ...response.headers });
+        res.writeHead(response.status, {
+          ...(text === '' ? {} : { 'content-type': 'application/json;charset=utf-8' }),
+          ...response.headers,
+        });
         res.end(text);
         if (options.checker !== undefined) check(options.checker, options.onViolations, req, url, body, response);
       });
@@ -78,13 +99,23 @@ export function createRestApi(options: RestApiOptions): (req: IncomingMessage, r
   };
 }
 
-function check(checker: OpenApiChecker, report: (violations: readonly OpenApiViolation[]) => void, req: IncomingMessage, url: URL, body: unknown, response: ApiResponse): void {
+function check(
+  checker: OpenApiChecker,
+  report: (violations: readonly OpenApiViolation[]) => void,
+  req: IncomingMessage,
+  url: URL,
+  body: unknown,
+  response: ApiResponse,
+): void {
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
     query[key] = values.length === 1 ? (values[0] ?? '') : values;
   }
   const request = { method: req.method ?? 'GET', path: url.pathname, query, headers: req.headers, body };
-  const violations = [...checker.checkRequest(request), ...checker.checkResponse(request, { status: response.status, body: response.body })];
+  const violations = [
+    ...checker.checkRequest(request),
+    ...checker.checkResponse(request, { status: response.status, body: response.body }),
+  ];
   if (violations.length > 0) report(violations);
 }

@@ -71,7 +71,8 @@ export function protectionRoutes(ctx: OperationContext): Route[] {
       const repo = adminRepoFor(ctx, req.user.login, repoName(params));
       const branch = stringField(req.body, 'rule_name') ?? stringField(req.body, 'branch_name') ?? '';
       if (branch === '') throw new ForgeRefusal('invalid', 'rule_name is required');
-      if (state.protections.some((p) => p.repo === repo.fullName && p.branch === branch)) throw new ForgeRefusal('forbidden', `branch protection for ${branch} already exists`);
+      if (state.protections.some((p) => p.repo === repo.fullName && p.branch === branch))
+        throw new ForgeRefusal('forbidden', `branch protection for ${branch} already exists`);
       const now = state.now();
       const rule: ProtectionRecord = {
         repo: repo.fullName,

@@ -49,7 +49,13 @@ describe('forge double branch protections and collaborators', () => {
     assert.equal(created.status, 201);
     assert.equal(again.status, 403);
     assert.deepEqual(
-      [read.json.rule_name, read.json.enable_push, read.json.required_approvals, read.json.dismiss_stale_approvals, read.json.enable_merge_whitelist],
+      [
+        read.json.rule_name,
+        read.json.enable_push,
+        read.json.required_approvals,
+        read.json.dismiss_stale_approvals,
+        read.json.enable_merge_whitelist,
+      ],
       ['main', false, 1, true, false],
     );
   });
@@ -59,11 +65,23 @@ describe('forge double branch protections and collaborators', () => {
   });
 
   it('edits only the fields sent, and reads a push allowlist only together with enable_push', async () => {
-    const ignored = await api('PATCH', `/repos/${REPO}/branch_protections/main`, { body: { enable_push_whitelist: true } });
-    const opened = await api('PATCH', `/repos/${REPO}/branch_protections/main`, { body: { enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['alice'] } });
+    const ignored = await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+      body: { enable_push_whitelist: true },
+    });
+    const opened = await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+      body: { enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['alice'] },
+    });
 
     assert.equal(ignored.json.enable_push_whitelist, false);
-    assert.deepEqual([opened.json.enable_push, opened.json.enable_push_whitelist, opened.json.push_whitelist_usernames, opened.json.required_approvals], [true, true, ['alice'], 1]);
+    assert.deepEqual(
+      [
+        opened.json.enable_push,
+        opened.json.enable_push_whitelist,
+        opened.json.push_whitelist_usernames,
+        opened.json.required_approvals,
+      ],
+      [true, true, ['alice'], 1],
+    );
   });
 
   it('turns the push allowlist off with pushes', async () => {
@@ -74,7 +92,12 @@ describe('forge double branch protections and collaborators', () => {
 
   it('keeps in an allowlist only the users who could use it: writers to merge, readers to approve', async () => {
     const edited = await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
-      body: { enable_merge_whitelist: true, merge_whitelist_usernames: ['dev', 'reviewer', 'mallory'], enable_approvals_whitelist: true, approvals_whitelist_username: ['reviewer', 'mallory'] },
+      body: {
+        enable_merge_whitelist: true,
+        merge_whitelist_usernames: ['dev', 'reviewer', 'mallory'],
+        enable_approvals_whitelist: true,
+        approvals_whitelist_username: ['reviewer', 'mallory'],
+      },
     });
 
     assert.equal(edited.status, 200);
@@ -84,7 +107,9 @@ describe('forge double branch protections and collaborators', () => {
   });
 
   it('refuses an allowlist naming nobody with 422', async () => {
-    const response = await api('PATCH', `/repos/${REPO}/branch_protections/main`, { body: { merge_whitelist_usernames: ['ghost'] } });
+    const response = await api('PATCH', `/repos/${REPO}/branch_protections/main`, {
+      body: { merge_whitelist_usernames: ['ghost'] },
+    });
 
     assert.equal(response.status, 422);
   });
@@ -100,8 +125,14 @@ describe('forge double branch protections and collaborators', () => {
     await forge.as('alice').pushCommit(REPO, { branch: 'topic', files: { 'topic.txt': 'topic\n' } });
     const pull = await forge.as('alice').openPull(REPO, { head: 'topic', title: 'Topic', body: '' });
 
-    const byReader = await api('POST', `/repos/${REPO}/pulls/${pull.number}/reviews`, { as: reviewer, body: { event: 'APPROVED', body: '' } });
-    const byWriter = await api('POST', `/repos/${REPO}/pulls/${pull.number}/reviews`, { as: dev, body: { event: 'APPROVED', body: '' } });
+    const byReader = await api('POST', `/repos/${REPO}/pulls/${pull.number}/reviews`, {
+      as: reviewer,
+      body: { event: 'APPROVED', body: '' },
+    });
+    const byWriter = await api('POST', `/repos/${REPO}/pulls/${pull.number}/reviews`, {
+      as: dev,
+      body: { event: 'APPROVED', body: '' },
+    });
 
     assert.deepEqual([byReader.status, byReader.json.official], [200, false]);
     assert.deepEqual([byWriter.status, byWriter.json.official], [200, true]);
@@ -120,9 +151,18 @@ describe('forge double branch protections, asked by a writer who is no admin', (
     try {
       const dev = forge.addUser('dev');
       await forge.createRepo('acme', 'app', { collaborators: { dev: 'write' } });
-      const ask = (method: string, path: string) => fetch(`${forge.apiUrl}/repos/${REPO}${path}`, { method, headers: { authorization: `token ${dev.token}`, 'content-type': 'application/json' }, body: method === 'GET' ? undefined : '{}' });
+      const ask = (method: string, path: string) =>
+        fetch(`${forge.apiUrl}/repos/${REPO}${path}`, {
+          method,
+          headers: { authorization: `token ${dev.token}`, 'content-type': 'application/json' },
+          body: method === 'GET' ? undefined : '{}',
+        });
 
-      const statuses = [(await ask('GET', '/branch_protections')).status, (await ask('GET', '/branch_protections/main')).status, (await ask('POST', '/branch_protections')).status];
+      const statuses = [
+        (await ask('GET', '/branch_protections')).status,
+        (await ask('GET', '/branch_protections/main')).status,
+        (await ask('POST', '/branch_protections')).status,
+      ];
 
       assert.deepEqual(statuses, [403, 403, 403]);
     } finally {

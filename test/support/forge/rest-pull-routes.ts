@@ -22,10 +22,16 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const head = stringField(req.body, 'head');
       const base = stringField(req.body, 'base');
       const title = stringField(req.body, 'title');
-      if (head === undefined || base === undefined || title === undefined || title === '') throw new ForgeRefusal('invalid', 'head, base and title are required');
+      if (head === undefined || base === undefined || title === undefined || title === '')
+        throw new ForgeRefusal('invalid', 'head, base and title are required');
       // `owner:branch` names a branch of a fork; the double has no forks, so only its own owner.
       const branch = head.startsWith(`${params.owner}:`) ? head.slice(head.indexOf(':') + 1) : head;
-      const issue = await openPull(ctx, req.user.login, repoName(params), { head: branch, base, title, body: stringField(req.body, 'body') });
+      const issue = await openPull(ctx, req.user.login, repoName(params), {
+        head: branch,
+        base,
+        title,
+        body: stringField(req.body, 'body'),
+      });
       return ok(apiPull(r, issue), 201);
     }),
     route('GET', '/repos/{owner}/{repo}/pulls', (req, params) => {
@@ -33,10 +39,17 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const state = req.query.get('state') ?? 'open';
       if (!['open', 'closed', 'all'].includes(state)) throw new ForgeRefusal('invalid', `unknown state ${state}`);
       const found = ctx.state.issues
-        .filter((issue) => issue.repo === repo.fullName && issue.pull !== undefined && (state === 'all' || issue.state === state))
+        .filter(
+          (issue) =>
+            issue.repo === repo.fullName && issue.pull !== undefined && (state === 'all' || issue.state === state),
+        )
         .sort((a, b) => b.id - a.id);
       const { page, headers } = paginate(found, req);
-      return ok(page.map((issue) => apiPull(r, issue)), 200, headers);
+      return ok(
+        page.map((issue) => apiPull(r, issue)),
+        200,
+        headers,
+      );
     }),
     route('GET', '/repos/{owner}/{repo}/pulls/{index}', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
@@ -44,25 +57,42 @@ export function pullRoutes(ctx: OperationContext): Route[] {
     }),
     route('PATCH', '/repos/{owner}/{repo}/pulls/{index}', async (req, params) => {
       const base = stringField(req.body, 'base');
-      const others = typeof req.body === 'object' && req.body !== null ? Object.keys(req.body).filter((k) => k !== 'base') : [];
+      const others =
+        typeof req.body === 'object' && req.body !== null ? Object.keys(req.body).filter((k) => k !== 'base') : [];
       // The double edits only what the service uses: the base (a stacked PR's retarget).
-      if (base === undefined || others.length > 0) throw new ForgeRefusal('invalid', `the double edits only base; got ${JSON.stringify(Object.keys(req.body ?? {}))}`);
+      if (base === undefined || others.length > 0)
+        throw new ForgeRefusal(
+          'invalid',
+          `the double edits only base; got ${JSON.stringify(Object.keys(req.body ?? {}))}`,
+        );
       return ok(apiPull(r, await retargetPull(ctx, req.user.login, repoName(params), index(params), base)), 201);
     }),
     route('GET', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       const issue = pullIn(ctx, repo, index(params));
-      const reviews = ctx.state.reviews.filter((review) => review.repo === repo.fullName && review.number === issue.number);
+      const reviews = ctx.state.reviews.filter(
+        (review) => review.repo === repo.fullName && review.number === issue.number,
+      );
       const { page, headers } = paginate(reviews, req);
-      return ok(page.map((review) => apiReview(r, review)), 200, headers);
+      return ok(
+        page.map((review) => apiReview(r, review)),
+        200,
+        headers,
+      );
     }),
     route('GET', '/repos/{owner}/{repo}/pulls/{index}/reviews/{id}/comments', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       const issue = pullIn(ctx, repo, index(params));
       const id = Number.parseInt(params.id ?? '', 10);
-      const review = ctx.state.reviews.find((candidate) => candidate.repo === repo.fullName && candidate.number === issue.number && candidate.id === id);
+      const review = ctx.state.reviews.find(
+        (candidate) => candidate.repo === repo.fullName && candidate.number === issue.number && candidate.id === id,
+      );
       if (review === undefined) throw new ForgeRefusal('not-found', `review ${id} does not exist`);
-      return ok(ctx.state.reviewComments.filter((comment) => comment.reviewId === review.id).map((comment) => apiReviewComment(r, comment)));
+      return ok(
+        ctx.state.reviewComments
+          .filter((comment) => comment.reviewId === review.id)
+          .map((comment) => apiReviewComment(r, comment)),
+      );
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
       const event = stringField(req.body, 'event') ?? '';
@@ -71,21 +101,35 @@ export function pullRoutes(ctx: OperationContext): Route[] {
         line: numberField(comment, 'new_position') ?? 0,
         body: stringField(comment, 'body') ?? '',
       }));
-      const review = submitReview(ctx, req.user.login, repoName(params), index(params), { event, body: stringField(req.body, 'body'), comments });
+      const review = submitReview(ctx, req.user.login, repoName(params), index(params), {
+        event,
+        body: stringField(req.body, 'body'),
+        comments,
+      });
       return ok(apiReview(r, review));
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/requested_reviewers', (req, params) => {
-      const reviewers = (arrayField(req.body, 'reviewers') ?? []).filter((name): name is string => typeof name === 'string');
+      const reviewers = (arrayField(req.body, 'reviewers') ?? []).filter(
+        (name): name is string => typeof name === 'string',
+      );
       const reviews = requestReviews(ctx, req.user.login, repoName(params), index(params), reviewers);
-      return ok(reviews.map((review) => apiReview(r, review)), 201);
+      return ok(
+        reviews.map((review) => apiReview(r, review)),
+        201,
+      );
     }),
     // Last: `{base}/{head}` would also match `{index}/reviews` and the like.
     route('GET', '/repos/{owner}/{repo}/pulls/{base}/{head}', (req, params) => {
       const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
       const found = ctx.state.issues.find(
-        (issue) => issue.repo === repo.fullName && issue.state === 'open' && issue.pull?.baseRef === params.base && issue.pull?.headRef === params.head,
+        (issue) =>
+          issue.repo === repo.fullName &&
+          issue.state === 'open' &&
+          issue.pull?.baseRef === params.base &&
+          issue.pull?.headRef === params.head,
       );
-      if (found === undefined) throw new ForgeRefusal('not-found', `no open pull request from ${params.head} into ${params.base}`);
+      if (found === undefined)
+        throw new ForgeRefusal('not-found', `no open pull request from ${params.head} into ${params.base}`);
       return ok(apiPull(r, found));
     }),
   ];

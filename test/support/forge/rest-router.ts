@@ -25,7 +25,10 @@ export interface ApiResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type RouteHandler = (request: ApiRequest, params: Readonly<Record<string, string>>) => ApiResponse | Promise<ApiResponse>;
+export type RouteHandler = (
+  request: ApiRequest,
+  params: Readonly<Record<string, string>>,
+) => ApiResponse | Promise<ApiResponse>;
 
 export interface Route {
   readonly method: string;
@@ -45,7 +48,11 @@ export function route(method: string, template: string, handler: RouteHandler): 
   return { method, template, pattern: new RegExp(`^${source}$`), names, handler };
 }
 
-export function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: readonly Route[],
+  method: string,
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
   for (const candidate of routes) {
     if (candidate.method !== method) continue;
     const match = candidate.pattern.exec(path);
@@ -57,7 +64,11 @@ export function matchRoute(routes: readonly Route[], method: string, path: strin
   return undefined;
 }
 
-export const ok = (body: unknown, status = 200, headers?: Record<string, string>): ApiResponse => ({ status, body, headers });
+export const ok = (body: unknown, status = 200, headers?: Record<string, string>): ApiResponse => ({
+  status,
+  body,
+  headers,
+});
 
 /** Gitea's `APIError` body. */
 export function apiError(baseUrl: string, status: number, message: string): ApiResponse {
@@ -69,7 +80,11 @@ export function apiError(baseUrl: string, status: number, message: string): ApiR
  * lower-case scheme; Gitea also `Token` and `Bearer`) or Basic with the token as password.
  * `undefined` when no credentials came, `'invalid'` when they match nobody.
  */
-export function authenticate(header: string | undefined, state: ForgeState, flavour: ForgeFlavour): UserRecord | 'invalid' | undefined {
+export function authenticate(
+  header: string | undefined,
+  state: ForgeState,
+  flavour: ForgeFlavour,
+): UserRecord | 'invalid' | undefined {
   const found = credentialsOf(header, state, flavour);
   return typeof found === 'object' ? found.user : found;
 }
@@ -81,14 +96,19 @@ export interface Credentials {
 }
 
 /** As `authenticate`, also saying how: Basic `login:password` authenticates with the password. */
-export function credentialsOf(header: string | undefined, state: ForgeState, flavour: ForgeFlavour): Credentials | 'invalid' | undefined {
+export function credentialsOf(
+  header: string | undefined,
+  state: ForgeState,
+  flavour: ForgeFlavour,
+): Credentials | 'invalid' | undefined {
   if (header === undefined || header === '') return undefined;
   if (header.slice(0, 6).toLowerCase() === 'basic ') {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const login = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
     const password = decoded.slice(decoded.indexOf(':') + 1);
     const user = login === '' ? undefined : state.user(login);
-    if (user?.password !== undefined && password !== '' && user.password === password) return { user, via: 'password', scopes: undefined };
+    if (user?.password !== undefined && password !== '' && user.password === password)
+      return { user, via: 'password', scopes: undefined };
   }
   const token = tokenOf(header, flavour);
   if (token === undefined) return 'invalid';
@@ -154,7 +174,10 @@ export function paginate<T>(items: readonly T[], request: ApiRequest): { page: T
   const links: string[] = [];
   if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
   if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'));
-  const headers: Record<string, string> = { 'x-total-count': String(items.length), 'access-control-expose-headers': 'X-Total-Count, Link' };
+  const headers: Record<string, string> = {
+    'x-total-count': String(items.length),
+    'access-control-expose-headers': 'X-Total-Count, Link',
+  };
   if (links.length > 0) headers.link = links.join(',');
   return { page: items.slice((page - 1) * limit, page * limit), headers };
 }

@@ -18,7 +18,13 @@ export interface ForgeUser {
 export function addUser(state: ForgeState, login: string, options: { admin?: boolean } = {}): ForgeUser {
   if (!/^[A-Za-z0-9_.-]+$/.test(login)) throw new Error(`forge double: ${JSON.stringify(login)} is not a valid login`);
   if (state.user(login) !== undefined) throw new Error(`forge double: user ${login} exists already`);
-  const user: UserRecord = { id: state.nextId('user'), login, token: state.newToken(), admin: options.admin === true, createdAt: state.now() };
+  const user: UserRecord = {
+    id: state.nextId('user'),
+    login,
+    token: state.newToken(),
+    admin: options.admin === true,
+    createdAt: state.now(),
+  };
   state.users.set(login.toLowerCase(), user);
   return { login: user.login, id: user.id, token: user.token };
 }
@@ -35,8 +41,15 @@ export interface RepoOptions {
 
 const LABEL_COLOURS = ['e11d21', 'fbca04', '009800', '006b75', '207de5', '5319e7'];
 
-export async function createRepo(state: ForgeState, reposRoot: string, owner: string, name: string, options: RepoOptions = {}): Promise<RepoRecord> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`forge double: ${JSON.stringify(name)} is not a valid repository name`);
+export async function createRepo(
+  state: ForgeState,
+  reposRoot: string,
+  owner: string,
+  name: string,
+  options: RepoOptions = {},
+): Promise<RepoRecord> {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new Error(`forge double: ${JSON.stringify(name)} is not a valid repository name`);
   const ownerUser = state.user(owner) ?? state.user(addUser(state, owner).login);
   if (ownerUser === undefined) throw new Error(`forge double: cannot create owner ${owner}`);
   const fullName = `${ownerUser.login}/${name}`;
@@ -45,7 +58,12 @@ export async function createRepo(state: ForgeState, reposRoot: string, owner: st
   const gitDir = join(reposRoot, ownerUser.login, `${name}.git`);
   await initBareRepo(gitDir, defaultBranch);
   const files = options.files ?? { 'README.md': `# ${name}\n` };
-  await commitFiles(gitDir, { branch: defaultBranch, files, message: 'Initial commit', author: signatureOf(ownerUser.login) });
+  await commitFiles(gitDir, {
+    branch: defaultBranch,
+    files,
+    message: 'Initial commit',
+    author: signatureOf(ownerUser.login),
+  });
   const collaborators = new Map<string, AccessLevel>();
   for (const [login, level] of Object.entries(options.collaborators ?? {})) {
     const user = state.user(login);
@@ -61,7 +79,11 @@ export async function createRepo(state: ForgeState, reposRoot: string, owner: st
     private: options.private === true,
     defaultBranch,
     collaborators,
-    labels: (options.labels ?? []).map((label, i) => ({ id: state.nextId('label'), name: label, color: LABEL_COLOURS[i % LABEL_COLOURS.length] ?? 'e11d21' })),
+    labels: (options.labels ?? []).map((label, i) => ({
+      id: state.nextId('label'),
+      name: label,
+      color: LABEL_COLOURS[i % LABEL_COLOURS.length] ?? 'e11d21',
+    })),
     createdAt: now,
     updatedAt: now,
     gitDir,

@@ -249,7 +249,8 @@ export function createForgeState(clock: () => Date): ForgeState {
     },
     scopesOf: (token) => tokens.find((record) => record.token === token)?.scopes,
     repo: (fullName) => repos.get(fullName.toLowerCase()),
-    issue: (repo, number) => issues.find((issue) => issue.repo.toLowerCase() === repo.toLowerCase() && issue.number === number),
+    issue: (repo, number) =>
+      issues.find((issue) => issue.repo.toLowerCase() === repo.toLowerCase() && issue.number === number),
     permission(repo, login) {
       const user = login === undefined ? undefined : users.get(login.toLowerCase());
       if (user !== undefined && (user.admin || user.login.toLowerCase() === repo.owner.toLowerCase())) return 'owner';

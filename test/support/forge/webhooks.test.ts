@@ -73,7 +73,10 @@ describe('forge double webhooks', () => {
     await alice.deleteBranch(REPO, 'issue-2-flag');
     await forge.idle();
 
-    const seen = forge.deliveries().slice(from).map((d) => `${d.event} ${d.eventType} ${String(d.payload.action ?? d.payload.ref)}`);
+    const seen = forge
+      .deliveries()
+      .slice(from)
+      .map((d) => `${d.event} ${d.eventType} ${String(d.payload.action ?? d.payload.ref)}`);
     assert.deepEqual(seen, [
       'issues issues opened',
       'issue_comment issue_comment created',
@@ -155,7 +158,10 @@ describe('forge double webhook delivery', () => {
 
     const deleted = receiver.received.at(-1);
     assert.equal(deleted?.headers['x-gitea-event-type'], 'delete');
-    assert.equal(Object.keys(deleted?.headers ?? {}).some((name) => name.startsWith('x-forgejo-')), false);
+    assert.equal(
+      Object.keys(deleted?.headers ?? {}).some((name) => name.startsWith('x-forgejo-')),
+      false,
+    );
     assert.equal(JSON.parse(deleted?.body ?? '{}').ref, 'topic');
     await forge.close();
     await receiver.close();

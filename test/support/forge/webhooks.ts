@@ -67,11 +67,29 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   let queue: Promise<void> = Promise.resolve();
   const timeoutMs = options.timeoutMs ?? 5000;
 
-  function enqueue(eventType: HookEventType, payload: Json, target: string | undefined, secret: string, contentType: string): WebhookDelivery {
+  function enqueue(
+    eventType: HookEventType,
+    payload: Json,
+    target: string | undefined,
+    secret: string,
+    contentType: string,
+  ): WebhookDelivery {
     const id = randomUUID();
     const body = JSON.stringify(payload, null, 2);
-    const headers = { ...deliveryHeaders({ id, eventType, body, secret, flavour: options.flavour }), 'content-type': contentType };
-    const delivery: WebhookDelivery = { id, eventType, event: coarseEventOf(eventType), payload, body, headers, url: target, status: 'pending' };
+    const headers = {
+      ...deliveryHeaders({ id, eventType, body, secret, flavour: options.flavour }),
+      'content-type': contentType,
+    };
+    const delivery: WebhookDelivery = {
+      id,
+      eventType,
+      event: coarseEventOf(eventType),
+      payload,
+      body,
+      headers,
+      url: target,
+      status: 'pending',
+    };
     sent.push(delivery);
     queue = queue.then(() => deliver(delivery, timeoutMs));
     return delivery;
@@ -100,7 +118,13 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   };
 }
 
-export function deliveryHeaders(input: { id: string; eventType: HookEventType; body: string; secret: string; flavour: ForgeFlavour }): Record<string, string> {
+export function deliveryHeaders(input: {
+  id: string;
+  eventType: HookEventType;
+  body: string;
+  secret: string;
+  flavour: ForgeFlavour;
+}): Record<string, string> {
   const event = coarseEventOf(input.eventType);
   // With no secret the forge sends the signature headers empty (and `sha256=` / `sha1=` bare).
   const sha256 = input.secret === '' ? '' : createHmac('sha256', input.secret).update(input.body).digest('hex');
@@ -154,11 +178,19 @@ export function hookEventOf(eventType: HookEventType): string {
 /** The active API-made hooks of the payload's repository (and of its organisation) that take `eventType`; undefined when there are none. */
 export function hooksFor(state: ForgeState, eventType: HookEventType, payload: Json): HookTarget[] | undefined {
   const repository = payload.repository;
-  const fullName: unknown = typeof repository === 'object' && repository !== null ? (repository as Record<string, unknown>).full_name : undefined;
+  const fullName: unknown =
+    typeof repository === 'object' && repository !== null
+      ? (repository as Record<string, unknown>).full_name
+      : undefined;
   if (typeof fullName !== 'string') return undefined;
   const owner = fullName.split('/')[0]?.toLowerCase() ?? '';
-  const mine = [...state.hooks.filter((hook) => hook.repo.toLowerCase() === fullName.toLowerCase()), ...state.orgHooks.filter((hook) => hook.repo.toLowerCase() === owner)];
+  const mine = [
+    ...state.hooks.filter((hook) => hook.repo.toLowerCase() === fullName.toLowerCase()),
+    ...state.orgHooks.filter((hook) => hook.repo.toLowerCase() === owner),
+  ];
   if (mine.length === 0) return undefined;
   const event = hookEventOf(eventType);
-  return mine.filter((hook) => hook.active && hook.events.includes(event)).map((hook) => ({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }));
+  return mine
+    .filter((hook) => hook.active && hook.events.includes(event))
+    .map((hook) => ({ hookId: hook.id, url: hook.url, secret: hook.secret, contentType: hook.contentType }));
 }

@@ -15,7 +15,9 @@ import { isRecord } from '../../../src/lib/is-record.js';
 
 export type AuxiliaryReason = 'max_tokens probe' | 'auxiliary header' | 'no tools';
 
-export type Classification = { readonly kind: 'turn' } | { readonly kind: 'auxiliary'; readonly reason: AuxiliaryReason };
+export type Classification =
+  | { readonly kind: 'turn' }
+  | { readonly kind: 'auxiliary'; readonly reason: AuxiliaryReason };
 
 export function classifyMessagesRequest(
   body: MessagesRequest,
@@ -36,7 +38,6 @@ export function auxiliaryText(body: MessagesRequest): string {
   if (format?.type === 'json_schema') return JSON.stringify(sampleOf(format.schema));
   return 'Scripted auxiliary reply.';
 }
-
 
 function sampleOf(schema: unknown): unknown {
   if (!isRecord(schema)) return null;

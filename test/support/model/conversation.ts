@@ -28,7 +28,9 @@ function blocks(message: ApiMessage): readonly ContentBlock[] {
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((block: { type?: unknown; text?: unknown }) => (block.type === 'text' ? String(block.text) : '')).join('');
+  return content
+    .map((block: { type?: unknown; text?: unknown }) => (block.type === 'text' ? String(block.text) : ''))
+    .join('');
 }
 
 /** The user and assistant messages, in order, without the runtime's `system` messages. */
@@ -61,5 +63,9 @@ export function toolResultsIn(body: MessagesRequest): readonly ToolResult[] {
     .filter((message) => message.role === 'user')
     .flatMap(blocks)
     .filter((block) => block.type === 'tool_result')
-    .map((block) => ({ toolUseId: String(block.tool_use_id), text: textOf(block.content), isError: block.is_error === true }));
+    .map((block) => ({
+      toolUseId: String(block.tool_use_id),
+      text: textOf(block.content),
+      isError: block.is_error === true,
+    }));
 }

@@ -57,6 +57,10 @@ export function sendOverloaded(res: ServerResponse): void {
 export function sendStall(res: ServerResponse, reply: AssistantReply): void {
   const events = replyEvents(reply).split('\n\n');
   const firstDelta = events.findIndex((event) => event.startsWith('event: content_block_delta'));
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${reply.id}` });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': `req_${reply.id}`,
+  });
   res.write(`${events.slice(0, firstDelta + 1).join('\n\n')}\n\n`);
 }

@@ -10,7 +10,12 @@ export type StopReason = 'end_turn' | 'tool_use';
 
 export type ReplyBlock =
   | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: Readonly<Record<string, unknown>> };
+  | {
+      readonly type: 'tool_use';
+      readonly id: string;
+      readonly name: string;
+      readonly input: Readonly<Record<string, unknown>>;
+    };
 
 export interface AssistantReply {
   readonly id: string;
@@ -33,8 +38,11 @@ export function buildReply(
   ids: { readonly messageId: string; readonly nextToolId: () => string },
   request: { readonly model: string; readonly inputTokens: number },
 ): AssistantReply {
-  const content = blocks.map((block): ReplyBlock =>
-    block.type === 'text' ? block : { type: 'tool_use', id: block.id ?? ids.nextToolId(), name: block.name, input: block.input },
+  const content = blocks.map(
+    (block): ReplyBlock =>
+      block.type === 'text'
+        ? block
+        : { type: 'tool_use', id: block.id ?? ids.nextToolId(), name: block.name, input: block.input },
   );
   return {
     id: ids.messageId,
@@ -46,7 +54,12 @@ export function buildReply(
 }
 
 function usage(reply: AssistantReply, outputTokens: number) {
-  return { input_tokens: reply.inputTokens, output_tokens: outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  return {
+    input_tokens: reply.inputTokens,
+    output_tokens: outputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
 }
 
 /** The body of a non-streaming reply. */
@@ -83,7 +96,10 @@ function blockEvents(block: ReplyBlock, index: number): string[] {
   }
   const json = JSON.stringify(block.input);
   return [
-    event('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }),
+    event('content_block_start', {
+      index,
+      content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+    }),
     // The real API opens every tool input with an empty fragment.
     ...['', ...chunks(json)].map((partial_json) =>
       event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }),

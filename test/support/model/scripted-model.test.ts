@@ -53,9 +53,12 @@ function assemble(events: readonly SseEvent[]): Record<string, any>[] {
       blocks[data.index] = { ...data.content_block };
       json[data.index] = '';
     }
-    if (event === 'content_block_delta' && data.delta.type === 'text_delta') blocks[data.index]!.text += data.delta.text;
-    if (event === 'content_block_delta' && data.delta.type === 'input_json_delta') json[data.index] += data.delta.partial_json;
-    if (event === 'content_block_stop' && blocks[data.index]!.type === 'tool_use') blocks[data.index]!.input = JSON.parse(json[data.index]!);
+    if (event === 'content_block_delta' && data.delta.type === 'text_delta')
+      blocks[data.index]!.text += data.delta.text;
+    if (event === 'content_block_delta' && data.delta.type === 'input_json_delta')
+      json[data.index] += data.delta.partial_json;
+    if (event === 'content_block_stop' && blocks[data.index]!.type === 'tool_use')
+      blocks[data.index]!.input = JSON.parse(json[data.index]!);
   }
   return blocks;
 }
@@ -93,7 +96,12 @@ describe('scripted model', () => {
     assert.ok(opening.usage.input_tokens > 0);
     assert.deepEqual(assemble(events), [
       { type: 'text', text: longText },
-      { type: 'tool_use', id: 'toolu_scripted_001', name: 'Bash', input: { command: 'git commit -am "Add a"', description: 'Run a command' } },
+      {
+        type: 'tool_use',
+        id: 'toolu_scripted_001',
+        name: 'Bash',
+        input: { command: 'git commit -am "Add a"', description: 'Run a command' },
+      },
     ]);
     const delta = events.find((e) => e.event === 'message_delta')!.data;
     assert.equal(delta.delta.stop_reason, 'tool_use');
@@ -105,13 +113,21 @@ describe('scripted model', () => {
 
     type Reply = { content: { text: string }[]; stop_reason: string };
     const replies: Reply[] = [];
-    for (let i = 0; i < 3; i += 1) replies.push((await (await post(model.url, '/v1/messages', turnBody({ stream: false }))).json()) as Reply);
+    for (let i = 0; i < 3; i += 1)
+      replies.push((await (await post(model.url, '/v1/messages', turnBody({ stream: false }))).json()) as Reply);
 
     assert.deepEqual(
       replies.map((reply) => [reply.content[0]?.text, reply.stop_reason]),
-      [['First.', 'end_turn'], ['Second.', 'end_turn'], ['Done.', 'end_turn']],
+      [
+        ['First.', 'end_turn'],
+        ['Second.', 'end_turn'],
+        ['Done.', 'end_turn'],
+      ],
     );
-    assert.deepEqual(model.turnRequests.map((request) => request.source), ['script', 'script', 'exhausted']);
+    assert.deepEqual(
+      model.turnRequests.map((request) => request.source),
+      ['script', 'script', 'exhausted'],
+    );
     assert.equal(model.remaining, 0);
     assert.equal(model.dryReplies, 1);
   });
@@ -119,7 +135,10 @@ describe('scripted model', () => {
   it('records every request with its parsed body and without credentials', async (t) => {
     const model = await start(t, { script: [text('Hi.')] });
 
-    await post(model.url, '/v1/messages?beta=true', turnBody(), { authorization: 'Bearer secret', 'x-claude-code-session-id': 's-1' });
+    await post(model.url, '/v1/messages?beta=true', turnBody(), {
+      authorization: 'Bearer secret',
+      'x-claude-code-session-id': 's-1',
+    });
 
     const [request] = model.requests;
     assert.equal(request?.kind, 'turn');
@@ -135,12 +154,21 @@ describe('scripted model', () => {
   it('answers auxiliary requests without consuming the script', async (t) => {
     const model = await start(t, { script: [text('The real turn.')] });
     const titleFormat = {
-      format: { type: 'json_schema', schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] } },
+      format: {
+        type: 'json_schema',
+        schema: { type: 'object', properties: { title: { type: 'string' } }, required: ['title'] },
+      },
     };
 
-    const title = await post(model.url, '/v1/messages', turnBody({ stream: false, tools: [], output_config: titleFormat }));
+    const title = await post(
+      model.url,
+      '/v1/messages',
+      turnBody({ stream: false, tools: [], output_config: titleFormat }),
+    );
     const probe = await post(model.url, '/v1/messages', turnBody({ stream: false, max_tokens: 1 }));
-    const marked = await post(model.url, '/v1/messages', turnBody({ stream: false }), { 'x-claude-code-auxiliary-type': 'memory_save' });
+    const marked = await post(model.url, '/v1/messages', turnBody({ stream: false }), {
+      'x-claude-code-auxiliary-type': 'memory_save',
+    });
     const head = await fetch(`${model.url}/api/hello`, { method: 'HEAD' });
 
     assert.equal(await replyText(title), '{"title":"Scripted"}');
@@ -157,17 +185,29 @@ describe('scripted model', () => {
   it('lets a responder answer from what was sent, and the script answer when it declines', async (t) => {
     const model = await start(t, {
       script: [text('From the script.')],
-      respond: ({ body }) => (JSON.stringify(body.messages).includes('comment') ? tool('mcp__forge__comment', { issue: 4, body: 'On it.' }) : undefined),
+      respond: ({ body }) =>
+        JSON.stringify(body.messages).includes('comment')
+          ? tool('mcp__forge__comment', { issue: 4, body: 'On it.' })
+          : undefined,
     });
 
-    const reacted = await post(model.url, '/v1/messages', turnBody({ stream: false, messages: [{ role: 'user', content: 'Please comment.' }] }));
+    const reacted = await post(
+      model.url,
+      '/v1/messages',
+      turnBody({ stream: false, messages: [{ role: 'user', content: 'Please comment.' }] }),
+    );
     const scripted = await post(model.url, '/v1/messages', turnBody({ stream: false }));
 
     const reactedBody = (await reacted.json()) as { stop_reason: string; content: unknown[] };
     assert.equal(reactedBody.stop_reason, 'tool_use');
-    assert.deepEqual(reactedBody.content, [{ type: 'tool_use', id: 'toolu_scripted_001', name: 'mcp__forge__comment', input: { issue: 4, body: 'On it.' } }]);
+    assert.deepEqual(reactedBody.content, [
+      { type: 'tool_use', id: 'toolu_scripted_001', name: 'mcp__forge__comment', input: { issue: 4, body: 'On it.' } },
+    ]);
     assert.equal(await replyText(scripted), 'From the script.');
-    assert.deepEqual(model.turnRequests.map((request) => request.source), ['responder', 'script']);
+    assert.deepEqual(
+      model.turnRequests.map((request) => request.source),
+      ['responder', 'script'],
+    );
   });
 
   it('takes more turns with enqueue and replaces them with setScript', async (t) => {
@@ -184,7 +224,10 @@ describe('scripted model', () => {
   it('answers count_tokens with an input token estimate', async (t) => {
     const model = await start(t);
 
-    const response = await post(model.url, '/v1/messages/count_tokens?beta=true', { model: 'claude-test', messages: [{ role: 'user', content: 'Hello there.' }] });
+    const response = await post(model.url, '/v1/messages/count_tokens?beta=true', {
+      model: 'claude-test',
+      messages: [{ role: 'user', content: 'Hello there.' }],
+    });
 
     const body = (await response.json()) as { input_tokens: number };
     assert.equal(response.status, 200);
@@ -201,7 +244,13 @@ describe('scripted model', () => {
     assert.equal(missing.status, 404);
     assert.deepEqual(((await missing.json()) as { error: { type: string } }).error.type, 'not_found_error');
     assert.equal(malformed.status, 400);
-    assert.equal(((await malformed.json()) as { type: string; error: { type: string } }).error.type, 'invalid_request_error');
-    assert.deepEqual(model.requests.map((request) => request.kind === 'rejected' && request.status), [404, 400]);
+    assert.equal(
+      ((await malformed.json()) as { type: string; error: { type: string } }).error.type,
+      'invalid_request_error',
+    );
+    assert.deepEqual(
+      model.requests.map((request) => request.kind === 'rejected' && request.status),
+      [404, 400],
+    );
   });
 });

@@ -130,7 +130,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       { model: body.model, inputTokens: estimateTokens(body.messages) },
     );
 
-  const answerTurn = (body: MessagesRequest, headers: Record<string, string>): { source: TurnSource; blocks: readonly ScriptBlock[] } => {
+  const answerTurn = (
+    body: MessagesRequest,
+    headers: Record<string, string>,
+  ): { source: TurnSource; blocks: readonly ScriptBlock[] } => {
     const responded = options.respond?.({ body, headers });
     if (responded !== undefined) return { source: 'responder', blocks: blocksOf(responded) };
     const next = queue.shift();
@@ -171,7 +174,14 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     sendJson(res, 200, { input_tokens: estimateTokens(parsed.data) });
   };
 
-  const reject = (base: RecordedBase, raw: string, res: ServerResponse, status: number, type: string, message: string): void => {
+  const reject = (
+    base: RecordedBase,
+    raw: string,
+    res: ServerResponse,
+    status: number,
+    type: string,
+    message: string,
+  ): void => {
     requests.push({ ...base, kind: 'rejected', status, body: raw === '' ? undefined : (parseJson(raw) ?? raw) });
     sendJson(res, status, { type: 'error', error: { type, message } });
   };
@@ -180,7 +190,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const at = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
-    const base: RecordedBase = { method: req.method ?? 'GET', path: url.pathname, search: url.search, headers: recordHeaders(req.headers), at };
+    const base: RecordedBase = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      search: url.search,
+      headers: recordHeaders(req.headers),
+      at,
+    };
     if (base.method === 'HEAD') {
       requests.push({ ...base, kind: 'auxiliary', reason: 'HEAD probe', body: undefined });
       res.writeHead(200).end();
@@ -234,7 +250,11 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
 
 function sendReply(res: ServerResponse, reply: AssistantReply, stream: boolean): void {
   if (!stream) return sendJson(res, 200, replyMessage(reply));
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': `req_${reply.id}` });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': `req_${reply.id}`,
+  });
   res.end(replyEvents(reply));
 }
 

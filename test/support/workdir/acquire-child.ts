@@ -45,10 +45,22 @@ const git: GitRunner = {
   },
 };
 
-const workdirs = createWorkdirs({ dataDir: args.dataDir, minFreeBytes: 0, env: args.env, log: silentLogger(), clock: systemClock, staleLockMs: 2000, git });
+const workdirs = createWorkdirs({
+  dataDir: args.dataDir,
+  minFreeBytes: 0,
+  env: args.env,
+  log: silentLogger(),
+  clock: systemClock,
+  staleLockMs: 2000,
+  git,
+});
 say('ready');
 await nextLine();
-const result = await workdirs.acquire({ repo: args.repo, agent: makeAgent(args.agent, args.token), target: args.target });
+const result = await workdirs.acquire({
+  repo: args.repo,
+  agent: makeAgent(args.agent, args.token),
+  target: args.target,
+});
 say(result.ok ? { ok: true, path: result.value.path, head: result.value.head, sync: result.value.sync } : result);
 if (result.ok) await result.value.release();
 process.exit(0);

@@ -23,7 +23,13 @@ import type { RepoSpec, Workdirs } from '../../../src/workdir/types.js';
 
 /** The environment tests run git with: PATH only, a throw-away HOME, no user config. */
 export function testEnv(home: string): Record<string, string> {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', LC_ALL: 'C' };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    LC_ALL: 'C',
+  };
 }
 
 /** Local git only: a synchronous call blocks the in-process forge, so nothing that talks to it. */
@@ -88,7 +94,9 @@ export async function startForge(root: string, tokens: Iterable<string>): Promis
     inFlight.set(repoPath, count);
     maxInFlight.set(repoPath, Math.max(maxInFlight.get(repoPath) ?? 0, count));
     res.on('close', () => inFlight.set(repoPath, (inFlight.get(repoPath) ?? 1) - 1));
-    const gate = req.headers.authorization ? gates.findIndex((g) => g.repoPath === repoPath && (req.url ?? '').includes(g.match)) : -1;
+    const gate = req.headers.authorization
+      ? gates.findIndex((g) => g.repoPath === repoPath && (req.url ?? '').includes(g.match))
+      : -1;
     if (gate < 0) {
       handler(req, res);
       return;
@@ -177,7 +185,13 @@ export function createOrigin(root: string, forgeUrl: string, owner: string, name
     git(pusher, ['checkout', '--quiet', '-B', branch, exists ? `origin/${branch}` : 'origin/main']);
   };
   return {
-    repo: { host: new URL(forgeUrl).host, owner, name, cloneUrl: `${forgeUrl}/${owner}/${name}.git`, defaultBranch: 'main' },
+    repo: {
+      host: new URL(forgeUrl).host,
+      owner,
+      name,
+      cloneUrl: `${forgeUrl}/${owner}/${name}.git`,
+      defaultBranch: 'main',
+    },
     repoPath: `${owner}/${name}`,
     bare,
     pusher,
@@ -230,8 +244,15 @@ export async function createHarness(): Promise<Harness> {
   const home = join(dir, 'home');
   mkdirSync(home);
   const token = (name: string) => `tok-${name}-${randomBytes(12).toString('hex')}`;
-  const agents = { dev: makeAgent('dev', token('dev')), reviewer: makeAgent('reviewer', token('reviewer')), boss: makeAgent('boss', token('boss')) };
-  const forge = await startForge(join(dir, 'forge'), Object.values(agents).map((a) => a.token.reveal()));
+  const agents = {
+    dev: makeAgent('dev', token('dev')),
+    reviewer: makeAgent('reviewer', token('reviewer')),
+    boss: makeAgent('boss', token('boss')),
+  };
+  const forge = await startForge(
+    join(dir, 'forge'),
+    Object.values(agents).map((a) => a.token.reveal()),
+  );
   const env = testEnv(home);
   const clock = manualClock();
   const dataDir = join(dir, 'data');
@@ -244,7 +265,16 @@ export async function createHarness(): Promise<Harness> {
     clock,
     agents,
     origin: (owner, name, files) => createOrigin(forge.root, forge.url, owner, name, files),
-    workdirs: (overrides = {}) => createWorkdirs({ dataDir, minFreeBytes: 0, env, log: silentLogger() as Logger, clock, staleLockMs: 2000, ...overrides }),
+    workdirs: (overrides = {}) =>
+      createWorkdirs({
+        dataDir,
+        minFreeBytes: 0,
+        env,
+        log: silentLogger() as Logger,
+        clock,
+        staleLockMs: 2000,
+        ...overrides,
+      }),
     agentGit: (cwd, leaseEnv, args) => gitAsync(cwd, args, { ...env, ...leaseEnv }),
     async close() {
       await forge.close();

@@ -62,10 +62,14 @@ export function createWorkerProcesses(root: string) {
       };
       const handle = { name: spec.name, dataDir, child, output: () => output, kill };
       started.push(handle as WorkerProcess);
-      const ready = await until(() => {
-        if (child.exitCode !== null) throw new Error(`worker ${spec.name} exited with ${child.exitCode}:\n${output}`);
-        return spec.ready(output, dataDir);
-      }, `worker ${spec.name} to listen`, 60_000);
+      const ready = await until(
+        () => {
+          if (child.exitCode !== null) throw new Error(`worker ${spec.name} exited with ${child.exitCode}:\n${output}`);
+          return spec.ready(output, dataDir);
+        },
+        `worker ${spec.name} to listen`,
+        60_000,
+      );
       Object.assign(handle, ready);
       return handle as WorkerProcess;
     },
