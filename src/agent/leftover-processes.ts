@@ -88,7 +88,8 @@ export async function endLeftovers(
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const found = leftoversIn(await processTable(), processes);
     const fresh = found.filter((entry) => ended.get(entry.pid) !== entry.startTicks);
-    if (fresh.length === 0) break;
+    // Always a second look: a process caught between fork and exec may not show its mark yet.
+    if (fresh.length === 0 && round > 0) break;
     for (const entry of found) kill(entry);
     for (const entry of fresh) ended.set(entry.pid, entry.startTicks);
     await pause(ROUND_PAUSE_MS);
