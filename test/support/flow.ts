@@ -101,7 +101,12 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
     ...(options.agentParts ? { agentParts: options.agentParts } : {}),
     ...(options.startRuntimeEarly !== undefined ? { startRuntimeEarly: options.startRuntimeEarly } : {}),
   });
-  if (!options.listenOnly) await service.started;
+  if (!options.listenOnly) {
+    await service.started;
+    // The poller's first poll starts with the service: a test acts once it is over, so a poll
+    // overlapping its first webhooks cannot record their changes before the webhooks do.
+    await service.poller?.pollOnce();
+  }
   if (!options.detached) forge.setWebhookUrl(`${service.url}/webhook`);
   let stopped = false;
   const flow: Flow = {
