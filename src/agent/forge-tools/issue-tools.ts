@@ -9,6 +9,7 @@ import { readRefusal } from './confinement.js';
 import { renderThread } from './render-thread.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
 import { failure, success } from './tool-result.js';
+import { isStatusComment } from '../../core/status-marker.js';
 
 const labelNames = z.array(z.string().min(1)).min(1).describe('Label names, as the repository spells them');
 
@@ -20,6 +21,12 @@ export function commentTool(ctx: ToolContext): AnyTool {
       { body: z.string().min(1) },
       (args) =>
         guarded(`Commenting on #${ctx.issue}`, async () => {
+          // The service finds, edits and removes its status comments by this marker: an agent's
+          // comment that wore it would be taken for one (overwritten, removed, hidden from prompts).
+          if (isStatusComment(args.body))
+            return failure(
+              `Commenting on #${ctx.issue} refused: a comment may not begin with the service's status marker (<!-- claude-hooks:status … -->).`,
+            );
           const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, args.body);
           ctx.onChange({
             kind: 'comment',
