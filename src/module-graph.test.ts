@@ -13,6 +13,26 @@ import { describe, it } from 'node:test';
 
 const SRC = import.meta.dirname;
 
+/** Every module the composition root's stages wire (all of them but `main` and `cli`). */
+const BELOW_THE_ROOT: readonly string[] = [
+  'agent',
+  'config',
+  'core',
+  'dashboard',
+  'forge',
+  'housekeeping',
+  'http',
+  'intake',
+  'lib',
+  'onboarding',
+  'queue',
+  'sandbox',
+  'sessions',
+  'store',
+  'workdir',
+  'workers',
+];
+
 /** Each module, and the modules it may import. `main` is `src/main.ts`, the composition root, and `service/` its stages. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: [],
@@ -31,44 +51,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   dashboard: ['core', 'housekeeping', 'lib', 'queue', 'sessions', 'workdir'],
   store: ['config', 'core', 'dashboard', 'housekeeping', 'intake', 'lib', 'queue', 'sessions', 'workers'],
   http: ['core', 'dashboard', 'forge', 'housekeeping', 'intake', 'lib', 'queue', 'sessions', 'workdir', 'workers'],
-  service: [
-    'agent',
-    'config',
-    'core',
-    'dashboard',
-    'forge',
-    'housekeeping',
-    'http',
-    'intake',
-    'lib',
-    'onboarding',
-    'queue',
-    'sandbox',
-    'sessions',
-    'store',
-    'workdir',
-    'workers',
-  ],
+  service: BELOW_THE_ROOT,
   main: ['config', 'lib', 'service'],
-  cli: [
-    'main',
-    'agent',
-    'config',
-    'core',
-    'dashboard',
-    'forge',
-    'housekeeping',
-    'http',
-    'intake',
-    'lib',
-    'onboarding',
-    'queue',
-    'sandbox',
-    'sessions',
-    'store',
-    'workdir',
-    'workers',
-  ],
+  cli: ['main', ...BELOW_THE_ROOT],
 };
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]/g;

@@ -109,6 +109,9 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
 
   const record = async (job: Job, outcome: RunOutcome, aborted: boolean, jobLog: Logger) => {
     const now = clock.now();
+    // When a failure runs again, if it does: the policy decides (an outage over its horizon).
+    const retryIn =
+      !outcome.ok && outcome.retryable ? nextRetryDelay(policy, job.attempts, outcome.outage === true) : undefined;
     if (cancelled.has(job.id)) {
       await store.finishJob(job.id, { state: 'cancelled', error: cancelled.get(job.id)! }, now);
       cancelled.delete(job.id);
@@ -124,8 +127,8 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
       jobLog.info({ reason: outcome.error }, 'job waits for its worktree; the attempt is given back');
       options.emit({ type: 'job-waiting', job, reason: outcome.error });
       return;
-    } else if (outcome.retryable && retryDelay(job, outcome) !== undefined) {
-      const notBefore = now + retryDelay(job, outcome)!;
+    } else if (retryIn !== undefined) {
+      const notBefore = now + retryIn;
       await store.finishJob(job.id, { state: 'retry', error: outcome.error, notBefore }, now);
       jobLog.warn(
         { error: outcome.error, outage: outcome.outage === true, retryAt: new Date(notBefore).toISOString() },
@@ -137,9 +140,6 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
     }
     options.emit({ type: 'job-finished', job, outcome });
   };
-
-  const retryDelay = (job: Job, outcome: Extract<RunOutcome, { ok: false }>) =>
-    nextRetryDelay(policy, job.attempts, outcome.outage === true);
 
   /** Records the end until the store takes it; a stopping service tries once more, then leaves it to recovery. */
   const recordUntilStored = async (job: Job, outcome: RunOutcome, aborted: boolean, jobLog: Logger) => {
