@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTranscripts } from '../src/agent/claude/transcripts.js';
 import { createSweeper, sweepStorePorts } from '../src/housekeeping/sweeper.js';
+import { manualClock, systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { benchAgent } from './lib/bench-agent.js';
 import { openStore } from '../src/store/open-store.js';
@@ -60,7 +61,7 @@ export async function run(): Promise<void> {
     authorize: ({ token: offered }) => offered === token,
   });
   const dataDir = join(work, 'data');
-  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: { now: () => Date.now() }, dedupWindowMs: 0 });
+  const store = await openStore({ kind: 'sqlite' }, { dataDir, clock: systemClock, dedupWindowMs: 0 });
   try {
     const repo: RepoSpec = {
       host: new URL(server.url).host,
@@ -74,7 +75,7 @@ export async function run(): Promise<void> {
       minFreeBytes: 0,
       env: { PATH: process.env.PATH },
       log: silentLogger(),
-      clock: { now: () => Date.now() },
+      clock: systemClock,
     });
     const dev = benchAgent(token);
     say(`generating ${WORKTREES} worktrees`);
@@ -113,7 +114,7 @@ export async function run(): Promise<void> {
         retentionMs: 30 * DAY,
         diskHighWaterBytes: 0,
       },
-      clock: { now: () => later },
+      clock: manualClock(later),
       log: silentLogger(),
     });
 

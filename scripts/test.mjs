@@ -29,12 +29,9 @@ if (unknown.length > 0 || (tier !== undefined && tier !== 'unit' && tier !== 'fl
 // the stores' specification.
 const UNIT_DIRS = ['src/', 'test/store-contract/'];
 const SLOW = {
-  // It waits out a stray process: a runtime is `sh -c 'sleep 30'`, and the `sleep` outlives the
-  // shell it kills, holding the file's pipes for 30 s (its tests take 0.6 s; `exec sleep 30`
-  // would make it a unit test again).
-  'src/agent/claude/runtime-processes.test.ts': 'a stray sleep: 30 s',
+  // No real waits left (its time is a manual clock), but a SQLite store and a dispatcher per test.
+  'src/queue/dispatcher.test.ts': '26 stores and dispatchers: 4 s',
   // Real time it waits out on purpose: timeouts, retry delays, schedules.
-  'src/queue/dispatcher.test.ts': 'routing retries after a forge outage: 9 s',
   'src/http/connection-limits.test.ts': 'request, headers and keep-alive timeouts; 1,000 open connections: 8 s',
   'src/workdir/run-git-timeouts.test.ts': "git's hard cap and idle time: 4 s",
   'src/housekeeping/schedule.test.ts': 'a per-second cron schedule, waited for tick by tick: 3 s',

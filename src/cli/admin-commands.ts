@@ -187,6 +187,7 @@ export function resetCommand(config: Config, values: Readonly<Record<string, unk
           rows: store.housekeepingSessions,
           transcripts: createTranscripts(join(config.dataDir, 'claude')),
           jobs: store.jobs,
+          clock: systemClock,
           // No service runs: a job marked running was left by a dead process and is re-queued at start.
           cancelJob: async () => undefined,
           forgeUrl: config.forge.url,

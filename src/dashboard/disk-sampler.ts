@@ -4,7 +4,7 @@
  * Requests never measure; they read the newest sample. A failed measurement is logged and the
  * next one tried on schedule.
  */
-import type { Clock } from '../lib/clock.js';
+import { type Clock, every, type Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { DiskUsage } from '../workdir/types.js';
 import type { DiskSample, DiskSamples } from './ports.js';
@@ -27,7 +27,7 @@ export interface DiskSamplerOptions {
 }
 
 export function createDiskSampler(options: DiskSamplerOptions): DiskSampler {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let current: Promise<DiskSample> | undefined;
 
   const sampleOnce = (): Promise<DiskSample> => {
@@ -52,11 +52,10 @@ export function createDiskSampler(options: DiskSamplerOptions): DiskSampler {
     start() {
       if (timer) return;
       tick();
-      timer = setInterval(tick, options.intervalMs);
-      timer.unref();
+      timer = every(options.clock, options.intervalMs, tick);
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      timer?.cancel();
       timer = undefined;
       await current?.catch(() => undefined);
     },

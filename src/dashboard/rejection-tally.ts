@@ -4,7 +4,7 @@
  * rejections since `t` are the total now less the total at the last sample taken at or before
  * `t` (or 0 at start-up), so the window is exact to within one tick.
  */
-import type { Clock } from '../lib/clock.js';
+import { type Clock, every, type Timer } from '../lib/clock.js';
 import type { RejectionCounter } from './ports.js';
 
 export interface RejectionTally extends RejectionCounter {
@@ -23,7 +23,7 @@ export function createRejectionTally(options: {
   const tickMs = options.tickMs ?? 30_000;
   const keepMs = options.keepMs ?? 2 * 3600_000;
   const samples: Array<{ at: number; total: number }> = [{ at: options.clock.now(), total: 0 }];
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   const tally: RejectionTally = {
     async tick() {
       const now = options.clock.now();
@@ -40,11 +40,10 @@ export function createRejectionTally(options: {
       return latest - base;
     },
     start() {
-      timer ??= setInterval(() => void tally.tick().catch(() => undefined), tickMs);
-      timer.unref();
+      timer ??= every(options.clock, tickMs, () => void tally.tick().catch(() => undefined));
     },
     stop() {
-      if (timer) clearInterval(timer);
+      timer?.cancel();
       timer = undefined;
     },
   };

@@ -5,7 +5,7 @@
  * reason. Woken when an event is stored, when a job ends, and every `pollMs` (a task waiting for
  * a job). At start-up, tasks a dead process left running are queued again.
  */
-import type { Clock } from '../lib/clock.js';
+import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { CleanupBusyError, runCleanup, type CleanupDeps } from './cleanup-actions.js';
 import type { CleanupQueue } from './ports.js';
@@ -40,7 +40,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
 
   const runOne = async (): Promise<boolean> => {
     const task = await queue.claimNext(clock.now());
@@ -90,10 +90,9 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
 
   const tick = () => {
     if (stopped) return;
-    timer = setTimeout(() => {
+    timer = clock.after(pollMs, () => {
       void run().finally(tick);
-    }, pollMs);
-    timer.unref();
+    });
   };
 
   return {
@@ -112,7 +111,7 @@ export function createCleanupWorker(options: CleanupWorkerOptions): CleanupWorke
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       await running;
     },
   };

@@ -6,6 +6,7 @@
  */
 import type { AgentConfig } from '../config/types.js';
 import { issueOfBranch } from '../core/pull-of.js';
+import { type Clock, sleep } from '../lib/clock.js';
 import { err, ok, type Result } from '../lib/result.js';
 import { nearest } from '../lib/nearest.js';
 import type { Job, JobStore } from '../queue/ports.js';
@@ -28,6 +29,7 @@ export interface ResetDeps {
    * it was asked to stop it (`requested`).
    */
   readonly cancelJob: (id: number, reason: string) => Promise<unknown>;
+  readonly clock: Clock;
   /** How long a forced reset waits for another worker to stop a job (60 s by default). */
   readonly remoteCancelWaitMs?: number;
   /** The forge's URL: a cache with no worktree left is named from it. */
@@ -223,10 +225,10 @@ function keyName(key: KeyLike): string {
 
 /** Waits for a job another worker was asked to cancel to end; false if it still runs after the wait. */
 async function ended(deps: ResetDeps, id: number): Promise<boolean> {
-  const deadline = Date.now() + (deps.remoteCancelWaitMs ?? 60_000);
+  const deadline = deps.clock.now() + (deps.remoteCancelWaitMs ?? 60_000);
   for (;;) {
     if ((await deps.jobs.getJob(id))?.state !== 'running') return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (deps.clock.now() >= deadline) return false;
+    await sleep(deps.clock, 200);
   }
 }

@@ -1,3 +1,5 @@
+import { type Clock, every } from './clock.js';
+
 /**
  * Runs `work` every `intervalMs`, never two rounds at once (a round still going when the next is
  * due is not doubled), on an unref'd timer; `stop` clears the timer and waits for the round in
@@ -9,18 +11,17 @@ export interface Repeater {
   stop(): Promise<void>;
 }
 
-export function repeat(intervalMs: number, work: () => Promise<void>): Repeater {
+export function repeat(clock: Clock, intervalMs: number, work: () => Promise<void>): Repeater {
   let current: Promise<void> | undefined;
   const round = () =>
     (current ??= work().finally(() => {
       current = undefined;
     }));
-  const timer = setInterval(() => void round().catch(() => undefined), intervalMs);
-  timer.unref();
+  const timer = every(clock, intervalMs, () => void round().catch(() => undefined));
   return {
     round,
     async stop() {
-      clearInterval(timer);
+      timer.cancel();
       await current?.catch(() => undefined);
     },
   };

@@ -3,6 +3,7 @@
  * any other records the request on the job, and the worker running it — woken by the job change —
  * stops it. Skipped, loudly, without CLAUDE_HOOKS_TEST_DATABASE_URL.
  */
+import { systemClock } from '../lib/clock.js';
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { commented } from '../../test/support/events.js';
@@ -65,6 +66,7 @@ describe('cancelling a job another worker runs', { skip: postgresSkip() }, () =>
           transcripts: { remove: async () => 0, idle: async () => [] },
           jobs: b.store.jobs,
           cancelJob: (id, reason) => b.dispatcher.cancel(id, reason),
+          clock: systemClock,
           forgeUrl: undefined,
         },
         { agent: 'dev', issue, scope: 'session', force: true },

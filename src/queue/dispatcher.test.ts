@@ -32,7 +32,7 @@ async function routingSkips(store: Store): Promise<Array<{ agent: string; reason
 describe('dispatcher', () => {
   it('turns a burst of 20 comments into one running job and one follow-up, losing and repeating none', async () => {
     const hold = gate();
-    const { runner, runs } = scriptedRunner(async () => {
+    const { runner, runs, started } = scriptedRunner(async () => {
       await hold.promise;
       return { ok: true };
     });
@@ -40,7 +40,7 @@ describe('dispatcher', () => {
     const burst = Array.from({ length: 20 }, (_, i) => commented(7, 'alice', `@dev point ${i + 1}`));
 
     await h.deliver(burst[0]!);
-    await until(() => runs.length === 1, 'the first job to start');
+    await started(1);
     for (const event of burst.slice(1)) await h.deliver(event);
     await until(
       async () => (await h.store.jobs.listJobs({ states: ['queued'] }))[0]?.eventIds.length === 19,
@@ -151,9 +151,10 @@ describe('dispatcher', () => {
   });
 
   it('keeps routing other events while the forge is down, and routes the held ones when it answers again', async () => {
-    const { runner, runs } = scriptedRunner();
+    const clock = manualClock(Date.now());
+    const { runner, runs, started } = scriptedRunner();
     let down = true;
-    const h = await startHarness({ runner, writers: ['alice'] });
+    const h = await startHarness({ runner, clock, writers: ['alice'] });
     h.setCanTrigger(async (_repo, login) => {
       if (login === 'bob' && down)
         throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
@@ -162,9 +163,11 @@ describe('dispatcher', () => {
 
     await h.deliver(commented(7, 'bob', '@dev from bob'));
     await h.deliver(commented(8, 'alice', '@dev from alice'));
-    await until(() => runs.length === 1, 'alice’s event to be answered while bob’s waits');
+    await started(1);
+    await h.dispatcher.idle();
     down = false;
-    await until(() => runs.length === 2, 'bob’s event to be answered once the forge is back', 5000);
+    clock.advance(60_000); // the held event's retry falls due: the dispatcher wakes for it
+    await started(2);
 
     assert.deepEqual(
       runs.map((r) => r.request.key.issue),
@@ -197,8 +200,9 @@ describe('dispatcher', () => {
   });
 
   it('records an event whose routing hit a fault (not a forge outage) and does not retry it', async () => {
+    const clock = manualClock(Date.now());
     const { runner, runs } = scriptedRunner();
-    const h = await startHarness({ runner });
+    const h = await startHarness({ runner, clock });
     let checks = 0;
     h.setCanTrigger(async (_repo, login) => {
       if (login !== 'bob') return true;
@@ -209,7 +213,8 @@ describe('dispatcher', () => {
     await h.deliver(commented(7, 'bob', '@dev from bob'));
     await h.deliver(commented(8, 'alice', '@dev from alice'));
     await h.dispatcher.idle();
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // past the first retry of an outage
+    clock.advance(3600_000); // past every retry an outage would have had
+    await h.dispatcher.idle();
 
     const [, bobs] = await h.store.deliveryHistory.recent(2);
     assert.deepEqual(
@@ -247,13 +252,13 @@ describe('dispatcher', () => {
 
   it('compares each of a burst of label events with the one before it', async () => {
     const hold = gate();
-    const { runner, runs } = scriptedRunner(async () => {
+    const { runner, runs, started } = scriptedRunner(async () => {
       await hold.promise;
       return { ok: true };
     });
     const h = await startHarness({ runner });
     await h.deliver(commented(9, 'alice', '@dev something else'));
-    await until(() => runs.length === 1, 'the first job to hold the dev slot');
+    await started(1);
     const events = [['agent/dev'], ['agent/dev', 'bug'], ['bug'], ['bug', 'agent/dev']].map((labels) =>
       issueLabelled(7, labels),
     );
@@ -288,11 +293,13 @@ describe('dispatcher', () => {
     }
     await stored.close(); // both wait in the store: start-up routes them in one batch
     let down = true;
-    const { runner, runs } = scriptedRunner();
+    const { runner, runs, started } = scriptedRunner();
+    const clock = manualClock(Date.now());
 
     const h = await startHarness({
       dataDir,
       runner,
+      clock,
       canTrigger: async (_repo, login) => {
         if (login === 'bob' && down)
           throw new ForgeApiError('GET', '/repos/acme/widget/collaborators/bob/permission', 502, 'bad gateway');
@@ -302,7 +309,8 @@ describe('dispatcher', () => {
     await h.dispatcher.idle();
     const whileDown = runs.length;
     down = false;
-    await until(() => runs.length === 1, 'dev to answer the label added', 5000);
+    clock.advance(60_000); // the held events' retry falls due
+    await started(1);
     await h.dispatcher.idle();
 
     assert.equal(whileDown, 0);
@@ -336,14 +344,14 @@ describe('dispatcher', () => {
 
   it('runs two agents on the same issue in parallel', async () => {
     const hold = gate();
-    const { runner, runs } = scriptedRunner(async () => {
+    const { runner, runs, started } = scriptedRunner(async () => {
       await hold.promise;
       return { ok: true };
     });
     const h = await startHarness({ runner });
 
     await h.deliver(commented(7, 'alice', '@boss and @dev, together'));
-    await until(() => runs.length === 2, 'both agents to start');
+    await started(2);
     hold.open();
     await h.dispatcher.idle();
 
@@ -422,32 +430,30 @@ describe('dispatcher', () => {
     const clock = manualClock();
     const { runner, runs } = scriptedRunner(() => ({ ok: false, error: 'model overloaded', retryable: true }));
     const h = await startHarness({ runner, clock, limits: { maxAttempts: 3, backoffMs: 1000 } });
-    const failedFirstAt = clock.now();
+    const queued = async () => (await h.store.jobs.listJobs({ states: ['queued'] }))[0];
 
     await h.deliver(commented(7, 'alice', '@dev'));
-    await until(() => runs.length === 1, 'the first attempt');
-    const [afterFirst] = await until(async () => {
-      const queued = await h.store.jobs.listJobs({ states: ['queued'] });
-      return queued.length === 1 ? queued : undefined;
-    }, 'the job to be re-queued');
-    clock.advance(1000);
-    h.dispatcher.notify();
-    await until(() => runs.length === 2, 'the second attempt');
-    const [afterSecond] = await until(async () => {
-      const queued = await h.store.jobs.listJobs({ states: ['queued'] });
-      return queued.length === 1 && queued[0]!.attempts === 2 ? queued : undefined;
-    }, 'the job to be re-queued again');
+    await h.dispatcher.idle();
+    const afterFirst = await queued();
+    clock.advance(999);
+    await h.dispatcher.idle();
+    const beforeDue = runs.length;
+    clock.advance(1); // the dispatcher's own wake-up, at the job's time: nobody tells it
+    await h.dispatcher.idle();
+    const afterSecond = await queued();
     clock.advance(2000);
-    h.dispatcher.notify();
-    await until(() => runs.length === 3, 'the third attempt');
     await h.dispatcher.idle();
     const [final] = await h.store.jobs.listJobs({});
 
-    assert.equal(afterFirst!.notBefore - failedFirstAt, 1000, 'first retry after the base backoff');
+    assert.equal(beforeDue, 1, 'not retried before its time');
+    assert.equal(
+      afterFirst!.notBefore - Date.parse('2026-01-01T00:00:00Z'),
+      1000,
+      'first retry after the base backoff',
+    );
     assert.equal(afterSecond!.notBefore - afterFirst!.notBefore, 2000, 'second retry after twice the backoff');
-    assert.equal(final!.state, 'failed');
-    assert.equal(final!.attempts, 3);
-    assert.equal(final!.error, 'model overloaded');
+    assert.equal(afterSecond!.attempts, 2);
+    assert.deepEqual([runs.length, final!.state, final!.attempts, final!.error], [3, 'failed', 3, 'model overloaded']);
     await h.close();
   });
 
@@ -467,16 +473,12 @@ describe('dispatcher', () => {
     const delays: number[] = [];
 
     await h.deliver(commented(7, 'alice', '@dev'));
-    for (let attempt = 1; ; attempt += 1) {
-      await until(() => runs.length === attempt, `attempt ${attempt}`);
-      const state = await until(async () => {
-        const [job] = await h.store.jobs.listJobs({});
-        return job && job.state !== 'running' ? job : undefined;
-      }, `the end of attempt ${attempt}`);
-      if (state.state !== 'queued') break;
-      delays.push(state.notBefore - clock.now());
-      clock.advance(state.notBefore - clock.now());
-      h.dispatcher.notify();
+    for (;;) {
+      await h.dispatcher.idle();
+      const [job] = await h.store.jobs.listJobs({});
+      if (job!.state !== 'queued') break;
+      delays.push(job!.notBefore - clock.now());
+      clock.advance(job!.notBefore - clock.now());
     }
     const [final] = await h.store.jobs.listJobs({});
 
@@ -510,16 +512,21 @@ describe('dispatcher', () => {
       { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-full-')), clock: systemClock, dedupWindowMs: 0 },
     );
     let refusals = 2;
+    const refused: Array<() => void> = [];
+    const refusal = (n: number) => new Promise<void>((resolve) => (refused[n] = resolve));
+    const [firstRefusal, secondRefusal] = [refusal(0), refusal(1)];
     const jobs: JobStore = Object.assign(Object.create(store.jobs) as JobStore, {
       finishJob: async (...args: Parameters<JobStore['finishJob']>) => {
         if (refusals > 0) {
           refusals -= 1;
+          refused[1 - refusals]!();
           throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
         }
         return store.jobs.finishJob(...args);
       },
     });
-    const { runner, runs } = scriptedRunner();
+    const clock = manualClock(Date.now());
+    const { runner, runs, started } = scriptedRunner();
     const dispatcher = createDispatcher({
       store: jobs,
       runner,
@@ -530,8 +537,12 @@ describe('dispatcher', () => {
         forge: { canTrigger: async () => true, pullHead: async () => undefined, comment: async () => undefined },
       },
       limits: { concurrency: 1, perRepository: 1, maxAttempts: 3, backoffMs: 1, pauseMs: 1 },
-      clock: systemClock,
+      clock,
       log: silentLogger(),
+    });
+    const recorded = new Promise<void>((resolve) => {
+      let ends = 0;
+      dispatcher.subscribe((notice) => notice.type === 'job-finished' && ++ends === 2 && resolve());
     });
     store.onEvent((stored) => dispatcher.notify(stored));
     await dispatcher.start();
@@ -556,17 +567,21 @@ describe('dispatcher', () => {
         body: Buffer.from('{}'),
         outcome: { kind: 'event', event: commented(8, 'alice', '@dev') },
       });
-      await until(() => runs.length === 1, 'the first job to run');
+      await started(1);
+      await firstRefusal;
+      await new Promise((resolve) => setImmediate(resolve)); // the launcher sets its wait
       const whileRefused = await store.jobs.listJobs({ states: ['running'] });
-
-      await until(
-        async () => (await store.jobs.listJobs({ states: ['succeeded'] })).length === 2,
-        'both jobs to be recorded as succeeded',
-        15_000,
-      );
+      const runsWhileRefused = runs.length;
+      clock.advance(1000);
+      await secondRefusal;
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.advance(2000);
+      await recorded;
 
       assert.equal(whileRefused.length, 1, 'the job stays running (its slot held) while its end cannot be recorded');
+      assert.equal(runsWhileRefused, 1, 'the second job waits for the slot');
       assert.equal(refusals, 0);
+      assert.equal((await store.jobs.listJobs({ states: ['succeeded'] })).length, 2);
       assert.equal(runs.length, 2, 'the second job started once the first was recorded');
     } finally {
       await dispatcher.stop();
@@ -603,14 +618,14 @@ describe('dispatcher', () => {
   });
 
   it('retries a job whose runner threw a transient error (the forge did not answer)', async () => {
-    const { runner, runs } = scriptedRunner((request) => {
+    const { runner, started } = scriptedRunner((request) => {
       if (request.attempt === 1) throw new ForgeApiError('GET', '/repos/acme/widget/pulls/7', 503, 'unavailable');
       return { ok: true };
     });
     const h = await startHarness({ runner, limits: { maxAttempts: 3, backoffMs: 1 } });
 
     await h.deliver(commented(7, 'alice', '@dev'));
-    await until(() => runs.length === 2, 'the second attempt', 5000);
+    await started(2);
     await h.dispatcher.idle();
 
     assert.equal((await h.store.jobs.listJobs({}))[0]!.state, 'succeeded');
@@ -618,7 +633,7 @@ describe('dispatcher', () => {
   });
 
   it('gives the attempt back to a job whose run could not begin (its worktree is leased), and runs it when it can', async () => {
-    const { runner, runs } = scriptedRunner((request) =>
+    const { runner, runs, started } = scriptedRunner((request) =>
       runs.length === 1
         ? { ok: false, error: 'workspace: worktree is leased to job 1', retryable: true, wait: true }
         : { ok: true },
@@ -630,7 +645,7 @@ describe('dispatcher', () => {
     });
 
     await h.deliver(commented(7, 'alice', '@dev'));
-    await until(() => runs.length === 2, 'the job to run once its worktree is free', 5000);
+    await started(2);
     await h.dispatcher.idle();
 
     const [job] = await h.store.jobs.listJobs({});
@@ -737,7 +752,7 @@ describe('dispatcher: when to look again', () => {
         return answer;
       },
     });
-    const { runner, runs } = scriptedRunner((request) => {
+    const { runner, started } = scriptedRunner((request) => {
       if (request.attempt === 1) throw new ForgeApiError('GET', '/repos/acme/widget/issues/7', 503, 'unavailable');
       return { ok: true };
     });
@@ -769,7 +784,7 @@ describe('dispatcher: when to look again', () => {
         outcome: { kind: 'event', event },
       });
 
-      await until(() => runs.length === 2, 'the retry to run', 5000);
+      await started(2);
       await dispatcher.idle();
       assert.equal((await store.jobs.listJobs({}))[0]?.state, 'succeeded');
     } finally {

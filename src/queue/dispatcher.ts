@@ -10,7 +10,7 @@
  * (`breaker.ts`) and the running of jobs (`job-launcher.ts`).
  */
 import type { AgentConfig } from '../config/types.js';
-import type { Clock } from '../lib/clock.js';
+import type { Clock, Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createBreaker } from './breaker.js';
 import type { DispatchLimits, DispatchNotice } from './dispatch-types.js';
@@ -80,7 +80,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const listeners = new Set<(notice: DispatchNotice) => void>();
   let scheduling: Promise<void> | undefined;
   let scheduleAgain = false;
-  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeTimer: Timer | undefined;
   let stopped = false;
   let idleWaiters: Array<() => void> = [];
 
@@ -90,16 +90,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
 
   const setWake = (at: number) => {
     if (stopped) return;
-    if (wakeTimer) clearTimeout(wakeTimer);
-    wakeTimer = setTimeout(
-      () => {
-        wakeTimer = undefined;
-        routing.hand();
-        void routing.run();
-      },
-      Math.max(0, at - clock.now()),
-    );
-    wakeTimer.unref();
+    wakeTimer?.cancel();
+    wakeTimer = clock.after(at - clock.now(), () => {
+      wakeTimer = undefined;
+      routing.hand();
+      void routing.run();
+    });
   };
 
   const routing = createRoutingLoop({
@@ -251,7 +247,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     },
     async stop() {
       stopped = true;
-      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeTimer?.cancel();
       await routing.settled();
       await scheduling;
       await jobs.abortAll(new Error('service shutting down'), true);

@@ -68,12 +68,11 @@ export function createJobLauncher(options: JobLauncherOptions): JobLauncher {
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         pauses.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      timer.unref();
+      const timer = clock.after(ms, done);
       pauses.add(done);
     });
   const running = new Map<number, { job: Job; controller: AbortController; done: Promise<void> }>();

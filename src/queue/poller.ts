@@ -11,7 +11,7 @@ import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../core/even
 import { submittedReviews, type ForgeClient } from '../forge/client.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryStore } from '../intake/ports.js';
-import type { Clock } from '../lib/clock.js';
+import { type Clock, every, type Timer } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { reconcileEvents, type UpdatedIssue } from './reconcile-events.js';
 
@@ -45,7 +45,7 @@ export interface Poller {
 export function createPoller(options: PollerOptions): Poller {
   const { clock, log } = options;
   const overlap = options.overlapMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let current: Promise<number> | undefined;
 
   const pollRepo = async (fullName: string): Promise<number> => {
@@ -131,11 +131,10 @@ export function createPoller(options: PollerOptions): Poller {
     start() {
       if (options.intervalMs <= 0 || options.repositories.length === 0) return;
       void pollOnce();
-      timer = setInterval(() => void pollOnce(), options.intervalMs);
-      timer.unref();
+      timer = every(clock, options.intervalMs, () => void pollOnce());
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      timer?.cancel();
       await current;
     },
   };

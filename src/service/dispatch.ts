@@ -61,7 +61,7 @@ export async function startDispatch(ctx: ServiceContext, infra: Infrastructure, 
   // Another worker queued a job or freed a slot (PostgreSQL): look for what can start.
   store.onJobsChanged(() => dispatcher.notify());
   if (several) {
-    const safetyPoll = repeat(SAFETY_POLL_MS, async () => dispatcher.notify());
+    const safetyPoll = repeat(clock, SAFETY_POLL_MS, async () => dispatcher.notify());
     lifecycle.defer('safety poll', () => safetyPoll.stop());
   }
   dispatcher.subscribe(countJobs({ metrics: infra.metrics, runs: store.runs, clock, log }));

@@ -72,7 +72,7 @@ export async function startHousekeeping(
       cursorFile: join(config.dataDir, 'cleanup-cursor'),
       log: log.child({ module: 'housekeeping' }),
     });
-    const following = repeat(CLEANUP_FOLLOW_MS, async () => {
+    const following = repeat(clock, CLEANUP_FOLLOW_MS, async () => {
       await follower
         .catchUp()
         .catch((error: unknown) => log.warn({ err: error }, 'following the cleanup queue failed; will try again'));
@@ -99,6 +99,7 @@ export async function startHousekeeping(
     transcripts,
     jobs: store.jobs,
     cancelJob: (id, reason) => dispatcher.cancel(id, reason),
+    clock,
     forgeUrl: config.forge.url,
   };
   const poller = pollerFor(ctx, infra);
@@ -136,14 +137,17 @@ function leaderRoles(
   poller: Poller | undefined,
 ): LeaderRole[] {
   const recovery = periodicRole(
-    'recovery',
-    Math.max(1000, Math.floor(infra.leaseMs / 2)),
+    {
+      name: 'recovery',
+      intervalMs: Math.max(1000, Math.floor(infra.leaseMs / 2)),
+      clock: ctx.clock,
+      log: ctx.log.child({ module: 'workers' }),
+    },
     async () => {
       await dispatch.orphans();
       await dispatch.dispatcher.recover();
       if ((await infra.store.cleanup.requeueInterrupted()) > 0) cleanup.kick();
     },
-    ctx.log.child({ module: 'workers' }),
   );
   return [
     ...(infra.several ? [recovery] : []),

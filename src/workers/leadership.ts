@@ -63,7 +63,7 @@ export function createLeadership(options: LeadershipOptions): Leadership {
   return {
     async start() {
       await tick();
-      ticks = repeat(Math.max(50, Math.floor(ttlMs / 3)), tick);
+      ticks = repeat(clock, Math.max(50, Math.floor(ttlMs / 3)), tick);
     },
     tick,
     leads: () => [...held],

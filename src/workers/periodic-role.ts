@@ -3,11 +3,20 @@
  * until stopped (recovery of a dead worker's jobs, for instance). A failing round is logged and
  * the next one tries again.
  */
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { repeat, type Repeater } from '../lib/repeat.js';
 import type { LeaderRole } from './leadership.js';
 
-export function periodicRole(name: string, intervalMs: number, work: () => Promise<void>, log: Logger): LeaderRole {
+export interface PeriodicRoleOptions {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export function periodicRole(options: PeriodicRoleOptions, work: () => Promise<void>): LeaderRole {
+  const { name, intervalMs, clock, log } = options;
   const guarded = () =>
     work().catch((error: unknown) =>
       log.warn({ err: error, role: name }, 'a leader round failed; the next one tries again'),
@@ -16,7 +25,7 @@ export function periodicRole(name: string, intervalMs: number, work: () => Promi
   return {
     name,
     async start() {
-      rounds = repeat(intervalMs, guarded);
+      rounds = repeat(clock, intervalMs, guarded);
       await rounds.round();
     },
     async stop() {

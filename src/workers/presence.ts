@@ -66,7 +66,7 @@ export function createPresence(options: PresenceOptions): Presence {
       const now = clock.now();
       await registry.register(identity, now, leaseMs);
       leaseUntil = now + leaseMs;
-      beats = repeat(Math.max(50, Math.floor(leaseMs / 3)), beat);
+      beats = repeat(clock, Math.max(50, Math.floor(leaseMs / 3)), beat);
     },
     beat,
     async stop() {

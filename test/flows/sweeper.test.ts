@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import { createTranscripts } from '../../src/agent/claude/transcripts.js';
 import type { Transcripts } from '../../src/housekeeping/cleanup-actions.js';
 import { createSweeper, sweepStorePorts } from '../../src/housekeeping/sweeper.js';
+import { manualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { SessionRecord } from '../../src/sessions/ports.js';
 import { REPO, startFlow, type Flow } from '../support/flow.js';
@@ -87,7 +88,7 @@ function sweeperFor(
       retentionMs: 30 * DAY,
       diskHighWaterBytes: 0,
     },
-    clock: { now: () => now },
+    clock: manualClock(now),
     log: silentLogger(),
   });
 }

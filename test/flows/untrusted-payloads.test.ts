@@ -112,14 +112,12 @@ describe('POST /webhook with a signed payload that does not deserve trust', () =
     const depth = 1_000_000;
     const body = `{"a":${'['.repeat(depth)}${']'.repeat(depth)}}`;
 
-    const started = process.hrtime.bigint();
     const response = await post(intake, body);
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 
+    // Parsed first, a million levels would have overflowed the parser's stack: another answer.
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().field, '(body)');
     assert.match(response.json().error, /nests arrays or objects more than 64 levels deep/);
-    assert.ok(elapsedMs < 1000, `took ${elapsedMs} ms`);
   });
 
   it('refuses 65 levels of nesting and accepts 64, counting no bracket inside a string', async () => {

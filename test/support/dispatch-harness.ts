@@ -22,18 +22,39 @@ export interface RecordedRun {
   readonly events: readonly string[];
 }
 
-/** A runner whose behaviour a test scripts; it records every call. */
+/**
+ * A runner whose behaviour a test scripts; it records every call, and `started(n)` settles when
+ * the `n`th call has come (at once when it has already), so a test waits for the dispatcher to
+ * act rather than sleeping or polling.
+ */
 export function scriptedRunner(
   behaviour: (request: RunRequest) => Promise<RunOutcome> | RunOutcome = () => ({ ok: true }),
 ) {
   const runs: RecordedRun[] = [];
+  const waiting: Array<{ count: number; wake: () => void }> = [];
   const runner: AgentRunner = {
     async run(request) {
       runs.push({ request, events: request.events.map((e) => e.event.fingerprint) });
+      for (const waiter of waiting.filter((w) => w.count <= runs.length)) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        waiter.wake();
+      }
       return behaviour(request);
     },
   };
-  return { runner, runs };
+  const started = (count: number, timeoutMs = 30_000): Promise<RecordedRun> =>
+    new Promise((resolve, reject) => {
+      // Not a poll: this timer only keeps the process alive (the dispatcher's timers do not) and
+      // names what never came.
+      const late = setTimeout(() => reject(new Error(`run ${count} never started (${runs.length} did)`)), timeoutMs);
+      const wake = () => {
+        clearTimeout(late);
+        resolve(runs[count - 1]!);
+      };
+      if (runs.length >= count) wake();
+      else waiting.push({ count, wake });
+    });
+  return { runner, runs, started };
 }
 
 /** A promise with its resolve, to hold a run open until the test lets it finish. */

