@@ -1,12 +1,14 @@
 /** `claude-hooks serve`: the service until a signal; the first drains, a second exits at once. */
 import type { Config } from '../config/types.js';
 import { startService } from '../main.js';
+import { logConfigWarnings } from './config-warnings.js';
 import { serviceLogging } from './service-logging.js';
 
 export async function serve(config: Config): Promise<number> {
   // One redactor for every string that leaves the service: the log's lines, and (through
   // `startService`) run records, job errors and status comments.
   const { redactor, log } = serviceLogging(config);
+  logConfigWarnings(config, log);
   const service = await startService({
     config,
     log,

@@ -149,7 +149,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_job ON runs (job_id);
   `,
   /* 6: housekeeping */ `
-  -- Cleanup is durable work (issue 10): routed from events in the routing commit, run when no job
+  -- Cleanup is durable work: routed from events in the routing commit, run when no job
   -- of its keys is queued or running; 'running' left by a dead process goes back to 'queued'.
   CREATE TABLE cleanup_tasks (
     id          INTEGER PRIMARY KEY,
