@@ -21,15 +21,20 @@
  * run's endpoint as a sandboxed runtime reaches it (a loopback port forwarded to the endpoint's
  * unix socket by the sandbox's init script, then the proxy, then the model).
  *
+ * What a person sees first is the status comment: for the same comments, webhook → the moment the
+ * forge double made the job's status comment visible (its first write a GET would return), with
+ * and without the sandbox.
+ *
  * Targets: webhook → first model request p99 < 1.5 s with the sandbox, and its p50 within 1.2× of
- * the same without.
+ * the same without; webhook → status comment visible p99 < 500 ms with the sandbox.
  */
 import { query, startup, type Options } from '@anthropic-ai/claude-agent-sdk';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isStatusComment } from '../src/core/status-marker.js';
 import { createLogger, silentLogger } from '../src/lib/logger.js';
 import { Secret } from '../src/lib/secret.js';
 import { ensureInitScript } from '../src/sandbox/init-script.js';
@@ -38,6 +43,7 @@ import { startRunEndpoint } from '../src/sandbox/run-endpoint.js';
 import type { EgressProxy } from '../src/sandbox/egress-proxy.js';
 import { ADMIN_TOKEN, REPO, startFlow } from '../test/support/flow.js';
 import { sdkEnv, startScriptedModel, text, type ScriptedModel } from '../test/support/model/index.js';
+import { measureLoad } from './lib/machine-load.js';
 import { percentile, writeReport } from './lib/report.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -46,6 +52,8 @@ const PROXY_REQUESTS = Number(process.env.BENCH_PROXY_REQUESTS ?? 300);
 
 export async function run(): Promise<void> {
   const model = await startScriptedModel({ respond: () => text('Noted.') });
+  const loadBefore = loadavg()[0] ?? Number.NaN;
+  const load = measureLoad();
   try {
     const bare = await runtimeAlone(model, false);
     const warm = await runtimeAlone(model, true);
@@ -53,7 +61,10 @@ export async function run(): Promise<void> {
     const unsandboxed = await throughService(model, true, 'none');
     const early = await throughService(model, true, 'bwrap');
     const proxy = await proxyLatency(model);
+    const busy = load.end();
     const p99 = p(early.total, 99);
+    const statusP99 = p(early.statusVisible, 99);
+    const statusShare = p(early.statusVisible, 50) / p(early.total, 50);
     const sandboxRatio = p(early.total, 50) / p(unsandboxed.total, 50);
     writeReport({
       name: 'run-agent',
@@ -61,8 +72,14 @@ export async function run(): Promise<void> {
         webhook_to_first_model_request_p50_ms: p(early.total, 50),
         webhook_to_first_model_request_p99_ms: p99,
         runs: early.total.length,
+        webhook_to_status_comment_visible_p50_ms: p(early.statusVisible, 50),
+        webhook_to_status_comment_visible_p99_ms: statusP99,
+        status_comments_seen: early.statusVisible.filter(Number.isFinite).length,
+        status_comment_visible_p50_over_first_model_request_p50: statusShare,
         isolation_none_p50_ms: p(unsandboxed.total, 50),
         isolation_none_p99_ms: p(unsandboxed.total, 99),
+        isolation_none_status_comment_visible_p50_ms: p(unsandboxed.statusVisible, 50),
+        isolation_none_status_comment_visible_p99_ms: p(unsandboxed.statusVisible, 99),
         sandboxed_p50_over_none_p50: sandboxRatio,
         proxy_added_latency_p50_ms: p(proxy.proxied, 50) - p(proxy.direct, 50),
         proxy_added_latency_p99_ms: p(proxy.proxied, 99) - p(proxy.direct, 99),
@@ -80,13 +97,19 @@ export async function run(): Promise<void> {
         without_early_start_model_asked_to_first_request_p50_ms: p(late.runtime, 50),
         runtime_alone_query_to_first_request_p50_ms: p(bare, 50),
         runtime_warm_query_to_first_request_p50_ms: p(warm, 50),
+        load_average_1m_before: loadBefore,
+        load_average_1m_after: loadavg()[0] ?? Number.NaN,
+        machine_busy_share_during: busy.machineBusy,
+        bench_process_cores_during: busy.processCores,
       },
       targets: {
         webhook_to_first_model_request_p99_ms: { value: p99, max: 1500 },
         sandboxed_p50_over_none_p50: { value: sandboxRatio, max: 1.2 },
+        webhook_to_status_comment_visible_p99_ms: { value: statusP99, max: 500 },
       },
       notes: [
-        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge while the worktree is fetched, status comment posted beside the run), the runtime started early (startup()) once the worktree is ready, in its bubblewrap sandbox.`,
+        `webhook → first model request: ${RUNS} comments on one issue, each a resumed dev session in a warm worktree (delta prompt read from the forge and the status comment posted while the worktree is fetched), the runtime started early (startup()) once the worktree is ready, in its bubblewrap sandbox.`,
+        'webhook → status comment visible: the same comments, until the forge double committed the first write of the job’s status comment (the moment a GET would return it); status_comments_seen counts the comments that had one; over_first_model_request: its p50 as a share of webhook → first model request p50, same run.',
         "isolation_none: the same service with isolation: none (no sandbox; the same proxies over loopback TCP), measured in the same run: the baseline of the sandbox's cost.",
         `proxy: ${PROXY_REQUESTS} streamed requests, one at a time, request → end of the response; direct to the scripted model, and through the run's endpoint as the sandbox reaches it (loopback port → the init script's forwarder → unix socket → model proxy → model). added latency = proxied − direct, at p50 and at p99.`,
         'breakdown (p50 of each step, from the service log): webhook → job started → workspace ready → asking the model → first model request.',
@@ -136,6 +159,8 @@ interface Timings {
   readonly modelAsked: number[];
   /** `asking the model` → the first model request: the runtime's share. */
   readonly runtime: number[];
+  /** Webhook → the forge double made dev's status comment for the job visible (NaN when none was). */
+  readonly statusVisible: number[];
 }
 
 /** Webhook received (the delivery's `receivedAt`) → the agent's first model request, per comment. */
@@ -155,7 +180,14 @@ async function throughService(
     const issue = await alice.openIssue(REPO, { title: 'Login fails for names with spaces', body: 'Please fix.' });
     await alice.assign(REPO, issue.number, 'dev');
     await flow.settle(); // boss triages, dev's first run: the worktree and the session exist from here on
-    const times: Timings = { total: [], jobStarted: [], workspaceReady: [], modelAsked: [], runtime: [] };
+    const times: Timings = {
+      total: [],
+      jobStarted: [],
+      workspaceReady: [],
+      modelAsked: [],
+      runtime: [],
+      statusVisible: [],
+    };
     for (let i = 0; i < RUNS; i++) {
       lines.length = 0;
       const before = model.turnRequests.length;
@@ -185,6 +217,12 @@ async function throughService(
       times.workspaceReady.push(at('workspace ready'));
       times.modelAsked.push(at('asking the model'));
       times.runtime.push(first.at - delivery.receivedAt - at('asking the model'));
+      // The previous run's status comment was finished before `settle()` returned: the first
+      // status write after this webhook is this job's comment appearing.
+      const status = flow.forge
+        .commentWrites(REPO, issue.number)
+        .find((w) => w.author === 'dev' && w.at >= delivery.receivedAt && isStatusComment(w.body));
+      times.statusVisible.push(status ? status.at - delivery.receivedAt : Number.NaN);
     }
     return times;
   } finally {

@@ -10,7 +10,7 @@
  * round trip, below which no fetch can go).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentConfig } from '../src/config/types.js';
@@ -18,16 +18,26 @@ import { systemClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { benchAgent } from './lib/bench-agent.js';
 import { ensureCredentialHelper, leaseEnvironment } from '../src/workdir/auth.js';
-import { createWorkdirs, type AcquireTarget, type Lease, type RepoSpec, type Workdirs } from '../src/workdir/index.js';
+import {
+  createKnownHeads,
+  createWorkdirs,
+  type AcquireTarget,
+  type Lease,
+  type RepoSpec,
+  type Workdirs,
+} from '../src/workdir/index.js';
 import { createGitRunner, type GitRunner } from '../src/workdir/run-git.js';
 import { startGitHttpServer } from '../test/support/git-http-backend.js';
+import { measureLoad } from './lib/machine-load.js';
 import { writeReport } from './lib/report.js';
+import { measureHeads } from './workdir/heads.js';
 import { ensureBenchRepo, MID_SIZED } from './workdir/generate-repo.js';
-import { diskBytes, gitAsync, moveBranch, timed, walkBytesSync } from './workdir/measure.js';
+import { diskBytes, gitAsync, gitSync, median, moveBranch, timed, walkBytesSync } from './workdir/measure.js';
 
 const CLONE_RUNS = 3;
 const FAST_RUNS = 10;
 const WORKTREES = 10;
+const HEAD_ROUNDS = 15;
 
 /** A runner that remembers how long each git command took, to split the first acquire. */
 function recording(): GitRunner & { log: Array<{ command: string; ms: number }> } {
@@ -62,6 +72,10 @@ export async function run(): Promise<void> {
   const server = await startGitHttpServer({
     projectRoot: forgeRoot,
     authorize: ({ token: offered }) => offered === token,
+  });
+  let requests = 0;
+  server.server.prependListener('request', () => {
+    requests++;
   });
   const work = mkdtempSync(join(tmpdir(), 'claude-hooks-bench-workdir-'));
   try {
@@ -108,6 +122,9 @@ export async function run(): Promise<void> {
 
     say('workdirs: cache, worktrees, re-dispatch');
     const git = recording();
+    // Used only once the forge has told of a push (the known-heads section below): until then every
+    // acquire fetches, as the figures before it measure.
+    const heads = createKnownHeads({ clock: systemClock, maxAgeMs: 300_000 });
     const workdirs = createWorkdirs({
       dataDir: join(work, 'data'),
       minFreeBytes: 0,
@@ -115,6 +132,7 @@ export async function run(): Promise<void> {
       log: silentLogger(),
       clock: systemClock,
       git,
+      knownHeads: heads,
     });
     const firstStarted = performance.now();
     const first = await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-0' });
@@ -134,9 +152,14 @@ export async function run(): Promise<void> {
     const pushed = await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' });
     await gitAsync(pushed.path, ['push', '--quiet', 'origin', 'HEAD'], { ...env, ...pushed.env });
     await pushed.release();
-    const redispatch = await timed(FAST_RUNS, async () =>
-      (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release(),
+    // Its ls-remote baseline is timed between its runs: the load two cores share moves both alike.
+    const lsRemoteBetween: number[] = [];
+    const redispatch = await timed(
+      FAST_RUNS,
+      async () => (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release(),
+      async () => lsRemoteBetween.push(await timed(1, () => gitAsync(work, ['ls-remote', url], env))),
     );
+    const lsRemoteAtRedispatch = median(lsRemoteBetween);
     const fastForward = await timed(
       5,
       async () => (await acquired(workdirs, repo, dev, { kind: 'issue-branch', branch: 'bench-1' })).release(),
@@ -151,6 +174,23 @@ export async function run(): Promise<void> {
       },
       (i) => void moveBranch(bare, 'bench-1', 'force', 100 + i),
     );
+
+    say('re-dispatch with known heads and with unknown ones, against ls-remote in the same rounds');
+    const loadBefore = loadavg()[0] ?? Number.NaN;
+    const load = measureLoad();
+    const known = await measureHeads({
+      workdirs,
+      heads,
+      git,
+      repo,
+      agent: dev,
+      branch: 'bench-1',
+      defaultHead: gitSync(bare, ['rev-parse', 'refs/heads/main']),
+      lsRemote: () => gitAsync(work, ['ls-remote', url], env),
+      requests: () => requests,
+      rounds: HEAD_ROUNDS,
+    });
+    const headsLoad = load.end();
 
     say('disk: 10 worktrees against 10 full clones; event-loop delay while measuring it');
     const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -187,11 +227,25 @@ export async function run(): Promise<void> {
         warm_redispatch_ms: redispatch,
         warm_redispatch_vs_full_clone: redispatch / fullClone,
         warm_redispatch_vs_shallow_clone: redispatch / shallow,
-        warm_redispatch_vs_ls_remote: redispatch / lsRemote,
+        ls_remote_between_redispatches_ms: lsRemoteAtRedispatch,
+        warm_redispatch_vs_ls_remote: redispatch / lsRemoteAtRedispatch,
         redispatch_fast_forward_ms: fastForward,
         redispatch_fast_forward_vs_shallow_clone: fastForward / shallow,
         redispatch_force_push_ms: forcePushed,
         redispatch_force_push_vs_shallow_clone: forcePushed / shallow,
+        heads_ls_remote_ms: known.lsRemoteMs,
+        known_head_redispatch_ms: known.knownMs,
+        known_head_redispatch_vs_ls_remote: known.knownMs / known.lsRemoteMs,
+        unknown_head_redispatch_ms: known.unknownMs,
+        unknown_head_redispatch_vs_ls_remote: known.unknownMs / known.lsRemoteMs,
+        known_head_http_requests: known.knownRequests,
+        unknown_head_http_requests: known.unknownRequests,
+        ls_remote_http_requests: known.lsRemoteRequests,
+        known_head_git_processes: known.knownGitProcesses,
+        unknown_head_git_processes: known.unknownGitProcesses,
+        unknown_head_fetch_ms: known.unknownGitSteps.find((step) => step.command.startsWith('fetch'))?.ms ?? Number.NaN,
+        heads_load_average_1m: loadBefore,
+        heads_machine_busy: headsLoad.machineBusy,
         disk_blobless_clone_git_mib: mib(bloblessGitBytes),
         disk_shallow_clone_git_mib: mib(shallowGitBytes),
         disk_cache_mib: mib(cacheBytes),
@@ -204,7 +258,8 @@ export async function run(): Promise<void> {
       targets: {
         warm_redispatch_vs_full_clone: { value: redispatch / fullClone, max: 1 / 20 },
         warm_redispatch_vs_shallow_clone: { value: redispatch / shallow, max: 1 / 3 },
-        warm_redispatch_vs_ls_remote: { value: redispatch / lsRemote, max: 2 },
+        known_head_redispatch_vs_ls_remote: { value: known.knownMs / known.lsRemoteMs, max: 0.5 },
+        unknown_head_redispatch_vs_ls_remote: { value: known.unknownMs / known.lsRemoteMs, max: 2 },
         new_worktree_vs_shallow_clone: { value: newWorktree / shallow, max: 0.5 },
         disk_10_worktrees_vs_10_clones: { value: tenWorktrees / tenClones, max: 0.5 },
         disk_usage_event_loop_p99_ms: { value: eventLoopP99, max: 20 },
@@ -212,8 +267,10 @@ export async function run(): Promise<void> {
       notes: [
         `repository: ${MID_SIZED.files} files, ${MID_SIZED.commits} commits, ${mib(packBytes)} MiB pack, served by git http-backend on loopback with token auth`,
         `medians of ${CLONE_RUNS} runs (clones) and ${FAST_RUNS} runs (ls-remote, re-dispatch); 5 runs for new worktree, fast-forward and force-push`,
-        'ratio baselines: fresh clones (per-task designs) and ls-remote (one authenticated round trip: the network floor)',
-        'warm re-dispatch = acquire + release of an existing worktree whose branch is on the forge, remote unchanged',
+        'ratio baselines: fresh clones (per-task designs) and ls-remote (one authenticated round trip: the network floor), timed between the re-dispatches it is compared with',
+        "warm re-dispatch = acquire + release of an existing worktree whose branch is on the forge, remote unchanged; against ls-remote its target is the unknown head's (the same re-dispatch, over more rounds)",
+        `known / unknown head (decisions.md §51): the same re-dispatch with every head it needs known (learned by the fetch just before) / with none known (it fetches); ${HEAD_ROUNDS} rounds of ls-remote, unknown, known, medians`,
+        `unknown head, its git processes (median ms, the ref read runs while the fetch waits for the forge): ${known.unknownGitSteps.map((step) => `git ${step.command} ${step.ms.toFixed(1)}`).join(', ')}; the rest is locks, lease and registry files`,
         'new worktree = acquire of a new issue branch on a warm cache (includes the fetch that finds the branch is not on the forge yet)',
         `disk: cache + ${WORKTREES} worktrees from one diskUsage() call, against ${WORKTREES} × one fresh full clone (du)`,
         'event-loop p99: monitorEventLoopDelay over 5 diskUsage() calls (du in a child); contrast: one synchronous in-process walk of the same tree',

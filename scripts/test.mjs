@@ -40,12 +40,14 @@ const SLOW = {
   // Many real git operations over HTTP (git http-backend), or processes killed mid-operation.
   'src/workdir/crash.test.ts': 'acquiring processes killed with SIGKILL: 10 s',
   'src/workdir/acquire.test.ts': 'clones, fetches and force-pushes: 9 s',
+  'src/workdir/known-heads-acquire.test.ts': 'fetches, pushes and background fetches, requests counted: 8 s',
   'src/sandbox/git-proxy.test.ts': 'git through the proxy: 4 s',
   'src/workdir/remove.test.ts': 'worktrees saved and removed: 3.5 s',
   'src/workdir/auth.test.ts': 'authenticated clones and pushes: 3.5 s',
   // The forge double with its OpenAPI check: git http-backend and a swagger converted and
   // compiled, about a second of CPU before the first test; the files that start it all go here.
   'src/agent/forge-tools/forge-tools.test.ts': 'every forge tool against the double: 3.3 s',
+  'src/agent/forge-tools/planning-tools.test.ts': "the planner's issues and dependencies on the double: 3 s",
   'src/agent/prompt/compose.test.ts': 'prompts composed from threads on the double: 3 s',
   'src/onboarding/init-steps.test.ts': 'init against the double: 2.6 s',
   'src/forge/rest/gitea-client-writes.test.ts': 'every write of the REST client: 2.5 s',

@@ -8,8 +8,10 @@
  *    clients and the token check, the workdirs;
  * 2. agents — the forge lookup, the sandbox, the runner dispatch calls;
  * 3. dispatch — the dispatcher, this worker's presence, what wakes the dispatcher;
- * 4. housekeeping — cleanup, the sweeper, the poller, the leader roles;
- * 5. HTTP — the app, listening;
+ * 4. milestones — the driver that learns each milestone's graph, hands its ready stories to the
+ *    implementer and keeps its tracking issue true (run by the poller's leader role);
+ * 5. housekeeping — cleanup, the sweeper, the poller, the leader roles;
+ * 6. HTTP — the app, listening;
  * then, in the background, finishing the runs a stopped service left and starting dispatch.
  */
 import { configSecrets } from './config/config-secrets.js';
@@ -20,6 +22,7 @@ import { startAgents } from './service/agents.js';
 import { startDispatch, startDispatching } from './service/dispatch.js';
 import { startHousekeeping } from './service/housekeeping.js';
 import { startHttp } from './service/http.js';
+import { startMilestones } from './service/milestones.js';
 import { openInfrastructure } from './service/infrastructure.js';
 import type { Service, ServiceContext, ServiceOptions } from './service/types.js';
 
@@ -39,8 +42,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const infra = await openInfrastructure(ctx);
     const agents = await startAgents(ctx, infra);
     const dispatch = await startDispatch(ctx, infra, agents);
-    const housekeeping = await startHousekeeping(ctx, infra, dispatch);
-    const url = await startHttp(ctx, { infra, agents, dispatch, housekeeping });
+    const milestones = startMilestones(ctx, infra, dispatch);
+    const housekeeping = await startHousekeeping(ctx, infra, dispatch, milestones);
+    const url = await startHttp(ctx, { infra, agents, dispatch, housekeeping, milestones });
     const started = startDispatching(ctx, dispatch);
     return {
       url,
@@ -51,6 +55,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       diskSampler: infra.diskSampler,
       cleanup: housekeeping.cleanup,
       sweeper: housekeeping.sweeper,
+      milestones,
       workerId: infra.identity.id,
       started,
       leads: () => housekeeping.leadership.leads(),

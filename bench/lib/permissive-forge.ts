@@ -33,6 +33,10 @@ export function permissiveForge(): ForgeClient {
     addLabels: unused,
     removeLabel: unused,
     createIssue: unused,
+    editIssueBody: unused,
+    listDependencies: unused,
+    addDependency: unused,
+    removeDependency: unused,
     editPullBase: unused,
   };
 }

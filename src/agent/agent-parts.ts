@@ -47,7 +47,8 @@ export function createAgentParts(options: AgentPartsOptions): AgentParts {
       compose: (request) => composerOf(request.agent).compose(request),
       begin: (request) => composerOf(request.agent).begin(request),
     },
-    forgeTools: (tools) => createForgeTools({ ...tools, client: clientOf(tools.agent) }),
+    forgeTools: (tools) =>
+      createForgeTools({ ...tools, client: clientOf(tools.agent), redact: options.redact, log: options.log }),
     status: (target) => {
       const reporter = createStatusReporter({
         client: clientOf(target.agent),

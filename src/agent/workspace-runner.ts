@@ -2,7 +2,8 @@
  * Gives every job its persistent worktree before the agent runs, and gives it back after. Which
  * worktree is the kind its role works in (`config/roles.ts`; `agents.<name>.worktree` names it):
  * the implementer's `issue-<N>-<slug>` branch (the same branch for every run on issue N, even
- * after the title changes), the reviewer's detached PR head, the planner's detached default
+ * after the title changes; a new one cut from the default branch, or for a stacked story from its
+ * upstream story's branch), the reviewer's detached PR head, the planner's detached default
  * branch. The inner runner gets the lease's path (its cwd), the environment that
  * carries the git identity and credentials, and whether the remote moved under local work.
  */
@@ -23,6 +24,7 @@ import {
   type GitDirs,
   type Lease,
   type LocalWork,
+  type PushedRef,
   type SyncOutcome,
   type Workdirs,
 } from '../workdir/index.js';
@@ -48,8 +50,17 @@ export interface PreparedWorktree {
   /** The remote moved while the worktree kept local work: the agent must be told. */
   readonly remoteMoved: boolean;
   readonly sync: SyncOutcome;
+  /** Whether preparing it asked the forge (`Lease.fetched`). */
+  readonly fetched: boolean;
   /** What the worktree holds that is on no remote; asked after a dev run (`Lease.localWork`). */
   localWork(): Promise<LocalWork>;
+  /** Told of the refs the forge accepted from the run's push through the git proxy (`Lease.pushed`). */
+  pushed?(updates: readonly PushedRef[]): void;
+  /**
+   * A stacked story's base: the upstream story's branch its `issue-<N>` branch was cut from (the
+   * job's `ready` event), which its pull request targets.
+   */
+  readonly stackBase?: string;
 }
 
 export type WorkspaceRunRequest = RunRequest & { readonly workspace: PreparedWorktree };
@@ -140,11 +151,11 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
       }
       const lease = acquired.value;
       options.log.info(
-        { job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind },
+        { job: request.jobId, path: lease.path, branch: lease.branch, sync: lease.sync.kind, fetched: lease.fetched },
         'workspace ready',
       );
       try {
-        const workspace = workspaceOf(lease);
+        const workspace = workspaceOf(lease, stackBaseOf(request));
         return await (begun ? begun.run(workspace) : options.inner.run({ ...request, workspace }));
       } finally {
         await lease.release();
@@ -153,8 +164,9 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
   };
 }
 
-function workspaceOf(lease: Lease): PreparedWorktree {
+function workspaceOf(lease: Lease, stackBase: string | undefined): PreparedWorktree {
   return {
+    ...(stackBase !== undefined && lease.branch !== undefined ? { stackBase } : {}),
     path: lease.path,
     branch: lease.branch,
     head: lease.head,
@@ -165,7 +177,9 @@ function workspaceOf(lease: Lease): PreparedWorktree {
     readDefaultBranchFile: (path) => lease.readDefaultBranchFile(path),
     remoteMoved: lease.remoteMoved,
     sync: lease.sync,
+    fetched: lease.fetched,
     localWork: () => lease.localWork(),
+    pushed: (updates) => lease.pushed(updates),
   };
 }
 
@@ -181,9 +195,29 @@ async function targetFor(request: RunRequest, options: WorkspaceRunnerOptions): 
         ) ?? (await options.pullHead(request.repo, request.key.issue));
       return { kind: 'pr-head', number: request.key.issue, sha: pull.headSha, ref: pull.headRef };
     }
-    case 'issue-branch':
-      return { kind: 'issue-branch', branch: await issueBranchFor(request, options.workdirs) };
+    case 'issue-branch': {
+      const startFrom = stackBaseOf(request);
+      return {
+        kind: 'issue-branch',
+        branch: await issueBranchFor(request, options.workdirs),
+        ...(startFrom !== undefined ? { startFrom } : {}),
+      };
+    }
   }
+}
+
+/**
+ * A stacked story's base (decisions.md §57): the upstream story's branch that the latest `ready`
+ * event of the job's issue names. A new `issue-<N>` branch is cut from it, and the story's pull
+ * request targets it. The event is the service's own, stored like a polled one, but the branch
+ * came from the forge: the workdir checks the name before git sees it.
+ */
+function stackBaseOf(request: RunRequest): string | undefined {
+  for (const { event } of [...request.events].reverse()) {
+    if (event.type === 'issue' && event.action === 'ready' && event.issue.number === request.key.issue)
+      return event.ready?.base?.branch;
+  }
+  return undefined;
 }
 
 /**

@@ -17,6 +17,7 @@ import { serve } from './serve.js';
 import { cancelCommand, pauseCommand, resetCommand, sweepCommand } from './admin-commands.js';
 import { printSessions, printWorktrees } from './print-housekeeping.js';
 import { MIGRATE_HELP, runMigrate } from './migrate.js';
+import { MILESTONES_HELP, runMilestones } from './milestones-command.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -162,6 +163,16 @@ export const COMMANDS: readonly Command[] = [
     positionals: 1,
     run: (where, values, _io, positionals) =>
       printRuns(where, { id: positionals[0], limit: values.limit as string | undefined, json: values.json === true }),
+  },
+  {
+    name: 'milestones',
+    args: '[OWNER/NAME#N] [--json] [--pause | --resume]',
+    summary: 'each milestone: progress, ready, blocked, in flight; or one with its stories; pause or resume one',
+    help: MILESTONES_HELP,
+    options: { json: { type: 'boolean' }, pause: { type: 'boolean' }, resume: { type: 'boolean' } },
+    needs: 'config',
+    positionals: 1,
+    run: (config, values, io, positionals) => runMilestones(config, values, io, positionals),
   },
   {
     name: 'init',

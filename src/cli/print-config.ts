@@ -78,6 +78,7 @@ function asFile(config: Config) {
     health: config.health,
     dashboard: config.dashboard,
     housekeeping: config.housekeeping,
+    milestones: config.milestones,
     agents: Object.fromEntries(config.agents.map((agent) => [agent.name, agentAsFile(agent)])),
   };
 }

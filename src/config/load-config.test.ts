@@ -403,6 +403,67 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the milestones section with its defaults, and refuses a bad label, a cap of 0, the same two labels and a repository the service does not work on', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'forge: { repositories: [acme/widget, acme/gadget] }\nmilestones: { label: roadmap, repositories: [acme/widget], stacking: true, maxInFlight: 4, planLabel: "agent/plan" }\n',
+    );
+    const bad = tempDir();
+    writeFileSync(
+      join(bad, 'claude-hooks.yaml'),
+      'forge: { repositories: [acme/widget] }\nmilestones: { label: "a,b", repositories: [acme/other], maxInFlight: 0 }\n',
+    );
+    const same = tempDir();
+    writeFileSync(join(same, 'claude-hooks.yaml'), 'milestones: { label: Plan }\n');
+
+    const defaults = loadConfig({ env: {}, cwd: tempDir() });
+    const chosen = loadConfig({ env: {}, cwd: dir });
+    const problems = problemsOf(loadConfig({ env: {}, cwd: bad }));
+    const clash = problemsOf(loadConfig({ env: {}, cwd: same }));
+
+    assert.ok(defaults.ok && chosen.ok);
+    assert.deepEqual(defaults.value.milestones, {
+      label: 'milestone',
+      repositories: [],
+      stacking: false,
+      maxInFlight: 2,
+      planLabel: 'plan',
+    });
+    assert.deepEqual(chosen.value.milestones, {
+      label: 'roadmap',
+      repositories: ['acme/widget'],
+      stacking: true,
+      maxInFlight: 4,
+      planLabel: 'agent/plan',
+    });
+    assert.deepEqual(problems.map((p) => p.key).sort(), ['milestones.label', 'milestones.maxInFlight']);
+    assert.deepEqual(
+      clash.map((p) => p.key),
+      ['milestones.planLabel'],
+    );
+  });
+
+  it('refuses a milestones repository that forge.repositories does not list', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'claude-hooks.yaml'),
+      'forge: { repositories: [acme/widget] }\nmilestones: { repositories: [acme/Widget, acme/other] }\n',
+    );
+
+    const problems = problemsOf(loadConfig({ env: {}, cwd: dir }));
+
+    assert.deepEqual(
+      problems.map((p) => [p.key, p.message]),
+      [
+        [
+          'milestones.repositories.1',
+          'acme/other is not in forge.repositories, so the service reads none of its events; add it there or remove it here',
+        ],
+      ],
+    );
+  });
+
   it('reads the metrics token and the service forge token as secrets, and refuses a network entry that is not a host', () => {
     const dir = tempDir();
     writeFileSync(
@@ -632,6 +693,7 @@ describe('config check output', () => {
         maxRunMinutes: 30,
         maxIssueUsd: 20,
         maxDailyUsd: 50,
+        maxIssuesPerRun: 30,
       });
     });
 

@@ -409,6 +409,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     projectInstructions: agent.projectInstructions,
   }));
   checkAgents(agents, parsed, problems);
+  checkMilestones(parsed, problems);
 
   const forgeUrl = parsed.forge.url?.replace(/\/+$/, '');
   if (agents.length > 0 && forgeUrl === undefined) {
@@ -447,6 +448,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     housekeeping: parsed.housekeeping,
     health: parsed.health,
     dashboard: parsed.dashboard,
+    milestones: parsed.milestones,
     agents,
   };
 }
@@ -528,6 +530,19 @@ function checkAgents(agents: readonly AgentConfig[], parsed: ParsedConfig, probl
       });
     }
   }
+}
+
+/** A repository opted in for milestones must be one the service works on. */
+function checkMilestones(parsed: ParsedConfig, problems: ConfigProblem[]): void {
+  const configured = new Set(parsed.forge.repositories.map((repo) => repo.toLowerCase()));
+  if (configured.size === 0) return;
+  parsed.milestones.repositories.forEach((repo, i) => {
+    if (!configured.has(repo.toLowerCase()))
+      problems.push({
+        key: `milestones.repositories.${i}`,
+        message: `${repo} is not in forge.repositories, so the service reads none of its events; add it there or remove it here`,
+      });
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -34,7 +34,7 @@ describe('the role policy table', () => {
     const table = ROLES.map((role) => [role, ROLE_POLICY[role].forgeTools]);
 
     assert.deepEqual(table, [
-      ['planner', ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread']],
+      ['planner', ['comment', 'create_issue', 'set_dependencies', 'add_labels', 'remove_labels', 'read_thread']],
       ['implementer', ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread']],
       ['reviewer', ['comment', 'submit_review', 'read_thread']],
     ]);

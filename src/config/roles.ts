@@ -23,6 +23,7 @@ export type Role = 'planner' | 'implementer' | 'reviewer';
 export type ForgeToolName =
   | 'comment'
   | 'create_issue'
+  | 'set_dependencies'
   | 'open_pull_request'
   | 'request_review'
   | 'submit_review'
@@ -71,7 +72,7 @@ export const ROLE_POLICY: Readonly<Record<Role, RolePolicy>> = {
     writes: false,
     pushes: false,
     tools: READ,
-    forgeTools: ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'],
+    forgeTools: ['comment', 'create_issue', 'set_dependencies', 'add_labels', 'remove_labels', 'read_thread'],
     network: 'service-and-allow-list',
     settings: 'none',
     conventions: 'plan',

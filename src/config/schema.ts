@@ -20,6 +20,12 @@ export type SecretRef = z.infer<typeof secretRefSchema>;
 
 const login = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a forge login (letters, digits, _ . -)');
 const repoName = z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name');
+/** A label's name as the forge shows it: one line, no comma (a label list separates by commas), no outer blanks. */
+const labelName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^\s,](?:[^,\n\r]*[^\s,])?$/, 'a label name (no comma, no leading or trailing blank)');
 
 export const triggerSchema = z.discriminatedUnion('on', [
   z.strictObject({ on: z.literal('issue_opened') }),
@@ -108,6 +114,8 @@ const agentFields = z.strictObject({
       maxIssueUsd: z.number().positive().default(20),
       /** Cost of all of the agent's runs in one UTC day. */
       maxDailyUsd: z.number().positive().default(50),
+      /** Issues one run may open (the planner's `create_issue`); a run that needs more says what is left. */
+      maxIssuesPerRun: z.number().int().positive().default(30),
     })
     .prefault({}),
   model: agentModelSchema.optional(),
@@ -280,6 +288,8 @@ export const configSchema = z.strictObject({
       gitTimeoutMinutes: z.number().positive().default(10),
       /** A job waits this long at most for another job's fetch of the same repository, then is retried. */
       lockWaitSeconds: z.number().positive().default(120),
+      /** A head learned from a webhook, a relayed push or a fetch spares a job's fetch for this long; 0: always fetch. */
+      knownHeadMaxAgeSeconds: z.number().int().nonnegative().default(300),
     })
     .prefault({}),
   housekeeping: z
@@ -311,6 +321,25 @@ export const configSchema = z.strictObject({
       deleteSessionsOnClose: z.boolean().default(false),
     })
     .prefault({}),
+  /** Milestones that run themselves (docs/milestones.md): which tracking issues, and how many stories at once. */
+  milestones: z
+    .strictObject({
+      /** The label that opts a tracking issue in: the service hands its ready stories to the implementer. */
+      label: labelName.default('milestone'),
+      /** Repositories whose tracking issues are opted in without the label (an issue a story's `Tracking:` line names). */
+      repositories: z.array(repoName).default([]),
+      /** Whether a story may start on its upstream story's open pull request; the label `<label>/stacked` turns it on for one milestone. */
+      stacking: z.boolean().default(false),
+      /** Stories of one milestone in flight at once (an open pull request, or a job of the implementer). */
+      maxInFlight: z.number().int().positive().default(2),
+      /** The label that asks the planner to plan an issue. */
+      planLabel: labelName.default('plan'),
+    })
+    .prefault({})
+    .refine((m) => m.label.toLowerCase() !== m.planLabel.toLowerCase(), {
+      message: 'must differ from milestones.label: one label opts a tracking issue in, the other asks for a plan',
+      path: ['planLabel'],
+    }),
   health: z
     .strictObject({
       /** /readyz fails when free space under the data dir falls below this. */

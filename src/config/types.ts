@@ -29,6 +29,8 @@ export interface AgentConfig {
     readonly maxRunMinutes?: number;
     readonly maxIssueUsd?: number;
     readonly maxDailyUsd?: number;
+    /** Issues one run may open with `create_issue` (the forge tools' default when absent). */
+    readonly maxIssuesPerRun?: number;
   };
   /** The global `model` with the agent's overrides; undefined when no credential is configured. */
   readonly model?: ModelConfig;
@@ -106,6 +108,8 @@ export interface Config {
   readonly health: Readonly<ParsedConfig['health']>;
   readonly dashboard: Readonly<ParsedConfig['dashboard']>;
   readonly housekeeping: Readonly<ParsedConfig['housekeeping']>;
+  /** Milestones (docs/milestones.md): the opt-in and plan labels, stacking, the in-flight cap. */
+  readonly milestones: Readonly<ParsedConfig['milestones']>;
   readonly agents: readonly AgentConfig[];
   /**
    * The secrets written in the file itself as `{ value: … }` rather than as a reference, each with

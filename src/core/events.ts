@@ -90,7 +90,27 @@ export type IssueAction =
   | 'deleted'
   | 'assigned'
   | 'unassigned'
-  | 'labelled';
+  | 'labelled'
+  /**
+   * Never from the forge: the story's milestone hands it to the implementer — every upstream story
+   * is done, or (stacking on) one is still in review and `ready.base` is its branch to start from.
+   * Stored like a polled event (docs/milestones.md).
+   */
+  | 'ready'
+  /**
+   * Never from the forge: someone put the plan label on the issue (the event's actor), and the
+   * planner is to turn it into a milestone. Stored like a polled event (docs/milestones.md).
+   */
+  | 'plan';
+
+export interface StoryReady {
+  /** The tracking issue whose milestone the story is in. */
+  readonly tracking: number;
+  /** Stacked start: the upstream story's open pull request, whose head branch the story starts from and targets. */
+  readonly base?: { readonly branch: string; readonly pull: number };
+  /** The story's upstream issues, ascending: done (all but the stacked base's story). */
+  readonly upstream?: readonly number[];
+}
 
 export interface IssueEvent extends EventBase {
   readonly type: 'issue';
@@ -98,6 +118,10 @@ export interface IssueEvent extends EventBase {
   readonly issue: IssueRef;
   /** For `assigned`/`unassigned`: the login concerned, when the payload names it. */
   readonly assignee?: string;
+  /** For `ready`: the milestone, and the branch to start from when stacked. */
+  readonly ready?: StoryReady;
+  /** For `plan`: the label that asked for the plan. */
+  readonly plan?: { readonly label: string };
 }
 
 export interface CommentEvent extends EventBase {

@@ -19,6 +19,11 @@ const jobField = z.object({
 const keyField = z.object({
   key: z.string().regex(/^[^:\s]+:[^#\s]+#[1-9]\d{0,9}$/, 'key must be a work key: agent:host/owner/name#issue'),
 });
+const milestoneField = z.object({
+  milestone: z
+    .string()
+    .regex(/^[^/\s#]+\/[^/\s#]+\/[^/\s#]+#[1-9]\d{0,9}$/, 'milestone must be host/owner/name#tracking-issue'),
+});
 const pauseFields = keyField.extend({
   hours: z
     .string()
@@ -84,6 +89,29 @@ export function planAction(
         },
       };
     }
+    case 'pause-milestone':
+    case 'resume-milestone': {
+      const act = name === 'pause-milestone' ? actions.pauseMilestone : actions.resumeMilestone;
+      if (!act) return { ok: false, error: `${name} is not available in this build` };
+      const parsed = milestoneField.safeParse(form);
+      if (!parsed.success) return invalid(parsed.error);
+      const hash = parsed.data.milestone.lastIndexOf('#');
+      const milestone = {
+        repo: parsed.data.milestone.slice(0, hash),
+        tracking: Number(parsed.data.milestone.slice(hash + 1)),
+      };
+      return {
+        ok: true,
+        value: {
+          question:
+            name === 'pause-milestone'
+              ? `Pause milestone ${parsed.data.milestone}? No new story of it starts; those in flight finish.`
+              : `Resume milestone ${parsed.data.milestone}?`,
+          fields: { milestone: parsed.data.milestone },
+          run: () => act(milestone),
+        },
+      };
+    }
     case 'run-sweeper': {
       const sweep = actions.runSweeper;
       if (!sweep) return { ok: false, error: 'run-sweeper is not available in this build' };
@@ -92,7 +120,7 @@ export function planAction(
     default:
       return {
         ok: false,
-        error: `unknown action "${name}": one of cancel-job, pause-key, resume-key, reset-session, run-sweeper`,
+        error: `unknown action "${name}": one of cancel-job, pause-key, resume-key, reset-session, run-sweeper, pause-milestone, resume-milestone`,
       };
   }
 }

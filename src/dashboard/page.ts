@@ -4,8 +4,10 @@
  * reasons — is text. Figures that `/api/status` also carries are marked `data-stat="<path>"`.
  */
 import { formatBytes } from '../lib/format-bytes.js';
+import { actionForm } from './action-form.js';
 import { diskChart } from './disk-chart.js';
 import { html, type SafeHtml } from './html.js';
+import { milestonesSection } from './milestones-section.js';
 import type { DashboardStatus, RunRow } from './status-model.js';
 import { formatUsd } from '../lib/format-usd.js';
 import { isoSeconds } from '../lib/format-time.js';
@@ -41,7 +43,7 @@ Each runs as this service's own user and reaches whatever that user can: its fil
 
 /** The part the page re-fetches every few seconds (`GET /?part=status`). */
 export function statusSections(status: DashboardStatus, csrf: string): SafeHtml {
-  return html`${diskSection(status)}${queueSection(status, csrf)}${agentsSection(status, csrf)}${runsSection(status)}${sessionsSection(status)}${sweeperSection(status, csrf)}${intakeSection(status)}`;
+  return html`${diskSection(status)}${queueSection(status, csrf)}${agentsSection(status, csrf)}${milestonesSection(status, csrf)}${runsSection(status)}${sessionsSection(status)}${sweeperSection(status, csrf)}${intakeSection(status)}`;
 }
 
 function diskSection({ disk }: DashboardStatus): SafeHtml {
@@ -158,20 +160,6 @@ ${doctorLine(doctor)}
     3,
   )}</tbody></table>
 </section>`;
-}
-
-/** A POST form for one action; the server answers with a confirmation step before doing it. */
-export function actionForm(
-  csrf: string,
-  action: string,
-  fields: Readonly<Record<string, string>>,
-  label: string,
-): SafeHtml {
-  return html`<form class="action" method="post" action="/dashboard/actions/${action}"><input type="hidden" name="csrf" value="${csrf}">${Object.entries(
-    fields,
-  ).map(
-    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
-  )}<button>${label}</button></form>`;
 }
 
 function rowsOrNone(rows: readonly SafeHtml[], columns = 2): SafeHtml {

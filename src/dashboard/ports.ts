@@ -153,4 +153,12 @@ export interface DashboardActions {
   resumeKey(key: { readonly agent: string; readonly repo: string; readonly issue: number }): Promise<ActionResult>;
   runSweeper?(): Promise<ActionResult>;
   resetSession?(key: { readonly agent: string; readonly repo: string; readonly issue: number }): Promise<ActionResult>;
+  /** Stops (or lets again) new stories of a milestone from starting; `repo` is `host/owner/name`. */
+  pauseMilestone?(milestone: MilestoneKey): Promise<ActionResult>;
+  resumeMilestone?(milestone: MilestoneKey): Promise<ActionResult>;
+}
+
+export interface MilestoneKey {
+  readonly repo: string;
+  readonly tracking: number;
 }

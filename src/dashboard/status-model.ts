@@ -3,8 +3,10 @@
  * queries, served as `GET /api/status` and rendered as `GET /`. Disk figures come from the
  * newest background sample, never from a measurement made for the request.
  */
+import type { MilestoneReport } from '../milestones/report.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunIsolation } from '../sessions/ports.js';
+import { loadOpenMilestoneReports, type MilestoneReads } from './milestone-reads.js';
 import type {
   DashboardReads,
   DiskKinds,
@@ -21,6 +23,8 @@ const DAY = 24 * HOUR;
 export const QUEUE_LIMIT = 50;
 export const RECENT_RUNS = 25;
 const SKIP_LIMIT = 20;
+/** Milestones shown (open ones, by repository and tracking issue); `claude-hooks milestones` lists them all. */
+export const MILESTONE_LIMIT = 20;
 /** Points in the disk chart; older samples are already thinned by the store. */
 export const CHART_POINTS = 240;
 
@@ -39,6 +43,8 @@ export interface StatusSources {
   readonly doctor?: () => Promise<DoctorResult | undefined>;
   /** The live status line of a running job, when the runner reports one. */
   readonly liveStatus?: (jobId: number) => string | undefined;
+  /** What the milestones are read with (the store, the queue, the settings); no section without it. */
+  readonly milestones?: MilestoneReads;
 }
 
 export interface NamedBytes {
@@ -96,6 +102,14 @@ export interface RunRow {
   readonly isolation: RunIsolation | undefined;
 }
 
+/** A milestone as the page shows it: its report, and where its issues are on the forge. */
+export interface MilestoneRow extends MilestoneReport {
+  /** The tracking issue's page. */
+  readonly url: string;
+  /** Its repository's issues, to which a story's number is appended. */
+  readonly issuesUrl: string;
+}
+
 export interface DashboardStatus {
   readonly generatedAt: number;
   /** How this service confines the runs it starts now (a run's own record says how it ran). */
@@ -128,6 +142,16 @@ export interface DashboardStatus {
     readonly lastPoll: string | undefined;
   };
   readonly doctor: DoctorResult | undefined;
+  /** Open milestones (at most `MILESTONE_LIMIT`); undefined when the service has none wired. */
+  readonly milestones:
+    | {
+        readonly shown: readonly MilestoneRow[];
+        /** Milestones whose tracking issue is closed: not shown. */
+        readonly closed: number;
+        /** Open milestones beyond `MILESTONE_LIMIT`: not shown. */
+        readonly more: number;
+      }
+    | undefined;
 }
 
 export async function loadStatus(sources: StatusSources, now: number): Promise<DashboardStatus> {
@@ -146,6 +170,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     history,
     lastSweep,
     rejected,
+    milestones,
   ] = await Promise.all([
     sources.jobs.countByState(),
     sources.jobs.listJobs({ states: ['queued'], limit: QUEUE_LIMIT }),
@@ -161,6 +186,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     sources.diskSamples.history(now - 365 * DAY),
     sources.sweeps?.lastSweep(),
     sources.rejections?.countSince(now - HOUR),
+    sources.milestones && loadOpenMilestoneReports(sources.milestones, MILESTONE_LIMIT),
   ]);
   const link = issueLink(sources.forgeUrl);
   const queuedCount = counts.queued ?? 0;
@@ -236,6 +262,15 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
       lastPoll,
     },
     doctor: await sources.doctor?.(),
+    milestones: milestones && {
+      shown: milestones.reports.map((report) => ({
+        ...report,
+        url: link(report.repo, report.tracking),
+        issuesUrl: link(report.repo, report.tracking).replace(/\d+$/, ''),
+      })),
+      closed: milestones.closed,
+      more: milestones.more,
+    },
   };
 }
 

@@ -110,6 +110,25 @@ export interface NewIssue {
   readonly labels: readonly string[];
 }
 
+/**
+ * An issue another one waits for: a native dependency (Gitea's and Forgejo's "depends on", shown
+ * as "blocked by"). It may be of another repository.
+ */
+export interface IssueDependency {
+  /** `owner/name` as the forge spells it. */
+  readonly repo: RepoName;
+  readonly number: number;
+  readonly state: 'open' | 'closed';
+  readonly isPull: boolean;
+}
+
+/**
+ * The forge keeps no native dependencies here: it answered 404 — a repository whose tracker has
+ * dependencies turned off, a server older than the endpoints, or a user who may not write the
+ * issue. The `## Dependencies` footers then carry the edges alone.
+ */
+export type DependenciesUnsupported = 'unsupported';
+
 export type ReviewEventName = 'APPROVED' | 'REQUEST_CHANGES' | 'COMMENT';
 
 export interface NewReview {
@@ -168,6 +187,24 @@ export interface ForgeClient {
   /** Removes one label by name; `no-such-label` when the repository has no label of that name. */
   removeLabel(repo: RepoName, issueNumber: number, name: string): Promise<'removed' | 'no-such-label'>;
   createIssue(repo: RepoName, issue: NewIssue): Promise<IssueRef & WebLink>;
+  /** Replaces an issue's body (`PATCH …/issues/{index}`); the forge announces a change as `issues` `edited`. */
+  editIssueBody(repo: RepoName, number: number, body: string): Promise<IssueRef & WebLink>;
+  /**
+   * The issues `number` depends on (`GET …/issues/{index}/dependencies`), its own repository's
+   * first, all pages; dependencies the user may not see are left out. A 404 is `unsupported`
+   * (see `DependenciesUnsupported`) — and so is an issue that does not exist, which callers have
+   * read first. The forge sends no webhook when dependencies change; both issues' `updated_at`
+   * moves (each gets a timeline entry), so the poller sees them.
+   */
+  listDependencies(repo: RepoName, number: number): Promise<IssueDependency[] | DependenciesUnsupported>;
+  /**
+   * Makes `number` depend on `upstream`, an issue of the same repository. Idempotent: Gitea answers
+   * an existing dependency with a 500, after which the list is read and an existing one counts
+   * as added. A 404 is `unsupported`.
+   */
+  addDependency(repo: RepoName, number: number, upstream: number): Promise<'added' | DependenciesUnsupported>;
+  /** Removes that dependency; idempotent as `addDependency` (Gitea answers a missing one with a 500). */
+  removeDependency(repo: RepoName, number: number, upstream: number): Promise<'removed' | DependenciesUnsupported>;
   /** Retargets a PR onto another base branch (`PATCH …/pulls/{index}` with `base`). */
   editPullBase(repo: RepoName, number: number, base: string): Promise<PullRef>;
 }

@@ -6,15 +6,8 @@
  */
 import type { CancelAnswer } from '../queue/dispatcher.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
-import {
-  describeIssues,
-  pauseScope,
-  pauseSchema,
-  resetSchema,
-  sweepSchema,
-  type PauseRequest,
-} from '../housekeeping/admin-schema.js';
+import { auditedAction, parseBody as parse, type Answer } from './audited.js';
+import { pauseScope, pauseSchema, resetSchema, sweepSchema, type PauseRequest } from '../housekeeping/admin-schema.js';
 import type { AuditLog, DispatchPauses, SweepRecords } from '../housekeeping/ports.js';
 import { reset, type ResetDeps } from '../housekeeping/reset.js';
 import type { Clock } from '../lib/clock.js';
@@ -22,8 +15,6 @@ import type { Secret } from '../lib/secret.js';
 import type { SessionStore } from '../sessions/ports.js';
 import type { Workdirs } from '../workdir/index.js';
 import { adminGuard } from './admin-auth.js';
-import { isRecord } from '../lib/is-record.js';
-import { answerForError } from './error-answers.js';
 
 export interface AdminRoutesOptions {
   readonly adminToken: Secret | undefined;
@@ -43,32 +34,12 @@ export interface AdminRoutesOptions {
   readonly clock: Clock;
 }
 
-type Answer = { readonly status: number; readonly body: unknown };
-
 export function adminRoutes(options: AdminRoutesOptions) {
   return (app: FastifyInstance) => {
     const preHandler = adminGuard(options.adminToken);
 
     /** Runs an action and writes its audit record, with the status it was answered with. */
-    const audited =
-      (action: string, handler: (request: FastifyRequest) => Promise<Answer>) =>
-      async (request: FastifyRequest, reply: FastifyReply) => {
-        let answer: Answer;
-        try {
-          answer = await handler(request);
-        } catch (error) {
-          answer = answerForError(action, error);
-        }
-        await options.audit.record({
-          at: options.clock.now(),
-          source: `api ${request.ip}`,
-          action,
-          params: { ...(request.params as object), ...(isRecord(request.body) ? request.body : {}) },
-          status: answer.status,
-          result: answer.body,
-        });
-        return reply.code(answer.status).send(answer.body);
-      };
+    const audited = auditedAction(options);
 
     app.post(
       '/admin/reset',
@@ -194,17 +165,6 @@ export function adminRoutes(options: AdminRoutesOptions) {
       return { audit: await options.audit.list(limit) };
     });
   };
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): { ok: true; value: T } | { ok: false; answer: Answer } {
-  if (!isRecord(body))
-    return {
-      ok: false,
-      answer: { status: 400, body: { error: 'the body must be a JSON object', reason: 'bad-body' } },
-    };
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, answer: { status: 400, body: { error: describeIssues(parsed.error), reason: 'bad-body' } } };
 }
 
 function scopeOf(body: PauseRequest, options: AdminRoutesOptions): string | Answer {

@@ -9,7 +9,7 @@
  */
 import type { ForgeKind } from '../core/events.js';
 import { handlerFor } from '../forge/webhook/forge-handlers.js';
-import { readDeliveryHeaders, type HeaderMap } from '../forge/webhook/headers.js';
+import type { HeaderReading } from '../intake/accept-delivery.js';
 
 export interface DeliveryLabels {
   readonly forge: ForgeKind | 'unknown';
@@ -17,8 +17,8 @@ export interface DeliveryLabels {
   readonly event: string;
 }
 
-export function deliveryLabels(headers: HeaderMap): DeliveryLabels {
-  const read = readDeliveryHeaders(headers);
+/** Labels from the request's headers as `readDeliveryHeaders` read them (once, in the route). */
+export function deliveryLabels(read: HeaderReading): DeliveryLabels {
   if (!read.ok) return { forge: read.error.kind === 'missing-header' ? read.error.forge : 'unknown', event: 'other' };
   const { forge, eventType } = read.value;
   return { forge, event: handlerFor(forge, eventType) === undefined ? 'other' : eventType };

@@ -5,6 +5,7 @@ import { deliveryHeaders, deliveryIdFor, loadSamplePayload, loadSamplePayloads }
 import { signBody } from '../intake/verify-signature.js';
 import { storedDelivery, storeRows } from '../../test/support/store-rows.js';
 import { statSync } from 'node:fs';
+import { capturingLogger } from '../../test/support/capturing-logger.js';
 
 const comment = () => loadSamplePayload('gitea-issue_comment-created', { secret: TEST_SECRET, forge: 'forgejo' });
 
@@ -348,6 +349,43 @@ describe('health and metrics', () => {
       /claude_hooks_deliveries_total\{forge="forgejo",event="issue_comment",outcome="rejected:unsigned"\} 1/,
     );
     assert.match(metrics, /claude_hooks_intake_duration_seconds_count\{outcome="accepted"\} 1/);
+    await intake.close();
+  });
+
+  it('has counted and logged each delivery, whatever its outcome, by the time its answer arrives', async () => {
+    const { log, lines } = capturingLogger();
+    const intake = await buildIntakeApp({ log });
+    const sample = comment();
+    const release = JSON.stringify({ action: 'published', release: { id: 1 } });
+    const deliveries = [
+      { headers: sample.headers, body: sample.body, status: 202, line: 'delivery accepted', outcome: 'accepted' },
+      { headers: sample.headers, body: sample.body, status: 200, line: 'duplicate delivery', outcome: 'duplicate' },
+      {
+        headers: signed(release, { event: 'release' }),
+        body: release,
+        status: 202,
+        line: 'delivery ignored',
+        outcome: 'ignored',
+      },
+      {
+        headers: { ...sample.headers, 'x-forgejo-signature': signBody('wrong', sample.body) },
+        body: sample.body,
+        status: 401,
+        line: 'delivery rejected',
+        outcome: 'rejected:bad-signature',
+      },
+    ];
+
+    for (const { headers, body, status, line, outcome } of deliveries) {
+      const response = await intake.app.inject({ method: 'POST', url: '/webhook', headers, payload: body });
+      const logged = lines.at(-1)?.msg;
+      const counted = await intake.app.inject({ method: 'GET', url: '/metrics' });
+
+      assert.equal(response.statusCode, status, response.body);
+      assert.equal(logged, line);
+      assert.match(counted.body, new RegExp(`claude_hooks_deliveries_total\\{[^}]*outcome="${outcome}"\\} 1`));
+    }
+    assert.equal(lines.filter((l) => l.msg === 'delivery accepted')[0]?.delivery, sample.headers['x-forgejo-delivery']);
     await intake.close();
   });
 

@@ -8,10 +8,14 @@
  * bodies are never buffered (docs/decisions.md §18: 400 unsigned 5 MiB bodies took 2.1 GiB).
  * The intake still words the rejection: it is handed an empty body, which it refuses on the
  * headers before looking at it.
+ *
+ * The headers are read once per request, when it arrives, and that reading serves the early
+ * rejection, the metric labels and the intake. Counting and logging a delivery come after its
+ * answer is written: the forge waits for the durable store only (docs/decisions.md §6).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readDeliveryHeaders } from '../forge/webhook/headers.js';
-import type { AcceptDelivery, IntakeOutcome, RejectionReason } from '../intake/accept-delivery.js';
+import type { AcceptDelivery, HeaderReading, IntakeOutcome, RejectionReason } from '../intake/accept-delivery.js';
 import { isSignatureShaped } from '../intake/verify-signature.js';
 import type { Logger } from '../lib/logger.js';
 import { deliveryLabels } from './delivery-labels.js';
@@ -40,28 +44,43 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       done(null, body),
     );
 
+    /** Each request's header reading, from its arrival (`onRequest`) to its answer. */
+    const readings = new WeakMap<FastifyRequest, HeaderReading>();
+    const readingOf = (request: FastifyRequest): HeaderReading => {
+      let read = readings.get(request);
+      if (read === undefined) {
+        read = readDeliveryHeaders(request.headers);
+        readings.set(request, read);
+      }
+      return read;
+    };
+
     const answer = async (request: FastifyRequest, reply: FastifyReply, body: Buffer) => {
       const started = process.hrtime.bigint();
-      const labels = deliveryLabels(request.headers);
+      const read = readingOf(request);
       let outcome: IntakeOutcome;
       try {
-        outcome = await options.acceptDelivery(request.headers, body);
+        outcome = await options.acceptDelivery(request.headers, body, read);
       } catch (error) {
         options.log.error({ err: error }, 'could not store a delivery');
-        options.metrics.deliveries.inc({ ...labels, outcome: 'error' });
+        options.metrics.deliveries.inc({ ...deliveryLabels(read), outcome: 'error' });
         return reply
           .code(503)
           .send({ error: 'the delivery could not be stored; see the service log', reason: 'store-failed' });
       }
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      send(reply, outcome);
       const label = outcomeLabel(outcome);
-      options.metrics.deliveries.inc({ ...labels, outcome: label });
-      options.metrics.intakeSeconds.observe({ outcome: label }, Number(process.hrtime.bigint() - started) / 1e9);
+      options.metrics.deliveries.inc({ ...deliveryLabels(read), outcome: label });
+      options.metrics.intakeSeconds.observe({ outcome: label }, seconds);
       logOutcome(options.log, outcome);
-      return send(reply, outcome);
+      return reply;
     };
 
     scope.addHook('onRequest', async (request, reply) => {
-      if (request.method !== 'POST' || !rejectedWhateverTheBody(request)) return;
+      if (request.method !== 'POST') return;
+      const read = readingOf(request);
+      if (read.ok && isSignatureShaped(read.value.signature)) return;
       reply.header('connection', 'close');
       return answer(request, reply, Buffer.alloc(0));
     });
@@ -70,11 +89,6 @@ export function registerWebhookRoute(app: FastifyInstance, options: WebhookRoute
       answer(request, reply, Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)),
     );
   });
-}
-
-function rejectedWhateverTheBody(request: FastifyRequest): boolean {
-  const read = readDeliveryHeaders(request.headers);
-  return !read.ok || !isSignatureShaped(read.value.signature);
 }
 
 function send(reply: FastifyReply, outcome: IntakeOutcome) {
@@ -100,21 +114,36 @@ function outcomeLabel(outcome: IntakeOutcome): string {
   return outcome.kind === 'rejected' ? `rejected:${outcome.reason}` : outcome.kind;
 }
 
+/** One line per delivery, its context as fields (no child logger to build for a single line). */
 function logOutcome(log: Logger, outcome: IntakeOutcome): void {
   if (outcome.kind === 'accepted') {
     const { event } = outcome;
-    log
-      .child({ delivery: outcome.deliveryId, forge: event.forge, event: event.type, repo: event.repo.fullName })
-      .info({ eventId: outcome.eventId }, 'delivery accepted');
+    log.info(
+      {
+        delivery: outcome.deliveryId,
+        forge: event.forge,
+        event: event.type,
+        repo: event.repo.fullName,
+        eventId: outcome.eventId,
+      },
+      'delivery accepted',
+    );
     return;
   }
   if (outcome.kind === 'rejected') {
-    log
-      .child({ forge: outcome.forge, event: outcome.eventType })
-      .warn({ reason: outcome.reason, field: outcome.field, detail: outcome.message }, 'delivery rejected');
+    log.warn(
+      {
+        forge: outcome.forge,
+        event: outcome.eventType,
+        reason: outcome.reason,
+        field: outcome.field,
+        detail: outcome.message,
+      },
+      'delivery rejected',
+    );
     return;
   }
-  const child = log.child({ delivery: outcome.deliveryId, forge: outcome.forge, event: outcome.eventType });
-  if (outcome.kind === 'ignored') child.info({ reason: outcome.reason }, 'delivery ignored');
-  else child.info({ sameEventAs: outcome.originalDeliveryId }, 'duplicate delivery');
+  const context = { delivery: outcome.deliveryId, forge: outcome.forge, event: outcome.eventType };
+  if (outcome.kind === 'ignored') log.info({ ...context, reason: outcome.reason }, 'delivery ignored');
+  else log.info({ ...context, sameEventAs: outcome.originalDeliveryId }, 'duplicate delivery');
 }

@@ -4,10 +4,11 @@
  * outcome to a status code once. No work happens here — dispatch picks stored events up.
  */
 import type { ForgeEvent, ForgeKind } from '../core/events.js';
-import { readDeliveryHeaders } from '../forge/webhook/headers.js';
+import { readDeliveryHeaders, type DeliveryHeaders, type HeaderProblem } from '../forge/webhook/headers.js';
 import { normalise } from '../forge/webhook/normalise.js';
 import { BODY_FIELD } from '../forge/webhook/payload-problem.js';
 import type { Clock } from '../lib/clock.js';
+import type { Result } from '../lib/result.js';
 import type { Secret } from '../lib/secret.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import type { DeliveryStore } from './ports.js';
@@ -55,9 +56,17 @@ export interface IntakeOptions {
   readonly secretSetting?: string;
 }
 
+/** What `readDeliveryHeaders` made of a request's headers. */
+export type HeaderReading = Result<DeliveryHeaders, HeaderProblem>;
+
+/**
+ * `read` is `readDeliveryHeaders(headers)` when the caller has it already (the route reads the
+ * headers once, when the request arrives); without it the headers are read here.
+ */
 export type AcceptDelivery = (
   headers: Readonly<Record<string, string | string[] | undefined>>,
   body: Buffer,
+  read?: HeaderReading,
 ) => Promise<IntakeOutcome>;
 
 /** Headers kept with a stored delivery: enough to replay or audit it, never the signature. */
@@ -74,8 +83,8 @@ const KEPT_HEADERS = new Set(
 export function createAcceptDelivery(options: IntakeOptions): AcceptDelivery {
   const secretSetting = options.secretSetting ?? 'CLAUDE_HOOKS_WEBHOOK_SECRET (forge.webhookSecret)';
 
-  return async (headers, body) => {
-    const read = readDeliveryHeaders(headers);
+  return async (headers, body, given) => {
+    const read = given ?? readDeliveryHeaders(headers);
     if (!read.ok) return { kind: 'rejected', reason: 'bad-headers', message: read.error.message };
     const delivery = read.value;
     const context = { forge: delivery.forge, eventType: delivery.eventType };

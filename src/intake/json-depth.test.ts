@@ -11,6 +11,8 @@ describe('nestsDeeperThan', () => {
     { name: 'an escaped quote that does not end the string', json: '{"a":"\\"[[[["}', limit: 1, deeper: false },
     { name: 'an escaped backslash that does end it', json: '{"a":"\\\\","b":[[1]]}', limit: 2, deeper: true },
     { name: 'multi-byte characters around brackets', json: '{"é✓":["☃"]}', limit: 2, deeper: false },
+    { name: 'nesting that goes on after a string of brackets', json: '["]]}",[["{{"]]]', limit: 2, deeper: true },
+    { name: 'an escape right before a closing quote', json: '["a\\\\",["\\"]"]]', limit: 2, deeper: false },
     { name: 'a million levels', json: '['.repeat(1_000_000), limit: 64, deeper: true },
   ];
   for (const { name, json, limit, deeper } of cases) {

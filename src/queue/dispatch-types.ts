@@ -19,6 +19,10 @@ export interface DispatchLimits {
 }
 
 export type DispatchNotice =
+  /** Routing decided these events (stored ids); the decisions are written next, one write per batch. */
+  | { readonly type: 'events-routed'; readonly eventIds: readonly number[] }
+  /** Their decisions are written and durable: each event routed to an agent is in its key's job. */
+  | { readonly type: 'events-queued'; readonly eventIds: readonly number[] }
   | { readonly type: 'job-started'; readonly job: Job }
   | { readonly type: 'job-finished'; readonly job: Job; readonly outcome: RunOutcome }
   /** The run could not begin (its worktree is leased): re-queued, the attempt given back. */

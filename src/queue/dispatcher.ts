@@ -103,6 +103,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     route: options.route,
     clock,
     log,
+    emit,
     wakeAt: setWake,
     afterRun: () => void schedule(),
   });

@@ -34,6 +34,10 @@ function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): F
     addLabels: unused,
     removeLabel: unused,
     createIssue: unused,
+    editIssueBody: unused,
+    listDependencies: unused,
+    addDependency: unused,
+    removeDependency: unused,
     editPullBase: unused,
     getRepository: async () => REPO,
     getIssue: async (_repo, number) => state.issues.find((i) => i.number === number) ?? issueRef(number),
@@ -122,6 +126,29 @@ describe('reconciliation poller', () => {
       runs.map((r) => `${r.request.key.agent}#${r.request.key.issue}`),
       ['boss#8'],
     );
+    await h.close();
+  });
+
+  it('tells what it found changed, as it read it, even when the change makes no event (a native dependency set)', async () => {
+    const h = await startHarness();
+    const changed = issueRef(9, { createdAt: '2020-01-01T00:00:00Z', updatedAt: new Date().toISOString() });
+    const told: Array<{ repo: string; numbers: number[] }> = [];
+    const poller = createPoller({
+      repositories: ['acme/widget'],
+      forgeKind: 'forgejo',
+      client: fakeForge({ issues: [changed], comments: [] }),
+      deliveries: h.store.deliveries,
+      cursors: h.store.pollCursors,
+      clock: systemClock,
+      log: silentLogger(),
+      intervalMs: 0,
+      onCaughtUp: (repo, found) => told.push({ repo: repo.fullName, numbers: found.map((f) => f.issue.number) }),
+    });
+
+    const recorded = await poller.pollOnce();
+
+    assert.equal(recorded, 0);
+    assert.deepEqual(told, [{ repo: REPO.fullName, numbers: [9] }]);
     await h.close();
   });
 

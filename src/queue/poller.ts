@@ -7,7 +7,7 @@
  * the intake's own store: the fingerprint de-duplication drops what a webhook already brought, so
  * a change is acted on once whichever way it arrived.
  */
-import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef } from '../core/events.js';
+import type { CommentEvent, ForgeEvent, ForgeKind, IssueRef, RepoRef } from '../core/events.js';
 import { submittedReviews, type ForgeClient } from '../forge/client.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryStore } from '../intake/ports.js';
@@ -33,6 +33,11 @@ export interface PollerOptions {
   readonly firstLookbackMs?: number;
   /** Overlap between polls, for clock skew between the forge and us (duplicates are dropped). */
   readonly overlapMs?: number;
+  /**
+   * Told, after a repository's events are recorded, of every issue and PR found updated as read:
+   * the milestone driver reads changes no webhook announces (native dependencies) from it.
+   */
+  readonly onCaughtUp?: (repo: RepoRef, found: readonly UpdatedIssue[]) => void;
 }
 
 export interface Poller {
@@ -58,11 +63,12 @@ export function createPoller(options: PollerOptions): Poller {
     const comments = await options.client.listCommentsUpdatedSince(fullName, since);
     const byNumber = new Map(issues.map((i) => [i.number, i]));
     const events: ForgeEvent[] = [];
+    const found: UpdatedIssue[] = [];
 
     for (const issue of issues) {
-      events.push(
-        ...reconcileEvents({ forge: options.forgeKind, repo, since }, await readUpdated(fullName, issue, since)),
-      );
+      const updated = await readUpdated(fullName, issue, since);
+      found.push(updated);
+      events.push(...reconcileEvents({ forge: options.forgeKind, repo, since }, updated));
     }
     for (const { issueNumber, comment } of comments) {
       const issue = byNumber.get(issueNumber) ?? (await options.client.getIssue(fullName, issueNumber));
@@ -94,6 +100,7 @@ export function createPoller(options: PollerOptions): Poller {
       });
       if (result.status === 'accepted') recorded++;
     }
+    options.onCaughtUp?.(repo, found);
     await options.cursors.set(fullName, new Date(startedAt - overlap).toISOString());
     if (recorded > 0) log.warn({ repo: fullName, recorded }, 'poller found changes no webhook delivered');
     return recorded;

@@ -14,6 +14,7 @@ import {
 } from '../../test/support/events.js';
 import type { ForgeEvent } from '../core/events.js';
 import { rebaseEvent } from '../housekeeping/rebase-request.js';
+import { planEvent, readyEvent } from '../tracking/milestone-events.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, personMayTrigger, routeEvent, type RouteContext } from './route-event.js';
 import { ForgeUnavailableError } from '../core/transient.js';
@@ -138,6 +139,47 @@ describe('routeEvent', () => {
     assert.deepEqual(skips(decisions), [
       '*: pull request #12 was retargeted; its author bob is no agent, so nobody is asked to rebase',
     ]);
+  });
+
+  it('gives a story handed out by its milestone to the implementer, on the story’s key, whoever the trigger rules', async () => {
+    const event = readyEvent({
+      forge: 'forgejo',
+      repo: REPO,
+      story: { number: 5, title: 'Sessions store' },
+      tracking: 1,
+      upstream: [3],
+      at: 0,
+    });
+
+    const decisions = await routeEvent(event, context({ agents: teamOfThree().map((a) => ({ ...a, triggers: [] })) }));
+
+    assert.deepEqual(work(decisions), ['dev#5 (ready)']);
+  });
+
+  it('gives a plan request to the planner, unless the planner put the plan label there itself', async () => {
+    const byAlice = planEvent(issueLabelled(7, ['plan'], 'alice'), 'plan');
+    const byBoss = planEvent(issueLabelled(7, ['plan'], 'boss'), 'plan');
+
+    assert.deepEqual(work(await routeEvent(byAlice, context())), ['boss#7 (plan)']);
+    assert.deepEqual(skips(await routeEvent(byBoss, context())), ['boss: its own action (plan)']);
+  });
+
+  it('says nobody takes a ready story when no implementer is configured', async () => {
+    const event = readyEvent({
+      forge: 'forgejo',
+      repo: REPO,
+      story: { number: 5, title: 'x' },
+      tracking: 1,
+      upstream: [],
+      at: 0,
+    });
+
+    const decisions = await routeEvent(
+      event,
+      context({ agents: teamOfThree().filter((a) => a.role !== 'implementer') }),
+    );
+
+    assert.deepEqual(skips(decisions), ['*: no implementer agent is configured to take issue #5']);
   });
 
   it('never lets an agent react to its own comment', async () => {

@@ -8,7 +8,7 @@ import { isStatusComment } from '../core/status-marker.js';
 import { policyOf } from '../config/roles.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
-import { repoKey, type ForgeEvent, type PullEvent, type RepoRef } from '../core/events.js';
+import { repoKey, type ForgeEvent, type IssueEvent, type PullEvent, type RepoRef } from '../core/events.js';
 import { issueOfBranch, pullOf } from '../core/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
@@ -64,6 +64,8 @@ export async function routeEvent(
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
   if (isAgentStatusComment(event, agentLogins)) return [];
   if (event.type === 'pull_request' && event.action === 'retargeted') return [rebaseJob(event, ctx.agents)];
+  if (event.type === 'issue' && (event.action === 'ready' || event.action === 'plan'))
+    return [milestoneJob(event, ctx.agents)];
   const decisions: RoutingDecision[] = [];
   let actorAllowed: boolean | undefined;
 
@@ -127,6 +129,27 @@ function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDec
     key: { agent: agent.name, repo: repoKey(event.repo), issue },
     repoRef: event.repo,
     trigger: 'retargeted',
+  };
+}
+
+/**
+ * The milestone driver's own events (docs/milestones.md): a story whose upstream is done goes to
+ * the implementer, on the story's own key; a plan request to the planner, on the issue's — unless
+ * the planner put the plan label there itself. Made up by the service, never by the forge, so no
+ * trigger or write-access guard applies (a plan label is put by someone who may label issues).
+ */
+function milestoneJob(event: IssueEvent, agents: readonly AgentConfig[]): RoutingDecision {
+  const role = event.action === 'ready' ? 'implementer' : 'planner';
+  const agent = agents.find((a) => a.role === role);
+  if (!agent)
+    return { kind: 'skip', agent: '*', reason: `no ${role} agent is configured to take issue #${event.issue.number}` };
+  if (event.actor.login.toLowerCase() === agent.login.toLowerCase())
+    return { kind: 'skip', agent: agent.name, reason: `its own action (${event.action})` };
+  return {
+    kind: 'work',
+    key: { agent: agent.name, repo: repoKey(event.repo), issue: event.issue.number },
+    repoRef: event.repo,
+    trigger: event.action,
   };
 }
 

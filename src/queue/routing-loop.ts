@@ -8,6 +8,7 @@
 import { cleanupFor } from '../core/cleanup-task.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { Emit } from './dispatch-types.js';
 import { labelChanges } from './label-changes.js';
 import type { JobStore, LabelSet, RoutingDecision, StoredEvent } from './ports.js';
 import { workKeyString } from '../core/work-key.js';
@@ -20,9 +21,15 @@ export interface RoutingLoopOptions {
   readonly route: RouteContext;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Tells observers when events are routed and when their decisions are written. */
+  readonly emit: Emit;
   /** Asks to be run again at `at` (a retry after a forge outage or a failed write). */
   readonly wakeAt: (at: number) => void;
-  /** Called after each run, whatever happened: routed work may be startable. */
+  /**
+   * Called after each batch whose decisions were written, and after each run whatever happened:
+   * routed work may be startable. A run goes on while events keep coming, so its end can be far
+   * off (decisions.md §56).
+   */
   readonly afterRun: () => void;
 }
 
@@ -100,6 +107,8 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
     );
     const routed = holdLaterLabelEvents(results);
     const settled = routed.filter((r) => r.decisions !== undefined);
+    const eventIds = settled.map(({ stored }) => stored.id);
+    options.emit({ type: 'events-routed', eventIds });
     await store.commitRouting(
       settled.map(({ stored, decisions, labels: set }) => ({
         eventId: stored.id,
@@ -108,7 +117,10 @@ export function createRoutingLoop(options: RoutingLoopOptions): RoutingLoop {
       })),
       clock.now(),
     );
+    options.emit({ type: 'events-queued', eventIds });
     for (const { stored, decisions } of settled) logDecisions(stored, decisions ?? []);
+    // Start what this batch queued now, not when the run ends (decisions.md §56).
+    if (settled.length > 0) options.afterRun();
     if (settled.length === routed.length) {
       failures = 0;
       return true;

@@ -1,8 +1,9 @@
 /**
- * Start-up, stage 4: cleanup on the forge's events (and, with several workers, each worker
+ * Start-up, stage 5: cleanup on the forge's events (and, with several workers, each worker
  * following it on its own disk), the sweeper and its schedule, the reset the admin API and the
  * dashboard offer, the poller — and what must run on one worker at a time, behind leader leases:
- * recovery of a dead worker's work, the poller, the sweeper's database tasks.
+ * recovery of a dead worker's work, the poller (and the milestone driver with it), the sweeper's
+ * database tasks.
  */
 import { join } from 'node:path';
 import { createTranscripts, withStoredTranscripts } from '../agent/claude/transcripts.js';
@@ -18,6 +19,7 @@ import type { Clock } from '../lib/clock.js';
 import { repeat } from '../lib/repeat.js';
 import type { ResetDeps } from '../housekeeping/reset.js';
 import { createPoller, type Poller } from '../queue/poller.js';
+import type { MilestoneDriver } from '../tracking/driver.js';
 import { createLeadership, type Leadership, type LeaderRole } from '../workers/leadership.js';
 import { periodicRole } from '../workers/periodic-role.js';
 import type { Dispatch } from './dispatch.js';
@@ -40,6 +42,7 @@ export async function startHousekeeping(
   ctx: ServiceContext,
   infra: Infrastructure,
   dispatch: Dispatch,
+  milestones?: MilestoneDriver,
 ): Promise<Housekeeping> {
   const { config, log, clock, lifecycle } = ctx;
   const { store, workdirs, several } = infra;
@@ -102,11 +105,11 @@ export async function startHousekeeping(
     clock,
     forgeUrl: config.forge.url,
   };
-  const poller = pollerFor(ctx, infra);
+  const poller = pollerFor(ctx, infra, milestones);
   const leadership = createLeadership({
     registry: store.workers,
     holder: infra.identity.id,
-    roles: leaderRoles(ctx, infra, dispatch, cleanup, poller),
+    roles: leaderRoles(ctx, infra, dispatch, cleanup, poller, milestones),
     ttlMs: infra.leaseMs,
     clock,
     log: log.child({ module: 'workers' }),
@@ -135,6 +138,7 @@ function leaderRoles(
   dispatch: Dispatch,
   cleanup: CleanupWorker,
   poller: Poller | undefined,
+  milestones: MilestoneDriver | undefined,
 ): LeaderRole[] {
   const recovery = periodicRole(
     {
@@ -152,12 +156,35 @@ function leaderRoles(
   return [
     ...(infra.several ? [recovery] : []),
     { name: 'sweeper', start: () => undefined, stop: () => undefined },
-    ...(poller ? [{ name: 'poller', start: () => poller.start(), stop: () => poller.stop() }] : []),
+    ...pollerRoles(poller, milestones),
+  ];
+}
+
+/**
+ * The poller, and the milestone driver with it: the driver learns from the poller's catch-up, so
+ * both run on the same worker (started first, stopped last). Without a poller the driver leads
+ * alone.
+ */
+function pollerRoles(poller: Poller | undefined, milestones: MilestoneDriver | undefined): LeaderRole[] {
+  if (!poller)
+    return milestones ? [{ name: 'milestones', start: () => milestones.start(), stop: () => milestones.stop() }] : [];
+  return [
+    {
+      name: 'poller',
+      start: async () => {
+        await milestones?.start();
+        poller.start();
+      },
+      stop: async () => {
+        await poller.stop();
+        await milestones?.stop();
+      },
+    },
   ];
 }
 
 /** The reconciliation poller, when repositories are configured and an agent's client can read them. */
-function pollerFor(ctx: ServiceContext, infra: Infrastructure): Poller | undefined {
+function pollerFor(ctx: ServiceContext, infra: Infrastructure, milestones?: MilestoneDriver): Poller | undefined {
   const { config, clock, log } = ctx;
   const client = infra.clients.values().next().value;
   if (!client || config.forge.repositories.length === 0) return undefined;
@@ -170,6 +197,7 @@ function pollerFor(ctx: ServiceContext, infra: Infrastructure): Poller | undefin
     clock,
     log: log.child({ module: 'poller' }),
     intervalMs: config.dispatch.pollIntervalSeconds * 1000,
+    ...(milestones ? { onCaughtUp: (repo, found) => milestones.caughtUp(repo, found) } : {}),
   });
 }
 

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../agent/claude/budget.js';
 import { sweepHistory, withHousekeeping } from '../dashboard/housekeeping-actions.js';
 import { jobStoreActions } from '../dashboard/job-actions.js';
+import { withMilestones } from '../dashboard/milestone-actions.js';
+import { milestoneReads } from '../dashboard/milestone-reads.js';
 import { reset } from '../housekeeping/reset.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { buildHttpApp } from '../http/build-app.js';
@@ -16,6 +18,7 @@ import { dashboardRoute } from '../http/dashboard-route.js';
 import { deliveriesRoute } from '../http/deliveries-route.js';
 import { dataDirWritableCheck, freeDiskCheck } from '../http/health.js';
 import { jobsRoute } from '../http/jobs-route.js';
+import { milestonesRoute } from '../http/milestones-route.js';
 import { runsRoute } from '../http/runs-route.js';
 import { workersRoute } from '../http/workers-route.js';
 import { SERVICE_URL_FILE } from '../lib/data-dir-lock.js';
@@ -23,6 +26,7 @@ import { doctorReadiness, doctorSummary } from '../onboarding/last-result.js';
 import type { Agents } from './agents.js';
 import type { Dispatch } from './dispatch.js';
 import type { Housekeeping } from './housekeeping.js';
+import type { MilestoneDriver } from '../tracking/driver.js';
 import type { Infrastructure } from './infrastructure.js';
 import type { ServiceContext } from './types.js';
 
@@ -31,12 +35,14 @@ export interface Parts {
   readonly agents: Agents;
   readonly dispatch: Dispatch;
   readonly housekeeping: Housekeeping;
+  /** The milestone driver, rebuilt at once when an operator pauses or resumes a milestone. */
+  readonly milestones?: MilestoneDriver | undefined;
 }
 
 /** Listens, and answers the URL it listens on (`http://host:port`; the configured port may be 0). */
 export async function startHttp(
   ctx: ServiceContext,
-  { infra, agents, dispatch, housekeeping }: Parts,
+  { infra, agents, dispatch, housekeeping, milestones: driver }: Parts,
 ): Promise<string> {
   const { config, log, clock, lifecycle } = ctx;
   const { store, tokenCheck } = infra;
@@ -56,6 +62,7 @@ export async function startHttp(
     sweep: (sweepOptions) => sweeper.sweep({ ...sweepOptions, trigger: 'api' }),
     clock,
   });
+  const milestones = milestoneReads(store, config);
   const dashboard = dashboardRoute({
     adminToken: config.adminToken,
     status: {
@@ -70,14 +77,18 @@ export async function startHttp(
       liveStatus: infra.live.of,
       sweeps: sweepHistory(store.sweeps),
       doctor: () => doctorSummary(config.dataDir),
+      milestones,
     },
     runs: store.runs,
-    actions: withHousekeeping(jobStoreActions(store.jobs, clock), {
-      sweep: () => sweeper.sweep({ trigger: 'dashboard' }),
-      reset: (request) => reset(resetDeps, request),
-      audit: store.audit,
-      clock,
-    }),
+    actions: withMilestones(
+      withHousekeeping(jobStoreActions(store.jobs, clock), {
+        sweep: () => sweeper.sweep({ trigger: 'dashboard' }),
+        reset: (request) => reset(resetDeps, request),
+        audit: store.audit,
+        clock,
+      }),
+      { milestones: store.milestones, audit: store.audit, clock, touched: (repo, n) => driver?.touch(repo, n) },
+    ),
     clock,
     secureCookie: config.server.publicUrl?.startsWith('https:') ?? false,
     sessionTtlMs: config.dashboard.sessionHours * 3600_000,
@@ -107,6 +118,14 @@ export async function startHttp(
       workersRoute({ workers: store.workers, adminToken: config.adminToken, clock, self: infra.identity.id }),
       deliveriesRoute({ history: store.deliveryHistory, adminToken: config.adminToken }),
       runsRoute({ runs: store.runs, adminToken: config.adminToken }),
+      milestonesRoute({
+        adminToken: config.adminToken,
+        reads: milestones,
+        milestones: store.milestones,
+        touched: (repo, n) => driver?.touch(repo, n),
+        audit: store.audit,
+        clock,
+      }),
       dashboard,
       admin,
     ],

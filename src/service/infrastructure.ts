@@ -24,7 +24,14 @@ import { ensurePrivateDir } from '../lib/private-files.js';
 import type { Secret } from '../lib/secret.js';
 import { openStore, storeFiles } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
-import { createWorkdirs, type Workdirs } from '../workdir/index.js';
+import {
+  createBackgroundFetch,
+  createKnownHeads,
+  createWorkdirs,
+  type KnownHeads,
+  watchHeads,
+  type Workdirs,
+} from '../workdir/index.js';
 import type { WorkerDisk, WorkerIdentity } from '../workers/ports.js';
 import type { ServiceContext } from './types.js';
 
@@ -95,6 +102,7 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
     config.agents.map((agent) => [agent.name, (options.forgeClientFor ?? agentForgeClient(config, log))(agent)]),
   );
   const tokenCheck = checkAgentTokens(config, clients, clock, log);
+  const knownHeads = createKnownHeads({ clock, maxAgeMs: config.workdir.knownHeadMaxAgeSeconds * 1000 });
   const workdirs = createWorkdirs({
     dataDir: config.dataDir,
     minFreeBytes: config.workdir.minFreeBytes,
@@ -106,7 +114,9 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
     log,
     clock,
     alsoMeasure: { transcripts: [join(config.dataDir, 'claude')], database: storeFiles(config.store, config.dataDir) },
+    knownHeads,
   });
+  learnHeads(ctx, store, workdirs, knownHeads);
   let lastDisk: WorkerDisk | undefined;
   const infra: Infrastructure = {
     store,
@@ -146,6 +156,25 @@ export async function openInfrastructure(ctx: ServiceContext): Promise<Infrastru
   infra.rejections.start();
   lifecycle.defer('rejection tally', () => infra.rejections.stop());
   return infra;
+}
+
+/**
+ * Every stored event tells the known heads what it says of the forge's heads, and a push is
+ * fetched into its repository's cache in the background, with the first agent's token, so the
+ * job that follows it need not ask the forge (decisions.md §51).
+ */
+function learnHeads(ctx: ServiceContext, store: Store, workdirs: Workdirs, heads: KnownHeads): void {
+  const agent = ctx.config.agents[0];
+  const fetcher =
+    agent && heads.enabled
+      ? createBackgroundFetch({
+          fetch: (repo, branches, signal) => workdirs.refresh(repo, branches, { agent, signal }),
+          clock: ctx.clock,
+          log: ctx.log.child({ module: 'workdir' }),
+        })
+      : undefined;
+  if (fetcher) ctx.lifecycle.defer('background fetches', () => fetcher.stop());
+  store.onEvent(watchHeads({ heads, fetchSoon: fetcher && ((repo, branch) => fetcher.request(repo, branch)) }));
 }
 
 /** Who this worker is: a fresh id per start, so a restarted worker never inherits its old leases. */

@@ -19,6 +19,7 @@ import type { Poller } from '../queue/poller.js';
 import type { AgentRunner } from '../queue/ports.js';
 import type { SandboxProbe } from '../sandbox/probe.js';
 import type { Store } from '../store/ports.js';
+import type { MilestoneDriver } from '../tracking/driver.js';
 import type { Workdirs } from '../workdir/index.js';
 
 export interface ServiceOptions {
@@ -73,6 +74,11 @@ export interface Service {
   readonly cleanup: CleanupWorker;
   /** The sweeper (docs/decisions.md §35): scheduled by `housekeeping.sweepCron`, and on demand. */
   readonly sweeper: Sweeper;
+  /**
+   * The milestone driver (docs/milestones.md): `view` decides one milestone from the store,
+   * `touch` rebuilds one now, `idle` settles when it has nothing left to do. Undefined without agents.
+   */
+  readonly milestones: MilestoneDriver | undefined;
   /** This worker's id in the store's worker registry. */
   readonly workerId: string;
   /**
@@ -80,7 +86,7 @@ export interface Service {
    * service left, then starting the dispatcher — is done; the service listens before it.
    */
   readonly started: Promise<void>;
-  /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller`). */
+  /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller` with the milestone driver, or `milestones` alone without a poller). */
   leads(): string[];
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ import type {
 } from '../housekeeping/ports.js';
 import type { DeliveryHistory, DeliveryRetention, DeliveryStore } from '../intake/ports.js';
 import type { EventListener } from '../core/stored-event.js';
+import type { MilestoneStore } from '../milestones/ports.js';
 import type { PollCursors } from '../queue/poller.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunRecords, SessionStore } from '../sessions/ports.js';
@@ -51,6 +52,8 @@ export interface Store {
   readonly recordRetention: RecordRetention;
   /** The workers sharing this store and their leader leases (with SQLite: this one process). */
   readonly workers: WorkerRegistry;
+  /** Each milestone's settings and every issue the service learned of it (decisions.md §55). */
+  readonly milestones: MilestoneStore;
   /**
    * Session transcripts kept in the database, so any worker resumes any session (PostgreSQL);
    * absent with SQLite, where they stay on the data dir's disk.

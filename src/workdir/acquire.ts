@@ -9,7 +9,7 @@ import { identityEnvironment, leaseEnvironment } from './auth.js';
 import { cacheExists, ensureCache, ensureRemoteUrl, gitIn, type GitContext } from './cache.js';
 import { formatBytes } from '../lib/format-bytes.js';
 import { freeBytes, gitContextFor, remoteUrlOf, type WorkdirDeps } from './deps.js';
-import { fetchForTarget, type Wanted } from './fetch-target.js';
+import { wantedForTarget, type Wanted } from './fetch-target.js';
 import { atticDirOf, cacheDirOf, repoKeyOf, worktreeDirOf, worktreeIdOf } from './paths.js';
 import type { WorktreeRecord } from './registry.js';
 import type { AcquireError, AcquireRequest, AcquireTarget, Lease, SyncOutcome, WorktreeTarget } from './types.js';
@@ -38,6 +38,8 @@ interface Prepared {
   readonly head: string;
   readonly remoteHead: string | undefined;
   readonly sync: SyncOutcome;
+  /** Whether the forge was asked, or every head the job needed was known (decisions.md §51). */
+  readonly fetched: boolean;
 }
 
 export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promise<Result<Lease, AcquireError>> {
@@ -66,12 +68,12 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       await releaseLease();
       return prepared;
     }
-    const { head, remoteHead, sync } = prepared.value;
+    const { head, remoteHead, sync, fetched } = prepared.value;
     const remoteMoved = sync.kind === 'kept-local-work' || sync.kind === 'remote-branch-deleted';
     const state = await inspectWorktree(path, cacheDirOf(deps.layout, repoKey));
     if (state.kind !== 'present')
       throw new Error(`the worktree at ${path} is not usable after it was prepared (${state.kind})`);
-    log.info({ path, head, sync: sync.kind, remoteMoved }, 'worktree acquired');
+    log.info({ path, head, sync: sync.kind, remoteMoved, fetched }, 'worktree acquired');
     let released = false;
     return ok({
       id,
@@ -80,6 +82,7 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
       head,
       remoteHead,
       sync,
+      fetched,
       remoteMoved,
       env: leaseEnvironment({ helperPath: await deps.credentialHelper(), agent, cloneUrl: remoteUrlOf(deps, repo) }),
       identity: identityEnvironment(agent),
@@ -94,6 +97,9 @@ export async function acquire(deps: WorkdirDeps, request: AcquireRequest): Promi
         ),
       // Not the request's signal: the run it aborted is exactly the one whose work must be looked at.
       localWork: () => localWorkOf({ ...ctx, signal: undefined }, path),
+      pushed(updates) {
+        for (const update of updates) deps.knownHeads?.moved(repo, update.ref, update.oldSha, update.newSha, 'relay');
+      },
       async release() {
         if (released) return;
         released = true;
@@ -136,8 +142,9 @@ interface Job {
 async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Result<Prepared, AcquireError>> {
   const { agent } = job.request;
   const cacheDir = cacheDirOf(deps.layout, job.repoKey);
-  if (await cacheExists(cacheDir)) {
-    await ensureRemoteUrl(ctx, cacheDir, job.cloneUrl);
+  const existed = await cacheExists(cacheDir);
+  if (existed) {
+    await ensureRemoteUrl(ctx, cacheDir, job.cloneUrl, deps.remotesChecked);
   } else {
     const low = await lowDisk(deps);
     if (low) return err(low);
@@ -145,7 +152,12 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
   }
 
   const record = await deps.registry.get(job.id);
-  const wanted = await fetchForTarget(ctx, cacheDir, job.request, record);
+  const wanted = await wantedForTarget(ctx, cacheDir, job.request, record, {
+    heads: deps.knownHeads,
+    clock: deps.clock,
+    // A cache made just now has no commit a known head could name.
+    useKnown: existed,
+  });
   if (!wanted.ok) return wanted;
   const state = await inspectWorktree(job.path, cacheDir);
   const branch = job.target.kind === 'issue-branch' ? job.target.branch : undefined;
@@ -218,7 +230,7 @@ async function prepare(deps: WorkdirDeps, ctx: GitContext, job: Job): Promise<Re
       lastUsedAt: now,
     }),
   );
-  return ok({ head, remoteHead: wanted.value.remoteHead, sync });
+  return ok({ head, remoteHead: wanted.value.remoteHead, sync, fetched: wanted.value.fetched });
 }
 
 function recordOf(
@@ -271,7 +283,8 @@ async function createWorktree(
   if (how === 'local-branch') return ok({ kind: 'created', from: 'local-branch' });
   if (how === 'commit')
     return ok({ kind: 'created', from: target.kind === 'default-branch' ? 'default-branch' : 'commit' });
-  return ok({ kind: 'created', from: wanted.checkout !== undefined ? 'remote-branch' : 'default-branch' });
+  if (wanted.checkout !== undefined) return ok({ kind: 'created', from: 'remote-branch' });
+  return ok({ kind: 'created', from: wanted.startBranch !== undefined ? 'start-branch' : 'default-branch' });
 }
 
 /**

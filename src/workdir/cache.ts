@@ -90,13 +90,19 @@ export async function ensureCache(ctx: GitContext, dir: string, cloneUrl: string
 
 /**
  * Points an existing cache's `origin` at `url` if it points elsewhere: a cache made before clone
- * URLs were built from forge.url may name a host a payload chose (docs/decisions.md §10).
+ * URLs were built from forge.url may name a host a payload chose (docs/decisions.md §10). Only the
+ * service writes that setting, so a cache found right once by this process (`checked`, keyed by
+ * folder and URL) is not read again: one git process less on every job.
  */
-export async function ensureRemoteUrl(ctx: GitContext, dir: string, url: string): Promise<void> {
+export async function ensureRemoteUrl(ctx: GitContext, dir: string, url: string, checked?: Set<string>): Promise<void> {
+  const key = `${dir}\0${url}`;
+  if (checked?.has(key)) return;
   const { stdout } = await gitIn(ctx, dir, ['config', '--get', 'remote.origin.url'], [1]);
-  if (stdout.trim() === url) return;
-  ctx.log.warn({ cache: dir, was: stdout.trim() }, 'cache remote did not point at the forge; reset');
-  await gitIn(ctx, dir, ['config', 'remote.origin.url', url]);
+  if (stdout.trim() !== url) {
+    ctx.log.warn({ cache: dir, was: stdout.trim() }, 'cache remote did not point at the forge; reset');
+    await gitIn(ctx, dir, ['config', 'remote.origin.url', url]);
+  }
+  checked?.add(key);
 }
 
 /** A half-made cache from a crashed process (we hold the repository lock, so none is in progress). */
@@ -121,19 +127,27 @@ export interface FetchOutcome {
   readonly missing: ReadonlyMap<string, string | undefined>;
   /** Remote-tracking refs the fetch moved, with their previous value (abbreviated, as git printed it). */
   readonly previous: ReadonlyMap<string, string>;
+  /** Whether any ref changed: git printed a ref update (moved, created, deleted) or a ref was dropped. */
+  readonly changed: boolean;
 }
 
 /**
  * Fetches exactly `refs` in one `git fetch` (the partial-clone filter comes from the cache's
- * config). An optional ref the remote lacks is dropped, its remote-tracking ref deleted (the
- * branch is gone), and the fetch retried. The ref-update lines git prints tell what each moved
- * ref held before, which saves a `for-each-ref` before every fetch.
+ * config unless `options.filter` names another for this fetch; the config keeps its own). An
+ * optional ref the remote lacks is dropped, its remote-tracking ref deleted (the branch is gone),
+ * and the fetch retried. The ref-update lines git prints tell what each moved ref held before,
+ * which saves a `for-each-ref` before every fetch.
  */
-export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonly RefToFetch[]): Promise<FetchOutcome> {
+export async function fetchRefs(
+  ctx: GitContext,
+  cacheDir: string,
+  refs: readonly RefToFetch[],
+  options: { readonly filter?: string } = {},
+): Promise<FetchOutcome> {
   const missing = new Map<string, string | undefined>();
   let wanted = [...refs];
   for (;;) {
-    if (wanted.length === 0) return { missing, previous: new Map() };
+    if (wanted.length === 0) return { missing, previous: new Map(), changed: missing.size > 0 };
     const refspecs = wanted.map((r) => (r.dst === undefined ? r.src : `+${r.src}:${r.dst}`));
     try {
       const { stderr } = await gitIn(ctx, cacheDir, [
@@ -141,10 +155,13 @@ export async function fetchRefs(ctx: GitContext, cacheDir: string, refs: readonl
         '--no-tags',
         '--no-write-fetch-head',
         '--no-progress',
+        ...(options.filter === undefined ? [] : [`--filter=${options.filter}`]),
         'origin',
         ...refspecs,
       ]);
-      return { missing, previous: previousValues(stderr) };
+      // Without `--quiet` git prints a line (`a..b x -> origin/x`, `* [new branch]`, `- [deleted]`)
+      // for every ref it changed, and none for one that was up to date.
+      return { missing, previous: previousValues(stderr), changed: missing.size > 0 || stderr.includes(' -> ') };
     } catch (error) {
       const absent = missingRemoteRef(error);
       const dropped = wanted.find((r) => r.optional && r.src === absent);
@@ -178,13 +195,46 @@ function missingRemoteRef(error: unknown): string | undefined {
 
 /** Values of the named refs (exact names); a ref that does not exist is absent from the map. */
 export async function readRefs(ctx: GitContext, cwd: string, names: readonly string[]): Promise<Map<string, string>> {
-  const { stdout } = await gitIn(ctx, cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...names]);
+  const typed = await readTypedRefs(ctx, cwd, names, false);
+  return new Map([...typed].map(([name, { sha }]) => [name, sha]));
+}
+
+/**
+ * The same, with the type of the object each ref points at (read from the object itself, so a
+ * ref at a commit says the cache has the commit); `types: false` leaves it out.
+ */
+export async function readTypedRefs(
+  ctx: GitContext,
+  cwd: string,
+  names: readonly string[],
+  types = true,
+): Promise<Map<string, { readonly sha: string; readonly type: string | undefined }>> {
+  const format = types ? '%(objectname) %(objecttype) %(refname)' : '%(objectname) %(refname)';
+  const { stdout } = await gitIn(ctx, cwd, ['for-each-ref', `--format=${format}`, ...names]);
   const wanted = new Set(names);
-  const values = new Map<string, string>();
+  const values = new Map<string, { readonly sha: string; readonly type: string | undefined }>();
   for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const name = line.slice(space + 1);
-    if (space > 0 && wanted.has(name)) values.set(name, line.slice(0, space));
+    const fields = line.split(' ');
+    const name = fields.slice(types ? 2 : 1).join(' ');
+    const sha = fields[0] ?? '';
+    if (sha !== '' && wanted.has(name)) values.set(name, { sha, type: types ? fields[1] : undefined });
   }
   return values;
+}
+
+/**
+ * Whether each of `shas` is a commit the cache already has. `--missing=allow-any` keeps git from
+ * asking the promisor remote for a missing object, which `cat-file -e` does in a partial clone:
+ * this question must never reach the forge.
+ */
+export async function commitsPresent(ctx: GitContext, cacheDir: string, shas: readonly string[]): Promise<boolean> {
+  if (shas.length === 0) return true;
+  const peeled = shas.map((sha) => `${sha}^{commit}`);
+  const { exitCode } = await gitIn(
+    ctx,
+    cacheDir,
+    ['rev-list', '--missing=allow-any', '--no-walk', ...peeled, '--'],
+    [128],
+  );
+  return exitCode === 0;
 }

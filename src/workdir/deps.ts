@@ -7,6 +7,7 @@ import { cloneUrlOf } from '../lib/repo-url.js';
 import type { Logger } from '../lib/logger.js';
 import { authEnvironment, identityEnvironment } from './auth.js';
 import type { GitContext } from './cache.js';
+import type { KnownHeads } from './known-heads.js';
 import type { Leases } from './lease.js';
 import type { RepoLocks } from './locks.js';
 import { cacheDirOf, type Layout } from './paths.js';
@@ -29,6 +30,10 @@ export interface WorkdirDeps {
   readonly forgeUrl: string | undefined;
   /** Path of the credential helper script, written on first use. */
   credentialHelper(): Promise<string>;
+  /** The heads the service knows (decisions.md §51); undefined: every job fetches. */
+  readonly knownHeads: KnownHeads | undefined;
+  /** Caches whose `origin` this process found pointing at the forge (`ensureRemoteUrl`). */
+  readonly remotesChecked: Set<string>;
 }
 
 /**

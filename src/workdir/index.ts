@@ -10,9 +10,11 @@ import { cacheExists, gitIn } from './cache.js';
 import { gitContextFor, type WorkdirDeps } from './deps.js';
 import { createDiskMeter } from './disk-usage.js';
 import { createLeases } from './lease.js';
+import type { KnownHeads } from './known-heads.js';
 import { createRepoLocks } from './locks.js';
 import { cacheDirOf, layoutOf, repoKeyOf, worktreeIdOf } from './paths.js';
 import { createFileRegistry, type WorktreeRegistry } from './registry.js';
+import { refresh } from './refresh.js';
 import { removeCache, removeWorktree } from './remove.js';
 import { createGitRunner, type GitRunner } from './run-git.js';
 import { createStaleLockCleaner } from './stale-locks.js';
@@ -25,6 +27,9 @@ export { LockTimeoutError } from './locks.js';
 export { issueBranchName, branchNameProblem } from './ref-name.js';
 export { worktreeIdOf } from './paths.js';
 export type { WorktreeRecord, WorktreeRegistry } from './registry.js';
+export { createKnownHeads, type KnownHeads } from './known-heads.js';
+export { watchHeads } from './head-events.js';
+export { createBackgroundFetch, type BackgroundFetch } from './background-fetch.js';
 
 export interface WorkdirsOptions {
   readonly dataDir: string;
@@ -59,6 +64,11 @@ export interface WorkdirsOptions {
   /** For tests: the git runner (to wrap it). */
   readonly git?: GitRunner;
   /**
+   * The heads the service knows (`createKnownHeads`, decisions.md §51): a job whose heads are all
+   * known, recent and in the cache fetches nothing. Without it every job fetches.
+   */
+  readonly knownHeads?: KnownHeads;
+  /**
    * Further paths measured by the same `du` as the workdirs, reported by name in
    * `DiskUsage.others` (the dashboard: Claude transcripts, the database files).
    */
@@ -92,6 +102,8 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
     clock: options.clock,
     minFreeBytes: options.minFreeBytes,
     forgeUrl: options.forgeUrl,
+    knownHeads: options.knownHeads,
+    remotesChecked: new Set(),
     credentialHelper: () => {
       helper ??= ensureCredentialHelper(layout.bin).catch((error: unknown) => {
         helper = undefined;
@@ -130,6 +142,7 @@ export function createWorkdirs(options: WorkdirsOptions): Workdirs {
     adoptStray: (folder) => adoptStray(deps, folder),
     prune: () => pruneAll(deps),
     diskUsage: (usageOptions) => meter.measure(usageOptions?.maxAgeMs ?? DEFAULT_DISK_USAGE_MAX_AGE_MS),
+    refresh: (repo, branches, refreshOptions) => refresh(deps, repo, branches, refreshOptions),
     async maintain(repo, maintainOptions) {
       const repoKey = repoKeyOf(repo);
       const cacheDir = cacheDirOf(layout, repoKey);

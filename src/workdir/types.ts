@@ -31,7 +31,17 @@ export type WorktreeTarget =
 
 /** A target plus what to check out: a PR target names the head commit the job is about. */
 export type AcquireTarget =
-  | { readonly kind: 'issue-branch'; readonly branch: string }
+  | {
+      readonly kind: 'issue-branch';
+      readonly branch: string;
+      /**
+       * Where a new branch starts when the remote does not have it yet: this branch's head (a
+       * stacked story starts from its upstream story's branch) instead of the default branch's.
+       * The default branch's when the remote has no such branch either. Not part of the
+       * worktree's identity, and nothing once the branch exists.
+       */
+      readonly startFrom?: string;
+    }
   | {
       readonly kind: 'pr-head';
       readonly number: number;
@@ -53,7 +63,8 @@ export interface AcquireRequest {
 
 /**
  * What happened to an existing worktree when it was acquired again.
- * - `created`: new worktree (from the remote branch if it existed, else the default branch).
+ * - `created`: new worktree (from the remote branch if it existed, else the target's `startFrom`
+ *   branch when given and on the remote, else the default branch).
  * - `unchanged`: nothing upstream to take.
  * - `fast-forwarded` / `moved`: a clean worktree followed its remote (branch / detached head).
  * - `reset`: the branch was force-pushed; the worktree was clean and every local commit was on the
@@ -63,7 +74,10 @@ export interface AcquireRequest {
  * - `remote-branch-deleted`: the branch was deleted on the forge; the worktree was kept as it was.
  */
 export type SyncOutcome =
-  | { readonly kind: 'created'; readonly from: 'remote-branch' | 'default-branch' | 'local-branch' | 'commit' }
+  | {
+      readonly kind: 'created';
+      readonly from: 'remote-branch' | 'start-branch' | 'default-branch' | 'local-branch' | 'commit';
+    }
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'fast-forwarded'; readonly from: string; readonly to: string }
   | { readonly kind: 'moved'; readonly from: string; readonly to: string }
@@ -93,6 +107,8 @@ export interface Lease {
   /** The remote's view after the fetch: the branch head, PR head or default-branch head. */
   readonly remoteHead: string | undefined;
   readonly sync: SyncOutcome;
+  /** Whether the forge was asked: false when every head the job needed was known (decisions.md §51). */
+  readonly fetched: boolean;
   /** The remote moved (or vanished) and the worktree kept local work: tell the agent. */
   readonly remoteMoved: boolean;
   readonly env: Readonly<Record<string, string>>;
@@ -115,7 +131,19 @@ export interface Lease {
    * only, so this is what is lost if the next job of the key runs on another (docs/decisions.md §30).
    */
   localWork(): Promise<LocalWork>;
+  /**
+   * Tells of refs the forge accepted from a push the service relayed for this worktree's agent
+   * (its git proxy): their new heads are known without a fetch (decisions.md §51).
+   */
+  pushed(updates: readonly PushedRef[]): void;
   release(): Promise<void>;
+}
+
+/** One ref a push updated: `0000…` as old means created, as new means deleted. */
+export interface PushedRef {
+  readonly ref: string;
+  readonly oldSha: string;
+  readonly newSha: string;
 }
 
 /** A worktree's git files: its admin folder (`<cache>/worktrees/<name>`) and the cache itself. */
@@ -255,4 +283,16 @@ export interface Workdirs {
   prune(): Promise<number>;
   /** Runs `git gc` on one cache, serialised with its fetches (automatic gc is off in caches). */
   maintain(repo: RepoSpec, options?: { readonly signal?: AbortSignal }): Promise<void>;
+  /**
+   * Fetches `branches` and the default branch into the repository's cache — only if it has one —
+   * bringing the new commits' files too (small ones), and learns their heads; answers whether it
+   * fetched. For pushes the forge told of, ahead of the jobs that need them (decisions.md §51).
+   */
+  refresh(repo: RepoSpec, branches: readonly string[], options: RefreshOptions): Promise<boolean>;
+}
+
+export interface RefreshOptions {
+  /** Whose credentials the fetch uses. */
+  readonly agent: AgentConfig;
+  readonly signal?: AbortSignal;
 }

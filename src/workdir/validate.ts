@@ -34,7 +34,12 @@ export function validateTarget(target: WorktreeTarget | AcquireRequest['target']
   if (target.kind === 'default-branch') return undefined;
   if (target.kind === 'issue-branch') {
     const problem = branchNameProblem(target.branch);
-    return problem === undefined ? undefined : `branch name ${JSON.stringify(target.branch)} ${problem}`;
+    if (problem !== undefined) return `branch name ${JSON.stringify(target.branch)} ${problem}`;
+    const startFrom = 'startFrom' in target ? target.startFrom : undefined;
+    if (startFrom === undefined) return undefined;
+    const startProblem = branchNameProblem(startFrom);
+    if (startProblem !== undefined) return `start branch ${JSON.stringify(startFrom)} ${startProblem}`;
+    return startFrom === target.branch ? `branch ${JSON.stringify(startFrom)} cannot start from itself` : undefined;
   }
   if (!Number.isSafeInteger(target.number) || target.number <= 0)
     return `PR number ${target.number} is not a positive integer`;

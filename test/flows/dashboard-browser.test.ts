@@ -1,7 +1,8 @@
 /**
  * The dashboard in real headless Chromium (Debian's package, driven by playwright-core): sign in,
  * the page loads with no console error, its figures match /api/status, payload text stays text,
- * actions need the cookie and the CSRF token. Writes test/artifacts/dashboard.png.
+ * the milestones show and pause, actions need the cookie and the CSRF token. Writes
+ * test/artifacts/dashboard.png.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, request as playwrightRequest, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_TOKEN, dashboardApp, type DashboardApp } from '../support/dashboard-app.js';
 import { HOSTILE_BRANCH, HOSTILE_TITLE } from '../support/dashboard-seed.js';
+import { ACTIVE, MILESTONE_REPO, PAUSED } from '../support/milestone-seed.js';
 import { formatUsd } from '../../src/lib/format-usd.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,7 +40,7 @@ describe('the dashboard in a real browser', {
   const dialogs: string[] = [];
 
   before(async () => {
-    d = await dashboardApp({ runs: 40, sessions: 6, diskDays: 14 });
+    d = await dashboardApp({ runs: 40, sessions: 6, diskDays: 14 }, { milestones: true });
     await d.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(d.app.server.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'claude-hooks-chromium-'));
@@ -109,6 +111,50 @@ describe('the dashboard in a real browser', {
     assert.deepEqual(problems, []);
   });
 
+  it('shows the milestones: progress, ready, blocked on what, in flight, critical path; titles as text', async () => {
+    await page.goto(`${base}/`);
+    const active = page.locator(`#milestones article[data-milestone="${MILESTONE_REPO}#${ACTIVE}"]`);
+    const paused = page.locator(`#milestones article[data-milestone="${MILESTONE_REPO}#${PAUSED}"]`);
+
+    assert.ok(await active.isVisible());
+    assert.match(
+      (await active.locator('h3').textContent()) ?? '',
+      new RegExp(`Release ${escapeRegExp(HOSTILE_TITLE)}`),
+    );
+    assert.match((await active.locator('.headline').textContent()) ?? '', /1\s+of\s+7\s+done/);
+    assert.equal(
+      (await active.locator('tr[data-row="ready"] td').textContent())?.trim(),
+      '#103 Webhook intake starts next',
+    );
+    assert.ok(
+      ((await active.locator('tr[data-row="blocked"] td').textContent()) ?? '').includes(
+        `#104 ${HOSTILE_BRANCH} — waits on #102, #103`,
+      ),
+    );
+    assert.equal((await active.locator('tr[data-row="critical-path"] td').textContent())?.trim(), '#102 → #104');
+    assert.match((await paused.locator('.headline').textContent()) ?? '', /paused: no new story starts/);
+    assert.equal(await page.locator('img').count(), 0);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('pauses a milestone after the confirmation step', async () => {
+    await page.goto(`${base}/`);
+    await Promise.all([
+      page.waitForURL(/actions\/pause-milestone/),
+      page.click(
+        `#milestones article[data-milestone="${MILESTONE_REPO}#${ACTIVE}"] form[action$="pause-milestone"] button`,
+      ),
+    ]);
+    const question = await page.locator('main p').first().textContent();
+    await page.click('text=Yes, do it');
+
+    assert.match(question ?? '', /Pause milestone .*#100\?/);
+    assert.match((await page.locator('main p').first().textContent()) ?? '', /is paused/);
+    assert.equal((await d.store.milestones.getMilestone(MILESTONE_REPO, ACTIVE))?.paused, true);
+    assert.deepEqual(problems, []);
+  });
+
   it('refuses an action without the cookie or without the CSRF token', async () => {
     await page.goto(`${base}/`);
     const csrf = await page.locator('input[name=csrf]').first().inputValue();
@@ -151,6 +197,10 @@ describe('the dashboard in a real browser', {
     assert.deepEqual(problems, []);
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** `queue.queued`, `disk.kinds.caches`, `agents.dev.runsToday` (an array is searched by name). */
 function lookup(root: unknown, path: string): unknown {

@@ -51,6 +51,9 @@ describe('the worktree a job gets', () => {
       assert.equal(devRuns.length, 2);
       assert.equal(devRuns[0]!.workspace.branch, branch);
       assert.equal(devRuns[1]!.workspace.path, devRuns[0]!.workspace.path, 'the same worktree is reused');
+      assert.equal(devRuns[0]!.workspace.fetched, true);
+      // Its push webhook and the first run's fetch told the service both heads (decisions.md §51).
+      assert.equal(devRuns[1]!.workspace.fetched, false, 'the second run needed no fetch');
       assert.equal(boss?.workspace.branch, undefined, 'boss works on a detached default branch');
       assert.ok(statSync(devRuns[0]!.workspace.path).isDirectory());
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { jobStoreActions } from '../../src/dashboard/job-actions.js';
+import { withMilestones } from '../../src/dashboard/milestone-actions.js';
+import { milestoneReads } from '../../src/dashboard/milestone-reads.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import { dashboardRoute } from '../../src/http/dashboard-route.js';
 import { createMetrics } from '../../src/http/metrics.js';
@@ -18,8 +20,11 @@ import type { RunIsolation } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
 import { seedDashboard, type SeedOptions, type Seeded } from './dashboard-seed.js';
+import { seedMilestones } from './milestone-seed.js';
 
 export const ADMIN_TOKEN = 'dashboard-admin-token';
+/** Three stories of a milestone in flight at once; stacked starts only where a tracking issue asks. */
+export const MILESTONE_SETTINGS = { stacking: false, maxInFlight: 3 } as const;
 
 export interface DashboardApp {
   readonly app: FastifyInstance;
@@ -34,6 +39,8 @@ export interface DashboardAppOptions {
   readonly adminToken?: string | undefined;
   /** How the service says it confines runs (`bwrap` when not given). */
   readonly isolation?: RunIsolation;
+  /** Seeds the milestones of `milestone-seed.ts` too (the section is there either way). */
+  readonly milestones?: boolean;
 }
 
 export async function dashboardApp(seed: SeedOptions = {}, options: DashboardAppOptions = {}): Promise<DashboardApp> {
@@ -41,6 +48,7 @@ export async function dashboardApp(seed: SeedOptions = {}, options: DashboardApp
   const clock = manualClock(seed.now ?? Date.parse('2026-11-20T12:00:00Z'));
   const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
   const seeded = await seedDashboard(store, seed);
+  if (options.milestones) await seedMilestones(store, seeded.now);
   clock.set(seeded.now);
   const token = 'adminToken' in options ? options.adminToken : ADMIN_TOKEN;
   const adminToken = token === undefined ? undefined : new Secret(token);
@@ -66,9 +74,21 @@ export async function dashboardApp(seed: SeedOptions = {}, options: DashboardApp
           defaultMaxDailyUsd: 50,
           isolation: options.isolation ?? 'bwrap',
           rejections: { countSince: async () => 0 },
+          milestones: milestoneReads(store, {
+            agents: [
+              { name: 'boss', role: 'planner' },
+              { name: 'dev', role: 'implementer' },
+              { name: 'reviewer', role: 'reviewer' },
+            ],
+            milestones: MILESTONE_SETTINGS,
+          }),
         },
         runs: store.runs,
-        actions: jobStoreActions(store.jobs, clock),
+        actions: withMilestones(jobStoreActions(store.jobs, clock), {
+          milestones: store.milestones,
+          audit: store.audit,
+          clock,
+        }),
         clock,
       }),
     ],

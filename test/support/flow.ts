@@ -52,6 +52,8 @@ export interface FlowOptions {
   readonly modelFields?: string;
   /** Return once the service listens, before its background start-up (finishing old runs, starting dispatch) is done. */
   readonly listenOnly?: boolean;
+  /** The `milestones:` section, as YAML fields (`maxInFlight: 2, stacking: true`). */
+  readonly milestones?: string;
 }
 
 export interface Scene {
@@ -118,9 +120,13 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
       for (let i = 0; i < 20; i++) {
         await service.poller?.pollOnce();
         await forge.idle();
+        await service.milestones?.idle();
         await service.dispatcher.idle();
         await service.cleanup.idle();
-        // Cleanup may have stored events of its own (a stacked PR's rebase request): route and run them.
+        // Cleanup may have stored events of its own (a stacked PR's rebase request), and the
+        // milestone driver its hand-outs after a job ended: route and run them.
+        await service.dispatcher.idle();
+        await service.milestones?.idle();
         await service.dispatcher.idle();
         await forge.idle();
         const pending = forge.deliveries().some((d) => d.status === 'pending');
@@ -175,7 +181,7 @@ forge:
   repositories: [${REPO}]
   # A loaded test machine may answer the token check late; a test of the forge hanging keeps the default.
   startupWaitSeconds: ${options.listenOnly ? 1 : 10}
-dispatch:
+${options.milestones ? `milestones: { ${options.milestones} }\n` : ''}dispatch:
   backoffSeconds: 0.05
 ${dispatch
   .split('\n')

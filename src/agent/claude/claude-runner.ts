@@ -6,11 +6,12 @@
  * the full prompt (new session) or the delta since the session's cursor (resumed) → `query()` →
  * store the session id at `init` → classify the result → store the cursor, cost and run record →
  * report the status. What needs no worktree (the session, the budgets, the forge reads of the
- * prompt) is begun while the worktree is acquired (`begin`), and the status comment is posted
- * beside the run rather than before it: neither delays the model's first request
- * (docs/decisions.md §28). A session that cannot be resumed (its transcript is gone) is forgotten and
- * the same job starts a new session with the full prompt, saying so (`resumeFallback`); the dead
- * id is never tried again.
+ * prompt) is begun while the worktree is acquired (`begin`), and so is the `working` status
+ * comment, posted as soon as the session and budgets say the run goes ahead: a person sees it
+ * while the worktree is prepared, and the model's first request waits for neither
+ * (docs/decisions.md §28, §50). A session that cannot be resumed (its transcript is gone) is
+ * forgotten and the same job starts a new session with the full prompt, saying so
+ * (`resumeFallback`); the dead id is never tried again.
  *
  * While a run goes on, `deliver` pushes a new comment for its key into the running session as a
  * delta (live follow-up); the cursor moves, so the mailbox's follow-up job then finds nothing new
@@ -33,6 +34,7 @@ import type { RunRecords, SessionStore } from '../../sessions/ports.js';
 import type { ForgeTools, ForgeToolsOptions } from '../forge-tools/types.js';
 import type { ForgeChange } from '../../core/forge-change.js';
 import { describeUnpushedWork } from '../status/local-work.js';
+import type { RunStatus } from '../status/types.js';
 import type { ComposedPrompt, PromptComposer, PromptRequest, PromptWorkspace } from '../prompt/types.js';
 import type { BegunRun, PreparedWorktree, WorkspaceAgentRunner, WorkspaceRunRequest } from '../workspace-runner.js';
 import { checkBudgets, DEFAULT_LIMITS, startOfUtcDay } from './budget.js';
@@ -43,7 +45,7 @@ import { sdkPolicyFor } from './role-policy.js';
 import { openRunEnclosure } from './run-enclosure.js';
 import { summariseToolInput } from './tool-summary.js';
 import { runEnv } from './run-env.js';
-import { finished, report, type RunStatusReporter } from './run-status.js';
+import { finished, report, withdraw, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createRuntimeProcesses, type RuntimeProcesses } from './runtime-processes.js';
@@ -173,12 +175,56 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const prepared = request.agent.model ? prepare(request) : undefined;
     // Awaited by `run`; a worktree that cannot be had must not leave it unhandled.
     prepared?.catch(() => undefined);
+    const status = prepared
+      ? options.status?.({
+          agent: request.agent,
+          key: request.key,
+          jobId: request.jobId,
+          attempt: request.attempt,
+          repo: request.repo,
+        })
+      : undefined;
+    const ahead = prepared ? postAhead(request, prepared, status) : Promise.resolve(undefined);
     return {
-      run: (workspace) => runPrepared({ ...request, workspace }, prepared),
+      run: (workspace) => runPrepared({ ...request, workspace }, prepared, status, ahead),
       // What was begun only reads (the session row, the budgets, the forge for the prompt) and
-      // holds nothing: no runtime starts before the worktree is ready. Nothing to undo.
-      abandon: () => undefined,
+      // holds nothing: no runtime starts before the worktree is ready. Only the status comment
+      // posted ahead is undone: the run it announced will not happen.
+      abandon: () => void withdrawAhead(status, ahead, logFor(request)),
     };
+  }
+
+  /**
+   * The `working` status, posted as soon as the run is begun — while its worktree is acquired —
+   * when the run is expected to go ahead: the budgets allow it and the job has an event its session
+   * has not been shown (a new session, or events after the cursor). A job whose events a live
+   * follow-up already answered would only flash a comment: it posts, if at all, beside the run, as
+   * before. Answers the post under way, or undefined when nothing was posted ahead
+   * (docs/decisions.md §50).
+   */
+  async function postAhead(
+    request: RunRequest,
+    preparing: Promise<Prepared>,
+    status: RunStatusReporter | undefined,
+  ): Promise<PostedAhead | undefined> {
+    const prepared = await preparing.catch(() => undefined);
+    if (!status || !prepared?.budget.ok) return undefined;
+    const { cursor } = prepared;
+    if (cursor && !request.events.some((stored) => stored.id > cursor.lastEventId)) return undefined;
+    return { posted: report(status, STARTING, logFor(request)) };
+  }
+
+  /** Takes down the status comment posted ahead, if one was: the run it announced does not go ahead. */
+  async function withdrawAhead(
+    status: RunStatusReporter | undefined,
+    ahead: Promise<PostedAhead | undefined>,
+    log: Logger,
+  ): Promise<void> {
+    if (await ahead) await withdraw(status, log);
+  }
+
+  function logFor(request: RunRequest): Logger {
+    return options.log.child({ job: request.jobId, agent: request.agent.name, key: workKeyString(request.key) });
   }
 
   /**
@@ -189,23 +235,38 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   async function runPrepared(
     request: WorkspaceRunRequest,
     preparing: Promise<Prepared> | undefined,
+    status: RunStatusReporter | undefined,
+    ahead: Promise<PostedAhead | undefined>,
   ): Promise<RunOutcome> {
     const model = request.agent.model;
     if (!model || !preparing) return { ok: false, error: NO_MODEL_MESSAGE, retryable: false };
-    const run = await openRun(request, await preparing, model);
-    const withoutModel = await composeOrStop(run);
-    if (withoutModel) return withoutModel;
-    const runId = await startRecord(run);
+    let run: RunState;
+    let runId: number;
+    try {
+      run = await openRun(request, await preparing, model, status, ahead);
+      const withoutModel = await composeOrStop(run);
+      if (withoutModel) return withoutModel;
+      runId = await startRecord(run);
+    } catch (error) {
+      // The run announced ahead fails before it asks the model: no "working" comment stays behind.
+      await withdrawAhead(status, ahead, logFor(request));
+      throw error;
+    }
     const asked = await askModel(run, runId);
     return recordAndReport(run, runId, asked);
   }
 
   /** Phase 1: what the run holds — its enclosure and token, its wall clock, its runtime processes (one started early), its status comment. */
-  async function openRun(request: WorkspaceRunRequest, prepared: Prepared, model: ModelConfig): Promise<RunState> {
+  async function openRun(
+    request: WorkspaceRunRequest,
+    prepared: Prepared,
+    model: ModelConfig,
+    status: RunStatusReporter | undefined,
+    ahead: Promise<PostedAhead | undefined>,
+  ): Promise<RunState> {
     const { agent, key } = request;
-    const log = options.log.child({ job: request.jobId, agent: agent.name, key: workKeyString(key) });
+    const log = logFor(request);
     const startedAt = options.clock.now();
-    const status = options.status?.({ agent, key, jobId: request.jobId, attempt: request.attempt, repo: request.repo });
     if (prepared.fallback) await forget(key, prepared.fallback, log);
     const configDir = sessionConfigDir(options.configDir, key);
     const runtimeRetries = model.runtimeRetries ?? DEFAULT_RUNTIME_RETRIES;
@@ -250,6 +311,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         issue: key.issue,
         agent,
         branch: request.workspace.branch,
+        stackBase: request.workspace.stackBase,
         reviewers: options.reviewers ?? [],
         onChange: (change) => changes.push(change),
       });
@@ -288,6 +350,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       log,
       startedAt,
       status,
+      ahead,
       enclosure,
       redact: redactor.redact,
       forgetToken: redactor.add(enclosure.token),
@@ -339,6 +402,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     const prompt = run.prompt;
     if (run.resumeId && prompt.empty) {
       await abandon(run);
+      await withdrawAhead(run.status, run.ahead, log);
       log.info('nothing new since the session last saw the issue (answered live): no model call');
       return {
         ok: true,
@@ -367,6 +431,8 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       return { ok: false, error: `budget: ${prepared.budget.detail}`, retryable: false };
     }
     if (!(await run.held())) {
+      // A status comment posted ahead stays: the job's next attempt, on the worker that has it
+      // now, finds it by its marker and carries on in it.
       await abandon(run);
       log.warn("the job is no longer this worker's (its lease passed): the run does not start");
       return { ok: false, error: LEASE_LOST, retryable: false };
@@ -401,9 +467,16 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
   async function askModel(run: RunState, runId: number): Promise<Asked> {
     const { request, log } = run;
     const key = workKeyString(request.key);
-    // The status comment is posted beside the run, not before it: the model is asked at once. The
-    // reporter sends updates in order, so the later ones (tool calls, finished) follow this one.
-    const statusPosted = postWorking(run.status, runId, log);
+    // The status comment was posted ahead (when the run was begun) or is posted now, beside the
+    // run: either way the model is asked at once. The reporter sends updates in order, so the
+    // later ones (tool calls, finished) follow this one.
+    const ahead = await run.ahead;
+    const statusPosted = storeStatusComment(
+      run.status,
+      ahead ? ahead.posted : report(run.status, STARTING, log),
+      runId,
+      log,
+    );
     const liveRun: LiveRun = {
       input: undefined,
       cursor: run.prompt!.cursor,
@@ -617,9 +690,14 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     return options.prompts.compose({ ...promptRequest(request, skill, cursor), workspace });
   }
 
-  /** Posts the `working` status and stores its comment id on the run; never fails the run. */
-  async function postWorking(status: RunStatusReporter | undefined, runId: number, log: Logger): Promise<void> {
-    await report(status, { phase: 'working', elapsedMs: 0, activity: 'starting' }, log);
+  /** Once the `working` status is posted, stores its comment id on the run; never fails the run. */
+  async function storeStatusComment(
+    status: RunStatusReporter | undefined,
+    posted: Promise<void>,
+    runId: number,
+    log: Logger,
+  ): Promise<void> {
+    await posted;
     if (status?.commentId === undefined) return;
     try {
       await options.runs.statusComment(runId, status.commentId);
@@ -659,6 +737,8 @@ interface RunState {
   readonly log: Logger;
   readonly startedAt: number;
   readonly status: RunStatusReporter | undefined;
+  /** The `working` status posted when the run was begun, if it was (decisions.md §50). */
+  readonly ahead: Promise<PostedAhead | undefined>;
   readonly enclosure: RunEnclosure;
   /** The service's redactor, this run's token included until `forgetToken`. */
   readonly redact: (text: string) => string;
@@ -684,6 +764,14 @@ interface RunState {
   /** The run as live follow-ups see it, while the model is asked. */
   live: LiveRun | undefined;
 }
+
+/** The `working` status posted ahead of the worktree: the post, under way or done (logged, never failing). */
+interface PostedAhead {
+  readonly posted: Promise<void>;
+}
+
+/** A run's first status: it has started, nothing more to say yet. */
+const STARTING: RunStatus = { phase: 'working', elapsedMs: 0, activity: 'starting' };
 
 /** What asking the model gave: the session's result, and what the run's proxies counted. */
 interface Asked {

@@ -50,8 +50,10 @@ export async function openRunEnclosure(isolation: Isolation, input: RunEnclosure
     git: {
       upstream: workspace.remoteUrl,
       push: pushes && workspace.branch !== undefined ? ownBranchOnly(workspace.branch) : undefined,
-      onPushed: (updates) =>
-        log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy'),
+      onPushed: (updates) => {
+        log.info({ refs: updates.map((update) => update.ref) }, 'the agent pushed through the git proxy');
+        workspace.pushed?.(updates);
+      },
     },
     configDir: input.configDir,
   });

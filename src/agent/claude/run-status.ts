@@ -7,6 +7,8 @@ import type { RunOutcomeKind } from '../../core/run-outcome.js';
 /** The status comment of one run (built by `agent/status/`). */
 export interface RunStatusReporter {
   update(status: RunStatus): Promise<void>;
+  /** Takes the comment down again, after the updates before it (a run that did not go ahead). */
+  withdraw?(): Promise<void>;
   readonly commentId: number | undefined;
 }
 
@@ -48,5 +50,13 @@ export async function report(status: RunStatusReporter | undefined, update: RunS
     await status?.update(update);
   } catch (error) {
     log.warn({ err: error }, 'status comment update failed');
+  }
+}
+
+export async function withdraw(status: RunStatusReporter | undefined, log: Logger): Promise<void> {
+  try {
+    await status?.withdraw?.();
+  } catch (error) {
+    log.warn({ err: error }, 'status comment withdrawal failed');
   }
 }

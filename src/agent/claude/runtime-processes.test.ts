@@ -40,6 +40,17 @@ describe('runtime processes', () => {
     assert.ok(processes.stderrTail().length <= 4096);
   });
 
+  it('keeps what a runtime wrote last, which arrives after it exited', async () => {
+    const processes = createRuntimeProcesses();
+    // The shell exits at once; what it started writes the last words a moment later, then ends.
+    const child = processes.spawn(sh('(sleep 0.1; echo the last words >&2) & exit 0'));
+    child.stdin.end();
+
+    await processes.settled(5_000);
+
+    assert.equal(processes.stderrTail(), 'the last words');
+  });
+
   it('settles at once for a runtime that could not be started', async () => {
     const processes = createRuntimeProcesses();
     processes.spawn({ command: '/nonexistent/claude', args: [], env: {}, signal: new AbortController().signal });

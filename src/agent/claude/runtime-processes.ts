@@ -63,8 +63,13 @@ export type Wrap = (
   env: Readonly<Record<string, string | undefined>>,
 ) => { readonly command: string; readonly args: readonly string[] };
 
+/** How long, after a runtime exited, its stderr may take to end (a child it left may hold the pipe). */
+const STDERR_DRAIN_MS = 500;
+
 export function createRuntimeProcesses(wrap?: Wrap, processOptions: RuntimeProcessesOptions = {}): RuntimeProcesses {
   const running = new Map<ChildProcess, Promise<void>>();
+  /** Each runtime's stderr, ended: its last words arrive after its 'exit'. */
+  const drained = new Map<ChildProcess, Promise<void>>();
   const mark = randomBytes(12).toString('hex');
   const ownGroup = processOptions.ownGroup === true;
   let spawned = false;
@@ -89,6 +94,14 @@ export function createRuntimeProcesses(wrap?: Wrap, processOptions: RuntimeProce
       child.stderr?.on('data', (chunk: string) => {
         tail = (tail + chunk).slice(-STDERR_TAIL_BYTES);
       });
+      drained.set(
+        child,
+        new Promise<void>((resolve) => {
+          if (!child.stderr) return resolve();
+          child.stderr.once('close', resolve);
+          child.stderr.once('error', () => resolve());
+        }),
+      );
       // An abort (the SDK's forwarded signal) surfaces as an 'error' event: it is not ours to report.
       child.on('error', () => undefined);
       const exited = new Promise<void>((resolve) => {
@@ -120,6 +133,16 @@ export function createRuntimeProcesses(wrap?: Wrap, processOptions: RuntimeProce
           await Promise.race([exited, killed]);
           clearTimeout(timer);
           await exited;
+          // What it wrote last, unless something it started still holds the pipe open.
+          let late: NodeJS.Timeout | undefined;
+          await Promise.race([
+            drained.get(child),
+            new Promise<void>((resolve) => {
+              late = setTimeout(resolve, STDERR_DRAIN_MS);
+            }),
+          ]);
+          clearTimeout(late);
+          drained.delete(child);
         }),
       );
       const here = ownGroup && spawned ? thisHost() : undefined;

@@ -5,10 +5,13 @@
  */
 import { createSdkMcpServer } from '@anthropic-ai/claude-agent-sdk';
 import { policyOf, type ForgeToolName } from '../../config/roles.js';
-import { addLabelsTool, commentTool, createIssueTool, readThreadTool, removeLabelsTool } from './issue-tools.js';
+import { silentLogger } from '../../lib/logger.js';
+import { addLabelsTool, commentTool, readThreadTool, removeLabelsTool } from './issue-tools.js';
+import { createIssueTool, setDependenciesTool } from './planning-tools.js';
 import { openPullRequestTool, requestReviewTool, submitReviewTool } from './pull-tools.js';
 import type { AnyTool, ToolContext } from './tool-context.js';
 import type { ForgeTools, ForgeToolsOptions } from './types.js';
+import { DEFAULT_MAX_ISSUES_PER_RUN } from './write-checks.js';
 
 /** The MCP server's name; the SDK calls its tools `mcp__forge__<tool>`. */
 const FORGE_SERVER = 'forge';
@@ -18,6 +21,7 @@ const qualified = (name: ForgeToolName): string => `mcp__${FORGE_SERVER}__${name
 const BUILDERS: Readonly<Record<ForgeToolName, (ctx: ToolContext) => AnyTool>> = {
   comment: commentTool,
   create_issue: createIssueTool,
+  set_dependencies: setDependenciesTool,
   open_pull_request: openPullRequestTool,
   request_review: requestReviewTool,
   submit_review: submitReviewTool,
@@ -40,6 +44,7 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
     repo: options.repo,
     issue: options.issue,
     branch: options.branch,
+    defaultBase: options.stackBase ?? options.repo.defaultBranch,
     login: options.agent.login,
     reviewers: options.reviewers,
     onChange: (change) => {
@@ -50,7 +55,13 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
         // failed (it would do it again). Recording is the runner's job, and its own to log.
       }
     },
+    redact: options.redact ?? ((text) => text),
+    log: options.log ?? silentLogger(),
     openedPull: undefined,
+    maxIssues: options.agent.limits.maxIssuesPerRun ?? DEFAULT_MAX_ISSUES_PER_RUN,
+    openedIssues: [],
+    openingIssues: 0,
+    nativeDependencies: 'unknown',
   };
   return policyOf(options.agent).forgeTools.map((name) => BUILDERS[name](ctx));
 }

@@ -13,6 +13,7 @@ import type { ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../core/events.js';
 import { createGiteaClient } from '../../forge/rest/gitea-client.js';
 import { silentLogger } from '../../lib/logger.js';
+import { createRedactor } from '../../lib/redactor.js';
 import { Secret } from '../../lib/secret.js';
 import { createForgeTools, forgeToolDefinitions } from './create-forge-tools.js';
 import type { ToolResult } from './tool-result.js';
@@ -85,7 +86,7 @@ describe('forge tools', () => {
       {
         name: 'boss',
         role: 'planner',
-        tools: ['comment', 'create_issue', 'add_labels', 'remove_labels', 'read_thread'],
+        tools: ['comment', 'create_issue', 'set_dependencies', 'add_labels', 'remove_labels', 'read_thread'],
       },
       {
         name: 'dev',
@@ -149,6 +150,20 @@ describe('forge tools', () => {
         },
       ]);
       assert.deepEqual(hooksSince(hooks), ['issue_comment:created']);
+    });
+
+    it('passes the body through the redactor: a secret the service knows never reaches the forge', async () => {
+      const issue = await forge.as('alice').openIssue(REPO, { title: 'Leak' });
+      const redactor = createRedactor(['sk-ant-0123456789abcdef']);
+
+      await toolsOf('dev', issue.number, { redact: redactor.redact }).call('comment', {
+        body: 'The key is sk-ant-0123456789abcdef.',
+      });
+
+      assert.deepEqual(
+        forge.comments(REPO, issue.number).map((comment) => comment.body),
+        ['The key is [redacted].'],
+      );
     });
 
     it('still answers success when reporting the change throws: the comment is made, and made once', async () => {
@@ -352,6 +367,24 @@ describe('forge tools', () => {
 
       assert.equal(result.isError, undefined);
       assert.equal(forge.pulls(REPO).at(-1)?.pull?.baseRef, 'issue-7-fix');
+    });
+
+    it("targets a stacked story's base when the agent names none, and the base it names otherwise", async () => {
+      await forge.as('dev').pushCommit(REPO, { branch: 'issue-9-stacked', files: { 'stacked.txt': 'on 7\n' } });
+      const tools = toolsOf('dev', issueNumber, { branch: 'issue-9-stacked', stackBase: 'issue-7-fix' });
+
+      const { result, text } = await tools.call('open_pull_request', { title: 'Stacked', body: '' });
+      const stacked = forge.pulls(REPO).at(-1)!;
+      const named = await toolsOf('dev', issueNumber, { branch: 'issue-9-stacked', stackBase: 'issue-7-fix' }).call(
+        'open_pull_request',
+        { title: 'Onto main', body: '', base: 'main' },
+      );
+
+      assert.equal(result.isError, undefined);
+      assert.deepEqual([stacked.pull?.headRef, stacked.pull?.baseRef], ['issue-9-stacked', 'issue-7-fix']);
+      assert.match(text, /\(issue-9-stacked → issue-7-fix\)/);
+      assert.equal(named.result.isError, undefined);
+      assert.equal(forge.pulls(REPO).at(-1)?.pull?.baseRef, 'main');
     });
 
     it('answers a detached worktree with an error: there is no branch to open from', async () => {
@@ -650,7 +683,7 @@ describe('forge tools', () => {
     });
   });
 
-  it('takes no issue, PR or repository in any tool but read_thread and request_review (which check theirs)', () => {
+  it('takes no repository in any tool, and an issue or PR only in read_thread, request_review and the planning tools (which check theirs)', () => {
     const shapes = Object.fromEntries(
       ['boss', 'dev', 'reviewer']
         .flatMap((role) =>
@@ -669,7 +702,8 @@ describe('forge tools', () => {
 
     assert.deepEqual(shapes, {
       comment: ['body'],
-      create_issue: ['body', 'labels', 'title'],
+      create_issue: ['body', 'depends_on', 'labels', 'title', 'tracking'],
+      set_dependencies: ['depends_on', 'story', 'tracking'],
       open_pull_request: ['base', 'body', 'title'],
       request_review: ['pull', 'reviewers'],
       submit_review: ['body', 'comments', 'event'],

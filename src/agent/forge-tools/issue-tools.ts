@@ -1,7 +1,7 @@
 /**
  * The tools every role has on its own issue or PR — `comment`, `add_labels`, `remove_labels`,
- * `read_thread` — and the boss's `create_issue`. Bodies go to the forge exactly as the agent
- * wrote them.
+ * `read_thread` (the planner's `create_issue` and `set_dependencies` are in `planning-tools.ts`).
+ * A comment goes to the forge as the agent wrote it, but for the secrets the redactor replaces.
  */
 import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
@@ -27,7 +27,7 @@ export function commentTool(ctx: ToolContext): AnyTool {
             return failure(
               `Commenting on #${ctx.issue} refused: a comment may not begin with the service's status marker (<!-- claude-hooks:status … -->).`,
             );
-          const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, args.body);
+          const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, ctx.redact(args.body));
           ctx.onChange({
             kind: 'comment',
             number: comment.id,
@@ -91,40 +91,6 @@ export function removeLabelsTool(ctx: ToolContext): AnyTool {
         const note = unknown.length === 0 ? '' : ` The repository has no label named ${quoted(unknown)}.`;
         return success(`Removed ${quoted(removed)} from #${ctx.issue}.${note}`);
       }),
-    ),
-  );
-}
-
-export function createIssueTool(ctx: ToolContext): AnyTool {
-  const shape = {
-    title: z.string().min(1),
-    body: z.string(),
-    labels: z.array(z.string().min(1)).optional().describe('Label names the repository has'),
-  };
-  return erased(
-    tool(
-      'create_issue',
-      `Open a new issue in ${ctx.repo.fullName} (for example one story of a larger request).`,
-      shape,
-      (args) =>
-        guarded('Creating the issue', async () => {
-          const wanted = args.labels ?? [];
-          const issue = await ctx.client.createIssue(ctx.repo.fullName, {
-            title: args.title,
-            body: args.body,
-            labels: wanted,
-          });
-          ctx.onChange({
-            kind: 'issue',
-            number: issue.number,
-            url: issue.htmlUrl,
-            summary: `opened issue #${issue.number} ${JSON.stringify(issue.title)}`,
-          });
-          const missing = wanted.filter((name) => !issue.labels.includes(name));
-          const note =
-            missing.length === 0 ? '' : ` Not labelled (the repository has no such label): ${quoted(missing)}.`;
-          return success(`Opened issue #${issue.number}: ${issue.htmlUrl}.${note}`);
-        }),
     ),
   );
 }

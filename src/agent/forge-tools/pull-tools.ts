@@ -1,8 +1,10 @@
 /**
  * The pull-request tools: the dev's `open_pull_request` and `request_review`, the reviewer's
  * `submit_review`. The PR's head is always the worktree's branch — the agent names only the base,
- * which must be a plain branch name. A review is requested only of the run's own PR and only from
- * the configured reviewers; a review is submitted only on the run's own PR (`ctx.issue`).
+ * which must be a plain branch name of the run's repository: by default the default branch, or
+ * for a stacked story its upstream story's branch (`ctx.defaultBase`). A review is requested only
+ * of the run's own PR and only from the configured reviewers; a review is submitted only on the
+ * run's own PR (`ctx.issue`).
  */
 import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
@@ -20,7 +22,9 @@ export function openPullRequestTool(ctx: ToolContext): AnyTool {
       .min(1)
       .optional()
       .describe(
-        `Branch to merge into; ${ctx.repo.defaultBranch} when omitted, or the branch of the story this one stacks on`,
+        ctx.defaultBase === ctx.repo.defaultBranch
+          ? `Branch to merge into; ${ctx.repo.defaultBranch} when omitted, or the branch of the story this one stacks on`
+          : `Branch to merge into; ${ctx.defaultBase} when omitted: the branch of the story this one stacks on (it is retargeted at ${ctx.repo.defaultBranch} when that story merges)`,
       ),
   };
   const description = `Open a pull request from this worktree's branch${ctx.branch === undefined ? '' : ` (${ctx.branch})`} in ${ctx.repo.fullName}. Push the branch first.`;
@@ -31,7 +35,7 @@ export function openPullRequestTool(ctx: ToolContext): AnyTool {
         return failure(
           'Opening the pull request failed: this worktree is not on a branch, so there is no head to open it from.',
         );
-      const base = args.base ?? ctx.repo.defaultBranch;
+      const base = args.base ?? ctx.defaultBase;
       const odd = branchNameRefusal(base);
       if (odd !== undefined)
         return failure(

@@ -1,26 +1,41 @@
 /**
  * What every forge tool of one run shares: the agent's client, the run's repository and issue,
- * the worktree's branch, the change reporter, and the PR this run opened (so `request_review`
- * needs no number right after `open_pull_request`).
+ * the worktree's branch, the change reporter, the redactor and a logger, the PR this run opened
+ * (so `request_review` needs no number right after `open_pull_request`), and the planner's
+ * running account: the issues this run opened, against its cap, and whether the forge keeps
+ * native issue dependencies.
  */
 import type { AnyZodRawShape, createSdkMcpServer, SdkMcpToolDefinition } from '@anthropic-ai/claude-agent-sdk';
 import type { ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../core/events.js';
 import { forgeFailure, type ToolResult } from './tool-result.js';
 import type { ForgeChange } from '../../core/forge-change.js';
+import type { Logger } from '../../lib/logger.js';
 
 export interface ToolContext {
   readonly client: ForgeClient;
   readonly repo: RepoRef;
   readonly issue: number;
   readonly branch: string | undefined;
+  /** What `open_pull_request` targets when the agent names no base: the stacked story's base, else the default branch. */
+  readonly defaultBase: string;
   /** The agent's own forge login: a PR it opened from `branch` in an earlier run is its own. */
   readonly login: string;
   /** Who `request_review` may ask (`ForgeToolsOptions.reviewers`). */
   readonly reviewers: readonly string[];
   readonly onChange: (change: ForgeChange) => void;
+  /** The service's redactor: every string an agent writes to the forge passes it. */
+  readonly redact: (text: string) => string;
+  readonly log: Logger;
   /** Set by `open_pull_request`. */
   openedPull: number | undefined;
+  /** The most issues `create_issue` may open in this run (`agents.<name>.limits.maxIssuesPerRun`). */
+  readonly maxIssues: number;
+  /** The issues `create_issue` opened in this run, and how many it is opening now. */
+  readonly openedIssues: number[];
+  openingIssues: number;
+  /** Learnt from the first dependency call; `unsupported` is said once in the log, then no more calls are made. */
+  nativeDependencies: 'unknown' | 'supported' | 'unsupported';
 }
 
 /** What `createSdkMcpServer` takes: tools of any input shape. */

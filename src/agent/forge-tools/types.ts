@@ -1,17 +1,19 @@
 /**
  * The forge tools' contract: an in-process MCP server (`createSdkMcpServer`) built per run,
  * bound to one agent's token, repository and issue — and confined to them: a tool takes no other
- * issue, PR or repository than the run's own (see each tool). Which tools an agent gets is its
- * role's `forgeTools` (`config/roles.ts`: the planner comments, creates issues, labels and reads;
- * the implementer comments, opens a PR, requests a review, labels and reads; the reviewer
- * comments, submits a review and reads). A forge error comes back as a tool error the agent can
- * read, never as a crash. Every change made on the forge is reported through `onChange`.
+ * repository, and no issue or PR but the run's own or those its checks allow (see each tool).
+ * Which tools an agent gets is its role's `forgeTools` (`config/roles.ts`: the planner comments,
+ * opens issues and sets their dependencies, labels and reads; the implementer comments, opens a
+ * PR, requests a review, labels and reads; the reviewer comments, submits a review and reads). A
+ * forge error comes back as a tool error the agent can read, never as a crash. Every change made
+ * on the forge is reported through `onChange`.
  */
 import type { McpSdkServerConfigWithInstance } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentConfig } from '../../config/types.js';
 import type { ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../core/events.js';
 import type { ForgeChange } from '../../core/forge-change.js';
+import type { Logger } from '../../lib/logger.js';
 
 export type { ForgeChange };
 
@@ -23,11 +25,20 @@ export interface ForgeToolsOptions {
   /** The worktree's branch (dev's PR head); undefined for a detached checkout. */
   readonly branch: string | undefined;
   /**
+   * A stacked story's base: its upstream story's branch, which `open_pull_request` targets when
+   * the agent names no base (the repository's default branch when absent).
+   */
+  readonly stackBase?: string | undefined;
+  /**
    * The forge logins `request_review` may ask (the configured agents whose role is reviewer);
    * anyone else is refused, so a prompt cannot make the agent summon strangers.
    */
   readonly reviewers: readonly string[];
   readonly onChange: (change: ForgeChange) => void;
+  /** The service's redactor; titles, bodies and comments pass it before they reach the forge (none when omitted). */
+  readonly redact?: (text: string) => string;
+  /** Where a tool says what the agent should not have to (a forge without native dependencies); silent when omitted. */
+  readonly log?: Logger;
 }
 
 export interface ForgeTools {

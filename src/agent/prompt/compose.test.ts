@@ -125,6 +125,35 @@ describe('createPromptComposer against the forge double', () => {
     return { number: issue.number, first };
   }
 
+  /** dev's PR for the issue, stacked on PR #41's head, and housekeeping's event once #41 merged into main. */
+  async function stackedPull(number: number) {
+    const branch = `issue-${number}-stacked`;
+    await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 's.txt': '1\n' } });
+    const pull = await forge.as('dev-bot').openPull(REPO, { head: branch, title: 'Stacked work' });
+    const ref = forge.pulls(REPO).find((candidate) => candidate.number === pull.number)!.pull!;
+    const retargeted = rebaseEvent({
+      forge: 'forgejo',
+      repo,
+      pull: {
+        number: pull.number,
+        title: 'Stacked work',
+        body: '',
+        author: { login: 'dev-bot', id: 0 },
+        state: 'open',
+        merged: false,
+        headRef: branch,
+        headSha: ref.headSha,
+        baseRef: 'issue-1-base',
+        labels: [],
+        assignees: [],
+        requestedReviewers: [],
+        updatedAt: '',
+      },
+      merged: { number: 41, head: 'issue-1-base', base: 'main' },
+    });
+    return { pull, branch, retargeted };
+  }
+
   describe('full prompt', () => {
     it('holds the role, skill, repository, issue, every comment, labels, assignees, linked PRs, workspace, conventions and how to answer', async () => {
       const issue = await forge
@@ -214,6 +243,66 @@ describe('createPromptComposer against the forge double', () => {
       }
       assert.equal(prompt.cursor.headSha, headSha);
       assert.ok(prompt.cursor.lastReviewId > 0);
+    });
+
+    it('tells a new session that the PR its pull request was stacked on merged, that it was retargeted, and to rebase', async () => {
+      const { number } = await startedIssue('Stacked work, session lost');
+      const { pull, branch, retargeted } = await stackedPull(number);
+
+      const full = await composer.compose(
+        request(
+          number,
+          [{ id: nextEventId++, deliveryId: 'housekeeping:y', receivedAt: 0, event: retargeted }],
+          undefined,
+        ),
+      );
+
+      assert.equal(full.kind, 'full');
+      const woke = full.text.indexOf('## What started this run');
+      assert.ok(woke > full.text.indexOf('## Comments'), 'after the thread');
+      assert.ok(woke < full.text.indexOf('## Your workspace'), 'before the workspace');
+      assert.ok(
+        full.text.includes(
+          `### The base PR #41 was merged into "main": your PR #${pull.number} was retargeted to "main"`,
+        ),
+        full.text,
+      );
+      assert.ok(
+        full.text.includes(
+          `Rebase "${branch}" onto "main" (dropping the commits merged with #41) and push it with --force-with-lease.`,
+        ),
+        full.text,
+      );
+    });
+
+    it("tells a new session about a label added and a review of its issue's own PR, which the issue's thread does not show", async () => {
+      const { number } = await startedIssue('Woken by a label and a review');
+      storeEvents();
+      const branch = `issue-${number}-woken`;
+      await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 'w.txt': '1\n' } });
+      const pull = await forge.as('dev-bot').openPull(REPO, { head: branch, title: 'Woken' });
+      storeEvents();
+      await forge.as('alice').addLabels(REPO, number, ['ready']);
+      await forge.as('bob').submitReview(REPO, pull.number, { event: 'REQUEST_CHANGES', body: 'Please add a test.' });
+
+      const full = await composer.compose(request(number, storeEvents(), undefined));
+
+      const [, woke = ''] = full.text.split('## What started this run');
+      assert.ok(woke.includes('### Labels changed'), full.text);
+      assert.ok(woke.includes('"ready"'), woke);
+      assert.match(woke, /### Review (\d+ )?by @bob: requested changes/);
+      assert.match(woke, /author="bob" kind="review \d+">\nPlease add a test\.\n/);
+    });
+
+    it('does not repeat the comment that woke the run: the thread shows it already', async () => {
+      const issue = await forge.as('alice').openIssue(REPO, { title: 'Mentioned', body: 'Some work.' });
+      storeEvents();
+      await forge.as('alice').comment(REPO, issue.number, '@dev-bot please look at this.');
+
+      const full = await composer.compose(request(issue.number, storeEvents(), undefined));
+
+      assert.equal(full.text.split('please look at this.').length, 2, 'the comment is shown once');
+      assert.equal(full.text.includes('## What started this run'), false);
     });
 
     it('advances the cursor over everything it showed', async () => {
@@ -357,7 +446,7 @@ describe('createPromptComposer against the forge double', () => {
 
       assert.equal(afterOwnPush.empty, true, afterOwnPush.text);
       assert.ok(
-        afterOthers.text.includes(`### @alice pushed to "${branch}"\nThe head moved from ${before} to ${headOf()}.`),
+        afterOthers.text.includes(`### alice pushed to "${branch}"\nThe head moved from ${before} to ${headOf()}.`),
         afterOthers.text,
       );
       assert.ok(afterOthers.text.includes(`### Review ${review.id} by @bob: approved`));
@@ -367,30 +456,7 @@ describe('createPromptComposer against the forge double', () => {
 
     it('tells the dev that the PR its pull request was stacked on merged, that it was retargeted, and to rebase', async () => {
       const { number, first } = await startedIssue('Stacked work');
-      const branch = `issue-${number}-stacked`;
-      await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 's.txt': '1\n' } });
-      const pull = await forge.as('dev-bot').openPull(REPO, { head: branch, title: 'Stacked work' });
-      const ref = forge.pulls(REPO).find((candidate) => candidate.number === pull.number)!.pull!;
-      const retargeted = rebaseEvent({
-        forge: 'forgejo',
-        repo,
-        pull: {
-          number: pull.number,
-          title: 'Stacked work',
-          body: '',
-          author: { login: 'dev-bot', id: 0 },
-          state: 'open',
-          merged: false,
-          headRef: branch,
-          headSha: ref.headSha,
-          baseRef: 'issue-1-base',
-          labels: [],
-          assignees: [],
-          requestedReviewers: [],
-          updatedAt: '',
-        },
-        merged: { number: 41, head: 'issue-1-base', base: 'main' },
-      });
+      const { pull, branch, retargeted } = await stackedPull(number);
 
       const delta = await composer.compose(
         request(
@@ -422,7 +488,7 @@ describe('createPromptComposer against the forge double', () => {
       const delta = await composer.compose(request(number, storeEvents(), first.cursor));
 
       assert.ok(
-        delta.text.includes('### @bob edited the issue; its title is now "Login crashes" and its description reads:'),
+        delta.text.includes('### bob edited the issue; its title is now "Login crashes" and its description reads:'),
         delta.text,
       );
       assert.match(delta.text, /author="bob" kind="issue body">\nOnly with an empty password and 2FA on\.\n/);

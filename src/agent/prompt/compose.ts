@@ -1,8 +1,9 @@
 /**
  * `createPromptComposer({ forge })`: the prompt builder. A request without a cursor reads the whole
- * thread and composes the full prompt; with a cursor it reads only what the forge has that is new
- * since it (comments updated since `lastCommentUpdatedAt`, reviews after `lastReviewId`), merges
- * that with the job's events and composes the delta. Reading the forge every time, rather than
+ * thread and composes the full prompt, with the job's events that the thread does not show; with a
+ * cursor it reads only what the forge has that is new since it (comments updated since
+ * `lastCommentUpdatedAt`, reviews after `lastReviewId`), merges that with the job's events and
+ * composes the delta. Reading the forge every time, rather than
  * trusting the events, is what makes a missed or late webhook delivery show up anyway.
  *
  * `begin` reads the forge at once and composes later, when the worktree (branch, head, whether
@@ -11,7 +12,7 @@
 import { advanceCursor } from './advance-cursor.js';
 import { deltaPrompt } from './delta-prompt.js';
 import { fullPrompt } from './full-prompt.js';
-import { findNews } from './news.js';
+import { findNews, findWaking } from './news.js';
 import { readThread, type Thread, type ThreadReader } from './thread.js';
 import type { ComposedPrompt, PromptComposer, PromptKind, PromptRequest, PromptWorkspace } from './types.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
@@ -52,15 +53,21 @@ function read(
   });
 }
 
+/**
+ * The whole thread, and after it what woke the run that the thread does not show: the job's
+ * events reach a new session's prompt as they would reach a resumed one's (decisions.md §52).
+ */
 function composeFull(request: PromptRequest, thread: Thread): ComposedPrompt {
+  const woke = findWaking({ thread, events: request.events, agentLogin: request.agent.login });
   const text = fullPrompt({
     agent: request.agent,
     skill: request.skill,
     repo: request.repo,
     thread,
     workspace: request.workspace,
+    woke: woke.items,
   });
-  return composed('full', text, advanceCursor(undefined, thread, thread.comments, request.events), false);
+  return composed('full', text, advanceCursor(undefined, thread, woke.comments, request.events), false);
 }
 
 function composeDelta(request: PromptRequest, thread: Thread, cursor: SessionCursor): ComposedPrompt {

@@ -25,6 +25,7 @@ export const FORGE_TOOLS = [
   'add_labels',
   'remove_labels',
   'create_issue',
+  'set_dependencies',
   'read_thread',
 ] as const satisfies readonly ForgeToolName[];
 
@@ -34,6 +35,25 @@ export const CONVENTIONS = [
   "- One pull request per issue, from that branch. A story that builds on another story is stacked: its pull request is based on that story's branch (base = that branch), not on the default branch.",
   '- Every issue and pull request ends with a `## Dependencies` footer listing the issues it builds on (`- #12`), or `- none`.',
 ].join('\n');
+
+/**
+ * How the planner plans a milestone with its tools (docs/milestones.md): the stories as issues
+ * with their edges, the tracking issue left to the service, which starts each story once its
+ * upstream stories are done.
+ */
+export const PLANNING = [
+  '## Planning a milestone',
+  'When someone asks you to plan an issue (`@you plan`, or the plan label put on it), that issue becomes the tracking issue of a milestone:',
+  '- Split the work into stories, each one pull request of reviewable size. Open each with `mcp__forge__create_issue`, with `tracking` set to the tracking issue and `depends_on` listing the stories it builds on directly (not their upstream stories too). Open upstream stories first, so their numbers exist when a later story names them.',
+  "- The tool writes each story's `## Dependencies` footer and the forge's own dependencies; to change a story's edges later use `mcp__forge__set_dependencies`, never an edit of the footer by hand.",
+  '- Do not write the dependency tree into the tracking issue: claude-hooks keeps its milestone block (layers, what is done, what is next, the critical path) and rewrites it on every change.',
+  '- Then comment on the tracking issue with the plan in a few lines, and remove the plan label if it has one. Once the tracking issue carries the milestone label (a person adds it, unless the repository is opted in), the service hands each story to the implementer as soon as its upstream stories are done.',
+].join('\n');
+
+/** The conventions a role's full prompt gives: the team's, and the planner's way to plan. */
+export function conventionsFor(agent: AgentConfig): string {
+  return policyOf(agent).conventions === 'plan' ? `${CONVENTIONS}\n\n${PLANNING}` : CONVENTIONS;
+}
 
 export function answerSection(): string {
   const tools = FORGE_TOOLS.map((name) => `\`mcp__forge__${name}\``).join(', ');

@@ -1,12 +1,16 @@
 /**
  * The full prompt, for a new session: the agent's role and skill, the repository, the whole
  * thread (issue or PR, every comment, labels, assignees, linked PRs; for a PR its diff stat and
- * reviews with their code comments), the workspace, the conventions and how to answer.
+ * reviews with their code comments), what started this run (the job's events the thread does not
+ * show, in the delta's words: docs/decisions.md §52), the workspace, the conventions and how to
+ * answer.
  */
 import type { AgentConfig } from '../../config/types.js';
 import type { RepoRef } from '../../core/events.js';
-import { answerSection, CONVENTIONS, roleLine } from './conventions.js';
+import { answerSection, conventionsFor, roleLine } from './conventions.js';
 import { commentBlock, commentHeading, diffStatLine, reviewBlock, who, workspaceSection } from './format.js';
+import type { NewsItem } from './news.js';
+import { newsText } from './news-text.js';
 import type { Thread } from './thread.js';
 import type { PromptRequest } from './types.js';
 import { inlineUntrusted, quoteUntrusted, UNTRUSTED_NOTICE } from './untrusted.js';
@@ -17,6 +21,8 @@ export interface FullPromptInput {
   readonly repo: RepoRef;
   readonly thread: Thread;
   readonly workspace: PromptRequest['workspace'];
+  /** What woke the run that the thread does not show (`findWaking`); none by default. */
+  readonly woke?: readonly NewsItem[];
 }
 
 export function fullPrompt(input: FullPromptInput): string {
@@ -32,8 +38,9 @@ export function fullPrompt(input: FullPromptInput): string {
     ...(thread.pull === undefined ? [] : [pullSection(thread, agent.login)]),
     ...(thread.linkedPulls.length === 0 ? [] : [linkedPullsSection(thread)]),
     commentsSection(thread, agent.login),
+    ...(input.woke === undefined || input.woke.length === 0 ? [] : [wokeSection(input.woke, thread, agent.login)]),
     workspaceSection(input.workspace),
-    CONVENTIONS,
+    conventionsFor(agent),
     answerSection(),
   ].join('\n\n');
 }
@@ -88,5 +95,16 @@ function commentsSection(thread: Thread, you: string): string {
   return [
     `## Comments (${thread.comments.length}, oldest first)`,
     ...thread.comments.map((comment) => commentBlock(comment, commentHeading(comment, you))),
+  ].join('\n\n');
+}
+
+/**
+ * The events that woke this run and that the thread above does not show: a new session must hear
+ * of a retarget, a label or a review exactly as a resumed one would.
+ */
+function wokeSection(items: readonly NewsItem[], thread: Thread, you: string): string {
+  return [
+    '## What started this run',
+    ...items.map((item) => newsText(item, { you, thread, descriptionShown: true })),
   ].join('\n\n');
 }

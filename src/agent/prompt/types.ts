@@ -1,9 +1,10 @@
 /**
  * The prompt builder's contract: what a run sends the model. A new session gets the **full**
- * prompt (role, repository, the whole thread, the conventions); a resumed one only the **delta**
- * since its cursor (new and edited comments, reviews, pushes by others, state and label changes)
- * plus one line restating the role. Untrusted text (bodies, comments, reviews) is quoted as data
- * from named authors, with invisible and bidi characters and HTML comments stripped.
+ * prompt (role, repository, the whole thread, what woke the run that the thread does not show, the
+ * conventions); a resumed one only the **delta** since its cursor (new and edited comments,
+ * reviews, pushes by others, state and label changes) plus one line restating the role. Untrusted
+ * text (bodies, comments, reviews) is quoted as data from named authors, with invisible and bidi
+ * characters and HTML comments stripped.
  */
 import type { AgentConfig } from '../../config/types.js';
 import type { RepoRef } from '../../core/events.js';

@@ -37,6 +37,22 @@ describe('live status', () => {
     assert.equal(tracked.commentId, 7);
   });
 
+  it('passes a withdrawal on and forgets the job: its run did not go ahead', async () => {
+    const live = createLiveStatus();
+    let withdrawn = 0;
+    const tracked = live.track(13, {
+      commentId: 8,
+      update: async () => undefined,
+      withdraw: async () => void withdrawn++,
+    });
+
+    await tracked.update({ phase: 'working', elapsedMs: 0, activity: 'starting' });
+    await tracked.withdraw?.();
+
+    assert.equal(withdrawn, 1);
+    assert.equal(live.of(13), undefined);
+  });
+
   it('answers nothing for a job it never heard of', () => {
     assert.equal(createLiveStatus().of(99), undefined);
   });

@@ -7,6 +7,7 @@ import type { RunStatus } from './types.js';
 
 interface Reporter {
   update(status: RunStatus): Promise<void>;
+  withdraw?(): Promise<void>;
   readonly commentId: number | undefined;
 }
 
@@ -26,6 +27,10 @@ export function createLiveStatus(): LiveStatus {
           if (status.phase === 'working') lines.set(jobId, status.activity);
           else lines.delete(jobId);
           return reporter.update(status);
+        },
+        withdraw() {
+          lines.delete(jobId);
+          return reporter.withdraw?.() ?? Promise.resolve();
         },
         get commentId() {
           return reporter.commentId;

@@ -83,6 +83,51 @@ describe('createStatusReporter', () => {
     );
   });
 
+  it('withdraws its comment after the update given before it, leaving the issue as it was', async () => {
+    const issue = await nextIssue();
+    const reporter = reporterFor(issue);
+
+    void reporter.update(working(0, 'starting'));
+    await reporter.withdraw();
+
+    assert.deepEqual(forge.comments(REPO, issue), []);
+    assert.equal(reporter.commentId, undefined);
+  });
+
+  it('withdraws, when its POST lost its answer, the comment the forge made all the same', async () => {
+    const issue = await nextIssue();
+    const reporter = reporterFor(issue);
+    forge.loseAnswerOfNext('POST', COMMENT_POST, 'dev');
+
+    await reporter.update(working(0, 'starting'));
+    await reporter.withdraw();
+
+    assert.deepEqual(forge.comments(REPO, issue), []);
+  });
+
+  it('withdraws nothing when it never posted, and takes a comment already deleted as withdrawn', async () => {
+    const issue = await nextIssue();
+    const never = reporterFor(issue, { jobId: 31 });
+    const deleted = reporterFor(issue, { jobId: 32 });
+    await deleted.update(working(0, 'starting'));
+    await forge.as('alice').comment(REPO, issue, 'a person was here');
+    await client.deleteComment(REPO, deleted.commentId ?? 0);
+    const log = capturingLogger();
+    const quiet = reporterFor(issue, { jobId: 32, commentId: deleted.commentId, log: log.log });
+
+    await never.withdraw();
+    await quiet.withdraw();
+
+    assert.deepEqual(
+      forge.comments(REPO, issue).map((comment) => comment.body),
+      ['a person was here'],
+    );
+    assert.deepEqual(
+      log.lines.filter((line) => line.msg === 'status comment not withdrawn'),
+      [],
+    );
+  });
+
   it('edits for working at most once per interval, and always sends the final update', async () => {
     const issue = await nextIssue();
     const clock = manualClock();

@@ -12,6 +12,10 @@
  * and edits it rather than posting another; a retried job (`attempt` > 1) looks before its first
  * post. Once a comment may have a twin (the forge made the lost one after the lookup missed it),
  * the `finished` update removes every one but the comment it edits.
+ *
+ * `withdraw` takes the comment down again: a run that posted `working` as soon as it was begun
+ * (decisions.md §50) and then did not go ahead, with nothing to say (no worktree to be had, or
+ * nothing new to answer), leaves no comment behind — as if it had never been posted.
  */
 import { ForgeApiError, type ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../core/events.js';
@@ -46,6 +50,11 @@ export interface StatusReporterOptions {
 export interface StatusReporter {
   /** Resolves once the comment is posted or edited (or the attempt failed and was logged). */
   update(status: RunStatus): Promise<void>;
+  /**
+   * Deletes this job's status comment (every one of its comments, when a lost answer may have left
+   * a twin), after the updates given before; resolves once done, or once the failure is logged.
+   */
+  withdraw(): Promise<void>;
   /** The status comment's id once posted; the runner stores it (see `finaliseOrphaned`). */
   readonly commentId: number | undefined;
 }
@@ -113,6 +122,21 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
     if (status.phase === 'finished' && unsure && commentId !== undefined) await leaveOne(commentId);
   }
 
+  async function remove(): Promise<void> {
+    try {
+      const ids = unsure ? (await findStatusComments(query)).map((comment) => comment.id) : [];
+      if (commentId !== undefined && !ids.includes(commentId)) ids.push(commentId);
+      // A comment already gone is answered 404, which the client takes as done.
+      for (const id of ids) await client.deleteComment(repo.fullName, id);
+      if (ids.length > 0) log.info({ removed: ids }, 'status comment withdrawn: the run did not go ahead');
+      commentId = undefined;
+      unsure = false;
+      lastWorking = undefined;
+    } catch (error) {
+      log.warn({ err: error, commentId }, 'status comment not withdrawn');
+    }
+  }
+
   async function editOrRepost(id: number, body: string): Promise<void> {
     try {
       await client.editComment(repo.fullName, id, body);
@@ -130,6 +154,10 @@ export function createStatusReporter(options: StatusReporterOptions): StatusRepo
           status.phase === 'working' && lastWorking !== undefined && clock.now() - lastWorking < minInterval;
         return tooSoon ? undefined : write(status);
       });
+      return queue;
+    },
+    withdraw() {
+      queue = queue.then(remove);
       return queue;
     },
     get commentId() {

@@ -111,6 +111,99 @@ describe('createGiteaClient: changes made on the forge', () => {
     assert.equal(lastHook()?.id === addHook?.id, false);
   });
 
+  it("replaces an issue's body, announced as edited with the body it had", async () => {
+    const issue = await forge.as('alice').openIssue(REPO, { title: 'Story', body: 'Do it.' });
+    const hooks = forge.deliveries().length;
+
+    const edited = await dev.editIssueBody(REPO, issue.number, 'Do it.\n\n## Dependencies\n\n- #1\n');
+    await forge.idle();
+
+    assert.equal(edited.body, 'Do it.\n\n## Dependencies\n\n- #1\n');
+    assert.match(edited.htmlUrl, new RegExp(`/acme/app/issues/${issue.number}$`));
+    assert.equal(forge.issue(REPO, issue.number)?.body, edited.body);
+    const [hook, ...more] = forge.deliveries().slice(hooks);
+    assert.deepEqual(more, []);
+    assert.equal(hook?.eventType, 'issues');
+    assert.deepEqual((hook?.payload as { action: string; changes: unknown }).action, 'edited');
+    assert.deepEqual((hook?.payload as { changes: unknown }).changes, { body: { from: 'Do it.' } });
+  });
+
+  describe('native issue dependencies', () => {
+    const story = async (title: string) => (await forge.as('alice').openIssue(REPO, { title })).number;
+
+    it('makes an issue depend on others, sending no webhook, and lists them newest first', async () => {
+      const [a, b, c] = [await story('A'), await story('B'), await story('C')];
+      const hooks = forge.deliveries().length;
+
+      const added = [await dev.addDependency(REPO, c, a), await dev.addDependency(REPO, c, b)];
+      await forge.idle();
+      const listed = await dev.listDependencies(REPO, c);
+
+      assert.deepEqual(added, ['added', 'added']);
+      assert.deepEqual(listed, [
+        { repo: REPO, number: b, state: 'open', isPull: false },
+        { repo: REPO, number: a, state: 'open', isPull: false },
+      ]);
+      assert.deepEqual(forge.deliveries().slice(hooks), [], 'Gitea notifies no one of a dependency');
+    });
+
+    it('lists none for an issue without dependencies', async () => {
+      assert.deepEqual(await dev.listDependencies(REPO, await story('Alone')), []);
+    });
+
+    it('adds a dependency that exists already as added (the forge answers 500), and removes one twice as removed', async () => {
+      const [a, b] = [await story('Up'), await story('Down')];
+      await dev.addDependency(REPO, b, a);
+
+      const again = await dev.addDependency(REPO, b, a);
+      const removed = await dev.removeDependency(REPO, b, a);
+      const twice = await dev.removeDependency(REPO, b, a);
+
+      assert.equal(again, 'added');
+      assert.equal(removed, 'removed');
+      assert.equal(twice, 'removed');
+      assert.deepEqual(await dev.listDependencies(REPO, b), []);
+      assert.ok(
+        forge
+          .requests()
+          .some((r) => r.method === 'POST' && r.path.endsWith(`/issues/${b}/dependencies`) && r.status === 500),
+        'the repeated add was answered 500, as Gitea does',
+      );
+    });
+
+    it('fails with the forge error when the reverse dependency exists (Gitea refuses a two-issue cycle)', async () => {
+      const [a, b] = [await story('Ping'), await story('Pong')];
+      await dev.addDependency(REPO, b, a);
+
+      await assert.rejects(
+        dev.addDependency(REPO, a, b),
+        (error: unknown) => error instanceof ForgeApiError && error.status === 500 && /circular/.test(error.body),
+      );
+    });
+
+    it('answers unsupported, and warns of nothing, where the repository has dependencies turned off', async () => {
+      await forge.createRepo('acme', 'plain', {
+        collaborators: { alice: 'write', 'dev-bot': 'write' },
+        dependencies: false,
+      });
+      const a = (await forge.as('alice').openIssue('acme/plain', { title: 'A' })).number;
+      const b = (await forge.as('alice').openIssue('acme/plain', { title: 'B' })).number;
+
+      assert.equal(await dev.listDependencies('acme/plain', b), 'unsupported');
+      assert.equal(await dev.addDependency('acme/plain', b, a), 'unsupported');
+      assert.equal(await dev.removeDependency('acme/plain', b, a), 'unsupported');
+    });
+
+    it('answers unsupported where the server has no such endpoint (an older Gitea answers 404)', async () => {
+      const [a, b] = [await story('Old A'), await story('Old B')];
+      forge.refuseNext('GET', /\/dependencies$/, 404);
+      forge.refuseNext('POST', /\/dependencies$/, 404);
+
+      assert.equal(await dev.listDependencies(REPO, b), 'unsupported');
+      assert.equal(await dev.addDependency(REPO, b, a), 'unsupported');
+    });
+  });
+
   describe('on a pull request', () => {
     let number: number;
 

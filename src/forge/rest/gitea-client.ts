@@ -10,7 +10,7 @@
  */
 import type { z } from 'zod';
 import { createTransport } from './transport.js';
-import { ForgeApiError, type ForgeClient, type RepoName } from '../client.js';
+import { ForgeApiError, type ForgeClient, type IssueDependency, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Secret } from '../../lib/secret.js';
 import {
@@ -19,6 +19,7 @@ import {
   CreatedIssue,
   CreatedPull,
   CurrentUser,
+  DependencyIssue,
   Issue,
   PullDiffStat,
   PullRequest,
@@ -31,6 +32,7 @@ import {
 import {
   issueNumberOf,
   toComment,
+  toDependency,
   toIssue,
   toPermission,
   toPull,
@@ -157,6 +159,42 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     body: unknown,
   ): Promise<z.infer<S>> {
     return parse(schema, await call(method, path, { body }), method, path);
+  }
+
+  /** The dependency list, or undefined on a 404 (no native dependencies here). */
+  async function dependencies(repo: RepoName, number: number): Promise<IssueDependency[] | undefined> {
+    const path = `${repoPath(repo)}/issues/${positive(number)}/dependencies`;
+    // One page first, to tell a 404 from a list without a warning; all pages only past a full one.
+    const first = await call('GET', path, { query: { page: 1, limit: PAGE_LIMIT }, allow: [404] });
+    if (first.status === 404) return undefined;
+    const page = parse(DependencyIssue.array(), first, 'GET', path);
+    const all = page.length < PAGE_LIMIT ? page : await listAll(DependencyIssue, path, {}, (issue) => issue.id);
+    return all.flatMap((issue) => toDependency(issue) ?? []);
+  }
+
+  /**
+   * POST or DELETE of one same-repository dependency. A 404 is `unsupported`; a 500 — Gitea's
+   * answer to adding one that exists or removing one that does not — is read as done when the
+   * list then says so.
+   */
+  async function changeDependency(
+    method: 'POST' | 'DELETE',
+    repo: RepoName,
+    number: number,
+    upstream: number,
+  ): Promise<'done' | 'unsupported'> {
+    const path = `${repoPath(repo)}/issues/${positive(number)}/dependencies`;
+    const [owner, name] = repo.split('/');
+    try {
+      const answer = await call(method, path, { body: { owner, repo: name, index: positive(upstream) }, allow: [404] });
+      return answer.status === 404 ? 'unsupported' : 'done';
+    } catch (error) {
+      if (!(error instanceof ForgeApiError) || error.status !== 500) throw error;
+      const now = await dependencies(repo, number).catch(() => undefined);
+      const present = now?.some((dependency) => sameRepo(dependency.repo, repo) && dependency.number === upstream);
+      if (present === (method === 'POST')) return 'done';
+      throw error;
+    }
   }
 
   async function labelIds(repo: RepoName, names: readonly string[]): Promise<Map<string, number>> {
@@ -305,8 +343,22 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       });
       return { ...toIssue(created), htmlUrl: created.html_url };
     },
+    async editIssueBody(repo, number, body) {
+      // Gitea answers an edit with 201 and the issue as it now is.
+      const edited = await send(CreatedIssue, 'PATCH', `${repoPath(repo)}/issues/${positive(number)}`, { body });
+      return { ...toIssue(edited), htmlUrl: edited.html_url };
+    },
+    listDependencies: async (repo, number) => (await dependencies(repo, number)) ?? 'unsupported',
+    async addDependency(repo, number, upstream) {
+      return (await changeDependency('POST', repo, number, upstream)) === 'done' ? 'added' : 'unsupported';
+    },
+    async removeDependency(repo, number, upstream) {
+      return (await changeDependency('DELETE', repo, number, upstream)) === 'done' ? 'removed' : 'unsupported';
+    },
   };
 }
+
+const sameRepo = (a: RepoName, b: RepoName): boolean => a.toLowerCase() === b.toLowerCase();
 
 function repoPath(repo: RepoName): string {
   const [owner, name, ...rest] = repo.split('/');

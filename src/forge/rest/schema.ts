@@ -122,3 +122,17 @@ export const CreatedPull = PullRequest.extend({ html_url: z.string() });
 export const CreatedIssue = Issue.extend({ html_url: z.string() });
 
 export const RepoLabel = z.object({ id: z.number().int(), name: z.string() });
+
+/**
+ * One issue of a dependency list (`GET …/issues/{index}/dependencies`). It may be of another
+ * repository; one the user may not see comes as an empty issue (number 0, no repository, state
+ * ""), so nothing here is stricter than that.
+ */
+export const DependencyIssue = z.object({
+  id: z.number().int(),
+  number: z.number().int(),
+  state: z.string(),
+  pull_request: z.object({}).nullish(),
+  repository: z.object({ full_name: z.string() }).nullish(),
+});
+export type DependencyIssueData = z.infer<typeof DependencyIssue>;

@@ -4,6 +4,7 @@
  * the same value and get the same fingerprint.
  */
 import type {
+  IssueDependency,
   Permission,
   PullReview,
   PullReviewState,
@@ -12,7 +13,14 @@ import type {
   TimelineEntry,
 } from '../client.js';
 import type { CommentRef, RepoRef } from '../../core/events.js';
-import type { CommentData, PullReviewData, RepositoryData, ReviewCommentData, TimelineCommentData } from './schema.js';
+import type {
+  CommentData,
+  DependencyIssueData,
+  PullReviewData,
+  RepositoryData,
+  ReviewCommentData,
+  TimelineCommentData,
+} from './schema.js';
 
 export function toRepo(data: RepositoryData, host: string): RepoRef {
   return {
@@ -121,4 +129,12 @@ export function toReviewSummary(data: PullReviewData): ReviewSummary {
     submittedAt: data.submitted_at ?? undefined,
     htmlUrl: data.html_url ?? '',
   };
+}
+
+/** A dependency as the port names it; undefined for one the user may not see (an empty issue). */
+export function toDependency(data: DependencyIssueData): IssueDependency | undefined {
+  const repo = data.repository?.full_name;
+  if (repo === undefined || repo === '' || data.number < 1) return undefined;
+  if (data.state !== 'open' && data.state !== 'closed') return undefined;
+  return { repo, number: data.number, state: data.state, isPull: data.pull_request != null };
 }

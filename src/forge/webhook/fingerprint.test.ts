@@ -204,6 +204,22 @@ describe('fingerprintOf', () => {
       expected: 'forge.example.com/acme/widgets:issue:7:labelled:2026-01-02T03:04:05.000Z:a%20b,kind%2Fbug',
     },
     {
+      name: 'a story handed out by its milestone, whatever the time',
+      event: { ...BASE, type: 'issue', action: 'ready', issue: ISSUE, ready: { tracking: 1, upstream: [2] } },
+      expected: 'forge.example.com/acme/widgets:issue:7:ready:1:default',
+    },
+    {
+      name: 'a story handed out to start stacked on a pull request',
+      event: {
+        ...BASE,
+        type: 'issue',
+        action: 'ready',
+        issue: { ...ISSUE, updatedAt: '2026-03-01T00:00:00Z' },
+        ready: { tracking: 1, base: { branch: 'issue-2-spike', pull: 12 } },
+      },
+      expected: 'forge.example.com/acme/widgets:issue:7:ready:1:12',
+    },
+    {
       name: 'an opened issue seen again later, after it changed (the poller)',
       event: { ...BASE, type: 'issue', action: 'opened', issue: { ...ISSUE, updatedAt: '2026-03-01T00:00:00Z' } },
       expected: 'forge.example.com/acme/widgets:issue:7:opened',

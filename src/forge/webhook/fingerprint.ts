@@ -62,6 +62,9 @@ function issuePart(event: Omit<IssueEvent, 'fingerprint'>): string {
       return `${base}:${event.assignee ?? sortedList(event.issue.assignees)}`;
     case 'labelled':
       return `${base}:${sortedList(event.issue.labels)}`;
+    case 'ready':
+      // Once per story and base, whatever the times: a story is handed out once for each way to start it.
+      return `issue:${event.issue.number}:ready:${event.ready?.tracking ?? 0}:${event.ready?.base?.pull ?? 'default'}`;
     default:
       return base;
   }

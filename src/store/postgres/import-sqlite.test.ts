@@ -231,6 +231,54 @@ describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip
     }
   });
 
+  it('copies the milestones and the issues learned of them: PostgreSQL reads them as SQLite did, flags included', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
+    const clock = manualClock();
+    const repo = 'forge.test/acme/widget';
+    const sqlite = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
+    await sqlite.milestones.upsertMilestone(repo, 1, { optedIn: true, stacking: false }, 10);
+    await sqlite.milestones.setPaused(repo, 1, true, 11);
+    await sqlite.milestones.recordRendered(repo, 1, 'block-hash', 12);
+    await sqlite.milestones.upsertMilestone(repo, 9, {}, 13);
+    await sqlite.milestones.upsertStory(
+      {
+        repo,
+        number: 3,
+        tracking: 1,
+        title: 'Workdir',
+        state: 'open',
+        upstream: [2, 12],
+        openPull: { number: 13, branch: 'issue-3-workdir' },
+      },
+      14,
+    );
+    await sqlite.milestones.upsertStory(
+      { repo, number: 12, title: 'Outside', state: 'completed', upstream: [], mergedPull: 20 },
+      15,
+    );
+    const milestones = await sqlite.milestones.listMilestones();
+    const issues = await sqlite.milestones.issuesOf(repo, [3, 12]);
+    await sqlite.close();
+    const schema = await freshSchema();
+
+    await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    const store = await openStore(target(), { dataDir, schema, clock, dedupWindowMs: 0 });
+    try {
+      assert.deepEqual(await store.milestones.listMilestones(), milestones);
+      assert.deepEqual(await store.milestones.issuesOf(repo, [3, 12]), issues);
+      assert.deepEqual(
+        milestones.map((m) => [m.tracking, m.optedIn, m.paused, m.stacking]),
+        [
+          [1, true, true, false],
+          [9, false, false, undefined],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('moves the id sequences past the copied ids, so the next row does not collide', async () => {
     const { dataDir } = await sqliteInstallation();
     const schema = await freshSchema();

@@ -4,9 +4,10 @@
  * history arrives or none of it does. The SQLite file is opened read-only; the caller holds the
  * data dir's lock, so no service writes to it meanwhile.
  *
- * What changes on the way: `dry_run` becomes a boolean, and work a dead process left `running`
- * (jobs, cleanup tasks) goes back to the queue, as the SQLite service does at start — a queued
- * follow-up of an interrupted job is merged into it (the mailbox keeps one queued job per key).
+ * What changes on the way: `dry_run` and the milestones' flags become booleans, and work a dead
+ * process left `running` (jobs, cleanup tasks) goes back to the queue, as the SQLite service does
+ * at start — a queued follow-up of an interrupted job is merged into it (the mailbox keeps one
+ * queued job per key).
  */
 import { projectsFolders, sessionsFolder } from '../../sessions/transcript-layout.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -171,6 +172,31 @@ const TABLES: readonly TableCopy[] = [
       'transcripts_bytes',
       'database_bytes',
       'detail',
+    ],
+  },
+  {
+    table: 'milestones',
+    columns: ['repo', 'tracking', 'opted_in', 'paused', 'stacking', 'rendered_hash', 'problems_said', 'updated_at'],
+    convert: (row) => ({
+      ...row,
+      opted_in: row.opted_in === 1,
+      paused: row.paused === 1,
+      stacking: row.stacking === null ? null : row.stacking === 1,
+    }),
+  },
+  {
+    table: 'milestone_issues',
+    columns: [
+      'repo',
+      'issue',
+      'tracking',
+      'title',
+      'state',
+      'upstream',
+      'merged_pull',
+      'open_pull',
+      'open_pull_branch',
+      'updated_at',
     ],
   },
 ];

@@ -23,6 +23,7 @@ import {
 } from './housekeeping-store.js';
 import { createPgJobStore } from './job-store.js';
 import { migratePostgres } from './migrate.js';
+import { createPgMilestoneStore } from './milestone-store.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, type ConnectionTimeouts } from './connection-settings.js';
 import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
@@ -130,6 +131,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: createPgAuditLog(pool),
     recordRetention: createPgRecordRetention(pool),
     workers: createPgWorkerRegistry(pool),
+    milestones: createPgMilestoneStore(pool),
     transcripts: createPgTranscriptStore(pool),
     readiness: createPgReadiness(pool, { location: redactUrl(options.url), timeoutMs: options.readinessTimeoutMs }),
     onEvent: (listener) => {

@@ -228,4 +228,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN processes TEXT;
   ALTER TABLE runs ADD COLUMN leftovers_ended INTEGER;
   `,
+  /* 11: milestones */ `
+  -- What the service learned of each milestone (decisions.md §55): its tracking issue's settings
+  -- and what was last said on it, and every issue read — a story with its tracking link, or any
+  -- other issue (tracking NULL), whose state an upstream edge waits on. upstream is a JSON array.
+  CREATE TABLE milestones (
+    repo          TEXT    NOT NULL,
+    tracking      INTEGER NOT NULL,
+    opted_in      INTEGER NOT NULL DEFAULT 0 CHECK (opted_in IN (0, 1)),
+    paused        INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    stacking      INTEGER CHECK (stacking IN (0, 1)),
+    rendered_hash TEXT,
+    problems_said TEXT,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (repo, tracking)
+  );
+
+  CREATE TABLE milestone_issues (
+    repo             TEXT    NOT NULL,
+    issue            INTEGER NOT NULL,
+    tracking         INTEGER,
+    title            TEXT    NOT NULL,
+    state            TEXT    NOT NULL CHECK (state IN ('open', 'completed', 'not-planned')),
+    upstream         TEXT    NOT NULL,
+    merged_pull      INTEGER,
+    open_pull        INTEGER,
+    open_pull_branch TEXT,
+    updated_at       INTEGER NOT NULL,
+    PRIMARY KEY (repo, issue),
+    CHECK ((open_pull IS NULL) = (open_pull_branch IS NULL))
+  );
+  CREATE INDEX milestone_issues_tracking ON milestone_issues (repo, tracking) WHERE tracking IS NOT NULL;
+  `,
 ];

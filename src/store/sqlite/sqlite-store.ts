@@ -9,6 +9,7 @@ import type { Clock } from '../../lib/clock.js';
 import { createSqliteDashboardReads, createSqliteDiskSamples } from './dashboard-store.js';
 import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delivery-store.js';
 import { createSqliteJobStore } from './job-store.js';
+import { createSqliteMilestoneStore } from './milestone-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import { createSingleWorkerRegistry } from '../../workers/single-worker.js';
@@ -88,6 +89,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     audit: createSqliteAuditLog(db, committer),
     recordRetention: createSqliteRecordRetention(db, committer),
     workers: createSingleWorkerRegistry(),
+    milestones: createSqliteMilestoneStore(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

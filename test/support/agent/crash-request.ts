@@ -53,6 +53,7 @@ export function crashRequest(
       readDefaultBranchFile: async () => undefined,
       remoteMoved: false,
       sync: { kind: 'unchanged' },
+      fetched: true,
       localWork: async () => ({ uncommitted: false, unpushedCommits: 0 }),
     },
   };

@@ -26,6 +26,7 @@ import { addUser, createRepo, type ForgeUser, type RepoOptions } from './seed.js
 import {
   createForgeState,
   type CommentRecord,
+  type CommentWrite,
   type IssueRecord,
   type ProtectionRecord,
   type ReviewRecord,
@@ -34,7 +35,7 @@ import { createWebhookSender, hooksFor, type ForgeFlavour, type WebhookDelivery 
 
 export type { ForgeActor } from './actors.js';
 export type { ForgeUser, RepoOptions } from './seed.js';
-export type { CommentRecord, IssueRecord, ProtectionRecord, ReviewRecord } from './state.js';
+export type { CommentRecord, CommentWrite, IssueRecord, ProtectionRecord, ReviewRecord } from './state.js';
 export type { WebhookDelivery, ForgeFlavour } from './webhooks.js';
 export type { OpenApiViolation } from './openapi-check.js';
 export { ForgeRefusal } from './operation-context.js';
@@ -89,6 +90,12 @@ export interface ForgeDouble {
   issue(repo: string, number: number): IssueRecord | undefined;
   pulls(repo: string): readonly IssueRecord[];
   comments(repo: string, number?: number): readonly CommentRecord[];
+  /**
+   * Every comment created or edited (through the API or by an actor), oldest first, each with the
+   * moment it became visible — when a GET would first return it: "when did the status comment of
+   * this issue first show?" is the first matching write's `at`.
+   */
+  commentWrites(repo: string, number?: number): readonly CommentWrite[];
   reviews(repo: string, number: number): readonly ReviewRecord[];
   /** `main` → sha, from the repository on disk. */
   branches(repo: string): Promise<Record<string, string>>;
@@ -239,6 +246,10 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     comments: (repo, number) =>
       state.comments.filter(
         (comment) => inRepo(repo)(comment) && (number === undefined || comment.issueNumber === number),
+      ),
+    commentWrites: (repo, number) =>
+      state.commentWrites.filter(
+        (write) => inRepo(repo)(write) && (number === undefined || write.issueNumber === number),
       ),
     reviews: (repo, number) => state.reviews.filter((review) => inRepo(repo)(review) && review.number === number),
     async branches(repo) {

@@ -4,7 +4,14 @@
  */
 import { ForgeRefusal, issueIn, mayWrite, repoFor, type OperationContext } from './operation-context.js';
 import { commentPayload, issuePayload, pullPayload } from './payloads.js';
-import type { CommentRecord, IssueRecord, RepoRecord, TimelineRecord } from './state.js';
+import {
+  dependenciesOf,
+  type CommentRecord,
+  type CommentWrite,
+  type IssueRecord,
+  type RepoRecord,
+  type TimelineRecord,
+} from './state.js';
 
 /** A new open issue (a PR adds its `pull` part), numbered in the repository's shared sequence. */
 export function newIssue(
@@ -76,12 +83,19 @@ export function createComment(
     updatedAt: now,
   };
   ctx.state.comments.push(comment);
+  recordWrite(ctx, comment, 'created');
   issue.updatedAt = now;
   ctx.hooks.emit(
     issue.pull === undefined ? 'issue_comment' : 'pull_request_comment',
     commentPayload(ctx.render, 'created', comment, comment.author),
   );
   return comment;
+}
+
+/** The write is visible from here on: a GET now returns it. */
+function recordWrite(ctx: OperationContext, comment: CommentRecord, action: CommentWrite['action']): void {
+  const { id, repo, issueNumber, author, body } = comment;
+  ctx.state.commentWrites.push({ id, repo, issueNumber, author, action, body, at: ctx.state.nowMs() });
 }
 
 export function commentIn(ctx: OperationContext, repo: RepoRecord, id: number): CommentRecord {
@@ -105,6 +119,7 @@ export function editComment(
   const from = comment.body;
   comment.body = body;
   comment.updatedAt = ctx.state.now();
+  recordWrite(ctx, comment, 'edited');
   const issue = issueIn(ctx, repo, comment.issueNumber);
   const eventType = issue.pull === undefined ? 'issue_comment' : 'pull_request_comment';
   ctx.hooks.emit(eventType, commentPayload(ctx.render, 'edited', comment, login, { body: { from } }));
@@ -157,6 +172,9 @@ export function editIssue(
   }
   if (edit.state !== undefined && edit.state !== issue.state) {
     if (issue.pull?.merged === true) throw new ForgeRefusal('invalid', 'a merged pull request cannot be reopened');
+    // Gitea's `CloseIssue` refuses while a dependency is open (`ErrDependenciesLeft`, 412 from the API).
+    if (edit.state === 'closed' && repo.dependenciesEnabled && dependenciesOf(ctx.state, issue).some(isOpen))
+      throw new ForgeRefusal('precondition', 'cannot close this issue because it still has open dependencies');
     issue.state = edit.state;
     touch(ctx, issue);
     issue.closedAt = edit.state === 'closed' ? issue.updatedAt : null;
@@ -245,6 +263,8 @@ export function emitIssueOrPull(
   if (issue.pull === undefined) ctx.hooks.emit('issues', issuePayload(ctx.render, action, issue, sender, changes));
   else ctx.hooks.emit('pull_request', pullPayload(ctx.render, action, issue, sender, { changes }));
 }
+
+const isOpen = (issue: IssueRecord): boolean => issue.state === 'open';
 
 export function touch(ctx: OperationContext, issue: IssueRecord): void {
   issue.updatedAt = ctx.state.now();

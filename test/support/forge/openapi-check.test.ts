@@ -121,6 +121,59 @@ describe('openapi-check', () => {
     );
   });
 
+  describe('issue dependencies', () => {
+    const dependencies = '/api/v1/repos/acme/app/issues/7/dependencies';
+    const issue = {
+      id: 1,
+      number: 7,
+      user,
+      title: 't',
+      body: '',
+      labels: [],
+      state: 'open',
+      closed_at: null,
+      updated_at: '2024-05-01T10:00:00Z',
+    };
+
+    it('takes IssueMeta for adding and removing one, and refuses an index that is not a number', () => {
+      const request = { method: 'POST', path: dependencies, headers: { 'content-type': 'application/json' } };
+
+      assert.deepEqual(checker.checkRequest({ ...request, body: { owner: 'acme', repo: 'app', index: 3 } }), []);
+      assert.deepEqual(
+        checker.checkRequest({ ...request, method: 'DELETE', body: { owner: 'acme', repo: 'app', index: 3 } }),
+        [],
+      );
+      assert.match(
+        checker
+          .checkRequest({ ...request, body: { index: '3' } })
+          .map((v) => v.message)
+          .join('\n'),
+        /\/index must be integer/,
+      );
+    });
+
+    it('lets a removal answer 201, as Gitea does, checking its body as the documented 200', () => {
+      const remove = { method: 'DELETE', path: dependencies };
+
+      assert.deepEqual(checker.checkResponse(remove, { status: 201, body: issue }), []);
+      assert.match(
+        checker.checkResponse(remove, { status: 201, body: { ...issue, number: 'seven' } })[0]?.message ?? '',
+        /\/number must be integer/,
+      );
+    });
+
+    it("lets adding or removing one answer a 500 (Gitea's answer to a duplicate), but no other operation", () => {
+      const error = { status: 500, body: { message: 'issue dependency does already exist', url: '' } };
+
+      assert.deepEqual(checker.checkResponse({ method: 'POST', path: dependencies }, error), []);
+      assert.deepEqual(checker.checkResponse({ method: 'DELETE', path: dependencies }, error), []);
+      assert.match(
+        checker.checkResponse({ method: 'GET', path: dependencies }, error)[0]?.message ?? '',
+        /status 500 is not a documented answer/,
+      );
+    });
+  });
+
   const wrongRequests: Array<{ what: string; request: CheckedRequest; says: RegExp }> = [
     {
       what: 'a since that is not RFC 3339',

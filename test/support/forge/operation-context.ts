@@ -15,7 +15,11 @@ export interface OperationContext {
   readonly flavour: ForgeFlavour;
 }
 
-export type RefusalKind = 'not-found' | 'forbidden' | 'conflict' | 'invalid';
+/**
+ * `precondition`: Gitea's 412 (closing an issue that still has open dependencies); `failed`: an
+ * error Gitea answers with a 500 although it is the caller's (a dependency that exists already).
+ */
+export type RefusalKind = 'not-found' | 'forbidden' | 'conflict' | 'invalid' | 'precondition' | 'failed';
 
 /** An operation the forge refuses; the REST layer answers it with the matching status. */
 export class ForgeRefusal extends Error {
@@ -34,6 +38,8 @@ export const STATUS_OF_REFUSAL: Record<RefusalKind, number> = {
   forbidden: 403,
   conflict: 409,
   invalid: 422,
+  precondition: 412,
+  failed: 500,
 };
 
 /** The repository as `actor` may see it; a private one without access is "not found", as on Forgejo. */

@@ -110,7 +110,7 @@ export function apiRepo(ctx: RenderContext, repo: RepoRecord, permission: RepoPe
     internal_tracker: {
       enable_time_tracker: true,
       allow_only_contributors_to_track_time: true,
-      enable_issue_dependencies: true,
+      enable_issue_dependencies: repo.dependenciesEnabled,
     },
     has_wiki: true,
     has_pull_requests: true,
@@ -360,6 +360,11 @@ export function apiTimelineEntry(
     assignee_team: null,
     removed_assignee: timeline?.removedAssignee ?? false,
     resolve_doer: null,
-    dependent_issue: null,
+    dependent_issue: dependentIssueJson(ctx, timeline?.dependentIssue),
   };
+}
+
+function dependentIssueJson(ctx: RenderContext, other: { repo: string; number: number } | undefined): Json | null {
+  const issue = other === undefined ? undefined : ctx.state.issue(other.repo, other.number);
+  return issue === undefined ? null : apiIssue(ctx, issue);
 }

@@ -123,6 +123,24 @@ describe('forge double REST API', () => {
     assert.equal(forge.comments(REPO, 2).at(-1)?.body, 'done');
   });
 
+  it('records when each comment write became visible, on its clock to the millisecond, oldest first', async () => {
+    now = new Date('2024-05-01T12:00:00.250Z');
+    const created = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'working' } });
+    now = new Date('2024-05-01T12:00:01.500Z');
+    await api('PATCH', `/repos/${REPO}/issues/comments/${created.json.id}`, { body: { body: 'finished' } });
+    now = new Date('2024-05-01T12:00:02.000Z');
+
+    const writes = forge.commentWrites(REPO, 2).filter((write) => write.id === created.json.id);
+
+    assert.deepEqual(
+      writes.map(({ action, body, author, at }) => ({ action, body, author, at: new Date(at).toISOString() })),
+      [
+        { action: 'created', body: 'working', author: 'dev', at: '2024-05-01T12:00:00.250Z' },
+        { action: 'edited', body: 'finished', author: 'dev', at: '2024-05-01T12:00:01.500Z' },
+      ],
+    );
+  });
+
   it('deletes a comment with 204, announced as deleted, and answers 404 for one already gone', async () => {
     const created = await api('POST', `/repos/${REPO}/issues/2/comments`, { body: { body: 'a twin' } });
 

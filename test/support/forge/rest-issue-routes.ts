@@ -1,5 +1,6 @@
 /**
- * REST routes for the user, repositories, issues, comments, labels and permissions, answering as
+ * REST routes for the user, repositories, issues, comments, labels, issue dependencies and
+ * permissions, answering as
  * Gitea's `routers/api/v1` does (status codes, filters, ordering: issues newest first, comments
  * and timeline entries oldest first; `since`/`before` compare `updated_at`, so edited comments
  * come back).
@@ -15,6 +16,7 @@ import {
   removeLabel,
   type IssueEdit,
 } from './issue-operations.js';
+import { addDependency, listDependencies, removeDependency, type IssueMeta } from './dependency-operations.js';
 import { ForgeRefusal, issueIn, repoFor, type OperationContext } from './operation-context.js';
 import { apiComment, apiIssue, apiLabel, apiRepo, apiTimelineEntry, apiUser } from './render.js';
 import {
@@ -165,6 +167,25 @@ export function issueRoutes(ctx: OperationContext): Route[] {
         headers,
       );
     }),
+    route('GET', '/repos/{owner}/{repo}/issues/{index}/dependencies', (req, params) => {
+      const found = listDependencies(ctx, req.user.login, repoName(params), intParam(params, 'index'));
+      // Gitea pages this list but sends no X-Total-Count or Link with it.
+      const { page } = paginate(found, req);
+      return ok(page.map((issue) => apiIssue(r, issue)));
+    }),
+    route('POST', '/repos/{owner}/{repo}/issues/{index}/dependencies', (req, params) =>
+      ok(
+        apiIssue(r, addDependency(ctx, req.user.login, repoName(params), intParam(params, 'index'), issueMeta(req))),
+        201,
+      ),
+    ),
+    // Gitea answers a removal with 201, though its swagger documents 200 (openapi-check.ts).
+    route('DELETE', '/repos/{owner}/{repo}/issues/{index}/dependencies', (req, params) =>
+      ok(
+        apiIssue(r, removeDependency(ctx, req.user.login, repoName(params), intParam(params, 'index'), issueMeta(req))),
+        201,
+      ),
+    ),
     route('POST', '/repos/{owner}/{repo}/issues/{index}/labels', (req, params) => {
       const labels = (arrayField(req.body, 'labels') ?? []).filter(
         (label): label is string | number => typeof label === 'string' || typeof label === 'number',
@@ -189,6 +210,16 @@ export function issueRoutes(ctx: OperationContext): Route[] {
       );
     }),
   ];
+}
+
+/** The body's `IssueMeta`; Gitea reads a missing `index` as 0, an issue no repository has. */
+function issueMeta(req: ApiRequest): IssueMeta {
+  const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+  return {
+    owner: stringField(body, 'owner'),
+    repo: stringField(body, 'repo'),
+    index: typeof body.index === 'number' ? body.index : 0,
+  };
 }
 
 function updatedWithin(req: ApiRequest): (record: Pick<CommentRecord, 'updatedAt'>) => boolean {

@@ -37,6 +37,8 @@ export interface RepoOptions {
   readonly defaultBranch?: string;
   /** Labels the repository defines, by name. */
   readonly labels?: readonly string[];
+  /** The tracker's issue dependencies; on unless false (Gitea's repository setting, on by default). */
+  readonly dependencies?: boolean;
 }
 
 const LABEL_COLOURS = ['e11d21', 'fbca04', '009800', '006b75', '207de5', '5319e7'];
@@ -88,6 +90,7 @@ export async function createRepo(
     updatedAt: now,
     gitDir,
     nextIndex: 1,
+    dependenciesEnabled: options.dependencies !== false,
   };
   state.repos.set(fullName.toLowerCase(), repo);
   return repo;

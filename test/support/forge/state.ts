@@ -89,6 +89,11 @@ export interface RepoRecord {
   /** The bare repository on disk. */
   readonly gitDir: string;
   nextIndex: number;
+  /**
+   * The issue tracker's "Enable issue dependencies" setting (on by default, as Gitea's
+   * `DEFAULT_ENABLE_DEPENDENCIES`); off, the dependency routes answer 404.
+   */
+  readonly dependenciesEnabled: boolean;
 }
 
 export interface PullState {
@@ -166,14 +171,14 @@ export interface ReviewCommentRecord {
 /**
  * An event on an issue's or PR's timeline (Gitea keeps them in the comment table, so they share
  * the comments' id sequence): an assignee added or removed, a label added or removed (one entry
- * per label), a review requested, a review submitted. Written in the same moment as the
- * issue's `updated_at`.
+ * per label), a review requested, a review submitted, a dependency added or removed (one entry
+ * on each of its two issues). Written in the same moment as the issue's `updated_at`.
  */
 export interface TimelineRecord {
   readonly id: number;
   readonly repo: string;
   readonly issueNumber: number;
-  readonly type: 'assignees' | 'label' | 'review_request' | 'review';
+  readonly type: 'assignees' | 'label' | 'review_request' | 'review' | 'add_dependency' | 'remove_dependency';
   readonly actor: string;
   readonly createdAt: string;
   /** The assignee, or the reviewer asked for. */
@@ -183,18 +188,52 @@ export interface TimelineRecord {
   /** For labels: "1" when added, "" when removed; for reviews, the review's text. */
   readonly body: string;
   readonly reviewId?: number;
+  /** For dependency entries: the other issue of the dependency (Gitea's `dependent_issue`). */
+  readonly dependentIssue?: { readonly repo: string; readonly number: number };
 }
 
-type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label' | 'token' | 'hook';
+/**
+ * One native issue dependency (Gitea's `issue_dependency` row): `issue` waits for `dependsOn`
+ * ("depends on" / "blocked by"). Both are issues of the double, possibly of two repositories.
+ */
+export interface DependencyRecord {
+  readonly id: number;
+  readonly issue: { readonly repo: string; readonly number: number };
+  readonly dependsOn: { readonly repo: string; readonly number: number };
+  readonly by: string;
+  readonly createdAt: string;
+}
+
+/**
+ * A comment write as it became visible: the moment the double committed a new comment or an
+ * edit, after which a GET returns it (ms since the epoch, on the forge's clock). Kept in order,
+ * so a test or benchmark can ask when a comment first showed, not only what it says now.
+ */
+export interface CommentWrite {
+  readonly id: number;
+  readonly repo: string;
+  readonly issueNumber: number;
+  readonly author: string;
+  readonly action: 'created' | 'edited';
+  /** The body as it was made visible by this write. */
+  readonly body: string;
+  readonly at: number;
+}
+
+type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label' | 'token' | 'hook' | 'dependency';
 
 export interface ForgeState {
   readonly users: Map<string, UserRecord>;
   readonly repos: Map<string, RepoRecord>;
   readonly issues: IssueRecord[];
   readonly comments: CommentRecord[];
+  /** Every comment created or edited, in order, with when it became visible. */
+  readonly commentWrites: CommentWrite[];
   readonly reviews: ReviewRecord[];
   readonly reviewComments: ReviewCommentRecord[];
   readonly timeline: TimelineRecord[];
+  /** Native issue dependencies, oldest first. */
+  readonly dependencies: DependencyRecord[];
   readonly tokens: TokenRecord[];
   readonly hooks: HookRecord[];
   /** Organisations' hooks; `repo` holds the organisation's name. They deliver every event of its repositories. */
@@ -205,6 +244,8 @@ export interface ForgeState {
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
   now(): string;
+  /** Now in milliseconds since the epoch, on the same clock. */
+  nowMs(): number;
   newToken(): string;
   user(login: string): UserRecord | undefined;
   userByToken(token: string): UserRecord | undefined;
@@ -226,9 +267,11 @@ export function createForgeState(clock: () => Date): ForgeState {
     repos,
     issues,
     comments: [],
+    commentWrites: [],
     reviews: [],
     reviewComments: [],
     timeline: [],
+    dependencies: [],
     tokens,
     hooks: [],
     orgHooks: [],
@@ -240,6 +283,7 @@ export function createForgeState(clock: () => Date): ForgeState {
       return id;
     },
     now: () => wholeSeconds(clock()),
+    nowMs: () => clock().getTime(),
     newToken: () => randomBytes(20).toString('hex'),
     user: (login) => users.get(login.toLowerCase()),
     userByToken(token) {
@@ -266,3 +310,15 @@ export function wholeSeconds(date: Date): string {
 }
 
 export const canWrite = (permission: RepoPermission): boolean => permission !== 'read' && permission !== 'none';
+
+/**
+ * The issues `issue` depends on, as Gitea's `BlockedByDependencies` orders them: those of its own
+ * repository first, then the others; newest first within each.
+ */
+export function dependenciesOf(state: ForgeState, issue: IssueRecord): IssueRecord[] {
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  return state.dependencies
+    .filter((record) => same(record.issue.repo, issue.repo) && record.issue.number === issue.number)
+    .flatMap((record) => state.issue(record.dependsOn.repo, record.dependsOn.number) ?? [])
+    .sort((a, b) => Number(!same(a.repo, issue.repo)) - Number(!same(b.repo, issue.repo)) || b.id - a.id);
+}

@@ -70,6 +70,8 @@ export interface Forge {
   readonly offered: string[];
   /** Highest number of requests in flight at once, per repository path. */
   readonly maxInFlight: Map<string, number>;
+  /** Requests received so far (answered or not), per repository path (`acme/app`). */
+  readonly requests: Map<string, number>;
   /** Holds the next request for `repoPath` whose URL contains `match`. */
   gate(repoPath: string, match: string): Gate;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startForge(root: string, tokens: Iterable<string>): Promis
   const offered: string[] = [];
   const inFlight = new Map<string, number>();
   const maxInFlight = new Map<string, number>();
+  const requests = new Map<string, number>();
   const gates: Array<{ repoPath: string; match: string; hold: (release: () => void) => void }> = [];
   const handler = createGitHttpHandler({
     projectRoot: root,
@@ -90,6 +93,7 @@ export async function startForge(root: string, tokens: Iterable<string>): Promis
   });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const repoPath = /^\/([^/]+\/[^/]+?)(?:\.git)?\//.exec(req.url ?? '')?.[1] ?? '';
+    requests.set(repoPath, (requests.get(repoPath) ?? 0) + 1);
     const count = (inFlight.get(repoPath) ?? 0) + 1;
     inFlight.set(repoPath, count);
     maxInFlight.set(repoPath, Math.max(maxInFlight.get(repoPath) ?? 0, count));
@@ -113,6 +117,7 @@ export async function startForge(root: string, tokens: Iterable<string>): Promis
     tokens: allowed,
     offered,
     maxInFlight,
+    requests,
     gate(repoPath, match) {
       let opened = false;
       let release: (() => void) | undefined;
