@@ -42,7 +42,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const infra = await openInfrastructure(ctx);
     const agents = await startAgents(ctx, infra);
     const dispatch = await startDispatch(ctx, infra, agents);
-    const milestones = startMilestones(ctx, infra, dispatch);
+    const milestones = startMilestones(ctx, infra, agents, dispatch);
     const housekeeping = await startHousekeeping(ctx, infra, dispatch, milestones);
     const url = await startHttp(ctx, { infra, agents, dispatch, housekeeping, milestones });
     const started = startDispatching(ctx, dispatch);

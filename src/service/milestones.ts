@@ -6,7 +6,9 @@
  * credential to read with, and no driver.
  */
 import type { AgentConfig } from '../config/types.js';
+import { personMayTrigger } from '../queue/route-event.js';
 import { createMilestoneDriver, type MilestoneDriver } from '../tracking/driver.js';
+import type { Agents } from './agents.js';
 import type { Dispatch } from './dispatch.js';
 import { type Infrastructure, serviceForgeClient } from './infrastructure.js';
 import type { ServiceContext } from './types.js';
@@ -14,6 +16,7 @@ import type { ServiceContext } from './types.js';
 export function startMilestones(
   ctx: ServiceContext,
   infra: Infrastructure,
+  agents: Agents,
   dispatch: Dispatch,
 ): MilestoneDriver | undefined {
   const { config, log, clock, lifecycle } = ctx;
@@ -30,6 +33,9 @@ export function startMilestones(
     jobs: store.jobs,
     events: store.deliveries,
     reader,
+    // The planner opens stories; a person may when they may start runs (a footer is anyone's text).
+    mayOpenStories: async (repo, login) =>
+      planner?.login.toLowerCase() === login.toLowerCase() || personMayTrigger(agents.trigger, repo, login),
     writer,
     settings: config.milestones,
     implementers,

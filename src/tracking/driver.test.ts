@@ -62,6 +62,7 @@ describe('the milestone driver', () => {
       jobs: store.jobs,
       events: store.deliveries,
       reader: forge,
+      mayOpenStories: async () => true,
       writer: forge,
       settings: SETTINGS,
       implementers: ['dev'],

@@ -28,7 +28,7 @@ import { storiesToAdopt } from './adopt-stories.js';
 import { asksForPlan, learnRequestsOf, pullRequest } from './event-requests.js';
 import { handOut } from './hand-out.js';
 import { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
-import { type LearnRequest, learnIssue, mergeRequests } from './learn-issue.js';
+import { type LearnDeps, type LearnRequest, learnIssue, mergeRequests } from './learn-issue.js';
 import { milestoneDelivery, planEvent } from './milestone-events.js';
 import { type MilestoneView, milestoneView, type ViewDeps } from './milestone-view.js';
 import type { EventLog, IssueReader, JobsInFlight, MilestoneSettings, TrackingWriter } from './ports.js';
@@ -45,6 +45,8 @@ export interface MilestoneDriverOptions {
   readonly events: EventLog;
   /** Reads issues with the service's credential. */
   readonly reader: IssueReader;
+  /** Whose issues may be stories: the planner agent, or a person who may start runs (`LearnDeps`). */
+  readonly mayOpenStories: LearnDeps['mayOpenStories'];
   /** Writes the tracking issues (the planner's client); without one their blocks are not kept. */
   readonly writer: TrackingWriter | undefined;
   readonly settings: MilestoneSettings;
@@ -122,6 +124,7 @@ export function createMilestoneDriver(options: MilestoneDriverOptions): Mileston
           settings,
           clock,
           isUpstream: (repo, n) => (upstreamOf.get(`${repo}#${n}`)?.size ?? 0) > 0,
+          mayOpenStories: options.mayOpenStories,
         },
         request,
       );

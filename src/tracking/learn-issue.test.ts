@@ -27,6 +27,7 @@ describe('learnIssue', () => {
     settings,
     clock,
     isUpstream: (_repo, n) => upstreamOf.has(n),
+    mayOpenStories: async (_repo, login) => login !== 'stranger',
   });
   const learn = async (request: Omit<LearnRequest, 'repo'>, settings?: MilestoneSettings) => {
     clock.advance(10);
@@ -54,6 +55,17 @@ describe('learnIssue', () => {
     assert.deepEqual(learned.touched, [1]);
     assert.deepEqual((await row(4))?.upstream, [2, 3]);
     assert.equal((await row(4))?.tracking, 1);
+  });
+
+  it('keeps an issue whose author may not start runs out of the milestone, whatever its footer says', async () => {
+    putIssue(forge, 2);
+    putIssue(forge, 4, { body: storyBody([2]), author: { login: 'stranger', id: 666 } });
+
+    const learned = await learn({ number: 4, force: true });
+
+    assert.deepEqual(learned.touched, [], 'no milestone is touched by it');
+    assert.equal((await row(4))?.tracking, undefined, 'recorded as an issue, not as a story');
+    assert.equal((await row(2))?.number, undefined, 'and what it names upstream is not read for it');
   });
 
   it('reads the footer alone where the forge keeps no dependencies', async () => {

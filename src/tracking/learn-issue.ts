@@ -71,6 +71,12 @@ export interface LearnDeps {
   readonly clock: Clock;
   /** Whether a milestone names this issue as an upstream issue outside it (or one missing). */
   readonly isUpstream: (repo: string, number: number) => boolean;
+  /**
+   * Whether an issue opened by `login` may be a story (one the service hands to dev): the planner
+   * agent, or a person who may start agent runs. A footer is text anyone who can open an issue
+   * writes, so a stranger's `Tracking:` line must not make dev work on a stranger's issue.
+   */
+  readonly mayOpenStories: (repo: RepoRef, login: string) => Promise<boolean>;
 }
 
 export async function learnIssue(deps: LearnDeps, request: LearnRequest): Promise<Learned> {
@@ -103,11 +109,16 @@ async function learnOne(
         : native.filter((d) => !d.isPull && d.repo.toLowerCase() === full.toLowerCase()).map((d) => d.number)),
     ]),
   ].sort((a, b) => a - b);
+  // A stranger's issue stays an issue: an upstream others may wait for, never a story of the milestone.
+  const tracking =
+    footer.tracking !== undefined && (await deps.mayOpenStories(request.repo, issue.author.login))
+      ? footer.tracking
+      : undefined;
   const write = await milestones.upsertStory(
     {
       repo: key,
       number: request.number,
-      tracking: footer.tracking,
+      tracking,
       title: issue.title,
       state: issue.state === 'open' ? 'open' : 'completed',
       upstream,
@@ -116,15 +127,16 @@ async function learnOne(
     at,
   );
   if (!write.written) return;
-  if (footer.tracking !== undefined) learned.touched.add(footer.tracking);
+  if (tracking !== undefined) learned.touched.add(tracking);
   const left = write.previous?.tracking;
-  if (left !== undefined && left !== footer.tracking) learned.touched.add(left);
+  if (left !== undefined && left !== tracking) learned.touched.add(left);
   await asTrackingIssue(deps, request, issue, at, learned);
   if (!first) return;
-  if (footer.tracking !== undefined && (await milestones.getMilestone(key, footer.tracking)) === undefined)
-    await learnOne(deps, { repo: request.repo, number: footer.tracking, force: true, named: true }, learned, false);
+  if (tracking !== undefined && (await milestones.getMilestone(key, tracking)) === undefined)
+    await learnOne(deps, { repo: request.repo, number: tracking, force: true, named: true }, learned, false);
+  if (tracking === undefined) return;
   const known = new Set((await milestones.issuesOf(key, upstream)).map((s) => s.number));
-  for (const u of upstream.filter((n) => !known.has(n) && n !== footer.tracking).slice(0, MAX_UPSTREAM_READS))
+  for (const u of upstream.filter((n) => !known.has(n) && n !== tracking).slice(0, MAX_UPSTREAM_READS))
     await learnOne(deps, { repo: request.repo, number: u, force: true }, learned, false);
 }
 
