@@ -10,7 +10,7 @@
 import { UNSAFE_CHARACTER } from '../lib/escape-text.js';
 
 const UNSAFE = new RegExp(UNSAFE_CHARACTER.source, 'g');
-const MARKUP = /[&<>"'`*_~[\]()!#|\\$^{}]/g;
+const MARKUP = /[&<>"'`*_~[\]()!#@|\\$^{}]/g;
 
 export const MAX_TITLE = 120;
 

@@ -446,7 +446,7 @@ describe('createPromptComposer against the forge double', () => {
 
       assert.equal(afterOwnPush.empty, true, afterOwnPush.text);
       assert.ok(
-        afterOthers.text.includes(`### alice pushed to "${branch}"\nThe head moved from ${before} to ${headOf()}.`),
+        afterOthers.text.includes(`### @alice pushed to "${branch}"\nThe head moved from ${before} to ${headOf()}.`),
         afterOthers.text,
       );
       assert.ok(afterOthers.text.includes(`### Review ${review.id} by @bob: approved`));
@@ -488,7 +488,7 @@ describe('createPromptComposer against the forge double', () => {
       const delta = await composer.compose(request(number, storeEvents(), first.cursor));
 
       assert.ok(
-        delta.text.includes('### bob edited the issue; its title is now "Login crashes" and its description reads:'),
+        delta.text.includes('### @bob edited the issue; its title is now "Login crashes" and its description reads:'),
         delta.text,
       );
       assert.match(delta.text, /author="bob" kind="issue body">\nOnly with an empty password and 2FA on\.\n/);

@@ -139,7 +139,7 @@ describe('fullPrompt: what started this run', () => {
         'Rebase "issue-3-stacked" onto "main" (dropping the commits merged with #8) and push it with --force-with-lease.',
       ),
     );
-    assert.ok(woken.includes('### alice assigned you (@boss-bot)'));
+    assert.ok(woken.includes('### @alice assigned you (@boss-bot)'));
   });
 
   it("fences what strangers wrote: a review's body is quoted as its author's, a label's name is one JSON string", () => {
@@ -160,7 +160,7 @@ describe('fullPrompt: what started this run', () => {
       woke: [{ kind: 'description', by: 'bob' }],
     });
 
-    assert.ok(edited.includes('### bob edited the issue; its title and description above are as they now read'));
+    assert.ok(edited.includes('### @bob edited the issue; its title and description above are as they now read'));
     assert.equal(edited.split('The new plan.').length, 2, 'the description is quoted once');
   });
 
@@ -197,7 +197,7 @@ describe('fullPrompt: what started this run', () => {
       woke: [{ kind: 'plan', by: 'alice', label: 'plan' }],
     });
 
-    assert.ok(plan.includes('### alice asked you to plan this issue (the label "plan")'));
+    assert.ok(plan.includes('### @alice asked you to plan this issue (the label "plan")'));
     assert.ok(plan.includes('`mcp__forge__create_issue` (`tracking: 3`'));
     assert.ok(plan.includes('## Planning a milestone'), 'the planner is told how to plan');
   });

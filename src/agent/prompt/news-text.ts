@@ -55,14 +55,14 @@ export function newsText(item: NewsItem, context: NewsContext): string {
     }
     case 'description':
       if (context.descriptionShown)
-        return `### ${item.by} edited the ${noun}; its title and description above are as they now read`;
+        return `### @${item.by} edited the ${noun}; its title and description above are as they now read`;
       return [
-        `### ${item.by} edited the ${noun}; its title is now ${inlineUntrusted(issue.title)} and its description reads:`,
+        `### @${item.by} edited the ${noun}; its title is now ${inlineUntrusted(issue.title)} and its description reads:`,
         // The editor wrote (some of) what it says now; the quote names them.
         quoteUntrusted(issue.body, { author: item.by, kind: `${noun} body` }),
       ].join('\n');
     case 'assigned':
-      return `### ${item.by} assigned ${who(item.assignee, you)}`;
+      return `### @${item.by} assigned ${who(item.assignee, you)}`;
     case 'retargeted': {
       const [head, from, to] = [item.headRef, item.from, item.to].map((name) => inlineUntrusted(name));
       return [
@@ -75,7 +75,7 @@ export function newsText(item: NewsItem, context: NewsContext): string {
       return readyText(item);
     case 'plan':
       return [
-        `### ${item.by} asked you to plan this issue (the label ${inlineUntrusted(item.label)})`,
+        `### @${item.by} asked you to plan this issue (the label ${inlineUntrusted(item.label)})`,
         `Plan it as a milestone: this issue is the tracking issue. Open one story issue per unit of work with \`mcp__forge__create_issue\` (\`tracking: ${issue.number}\`, \`depends_on\`: the stories it builds on directly), then say the plan in a comment here and remove the label.`,
       ].join('\n');
   }
