@@ -36,6 +36,10 @@ export function startMilestones(
     // The planner opens stories; a person may when they may start runs (a footer is anyone's text).
     mayOpenStories: async (repo, login) =>
       planner?.login.toLowerCase() === login.toLowerCase() || personMayTrigger(agents.trigger, repo, login),
+    mayOpenStoryPulls: async (repo, login) =>
+      config.agents.some(
+        (agent) => agent.role === 'implementer' && agent.login.toLowerCase() === login.toLowerCase(),
+      ) || personMayTrigger(agents.trigger, repo, login),
     writer,
     settings: config.milestones,
     implementers,

@@ -26,10 +26,10 @@ export async function storiesToAdopt(
     (issue) => !issue.isPull && !known.has(issue.number) && parseFooter(issue.body).tracking === tracking,
   );
   if (linked.length === 0) return [];
-  const pulls = new Map<number, { number: number; branch: string }>();
+  const pulls = new Map<number, { number: number; branch: string; author: string }>();
   for (const pull of await deps.reader.listPulls(repo.fullName, 'open')) {
     const story = issueOfBranch(pull.headRef);
-    if (story !== undefined) pulls.set(story, { number: pull.number, branch: pull.headRef });
+    if (story !== undefined) pulls.set(story, { number: pull.number, branch: pull.headRef, author: pull.author.login });
   }
   return linked.slice(0, MAX_ADOPTED).map((issue) => {
     const pull = pulls.get(issue.number);

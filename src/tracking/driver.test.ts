@@ -63,6 +63,7 @@ describe('the milestone driver', () => {
       events: store.deliveries,
       reader: forge,
       mayOpenStories: async () => true,
+      mayOpenStoryPulls: async () => true,
       writer: forge,
       settings: SETTINGS,
       implementers: ['dev'],

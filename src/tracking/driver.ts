@@ -47,6 +47,8 @@ export interface MilestoneDriverOptions {
   readonly reader: IssueReader;
   /** Whose issues may be stories: the planner agent, or a person who may start runs (`LearnDeps`). */
   readonly mayOpenStories: LearnDeps['mayOpenStories'];
+  /** Whose pull requests stand for a story's work: the implementer, or a person who may start runs. */
+  readonly mayOpenStoryPulls: LearnDeps['mayOpenStoryPulls'];
   /** Writes the tracking issues (the planner's client); without one their blocks are not kept. */
   readonly writer: TrackingWriter | undefined;
   readonly settings: MilestoneSettings;
@@ -125,6 +127,7 @@ export function createMilestoneDriver(options: MilestoneDriverOptions): Mileston
           clock,
           isUpstream: (repo, n) => (upstreamOf.get(`${repo}#${n}`)?.size ?? 0) > 0,
           mayOpenStories: options.mayOpenStories,
+          mayOpenStoryPulls: options.mayOpenStoryPulls,
         },
         request,
       );

@@ -36,7 +36,7 @@ export function pullRequest(repo: RepoRef, pull: PullRef): LearnRequest | undefi
 
 function pullFacts(pull: PullRef): PullFacts {
   const state = pull.merged ? 'merged' : pull.state === 'open' ? 'open' : 'closed';
-  return { number: pull.number, branch: pull.headRef, state };
+  return { number: pull.number, branch: pull.headRef, state, author: pull.author.login };
 }
 
 /** The labelled event that asks for a plan: an issue (not a pull request) carrying the plan label. */

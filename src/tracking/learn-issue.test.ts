@@ -28,6 +28,7 @@ describe('learnIssue', () => {
     clock,
     isUpstream: (_repo, n) => upstreamOf.has(n),
     mayOpenStories: async (_repo, login) => login !== 'stranger',
+    mayOpenStoryPulls: async (_repo, login) => login !== 'stranger',
   });
   const learn = async (request: Omit<LearnRequest, 'repo'>, settings?: MilestoneSettings) => {
     clock.advance(10);
@@ -68,6 +69,24 @@ describe('learnIssue', () => {
     assert.equal((await row(2))?.number, undefined, 'and what it names upstream is not read for it');
   });
 
+  it('lets no stranger’s pull request from a branch named like the story’s mark it in progress or done', async () => {
+    putIssue(forge, 4, { body: storyBody([]) });
+    await learn({ number: 4, force: true });
+
+    await learn({
+      number: 4,
+      force: true,
+      pull: { number: 21, branch: 'issue-4-x', state: 'open', author: 'stranger' },
+    });
+    await learn({
+      number: 4,
+      force: true,
+      pull: { number: 22, branch: 'issue-4-y', state: 'merged', author: 'stranger' },
+    });
+
+    assert.deepEqual([(await row(4))?.openPull, (await row(4))?.mergedPull], [undefined, undefined]);
+  });
+
   it('reads the footer alone where the forge keeps no dependencies', async () => {
     putIssue(forge, 2);
     putIssue(forge, 4, { body: storyBody([2]) });
@@ -97,9 +116,9 @@ describe('learnIssue', () => {
   it('sets the story’s open pull request from a pull request’s event, its merged one on merge, and keeps them on a later read', async () => {
     putIssue(forge, 4, { body: storyBody([]) });
 
-    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'open' } });
+    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'open', author: 'dev' } });
     const open = await row(4);
-    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'merged' } });
+    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'merged', author: 'dev' } });
     await learn({ number: 4, force: true });
     const merged = await row(4);
 
@@ -109,9 +128,9 @@ describe('learnIssue', () => {
 
   it('forgets an open pull request closed unmerged', async () => {
     putIssue(forge, 4, { body: storyBody([]) });
-    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'open' } });
+    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'open', author: 'dev' } });
 
-    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'closed' } });
+    await learn({ number: 4, force: true, pull: { number: 20, branch: 'issue-4-x', state: 'closed', author: 'dev' } });
 
     assert.equal((await row(4))?.openPull, undefined);
   });

@@ -28,6 +28,8 @@ export interface PullFacts {
   readonly number: number;
   readonly branch: string;
   readonly state: 'open' | 'merged' | 'closed';
+  /** Who opened it: a pull request counts for its story only when the implementer or a person who may start runs did. */
+  readonly author?: string | undefined;
 }
 
 export interface LearnRequest {
@@ -77,6 +79,12 @@ export interface LearnDeps {
    * writes, so a stranger's `Tracking:` line must not make dev work on a stranger's issue.
    */
   readonly mayOpenStories: (repo: RepoRef, login: string) => Promise<boolean>;
+  /**
+   * Whether a pull request opened by `login` may stand for a story's work: the implementer agent,
+   * or a person who may start runs. Anyone can open a pull request from a fork with a branch named
+   * `issue-<N>-…`; it must not mark the story in progress (which would hold its hand-out) or done.
+   */
+  readonly mayOpenStoryPulls: (repo: RepoRef, login: string) => Promise<boolean>;
 }
 
 export async function learnIssue(deps: LearnDeps, request: LearnRequest): Promise<Learned> {
@@ -122,7 +130,7 @@ async function learnOne(
       title: issue.title,
       state: issue.state === 'open' ? 'open' : 'completed',
       upstream,
-      ...pullsOf(previous, request.pull),
+      ...pullsOf(previous, await trustedPull(deps, request)),
     },
     at,
   );
@@ -165,6 +173,13 @@ async function readIssue(reader: IssueReader, repo: string, number: number): Pro
     if (error instanceof ForgeApiError && (error.status === 404 || error.status === 410)) return undefined;
     throw error;
   }
+}
+
+/** The request's pull request, when its author may stand for the story's work (`mayOpenStoryPulls`). */
+async function trustedPull(deps: LearnDeps, request: LearnRequest): Promise<PullFacts | undefined> {
+  const pull = request.pull;
+  if (pull === undefined) return undefined;
+  return pull.author !== undefined && (await deps.mayOpenStoryPulls(request.repo, pull.author)) ? pull : undefined;
 }
 
 /** The story's pull requests after this read: the event's news on the row's. */
