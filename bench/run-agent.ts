@@ -254,7 +254,8 @@ async function proxyLatency(model: ScriptedModel): Promise<{ direct: number[]; p
   const forwarder = spawn(
     process.execPath,
     [init, socket, String(port), process.execPath, '-e', 'setTimeout(() => {}, 600000)'],
-    { stdio: 'ignore' },
+    // Its own process group: the command it starts (the stand-in runtime) ends with it.
+    { stdio: 'ignore', detached: true },
   );
   try {
     await waitForPort(port);
@@ -266,7 +267,11 @@ async function proxyLatency(model: ScriptedModel): Promise<{ direct: number[]; p
     }
     return { direct, proxied };
   } finally {
-    forwarder.kill('SIGKILL');
+    try {
+      process.kill(-forwarder.pid!, 'SIGKILL');
+    } catch {
+      forwarder.kill('SIGKILL'); // no group (it never started)
+    }
     await endpoint.close();
     rmSync(root, { recursive: true, force: true });
   }
