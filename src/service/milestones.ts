@@ -19,7 +19,7 @@ export function startMilestones(
   agents: Agents,
   dispatch: Dispatch,
 ): MilestoneDriver | undefined {
-  const { config, log, clock, lifecycle } = ctx;
+  const { config, log, clock, lifecycle, redactor } = ctx;
   const { store, clients } = infra;
   const reader = serviceForgeClient(config, log) ?? clients.values().next().value;
   if (!reader) return undefined;
@@ -41,6 +41,7 @@ export function startMilestones(
         (agent) => agent.role === 'implementer' && agent.login.toLowerCase() === login.toLowerCase(),
       ) || personMayTrigger(agents.trigger, repo, login),
     writer,
+    redact: redactor.redact,
     settings: config.milestones,
     implementers,
     repositories: config.forge.repositories,

@@ -65,6 +65,7 @@ describe('the milestone driver', () => {
       mayOpenStories: async () => true,
       mayOpenStoryPulls: async () => true,
       writer: forge,
+      redact: (text) => text,
       settings: SETTINGS,
       implementers: ['dev'],
       repositories: [],

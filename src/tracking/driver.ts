@@ -51,6 +51,8 @@ export interface MilestoneDriverOptions {
   readonly mayOpenStoryPulls: LearnDeps['mayOpenStoryPulls'];
   /** Writes the tracking issues (the planner's client); without one their blocks are not kept. */
   readonly writer: TrackingWriter | undefined;
+  /** The service's one redactor, for everything the driver writes on the forge. */
+  readonly redact: (text: string) => string;
   readonly settings: MilestoneSettings;
   /** The implementer agents' names: their jobs are a story's work. */
   readonly implementers: readonly string[];
@@ -177,7 +179,7 @@ export function createMilestoneDriver(options: MilestoneDriverOptions): Mileston
     run: async (key, { repo, view }) => {
       if (!options.writer) return;
       const done = await keepTrackingIssue(
-        { milestones, reader: options.reader, writer: options.writer, clock },
+        { milestones, reader: options.reader, writer: options.writer, redact: options.redact, clock },
         repo,
         view,
       );

@@ -3,10 +3,14 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { REPO } from '../../test/support/events.js';
 import { type FakeForge, fakeForge, putIssue, REPO_KEY, SETTINGS, tempStore } from '../../test/support/tracking.js';
 import { manualClock } from '../lib/clock.js';
+import { createRedactor } from '../lib/redactor.js';
 import { BLOCK_START } from '../milestones/render-tracking.js';
 import type { Store } from '../store/ports.js';
 import { milestoneView } from './milestone-view.js';
 import { keepTrackingIssue } from './upkeep.js';
+
+/** A credential the service holds; a story's title quotes it. */
+const SECRET = 'forge-token-0123456789abcdef';
 
 describe('keepTrackingIssue', () => {
   const clock = manualClock(1_000);
@@ -25,7 +29,11 @@ describe('keepTrackingIssue', () => {
       1,
     );
     assert.ok(view);
-    return keepTrackingIssue({ milestones: store.milestones, reader: forge, writer: forge, clock }, REPO, view);
+    return keepTrackingIssue(
+      { milestones: store.milestones, reader: forge, writer: forge, redact: createRedactor([SECRET]).redact, clock },
+      REPO,
+      view,
+    );
   };
   const body = () => forge.issues.get(1)?.body ?? '';
 
@@ -76,6 +84,20 @@ describe('keepTrackingIssue', () => {
     assert.equal(done.edited, false);
     assert.equal(forge.count('editIssueBody'), 1);
     assert.notEqual((await store.milestones.getMilestone(REPO_KEY, 1))?.renderedHash, 'lost');
+  });
+
+  it('passes what it writes through the service’s redactor: a secret quoted in a story’s title never reaches the forge', async () => {
+    await store.milestones.upsertStory(
+      { repo: REPO_KEY, number: 4, tracking: 1, title: `Rotate ${SECRET}`, state: 'open', upstream: [4] },
+      clock.now(),
+    );
+
+    await keep();
+
+    assert.ok(body().includes('#4'), body());
+    const written = [body(), ...forge.comments.map((c) => c.body)].join('\n');
+    assert.ok(!written.includes(SECRET), written);
+    assert.ok(forge.comments.length > 0, 'the cycle through #4 was said');
   });
 
   it('says the problems once in a comment naming the stories, again only when they change', async () => {

@@ -22,6 +22,8 @@ export interface UpkeepDeps {
   readonly milestones: MilestoneStore;
   readonly reader: Pick<IssueReader, 'getIssue'>;
   readonly writer: TrackingWriter;
+  /** The service's redactor: what the service writes — the block, the problems — passes it before it leaves. */
+  readonly redact: (text: string) => string;
   readonly clock: Clock;
 }
 
@@ -40,7 +42,7 @@ export async function keepTrackingIssue(deps: UpkeepDeps, repo: RepoRef, view: M
 
 async function keepBlock(deps: UpkeepDeps, repo: RepoRef, view: MilestoneView): Promise<boolean> {
   const { tracking, renderedHash } = view.milestone;
-  const block = renderTrackingBlock(view.graph, view.plan);
+  const block = deps.redact(renderTrackingBlock(view.graph, view.plan));
   const hash = digest(block);
   if (hash === renderedHash) return false;
   const issue = await deps.reader.getIssue(repo.fullName, tracking);
@@ -55,7 +57,7 @@ async function sayProblems(deps: UpkeepDeps, repo: RepoRef, view: MilestoneView)
   const hash = problems.length === 0 ? '' : digest(problems.map((p) => p.message).join('\n'));
   if (hash === (view.milestone.problemsSaid ?? '')) return false;
   if (problems.length > 0)
-    await deps.writer.createComment(repo.fullName, view.milestone.tracking, problemsText(problems));
+    await deps.writer.createComment(repo.fullName, view.milestone.tracking, deps.redact(problemsText(problems)));
   await deps.milestones.recordProblemsSaid(view.repo, view.milestone.tracking, hash, deps.clock.now());
   return problems.length > 0;
 }
