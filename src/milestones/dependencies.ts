@@ -61,8 +61,11 @@ export function parseFooter(body: string | null | undefined): StoryFooter {
   return { upstream: [...upstream], tracking, truncated };
 }
 
-/** A heading's words in lower case (`## Dependencies:` → `dependencies`), or undefined for any other line. */
-function headingText(line: string): string | undefined {
+/**
+ * A heading's words in lower case (`## Dependencies:` → `dependencies`), or undefined for any other
+ * line. The one reading of a heading: the planner's tools find the footer they rewrite with it too.
+ */
+export function headingText(line: string): string | undefined {
   const marks = HEADING.exec(line)?.[1];
   if (marks === undefined) return undefined;
   const words = line.trim().slice(marks.length).trim();

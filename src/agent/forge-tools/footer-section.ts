@@ -6,9 +6,8 @@
  * place of the first such section (or after the text, when there is none), drops any others, and
  * leaves every other line as written, line ends included.
  */
+import { headingText } from '../../milestones/dependencies.js';
 import { markdownLines, type MarkdownLine } from '../../milestones/markdown-lines.js';
-
-const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$/;
 
 /** Whether the body already has a section the milestone parser reads as its footer. */
 export function hasFooterSection(body: string): boolean {
@@ -37,21 +36,13 @@ function sectionsOf(lines: readonly MarkdownLine[]): Array<{ start: number; end:
   const sections: Array<{ start: number; end: number }> = [];
   let open: number | undefined;
   for (const [i, line] of lines.entries()) {
-    const heading = line.hidden ? undefined : headingWords(line.text);
+    const heading = line.hidden ? undefined : headingText(line.text);
     if (heading === undefined) continue;
     if (open !== undefined) sections.push({ start: open, end: i });
     open = heading === 'dependencies' ? i : undefined;
   }
   if (open !== undefined) sections.push({ start: open, end: lines.length });
   return sections;
-}
-
-/** A heading's words in lower case, without a closing run of `#`s or a trailing colon. */
-function headingWords(text: string): string | undefined {
-  const match = HEADING.exec(text);
-  if (match === null) return undefined;
-  const words = (match[2] ?? '').replace(/(?:^|[ \t]+)#+$/, '');
-  return words.replace(/:$/, '').trim().toLowerCase();
 }
 
 const range = (start: number, end: number): number[] => Array.from({ length: end - start }, (_, i) => start + i);
