@@ -4,39 +4,16 @@
  * the forge says so instead of measuring a network it does not have).
  */
 import type { ForgeClient } from '../../src/forge/client.js';
+import { forgeClientWith } from '../../test/support/forge-client-stub.js';
 
 export function permissiveForge(): ForgeClient {
-  const unused = async (): Promise<never> => {
-    throw new Error('not used');
-  };
-  return {
-    whoami: unused,
-    getRepository: unused,
-    getIssue: unused,
-    getPull: unused,
-    listIssuesUpdatedSince: async () => [],
-    listCommentsUpdatedSince: async () => [],
-    createComment: unused,
-    getPermission: async () => 'write',
-    listTimelineSince: async () => [],
-    listIssueComments: unused,
-    listPulls: unused,
-    getPullDiffStat: unused,
-    listPullReviews: unused,
-    listReviewComments: unused,
-    editComment: unused,
-    deleteComment: unused,
-    findOpenPull: unused,
-    createPull: unused,
-    requestReviewers: unused,
-    submitReview: unused,
-    addLabels: unused,
-    removeLabel: unused,
-    createIssue: unused,
-    editIssueBody: unused,
-    listDependencies: unused,
-    addDependency: unused,
-    removeDependency: unused,
-    editPullBase: unused,
-  };
+  return forgeClientWith(
+    {
+      listIssuesUpdatedSince: async () => [],
+      listCommentsUpdatedSince: async () => [],
+      getPermission: async () => 'write',
+      listTimelineSince: async () => [],
+    },
+    'the benchmarks',
+  );
 }

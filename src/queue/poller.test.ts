@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { scriptedRunner, startHarness } from '../../test/support/dispatch-harness.js';
 import { commented, issueRef, REPO } from '../../test/support/events.js';
+import { forgeClientWith } from '../../test/support/forge-client-stub.js';
 import type { CommentOnIssue, ForgeClient } from '../forge/client.js';
 import type { IssueRef } from '../core/events.js';
 import { systemClock } from '../lib/clock.js';
@@ -11,43 +12,20 @@ import { createPoller } from './poller.js';
 /** A structural fake of the REST client: the forge's answers for one repository. */
 function fakeForge(state: { issues: IssueRef[]; comments: CommentOnIssue[] }): ForgeClient & { sinces: string[] } {
   const sinces: string[] = [];
-  const unused = async (): Promise<never> => {
-    throw new Error('not used by the poller');
-  };
-  return {
-    sinces,
-    whoami: unused,
-    getPermission: unused,
-    getPull: unused,
-    createComment: unused,
-    listIssueComments: unused,
-    listPulls: unused,
-    getPullDiffStat: unused,
-    listPullReviews: unused,
-    listReviewComments: unused,
-    editComment: unused,
-    deleteComment: unused,
-    findOpenPull: unused,
-    createPull: unused,
-    requestReviewers: unused,
-    submitReview: unused,
-    addLabels: unused,
-    removeLabel: unused,
-    createIssue: unused,
-    editIssueBody: unused,
-    listDependencies: unused,
-    addDependency: unused,
-    removeDependency: unused,
-    editPullBase: unused,
-    getRepository: async () => REPO,
-    getIssue: async (_repo, number) => state.issues.find((i) => i.number === number) ?? issueRef(number),
-    listIssuesUpdatedSince: async (_repo, since) => {
-      sinces.push(since);
-      return state.issues.filter((i) => i.updatedAt >= since);
+  return forgeClientWith(
+    {
+      sinces,
+      getRepository: async () => REPO,
+      getIssue: async (_repo, number) => state.issues.find((i) => i.number === number) ?? issueRef(number),
+      listIssuesUpdatedSince: async (_repo, since) => {
+        sinces.push(since);
+        return state.issues.filter((i) => i.updatedAt >= since);
+      },
+      listCommentsUpdatedSince: async (_repo, since) => state.comments.filter((c) => c.comment.updatedAt >= since),
+      listTimelineSince: async () => [],
     },
-    listCommentsUpdatedSince: async (_repo, since) => state.comments.filter((c) => c.comment.updatedAt >= since),
-    listTimelineSince: async () => [],
-  };
+    'the poller',
+  );
 }
 
 function pollerFor(harness: Awaited<ReturnType<typeof startHarness>>, client: ForgeClient) {
