@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * `npm start` as an operator (or a process supervisor) runs it: SIGTERM to npm — the process-group
  * leader — must stop the service, not orphan it (npm and sh used to die, node kept serving).
@@ -27,7 +28,51 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
+/** `npm start` in a process group of its own, as under a terminal, with its output kept. */
+function npmStart(port: number, dataDir: string) {
+  const config = join(dataDir, 'empty.yaml');
+  writeFileSync(config, '');
+  const npm = spawn('npm', ['start', '--silent'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      CLAUDE_HOOKS_CONFIG: config,
+      CLAUDE_HOOKS_DATA_DIR: dataDir,
+      CLAUDE_HOOKS_PORT: String(port),
+      CLAUDE_HOOKS_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { npm, output: () => output };
+}
+
 describe('npm start', () => {
+  it('drains and stops on one Ctrl-C, which reaches the service twice (from the terminal and from npm)', async () => {
+    const port = await freePort();
+    const { npm, output } = npmStart(port, mkdtempSync(join(tmpdir(), 'claude-hooks-npm-start-')));
+    const exited = once(npm, 'exit');
+    try {
+      await until(() => answers(`http://127.0.0.1:${port}/healthz`), 'npm start to serve', 60_000);
+
+      process.kill(-npm.pid!, 'SIGINT'); // what a terminal does on Ctrl-C: the whole foreground group
+      await exited;
+      await until(() => !groupAlive(npm.pid!), 'the whole process group to end', 30_000);
+
+      assert.match(output(), /"msg":"stopped"/, output());
+      assert.doesNotMatch(output(), /second signal/);
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
   it('stops the service, port closed, when npm receives SIGTERM', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-npm-start-'));
