@@ -54,6 +54,7 @@ const SLOW = {
   'src/agent/status/status-reporter.test.ts': 'status comments on the double: 2.3 s',
   'src/forge/rest/gitea-client.test.ts': 'the REST client reading: 2.2 s',
   'src/forge/rest/gitea-client-thread.test.ts': 'the REST client reading a thread: 1.9 s',
+  'src/forge/rest/gitea-client-checks.test.ts': 'statuses, Actions, logs, reruns and merges on the double: 5.5 s',
   'src/onboarding/doctor-access.test.ts': "doctor's access checks: 1.9 s",
   'src/onboarding/doctor-checks.test.ts': "doctor's token checks: 1.8 s",
   'src/forge/check-agents.test.ts': "the start-up check of the agents' tokens: 1.3 s",

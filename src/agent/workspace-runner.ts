@@ -15,6 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { AgentRunner, RunRequest } from '../queue/ports.js';
 import type { RunOutcome } from '../core/run-outcome.js';
 import { isTransient } from '../core/transient.js';
+import type { CheckLogPlacer } from './check-logs.js';
 import { DEFAULT_LIMITS } from './claude/budget.js';
 import {
   GitError,
@@ -93,6 +94,8 @@ export interface WorkspaceRunnerOptions {
   readonly log: Logger;
   /** The clock the job's `startedAt` was read from (the system's when absent). */
   readonly clock?: Clock;
+  /** Puts what the run's events call for in the worktree before it runs: the failing jobs' logs (`check-logs.ts`). */
+  readonly placeFiles?: CheckLogPlacer;
 }
 
 export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRunner {
@@ -155,6 +158,7 @@ export function createWorkspaceRunner(options: WorkspaceRunnerOptions): AgentRun
         'workspace ready',
       );
       try {
+        await options.placeFiles?.(request, lease.path, lease.gitDirs);
         const workspace = workspaceOf(lease, stackBaseOf(request));
         return await (begun ? begun.run(workspace) : options.inner.run({ ...request, workspace }));
       } finally {

@@ -18,6 +18,7 @@ import { cancelCommand, pauseCommand, resetCommand, sweepCommand } from './admin
 import { printSessions, printWorktrees } from './print-housekeeping.js';
 import { MIGRATE_HELP, runMigrate } from './migrate.js';
 import { MILESTONES_HELP, runMilestones } from './milestones-command.js';
+import { PRS_HELP, runPrs } from './prs-command.js';
 
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
@@ -173,6 +174,16 @@ export const COMMANDS: readonly Command[] = [
     needs: 'config',
     positionals: 1,
     run: (config, values, io, positionals) => runMilestones(config, values, io, positionals),
+  },
+  {
+    name: 'prs',
+    args: '[--all] [--json]',
+    summary:
+      'the pull requests seen through to the merge: checks, fix attempts, reruns, flaky checks, what each waits on',
+    help: PRS_HELP,
+    options: { all: { type: 'boolean' }, json: { type: 'boolean' } },
+    needs: 'config',
+    run: (config, values, io) => runPrs(config, values, io),
   },
   {
     name: 'init',

@@ -449,6 +449,7 @@ function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext, problems: Conf
     health: parsed.health,
     dashboard: parsed.dashboard,
     milestones: parsed.milestones,
+    pulls: parsed.pulls,
     agents,
   };
 }
@@ -532,17 +533,22 @@ function checkAgents(agents: readonly AgentConfig[], parsed: ParsedConfig, probl
   }
 }
 
-/** A repository opted in for milestones must be one the service works on. */
+/** A repository opted in for milestones, or for merging when green, must be one the service works on. */
 function checkMilestones(parsed: ParsedConfig, problems: ConfigProblem[]): void {
   const configured = new Set(parsed.forge.repositories.map((repo) => repo.toLowerCase()));
   if (configured.size === 0) return;
-  parsed.milestones.repositories.forEach((repo, i) => {
-    if (!configured.has(repo.toLowerCase()))
-      problems.push({
-        key: `milestones.repositories.${i}`,
-        message: `${repo} is not in forge.repositories, so the service reads none of its events; add it there or remove it here`,
-      });
-  });
+  const optIns = [
+    ['milestones.repositories', parsed.milestones.repositories],
+    ['pulls.mergeWhenGreen', parsed.pulls.mergeWhenGreen],
+  ] as const;
+  for (const [key, repositories] of optIns)
+    repositories.forEach((repo, i) => {
+      if (!configured.has(repo.toLowerCase()))
+        problems.push({
+          key: `${key}.${i}`,
+          message: `${repo} is not in forge.repositories, so the service reads none of its events; add it there or remove it here`,
+        });
+    });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -340,6 +340,30 @@ export const configSchema = z.strictObject({
       message: 'must differ from milestones.label: one label opts a tracking issue in, the other asks for a plan',
       path: ['planLabel'],
     }),
+  /** Pull requests until merged (docs/until-merged.md): fixing failed checks within a cap, merging when green. */
+  pulls: z
+    .strictObject({
+      /** Times dev is woken to fix its pull request's failed checks, counted across restarts; then a person is asked. */
+      fixAttempts: z.number().int().min(0).max(50).default(3),
+      /** The label set on a pull request whose fix attempts are used up. */
+      needsHumanLabel: labelName.default('needs-human'),
+      /** Bytes of each failing job's log quoted in dev's prompt (its end); the whole log is put in the worktree. */
+      logTailBytes: z.number().int().min(256).max(200_000).default(6000),
+      /** Bytes of a job's log fetched at most (its end); a longer log is cut at its start. */
+      logMaxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(64 * 1024 * 1024)
+        .default(4 * 1024 * 1024),
+      /** Repositories (`owner/name`) whose agents' pull requests the service merges once required checks pass and a person or the reviewer approved. */
+      mergeWhenGreen: z.array(repoName).default([]),
+      /** Seconds after a push to a watched pull request's base before the service reads whether it still merges (the forge works it out in the background). */
+      conflictProbeSeconds: z.number().int().min(0).max(3600).default(20),
+      /** How the forge merges them. */
+      mergeStyle: z.enum(['merge', 'rebase', 'rebase-merge', 'squash', 'fast-forward-only']).default('merge'),
+    })
+    .prefault({}),
   health: z
     .strictObject({
       /** /readyz fails when free space under the data dir falls below this. */

@@ -110,6 +110,8 @@ export interface Config {
   readonly housekeeping: Readonly<ParsedConfig['housekeeping']>;
   /** Milestones (docs/milestones.md): the opt-in and plan labels, stacking, the in-flight cap. */
   readonly milestones: Readonly<ParsedConfig['milestones']>;
+  /** Pull requests until merged (docs/until-merged.md): the fix-attempt cap, the label, log sizes, merge when green. */
+  readonly pulls: Readonly<ParsedConfig['pulls']>;
   readonly agents: readonly AgentConfig[];
   /**
    * The secrets written in the file itself as `{ value: … }` rather than as a reference, each with

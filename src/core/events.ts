@@ -62,6 +62,11 @@ export interface PullRef {
   readonly assignees: readonly string[];
   readonly requestedReviewers: readonly string[];
   readonly updatedAt: string;
+  /**
+   * Whether the forge can merge it onto its base now; undefined when the forge did not say (a
+   * payload without the field, or a check still running on the forge's side).
+   */
+  readonly mergeable?: boolean | undefined;
 }
 
 export interface CommentRef {
@@ -149,7 +154,51 @@ export type PullAction =
    * Never from the forge: housekeeping retargeted this stacked PR because the PR it was based on
    * merged (`retargeted` says which), and its author is to rebase. Stored like a polled event.
    */
-  | 'retargeted';
+  | 'retargeted'
+  /**
+   * Never from the forge: required checks failed on the head of an agent's PR, and its author is
+   * to fix them in the same session (`checks` says which, with each failing job's log tail).
+   * Stored like a polled event (docs/until-merged.md).
+   */
+  | 'checks_failed'
+  /**
+   * Never from the forge: the agent's PR no longer merges onto its base, which moved; its author
+   * is to rebase (`conflict` says onto what). Stored like a polled event (docs/until-merged.md).
+   */
+  | 'conflicted';
+
+/** One failing Actions job of a failed check, as the service fetched it with its own credential. */
+export interface FailedJob {
+  readonly id: number;
+  readonly run: number;
+  readonly name: string;
+  readonly url: string;
+  /** The end of the job's log, trimmed to the configured size; untrusted text. */
+  readonly logTail: string;
+  /** Bytes left out before the tail (0: the whole log is the tail). */
+  readonly omitted: number;
+}
+
+/** A required check that failed on the PR's head. */
+export interface FailedCheck {
+  readonly context: string;
+  readonly targetUrl: string;
+  readonly description: string;
+  /** Its failing Actions jobs, when the check is an Actions workflow the service could read. */
+  readonly jobs: readonly FailedJob[];
+}
+
+/** What a `checks_failed` event hands the PR's author. */
+export interface ChecksFailed {
+  /** The head the checks failed on. */
+  readonly sha: string;
+  /** Which fix attempt this is (1 for the first), of `cap`. */
+  readonly attempt: number;
+  readonly cap: number;
+  readonly failed: readonly FailedCheck[];
+  /** Checks that failed after the author was told of this head's failure: the same attempt, more of it. */
+  readonly more?: boolean;
+}
 
 export interface PullEvent extends EventBase {
   readonly type: 'pull_request';
@@ -161,6 +210,10 @@ export interface PullEvent extends EventBase {
   readonly assignee?: string;
   /** For `retargeted`: the branch the PR was based on, and the merged PR whose head it was. */
   readonly retargeted?: { readonly from: string; readonly mergedPull: number };
+  /** For `checks_failed`: the failed checks of the head. */
+  readonly checks?: ChecksFailed;
+  /** For `conflicted`: the base branch and the base head the PR no longer merges onto. */
+  readonly conflict?: { readonly base: string; readonly baseSha: string };
 }
 
 export type ReviewState = 'approved' | 'changes_requested' | 'comment';
@@ -193,6 +246,38 @@ export interface PushEvent extends EventBase {
   readonly commitCount: number;
 }
 
+/**
+ * A check's result as the service reads it: a commit status's `error` and an Actions run or job
+ * that failed, was cancelled or timed out are failures; `skipped` and `neutral` pass; anything not
+ * finished is pending.
+ */
+export type CheckState = 'pending' | 'success' | 'failure';
+
+/**
+ * A check's result on a commit: a commit status (`status`), an Actions workflow run (`run`:
+ * Gitea's `workflow_run`, Forgejo's `action_run_*`) or job (`job`: `workflow_job`).
+ */
+export interface CheckEvent extends EventBase {
+  readonly type: 'check';
+  readonly source: 'status' | 'run' | 'job';
+  /** The commit the result is for. */
+  readonly sha: string;
+  /** The check's name: a status's context, a run's workflow, a job's name. Untrusted text. */
+  readonly context: string;
+  readonly state: CheckState;
+  /** The page a person would open; '' when the forge gave none. Untrusted text. */
+  readonly targetUrl: string;
+  readonly description: string;
+  /** The Actions run the result is from, when the forge said. */
+  readonly runId?: number;
+  /** The Actions job, for a job's result. */
+  readonly jobId?: number;
+  /** The branch the result names, when the payload does (a short name). */
+  readonly branch?: string;
+  /** When the forge recorded the result (RFC 3339); '' when not said. */
+  readonly at: string;
+}
+
 export interface RepositoryEvent extends EventBase {
   readonly type: 'repository';
   readonly action: 'deleted';
@@ -205,6 +290,7 @@ export type ForgeEvent =
   | ReviewEvent
   | RefDeletedEvent
   | PushEvent
+  | CheckEvent
   | RepositoryEvent;
 
 export type ForgeEventType = ForgeEvent['type'];

@@ -12,7 +12,7 @@ caption{text-align:left;font-weight:600;color:#4b5563}
 .cols{display:flex;gap:32px;flex-wrap:wrap}.muted{color:#6b7280}.error{color:#b91c1c}.ok{color:#15803d}
 .headline{font-size:16px}.chart{display:block;margin:6px 0;border:1px solid #e5e7eb}
 form.action{display:inline}.narrow{max-width:480px}.prompt{white-space:pre-wrap;background:#f9fafb;padding:8px;border:1px solid #e5e7eb}
-.outcome-failed{color:#b91c1c}.outcome-succeeded{color:#15803d}
+.outcome-failed{color:#b91c1c}.outcome-succeeded{color:#15803d}.checks-failure{color:#b91c1c}.checks-success{color:#15803d}
 .warning{background:#fef3c7;border:1px solid #d97706;color:#7c2d12;padding:6px 10px}.banner{margin:8px 0}.unsandboxed{color:#b45309}
 h3{font-size:14px;margin:14px 0 4px}.paused{color:#b45309}.milestone ul{margin:0;padding-left:18px}
 `;

@@ -8,6 +8,7 @@ import { actionForm } from './action-form.js';
 import { diskChart } from './disk-chart.js';
 import { html, type SafeHtml } from './html.js';
 import { milestonesSection } from './milestones-section.js';
+import { pullsSection } from './pulls-section.js';
 import type { DashboardStatus, RunRow } from './status-model.js';
 import { formatUsd } from '../lib/format-usd.js';
 import { isoSeconds } from '../lib/format-time.js';
@@ -43,7 +44,7 @@ Each runs as this service's own user and reaches whatever that user can: its fil
 
 /** The part the page re-fetches every few seconds (`GET /?part=status`). */
 export function statusSections(status: DashboardStatus, csrf: string): SafeHtml {
-  return html`${diskSection(status)}${queueSection(status, csrf)}${agentsSection(status, csrf)}${milestonesSection(status, csrf)}${runsSection(status)}${sessionsSection(status)}${sweeperSection(status, csrf)}${intakeSection(status)}`;
+  return html`${diskSection(status)}${queueSection(status, csrf)}${agentsSection(status, csrf)}${milestonesSection(status, csrf)}${pullsSection(status)}${runsSection(status)}${sessionsSection(status)}${sweeperSection(status, csrf)}${intakeSection(status)}`;
 }
 
 function diskSection({ disk }: DashboardStatus): SafeHtml {

@@ -4,6 +4,7 @@
  * is bounded (a count, a group, a limit) so `/api/status` costs the same with 10,000 runs as
  * with ten.
  */
+import type { PullWatchStore } from '../pulls/ports.js';
 import type { RunIsolation } from '../sessions/ports.js';
 
 /** Bytes by kind at one measurement. */
@@ -109,6 +110,13 @@ export interface AnsweredEvent {
   readonly deliveryId: string;
   readonly receivedAt: number;
   readonly trigger: string;
+}
+
+/** The pull requests the service sees through to the merge, and the cap their fix attempts count against. */
+export interface PullReads {
+  readonly watched: Pick<PullWatchStore, 'listWatched'>;
+  /** `pulls.fixAttempts`. */
+  readonly cap: number;
 }
 
 /** One sweeper pass, as housekeeping records it. */

@@ -7,7 +7,8 @@ import { HOSTILE_BRANCH, seedDashboard, type Seeded } from '../../test/support/d
 import { manualClock } from '../lib/clock.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
-import { loadStatus, type StatusSources } from './status-model.js';
+import { watchedPull } from '../../test/store-contract/watched-pull.js';
+import { loadStatus, PULL_LIMIT, type StatusSources } from './status-model.js';
 
 const DAY = 24 * 3600_000;
 
@@ -193,6 +194,33 @@ describe('dashboard: the status model', () => {
 
     assert.deepEqual(without.sweeper, { available: false, last: undefined });
     assert.deepEqual(withSweeps.sweeper, { available: true, last });
+  });
+
+  it('shows at most PULL_LIMIT open pull requests, the latest changed first, and says there are more', async () => {
+    const many = await openStore(
+      { kind: 'sqlite' },
+      { dataDir: mkdtempSync(join(tmpdir(), 'claude-hooks-dashboard-')), clock: manualClock(), dedupWindowMs: 0 },
+    );
+    try {
+      for (let n = 1; n <= PULL_LIMIT + 2; n++) await many.pulls.saveWatched(watchedPull(100 + n, { updatedAt: n }));
+      await many.pulls.saveWatched(watchedPull(99, { state: 'closed', updatedAt: 1_000 }));
+
+      const status = await loadStatus(sourcesOf(many, { pulls: { watched: many.pulls, cap: 5 } }), seeded.now);
+      const without = await loadStatus(sourcesOf(many), seeded.now);
+
+      assert.equal(status.pulls?.shown.length, PULL_LIMIT);
+      assert.deepEqual(
+        status.pulls?.shown.slice(0, 2).map((p) => [p.number, p.attempts, p.url]),
+        [
+          [100 + PULL_LIMIT + 2, '0 of 5', `http://forge.test/acme/widget/pulls/${100 + PULL_LIMIT + 2}`],
+          [100 + PULL_LIMIT + 1, '0 of 5', `http://forge.test/acme/widget/pulls/${100 + PULL_LIMIT + 1}`],
+        ],
+      );
+      assert.equal(status.pulls?.more, true);
+      assert.equal(without.pulls, undefined);
+    } finally {
+      await many.close();
+    }
   });
 
   it('has no disk section before the first measurement', async () => {

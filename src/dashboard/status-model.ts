@@ -4,6 +4,7 @@
  * newest background sample, never from a measurement made for the request.
  */
 import type { MilestoneReport } from '../milestones/report.js';
+import { type PullView, pullView } from '../pulls/pull-view.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunIsolation } from '../sessions/ports.js';
 import { loadOpenMilestoneReports, type MilestoneReads } from './milestone-reads.js';
@@ -12,6 +13,7 @@ import type {
   DiskKinds,
   DiskSamples,
   DoctorResult,
+  PullReads,
   RejectionCounter,
   SweepHistory,
   SweepSummary,
@@ -25,6 +27,8 @@ export const RECENT_RUNS = 25;
 const SKIP_LIMIT = 20;
 /** Milestones shown (open ones, by repository and tracking issue); `claude-hooks milestones` lists them all. */
 export const MILESTONE_LIMIT = 20;
+/** Open pull requests shown, the latest changed first; `claude-hooks prs` lists them all. */
+export const PULL_LIMIT = 50;
 /** Points in the disk chart; older samples are already thinned by the store. */
 export const CHART_POINTS = 240;
 
@@ -45,6 +49,8 @@ export interface StatusSources {
   readonly liveStatus?: (jobId: number) => string | undefined;
   /** What the milestones are read with (the store, the queue, the settings); no section without it. */
   readonly milestones?: MilestoneReads;
+  /** The watched pull requests and the fix attempts' cap; no section without them. */
+  readonly pulls?: PullReads;
 }
 
 export interface NamedBytes {
@@ -110,6 +116,12 @@ export interface MilestoneRow extends MilestoneReport {
   readonly issuesUrl: string;
 }
 
+/** A pull request as the page shows it: its view, and where it and its issue are on the forge. */
+export interface PullRow extends PullView {
+  readonly url: string;
+  readonly issueUrl: string;
+}
+
 export interface DashboardStatus {
   readonly generatedAt: number;
   /** How this service confines the runs it starts now (a run's own record says how it ran). */
@@ -152,6 +164,14 @@ export interface DashboardStatus {
         readonly more: number;
       }
     | undefined;
+  /** Open pull requests (at most `PULL_LIMIT`); undefined when the service has none wired. */
+  readonly pulls:
+    | {
+        readonly shown: readonly PullRow[];
+        /** Whether more are open than `PULL_LIMIT` (not shown; one more is read to know, not all of them). */
+        readonly more: boolean;
+      }
+    | undefined;
 }
 
 export async function loadStatus(sources: StatusSources, now: number): Promise<DashboardStatus> {
@@ -171,6 +191,7 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     lastSweep,
     rejected,
     milestones,
+    pulls,
   ] = await Promise.all([
     sources.jobs.countByState(),
     sources.jobs.listJobs({ states: ['queued'], limit: QUEUE_LIMIT }),
@@ -187,8 +208,10 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
     sources.sweeps?.lastSweep(),
     sources.rejections?.countSince(now - HOUR),
     sources.milestones && loadOpenMilestoneReports(sources.milestones, MILESTONE_LIMIT),
+    sources.pulls && loadOpenPulls(sources.pulls),
   ]);
   const link = issueLink(sources.forgeUrl);
+  const pullLink = issueLink(sources.forgeUrl, 'pulls');
   const queuedCount = counts.queued ?? 0;
   // listJobs is newest first; the queue starts at the oldest.
   const queueJobs: QueueJob[] = [
@@ -271,6 +294,24 @@ export async function loadStatus(sources: StatusSources, now: number): Promise<D
       closed: milestones.closed,
       more: milestones.more,
     },
+    pulls: pulls && {
+      shown: pulls.shown.map(({ pull, view }) => ({
+        ...view,
+        url: pullLink(pull.repo, pull.number),
+        issueUrl: link(pull.repo, pull.issue),
+      })),
+      more: pulls.more,
+    },
+  };
+}
+
+/** The open pull requests shown, each with its view, and whether more are open. */
+async function loadOpenPulls(reads: PullReads) {
+  // One more than shown, to know whether there are more.
+  const pulls = await reads.watched.listWatched({ open: true, limit: PULL_LIMIT + 1 });
+  return {
+    shown: pulls.slice(0, PULL_LIMIT).map((pull) => ({ pull, view: pullView(pull, reads.cap) })),
+    more: pulls.length > PULL_LIMIT,
   };
 }
 
@@ -298,12 +339,12 @@ function byBytes(record: Readonly<Record<string, number>>): NamedBytes[] {
     .sort((a, b) => b.bytes - a.bytes || a.name.localeCompare(b.name));
 }
 
-/** `host/owner/name` + issue → the issue's page on the forge (Gitea redirects an issue number that is a PR). */
-function issueLink(forgeUrl: string | undefined) {
+/** `host/owner/name` + issue → the issue's page on the forge (Gitea redirects an issue number that is a PR); a PR's with `pulls`. */
+function issueLink(forgeUrl: string | undefined, kind: 'issues' | 'pulls' = 'issues') {
   const base = forgeUrl?.replace(/\/+$/, '');
   return (repo: string, issue: number): string => {
     const [host, ...rest] = repo.split('/');
-    return `${base ?? `https://${host}`}/${rest.map(encodeURIComponent).join('/')}/issues/${issue}`;
+    return `${base ?? `https://${host}`}/${rest.map(encodeURIComponent).join('/')}/${kind}/${issue}`;
   };
 }
 

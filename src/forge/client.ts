@@ -149,6 +149,61 @@ export interface ReviewSummary {
   readonly htmlUrl: string;
 }
 
+/** A commit status as the forge lists it (`GET …/commits/{ref}/statuses`); the REST field is `status`. */
+export interface CommitStatus {
+  readonly id: number;
+  readonly context: string;
+  readonly state: 'pending' | 'success' | 'error' | 'failure' | 'warning';
+  readonly targetUrl: string;
+  readonly description: string;
+  /** RFC 3339. */
+  readonly updatedAt: string;
+}
+
+/** An Actions workflow run (`ActionWorkflowRun`). */
+export interface ActionRun {
+  readonly id: number;
+  readonly headSha: string;
+  readonly headBranch: string;
+  /** `queued`, `in_progress`, `completed`, … as the forge says. */
+  readonly status: string;
+  /** `success`, `failure`, `cancelled`, `skipped`, …; '' while not completed. */
+  readonly conclusion: string;
+  /** The workflow's file (`.gitea/workflows/ci.yml`) as the forge names it. */
+  readonly path: string;
+  readonly title: string;
+  readonly htmlUrl: string;
+  readonly attempt: number;
+}
+
+/** An Actions job (`ActionWorkflowJob`). */
+export interface ActionJob {
+  readonly id: number;
+  readonly runId: number;
+  readonly name: string;
+  readonly headSha: string;
+  readonly status: string;
+  readonly conclusion: string;
+  readonly htmlUrl: string;
+}
+
+/** The end of a job's log: at most the bytes asked for, and how many came before them. */
+export interface LogTail {
+  readonly text: string;
+  /** Bytes of the log left out before `text` (0: the whole log). */
+  readonly omitted: number;
+}
+
+export type MergeStyle = 'merge' | 'rebase' | 'rebase-merge' | 'squash' | 'fast-forward-only';
+
+export interface MergeRequest {
+  readonly style: MergeStyle;
+  /** The head the service judged: the forge refuses (409) when the PR's head is another one now. */
+  readonly headSha: string;
+  /** Let the forge wait for its own required checks (`merge_when_checks_succeed`) instead of refusing. */
+  readonly whenChecksSucceed: boolean;
+}
+
 export interface ForgeClient {
   /** Who the token belongs to (`GET /user`). */
   whoami(): Promise<{ login: string; id: number }>;
@@ -207,6 +262,35 @@ export interface ForgeClient {
   removeDependency(repo: RepoName, number: number, upstream: number): Promise<'removed' | DependenciesUnsupported>;
   /** Retargets a PR onto another base branch (`PATCH …/pulls/{index}` with `base`). */
   editPullBase(repo: RepoName, number: number, base: string): Promise<PullRef>;
+  /** The statuses of a commit, newest first, all pages (several per context: the newest counts). */
+  listCommitStatuses(repo: RepoName, sha: string): Promise<CommitStatus[]>;
+  /** The Actions runs for a head commit (`GET …/actions/runs?head_sha=`), all pages. */
+  listActionRuns(repo: RepoName, headSha: string): Promise<ActionRun[]>;
+  /** The jobs of an Actions run (`GET …/actions/runs/{run}/jobs`), all pages. */
+  listRunJobs(repo: RepoName, runId: number): Promise<ActionJob[]>;
+  /**
+   * The end of a job's log (`GET …/actions/jobs/{job_id}/logs`), at most `maxBytes` of it: the
+   * response is read as it streams, keeping only its last `maxBytes`, so a huge log costs no more.
+   */
+  jobLogTail(repo: RepoName, jobId: number, maxBytes: number): Promise<LogTail>;
+  /** Reruns the failed jobs of a run (`POST …/actions/runs/{run}/rerun-failed-jobs`). */
+  rerunFailedJobs(repo: RepoName, runId: number): Promise<void>;
+  /**
+   * The status check contexts branch protection requires on `branch` (each may be a glob, as
+   * Gitea matches them: `CI / *`); undefined when no rule requires named checks — no rule, status
+   * checks off, or on with no contexts named — and when the token may not read protection (Gitea
+   * lets only repository admins: 403) or the server keeps none (404). Every check on the head then
+   * counts as required.
+   */
+  requiredChecks(repo: RepoName, branch: string): Promise<readonly string[] | undefined>;
+  /**
+   * Asks the forge to merge a PR (`POST …/pulls/{index}/merge`): `merged` when it did, `scheduled`
+   * when it will once its checks pass (`whenChecksSucceed`; Gitea answers that 201, others 200 with
+   * the PR still open, which the client reads back to tell). A refusal — branch protection,
+   * approvals missing, not mergeable (405), the head moved (409) — is a `ForgeApiError`. Never
+   * forces a merge past protection.
+   */
+  mergePull(repo: RepoName, number: number, request: MergeRequest): Promise<'merged' | 'scheduled'>;
 }
 
 /** A forge API call that failed; `status` is the HTTP status (0 when no response came). */

@@ -65,6 +65,8 @@ export function summarise(event: ForgeEvent | undefined): string {
       return `push to ${event.ref} ${by}`;
     case 'repository':
       return `repository ${event.action} ${by}`;
+    case 'check':
+      return `check ${event.state} on ${event.sha.slice(0, 10)} ${by}`;
   }
 }
 

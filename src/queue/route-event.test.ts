@@ -15,6 +15,7 @@ import {
 import type { ForgeEvent } from '../core/events.js';
 import { rebaseEvent } from '../housekeeping/rebase-request.js';
 import { planEvent, readyEvent } from '../tracking/milestone-events.js';
+import { checksFailedEvent } from '../watch/watch-events.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 import { mentions, personMayTrigger, routeEvent, type RouteContext } from './route-event.js';
 import { ForgeUnavailableError } from '../core/transient.js';
@@ -138,6 +139,42 @@ describe('routeEvent', () => {
     assert.deepEqual(work(decisions), []);
     assert.deepEqual(skips(decisions), [
       '*: pull request #12 was retargeted; its author bob is no agent, so nobody is asked to rebase',
+    ]);
+  });
+
+  it('gives failed checks of an agent’s PR to its author, on the key of the PR’s issue', async () => {
+    const pull = pullRef(12, { author: { login: 'dev', id: 3 }, headRef: 'issue-7-login' });
+    const event = checksFailedEvent('forgejo', REPO, pull, { sha: pull.headSha, attempt: 1, cap: 3, failed: [] });
+
+    const decisions = await routeEvent(event, context());
+
+    assert.deepEqual(work(decisions), ['dev#7 (checks_failed)']);
+  });
+
+  it('records whom a check result concerns, from the store alone, and why an old head’s concerns nobody', async () => {
+    const draft = {
+      type: 'check',
+      source: 'status',
+      forge: 'forgejo',
+      repo: REPO,
+      actor: { login: 'ci', id: 9 },
+      sha: 'a'.repeat(40),
+      context: 'ci / test',
+      state: 'failure',
+      targetUrl: '',
+      description: '',
+      at: '',
+    } as const;
+    const event = { ...draft, fingerprint: 'f' };
+    const heads = new Map([['a'.repeat(40), 12]]);
+    const ctx = context({ watchedHead: async (_repo, sha) => heads.get(sha) });
+
+    assert.deepEqual(skips(await routeEvent(event, ctx)), [
+      '*: check "ci / test" failure on aaaaaaaaaa: the head of #12, taken by the pull watch',
+    ]);
+    heads.clear();
+    assert.deepEqual(skips(await routeEvent(event, ctx)), [
+      '*: check "ci / test" failure on aaaaaaaaaa: not the head of an open pull request an agent opened (an old head, or nobody\'s), ignored',
     ]);
   });
 

@@ -8,7 +8,14 @@ import { isStatusComment } from '../core/status-marker.js';
 import { policyOf } from '../config/roles.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
-import { repoKey, type ForgeEvent, type IssueEvent, type PullEvent, type RepoRef } from '../core/events.js';
+import {
+  type CheckEvent,
+  type ForgeEvent,
+  type IssueEvent,
+  type PullEvent,
+  type RepoRef,
+  repoKey,
+} from '../core/events.js';
 import { issueOfBranch, pullOf } from '../core/pull-of.js';
 import type { ForgeLookup, RoutingDecision } from './ports.js';
 
@@ -19,6 +26,11 @@ export interface RouteContext {
   /** Logins that may trigger agents without write access. */
   readonly allowUsers: readonly string[];
   readonly forge: ForgeLookup;
+  /**
+   * The watched pull request whose head is `sha` (docs/until-merged.md), read from the store: a
+   * check result is the pull watch's to act on, and routing only records whom it concerns.
+   */
+  readonly watchedHead?: (repo: string, sha: string) => Promise<number | undefined>;
 }
 
 /**
@@ -63,7 +75,8 @@ export async function routeEvent(
   }
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
   if (isAgentStatusComment(event, agentLogins)) return [];
-  if (event.type === 'pull_request' && event.action === 'retargeted') return [rebaseJob(event, ctx.agents)];
+  if (event.type === 'pull_request' && SERVICE_PULL_ACTIONS.has(event.action)) return [authorJob(event, ctx.agents)];
+  if (event.type === 'check') return [await checkDecision(event, ctx)];
   if (event.type === 'issue' && (event.action === 'ready' || event.action === 'plan'))
     return [milestoneJob(event, ctx.agents)];
   const decisions: RoutingDecision[] = [];
@@ -107,19 +120,31 @@ export async function routeEvent(
   return decisions;
 }
 
+/** The PR events the service makes up for the PR's author: a retarget, failed checks, a conflict. */
+const SERVICE_PULL_ACTIONS: ReadonlySet<PullEvent['action']> = new Set(['retargeted', 'checks_failed', 'conflicted']);
+
+/** What happened to the PR, and what its author would be asked to do. */
+const ASKED: Readonly<Record<string, readonly [string, string]>> = {
+  retargeted: ['was retargeted', 'rebase'],
+  checks_failed: ['failed its checks', 'fix them'],
+  conflicted: ['conflicts with its base', 'rebase'],
+};
+
 /**
- * Housekeeping retargeted a stacked PR (its base merged): its author, when an agent, gets a job on
- * the key its own work on that PR has (the issue of an `issue-<N>-…` head), to rebase. The event
- * is made up by the service, never by the forge, so no trigger or actor guard applies.
+ * Housekeeping retargeted a stacked PR (its base merged), or the pull watch found an agent's PR
+ * failing its checks or conflicting with its base: its author, when an agent, gets a job on the key
+ * its own work on that PR has (the issue of an `issue-<N>-…` head), to rebase or fix it in the same
+ * session. The event is made up by the service, never by the forge, so no trigger or actor guard
+ * applies.
  */
-function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDecision {
+function authorJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDecision {
   const author = event.pull.author.login.toLowerCase();
   const agent = agents.find((a) => a.login.toLowerCase() === author);
   if (!agent)
     return {
       kind: 'skip',
       agent: '*',
-      reason: `pull request #${event.pull.number} was retargeted; its author ${event.pull.author.login} is no agent, so nobody is asked to rebase`,
+      reason: `pull request #${event.pull.number} ${ASKED[event.action]?.[0] ?? event.action}; its author ${event.pull.author.login} is no agent, so nobody is asked to ${ASKED[event.action]?.[1] ?? 'act'}`,
     };
   const issue = policyOf(agent).pullsBelongToIssue
     ? (issueOfBranch(event.pull.headRef) ?? event.pull.number)
@@ -128,7 +153,25 @@ function rebaseJob(event: PullEvent, agents: readonly AgentConfig[]): RoutingDec
     kind: 'work',
     key: { agent: agent.name, repo: repoKey(event.repo), issue },
     repoRef: event.repo,
-    trigger: 'retargeted',
+    trigger: event.action,
+  };
+}
+
+/**
+ * A check result asks no agent directly: the pull watch takes it (docs/until-merged.md). Routing
+ * records whom it concerns, and why nothing follows when it concerns nobody — from the store,
+ * without asking the forge.
+ */
+async function checkDecision(event: CheckEvent, ctx: RouteContext): Promise<RoutingDecision> {
+  const pull = await ctx.watchedHead?.(repoKey(event.repo), event.sha);
+  const what = `check ${JSON.stringify(event.context)} ${event.state} on ${event.sha.slice(0, 10)}`;
+  return {
+    kind: 'skip',
+    agent: '*',
+    reason:
+      pull === undefined
+        ? `${what}: not the head of an open pull request an agent opened (an old head, or nobody's), ignored`
+        : `${what}: the head of #${pull}, taken by the pull watch`,
   };
 }
 

@@ -9,6 +9,8 @@ import { createClaudeRunner } from '../agent/claude/claude-runner.js';
 import { liveFollowUps } from '../agent/claude/live-follow-ups.js';
 import { unavailableRunner } from '../agent/unavailable-runner.js';
 import { createWorkspaceRunner } from '../agent/workspace-runner.js';
+import type { CheckLogPlacer } from '../agent/check-logs.js';
+import { checkLogsFor } from './watch.js';
 import type { ReadinessCheck } from '../http/health.js';
 import { createForgeLookup } from '../queue/forge-lookup.js';
 import type { AgentRunner, ForgeLookup } from '../queue/ports.js';
@@ -62,6 +64,7 @@ export async function startAgents(ctx: ServiceContext, infra: Infrastructure): P
       },
       log: log.child({ module: 'workspace' }),
       clock,
+      ...placeFiles(checkLogsFor(ctx, infra)),
     });
   return {
     forgeLookup,
@@ -149,3 +152,5 @@ function sandboxReadiness(why: string): ReadinessCheck {
     }),
   };
 }
+
+const placeFiles = (placer: CheckLogPlacer | undefined) => (placer ? { placeFiles: placer } : {});

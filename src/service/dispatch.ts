@@ -30,7 +30,13 @@ export async function startDispatch(ctx: ServiceContext, infra: Infrastructure, 
   const dispatcher = createDispatcher({
     store: store.jobs,
     runner: agents.runner,
-    route: { ...agents.trigger, forge: agents.forgeLookup, repositories: config.forge.repositories },
+    route: {
+      ...agents.trigger,
+      forge: agents.forgeLookup,
+      repositories: config.forge.repositories,
+      // A check result concerns the watched PR whose head it names, if any: one indexed read.
+      watchedHead: async (repo, sha) => (await store.pulls.watchedByHead(repo, sha))[0]?.number,
+    },
     limits: {
       concurrency: config.dispatch.concurrency,
       perRepository: config.dispatch.perRepository,

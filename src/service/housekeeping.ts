@@ -19,7 +19,8 @@ import type { Clock } from '../lib/clock.js';
 import { repeat } from '../lib/repeat.js';
 import type { ResetDeps } from '../housekeeping/reset.js';
 import { createPoller, type Poller } from '../queue/poller.js';
-import type { MilestoneDriver } from '../tracking/driver.js';
+import type { RepoRef } from '../core/events.js';
+import type { UpdatedIssue } from '../queue/reconcile-events.js';
 import { createLeadership, type Leadership, type LeaderRole } from '../workers/leadership.js';
 import { periodicRole } from '../workers/periodic-role.js';
 import type { Dispatch } from './dispatch.js';
@@ -42,7 +43,7 @@ export async function startHousekeeping(
   ctx: ServiceContext,
   infra: Infrastructure,
   dispatch: Dispatch,
-  milestones?: MilestoneDriver,
+  followers: readonly PollerFollower[] = [],
 ): Promise<Housekeeping> {
   const { config, log, clock, lifecycle } = ctx;
   const { store, workdirs, several } = infra;
@@ -105,11 +106,11 @@ export async function startHousekeeping(
     clock,
     forgeUrl: config.forge.url,
   };
-  const poller = pollerFor(ctx, infra, milestones);
+  const poller = pollerFor(ctx, infra, followers);
   const leadership = createLeadership({
     registry: store.workers,
     holder: infra.identity.id,
-    roles: leaderRoles(ctx, infra, dispatch, cleanup, poller, milestones),
+    roles: leaderRoles(ctx, infra, dispatch, cleanup, poller, followers),
     ttlMs: infra.leaseMs,
     clock,
     log: log.child({ module: 'workers' }),
@@ -138,7 +139,7 @@ function leaderRoles(
   dispatch: Dispatch,
   cleanup: CleanupWorker,
   poller: Poller | undefined,
-  milestones: MilestoneDriver | undefined,
+  followers: readonly PollerFollower[],
 ): LeaderRole[] {
   const recovery = periodicRole(
     {
@@ -156,35 +157,53 @@ function leaderRoles(
   return [
     ...(infra.several ? [recovery] : []),
     { name: 'sweeper', start: () => undefined, stop: () => undefined },
-    ...pollerRoles(poller, milestones),
+    ...pollerRoles(poller, followers),
   ];
 }
 
 /**
- * The poller, and the milestone driver with it: the driver learns from the poller's catch-up, so
- * both run on the same worker (started first, stopped last). Without a poller the driver leads
- * alone.
+ * A driver that learns from the poller's catch-up and runs on one worker at a time: the milestone
+ * driver, the pull watch.
  */
-function pollerRoles(poller: Poller | undefined, milestones: MilestoneDriver | undefined): LeaderRole[] {
+export interface PollerFollower {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  caughtUp(repo: RepoRef, found: readonly UpdatedIssue[]): void;
+}
+
+/**
+ * The poller, and the drivers with it: they learn from the poller's catch-up, so all run on the
+ * same worker (started first, stopped last). Without a poller the drivers lead alone.
+ */
+function pollerRoles(poller: Poller | undefined, followers: readonly PollerFollower[]): LeaderRole[] {
   if (!poller)
-    return milestones ? [{ name: 'milestones', start: () => milestones.start(), stop: () => milestones.stop() }] : [];
+    return followers.map((follower) => ({
+      name: follower.name,
+      start: () => follower.start(),
+      stop: () => follower.stop(),
+    }));
   return [
     {
       name: 'poller',
       start: async () => {
-        await milestones?.start();
+        for (const follower of followers) await follower.start();
         poller.start();
       },
       stop: async () => {
         await poller.stop();
-        await milestones?.stop();
+        for (const follower of followers) await follower.stop();
       },
     },
   ];
 }
 
 /** The reconciliation poller, when repositories are configured and an agent's client can read them. */
-function pollerFor(ctx: ServiceContext, infra: Infrastructure, milestones?: MilestoneDriver): Poller | undefined {
+function pollerFor(
+  ctx: ServiceContext,
+  infra: Infrastructure,
+  followers: readonly PollerFollower[],
+): Poller | undefined {
   const { config, clock, log } = ctx;
   const client = infra.clients.values().next().value;
   if (!client || config.forge.repositories.length === 0) return undefined;
@@ -197,7 +216,13 @@ function pollerFor(ctx: ServiceContext, infra: Infrastructure, milestones?: Mile
     clock,
     log: log.child({ module: 'poller' }),
     intervalMs: config.dispatch.pollIntervalSeconds * 1000,
-    ...(milestones ? { onCaughtUp: (repo, found) => milestones.caughtUp(repo, found) } : {}),
+    ...(followers.length > 0
+      ? {
+          onCaughtUp: (repo: RepoRef, found: readonly UpdatedIssue[]) => {
+            for (const follower of followers) follower.caughtUp(repo, found);
+          },
+        }
+      : {}),
   });
 }
 

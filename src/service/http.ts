@@ -19,6 +19,7 @@ import { deliveriesRoute } from '../http/deliveries-route.js';
 import { dataDirWritableCheck, freeDiskCheck } from '../http/health.js';
 import { jobsRoute } from '../http/jobs-route.js';
 import { milestonesRoute } from '../http/milestones-route.js';
+import { pullsRoute } from '../http/pulls-route.js';
 import { runsRoute } from '../http/runs-route.js';
 import { workersRoute } from '../http/workers-route.js';
 import { SERVICE_URL_FILE } from '../lib/data-dir-lock.js';
@@ -78,6 +79,7 @@ export async function startHttp(
       sweeps: sweepHistory(store.sweeps),
       doctor: () => doctorSummary(config.dataDir),
       milestones,
+      pulls: { watched: store.pulls, cap: config.pulls.fixAttempts },
     },
     runs: store.runs,
     actions: withMilestones(
@@ -126,6 +128,7 @@ export async function startHttp(
         audit: store.audit,
         clock,
       }),
+      pullsRoute({ adminToken: config.adminToken, pulls: store.pulls, cap: config.pulls.fixAttempts }),
       dashboard,
       admin,
     ],

@@ -19,6 +19,7 @@ import type { Poller } from '../queue/poller.js';
 import type { AgentRunner } from '../queue/ports.js';
 import type { SandboxProbe } from '../sandbox/probe.js';
 import type { Store } from '../store/ports.js';
+import type { PullWatch } from '../watch/driver.js';
 import type { MilestoneDriver } from '../tracking/driver.js';
 import type { Workdirs } from '../workdir/index.js';
 
@@ -79,6 +80,8 @@ export interface Service {
    * `touch` rebuilds one now, `idle` settles when it has nothing left to do. Undefined without agents.
    */
   readonly milestones: MilestoneDriver | undefined;
+  /** The pull watch (docs/until-merged.md): `idle` settles when it has nothing left to do. Undefined without agents. */
+  readonly watch: PullWatch | undefined;
   /** This worker's id in the store's worker registry. */
   readonly workerId: string;
   /**
@@ -86,7 +89,7 @@ export interface Service {
    * service left, then starting the dispatcher — is done; the service listens before it.
    */
   readonly started: Promise<void>;
-  /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller` with the milestone driver, or `milestones` alone without a poller). */
+  /** The run-once tasks this worker leads now (`recovery`, `sweeper`, `poller` with the milestone driver and the pull watch, or `milestones` and `pulls` alone without a poller). */
   leads(): string[];
   close(): Promise<void>;
 }

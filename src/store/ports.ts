@@ -17,6 +17,7 @@ import type {
 import type { DeliveryHistory, DeliveryRetention, DeliveryStore } from '../intake/ports.js';
 import type { EventListener } from '../core/stored-event.js';
 import type { MilestoneStore } from '../milestones/ports.js';
+import type { PullWatchStore } from '../pulls/ports.js';
 import type { PollCursors } from '../queue/poller.js';
 import type { JobStore } from '../queue/ports.js';
 import type { RunRecords, SessionStore } from '../sessions/ports.js';
@@ -54,6 +55,8 @@ export interface Store {
   readonly workers: WorkerRegistry;
   /** Each milestone's settings and every issue the service learned of it (decisions.md §55). */
   readonly milestones: MilestoneStore;
+  /** The agents' pull requests the service sees through to the merge (docs/until-merged.md). */
+  readonly pulls: PullWatchStore;
   /**
    * Session transcripts kept in the database, so any worker resumes any session (PostgreSQL);
    * absent with SQLite, where they stay on the data dir's disk.

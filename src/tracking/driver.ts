@@ -27,7 +27,7 @@ import type { MilestoneStore } from '../milestones/ports.js';
 import { storiesToAdopt } from './adopt-stories.js';
 import { asksForPlan, learnRequestsOf, pullRequest } from './event-requests.js';
 import { handOut } from './hand-out.js';
-import { createKeyedQueue, type KeyedQueue } from './keyed-queue.js';
+import { createKeyedQueue, type KeyedQueue } from '../lib/keyed-queue.js';
 import { type LearnDeps, type LearnRequest, learnIssue, mergeRequests } from './learn-issue.js';
 import { milestoneDelivery, planEvent } from './milestone-events.js';
 import { type MilestoneView, milestoneView, type ViewDeps } from './milestone-view.js';

@@ -1,7 +1,8 @@
 /**
  * The dashboard in real headless Chromium (Debian's package, driven by playwright-core): sign in,
  * the page loads with no console error, its figures match /api/status, payload text stays text,
- * the milestones show and pause, actions need the cookie and the CSRF token. Writes
+ * the milestones show and pause, the pull requests in flight show, actions need the cookie and the
+ * CSRF token. Writes
  * test/artifacts/dashboard.png.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { chromium, request as playwrightRequest, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_TOKEN, dashboardApp, type DashboardApp } from '../support/dashboard-app.js';
-import { HOSTILE_BRANCH, HOSTILE_TITLE } from '../support/dashboard-seed.js';
+import { FAILING_PULL, GREEN_PULL, HOSTILE_BRANCH, HOSTILE_TITLE, MERGED_PULL } from '../support/dashboard-seed.js';
 import { ACTIVE, MILESTONE_REPO, PAUSED } from '../support/milestone-seed.js';
 import { formatUsd } from '../../src/lib/format-usd.js';
 
@@ -40,7 +41,7 @@ describe('the dashboard in a real browser', {
   const dialogs: string[] = [];
 
   before(async () => {
-    d = await dashboardApp({ runs: 40, sessions: 6, diskDays: 14 }, { milestones: true });
+    d = await dashboardApp({ runs: 40, sessions: 6, diskDays: 14 }, { milestones: true, pulls: true });
     await d.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(d.app.server.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'claude-hooks-chromium-'));
@@ -134,6 +135,36 @@ describe('the dashboard in a real browser', {
     assert.equal((await active.locator('tr[data-row="critical-path"] td').textContent())?.trim(), '#102 → #104');
     assert.match((await paused.locator('.headline').textContent()) ?? '', /paused: no new story starts/);
     assert.equal(await page.locator('img').count(), 0);
+    assert.deepEqual(dialogs, []);
+    assert.deepEqual(problems, []);
+  });
+
+  it('shows the pull requests in flight: checks, attempts used, reruns, flaky checks, what each waits on; titles as text', async () => {
+    await page.goto(`${base}/`);
+    const failing = page.locator(`#pulls tr[data-pull="acme/widget#${FAILING_PULL}"]`);
+    const green = page.locator(`#pulls tr[data-pull="acme/widget#${GREEN_PULL}"]`);
+    const text = async (row: typeof failing, name: string) =>
+      ((await row.locator(`td[data-cell="${name}"]`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+    assert.ok(await failing.isVisible());
+    assert.ok(
+      ((await failing.locator('td').first().textContent()) ?? '').includes(
+        `acme/widget#${FAILING_PULL} ${HOSTILE_TITLE}`,
+      ),
+    );
+    assert.ok(((await failing.locator('td').nth(2).textContent()) ?? '').includes(HOSTILE_BRANCH));
+    assert.equal(await text(failing, 'checks'), 'failure: ci/build');
+    assert.equal(await text(failing, 'attempts'), '2 of 3');
+    assert.equal(await text(failing, 'reruns'), '1');
+    assert.equal(await text(failing, 'flaky'), 'ci/e2e');
+    assert.match(await text(failing, 'waits-on'), /^dev to fix its failed checks/);
+    assert.equal(
+      await failing.locator('td[data-cell="waits-on"] .ignored').textContent(),
+      `last ignored: ${HOSTILE_BRANCH} is not a required check`,
+    );
+    assert.equal(await text(green, 'waits-on'), 'the forge to merge it');
+    assert.equal(await page.locator(`#pulls tr[data-pull="acme/widget#${MERGED_PULL}"]`).count(), 0);
+    assert.equal(await page.locator('#pulls script, #pulls img').count(), 0);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(problems, []);
   });

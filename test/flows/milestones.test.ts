@@ -110,7 +110,10 @@ describe('a milestone that runs itself', { timeout: 300_000 }, () => {
     await flow.forge.as('alice').mergePull(REPO, pulls.get(2)!);
     await flow.settle();
 
-    assert.deepEqual(handed(asked), [2, 3, 4]);
+    // B and C are handed out together, as equals on the critical path: which of dev's two jobs
+    // starts first is the dispatcher's, not the milestone's.
+    const [first, ...then] = handed(asked);
+    assert.deepEqual([first, ...then.sort((a, b) => a - b)], [2, 3, 4]);
     assert.match(block(flow), new RegExp(`- #2 A spike ✅ PR #${pulls.get(2)}`));
     assert.match(block(flow), /- #5 D dispatcher <-- #3, #4/);
     assert.match(block(flow), /\*\*Progress:\*\* 1 of 4 stories done/);

@@ -101,7 +101,7 @@ agents:
     );
     assert.deepEqual(
       versions.map((v) => v.version),
-      [1, 2, 3, 4, 5, 6],
+      [1, 2, 3, 4, 5, 6, 7],
     );
     const alive = await queryIn<{ id: string }>(schema, 'SELECT id FROM workers WHERE stopped_at IS NULL ORDER BY id');
     assert.deepEqual(alive.map((w) => w.id).sort(), workers.map((w) => w.id).sort());

@@ -19,7 +19,7 @@ import { Secret } from '../../src/lib/secret.js';
 import type { RunIsolation } from '../../src/sessions/ports.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/ports.js';
-import { seedDashboard, type SeedOptions, type Seeded } from './dashboard-seed.js';
+import { PULL_CAP, seedDashboard, seedPulls, type SeedOptions, type Seeded } from './dashboard-seed.js';
 import { seedMilestones } from './milestone-seed.js';
 
 export const ADMIN_TOKEN = 'dashboard-admin-token';
@@ -41,6 +41,8 @@ export interface DashboardAppOptions {
   readonly isolation?: RunIsolation;
   /** Seeds the milestones of `milestone-seed.ts` too (the section is there either way). */
   readonly milestones?: boolean;
+  /** Seeds the watched pull requests of `dashboard-seed.ts` too (the section is there either way). */
+  readonly pulls?: boolean;
 }
 
 export async function dashboardApp(seed: SeedOptions = {}, options: DashboardAppOptions = {}): Promise<DashboardApp> {
@@ -49,6 +51,7 @@ export async function dashboardApp(seed: SeedOptions = {}, options: DashboardApp
   const store = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 3600_000 });
   const seeded = await seedDashboard(store, seed);
   if (options.milestones) await seedMilestones(store, seeded.now);
+  if (options.pulls) await seedPulls(store, seeded.now);
   clock.set(seeded.now);
   const token = 'adminToken' in options ? options.adminToken : ADMIN_TOKEN;
   const adminToken = token === undefined ? undefined : new Secret(token);
@@ -82,6 +85,7 @@ export async function dashboardApp(seed: SeedOptions = {}, options: DashboardApp
             ],
             milestones: MILESTONE_SETTINGS,
           }),
+          pulls: { watched: store.pulls, cap: PULL_CAP },
         },
         runs: store.runs,
         actions: withMilestones(jobStoreActions(store.jobs, clock), {

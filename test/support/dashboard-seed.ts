@@ -1,10 +1,11 @@
 /**
  * A store seeded with what the dashboard shows — deliveries, routing skips, queued and running
- * jobs, a pause, runs, sessions and disk samples — through the store's own ports, with payload
+ * jobs, a pause, runs, sessions and disk samples (and, asked, watched pull requests) — through the store's own ports, with payload
  * text that would run if it were not escaped. Used by the view-model tests, the route and
  * browser tests and the dashboard benchmark (with large counts).
  */
 import type { RepoRef } from '../../src/core/events.js';
+import type { CheckRecord, WatchedPull } from '../../src/pulls/ports.js';
 import { NOTHING_BLOCKED, type RunBlocked, type RunIsolation } from '../../src/sessions/ports.js';
 import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from './events.js';
@@ -198,4 +199,87 @@ async function inChunks(count: number, task: (n: number) => Promise<unknown>): P
   for (let from = 0; from < count; from += 500) {
     await Promise.all(Array.from({ length: Math.min(500, count - from) }, (_, k) => task(from + k)));
   }
+}
+
+/** The fix attempts' cap the dashboard is given (`pulls.fixAttempts`). */
+export const PULL_CAP = 3;
+/** dev's PR for issue 7: its build failing, two of three attempts used, e2e rerun and found flaky; hostile title and branch. */
+export const FAILING_PULL = 21;
+/** dev's PR for issue 8: green, merging asked. */
+export const GREEN_PULL = 22;
+/** Merged: not on the dashboard, which shows those in flight. */
+export const MERGED_PULL = 23;
+
+/** Three watched pull requests of dev's (`FAILING_PULL`, `GREEN_PULL`, `MERGED_PULL`), through `store.pulls`. */
+export async function seedPulls(store: Store, now: number): Promise<void> {
+  const head = 'f'.repeat(40);
+  const check = (context: string, state: CheckRecord['state']): CheckRecord => ({
+    context,
+    state,
+    source: 'status',
+    targetUrl: `http://forge.test/acme/widget/actions/runs/1`,
+    description: '',
+    at: now - HOUR,
+  });
+  const pull = (number: number, issue: number, fields: Partial<WatchedPull>): WatchedPull => ({
+    repo: repoKey(REPO),
+    number,
+    agent: 'dev',
+    issue,
+    title: `Fix issue ${issue}`,
+    headRef: `dev/issue-${issue}`,
+    headSha: head,
+    baseRef: 'main',
+    state: 'open',
+    checks: [],
+    attempts: 0,
+    woken: [],
+    reported: [],
+    passed: [],
+    reruns: [],
+    flaky: [],
+    capped: false,
+    merge: { kind: 'off' },
+    waitingOn: 'checks to report',
+    ignored: [],
+    updatedAt: now - HOUR,
+    ...fields,
+  });
+  await store.pulls.saveWatched(
+    pull(FAILING_PULL, 7, {
+      title: HOSTILE_TITLE,
+      headRef: HOSTILE_BRANCH,
+      checks: [check('ci/build', 'failure'), check('ci/e2e', 'success'), check('ci/lint', 'pending')],
+      attempts: 2,
+      woken: [head],
+      reruns: [{ sha: head, context: 'ci/e2e', run: 1, at: now - 2 * HOUR }],
+      flaky: ['ci/e2e'],
+      waitingOn: 'dev to fix its failed checks',
+      ignored: [
+        {
+          sha: 'e'.repeat(40),
+          context: 'ci/build',
+          reason: `${HOSTILE_BRANCH} is not a required check`,
+          at: now - HOUR,
+        },
+      ],
+      updatedAt: now - 10 * 60_000,
+    }),
+  );
+  await store.pulls.saveWatched(
+    pull(GREEN_PULL, 8, {
+      checks: [check('ci/build', 'success')],
+      merge: { kind: 'asked', sha: head, at: now - 5 * 60_000 },
+      waitingOn: 'the forge to merge it',
+      updatedAt: now - 5 * 60_000,
+    }),
+  );
+  await store.pulls.saveWatched(
+    pull(MERGED_PULL, 9, {
+      state: 'merged',
+      merge: { kind: 'merged', at: now - DAY },
+      waitingOn: 'nothing: merged',
+      updatedAt: now - DAY,
+    }),
+  );
 }

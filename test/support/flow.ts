@@ -54,6 +54,8 @@ export interface FlowOptions {
   readonly listenOnly?: boolean;
   /** The `milestones:` section, as YAML fields (`maxInFlight: 2, stacking: true`). */
   readonly milestones?: string;
+  /** The `pulls:` section, as YAML fields (`fixAttempts: 2, mergeWhenGreen: [acme/widget]`). */
+  readonly pulls?: string;
 }
 
 export interface Scene {
@@ -84,7 +86,7 @@ export async function startScene(): Promise<Scene> {
     files: { 'README.md': '# widget\n', 'src/login.js': 'export function login(user) {\n  return user.name;\n}\n' },
     // No agent is an admin: the permission check runs as the service user (forge.serviceToken), which is.
     collaborators: { alice: 'write', boss: 'write', dev: 'write', reviewer: 'write', 'claude-hooks-service': 'admin' },
-    labels: ['agent/dev', 'agent/boss', 'bug'],
+    labels: ['agent/dev', 'agent/boss', 'bug', 'needs-human'],
   });
   return { forge, repo, tokens };
 }
@@ -121,12 +123,14 @@ export async function startFlow(options: FlowOptions = {}): Promise<Flow> {
         await service.poller?.pollOnce();
         await forge.idle();
         await service.milestones?.idle();
+        await service.watch?.idle();
         await service.dispatcher.idle();
         await service.cleanup.idle();
         // Cleanup may have stored events of its own (a stacked PR's rebase request), and the
         // milestone driver its hand-outs after a job ended: route and run them.
         await service.dispatcher.idle();
         await service.milestones?.idle();
+        await service.watch?.idle();
         await service.dispatcher.idle();
         await forge.idle();
         const pending = forge.deliveries().some((d) => d.status === 'pending');
@@ -181,7 +185,7 @@ forge:
   repositories: [${REPO}]
   # A loaded test machine may answer the token check late; a test of the forge hanging keeps the default.
   startupWaitSeconds: ${options.listenOnly ? 1 : 10}
-${options.milestones ? `milestones: { ${options.milestones} }\n` : ''}dispatch:
+${options.milestones ? `milestones: { ${options.milestones} }\n` : ''}${options.pulls ? `pulls: { ${options.pulls} }\n` : ''}dispatch:
   backoffSeconds: 0.05
 ${dispatch
   .split('\n')

@@ -5,6 +5,7 @@
  * quoted through `untrusted.ts`.
  */
 import { issueOfBranch } from '../../core/pull-of.js';
+import { checkLogPath } from '../check-logs.js';
 import { commentBlock, commentHeading, reviewBlock, who } from './format.js';
 import type { NewsItem } from './news.js';
 import type { Thread } from './thread.js';
@@ -73,12 +74,48 @@ export function newsText(item: NewsItem, context: NewsContext): string {
     }
     case 'ready':
       return readyText(item);
+    case 'checks-failed':
+      return checksFailedText(item);
+    case 'conflicted': {
+      const [head, base] = [item.headRef, item.base].map((name) => inlineUntrusted(name));
+      return [
+        `### Your pull request #${item.pull} no longer merges onto ${base}`,
+        `${base} moved (it is now at ${item.baseSha.slice(0, 12)}) and #${item.pull} conflicts with it. Rebase ${head} onto ${base}, resolve the conflicts keeping what both sides meant, run the checks you can, and push it with --force-with-lease.`,
+      ].join('\n');
+    }
     case 'plan':
       return [
         `### @${item.by} asked you to plan this issue (the label ${inlineUntrusted(item.label)})`,
         `Plan it as a milestone: this issue is the tracking issue. Open one story issue per unit of work with \`mcp__forge__create_issue\` (\`tracking: ${issue.number}\`, \`depends_on\`: the stories it builds on directly), then say the plan in a comment here and remove the label.`,
       ].join('\n');
   }
+}
+
+/**
+ * Failed checks: each check's name and link, and the end of each failing job's log fenced as the
+ * untrusted text it is (a log prints whatever the code under test and its dependencies print).
+ */
+function checksFailedText(item: Extract<NewsItem, { kind: 'checks-failed' }>): string {
+  const head = inlineUntrusted(item.headRef);
+  const lines = [
+    `### Checks failed on your pull request #${item.pull} (head ${item.sha.slice(0, 12)}): fix attempt ${item.attempt} of ${item.cap}`,
+  ];
+  for (const check of item.failed) {
+    const link = check.targetUrl === '' ? '' : ` (${inlineUntrusted(check.targetUrl)})`;
+    const said = check.description === '' ? '' : `: ${inlineUntrusted(check.description)}`;
+    lines.push(`- ${inlineUntrusted(check.context)}${link}${said}`);
+    for (const job of check.jobs) {
+      const cut = job.omitted > 0 ? `the last ${job.logTail.length} characters of its log` : 'its log';
+      lines.push(
+        `  Job ${inlineUntrusted(job.name)}${job.url === '' ? '' : ` (${inlineUntrusted(job.url)})`} — ${cut}; the whole log is at \`${checkLogPath(job.id)}\` in your worktree:`,
+        quoteUntrusted(job.logTail, { author: 'ci', kind: `log of job ${job.id}` }),
+      );
+    }
+  }
+  lines.push(
+    `Find why they fail, fix it on ${head}, run what you can of the checks locally, commit and push. If a failure is not this pull request's doing (a flaky test, a broken runner), do not change code for it: say so in a comment on #${item.pull}.`,
+  );
+  return lines.join('\n');
 }
 
 /** A story handed out by its milestone: what is done, and where to start. */

@@ -10,7 +10,15 @@
  * (docs/decisions.md §52).
  */
 import type { PullReviewState } from '../../forge/client.js';
-import type { CommentRef, ForgeEvent, IssueEvent, PullEvent, PullRef, ReviewState } from '../../core/events.js';
+import type {
+  CommentRef,
+  FailedCheck,
+  ForgeEvent,
+  IssueEvent,
+  PullEvent,
+  PullRef,
+  ReviewState,
+} from '../../core/events.js';
 import { issueOfBranch } from '../../core/pull-of.js';
 import type { StoredEvent } from '../../core/stored-event.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
@@ -59,7 +67,25 @@ export type NewsItem =
       readonly base?: { readonly branch: string; readonly pull: number };
     }
   /** Someone put the plan label on the issue: it is to be planned as a milestone. */
-  | { readonly kind: 'plan'; readonly by: string; readonly label: string };
+  | { readonly kind: 'plan'; readonly by: string; readonly label: string }
+  /** Required checks failed on the head of the agent's PR (the pull watch's event): fix them, attempt `attempt` of `cap`. */
+  | {
+      readonly kind: 'checks-failed';
+      readonly pull: number;
+      readonly headRef: string;
+      readonly sha: string;
+      readonly attempt: number;
+      readonly cap: number;
+      readonly failed: readonly FailedCheck[];
+    }
+  /** The agent's PR no longer merges onto its base, which moved (the pull watch's event): rebase. */
+  | {
+      readonly kind: 'conflicted';
+      readonly pull: number;
+      readonly headRef: string;
+      readonly base: string;
+      readonly baseSha: string;
+    };
 
 export interface NewsInput {
   readonly thread: Thread;
@@ -321,6 +347,39 @@ function retargetNews(event: ForgeEvent): Extract<NewsItem, { kind: 'retargeted'
   };
 }
 
+/**
+ * The pull watch's own events (never the forge's): whoever the actor, they are news. The failed
+ * checks of one head, told in several events as they came, are one item, each check once.
+ */
+function addPullWatchNews(items: NewsItem[], event: ForgeEvent): void {
+  if (event.type !== 'pull_request') return;
+  const { pull } = event;
+  if (event.action === 'checks_failed' && event.checks) {
+    const { checks } = event;
+    const index = items.findIndex((item) => item.kind === 'checks-failed' && item.sha === checks.sha);
+    const earlier = items[index];
+    if (earlier?.kind === 'checks-failed') {
+      const known = new Set(earlier.failed.map((check) => check.context));
+      items[index] = { ...earlier, failed: [...earlier.failed, ...checks.failed.filter((c) => !known.has(c.context))] };
+      return;
+    }
+    items.push({
+      kind: 'checks-failed',
+      pull: pull.number,
+      headRef: pull.headRef,
+      sha: checks.sha,
+      attempt: checks.attempt,
+      cap: checks.cap,
+      failed: checks.failed,
+    });
+  }
+  if (event.action === 'conflicted' && event.conflict) {
+    const { conflict } = event;
+    if (items.some((item) => item.kind === 'conflicted' && item.baseSha === conflict.baseSha)) return;
+    items.push({ kind: 'conflicted', pull: pull.number, headRef: pull.headRef, ...conflict });
+  }
+}
+
 /** The milestone driver's own events (never the forge's): whoever the actor, they are news, once each. */
 function milestoneNews(event: ForgeEvent): NewsItem | undefined {
   if (event.type !== 'issue') return undefined;
@@ -346,6 +405,7 @@ function eventNews(events: readonly ForgeEvent[], thread: Thread, agentLogin: st
       items.push(retargeted);
     const milestone = milestoneNews(event);
     if (milestone && !items.some((item) => item.kind === milestone.kind)) items.push(milestone);
+    addPullWatchNews(items, event);
     if (mine(event.actor.login) || (event.type !== 'issue' && event.type !== 'pull_request')) continue;
     if (
       event.action === 'edited' &&

@@ -103,6 +103,7 @@ describe('createGiteaClient against the forge double', () => {
       author: { login: 'alice', id: alice.id },
       state: 'open',
       merged: false,
+      mergeable: true,
       headRef: 'issue-1-crash',
       headSha: pull.pull?.headSha,
       baseRef: 'main',

@@ -9,6 +9,7 @@
  * field. A `RepoRef.host` is the lower-cased host (with port) of `baseUrl`.
  */
 import type { z } from 'zod';
+import { createCheckCalls } from './checks.js';
 import { createTransport } from './transport.js';
 import { ForgeApiError, type ForgeClient, type IssueDependency, type RepoName } from '../client.js';
 import type { Logger } from '../../lib/logger.js';
@@ -75,6 +76,9 @@ interface Answer {
   readonly status: number;
   readonly json: unknown;
   readonly headers: Headers;
+  readonly text: string;
+  /** Bytes left out before `text` when only a tail was read (a job's log). */
+  readonly omitted: number;
 }
 
 export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
@@ -85,7 +89,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
   async function call(
     method: string,
     path: string,
-    request: { query?: Query; body?: unknown; allow?: readonly number[] } = {},
+    request: { query?: Query; body?: unknown; allow?: readonly number[]; tailBytes?: number } = {},
   ): Promise<Answer> {
     const search = new URLSearchParams(
       Object.entries(request.query ?? {}).map(([key, value]): [string, string] => [key, String(value)]),
@@ -95,6 +99,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     const response = await transport(method, target, {
       authorization: `token ${options.token.reveal()}`,
       body: request.body,
+      tailBytes: request.tailBytes,
     }).catch((error: unknown) => {
       log.warn({ method, path: target, err: error }, 'forge API call got no response');
       throw error;
@@ -106,13 +111,16 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
       log.warn({ method, path: target, status: response.status }, 'forge API call failed');
       throw new ForgeApiError(method, target, response.status, text);
     }
+    const answer = { status: response.status, headers: response.headers, text, omitted: response.omitted };
+    // A tail (a job's log) is text, and may start anywhere.
+    if (request.tailBytes !== undefined) return { ...answer, json: undefined };
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       throw new ForgeApiError(method, target, response.status, `response is not JSON: ${text}`);
     }
-    return { status: response.status, json, headers: response.headers };
+    return { ...answer, json };
   }
 
   function parse<S extends z.ZodType>(schema: S, answer: Answer, method: string, path: string): z.infer<S> {
@@ -355,6 +363,7 @@ export function createGiteaClient(options: GiteaClientOptions): ForgeClient {
     async removeDependency(repo, number, upstream) {
       return (await changeDependency('DELETE', repo, number, upstream)) === 'done' ? 'removed' : 'unsupported';
     },
+    ...createCheckCalls({ call, parse, listAll, pageLimit: PAGE_LIMIT, maxPages: MAX_PAGES, repoPath, positive }),
   };
 }
 

@@ -52,6 +52,8 @@ export const PullRequest = z.object({
   assignees: users,
   requested_reviewers: users,
   updated_at: z.string(),
+  /** Whether the forge can merge it now; absent on old servers. */
+  mergeable: z.boolean().nullish(),
 });
 export type PullRequestData = z.infer<typeof PullRequest>;
 
@@ -136,3 +138,63 @@ export const DependencyIssue = z.object({
   repository: z.object({ full_name: z.string() }).nullish(),
 });
 export type DependencyIssueData = z.infer<typeof DependencyIssue>;
+
+/** A commit status (`GET …/commits/{ref}/statuses`): its state is in `status`, not `state`. */
+export const CommitStatus = z.object({
+  id: z.number().int(),
+  context: z.string().nullish(),
+  status: z.string(),
+  target_url: z.string().nullish(),
+  description: z.string().nullish(),
+  updated_at: z.string().nullish(),
+});
+export type CommitStatusData = z.infer<typeof CommitStatus>;
+
+export const ActionWorkflowRun = z.object({
+  id: z.number().int(),
+  head_sha: z.string().nullish(),
+  head_branch: z.string().nullish(),
+  status: z.string().nullish(),
+  conclusion: z.string().nullish(),
+  path: z.string().nullish(),
+  display_title: z.string().nullish(),
+  html_url: z.string().nullish(),
+  run_attempt: z.number().int().nullish(),
+});
+export type ActionWorkflowRunData = z.infer<typeof ActionWorkflowRun>;
+
+export const ActionWorkflowJob = z.object({
+  id: z.number().int(),
+  run_id: z.number().int(),
+  name: z.string().nullish(),
+  head_sha: z.string().nullish(),
+  status: z.string().nullish(),
+  conclusion: z.string().nullish(),
+  html_url: z.string().nullish(),
+});
+export type ActionWorkflowJobData = z.infer<typeof ActionWorkflowJob>;
+
+/** `ActionWorkflowRunsResponse`: a page of runs inside an object, with the total. */
+export const WorkflowRunsPage = z.object({
+  total_count: z.number().int().nullish(),
+  workflow_runs: z.array(ActionWorkflowRun).nullish(),
+});
+
+/** `ActionWorkflowJobsResponse`. */
+export const WorkflowJobsPage = z.object({
+  total_count: z.number().int().nullish(),
+  jobs: z.array(ActionWorkflowJob).nullish(),
+});
+
+/**
+ * A branch protection rule: `rule_name` names a branch or a glob (`release/*`); old servers give
+ * only `branch_name`. `priority` orders glob rules (lower first).
+ */
+export const BranchProtection = z.object({
+  rule_name: z.string().nullish(),
+  branch_name: z.string().nullish(),
+  priority: z.number().int().nullish(),
+  enable_status_check: z.boolean().nullish(),
+  status_check_contexts: z.array(z.string()).nullish(),
+});
+export type BranchProtectionData = z.infer<typeof BranchProtection>;

@@ -4,6 +4,9 @@
  * the same value and get the same fingerprint.
  */
 import type {
+  ActionJob,
+  ActionRun,
+  CommitStatus,
   IssueDependency,
   Permission,
   PullReview,
@@ -12,10 +15,15 @@ import type {
   ReviewSummary,
   TimelineEntry,
 } from '../client.js';
-import type { CommentRef, RepoRef } from '../../core/events.js';
+import type { CommentRef, PullRef, RepoRef } from '../../core/events.js';
+import { toPull as toPullOfPayload } from '../webhook/refs.js';
 import type {
+  ActionWorkflowJobData,
+  ActionWorkflowRunData,
   CommentData,
+  CommitStatusData,
   DependencyIssueData,
+  PullRequestData,
   PullReviewData,
   RepositoryData,
   ReviewCommentData,
@@ -35,7 +43,13 @@ export function toRepo(data: RepositoryData, host: string): RepoRef {
 }
 
 /** Issues and PRs read exactly as from a webhook payload: the objects are the same in both. */
-export { toIssue, toPull } from '../webhook/refs.js';
+export { toIssue } from '../webhook/refs.js';
+
+/** A PR as from a payload, with `mergeable` when the forge said (the REST object carries it). */
+export function toPull(data: PullRequestData): PullRef {
+  const pull = toPullOfPayload(data);
+  return typeof data.mergeable === 'boolean' ? { ...pull, mergeable: data.mergeable } : pull;
+}
 
 export function toComment(data: CommentData): CommentRef {
   return {
@@ -137,4 +151,50 @@ export function toDependency(data: DependencyIssueData): IssueDependency | undef
   if (repo === undefined || repo === '' || data.number < 1) return undefined;
   if (data.state !== 'open' && data.state !== 'closed') return undefined;
   return { repo, number: data.number, state: data.state, isPull: data.pull_request != null };
+}
+
+const STATUS_STATES: readonly string[] = ['pending', 'success', 'error', 'failure', 'warning'];
+const isStatusState = (value: string): value is CommitStatus['state'] => STATUS_STATES.includes(value);
+
+/**
+ * A commit status as the port names it. Gitea's `skipped` passes (as `events.ts`' `CheckState`
+ * reads it), so it is a success here; a state the service does not know is pending — never a
+ * failure it would wake an agent for, nor a success it would merge on.
+ */
+export function toCommitStatus(data: CommitStatusData): CommitStatus {
+  const state = data.status === 'skipped' ? 'success' : isStatusState(data.status) ? data.status : 'pending';
+  return {
+    id: data.id,
+    context: data.context ?? '',
+    state,
+    targetUrl: data.target_url ?? '',
+    description: data.description ?? '',
+    updatedAt: data.updated_at ?? '',
+  };
+}
+
+export function toActionRun(data: ActionWorkflowRunData): ActionRun {
+  return {
+    id: data.id,
+    headSha: data.head_sha ?? '',
+    headBranch: data.head_branch ?? '',
+    status: data.status ?? '',
+    conclusion: data.conclusion ?? '',
+    path: data.path ?? '',
+    title: data.display_title ?? '',
+    htmlUrl: data.html_url ?? '',
+    attempt: data.run_attempt ?? 1,
+  };
+}
+
+export function toActionJob(data: ActionWorkflowJobData): ActionJob {
+  return {
+    id: data.id,
+    runId: data.run_id,
+    name: data.name ?? '',
+    headSha: data.head_sha ?? '',
+    status: data.status ?? '',
+    conclusion: data.conclusion ?? '',
+    htmlUrl: data.html_url ?? '',
+  };
 }

@@ -18,12 +18,19 @@ export interface RawAnswer {
   readonly ok: boolean;
   readonly text: string;
   readonly headers: Headers;
+  /** Bytes of the body left out before `text` when only a tail was asked for; 0 otherwise. */
+  readonly omitted: number;
 }
 
 export type ForgeTransport = (
   method: string,
   target: string,
-  request: { readonly authorization: string; readonly body?: unknown },
+  request: {
+    readonly authorization: string;
+    readonly body?: unknown;
+    /** Keep only the body's last this many bytes, reading it as it streams (a job's log). */
+    readonly tailBytes?: number;
+  },
 ) => Promise<RawAnswer>;
 
 /** A forge that accepts and never answers (or stops halfway through) fails here instead of hanging a job. */
@@ -45,11 +52,46 @@ export function createTransport(options: TransportOptions): ForgeTransport {
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: response.status, ok: response.ok, text: await response.text(), headers: response.headers };
+      const { text, omitted } =
+        request.tailBytes === undefined
+          ? { text: await response.text(), omitted: 0 }
+          : await readTail(response.body, request.tailBytes);
+      return { status: response.status, ok: response.ok, text, headers: response.headers, omitted };
     } catch (error) {
       throw new ForgeApiError(method, target, 0, reasonOf(error, timeoutMs));
     }
   };
+}
+
+/**
+ * The last `maxBytes` of a body, read chunk by chunk: chunks wholly before the tail are dropped as
+ * they come, so a log of gigabytes costs `maxBytes` and one chunk. A UTF-8 character cut by the
+ * tail's start is left out too (counted in `omitted`) rather than shown as a replacement mark.
+ */
+export async function readTail(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<{ text: string; omitted: number }> {
+  const kept: Uint8Array[] = [];
+  let keptBytes = 0;
+  let omitted = 0;
+  const reader = body?.getReader();
+  for (let read = await reader?.read(); read !== undefined && !read.done; read = await reader?.read()) {
+    kept.push(read.value);
+    keptBytes += read.value.byteLength;
+    while (kept.length > 0 && keptBytes - (kept[0]?.byteLength ?? 0) >= maxBytes) {
+      const dropped = kept.shift()?.byteLength ?? 0;
+      keptBytes -= dropped;
+      omitted += dropped;
+    }
+  }
+  const all = Buffer.concat(kept);
+  const cut = Math.max(0, all.byteLength - maxBytes);
+  let start = cut;
+  // UTF-8 continuation bytes are 10xxxxxx; a character has at most three of them.
+  if (omitted + cut > 0)
+    while (start < Math.min(all.byteLength, cut + 3) && ((all[start] ?? 0) & 0xc0) === 0x80) start++;
+  return { text: all.subarray(start).toString('utf8'), omitted: omitted + start };
 }
 
 function reasonOf(error: unknown, timeoutMs: number): string {

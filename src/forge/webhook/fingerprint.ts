@@ -47,6 +47,9 @@ function whatHappened(event: UnfingerprintedEvent): string {
       return `push:${event.ref}:${event.before}:${event.after}`;
     case 'repository':
       return `repository:${event.action}`;
+    case 'check':
+      // One result of one check on one commit; a rerun's result is another (its time, or its run and job).
+      return `check:${event.sha}:${event.source}:${encodeURIComponent(event.context)}:${event.state}:${event.runId ?? 0}:${event.jobId ?? 0}:${canonicalTime(event.at)}`;
   }
 }
 
@@ -93,6 +96,21 @@ function pullDetail(event: Omit<PullEvent, 'fingerprint'>): string {
     case 'retargeted':
       // Once per merge of the PR it was stacked on, whatever the times.
       return `${event.retargeted?.mergedPull ?? 0}:${pull.baseRef}`;
+    case 'checks_failed': {
+      // Once per head and attempt: a head's failure wakes its author once, a restart changes
+      // nothing. A check that fails later on a head already told of is told once more, by name.
+      const checks = event.checks;
+      const told = checks?.more
+        ? `:${checks.failed
+            .map((check) => encodeURIComponent(check.context))
+            .sort()
+            .join(',')}`
+        : '';
+      return `${checks?.sha ?? pull.headSha}:${checks?.attempt ?? 0}${told}`;
+    }
+    case 'conflicted':
+      // Once per head of the PR and of its base.
+      return `${pull.headSha}:${event.conflict?.baseSha ?? ''}`;
   }
 }
 

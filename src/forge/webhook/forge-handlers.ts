@@ -3,8 +3,15 @@
  * the event-TYPE header: `pull_request_comment` there is a comment in a PR's conversation, while
  * the same word in the coarse event header means a review comment (see PROTOCOL.md). GitHub's is
  * keyed by `x-github-event`. An event type missing here is ignored, not refused.
+ *
+ * Check results come as `status`, `workflow_run` and `workflow_job` from both (Gitea copied
+ * GitHub's), and from Forgejo as `action_run_failure`/`_success`/`_recover` (coarse event
+ * `action_run`, read too should a delivery carry only that: the body's `action` says which).
+ * GitHub's `check_run` and `check_suite` stay ignored: its Actions results also come as
+ * `workflow_run`/`workflow_job`.
  */
 import type { ForgeKind, IssueAction, PullAction } from '../../core/events.js';
+import { forgejoActionRunHandler, statusHandler, workflowJobHandler, workflowRunHandler } from './check-handlers.js';
 import type { Handler } from './draft.js';
 import { commentHandler, issueHandler } from './issue-handlers.js';
 import { giteaReviewHandler, githubReviewHandler, pullHandler } from './pull-handlers.js';
@@ -59,6 +66,13 @@ const GITEA_HANDLERS: Readonly<Record<string, Handler>> = {
   delete: deleteHandler,
   push: pushHandler,
   repository: repositoryHandler,
+  status: statusHandler,
+  workflow_run: workflowRunHandler,
+  workflow_job: workflowJobHandler,
+  action_run_failure: forgejoActionRunHandler,
+  action_run_success: forgejoActionRunHandler,
+  action_run_recover: forgejoActionRunHandler,
+  action_run: forgejoActionRunHandler,
   ping: pingHandler,
 };
 
@@ -70,6 +84,9 @@ const GITHUB_HANDLERS: Readonly<Record<string, Handler>> = {
   delete: deleteHandler,
   push: pushHandler,
   repository: repositoryHandler,
+  status: statusHandler,
+  workflow_run: workflowRunHandler,
+  workflow_job: workflowJobHandler,
   ping: pingHandler,
 };
 

@@ -380,7 +380,7 @@ describe('normalise, on event types and actions it does not act on', () => {
     { forge: 'gitea', eventType: 'release', body: {}, reason: "event type 'release' is not handled" },
     { forge: 'gitea', eventType: 'create', body: deletion, reason: "event type 'create' is not handled" },
     { forge: 'forgejo', eventType: 'wiki', body: {}, reason: "event type 'wiki' is not handled" },
-    { forge: 'gitea', eventType: 'status', body: 'not even an object', reason: "event type 'status' is not handled" },
+    { forge: 'gitea', eventType: 'package', body: 'not even an object', reason: "event type 'package' is not handled" },
     { forge: 'github', eventType: 'check_run', body: {}, reason: "event type 'check_run' is not handled" },
     { forge: 'gitea', eventType: 'constructor', body: {}, reason: "event type 'constructor' is not handled" },
     {

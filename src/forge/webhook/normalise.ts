@@ -8,6 +8,10 @@
  * whose body does not fit is a `PayloadProblem` naming the field. The result carries its
  * fingerprint (`fingerprint.ts`). Pure: no I/O, no clock.
  *
+ * Check results — commit statuses, Actions workflow runs and jobs, Forgejo's `action_run_*` — are
+ * `check` events (`check-handlers.ts`), pending ones included; GitHub's `check_run` stays ignored,
+ * its Actions results arriving as `workflow_run`/`workflow_job` too.
+ *
  * Headers of one forge with the body of another: Forgejo/Gitea copied GitHub's payloads, so a
  * mismatch mostly still reads correctly or lands on an unhandled action or event type (a Gitea
  * review under GitHub's `pull_request` has action `reviewed`: ignored). Where a field the other

@@ -165,6 +165,118 @@ export const RepositoryPayload = z.object({
   sender: User,
 });
 
+/**
+ * A check's result on a commit (`check-handlers.ts`). The commit is the one thing a result is
+ * matched on, so it must be a commit id (SHA-1, or SHA-256 in a sha256 repository). Names and
+ * times are checked by the handler on the field it picks; URLs are kept only when http(s).
+ */
+export const CommitSha = z
+  .string()
+  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i, { error: 'expected a commit id (40 or 64 hex digits)' });
+
+/**
+ * A check's name: shown in prompts and on the dashboard, so no control or bidi characters, and
+ * short enough to read (GitHub caps a status's context at 255 characters too).
+ */
+export const CheckName = z
+  .string()
+  .max(255, { error: 'is longer than 255 characters' })
+  .refine(hasNoUnsafeCharacter, { error: 'must not contain control or bidi characters' });
+
+/** Gitea/Forgejo send `''` for a run on a tag or a deleted ref; `check-fields.ts` drops it. */
+const CheckBranch = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = value === '' ? undefined : refNameProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `not a branch name git accepts: ${problem}` });
+  })
+  .nullish();
+const Text = z.string().nullish();
+
+/** Gitea adds `warning` and `skipped` to GitHub's four (Gitea `modules/commitstatus`). */
+export const StatusPayload = z.object({
+  sha: CommitSha,
+  state: z.enum(['pending', 'success', 'error', 'failure', 'warning', 'skipped']),
+  context: CheckName,
+  target_url: Text,
+  description: Text,
+  created_at: Text,
+  updated_at: Text,
+  repository: Repository,
+  sender: User,
+});
+
+/** GitHub's `workflow_run` and Gitea's `WorkflowRunPayload` (Gitea has no `name` or `updated_at`). */
+export const WorkflowRunPayload = z.object({
+  action: z.string(),
+  workflow: z.object({ name: Text, path: Text }).nullish(),
+  workflow_run: z.object({
+    id: Id,
+    name: Text,
+    path: Text,
+    display_title: Text,
+    head_sha: CommitSha,
+    head_branch: CheckBranch,
+    status: z.string(),
+    conclusion: Text,
+    html_url: Text,
+    run_attempt: z.number().nullish(),
+    completed_at: Text,
+    updated_at: Text,
+    started_at: Text,
+    run_started_at: Text,
+  }),
+  repository: Repository,
+  sender: User,
+});
+
+export const WorkflowJobPayload = z.object({
+  action: z.string(),
+  workflow_job: z.object({
+    id: Id,
+    run_id: Id,
+    name: z.string(),
+    head_sha: CommitSha,
+    head_branch: CheckBranch,
+    status: z.string(),
+    conclusion: Text,
+    html_url: Text,
+    run_attempt: z.number().nullish(),
+    created_at: Text,
+    started_at: Text,
+    completed_at: Text,
+  }),
+  repository: Repository,
+  sender: User,
+});
+
+/**
+ * Forgejo's `action_run_failure`/`_success`/`_recover`. Its `run` is Forgejo's API `ActionRun`
+ * (`commit_sha`, `prettyref`, `stopped`, `updated`); published samples spell it the GitHub way
+ * (`head_sha`, `head_branch`, `updated_at`), so either is read — `check-handlers.ts` insists on one sha.
+ */
+export const ActionRunPayload = z.object({
+  action: z.string(),
+  run: z.object({
+    id: Id,
+    title: Text,
+    workflow_id: Text,
+    status: Text,
+    html_url: Text,
+    commit_sha: CommitSha.nullish(),
+    head_sha: CommitSha.nullish(),
+    prettyref: CheckBranch,
+    head_branch: CheckBranch,
+    stopped: Text,
+    updated: Text,
+    updated_at: Text,
+    created: Text,
+    created_at: Text,
+  }),
+  repository: Repository,
+  sender: User,
+});
+
 export type RepositoryData = z.infer<typeof Repository>;
 export type UserData = z.infer<typeof User>;
 export type IssueData = z.infer<typeof Issue>;

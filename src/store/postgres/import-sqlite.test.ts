@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runFinish } from '../../../test/store-contract/fixtures.js';
+import { WATCHED_HEAD, watchedPull } from '../../../test/store-contract/watched-pull.js';
 import { commented, REPO } from '../../../test/support/events.js';
 import {
   createSchema,
@@ -274,6 +275,45 @@ describe('importing a SQLite installation into PostgreSQL', { skip: postgresSkip
           [9, false, false, undefined],
         ],
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('copies the watched pull requests: PostgreSQL reads them as SQLite did, by key and by head', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-import-'));
+    const clock = manualClock();
+    const pull = watchedPull(8, {
+      checks: [
+        { context: 'ci / test', state: 'failure', source: 'run', targetUrl: '', description: '', runId: 4, at: 3 },
+      ],
+      attempts: 1,
+      woken: [WATCHED_HEAD],
+      reported: [{ context: 'ci / test', sha: WATCHED_HEAD }],
+      merge: { kind: 'waiting' },
+      waitingOn: 'dev',
+      updatedAt: 5,
+    });
+    const sqlite = await openStore({ kind: 'sqlite' }, { dataDir, clock, dedupWindowMs: 0 });
+    await sqlite.pulls.saveWatched(pull);
+    await sqlite.pulls.saveWatched({
+      ...pull,
+      number: 9,
+      state: 'merged',
+      merge: { kind: 'merged', at: 6 },
+      updatedAt: 6,
+    });
+    const watched = await sqlite.pulls.listWatched();
+    await sqlite.close();
+    const schema = await freshSchema();
+
+    const report = await importSqliteDataDir(target(), dataDir, { schema, now: 5 });
+
+    const store = await openStore(target(), { dataDir, schema, clock, dedupWindowMs: 0 });
+    try {
+      assert.equal(report.counts.find((c) => c.table === 'watched_pulls')?.rows, 2);
+      assert.deepEqual(await store.pulls.listWatched(), watched);
+      assert.deepEqual(await store.pulls.watchedByHead(pull.repo, pull.headSha), [watched[0], watched[1]]);
     } finally {
       await store.close();
     }

@@ -199,6 +199,7 @@ const TABLES: readonly TableCopy[] = [
       'updated_at',
     ],
   },
+  { table: 'watched_pulls', columns: ['repo', 'number', 'head_sha', 'state', 'updated_at', 'record'] },
 ];
 
 export const IMPORTED_TABLES: readonly string[] = TABLES.map((t) => t.table);

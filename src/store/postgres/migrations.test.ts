@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
+import { watchedPull } from '../../../test/store-contract/watched-pull.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
 import { manualClock } from '../../lib/clock.js';
 import { Secret } from '../../lib/secret.js';
@@ -11,6 +12,16 @@ import { createPool } from './pool.js';
 
 /** The last migration before runs recorded their isolation. */
 const BEFORE_ISOLATION = 3;
+/** The last migration before pull requests were watched. */
+const BEFORE_WATCHED_PULLS = 6;
+
+const config = {
+  kind: 'postgres',
+  url: new Secret(TEST_DATABASE_URL ?? ''),
+  maxConnections: 2,
+  affinityWaitMs: 30_000,
+  leaseSeconds: 30,
+} as const;
 
 describe('the PostgreSQL schema', { skip: postgresSkip() }, () => {
   const schemas: string[] = [];
@@ -33,13 +44,6 @@ describe('the PostgreSQL schema', { skip: postgresSkip() }, () => {
       await pool.end();
     }
 
-    const config = {
-      kind: 'postgres',
-      url: new Secret(TEST_DATABASE_URL!),
-      maxConnections: 2,
-      affinityWaitMs: 30_000,
-      leaseSeconds: 30,
-    } as const;
     const store = await openStore(config, { dataDir: tmpdir(), schema, clock: manualClock(), dedupWindowMs: 0 });
     const run = await store.runs.get(1);
     await store.close();
@@ -48,5 +52,24 @@ describe('the PostgreSQL schema', { skip: postgresSkip() }, () => {
       [run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked],
       ['succeeded', 0.5, 3000, undefined, undefined],
     );
+  });
+
+  it('upgrades a database from before pull requests were watched, and then keeps a watched PR', async () => {
+    const schema = freshSchemaName('upgrade');
+    schemas.push(schema);
+    const pool = createPool({ url: TEST_DATABASE_URL!, schema, max: 1 });
+    try {
+      await migratePostgres(pool, schema, POSTGRES_MIGRATIONS.slice(0, BEFORE_WATCHED_PULLS));
+    } finally {
+      await pool.end();
+    }
+    const pull = watchedPull(8);
+
+    const store = await openStore(config, { dataDir: tmpdir(), schema, clock: manualClock(), dedupWindowMs: 0 });
+    await store.pulls.saveWatched(pull);
+    const read = await store.pulls.watchedByHead(pull.repo, pull.headSha);
+    await store.close();
+
+    assert.deepEqual(read, [pull]);
   });
 });

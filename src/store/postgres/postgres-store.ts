@@ -28,6 +28,7 @@ import { DEFAULT_STATEMENT_TIMEOUT_MS, type ConnectionTimeouts } from './connect
 import { notificationChannels, startEventNotifications } from './notifications.js';
 import { createPgPollCursors } from './poll-cursors.js';
 import { createPool, redactUrl, type Pool } from './pool.js';
+import { createPgPullWatchStore } from './pull-store.js';
 import { createPgReadiness } from './readiness.js';
 import { createPgTranscriptStore } from './transcript-store.js';
 import { createPgWorkerRegistry } from './worker-registry.js';
@@ -132,6 +133,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     recordRetention: createPgRecordRetention(pool),
     workers: createPgWorkerRegistry(pool),
     milestones: createPgMilestoneStore(pool),
+    pulls: createPgPullWatchStore(pool),
     transcripts: createPgTranscriptStore(pool),
     readiness: createPgReadiness(pool, { location: redactUrl(options.url), timeoutMs: options.readinessTimeoutMs }),
     onEvent: (listener) => {

@@ -260,4 +260,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX milestone_issues_tracking ON milestone_issues (repo, tracking) WHERE tracking IS NOT NULL;
   `,
+  /* 12: watched pull requests */ `
+  -- The agents' PRs the service sees through to the merge (docs/until-merged.md): record is the
+  -- whole WatchedPull as JSON; the columns are what is looked up and ordered by. A check result
+  -- names a repository and a head, so (repo, head_sha) is indexed: a result for an old head costs
+  -- one indexed read that finds nothing.
+  CREATE TABLE watched_pulls (
+    repo       TEXT    NOT NULL,
+    number     INTEGER NOT NULL,
+    head_sha   TEXT    NOT NULL,
+    state      TEXT    NOT NULL CHECK (state IN ('open', 'merged', 'closed')),
+    updated_at INTEGER NOT NULL,
+    record     TEXT    NOT NULL,
+    PRIMARY KEY (repo, number)
+  );
+  CREATE INDEX watched_pulls_head ON watched_pulls (repo, head_sha);
+  `,
 ];

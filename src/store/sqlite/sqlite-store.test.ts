@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { watchedPull } from '../../../test/store-contract/watched-pull.js';
 import { systemClock } from '../../lib/clock.js';
 import { DATABASE_FILE, openSqliteStore, sqliteInternals } from './sqlite-store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -83,6 +84,41 @@ describe('the SQLite store', () => {
     assert.deepEqual(
       [run?.outcome, run?.costUsd, run?.durationMs, run?.isolation, run?.blocked],
       ['succeeded', 0.5, 3000, undefined, undefined],
+    );
+  });
+
+  it('upgrades a database from before pull requests were watched, and then keeps a watched PR', async () => {
+    const dataDir = temp();
+    const old = new Database(join(dataDir, DATABASE_FILE));
+    for (const migration of MIGRATIONS.slice(0, 11)) old.exec(migration);
+    old.pragma('user_version = 11');
+    old.close();
+
+    const store = openSqliteStore({ dataDir, clock: systemClock, dedupWindowMs: 0 });
+    const version = sqliteInternals(store).db.pragma('user_version', { simple: true });
+    const pull = watchedPull(8);
+    await store.pulls.saveWatched(pull);
+    const read = await store.pulls.getWatched(pull.repo, pull.number);
+    await store.close();
+
+    assert.equal(version, MIGRATIONS.length);
+    assert.deepEqual(read, pull);
+  });
+
+  it("looks watched PRs up by repository and head through an index: a result for an old head reads no table's worth of rows", async () => {
+    const store = openSqliteStore({ dataDir: temp(), clock: systemClock, dedupWindowMs: 0 });
+    const { db } = sqliteInternals(store);
+
+    const plan = db
+      .prepare<[string, string], { detail: string }>(
+        'EXPLAIN QUERY PLAN SELECT record FROM watched_pulls WHERE repo = ? AND head_sha = ?',
+      )
+      .all('forge.test/acme/widget', 'a'.repeat(40));
+    await store.close();
+
+    assert.deepEqual(
+      plan.map((step) => step.detail),
+      ['SEARCH watched_pulls USING INDEX watched_pulls_head (repo=? AND head_sha=?)'],
     );
   });
 

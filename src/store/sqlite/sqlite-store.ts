@@ -11,6 +11,7 @@ import { createSqliteDeliveryHistory, createSqliteDeliveryStore } from './delive
 import { createSqliteJobStore } from './job-store.js';
 import { createSqliteMilestoneStore } from './milestone-store.js';
 import { createSqlitePollCursors } from './poll-cursors.js';
+import { createSqlitePullWatchStore } from './pull-store.js';
 import { createSqliteRunRecords, createSqliteSessionStore } from './session-store.js';
 import { createSingleWorkerRegistry } from '../../workers/single-worker.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -90,6 +91,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     recordRetention: createSqliteRecordRetention(db, committer),
     workers: createSingleWorkerRegistry(),
     milestones: createSqliteMilestoneStore(db, committer),
+    pulls: createSqlitePullWatchStore(db, committer),
     readiness: {
       name: 'databaseWritable',
       async run() {

@@ -25,6 +25,9 @@ import {
 } from './pull-operations.js';
 import { deleteBranch, pushCommit } from './ref-operations.js';
 import type { CommentRecord, IssueRecord, ReviewRecord } from './state.js';
+import type { CommitStatusRecord } from './ci-state.js';
+import { reviewed } from './merge-operations.js';
+import { postStatus, type StatusInput } from './status-operations.js';
 
 export interface ForgeActor {
   readonly login: string;
@@ -53,6 +56,8 @@ export interface ForgeActor {
   ): Promise<ReviewRecord>;
   mergePull(repo: string, number: number, options?: { deleteBranch?: boolean }): Promise<IssueRecord>;
   deleteBranch(repo: string, branch: string): Promise<void>;
+  /** A commit status, as an outside CI posting with this user's token would (`state`: pending, success, failure, …). */
+  postStatus(repo: string, sha: string, status: StatusInput): Promise<CommitStatusRecord>;
 }
 
 export function createActor(ctx: OperationContext, login: string): ForgeActor {
@@ -70,8 +75,13 @@ export function createActor(ctx: OperationContext, login: string): ForgeActor {
     openPull: (repo, input) => openPull(ctx, login, repo, input),
     requestReview: async (repo, number, reviewers) =>
       requestReviews(ctx, login, repo, number, typeof reviewers === 'string' ? [reviewers] : reviewers),
-    submitReview: async (repo, number, input) => submitReview(ctx, login, repo, number, input),
+    async submitReview(repo, number, input) {
+      const review = submitReview(ctx, login, repo, number, input);
+      await reviewed(ctx, repo, number);
+      return review;
+    },
     mergePull: (repo, number, options) => mergePull(ctx, login, repo, number, options),
     deleteBranch: (repo, branch) => deleteBranch(ctx, login, repo, branch),
+    postStatus: (repo, sha, status) => postStatus(ctx, login, repo, sha, status),
   };
 }

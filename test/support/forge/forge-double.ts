@@ -15,7 +15,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createActionsDriver, type ForgeActions } from './actions-driver.js';
 import { createActor, type ForgeActor } from './actors.js';
+import type { CommitStatusRecord, MergeAttemptRecord, ScheduledMergeRecord } from './ci-state.js';
 import { createGitMount, isGitPath } from './git-mount.js';
 import { readRefs } from './git-repos.js';
 import { createOpenApiChecker, type OpenApiViolation } from './openapi-check.js';
@@ -38,6 +40,8 @@ export type { ForgeUser, RepoOptions } from './seed.js';
 export type { CommentRecord, CommentWrite, IssueRecord, ProtectionRecord, ReviewRecord } from './state.js';
 export type { WebhookDelivery, ForgeFlavour } from './webhooks.js';
 export type { OpenApiViolation } from './openapi-check.js';
+export type { ForgeActions, JobSpec, RunSpec, RerunOutcome } from './actions-driver.js';
+export type { CommitStatusRecord, MergeAttemptRecord, ScheduledMergeRecord } from './ci-state.js';
 export { ForgeRefusal } from './operation-context.js';
 
 export interface ForgeDoubleOptions {
@@ -121,6 +125,14 @@ export interface ForgeDouble {
   labels(repo: string): readonly string[];
   /** Branch protection rules made through the API, with every setting the double keeps. */
   protections(repo: string): ReadonlyArray<Readonly<ProtectionRecord>>;
+  /** The repository's Actions, driven by the test: runs, jobs, their logs, reruns (`actions-driver.ts`). */
+  readonly actions: ForgeActions;
+  /** Commit statuses of a repository (of one commit with `sha`), newest first. */
+  statuses(repo: string, sha?: string): readonly CommitStatusRecord[];
+  /** Every merge asked for through the API, with what the double answered, oldest first. */
+  mergeAttempts(repo: string): readonly MergeAttemptRecord[];
+  /** Merges waiting for their checks (`merge_when_checks_succeed`). */
+  scheduledMerges(repo: string): readonly ScheduledMergeRecord[];
   /** Waits until every push received so far is processed and every webhook emitted has been tried. */
   idle(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
@@ -274,6 +286,13 @@ export async function startForgeDouble(options: ForgeDoubleOptions): Promise<For
     collaborators: (repo) => Object.fromEntries(state.repo(repo)?.collaborators ?? []),
     labels: (repo) => (state.repo(repo)?.labels ?? []).map((label) => label.name),
     protections: (repo) => state.protections.filter(inRepo(repo)),
+    actions: createActionsDriver(ctx),
+    statuses: (repo, sha) =>
+      state.ci.statuses
+        .filter((status) => inRepo(repo)(status) && (sha === undefined || status.sha === sha))
+        .sort((a, b) => b.id - a.id),
+    mergeAttempts: (repo) => state.ci.mergeAttempts.filter(inRepo(repo)),
+    scheduledMerges: (repo) => state.ci.scheduledMerges.filter(inRepo(repo)),
     async idle() {
       // A push is turned into webhooks after git answered the client; wait for both.
       await git.settled();

@@ -226,10 +226,44 @@ export class MergeConflictError extends Error {
   }
 }
 
-/** A merge commit of `head` into `base` (Gitea's default "merge" style), moving `base`. */
+/**
+ * Whether `head` merges onto `base` without a conflict: `git merge-tree --write-tree` writes the
+ * merged tree (into the object store, nowhere else) and exits 1 on a conflict. One git call.
+ */
+export async function mergesCleanly(gitDir: string, base: string, head: string): Promise<boolean> {
+  const { exitCode } = await runGit(['merge-tree', '--write-tree', base, head], { gitDir, okCodes: [1] });
+  return exitCode === 0;
+}
+
+/** One commit as a webhook's `PayloadCommit` needs it. */
+export async function commitOf(gitDir: string, sha: string): Promise<CommitInfo | undefined> {
+  const format = '%H%x1f%an%x1f%ae%x1f%cn%x1f%ce%x1f%cI%x1f%B';
+  const { stdout, exitCode } = await runGit(['show', '-s', `--format=${format}`, `${sha}^{commit}`, '--'], {
+    gitDir,
+    okCodes: [128],
+  });
+  if (exitCode !== 0) return undefined;
+  const [id, an, ae, cn, ce, timestamp, message] = stdout.split('\x1f');
+  if (!id || timestamp === undefined) return undefined;
+  return {
+    sha: id,
+    message: message?.replace(/\n$/, '') ?? '',
+    author: { name: an ?? '', email: ae ?? '' },
+    committer: { name: cn ?? '', email: ce ?? '' },
+    timestamp,
+    added: [],
+    removed: [],
+    modified: [],
+  };
+}
+
+/**
+ * A merge commit of `head` into `base` (Gitea's default "merge" style), moving `base`; with
+ * `squash`, one commit of the merged tree on top of `base` instead.
+ */
 export async function mergeIntoBase(
   gitDir: string,
-  request: { base: string; head: string; message: string; author: Signature },
+  request: { base: string; head: string; message: string; author: Signature; squash?: boolean },
 ): Promise<{ before: string; after: string }> {
   const before = await resolveRef(gitDir, `refs/heads/${request.base}`);
   const headSha = await resolveRef(gitDir, `refs/heads/${request.head}`);
@@ -237,11 +271,8 @@ export async function mergeIntoBase(
   const { stdout, exitCode } = await runGit(['merge-tree', '--write-tree', before, headSha], { gitDir, okCodes: [1] });
   if (exitCode !== 0) throw new MergeConflictError(request.base, request.head);
   const tree = stdout.split('\n')[0]?.trim() ?? '';
-  const after = await git(
-    gitDir,
-    ['commit-tree', tree, '-p', before, '-p', headSha, '-m', request.message],
-    identity(request.author),
-  );
+  const parents = request.squash === true ? ['-p', before] : ['-p', before, '-p', headSha];
+  const after = await git(gitDir, ['commit-tree', tree, ...parents, '-m', request.message], identity(request.author));
   await git(gitDir, ['update-ref', `refs/heads/${request.base}`, after, before]);
   return { before, after };
 }

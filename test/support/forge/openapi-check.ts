@@ -16,7 +16,8 @@
  *   at least one of required scope(s)" (Gitea's `tokenRequiresScopes`), which the swagger
  *   documents only here and there. A 403 for any other reason must still be documented.
  * - A handler that answers another status than its swagger comment says (`ANSWERED_AS`): Gitea's
- *   and Forgejo's `RemoveIssueDependency` write `201` where the comment documents `200`; the body
+ *   and Forgejo's `RemoveIssueDependency` write `201` where the comment documents `200`, and
+ *   `MergePullRequest` answers a merge scheduled for when checks succeed with `201`; the body
  *   is checked against what is documented for the status it stands for.
  * - A caller's mistake a handler answers with an undocumented 500 (`SERVER_ERRORS`): adding a
  *   dependency that exists (or whose reverse does), removing one that does not
@@ -71,6 +72,7 @@ const SERVER_ERRORS = new Set(['issueCreateIssueDependencies', 'issueRemoveIssue
 /** `operationId` → the status the real server answers → the documented status it stands for. */
 const ANSWERED_AS: Readonly<Record<string, Readonly<Record<number, number>>>> = {
   issueRemoveIssueDependencies: { 201: 200 },
+  repoMergePullRequest: { 201: 200 },
 };
 
 // Converting 300 paths takes a while and the checker keeps no per-test state, so one checker per

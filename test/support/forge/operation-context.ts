@@ -17,9 +17,19 @@ export interface OperationContext {
 
 /**
  * `precondition`: Gitea's 412 (closing an issue that still has open dependencies); `failed`: an
- * error Gitea answers with a 500 although it is the caller's (a dependency that exists already).
+ * error Gitea answers with a 500 although it is the caller's (a dependency that exists already);
+ * `bad-request`: Gitea's 400 (a commit status with an unknown state); `not-allowed`: its 405 (a
+ * merge that branch protection, a conflict or the merger's rights stop).
  */
-export type RefusalKind = 'not-found' | 'forbidden' | 'conflict' | 'invalid' | 'precondition' | 'failed';
+export type RefusalKind =
+  | 'not-found'
+  | 'forbidden'
+  | 'conflict'
+  | 'invalid'
+  | 'precondition'
+  | 'failed'
+  | 'bad-request'
+  | 'not-allowed';
 
 /** An operation the forge refuses; the REST layer answers it with the matching status. */
 export class ForgeRefusal extends Error {
@@ -40,6 +50,8 @@ export const STATUS_OF_REFUSAL: Record<RefusalKind, number> = {
   invalid: 422,
   precondition: 412,
   failed: 500,
+  'bad-request': 400,
+  'not-allowed': 405,
 };
 
 /** The repository as `actor` may see it; a private one without access is "not found", as on Forgejo. */

@@ -22,7 +22,13 @@ export type HookEventType =
   | 'pull_request_review_comment'
   | 'push'
   | 'create'
-  | 'delete';
+  | 'delete'
+  | 'status'
+  | 'workflow_run'
+  | 'workflow_job'
+  | 'action_run_success'
+  | 'action_run_failure'
+  | 'action_run_recover';
 
 const COARSE_EVENT: Record<HookEventType, string> = {
   issues: 'issues',
@@ -41,17 +47,24 @@ const COARSE_EVENT: Record<HookEventType, string> = {
   push: 'push',
   create: 'create',
   delete: 'delete',
+  status: 'status',
+  workflow_run: 'workflow_run',
+  workflow_job: 'workflow_job',
+  // Forgejo's `HookEventType.Event()` names these three each for itself.
+  action_run_success: 'action_run_success',
+  action_run_failure: 'action_run_failure',
+  action_run_recover: 'action_run_recover',
 };
 
 export const coarseEventOf = (eventType: HookEventType): string => COARSE_EVENT[eventType];
 
-function repoOf(ctx: RenderContext, name: string): RepoRecord {
+export function repoOf(ctx: RenderContext, name: string): RepoRecord {
   const repo = ctx.state.repo(name);
   if (repo === undefined) throw new Error(`forge double: no repository ${name}`);
   return repo;
 }
 
-const repository = (ctx: RenderContext, name: string, viewer: string): Json => {
+export const repository = (ctx: RenderContext, name: string, viewer: string): Json => {
   const repo = repoOf(ctx, name);
   return apiRepo(ctx, repo, ctx.state.permission(repo, viewer));
 };

@@ -3,11 +3,11 @@
  * enforces that an agent can trip over (one open PR per head/base, no approving your own PR, a
  * body for "request changes" and "comment" reviews) and the webhooks it sends.
  */
-import { diffStats, mergeBaseOf, mergeIntoBase, MergeConflictError, resolveRef } from './git-repos.js';
+import { diffStats, mergeBaseOf, mergeIntoBase, MergeConflictError, mergesCleanly, resolveRef } from './git-repos.js';
 import { actorLogin, emitIssueOrPull, newIssue, recordTimeline, touch } from './issue-operations.js';
 import { ForgeRefusal, mayWrite, pullIn, repoFor, signatureOf, type OperationContext } from './operation-context.js';
 import { pullPayload, type HookEventType } from './payloads.js';
-import { deleteBranch, emitPush } from './ref-operations.js';
+import { branchMoved, deleteBranch, emitPush } from './ref-operations.js';
 import type { IssueRecord, ReviewCommentRecord, ReviewRecord, ReviewState } from './state.js';
 
 export interface PullInput {
@@ -59,6 +59,7 @@ export async function openPull(
       mergeCommitSha: null,
       requestedReviewers: [],
       diff: await diffStats(repo.gitDir, baseSha, headSha),
+      mergeable: await mergesCleanly(repo.gitDir, baseSha, headSha),
     },
   };
   ctx.state.issues.push(issue);
@@ -206,7 +207,7 @@ export async function mergePull(
   actor: string,
   repoName: string,
   number: number,
-  options: { deleteBranch?: boolean } = {},
+  options: { deleteBranch?: boolean; squash?: boolean } = {},
 ): Promise<IssueRecord> {
   const repo = repoFor(ctx, actor, repoName, 'write');
   const issue = pullIn(ctx, repo, number);
@@ -221,6 +222,7 @@ export async function mergePull(
       head: pull.headRef,
       message,
       author: signatureOf(login),
+      squash: options.squash,
     });
   } catch (error) {
     if (error instanceof MergeConflictError) throw new ForgeRefusal('conflict', error.message);
@@ -238,6 +240,8 @@ export async function mergePull(
     after: merge.after,
     exclude: [merge.before],
   });
+  // The other open PRs onto this base now merge onto the new commit (or conflict with it).
+  await branchMoved(ctx, login, repo, `refs/heads/${pull.baseRef}`, merge.after);
   if (options.deleteBranch === true) await deleteBranch(ctx, login, repo.fullName, pull.headRef);
   return issue;
 }
@@ -263,6 +267,7 @@ export async function retargetPull(
     baseSha,
     mergeBase: await mergeBaseOf(repo.gitDir, baseSha, pull.headSha),
     diff: await diffStats(repo.gitDir, baseSha, pull.headSha),
+    mergeable: await mergesCleanly(repo.gitDir, baseSha, pull.headSha),
   });
   touch(ctx, issue);
   emitIssueOrPull(ctx, issue, 'edited', login);

@@ -10,6 +10,7 @@ import {
   deleteRef,
   diffStats,
   mergeBaseOf,
+  mergesCleanly,
   readRefs,
   resolveRef,
   ZERO_SHA,
@@ -109,7 +110,7 @@ export async function emitPush(
 }
 
 /** Open PRs follow their branches: a new head is a `synchronized` PR, a new base only new data. */
-async function branchMoved(
+export async function branchMoved(
   ctx: OperationContext,
   pusher: string,
   repo: RepoRecord,
@@ -125,6 +126,7 @@ async function branchMoved(
     if (pull.headRef === branch) pull.headSha = sha;
     pull.mergeBase = await mergeBaseOf(repo.gitDir, pull.baseSha, pull.headSha);
     pull.diff = await diffStats(repo.gitDir, pull.baseSha, pull.headSha);
+    pull.mergeable = await mergesCleanly(repo.gitDir, pull.baseSha, pull.headSha);
     if (pull.headRef !== branch) continue;
     touch(ctx, issue);
     ctx.hooks.emit('pull_request_sync', pullPayload(ctx.render, 'synchronized', issue, pusher));

@@ -240,7 +240,8 @@ export function apiPull(ctx: RenderContext, issue: IssueRecord): Json {
     html_url: htmlUrl,
     diff_url: `${htmlUrl}.diff`,
     patch_url: `${htmlUrl}.patch`,
-    mergeable: !pull.merged && issue.state === 'open',
+    // Gitea's `pr.Mergeable()`: open, not merged, and its head merges onto its base cleanly.
+    mergeable: !pull.merged && issue.state === 'open' && pull.mergeable,
     merged: pull.merged,
     merged_at: pull.mergedAt,
     merge_commit_sha: pull.mergeCommitSha,

@@ -12,6 +12,7 @@ import { issueRoutes } from './rest-issue-routes.js';
 import { pullRoutes } from './rest-pull-routes.js';
 import { adminRoutes } from './rest-admin-routes.js';
 import { protectionRoutes } from './rest-protection-routes.js';
+import { ciRoutes } from './rest-ci-routes.js';
 import { apiError, credentialsOf, matchRoute, requiredScope, scopeAllows, type ApiResponse } from './rest-router.js';
 
 export interface RestApiOptions {
@@ -30,7 +31,13 @@ export function createRestApi(
   options: RestApiOptions,
 ): (req: IncomingMessage, res: ServerResponse, fate?: AnswerFate) => void {
   const { ctx } = options;
-  const routes = [...issueRoutes(ctx), ...pullRoutes(ctx), ...adminRoutes(ctx), ...protectionRoutes(ctx)];
+  const routes = [
+    ...issueRoutes(ctx),
+    ...pullRoutes(ctx),
+    ...adminRoutes(ctx),
+    ...protectionRoutes(ctx),
+    ...ciRoutes(ctx),
+  ];
   const baseUrl = ctx.render.baseUrl;
 
   async function answer(
@@ -87,9 +94,11 @@ export function createRestApi(
           res.destroy();
           return;
         }
-        const text = response.body === undefined ? '' : JSON.stringify(response.body);
+        const text = response.text ?? (response.body === undefined ? '' : JSON.stringify(response.body));
+        const contentType =
+          response.text === undefined ? 'application/json;charset=utf-8' : 'text/plain; charset=utf-8';
         res.writeHead(response.status, {
-          ...(text === '' ? {} : { 'content-type': 'application/json;charset=utf-8' }),
+          ...(text === '' ? {} : { 'content-type': contentType }),
           ...response.headers,
         });
         res.end(text);

@@ -5,6 +5,8 @@
  * `enable_push`, and turning pushes off turns the allowlist off. Allowlists keep, of the logins
  * sent, the users with write on the repository (read for approvals) — the rest are dropped
  * without a word, as `UpdateProtectBranch` does — and a login that names nobody is a 422.
+ * Required status checks (`enable_status_check`, `status_check_contexts`) are kept as sent; the
+ * merge route enforces them and the approvals (`merge-operations.ts`).
  */
 import { adminRepoFor, ForgeRefusal, type OperationContext } from './operation-context.js';
 import type { Json } from './render.js';
@@ -55,6 +57,9 @@ export function protectionRoutes(ctx: OperationContext): Route[] {
     rule.pushWhitelist = allowlist(repo, body, 'push_whitelist_usernames', 'write') ?? rule.pushWhitelist;
     rule.mergeWhitelist = allowlist(repo, body, 'merge_whitelist_usernames', 'write') ?? rule.mergeWhitelist;
     rule.approvalsWhitelist = allowlist(repo, body, 'approvals_whitelist_username', 'read') ?? rule.approvalsWhitelist;
+    rule.enableStatusCheck = flag('enable_status_check') ?? rule.enableStatusCheck;
+    const contexts = arrayField(body, 'status_check_contexts');
+    if (contexts !== undefined) rule.statusCheckContexts = contexts.filter((c): c is string => typeof c === 'string');
     rule.updatedAt = state.now();
   }
 
@@ -86,6 +91,8 @@ export function protectionRoutes(ctx: OperationContext): Route[] {
         approvalsWhitelist: [],
         enableMergeWhitelist: false,
         mergeWhitelist: [],
+        enableStatusCheck: false,
+        statusCheckContexts: [],
         createdAt: now,
         updatedAt: now,
       };
@@ -108,7 +115,7 @@ function numberOf(body: unknown, name: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** Gitea's `BranchProtection`, with what the double does not model (teams, deploy keys, status checks, force pushes) off. */
+/** Gitea's `BranchProtection`, with what the double does not model (teams, deploy keys, force pushes) off. */
 function apiProtection(rule: ProtectionRecord): Json {
   return {
     branch_name: rule.branch,
@@ -127,8 +134,8 @@ function apiProtection(rule: ProtectionRecord): Json {
     enable_merge_whitelist: rule.enableMergeWhitelist,
     merge_whitelist_usernames: [...rule.mergeWhitelist],
     merge_whitelist_teams: [],
-    enable_status_check: false,
-    status_check_contexts: [],
+    enable_status_check: rule.enableStatusCheck,
+    status_check_contexts: [...rule.statusCheckContexts],
     required_approvals: rule.requiredApprovals,
     enable_approvals_whitelist: rule.enableApprovalsWhitelist,
     approvals_whitelist_username: [...rule.approvalsWhitelist],

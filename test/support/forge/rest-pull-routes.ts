@@ -1,8 +1,9 @@
 /**
- * REST routes for pull requests, reviews and review requests. Statuses as Gitea answers them:
- * creating a PR 201 (409 when one is open for the same head and base), a review **200**, review
- * requests 201.
+ * REST routes for pull requests, reviews, review requests and merging. Statuses as Gitea answers
+ * them: creating a PR 201 (409 when one is open for the same head and base), a review **200**,
+ * review requests 201, a merge 200 — or 201 when it is scheduled for when checks pass.
  */
+import { mergeByApi, reviewed } from './merge-operations.js';
 import { ForgeRefusal, pullIn, repoFor, type OperationContext } from './operation-context.js';
 import { openPull, requestReviews, retargetPull, submitReview } from './pull-operations.js';
 import { apiPull, apiReview, apiReviewComment } from './render.js';
@@ -12,6 +13,8 @@ const numberField = (body: unknown, name: string): number | undefined => {
   const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
   return typeof value === 'number' ? value : undefined;
 };
+const flag = (body: unknown, name: string): boolean =>
+  typeof body === 'object' && body !== null && (body as Record<string, unknown>)[name] === true;
 const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner}/${params.repo}`;
 const index = (params: Readonly<Record<string, string>>): number => Number.parseInt(params.index ?? '', 10);
 
@@ -94,7 +97,7 @@ export function pullRoutes(ctx: OperationContext): Route[] {
           .map((comment) => apiReviewComment(r, comment)),
       );
     }),
-    route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', (req, params) => {
+    route('POST', '/repos/{owner}/{repo}/pulls/{index}/reviews', async (req, params) => {
       const event = stringField(req.body, 'event') ?? '';
       const comments = (arrayField(req.body, 'comments') ?? []).map((comment) => ({
         path: stringField(comment, 'path') ?? '',
@@ -106,6 +109,7 @@ export function pullRoutes(ctx: OperationContext): Route[] {
         body: stringField(req.body, 'body'),
         comments,
       });
+      await reviewed(ctx, repoName(params), index(params));
       return ok(apiReview(r, review));
     }),
     route('POST', '/repos/{owner}/{repo}/pulls/{index}/requested_reviewers', (req, params) => {
@@ -117,6 +121,17 @@ export function pullRoutes(ctx: OperationContext): Route[] {
         reviews.map((review) => apiReview(r, review)),
         201,
       );
+    }),
+    route('POST', '/repos/{owner}/{repo}/pulls/{index}/merge', async (req, params) => {
+      const outcome = await mergeByApi(ctx, req.user.login, repoName(params), index(params), {
+        // Gitea merges with `merge` when `Do` is empty.
+        style: stringField(req.body, 'Do') || 'merge',
+        headCommitId: stringField(req.body, 'head_commit_id') ?? '',
+        whenChecksSucceed: flag(req.body, 'merge_when_checks_succeed'),
+        deleteBranch: flag(req.body, 'delete_branch_after_merge'),
+        forceMerge: flag(req.body, 'force_merge'),
+      });
+      return { status: outcome === 'scheduled' ? 201 : 200 };
     }),
     // Last: `{base}/{head}` would also match `{index}/reviews` and the like.
     route('GET', '/repos/{owner}/{repo}/pulls/{base}/{head}', (req, params) => {

@@ -7,6 +7,7 @@
  * a `Z`, as Forgejo prints them, so `since` filtering behaves as on a real server.
  */
 import { randomBytes } from 'node:crypto';
+import { createCiState, type CiState } from './ci-state.js';
 
 export type AccessLevel = 'read' | 'write' | 'admin';
 /** What `GET /collaborators/{user}/permission` answers; `owner` for the owner and site admins. */
@@ -65,6 +66,9 @@ export interface ProtectionRecord {
   approvalsWhitelist: string[];
   enableMergeWhitelist: boolean;
   mergeWhitelist: string[];
+  /** Required status checks: when on, each context (a glob) must be a success on the head. */
+  enableStatusCheck: boolean;
+  statusCheckContexts: string[];
   readonly createdAt: string;
   updatedAt: string;
 }
@@ -110,6 +114,8 @@ export interface PullState {
   mergeCommitSha: string | null;
   requestedReviewers: string[];
   diff: { additions: number; deletions: number; changedFiles: number };
+  /** Whether the head merges onto the base without conflict (`git merge-tree`), kept as either moves. */
+  mergeable: boolean;
 }
 
 export interface IssueRecord {
@@ -220,7 +226,20 @@ export interface CommentWrite {
   readonly at: number;
 }
 
-type Table = 'user' | 'repo' | 'issue' | 'pull' | 'comment' | 'review' | 'label' | 'token' | 'hook' | 'dependency';
+type Table =
+  | 'user'
+  | 'repo'
+  | 'issue'
+  | 'pull'
+  | 'comment'
+  | 'review'
+  | 'label'
+  | 'token'
+  | 'hook'
+  | 'dependency'
+  | 'status'
+  | 'run'
+  | 'job';
 
 export interface ForgeState {
   readonly users: Map<string, UserRecord>;
@@ -241,6 +260,8 @@ export interface ForgeState {
   /** Organisation names, lower-cased; an organisation is also a user record, as in Gitea. */
   readonly orgs: Set<string>;
   readonly protections: ProtectionRecord[];
+  /** Commit statuses, Actions runs and jobs, scheduled and attempted merges. */
+  readonly ci: CiState;
   nextId(table: Table): number;
   /** Now, at whole seconds: `2024-05-01T10:00:00Z`. */
   now(): string;
@@ -277,6 +298,7 @@ export function createForgeState(clock: () => Date): ForgeState {
     orgHooks: [],
     orgs: new Set(),
     protections: [],
+    ci: createCiState(),
     nextId(table) {
       const id = (counters.get(table) ?? 0) + 1;
       counters.set(table, id);

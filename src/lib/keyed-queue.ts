@@ -1,9 +1,10 @@
 /**
  * Work coalesced by key: a burst of requests for one key (one issue to read, one milestone to
- * rebuild) runs once, a request that comes while its key runs runs once more after it, and at
- * most `concurrency` keys run at a time, oldest first. Bounded: past `maxPending` waiting keys a
- * new key is dropped and said — what the milestone driver drops, the next event or catch-up
- * brings again. A task that throws is handed to `failed` and the queue goes on.
+ * rebuild, one pull request's check results) runs once, a request that comes while its key runs
+ * runs once more after it, and at most `concurrency` keys run at a time, oldest first. Bounded:
+ * past `maxPending` waiting keys a new key is dropped and said — what the milestone driver or the
+ * pull watch drops, the next event or catch-up brings again. A task that throws is handed to
+ * `failed` and the queue goes on.
  */
 
 export interface KeyedQueueOptions<T> {

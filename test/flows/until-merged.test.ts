@@ -1,0 +1,259 @@
+/**
+ * Until merged (docs/until-merged.md): dev's pull request through the real service and the forge
+ * double's Actions, commit statuses, reviews and merges. dev's runs are recorded by a runner that
+ * works in the real prepared worktree, so what the service put there before the run is seen.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
+import type { PullEvent } from '../../src/core/events.js';
+import { type Flow, REPO, startFlow, startScene, type FlowOptions } from '../support/flow.js';
+
+interface DevRun {
+  readonly triggers: readonly string[];
+  readonly checks: PullEvent['checks'][];
+  /** The whole logs the worktree held, by Actions job id. */
+  readonly logs: Record<number, string>;
+}
+
+/** Records dev's runs: the pull-watch events they answer and the check logs in the worktree. */
+function recordingRunner(): { runner: WorkspaceAgentRunner; dev: DevRun[] } {
+  const dev: DevRun[] = [];
+  const runner: WorkspaceAgentRunner = {
+    async run(request: WorkspaceRunRequest) {
+      if (request.agent.name !== 'dev') return { ok: true };
+      const events = request.events.map((stored) => stored.event);
+      const checks = events.flatMap((event) =>
+        event.type === 'pull_request' && event.action === 'checks_failed' ? [event.checks] : [],
+      );
+      const logs: Record<number, string> = {};
+      for (const check of checks.flatMap((c) => c?.failed ?? []))
+        for (const job of check.jobs)
+          logs[job.id] = await readFile(join(request.workspace.path, '.claude-hooks/checks', `${job.id}.log`), 'utf8');
+      dev.push({
+        triggers: events.map((event) => `${event.type}:${'action' in event ? event.action : ''}`),
+        checks,
+        logs,
+      });
+      return { ok: true };
+    },
+  };
+  return { runner, dev };
+}
+
+/** alice assigns issue 1 to dev; dev pushes its branch and opens its PR. Answers the PR and its head. */
+async function devOpensPull(flow: Flow, files: Record<string, string> = { 'src/login.js': 'export const x = 1;\n' }) {
+  const alice = flow.forge.as('alice');
+  const issue = await alice.openIssue(REPO, { title: 'Login fails', body: 'It fails.' });
+  await alice.assign(REPO, issue.number, 'dev');
+  await flow.settle();
+  const branch = `issue-${issue.number}-login-fails`;
+  const pushed = await flow.forge.as('dev').pushCommit(REPO, { branch, files, message: 'Fix login' });
+  const pull = await flow.forge.as('dev').openPull(REPO, { head: branch, title: 'Fix login' });
+  await flow.settle();
+  return { number: pull.number, branch, head: pushed.after };
+}
+
+async function failOn(
+  flow: Flow,
+  sha: string,
+  branch: string,
+  log = 'npm test\nFAIL test/login.test.js: expected "Alice"',
+) {
+  await flow.forge.actions.runWorkflow(REPO, {
+    sha,
+    branch,
+    workflow: 'CI',
+    jobs: [{ name: 'test', conclusion: 'failure', log }],
+  });
+  await flow.settle();
+}
+
+async function withFlow(options: FlowOptions, body: (flow: Flow, dev: DevRun[]) => Promise<void>): Promise<void> {
+  const { runner, dev } = recordingRunner();
+  const flow = await startFlow({
+    runner,
+    ...options,
+    pulls: `conflictProbeSeconds: 0${options.pulls ? `, ${options.pulls}` : ''}`,
+  });
+  try {
+    await body(flow, dev);
+    assert.deepEqual(flow.forge.openApiViolations(), []);
+  } finally {
+    await flow.close();
+  }
+}
+
+describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
+  it('wakes dev once for a failed check on its head, with the check and its log’s end, the whole log in the worktree', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const pull = await devOpensPull(flow);
+      const before = dev.length;
+      const log = `${'noise\n'.repeat(3000)}FAIL test/login.test.js: expected "Alice"\n`;
+      await failOn(flow, pull.head, pull.branch, log);
+
+      const runs = dev.slice(before);
+      assert.equal(runs.length, 1, 'one dev run');
+      const checks = runs[0]!.checks.flatMap((c) => c?.failed ?? []);
+      assert.ok(
+        checks.some((check) => check.context.includes('test')),
+        JSON.stringify(checks),
+      );
+      const job = checks.flatMap((check) => check.jobs)[0];
+      assert.ok(job, 'the failing job is named');
+      assert.match(job.logTail, /FAIL test\/login\.test\.js: expected "Alice"/);
+      assert.ok(job.logTail.length < log.length, 'only the end of the log is in the prompt');
+      assert.match(runs[0]!.logs[job.id] ?? '', /FAIL test\/login\.test\.js/);
+      assert.ok((runs[0]!.logs[job.id] ?? '').length >= log.length - 10, 'the whole log is in the worktree');
+    });
+  });
+
+  it('does nothing for a check result on an old head', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const pull = await devOpensPull(flow);
+      const old = (await flow.forge.as('dev').pushCommit(REPO, { branch: pull.branch, files: { 'b.txt': 'b\n' } }))
+        .before;
+      await flow.settle();
+      const before = dev.length;
+      await flow.forge.as('alice').postStatus(REPO, old, { state: 'failure', context: 'ci/external' });
+      await flow.settle();
+      assert.equal(dev.length, before, 'no run');
+      assert.deepEqual(flow.forge.actions.reruns(REPO), []);
+    });
+  });
+
+  it('stops at the cap: three fix attempts, then dev says so and the label asks a person, no fourth run', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const pull = await devOpensPull(flow);
+      const before = dev.length;
+      let head = pull.head;
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        await failOn(flow, head, pull.branch);
+        head = (
+          await flow.forge.as('dev').pushCommit(REPO, { branch: pull.branch, files: { [`fix-${attempt}.txt`]: 'x\n' } })
+        ).after;
+        await flow.settle();
+      }
+      const fixes = dev.slice(before).filter((run) => run.checks.length > 0);
+      assert.deepEqual(
+        fixes.map((run) => run.checks.map((c) => c?.attempt)),
+        [[1], [2], [3]],
+        'three fix attempts, each once',
+      );
+      const record = flow.forge.issue(REPO, pull.number);
+      assert.ok(record?.labels.includes('needs-human'), 'the needs-human label is set');
+      const said = flow.forge
+        .comments(REPO, pull.number)
+        .filter((c) => c.author === 'dev' && /A person needs to look/.test(c.body));
+      assert.equal(said.length, 1, 'dev said so on the PR, once');
+    });
+  });
+
+  it('reruns a check that failed on a head it passed on, and wakes nobody when the rerun passes', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const pull = await devOpensPull(flow);
+      await flow.forge.actions.runWorkflow(REPO, {
+        sha: pull.head,
+        branch: pull.branch,
+        workflow: 'CI',
+        jobs: [{ name: 'test', conclusion: 'success' }],
+      });
+      await flow.settle();
+      flow.forge.actions.onRerun(() => ({ conclusion: 'success', log: 'ok' }));
+      const before = dev.length;
+      await failOn(flow, pull.head, pull.branch, 'FAIL flaky network');
+      assert.equal(flow.forge.actions.reruns(REPO).length, 1, 'one rerun');
+      assert.equal(dev.length, before, 'no dev run');
+      const watched = (await flow.service.store.pulls.listWatched()).find((p) => p.number === pull.number);
+      assert.ok(watched && watched.flaky.length === 1, `marked flaky: ${JSON.stringify(watched?.flaky)}`);
+    });
+  });
+
+  it('asks dev to rebase when its PR no longer merges because its base moved', async () => {
+    await withFlow({}, async (flow, dev) => {
+      await devOpensPull(flow, {
+        'src/login.js': 'export function login(user) {\n  return user.login;\n}\n',
+      });
+      const before = dev.length;
+      await flow.forge.as('alice').pushCommit(REPO, {
+        branch: 'main',
+        files: { 'src/login.js': 'export function login(user) {\n  return user.fullName;\n}\n' },
+      });
+      await flow.settle();
+      const runs = dev.slice(before);
+      assert.deepEqual(
+        runs.map((run) => run.triggers.filter((t) => t === 'pull_request:conflicted')),
+        [['pull_request:conflicted']],
+        'one dev run, to rebase',
+      );
+    });
+  });
+
+  it('merges a green PR once the reviewer approved its head, and not before, when the repository opted in', async () => {
+    await withFlow({ pulls: `mergeWhenGreen: [${REPO}]` }, async (flow) => {
+      const pull = await devOpensPull(flow);
+      await flow.forge.actions.runWorkflow(REPO, {
+        sha: pull.head,
+        branch: pull.branch,
+        workflow: 'CI',
+        jobs: [{ name: 'test', conclusion: 'success' }],
+      });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false, 'not merged without an approval');
+      const watched = (await flow.service.store.pulls.listWatched()).find((p) => p.number === pull.number);
+      assert.match(watched?.waitingOn ?? '', /approval/);
+
+      await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, true, 'merged once approved');
+    });
+  });
+
+  it('does not merge a green, approved PR of a repository that did not opt in', async () => {
+    await withFlow({}, async (flow) => {
+      const pull = await devOpensPull(flow);
+      await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
+      await flow.forge.actions.runWorkflow(REPO, {
+        sha: pull.head,
+        branch: pull.branch,
+        workflow: 'CI',
+        jobs: [{ name: 'test', conclusion: 'success' }],
+      });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false);
+    });
+  });
+
+  it('loses nothing and doubles nothing across a restart between the failure and the run', async () => {
+    const scene = await startScene();
+    const { runner, dev } = recordingRunner();
+    const first = await startFlow({ scene, runner, pulls: 'conflictProbeSeconds: 0' });
+    let pull: Awaited<ReturnType<typeof devOpensPull>>;
+    try {
+      pull = await devOpensPull(first);
+    } finally {
+      await first.stopService();
+    }
+    const before = dev.length;
+    // The failure comes while the service is down: its webhooks reach nobody.
+    await scene.forge.actions.runWorkflow(REPO, {
+      sha: pull.head,
+      branch: pull.branch,
+      workflow: 'CI',
+      jobs: [{ name: 'test', conclusion: 'failure', log: 'FAIL while down' }],
+    });
+    for (let restart = 0; restart < 2; restart++) {
+      const again = await startFlow({ scene, runner, dataDir: first.dataDir, pulls: 'conflictProbeSeconds: 0' });
+      try {
+        await again.settle();
+      } finally {
+        await again.stopService();
+      }
+    }
+    await scene.forge.close();
+    const fixes = dev.slice(before).filter((run) => run.checks.length > 0);
+    assert.equal(fixes.length, 1, 'one dev run for the failure, after two restarts');
+  });
+});
