@@ -59,7 +59,8 @@ export interface ChecksService {
 }
 
 export async function startChecksService(pullCount: number): Promise<ChecksService> {
-  const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET });
+  // Gitea: Forgejo sends no `status` webhook (its statuses are read through the API).
+  const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, flavour: 'gitea' });
   let ran = 0;
   const runner: WorkspaceAgentRunner = {
     run: async () => {

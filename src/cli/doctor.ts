@@ -58,6 +58,8 @@ export async function runDoctor(config: Config, values: OptionValues, io: CliIo)
       ? adminToken
       : (serviceToken?.reveal() ?? first?.token.reveal() ?? '');
   const checks = doctorChecks({
+    // `github` is refused when the config is loaded.
+    forgeKind: config.forge.kind === 'gitea' ? 'gitea' : 'forgejo',
     agents: config.agents.map((agent) => ({
       name: agent.name,
       login: agent.login,

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { WATCHED_HEAD, watchedPull } from '../../test/store-contract/watched-pull.js';
+import { WATCHED_HEAD, watchedPull } from '../../test/support/watched-pull.js';
 import { systemClock } from '../lib/clock.js';
 import type { CheckRecord } from '../pulls/ports.js';
 import type { PullView } from '../pulls/pull-view.js';

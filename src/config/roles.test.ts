@@ -35,7 +35,18 @@ describe('the role policy table', () => {
 
     assert.deepEqual(table, [
       ['planner', ['comment', 'create_issue', 'set_dependencies', 'add_labels', 'remove_labels', 'read_thread']],
-      ['implementer', ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread']],
+      [
+        'implementer',
+        [
+          'comment',
+          'open_pull_request',
+          'request_review',
+          'answer_review_comment',
+          'add_labels',
+          'remove_labels',
+          'read_thread',
+        ],
+      ],
       ['reviewer', ['comment', 'submit_review', 'read_thread']],
     ]);
   });

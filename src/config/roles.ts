@@ -27,6 +27,7 @@ export type ForgeToolName =
   | 'open_pull_request'
   | 'request_review'
   | 'submit_review'
+  | 'answer_review_comment'
   | 'add_labels'
   | 'remove_labels'
   | 'read_thread';
@@ -83,7 +84,15 @@ export const ROLE_POLICY: Readonly<Record<Role, RolePolicy>> = {
     writes: true,
     pushes: true,
     tools: [...READ, ...EDIT_TOOLS],
-    forgeTools: ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'],
+    forgeTools: [
+      'comment',
+      'open_pull_request',
+      'request_review',
+      'answer_review_comment',
+      'add_labels',
+      'remove_labels',
+      'read_thread',
+    ],
     network: 'service-and-allow-list',
     settings: 'none',
     conventions: 'implement',

@@ -7,7 +7,7 @@ import { HOSTILE_BRANCH, seedDashboard, type Seeded } from '../../test/support/d
 import { manualClock } from '../lib/clock.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/ports.js';
-import { watchedPull } from '../../test/store-contract/watched-pull.js';
+import { watchedPull } from '../../test/support/watched-pull.js';
 import { loadStatus, PULL_LIMIT, type StatusSources } from './status-model.js';
 
 const DAY = 24 * 3600_000;

@@ -105,6 +105,12 @@ export interface AuditLog {
 }
 
 /** Old records the sweeper deletes (deliveries go through the delivery store's own retention). */
+/** The pull requests the pull watch kept that were merged or closed long ago (`pulls/ports.ts` `PullWatchStore`). */
+export interface SettledPulls {
+  /** Forgets merged and closed PRs last updated before `before`; answers how many. */
+  forgetSettled(before: number): Promise<number>;
+}
+
 export interface RecordRetention {
   /** What a delete at this cutoff would find: deliveries received, runs started, cleanup tasks finished before it. */
   countBefore(

@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { WorktreeInfo, Workdirs } from '../workdir/index.js';
 import { repoKey } from '../core/events.js';
 import type { Transcripts } from './cleanup-actions.js';
-import type { CleanupQueue, HousekeepingSessions, RecordRetention } from './ports.js';
+import type { CleanupQueue, HousekeepingSessions, RecordRetention, SettledPulls } from './ports.js';
 
 export const SWEEP_TASKS = [
   'sessions',
@@ -61,6 +61,7 @@ export interface SweepDeps {
   readonly queue: Pick<CleanupQueue, 'keysBusy'>;
   readonly deliveries: DeliveryRetention;
   readonly records: RecordRetention;
+  readonly pulls: SettledPulls;
   readonly limits: SweepLimits;
   readonly log: Logger;
 }
@@ -174,9 +175,11 @@ export const TASKS: Readonly<Record<SweepTaskName, Task>> = {
     if (ctx.dryRun) return;
     const deliveries = await deps.deliveries.deleteDeliveriesBefore(cutoff);
     const runs = await deps.records.deleteRunsBefore(cutoff);
-    report.removed = deliveries.deliveries + runs.runs + runs.cleanupTasks;
+    // A merged or closed pull request's record (its attempts, reruns, flakes) goes with its runs.
+    const pulls = await deps.pulls.forgetSettled(cutoff);
+    report.removed = deliveries.deliveries + runs.runs + runs.cleanupTasks + pulls;
     report.notes.push(
-      `deleted ${deliveries.deliveries} deliveries, ${deliveries.events} events, ${deliveries.jobs} jobs, ${runs.runs} runs, ${runs.cleanupTasks} cleanup tasks`,
+      `deleted ${deliveries.deliveries} deliveries, ${deliveries.events} events, ${deliveries.jobs} jobs, ${runs.runs} runs, ${runs.cleanupTasks} cleanup tasks, ${pulls} settled pull requests`,
     );
   },
 

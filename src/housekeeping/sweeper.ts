@@ -93,6 +93,7 @@ export function sweepStorePorts(store: {
   readonly cleanup: SweepDeps['queue'];
   readonly deliveries: SweepDeps['deliveries'];
   readonly recordRetention: SweepDeps['records'];
+  readonly pulls: SweepDeps['pulls'];
   readonly sweeps: SweepRecords;
 }) {
   return {
@@ -100,6 +101,7 @@ export function sweepStorePorts(store: {
     queue: store.cleanup,
     deliveries: store.deliveries,
     records: store.recordRetention,
+    pulls: store.pulls,
     sweeps: store.sweeps,
   };
 }

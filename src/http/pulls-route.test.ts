@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { watchedPull } from '../../test/store-contract/watched-pull.js';
+import { watchedPull } from '../../test/support/watched-pull.js';
 import { manualClock } from '../lib/clock.js';
 import { Secret } from '../lib/secret.js';
 import type { PullView } from '../pulls/pull-view.js';

@@ -2,9 +2,8 @@
  * What `claude-hooks init` knows about each agent it can set up — its role, triggers and the label
  * that triggers it — and what each role needs from the forge, no more (docs/forge-setup.md,
  * "Bot users" and "Tokens"): the access on every repository and the scopes of its token. The
- * service account that reads collaborators' permissions is described here too. The webhook events
- * are the ones the service handles (docs/forge-setup.md, "The webhook"), as Gitea's hook API names
- * them.
+ * service account that reads collaborators' permissions is described here too. The webhook's
+ * events are in `hook-events.ts`.
  */
 import type { Role } from '../config/roles.js';
 
@@ -98,34 +97,6 @@ export const SERVICE_ACCOUNT = {
   fullName: 'claude-hooks service (permission reads)',
   needs: { access: 'admin', scopes: ['read:repository', 'read:user'], tooBroad: ['write:repository', 'write:issue'] },
 } as const satisfies { name: string; login: string; fullName: string; needs: Needs };
-
-/** Gitea's hook event names (`CreateHookOption.events`) for the events the service handles. */
-export const HOOK_EVENTS = [
-  'issues',
-  'issue_assign',
-  'issue_label',
-  'issue_comment',
-  'pull_request',
-  'pull_request_assign',
-  'pull_request_label',
-  'pull_request_sync',
-  'pull_request_review_request',
-  'pull_request_review',
-  'pull_request_comment',
-  'delete',
-  'push',
-  'repository',
-] as const;
-
-/** Gitea lists a review hook's events as `pull_request_review_approved` etc. when read back. */
-export function normaliseHookEvent(event: string): string {
-  return /^pull_request_review_(approved|rejected|comment)$/.test(event) ? 'pull_request_review' : event;
-}
-
-export function missingHookEvents(events: readonly string[]): string[] {
-  const have = new Set(events.map(normaliseHookEvent));
-  return HOOK_EVENTS.filter((event) => !have.has(event));
-}
 
 export function templateOf(name: string): AgentTemplate | undefined {
   return AGENT_TEMPLATES.find((template) => template.name === name);

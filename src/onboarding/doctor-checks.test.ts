@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startForgeDouble, type ForgeDouble } from '../../test/support/forge/forge-double.js';
 import { createOnboardingClient } from './gitea-onboarding-client.js';
-import { HOOK_EVENTS } from './agent-templates.js';
+import { HOOK_EVENTS } from './hook-events.js';
 import { PROTECTED_RULE } from './branch-rule.js';
 import { doctorChecks, type DoctorInput } from './doctor-checks.js';
 
@@ -38,6 +38,7 @@ describe('doctor read with forge.serviceToken', () => {
     dir = await mkdtemp(join(tmpdir(), 'doctor-checks-'));
     const forgeAs = (token: string) => createOnboardingClient({ baseUrl: forge.url, token });
     input = {
+      forgeKind: 'forgejo',
       agents: [{ name: 'boss', login: 'boss', token: 'unused', tokenRef: 'agents.boss.token' }],
       repositories: [REPO],
       hookUrl: HOOK_URL,

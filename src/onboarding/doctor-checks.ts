@@ -2,15 +2,14 @@
  * What `claude-hooks doctor` checks, each a ✓ or a ✗ with the exact fix: the agents' tokens (valid,
  * their login, the scopes their role needs and no broader), each agent's access on each repository
  * and that none has admin, forge.serviceToken (doctor-access.ts), the default branch's protection,
- * the webhook (exists, active, at the service, the events, json), a test delivery sent by the forge
- * that the service records, the service itself, the sandbox, free disk, git and the data dir's
- * permissions.
+ * the webhook (exists, active, at the service, the events, json; its check events a warning only,
+ * doctor-hook-checks.ts), a test delivery sent by the forge that the service records, the service
+ * itself, the sandbox, free disk, git and the data dir's permissions.
  */
 import { stat, statfs } from 'node:fs/promises';
 import type { Role } from '../config/roles.js';
 import { ForgeApiError } from '../forge/client.js';
 import { formatBytes } from '../lib/format-bytes.js';
-import { missingHookEvents } from './agent-templates.js';
 import {
   accessChecks,
   needsOfAgent,
@@ -18,10 +17,12 @@ import {
   serviceTokenChecks,
   type ServiceTokenInput,
 } from './doctor-access.js';
+import { checkEventsCheck } from './doctor-hook-checks.js';
 import { sandboxCheck, type SandboxInput } from './doctor-sandbox.js';
+import { missingHookEvents, type HookForgeKind } from './hook-events.js';
 import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type ServiceProbe } from './ports.js';
 
-type FoundHook = ForgeHook & { readonly owner: HookOwner };
+export type FoundHook = ForgeHook & { readonly owner: HookOwner };
 const mapHook = (hook: ForgeHook | undefined, owner: HookOwner): FoundHook | undefined =>
   hook === undefined ? undefined : { ...hook, owner };
 
@@ -47,6 +48,8 @@ export interface DoctorAgent {
 }
 
 export interface DoctorInput {
+  /** `forge.kind`: which check events the webhook should send. */
+  readonly forgeKind: HookForgeKind;
   readonly agents: readonly DoctorAgent[];
   readonly repositories: readonly string[];
   /** `<publicUrl>/webhook`: where the forge must deliver. */
@@ -189,6 +192,7 @@ export function doctorChecks(input: DoctorInput): DoctorCheck[] {
         );
       },
     },
+    checkEventsCheck(repo, input.forgeKind, ourHook),
     {
       title: `a test delivery from ${repo} reaches the service and passes the signature check`,
       run: () => testDelivery(input, repo, ourHook),

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { accessSuffices, HOOK_EVENTS, missingHookEvents, type AgentTemplate } from './agent-templates.js';
+import { accessSuffices, type AgentTemplate } from './agent-templates.js';
 import { judgeRule, PROTECTED_RULE } from './branch-rule.js';
 import {
   agentAccount,
@@ -32,7 +32,8 @@ import {
   type InitLayout,
 } from './init-files.js';
 import type { Step } from './plan.js';
-import { describeHookOwner, type ForgeHook, type HookOwner, type OnboardingForge, type RepoAccess } from './ports.js';
+import { hookStep } from './init-hook.js';
+import type { HookOwner, OnboardingForge, RepoAccess } from './ports.js';
 
 export interface InitOptions {
   readonly forgeUrl: string;
@@ -203,40 +204,6 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     },
   });
 
-  const hookStep = (owner: HookOwner): Step => {
-    let found: ForgeHook | undefined;
-    return {
-      title: `webhook on ${describeHookOwner(owner)}`,
-      async check() {
-        const hooks = await admin.hooks(owner);
-        // Ours points at the URL, or (moved service) at some other `/webhook`.
-        found = hooks.find((hook) => hook.url === hookUrl) ?? hooks.find((hook) => /\/webhook\/?$/.test(hook.url));
-        if (found === undefined)
-          return {
-            ok: false,
-            needs: `create a webhook to ${hookUrl} (application/json, the secret, ${HOOK_EVENTS.length} events, active)`,
-          };
-        const drift = hookDrift(found, hookUrl);
-        if (secretReplaced) drift.push('a new secret');
-        return drift.length === 0
-          ? { ok: true, note: `${hookUrl}, ${HOOK_EVENTS.length} events, active` }
-          : { ok: false, needs: `repair webhook ${found.id}: ${drift.join('; ')}` };
-      },
-      async change() {
-        const secret = await readSecretFile(webhookSecretFileOf(layout));
-        if (secret === undefined) throw new Error(`no webhook secret in ${webhookSecretFileOf(layout)}`);
-        const spec = { url: hookUrl, secret, events: HOOK_EVENTS };
-        if (found === undefined) {
-          await admin.createHook(owner, spec);
-          return `created a webhook to ${hookUrl}`;
-        }
-        const drift = hookDrift(found, hookUrl);
-        await admin.repairHook(owner, found.id, spec);
-        return `repaired webhook ${found.id}: ${[...drift, ...(secretReplaced ? ['a new secret'] : [])].join('; ')}`;
-      },
-    };
-  };
-
   const protectionStep = (repo: string): Step => ({
     title: `default branch of ${repo} protected`,
     async check() {
@@ -263,6 +230,15 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
     },
   });
 
+  const webhookStep = (owner: HookOwner): Step =>
+    hookStep(owner, {
+      admin,
+      hookUrl,
+      forgeKind: options.forgeKind,
+      layout,
+      secretReplaced: () => secretReplaced,
+    });
+
   const inOrg = (repo: string): boolean =>
     options.orgs.some((org) => repo.toLowerCase().startsWith(`${org.toLowerCase()}/`));
   return [
@@ -275,10 +251,10 @@ export function initSteps(options: InitOptions, deps: InitDeps): Step[] {
       ...agents.map(({ account }) => agentAccessStep(repo, account)),
       serviceAccessStep(repo),
       ...options.agents.map((agent) => labelStep(repo, agent)),
-      ...(inOrg(repo) ? [] : [hookStep({ repo })]),
+      ...(inOrg(repo) ? [] : [webhookStep({ repo })]),
       ...(options.protectBranches ? [protectionStep(repo)] : []),
     ]),
-    ...options.orgs.map((org) => hookStep({ org })),
+    ...options.orgs.map((org) => webhookStep({ org })),
   ];
 }
 
@@ -286,17 +262,6 @@ function describeProtection(allowBotMerge: boolean): string {
   return allowBotMerge
     ? 'no direct pushes, 1 approval to merge (agents may approve and merge: --allow-bot-merge)'
     : "no direct pushes, 1 approval to merge, stale approvals dismissed, no agent on an allowlist: every merge needs a person's approval";
-}
-
-/** What is wrong with our hook, in words; empty when nothing. */
-export function hookDrift(hook: ForgeHook, url: string): string[] {
-  const drift: string[] = [];
-  if (hook.url !== url) drift.push(`URL ${hook.url} instead of ${url}`);
-  if (hook.contentType !== 'json') drift.push(`content type ${hook.contentType} instead of json`);
-  const missing = missingHookEvents(hook.events);
-  if (missing.length > 0) drift.push(`missing events ${missing.join(', ')}`);
-  if (!hook.active) drift.push('inactive');
-  return drift;
 }
 
 /** The repositories named with `--repo` and every repository of each `--org`, once each. */

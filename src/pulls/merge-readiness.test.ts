@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mergeReadiness, type ReviewWord } from './merge-readiness.js';
+import { watchedPull } from '../../test/support/watched-pull.js';
 import type { WatchedPull } from './ports.js';
 
 const HEAD = 'a'.repeat(40);
-const green: WatchedPull = {
-  repo: 'forge.test/acme/widget',
-  number: 5,
-  agent: 'dev',
-  issue: 1,
-  title: 'Fix login',
-  headRef: 'issue-1-fix-login',
+/** dev's PR #5, its one check passed, merging when approved. */
+const green: WatchedPull = watchedPull(5, {
   headSha: HEAD,
-  baseRef: 'main',
-  state: 'open',
   checks: [{ context: 'ci', state: 'success', source: 'status', targetUrl: '', description: '', at: 1 }],
-  attempts: 0,
-  woken: [],
-  reported: [],
-  passed: [],
-  reruns: [],
-  flaky: [],
-  capped: false,
   merge: { kind: 'waiting' },
-  waitingOn: '',
-  ignored: [],
-  updatedAt: 0,
-};
+});
 const review = (author: string, state: ReviewWord['state'], at: string, commitId = HEAD): ReviewWord => ({
   author,
   state,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WATCHED_HEAD, watchedPull } from '../../test/store-contract/watched-pull.js';
+import { WATCHED_HEAD, watchedPull } from '../../test/support/watched-pull.js';
 import type { CheckRecord, MergeState } from './ports.js';
 import { formatPullTable, mergeWords, pullView } from './pull-view.js';
 

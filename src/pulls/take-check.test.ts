@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { watchedPull } from '../../test/support/watched-pull.js';
 import type { WatchedPull } from './ports.js';
 import { type CheckResult, moveHead, takeCheck } from './take-check.js';
 
@@ -7,30 +8,8 @@ const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
 const NEXT = 'c'.repeat(40);
 
-const pull = (fields: Partial<WatchedPull> = {}): WatchedPull => ({
-  repo: 'forge.test/acme/widget',
-  number: 5,
-  agent: 'dev',
-  issue: 1,
-  title: 'Fix login',
-  headRef: 'issue-1-fix-login',
-  headSha: HEAD,
-  baseRef: 'main',
-  state: 'open',
-  checks: [],
-  attempts: 0,
-  woken: [],
-  reported: [],
-  passed: [],
-  reruns: [],
-  flaky: [],
-  capped: false,
-  merge: { kind: 'off' },
-  waitingOn: '',
-  ignored: [],
-  updatedAt: 0,
-  ...fields,
-});
+/** dev's PR #5, open on HEAD, nothing tried yet. */
+const pull = (fields: Partial<WatchedPull> = {}): WatchedPull => watchedPull(5, { headSha: HEAD, ...fields });
 
 const result = (fields: Partial<CheckResult> = {}): CheckResult => ({
   sha: HEAD,

@@ -29,8 +29,6 @@ import type { AgentConfig } from '../config/types.js';
 import { policyOf } from '../config/roles.js';
 import {
   type CheckEvent,
-  type FailedCheck,
-  type FailedJob,
   type ForgeKind,
   type PullEvent,
   type PullRef,
@@ -40,14 +38,17 @@ import {
 import { issueOfBranch } from '../core/pull-of.js';
 import type { StoredEvent } from '../core/stored-event.js';
 import type { ForgeClient } from '../forge/client.js';
-import { ForgeApiError, submittedReviews } from '../forge/client.js';
 import type { DeliveryStore } from '../intake/ports.js';
 import type { Clock, Timer } from '../lib/clock.js';
 import { createKeyedQueue } from '../lib/keyed-queue.js';
 import type { Logger } from '../lib/logger.js';
-import { mergeReadiness, waitingOn } from '../pulls/merge-readiness.js';
-import type { CheckRecord, PullWatchStore, WatchedPull } from '../pulls/ports.js';
-import { type CheckResult, type CheckVerdict, failing, moveHead, takeCheck } from '../pulls/take-check.js';
+import { waitingOn } from '../pulls/merge-readiness.js';
+import type { PullWatchStore, WatchedPull } from '../pulls/ports.js';
+import { firstRecord, withPull } from '../pulls/record.js';
+import { type CheckResult, type CheckVerdict, failing, takeCheck } from '../pulls/take-check.js';
+import { eventResult, statusResults } from './check-results.js';
+import { describeFailures } from './failures.js';
+import { mergeWhenGreen } from './merge.js';
 import { checksFailedEvent, conflictedEvent, WATCH_ACTOR, watchDelivery } from './watch-events.js';
 
 /** What the watch reads and asks of the forge with the service's credential. */
@@ -123,12 +124,9 @@ type Request =
   | { readonly kind: 'merge'; readonly repo: RepoRef; readonly number: number }
   | { readonly kind: 'probe'; readonly repo: RepoRef; readonly number: number; readonly baseSha: string };
 
-/** Failing jobs whose logs are fetched for one wake, at most. */
-const MAX_JOBS = 6;
-const KEEP_CLOSED_DAYS = 30;
-
 export function createPullWatch(options: PullWatchOptions): PullWatch {
   const { store, reader, settings, clock, log } = options;
+  const failures = { reader, logTailBytes: settings.logTailBytes, redact: options.redact, log };
   const timers = new Set<Timer>();
   /** Store reads that will add work, waited for by `idle`. */
   const reads = new Set<Promise<void>>();
@@ -199,47 +197,16 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
     if (pull.state === 'open' && pull.mergeable === false) await conflicted(repo, watched, pull, baseSha);
   }
 
-  /** Records a PR of an agent (new, moved, closed); a PR that says it no longer merges is probed. */
+  /** Records a PR of an agent (new, moved, closed); a PR that says it no longer merges asks for a rebase. */
   async function takePull(repo: RepoRef, pull: PullRef): Promise<void> {
     const owner = ownerOf(pull);
     if (!owner) return;
     const now = clock.now();
-    const known = await store.getWatched(repoKey(repo), pull.number);
-    const state = pull.state === 'open' ? 'open' : pull.merged ? 'merged' : 'closed';
-    const base: WatchedPull = known ?? {
-      repo: repoKey(repo),
-      number: pull.number,
-      agent: owner.agent.name,
-      issue: owner.issue,
-      title: pull.title,
-      headRef: pull.headRef,
-      headSha: pull.headSha,
-      baseRef: pull.baseRef,
-      state,
-      checks: [],
-      attempts: 0,
-      woken: [],
-      reported: [],
-      passed: [],
-      reruns: [],
-      flaky: [],
-      capped: false,
-      merge: merging(repo) ? { kind: 'waiting' } : { kind: 'off' },
-      waitingOn: 'checks to report',
-      ignored: [],
-      updatedAt: now,
-    };
-    const moved = moveHead(base, pull.headSha, now);
-    const next: WatchedPull = {
-      ...moved,
-      title: pull.title,
-      baseRef: pull.baseRef,
-      state,
-      ...(state === 'merged' ? { merge: { kind: 'merged' as const, at: now } } : {}),
-      updatedAt: now,
-    };
+    const watcher = { repo: repoKey(repo), agent: owner.agent.name, issue: owner.issue, merging: merging(repo) };
+    const known = await store.getWatched(watcher.repo, pull.number);
+    const next = withPull(known ?? firstRecord(watcher, pull, now), pull, now);
     await save(next);
-    if (state === 'open' && pull.mergeable === false) await conflicted(repo, next, pull, '');
+    if (next.state === 'open' && pull.mergeable === false) await conflicted(repo, next, pull, '');
   }
 
   /** Takes results for the head `sha` into each open watched PR with that head. */
@@ -283,8 +250,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
 
   /** Reads a head's commit statuses (at start, in a catch-up, after an Actions run or job result) and takes them. */
   async function readStatuses(repo: RepoRef, sha: string, fallback: CheckResult | undefined): Promise<void> {
-    const statuses = await reader.listCommitStatuses(repo.fullName, sha);
-    const results = latestPerContext(statuses.map((status) => statusResult(sha, status)));
+    const results = statusResults(sha, await reader.listCommitStatuses(repo.fullName, sha));
     // A forge whose Actions post no statuses: the run's or job's own result stands in.
     const taken = results.length > 0 ? results : fallback ? [fallback] : [];
     if (taken.length > 0) await takeResults(repo, taken, sha);
@@ -326,7 +292,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
     const more = wakes.every((w) => w.more);
     const contexts = new Set(more ? wakes.map((w) => w.context) : failing(pull.checks).map((c) => c.context));
     const checks = pull.checks.filter((check) => check.state === 'failure' && contexts.has(check.context));
-    const failed = await describeFailures(repo, pull.headSha, checks);
+    const failed = await describeFailures(failures, repo, pull.headSha, checks);
     const attempt = Math.max(...wakes.map((w) => w.attempt));
     const event = checksFailedEvent(options.forge, repo, pullRefOf(pull, agent), {
       sha: pull.headSha,
@@ -340,60 +306,6 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
       { pull: pull.number, sha: pull.headSha, attempt, checks: failed.map((check) => check.context) },
       'checks failed: the author is asked to fix them',
     );
-  }
-
-  /** The failed checks with their failing Actions jobs and the end of each one's log. */
-  async function describeFailures(repo: RepoRef, sha: string, checks: readonly CheckRecord[]): Promise<FailedCheck[]> {
-    let jobs: Array<{ id: number; run: number; name: string; url: string }> = [];
-    try {
-      const runs = await reader.listActionRuns(repo.fullName, sha);
-      for (const run of runs.filter((r) => r.conclusion === 'failure').slice(0, MAX_JOBS)) {
-        const runJobs = await reader.listRunJobs(repo.fullName, run.id);
-        jobs.push(
-          ...runJobs
-            .filter((job) => job.conclusion === 'failure')
-            .map((job) => ({ id: job.id, run: run.id, name: job.name, url: job.htmlUrl })),
-        );
-      }
-    } catch (error) {
-      // A forge without Actions, or a token that may not read them: the checks' names and links still say a lot.
-      log.info({ err: error, sha }, 'could not read the Actions runs of a failed head');
-      jobs = [];
-    }
-    const used = new Set<number>();
-    const failed: FailedCheck[] = [];
-    for (const check of checks) {
-      const own = jobs.filter(
-        (job) =>
-          !used.has(job.id) &&
-          (job.id === check.jobId ||
-            (check.jobId === undefined && job.run === check.runId) ||
-            check.context === job.name ||
-            check.context.includes(` / ${job.name} (`)),
-      );
-      const described: FailedJob[] = [];
-      for (const job of own.slice(0, MAX_JOBS - used.size)) {
-        used.add(job.id);
-        described.push({ ...job, ...(await logTail(repo, job.id)) });
-      }
-      failed.push({
-        context: check.context,
-        targetUrl: check.targetUrl,
-        description: check.description,
-        jobs: described,
-      });
-    }
-    return failed;
-  }
-
-  async function logTail(repo: RepoRef, jobId: number): Promise<{ logTail: string; omitted: number }> {
-    try {
-      const tail = await reader.jobLogTail(repo.fullName, jobId, settings.logTailBytes);
-      return { logTail: options.redact(tail.text), omitted: tail.omitted };
-    } catch (error) {
-      log.info({ err: error, job: jobId }, 'could not read a failing job log');
-      return { logTail: '(the log could not be read)', omitted: 0 };
-    }
   }
 
   /** The fix attempts are used up: the author's user says so on the PR, and the label asks a person. */
@@ -410,45 +322,15 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
 
   /** Asks the forge to merge a green PR of a repository that opted in, once a person or the reviewer approved its head. */
   async function maybeMerge(repo: RepoRef, pull: WatchedPull): Promise<void> {
-    if (!merging(repo) || pull.state !== 'open') return;
-    if (pull.merge.kind === 'asked' && pull.merge.sha === pull.headSha) return;
-    if (pull.merge.kind === 'merged') return;
-    const agent = agentNamed(pull.agent);
-    const reviews = submittedReviews(await reader.listPullReviews(repo.fullName, pull.number)).map((review) => ({
-      author: review.author.login,
-      state: review.state,
-      commitId: review.commitId,
-      submittedAt: review.submittedAt,
-    }));
-    const readiness = mergeReadiness(pull, agent?.login ?? '', reviews);
-    const now = clock.now();
-    if (!readiness.ready) {
-      await save({ ...pull, merge: { kind: 'waiting' }, updatedAt: now }, `${readiness.reason} before it is merged`);
-      return;
-    }
     const writer = writerFor(pull);
-    if (!writer) return;
-    try {
-      const outcome = await writer.mergePull(repo.fullName, pull.number, {
-        style: settings.mergeStyle,
-        headSha: pull.headSha,
-        whenChecksSucceed: true,
-      });
-      const merge =
-        outcome === 'merged'
-          ? { kind: 'merged' as const, at: now }
-          : { kind: 'asked' as const, sha: pull.headSha, at: now };
-      await save({ ...pull, merge, ...(outcome === 'merged' ? { state: 'merged' as const } : {}), updatedAt: now });
-      log.info(
-        { pull: pull.number, approvedBy: readiness.approvedBy, outcome },
-        'asked the forge to merge a green pull request',
-      );
-    } catch (error) {
-      if (!(error instanceof ForgeApiError) || error.transient) throw error;
-      const reason = options.redact(`${error.status}: ${error.body.slice(0, 200)}`);
-      await save({ ...pull, merge: { kind: 'refused', sha: pull.headSha, reason, at: now }, updatedAt: now });
-      log.warn({ pull: pull.number, status: error.status }, 'the forge refused to merge a green pull request');
-    }
+    const author = agentNamed(pull.agent)?.login;
+    if (!merging(repo) || !writer || author === undefined) return;
+    const now = clock.now();
+    const merger = { reader, style: settings.mergeStyle, redact: options.redact, log };
+    const attempt = await mergeWhenGreen(merger, repo.fullName, pull, author, writer, now);
+    if (!attempt) return;
+    const state = attempt.merge.kind === 'merged' ? ('merged' as const) : pull.state;
+    await save({ ...pull, merge: attempt.merge, state, updatedAt: now }, attempt.waiting);
   }
 
   async function conflicted(repo: RepoRef, pull: WatchedPull, ref: PullRef, baseSha: string): Promise<void> {
@@ -474,7 +356,16 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
   async function save(pull: WatchedPull, reason?: string): Promise<void> {
     const waiting = reason ?? waitingOn(pull, merging(pull.repo));
     await store.saveWatched({ ...pull, waitingOn: waiting });
+    if (pull.state === 'open') bases.add(baseKey(pull.repo, pull.baseRef));
   }
+
+  /**
+   * The branches open watched PRs are based on (`repo:branch`), so a push to any other branch —
+   * most pushes: dev's own — costs no store read. Filled at start, grown by every save; a base no
+   * PR uses any more only costs a read.
+   */
+  const bases = new Set<string>();
+  const baseKey = (repo: string, branch: string) => `${repo}:${branch}`;
 
   const writerFor = (pull: WatchedPull) => options.writerFor(pull.agent);
 
@@ -491,6 +382,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
   /** Reads the statuses of every open watched head (of `only`, a repository key, when given). */
   async function readAllHeads(only?: string): Promise<void> {
     for (const pull of await store.listWatched({ open: true, limit: 10_000 })) {
+      bases.add(baseKey(pull.repo, pull.baseRef));
       if (only !== undefined && pull.repo !== only) continue;
       const repo = await repoRefOf(pull.repo);
       add(repo, pull.number, { kind: 'read-statuses', repo, sha: pull.headSha });
@@ -557,17 +449,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
   };
 
   function noticeCheck(event: CheckEvent): void {
-    const result: CheckResult = {
-      sha: event.sha,
-      context: event.context,
-      state: event.state,
-      source: event.source,
-      targetUrl: event.targetUrl,
-      description: event.description,
-      runId: event.runId,
-      jobId: event.jobId,
-      at: event.at === '' ? 0 : Date.parse(event.at) || 0,
-    };
+    const result = eventResult(event);
     // Find the PR from the store alone: a result for an old head costs one indexed read, no forge call.
     const read = store.watchedByHead(repoKey(event.repo), event.sha).then((watched) => {
       for (const pull of watched) {
@@ -591,6 +473,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
 
   /** A push to a branch: the open watched PRs based on it are read once the forge had time to work out their mergeability. */
   function noticeBasePush(repo: RepoRef, branch: string, baseSha: string): void {
+    if (!bases.has(baseKey(repoKey(repo), branch))) return;
     const read = store.listWatched({ open: true, limit: 10_000 }).then((watched) => {
       const based = watched.filter((pull) => pull.repo === repoKey(repo) && pull.baseRef === branch);
       if (based.length === 0) return;
@@ -603,35 +486,3 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
     track(read, 'could not read the watched pull requests');
   }
 }
-
-/** The newest result of each context (statuses come newest first). */
-function latestPerContext(results: readonly CheckResult[]): CheckResult[] {
-  const seen = new Map<string, CheckResult>();
-  for (const result of results) {
-    const known = seen.get(result.context);
-    if (!known || known.at < result.at) seen.set(result.context, result);
-  }
-  return [...seen.values()];
-}
-
-function statusResult(
-  sha: string,
-  status: Awaited<ReturnType<ForgeClient['listCommitStatuses']>>[number],
-): CheckResult {
-  return {
-    sha,
-    context: status.context,
-    state:
-      status.state === 'success' || status.state === 'warning'
-        ? 'success'
-        : status.state === 'pending'
-          ? 'pending'
-          : 'failure',
-    source: 'status',
-    targetUrl: status.targetUrl,
-    description: status.description,
-    at: Date.parse(status.updatedAt) || 0,
-  };
-}
-
-export const KEEP_SETTLED_MS = KEEP_CLOSED_DAYS * 24 * 3600_000;

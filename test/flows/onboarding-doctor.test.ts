@@ -17,7 +17,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startService, type Service } from '../../src/main.js';
-import { HOOK_EVENTS } from '../../src/onboarding/agent-templates.js';
+import { HOOK_EVENTS } from '../../src/onboarding/hook-events.js';
 import { readLastDoctorResult } from '../../src/onboarding/last-result.js';
 import { startForgeDouble, type ForgeDouble } from '../support/forge/forge-double.js';
 
@@ -130,6 +130,10 @@ describe('claude-hooks doctor', () => {
     assert.match(run.stdout, /✓ forge\.serviceToken is no agent's and only reads: claude-hooks-service, read-only/);
     assert.match(run.stdout, /✓ forge\.serviceToken reads permissions on acme\/widget: boss has write/);
     assert.match(run.stdout, /✓ agent runs are sandboxed \(isolation: bwrap\)/);
+    assert.match(
+      run.stdout,
+      /✓ webhook on acme\/widget sends the check events \(action_run_failure, action_run_success, action_run_recover\): hook \d+ of acme\/widget\n/,
+    );
     assert.match(run.stdout, /✓ no agent has admin on acme\/widget: boss, dev, reviewer: none above write/);
     assert.match(
       run.stdout,

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { HOOK_EVENTS, templateOf } from '../../src/onboarding/agent-templates.js';
+import { templateOf } from '../../src/onboarding/agent-templates.js';
+import { HOOK_EVENTS, hookEventsFor } from '../../src/onboarding/hook-events.js';
 import { renderConfig, writeSecretFile } from '../../src/onboarding/init-files.js';
 import { startForgeDouble, type ForgeDouble } from '../support/forge/forge-double.js';
 
@@ -158,7 +159,7 @@ describe('claude-hooks init', () => {
       assert.deepEqual([...forge.labels(REPO)].sort(), ['agent/boss', 'agent/dev', 'agent/reviewer']);
     });
 
-    it('creates the webhook: the URL, json, the secret, exactly the handled events, active', async () => {
+    it("creates the webhook: the URL, json, the secret, exactly the handled events and Forgejo's check events, active", async () => {
       const hooks = forge.hooks(REPO);
       assert.equal(hooks.length, 1);
       const secret = (await readFile(join(dir, 'data', 'webhook-secret'), 'utf8')).trim();
@@ -175,7 +176,7 @@ describe('claude-hooks init', () => {
           url: `${PUBLIC_URL}/webhook`,
           contentType: 'application/json',
           secret,
-          events: [...HOOK_EVENTS].sort(),
+          events: [...hookEventsFor('forgejo')].sort(),
           active: true,
         },
       );
@@ -535,7 +536,7 @@ describe('claude-hooks init', () => {
         assert.match(stdout, /\+ webhook on organisation acme: created a webhook/);
         const orgHooks = forge.hooks('acme', 'org');
         assert.equal(orgHooks.length, 1);
-        assert.deepEqual([...(orgHooks[0]?.events ?? [])].sort(), [...HOOK_EVENTS].sort());
+        assert.deepEqual([...(orgHooks[0]?.events ?? [])].sort(), [...hookEventsFor('forgejo')].sort());
         assert.deepEqual([forge.hooks('acme/widget'), forge.hooks('acme/gadget')], [[], []]);
         for (const repo of ['acme/widget', 'acme/gadget']) {
           assert.deepEqual(forge.collaborators(repo), ACCESS);
@@ -569,6 +570,143 @@ describe('claude-hooks init', () => {
 
         assert.equal(code, 1);
         assert.match(stderr, /organisation nosuch not found on the forge/);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('the check events', () => {
+    const GITEA_CHECKS = ['status', 'workflow_run', 'workflow_job'];
+    const FORGEJO_CHECKS = ['action_run_failure', 'action_run_success', 'action_run_recover'];
+    const hookEvents = (forge: ForgeDouble) => [...(forge.hooks(REPO)[0]?.events ?? [])].sort();
+    async function giteaScene(): Promise<{ forge: ForgeDouble; dir: string; adminToken: string }> {
+      const forge = await startForgeDouble({ webhookSecret: '', flavour: 'gitea', checkOpenApi: true });
+      const adminToken = forge.addUser('root', { admin: true }).token;
+      await forge.createRepo('acme', 'widget');
+      return { forge, dir: await mkdtemp(join(tmpdir(), 'init-gitea-')), adminToken };
+    }
+    const hookApi = (forge: ForgeDouble, adminToken: string, method: string, path: string, body: unknown) =>
+      fetch(`${forge.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `token ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+
+    it('subscribes a Gitea hook to status, workflow_run and workflow_job, and a second run changes nothing', async () => {
+      const { forge, dir, adminToken } = await giteaScene();
+      try {
+        const run = await init(forge, dir, adminToken, ['--kind', 'gitea']);
+
+        assert.equal(run.code, 0, run.stderr + run.stdout);
+        assert.match(run.stdout, /\+ webhook on acme\/widget: created a webhook to \S+\/webhook\n/);
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS, ...GITEA_CHECKS].sort());
+        const from = forge.requests().length;
+        const again = await init(forge, dir, adminToken, ['--kind', 'gitea']);
+        assert.match(again.stdout, /✓ webhook on acme\/widget: \S+, 14 events, active, and the check events/);
+        assert.deepEqual(writes(forge, from), []);
+        assert.deepEqual(forge.openApiViolations(), []);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("adds them to a Gitea hook an earlier init made without them, since Gitea's API sets them on an edit", async () => {
+      const { forge, dir, adminToken } = await giteaScene();
+      try {
+        assert.equal((await init(forge, dir, adminToken, ['--kind', 'gitea'])).code, 0);
+        const id = forge.hooks(REPO)[0]?.id;
+        assert.ok(
+          (await hookApi(forge, adminToken, 'PATCH', `/repos/${REPO}/hooks/${id}`, { events: HOOK_EVENTS })).ok,
+        );
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS].sort());
+
+        const run = await init(forge, dir, adminToken, ['--kind', 'gitea']);
+
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+          run.stdout,
+          new RegExp(
+            `\\+ webhook on acme/widget: repaired webhook ${id}: missing check events status, workflow_run, workflow_job\\n`,
+          ),
+        );
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS, ...GITEA_CHECKS].sort());
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("leaves a Forgejo hook made without them as it is, saying to tick them, since Forgejo's API sets them only on a new hook", async () => {
+      const { forge, dir, adminToken } = await scene();
+      try {
+        const made = await hookApi(forge, adminToken, 'POST', `/repos/${REPO}/hooks`, {
+          type: 'gitea',
+          config: { url: `${PUBLIC_URL}/webhook`, content_type: 'json', secret: 'a-hand-made-secret' },
+          events: HOOK_EVENTS,
+          active: true,
+        });
+        assert.equal(made.status, 201);
+
+        const run = await init(forge, dir, adminToken);
+
+        assert.equal(run.code, 0, run.stderr);
+        // init generated the secret, which the hook is given; its check events stay as they were.
+        assert.match(
+          run.stdout,
+          /\+ webhook on acme\/widget: repaired webhook \d+: a new secret; without the check events action_run_failure, action_run_success, action_run_recover, which Forgejo's API sets only on a new hook: tick them in the hook's settings/,
+        );
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS].sort());
+        const from = forge.requests().length;
+        const again = await init(forge, dir, adminToken);
+        assert.match(again.stdout, /✓ webhook on acme\/widget: .*; without the check events action_run_failure/);
+        assert.deepEqual(writes(forge, from), []);
+        assert.deepEqual(forge.openApiViolations(), []);
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('says so when the forge does not take them: a forge without those events drops the names', async () => {
+      const { forge, dir, adminToken } = await scene();
+      try {
+        // Forgejo has none of Gitea's check events, as an older Gitea has none.
+        const run = await init(forge, dir, adminToken, ['--kind', 'gitea']);
+
+        assert.equal(run.code, 0, run.stderr);
+        assert.match(
+          run.stdout,
+          /\+ webhook on acme\/widget: created a webhook to \S+; the forge did not take the check events status, workflow_run, workflow_job: it does not have them \(an older gitea, or not gitea at all: check --kind\), so the poller's catch-up reads the checks instead, later/,
+        );
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS].sort());
+        assert.ok(!FORGEJO_CHECKS.some((event) => hookEvents(forge).includes(event)));
+      } finally {
+        await forge.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('falls back to the needed events alone when the forge refuses the hook with them, and says so', async () => {
+      const { forge, dir, adminToken } = await scene();
+      try {
+        forge.refuseNext('POST', /^\/repos\/acme\/widget\/hooks$/, 422);
+
+        const run = await init(forge, dir, adminToken);
+
+        assert.equal(run.code, 0, run.stderr + run.stdout);
+        assert.match(
+          run.stdout,
+          /\+ webhook on acme\/widget: created a webhook to \S+; the forge refused the check events \(422: .*\), so the hook sends the needed events only: add action_run_failure, action_run_success, action_run_recover in its settings once the forge has them/,
+        );
+        assert.deepEqual(hookEvents(forge), [...HOOK_EVENTS].sort());
+        const posts = forge.requests().filter((r) => r.method === 'POST' && r.path.endsWith(`/repos/${REPO}/hooks`));
+        assert.deepEqual(
+          posts.map((r) => r.status),
+          [422, 201],
+        );
       } finally {
         await forge.close();
         await rm(dir, { recursive: true, force: true });

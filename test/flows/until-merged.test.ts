@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { WorkspaceAgentRunner, WorkspaceRunRequest } from '../../src/agent/workspace-runner.js';
 import type { PullEvent } from '../../src/core/events.js';
-import { type Flow, REPO, startFlow, startScene, type FlowOptions } from '../support/flow.js';
+import { ADMIN_TOKEN, type Flow, type FlowOptions, REPO, startFlow, startScene } from '../support/flow.js';
 
 interface DevRun {
   readonly triggers: readonly string[];
@@ -110,6 +110,39 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     });
   });
 
+  it('on Gitea, wakes dev for an outside CI’s failed commit status on its head, naming it, and ignores one on an old head', async () => {
+    const { runner, dev } = recordingRunner();
+    const flow = await startFlow({ scene: await startScene('gitea'), runner, pulls: 'conflictProbeSeconds: 0' });
+    try {
+      const pull = await devOpensPull(flow);
+      const ci = flow.forge.as('alice');
+      const before = dev.length;
+      await ci.postStatus(REPO, pull.head, { state: 'failure', context: 'ci/external', description: 'Build broke' });
+      await flow.settle();
+      const runs = dev.slice(before);
+      assert.equal(runs.length, 1, 'one dev run');
+      assert.deepEqual(
+        runs[0]?.checks.flatMap((c) => c?.failed ?? []).map((c) => [c.context, c.description]),
+        [['ci/external', 'Build broke']],
+      );
+      const old = (await flow.forge.as('dev').pushCommit(REPO, { branch: pull.branch, files: { 'b.txt': 'b\n' } }))
+        .before;
+      await flow.settle();
+      const after = dev.length;
+      await ci.postStatus(REPO, old, { state: 'failure', context: 'ci/external' });
+      await flow.settle();
+      assert.equal(dev.length, after, 'no run for the old head');
+      const [status] = (await flow.service.store.deliveryHistory.recent(20)).filter((d) => d.eventType === 'status');
+      assert.match(
+        status?.routing?.decisions[0]?.kind === 'skipped' ? status.routing.decisions[0].reason : '',
+        /not the head of an open pull request/,
+      );
+      assert.deepEqual(flow.forge.openApiViolations(), []);
+    } finally {
+      await flow.close();
+    }
+  });
+
   it('does nothing for a check result on an old head', async () => {
     await withFlow({}, async (flow, dev) => {
       const pull = await devOpensPull(flow);
@@ -117,10 +150,26 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
         .before;
       await flow.settle();
       const before = dev.length;
-      await flow.forge.as('alice').postStatus(REPO, old, { state: 'failure', context: 'ci/external' });
+      // Forgejo sends no `status` webhook: the late result comes as an Actions run on the old head.
+      await flow.forge.actions.runWorkflow(REPO, {
+        sha: old,
+        branch: pull.branch,
+        workflow: 'CI',
+        jobs: [{ name: 'test', conclusion: 'failure', log: 'FAIL late' }],
+      });
       await flow.settle();
       assert.equal(dev.length, before, 'no run');
       assert.deepEqual(flow.forge.actions.reruns(REPO), []);
+      const [late] = (await flow.service.store.deliveryHistory.recent(20)).filter(
+        (d) => d.eventType === 'action_run_failure',
+      );
+      assert.deepEqual(late?.routing?.decisions, [
+        {
+          agent: '*',
+          kind: 'skipped',
+          reason: `check "ci.yml" failure on ${old.slice(0, 10)}: not the head of an open pull request an agent opened (an old head, or nobody's), ignored`,
+        },
+      ]);
     });
   });
 
@@ -255,5 +304,39 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     await scene.forge.close();
     const fixes = dev.slice(before).filter((run) => run.checks.length > 0);
     assert.equal(fixes.length, 1, 'one dev run for the failure, after two restarts');
+  });
+
+  it('runs dev once when the service restarts after the failure’s webhook was taken and before the run', async () => {
+    const scene = await startScene();
+    const { runner, dev } = recordingRunner();
+    const admin = (flow: Flow, path: string) =>
+      fetch(`${flow.service.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const first = await startFlow({ scene, runner, pulls: 'conflictProbeSeconds: 0' });
+    let before = 0;
+    try {
+      const pull = await devOpensPull(first);
+      before = dev.length;
+      // Dispatch held: the webhook is taken and dev's job queued, but nothing runs before the stop.
+      assert.equal((await admin(first, '/admin/pause')).status, 200);
+      await failOn(first, pull.head, pull.branch, 'FAIL before the restart');
+      assert.equal(dev.length, before, 'no run yet');
+      assert.equal((await first.service.store.jobs.listJobs({ states: ['queued'] })).length, 1, 'dev’s job is queued');
+    } finally {
+      await first.stopService();
+    }
+    const again = await startFlow({ scene, runner, dataDir: first.dataDir, pulls: 'conflictProbeSeconds: 0' });
+    try {
+      assert.equal((await admin(again, '/admin/resume')).status, 200);
+      await again.settle();
+    } finally {
+      await again.close();
+    }
+    const fixes = dev.slice(before).filter((run) => run.checks.length > 0);
+    assert.equal(fixes.length, 1, 'one dev run for the failure');
+    assert.match(fixes[0]?.checks[0]?.failed[0]?.jobs[0]?.logTail ?? '', /FAIL before the restart/);
   });
 });

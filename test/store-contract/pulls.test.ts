@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import type { WatchedPull } from '../../src/pulls/ports.js';
 import { forEachStore } from './stores.js';
 import { REPO_KEY } from './through-ports.js';
-import { WATCHED_HEAD as HEAD, watchedPull } from './watched-pull.js';
+import { WATCHED_HEAD as HEAD, watchedPull } from '../support/watched-pull.js';
 
 const OTHER_REPO = 'forge.test/acme/gadget';
 const NEW_HEAD = 'b'.repeat(40);

@@ -77,8 +77,9 @@ export interface Flow extends Scene {
   close(): Promise<void>;
 }
 
-export async function startScene(): Promise<Scene> {
-  const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, checkOpenApi: true });
+/** `flavour`: which forge the double plays (Forgejo unless said; Gitea sends `status` webhooks). */
+export async function startScene(flavour: 'forgejo' | 'gitea' = 'forgejo'): Promise<Scene> {
+  const forge = await startForgeDouble({ webhookSecret: WEBHOOK_SECRET, checkOpenApi: true, flavour });
   const tokens: Record<string, string> = {};
   for (const login of ['alice', 'mallory', 'claude-hooks-service', ...AGENTS])
     tokens[login] = forge.addUser(login).token;

@@ -45,7 +45,7 @@ import { sdkPolicyFor } from './role-policy.js';
 import { openRunEnclosure } from './run-enclosure.js';
 import { summariseToolInput } from './tool-summary.js';
 import { runEnv } from './run-env.js';
-import { finished, report, withdraw, type RunStatusReporter } from './run-status.js';
+import { finished, outstandingOf, report, withdraw, type RunStatusReporter } from './run-status.js';
 import { runSession, type LiveInput, type SessionRunResult } from './session-run.js';
 import { startRuntime, type StartedRuntime } from './start-runtime.js';
 import { createRuntimeProcesses, type RuntimeProcesses } from './runtime-processes.js';
@@ -305,6 +305,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       onSpawn: recorder.spawned,
     });
     const changes: ForgeChange[] = [];
+    let latestTools: ForgeTools | undefined;
     const sdkOptionsFor = (resume: string | undefined): Options => {
       const tools = options.forgeTools?.({
         repo: request.repo,
@@ -315,6 +316,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         reviewers: options.reviewers ?? [],
         onChange: (change) => changes.push(change),
       });
+      latestTools = tools;
       return {
         cwd: request.workspace.path,
         env: runEnv({
@@ -358,6 +360,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
       processes,
       recorder,
       changes,
+      tools: () => latestTools,
       sdkOptionsFor,
       working,
       early:
@@ -590,6 +593,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
     // Whatever the model API or the runtime said may quote a credential: redacted before it is kept or shown.
     const detail = spentDetail === undefined ? undefined : redact(spentDetail);
     const unpushed = await unpushedWorkOf(agent, request.workspace, log);
+    const outstanding = await outstandingOf(run.tools(), log);
     // Only a run that never reached the model (the runtime failed to start), one stopped by an
     // outage of the model API, or one interrupted, is worth trying again.
     const outage = classified.outcome === 'model-unavailable';
@@ -642,6 +646,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): ClaudeRunner {
         silent: run.changes.length === 0,
         runUrl: options.runUrl?.(runId),
         unpushed,
+        outstanding,
         next,
       }),
       log,
@@ -748,6 +753,8 @@ interface RunState {
   readonly recorder: RunProcessRecorder;
   /** What the forge tools changed on the forge, as they change it. */
   readonly changes: ForgeChange[];
+  /** The forge tools of the run's latest session (a fallback to a new session builds new ones). */
+  readonly tools: () => ForgeTools | undefined;
   readonly sdkOptionsFor: (resume: string | undefined) => Options;
   /** A `working` update of the status comment. */
   readonly working: (activity: string) => void;

@@ -1,6 +1,8 @@
 /** The status comment's updates from the runner; a failing update never fails the run. */
 import type { Logger } from '../../lib/logger.js';
 import type { UnpushedWork } from '../status/local-work.js';
+import type { OutstandingReviewComment } from '../status/outstanding.js';
+import type { ForgeTools } from '../forge-tools/types.js';
 import type { RunStatus } from '../status/types.js';
 import type { RunOutcomeKind } from '../../core/run-outcome.js';
 
@@ -25,6 +27,7 @@ export function finished(
     silent?: boolean;
     runUrl?: string;
     unpushed?: UnpushedWork;
+    outstanding?: readonly OutstandingReviewComment[];
     next?: string;
   },
 ): RunStatus {
@@ -39,6 +42,7 @@ export function finished(
     ...(facts.fallback ? { resumeFallback: facts.fallback } : {}),
     ...(facts.detail ? { detail: facts.detail } : {}),
     ...(facts.unpushed ? { unpushed: facts.unpushed } : {}),
+    ...(facts.outstanding ? { outstanding: facts.outstanding } : {}),
     ...(facts.next ? { next: facts.next } : {}),
     silent: facts.silent ?? true,
     runUrl: facts.runUrl,
@@ -58,5 +62,23 @@ export async function withdraw(status: RunStatusReporter | undefined, log: Logge
     await status?.withdraw?.();
   } catch (error) {
     log.warn({ err: error }, 'status comment withdrawal failed');
+  }
+}
+
+/**
+ * The review comments still outstanding on the run's own pull request, read as the run ends by
+ * its forge tools (the implementer's only); undefined when there is nothing to read or the forge
+ * could not say — the status comment then leaves the list out rather than fail the run.
+ */
+export async function outstandingOf(
+  tools: ForgeTools | undefined,
+  log: Logger,
+): Promise<readonly OutstandingReviewComment[] | undefined> {
+  if (tools?.readOutstanding === undefined) return undefined;
+  try {
+    return await tools.readOutstanding();
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the review comments still outstanding');
+    return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { addLabelsTool, commentTool, readThreadTool, removeLabelsTool } from './issue-tools.js';
 import { createIssueTool, setDependenciesTool } from './planning-tools.js';
 import { openPullRequestTool, requestReviewTool, submitReviewTool } from './pull-tools.js';
+import { answerReviewCommentTool, readOutstanding } from './review-tools.js';
 import type { AnyTool, ToolContext } from './tool-context.js';
 import type { ForgeTools, ForgeToolsOptions } from './types.js';
 import { DEFAULT_MAX_ISSUES_PER_RUN } from './write-checks.js';
@@ -25,21 +26,31 @@ const BUILDERS: Readonly<Record<ForgeToolName, (ctx: ToolContext) => AnyTool>> =
   open_pull_request: openPullRequestTool,
   request_review: requestReviewTool,
   submit_review: submitReviewTool,
+  answer_review_comment: answerReviewCommentTool,
   add_labels: addLabelsTool,
   remove_labels: removeLabelsTool,
   read_thread: readThreadTool,
 };
 
 export function createForgeTools(options: ForgeToolsOptions): ForgeTools {
+  const ctx = contextOf(options);
+  const names = policyOf(options.agent).forgeTools;
   return {
-    server: createSdkMcpServer({ name: FORGE_SERVER, tools: forgeToolDefinitions(options) }),
-    allowedTools: policyOf(options.agent).forgeTools.map(qualified),
+    server: createSdkMcpServer({ name: FORGE_SERVER, tools: names.map((name) => BUILDERS[name](ctx)) }),
+    allowedTools: names.map(qualified),
+    // The same context as the tools': a PR opened in this run is the run's own at once.
+    ...(names.includes('answer_review_comment') ? { readOutstanding: () => readOutstanding(ctx) } : {}),
   };
 }
 
 /** The role's forge tools (`config/roles.ts`), bound to the run; `createForgeTools` serves them (tests call them directly too). */
 export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
-  const ctx: ToolContext = {
+  const ctx = contextOf(options);
+  return policyOf(options.agent).forgeTools.map((name) => BUILDERS[name](ctx));
+}
+
+function contextOf(options: ForgeToolsOptions): ToolContext {
+  return {
     client: options.client,
     repo: options.repo,
     issue: options.issue,
@@ -63,5 +74,4 @@ export function forgeToolDefinitions(options: ForgeToolsOptions): AnyTool[] {
     openingIssues: 0,
     nativeDependencies: 'unknown',
   };
-  return policyOf(options.agent).forgeTools.map((name) => BUILDERS[name](ctx));
 }

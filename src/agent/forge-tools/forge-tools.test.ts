@@ -91,7 +91,15 @@ describe('forge tools', () => {
       {
         name: 'dev',
         role: 'implementer',
-        tools: ['comment', 'open_pull_request', 'request_review', 'add_labels', 'remove_labels', 'read_thread'],
+        tools: [
+          'comment',
+          'open_pull_request',
+          'request_review',
+          'answer_review_comment',
+          'add_labels',
+          'remove_labels',
+          'read_thread',
+        ],
       },
       { name: 'reviewer', role: 'reviewer', tools: ['comment', 'submit_review', 'read_thread'] },
     ] as const;
@@ -683,7 +691,7 @@ describe('forge tools', () => {
     });
   });
 
-  it('takes no repository in any tool, and an issue or PR only in read_thread, request_review and the planning tools (which check theirs)', () => {
+  it('takes no repository in any tool, and an issue or PR only in read_thread, request_review, answer_review_comment and the planning tools (which check theirs)', () => {
     const shapes = Object.fromEntries(
       ['boss', 'dev', 'reviewer']
         .flatMap((role) =>
@@ -707,6 +715,7 @@ describe('forge tools', () => {
       open_pull_request: ['base', 'body', 'title'],
       request_review: ['pull', 'reviewers'],
       submit_review: ['body', 'comments', 'event'],
+      answer_review_comment: ['body', 'comment_id', 'resolution'],
       add_labels: ['labels'],
       remove_labels: ['labels'],
       read_thread: ['number'],

@@ -1,7 +1,8 @@
 /**
  * The tools every role has on its own issue or PR — `comment`, `add_labels`, `remove_labels`,
  * `read_thread` (the planner's `create_issue` and `set_dependencies` are in `planning-tools.ts`).
- * A comment goes to the forge as the agent wrote it, but for the secrets the redactor replaces.
+ * A comment goes to the forge as the agent wrote it, but for the secrets the redactor replaces and
+ * the service's answer markers (`answer_review_comment`'s, in `review-tools.ts`).
  */
 import { tool } from '@anthropic-ai/claude-agent-sdk';
 import { z } from 'zod';
@@ -10,6 +11,7 @@ import { renderThread } from './render-thread.js';
 import { erased, guarded, type AnyTool, type ToolContext } from './tool-context.js';
 import { failure, success } from './tool-result.js';
 import { isStatusComment } from '../../core/status-marker.js';
+import { withoutAnswerMarkers } from '../status/answer-marker.js';
 
 const labelNames = z.array(z.string().min(1)).min(1).describe('Label names, as the repository spells them');
 
@@ -27,7 +29,10 @@ export function commentTool(ctx: ToolContext): AnyTool {
             return failure(
               `Commenting on #${ctx.issue} refused: a comment may not begin with the service's status marker (<!-- claude-hooks:status … -->).`,
             );
-          const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, ctx.redact(args.body));
+          // An answer marker is the service's to add (`answer_review_comment`): in a plain comment it
+          // would mark a review comment answered that nobody answered.
+          const body = withoutAnswerMarkers(ctx.redact(args.body));
+          const comment = await ctx.client.createComment(ctx.repo.fullName, ctx.issue, body);
           ctx.onChange({
             kind: 'comment',
             number: comment.id,

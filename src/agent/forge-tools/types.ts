@@ -4,7 +4,8 @@
  * repository, and no issue or PR but the run's own or those its checks allow (see each tool).
  * Which tools an agent gets is its role's `forgeTools` (`config/roles.ts`: the planner comments,
  * opens issues and sets their dependencies, labels and reads; the implementer comments, opens a
- * PR, requests a review, labels and reads; the reviewer comments, submits a review and reads). A
+ * PR, requests a review, answers review comments, labels and reads; the reviewer comments, submits
+ * a review and reads). A
  * forge error comes back as a tool error the agent can read, never as a crash. Every change made
  * on the forge is reported through `onChange`.
  */
@@ -14,6 +15,7 @@ import type { ForgeClient } from '../../forge/client.js';
 import type { RepoRef } from '../../core/events.js';
 import type { ForgeChange } from '../../core/forge-change.js';
 import type { Logger } from '../../lib/logger.js';
+import type { OutstandingReviewComment } from '../status/outstanding.js';
 
 export type { ForgeChange };
 
@@ -46,4 +48,12 @@ export interface ForgeTools {
   readonly server: McpSdkServerConfigWithInstance;
   /** Fully qualified names (`mcp__forge__comment`, …) for `allowedTools`. */
   readonly allowedTools: readonly string[];
+  /**
+   * For a role that answers review comments (`answer_review_comment`): the review comments of the
+   * run's own pull request that no answer marks, read now with the agent's client and the tools'
+   * own idea of that PR (the one opened in this run, or the open PR of the worktree's branch).
+   * Undefined when the run has no open pull request of its own; rejects on a forge error. Absent
+   * for the other roles.
+   */
+  readonly readOutstanding?: () => Promise<readonly OutstandingReviewComment[] | undefined>;
 }

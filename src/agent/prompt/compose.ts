@@ -13,7 +13,8 @@ import { advanceCursor } from './advance-cursor.js';
 import { deltaPrompt } from './delta-prompt.js';
 import { fullPrompt } from './full-prompt.js';
 import { findNews, findWaking } from './news.js';
-import { readThread, type Thread, type ThreadReader } from './thread.js';
+import { issueOfBranch } from '../../core/pull-of.js';
+import { readOwnPullReviews, readThread, type Thread, type ThreadReader } from './thread.js';
 import type { ComposedPrompt, PromptComposer, PromptKind, PromptRequest, PromptWorkspace } from './types.js';
 import type { SessionCursor } from '../../sessions/cursor.js';
 
@@ -39,18 +40,41 @@ export function createPromptComposer(deps: PromptComposerDeps): Required<PromptC
   };
 }
 
-/** The whole thread for a full prompt; only what changed since the cursor for a delta. */
-function read(
+/**
+ * The whole thread for a full prompt; only what changed since the cursor for a delta. For an
+ * issue whose own PR a job's event reviews, that PR's reviews with their line comments too.
+ */
+async function read(
   forge: ThreadReader,
   request: Omit<PromptRequest, 'workspace'>,
   cursor: SessionCursor | undefined,
 ): Promise<Thread> {
-  if (cursor === undefined) return readThread(forge, request.repo.fullName, request.issue, { linkedPulls: true });
-  return readThread(forge, request.repo.fullName, request.issue, {
-    commentsSince: cursor.lastCommentUpdatedAt,
-    reviewsAfter: cursor.lastReviewId,
-    linkedPulls: false,
-  });
+  const repo = request.repo.fullName;
+  const reviewed = ownPullsReviewed(request);
+  const [thread, ownPullReviews] = await Promise.all([
+    cursor === undefined
+      ? readThread(forge, repo, request.issue, { linkedPulls: true })
+      : readThread(forge, repo, request.issue, {
+          commentsSince: cursor.lastCommentUpdatedAt,
+          reviewsAfter: cursor.lastReviewId,
+          linkedPulls: false,
+        }),
+    reviewed.length === 0 ? [] : readOwnPullReviews(forge, repo, reviewed),
+  ]);
+  return thread.issue.isPull || ownPullReviews.length === 0 ? thread : { ...thread, ownPullReviews };
+}
+
+/** The PRs of the issue's own `issue-<N>-…` branches that the job's review events are about. */
+function ownPullsReviewed(request: Omit<PromptRequest, 'workspace'>): number[] {
+  const numbers = new Set<number>();
+  for (const { event } of request.events)
+    if (
+      event.type === 'review' &&
+      event.pull.number !== request.issue &&
+      issueOfBranch(event.pull.headRef) === request.issue
+    )
+      numbers.add(event.pull.number);
+  return [...numbers];
 }
 
 /**

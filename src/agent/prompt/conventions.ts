@@ -22,6 +22,7 @@ export const FORGE_TOOLS = [
   'open_pull_request',
   'request_review',
   'submit_review',
+  'answer_review_comment',
   'add_labels',
   'remove_labels',
   'create_issue',
@@ -50,9 +51,22 @@ export const PLANNING = [
   '- Then comment on the tracking issue with the plan in a few lines, and remove the plan label if it has one. Once the tracking issue carries the milestone label (a person adds it, unless the repository is opted in), the service hands each story to the implementer as soon as its upstream stories are done.',
 ].join('\n');
 
-/** The conventions a role's full prompt gives: the team's, and the planner's way to plan. */
+/**
+ * How the implementer answers a review of its pull request: every line comment gets an answer
+ * through the tool, which marks it so the status comment can list those still outstanding
+ * (docs/until-merged.md, "Review comments").
+ */
+export const REVIEW_ANSWERS = [
+  '## Answering reviews',
+  '- Answer each review comment on your pull request with `mcp__forge__answer_review_comment`: `fixed` (and push the change) or `answered` (say why not). The status comment lists the review comments still outstanding.',
+].join('\n');
+
+/** The conventions a role's full prompt gives: the team's, the planner's way to plan, the implementer's way to answer reviews. */
 export function conventionsFor(agent: AgentConfig): string {
-  return policyOf(agent).conventions === 'plan' ? `${CONVENTIONS}\n\n${PLANNING}` : CONVENTIONS;
+  const conventions = policyOf(agent).conventions;
+  if (conventions === 'plan') return `${CONVENTIONS}\n\n${PLANNING}`;
+  if (conventions === 'implement') return `${CONVENTIONS}\n\n${REVIEW_ANSWERS}`;
+  return CONVENTIONS;
 }
 
 export function answerSection(): string {
@@ -61,6 +75,7 @@ export function answerSection(): string {
     '## How to answer',
     'Nobody reads what you print: everything you want people to see goes through the forge tools. ' +
       'Reply on this thread with `mcp__forge__comment`; open your pull request with `mcp__forge__open_pull_request` and ask for a review with `mcp__forge__request_review`; ' +
+      'answer a review comment with `mcp__forge__answer_review_comment`; ' +
       'review with `mcp__forge__submit_review`; file new stories with `mcp__forge__create_issue`; re-read the thread with `mcp__forge__read_thread`.',
     `The forge tools: ${tools} (you have those your role needs).`,
   ].join('\n');

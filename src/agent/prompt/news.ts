@@ -147,7 +147,7 @@ export function findWaking(input: WakingInput): News {
     ...comments
       .filter((comment) => !listed.has(comment.id) && !mine(comment.author.login))
       .map((comment): NewsItem => ({ kind: 'comment', comment })),
-    ...eventReviews(shownReviews(thread), events, 0).flatMap((review): NewsItem[] => {
+    ...eventReviews(shownReviews(thread), events, 0, thread.ownPullReviews).flatMap((review): NewsItem[] => {
       const shown =
         review.state === 'requested' ? requested.has(review.author.login.toLowerCase()) : mine(review.author.login);
       return shown ? [] : [{ kind: 'review', review }];
@@ -232,10 +232,32 @@ function reviewNews(
   const fromForge = (thread.pull?.reviews ?? []).filter(
     (review) => review.id > cursor.lastReviewId && review.state !== 'pending',
   );
-  return [...fromForge, ...eventReviews(fromForge, events, cursor.lastReviewId)].map((review) => ({
-    kind: 'review',
-    review,
-  }));
+  return [...fromForge, ...eventReviews(fromForge, events, cursor.lastReviewId, thread.ownPullReviews)].map(
+    (review) => ({
+      kind: 'review',
+      review,
+    }),
+  );
+}
+
+/**
+ * The review an event tells of, as the forge lists it: by its id, or — Gitea's payloads carry
+ * none — the latest review by the same reviewer with the same verdict and text.
+ */
+function asListed(
+  listed: readonly ThreadReview[],
+  event: Extract<ForgeEvent, { type: 'review' }>,
+): ThreadReview | undefined {
+  if (event.review.id > 0) return listed.find((review) => review.id === event.review.id);
+  const state = EVENT_REVIEW_STATES[event.state];
+  return listed
+    .filter(
+      (review) =>
+        review.author.login.toLowerCase() === event.review.author.login.toLowerCase() &&
+        review.state === state &&
+        review.body.trim() === event.review.body.trim(),
+    )
+    .at(-1);
 }
 
 /**
@@ -246,6 +268,7 @@ function eventReviews(
   fromForge: readonly ThreadReview[],
   events: readonly ForgeEvent[],
   afterReviewId: number,
+  ownPull: readonly ThreadReview[] = [],
 ): ThreadReview[] {
   const listed = (login: string, requested: boolean): boolean =>
     fromForge.some(
@@ -260,15 +283,18 @@ function eventReviews(
       !fromForge.some((review) => review.id === event.review.id) &&
       !listed(event.review.author.login, false)
     ) {
-      extra.push({
-        id: event.review.id,
-        author: event.review.author,
-        state: EVENT_REVIEW_STATES[event.state],
-        body: event.review.body,
-        submittedAt: '',
-        commitId: event.pull.headSha,
-        comments: [],
-      });
+      // The review as the forge lists it, with its id and line comments, when the prompt read it.
+      extra.push(
+        asListed(ownPull, event) ?? {
+          id: event.review.id,
+          author: event.review.author,
+          state: EVENT_REVIEW_STATES[event.state],
+          body: event.review.body,
+          submittedAt: '',
+          commitId: event.pull.headSha,
+          comments: [],
+        },
+      );
     }
     const reviewer =
       event.type === 'pull_request' && event.action === 'review_requested' ? event.requestedReviewer : undefined;

@@ -32,6 +32,12 @@ export interface ThreadPull {
 export interface Thread {
   readonly issue: IssueRef;
   readonly pull: ThreadPull | undefined;
+  /**
+   * For an issue: the submitted reviews, with their line comments, of the issue's own PRs that the
+   * job's events name a review of (`readOwnPullReviews`). A review webhook carries neither the
+   * review's id nor its line comments, so the prompt reads them; empty otherwise.
+   */
+  readonly ownPullReviews?: readonly ThreadReview[];
   /** Oldest first; all of them, or for a delta those updated since the cursor. */
   readonly comments: readonly CommentRef[];
   /** For an issue: PRs (any state) whose head branch is `issue-<N>-…`; read for a full prompt only. */
@@ -93,4 +99,23 @@ async function readPull(
 export function issueOfBranch(branch: string): number | undefined {
   const match = /^issue-(\d+)(?:-|$)/.exec(branch);
   return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 10);
+}
+
+/**
+ * The reviews, with their line comments, of the PRs `numbers` (the issue's own PRs a job's review
+ * events are about), oldest first: what the agent answers review comment by review comment.
+ */
+export async function readOwnPullReviews(
+  reader: ThreadReader,
+  repo: RepoName,
+  numbers: readonly number[],
+): Promise<ThreadReview[]> {
+  const reviews: ThreadReview[] = [];
+  for (const number of numbers) {
+    for (const review of await reader.listPullReviews(repo, number)) {
+      if (review.state === 'requested' || review.state === 'pending') continue;
+      reviews.push({ ...review, comments: await reader.listReviewComments(repo, number, review.id) });
+    }
+  }
+  return reviews;
 }

@@ -24,6 +24,15 @@ export function inert(text: string): string {
 }
 
 /**
+ * Forge text (a file path, a login) in a line of Markdown: inert, and with Markdown's punctuation
+ * escaped, so a path like `[x](y)` or `*a*` is shown as written, never as a link or emphasis.
+ * Escaped before `inert`, whose entities (`&#64;`) must keep their `#`.
+ */
+export function inertMarkdown(text: string): string {
+  return inert(text.replace(/[\\`*_[\]()|~#!]/g, '\\$&'));
+}
+
+/**
  * Text from a run as the public may read it: secrets replaced (`redact`, the service's redactor),
  * internal addresses and paths replaced (the comment is read by anyone who sees the issue), then
  * made inert. In this order, so that neither the 300-character cut nor the escaping can split a

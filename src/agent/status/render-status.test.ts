@@ -105,6 +105,52 @@ describe('renderStatus', () => {
     assert.doesNotMatch(body, /without posting|could not be resumed|not pushed|Run details/);
   });
 
+  it('lists the review comments still outstanding, each with its author, place and link', () => {
+    const body = renderStatus(
+      {
+        ...done,
+        outstanding: [
+          {
+            id: 31,
+            author: 'alice',
+            where: 'src/login.ts:12',
+            url: 'https://forge.test/acme/app/pulls/2/files#issuecomment-31',
+          },
+          { id: 32, author: 'reviewer', where: 'README.md', url: undefined },
+        ],
+      },
+      context,
+    );
+
+    const lines = body.split('\n');
+    const at = lines.indexOf('Review comments still outstanding:');
+    assert.ok(at > 0, body);
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      '- review comment 31 by alice on src/login.ts:12 ([link](https://forge.test/acme/app/pulls/2/files#issuecomment-31))',
+      '- review comment 32 by reviewer on README.md',
+    ]);
+  });
+
+  it('says nothing of review comments when none is outstanding', () => {
+    assert.doesNotMatch(renderStatus({ ...done, outstanding: [] }, context), /outstanding/);
+    assert.doesNotMatch(renderStatus(done, context), /outstanding/);
+  });
+
+  it('shows forge text in the outstanding list as text: no mention, no HTML, no link or emphasis of its own', () => {
+    const body = renderStatus(
+      {
+        ...done,
+        outstanding: [
+          { id: 33, author: '@bob', where: 'docs/[x](https://evil.test)*<b>.md:4', url: 'javascript:alert(1)' },
+        ],
+      },
+      context,
+    );
+
+    const line = body.split('\n').find((candidate) => candidate.startsWith('- review comment 33'));
+    assert.equal(line, '- review comment 33 by &#64;bob on docs/\\[x\\]\\(https://evil.test\\)\\*&lt;b&gt;.md:4');
+  });
+
   it('makes text from the run inert: one line, no mention, no HTML', () => {
     const body = renderStatus(
       { phase: 'working', elapsedMs: 0, activity: 'Asking @reviewer\n<!-- claude-hooks:status job=99 --> & more' },

@@ -3,11 +3,13 @@
  * in place as the run moves from queued to working to finished; the marker on its first line
  * says which job it belongs to. Text that came from the run (what it is doing, its error, why a
  * resume fell back) is public text (`format.ts`): redacted of secrets, without internal
- * addresses or paths, and inert. The run record and the log keep the full text.
+ * addresses or paths, and inert. The run record and the log keep the full text. The review
+ * comments still outstanding are forge text (a login, a file path): inert, their Markdown escaped.
  */
 import { formatUsd } from '../../lib/format-usd.js';
-import { formatDuration, inert, publicText } from './format.js';
+import { formatDuration, inert, inertMarkdown, publicText } from './format.js';
 import { describeUnpushedWork } from './local-work.js';
+import type { OutstandingReviewComment } from './outstanding.js';
 import { statusMarker } from '../../core/status-marker.js';
 import type { RunStatus } from './types.js';
 import type { RunOutcomeKind } from '../../core/run-outcome.js';
@@ -64,6 +66,8 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
   if (status.silent) lines.push('', SILENT_LINE);
   const unpushed = status.unpushed && describeUnpushedWork(status.unpushed);
   if (unpushed !== undefined) lines.push('', `⚠️ ${unpushed}`);
+  if (status.outstanding !== undefined && status.outstanding.length > 0)
+    lines.push('', 'Review comments still outstanding:', ...status.outstanding.map(outstandingLine));
   lines.push(
     '',
     '| Turns | Cost | Duration | Session | Prompt |',
@@ -79,6 +83,19 @@ function finished(status: Extract<RunStatus, { phase: 'finished' }>, agent: stri
   if (status.runUrl !== undefined)
     lines.push('', `[Run details (job ${context.jobId})](${status.runUrl.replace(/[()\s]/g, encodeURIComponent)})`);
   return lines;
+}
+
+/**
+ * One review comment still waiting for dev's answer. Its author and place are forge text, shown
+ * as text; the login without its `@`, so the status comment mentions (and wakes) nobody. The link
+ * is the forge's own page of the comment, and only an http(s) one.
+ */
+function outstandingLine(comment: OutstandingReviewComment): string {
+  const link =
+    comment.url !== undefined && /^https?:\/\//i.test(comment.url)
+      ? ` ([link](${comment.url.replace(/[()<>\s]/g, encodeURIComponent)}))`
+      : '';
+  return `- review comment ${comment.id} by ${inertMarkdown(comment.author)} on ${inertMarkdown(comment.where)}${link}`;
 }
 
 /**

@@ -1,10 +1,12 @@
 /**
  * The status comment's contract: one comment per run on the issue or PR, edited in place —
  * queued (position), working (elapsed, what it is doing), finished (outcome, turns, cost,
- * duration, new or resumed session, full or delta prompt, link to the run).
+ * duration, new or resumed session, full or delta prompt, the review comments still outstanding,
+ * link to the run).
  */
 import type { RunOutcomeKind } from '../../core/run-outcome.js';
 import type { UnpushedWork } from './local-work.js';
+import type { OutstandingReviewComment } from './outstanding.js';
 
 export type { RunOutcomeKind };
 
@@ -25,6 +27,11 @@ export type RunStatus =
       readonly detail?: string;
       /** What the run left in its worktree that is on no remote (dev), when it left anything. */
       readonly unpushed?: UnpushedWork;
+      /**
+       * The review comments on dev's pull request that no answer of dev's marks as fixed or
+       * answered, read when the run ended (only for the implementer, with an open PR of its branch).
+       */
+      readonly outstanding?: readonly OutstandingReviewComment[];
       /** Nothing reached the forge during the run (no comment, PR, review, label). */
       readonly silent: boolean;
       /** What happens next, for anything but success: when the job is tried again, or that it is not. */

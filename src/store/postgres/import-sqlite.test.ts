@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runFinish } from '../../../test/store-contract/fixtures.js';
-import { WATCHED_HEAD, watchedPull } from '../../../test/store-contract/watched-pull.js';
+import { WATCHED_HEAD, watchedPull } from '../../../test/support/watched-pull.js';
 import { commented, REPO } from '../../../test/support/events.js';
 import {
   createSchema,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { after, describe, it } from 'node:test';
-import { watchedPull } from '../../../test/store-contract/watched-pull.js';
+import { watchedPull } from '../../../test/support/watched-pull.js';
 import { dropSchema, freshSchemaName, postgresSkip, TEST_DATABASE_URL } from '../../../test/support/postgres.js';
 import { manualClock } from '../../lib/clock.js';
 import { Secret } from '../../lib/secret.js';

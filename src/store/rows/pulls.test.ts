@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WATCHED_HEAD, watchedPull } from '../../../test/store-contract/watched-pull.js';
+import { WATCHED_HEAD, watchedPull } from '../../../test/support/watched-pull.js';
 import type { WatchedPull } from '../../pulls/ports.js';
 import { pullRowOf, toWatchedPull, type PullRow } from './pulls.js';
 

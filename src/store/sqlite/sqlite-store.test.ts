@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { watchedPull } from '../../../test/store-contract/watched-pull.js';
+import { watchedPull } from '../../../test/support/watched-pull.js';
 import { systemClock } from '../../lib/clock.js';
 import { DATABASE_FILE, openSqliteStore, sqliteInternals } from './sqlite-store.js';
 import { MIGRATIONS } from './migrations.js';

@@ -4,6 +4,12 @@
  * their password, as Gitea's `reqBasicOrRevProxyAuth` demands), collaborators with a permission,
  * labels, and repository and organisation webhooks with their test delivery. Branch protections
  * are in `rest-protection-routes.ts`.
+ *
+ * A hook takes the event names its forge has and drops any other without a word, as both forges
+ * do (`routers/api/v1/utils/hook.go`: each known event is looked up in `events`, nothing is
+ * refused): Gitea has the commit `status` and the Actions `workflow_run`/`workflow_job` events,
+ * Forgejo its `action_run_*` ones, which an edit leaves as they were (its `editHook` sets only the
+ * others).
  */
 import { pushPayload } from './payloads.js';
 import { adminRepoFor, ForgeRefusal, repoFor, type OperationContext } from './operation-context.js';
@@ -11,8 +17,44 @@ import { readRefs, commitsBetween } from './git-repos.js';
 import { apiLabel, apiRepo, apiUser, type Json } from './render.js';
 import { apiError, ok, paginate, route, stringField, arrayField, type ApiRequest, type Route } from './rest-router.js';
 import type { AccessLevel, HookRecord, RepoRecord, TokenRecord, UserRecord } from './state.js';
+import type { ForgeFlavour } from './webhooks.js';
 
 const repoName = (params: Readonly<Record<string, string>>): string => `${params.owner ?? ''}/${params.repo ?? ''}`;
+
+/** Gitea's and Forgejo's `modules/webhook/type.go` names both have, as `CreateHookOption.events` takes them. */
+const SHARED_EVENTS = [
+  'create',
+  'delete',
+  'fork',
+  'push',
+  'issues',
+  'issue_assign',
+  'issue_label',
+  'issue_milestone',
+  'issue_comment',
+  'pull_request',
+  'pull_request_assign',
+  'pull_request_label',
+  'pull_request_milestone',
+  'pull_request_comment',
+  'pull_request_review',
+  'pull_request_review_request',
+  'pull_request_sync',
+  'wiki',
+  'repository',
+  'release',
+  'package',
+];
+const FORGEJO_ACTION_EVENTS = ['action_run_failure', 'action_run_success', 'action_run_recover'];
+const HOOK_EVENT_NAMES: Readonly<Record<ForgeFlavour, ReadonlySet<string>>> = {
+  gitea: new Set([...SHARED_EVENTS, 'status', 'workflow_run', 'workflow_job']),
+  forgejo: new Set([...SHARED_EVENTS, ...FORGEJO_ACTION_EVENTS]),
+};
+/** Events an edit leaves as they were: only creating a hook sets them. */
+const SET_ON_CREATE_ONLY: Readonly<Record<ForgeFlavour, ReadonlySet<string>>> = {
+  gitea: new Set(),
+  forgejo: new Set(FORGEJO_ACTION_EVENTS),
+};
 
 export function adminRoutes(ctx: OperationContext): Route[] {
   const r = ctx.render;
@@ -81,14 +123,23 @@ export function adminRoutes(ctx: OperationContext): Route[] {
     };
   }
 
+  /** The names of `events` the forge has (matched without regard to case, as the forges do), once each. */
+  function knownEvents(body: unknown): string[] {
+    const given = (arrayField(body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+    return [...new Set(given.map((e) => e.toLowerCase()))].filter((e) => HOOK_EVENT_NAMES[ctx.flavour].has(e));
+  }
+
   function editHook(hook: HookRecord, body: unknown): void {
     const config = hookConfig(body);
     const fields = body as Record<string, unknown>;
     if (config.url !== undefined) hook.url = config.url;
     if (config.contentType !== undefined) hook.contentType = config.contentType;
     if (config.secret !== undefined) hook.secret = config.secret;
-    const events = arrayField(body, 'events');
-    if (events !== undefined) hook.events = events.filter((e): e is string => typeof e === 'string');
+    if (arrayField(body, 'events') !== undefined) {
+      const kept = hook.events.filter((e) => SET_ON_CREATE_ONLY[ctx.flavour].has(e));
+      const edited = knownEvents(body).filter((e) => !SET_ON_CREATE_ONLY[ctx.flavour].has(e));
+      hook.events = [...edited, ...kept];
+    }
     if (typeof fields.active === 'boolean') hook.active = fields.active;
     hook.updatedAt = state.now();
   }
@@ -197,7 +248,7 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const config = hookConfig(req.body);
       if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
       const now = state.now();
-      const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+      const events = knownEvents(req.body);
       const active = (req.body as Record<string, unknown>).active === true;
       const hook: HookRecord = {
         id: state.nextId('hook'),
@@ -278,7 +329,7 @@ export function adminRoutes(ctx: OperationContext): Route[] {
       const config = hookConfig(req.body);
       if (config.url === undefined) throw new ForgeRefusal('invalid', 'config.url is required');
       const now = state.now();
-      const events = (arrayField(req.body, 'events') ?? []).filter((e): e is string => typeof e === 'string');
+      const events = knownEvents(req.body);
       const hook: HookRecord = {
         id: state.nextId('hook'),
         repo: name,

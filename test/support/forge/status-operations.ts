@@ -1,7 +1,8 @@
 /**
  * Commit statuses, as Gitea's `NewCommitStatus` makes them: a user with write access posts one
  * on a commit that exists (an empty context is `default`), Actions posts them for its jobs, and
- * each one is delivered as a `status` webhook. A status may complete the checks a scheduled merge
+ * on Gitea (1.23 and later) each one is delivered as a `status` webhook — Forgejo has no such
+ * hook event (`modules/webhook/type.go`): its statuses are read through the API. A status may complete the checks a scheduled merge
  * waits for, so the double then looks at the scheduled merges of that commit.
  */
 import { actionsUser, statusPayload } from './ci-render.js';
@@ -67,7 +68,8 @@ async function recordStatus(
   };
   ctx.state.ci.statuses.push(status);
   const commit = await commitOf(repo.gitDir, sha);
-  if (commit !== undefined) ctx.hooks.emit('status', statusPayload(ctx.render, status, commit));
+  if (commit !== undefined && ctx.flavour === 'gitea')
+    ctx.hooks.emit('status', statusPayload(ctx.render, status, commit));
   await runScheduledMerges(ctx, repo, sha);
   return status;
 }

@@ -1,6 +1,6 @@
 /** A watched pull request to save in a test, shared by the store's tests so a new field is added once. */
 import type { WatchedPull } from '../../src/pulls/ports.js';
-import { REPO_KEY } from './through-ports.js';
+import { REPO_KEY } from '../store-contract/through-ports.js';
 
 export const WATCHED_HEAD = 'a'.repeat(40);
 
