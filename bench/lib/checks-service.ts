@@ -21,6 +21,7 @@ import {
 } from '../../test/support/forge/forge-double.js';
 import { AGENTS, type Flow, REPO, startFlow, WEBHOOK_SECRET } from '../../test/support/flow.js';
 import type { PlannedStatus } from './checks-stream.js';
+import { signals } from './signals.js';
 
 /** A sample that has not finished in this long is a failure of the service, not a slow figure. */
 const SAMPLE_TIMEOUT_MS = 30_000;
@@ -111,7 +112,7 @@ async function sceneOn(forge: ForgeDouble) {
 async function seeded(flow: Flow, pullCount: number, runnerCalls: () => number): Promise<ChecksService> {
   const { forge, service } = flow;
   const watch = service.watch!;
-  const wait = waiters();
+  const wait = signals(SAMPLE_TIMEOUT_MS);
   const queuedAt = new Map<number, number>();
   const wakes = new Map<string, number>();
   service.dispatcher.subscribe((notice) => {
@@ -238,30 +239,4 @@ async function expectHeads(service: Service, pulls: readonly BenchPull[], head: 
   const wrong = pulls.filter((pull) => watched.get(pull.number) !== pull.heads[head]);
   if (wrong.length > 0)
     throw new Error(`${wrong.length} of ${pulls.length} PRs not watched at head ${head} (e.g. #${wrong[0]?.number})`);
-}
-
-/** Waiters re-checked whenever something they wait for may have happened. */
-function waiters() {
-  const waiting = new Set<() => void>();
-  return {
-    changed: () => {
-      for (const check of [...waiting]) check();
-    },
-    until(done: () => boolean, what: string): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(check);
-          reject(new Error(`timed out waiting for ${what}`));
-        }, SAMPLE_TIMEOUT_MS);
-        const check = () => {
-          if (!done()) return;
-          clearTimeout(timer);
-          waiting.delete(check);
-          resolve();
-        };
-        waiting.add(check);
-        check();
-      });
-    },
-  };
 }

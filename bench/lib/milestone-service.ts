@@ -19,6 +19,7 @@ import type { GraphInput } from '../../src/milestones/graph.js';
 import type { AgentRunner } from '../../src/queue/ports.js';
 import { deliveryHeaders, deliveryIdFor, payloadsDir } from '../../test/support/payloads.js';
 import { treeForge } from './tree-forge.js';
+import { signals } from './signals.js';
 
 const SECRET = 'bench-secret';
 /** A sample that has not finished in this long is a failure of the service, not a slow figure. */
@@ -45,32 +46,6 @@ export interface RoundFigures {
   readonly handedOut: number;
 }
 
-/** Waiters re-checked whenever something they wait for may have happened. */
-function signals() {
-  const waiting = new Set<() => void>();
-  return {
-    changed: () => {
-      for (const check of [...waiting]) check();
-    },
-    until(done: () => boolean, what: string): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting.delete(check);
-          reject(new Error(`timed out waiting for ${what}`));
-        }, SAMPLE_TIMEOUT_MS);
-        const check = () => {
-          if (!done()) return;
-          clearTimeout(timer);
-          waiting.delete(check);
-          resolve();
-        };
-        waiting.add(check);
-        check();
-      });
-    },
-  };
-}
-
 export async function serviceRound(tree: GraphInput, round: number): Promise<RoundFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'claude-hooks-bench-milestones-'));
   writeFileSync(join(dataDir, 'skill.md'), 'bench');
@@ -93,7 +68,7 @@ export async function serviceRound(tree: GraphInput, round: number): Promise<Rou
   const loaded = loadConfig({ path: join(dataDir, 'claude-hooks.yaml'), env: { BENCH_SECRET: SECRET }, cwd: dataDir });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
 
-  const wake = signals();
+  const wake = signals(SAMPLE_TIMEOUT_MS);
   const forge = treeForge(REPO, tree, loaded.value.milestones.label, wake.changed);
   const runner: AgentRunner = { run: async () => ({ ok: true }) };
   const service = await startService({

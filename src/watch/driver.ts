@@ -2,8 +2,9 @@
  * The pull watch (docs/until-merged.md, decisions.md §59): it sees each agent's pull request
  * through to the merge.
  *
- * - **Watch.** Every PR an implementer opened from its `issue-<N>-…` branch is recorded from its
- *   events (and from the poller's catch-up): its head, its base, whether it is still open.
+ * - **Watch.** Every PR an implementer opened from its `issue-<N>-…` branch — or a person opened
+ *   from one and assigned to it — is recorded from its events (and from the poller's catch-up):
+ *   its head, its base, whether it is still open.
  * - **Checks.** A check result for a watched head is taken into its record (`pulls/take-check.ts`);
  *   one for any other commit is dropped here without a forge call (routing records why). A
  *   commit status is read as it comes; an Actions run or job result makes the watch read the
@@ -147,12 +148,15 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
     return settings.mergeWhenGreen.some((r) => r.toLowerCase() === fullName.toLowerCase());
   };
   const agentNamed = (name: string) => options.agents.find((agent) => agent.name === name);
-  /** The implementer that opened the PR from its issue branch, and that issue. */
+  /** The implementer whose PR of an issue branch it is, and that issue. */
   const ownerOf = (pull: PullRef): { agent: AgentConfig; issue: number } | undefined => {
-    const author = pull.author.login.toLowerCase();
-    const agent = options.agents.find((a) => a.login.toLowerCase() === author && policyOf(a).pullsBelongToIssue);
     const issue = issueOfBranch(pull.headRef);
-    return agent && issue !== undefined ? { agent, issue } : undefined;
+    if (issue === undefined) return undefined;
+    const implementer = (login: string) =>
+      options.agents.find((a) => a.login.toLowerCase() === login.toLowerCase() && policyOf(a).pullsBelongToIssue);
+    // Its author's, or — a person's PR of an issue branch, assigned to the implementer — the one asked to look after it.
+    const agent = implementer(pull.author.login) ?? pull.assignees.map(implementer).find((a) => a !== undefined);
+    return agent ? { agent, issue } : undefined;
   };
 
   const queue = createKeyedQueue<Request[]>({

@@ -129,10 +129,11 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
         .before;
       await flow.settle();
       const after = dev.length;
-      await ci.postStatus(REPO, old, { state: 'failure', context: 'ci/external' });
+      // Another context: the same one again within the same second would be the same result, a duplicate.
+      await ci.postStatus(REPO, old, { state: 'failure', context: 'ci/late' });
       await flow.settle();
       assert.equal(dev.length, after, 'no run for the old head');
-      const [status] = (await flow.service.store.deliveryHistory.recent(20)).filter((d) => d.eventType === 'status');
+      const [status] = (await flow.service.store.deliveryHistory.recent(50)).filter((d) => d.eventType === 'status');
       assert.match(
         status?.routing?.decisions[0]?.kind === 'skipped' ? status.routing.decisions[0].reason : '',
         /not the head of an open pull request/,
@@ -141,6 +142,33 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     } finally {
       await flow.close();
     }
+  });
+
+  it('looks after a person’s PR of an issue branch once it is assigned to dev, and not before', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const alice = flow.forge.as('alice');
+      const issue = await alice.openIssue(REPO, { title: 'Typo', body: 'In the README.' });
+      const branch = `issue-${issue.number}-typo`;
+      const { after: head } = await alice.pushCommit(REPO, { branch, files: { 'README.md': '# widget!\n' } });
+      const pull = await alice.openPull(REPO, { head: branch, title: 'Fix the typo' });
+      await flow.settle();
+      const before = dev.length;
+      await failOn(flow, head, branch);
+      assert.equal(dev.length, before, 'nobody looks after alice’s PR');
+
+      await alice.assign(REPO, pull.number, 'dev');
+      await flow.settle();
+      const fixes = () => dev.slice(before).filter((run) => run.checks.length > 0);
+      assert.equal(fixes().length, 1, 'the catch-up finds the failing head of the PR dev now looks after');
+      const { after: next } = await alice.pushCommit(REPO, { branch, files: { 'README.md': '# widget?\n' } });
+      await flow.settle();
+      await failOn(flow, next, branch);
+      assert.deepEqual(
+        fixes().map((run) => run.checks[0]?.attempt),
+        [1, 2],
+        'and for its next head’s failure, as the second attempt',
+      );
+    });
   });
 
   it('does nothing for a check result on an old head', async () => {
@@ -338,5 +366,42 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     const fixes = dev.slice(before).filter((run) => run.checks.length > 0);
     assert.equal(fixes.length, 1, 'one dev run for the failure');
     assert.match(fixes[0]?.checks[0]?.failed[0]?.jobs[0]?.logTail ?? '', /FAIL before the restart/);
+  });
+});
+
+describe('merge when green drives the milestone', { timeout: 180_000 }, () => {
+  it('merges story A’s green, approved pull request, and the milestone hands B to dev', async () => {
+    const { runner, dev } = recordingRunner();
+    const flow = await startFlow({ runner, pulls: `conflictProbeSeconds: 0, mergeWhenGreen: [${REPO}]` });
+    try {
+      const labelled = await fetch(`${flow.forge.apiUrl}/repos/${REPO}/labels`, {
+        method: 'POST',
+        headers: { authorization: `token ${flow.tokens.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'milestone', color: '#00aabb' }),
+      });
+      assert.equal(labelled.status, 201);
+      const alice = flow.forge.as('alice');
+      await alice.openIssue(REPO, { title: 'Login rework', body: 'Why.' });
+      await alice.addLabels(REPO, 1, ['milestone']);
+      await flow.settle();
+      await alice.openIssue(REPO, { title: 'A', body: '## Dependencies\nTracking: #1\n- none' });
+      await alice.openIssue(REPO, { title: 'B', body: '## Dependencies\nTracking: #1\n- #2' });
+      await flow.settle();
+      const readyFor = () => dev.filter((run) => run.triggers.includes('issue:ready'));
+      assert.equal(readyFor().length, 1, 'A is handed to dev, B waits');
+
+      const branch = 'issue-2-a';
+      const { after: head } = await flow.forge.as('dev').pushCommit(REPO, { branch, files: { 'a.md': 'A\n' } });
+      const pull = await flow.forge.as('dev').openPull(REPO, { head: branch, title: 'A', body: 'Closes #2' });
+      await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
+      await flow.forge.actions.runWorkflow(REPO, { sha: head, branch, workflow: 'CI', jobs: [{ name: 'test' }] });
+      await flow.settle();
+
+      assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, true, 'the service merged A');
+      assert.equal(readyFor().length, 2, 'B was handed to dev once A merged');
+      assert.deepEqual(flow.forge.openApiViolations(), []);
+    } finally {
+      await flow.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { CheckRecord, WatchedPull } from '../../src/pulls/ports.js';
 import { NOTHING_BLOCKED, type RunBlocked, type RunIsolation } from '../../src/sessions/ports.js';
 import type { Store } from '../../src/store/ports.js';
 import { commented, REPO } from './events.js';
+import { watchedPull } from './watched-pull.js';
 
 export const HOSTILE_BRANCH = '<img src=x onerror=alert(1)>';
 export const HOSTILE_TITLE = 'Crash on </script><script>alert(2)</script>';
@@ -221,30 +222,17 @@ export async function seedPulls(store: Store, now: number): Promise<void> {
     description: '',
     at: now - HOUR,
   });
-  const pull = (number: number, issue: number, fields: Partial<WatchedPull>): WatchedPull => ({
-    repo: repoKey(REPO),
-    number,
-    agent: 'dev',
-    issue,
-    title: `Fix issue ${issue}`,
-    headRef: `dev/issue-${issue}`,
-    headSha: head,
-    baseRef: 'main',
-    state: 'open',
-    checks: [],
-    attempts: 0,
-    woken: [],
-    reported: [],
-    passed: [],
-    reruns: [],
-    flaky: [],
-    capped: false,
-    merge: { kind: 'off' },
-    waitingOn: 'checks to report',
-    ignored: [],
-    updatedAt: now - HOUR,
-    ...fields,
-  });
+  const pull = (number: number, issue: number, fields: Partial<WatchedPull>): WatchedPull =>
+    watchedPull(number, {
+      repo: repoKey(REPO),
+      issue,
+      title: `Fix issue ${issue}`,
+      headRef: `dev/issue-${issue}`,
+      headSha: head,
+      waitingOn: 'checks to report',
+      updatedAt: now - HOUR,
+      ...fields,
+    });
   await store.pulls.saveWatched(
     pull(FAILING_PULL, 7, {
       title: HOSTILE_TITLE,
