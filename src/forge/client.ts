@@ -262,6 +262,11 @@ export interface ForgeClient {
   removeDependency(repo: RepoName, number: number, upstream: number): Promise<'removed' | DependenciesUnsupported>;
   /** Retargets a PR onto another base branch (`PATCH …/pulls/{index}` with `base`). */
   editPullBase(repo: RepoName, number: number, base: string): Promise<PullRef>;
+  /**
+   * The paths a PR changes (`GET …/pulls/{index}/files`), all pages; a renamed file gives both its
+   * old and its new path.
+   */
+  listPullFiles(repo: RepoName, number: number): Promise<string[]>;
   /** The statuses of a commit, newest first, all pages (several per context: the newest counts). */
   listCommitStatuses(repo: RepoName, sha: string): Promise<CommitStatus[]>;
   /** The Actions runs for a head commit (`GET …/actions/runs?head_sha=`), all pages. */

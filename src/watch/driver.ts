@@ -63,6 +63,7 @@ export type WatchReader = Pick<
   | 'jobLogTail'
   | 'requiredChecks'
   | 'listPullReviews'
+  | 'listPullFiles'
 >;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Merge when green (docs/until-merged.md): a green PR of a repository that opted in is merged once
  * a person or the reviewer approved its head (`pulls/merge-readiness.ts` decides from the PR's
- * reviews, read with the service's credential); the PR's author's own user asks the forge, with
+ * reviews, read with the service's credential) — unless it changes what CI runs; the PR's author's own user asks the forge, with
  * the head judged pinned and `merge_when_checks_succeed`, never `force_merge`. Answers where
  * merging stands, for the driver to keep; a refusal is kept with the forge's reason, redacted.
  */
@@ -11,8 +11,21 @@ import type { Logger } from '../lib/logger.js';
 import { mergeReadiness } from '../pulls/merge-readiness.js';
 import type { MergeState, WatchedPull } from '../pulls/ports.js';
 
+/**
+ * Files that say what CI runs. A PR that changes one could make its own checks pass — a model
+ * that read a stranger's text may try exactly that — so the service never merges it: a person does.
+ */
+const CI_CONFIG: readonly RegExp[] = [
+  /^\.(gitea|forgejo|github)\/workflows\//,
+  /^\.woodpecker(\/|\.ya?ml$)/,
+  /^\.drone\.ya?ml$/,
+  /^\.gitlab-ci\.ya?ml$/,
+  /^\.circleci\//,
+  /^Jenkinsfile$/,
+];
+
 export interface MergeOptions {
-  readonly reader: Pick<ForgeClient, 'listPullReviews'>;
+  readonly reader: Pick<ForgeClient, 'listPullReviews' | 'listPullFiles'>;
   readonly style: MergeStyle;
   readonly redact: (text: string) => string;
   readonly log: Logger;
@@ -47,6 +60,11 @@ export async function mergeWhenGreen(
   }));
   const readiness = mergeReadiness(pull, author, reviews);
   if (!readiness.ready) return { merge: { kind: 'waiting' }, waiting: `${readiness.reason} before it is merged` };
+  const ci = (await options.reader.listPullFiles(repo, pull.number)).find((path) =>
+    CI_CONFIG.some((re) => re.test(path)),
+  );
+  if (ci !== undefined)
+    return { merge: { kind: 'waiting' }, waiting: `a person to merge it: it changes the CI configuration (${ci})` };
   try {
     const outcome = await writer.mergePull(repo, pull.number, {
       style: options.style,

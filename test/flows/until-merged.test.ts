@@ -288,6 +288,26 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     });
   });
 
+  it('never merges a green, approved PR that changes what CI runs: a person does', async () => {
+    await withFlow({ pulls: `mergeWhenGreen: [${REPO}]` }, async (flow) => {
+      const pull = await devOpensPull(flow, { '.forgejo/workflows/ci.yml': 'on: [pull_request]\njobs: {}\n' });
+      await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
+      await flow.forge.actions.runWorkflow(REPO, {
+        sha: pull.head,
+        branch: pull.branch,
+        workflow: 'CI',
+        jobs: [{ name: 'test', conclusion: 'success' }],
+      });
+      await flow.settle();
+      assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false);
+      const watched = (await flow.service.store.pulls.listWatched()).find((p) => p.number === pull.number);
+      assert.equal(
+        watched?.waitingOn,
+        'a person to merge it: it changes the CI configuration (.forgejo/workflows/ci.yml)',
+      );
+    });
+  });
+
   it('does not merge a green, approved PR of a repository that did not opt in', async () => {
     await withFlow({}, async (flow) => {
       const pull = await devOpensPull(flow);

@@ -1,13 +1,14 @@
 /**
- * The part of the forge port that reads CI and merges (`../client.ts`): commit statuses, Actions
- * runs, jobs and their logs, a rerun of failed jobs, the status checks branch protection
- * requires, and the merge itself. Built by `gitea-client.ts` on its own authenticated calls, so
+ * The part of the forge port that reads CI and merges (`../client.ts`): the files a PR changes,
+ * commit statuses, Actions runs, jobs and their logs, a rerun of failed jobs, the status checks
+ * branch protection requires, and the merge itself. Built by `gitea-client.ts` on its own authenticated calls, so
  * the rules there (one credential, zod at the edge, a failed call is a `ForgeApiError`) hold here.
  */
 import type { z } from 'zod';
 import type { ForgeClient, RepoName } from '../client.js';
 import {
   BranchProtection,
+  ChangedFile,
   CommitStatus,
   PullRequest,
   WorkflowJobsPage,
@@ -49,6 +50,7 @@ export interface CheckCallsDeps {
 
 type CheckCalls = Pick<
   ForgeClient,
+  | 'listPullFiles'
   | 'listCommitStatuses'
   | 'listActionRuns'
   | 'listRunJobs'
@@ -81,6 +83,21 @@ export function createCheckCalls(deps: CheckCallsDeps): CheckCalls {
   }
 
   return {
+    async listPullFiles(repo, number) {
+      const path = `${repoPath(repo)}/pulls/${positive(number)}/files`;
+      const paths = new Set<string>();
+      // A bare list with no ids: pages are read until a short one (the files of a PR are few).
+      for (let page = 1; page <= deps.maxPages; page++) {
+        const answer = await call('GET', path, { query: { page, limit: deps.pageLimit } });
+        const files = parse(ChangedFile.array(), answer, 'GET', path);
+        for (const file of files) {
+          paths.add(file.filename);
+          if (file.previous_filename) paths.add(file.previous_filename);
+        }
+        if (files.length < deps.pageLimit) break;
+      }
+      return [...paths];
+    },
     async listCommitStatuses(repo, sha) {
       const path = `${repoPath(repo)}/commits/${encodeURIComponent(sha)}/statuses`;
       const statuses = await deps.listAll(CommitStatus, path, {}, (status) => status.id);

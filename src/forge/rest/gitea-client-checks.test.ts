@@ -46,6 +46,15 @@ describe('createGiteaClient: checks and merging', () => {
     assert.deepEqual(forge.faults(), []);
   });
 
+  it('lists the paths a pull request changes since its merge base: a file added and removed again on the branch is none', async () => {
+    const branch = 'files-1';
+    await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 'a.txt': 'a\n', 'docs/b.md': 'b\n' } });
+    await forge.as('dev-bot').pushCommit(REPO, { branch, files: { 'docs/b.md': null, 'docs/c.md': 'b\n' } });
+    const pull = await forge.as('dev-bot').openPull(REPO, { head: branch, title: 'Files' });
+
+    assert.deepEqual((await dev.listPullFiles(REPO, pull.number)).sort(), ['a.txt', 'docs/c.md']);
+  });
+
   it('lists every status of a commit, newest first, over several pages, its state read from `status`', async () => {
     const { head } = await openPull();
     for (let i = 0; i < 52; i++)

@@ -150,6 +150,9 @@ export const CommitStatus = z.object({
 });
 export type CommitStatusData = z.infer<typeof CommitStatus>;
 
+/** A file a PR changes (`ChangedFile`). */
+export const ChangedFile = z.object({ filename: z.string(), previous_filename: z.string().nullish() });
+
 export const ActionWorkflowRun = z.object({
   id: z.number().int(),
   head_sha: z.string().nullish(),

@@ -108,7 +108,8 @@ export async function commitFiles(gitDir: string, request: CommitRequest): Promi
     if (parent !== undefined) await git(gitDir, ['read-tree', parent], env);
     for (const [path, content] of Object.entries(request.files)) {
       if (content === null) {
-        await git(gitDir, ['update-index', '--force-remove', '--', path], env);
+        // `--force-remove` wants a work tree; a zero mode in `--index-info` removes the entry without one.
+        await git(gitDir, ['update-index', '--index-info'], env, `0 ${ZERO_SHA}\t${path}\n`);
         continue;
       }
       const blob = await git(gitDir, ['hash-object', '-w', '--stdin'], env, content);
@@ -168,6 +169,27 @@ export async function diffStats(
     deletions += Number.parseInt(deleted ?? '0', 10) || 0;
   }
   return { additions, deletions, changedFiles: lines.length };
+}
+
+/** The files a PR changes, from the merge base to its head (a rename names both paths). */
+export async function pullFiles(
+  gitDir: string,
+  base: string,
+  head: string,
+): Promise<Array<{ filename: string; previous?: string; status: string }>> {
+  const since = (await mergeBaseOf(gitDir, base, head)) || base;
+  const out = await git(gitDir, ['diff', '--name-status', '-M', since, head]);
+  return (out === '' ? [] : out.split('\n')).map((line) => {
+    const [code = '', first = '', second] = line.split('\t');
+    const status = code.startsWith('A')
+      ? 'added'
+      : code.startsWith('D')
+        ? 'deleted'
+        : code.startsWith('R')
+          ? 'renamed'
+          : 'modified';
+    return second === undefined ? { filename: first, status } : { filename: second, previous: first, status };
+  });
 }
 
 export interface CommitInfo {

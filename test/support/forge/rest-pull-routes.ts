@@ -6,6 +6,7 @@
 import { mergeByApi, reviewed } from './merge-operations.js';
 import { ForgeRefusal, pullIn, repoFor, type OperationContext } from './operation-context.js';
 import { openPull, requestReviews, retargetPull, submitReview } from './pull-operations.js';
+import { pullFiles } from './git-repos.js';
 import { apiPull, apiReview, apiReviewComment } from './render.js';
 import { arrayField, ok, paginate, route, stringField, type Route } from './rest-router.js';
 
@@ -50,6 +51,27 @@ export function pullRoutes(ctx: OperationContext): Route[] {
       const { page, headers } = paginate(found, req);
       return ok(
         page.map((issue) => apiPull(r, issue)),
+        200,
+        headers,
+      );
+    }),
+    route('GET', '/repos/{owner}/{repo}/pulls/{index}/files', async (req, params) => {
+      const repo = repoFor(ctx, req.user.login, repoName(params), 'read');
+      const { pull } = pullIn(ctx, repo, index(params));
+      const files = await pullFiles(repo.gitDir, pull.baseSha, pull.headSha);
+      const { page, headers } = paginate(files, req);
+      return ok(
+        page.map((file) => ({
+          filename: file.filename,
+          ...(file.previous === undefined ? {} : { previous_filename: file.previous }),
+          status: file.status,
+          additions: 0,
+          deletions: 0,
+          changes: 0,
+          html_url: `${r.baseUrl}/${repo.fullName}/src/commit/${pull.headSha}/${file.filename}`,
+          contents_url: `${r.baseUrl}/api/v1/repos/${repo.fullName}/contents/${file.filename}?ref=${pull.headSha}`,
+          raw_url: `${r.baseUrl}/${repo.fullName}/raw/commit/${pull.headSha}/${file.filename}`,
+        })),
         200,
         headers,
       );
