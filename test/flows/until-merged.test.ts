@@ -56,19 +56,26 @@ async function devOpensPull(flow: Flow, files: Record<string, string> = { 'src/l
   return { number: pull.number, branch, head: pushed.after };
 }
 
+/** The CI workflow's one job, `test`, run on `sha` to `conclusion`; then everything settled. */
+async function runCi(flow: Flow, sha: string, branch: string, conclusion: 'success' | 'failure', log = '') {
+  await flow.forge.actions.runWorkflow(REPO, {
+    sha,
+    branch,
+    workflow: 'CI',
+    jobs: [{ name: 'test', conclusion, log }],
+  });
+  await flow.settle();
+}
+
+const passOn = (flow: Flow, sha: string, branch: string) => runCi(flow, sha, branch, 'success');
+
 async function failOn(
   flow: Flow,
   sha: string,
   branch: string,
   log = 'npm test\nFAIL test/login.test.js: expected "Alice"',
 ) {
-  await flow.forge.actions.runWorkflow(REPO, {
-    sha,
-    branch,
-    workflow: 'CI',
-    jobs: [{ name: 'test', conclusion: 'failure', log }],
-  });
-  await flow.settle();
+  await runCi(flow, sha, branch, 'failure', log);
 }
 
 async function withFlow(options: FlowOptions, body: (flow: Flow, dev: DevRun[]) => Promise<void>): Promise<void> {
@@ -231,13 +238,7 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
   it('reruns a check that failed on a head it passed on, and wakes nobody when the rerun passes', async () => {
     await withFlow({}, async (flow, dev) => {
       const pull = await devOpensPull(flow);
-      await flow.forge.actions.runWorkflow(REPO, {
-        sha: pull.head,
-        branch: pull.branch,
-        workflow: 'CI',
-        jobs: [{ name: 'test', conclusion: 'success' }],
-      });
-      await flow.settle();
+      await passOn(flow, pull.head, pull.branch);
       flow.forge.actions.onRerun(() => ({ conclusion: 'success', log: 'ok' }));
       const before = dev.length;
       await failOn(flow, pull.head, pull.branch, 'FAIL flaky network');
@@ -271,13 +272,7 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
   it('merges a green PR once the reviewer approved its head, and not before, when the repository opted in', async () => {
     await withFlow({ pulls: `mergeWhenGreen: [${REPO}]` }, async (flow) => {
       const pull = await devOpensPull(flow);
-      await flow.forge.actions.runWorkflow(REPO, {
-        sha: pull.head,
-        branch: pull.branch,
-        workflow: 'CI',
-        jobs: [{ name: 'test', conclusion: 'success' }],
-      });
-      await flow.settle();
+      await passOn(flow, pull.head, pull.branch);
       assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false, 'not merged without an approval');
       const watched = (await flow.service.store.pulls.listWatched()).find((p) => p.number === pull.number);
       assert.match(watched?.waitingOn ?? '', /approval/);
@@ -292,13 +287,7 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     await withFlow({ pulls: `mergeWhenGreen: [${REPO}]` }, async (flow) => {
       const pull = await devOpensPull(flow, { '.forgejo/workflows/ci.yml': 'on: [pull_request]\njobs: {}\n' });
       await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
-      await flow.forge.actions.runWorkflow(REPO, {
-        sha: pull.head,
-        branch: pull.branch,
-        workflow: 'CI',
-        jobs: [{ name: 'test', conclusion: 'success' }],
-      });
-      await flow.settle();
+      await passOn(flow, pull.head, pull.branch);
       assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false);
       const watched = (await flow.service.store.pulls.listWatched()).find((p) => p.number === pull.number);
       assert.equal(
@@ -312,13 +301,7 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     await withFlow({}, async (flow) => {
       const pull = await devOpensPull(flow);
       await flow.forge.as('reviewer').submitReview(REPO, pull.number, { event: 'APPROVED', body: 'LGTM' });
-      await flow.forge.actions.runWorkflow(REPO, {
-        sha: pull.head,
-        branch: pull.branch,
-        workflow: 'CI',
-        jobs: [{ name: 'test', conclusion: 'success' }],
-      });
-      await flow.settle();
+      await passOn(flow, pull.head, pull.branch);
       assert.equal(flow.forge.issue(REPO, pull.number)?.pull?.merged, false);
     });
   });
