@@ -32,6 +32,9 @@ export interface UserRef {
   readonly id: number;
 }
 
+/** The service itself, as the actor of the events it makes up (a rebase request, a hand-out, failed checks). */
+export const SERVICE_ACTOR: UserRef = { login: 'claude-hooks', id: 0 };
+
 export interface IssueRef {
   readonly number: number;
   readonly title: string;

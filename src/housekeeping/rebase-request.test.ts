@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pullRef, REPO } from '../../test/support/events.js';
-import { HOUSEKEEPING_ACTOR, rebaseDelivery, rebaseEvent, type RebaseRequest } from './rebase-request.js';
+import { SERVICE_ACTOR } from '../core/events.js';
+import { rebaseDelivery, rebaseEvent, type RebaseRequest } from './rebase-request.js';
 
 const request: RebaseRequest = {
   forge: 'forgejo',
@@ -15,7 +16,7 @@ describe('the request to rebase a stacked PR', () => {
     const event = rebaseEvent(request);
 
     assert.equal(event.action, 'retargeted');
-    assert.deepEqual(event.actor, HOUSEKEEPING_ACTOR);
+    assert.deepEqual(event.actor, SERVICE_ACTOR);
     assert.equal(event.pull.number, 12);
     assert.equal(event.pull.baseRef, 'main');
     assert.deepEqual(event.retargeted, { from: 'issue-7-fix', mergedPull: 11 });

@@ -6,12 +6,10 @@
  * a crash between the two leaves the job queued and the cleanup task (retried) retargets; the
  * delivery id makes the record idempotent.
  */
-import type { ForgeKind, PullEvent, PullRef, RepoRef } from '../core/events.js';
+import { type ForgeKind, type PullEvent, type PullRef, type RepoRef, SERVICE_ACTOR } from '../core/events.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryRecord } from '../intake/ports.js';
-
-/** The service itself, as the actor of the events it makes up. */
-export const HOUSEKEEPING_ACTOR = { login: 'claude-hooks', id: 0 } as const;
+import { serviceDelivery } from '../intake/service-delivery.js';
 
 export interface RebaseRequest {
   readonly forge: ForgeKind;
@@ -28,7 +26,7 @@ export function rebaseEvent(request: RebaseRequest): PullEvent {
     action: 'retargeted',
     forge: request.forge,
     repo: request.repo,
-    actor: HOUSEKEEPING_ACTOR,
+    actor: SERVICE_ACTOR,
     pull: { ...request.pull, baseRef: request.merged.base },
     retargeted: { from: request.merged.head, mergedPull: request.merged.number },
   };
@@ -36,15 +34,5 @@ export function rebaseEvent(request: RebaseRequest): PullEvent {
 }
 
 export function rebaseDelivery(request: RebaseRequest, receivedAt: number): DeliveryRecord {
-  const event = rebaseEvent(request);
-  return {
-    deliveryId: `housekeeping:${event.fingerprint}`,
-    source: 'poll',
-    forge: request.forge,
-    eventType: 'housekeeping',
-    receivedAt,
-    headers: {},
-    body: Buffer.from(JSON.stringify(event)),
-    outcome: { kind: 'event', event },
-  };
+  return serviceDelivery('housekeeping', rebaseEvent(request), receivedAt);
 }

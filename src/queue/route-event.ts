@@ -6,6 +6,7 @@
  */
 import { isStatusComment } from '../core/status-marker.js';
 import { policyOf } from '../config/roles.js';
+import { worksOn } from '../config/repositories.js';
 import type { Trigger } from '../config/schema.js';
 import type { AgentConfig } from '../config/types.js';
 import {
@@ -70,7 +71,7 @@ export async function routeEvent(
   ctx: RouteContext,
   facts: RouteFacts = {},
 ): Promise<RoutingDecision[]> {
-  if (!repositoryConfigured(event.repo, ctx.repositories)) {
+  if (!worksOn(ctx.repositories, event.repo.fullName)) {
     return [{ kind: 'skip', agent: '*', reason: `${event.repo.fullName} is not in forge.repositories` }];
   }
   const agentLogins = new Set(ctx.agents.map((a) => a.login.toLowerCase()));
@@ -203,11 +204,6 @@ function isAgentStatusComment(event: ForgeEvent, agentLogins: ReadonlySet<string
     agentLogins.has(event.comment.author.login.toLowerCase()) &&
     isStatusComment(event.comment.body)
   );
-}
-
-function repositoryConfigured(repo: RepoRef, repositories: readonly string[]): boolean {
-  if (repositories.length === 0) return true;
-  return repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase());
 }
 
 /** An agent's action triggers another agent only when it is an explicit hand-off, never plain chatter. */

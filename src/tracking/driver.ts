@@ -18,6 +18,7 @@
  * catch-up at the next start reads again.
  */
 import type { ForgeKind, IssueRef, PullRef, RepoRef } from '../core/events.js';
+import { worksOn } from '../config/repositories.js';
 import { repoKey } from '../core/events.js';
 import type { StoredEvent } from '../core/stored-event.js';
 import type { WorkKey } from '../core/work-key.js';
@@ -112,9 +113,7 @@ export function createMilestoneDriver(options: MilestoneDriverOptions): Mileston
   let active = false;
 
   const milestoneKey = (repo: string, tracking: number) => `${repo}#${tracking}`;
-  const configured = (repo: RepoRef) =>
-    options.repositories.length === 0 ||
-    options.repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase());
+  const configured = (repo: RepoRef) => worksOn(options.repositories, repo.fullName);
 
   const learnQueue: KeyedQueue<LearnRequest> = createKeyedQueue({
     concurrency: READS,

@@ -12,6 +12,7 @@
  * once — before the milestone is rebuilt, so an issue not read yet is never reported missing.
  * Gitea and Forgejo record no reason for closing: a closed issue is done.
  */
+import { namesRepository } from '../config/repositories.js';
 import { type IssueRef, type RepoRef, repoKey } from '../core/events.js';
 import { ForgeApiError } from '../forge/client.js';
 import type { Clock } from '../lib/clock.js';
@@ -209,7 +210,7 @@ async function asTrackingIssue(
   const labelled = hasLabel(issue.labels, settings.label);
   const existing = await milestones.getMilestone(key, issue.number);
   if (!labelled && existing === undefined && request.named !== true) return;
-  const byRepository = settings.repositories.some((r) => r.toLowerCase() === request.repo.fullName.toLowerCase());
+  const byRepository = namesRepository(settings.repositories, request.repo.fullName);
   const optedIn = labelled || byRepository;
   const stacking = hasLabel(issue.labels, stackedLabel(settings)) ? true : undefined;
   if (existing === undefined || existing.optedIn !== optedIn || existing.stacking !== stacking)

@@ -6,12 +6,10 @@
  * out once per way to start it (its base), whatever happens after and however often the driver
  * looks — across restarts too.
  */
-import type { ForgeKind, IssueEvent, IssueRef, RepoRef } from '../core/events.js';
+import { type ForgeKind, type IssueEvent, type IssueRef, type RepoRef, SERVICE_ACTOR } from '../core/events.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryRecord } from '../intake/ports.js';
-
-/** The service itself, as the actor of the events it makes up. */
-export const SERVICE_ACTOR = { login: 'claude-hooks', id: 0 } as const;
+import { serviceDelivery } from '../intake/service-delivery.js';
 
 export interface ReadyRequest {
   readonly forge: ForgeKind;
@@ -74,14 +72,5 @@ export function planEvent(labelled: IssueEvent, label: string): IssueEvent {
 }
 
 export function milestoneDelivery(event: IssueEvent, receivedAt: number): DeliveryRecord {
-  return {
-    deliveryId: `milestones:${event.fingerprint}`,
-    source: 'poll',
-    forge: event.forge,
-    eventType: 'milestones',
-    receivedAt,
-    headers: {},
-    body: Buffer.from(JSON.stringify(event)),
-    outcome: { kind: 'event', event },
-  };
+  return serviceDelivery('milestones', event, receivedAt);
 }

@@ -4,6 +4,7 @@
  */
 import type { CheckEvent } from '../core/events.js';
 import type { CommitStatus } from '../forge/client.js';
+import { statusState } from '../forge/webhook/check-fields.js';
 import type { CheckResult } from '../pulls/take-check.js';
 
 export function eventResult(event: CheckEvent): CheckResult {
@@ -20,19 +21,14 @@ export function eventResult(event: CheckEvent): CheckResult {
   };
 }
 
-/** A commit's statuses as results: the newest of each context (Gitea counts `warning` as passing). */
+/** A commit's statuses as results: the newest of each context, each state read as a `status` webhook's is. */
 export function statusResults(sha: string, statuses: readonly CommitStatus[]): CheckResult[] {
   const newest = new Map<string, CheckResult>();
   for (const status of statuses) {
     const result: CheckResult = {
       sha,
       context: status.context,
-      state:
-        status.state === 'success' || status.state === 'warning'
-          ? 'success'
-          : status.state === 'pending'
-            ? 'pending'
-            : 'failure',
+      state: statusState(status.state),
       source: 'status',
       targetUrl: status.targetUrl,
       description: status.description,

@@ -27,6 +27,7 @@
  * doubling.
  */
 import type { AgentConfig } from '../config/types.js';
+import { namesRepository, worksOn } from '../config/repositories.js';
 import { policyOf } from '../config/roles.js';
 import {
   type CheckEvent,
@@ -35,6 +36,7 @@ import {
   type PullRef,
   type RepoRef,
   repoKey,
+  SERVICE_ACTOR,
 } from '../core/events.js';
 import { issueOfBranch } from '../core/pull-of.js';
 import type { StoredEvent } from '../core/stored-event.js';
@@ -50,7 +52,7 @@ import { type CheckResult, type CheckVerdict, failing, takeCheck } from '../pull
 import { eventResult, statusResults } from './check-results.js';
 import { describeFailures } from './failures.js';
 import { mergeWhenGreen } from './merge.js';
-import { checksFailedEvent, conflictedEvent, WATCH_ACTOR, watchDelivery } from './watch-events.js';
+import { checksFailedEvent, conflictedEvent, watchDelivery } from './watch-events.js';
 
 /** What the watch reads and asks of the forge with the service's credential. */
 export type WatchReader = Pick<
@@ -141,13 +143,13 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
   const requiredCache = new Map<string, { readonly at: number; readonly contexts: readonly string[] | undefined }>();
   let active = false;
 
-  const configured = (repo: RepoRef) =>
-    options.repositories.length === 0 ||
-    options.repositories.some((r) => r.toLowerCase() === repo.fullName.toLowerCase());
-  const merging = (repo: string | RepoRef) => {
-    const fullName = typeof repo === 'string' ? repo.split('/').slice(1).join('/') : repo.fullName;
-    return settings.mergeWhenGreen.some((r) => r.toLowerCase() === fullName.toLowerCase());
-  };
+  const configured = (repo: RepoRef) => worksOn(options.repositories, repo.fullName);
+  /** Whether the repository (a `RepoRef`, or a record's repository key `host/owner/name`) merges when green. */
+  const merging = (repo: string | RepoRef) =>
+    namesRepository(
+      settings.mergeWhenGreen,
+      typeof repo === 'string' ? repo.split('/').slice(1).join('/') : repo.fullName,
+    );
   const agentNamed = (name: string) => options.agents.find((agent) => agent.name === name);
   /** The implementer whose PR of an issue branch it is, and that issue. */
   const ownerOf = (pull: PullRef): { agent: AgentConfig; issue: number } | undefined => {
@@ -425,7 +427,7 @@ export function createPullWatch(options: PullWatchOptions): PullWatch {
       if (!active || !configured(event.repo)) return;
       repoRefs.set(repoKey(event.repo), event.repo);
       if (event.type === 'check') return noticeCheck(event);
-      if (event.type === 'pull_request' && event.actor.login !== WATCH_ACTOR.login) return noticePull(event);
+      if (event.type === 'pull_request' && event.actor.login !== SERVICE_ACTOR.login) return noticePull(event);
       if (event.type === 'review' && event.state === 'approved' && ownerOf(event.pull))
         return add(event.repo, event.pull.number, { kind: 'merge', repo: event.repo, number: event.pull.number });
       if (event.type === 'push' && event.ref.startsWith('refs/heads/'))

@@ -6,12 +6,17 @@
  * so a restart between the decision and the write, or a catch-up that reads the same failure
  * again, doubles nothing.
  */
-import type { ChecksFailed, ForgeKind, PullEvent, PullRef, RepoRef } from '../core/events.js';
+import {
+  type ChecksFailed,
+  type ForgeKind,
+  type PullEvent,
+  type PullRef,
+  type RepoRef,
+  SERVICE_ACTOR,
+} from '../core/events.js';
 import { fingerprintOf } from '../forge/webhook/fingerprint.js';
 import type { DeliveryRecord } from '../intake/ports.js';
-
-/** The service itself, as the actor of the events it makes up. */
-export const WATCH_ACTOR = { login: 'claude-hooks', id: 0 } as const;
+import { serviceDelivery } from '../intake/service-delivery.js';
 
 export function checksFailedEvent(forge: ForgeKind, repo: RepoRef, pull: PullRef, checks: ChecksFailed): PullEvent {
   const draft: Omit<PullEvent, 'fingerprint'> = {
@@ -19,7 +24,7 @@ export function checksFailedEvent(forge: ForgeKind, repo: RepoRef, pull: PullRef
     action: 'checks_failed',
     forge,
     repo,
-    actor: WATCH_ACTOR,
+    actor: SERVICE_ACTOR,
     pull,
     checks,
   };
@@ -37,7 +42,7 @@ export function conflictedEvent(
     action: 'conflicted',
     forge,
     repo,
-    actor: WATCH_ACTOR,
+    actor: SERVICE_ACTOR,
     pull,
     conflict,
   };
@@ -45,14 +50,5 @@ export function conflictedEvent(
 }
 
 export function watchDelivery(event: PullEvent, receivedAt: number): DeliveryRecord {
-  return {
-    deliveryId: `pulls:${event.fingerprint}`,
-    source: 'poll',
-    forge: event.forge,
-    eventType: 'pulls',
-    receivedAt,
-    headers: {},
-    body: Buffer.from(JSON.stringify(event)),
-    outcome: { kind: 'event', event },
-  };
+  return serviceDelivery('pulls', event, receivedAt);
 }
