@@ -178,6 +178,25 @@ describe('dev’s pull request until merged', { timeout: 180_000 }, () => {
     });
   });
 
+  it('never lets a secret a failing job printed reach dev: its log end and the whole log are redacted', async () => {
+    await withFlow({}, async (flow, dev) => {
+      const pull = await devOpensPull(flow);
+      const before = dev.length;
+      const secret = flow.tokens.dev ?? '';
+      assert.ok(secret.length > 8, 'dev has a token the service knows');
+      await failOn(flow, pull.head, pull.branch, `env dump\nGITEA_TOKEN=${secret}\nFAIL test/login.test.js`);
+
+      const [run] = dev.slice(before);
+      const job = run?.checks.flatMap((c) => c?.failed ?? []).flatMap((check) => check.jobs)[0];
+      assert.ok(job, 'the failing job is told');
+      assert.match(job.logTail, /FAIL test\/login\.test\.js/);
+      assert.ok(!job.logTail.includes(secret), 'the prompt’s log end holds no secret');
+      const whole = run?.logs[job.id] ?? '';
+      assert.match(whole, /GITEA_TOKEN=/);
+      assert.ok(!whole.includes(secret), 'the log in the worktree holds no secret');
+    });
+  });
+
   it('does nothing for a check result on an old head', async () => {
     await withFlow({}, async (flow, dev) => {
       const pull = await devOpensPull(flow);
